@@ -1,0 +1,6 @@
+"""ipcockpit: an IP big-data platform for regional IP offices and their enterprises."""
+
+from ipcockpit.app import Cockpit
+
+__all__ = ["Cockpit"]
+__version__ = "0.1.0"

@@ -1,0 +1,51 @@
+"""Data-quality checks run after every ingest: orphan rows, impossible dates, duplicates, missing titles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ipcockpit.model.schema import CORE_TABLES
+from ipcockpit.store.duckdb_store import Store
+
+_CHILD_TABLES = [t for t, cols in CORE_TABLES.items() if t != "documents" and any(c == "doc_id" for c, _ in cols)]
+
+
+def quality(store: Store) -> dict[str, Any]:
+    """A dict of named checks, each with a count and a few examples."""
+    checks: dict[str, Any] = {}
+    orphans = {}
+    for table in _CHILD_TABLES:
+        n = store.scalar(
+            f'SELECT count(*) FROM "{table}" c WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.doc_id = c.doc_id)'
+        )
+        if n:
+            orphans[table] = int(n)
+    checks["orphan_rows"] = {"count": sum(orphans.values()), "by_table": orphans}
+    checks["impossible_dates"] = _check(
+        store,
+        "pub_date < DATE '1790-01-01' OR pub_date > current_date + INTERVAL 1 YEAR "
+        "OR app_date > pub_date OR app_date > grant_date OR grant_date < DATE '1790-01-01' "
+        "OR priority_date > app_date",
+    )
+    checks["duplicate_numbers"] = _dupes(store)
+    checks["missing_titles"] = _check(store, "NOT stub AND (title IS NULL OR trim(title) = '')")
+    checks["quarantined"] = {"count": store.count("quarantine")}
+    return checks
+
+
+def _check(store: Store, where: str) -> dict[str, Any]:
+    n = store.scalar(f"SELECT count(*) FROM documents WHERE {where}")
+    examples = [r["doc_id"] for r in store.query(f"SELECT doc_id FROM documents WHERE {where} ORDER BY doc_id LIMIT 5")]
+    return {"count": int(n), "examples": examples}
+
+
+def _dupes(store: Store) -> dict[str, Any]:
+    """One office+number published under two or more ids that differ only by separators or kind gaps."""
+    sql = (
+        "SELECT office, number, count(*) AS n FROM documents WHERE NOT stub AND kind IS NULL "
+        "AND EXISTS (SELECT 1 FROM documents e WHERE e.office = documents.office AND e.number = documents.number "
+        "AND e.kind IS NOT NULL) GROUP BY 1, 2"
+    )
+    rows = store.query(sql)
+    return {"count": len(rows), "examples": [f"{r['office']}{r['number']}" for r in rows[:5]],
+            "note": "same number loaded with and without a kind code"}

@@ -1,0 +1,100 @@
+"""The core object. The CLI, the REST API and the web app build a Cockpit and call it; none holds SQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import ibis
+
+from ipcockpit.analytics import stats as stats_exprs
+from ipcockpit.analytics.quality import quality
+from ipcockpit.errors import IPCockpitError, UnknownFormatError
+from ipcockpit.ingest import registry
+from ipcockpit.ingest.sources import walk
+from ipcockpit.model.schema import ALL_TABLES
+from ipcockpit.settings import Settings, load_settings
+from ipcockpit.store import Store
+from ipcockpit.store.loader import FileReport, finish_run, ingest_source, new_run
+
+
+class Cockpit:
+    """Settings plus the store, and every operation the interfaces offer."""
+
+    def __init__(self, settings: Settings | None = None, *, db: str | os.PathLike[str] | None = None,
+                 read_only: bool = False) -> None:
+        self.settings = settings or load_settings()
+        if db is not None:
+            self.settings = self.settings.with_overrides(db=str(db))
+        self.store = Store(self.settings.db, read_only=read_only)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Cockpit:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ingest -----------------------------------------------------------------------------------
+    def ingest(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        *,
+        on_file: Callable[[FileReport], None] | None = None,
+        on_record: Callable[[int], None] | None = None,
+        strict: bool = False,
+    ) -> list[FileReport]:
+        """Ingest files and folders; returns one report per file (archive members count as files).
+
+        A file in no known format gets a report with ``error`` set (and raises with ``strict``).
+        """
+        path_list = [str(p) for p in paths]
+        run_id = new_run(self.store, "ingest " + " ".join(path_list))
+        reports: list[FileReport] = []
+        for source, ingester in registry.plan(walk(path_list)):
+            if ingester is None:
+                err = UnknownFormatError(source.path)
+                if strict:
+                    raise err
+                report = FileReport(source.path, None, error=str(err))
+            else:
+                try:
+                    report = ingest_source(self.store, source, ingester, run_id, self.settings.batch_size, on_record)
+                except IPCockpitError as exc:
+                    if strict:
+                        raise
+                    report = FileReport(source.path, ingester.name, error=str(exc))
+            reports.append(report)
+            if on_file:
+                on_file(report)
+        finish_run(self.store, run_id)
+        return reports
+
+    # statistics -------------------------------------------------------------------------------
+    def ibis(self) -> ibis.BaseBackend:
+        """An ibis connection over the store's DuckDB connection (shared, not a second open)."""
+        return ibis.duckdb.from_connection(self.store.con)
+
+    def stats(self) -> dict[str, Any]:
+        con = self.ibis()
+        return {
+            "tables": {t: self.store.count(t) for t in ALL_TABLES},
+            "by_office_year": stats_exprs.rows(stats_exprs.by_office_year(con.table("documents"))),
+            "quality": quality(self.store),
+        }
+
+    def top_applicants(self, limit: int = 20) -> list[dict[str, Any]]:
+        return stats_exprs.rows(stats_exprs.top_applicants(self.ibis().table("parties"), limit))
+
+    def top_subclasses(self, limit: int = 20) -> list[dict[str, Any]]:
+        return stats_exprs.rows(stats_exprs.top_subclasses(self.ibis().table("classifications"), limit))
+
+    def export_parquet(self, folder: str | os.PathLike[str]) -> list[str]:
+        return self.store.export_parquet(Path(folder))
+
+    def formats(self) -> list[dict[str, str]]:
+        return [{"name": i.name, "label": i.label, "label_zh": i.label_zh} for i in registry.ingesters()]

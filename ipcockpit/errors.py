@@ -1,0 +1,49 @@
+"""One exception hierarchy; every message says what went wrong, where, and what to do."""
+
+from __future__ import annotations
+
+
+class IPCockpitError(Exception):
+    """Base class of every error ipcockpit raises on purpose."""
+
+
+class SettingsError(IPCockpitError):
+    """A setting has a bad value."""
+
+
+class UnknownFormatError(IPCockpitError):
+    """No ingester recognises a file."""
+
+    def __init__(self, path: str, detail: str = "") -> None:
+        msg = (
+            f"{path}: not a format ipcockpit knows{(' (' + detail + ')') if detail else ''}. "
+            "Run `ipcockpit formats` for the list, or add a column map for a table export "
+            "(see docs/formats.md)."
+        )
+        super().__init__(msg)
+        self.path = path
+
+
+class UnsupportedFormatError(IPCockpitError):
+    """A file is recognised but its format is not parsed (yet)."""
+
+    def __init__(self, path: str, format_name: str, hint: str) -> None:
+        super().__init__(f"{path}: recognised as {format_name}, which ipcockpit does not parse. {hint}")
+        self.path = path
+        self.format_name = format_name
+
+
+class RecordError(IPCockpitError):
+    """One record of a file cannot be loaded; the record goes to quarantine."""
+
+    def __init__(self, path: str, position: str, field: str | None, reason: str) -> None:
+        where = f"{path}, record {position}" + (f", field {field!r}" if field else "")
+        super().__init__(f"{where}: {reason}")
+        self.path = path
+        self.position = position
+        self.field = field
+        self.reason = reason
+
+
+class StoreError(IPCockpitError):
+    """The database cannot be opened or migrated."""

@@ -1,0 +1,87 @@
+"""Canonical publication and application numbers, one form per office and kind.
+
+Publication (``doc_id``): office + number without separators or leading zeros + kind, e.g.
+``US7654321B2``, ``USD512345S``, ``USRE41234E``, ``US20060123456A1``, ``CN114081026A``,
+``EP1234567A1``, ``WO2020123456A1``. Application (``app_id``): office + digits without separators,
+and for CN without the check digit, e.g. ``US11123456``, ``CN201910123456``.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SEP = re.compile(r"[\s,./\-_]")
+_PUB = re.compile(r"^([A-Z]{2})\s*([A-Z]{0,2}\d[\d\s,./\-]*?)\s*([A-Z]\d?)?$")
+_US_PREFIX = re.compile(r"^(D|PP|RE|H|T|X|AI|RX)0*(\d+)$")
+
+
+def normalise_office(office: str | None) -> str | None:
+    if not office:
+        return None
+    office = office.strip().upper()
+    return office or None
+
+
+def canonical_number(office: str, number: str) -> str:
+    """The number part of a publication: no separators, no leading zeros, US letter prefixes kept."""
+    office = office.upper()
+    num = _SEP.sub("", number.strip().upper())
+    if office == "US":
+        m = _US_PREFIX.match(num)
+        if m:
+            return m.group(1) + m.group(2)
+        if num.isdigit():
+            # pre-grant publications are 11 digits (YYYYNNNNNNN); grants lose leading zeros
+            return num if len(num) == 11 and num.startswith("20") else num.lstrip("0") or "0"
+        return num
+    if num.isdigit():
+        return num.lstrip("0") or "0"
+    return num
+
+
+def doc_id(office: str, number: str, kind: str | None = None) -> str:
+    """Canonical publication id from its parts."""
+    office = office.strip().upper()
+    kind = (kind or "").strip().upper()
+    return f"{office}{canonical_number(office, number)}{kind}"
+
+
+def parse_publication(text: str, default_office: str | None = None) -> tuple[str, str, str | None] | None:
+    """Split a written publication number ("CN 114081026 A", "US-7654321-B2", "EP1234567A1").
+
+    Returns (office, number, kind) or None when the text is not a publication number.
+    """
+    if not text:
+        return None
+    t = text.strip().upper().replace("-", " ").replace("　", " ")
+    t = re.sub(r"\s+", " ", t)
+    m = re.match(r"^([A-Z]{2})\s?([A-Z]{0,2}\s?[\d][\d ,./]*?)\s?([A-Z]\d?)?$", t)
+    if m:
+        office, number, kind = m.group(1), m.group(2), m.group(3)
+        return office, canonical_number(office, number), kind
+    if default_office and re.match(r"^[A-Z]{0,2}\d[\d ,./]*$", t):
+        return default_office, canonical_number(default_office, t), None
+    return None
+
+
+def publication_id(text: str, default_office: str | None = None) -> str | None:
+    parts = parse_publication(text, default_office)
+    if not parts:
+        return None
+    office, number, kind = parts
+    return f"{office}{number}{kind or ''}"
+
+
+def application_id(office: str, number: str) -> str:
+    """Canonical application id. CN: 12 or 8 digits without the check digit ("201910123456.7")."""
+    office = office.strip().upper()
+    raw = number.strip().upper()
+    if raw.startswith(office) and office.isalpha():
+        raw = raw[len(office):]
+    if office == "CN":
+        digits = re.sub(r"[^0-9X]", "", raw)
+        if len(digits) in (13, 9):  # trailing check digit (may be X)
+            digits = digits[:-1]
+        return "CN" + digits
+    num = _SEP.sub("", raw)
+    return office + num

@@ -1,0 +1,80 @@
+"""Declared settings: name, default and help. Read from a YAML file, flags and (secrets only) env.
+
+Nothing is read at import time: build a :class:`Settings` with :func:`load_settings`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ipcockpit.errors import SettingsError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("db", "var/ipcockpit.duckdb", "Path of the DuckDB database file."),
+    Setting("batch_size", 5000, "Records per Arrow batch when loading into the store."),
+    Setting("language", "zh-CN", "Default language of the web app (zh-CN or en)."),
+    Setting("host", "127.0.0.1", "Address the web app listens on."),
+    Setting("port", 8000, "Port the web app listens on."),
+    Setting("column_maps", "", "Folder of extra YAML column maps for table exports (added to the built-in ones)."),
+    Setting("workers", 0, "Parser processes for large XML files (0 = one per core)."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass
+class Settings:
+    db: str = "var/ipcockpit.duckdb"
+    batch_size: int = 5000
+    language: str = "zh-CN"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    column_maps: str = ""
+    workers: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def with_overrides(self, **values: Any) -> Settings:
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        for key, value in values.items():
+            if value is None:
+                continue
+            if key not in data:
+                raise SettingsError(f"unknown setting {key!r}; known: {', '.join(sorted(_BY_NAME))}")
+            data[key] = value
+        return Settings(**data)
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
+    """Settings from defaults, then the YAML file (``ipcockpit.yaml`` if present), then ``overrides``.
+
+    The environment variable ``IPCOCKPIT_DB`` may name the database (useful for deployments).
+    """
+    settings = Settings()
+    file = Path(path) if path else Path("ipcockpit.yaml")
+    if file.exists():
+        try:
+            data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise SettingsError(f"{file}: not valid YAML ({exc}); fix the file or remove it.") from exc
+        if not isinstance(data, dict):
+            raise SettingsError(f"{file}: expected a mapping of setting names to values.")
+        settings = settings.with_overrides(**data)
+    elif path:
+        raise SettingsError(f"{file}: settings file not found.")
+    env_db = os.environ.get("IPCOCKPIT_DB")
+    if env_db:
+        settings = settings.with_overrides(db=env_db)
+    return settings.with_overrides(**overrides)

@@ -1,0 +1,5 @@
+"""Storage: a DuckDB file by default; the analytics layer runs the same expressions on Spark."""
+
+from ipcockpit.store.duckdb_store import Store
+
+__all__ = ["Store"]

@@ -1,0 +1,126 @@
+"""The DuckDB store: one file, versioned migrations, bulk loading through Arrow."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ipcockpit.errors import StoreError
+from ipcockpit.model.schema import ALL_TABLES, DATA_TABLES
+from ipcockpit.store.migrations import MIGRATIONS
+
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "VARCHAR": pa.string(),
+    "JSON": pa.string(),
+    "DATE": pa.date32(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+    "BOOLEAN": pa.bool_(),
+    "DOUBLE": pa.float64(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "VARCHAR[]": pa.list_(pa.string()),
+}
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    return pa.schema([(c, _ARROW_TYPES[t]) for c, t in ALL_TABLES[table]])
+
+
+class Store:
+    """A DuckDB database holding the canonical model. ``Store(":memory:")`` works for experiments."""
+
+    def __init__(self, path: str | os.PathLike[str], read_only: bool = False) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"{self.path}: cannot open the database ({exc}). Is another process writing it?") from exc
+        if not read_only:
+            self.migrate()
+
+    # schema -----------------------------------------------------------------------------------
+    def migrate(self) -> list[int]:
+        """Apply the migrations not yet applied; returns their versions."""
+        con = self.con
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP)"
+        )
+        done = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+        applied = []
+        for version, description, statements in MIGRATIONS:
+            if version in done:
+                continue
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for stmt in statements:
+                    con.execute(stmt)
+                con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, description, datetime.now()])
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+            applied.append(version)
+        return applied
+
+    def schema_version(self) -> int:
+        return int(self.scalar("SELECT max(version) FROM schema_migrations") or 0)
+
+    # queries ----------------------------------------------------------------------------------
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        cur = self.con.execute(sql, params or [])
+        names = [d[0] for d in cur.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        rows = self.con.execute(sql, params or []).fetchall()  # drain: DuckDB 2 blocks on open results
+        return rows[0][0] if rows else None
+
+    def count(self, table: str) -> int:
+        return int(self.scalar(f'SELECT count(*) FROM "{table}"'))
+
+    def counts(self) -> dict[str, int]:
+        return {name: self.count(name) for name in ALL_TABLES}
+
+    # loading ----------------------------------------------------------------------------------
+    def append(self, table: str, data: pa.Table) -> None:
+        """Bulk insert an Arrow table whose columns follow the declared order."""
+        if data.num_rows == 0:
+            return
+        self.con.register("_ipc_batch", data)
+        try:
+            self.con.execute(f'INSERT INTO "{table}" SELECT * FROM _ipc_batch')
+        finally:
+            self.con.unregister("_ipc_batch")
+
+    def delete_file(self, file_id: str) -> None:
+        """Remove every row a file brought (used inside the ingest transaction)."""
+        for table in (*DATA_TABLES, "quarantine", "source_files"):
+            self.con.execute(f'DELETE FROM "{table}" WHERE file_id = ?', [file_id])
+
+    # export -----------------------------------------------------------------------------------
+    def export_parquet(self, folder: str | os.PathLike[str]) -> list[str]:
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for table in ALL_TABLES:
+            target = out / f"{table}.parquet"
+            self.con.execute(f"COPY \"{table}\" TO '{target.as_posix()}' (FORMAT parquet)")
+            written.append(str(target))
+        return written
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,38 @@
+"""Fixtures: real shared data from ../shared/data and real DuckDB files in a temp folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ipcockpit.app import Cockpit
+from ipcockpit.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _shared_data() -> Path:
+    env = os.environ.get("IPCOCKPIT_SHARED_DATA")
+    candidates = [Path(env)] if env else []
+    candidates += [REPO.parent / "shared" / "data", Path("/work/shared/data")]
+    for c in candidates:
+        if (c / "MANIFEST.md").exists():
+            return c
+    raise RuntimeError("../shared/data not found; set IPCOCKPIT_SHARED_DATA to the shared data folder")
+
+
+SHARED = _shared_data()
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    return SHARED
+
+
+@pytest.fixture
+def cockpit(tmp_path: Path) -> Cockpit:
+    c = Cockpit(Settings(db=str(tmp_path / "test.duckdb")))
+    yield c
+    c.close()

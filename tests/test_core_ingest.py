@@ -1,0 +1,93 @@
+"""The loader: counts, idempotence, atomicity, quarantine, unknown formats, on a real DuckDB file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from ipcockpit.app import Cockpit
+from ipcockpit.settings import Settings
+
+BASEBALL = "abstracts_us/baseball_patent_query.csv"
+
+
+def test_patentsview_csv_counts_and_fields(cockpit: Cockpit, shared: Path) -> None:
+    [r] = cockpit.ingest([shared / BASEBALL])
+    assert r.format == "patentsview-csv"
+    assert r.read == 2664 and r.read == r.loaded + r.quarantined + r.merged
+    doc = cockpit.store.query("SELECT * FROM documents WHERE doc_id = 'US5269177'")[0]
+    assert doc["pub_date"].isoformat() == "1993-12-14"
+    assert doc["title"]
+    assert cockpit.store.scalar("SELECT count(*) FROM texts WHERE kind = 'abstract'") > 2600
+
+
+def test_reingest_is_idempotent(cockpit: Cockpit, shared: Path) -> None:
+    first = cockpit.ingest([shared / BASEBALL])[0]
+    counts = cockpit.store.counts()
+    second = cockpit.ingest([shared / BASEBALL])[0]
+    assert (first.read, first.loaded, first.merged) == (second.read, second.loaded, second.merged)
+    after = cockpit.store.counts()
+    for table in ("documents", "texts", "source_files", "quarantine"):
+        assert after[table] == counts[table]
+
+
+def test_unknown_format_is_reported_not_loaded(cockpit: Cockpit, tmp_path: Path) -> None:
+    f = tmp_path / "notes.bin"
+    f.write_bytes(b"\x00\x01 nothing to see")
+    [r] = cockpit.ingest([f])
+    assert r.format is None and r.error and "notes.bin" in r.error
+    assert cockpit.store.count("documents") == 0
+
+
+def test_empty_file(cockpit: Cockpit, tmp_path: Path) -> None:
+    f = tmp_path / "empty.csv"
+    f.write_bytes(b"")
+    [r] = cockpit.ingest([f])
+    assert r.read == 0 and r.loaded == 0
+    assert r.error and "empty.csv" in r.error
+
+
+def test_killed_mid_file_leaves_nothing(tmp_path: Path, shared: Path) -> None:
+    """A process that dies after its first batch was written leaves none of that file visible."""
+    db = tmp_path / "kill.duckdb"
+    code = f"""
+import os
+from ipcockpit.app import Cockpit
+from ipcockpit.settings import Settings
+from ipcockpit.settings import Settings
+from ipcockpit.store import loader
+real = loader._FileLoad.flush
+calls = []
+def flush(self):
+    real(self)
+    calls.append(1)
+    if len(calls) == 2:
+        os._exit(9)
+loader._FileLoad.flush = flush
+Cockpit(Settings(db={str(db)!r}, batch_size=500)).ingest([{str(shared / BASEBALL)!r}])
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 9, proc.stderr
+    with Cockpit(Settings(db=str(db))) as c:
+        assert c.store.count("documents") == 0
+        assert c.store.count("source_files") == 0
+
+
+def test_cli_ingest_json_and_stats(tmp_path: Path, shared: Path) -> None:
+    db = str(tmp_path / "cli.duckdb")
+    out = subprocess.run(
+        [sys.executable, "-m", "ipcockpit.cli", "ingest", str(shared / BASEBALL), "--db", db, "--json"],
+        capture_output=True, text=True, check=True,
+    )
+    [report] = json.loads(out.stdout)
+    assert {"file", "format", "read", "loaded", "quarantined", "merged"} <= set(report)
+    assert report["read"] == report["loaded"] + report["quarantined"] + report["merged"] == 2664
+    out = subprocess.run([sys.executable, "-m", "ipcockpit.cli", "stats", "--db", db, "--json"],
+                         capture_output=True, text=True, check=True)
+    stats = json.loads(out.stdout)
+    assert stats["tables"]["documents"] == 2664
+    years = {(r["office"], r["year"]): r["documents"] for r in stats["by_office_year"]}
+    assert sum(years.values()) == 2664 and years[("US", 1993)] > 0
+    assert "missing_titles" in stats["quality"] and "orphan_rows" in stats["quality"]
