@@ -3,7 +3,7 @@
 Publication (``doc_id``): office + number without separators or leading zeros + kind, e.g.
 ``US7654321B2``, ``USD512345S``, ``USRE41234E``, ``US20060123456A1``, ``CN114081026A``,
 ``EP1234567A1``, ``WO2020123456A1``. Application (``app_id``): office + digits without separators,
-and for CN without the check digit, e.g. ``US11123456``, ``CN201910123456``.
+and for CN and EP without the check digit, e.g. ``US11123456``, ``CN201910123456``.
 """
 
 from __future__ import annotations
@@ -83,5 +83,7 @@ def application_id(office: str, number: str) -> str:
         if len(digits) in (13, 9):  # trailing check digit (may be X)
             digits = digits[:-1]
         return "CN" + digits
+    if office == "EP" and re.search(r"\.\d$", raw):  # EP application check digit
+        raw = raw[:-2]
     num = _SEP.sub("", raw)
     return office + num

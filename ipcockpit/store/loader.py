@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from ipcockpit.ingest.base import Ingester, Source
 from ipcockpit.model.records import PatentRecord, ReferenceRecord, Rejected
+from ipcockpit.model.schema import CORE_TABLES
 from ipcockpit.store.duckdb_store import Store, arrow_schema
 from ipcockpit.store.flatten import Batch
 
@@ -111,14 +112,11 @@ class _FileLoad:
         if not self.pending:
             return
         batch = Batch(self.file_id)
-        ids = [r.doc_id for r in self.pending if isinstance(r, PatentRecord)]
+        patents = [r for r in self.pending if isinstance(r, PatentRecord)]
         existing: set[str] = set()
-        if ids:
-            cand = pa.table({"doc_id": pa.array(list(set(ids)) , pa.string())})
-            self.store.con.register("_ipc_ids", cand)
-            existing = {r[0] for r in self.store.con.execute(
-                "SELECT d.doc_id FROM documents d JOIN _ipc_ids i USING (doc_id)").fetchall()}
-            self.store.con.unregister("_ipc_ids")
+        if patents:
+            self._resolve_kindless(patents)
+            existing = self._existing({r.doc_id for r in patents})
         for rec in self.pending:
             if isinstance(rec, ReferenceRecord):
                 batch.add_reference(rec)
@@ -140,6 +138,63 @@ class _FileLoad:
             self._append_applications(apps)
         if batch.merged:
             self._merge_documents(batch.merged)
+        kinded = [r for r in patents if r.kind]
+        if kinded:
+            self._absorb_kindless(kinded)
+
+    def _register(self, name: str, data: dict[str, list[object]]) -> None:
+        self.store.con.register(name, pa.table({k: pa.array(v, pa.string()) for k, v in data.items()}))
+
+    def _existing(self, ids: set[str]) -> set[str]:
+        self._register("_ipc_ids", {"doc_id": list(ids)})
+        rows = self.store.con.execute("SELECT d.doc_id FROM documents d JOIN _ipc_ids i USING (doc_id)").fetchall()
+        self.store.con.unregister("_ipc_ids")
+        return {r[0] for r in rows}
+
+    def _resolve_kindless(self, patents: list[PatentRecord]) -> None:
+        """A record without a kind code names the stored document of the same office and number
+        (the grant first), so that e.g. an assignment of US7654321 lands on US7654321B2."""
+        kindless = [r for r in patents if not r.kind]
+        if not kindless:
+            return
+        self._register("_ipc_kl", {"office": [r.office for r in kindless], "number": [r.number for r in kindless]})
+        rows = self.store.con.execute(
+            "SELECT d.office, d.number, arg_min(d.doc_id, (d.stage <> 'grant', d.doc_id)) FROM documents d "
+            "JOIN (SELECT DISTINCT office, number FROM _ipc_kl) k ON d.office = k.office AND d.number = k.number "
+            "WHERE d.kind IS NOT NULL GROUP BY 1, 2"
+        ).fetchall()
+        self.store.con.unregister("_ipc_kl")
+        target = {(o, n): d for o, n, d in rows}
+        for r in kindless:
+            hit = target.get((r.office, r.number))
+            if hit:
+                r.doc_id = hit
+
+    def _absorb_kindless(self, kinded: list[PatentRecord]) -> None:
+        """Kind-less documents stored earlier with the office and number of a new kinded one are folded
+        into it: their rows move to the kinded id and their empty fields fill the kinded document."""
+        con = self.store.con
+        self._register("_ipc_kd", {"office": [r.office for r in kinded], "number": [r.number for r in kinded]})
+        pairs = con.execute(
+            "SELECT s.doc_id AS old, arg_min(k.doc_id, (k.stage <> 'grant', k.doc_id)) AS new FROM documents s "
+            "JOIN (SELECT DISTINCT office, number FROM _ipc_kd) b ON s.office = b.office AND s.number = b.number "
+            "JOIN documents k ON k.office = s.office AND k.number = s.number AND k.kind IS NOT NULL "
+            "WHERE s.kind IS NULL GROUP BY s.doc_id"
+        ).fetchall()
+        con.unregister("_ipc_kd")
+        if not pairs:
+            return
+        self._register("_ipc_pairs", {"old": [p[0] for p in pairs], "new": [p[1] for p in pairs]})
+        for table, cols in CORE_TABLES.items():
+            if table != "documents" and any(c == "doc_id" for c, _ in cols):
+                con.execute(f'UPDATE "{table}" t SET doc_id = p.new FROM _ipc_pairs p WHERE t.doc_id = p.old')
+        sets = ", ".join(f'"{f}" = coalesce(k."{f}", s."{f}")' for f in _MERGE_FIELDS if f != "kind")
+        con.execute(
+            f"UPDATE documents AS k SET {sets} FROM (SELECT p.new, d.* FROM _ipc_pairs p JOIN documents d "
+            f"ON d.doc_id = p.old) s WHERE k.doc_id = s.new"
+        )
+        con.execute("DELETE FROM documents WHERE doc_id IN (SELECT old FROM _ipc_pairs)")
+        con.unregister("_ipc_pairs")
 
     def _append_applications(self, apps: pa.Table) -> None:
         con = self.store.con
