@@ -55,7 +55,7 @@ class Cockpit:
         path_list = [str(p) for p in paths]
         run_id = new_run(self.store, "ingest " + " ".join(path_list))
         reports: list[FileReport] = []
-        for source, ingester in registry.plan(walk(path_list)):
+        for source, ingester in registry.plan(walk(path_list), self.settings):
             if ingester is None:
                 err = UnknownFormatError(source.path)
                 if strict:

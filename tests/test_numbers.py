@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ipcockpit.model.numbers import application_id, canonical_number, doc_id, parse_publication, publication_id
+from ipcockpit.model.numbers import (
+    application_id,
+    canonical_number,
+    doc_id,
+    parse_publication,
+    publication_id,
+)
 
 
 @pytest.mark.parametrize(

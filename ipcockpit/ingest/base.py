@@ -12,11 +12,14 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, ClassVar
+from typing import TYPE_CHECKING, BinaryIO, ClassVar
 
 from charset_normalizer import from_bytes
 
 from ipcockpit.model.records import Record
+
+if TYPE_CHECKING:
+    from ipcockpit.settings import Settings
 
 HEAD_BYTES = 64 * 1024
 
@@ -106,6 +109,10 @@ class Ingester:
     priority: ClassVar[int] = 50
     #: True when the ingester reads a whole archive (.zip/.tar.gz) rather than its members
     reads_archives: ClassVar[bool] = False
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        #: the running settings (e.g. ``column_maps``); None in plain library use
+        self.settings = settings
 
     def sniff(self, source: Source) -> bool:  # pragma: no cover - interface
         raise NotImplementedError

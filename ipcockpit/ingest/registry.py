@@ -8,6 +8,7 @@ from functools import cache
 
 from ipcockpit.errors import UnknownFormatError
 from ipcockpit.ingest.base import Ingester, Source
+from ipcockpit.settings import Settings
 
 #: modules under ipcockpit.ingest that define ``INGESTERS = [...]``
 MODULES = (
@@ -30,8 +31,8 @@ MODULES = (
 
 
 @cache
-def ingesters() -> tuple[Ingester, ...]:
-    found: list[Ingester] = []
+def ingester_classes() -> tuple[type[Ingester], ...]:
+    found: list[type[Ingester]] = []
     for module in MODULES:
         try:
             mod = importlib.import_module(f"ipcockpit.ingest.{module}")
@@ -39,20 +40,26 @@ def ingesters() -> tuple[Ingester, ...]:
             if exc.name == f"ipcockpit.ingest.{module}":
                 continue  # format not built yet
             raise
-        found.extend(cls() for cls in getattr(mod, "INGESTERS", []))
+        found.extend(getattr(mod, "INGESTERS", []))
     return tuple(sorted(found, key=lambda i: (i.priority, i.name)))
 
 
-def by_name(name: str) -> Ingester:
-    for ing in ingesters():
+def ingesters(settings: Settings | None = None) -> tuple[Ingester, ...]:
+    """One instance of every format, in the order they are tried."""
+    return tuple(cls(settings) for cls in ingester_classes())
+
+
+def by_name(name: str, settings: Settings | None = None) -> Ingester:
+    for ing in ingesters(settings):
         if ing.name == name:
             return ing
     raise UnknownFormatError(name, f"no format called {name!r}")
 
 
-def detect(source: Source) -> Ingester | None:
+def detect(source: Source, settings: Settings | None = None, candidates: tuple[Ingester, ...] | None = None,
+           ) -> Ingester | None:
     """The first ingester (by priority) that recognises the source, or None."""
-    for ing in ingesters():
+    for ing in candidates if candidates is not None else ingesters(settings):
         if source.is_archive != ing.reads_archives:
             continue
         if ing.sniff(source):
@@ -60,12 +67,13 @@ def detect(source: Source) -> Ingester | None:
     return None
 
 
-def plan(sources: Iterator[Source]) -> Iterator[tuple[Source, Ingester | None]]:
+def plan(sources: Iterator[Source], settings: Settings | None = None) -> Iterator[tuple[Source, Ingester | None]]:
     """Pair each source with its ingester; an archive no ingester reads whole is opened into members."""
+    candidates = ingesters(settings)
     for source in sources:
-        ing = detect(source)
+        ing = detect(source, candidates=candidates)
         if ing is None and source.is_archive and source.members is not None:
             for member in source.members():
-                yield member, detect(member)
+                yield member, detect(member, candidates=candidates)
         else:
             yield source, ing
