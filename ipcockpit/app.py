@@ -93,6 +93,14 @@ class Cockpit:
     def top_subclasses(self, limit: int = 20) -> list[dict[str, Any]]:
         return stats_exprs.rows(stats_exprs.top_subclasses(self.ibis().table("classifications"), limit))
 
+    def quarantine(self, path: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Quarantined records, newest files first; ``path`` filters on the file path (substring)."""
+        where, params = ("WHERE path LIKE ?", [f"%{path}%"]) if path else ("", [])
+        return self.store.query(
+            f"SELECT path, position, field, reason, excerpt FROM quarantine {where} ORDER BY path, position LIMIT ?",
+            [*params, limit],
+        )
+
     def export_parquet(self, folder: str | os.PathLike[str]) -> list[str]:
         return self.store.export_parquet(Path(folder))
 

@@ -59,8 +59,31 @@ def ingest(
     for r in reports:
         if r.error:
             err.print(f"[yellow]skipped:[/yellow] {r.error}")
+        if r.quarantined:
+            err.print(f"[yellow]{r.file}: {r.quarantined} record(s) quarantined[/yellow] "
+                      f"(`ipcockpit quarantine --file {Path(r.file).name}` lists them with the reason)")
     if any(r.error for r in reports):
         raise typer.Exit(1)
+
+
+@app.command()
+def quarantine(
+    file: Annotated[str | None, typer.Option("--file", help="Only records of files whose path contains this.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many records.")] = 100,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Records that could not be loaded, with file, position, field and reason. 隔离区记录。"""
+    with _cockpit(db, config) as cockpit:
+        rows = cockpit.quarantine(file, limit)
+    if json_out:
+        _dump(rows)
+        return
+    table = Table("file", "position", "field", "reason")
+    for r in rows:
+        table.add_row(r["path"], r["position"], r["field"] or "", r["reason"])
+    Console().print(table)
 
 
 def _ingest_with_progress(cockpit: Cockpit, paths: list[Path]) -> list[Any]:

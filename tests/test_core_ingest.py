@@ -91,3 +91,29 @@ def test_cli_ingest_json_and_stats(tmp_path: Path, shared: Path) -> None:
     years = {(r["office"], r["year"]): r["documents"] for r in stats["by_office_year"]}
     assert sum(years.values()) == 2664 and years[("US", 1993)] > 0
     assert "missing_titles" in stats["quality"] and "orphan_rows" in stats["quality"]
+
+
+def test_bad_rows_are_quarantined_with_file_record_field(cockpit: Cockpit, shared: Path, tmp_path: Path) -> None:
+    lines = (shared / BASEBALL).read_text(encoding="utf-8").splitlines(keepends=True)
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO("".join(lines))))
+    header, body = rows[0], rows[1:6]
+    body[1][header.index("patent_date")] = "31/31/1999"
+    body[3][header.index("patent_number")] = ""
+    out = io.StringIO()
+    csv.writer(out).writerows([header, *body])
+    f = tmp_path / "bad_rows.csv"
+    f.write_text(out.getvalue(), encoding="utf-8")
+    [r] = cockpit.ingest([f])
+    assert (r.read, r.loaded, r.quarantined, r.merged) == (5, 3, 2, 0)
+    q = cockpit.quarantine("bad_rows")
+    assert [(x["position"], x["field"]) for x in q] == [("line 3", "patent_date"), ("line 5", "patent_number")]
+    assert "31/31/1999" in q[0]["reason"] and q[0]["excerpt"]
+    cockpit.close()
+    res = subprocess.run(
+        [sys.executable, "-m", "ipcockpit.cli", "quarantine", "--db", cockpit.settings.db, "--json"],
+        capture_output=True, text=True, check=True,
+    )
+    assert [x["field"] for x in json.loads(res.stdout)] == ["patent_date", "patent_number"]
