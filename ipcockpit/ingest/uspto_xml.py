@@ -1,0 +1,324 @@
+"""USPTO red-book full-text XML: grants (us-patent-grant) and applications (us-patent-application).
+
+Covers every ICE DTD from v4.0 (2005) on, utility, design, plant, reissue and SIR documents, as weekly
+files (``ipgYYMMDD.xml``/``ipaYYMMDD.xml``: thousands of documents, each with its own ``<?xml?>``
+declaration and DOCTYPE, back to back) or single documents, plain or gzipped.
+
+Reading streams with bounded memory: the byte stream is cut on the ``<?xml`` declarations
+(:func:`split_documents`), each document is parsed on its own by lxml (no DTD, no entities, no
+network) and dropped after its fields are taken (:mod:`ipcockpit.ingest.uspto_xml_fields`). A large
+file is parsed by a small process pool, in order, with a bounded number of batches in flight. A
+document that is not well-formed (a truncated last record) becomes a Rejected naming its offset, its
+number and the element where parsing stopped; the others still load. Sequence-listing documents
+(``sequence-cwu``) inside weekly grant files are not patents and are skipped.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import re
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
+
+from lxml import etree
+
+from ipcockpit.ingest.base import Ingester, Source
+from ipcockpit.ingest.uspto_xml_fields import CITED_BY, DOC_TYPES, Fields, extract, ymd
+from ipcockpit.model.numbers import application_id, canonical_number, doc_id
+from ipcockpit.model.records import (
+    Address,
+    Citation,
+    Claim,
+    Classification,
+    Inventor,
+    Party,
+    PatentRecord,
+    Priority,
+    Record,
+    Rejected,
+    Text,
+)
+
+#: a file at least this large (or a stream of unknown size past this point) is parsed by a pool
+POOL_MIN_BYTES = 20 * 1024 * 1024
+#: documents are sent to the pool in batches of about this many bytes
+BATCH_BYTES = 2 * 1024 * 1024
+#: batches in flight per worker (bounds memory: workers never run far ahead of the loader)
+IN_FLIGHT_PER_WORKER = 3
+_READ = 8 * 1024 * 1024
+_DECL = b"<?xml"
+_ROOTS = (b"<us-patent-grant", b"<us-patent-application")
+_DOC_NUMBER = re.compile(rb"<doc-number>\s*([^<\s]+)\s*</doc-number>")
+_OPEN_TAG = re.compile(rb"<([A-Za-z][\w.-]*)")
+_IN_TAG = re.compile(r"tag (\S+?)[ ,]|(?:end tag|tag mismatch): (\S+)")
+
+_PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True,
+                          remove_comments=True, remove_pis=True)
+
+
+# splitting ----------------------------------------------------------------------------------
+def split_documents(stream: BinaryIO, read_size: int = _READ) -> Iterator[tuple[int, bytes]]:
+    """(byte offset, bytes) of each document in a stream of XML documents put back to back.
+
+    A document starts at an ``<?xml`` declaration (or at the start of the stream). Memory is one
+    read block plus the longest document.
+    """
+    buf = b""
+    base = 0  # stream offset of buf[0]
+    start = 0  # start of the current document in buf
+    search = 1
+    eof = False
+    while True:
+        nxt = _find_decl(buf, search)
+        if nxt >= 0:
+            doc = buf[start:nxt]
+            if doc.strip():
+                yield base + start, doc
+            start, search = nxt, nxt + 1
+            continue
+        if eof:
+            doc = buf[start:]
+            if doc.strip():
+                yield base + start, doc
+            return
+        block = stream.read(read_size)
+        eof = not block
+        search = max(1, len(buf) - start - 6)  # a declaration may straddle two blocks
+        base += start
+        buf = buf[start:] + block
+        start = 0
+
+
+def _find_decl(buf: bytes, search: int) -> int:
+    """Index of the next ``<?xml`` declaration (followed by white space) at or after search, or -1."""
+    n = buf.find(_DECL, search)
+    while n >= 0:
+        if n + 5 >= len(buf):
+            return -1  # cannot tell yet; the caller reads more
+        if buf[n + 5] in b" \t\r\n":
+            return n
+        n = buf.find(_DECL, n + 5)  # <?xml-stylesheet and the like are not declarations
+    return -1
+
+
+# parsing (runs in the pool's workers for large files) -----------------------------------------
+def parse_document(offset: int, raw: bytes) -> tuple[Any, ...] | None:
+    """("doc", offset, fields) or ("rej", offset, reason, excerpt, field); None for a non-patent part."""
+    head = raw[:2048]
+    if not any(r in head for r in _ROOTS):
+        if b"<sequence-cwu" in head or b"us-sequence-listing" in head:
+            return None
+        return ("rej", offset, _where(offset, raw) + "is not a us-patent-grant or us-patent-application "
+                "document; a USPTO weekly file holds only those (and sequence listings)",
+                _excerpt(raw, 1), "root")
+    try:
+        root = etree.fromstring(raw, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        msg = str(exc)
+        m = _IN_TAG.search(msg)
+        tail = raw[-4096:].rstrip()
+        cut = not tail.endswith((b"</us-patent-grant>", b"</us-patent-application>"))
+        if m:
+            field = m.group(1) or m.group(2)
+        else:  # the last element opened before the error
+            opened = _OPEN_TAG.findall(tail if cut else raw[:4096])
+            field = opened[-1].decode("ascii", "replace") if opened else None
+        hint = ("it ends before its closing root tag: the file is cut short; download it again" if cut
+                else "it is not well-formed XML; fix it or download the file again")
+        return ("rej", offset, f"{_where(offset, raw)}cannot be parsed in element <{field}>: {msg}; {hint}",
+                _excerpt(raw, getattr(exc, "lineno", None) or 0), field)
+    return prepare(offset, extract(root))
+
+
+def parse_batch(batch: list[tuple[int, bytes]]) -> list[tuple[Any, ...]]:
+    out = []
+    for offset, raw in batch:
+        r = parse_document(offset, raw)
+        if r is not None:
+            out.append(r)
+    return out
+
+
+def _where(offset: int, raw: bytes) -> str:
+    m = _DOC_NUMBER.search(raw, 0, 4096)
+    number = f"document {m.group(1).decode('ascii', 'replace')} " if m else "document "
+    return f"{number}at offset {offset} "
+
+
+def _excerpt(raw: bytes, lineno: int) -> str:
+    if lineno <= 1:
+        return raw[:400].decode("utf-8", "replace")
+    lines = raw.split(b"\n")
+    near = b"\n".join(lines[max(0, lineno - 4): lineno])
+    return near[-400:].decode("utf-8", "replace")
+
+
+# records ----------------------------------------------------------------------------------
+# Workers turn fields into constructor arguments (numbers, dates, addresses all computed), so the
+# loading process only builds the dataclasses: plain tuples pickle fast, slotted dataclasses do not.
+def _address(place: tuple[str, str, str] | None) -> tuple[str, str | None, str | None, str | None] | None:
+    if not place:
+        return None
+    city, state, country = place
+    cc = country.upper() if len(country) == 2 and country.isalpha() else None
+    raw = ", ".join(x for x in (city, state, cc or "") if x)
+    if not raw:
+        return None
+    return (raw, cc, state or None, city or None)
+
+
+def prepare(offset: int, f: Fields) -> tuple[Any, ...]:
+    """("doc", offset, document fields, parties, inventors, ...) or ("rej", ...) without a number."""
+    pub, app = f["pub"], f["app"]
+    number = pub.get("doc-number")
+    if not number:
+        return ("rej", offset, f"document at offset {offset} has no publication number "
+                "(publication-reference/document-id/doc-number is empty); it cannot be loaded",
+                f"title: {f['title'][:200]}", "publication-reference/doc-number")
+    office = (pub.get("country") or "US").upper()
+    kind = pub.get("kind") or None
+    stage = "grant" if f["root"] == "us-patent-grant" else "application"
+    pub_date = ymd(pub.get("date"))
+    app_date = ymd(app.get("date"))
+    title = f["title"] or None
+    prio = [(c, n, ymd(d)) for c, n, d in f["prio"]]
+    prio_dates = [p[2] for p in prio if p[2]]
+    head = {
+        "doc_id": doc_id(office, number, kind),
+        "office": office,
+        "number": canonical_number(office, number),
+        "kind": kind,
+        "doc_type": DOC_TYPES.get(f["appl_type"] or "") or _type_from_kind(kind),
+        "stage": stage,
+        "pub_date": pub_date,
+        "app_id": application_id(app.get("country") or office, app["doc-number"]) if app.get("doc-number") else None,
+        "app_date": app_date,
+        "grant_date": pub_date if stage == "grant" else None,
+        "priority_date": min(prio_dates) if prio_dates else app_date,
+        "title": title,
+        "lang": "en",
+        "position": f"offset {offset}",
+        "extra": f["extra"],
+    }
+    parties = [(name, role, _address(place), i) for i, (role, name, place) in enumerate(f["parties"], start=1)]
+    inventors = [(name, _address(place), i) for i, (name, place) in enumerate(f["inventors"], start=1)]
+    citations = []
+    for i, (npl, country, num, ckind, cdate, category) in enumerate(f["cit"], start=1):
+        cited_by = CITED_BY.get(category or "", "other" if category else None)
+        if npl:
+            citations.append((None, num, None, None, True, None, cited_by, i))
+        else:
+            cc = (country or "US").upper()
+            cited_id = doc_id(cc, num, ckind) if num and len(cc) == 2 else None
+            raw = " ".join(x for x in (cc, num, ckind) if x)
+            citations.append((cited_id, raw, cc, ymd(cdate), False, None, cited_by, i))
+    texts = [(k, v) for k, v in (("title", title), ("abstract", f["abstract"]), ("description", f["description"]))
+             if v]
+    return ("doc", head, parties, inventors, f["class"], citations, f["claims"], texts, prio)
+
+
+def build_record(prepared: tuple[Any, ...]) -> PatentRecord:
+    """The PatentRecord of a prepared ("doc", ...) tuple."""
+    _, head, parties, inventors, classes, citations, claims, texts, prio = prepared
+    return PatentRecord(
+        **head,
+        parties=[Party(n, r, None, None, Address(*a) if a else None, s) for n, r, a, s in parties],
+        inventors=[Inventor(n, None, Address(*a) if a else None, s) for n, a, s in inventors],
+        classifications=[Classification(sc, c, m, i) for i, (sc, c, m) in enumerate(classes, start=1)],
+        citations=[Citation(*c) for c in citations],
+        claims=[Claim(n, t, ind, dep, "en") for n, t, ind, dep in claims],
+        texts=[Text(k, v, "en") for k, v in texts],
+        priorities=[Priority(*p) for p in prio],
+    )
+
+
+def _type_from_kind(kind: str | None) -> str:
+    k = (kind or "")[:1]
+    return {"S": "design", "P": "plant", "E": "reissue", "H": "sir"}.get(k, "invention")
+
+
+def _to_records(results: Iterable[tuple[Any, ...] | None]) -> Iterator[Record]:
+    for r in results:
+        if r is None:
+            continue
+        if r[0] == "doc":
+            yield build_record(r)
+        else:
+            _, offset, reason, excerpt, field = r
+            yield Rejected(f"offset {offset}", reason, excerpt, field)
+
+
+# reading --------------------------------------------------------------------------------------
+def _workers() -> int:
+    return min(os.cpu_count() or 1, 4)
+
+
+def _batches(docs: Iterator[tuple[int, bytes]]) -> Iterator[list[tuple[int, bytes]]]:
+    batch: list[tuple[int, bytes]] = []
+    size = 0
+    for d in docs:
+        batch.append(d)
+        size += len(d[1])
+        if size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _pooled(docs: Iterator[tuple[int, bytes]], workers: int) -> Iterator[tuple[Any, ...]]:
+    """parse_batch over a pool, results in order, at most workers * IN_FLIGHT_PER_WORKER batches pending."""
+    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    pool = mp.get_context(method).Pool(workers)
+    try:
+        pending: deque[Any] = deque()
+        limit = workers * IN_FLIGHT_PER_WORKER
+        for batch in _batches(docs):
+            pending.append(pool.apply_async(parse_batch, (batch,)))
+            if len(pending) >= limit:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def read_documents(stream: BinaryIO, size: int | None, workers: int | None = None) -> Iterator[Record]:
+    """Records of a stream of ICE XML documents; a pool parses once the stream is large."""
+    workers = _workers() if workers is None else workers
+    docs = split_documents(stream)
+    if workers > 1 and size is not None and size >= POOL_MIN_BYTES:
+        yield from _to_records(_pooled(docs, workers))
+        return
+    consumed = 0
+    for offset, raw in docs:
+        yield from _to_records([parse_document(offset, raw)])
+        consumed += len(raw)
+        if workers > 1 and consumed >= POOL_MIN_BYTES:  # a stream of unknown size turned out large
+            yield from _to_records(_pooled(docs, workers))
+            return
+
+
+class UsptoXml(Ingester):
+    name = "uspto-xml"
+    label = "USPTO full-text XML, grants and applications (ICE DTD v4.0+, 2005 on; weekly or single)"
+    label_zh = "美国专利商标局全文 XML（授权与申请，2005 年起 ICE DTD v4.x）"
+    priority = 20
+
+    def sniff(self, source: Source) -> bool:
+        head = source.head()
+        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:5]
+        if start not in (b"<?xml", b"<!DOC", b"<us-p"):
+            return False
+        return any(r in head for r in _ROOTS) or b"us-sequence-listing" in head[:4096]
+
+    def read(self, source: Source) -> Iterator[Record]:
+        with source.open() as fh:
+            yield from read_documents(fh, source.size)
+
+
+INGESTERS = [UsptoXml]
