@@ -1,8 +1,13 @@
 """Legal-event classes: map an office's event code or text to the model's normalised class.
 
-The INPADOC code table (ipcockpit/model/data/inpadoc_event_classes.csv, derived from EPO's
-legal_code_descriptions table) gives the class of an office/code pair; text patterns cover sources
-that carry only words (Chinese 法律状态, USPTO assignment conveyances).
+The INPADOC code table (ipcockpit/model/data/inpadoc_event_classes.csv, made from EPO's
+legal_code_descriptions table by scripts/build_event_classes.py) gives the class of an office/code
+pair; text patterns cover sources that carry only words (Chinese 法律状态, USPTO assignment
+conveyances, INPADOC free-format text).
+
+A code's class is final except where the code is too general to say what happened: a code classed
+``other`` takes the class its text gives, and a ``transfer`` code (USPTO "AS" covers every recorded
+conveyance) becomes a pledge, a pledge release or a licence when its text says so.
 """
 
 from __future__ import annotations
@@ -12,24 +17,73 @@ import re
 from functools import cache
 from importlib import resources
 
+#: (class, pattern), first match wins. Release before pledge before licence before transfer;
+#: invalidation decisions before requests; restoration and expiry before lapse.
 _TEXT_RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("pledge_release", re.compile(r"质押.*(解除|注销)|release of security|security interest release|\brelease\b", re.I)),
-    ("pledge", re.compile(r"质押|security (interest|agreement)|pledge|mortgage", re.I)),
-    ("licence", re.compile(r"许可|licen[cs]e", re.I)),
-    ("transfer", re.compile(r"转让|权利人.*变更|申请人.*变更|assignment|change of owner|transfer|merger|nunc pro tunc", re.I)),
-    ("invalidation_decision", re.compile(r"无效宣告.*(决定|审查结论)|invalidation decision", re.I)),
-    ("invalidation_request", re.compile(r"无效宣告|invalidation request|opposition filed|inter partes review", re.I)),
-    ("litigation", re.compile(r"诉讼|litigation|lawsuit|court", re.I)),
-    ("restoration", re.compile(r"恢复|restor|reinstat", re.I)),
-    ("expiry", re.compile(r"期限届满|expir", re.I)),
-    ("lapse", re.compile(r"未缴年费|终止|放弃|失效|lapse|ceased|non-payment", re.I)),
-    ("fee_paid", re.compile(r"年费|maintenance fee|renewal fee paid|fee payment", re.I)),
-    ("grant", re.compile(r"授权|grant|patent issued|issue notification", re.I)),
-    ("withdrawal", re.compile(r"撤回|withdraw", re.I)),
-    ("refusal", re.compile(r"驳回|refus|reject", re.I)),
-    ("examination", re.compile(r"实质审查|examination", re.I)),
-    ("publication", re.compile(r"公开|publication", re.I)),
+    ("other", re.compile(r"\bno opposition|not opposed", re.I)),
+    (
+        "pledge_release",
+        re.compile(
+            r"质押.*(解除|注销)|(解除|注销).*质押|release of security|security interest release|release by secured|"
+            r"(termination|release|satisfaction|discharge) (and release )?of (patent )?(security|lien|mortgage|pledge)|"
+            r"\brelease\b|\bpartial release\b",
+            re.I,
+        ),
+    ),
+    ("pledge", re.compile(r"质押|security (interest|agreement)|pledge|mortgage|\blien\b|collateral", re.I)),
+    ("licence", re.compile(r"许可|licen[cs]", re.I)),
+    (
+        "transfer",
+        re.compile(
+            r"转让|转移|权利人.*变更|专利权人.*变更|申请人.*变更|assignment|assignor|change of owner|transfer|merger|"
+            r"nunc pro tunc",
+            re.I,
+        ),
+    ),
+    (
+        "invalidation_decision",
+        re.compile(
+            r"无效宣告.*(决定|审查结论)|宣告.*(全部|部分)?无效|invalidation decision|patent revoked|"
+            r"(opposition|reexamination|inter partes review).*(decision|certificate|terminated|rejected)",
+            re.I,
+        ),
+    ),
+    (
+        "invalidation_request",
+        re.compile(
+            r"无效宣告|请求宣告.*无效|invalidation request|opposition filed|inter partes review|post-grant review|"
+            r"request for (ex parte )?reexamination",
+            re.I,
+        ),
+    ),
+    ("litigation", re.compile(r"诉讼|litigation|lawsuit|\bcourt\b|\bsuit\b", re.I)),
+    ("restoration", re.compile(r"恢复|restor|reinstat|revived|re-establishment", re.I)),
+    ("lapse", re.compile(r"未缴年费|费用终止|non-?payment|failure to pay", re.I)),
+    ("expiry", re.compile(r"期限届满|期届满|届满终止|\bexpir", re.I)),
+    ("withdrawal", re.compile(r"撤回|视为撤回|withdraw|abandon", re.I)),
+    ("lapse", re.compile(r"终止|放弃|失效|lapse|ceased", re.I)),
+    ("fee_paid", re.compile(r"年费|maintenance fee|renewal fee|annual fee|fee payment|fee paid", re.I)),
+    ("refusal", re.compile(r"驳回|\brefus|final rejection|application rejected", re.I)),
+    ("grant", re.compile(r"授权|授予|\bgrant|patent issued|issue notification|\bpatented case", re.I)),
+    (
+        "examination",
+        re.compile(
+            r"实质审查|审查意见|examination|examiner|office action|action mailed|non-final|final action|allowance",
+            re.I,
+        ),
+    ),
+    ("publication", re.compile(r"公开|公告|publication|published", re.I)),
+    (
+        "filing",
+        re.compile(r"申请日|受理|application filed|filing receipt|national stage|national phase", re.I),
+    ),
 ]
+
+#: a code classed as the key may be refined by its text into one of these (None: into any class)
+_REFINABLE: dict[str, frozenset[str] | None] = {
+    "other": None,
+    "transfer": frozenset({"pledge", "pledge_release", "licence"}),
+}
 
 
 @cache
@@ -45,14 +99,30 @@ def _code_table() -> dict[tuple[str, str], str]:
     return table
 
 
-def classify_event(office: str | None, code: str | None, text: str | None) -> str | None:
-    """The normalised class of an event, from its code where the table knows it, else its text."""
-    if office and code:
-        hit = _code_table().get((office.upper(), code.strip().upper()))
-        if hit:
-            return hit
+def code_class(office: str | None, code: str | None) -> str | None:
+    """The class the INPADOC code table gives an office/code pair, or None when it has no such code."""
+    if not office or not code:
+        return None
+    return _code_table().get((office.strip().upper(), code.strip().upper()))
+
+
+def text_class(text: str | None) -> str | None:
+    """The class the words of an event give, or None."""
     if text:
         for cls, pattern in _TEXT_RULES:
             if pattern.search(text):
                 return cls
     return None
+
+
+def classify_event(office: str | None, code: str | None, text: str | None) -> str | None:
+    """The normalised class of an event, from its code where the table knows it, else its text."""
+    hit = code_class(office, code)
+    if hit:
+        if hit in _REFINABLE and text:
+            allowed = _REFINABLE[hit]
+            refined = text_class(text)
+            if refined and (allowed is None or refined in allowed):
+                return refined
+        return hit
+    return text_class(text)

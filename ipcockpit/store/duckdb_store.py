@@ -90,13 +90,13 @@ class Store:
         return {name: self.count(name) for name in ALL_TABLES}
 
     # loading ----------------------------------------------------------------------------------
-    def append(self, table: str, data: pa.Table) -> None:
-        """Bulk insert an Arrow table whose columns follow the declared order."""
+    def append(self, table: str, data: pa.Table, by_name: bool = False) -> None:
+        """Bulk insert an Arrow table whose columns follow the declared order (or match by name)."""
         if data.num_rows == 0:
             return
         self.con.register("_ipc_batch", data)
         try:
-            self.con.execute(f'INSERT INTO "{table}" SELECT * FROM _ipc_batch')
+            self.con.execute(f'INSERT INTO "{table}" {"BY NAME " if by_name else ""}SELECT * FROM _ipc_batch')
         finally:
             self.con.unregister("_ipc_batch")
 

@@ -16,12 +16,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ipcockpit.ingest.base import Ingester, Source
-from ipcockpit.model.records import PatentRecord, ReferenceRecord, Rejected
+from ipcockpit.model.records import PatentRecord, Record, ReferenceRecord, Rejected
+from ipcockpit.model.reference import REF_TABLES
 from ipcockpit.model.schema import CORE_TABLES
 from ipcockpit.store.duckdb_store import Store, arrow_schema
-from ipcockpit.store.flatten import Batch
+from ipcockpit.store.flatten import FlatBatch, flatten, record_weight
 
 _MERGE_FIELDS = (
     "kind", "doc_type", "stage", "pub_date", "app_id", "app_date", "grant_date", "priority_date",
@@ -72,6 +74,9 @@ def finish_run(store: Store, run_id: str) -> None:
     store.con.execute("UPDATE ingest_runs SET finished_at = ? WHERE run_id = ?", [datetime.now(), run_id])
 
 
+_MAX_PENDING_BYTES = 32 << 20
+
+
 class _FileLoad:
     def __init__(self, store: Store, source: Source, file_id: str, run_id: str, batch_size: int) -> None:
         self.store = store
@@ -80,6 +85,7 @@ class _FileLoad:
         self.run_id = run_id
         self.batch_size = batch_size
         self.pending: list[PatentRecord | ReferenceRecord] = []
+        self.pending_bytes = 0
         self.quarantine: dict[str, list[object]] = {c: [] for c in arrow_schema("quarantine").names}
         self.seen: set[str] = set()
         self.report = FileReport(source.path, None, file_id=file_id)
@@ -93,7 +99,12 @@ class _FileLoad:
             q[key].append(value)
         self.report.quarantined += 1
 
-    def add(self, rec: PatentRecord | ReferenceRecord | Rejected, index: int) -> None:
+    def add(self, rec: Record | FlatBatch, index: int) -> None:
+        if isinstance(rec, FlatBatch):
+            self.flush()
+            self.report.read += rec.records
+            self.load(rec)
+            return
         self.report.read += 1
         if isinstance(rec, Rejected):
             self.reject(rec.position, rec.reason, rec.excerpt, rec.field)
@@ -104,80 +115,96 @@ class _FileLoad:
                 fname, reason = problem
                 self.reject(rec.position or str(index), reason, repr(rec)[:_EXCERPT], fname)
                 return
+            self.pending_bytes += record_weight(rec)
         self.pending.append(rec)
-        if len(self.pending) >= self.batch_size:
+        if len(self.pending) >= self.batch_size or self.pending_bytes >= _MAX_PENDING_BYTES:
             self.flush()
 
     def flush(self) -> None:
-        if not self.pending:
-            return
-        batch = Batch(self.file_id)
-        patents = [r for r in self.pending if isinstance(r, PatentRecord)]
-        existing: set[str] = set()
-        if patents:
-            self._resolve_kindless(patents)
-            existing = self._existing({r.doc_id for r in patents})
-        for rec in self.pending:
-            if isinstance(rec, ReferenceRecord):
-                batch.add_reference(rec)
-                self.report.loaded += 1
-                continue
-            is_new = rec.doc_id not in existing and rec.doc_id not in self.seen
-            batch.add_patent(rec, as_document=is_new)
-            self.seen.add(rec.doc_id)
-            if is_new:
-                self.report.loaded += 1
-            else:
-                self.report.merged += 1
-        self.pending = []
-        tables = batch.tables()
+        if self.pending:
+            batch = flatten(self.pending)
+            self.pending = []
+            self.pending_bytes = 0
+            self.load(batch)
+
+    def load(self, batch: FlatBatch) -> None:
+        """Write a flattened batch: new documents are inserted, known ones merged (counted apart)."""
+        tables = dict(batch.tables)
+        docs = tables.pop("documents", None)
         apps = tables.pop("applications", None)
+        families = tables.pop("family_members", None)
+        for name in REF_TABLES:
+            if name in tables:
+                self.report.loaded += tables[name].num_rows
+        if docs is not None:
+            docs, mapping = self._resolve_kindless(docs)
+            if mapping:
+                tables = {n: _remap(t, mapping) if "doc_id" in t.column_names else t for n, t in tables.items()}
+            ids = docs.column("doc_id").to_pylist()
+            existing = self._existing(ids)
+            mask = []
+            for doc in ids:
+                mask.append(doc not in existing and doc not in self.seen)
+                self.seen.add(doc)
+            new = sum(mask)
+            self.report.loaded += new
+            self.report.merged += len(ids) - new
+            keep = pa.array(mask, pa.bool_())
+            self._append("documents", docs.filter(keep))
+            if new < len(ids):
+                self._merge_documents(docs.filter(pc.invert(keep)))
         for name, data in tables.items():
-            self.store.append(name, data)
+            self._append(name, data)
         if apps is not None:
-            self._append_applications(apps)
-        if batch.merged:
-            self._merge_documents(batch.merged)
-        kinded = [r for r in patents if r.kind]
-        if kinded:
-            self._absorb_kindless(kinded)
+            self._append_new("applications", apps, ["app_id"])
+        if families is not None:
+            self._append_new("family_members", families, ["family_id", "scheme", "doc_id"])
+        if docs is not None:
+            kinded = docs.filter(pc.is_valid(docs.column("kind")))
+            if kinded.num_rows:
+                self._absorb_kindless(kinded)
 
-    def _register(self, name: str, data: dict[str, list[object]]) -> None:
-        self.store.con.register(name, pa.table({k: pa.array(v, pa.string()) for k, v in data.items()}))
+    def _append(self, table: str, data: pa.Table) -> None:
+        if data.num_rows:
+            self.store.append(table, data.append_column("file_id", pa.array([self.file_id] * data.num_rows, pa.string())),
+                              by_name=True)
 
-    def _existing(self, ids: set[str]) -> set[str]:
-        self._register("_ipc_ids", {"doc_id": list(ids)})
+    def _register(self, name: str, data: dict[str, list[object]] | pa.Table) -> None:
+        table = data if isinstance(data, pa.Table) else pa.table(
+            {k: pa.array(v, pa.string()) for k, v in data.items()})
+        self.store.con.register(name, table)
+
+    def _existing(self, ids: list[str]) -> set[str]:
+        self._register("_ipc_ids", {"doc_id": ids})
         rows = self.store.con.execute("SELECT d.doc_id FROM documents d JOIN _ipc_ids i USING (doc_id)").fetchall()
         self.store.con.unregister("_ipc_ids")
         return {r[0] for r in rows}
 
-    def _resolve_kindless(self, patents: list[PatentRecord]) -> None:
-        """A record without a kind code names the stored document of the same office and number
+    def _resolve_kindless(self, docs: pa.Table) -> tuple[pa.Table, dict[str, str]]:
+        """A document without a kind code names the stored document of the same office and number
         (the grant first), so that e.g. an assignment of US7654321 lands on US7654321B2."""
-        kindless = [r for r in patents if not r.kind]
-        if not kindless:
-            return
-        self._register("_ipc_kl", {"office": [r.office for r in kindless], "number": [r.number for r in kindless]})
+        kindless = docs.filter(pc.is_null(docs.column("kind")))
+        if not kindless.num_rows:
+            return docs, {}
+        self._register("_ipc_kl", kindless.select(["doc_id", "office", "number"]))
         rows = self.store.con.execute(
-            "SELECT d.office, d.number, arg_min(d.doc_id, (d.stage <> 'grant', d.doc_id)) FROM documents d "
-            "JOIN (SELECT DISTINCT office, number FROM _ipc_kl) k ON d.office = k.office AND d.number = k.number "
-            "WHERE d.kind IS NOT NULL GROUP BY 1, 2"
+            "SELECT k.doc_id, arg_min(d.doc_id, (d.stage IS DISTINCT FROM 'grant', d.doc_id)) FROM documents d "
+            "JOIN _ipc_kl k ON d.office = k.office AND d.number = k.number "
+            "WHERE d.kind IS NOT NULL GROUP BY 1"
         ).fetchall()
         self.store.con.unregister("_ipc_kl")
-        target = {(o, n): d for o, n, d in rows}
-        for r in kindless:
-            hit = target.get((r.office, r.number))
-            if hit:
-                r.doc_id = hit
+        mapping = dict(rows)
+        return (_remap(docs, mapping) if mapping else docs), mapping
 
-    def _absorb_kindless(self, kinded: list[PatentRecord]) -> None:
+    def _absorb_kindless(self, kinded: pa.Table) -> None:
         """Kind-less documents stored earlier with the office and number of a new kinded one are folded
         into it: their rows move to the kinded id and their empty fields fill the kinded document."""
         con = self.store.con
-        self._register("_ipc_kd", {"office": [r.office for r in kinded], "number": [r.number for r in kinded]})
+        self._register("_ipc_kd", kinded.select(["office", "number"]))
         pairs = con.execute(
-            "SELECT s.doc_id AS old, arg_min(k.doc_id, (k.stage <> 'grant', k.doc_id)) AS new FROM documents s "
-            "JOIN (SELECT DISTINCT office, number FROM _ipc_kd) b ON s.office = b.office AND s.number = b.number "
+            "SELECT s.doc_id AS old, arg_min(k.doc_id, (k.stage IS DISTINCT FROM 'grant', k.doc_id)) AS new "
+            "FROM documents s JOIN (SELECT DISTINCT office, number FROM _ipc_kd) b "
+            "ON s.office = b.office AND s.number = b.number "
             "JOIN documents k ON k.office = s.office AND k.number = s.number AND k.kind IS NOT NULL "
             "WHERE s.kind IS NULL GROUP BY s.doc_id"
         ).fetchall()
@@ -196,23 +223,23 @@ class _FileLoad:
         con.execute("DELETE FROM documents WHERE doc_id IN (SELECT old FROM _ipc_pairs)")
         con.unregister("_ipc_pairs")
 
-    def _append_applications(self, apps: pa.Table) -> None:
+    def _append_new(self, table: str, data: pa.Table, key: list[str]) -> None:
+        """Insert the rows whose key the table does not hold yet (once each)."""
         con = self.store.con
-        con.register("_ipc_apps", apps)
+        data = data.append_column("file_id", pa.array([self.file_id] * data.num_rows, pa.string()))
+        con.register("_ipc_new", data)
+        on = " AND ".join(f"x.{k} = a.{k}" for k in key)
+        cols = ", ".join(key)
         con.execute(
-            "INSERT INTO applications SELECT DISTINCT ON (app_id) * FROM _ipc_apps a "
-            "WHERE NOT EXISTS (SELECT 1 FROM applications x WHERE x.app_id = a.app_id) ORDER BY app_id"
+            f"INSERT INTO {table} BY NAME SELECT DISTINCT ON ({cols}) * FROM _ipc_new a "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} x WHERE {on}) ORDER BY {cols}"
         )
-        con.unregister("_ipc_apps")
+        con.unregister("_ipc_new")
 
-    def _merge_documents(self, records: list[PatentRecord]) -> None:
-        """Fill empty fields of existing documents from merged records (first value wins)."""
-        schema = arrow_schema("documents")
-        names = ("doc_id", *_MERGE_FIELDS, "stub")
-        cols: dict[str, list[object]] = {n: [getattr(r, n) for r in records] for n in names}
-        data = pa.Table.from_pydict(cols, schema=pa.schema([schema.field(n) for n in cols]))
+    def _merge_documents(self, merged: pa.Table) -> None:
+        """Fill empty fields of existing documents from merged rows (first value wins)."""
         con = self.store.con
-        con.register("_ipc_merge", data)
+        con.register("_ipc_merge", merged)
         sets = ", ".join(f'"{f}" = coalesce(d."{f}", m."{f}")' for f in _MERGE_FIELDS)
         con.execute(
             f"UPDATE documents AS d SET {sets}, stub = d.stub AND m.stub FROM "
@@ -224,6 +251,11 @@ class _FileLoad:
         self.flush()
         q = pa.Table.from_pydict(self.quarantine, schema=arrow_schema("quarantine"))
         self.store.append("quarantine", q)
+
+
+def _remap(table: pa.Table, mapping: dict[str, str]) -> pa.Table:
+    ids = [mapping.get(x, x) for x in table.column("doc_id").to_pylist()]
+    return table.set_column(table.column_names.index("doc_id"), "doc_id", pa.array(ids, pa.string()))
 
 
 def _check(rec: PatentRecord) -> tuple[str, str] | None:
@@ -252,7 +284,7 @@ def ingest_source(
         store.delete_file(file_id)
         load = _FileLoad(store, source, file_id, run_id, batch_size)
         load.report.format = ingester.name
-        records: Iterable[PatentRecord | ReferenceRecord | Rejected] = ingester.read(source)
+        records: Iterable[Record | FlatBatch] = ingester.read(source)
         for index, rec in enumerate(records, start=1):
             load.add(rec, index)
             if on_record and index % 1000 == 0:
