@@ -26,6 +26,7 @@ from lxml import etree
 
 from ipcockpit.ingest.base import Ingester, Source
 from ipcockpit.ingest.uspto_xml_fields import CITED_BY, DOC_TYPES, Fields, extract, ymd
+from ipcockpit.model.flat import FlatBatch, flatten
 from ipcockpit.model.numbers import application_id, canonical_number, doc_id
 from ipcockpit.model.records import (
     Address,
@@ -132,12 +133,18 @@ def parse_document(offset: int, raw: bytes) -> tuple[Any, ...] | None:
     return prepare(offset, extract(root))
 
 
-def parse_batch(batch: list[tuple[int, bytes]]) -> list[tuple[Any, ...]]:
-    out = []
-    for offset, raw in batch:
-        r = parse_document(offset, raw)
-        if r is not None:
-            out.append(r)
+def parse_batch(batch: list[tuple[int, bytes]]) -> list[Record | FlatBatch]:
+    """A worker's job: parse documents and flatten their records, so that the loading process only
+    writes Arrow tables. Returns the rejects and one FlatBatch of the good records."""
+    records: list[PatentRecord] = []
+    out: list[Record | FlatBatch] = []
+    for rec in _to_records(parse_document(offset, raw) for offset, raw in batch):
+        if isinstance(rec, PatentRecord):
+            records.append(rec)
+        else:
+            out.append(rec)
+    if records:
+        out.append(flatten(records))
     return out
 
 
@@ -268,7 +275,7 @@ def _batches(docs: Iterator[tuple[int, bytes]]) -> Iterator[list[tuple[int, byte
         yield batch
 
 
-def _pooled(docs: Iterator[tuple[int, bytes]], workers: int) -> Iterator[tuple[Any, ...]]:
+def _pooled(docs: Iterator[tuple[int, bytes]], workers: int) -> Iterator[Record | FlatBatch]:
     """parse_batch over a pool, results in order, at most workers * IN_FLIGHT_PER_WORKER batches pending."""
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
     pool = mp.get_context(method).Pool(workers)
@@ -287,19 +294,20 @@ def _pooled(docs: Iterator[tuple[int, bytes]], workers: int) -> Iterator[tuple[A
         pool.join()
 
 
-def read_documents(stream: BinaryIO, size: int | None, workers: int | None = None) -> Iterator[Record]:
-    """Records of a stream of ICE XML documents; a pool parses once the stream is large."""
+def read_documents(stream: BinaryIO, size: int | None, workers: int | None = None) -> Iterator[Record | FlatBatch]:
+    """Records of a stream of ICE XML documents; once the stream is large a pool parses and flattens
+    (yielding FlatBatches of records and the Rejected ones)."""
     workers = _workers() if workers is None else workers
     docs = split_documents(stream)
     if workers > 1 and size is not None and size >= POOL_MIN_BYTES:
-        yield from _to_records(_pooled(docs, workers))
+        yield from _pooled(docs, workers)
         return
     consumed = 0
     for offset, raw in docs:
         yield from _to_records([parse_document(offset, raw)])
         consumed += len(raw)
         if workers > 1 and consumed >= POOL_MIN_BYTES:  # a stream of unknown size turned out large
-            yield from _to_records(_pooled(docs, workers))
+            yield from _pooled(docs, workers)
             return
 
 
@@ -316,7 +324,7 @@ class UsptoXml(Ingester):
             return False
         return any(r in head for r in _ROOTS) or b"us-sequence-listing" in head[:4096]
 
-    def read(self, source: Source) -> Iterator[Record]:
+    def read(self, source: Source) -> Iterator[Record | FlatBatch]:
         with source.open() as fh:
             yield from read_documents(fh, source.size)
 

@@ -6,6 +6,8 @@ can be replaced as a whole, which makes ingest atomic and idempotent.
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 from ipcockpit.model.reference import REF_TABLES
 
 Column = tuple[str, str]
@@ -175,3 +177,20 @@ def create_table_sql(name: str, columns: list[Column]) -> str:
     if pk:
         cols += f", PRIMARY KEY ({pk})"
     return f'CREATE TABLE IF NOT EXISTS "{name}" ({cols})'
+
+
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "VARCHAR": pa.string(),
+    "JSON": pa.string(),
+    "DATE": pa.date32(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+    "BOOLEAN": pa.bool_(),
+    "DOUBLE": pa.float64(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "VARCHAR[]": pa.list_(pa.string()),
+}
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    return pa.schema([(c, _ARROW_TYPES[t]) for c, t in ALL_TABLES[table]])

@@ -12,24 +12,8 @@ import duckdb
 import pyarrow as pa
 
 from ipcockpit.errors import StoreError
-from ipcockpit.model.schema import ALL_TABLES, DATA_TABLES
+from ipcockpit.model.schema import ALL_TABLES, DATA_TABLES, arrow_schema  # noqa: F401 (re-export)
 from ipcockpit.store.migrations import MIGRATIONS
-
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    "VARCHAR": pa.string(),
-    "JSON": pa.string(),
-    "DATE": pa.date32(),
-    "INTEGER": pa.int32(),
-    "BIGINT": pa.int64(),
-    "BOOLEAN": pa.bool_(),
-    "DOUBLE": pa.float64(),
-    "TIMESTAMP": pa.timestamp("us"),
-    "VARCHAR[]": pa.list_(pa.string()),
-}
-
-
-def arrow_schema(table: str) -> pa.Schema:
-    return pa.schema([(c, _ARROW_TYPES[t]) for c, t in ALL_TABLES[table]])
 
 
 class Store:

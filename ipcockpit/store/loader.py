@@ -19,11 +19,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ipcockpit.ingest.base import Ingester, Source
+from ipcockpit.model.flat import FlatBatch, flatten, record_weight
 from ipcockpit.model.records import PatentRecord, Record, ReferenceRecord, Rejected
 from ipcockpit.model.reference import REF_TABLES
 from ipcockpit.model.schema import CORE_TABLES
 from ipcockpit.store.duckdb_store import Store, arrow_schema
-from ipcockpit.store.flatten import FlatBatch, flatten, record_weight
 
 _MERGE_FIELDS = (
     "kind", "doc_type", "stage", "pub_date", "app_id", "app_date", "grant_date", "priority_date",

@@ -20,8 +20,7 @@ from ipcockpit.model.addresses import enrich_address
 from ipcockpit.model.events import classify_event
 from ipcockpit.model.names import guess_party_type, normalise_name
 from ipcockpit.model.records import PatentRecord, ReferenceRecord
-from ipcockpit.model.schema import DATA_TABLES
-from ipcockpit.store.duckdb_store import arrow_schema
+from ipcockpit.model.schema import DATA_TABLES, arrow_schema
 
 
 @dataclass
