@@ -1,0 +1,494 @@
+"""Lens.org exports: the CSV download (``;;``-separated cells), its tidied variant, and JSON lines.
+
+All three go through one declarative column map, :data:`LENS_COLUMNS`: a Lens column name,
+snake-cased (``"Cited by Patent Count"`` and ``citedByPatentCount`` both become
+``cited_by_patent_count``), maps to a target of :data:`TARGETS`. A new Lens column is one line in
+the map; a column the map does not know is kept in ``extra`` under its snake-cased name.
+
+- ``lens-csv``: the Lens.org CSV export (``Jurisdiction, Kind, Publication Number`` or
+  ``Display Key, Lens ID ...``); multi-valued cells are separated by ``;;``. Files re-saved by
+  Excel come in cp1252 or Mac Roman with CR line ends and day-first two-digit years
+  (``25/04/13``); both are read.
+- ``lens-csv-tidy``: the snake_case "cleaned" Lens table of the opensource-patent-analytics
+  course (``publication_number, publication_country_code ...``), ``;``-separated, with UTF-8 text
+  that was decoded twice (``FÃ¼r``); the double decoding is undone.
+- ``lens-jsonl``: one flat Lens record per line (``lensId, displayKey, jurisdiction, kindCode ...``).
+  The Lens API's nested form (``biblio``/``families``) is recognised and refused with a hint.
+
+``doc_id`` is built from jurisdiction + number + kind; Lens IDs go to ``extra['lens_id']``. Lens
+exports carry no family id, so ``family_id`` stays empty and ``family_size`` is the simple
+(DOCDB) family size; the extended family size is kept in ``extra``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+from ipcockpit.errors import UnsupportedFormatError
+from ipcockpit.ingest.base import Ingester, Source
+from ipcockpit.ingest.csvutil import header, parse_date
+from ipcockpit.model.numbers import application_id, canonical_number, doc_id
+from ipcockpit.model.records import (
+    Citation,
+    Classification,
+    Inventor,
+    LegalEvent,
+    Party,
+    PatentRecord,
+    Priority,
+    Record,
+    Rejected,
+    Text,
+)
+
+#: Lens column (snake-cased) -> target. "extra" keeps the value under the column's name.
+LENS_COLUMNS: dict[str, str] = {
+    "jurisdiction": "office",
+    "publication_country_code": "office",
+    "kind": "kind",
+    "kind_code": "kind",
+    "display_key": "publication",
+    "publication_number": "publication",
+    "lens_id": "lens_id",
+    "url": "url",
+    "publication_date": "pub_date",
+    "application_number": "application",
+    "filing_number": "application",
+    "application_date": "app_date",
+    "filing_date": "app_date",
+    "priority_numbers": "priorities",
+    "priority_filing_keys_active": "priorities",
+    "earliest_priority_date": "priority_date",
+    "title": "title",
+    "abstract": "abstract",
+    "applicants": "applicants",
+    "applicants_use_me": "applicants",
+    "inventors": "inventors",
+    "inventors_useme": "inventors",
+    "owners": "owners",
+    "type": "doc_type",
+    "document_type": "doc_type",
+    "doc_type": "doc_type",
+    "cited_count": "cited_by_count",
+    "cited_by_patent_count": "cited_by_count",
+    "simple_family_size": "family_size",
+    "simple_family_members": "family_members",
+    "cpc_classifications": "cpc",
+    "cpc_codes_useme": "cpc",
+    "ipcr_classifications": "ipc",
+    "ipc_codes": "ipc",
+    "us_classifications": "uspc",
+    "non_patent_citations": "npl",
+    "npl_citations": "npl",
+    "cites_patents": "cited_patents",
+    "cited_patents": "cited_patents",
+    "legal_status": "status",
+    "extended_family_size": "extra",
+    "family_size": "extra:extended_family_size",  # the JSON export's name for it
+    "cites_patent_count": "extra",
+    "sequence_count": "extra",
+    "seq_count": "extra",
+    "full_text": "extra",
+    "has_full_text": "extra",
+    "pubmed_id_s": "extra",
+    "doi_s": "extra",
+    "dois": "extra",
+    "npl_citation_count": "extra",
+    "npl_resolved_count": "extra",
+    "npl_resolved_citation_count": "extra",
+    "npl_resolved_lens_ids": "extra",
+    "npl_resolved_external_ids": "extra",
+    # derived or repeated columns: nothing to keep
+    "": "ignore",
+    "index": "ignore",
+    "publication_key": "ignore",
+    "publication_year": "ignore",
+    "publication_country_name": "ignore",
+    "priority_country_code": "ignore",
+    "priority_country_name": "ignore",
+    "priority_year": "ignore",
+    "applicants_organisations_only": "ignore",
+    "ipc_short": "ignore",
+    "ipc_subclass": "ignore",
+    "title_phrases": "ignore",
+}
+TARGETS = frozenset(LENS_COLUMNS.values())  # "extra:NAME" keeps the value in extra under NAME
+
+#: Lens document type -> (doc_type, stage)
+LENS_TYPES: dict[str, tuple[str | None, str | None]] = {
+    "patent application": ("invention", "application"),
+    "granted patent": ("invention", "grant"),
+    "ammended patent": ("invention", "grant"),
+    "amended patent": ("invention", "grant"),
+    "amended application": ("invention", "application"),
+    "design right": ("design", "grant"),
+    "plant patent": ("plant", "grant"),
+    "statutory invention registration": ("sir", None),
+    "limited patent": ("other", None),
+    "search report": ("other", None),
+}
+
+_CLASS_SLASH = re.compile(r"^([A-H]\d\d[A-Z])\s*-?\s*0*(\d{1,4})\s*/\s*(\d+)$")
+_CLASS_COMPACT = re.compile(r"^([A-H]\d\d[A-Z])(\d{3})(\d{2,})$")
+_KIND = re.compile(r"^[A-Z]\d?$")
+_LENS_ID = re.compile(r"\b(\d{3}-\d{3}-\d{3}-\d{3}-\d{2}[\dX])\b")
+_SHORT_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2})$")
+_MOJIBAKE = re.compile("[ÃÂÅÄ][\u0080-\u00ff\u0152-\u02dc\u2013-\u2122]")
+
+
+# Helpers shared by the export ingesters -------------------------------------------------------
+def class_code(raw: str) -> str | None:
+    """``A01K47/00``, ``A61K-0031/12``, ``C07D41700`` -> ``A01K 47/00``, ``A61K 31/12``, ``C07D 417/00``."""
+    s = raw.strip().upper()
+    if not s:
+        return None
+    m = _CLASS_SLASH.match(s) or _CLASS_COMPACT.match(s)
+    if m:
+        return f"{m.group(1)} {int(m.group(2))}/{m.group(3)}"
+    return s
+
+
+def classifications(codes: Iterable[str], scheme: str) -> list[Classification]:
+    out: list[Classification] = []
+    seen: set[str] = set()
+    for raw in codes:
+        code = class_code(raw) if scheme in ("IPC", "CPC") else raw.strip()
+        if code and code not in seen:
+            seen.add(code)
+            out.append(Classification(scheme, code, main=not out, sequence=len(out) + 1))
+    return out
+
+
+def split_cell(value: object, sep: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [p.strip() for p in str(value).split(sep) if p.strip()]
+
+
+def snake(name: str) -> str:
+    """``Cited by Patent Count`` / ``citedByPatentCount`` -> ``cited_by_patent_count``."""
+    s = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name.strip().lstrip("\ufeff"))
+    return re.sub(r"[^a-z0-9]+", "_", s.lower()).strip("_")
+
+
+def undo_double_utf8(text: str) -> str:
+    """Text that was UTF-8, decoded as cp1252 and saved again (``FÃ¼r`` -> ``Für``)."""
+    if not _MOJIBAKE.search(text):
+        return text
+    raw = bytearray()
+    for ch in text:
+        try:
+            raw += ch.encode("cp1252")
+        except UnicodeEncodeError:
+            if ord(ch) > 255:
+                return text
+            raw.append(ord(ch))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return text
+
+
+def decode_bytes(data: bytes) -> str:
+    """UTF-8, else the 8-bit code page a spreadsheet program saved it in (Mac Roman for CR-only lines)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if b"\r" in data and b"\n" not in data:
+        return data.decode("mac_roman")
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def lens_number(text: str, office: str | None = None, kind: str | None = None) -> tuple[str, str, str | None] | None:
+    """``US 2013/0101709 A1``, ``EP 0259054 B9 20031217``, ``WO_2006_088493_A8`` -> (office, number, kind)."""
+    tokens = text.replace("_", " ").split()
+    if tokens and re.fullmatch(r"[A-Z]{2}", tokens[0].upper()):
+        office = tokens.pop(0).upper()
+    if tokens and re.fullmatch(r"\d{8}", tokens[-1]) and len(tokens) > 1:
+        tokens.pop()  # publication date appended to corrected documents
+    if len(tokens) > 1 and _KIND.match(tokens[-1]):
+        kind = kind or tokens[-1]
+        tokens.pop()
+    number = "".join(tokens)
+    if not office or not number or not any(c.isdigit() for c in number):
+        return None
+    return office, number, kind
+
+
+def lens_date(value: object, ref_year: int | None = None) -> date | None:
+    """ISO dates, and Excel's day-first ``25/04/13`` with the century closest below ``ref_year``."""
+    m = _SHORT_DATE.match(str(value or "").strip())
+    if m:
+        yy = int(m.group(3))
+        ref = ref_year or date.today().year
+        year = (ref // 100) * 100 + yy
+        if year > ref:
+            year -= 100
+        return date(year, int(m.group(2)), int(m.group(1)))
+    return parse_date(value)
+
+
+# Record building ------------------------------------------------------------------------------
+def _gather(row: dict[str, Any], sep: str, column_map: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split a source row into mapped targets and extras (non-empty values only)."""
+    values: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for col, value in row.items():
+        if value is None or value == "" or value == []:
+            continue
+        key = snake(col)
+        target = column_map.get(key, "extra")
+        if target == "ignore":
+            continue
+        if target.startswith("extra"):
+            extra[target[6:] or key] = value
+        elif target not in values:
+            values[target] = value
+    return values, extra
+
+
+def _int(value: object) -> int | None:
+    if value is None or value == "":
+        return None
+    return int(float(str(value).strip()))
+
+
+def build_record(row: dict[str, Any], position: str, sep: str = ";;",
+                 column_map: dict[str, str] = LENS_COLUMNS, fix_text: bool = False) -> PatentRecord | Rejected:
+    """One Lens row (CSV dict or JSON object) -> PatentRecord, or Rejected naming the field."""
+    values, extra = _gather(row, sep, column_map)
+
+    def text(target: str) -> str | None:
+        v = values.get(target)
+        if v is None:
+            return None
+        s = str(v).strip()
+        return (undo_double_utf8(s) if fix_text else s) or None
+
+    def many(target: str) -> list[str]:
+        items = split_cell(values.get(target), sep)
+        return [undo_double_utf8(i) for i in items] if fix_text else items
+
+    excerpt = json.dumps(row, ensure_ascii=False, default=str)[:300]
+    pub_text = text("publication")
+    if not pub_text:
+        return Rejected(position, "no publication number (column 'Publication Number' / 'Display Key' is empty); "
+                        "fill it or drop the row", excerpt, "publication_number")
+    parts = lens_number(pub_text, (text("office") or "").upper() or None, text("kind"))
+    if not parts:
+        return Rejected(position, f"publication number {pub_text!r} is not of the form 'US 7654321 B2'; "
+                        "fix the cell or drop the row", excerpt, "publication_number")
+    office, number, kind = parts
+    pub_year = None
+    m = re.match(r"^(\d{4})", str(row.get("Publication Year") or row.get("publication_year") or ""))
+    if m:
+        pub_year = int(m.group(1))
+    dates: dict[str, date | None] = {}
+    for target in ("pub_date", "app_date", "priority_date"):
+        try:
+            dates[target] = lens_date(values.get(target), pub_year)
+        except ValueError as exc:
+            return Rejected(position, f"{exc} in {target}; write dates as YYYY-MM-DD", excerpt, target)
+        if target == "pub_date" and dates[target] and pub_year is None:
+            pub_year = dates[target].year  # type: ignore[union-attr]
+    app_id = None
+    app_text = text("application")
+    if app_text:
+        app_parts = lens_number(app_text, office)
+        if app_parts:
+            app_id = application_id(app_parts[0], app_parts[1])
+    doc_type, stage = LENS_TYPES.get((text("doc_type") or "").lower(), (None, None))
+    if text("doc_type"):
+        extra["lens_type"] = text("doc_type")
+    lens_id = text("lens_id")
+    if not lens_id:
+        m = _LENS_ID.search(text("url") or "")
+        lens_id = m.group(1) if m else None
+    if lens_id:
+        extra["lens_id"] = lens_id
+    try:
+        cited_by = _int(values.get("cited_by_count"))
+        family_size = _int(values.get("family_size"))
+    except ValueError as exc:
+        return Rejected(position, f"count is not a number ({exc}); leave it empty or write digits", excerpt,
+                        "cited_by_count")
+    title = text("title")
+    abstract = text("abstract")
+    parties = [Party(n, "applicant", sequence=i) for i, n in enumerate(many("applicants"), 1)]
+    events: list[LegalEvent] = []
+    for name, executed in _owners(values.get("owners"), sep):
+        parties.append(Party(name, "current_owner", sequence=len(parties) + 1))
+        if executed:
+            events.append(LegalEvent(executed, raw_text=f"owner recorded by Lens: {name}", event_class="transfer",
+                                     counterparty=name))
+    citations = [Citation(cited_raw=t, npl=True, sequence=i) for i, t in enumerate(many("npl"), 1)]
+    for t in many("cited_patents"):
+        p = lens_number(t)
+        citations.append(Citation(cited_doc_id=doc_id(*p) if p else None, cited_raw=t, cited_office=p[0] if p else None,
+                                  sequence=len(citations) + 1))
+    members = []
+    for t in many("family_members"):
+        p = lens_number(t)
+        if p:
+            members.append(doc_id(*p))
+    return PatentRecord(
+        doc_id=doc_id(office, number, kind),
+        office=office,
+        number=canonical_number(office, number),
+        kind=kind,
+        doc_type=doc_type,
+        stage=stage,
+        pub_date=dates["pub_date"],
+        app_id=app_id,
+        app_date=dates["app_date"],
+        grant_date=dates["pub_date"] if stage == "grant" else None,
+        priority_date=dates["priority_date"] or _earliest(_priorities(many("priorities"))),
+        family_size=family_size,
+        family_members=members,
+        title=title,
+        status=text("status"),
+        cited_by_count=cited_by,
+        parties=parties,
+        inventors=[Inventor(n, sequence=i) for i, n in enumerate(many("inventors"), 1)],
+        classifications=classifications(many("ipc"), "IPC") + classifications(many("cpc"), "CPC")
+        + classifications(many("uspc"), "USPC"),
+        citations=citations,
+        legal_events=events,
+        texts=[t for t in (Text("title", title) if title else None, Text("abstract", abstract) if abstract else None) if t],
+        priorities=_priorities(many("priorities")),
+        position=position,
+        extra=extra,
+    )
+
+
+def _owners(value: object, sep: str) -> list[tuple[str, date | None]]:
+    out: list[tuple[str, date | None]] = []
+    items = value if isinstance(value, list) else split_cell(value, sep)
+    for item in items:
+        if isinstance(item, dict):
+            name = str(item.get("name") or "").strip()
+            try:
+                executed = parse_date(item.get("executionDate"))
+            except ValueError:
+                executed = None
+            if name:
+                out.append((name, executed))
+        elif str(item).strip():
+            out.append((str(item).strip(), None))
+    return out
+
+
+def _priorities(items: list[str]) -> list[Priority]:
+    """``US 201161550506 P 20111024`` -> Priority(US, 201161550506, 2011-10-24); the date may be absent."""
+    out = []
+    for item in items:
+        tokens = item.split()
+        when = None
+        if len(tokens) > 1 and re.fullmatch(r"\d{8}", tokens[-1]):
+            try:
+                when = parse_date(tokens.pop())
+            except ValueError:
+                when = None
+        if len(tokens) > 2 and _KIND.match(tokens[-1]):
+            tokens.pop()
+        country = tokens.pop(0).upper() if tokens and re.fullmatch(r"[A-Za-z]{2}", tokens[0]) else None
+        out.append(Priority(country, "".join(tokens) or None, when))
+    return out
+
+
+def _earliest(priorities: list[Priority]) -> date | None:
+    dates = [p.date for p in priorities if p.date]
+    return min(dates) if dates else None
+
+
+# Ingesters ------------------------------------------------------------------------------------
+def _csv_rows(source: Source) -> Iterator[tuple[int, dict[str, str]]]:
+    with source.open() as fh:
+        text = decode_bytes(fh.read())
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    _ = reader.fieldnames  # read the header so that line numbers count it
+    line = reader.line_num
+    for row in reader:
+        yield line + 1, {k.strip(): v for k, v in row.items() if k is not None}
+        line = reader.line_num
+
+
+class LensCsv(Ingester):
+    name = "lens-csv"
+    label = "Lens.org CSV export"
+    label_zh = "Lens.org 专利检索导出（CSV）"
+    priority = 30
+    sep = ";;"
+    fix_text = False
+
+    def sniff(self, source: Source) -> bool:
+        cols = {snake(c) for c in header(source)}
+        return ("jurisdiction" in cols and "kind" in cols and bool(cols & {"display_key", "publication_number"})
+                and bool(cols & {"simple_family_size", "cited_count", "cited_by_patent_count", "lens_id"}))
+
+    def read(self, source: Source) -> Iterator[Record]:
+        for line, row in _csv_rows(source):
+            yield build_record(row, f"line {line}", self.sep, fix_text=self.fix_text)
+
+
+class LensTidyCsv(LensCsv):
+    name = "lens-csv-tidy"
+    label = "Lens.org CSV, tidied (snake_case columns, ';'-separated)"
+    label_zh = "Lens.org 导出（整理版 CSV）"
+    priority = 35
+    sep = ";"
+    fix_text = True
+
+    def sniff(self, source: Source) -> bool:
+        cols = {snake(c) for c in header(source)}
+        return ({"publication_number", "publication_country_code", "publication_date", "url"} <= cols
+                and "lens.org/" in source.text_head())
+
+
+class LensJsonl(Ingester):
+    name = "lens-jsonl"
+    label = "Lens.org JSON lines (flat records: lensId, displayKey, jurisdiction ...)"
+    label_zh = "Lens.org JSON Lines 导出"
+    priority = 30
+
+    def sniff(self, source: Source) -> bool:
+        first = source.text_head().lstrip().split("\n", 1)[0].strip()
+        if not first.startswith("{"):
+            return False
+        keys = set(re.findall(r'"([A-Za-z_]+)"\s*:', first[:20000]))
+        return ("lensId" in keys and "jurisdiction" in keys) or ("lens_id" in keys and "biblio" in keys)
+
+    def read(self, source: Source) -> Iterator[Record]:
+        with source.open() as fh:
+            for line_no, raw in enumerate(io.TextIOWrapper(fh, encoding="utf-8-sig"), 1):
+                if not raw.strip():
+                    continue
+                try:
+                    obj = json.loads(raw)
+                except json.JSONDecodeError as exc:
+                    yield Rejected(f"line {line_no}", f"not valid JSON ({exc.msg} at column {exc.colno}); "
+                                   "each line must hold one JSON object", raw[:300])
+                    continue
+                if not isinstance(obj, dict):
+                    yield Rejected(f"line {line_no}", "line is not a JSON object", raw[:300])
+                    continue
+                if "biblio" in obj and "lensId" not in obj:
+                    raise UnsupportedFormatError(
+                        source.path, "Lens API JSON (nested biblio/families)",
+                        "Export the search from lens.org as JSON lines with flat fields, or as CSV.")
+                yield build_record(obj, f"line {line_no}")
+
+
+INGESTERS = [LensCsv, LensTidyCsv, LensJsonl]

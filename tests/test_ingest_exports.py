@@ -1,0 +1,216 @@
+"""Analyst exports (Lens, PATENTSCOPE, Thomson Innovation, Indian grants, multilingual abstracts).
+
+Counts were checked independently with csv/json/xlrd/openpyxl and grep outside ipcockpit.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ipcockpit.app import Cockpit
+from ipcockpit.ingest.lens import LensJsonl, class_code, undo_double_utf8
+from ipcockpit.ingest.multilang_abstracts import MultilangAbstracts, detect_language
+from ipcockpit.ingest.sources import file_source, walk
+from ipcockpit.model.records import PatentRecord
+
+
+def _doc(c: Cockpit, doc_id: str) -> dict:
+    rows = c.store.query("SELECT * FROM documents WHERE doc_id = ?", [doc_id])
+    assert len(rows) == 1, doc_id
+    return rows[0]
+
+
+def _col(c: Cockpit, sql: str, *params: object) -> list:
+    return [r[0] for r in c.store.con.execute(sql, list(params)).fetchall()]
+
+
+def _balanced(r) -> None:
+    assert r.error is None, r.error
+    assert r.read == r.loaded + r.quarantined + r.merged
+
+
+def test_lens_csv_drones(cockpit: Cockpit, shared: Path) -> None:
+    [r] = cockpit.ingest([shared / "lens/drone_drones_fulltext_families_5884.csv"])
+    assert r.format == "lens-csv"
+    assert (r.read, r.loaded, r.quarantined, r.merged) == (5884, 5884, 0, 0)
+    _balanced(r)
+    d = _doc(cockpit, "AT556755T")
+    assert d["title"].startswith("Verfahren Und Gerät Zur Fernbedienung Einer Drohne")
+    assert (d["cited_by_count"], d["family_size"], str(d["pub_date"])) == (0, 11, "2012-05-15")
+    assert json.loads(d["extra"])["extended_family_size"] == "13"
+    assert _col(cockpit, "SELECT name_raw FROM parties WHERE doc_id='AT556755T' ORDER BY seq") == ["PARROT"]
+    ipc = _col(cockpit, "SELECT code FROM classifications WHERE doc_id='AT556755T' AND scheme='IPC' ORDER BY seq")
+    assert ipc[0] == "A63H 30/04" and len(ipc) == 6
+    assert _col(cockpit, "SELECT country || number FROM priorities WHERE doc_id='AT556755T'") == ["FR1051751", "FR1054449"]
+    cn = _doc(cockpit, "CN101025382A")
+    assert cn["app_id"] == "CN200710063161"
+    # NPL citations of Chinese documents are kept as text
+    assert cockpit.store.scalar("SELECT count(DISTINCT doc_id) FROM citations WHERE npl") == 965
+
+
+def test_lens_csv_excel_resaved_pizza(cockpit: Cockpit, shared: Path) -> None:
+    """Mac Roman, CR line ends, day-first two-digit years."""
+    [r] = cockpit.ingest([shared / "lens/pizza_lens_1000_raw.csv"])
+    assert r.format == "lens-csv" and (r.read, r.loaded, r.quarantined) == (1000, 1000, 0)
+    _balanced(r)
+    d = _doc(cockpit, "US20130101709A1")
+    assert (str(d["pub_date"]), str(d["app_date"]), str(d["priority_date"])) == ("2013-04-25", "2012-10-22", "2011-10-24")
+    assert (d["cited_by_count"], d["family_size"], d["stage"]) == (3, 2, "application")
+    assert _doc(cockpit, "US3982033A")["app_date"].year == 1971  # '24/08/71' before the 1976 publication
+    assert _doc(cockpit, "USD533981S1")["doc_type"] == "design"
+    assert _col(cockpit, "SELECT name_raw FROM parties WHERE doc_id='US20130101709A1'") == ["PIZZA HUT INC"]
+
+
+def test_lens_tidy_variant(cockpit: Cockpit, shared: Path) -> None:
+    [r] = cockpit.ingest([shared / "lens/drones_tac_1606_cleaned.csv"])
+    assert r.format == "lens-csv-tidy" and (r.read, r.loaded, r.quarantined) == (1606, 1606, 0)
+    d = _doc(cockpit, "ATA33585A")
+    assert d["title"] == "Doppelstocktrogbeute Für Die Zweivölkerbetriebsweise Zur Gänzlichen Schwarmunterbindung"
+    assert json.loads(d["extra"])["lens_id"] == "080-780-325-762-321"
+    assert _col(cockpit, "SELECT code FROM classifications WHERE doc_id='CN101161283A' AND scheme='IPC' ORDER BY seq") == [
+        "A61K 38/17", "A61K 39/395", "A61P 35/00"]
+    assert _col(cockpit, "SELECT name_raw FROM inventors WHERE doc_id='CN101161283A' ORDER BY seq")[0] == "DALONG MA"
+
+
+def test_lens_jsonl_folder_merges_overlaps(cockpit: Cockpit, shared: Path) -> None:
+    folder = shared / "lens/covid_jsonl"
+    reports = [r for r in cockpit.ingest([folder]) if r.format == "lens-jsonl"]
+    assert len(reports) == 10
+    for r in reports:
+        _balanced(r)
+        assert r.quarantined == 0
+    assert sum(r.read for r in reports) == 8210
+    # 3,310 distinct Lens records, but two of them are the same publication WO 2006/088493 A8
+    # (a correction reissued on 2007-08-09 and 2007-11-29): 3,309 canonical documents.
+    assert sum(r.loaded for r in reports) == cockpit.store.count("documents") == 3309
+    lens_ids = set()
+    for src in walk([folder]):
+        if src.name.endswith(".jsonl"):
+            lens_ids |= {rec.extra["lens_id"] for rec in LensJsonl().read(src) if isinstance(rec, PatentRecord)}
+    assert len(lens_ids) == 3310
+    d = _doc(cockpit, "WO2015143335A1")
+    assert (d["cited_by_count"], d["family_size"], str(d["priority_date"])) == (1, 3, "2014-03-20")
+    assert _col(cockpit, "SELECT name_raw FROM parties WHERE doc_id='WO2015143335A1' AND role='applicant'")[0] == (
+        "UNIV NORTH CAROLINA")
+    assert cockpit.store.scalar("SELECT count(*) FROM citations WHERE doc_id='WO2015143335A1' AND npl") >= 1
+    owner = _col(cockpit, "SELECT name_raw FROM parties WHERE doc_id='US20090022735A1' AND role='current_owner'")
+    assert owner[0] == "NATIONAL HEALTH RESEARCH INSTITUTES"
+
+
+def test_patentscope_zip_of_xls(cockpit: Cockpit, shared: Path) -> None:
+    reports = cockpit.ingest([shared / "patentscope/pizza_all_24294_raw.zip"])
+    xls = [r for r in reports if r.format == "patentscope-xls"]
+    assert sorted(r.read for r in xls) == [6177, 8458, 9659]
+    for r in xls:
+        _balanced(r)
+        assert r.quarantined == 0
+    assert sum(r.read for r in xls) == 24294
+    # 14 numbers listed twice: US4377109, EP2174549, EP1874120 as written, and 11 once in lower case
+    # (national collection: es2228454, ru0002529060, il219036 ...) and once in upper case
+    assert cockpit.store.count("documents") == 24294 - 14 == sum(r.loaded for r in xls)
+    d = _doc(cockpit, "US20050286606")
+    assert d["title"] == "Method and apparatus for monitoring and detecting defects in plastic package sealing"
+    assert (str(d["pub_date"]), str(d["priority_date"])) == ("2005-12-29", "2004-06-24")
+    assert _col(cockpit, "SELECT name_raw FROM parties WHERE doc_id='US20050286606'") == ["Fluke Corporation"]
+    assert _col(cockpit, "SELECT code FROM classifications WHERE doc_id='US20050286606' ORDER BY seq") == [
+        "G01N 25/00", "G01J 5/00", "G01N 25/72"]
+    assert cockpit.store.scalar("SELECT count(*) FROM documents WHERE office='ZA'") > 100
+
+
+def test_thomson_synbio(cockpit: Cockpit, shared: Path) -> None:
+    [r] = cockpit.ingest([shared / "thomson/synbio.xlsx"])
+    assert r.format == "thomson-xlsx" and (r.read, r.loaded, r.quarantined) == (644, 644, 0)
+    d = _doc(cockpit, "US5824316A")
+    assert d["title"] == "Leader-Proteinase Deleted Foot-And-Mouth Disease Viruses And Their Use As Vaccines"
+    assert (d["cited_by_count"], d["family_id"], d["family_size"]) == (9, "US5824316A", 1)
+    assert json.loads(d["extra"])["applicant_sector"] == "Government"
+    assert _col(cockpit, "SELECT code FROM classifications WHERE doc_id='US5824316A' AND scheme='IPC' ORDER BY seq")[0] == (
+        "A61K 39/00")
+    fam = _col(cockpit, "SELECT doc_id FROM family_members WHERE family_id='CA2400890A1' AND scheme='inpadoc'")
+    assert "EP1285390A2" in fam and "WO2001063543A2" in fam
+    lit = cockpit.store.query("SELECT * FROM legal_events WHERE event_class='litigation' ORDER BY event_date")
+    assert [(e["doc_id"], str(e["event_date"])) for e in lit] == [("US8377674B2", "2013-02-19"),
+                                                                 ("US8377674B2", "2013-04-19")]
+    assert cockpit.store.scalar("SELECT count(*) FROM texts WHERE kind='first_claim'") > 600
+
+
+def test_thomson_inventor_split_and_family_csv(cockpit: Cockpit, shared: Path) -> None:
+    inv, rit = cockpit.ingest([shared / "thomson/synbio_inventors.xlsx", shared / "thomson/ritonavir.csv"])
+    assert inv.format == "thomson-xlsx" and (inv.read, inv.loaded) == (642, 642)  # 2,116 rows, one per inventor
+    assert rit.format == "thomson-family-csv" and (rit.read, rit.loaded, rit.quarantined) == (804, 804, 0)
+    d = _doc(cockpit, "AU2007202956B2")
+    assert d["family_size"] == 3 and d["title"] == "Polymorph of a pharmaceutical"
+    assert _col(cockpit, "SELECT code FROM classifications WHERE doc_id='CA2425495A1' ORDER BY seq") == [
+        "H01J 49/00", "G01N 30/72"]
+    assert _col(cockpit, "SELECT name_raw FROM inventors WHERE doc_id='CA2425495A1'") == ["SOLDIN STEVEN J"]
+
+
+def test_india_grants(cockpit: Cockpit, shared: Path) -> None:
+    reports = cockpit.ingest([shared / "india"])
+    grants = {Path(r.file).name: r for r in reports if r.format == "india-grants-csv"}
+    assert {k: r.read for k, r in grants.items()} == {
+        "2018_grants.csv": 15697, "2019_grants.csv": 22897, "2021_grants.csv": 11522}
+    assert sum(r.read for r in grants.values()) == 50116
+    for r in grants.values():
+        _balanced(r)
+    # 2018: 1,688 rows of other journal tables (no numeric patent number); 179 grants listed twice
+    r18 = grants["2018_grants.csv"]
+    assert (r18.quarantined, r18.merged, r18.loaded) == (1688, 179, 13830)
+    assert grants["2021_grants.csv"].merged == 12  # 11 repeated in the file, 1 already in 2019
+    assert cockpit.store.count("documents") == 48237
+    d = _doc(cockpit, "IN291162")
+    assert d["title"] == "TARGET POINT RECOGNITION METHOD AND SURVEYING INSTRUMENT"
+    assert (str(d["pub_date"]), str(d["app_date"]), d["app_id"]) == ("2018-01-05", "2011-07-07", "IN10300DELNP2012")
+    assert _col(cockpit, "SELECT role || ':' || name_raw FROM parties WHERE doc_id='IN291162'") == [
+        "patentee:LEICA GEOSYSTEMS AG"]
+    q = cockpit.store.query("SELECT * FROM quarantine WHERE excerpt LIKE 'SNO,LOCATION,%'")
+    assert len(q) == 4 and q[0]["field"] == "Patent Number" and "another journal table" in q[0]["reason"]
+
+
+def test_multilang_abstracts(cockpit: Cockpit, shared: Path) -> None:
+    root = shared / "cn/abstracts_multilang_ipc"
+    # the whole collection, read without the store: 235 files (6 empty), 15,115 lines, 14,674 documents
+    sources = list(walk([root]))
+    ing = MultilangAbstracts()
+    assert len(sources) == 235 and all(ing.sniff(s) for s in sources if s.size)
+    records = [rec for s in sources if s.size for rec in ing.read(s)]
+    assert len(records) == 15115 and all(isinstance(r, PatentRecord) for r in records)
+    assert len({r.doc_id for r in records}) == 14674
+    by_office: dict[str, set[str | None]] = {}
+    for r in records:
+        if r.texts:
+            by_office.setdefault(r.office, set()).add(r.lang)
+    assert by_office["CN"] == {"zh"} and by_office["KR"] == {"ko"}
+    # one group through the store: 3 files, 177 lines, 2 documents filed twice
+    reports = cockpit.ingest([root / "Abstract/ClassB60T1-10"])
+    assert [r.format for r in reports] == ["multilang-abstracts"] * 3
+    for r in reports:
+        _balanced(r)
+    assert sum(r.read for r in reports) == 177
+    assert cockpit.store.count("documents") == 175
+    d = _doc(cockpit, "DE102020200852A1")
+    assert d["lang"] == "de" and json.loads(d["extra"])["source_ipc"] == "B60T 1/10"
+    assert _col(cockpit, "SELECT code FROM classifications WHERE doc_id='DE102020200852A1'") == ["B60T 1/10"]
+    assert cockpit.store.scalar("SELECT count(*) FROM texts WHERE kind='abstract' AND lang='zh'") > 0
+
+
+def test_sniffers_do_not_steal_other_text(shared: Path, tmp_path: Path) -> None:
+    ing = MultilangAbstracts()
+    assert not ing.sniff(file_source(shared / "patentscope/pizza_all_codebook_09022016.txt"))
+    fake = tmp_path / "ClassB60T1-10" / "Date2015-2016.txt"
+    fake.parent.mkdir()
+    fake.write_text("just notes\n", encoding="utf-8")
+    assert not ing.sniff(file_source(fake))
+    moved = tmp_path / "abstracts.txt"
+    moved.write_text("id-CN114081026A    abstract-一种装置\n", encoding="utf-8")
+    assert not ing.sniff(file_source(moved))
+
+
+def test_helpers() -> None:
+    assert class_code("A61K-0031/12") == "A61K 31/12"
+    assert class_code("C07D41700") == "C07D 417/00"
+    assert class_code("B64C2201/024") == "B64C 2201/024"
+    assert undo_double_utf8("FÃ¼r") == "Für" and undo_double_utf8("Für") == "Für"
+    assert detect_language("본 발명은") == "ko" and detect_language("本発明は、列車") == "ja"
+    assert detect_language("Die Erfindung betrifft ein Verfahren und eine Vorrichtung") == "de"
