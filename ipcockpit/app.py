@@ -101,6 +101,46 @@ class Cockpit:
             [*params, limit],
         )
 
+    def ipc_titles(self, codes: Iterable[str]) -> dict[str, dict[str, str]]:
+        """Titles from ref_ipc_titles for the given IPC codes: ``{code: {"zh": ..., "en": ...}}``.
+
+        Languages are folded to their primary tag (``zh-CN`` -> ``zh``); codes with no title are absent.
+        """
+        wanted = sorted({c for c in codes if c})
+        if not wanted:
+            return {}
+        t = self.ibis().table("ref_ipc_titles")
+        found: dict[str, dict[str, str]] = {}
+        expr = t.filter(t.code.isin(wanted)).select("code", "lang", "title").order_by(["code", "lang"])
+        for row in stats_exprs.rows(expr):
+            lang = (row["lang"] or "").split("-")[0].lower()
+            if lang and row["title"]:
+                found.setdefault(row["code"], {}).setdefault(lang, row["title"])
+        return found
+
+    def overview(self, limit: int = 10) -> dict[str, Any]:
+        """The data overview page: counts, documents by office and year, top applicants, top IPC
+        subclasses (with titles when ref_ipc_titles is loaded) and the data-quality checks."""
+        data = self.stats()
+        subclasses = self.top_subclasses(limit)
+        titles = self.ipc_titles(r["subclass"] for r in subclasses)
+        for r in subclasses:
+            r["title_zh"] = titles.get(r["subclass"], {}).get("zh")
+            r["title_en"] = titles.get(r["subclass"], {}).get("en")
+        return {
+            "documents": sum(r["documents"] for r in data["by_office_year"]),
+            "offices": sorted({r["office"] for r in data["by_office_year"] if r["office"]}),
+            "by_office_year": data["by_office_year"],
+            "top_applicants": self.top_applicants(limit),
+            "top_subclasses": subclasses,
+            "tables": data["tables"],
+            "quality": data["quality"],
+        }
+
+    def health(self) -> dict[str, Any]:
+        """A cheap check that the store answers: its schema version."""
+        return {"status": "ok", "schema_version": self.store.schema_version()}
+
     def export_parquet(self, folder: str | os.PathLike[str]) -> list[str]:
         return self.store.export_parquet(Path(folder))
 

@@ -35,3 +35,13 @@ def test_every_table_and_column_is_in_the_model_doc() -> None:
         assert f"`{table}`" in text, table
         for col, _ in cols:
             assert f"`{col}`" in text, f"{table}.{col}"
+
+
+def test_every_reference_table_is_documented() -> None:
+    from ipcockpit.model.reference import REF_TABLES
+
+    text = (DOCS / "reference_tables.md").read_text(encoding="utf-8")
+    for table, cols in REF_TABLES.items():
+        assert f"`{table}`" in text, table
+        for col, _ in cols:
+            assert f"`{col}`" in text, f"{table}.{col}"

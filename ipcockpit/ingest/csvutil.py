@@ -47,6 +47,7 @@ def dict_rows(source: Source, delimiter: str = ",") -> Iterator[tuple[int, dict[
     """(line number, row) pairs; the line is where the record starts in the file."""
     with source.open_text() as fh:
         reader = csv.DictReader(fh, delimiter=delimiter)
+        reader.fieldnames  # noqa: B018 - reads the header, so line numbers count it
         line = reader.line_num
         for row in reader:
             yield line + 1, row

@@ -27,6 +27,7 @@ MODULES = (
     "uspto_prosecution",
     "reference",
     "us_abstracts",
+    "awards",
 )
 
 

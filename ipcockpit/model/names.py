@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _LEGAL_FORMS_EN = [
     "co ltd", "co limited", "company limited", "corporation", "incorporated", "company", "limited", "corp",
@@ -36,6 +37,7 @@ _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 _ZH_DROP = re.compile(r"[\s()\[\]{}<>《》【】〔〕「」『』\"'“”‘’,，、.。;；:：·•\-—_/]+")
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_name(raw: str | None) -> str | None:
     """Fold a party name for matching; None for empty input."""
     if raw is None:
@@ -120,6 +122,7 @@ _ORG_WORDS = re.compile(
 _ZH_PERSON = re.compile(r"^[\u4e00-\u9fff]{2,4}$|^[\u4e00-\u9fff]{1,10}[·・][\u4e00-\u9fff]{1,10}$")
 
 
+@lru_cache(maxsize=1 << 16)
 def guess_party_type(name: str | None) -> str | None:
     """company, university, institute, hospital, government, person or other; None for an empty name.
 

@@ -55,4 +55,18 @@ REF_TABLES: dict[str, list[tuple[str, str]]] = {
         ("event_class", "VARCHAR"),
         ("file_id", "VARCHAR"),
     ],
+    # Award lists (China Patent Award, State S&T awards): matched to patents by application number
+    "ref_awards": [
+        ("award", "VARCHAR"),  # china_patent_award / state_sci_tech_award ...
+        ("edition", "INTEGER"),
+        ("level", "VARCHAR"),  # gold / silver / excellence ...
+        ("year", "INTEGER"),
+        ("app_id", "VARCHAR"),  # canonical application id (ipcockpit.model.numbers.application_id)
+        ("doc_id", "VARCHAR"),  # publication or grant when the list gives one
+        ("title", "VARCHAR"),
+        ("holders", "VARCHAR[]"),
+        ("inventors", "VARCHAR[]"),
+        ("record_id", "VARCHAR"),
+        ("file_id", "VARCHAR"),
+    ],
 }

@@ -152,7 +152,9 @@ class _FileLoad:
             keep = pa.array(mask, pa.bool_())
             self._append("documents", docs.filter(keep))
             if new < len(ids):
-                self._merge_documents(docs.filter(pc.invert(keep)))
+                merged = docs.filter(pc.invert(keep))
+                self._merge_documents(merged)
+                tables = self._append_merged_rows(tables, merged.column("doc_id"))
         for name, data in tables.items():
             self._append(name, data)
         if apps is not None:
@@ -223,16 +225,34 @@ class _FileLoad:
         con.execute("DELETE FROM documents WHERE doc_id IN (SELECT old FROM _ipc_pairs)")
         con.unregister("_ipc_pairs")
 
-    def _append_new(self, table: str, data: pa.Table, key: list[str]) -> None:
+    def _append_merged_rows(self, tables: dict[str, pa.Table], merged_ids: pa.ChunkedArray) -> dict[str, pa.Table]:
+        """Rows of merged documents are added only where the document lacks an equal row already
+        (the same abstract or applicant from a second source is not stored twice). Returns the rest."""
+        rest = {}
+        ids = pc.unique(merged_ids)
+        for name, data in tables.items():
+            if "doc_id" not in data.column_names or name in REF_TABLES:
+                rest[name] = data
+                continue
+            hit = pc.is_in(data.column("doc_id"), value_set=ids)
+            rest[name] = data.filter(pc.invert(hit))
+            dup = data.filter(hit)
+            if dup.num_rows:
+                key = [c for c in data.column_names if c not in ("seq", "file_id")]
+                self._append_new(name, dup, key, distinct=False)
+        return rest
+
+    def _append_new(self, table: str, data: pa.Table, key: list[str], distinct: bool = True) -> None:
         """Insert the rows whose key the table does not hold yet (once each)."""
         con = self.store.con
         data = data.append_column("file_id", pa.array([self.file_id] * data.num_rows, pa.string()))
         con.register("_ipc_new", data)
-        on = " AND ".join(f"x.{k} = a.{k}" for k in key)
-        cols = ", ".join(key)
+        on = " AND ".join(f'x."{k}" IS NOT DISTINCT FROM a."{k}"' for k in key)
+        cols = ", ".join(f'"{k}"' for k in key)
+        pick = f"DISTINCT ON ({cols}) * FROM _ipc_new a" if distinct else "* FROM _ipc_new a"
         con.execute(
-            f"INSERT INTO {table} BY NAME SELECT DISTINCT ON ({cols}) * FROM _ipc_new a "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {table} x WHERE {on}) ORDER BY {cols}"
+            f'INSERT INTO "{table}" BY NAME SELECT {pick} '
+            f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" x WHERE {on})'
         )
         con.unregister("_ipc_new")
 

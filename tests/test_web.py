@@ -1,0 +1,214 @@
+"""The web app in-process (TestClient) against real DuckDB files built from the shared data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ipcockpit.analytics.quality import quality
+from ipcockpit.app import Cockpit
+from ipcockpit.model.schema import ALL_TABLES
+from ipcockpit.settings import Settings
+from ipcockpit.web import i18n
+from ipcockpit.web.server import HERE, create_app
+
+BASEBALL = "abstracts_us/baseball_patent_query.csv"
+WEEKLY = "uspto_xml/weekly_excerpts/ipg080101.small.xml"
+IPC_TREE_ZH = "classification/IPC_Tree_2026.01_zh.tar.gz"
+CN_TITLES = "cn/titles_ipc_lxingy3/oof_predictions.csv"
+ECHARTS = HERE / "static" / "vendor" / "echarts" / "echarts.min.js"
+
+
+def _store(path: Path, files: list[Path]) -> dict[str, Any]:
+    """Ingest ``files`` into a new DuckDB file; returns Cockpit.stats() as the JSON API would send it."""
+    with Cockpit(db=path) as cockpit:
+        cockpit.ingest(files)
+        return json.loads(json.dumps(cockpit.stats(), default=str))
+
+
+@pytest.fixture(scope="module")
+def baseball_db(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> tuple[Path, dict[str, Any]]:
+    path = tmp_path_factory.mktemp("web") / "baseball.duckdb"
+    return path, _store(path, [shared / BASEBALL])
+
+
+@pytest.fixture
+def client(baseball_db: tuple[Path, dict[str, Any]]) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(db=str(baseball_db[0])))) as c:
+        yield c
+
+
+def test_overview_in_chinese_by_default(client: TestClient) -> None:
+    r = client.get("/")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    html = r.text
+    assert '<html lang="zh-CN">' in html
+    assert "<h1>数据总览</h1>" in html
+    assert "各受理局逐年专利文献数量" in html
+    # 2,664 rows in the CSV (pandas len), all loaded
+    assert re.search(r'id="documents-count">2,664<', html)
+    assert "Data overview" not in html
+    assert "/static/vendor/echarts/echarts.min.js" in html
+
+
+def test_overview_in_english_and_remembered(client: TestClient) -> None:
+    r = client.get("/?lang=en")
+    assert r.status_code == 200
+    assert '<html lang="en">' in r.text
+    assert "<h1>Data overview</h1>" in r.text
+    assert "数据总览" not in r.text
+    assert r.cookies.get("lang") == "en"
+    again = client.get("/")  # the cookie keeps English
+    assert "<h1>Data overview</h1>" in again.text
+    back = client.get("/?lang=zh-CN")
+    assert "<h1>数据总览</h1>" in back.text
+
+
+def test_chart_option_holds_real_counts(client: TestClient) -> None:
+    html = client.get("/").text
+    raw = re.search(r'<script type="application/json" id="chart-by-office-year-option">(.*?)</script>', html, re.S)
+    assert raw
+    option = json.loads(raw.group(1))
+    assert option["xAxis"]["data"][0] == "1976"
+    assert option["xAxis"]["data"][-1] == "2018"
+    [series] = option["series"]
+    assert series["name"] == "US"
+    assert series["stack"] == "documents"
+    assert sum(series["data"]) == 2664
+    assert series["data"][0] == 33  # 1976, counted with pandas from patent_date
+
+
+def test_api_stats_equals_cockpit_stats(client: TestClient, baseball_db: tuple[Path, dict[str, Any]]) -> None:
+    r = client.get("/api/stats")
+    assert r.status_code == 200
+    assert r.json() == baseball_db[1]
+    assert r.json()["tables"]["documents"] == 2664
+    assert r.json()["tables"]["texts"] == 2 * 2664  # a title and an abstract per row
+
+
+def test_api_overview_is_the_page_data(client: TestClient, baseball_db: tuple[Path, dict[str, Any]]) -> None:
+    data = client.get("/api/overview").json()
+    stats = baseball_db[1]
+    assert data["documents"] == 2664
+    assert data["offices"] == ["US"]
+    assert data["by_office_year"] == stats["by_office_year"]
+    assert data["tables"] == stats["tables"]
+    assert data["quality"] == stats["quality"]
+    assert data["top_applicants"] == [] and data["top_subclasses"] == []  # the CSV has neither
+    assert client.get("/?format=json").json() == data
+
+
+def test_csv_download(client: TestClient) -> None:
+    r = client.get("/api/overview?format=csv&section=by_office_year")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/csv; charset=utf-8"
+    assert r.headers["content-disposition"] == 'attachment; filename="overview-by_office_year.csv"'
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert len(rows) == 43  # distinct years of patent_date (pandas)
+    assert rows[0] == {"office": "US", "year": "1976", "documents": "33"}
+    assert sum(int(row["documents"]) for row in rows) == 2664
+    tables = list(csv.DictReader(io.StringIO(client.get("/?format=csv&section=tables").content.decode("utf-8-sig"))))
+    assert {"name": "documents", "value": "2664"} in tables
+    checks = client.get("/api/stats?format=csv&section=quality").content.decode("utf-8-sig")
+    assert checks.splitlines()[0].startswith("name,count")
+
+
+def test_bad_parameters_say_what_to_use(client: TestClient) -> None:
+    r = client.get("/api/overview?format=xml")
+    assert r.status_code == 400
+    assert "use one of html, json, csv" in r.json()["detail"]
+    r = client.get("/api/overview?format=csv&section=nosuch")
+    assert r.status_code == 400
+    assert "by_office_year" in r.json()["detail"]
+
+
+def test_static_echarts_is_served(client: TestClient) -> None:
+    r = client.get("/static/vendor/echarts/echarts.min.js")
+    assert r.status_code == 200
+    assert len(r.content) == ECHARTS.stat().st_size > 1_000_000
+    assert b"echarts" in r.content[:2000].lower()
+    assert client.get("/static/overview.js").status_code == 200
+
+
+def test_healthz_and_openapi(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok", "schema_version": 1}
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/", "/api/overview", "/api/stats", "/healthz"} <= set(paths)
+    assert client.get("/docs").status_code == 200
+
+
+def test_empty_database_shows_zeros(tmp_path: Path) -> None:
+    with TestClient(create_app(Settings(db=str(tmp_path / "empty.duckdb")))) as c:
+        r = c.get("/")
+        assert r.status_code == 200
+        assert re.search(r'id="documents-count">0<', r.text)
+        assert "数据库中还没有数据" in r.text
+        assert "暂无数据" in r.text
+        stats = c.get("/api/stats").json()
+        assert set(stats["tables"]) == set(ALL_TABLES)
+        assert all(n == 0 for n in stats["tables"].values())
+        assert c.get("/api/overview").json()["by_office_year"] == []
+
+
+def test_applicants_and_subclasses_with_chinese_ipc_titles(tmp_path: Path, shared: Path) -> None:
+    path = tmp_path / "weekly.duckdb"
+    _store(path, [shared / WEEKLY, shared / IPC_TREE_ZH])
+    with TestClient(create_app(Settings(db=str(path)))) as c:
+        data = c.get("/api/overview").json()
+        html = c.get("/").text
+    # regex counts over the XML: Matsushita is the assignee of 2 grants; G02B and H01R on 2 each
+    assert data["top_applicants"][0]["name"] == "Matsushita Electric Industrial Co., Ltd."
+    assert data["top_applicants"][0]["documents"] == 2
+    assert [r["subclass"] for r in data["top_subclasses"][:2]] == ["G02B", "H01R"]
+    # the folder G02B_光学元件、系统或仪器/ in the IPC tree archive (tar tzf)
+    assert data["top_subclasses"][0]["title_zh"] == "光学元件、系统或仪器"
+    assert "Matsushita Electric Industrial Co., Ltd." in html
+    assert re.search(r"<code>G02B</code></td>\s*<td>光学元件、系统或仪器</td>", html)
+
+
+def test_undated_documents_listed_beside_the_chart(tmp_path: Path, shared: Path) -> None:
+    path = tmp_path / "mixed.duckdb"
+    _store(path, [shared / BASEBALL, shared / CN_TITLES])
+    with TestClient(create_app(Settings(db=str(path)))) as c:
+        data = c.get("/api/overview").json()
+        html = c.get("/").text
+    # the CN titles file has 9,740 distinct publication numbers (csv module) and no dates
+    assert data["documents"] == 2664 + 9740
+    assert data["offices"] == ["CN", "US"]
+    assert {"office": "CN", "year": None, "documents": 9740} in data["by_office_year"]
+    assert '<p class="note" id="undated">公开年份未知的文献：CN 9,740</p>' in html
+    option = json.loads(re.search(r'id="chart-by-office-year-option">(.*?)</script>', html, re.S).group(1))
+    assert [s["name"] for s in option["series"]] == ["US"]
+    assert sum(option["series"][0]["data"]) == 2664
+
+
+def test_unreadable_database_answers_503(tmp_path: Path) -> None:
+    bad = tmp_path / "not-a-db.duckdb"
+    bad.write_text("this is not a DuckDB file\n" * 100)
+    with TestClient(create_app(Settings(db=str(bad)))) as c:
+        r = c.get("/api/stats")
+    assert r.status_code == 503
+    assert str(bad) in r.json()["error"]
+    assert r.json()["error"].startswith("数据库暂时无法打开")
+
+
+def test_catalogues_cover_every_key() -> None:
+    zh, en = i18n.catalogue("zh-CN"), i18n.catalogue("en")
+    assert set(zh) == set(en)
+    call = re.compile(r"(?<![\w.])t\([\"']([a-z_.-]+)[\"']\s*[,)]")
+    used = {f"lang.{code}" for code in i18n.LANGUAGES}  # built as "lang." ~ code in base.html
+    for file in [*(HERE / "templates").glob("*.html"), *HERE.glob("*.py")]:
+        used |= set(call.findall(file.read_text(encoding="utf-8")))
+    assert len(used) > 30 and used <= set(zh)
+    assert {f"table.{t}" for t in ALL_TABLES} <= set(zh)
+    with Cockpit(Settings(db=":memory:")) as c:
+        assert {f"quality.{name}" for name in quality(c.store)} <= set(zh)
