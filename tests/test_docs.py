@@ -45,3 +45,11 @@ def test_every_reference_table_is_documented() -> None:
         assert f"`{table}`" in text, table
         for col, _ in cols:
             assert f"`{col}`" in text, f"{table}.{col}"
+
+
+def test_every_format_is_documented() -> None:
+    from ipcockpit.ingest import registry
+
+    text = (DOCS / "formats.md").read_text(encoding="utf-8")
+    for ing in registry.ingesters():
+        assert f"`{ing.name}`" in text, ing.name
