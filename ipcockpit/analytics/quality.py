@@ -7,7 +7,10 @@ from typing import Any
 from ipcockpit.model.schema import CORE_TABLES
 from ipcockpit.store.duckdb_store import Store
 
-_CHILD_TABLES = [t for t, cols in CORE_TABLES.items() if t != "documents" and any(c == "doc_id" for c, _ in cols)]
+# family_members may name documents outside the corpus (a family lists every member), so they are
+# counted apart, not as orphans
+_CHILD_TABLES = [t for t, cols in CORE_TABLES.items()
+                 if t not in ("documents", "family_members") and any(c == "doc_id" for c, _ in cols)]
 
 
 def quality(store: Store) -> dict[str, Any]:
@@ -21,6 +24,9 @@ def quality(store: Store) -> dict[str, Any]:
         if n:
             orphans[table] = int(n)
     checks["orphan_rows"] = {"count": sum(orphans.values()), "by_table": orphans}
+    checks["family_members_outside_corpus"] = {"count": int(store.scalar(
+        "SELECT count(*) FROM family_members f WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.doc_id = f.doc_id)"
+    )), "note": "members a family names that are not loaded (information, not an error)"}
     checks["impossible_dates"] = _check(
         store,
         "pub_date < DATE '1790-01-01' OR pub_date > current_date + INTERVAL 1 YEAR "
