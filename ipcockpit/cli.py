@@ -17,7 +17,7 @@ from ipcockpit.errors import IPCockpitError
 from ipcockpit.settings import load_settings
 
 app = typer.Typer(help="ipcockpit: IP big data for regional IP offices. 知识产权大数据驾驶舱。", no_args_is_help=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # messages stay whole lines when piped
 
 DbOption = Annotated[str | None, typer.Option("--db", help="DuckDB file (default: setting 'db', var/ipcockpit.duckdb).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -62,8 +62,9 @@ def ingest(
         if r.quarantined:
             err.print(f"[yellow]{r.file}: {r.quarantined} record(s) quarantined[/yellow] "
                       f"(`ipcockpit quarantine --file {Path(r.file).name}` lists them with the reason)")
-    if any(r.error for r in reports):
-        raise typer.Exit(1)
+    named = {str(p) for p in paths if p.is_file()}
+    if any(r.error and r.file in named for r in reports):
+        raise typer.Exit(1)  # a file named on the command line could not be read; in folders, unknown files are skipped
 
 
 @app.command()

@@ -117,3 +117,17 @@ def test_bad_rows_are_quarantined_with_file_record_field(cockpit: Cockpit, share
         capture_output=True, text=True, check=True,
     )
     assert [x["field"] for x in json.loads(res.stdout)] == ["patent_date", "patent_number"]
+
+
+def test_cli_exit_code_names_unreadable_files_only(tmp_path: Path, shared: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "README.md").write_text("not patent data", encoding="utf-8")
+    (folder / "b.csv").write_bytes((shared / BASEBALL).read_bytes())
+    db = str(tmp_path / "x.duckdb")
+    run = [sys.executable, "-m", "ipcockpit.cli", "ingest", "--db", db, "--json"]
+    ok = subprocess.run([*run, str(folder)], capture_output=True, text=True)
+    assert ok.returncode == 0 and "README.md" in ok.stderr
+    assert [r["format"] for r in json.loads(ok.stdout)] == [None, "patentsview-csv"]
+    bad = subprocess.run([*run, str(folder / "README.md")], capture_output=True, text=True)
+    assert bad.returncode == 1 and "not a format ipcockpit knows" in bad.stderr
