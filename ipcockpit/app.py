@@ -5,11 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import ibis
-
-from ipcockpit.analytics import stats as stats_exprs
 from ipcockpit.analytics.quality import quality
 from ipcockpit.errors import IPCockpitError, UnknownFormatError
 from ipcockpit.ingest import registry
@@ -18,6 +16,16 @@ from ipcockpit.model.schema import ALL_TABLES
 from ipcockpit.settings import Settings, load_settings
 from ipcockpit.store import Store
 from ipcockpit.store.loader import FileReport, finish_run, ingest_source, new_run
+
+if TYPE_CHECKING:
+    import ibis
+
+
+def _stats() -> ModuleType:
+    """The analytics module, imported when first needed (it imports ibis)."""
+    from ipcockpit.analytics import stats
+
+    return stats
 
 
 class Cockpit:
@@ -76,22 +84,26 @@ class Cockpit:
 
     # statistics -------------------------------------------------------------------------------
     def ibis(self) -> ibis.BaseBackend:
-        """An ibis connection over the store's DuckDB connection (shared, not a second open)."""
+        """An ibis connection over the store's DuckDB connection (shared, not a second open).
+
+        ibis is imported here, not at start-up, so that ingest stays light."""
+        import ibis
+
         return ibis.duckdb.from_connection(self.store.con)
 
     def stats(self) -> dict[str, Any]:
         con = self.ibis()
         return {
             "tables": {t: self.store.count(t) for t in ALL_TABLES},
-            "by_office_year": stats_exprs.rows(stats_exprs.by_office_year(con.table("documents"))),
+            "by_office_year": _stats().rows(_stats().by_office_year(con.table("documents"))),
             "quality": quality(self.store),
         }
 
     def top_applicants(self, limit: int = 20) -> list[dict[str, Any]]:
-        return stats_exprs.rows(stats_exprs.top_applicants(self.ibis().table("parties"), limit))
+        return _stats().rows(_stats().top_applicants(self.ibis().table("parties"), limit))
 
     def top_subclasses(self, limit: int = 20) -> list[dict[str, Any]]:
-        return stats_exprs.rows(stats_exprs.top_subclasses(self.ibis().table("classifications"), limit))
+        return _stats().rows(_stats().top_subclasses(self.ibis().table("classifications"), limit))
 
     def quarantine(self, path: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """Quarantined records, newest files first; ``path`` filters on the file path (substring)."""
@@ -112,7 +124,7 @@ class Cockpit:
         t = self.ibis().table("ref_ipc_titles")
         found: dict[str, dict[str, str]] = {}
         expr = t.filter(t.code.isin(wanted)).select("code", "lang", "title").order_by(["code", "lang"])
-        for row in stats_exprs.rows(expr):
+        for row in _stats().rows(expr):
             lang = (row["lang"] or "").split("-")[0].lower()
             if lang and row["title"]:
                 found.setdefault(row["code"], {}).setdefault(lang, row["title"])

@@ -45,9 +45,9 @@ from ipcockpit.model.records import (
 #: a file at least this large (or a stream of unknown size past this point) is parsed by a pool
 POOL_MIN_BYTES = 20 * 1024 * 1024
 #: documents are sent to the pool in batches of about this many bytes
-BATCH_BYTES = 2 * 1024 * 1024
+BATCH_BYTES = 6 * 1024 * 1024
 #: batches in flight per worker (bounds memory: workers never run far ahead of the loader)
-IN_FLIGHT_PER_WORKER = 3
+IN_FLIGHT_PER_WORKER = 2
 _READ = 8 * 1024 * 1024
 _DECL = b"<?xml"
 _ROOTS = (b"<us-patent-grant", b"<us-patent-application")

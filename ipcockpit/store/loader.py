@@ -89,6 +89,9 @@ class _FileLoad:
         self.quarantine: dict[str, list[object]] = {c: [] for c in arrow_schema("quarantine").names}
         self.seen: set[str] = set()
         self.report = FileReport(source.path, None, file_id=file_id)
+        # kind-less documents to fold into kinded ones can only exist if the store or this file has some
+        self.kindless_stored = bool(store.scalar("SELECT count(*) FROM (SELECT 1 FROM documents WHERE kind IS NULL LIMIT 1)"))
+        self.store_empty = not store.scalar("SELECT count(*) FROM (SELECT 1 FROM documents LIMIT 1)")
 
     def reject(self, position: str, reason: str, excerpt: str = "", field_name: str | None = None) -> None:
         q = self.quarantine
@@ -141,7 +144,8 @@ class _FileLoad:
             if mapping:
                 tables = {n: _remap(t, mapping) if "doc_id" in t.column_names else t for n, t in tables.items()}
             ids = docs.column("doc_id").to_pylist()
-            existing = self._existing(ids)
+            # documents the store held before this file: none when it started empty
+            existing = set() if self.store_empty else self._existing(ids)
             mask = []
             for doc in ids:
                 mask.append(doc not in existing and doc not in self.seen)
@@ -162,8 +166,10 @@ class _FileLoad:
         if families is not None:
             self._append_new("family_members", families, ["family_id", "scheme", "doc_id"])
         if docs is not None:
+            if docs.column("kind").null_count:
+                self.kindless_stored = True
             kinded = docs.filter(pc.is_valid(docs.column("kind")))
-            if kinded.num_rows:
+            if kinded.num_rows and self.kindless_stored:
                 self._absorb_kindless(kinded)
 
     def _append(self, table: str, data: pa.Table) -> None:
