@@ -7,8 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ipcockpit.app import Cockpit
+from ipcockpit.errors import StoreError
 from ipcockpit.settings import Settings
+from ipcockpit.store import Store
 
 BASEBALL = "abstracts_us/baseball_patent_query.csv"
 
@@ -50,14 +54,16 @@ def test_empty_file(cockpit: Cockpit, tmp_path: Path) -> None:
 
 
 def test_killed_mid_file_leaves_nothing(tmp_path: Path, shared: Path) -> None:
-    """A process that dies after its first batch was written leaves none of that file visible."""
+    """A process that dies after two batches were committed leaves none of that file visible."""
     db = tmp_path / "kill.duckdb"
+    with Cockpit(Settings(db=str(db))) as c:  # an earlier file, which must survive
+        c.ingest([shared / "abstracts_us/neural_network_patent_query.csv"])
     code = f"""
 import os
 from ipcockpit.app import Cockpit
 from ipcockpit.settings import Settings
-from ipcockpit.settings import Settings
 from ipcockpit.store import loader
+loader.COMMIT_BYTES = 1  # commit after every batch, as a large file does
 real = loader._FileLoad.flush
 calls = []
 def flush(self):
@@ -70,9 +76,34 @@ Cockpit(Settings(db={str(db)!r}, batch_size=500)).ingest([{str(shared / BASEBALL
 """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 9, proc.stderr
+    with pytest.raises(StoreError, match="baseball_patent_query.csv was interrupted"):
+        Store(str(db), read_only=True)
     with Cockpit(Settings(db=str(db))) as c:
-        assert c.store.count("documents") == 0
-        assert c.store.count("source_files") == 0
+        assert c.store.count("documents") == 3522  # only the earlier file
+        assert c.store.count("source_files") == 1 and c.store.count("pending_files") == 0
+        assert c.store.scalar("SELECT count(*) FROM texts WHERE doc_id = 'US5269177'") == 0
+    with Store(str(db), read_only=True) as s:
+        assert s.count("documents") == 3522
+
+
+def test_error_mid_file_rolls_back(cockpit: Cockpit, shared: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ipcockpit.store import loader
+
+    monkeypatch.setattr(loader, "COMMIT_BYTES", 1)
+    real = loader._FileLoad.flush
+    calls: list[int] = []
+
+    def flush(self: loader._FileLoad) -> None:
+        real(self)
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(loader._FileLoad, "flush", flush)
+    cockpit.settings = cockpit.settings.with_overrides(batch_size=500)
+    with pytest.raises(RuntimeError, match="disk full"):
+        cockpit.ingest([shared / BASEBALL])
+    assert cockpit.store.count("documents") == 0 and cockpit.store.count("pending_files") == 0
 
 
 def test_cli_ingest_json_and_stats(tmp_path: Path, shared: Path) -> None:

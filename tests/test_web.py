@@ -140,7 +140,9 @@ def test_static_echarts_is_served(client: TestClient) -> None:
 
 
 def test_healthz_and_openapi(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok", "schema_version": 1}
+    from ipcockpit.store.migrations import MIGRATIONS
+
+    assert client.get("/healthz").json() == {"status": "ok", "schema_version": MIGRATIONS[-1][0]}
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/", "/api/overview", "/api/stats", "/healthz"} <= set(paths)
     assert client.get("/docs").status_code == 200

@@ -27,8 +27,11 @@ class Store:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
             raise StoreError(f"{self.path}: cannot open the database ({exc}). Is another process writing it?") from exc
-        if not read_only:
+        if read_only:
+            self._refuse_interrupted()
+        else:
             self.migrate()
+            self.recover()
 
     # schema -----------------------------------------------------------------------------------
     def migrate(self) -> list[int]:
@@ -83,6 +86,31 @@ class Store:
             self.con.execute(f'INSERT INTO "{table}" {"BY NAME " if by_name else ""}SELECT * FROM _ipc_batch')
         finally:
             self.con.unregister("_ipc_batch")
+
+    def recover(self) -> list[str]:
+        """Remove every row of files whose ingest was interrupted (a killed process); their paths."""
+        pending = self.query("SELECT file_id, path FROM pending_files")
+        for row in pending:
+            self.discard_file(row["file_id"])
+        return [row["path"] for row in pending]
+
+    def discard_file(self, file_id: str) -> None:
+        self.con.execute("BEGIN TRANSACTION")
+        self.delete_file(file_id)
+        self.con.execute("DELETE FROM pending_files WHERE file_id = ?", [file_id])
+        self.con.execute("COMMIT")
+
+    def _refuse_interrupted(self) -> None:
+        try:
+            rows = self.query("SELECT path FROM pending_files")
+        except duckdb.CatalogException:
+            return  # a store from before pending_files: nothing can be pending
+        if rows:
+            self.con.close()
+            raise StoreError(
+                f"{self.path}: the ingest of {rows[0]['path']} was interrupted and its rows are still there; "
+                "open the store for writing once (e.g. `ipcockpit stats`) to remove them, then read it again."
+            )
 
     def delete_file(self, file_id: str) -> None:
         """Remove every row a file brought (used inside the ingest transaction)."""

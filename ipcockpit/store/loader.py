@@ -1,8 +1,13 @@
 """Load one Source through its ingester into the store: atomic per file, idempotent, nothing lost.
 
-A file's rows are written in one transaction, after the rows of any earlier ingest of the same
-content (same SHA-256) are removed, so a re-ingest gives the same state and counts, and a process
-killed mid-file leaves nothing of that file. Each record is counted once:
+The rows of any earlier ingest of the same content (same SHA-256) are removed first, so a re-ingest
+gives the same state and counts. A file is then written in transactions of about ``COMMIT_BYTES``
+each (memory stays bounded whatever the file size) while a ``pending_files`` row marks it as
+incomplete; the last transaction writes its ``source_files`` row, applies what touches other files'
+documents (merges, kind-less links) and clears the mark. An error rolls the file back at once; a
+process killed mid-file leaves the mark, and the next writable open of the store removes every row
+of that file before anything reads it (a read-only open refuses to serve such a store). Each record
+is counted once:
 ``read == loaded + quarantined + merged``. *merged* records name a document the store already has
 (from another file or earlier in this one): their rows are added and empty document fields filled.
 """
@@ -75,6 +80,8 @@ def finish_run(store: Store, run_id: str) -> None:
 
 
 _MAX_PENDING_BYTES = 32 << 20
+#: bytes of Arrow data written between two commits while a file loads
+COMMIT_BYTES = 32 << 20
 
 
 class _FileLoad:
@@ -92,6 +99,9 @@ class _FileLoad:
         # kind-less documents to fold into kinded ones can only exist if the store or this file has some
         self.kindless_stored = bool(store.scalar("SELECT count(*) FROM (SELECT 1 FROM documents WHERE kind IS NULL LIMIT 1)"))
         self.store_empty = not store.scalar("SELECT count(*) FROM (SELECT 1 FROM documents LIMIT 1)")
+        self.written = 0  # Arrow bytes written since the last commit
+        self.merged_docs: list[pa.Table] = []  # applied to other files' documents in the last transaction
+        self.any_kinded = False
 
     def reject(self, position: str, reason: str, excerpt: str = "", field_name: str | None = None) -> None:
         q = self.quarantine
@@ -157,7 +167,7 @@ class _FileLoad:
             self._append("documents", docs.filter(keep))
             if new < len(ids):
                 merged = docs.filter(pc.invert(keep))
-                self._merge_documents(merged)
+                self.merged_docs.append(merged)
                 tables = self._append_merged_rows(tables, merged.column("doc_id"))
         for name, data in tables.items():
             self._append(name, data)
@@ -168,9 +178,12 @@ class _FileLoad:
         if docs is not None:
             if docs.column("kind").null_count:
                 self.kindless_stored = True
-            kinded = docs.filter(pc.is_valid(docs.column("kind")))
-            if kinded.num_rows and self.kindless_stored:
-                self._absorb_kindless(kinded)
+            self.any_kinded = self.any_kinded or docs.column("kind").null_count < docs.num_rows
+        self.written += sum(t.nbytes for t in batch.tables.values())
+        if self.written >= COMMIT_BYTES:
+            self.store.con.execute("COMMIT")
+            self.store.con.execute("BEGIN TRANSACTION")
+            self.written = 0
 
     def _append(self, table: str, data: pa.Table) -> None:
         if data.num_rows:
@@ -204,11 +217,12 @@ class _FileLoad:
         mapping = dict(rows)
         return (_remap(docs, mapping) if mapping else docs), mapping
 
-    def _absorb_kindless(self, kinded: pa.Table) -> None:
-        """Kind-less documents stored earlier with the office and number of a new kinded one are folded
+    def _absorb_kindless(self) -> None:
+        """Kind-less documents stored with the office and number of a kinded one of this file are folded
         into it: their rows move to the kinded id and their empty fields fill the kinded document."""
         con = self.store.con
-        self._register("_ipc_kd", kinded.select(["office", "number"]))
+        con.execute("CREATE OR REPLACE TEMP TABLE _ipc_kd AS SELECT DISTINCT office, number FROM documents "
+                    "WHERE file_id = ? AND kind IS NOT NULL", [self.file_id])
         pairs = con.execute(
             "SELECT s.doc_id AS old, arg_min(k.doc_id, (k.stage IS DISTINCT FROM 'grant', k.doc_id)) AS new "
             "FROM documents s JOIN (SELECT DISTINCT office, number FROM _ipc_kd) b "
@@ -216,7 +230,7 @@ class _FileLoad:
             "JOIN documents k ON k.office = s.office AND k.number = s.number AND k.kind IS NOT NULL "
             "WHERE s.kind IS NULL GROUP BY s.doc_id"
         ).fetchall()
-        con.unregister("_ipc_kd")
+        con.execute("DROP TABLE _ipc_kd")
         if not pairs:
             return
         self._register("_ipc_pairs", {"old": [p[0] for p in pairs], "new": [p[1] for p in pairs]})
@@ -274,9 +288,14 @@ class _FileLoad:
         con.unregister("_ipc_merge")
 
     def finish(self) -> None:
+        """Write what is left; then what reaches other files' rows, in the file's last transaction."""
         self.flush()
         q = pa.Table.from_pydict(self.quarantine, schema=arrow_schema("quarantine"))
         self.store.append("quarantine", q)
+        if self.merged_docs:
+            self._merge_documents(pa.concat_tables(self.merged_docs))
+        if self.any_kinded and self.kindless_stored:
+            self._absorb_kindless()
 
 
 def _remap(table: pa.Table, mapping: dict[str, str]) -> pa.Table:
@@ -300,14 +319,17 @@ def ingest_source(
     batch_size: int = 5000,
     on_record: Callable[[int], None] | None = None,
 ) -> FileReport:
-    """Ingest one source in one transaction and return its counts."""
+    """Ingest one source, all or nothing, and return its counts."""
     started = datetime.now()
     sha, size = file_digest(source)
     file_id = sha[:20]
     con = store.con
     con.execute("BEGIN TRANSACTION")
+    store.delete_file(file_id)
+    con.execute("INSERT INTO pending_files VALUES (?, ?, ?, ?)", [file_id, source.path, run_id, started])
+    con.execute("COMMIT")
     try:
-        store.delete_file(file_id)
+        con.execute("BEGIN TRANSACTION")
         load = _FileLoad(store, source, file_id, run_id, batch_size)
         load.report.format = ingester.name
         records: Iterable[Record | FlatBatch] = ingester.read(source)
@@ -321,9 +343,11 @@ def ingest_source(
             "INSERT INTO source_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [file_id, source.path, sha, size, ingester.name, run_id, r.read, r.loaded, r.quarantined, r.merged, datetime.now()],
         )
+        con.execute("DELETE FROM pending_files WHERE file_id = ?", [file_id])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
+        store.discard_file(file_id)
         raise
     r.seconds = round((datetime.now() - started).total_seconds(), 3)
     return r

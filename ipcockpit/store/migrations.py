@@ -19,4 +19,7 @@ def _initial() -> list[str]:
 
 MIGRATIONS: list[Migration] = [
     (1, "canonical model: documents, parties, classes, citations, legal events, texts, references", _initial()),
+    (2, "pending_files: files whose ingest has not finished (removed on the next writable open)",
+     ["CREATE TABLE IF NOT EXISTS pending_files (file_id VARCHAR PRIMARY KEY, path VARCHAR, run_id VARCHAR, "
+      "started_at TIMESTAMP)"]),
 ]
