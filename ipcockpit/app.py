@@ -158,3 +158,15 @@ class Cockpit:
 
     def formats(self) -> list[dict[str, str]]:
         return [{"name": i.name, "label": i.label, "label_zh": i.label_zh} for i in registry.ingesters()]
+
+    # screening ----------------------------------------------------------------------------------
+    def screen(self, profile: str | None = None, region: str | None = None, industry: str | None = None,
+               applicant: str | None = None, year_from: int | None = None, limit: int = 50,
+               doc_ids: Iterable[str] | None = None, settings: Any = None) -> list[dict[str, Any]]:
+        """High-value invention patent screening: ranked rows with the CNIPA conditions, the value index
+        and an explanation (see :func:`ipcockpit.value.screen.screen`). ``settings``: a
+        :class:`ipcockpit.value.settings.ScreenSettings`."""
+        from ipcockpit.value.screen import screen
+
+        return screen(self, profile=profile, region=region, industry=industry, applicant=applicant,
+                      year_from=year_from, limit=limit, doc_ids=doc_ids, settings=settings)

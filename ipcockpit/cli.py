@@ -147,6 +147,71 @@ def formats(json_out: JsonOption = False) -> None:
 
 
 @app.command()
+def screen(
+    db: DbOption = None,
+    profile: Annotated[str | None, typer.Option(help="Value-index weight profile (role x stage).")] = None,
+    region: Annotated[str | None, typer.Option(help="GB/T 2260 code prefix of the applicant's address.")] = None,
+    industry: Annotated[str | None, typer.Option(help="SEI code prefix, e.g. 1 or 1.2.")] = None,
+    applicant: Annotated[str | None, typer.Option(help="Part of an applicant's name.")] = None,
+    year_from: Annotated[int | None, typer.Option("--year-from", help="Filing year at least.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many patents; 0 for all.")] = 50,
+    numbers: Annotated[Path | None, typer.Option("--numbers", help="Portfolio: a file of numbers, one a line.")] = None,
+    strict_sei: Annotated[bool, typer.Option("--strict-sei", help="SEI needs IPC and a rule keyword in the text.")] = False,
+    maintenance_start: Annotated[str | None, typer.Option(help="Years maintained count from 'filing' or 'grant'.")] = None,
+    pledge_threshold: Annotated[float | None, typer.Option(help="Pledge amount (CNY) that counts as high.")] = None,
+    sei_scheme: Annotated[str | None, typer.Option(help="ref_ipc_concordance scheme of the SEI table.")] = None,
+    as_of: Annotated[str | None, typer.Option(help="Screen as of this date (YYYY-MM-DD; default today).")] = None,
+    json_out: JsonOption = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV (one row per patent).")] = False,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write an Excel workbook to this file.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """High-value invention patent screening with evidence and value index. 高价值发明专利筛选。"""
+    from ipcockpit.errors import SettingsError
+    from ipcockpit.value.screen import flat_rows, write_xlsx
+    from ipcockpit.value.settings import ScreenSettings
+
+    try:
+        settings = ScreenSettings().with_overrides(
+            strict_sei=strict_sei or None, maintenance_start=maintenance_start, pledge_threshold=pledge_threshold,
+            sei_scheme=sei_scheme, as_of=as_of)
+    except (SettingsError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    portfolio = None
+    if numbers is not None:
+        if not numbers.exists():
+            err.print(f"[red]error:[/red] {numbers}: file not found; give a text file with one number a line")
+            raise typer.Exit(2)
+        portfolio = [ln.strip().split(",")[0] for ln in numbers.read_text(encoding="utf-8-sig").splitlines()]
+    with _cockpit(db, config) as cockpit:
+        rows = cockpit.screen(profile=profile, region=region, industry=industry, applicant=applicant,
+                              year_from=year_from, limit=limit, doc_ids=portfolio, settings=settings)
+    if xlsx is not None:
+        write_xlsx(rows, str(xlsx))
+        err.print(f"wrote {len(rows)} patents to {xlsx}")
+    if json_out:
+        _dump(rows)
+    elif csv_out:
+        import csv
+
+        flat = flat_rows(rows)
+        columns: list[str] = []
+        for r in flat:
+            columns += [c for c in r if c not in columns]
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns or ["publication_number"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(flat)
+    elif xlsx is None:
+        table = Table("publication", "title", "applicant", "high value", "in force", "index")
+        for r in rows:
+            vi = r.get("value_index")
+            table.add_row(r["publication_number"], (r.get("title") or "")[:40], (r.get("applicant") or "")[:30],
+                          str(r["high_value"]), str(r["in_force"]), "-" if vi is None else f"{vi:.1f}")
+        Console().print(table)
+
+
+@app.command()
 def serve(
     db: DbOption = None,
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,

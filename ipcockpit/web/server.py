@@ -129,6 +129,56 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
         data = holder.call(lambda c: c.stats())
         return render.csv_response(data, section, "stats") if fmt == "csv" else render.json_response(data)
 
+    def screen_response(request: Request, fmt: str, numbers: list[str] | None) -> Response:
+        """Screening as JSON (``patents``: the rows) or CSV (one flat row per patent)."""
+        from ipcockpit.errors import SettingsError
+        from ipcockpit.value.screen import flat_rows
+        from ipcockpit.value.settings import ScreenSettings
+
+        q = request.query_params
+        try:
+            settings = ScreenSettings().with_overrides(
+                strict_sei=q.get("strict_sei", "").lower() in ("1", "true", "yes") or None,
+                maintenance_start=q.get("maintenance_start"), sei_scheme=q.get("sei_scheme"),
+                pledge_threshold=float(q["pledge_threshold"]) if q.get("pledge_threshold") else None,
+                as_of=q.get("as_of"))
+            year_from = int(q["year_from"]) if q.get("year_from") else None
+            limit = int(q.get("limit", 50))
+        except (SettingsError, ValueError) as exc:
+            return JSONResponse({"error": f"screen: {exc}"}, status_code=400)
+        rows = holder.call(lambda c: c.screen(
+            profile=q.get("profile"), region=q.get("region"), industry=q.get("industry"),
+            applicant=q.get("applicant"), year_from=year_from, limit=limit, doc_ids=numbers, settings=settings))
+        if fmt == "csv":
+            return render.csv_response({"patents": flat_rows(rows)}, "patents", "screen")
+        return render.json_response({"count": len(rows), "settings": settings.as_dict(), "patents": rows})
+
+    @app.get("/api/screen", summary="High-value invention patent screening 高价值发明专利筛选")
+    def screen_api(request: Request, format: str | None = FormatQuery, profile: str | None = None,
+                   region: str | None = None, industry: str | None = None, applicant: str | None = None,
+                   year_from: int | None = None, limit: int = 50, numbers: str | None = None,
+                   strict_sei: bool = False, maintenance_start: str | None = None,
+                   pledge_threshold: float | None = None, sei_scheme: str | None = None,
+                   as_of: str | None = None) -> Response:
+        """Query parameters as the CLI's options; ``numbers``: a comma-separated portfolio."""
+        portfolio = [n for n in numbers.split(",") if n.strip()] if numbers else None
+        return screen_response(request, render.check_format(format, "json"), portfolio)
+
+    @app.post("/api/screen", summary="Portfolio screening: a JSON list of numbers 专利组合筛选")
+    async def screen_portfolio(request: Request, format: str | None = FormatQuery) -> Response:
+        fmt = render.check_format(format, "json")
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            body = body.get("numbers")
+        if not isinstance(body, list) or not all(isinstance(n, str) for n in body):
+            return JSONResponse({"error": "POST /api/screen: send a JSON list of numbers "
+                                 '(["CN115883397B", "ZL202211359874.7"]) or {"numbers": [...]}'},
+                                status_code=400)
+        return screen_response(request, fmt, body)
+
     @app.get("/healthz", summary="Liveness: the store answers")
     def healthz() -> dict[str, Any]:
         return holder.call(lambda c: c.health())

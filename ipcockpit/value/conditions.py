@@ -1,0 +1,511 @@
+"""The CNIPA definition of a high-value invention patent (高价值发明专利), evaluated with evidence.
+
+An in-force invention patent is high value when it meets any one of five conditions: strategic
+emerging industry (战略性新兴产业), a valid overseas family member (海外同族专利权), maintained more than
+10 years (维持年限超过10年), relatively high pledge financing (较高质押融资金额), or a State S&T Award or
+China Patent Award (国家科学技术奖、中国专利奖). Every answer is ``true``, ``false`` or ``null``; a
+``null`` always says why (the data cannot tell), and every answer keeps its evidence.
+
+The whole evaluation is one set-based DuckDB query (``CONDITIONS_SQL``) over the canonical tables;
+nothing is queried per document, so it runs on millions of documents. :func:`evaluate` returns it as
+an Arrow table, :func:`condition_rows` as one plain dict per document.
+
+In force (有效) is decided, in this order, by: the 20-year term from filing (ended -> false); the last
+lapse, expiry, withdrawal or invalidation event after grant not followed by a restoration (-> false;
+events of any publication of the same application count; an EP/WO event that concerns one contracting
+state does not decide); the legal status text the source gives (有权/无权/有效/失效/未缴年费/期限届满 ...,
+Lens ACTIVE/EXPIRED ..., USPTO "Patented Case" ...); a restoration. Otherwise it is unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ipcockpit.value.settings import ScreenSettings
+
+CONDITIONS = ("strategic_emerging_industry", "overseas_family", "maintained_over_10_years", "pledge_financing",
+              "award")
+
+#: the conditions' Chinese names, for Chinese reasons
+ZH_NAMES = {"strategic_emerging_industry": "战略性新兴产业", "overseas_family": "海外同族专利权",
+            "maintained_over_10_years": "维持年限超过10年", "pledge_financing": "较高质押融资金额",
+            "award": "国家科学技术奖或中国专利奖"}
+#: legal status texts: checked in this order (first match decides); case-insensitive regular expressions
+STATUS_TRUE_FIRST = r"^\s*有权"
+STATUS_FALSE_FIRST = r"^\s*无权"
+STATUS_FALSE = (r"失效|未缴年费|期限届满|届满|终止|放弃|撤回|驳回|全部无效|被无效|expired|inactive|discontinued|"
+                r"ceased|lapsed|revoked|withdrawn|abandon|dead|not in force")
+STATUS_TRUE = r"部分无效|有效|授权|^\s*active|^\s*granted|^\s*patented|in force|^\s*alive"
+#: event classes that end the rights when they come after grant (unless a restoration follows)
+ENDING_EVENTS = ("lapse", "expiry", "withdrawal", "invalidation_decision")
+#: an EP/WO event about one contracting state, not the whole patent
+NATIONAL_EVENT = r"(?i)contracting state|ref country code|^[A-Z]{2}: "
+#: separators of SEI rule keywords (the rules list activities: "光纤宽带运营服务；...移动话音服务、...等其他电信服务")
+KEYWORD_SPLIT = r"[；;、，,。/\s]+|等"
+
+#: an invention grant: doc_type invention, or a stub whose kind says grant (B, C), or a kind-less US grant with
+#: a plain number (US designs are D..., plants PP..., reissues RE...)
+INVENTION_GRANT = (
+    "d.stage = 'grant' AND (d.doc_type = 'invention' OR (d.doc_type IS NULL AND "
+    "(regexp_matches(coalesce(d.kind, ''), '^[BC]') OR (d.kind IS NULL AND d.office = 'US' "
+    "AND regexp_matches(coalesce(d.number, ''), '^[0-9]+$')))))"
+)
+
+CONDITIONS_SQL = r"""
+WITH
+u AS (
+  SELECT d.doc_id, d.office, d.kind, d.app_id, d.app_date, coalesce(d.grant_date, d.pub_date) AS grant_day,
+         d.family_id, d.family_size, d.title, d.status
+  FROM documents d
+  WHERE {invention_grant}
+    {universe}
+),
+sib AS (
+  SELECT u.doc_id, d.doc_id AS sib_id FROM u JOIN documents d ON d.app_id = u.app_id
+  UNION SELECT doc_id, doc_id FROM u
+),
+famkey AS (SELECT DISTINCT s.doc_id, f.family_id, f.scheme FROM sib s JOIN family_members f ON f.doc_id = s.sib_id),
+members AS (
+  SELECT k.doc_id, f.doc_id AS member_id
+  FROM famkey k JOIN family_members f ON f.family_id = k.family_id AND f.scheme = k.scheme
+  UNION SELECT u.doc_id, d.doc_id FROM u JOIN documents d ON d.family_id = u.family_id
+),
+cand AS (SELECT doc_id FROM u UNION SELECT member_id FROM members),
+cdoc AS (
+  SELECT c.doc_id, coalesce(d.office, left(c.doc_id, 2)) AS office, d.kind, d.stage, d.app_id, d.app_date,
+         coalesce(d.grant_date, CASE WHEN d.stage = 'grant' THEN d.pub_date END) AS grant_day, d.status
+  FROM cand c LEFT JOIN documents d USING (doc_id)
+),
+csib AS (
+  SELECT c.doc_id, d.doc_id AS sib_id FROM cdoc c JOIN documents d ON d.app_id = c.app_id
+  UNION SELECT doc_id, doc_id FROM cdoc
+),
+cev AS (
+  SELECT s.doc_id, e.event_date, e.event_class, e.influence, e.raw_text, e.amount, e.currency, e.counterparty
+  FROM csib s JOIN legal_events e ON e.doc_id = s.sib_id
+  WHERE e.event_date IS NULL OR e.event_date <= $as_of
+),
+neg AS (
+  SELECT e.doc_id, max(e.event_date) AS neg_date,
+         arg_max(e.raw_text, coalesce(e.event_date, DATE '0001-01-01')) AS neg_text,
+         arg_max(e.event_class, coalesce(e.event_date, DATE '0001-01-01')) AS neg_class
+  FROM cev e JOIN cdoc c USING (doc_id)
+  WHERE e.event_class IN {ending} AND coalesce(e.influence, '-') <> '+'
+    AND (e.event_date IS NULL OR c.grant_day IS NULL OR e.event_date >= c.grant_day)
+    AND NOT (c.office IN ('EP', 'WO', 'EA', 'AP', 'OA') AND regexp_matches(coalesce(e.raw_text, ''), $national))
+  GROUP BY e.doc_id
+),
+rest AS (
+  SELECT doc_id, max(event_date) AS rest_date,
+         arg_max(raw_text, coalesce(event_date, DATE '0001-01-01')) AS rest_text
+  FROM cev WHERE event_class = 'restoration' GROUP BY doc_id
+),
+life AS (
+  SELECT c.doc_id, c.app_date, c.status, CAST(c.app_date + to_years($term_years) AS DATE) AS term_end,
+         n.neg_date, n.neg_text, n.neg_class, r.rest_date, r.rest_text,
+         CASE WHEN regexp_matches(coalesce(c.status, ''), $st_true_first, 'i') THEN true
+              WHEN regexp_matches(coalesce(c.status, ''), $st_false_first, 'i') THEN false
+              WHEN regexp_matches(coalesce(c.status, ''), $st_false, 'i') THEN false
+              WHEN regexp_matches(coalesce(c.status, ''), $st_true, 'i') THEN true END AS status_says
+  FROM cdoc c LEFT JOIN neg n USING (doc_id) LEFT JOIN rest r USING (doc_id)
+),
+inforce AS (
+  SELECT *,
+    CASE WHEN term_end <= $as_of THEN 'term'
+         WHEN neg_class IS NOT NULL AND (rest_date IS NULL OR neg_date > rest_date) THEN 'event'
+         WHEN status_says IS NOT NULL THEN 'status'
+         WHEN rest_date IS NOT NULL THEN 'restoration'
+         ELSE 'unknown' END AS basis
+  FROM life
+),
+inforce2 AS (
+  SELECT *, CASE basis WHEN 'term' THEN false WHEN 'event' THEN false WHEN 'status' THEN status_says
+                       WHEN 'restoration' THEN true END AS in_force
+  FROM inforce
+),
+ipc AS (SELECT DISTINCT s.doc_id, c.code FROM sib s JOIN classifications c ON c.doc_id = s.sib_id WHERE c.scheme = 'IPC'),
+rules AS (
+  SELECT rule_id, code AS branch_code, name AS branch_name, parent_code AS industry_code,
+         parent_name AS industry_name, ipc_regex, exclusion_regex, keywords, ipc_only,
+         regexp_extract(ipc_regex, '^([A-HY]\d\d[A-Z])', 1) AS sub_key
+  FROM ref_ipc_concordance WHERE scheme = $scheme AND coalesce(class_scheme, 'IPC') = 'IPC'
+),
+sei_hit AS (
+  SELECT i.doc_id, i.code AS ipc, r.* EXCLUDE (ipc_regex, exclusion_regex, sub_key)
+  FROM ipc i JOIN rules r ON r.sub_key <> '' AND left(i.code, 4) = r.sub_key
+  WHERE regexp_full_match(i.code, r.ipc_regex) AND NOT coalesce(regexp_full_match(i.code, r.exclusion_regex), false)
+  UNION ALL
+  SELECT i.doc_id, i.code AS ipc, r.* EXCLUDE (ipc_regex, exclusion_regex, sub_key)
+  FROM ipc i JOIN rules r ON r.sub_key = '' AND regexp_full_match(i.code, r.ipc_regex)
+  WHERE NOT coalesce(regexp_full_match(i.code, r.exclusion_regex), false)
+),
+kw0 AS (
+  SELECT DISTINCT doc_id, rule_id, unnest(keywords) AS kwd FROM sei_hit
+  WHERE $strict AND NOT coalesce(ipc_only, false) AND len(coalesce(keywords, [])) > 0
+),
+kw AS (SELECT DISTINCT doc_id, rule_id, trim(unnest(regexp_split_to_array(kwd, $kw_split))) AS term FROM kw0),
+doc_text AS (
+  SELECT s.doc_id, lower(string_agg(t.text, ' ')) AS txt
+  FROM sib s JOIN (SELECT doc_id, text FROM texts WHERE kind IN ('title', 'abstract', 'first_claim', 'keywords')
+                   UNION ALL SELECT doc_id, text FROM claims) t ON t.doc_id = s.sib_id
+  WHERE s.doc_id IN (SELECT doc_id FROM kw)
+  GROUP BY s.doc_id
+),
+kw_hit AS (
+  SELECT k.doc_id, k.rule_id, min(k.term) AS term
+  FROM kw k JOIN doc_text d USING (doc_id)
+  WHERE length(k.term) >= 2 AND contains(d.txt, lower(k.term))
+  GROUP BY k.doc_id, k.rule_id
+),
+sei_rows AS (
+  SELECT h.*, k.term AS keyword_hit,
+         (NOT $strict OR coalesce(h.ipc_only, false) OR len(coalesce(h.keywords, [])) = 0
+          OR k.term IS NOT NULL) AS counted
+  FROM sei_hit h LEFT JOIN kw_hit k USING (doc_id, rule_id)
+),
+sei AS (
+  SELECT doc_id, bool_or(counted) AS sei_met,
+         list(DISTINCT struct_pack(ipc := ipc, rule_id := rule_id, branch_code := branch_code,
+                                   branch_name := branch_name, industry_code := industry_code,
+                                   industry_name := industry_name, keywords := keywords, ipc_only := ipc_only,
+                                   keyword_hit := keyword_hit, counted := counted)) AS sei_matches
+  FROM sei_rows GROUP BY doc_id
+),
+has_ipc AS (SELECT DISTINCT doc_id FROM ipc),
+fam AS (
+  SELECT m.doc_id, m.member_id, c.office,
+         CASE WHEN c.stage = 'grant' THEN true WHEN c.stage = 'application' THEN false
+              WHEN regexp_matches(coalesce(c.kind, ''), '^[BC]') THEN true END AS granted,
+         i.in_force, c.office <> u.office AND c.office <> 'WO' AS abroad
+  FROM members m JOIN u USING (doc_id) JOIN cdoc c ON c.doc_id = m.member_id
+  LEFT JOIN inforce2 i ON i.doc_id = m.member_id
+  WHERE m.member_id <> m.doc_id AND m.member_id NOT IN (SELECT sib_id FROM sib WHERE sib.doc_id = m.doc_id)
+),
+fam_agg AS (
+  SELECT doc_id, count(*) AS fam_members,
+         list(struct_pack(doc_id := member_id, office := office, granted := granted, in_force := in_force)
+              ORDER BY member_id) FILTER (WHERE abroad) AS fam_abroad,
+         coalesce(bool_or(abroad AND granted AND in_force), false) AS fam_valid,
+         coalesce(bool_or(abroad AND granted AND in_force IS NULL), false) AS fam_unknown_force,
+         coalesce(bool_or(abroad AND granted IS NOT true), false) AS fam_apps,
+         coalesce(bool_or(abroad), false) AS fam_any_abroad
+  FROM fam GROUP BY doc_id
+),
+has_fam AS (SELECT DISTINCT doc_id FROM famkey UNION SELECT doc_id FROM members WHERE member_id <> doc_id),
+ev_u AS (SELECT e.* FROM cev e SEMI JOIN u USING (doc_id)),
+pl AS (
+  SELECT doc_id, count(*) AS pl_n,
+         sum(amount) FILTER (WHERE amount IS NOT NULL AND coalesce(currency, 'CNY') = 'CNY') AS pl_total,
+         count(*) FILTER (WHERE amount IS NULL OR coalesce(currency, 'CNY') <> 'CNY') AS pl_unknown,
+         list(struct_pack(date := event_date, pledgee := counterparty, amount := amount, currency := currency,
+                          text := raw_text) ORDER BY event_date) AS pl_events
+  FROM ev_u WHERE event_class = 'pledge' GROUP BY doc_id
+),
+any_ev AS (SELECT DISTINCT doc_id FROM ev_u),
+aw0 AS (
+  SELECT u.doc_id, a.* EXCLUDE (doc_id, app_id) FROM u JOIN ref_awards a ON a.app_id = u.app_id
+  UNION SELECT u.doc_id, a.* EXCLUDE (doc_id, app_id) FROM u JOIN ref_awards a ON a.doc_id = u.doc_id
+),
+aw AS (
+  SELECT doc_id, list(struct_pack(award := award, edition := edition, level := level, year := year,
+                                  title := title, holders := holders, record_id := record_id)) AS aw_list
+  FROM aw0 GROUP BY doc_id
+),
+apps AS (
+  SELECT s.doc_id, list(DISTINCT p.name_raw) AS applicants
+  FROM sib s JOIN parties p ON p.doc_id = s.sib_id WHERE p.role IN ('applicant', 'patentee', 'assignee')
+  GROUP BY s.doc_id
+)
+SELECT u.doc_id, u.office, u.app_id, u.app_date, u.grant_day, u.title, u.family_size, u.status,
+       a.applicants,
+       i.in_force, i.basis AS if_basis, i.term_end, i.neg_date, i.neg_text, i.neg_class, i.rest_date,
+       i.rest_text,
+       h.doc_id IS NOT NULL AS has_ipc, s.sei_met, s.sei_matches,
+       hf.doc_id IS NOT NULL AS has_family, f.fam_members, f.fam_abroad, f.fam_valid, f.fam_unknown_force,
+       f.fam_apps, f.fam_any_abroad,
+       p.pl_n, p.pl_total, p.pl_unknown, p.pl_events, ae.doc_id IS NOT NULL AS has_events,
+       w.aw_list
+FROM u
+LEFT JOIN inforce2 i USING (doc_id)
+LEFT JOIN has_ipc h USING (doc_id)
+LEFT JOIN sei s USING (doc_id)
+LEFT JOIN has_fam hf USING (doc_id)
+LEFT JOIN fam_agg f USING (doc_id)
+LEFT JOIN pl p USING (doc_id)
+LEFT JOIN any_ev ae USING (doc_id)
+LEFT JOIN aw w USING (doc_id)
+LEFT JOIN apps a USING (doc_id)
+{industry}
+ORDER BY u.doc_id
+"""
+
+
+@dataclass(frozen=True)
+class Universe:
+    """Which invention grants to evaluate: all of them, or those the filters leave.
+
+    ``doc_ids``: exactly these publications (stubs included); ``region``: a GB/T 2260 code prefix of an
+    applicant's or patentee's ``admin_code``; ``applicant``: a substring of a party name (raw or
+    normalised); ``year_from``: filing year at least; ``industry``: an SEI code prefix (``1``, ``1.2``)
+    of a counted SEI match.
+    """
+
+    doc_ids: tuple[str, ...] | None = None
+    region: str | None = None
+    applicant: str | None = None
+    year_from: int | None = None
+    industry: str | None = None
+
+
+def _query(settings: ScreenSettings, universe: Universe) -> tuple[str, dict[str, Any]]:
+    params: dict[str, Any] = {
+        "as_of": settings.as_of, "term_years": settings.term_years, "scheme": settings.sei_scheme,
+        "strict": settings.strict_sei, "national": NATIONAL_EVENT, "kw_split": KEYWORD_SPLIT,
+        "st_true_first": STATUS_TRUE_FIRST, "st_false_first": STATUS_FALSE_FIRST, "st_false": STATUS_FALSE,
+        "st_true": STATUS_TRUE,
+    }
+    where: list[str] = []
+    if universe.doc_ids is not None:
+        params["ids"] = list(universe.doc_ids)
+        where.append("d.doc_id IN (SELECT unnest($ids::VARCHAR[]))")
+    else:
+        where.append("NOT coalesce(d.stub, false)")
+    party = ("EXISTS (SELECT 1 FROM documents d2 JOIN parties p ON p.doc_id = d2.doc_id "
+             "WHERE (d2.doc_id = d.doc_id OR d2.app_id = d.app_id) AND p.role IN ('applicant', 'patentee', "
+             "'assignee', 'current_owner') AND {cond})")
+    if universe.region:
+        params["region"] = universe.region.strip()
+        where.append(party.format(cond="starts_with(p.admin_code, $region)"))
+    if universe.applicant:
+        from ipcockpit.model.names import normalise_name
+
+        params["applicant"] = f"%{universe.applicant.strip()}%"
+        params["applicant_norm"] = f"%{normalise_name(universe.applicant) or universe.applicant.strip()}%"
+        where.append(party.format(cond="(p.name_raw ILIKE $applicant OR p.name_norm ILIKE $applicant_norm)"))
+    if universe.year_from:
+        params["year_from"] = int(universe.year_from)
+        where.append("year(d.app_date) >= $year_from")
+    industry = ""
+    if universe.industry:
+        params["industry"] = universe.industry.strip().rstrip(".")
+        industry = ("WHERE EXISTS (SELECT 1 FROM sei_rows r WHERE r.doc_id = u.doc_id AND r.counted AND "
+                    "(r.industry_code = $industry OR r.branch_code = $industry "
+                    "OR starts_with(r.branch_code, $industry || '.')))")
+    ending = "(" + ", ".join(f"'{c}'" for c in ENDING_EVENTS) + ")"
+    sql = CONDITIONS_SQL.format(universe="".join(f"\n    AND {w}" for w in where), ending=ending,
+                                industry=industry, invention_grant=INVENTION_GRANT)
+    return sql, params
+
+
+def evaluate(con: duckdb.DuckDBPyConnection, settings: ScreenSettings | None = None,
+             universe: Universe | None = None) -> pa.Table:
+    """The raw evaluation of every invention grant in ``universe``: one Arrow row per document."""
+    sql, params = _query(settings or ScreenSettings(), universe or Universe())
+    return con.sql(sql, params=params).to_arrow_table()
+
+
+def loaded(con: duckdb.DuckDBPyConnection, settings: ScreenSettings) -> dict[str, int]:
+    """Rows of the reference tables the conditions need: the SEI scheme and the award lists."""
+    [(sei, awards)] = con.execute(
+        "SELECT (SELECT count(*) FROM ref_ipc_concordance WHERE scheme = ?), (SELECT count(*) FROM ref_awards)",
+        [settings.sei_scheme],
+    ).fetchall()
+    return {"sei": int(sei), "awards": int(awards)}
+
+
+def condition_rows(con: duckdb.DuckDBPyConnection, settings: ScreenSettings | None = None,
+                   universe: Universe | None = None) -> list[dict[str, Any]]:
+    """One dict per invention grant: ``publication_number``, ``high_value``, ``in_force`` and ``conditions``."""
+    settings = settings or ScreenSettings()
+    refs = loaded(con, settings)
+    return [judge_row(r, settings, refs) for r in evaluate(con, settings, universe).to_pylist()]
+
+
+# judging one evaluated row ---------------------------------------------------------------------
+def _c(met: bool | None, evidence: dict[str, Any] | None, en: str, zh: str) -> dict[str, Any]:
+    return {"met": met, "evidence": evidence, "reason": en, "reason_zh": zh}
+
+
+def _d(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _in_force(r: dict[str, Any], s: ScreenSettings) -> dict[str, Any]:
+    basis = r["if_basis"]
+    if basis == "term":
+        ev = {"basis": "term", "filing_date": _d(r["app_date"]), "term_end": _d(r["term_end"])}
+        return _c(False, ev, f"the {s.term_years}-year term from filing ({_d(r['app_date'])}) ended on "
+                  f"{_d(r['term_end'])} (term extensions are not in the data)",
+                  f"自申请日{_d(r['app_date'])}起{s.term_years}年保护期已于{_d(r['term_end'])}届满")
+    if basis == "event":
+        when = _d(r["neg_date"]) if r["neg_date"] else "an undated event"
+        ev = {"basis": "event", "event_class": r["neg_class"], "date": r["neg_date"] and _d(r["neg_date"]),
+              "text": r["neg_text"]}
+        return _c(False, ev, f"{r['neg_class']} on {when}: {r['neg_text']}",
+                  f"法律事件（{r['neg_class']}）{when}：{r['neg_text']}")
+    if basis == "status":
+        ev = {"basis": "status", "status": r["status"]}
+        word = "in force" if r["in_force"] else "not in force"
+        return _c(r["in_force"], ev, f"legal status '{r['status']}' ({word})",
+                  f"法律状态“{r['status']}”（{'有效' if r['in_force'] else '无效'}）")
+    if basis == "restoration":
+        ev = {"basis": "restoration", "date": _d(r["rest_date"]), "text": r["rest_text"]}
+        return _c(True, ev, f"rights restored on {_d(r['rest_date'])}: {r['rest_text']}",
+                  f"{_d(r['rest_date'])}权利恢复：{r['rest_text']}")
+    return _c(None, None, "no legal status or event in the data", "数据中无法律状态或法律事件，无法判断是否有效")
+
+
+def _sei(r: dict[str, Any], s: ScreenSettings, refs: dict[str, int]) -> dict[str, Any]:
+    if not refs["sei"]:
+        return _c(None, None, f"load the SEI concordance for scheme '{s.sei_scheme}' "
+                  "(classification/cnipa_sei2021_ipc_concordance.json or the official table as sei-table-csv)",
+                  f"未载入战略性新兴产业分类与国际专利分类参照关系表（体系 {s.sei_scheme}）")
+    if not r["has_ipc"]:
+        return _c(None, None, "the document has no IPC code in the data", "数据中该专利无IPC分类号")
+    matches = sorted(r["sei_matches"] or [], key=lambda m: (not m["counted"], m["rule_id"] or "", m["ipc"] or ""))
+    ev = {"scheme": s.sei_scheme, "strict": s.strict_sei, "matches": matches}
+    counted = [m for m in matches if m["counted"]]
+    if counted:
+        m = counted[0]
+        hit = f"; keyword '{m['keyword_hit']}'" if m["keyword_hit"] else ""
+        hit_zh = f"，关键词“{m['keyword_hit']}”" if m["keyword_hit"] else ""
+        return _c(True, ev, f"IPC {m['ipc']} matches rule {m['rule_id']}: {m['branch_code']} {m['branch_name']} "
+                  f"({m['industry_name']}){hit}",
+                  f"IPC {m['ipc']} 符合规则 {m['rule_id']}：{m['branch_code']} {m['branch_name']}"
+                  f"（{m['industry_name']}）{hit_zh}")
+    if matches:
+        return _c(False, ev, f"strict mode: IPC {matches[0]['ipc']} matches rule {matches[0]['rule_id']} but no "
+                  "keyword of the rule occurs in the title, abstract or claims",
+                  f"严格模式：IPC {matches[0]['ipc']} 符合规则 {matches[0]['rule_id']}，但题名、摘要和权利要求中无该规则关键词")
+    return _c(False, {"scheme": s.sei_scheme, "strict": s.strict_sei, "matches": []},
+              "no IPC code of the document falls under the SEI concordance", "IPC分类号不属于战略性新兴产业参照关系表")
+
+
+def _overseas(r: dict[str, Any]) -> dict[str, Any]:
+    office = r["office"]
+    abroad = r["fam_abroad"] or []
+    ev = {"office": office, "members_in_data": r["fam_members"] or 0, "abroad": abroad}
+    names = ", ".join(m["doc_id"] for m in abroad[:8])
+    if r["fam_valid"]:
+        valid = [m["doc_id"] for m in abroad if m["granted"] and m["in_force"]]
+        return _c(True, ev, f"granted family members in force outside {office}: {', '.join(valid[:8])}",
+                  f"{office}以外有效的同族专利权：{', '.join(valid[:8])}")
+    if r["fam_unknown_force"]:
+        return _c(None, ev, f"granted family members outside {office} ({names}), in-force status unknown",
+                  f"{office}以外有授权同族（{names}），是否有效未知")
+    if r["fam_apps"]:
+        return _c(None, ev, f"family members outside {office} ({names}) are applications or of unknown stage; "
+                  "no granted member abroad in the data",
+                  f"{office}以外同族（{names}）为申请或阶段未知，数据中无境外授权同族")
+    if r["fam_any_abroad"]:
+        return _c(False, ev, f"every granted family member outside {office} has lapsed ({names})",
+                  f"{office}以外的同族专利权均已失效（{names}）")
+    if r["has_family"]:
+        return _c(False, ev, f"family data present ({r['fam_members'] or 0} other members), none outside {office}",
+                  f"有同族数据（其他成员{r['fam_members'] or 0}件），均在{office}")
+    size = r["family_size"]
+    if size == 1:
+        return _c(False, {"office": office, "family_size": 1}, "the source counts a family of 1 (this document only)",
+                  "来源记载同族数为1（仅本件）")
+    if size:
+        return _c(None, {"office": office, "family_size": size},
+                  f"the source counts a family of {size} but lists no members", f"来源记载同族数为{size}，但未列出同族成员")
+    return _c(None, None, "no family data for this document", "数据中无该专利的同族信息")
+
+
+def _maintained(r: dict[str, Any], s: ScreenSettings, in_force: bool | None) -> dict[str, Any]:
+    start = r["grant_day"] if s.maintenance_start == "grant" else r["app_date"]
+    label, label_zh = ("grant", "授权日") if s.maintenance_start == "grant" else ("filing", "申请日")
+    if start is None:
+        return _c(None, None, f"no {label} date in the data", f"数据中无{label_zh}")
+    years = round((s.as_of - start).days / 365.25, 2)
+    ev = {"start": label, "start_date": _d(start), "as_of": _d(s.as_of), "years": years}
+    try:
+        over = s.as_of > start.replace(year=start.year + s.maintenance_years)
+    except ValueError:  # 29 February
+        over = s.as_of > start.replace(year=start.year + s.maintenance_years, day=28)
+    n = s.maintenance_years
+    if not over:
+        return _c(False, ev, f"{years} years since {label} ({_d(start)}), not more than {n}",
+                  f"自{label_zh}{_d(start)}起{years}年，未超过{n}年")
+    if in_force is None:
+        return _c(None, ev, f"{years} years since {label}, but whether it is still in force is unknown",
+                  f"自{label_zh}起{years}年，但是否仍有效未知")
+    if not in_force:
+        return _c(False, ev, f"{years} years since {label}, but not in force", f"自{label_zh}起{years}年，但已失效")
+    return _c(True, ev, f"in force and maintained {years} years since {label} ({_d(start)})",
+              f"有效且自{label_zh}{_d(start)}起维持{years}年")
+
+
+def _pledge(r: dict[str, Any], s: ScreenSettings) -> dict[str, Any]:
+    threshold = s.pledge_threshold
+    if r["pl_n"]:
+        total = r["pl_total"] or 0.0
+        ev = {"events": r["pl_events"], "total_cny": total, "threshold_cny": threshold}
+        if total >= threshold:
+            return _c(True, ev, f"pledge financing of {total:,.0f} CNY (threshold {threshold:,.0f})",
+                      f"质押融资金额{total:,.0f}元（阈值{threshold:,.0f}元）")
+        if r["pl_unknown"]:
+            return _c(None, ev, f"pledge registered, amount unknown ({r['pl_unknown']} of {r['pl_n']} pledges "
+                      "without a CNY amount)", f"有质押登记，金额未知（{r['pl_n']}次中{r['pl_unknown']}次无人民币金额）")
+        return _c(False, ev, f"pledge financing of {total:,.0f} CNY, below the threshold of {threshold:,.0f}",
+                  f"质押融资金额{total:,.0f}元，低于阈值{threshold:,.0f}元")
+    if r["has_events"]:
+        return _c(False, {"events": [], "threshold_cny": threshold},
+                  "the source gives legal events for this patent and none is a pledge", "来源有该专利法律事件，无质押")
+    return _c(None, None, "no legal events in the data, so pledges cannot be known", "数据中无法律事件，无法判断质押情况")
+
+
+def _award(r: dict[str, Any], refs: dict[str, int]) -> dict[str, Any]:
+    if not refs["awards"]:
+        return _c(None, None, "no award list loaded (load awards/25th-preview.jsonl or an award-csv list)",
+                  "未载入获奖名单（中国专利奖、国家科学技术奖）")
+    if r["aw_list"]:
+        a = r["aw_list"][0]
+        return _c(True, {"awards": r["aw_list"]},
+                  f"{a['award']} edition {a['edition']}, {a['level']} ({a['year']})",
+                  f"{a['award']} 第{a['edition']}届 {a['level']}（{a['year']}年）")
+    return _c(False, {"award_rows_loaded": refs["awards"]},
+              f"not in the loaded award lists ({refs['awards']} awarded patents)",
+              f"不在已载入的获奖名单中（共{refs['awards']}件获奖专利）")
+
+
+def judge(in_force: bool | None, conditions: dict[str, dict[str, Any]]) -> tuple[bool | None, str, str]:
+    """High value from in force and the five conditions: (answer, reason, reason in Chinese)."""
+    met = [k for k, c in conditions.items() if c["met"] is True]
+    unknown = [k for k, c in conditions.items() if c["met"] is None]
+    met_zh, unknown_zh = "、".join(ZH_NAMES.get(k, k) for k in met), "、".join(ZH_NAMES.get(k, k) for k in unknown)
+    if in_force is False:
+        return False, "not in force", "专利权已失效"
+    if met and in_force:
+        return True, f"in force and meets: {', '.join(met)}", f"有效，且满足：{met_zh}"
+    if met:
+        return None, f"meets {', '.join(met)} but whether it is in force is unknown", \
+            f"满足{met_zh}，但是否有效未知"
+    if unknown:
+        return None, f"no condition met; unknown: {', '.join(unknown)}", f"未满足任何条件；无法判断：{unknown_zh}"
+    return False, "none of the five conditions is met", "五项条件均不满足"
+
+
+def judge_row(r: dict[str, Any], s: ScreenSettings, refs: dict[str, int]) -> dict[str, Any]:
+    """One evaluated row as the screening result: the conditions, in force and high value."""
+    force = _in_force(r, s)
+    conditions = {
+        "strategic_emerging_industry": _sei(r, s, refs),
+        "overseas_family": _overseas(r),
+        "maintained_over_10_years": _maintained(r, s, force["met"]),
+        "pledge_financing": _pledge(r, s),
+        "award": _award(r, refs),
+    }
+    high, why, why_zh = judge(force["met"], conditions)
+    return {
+        "publication_number": r["doc_id"], "office": r["office"], "app_id": r["app_id"],
+        "filing_date": r["app_date"] and _d(r["app_date"]), "grant_date": r["grant_day"] and _d(r["grant_day"]),
+        "title": r["title"], "applicants": r["applicants"] or [],
+        "high_value": high, "high_value_reason": why, "high_value_reason_zh": why_zh,
+        "in_force": force["met"], "in_force_detail": force, "conditions": conditions,
+    }
