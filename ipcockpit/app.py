@@ -167,6 +167,9 @@ class Cockpit:
         and an explanation (see :func:`ipcockpit.value.screen.screen`). ``settings``: a
         :class:`ipcockpit.value.settings.ScreenSettings`."""
         from ipcockpit.value.screen import screen
+        from ipcockpit.value.settings import ScreenSettings
 
+        if settings is None and self.settings.screen:
+            settings = ScreenSettings.from_mapping(self.settings.screen)
         return screen(self, profile=profile, region=region, industry=industry, applicant=applicant,
                       year_from=year_from, limit=limit, doc_ids=doc_ids, settings=settings)

@@ -30,6 +30,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("port", 8000, "Port the web app listens on."),
     Setting("column_maps", "", "Folder of extra YAML column maps for table exports (added to the built-in ones)."),
     Setting("workers", 0, "Parser processes for large XML files (0 = one per core)."),
+    Setting("screen", {}, "High-value screening settings (maintenance_start, pledge_threshold, strict_sei, "
+            "sei_scheme ...; see docs/value.md)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -44,6 +46,7 @@ class Settings:
     port: int = 8000
     column_maps: str = ""
     workers: int = 0
+    screen: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **values: Any) -> Settings:

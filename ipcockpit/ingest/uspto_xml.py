@@ -325,8 +325,9 @@ class UsptoXml(Ingester):
         return any(r in head for r in _ROOTS) or b"us-sequence-listing" in head[:4096]
 
     def read(self, source: Source) -> Iterator[Record | FlatBatch]:
+        workers = self.settings.workers if self.settings is not None and self.settings.workers > 0 else None
         with source.open() as fh:
-            yield from read_documents(fh, source.size)
+            yield from read_documents(fh, source.size, workers)
 
 
 INGESTERS = [UsptoXml]
