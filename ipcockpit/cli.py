@@ -46,6 +46,7 @@ def ingest(
                 reports = _ingest_with_progress(cockpit, paths)
             else:
                 reports = cockpit.ingest(paths)
+            checks = cockpit.quality()  # the data-quality step after every ingest
     except (IPCockpitError, FileNotFoundError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -62,6 +63,10 @@ def ingest(
         if r.quarantined:
             err.print(f"[yellow]{r.file}: {r.quarantined} record(s) quarantined[/yellow] "
                       f"(`ipcockpit quarantine --file {Path(r.file).name}` lists them with the reason)")
+    flagged = {name: c["count"] for name, c in checks.items() if c["count"] and name != "family_members_outside_corpus"}
+    if flagged:
+        err.print("data quality 数据质量: " + ", ".join(f"{k} {v}" for k, v in flagged.items())
+                  + " (`ipcockpit stats` gives examples)")
     named = {str(p) for p in paths if p.is_file()}
     if any(r.error and r.file in named for r in reports):
         raise typer.Exit(1)  # a file named on the command line could not be read; in folders, unknown files are skipped

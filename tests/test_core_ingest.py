@@ -148,6 +148,9 @@ def test_bad_rows_are_quarantined_with_file_record_field(cockpit: Cockpit, share
         capture_output=True, text=True, check=True,
     )
     assert [x["field"] for x in json.loads(res.stdout)] == ["patent_date", "patent_number"]
+    again = subprocess.run([sys.executable, "-m", "ipcockpit.cli", "ingest", str(f), "--db", cockpit.settings.db],
+                           capture_output=True, text=True, check=True)
+    assert "2 record(s) quarantined" in again.stderr and "quarantined 2" in again.stderr  # quality step
 
 
 def test_cli_exit_code_names_unreadable_files_only(tmp_path: Path, shared: Path) -> None:
