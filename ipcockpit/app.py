@@ -96,8 +96,12 @@ class Cockpit:
         return {
             "tables": {t: self.store.count(t) for t in ALL_TABLES},
             "by_office_year": _stats().rows(_stats().by_office_year(con.table("documents"))),
-            "quality": quality(self.store),
+            "quality": self.quality(),
         }
+
+    def quality(self) -> dict[str, Any]:
+        """The data-quality checks (orphan rows, impossible dates, duplicates, missing titles ...)."""
+        return quality(self.store)
 
     def top_applicants(self, limit: int = 20) -> list[dict[str, Any]]:
         return _stats().rows(_stats().top_applicants(self.ibis().table("parties"), limit))
