@@ -177,3 +177,69 @@ class Cockpit:
             settings = ScreenSettings.from_mapping(self.settings.screen)
         return screen(self, profile=profile, region=region, industry=industry, applicant=applicant,
                       year_from=year_from, limit=limit, doc_ids=doc_ids, settings=settings)
+
+    def screen_page(self, profile: str | None = None, region: str | None = None, industry: str | None = None,
+                    applicant: str | None = None, year_from: int | None = None, limit: int = 50,
+                    doc_ids: Iterable[str] | None = None, settings: Any = None) -> dict[str, Any]:
+        """The screening page: the filters, the profiles and SEI industries to choose from, counts over
+        every matching patent (``summary``), the first ``limit`` ranked rows (``patents``, as
+        :meth:`screen` returns them; 0 = all) and, for a portfolio, the numbers not in the store."""
+        from ipcockpit.analytics.screening import screen_summary, sei_industries
+        from ipcockpit.value.index import load_profiles
+        from ipcockpit.value.screen import DEFAULT_PROFILE
+        from ipcockpit.value.settings import ScreenSettings
+
+        settings = settings or ScreenSettings()
+        numbers = list(doc_ids) if doc_ids is not None else None
+        rows = self.screen(profile=profile, region=region, industry=industry, applicant=applicant,
+                           year_from=year_from, limit=0, doc_ids=numbers, settings=settings)
+        shown = rows if not limit or limit <= 0 else rows[:limit]
+        profiles = load_profiles()["profiles"]
+        return {
+            "filters": {"profile": profile or DEFAULT_PROFILE, "region": region, "industry": industry,
+                        "applicant": applicant, "year_from": year_from, "limit": limit, "numbers": numbers},
+            "settings": settings.as_dict(),
+            "profiles": [{"name": k, "name_zh": v.get("name_zh"), "name_en": v.get("name_en")}
+                         for k, v in profiles.items()],
+            "industries": sei_industries(self.store, settings.sei_scheme),
+            "total": len(rows),
+            "count": len(shown),
+            "summary": screen_summary(rows),
+            "patents": shown,
+            "not_found": [r["publication_number"] for r in rows if r.get("found") is False],
+        }
+
+    def patent(self, number: str, profile: str | None = None, settings: Any = None) -> dict[str, Any] | None:
+        """The patent page: a document named by a number in any written form with its parties,
+        inventors, classes (with IPC titles when loaded), texts, claims, legal events, citations both
+        ways, family members and its screening row; None when no stored document has that number.
+
+        ``screening`` is the row of :meth:`screen` for the document, or for the granted invention
+        patent of its application (``screened_as`` says which), or the row saying why it is not screened.
+        """
+        from ipcockpit.analytics.patent import find_document, patent_record
+
+        doc_id = find_document(self.store, number)
+        record = patent_record(self.store, doc_id) if doc_id else None
+        if record is None:
+            return None
+        codes = [c["code"] for c in record["classifications"] if c["scheme"] in ("IPC", "CPC")]
+        titles = self.ipc_titles([*codes, *(c[:4] for c in codes)])
+        for c in record["classifications"]:
+            if c["scheme"] not in ("IPC", "CPC"):
+                c["title_zh"] = c["title_en"] = c["subclass_title_zh"] = c["subclass_title_en"] = None
+                continue
+            exact, subclass = titles.get(c["code"], {}), titles.get(c["code"][:4], {})
+            c["title_zh"], c["title_en"] = exact.get("zh"), exact.get("en")
+            c["subclass_title_zh"], c["subclass_title_en"] = subclass.get("zh"), subclass.get("en")
+        from ipcockpit.value.index import load_profiles
+        from ipcockpit.value.screen import DEFAULT_PROFILE
+
+        rows = self.screen(profile=profile, doc_ids=[doc_id], limit=0, settings=settings)
+        chosen = profile or DEFAULT_PROFILE
+        names = load_profiles()["profiles"].get(chosen) or {}
+        record["profile"] = {"name": chosen, "name_zh": names.get("name_zh"), "name_en": names.get("name_en")}
+        record["query"] = number
+        record["screening"] = rows[0] if rows else None
+        record["screened_as"] = rows[0]["publication_number"] if rows else None
+        return record

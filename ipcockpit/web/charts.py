@@ -42,3 +42,43 @@ def office_year_bars(rows: Sequence[dict[str, Any]], t: Callable[..., str]) -> d
 def undated_summary(rows: Sequence[dict[str, Any]]) -> str:
     """``CN 2,492, US 3``: documents without a publication year, per office ('' when none)."""
     return ", ".join(f"{r['office'] or '?'} {int(r['documents']):,}" for r in rows if r["year"] is None)
+
+
+#: colours of the answers yes / no / unknown, as the badges on the pages
+ANSWER_COLOURS = {"yes": "#2f855a", "no": "#a0aec0", "unknown": "#d69e2e"}
+
+
+def value_index_histogram(bins: Sequence[dict[str, Any]], t: Callable[..., str]) -> dict[str, Any]:
+    """Stacked bars of the value-index distribution (bins of ``value_index_bins``), by high-value answer."""
+    labels = [f"{b['from']}–{b['to']}" for b in bins]
+    series = [{"name": t(f"answer.{a}"), "type": "bar", "stack": "patents", "data": [int(b[a]) for b in bins],
+               "itemStyle": {"color": colour}, "emphasis": {"focus": "series"}}
+              for a, colour in ANSWER_COLOURS.items()]
+    return {
+        "aria": {"enabled": True},
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"top": 0, "data": [s["name"] for s in series]},
+        "grid": {"left": 48, "right": 16, "top": 36, "bottom": 48},
+        "xAxis": {"type": "category", "name": t("chart.value_index"), "nameLocation": "middle", "nameGap": 30,
+                  "data": labels, "axisLabel": {"interval": 0, "fontSize": 10}},
+        "yAxis": {"type": "value", "name": t("chart.patents"), "minInterval": 1},
+        "series": series,
+    }
+
+
+def condition_bars(rows: Sequence[dict[str, Any]], t: Callable[..., str]) -> dict[str, Any]:
+    """Horizontal stacked bars: per condition (``summary.conditions``), patents met / not met / unknown."""
+    names = [t(f"condition.{r['condition']}") for r in rows][::-1]
+    series = [{"name": t(f"answer.{a}"), "type": "bar", "stack": "patents", "itemStyle": {"color": colour},
+               "data": [int(r[a]) for r in rows][::-1], "emphasis": {"focus": "series"}}
+              for a, colour in ANSWER_COLOURS.items()]
+    return {
+        "aria": {"enabled": True},
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"top": 0, "data": [s["name"] for s in series]},
+        "grid": {"left": 8, "right": 24, "top": 36, "bottom": 40, "containLabel": True},
+        "xAxis": {"type": "value", "name": t("chart.patents"), "nameLocation": "middle", "nameGap": 26,
+                  "minInterval": 1},
+        "yAxis": {"type": "category", "data": names},
+        "series": series,
+    }

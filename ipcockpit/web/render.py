@@ -65,8 +65,8 @@ def csv_response(data: Mapping[str, Any], section: str | None, page: str) -> Res
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-def json_response(data: Any) -> JSONResponse:
-    return JSONResponse(json.loads(json.dumps(data, default=str)))
+def json_response(data: Any, status_code: int = 200) -> JSONResponse:
+    return JSONResponse(json.loads(json.dumps(data, default=str)), status_code=status_code)
 
 
 def _flat(row: Mapping[str, Any]) -> dict[str, Any]:

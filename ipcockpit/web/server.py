@@ -1,7 +1,8 @@
 """The web app and its JSON API: thin routes over :class:`ipcockpit.app.Cockpit`.
 
 Each page has one data function on the Cockpit returning a plain dict; the same route renders that
-dict as HTML, JSON or CSV (``?format=``). The app holds one DuckDB connection, opened on first use
+dict as HTML, JSON or CSV (``?format=``). The screening and patent pages and /api/screen live in
+:mod:`ipcockpit.web.routes_screen`. The app holds one DuckDB connection, opened on first use
 (read-only by default, so that several servers can share a file) and guarded by a lock: DuckDB 2
 blocks a connection while another thread has an undrained result on it.
 """
@@ -23,7 +24,8 @@ from ipcockpit import __version__
 from ipcockpit.app import Cockpit
 from ipcockpit.errors import StoreError
 from ipcockpit.settings import Settings, load_settings
-from ipcockpit.web import charts, i18n, render
+from ipcockpit.web import charts, i18n, render, routes_screen
+from ipcockpit.web.routes_screen import Web
 
 HERE = Path(__file__).resolve().parent
 T = TypeVar("T")
@@ -89,18 +91,18 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
         return JSONResponse({"error": t("error.store_unavailable", detail=str(exc))}, status_code=503)
 
     def page(request: Request, name: str, data: dict[str, Any], fmt: str, section: str | None,
-             template: str, extra: Callable[[i18n.Translator], dict[str, Any]]) -> Response:
+             template: str, extra: Callable[[i18n.Translator], dict[str, Any]], status_code: int = 200) -> Response:
         """Render a page's dict in the asked format; ``extra`` adds HTML-only context (chart options)."""
         lang = _language(request, settings)
         if fmt == "json":
-            response: Response = render.json_response(data)
+            response: Response = render.json_response(data, status_code)
         elif fmt == "csv":
             response = render.csv_response(data, section, name)
         else:
             t = i18n.Translator(lang)
             context = {"data": data, "t": t, "lang": lang, "languages": i18n.LANGUAGES, "page": name,
                        "version": __version__, **extra(t)}
-            response = templates.TemplateResponse(request, template, context)
+            response = templates.TemplateResponse(request, template, context, status_code=status_code)
         _remember_language(request, response)
         return response
 
@@ -129,55 +131,7 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
         data = holder.call(lambda c: c.stats())
         return render.csv_response(data, section, "stats") if fmt == "csv" else render.json_response(data)
 
-    def screen_response(request: Request, fmt: str, numbers: list[str] | None) -> Response:
-        """Screening as JSON (``patents``: the rows) or CSV (one flat row per patent)."""
-        from ipcockpit.errors import SettingsError
-        from ipcockpit.value.screen import flat_rows
-        from ipcockpit.value.settings import ScreenSettings
-
-        q = request.query_params
-        try:
-            settings = ScreenSettings().with_overrides(
-                strict_sei=q.get("strict_sei", "").lower() in ("1", "true", "yes") or None,
-                maintenance_start=q.get("maintenance_start"), sei_scheme=q.get("sei_scheme"),
-                pledge_threshold=float(q["pledge_threshold"]) if q.get("pledge_threshold") else None,
-                as_of=q.get("as_of"))
-            year_from = int(q["year_from"]) if q.get("year_from") else None
-            limit = int(q.get("limit", 50))
-        except (SettingsError, ValueError) as exc:
-            return JSONResponse({"error": f"screen: {exc}"}, status_code=400)
-        rows = holder.call(lambda c: c.screen(
-            profile=q.get("profile"), region=q.get("region"), industry=q.get("industry"),
-            applicant=q.get("applicant"), year_from=year_from, limit=limit, doc_ids=numbers, settings=settings))
-        if fmt == "csv":
-            return render.csv_response({"patents": flat_rows(rows)}, "patents", "screen")
-        return render.json_response({"count": len(rows), "settings": settings.as_dict(), "patents": rows})
-
-    @app.get("/api/screen", summary="High-value invention patent screening 高价值发明专利筛选")
-    def screen_api(request: Request, format: str | None = FormatQuery, profile: str | None = None,
-                   region: str | None = None, industry: str | None = None, applicant: str | None = None,
-                   year_from: int | None = None, limit: int = 50, numbers: str | None = None,
-                   strict_sei: bool = False, maintenance_start: str | None = None,
-                   pledge_threshold: float | None = None, sei_scheme: str | None = None,
-                   as_of: str | None = None) -> Response:
-        """Query parameters as the CLI's options; ``numbers``: a comma-separated portfolio."""
-        portfolio = [n for n in numbers.split(",") if n.strip()] if numbers else None
-        return screen_response(request, render.check_format(format, "json"), portfolio)
-
-    @app.post("/api/screen", summary="Portfolio screening: a JSON list of numbers 专利组合筛选")
-    async def screen_portfolio(request: Request, format: str | None = FormatQuery) -> Response:
-        fmt = render.check_format(format, "json")
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        if isinstance(body, dict):
-            body = body.get("numbers")
-        if not isinstance(body, list) or not all(isinstance(n, str) for n in body):
-            return JSONResponse({"error": "POST /api/screen: send a JSON list of numbers "
-                                 '(["CN115883397B", "ZL202211359874.7"]) or {"numbers": [...]}'},
-                                status_code=400)
-        return screen_response(request, fmt, body)
+    routes_screen.register(app, Web(holder, templates, settings, page, lambda r: _language(r, settings)))
 
     @app.get("/healthz", summary="Liveness: the store answers")
     def healthz() -> dict[str, Any]:

@@ -1,0 +1,292 @@
+"""The screening page (/screen), portfolio screening (POST /screen) and the patent page (/patent/{number})
+in-process against a real DuckDB file: the CN table dump, the SEI 2021 concordance, the 25th China Patent
+Award list, a USPTO weekly excerpt, the USPTO assignment fixtures, the Chinese IPC tree, the Thomson
+synbio export (citations inside the corpus, US litigation) and the constructed export of
+tests/test_value_conditions.py (pledges, a lapse, a family member abroad).
+
+``applicants`` are compared as sets: conditions.py aggregates them with ``list(DISTINCT ...)``, whose
+order DuckDB does not fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from test_value_conditions import EXPORT
+
+from ipcockpit.app import Cockpit
+from ipcockpit.model.records import CITED_BY, DOC_TYPES, EVENT_CLASSES, PARTY_ROLES, PARTY_TYPES, STAGES
+from ipcockpit.settings import Settings
+from ipcockpit.value.conditions import CONDITIONS
+from ipcockpit.value.screen import flat_rows
+from ipcockpit.value.settings import ScreenSettings
+from ipcockpit.web import i18n
+from ipcockpit.web.routes_screen import numbers_from_upload, split_numbers
+from ipcockpit.web.server import create_app
+
+AS_OF = "2025-07-01"
+SETTINGS = ScreenSettings(as_of=date(2025, 7, 1))
+FILES = ["cn/table_export_sample", "classification/cnipa_sei2021_ipc_concordance.json", "awards/25th-preview.jsonl",
+         "uspto_xml/weekly_excerpts/ipg080101.small.xml", "uspto_api/assignment/fixtures",
+         "classification/IPC_Tree_2026.01_zh.tar.gz", "thomson/synbio.xlsx"]
+# invention grants: 1 CN grant of the dump, 5 constructed rows, 18 of the 25 weekly grants (6 designs and
+# 1 plant left out); the Thomson rows have no document type (not screened)
+SCREENED = 1 + 5 + 18
+HIGH_VALUE = {"CN115883397B", "CN999999992B", "US9999999B2", "CN999999995B"}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
+    tmp = tmp_path_factory.mktemp("web_screen")
+    export = tmp / "专利总表_test.csv"
+    export.write_text(EXPORT, encoding="utf-8")
+    path = tmp / "screen.duckdb"
+    with Cockpit(db=path) as c:
+        reports = c.ingest([*(shared / f for f in FILES), export])
+    assert all(r.error is None for r in reports)
+    return path
+
+
+@pytest.fixture(scope="module")
+def expected(store: Path) -> dict[str, Any]:
+    """What the Python API answers, computed before any app opens the file."""
+    with Cockpit(db=store, read_only=True) as c:
+        return {
+            "all": _json(c.screen(limit=0, settings=SETTINGS)),
+            "page": _json(c.screen_page(limit=0, settings=SETTINGS)),
+            "portfolio": _json(c.screen(doc_ids=["CN 115883397 B", "ZL201010000002.1", "bogus-123", "CN218751475U"],
+                                        limit=0, settings=SETTINGS)),
+            "CN115883397B": _json(c.patent("CN115883397B", settings=SETTINGS)),
+            "US7315680B1": _json(c.patent("US7315680B1", settings=SETTINGS)),
+        }
+
+
+@pytest.fixture
+def client(store: Path, expected: dict[str, Any]) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(db=str(store)))) as c:
+        yield c
+
+
+def _json(value: Any) -> Any:
+    return _stable(json.loads(json.dumps(value, default=str)))
+
+
+def _stable(value: Any) -> Any:
+    """Applicants in a fixed order (see the module docstring), recursively."""
+    if isinstance(value, list):
+        return [_stable(v) for v in value]
+    if isinstance(value, dict):
+        out = {k: _stable(v) for k, v in value.items()}
+        if isinstance(out.get("applicants"), list):
+            out["applicants"] = sorted(out["applicants"])
+        if isinstance(out.get("applicant"), str):
+            out["applicant"] = "; ".join(sorted(out["applicant"].split("; ")))
+        return out
+    return value
+
+
+def _numbers(rows: list[dict[str, Any]]) -> list[str]:
+    return [r["publication_number"] for r in rows]
+
+
+def test_python_page_data(expected: dict[str, Any]) -> None:
+    page = expected["page"]
+    assert page["total"] == page["count"] == SCREENED == len(expected["all"])
+    assert page["patents"] == expected["all"]
+    assert page["summary"]["high_value"] == {"yes": 4, "no": 10, "unknown": 10}
+    assert {r["publication_number"] for r in expected["all"] if r["high_value"] is True} == HIGH_VALUE
+    sei = next(r for r in page["summary"]["conditions"] if r["condition"] == "strategic_emerging_industry")
+    assert sei["yes"] + sei["no"] + sei["unknown"] == SCREENED
+    bins = page["summary"]["value_index_bins"]
+    assert len(bins) == 10 and sum(b["yes"] + b["no"] + b["unknown"] for b in bins) + page["summary"][
+        "no_value_index"] == SCREENED
+    assert {"code": "1.3", "name": "新兴软件和新型信息技术服务", "level": 2} in page["industries"]
+    assert [p["name"] for p in page["profiles"]][0] == "government_statistics"
+
+
+def test_screen_page_in_chinese(client: TestClient, expected: dict[str, Any]) -> None:
+    r = client.get("/screen", params={"as_of": AS_OF})
+    assert r.status_code == 200
+    html = r.text
+    assert '<html lang="zh-CN">' in html and "<h1>高价值专利筛选</h1>" in html
+    assert re.search(r'id="total">24<', html) and re.search(r'id="high-value-yes">4<', html)
+    row = re.search(r'<tr id="row-CN115883397B".*?</tr>', html, re.S).group(0)
+    assert '<a href="http://testserver/patent/CN115883397B">CN115883397B</a>' in row
+    assert "一种web端数据通用采集方法" in row and "中科大数据研究院" in row
+    assert '<span class="badge yes">是</span>' in row
+    top = expected["all"][0]
+    assert top["publication_number"] == "CN115883397B" and top["high_value"] is True
+    assert f"{top['value_index']:.1f}" in row
+    # the evidence of the SEI condition is the icon's tooltip
+    assert "战略性新兴产业：是。IPC H04L 9/40 符合规则 1.3#4" in row
+    lapsed = re.search(r'<tr id="row-CN999999994B".*?</tr>', html, re.S).group(0)
+    assert '<span class="badge no">否</span>' in lapsed
+    assert 'title="有效性：否。法律事件（lapse）2023-03-01：专利权失效 (失效日期: 20230301)"' in lapsed  # the lapse is the evidence
+    assert 'id="chart-value-index-option"' in html and 'id="chart-conditions-option"' in html
+    assert "/static/vendor/echarts/echarts.min.js" in html
+    nav = re.search(r"<nav>(.*?)</nav>", html, re.S).group(1)
+    assert re.findall(r">([^<]+)</a>", nav) == ["数据总览", "高价值专利筛选", "接口文档"]
+
+
+def test_screen_page_in_english_with_filters(client: TestClient) -> None:
+    r = client.get("/screen", params={"lang": "en", "as_of": AS_OF, "region": "5001"})
+    assert r.status_code == 200
+    html = r.text
+    assert "<h1>High-value patent screening</h1>" in html and "高价值专利筛选" not in html
+    rows = re.findall(r'<tr id="row-([^"]+)"', html)
+    assert rows == ["CN999999992B", "CN999999994B"]  # the constructed rows with a 璧山区 address
+    assert '<span class="badge yes">yes</span>' in html
+    option = json.loads(re.search(r'id="chart-conditions-option">(.*?)</script>', html, re.S).group(1))
+    assert option["yAxis"]["data"][-1] == "In force"
+    # the language switch keeps the filters
+    assert re.search(r'href="\?[^"]*region=5001[^"]*lang=zh-CN"', html)
+
+
+def test_downloads_equal_the_python_result(client: TestClient, expected: dict[str, Any]) -> None:
+    params = {"as_of": AS_OF, "limit": "0"}
+    data = _stable(client.get("/screen", params={**params, "format": "json"}).json())
+    assert data["patents"] == expected["all"]
+    assert data["summary"] == expected["page"]["summary"]
+    assert data["filters"]["limit"] == 0 and data["settings"]["as_of"] == AS_OF
+
+    flat = flat_rows(expected["all"])
+    r = client.get("/screen", params={**params, "format": "csv"})
+    assert r.status_code == 200 and r.headers["content-disposition"] == 'attachment; filename="screen-patents.csv"'
+    table = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert [row["publication_number"] for row in table] == _numbers(expected["all"])
+    assert table[0]["high_value"] == "True" and table[0]["value_index"] == str(flat[0]["value_index"])
+    assert table[0]["strategic_emerging_industry_reason"] == flat[0]["strategic_emerging_industry_reason"]
+
+    x = client.get("/screen", params={**params, "format": "xlsx"})
+    assert x.status_code == 200 and x.headers["content-type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(x.content)).active
+    header = [c.value for c in sheet[1]]
+    got = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(got) == SCREENED
+    for mine, theirs in zip(got, _stable(flat), strict=True):
+        mine["applicant"] = "; ".join(sorted(mine["applicant"].split("; "))) if mine["applicant"] else None
+        assert {k: mine[k] for k in ("publication_number", "applicant", "high_value", "value_index", "award")} == {
+            k: theirs[k] for k in ("publication_number", "applicant", "high_value", "value_index", "award")}
+    summary = list(csv.DictReader(io.StringIO(
+        client.get("/screen", params={**params, "format": "csv", "section": "conditions"}).content.decode("utf-8-sig"))))
+    assert [row["condition"] for row in summary] == ["in_force", *CONDITIONS]
+
+
+def test_portfolio_post(client: TestClient, expected: dict[str, Any]) -> None:
+    text = "CN 115883397 B\nZL201010000002.1\nbogus-123\nCN218751475U"
+    r = client.post("/screen", data={"numbers": text, "as_of": AS_OF, "format": "json"})
+    assert r.status_code == 200
+    data = _stable(r.json())
+    assert data["patents"] == expected["portfolio"]
+    assert _numbers(data["patents"]) == ["CN115883397B", "CN999999992B", "bogus-123", "CN218751475U"]
+    assert data["not_found"] == ["bogus-123"]
+    html = client.post("/screen", data={"numbers": text, "as_of": AS_OF}).text
+    assert re.findall(r'<tr id="row-([^"]+)"', html) == _numbers(data["patents"])
+    assert re.search(r'<section class="card warn" id="not-found">.*?<code>bogus-123</code>', html, re.S)
+    assert "库中该号码不是已授权的发明专利：CN218751475U" in html
+    # an uploaded CSV: the 公开号 column
+    upload = "公开号,备注\nCN999999995B,x\nUS 9999999 B2,y\n".encode()
+    r = client.post("/screen", data={"as_of": AS_OF, "format": "csv"}, files={"file": ("mine.csv", upload)})
+    assert [row["publication_number"] for row in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))] == [
+        "CN999999995B", "US9999999B2"]
+    empty = client.post("/screen", data={"numbers": " "})
+    assert empty.status_code == 400 and "请粘贴专利号（每行一个）或上传 .txt / .csv 文件" in empty.text
+
+
+def test_number_parsing() -> None:
+    assert split_numbers("US 7,315,680 B1, CN115883397B；ZL202211359874.7\n\n") == [
+        "US 7315680 B1", "CN115883397B", "ZL202211359874.7"]
+    assert numbers_from_upload("a.txt", "CN1\r\nCN2\r\n".encode("utf-8-sig")) == ["CN1", "CN2"]
+    assert numbers_from_upload("a.csv", "CN1,x\nCN2,y\n".encode("gb18030")) == ["CN1", "CN2"]
+
+
+def test_patent_page_of_a_cn_grant(client: TestClient, expected: dict[str, Any]) -> None:
+    r = client.get("/patent/CN 115883397 B", params={"as_of": AS_OF})
+    assert r.status_code == 200
+    html = r.text
+    assert '<span id="doc-id">CN115883397B</span> 一种web端数据通用采集方法</h1>' in html
+    parties = re.search(r'<section class="card" id="parties">.*?</section>', html, re.S).group(0)
+    assert re.search(r"<td>申请人</td>\s*<td>中科大数据研究院", parties) and "<code>410100</code>" in parties
+    assert "李玺; 康锐文; 冯凯; 王元卓" in re.sub(r"\s+", " ", parties)
+    assert re.search(r"<code>H04L 9/40</code></td>\s*<td>网络安全协议", html)  # the IPC tree's title
+    assert "权利要求（0 项，独立权利要求 0 项）" in html and "1.一种web端数据通用采集方法，其特征在于" in html
+    events = re.search(r'<section class="card" id="events">.*?</section>', html, re.S).group(0)
+    assert "法律事件（1）" in events and "2023-04-18" in events and '<span class="event examination">实质审查</span>' in events
+    sei = re.search(r'<tr id="condition-strategic_emerging_industry">.*?</tr>', html, re.S).group(0)
+    assert "IPC H04L 9/40 符合规则 1.3#4" in sei and "<code>rule_id</code></dt><dd>1.3#4</dd>" in sei
+    assert 'id="dimension-legal"' in html
+    api = _stable(client.get("/api/patent/CN115883397B", params={"as_of": AS_OF}).json())
+    assert api == expected["CN115883397B"]
+    assert api["screening"]["high_value"] is True and api["same_application"][0]["doc_id"] == "CN115883397A"
+    # the A publication of the application is screened as its grant
+    a = client.get("/api/patent/CN115883397A", params={"as_of": AS_OF}).json()
+    assert a["doc_id"] == "CN115883397A" and a["screened_as"] == "CN115883397B"
+
+
+def test_patent_page_of_a_us_grant_in_english(client: TestClient, expected: dict[str, Any]) -> None:
+    html = client.get("/patent/US 7,315,680 B1", params={"lang": "en", "as_of": AS_OF}).text
+    assert "Cable routing devices with integrated couplers</h1>" in html
+    assert "Claims (23, 6 independent)" in html  # <claim> elements, those without <claim-ref> (regex over the XML)
+    assert html.count('class="independent"') == 6
+    assert "Applicants and owners" in html and "ADC Telecommunications, Inc." in html
+    api = _stable(client.get("/api/patent/US7315680B1", params={"as_of": AS_OF}).json())
+    assert api == expected["US7315680B1"]
+    assert api["claims_count"] == 23 and len(api["citations"]) > 0 and api["description_chars"] > 20_000
+
+
+def test_citations_legal_events_and_family(client: TestClient) -> None:
+    # Thomson synbio: US20090203070A1 cites WO2008137092A2, both in the export (openpyxl over the xlsx)
+    cited = client.get("/api/patent/WO2008137092A2").json()
+    assert [c["doc_id"] for c in cited["cited_by"]] == ["US20090203070A1"]
+    citing = client.get("/patent/US20090203070A1").text
+    assert '<a href="http://testserver/patent/WO2008137092A2">WO2008137092A2</a>' in citing
+    # its litigation_us cell names two cases, filed 2013-02-19 and 2013-04-19
+    lit = client.get("/api/patent/US8377674B2").json()["legal_events"]
+    assert [(e["event_date"], e["event_class"]) for e in lit] == [("2013-02-19", "litigation"),
+                                                                    ("2013-04-19", "litigation")]
+    pledged = client.get("/patent/CN999999992B", params={"as_of": AS_OF}).text
+    assert pledged.count('<span class="event pledge">质押</span>') == 2 and "8,000,000 CNY" in pledged
+    assert '<a href="http://testserver/patent/US9999999B2">US9999999B2</a>' in pledged  # family member abroad
+
+
+def test_unknown_number_is_404_in_the_users_language(client: TestClient) -> None:
+    r = client.get("/patent/CN123456789B")
+    assert r.status_code == 404 and '<html lang="zh-CN">' in r.text
+    assert "库中没有号码为“CN123456789B”的专利文献" in r.text
+    en = client.get("/api/patent/nonsense", params={"lang": "en"})
+    assert en.status_code == 404 and en.json() == {
+        "error": "No patent document numbered 'nonsense' is in the store. Check the number, or ingest its data first."}
+    assert client.get("/screen", params={"profile": "nosuch"}).status_code == 400
+    bad = client.get("/screen", params={"year_from": "twenty", "format": "json"})
+    assert bad.status_code == 400 and "year_from='twenty'" in bad.json()["error"]
+
+
+def test_openapi_lists_the_routes(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/screen", "/patent/{number}", "/api/patent/{number}", "/api/screen"} <= set(paths)
+    assert "post" in paths["/screen"] and "post" in paths["/api/screen"]
+
+
+def test_dynamic_catalogue_keys_exist_in_both_languages() -> None:
+    zh, en = i18n.catalogue("zh-CN"), i18n.catalogue("en")
+    assert set(zh) == set(en)
+    keys = {f"condition.{c}" for c in ("high_value", "in_force", *CONDITIONS)}
+    keys |= {f"{p}.{a}" for p in ("answer", "icon") for a in ("yes", "no", "unknown")}
+    keys |= {f"dimension.{d}" for d in ("legal", "technical", "economic")}
+    keys |= {f"event.{e}" for e in EVENT_CLASSES} | {f"role.{r}" for r in PARTY_ROLES}
+    keys |= {f"party_type.{p}" for p in PARTY_TYPES} | {f"doc_type.{d}" for d in DOC_TYPES}
+    keys |= {f"stage.{s}" for s in (*STAGES, "young_grant", "mature_grant")} | {f"cited_by.{c}" for c in CITED_BY}
+    keys |= {"error.title_400", "error.title_404", "screen.maintenance_filing", "screen.maintenance_grant",
+             "download.csv", "download.xlsx", "download.json", "error.bad_request", "patent.not_found",
+             "screen.error_no_numbers", "screen.error_too_many", "screen.error_encoding", "screen.error_too_large"}
+    assert keys <= set(zh)
