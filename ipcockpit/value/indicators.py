@@ -133,9 +133,11 @@ pat_cites AS (
 cite_pairs AS (  -- resolved citations between stored documents, one row per (citing, cited)
     SELECT DISTINCT p.doc_id AS citing, p.cited_doc_id AS cited, g.pub_date AS citing_date
     FROM pat_cites p JOIN docs g ON g.doc_id = p.doc_id JOIN docs d ON d.doc_id = p.cited_doc_id
+    WHERE g.pub_date IS NULL OR g.pub_date <= DATE '{as_of}'  -- citing documents known at as_of
 ),
 horizon AS (  -- the latest publication of a document in the corpus that cites patents
-    SELECT max(d.pub_date) AS h FROM docs d WHERE d.doc_id IN (SELECT doc_id FROM pat_cites)
+    SELECT max(d.pub_date) AS h FROM docs d
+    WHERE d.doc_id IN (SELECT doc_id FROM pat_cites) AND d.pub_date <= DATE '{as_of}'
 ),
 fwd AS (
     SELECT p.cited AS doc_id, count(*) AS n,
@@ -218,7 +220,8 @@ ev AS (
         max(event_date) FILTER (WHERE event_class IN ('lapse', 'expiry', 'withdrawal', 'refusal')) AS neg_last,
         count(*) FILTER (WHERE event_class IN ('lapse', 'expiry', 'withdrawal', 'refusal')) AS neg_n,
         max(event_date) FILTER (WHERE event_class = 'restoration') AS rest_last
-    FROM legal_events GROUP BY 1
+    FROM legal_events WHERE event_date IS NULL OR event_date <= DATE '{as_of}'  -- events known at as_of
+    GROUP BY 1
 ),
 ev_obs AS (  -- which event classes the files behind a document carry
     SELECT df.doc_id,
@@ -368,6 +371,11 @@ def indicator_table(con: Any, as_of: date | None = None, doc_ids: list[str] | No
 
     ``doc_ids`` keeps only those rows; the indicators themselves always use the whole corpus (forward
     citations, generality). Columns: :data:`CONTEXT_COLUMNS` and one per :data:`INDICATORS`.
+
+    ``as_of`` (default today) is the date the index is computed for: citing documents published after
+    it and legal events dated after it are left out (stage, remaining term and lapse are at ``as_of``).
+    Counts a source states without dates (``cited_by_count``, ``family_size``) are as of the source's
+    export and are used as they are.
     """
     con = connection(con)
     register_weights(con)
