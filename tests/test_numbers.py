@@ -10,6 +10,7 @@ from ipcockpit.model.numbers import (
     doc_id,
     parse_publication,
     publication_id,
+    stage_and_type,
 )
 
 
@@ -70,3 +71,27 @@ def test_application_id(office: str, number: str, expected: str) -> None:
 def test_us_pregrant_keeps_its_eleven_digits() -> None:
     assert canonical_number("US", "2006/0123456") == "20060123456"
     assert canonical_number("US", "0005269177") == "5269177"
+
+
+@pytest.mark.parametrize(
+    ("office", "kind", "pub", "expected"),
+    [
+        ("US", "B2", None, ("grant", "invention")),
+        ("US", "A", "1995-03-07", ("grant", "invention")),
+        ("US", "A1", "2006-01-05", ("application", "invention")),
+        ("US", "S1", None, ("grant", "design")),
+        ("US", "P2", None, ("grant", "plant")),
+        ("US", "E", None, ("grant", "reissue")),
+        ("CN", "A", None, ("application", "invention")),
+        ("CN", "B", None, ("grant", "invention")),
+        ("CN", "U", None, ("grant", "utility_model")),
+        ("CN", "S", None, ("grant", "design")),
+        ("EP", "B1", None, ("grant", "invention")),
+        ("WO", "A2", None, ("application", "invention")),
+        ("DE", "C2", None, ("grant", "invention")),
+        ("DE", "U1", None, ("grant", "utility_model")),
+        ("US", None, None, (None, None)),
+    ],
+)
+def test_stage_and_type_from_kind(office: str, kind: str | None, pub: str | None, expected: tuple) -> None:
+    assert stage_and_type(office, kind, pub) == expected

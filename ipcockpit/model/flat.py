@@ -19,6 +19,7 @@ import pyarrow as pa
 from ipcockpit.model.addresses import enrich_address
 from ipcockpit.model.events import classify_event
 from ipcockpit.model.names import guess_party_type, normalise_name
+from ipcockpit.model.numbers import stage_and_type
 from ipcockpit.model.records import PatentRecord, ReferenceRecord
 from ipcockpit.model.schema import DATA_TABLES, arrow_schema
 
@@ -75,9 +76,13 @@ def flatten(records: Iterable[PatentRecord | ReferenceRecord]) -> FlatBatch:
 def _patent_rows(rec: PatentRecord, rows: dict[str, list[tuple[Any, ...]]]) -> None:
     """Append a record's rows, in the column order of ipcockpit.model.schema (file_id left out)."""
     d = rec.doc_id
+    stage, doc_type = rec.stage, rec.doc_type
+    if stage is None or doc_type is None:  # what the kind code implies fills what the source left out
+        implied_stage, implied_type = stage_and_type(rec.office, rec.kind, rec.pub_date)
+        stage, doc_type = stage or implied_stage, doc_type or implied_type
     extra = json.dumps(rec.extra, ensure_ascii=False, default=_json_default) if rec.extra else None
     rows["documents"].append((
-        d, rec.office, rec.number, rec.kind, rec.doc_type, rec.stage, rec.pub_date, rec.app_id, rec.app_date,
+        d, rec.office, rec.number, rec.kind, doc_type, stage, rec.pub_date, rec.app_id, rec.app_date,
         rec.grant_date, rec.priority_date, rec.family_id, rec.family_size, rec.title, rec.lang, rec.status,
         rec.cited_by_count, rec.stub, extra, rec.position,
     ))

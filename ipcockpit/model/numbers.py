@@ -87,3 +87,39 @@ def application_id(office: str, number: str) -> str:
         raw = raw[:-2]
     num = _SEP.sub("", raw)
     return office + num
+
+
+_US_GRANT_KINDS = {"B1": ("grant", "invention"), "B2": ("grant", "invention"), "E": ("grant", "reissue"),
+                   "E1": ("grant", "reissue"), "S": ("grant", "design"), "S1": ("grant", "design"),
+                   "P2": ("grant", "plant"), "P3": ("grant", "plant"), "H": ("grant", "sir"),
+                   "H1": ("grant", "sir"), "P1": ("application", "plant"), "P4": ("application", "plant")}
+
+
+def stage_and_type(office: str | None, kind: str | None, pub_date: object = None) -> tuple[str | None, str | None]:
+    """Stage (application/grant) and document type implied by a kind code, (None, None) when unknown.
+
+    WIPO ST.16 letters: A publications of applications, B granted patents (C for some offices),
+    U/Y utility models, S designs; US adds E reissues, P plants, H statutory invention registrations,
+    and before 2001 its grants were published as A.
+    """
+    if not office or not kind:
+        return None, None
+    office, kind = office.upper(), kind.upper()
+    letter = kind[0]
+    if office == "US":
+        if kind in _US_GRANT_KINDS:
+            return _US_GRANT_KINDS[kind]
+        if kind == "A":  # before 2001 a US grant, after that not used alone
+            return ("grant", "invention") if str(pub_date or "") < "2001-01-02" else (None, None)
+        if letter == "A":
+            return "application", "invention"
+        return None, None
+    if letter in ("U", "Y"):  # utility models: registered (CN U, DE U1) or examined (Y) rights
+        return "grant", "utility_model"
+    if letter == "S":
+        return "grant", "design"
+    if letter in ("B", "C"):
+        return "grant", "invention"
+    if letter == "A":
+        return "application", "invention"
+    return None, None
