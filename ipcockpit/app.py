@@ -153,6 +153,70 @@ class Cockpit:
             "quality": data["quality"],
         }
 
+    # cockpit (驾驶舱) ------------------------------------------------------------------------------
+    def _region_folders(self) -> str | None:
+        return self.settings.regions or None
+
+    def _screen_settings(self) -> Any:
+        from ipcockpit.value.settings import ScreenSettings
+
+        return ScreenSettings.from_mapping(self.settings.screen) if self.settings.screen else None
+
+    def cockpit(self, region: str | None = None, year: int | None = None) -> dict[str, Any]:
+        """The cockpit page: the region's plan indicators against baseline and target, each computed or
+        reported, with provenance, progress, trend, forecast and status (docs/cockpit.md)."""
+        from ipcockpit.cockpit.indicators import cockpit
+
+        return cockpit(self.store, region, year, folders=self._region_folders(), settings=self._screen_settings())
+
+    def cockpit_records(self, region: str | None, indicator: str, year: int | None = None) -> dict[str, Any]:
+        """The records a computed indicator rests on in ``year`` (the cockpit's drill-down)."""
+        from ipcockpit.cockpit.indicators import indicator_records
+
+        return indicator_records(self.store, region, indicator, year, folders=self._region_folders(),
+                                 settings=self._screen_settings())
+
+    def regions(self) -> list[dict[str, Any]]:
+        """The region profiles (built-in and the `regions` folder)."""
+        from ipcockpit.cockpit.profiles import list_regions
+
+        return [r.as_dict() for _, r in sorted(list_regions(self._region_folders()).items())]
+
+    def report_value(self, indicator: str, year: int, value: float, source_document: str, reported_by: str,
+                     region: str | None = None, reported_at: Any = None, note: str | None = None) -> dict[str, Any]:
+        """Report one value with its provenance (who, when, which document); returns the stored row."""
+        from ipcockpit.cockpit.reported import report_value
+
+        return report_value(self.store, region, indicator, year, value, source_document, reported_by, reported_at,
+                            note, folders=self._region_folders())
+
+    def report_values(self, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Report several values (mappings with region, indicator, year, value, source, reported_by, note),
+        all or nothing."""
+        from ipcockpit.cockpit.reported import report_many
+
+        return report_many(self.store, rows, folders=self._region_folders())
+
+    def import_reported(self, path: str | os.PathLike[str], region: str | None = None,
+                        reported_by: str | None = None) -> list[dict[str, Any]]:
+        """Import a CSV of reported values, all or nothing (UTF-8 or GBK; docs/cockpit.md)."""
+        from ipcockpit.cockpit.reported import import_csv
+
+        return import_csv(self.store, path, region=region, reported_by=reported_by, folders=self._region_folders())
+
+    def reported(self, region: str | None = None, indicator: str | None = None, year: int | None = None,
+                 current_only: bool = False) -> list[dict[str, Any]]:
+        """Reported values with provenance, newest first; ``current`` marks the value in force."""
+        from ipcockpit.cockpit.reported import list_reported
+
+        return list_reported(self.store, region, indicator, year, current_only)
+
+    def load_plan_baselines(self, region: str | None = None) -> list[dict[str, Any]]:
+        """Store the plan's baselines (and the profile's series) as reported values citing the plan; idempotent."""
+        from ipcockpit.cockpit.reported import load_plan_baselines
+
+        return load_plan_baselines(self.store, region, folders=self._region_folders())
+
     def health(self) -> dict[str, Any]:
         """A cheap check that the store answers: its schema version."""
         return {"status": "ok", "schema_version": self.store.schema_version()}
@@ -171,10 +235,9 @@ class Cockpit:
         and an explanation (see :func:`ipcockpit.value.screen.screen`). ``settings``: a
         :class:`ipcockpit.value.settings.ScreenSettings`."""
         from ipcockpit.value.screen import screen
-        from ipcockpit.value.settings import ScreenSettings
 
-        if settings is None and self.settings.screen:
-            settings = ScreenSettings.from_mapping(self.settings.screen)
+        if settings is None:
+            settings = self._screen_settings()
         return screen(self, profile=profile, region=region, industry=industry, applicant=applicant,
                       year_from=year_from, limit=limit, doc_ids=doc_ids, settings=settings)
 

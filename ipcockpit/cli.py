@@ -232,6 +232,90 @@ def serve(
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 
+RegionOption = Annotated[str | None, typer.Option("--region", help="GB/T 2260 code of the region (default 500120).")]
+YearOption = Annotated[int | None, typer.Option("--year", help="Year (default: this year, at most the target year).")]
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+@app.command(name="cockpit")
+def cockpit_cmd(
+    region: RegionOption = None,
+    year: YearOption = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """The plan's indicators against baseline and target. 规划指标驾驶舱。"""
+    try:
+        with _cockpit(db, config) as cockpit:
+            data = cockpit.cockpit(region, year)
+    except IPCockpitError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if json_out:
+        _dump(data)
+        return
+    reg = data["region"]
+    table = Table("indicator 指标", "value 当前值", "year", "source", "records", "baseline 基期", "target 目标",
+                  "progress", "forecast 预测", "status 状态", title=f"{reg['name']} {reg['code']} ({data['year']})")
+    for c in data["indicators"]:
+        fc = c["forecast"]
+        table.add_row(c["name"], "-" if c["value"] is None else f"{c['value']:g} {c['unit']}", str(c["year"]),
+                      c["source"] or "-", "-" if c["records"] is None else str(c["records"]),
+                      _num(c["baseline"]), _num(c["target"]),
+                      "-" if c["progress"] is None else f"{c['progress']:.0%}",
+                      "-" if fc is None else f"{fc['value']:g} ({fc['method']})", c["status"] or "-")
+    Console().print(table)
+    for c in data["indicators"]:
+        if c["reason"]:
+            err.print(f"{c['id']}: {c['reason']}")
+
+
+@app.command()
+def report(
+    indicator: Annotated[str | None, typer.Argument(help="Indicator id, or population / market_entities.")] = None,
+    value: Annotated[float | None, typer.Argument(help="The value, in the indicator's unit.")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Year the value is for.")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Source document (a bulletin and its number).")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who reports it (a person or an office).")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="A note kept with the value.")] = None,
+    region: RegionOption = None,
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="Import a CSV of reported values (all or nothing).")] = None,
+    plan: Annotated[bool, typer.Option("--plan", help="Store the plan's baselines as reported values.")] = False,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Report an indicator value with its source, import a CSV, or store the plan's baselines. 填报指标数据。"""
+    try:
+        with _cockpit(db, config) as cockpit:
+            if plan:
+                rows = cockpit.load_plan_baselines(region)
+            elif csv_file is not None:
+                rows = cockpit.import_reported(csv_file, region=region, reported_by=by)
+            elif indicator and value is not None and year and source and by:
+                rows = [cockpit.report_value(indicator, year, value, source, by, region=region, note=note)]
+            else:
+                err.print("[red]error:[/red] give INDICATOR VALUE --year Y --source DOC --by WHO, or --csv FILE, "
+                          "or --plan (see `ipcockpit report --help`)")
+                raise typer.Exit(2)
+    except IPCockpitError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if json_out:
+        _dump(rows)
+        return
+    table = Table("region", "indicator", "year", "value", "source", "reported by", "reported at")
+    for r in rows:
+        table.add_row(r["region"], r["indicator"], str(r["year"]), f"{r['value']:g}", r["source_document"],
+                      r["reported_by"], str(r["reported_at"]))
+    Console().print(table)
+    err.print(f"{len(rows)} value(s) reported")
+
+
 def main() -> None:
     app()
 

@@ -30,6 +30,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("port", 8000, "Port the web app listens on."),
     Setting("column_maps", "", "Folder of extra YAML column maps for table exports (added to the built-in ones)."),
     Setting("workers", 0, "Parser processes for large XML files (0 = one per core)."),
+    Setting("regions", "", "Folder of extra region profiles (YAML) for the cockpit; a profile there replaces a "
+            "built-in one with the same admin code (docs/cockpit.md)."),
     Setting("screen", {}, "High-value screening settings (maintenance_start, pledge_threshold, strict_sei, "
             "sei_scheme ...; see docs/value.md)."),
 )
@@ -46,6 +48,7 @@ class Settings:
     port: int = 8000
     column_maps: str = ""
     workers: int = 0
+    regions: str = ""
     screen: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -15,6 +15,9 @@ from ipcockpit.errors import StoreError
 from ipcockpit.model.schema import ALL_TABLES, DATA_TABLES, arrow_schema  # noqa: F401 (re-export)
 from ipcockpit.store.migrations import MIGRATIONS
 
+#: tables made by later migrations that the Parquet export includes too
+EXPORTED_EXTRA = ("reported_values",)
+
 
 class Store:
     """A DuckDB database holding the canonical model. ``Store(":memory:")`` works for experiments."""
@@ -122,7 +125,7 @@ class Store:
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
         written = []
-        for table in ALL_TABLES:
+        for table in (*ALL_TABLES, *EXPORTED_EXTRA):
             target = out / f"{table}.parquet"
             self.con.execute(f"COPY \"{table}\" TO '{target.as_posix()}' (FORMAT parquet)")
             written.append(str(target))

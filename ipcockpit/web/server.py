@@ -24,7 +24,7 @@ from ipcockpit import __version__
 from ipcockpit.app import Cockpit
 from ipcockpit.errors import StoreError
 from ipcockpit.settings import Settings, load_settings
-from ipcockpit.web import charts, i18n, render, routes_screen
+from ipcockpit.web import charts, i18n, render, routes_cockpit, routes_screen
 from ipcockpit.web.routes_screen import Web
 
 HERE = Path(__file__).resolve().parent
@@ -132,6 +132,7 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
         return render.csv_response(data, section, "stats") if fmt == "csv" else render.json_response(data)
 
     routes_screen.register(app, Web(holder, templates, settings, page, lambda r: _language(r, settings)))
+    routes_cockpit.register(app, holder)
 
     @app.get("/healthz", summary="Liveness: the store answers")
     def healthz() -> dict[str, Any]:

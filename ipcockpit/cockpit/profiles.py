@@ -1,0 +1,407 @@
+"""Region profiles: one YAML file per region with its plan's indicators, baselines and targets.
+
+The built-in folder (``ipcockpit/cockpit/regions``) holds Bishan District (500120), the default. Any
+region is added by a YAML file of the same shape in a user folder (``folders``); a user file with the
+same ``admin_code`` as a built-in one replaces it. The shape follows
+``../shared/reference/bishan_plan_indicators.yaml`` (docs/cockpit.md)::
+
+    region: {admin_code: "500120", name_zh, name_en, plan, plan_document, plan_issuer, match_prefix?}
+    baseline_year: 2020
+    target_year: 2025
+    indicators: [{id, name_zh, name_en?, unit_zh, unit_en?, baseline, target, mode?, forecast?, min?, max?}]
+    series: {population: {name_zh, unit_zh, values: [{year, value, source, note?}]}, market_entities: ...}
+    other_goals: [...]
+    leading_industries_zh: [...]
+
+Validation names the file and the key of every problem: ids unique, numbers or null, years.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ipcockpit.errors import IPCockpitError
+
+BUILTIN = Path(__file__).with_name("regions")
+DEFAULT_REGION = "500120"
+#: the input series every profile may carry, reported like indicators
+SERIES_IDS = ("population", "market_entities")
+SERIES_NAMES = {
+    "population": ("常住人口（年末）", "Resident population (year end)", "人", "people"),
+    "market_entities": ("市场主体（年末）", "Market entities (year end)", "户", "entities"),
+}
+MODES = ("computed", "reported")
+FORECAST_METHODS = ("linear", "cagr")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_CODE = re.compile(r"^\d{6}$")
+
+
+class ProfileError(IPCockpitError):
+    """A region profile cannot be read or does not validate; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class SeriesValue:
+    year: int
+    value: float
+    source: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Series:
+    id: str
+    name_zh: str
+    name_en: str
+    unit_zh: str
+    unit_en: str
+    values: tuple[SeriesValue, ...] = ()
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator of a plan. ``mode`` is None when the profile leaves it to the computation registry."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    unit_zh: str
+    unit_en: str
+    baseline: float | None
+    target: float | None
+    mode: str | None = None
+    forecast: str | None = None
+    min: float | None = 0.0
+    max: float | None = None
+
+
+@dataclass(frozen=True)
+class Region:
+    """A region profile as loaded from ``file``."""
+
+    admin_code: str
+    name_zh: str
+    name_en: str
+    baseline_year: int
+    target_year: int
+    indicators: tuple[Indicator, ...]
+    series: dict[str, Series]
+    file: str
+    plan: str | None = None
+    plan_en: str | None = None
+    plan_document: str | None = None
+    plan_issuer: str | None = None
+    plan_issued: str | None = None
+    plan_box: str | None = None
+    match_prefix: str = ""
+    forecast: str = "linear"
+    other_goals: tuple[dict[str, Any], ...] = ()
+    leading_industries_zh: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def level(self) -> str:
+        """province, city or district, from the GB/T 2260 code."""
+        return code_level(self.admin_code)
+
+    def indicator(self, indicator_id: str) -> Indicator | None:
+        return next((i for i in self.indicators if i.id == indicator_id), None)
+
+    def reportable(self) -> list[str]:
+        """Ids a value may be reported for: the indicators, then the input series."""
+        return [i.id for i in self.indicators] + list(SERIES_IDS)
+
+    def plan_citation(self) -> str:
+        """How a baseline cites the plan: title and document number."""
+        parts = [p for p in (self.plan, f"（{self.plan_document}）" if self.plan_document else None) if p]
+        return "".join(parts) or f"region profile {Path(self.file).name}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.admin_code,
+            "admin_code": self.admin_code,
+            "name": self.name_zh,
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "level": self.level,
+            "match_prefix": self.match_prefix,
+            "plan": self.plan,
+            "plan_en": self.plan_en,
+            "plan_document": self.plan_document,
+            "plan_issuer": self.plan_issuer,
+            "plan_issued": self.plan_issued,
+            "baseline_year": self.baseline_year,
+            "target_year": self.target_year,
+            "other_goals": [dict(g) for g in self.other_goals],
+            "leading_industries_zh": list(self.leading_industries_zh),
+            "profile": Path(self.file).name,
+        }
+
+
+def code_level(code: str) -> str:
+    if code.endswith("0000"):
+        return "province"
+    return "city" if code.endswith("00") else "district"
+
+
+def match_prefix(code: str) -> str:
+    """The ``parties.admin_code`` prefix of a region: 2 digits (province), 4 (city) or 6 (district)."""
+    return {"province": code[:2], "city": code[:4], "district": code}[code_level(code)]
+
+
+# loading -----------------------------------------------------------------------------------------
+def _folders(folders: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None) -> list[Path]:
+    if folders is None or folders == "":
+        return []
+    if isinstance(folders, str | os.PathLike):
+        return [Path(folders)]
+    return [Path(f) for f in folders if f]
+
+
+def region_files(
+    folders: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None,
+) -> list[Path]:
+    """The profile files: built-in first, then each user folder (later files replace earlier codes)."""
+    files = sorted(BUILTIN.glob("*.yaml"))
+    for folder in _folders(folders):
+        if not folder.is_dir():
+            raise ProfileError(
+                f"{folder}: the region profile folder does not exist; create it or fix the `regions` setting."
+            )
+        files += sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    return files
+
+
+def list_regions(
+    folders: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None,
+) -> dict[str, Region]:
+    """Every region profile by admin code; two files for one code in the same folder are an error."""
+    found: dict[str, Region] = {}
+    seen: dict[tuple[Path, str], Path] = {}
+    for f in region_files(folders):
+        region = read_profile(f)
+        key = (f.parent.resolve(), region.admin_code)
+        if key in seen:
+            raise ProfileError(
+                f"{f}: region.admin_code {region.admin_code} is also the code of {seen[key]}; "
+                "keep one profile per region in a folder."
+            )
+        seen[key] = f
+        found[region.admin_code] = region
+    return found
+
+
+def load_region(
+    code: str | Region | None = None,
+    folders: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None,
+) -> Region:
+    """The profile of region ``code`` (a GB/T 2260 code); Bishan (500120) when ``code`` is None."""
+    if isinstance(code, Region):
+        return code
+    wanted = (str(code).strip() if code else "") or DEFAULT_REGION
+    regions = list_regions(folders)
+    if wanted not in regions:
+        known = ", ".join(f"{c} {r.name_zh}" for c, r in sorted(regions.items()))
+        raise ProfileError(
+            f"region {wanted}: no profile; known: {known}. Add a YAML file for it to a region "
+            "folder (docs/cockpit.md)."
+        )
+    return regions[wanted]
+
+
+def read_profile(path: str | os.PathLike[str]) -> Region:
+    """One profile file, validated."""
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"{p}: cannot read the region profile ({exc}).") from exc
+    except yaml.YAMLError as exc:
+        raise ProfileError(
+            f"{p}: not valid YAML ({exc}); fix the file (quote values holding quotes or colons)."
+        ) from exc
+    return parse_profile(data, str(p))
+
+
+# validation --------------------------------------------------------------------------------------
+class _Check:
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def fail(self, key: str, what: str) -> ProfileError:
+        return ProfileError(f"{self.file}: {key}: {what}")
+
+    def mapping(self, value: Any, key: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, f"expected a mapping, got {type(value).__name__}")
+        return value
+
+    def text(self, value: Any, key: str, required: bool = True) -> str | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                raise self.fail(key, "missing; write a text value")
+            return None
+        if isinstance(value, date):  # an unquoted YAML date
+            return value.isoformat()
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise self.fail(key, f"expected text, got {type(value).__name__}")
+        return str(value).strip()
+
+    def number(self, value: Any, key: str) -> float | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise self.fail(key, f"expected a number or null, got {value!r}")
+        return float(value)
+
+    def year(self, value: Any, key: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2100:
+            raise self.fail(key, f"expected a 4-digit year such as 2020, got {value!r}")
+        return int(value)
+
+    def choice(self, value: Any, key: str, choices: tuple[str, ...]) -> str | None:
+        if value is None:
+            return None
+        if value not in choices:
+            raise self.fail(key, f"{value!r} is not one of {', '.join(choices)}")
+        return str(value)
+
+
+def parse_profile(data: Any, file: str) -> Region:
+    """A profile from its parsed YAML; ``file`` names it in errors."""
+    ck = _Check(file)
+    top = ck.mapping(data, "(top level)")
+    reg = ck.mapping(top.get("region"), "region")
+    code = reg.get("admin_code")
+    if not isinstance(code, str) or not _CODE.match(code.strip()):
+        raise ck.fail(
+            "region.admin_code", f'expected a quoted 6-digit GB/T 2260 code such as "500120", got {code!r}'
+        )
+    code = code.strip()
+    prefix = ck.text(reg.get("match_prefix"), "region.match_prefix", required=False) or match_prefix(code)
+    if not prefix.isdigit() or not code.startswith(prefix):
+        raise ck.fail("region.match_prefix", f"{prefix!r} must be digits that begin the admin code {code}")
+    base_year = ck.year(top.get("baseline_year"), "baseline_year")
+    target_year = ck.year(top.get("target_year"), "target_year")
+    if target_year <= base_year:
+        raise ck.fail("target_year", f"{target_year} must come after baseline_year {base_year}")
+    forecast = ck.choice(top.get("forecast"), "forecast", FORECAST_METHODS) or "linear"
+    raw_inds = top.get("indicators")
+    if not isinstance(raw_inds, list) or not raw_inds:
+        raise ck.fail("indicators", "expected a non-empty list of indicators")
+    indicators: list[Indicator] = []
+    for n, raw in enumerate(raw_inds):
+        indicators.append(_indicator(ck, raw, f"indicators[{n}]", {i.id for i in indicators}))
+    series = _series(ck, top.get("series"))
+    goals = top.get("other_goals") or []
+    if not isinstance(goals, list) or not all(isinstance(g, dict) for g in goals):
+        raise ck.fail("other_goals", "expected a list of mappings")
+    for n, g in enumerate(goals):
+        ck.number(g.get("value"), f"other_goals[{n}].value")
+    industries = top.get("leading_industries_zh") or []
+    if not isinstance(industries, list):
+        raise ck.fail("leading_industries_zh", "expected a list of names")
+    known = {
+        "region",
+        "baseline_year",
+        "target_year",
+        "indicators",
+        "series",
+        "other_goals",
+        "leading_industries_zh",
+        "forecast",
+    }
+    return Region(
+        admin_code=code,
+        name_zh=ck.text(reg.get("name_zh"), "region.name_zh") or "",
+        name_en=ck.text(reg.get("name_en"), "region.name_en", required=False) or code,
+        baseline_year=base_year,
+        target_year=target_year,
+        indicators=tuple(indicators),
+        series=series,
+        file=file,
+        plan=ck.text(reg.get("plan"), "region.plan", required=False),
+        plan_en=ck.text(reg.get("plan_en"), "region.plan_en", required=False),
+        plan_document=ck.text(reg.get("plan_document"), "region.plan_document", required=False),
+        plan_issuer=ck.text(reg.get("plan_issuer"), "region.plan_issuer", required=False),
+        plan_issued=ck.text(reg.get("plan_issued"), "region.plan_issued", required=False),
+        plan_box=ck.text(reg.get("plan_box"), "region.plan_box", required=False),
+        match_prefix=prefix,
+        forecast=forecast,
+        other_goals=tuple(goals),
+        leading_industries_zh=tuple(str(i) for i in industries),
+        extra={k: v for k, v in top.items() if k not in known},
+    )
+
+
+def _indicator(ck: _Check, raw: Any, key: str, seen: set[str]) -> Indicator:
+    raw = ck.mapping(raw, key)
+    ind_id = raw.get("id")
+    if not isinstance(ind_id, str) or not _ID.match(ind_id):
+        raise ck.fail(f"{key}.id", f"expected a lower-case id such as pct_applications, got {ind_id!r}")
+    if ind_id in seen:
+        raise ck.fail(f"{key}.id", f"{ind_id!r} is used twice; indicator ids must be unique")
+    if ind_id in SERIES_IDS:
+        raise ck.fail(f"{key}.id", f"{ind_id!r} is an input series; put it under series:, not indicators:")
+    for k in ("baseline", "target"):
+        if k not in raw:
+            raise ck.fail(f"{key}.{k}", "missing; write a number, or null where the plan gives none")
+    low, high = ck.number(raw.get("min", 0), f"{key}.min"), ck.number(raw.get("max"), f"{key}.max")
+    return Indicator(
+        id=ind_id,
+        name_zh=ck.text(raw.get("name_zh"), f"{key}.name_zh") or ind_id,
+        name_en=ck.text(raw.get("name_en"), f"{key}.name_en", required=False) or ind_id.replace("_", " "),
+        unit_zh=ck.text(raw.get("unit_zh"), f"{key}.unit_zh", required=False) or "",
+        unit_en=ck.text(raw.get("unit_en"), f"{key}.unit_en", required=False) or "",
+        baseline=ck.number(raw.get("baseline"), f"{key}.baseline"),
+        target=ck.number(raw.get("target"), f"{key}.target"),
+        mode=ck.choice(raw.get("mode"), f"{key}.mode", MODES),
+        forecast=ck.choice(raw.get("forecast"), f"{key}.forecast", FORECAST_METHODS),
+        min=low,
+        max=high,
+    )
+
+
+def _series(ck: _Check, raw: Any) -> dict[str, Series]:
+    raw = ck.mapping(raw, "series") if raw is not None else {}
+    unknown = set(raw) - set(SERIES_IDS)
+    if unknown:
+        raise ck.fail(
+            "series", f"unknown series {', '.join(sorted(unknown))}; known: {', '.join(SERIES_IDS)}"
+        )
+    out: dict[str, Series] = {}
+    for sid in SERIES_IDS:
+        s = ck.mapping(raw.get(sid) or {}, f"series.{sid}")
+        zh, en, unit_zh, unit_en = SERIES_NAMES[sid]
+        values: list[SeriesValue] = []
+        for n, v in enumerate(s.get("values") or []):
+            k = f"series.{sid}.values[{n}]"
+            v = ck.mapping(v, k)
+            year = ck.year(v.get("year"), f"{k}.year")
+            if any(x.year == year for x in values):
+                raise ck.fail(f"{k}.year", f"{year} is given twice")
+            num = ck.number(v.get("value"), f"{k}.value")
+            if num is None or num <= 0:
+                raise ck.fail(f"{k}.value", f"expected a positive number, got {v.get('value')!r}")
+            source = ck.text(v.get("source"), f"{k}.source")
+            values.append(
+                SeriesValue(year, num, source or "", ck.text(v.get("note"), f"{k}.note", required=False))
+            )
+        out[sid] = Series(
+            sid,
+            ck.text(s.get("name_zh"), f"series.{sid}.name_zh", required=False) or zh,
+            ck.text(s.get("name_en"), f"series.{sid}.name_en", required=False) or en,
+            ck.text(s.get("unit_zh"), f"series.{sid}.unit_zh", required=False) or unit_zh,
+            ck.text(s.get("unit_en"), f"series.{sid}.unit_en", required=False) or unit_en,
+            tuple(sorted(values, key=lambda x: x.year)),
+        )
+    return out

@@ -1,0 +1,528 @@
+"""Reported figures with provenance: who reported a value, when, and from which source document.
+
+Every report is a new row of ``reported_values`` (migration 3); nothing is updated or deleted, so the
+table is its own audit trail. The last entered report of a region, indicator and year is the current
+value (view ``reported_current``). Values can be reported one by one (:func:`report_value`, the API and
+the web form), from a CSV file (:func:`import_csv`, all or nothing) and, for a plan's baselines, from
+the region profile (:func:`load_plan_baselines`, idempotent). The input series ``population`` and
+``market_entities`` are reported the same way.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ipcockpit.cockpit.profiles import DEFAULT_REGION, Region, list_regions, load_region
+from ipcockpit.errors import IPCockpitError
+
+ORIGINS = ("plan", "profile", "api", "csv")
+#: CSV header names (lower case) for each field; Chinese headers are accepted too
+CSV_COLUMNS: dict[str, tuple[str, ...]] = {
+    "region": ("region", "region_code", "admin_code", "地区", "地区代码", "行政区划代码"),
+    "indicator": ("indicator", "indicator_id", "指标", "指标代码"),
+    "year": ("year", "年份", "年度"),
+    "value": ("value", "数值", "值"),
+    "source": ("source", "source_document", "来源", "来源文件", "数据来源"),
+    "reported_by": ("reported_by", "reporter", "填报人", "填报单位", "报送单位"),
+    "note": ("note", "notes", "备注"),
+}
+REQUIRED = ("indicator", "year", "value", "source", "reported_by")
+ENCODINGS = ("utf-8-sig", "gb18030")  # UTF-8 (with or without BOM), else GBK (GB 18030 is its superset)
+MAX_ERRORS = 20
+_COLUMNS = (
+    "id",
+    "region",
+    "indicator",
+    "year",
+    "value",
+    "unit",
+    "source_document",
+    "reported_by",
+    "reported_at",
+    "note",
+    "origin",
+    "origin_ref",
+)
+
+
+class ReportError(IPCockpitError):
+    """A reported value (or a CSV row) is not acceptable; the message names the file, line and field."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """One value to report, checked."""
+
+    region: str
+    indicator: str
+    year: int
+    value: float
+    source_document: str
+    reported_by: str
+    reported_at: datetime
+    note: str | None
+    unit: str | None
+    origin: str
+    origin_ref: str | None = None
+
+
+def _con(target: Any) -> duckdb.DuckDBPyConnection:
+    if isinstance(target, duckdb.DuckDBPyConnection):
+        return target
+    store = getattr(target, "store", target)
+    con = getattr(store, "con", None)
+    if con is None:
+        raise TypeError(f"expected a Cockpit, a Store or a DuckDB connection, not {type(target).__name__}")
+    return con
+
+
+def now() -> datetime:
+    """The report time: UTC, to the second, without a zone (DuckDB TIMESTAMP)."""
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _when(value: datetime | date | str | None, where: str) -> datetime:
+    if value is None or value == "":
+        return now()
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    try:
+        return _when(datetime.fromisoformat(str(value).strip().replace("Z", "+00:00")), where)
+    except ValueError as exc:
+        raise ReportError(
+            f"{where}, field 'reported_at': {value!r} is not a date-time; write ISO 8601 "
+            "such as 2024-03-01T09:30:00"
+        ) from exc
+
+
+def check(
+    region: Region,
+    indicator: str,
+    year: Any,
+    value: Any,
+    source_document: Any,
+    reported_by: Any,
+    reported_at: datetime | date | str | None = None,
+    note: Any = None,
+    *,
+    origin: str = "api",
+    origin_ref: str | None = None,
+    where: str = "reported value",
+) -> Report:
+    """A :class:`Report` from raw inputs, or :class:`ReportError` naming ``where`` and the field."""
+
+    def fail(field: str, what: str) -> ReportError:
+        return ReportError(f"{where}, field '{field}': {what}")
+
+    ind_id = str(indicator or "").strip()
+    if ind_id not in region.reportable():
+        raise fail(
+            "indicator",
+            f"{ind_id!r} is not an indicator of region {region.admin_code} "
+            f"({Path(region.file).name}); use one of: {', '.join(region.reportable())}",
+        )
+    try:
+        y = int(str(year).strip())
+        if str(year).strip() != str(y) or not 1900 <= y <= 2100:
+            raise ValueError
+    except ValueError:
+        raise fail("year", f"{year!r} is not a year; write a 4-digit year such as 2023") from None
+    try:
+        v = float(str(value).strip().replace(",", "")) if not isinstance(value, int | float) else float(value)
+        if isinstance(value, bool) or not math.isfinite(v):
+            raise ValueError
+    except ValueError:
+        raise fail("value", f"{value!r} is not a number; write digits such as 12.5 (no unit)") from None
+    ind = region.indicator(ind_id)
+    if ind is None:  # an input series
+        if v <= 0:
+            raise fail("value", f"{ind_id} must be a positive count, got {v:g}")
+        unit = region.series[ind_id].unit_zh
+    else:
+        if ind.min is not None and v < ind.min:
+            raise fail("value", f"{v:g} is below the smallest allowed value {ind.min:g} of {ind_id}")
+        if ind.max is not None and v > ind.max:
+            raise fail("value", f"{v:g} is above the largest allowed value {ind.max:g} of {ind_id}")
+        unit = ind.unit_zh
+    src = str(source_document or "").strip()
+    if not src:
+        raise fail("source", "missing; name the source document (e.g. a statistical bulletin and its number)")
+    by = str(reported_by or "").strip()
+    if not by:
+        raise fail("reported_by", "missing; name who reports the value (a person or an office)")
+    if origin not in ORIGINS:
+        raise fail("origin", f"{origin!r} is not one of {', '.join(ORIGINS)}")
+    text = str(note).strip() if note is not None and str(note).strip() else None
+    return Report(
+        region.admin_code,
+        ind_id,
+        y,
+        v,
+        src,
+        by,
+        _when(reported_at, where),
+        text,
+        unit or None,
+        origin,
+        origin_ref,
+    )
+
+
+def _insert(con: duckdb.DuckDBPyConnection, reports: list[Report]) -> list[int]:
+    ids: list[int] = []
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for r in reports:
+            [(new_id,)] = con.execute(
+                "INSERT INTO reported_values (region, indicator, year, value, unit, source_document, "
+                "reported_by, reported_at, note, origin, origin_ref) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                [
+                    r.region,
+                    r.indicator,
+                    r.year,
+                    r.value,
+                    r.unit,
+                    r.source_document,
+                    r.reported_by,
+                    r.reported_at,
+                    r.note,
+                    r.origin,
+                    r.origin_ref,
+                ],
+            ).fetchall()
+            ids.append(int(new_id))
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return ids
+
+
+def _by_ids(con: duckdb.DuckDBPyConnection, ids: list[int]) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    cur = con.execute(
+        f"SELECT {', '.join(_COLUMNS)} FROM reported_values WHERE id IN (SELECT unnest(?::BIGINT[])) "
+        "ORDER BY id",
+        [ids],
+    )
+    return [as_row(dict(zip(_COLUMNS, r, strict=True))) for r in cur.fetchall()]
+
+
+def as_row(r: dict[str, Any]) -> dict[str, Any]:
+    """A stored report as plain JSON-ready values."""
+    out = dict(r)
+    if isinstance(out.get("reported_at"), datetime):
+        out["reported_at"] = out["reported_at"].isoformat()
+    return out
+
+
+def provenance(r: dict[str, Any]) -> dict[str, Any]:
+    """Who, when, which document: the provenance of a reported value."""
+    at = r.get("reported_at")
+    return {
+        "id": r.get("id"),
+        "source_document": r.get("source_document"),
+        "reported_by": r.get("reported_by"),
+        "reported_at": at.isoformat() if isinstance(at, datetime) else at,
+        "note": r.get("note"),
+        "origin": r.get("origin"),
+        "origin_ref": r.get("origin_ref"),
+    }
+
+
+# one value ---------------------------------------------------------------------------------------
+def report_value(
+    store: Any,
+    region: str | Region | None,
+    indicator_id: str,
+    year: int,
+    value: float,
+    source_document: str,
+    reported_by: str,
+    reported_at: datetime | date | str | None = None,
+    note: str | None = None,
+    *,
+    folders: Any = None,
+    origin: str = "api",
+) -> dict[str, Any]:
+    """Report one value (a new row; the latest report of a region, indicator and year is current)."""
+    reg = load_region(region, folders)
+    rep = check(
+        reg, indicator_id, year, value, source_document, reported_by, reported_at, note, origin=origin
+    )
+    [row] = _by_ids(_con(store), _insert(_con(store), [rep]))
+    return row
+
+
+def list_reported(
+    store: Any,
+    region: str | None = None,
+    indicator: str | None = None,
+    year: int | None = None,
+    current_only: bool = False,
+) -> list[dict[str, Any]]:
+    """Reported values, newest first; ``current_only`` keeps the current value of each region, indicator
+    and year.
+
+    Each row has ``current`` (whether it is the value in force for its key)."""
+    con = _con(store)
+    where, params = [], []
+    for col, val in (("region", region), ("indicator", indicator), ("year", year)):
+        if val is not None:
+            where.append(f"r.{col} = ?")
+            params.append(val)
+    sql = (
+        f"SELECT r.{', r.'.join(_COLUMNS)}, c.id IS NOT NULL AS current FROM reported_values r "
+        f"LEFT JOIN reported_current c ON c.id = r.id {'WHERE ' + ' AND '.join(where) if where else ''} "
+        "ORDER BY r.region, r.indicator, r.year, r.id DESC"
+    )
+    try:
+        cur = con.execute(sql, params)
+    except duckdb.CatalogException:
+        return []  # a store from before migration 3, opened read-only
+    rows = [as_row(dict(zip([*_COLUMNS, "current"], r, strict=True))) for r in cur.fetchall()]
+    return [r for r in rows if r["current"]] if current_only else rows
+
+
+def current_values(store: Any, region: str) -> dict[str, dict[int, dict[str, Any]]]:
+    """The current reported values of a region: ``{indicator: {year: row}}`` (rows keep datetimes)."""
+    try:
+        cur = _con(store).execute(
+            f"SELECT {', '.join(_COLUMNS)} FROM reported_current WHERE region = ? ORDER BY indicator, year",
+            [region],
+        )
+    except duckdb.CatalogException:
+        return {}
+    out: dict[str, dict[int, dict[str, Any]]] = {}
+    for r in cur.fetchall():
+        row = dict(zip(_COLUMNS, r, strict=True))
+        out.setdefault(row["indicator"], {})[int(row["year"])] = row
+    return out
+
+
+# the plan's baselines and the profile's series ----------------------------------------------------
+def load_plan_baselines(
+    store: Any,
+    region: str | Region | None = None,
+    *,
+    folders: Any = None,
+    reported_at: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Load the plan's baseline-year values and the profile's series values as reported values citing the
+    plan (or the series' own source). Idempotent: a value whose current report already has the same value
+    and source is not reported again. Returns the rows written."""
+    reg = load_region(region, folders)
+    con = _con(store)
+    done = {
+        (r[0], int(r[1]), float(r[2]), r[3])
+        for r in con.execute(
+            "SELECT indicator, year, value, source_document FROM reported_values WHERE region = ? "
+            "AND origin IN ('plan', 'profile')",
+            [reg.admin_code],
+        ).fetchall()
+    }
+    issuer = reg.plan_issuer or f"region profile {Path(reg.file).name}"
+    when = reported_at or (_when(reg.plan_issued, reg.file) if reg.plan_issued else None)
+    ref = Path(reg.file).name
+    todo: list[Report] = []
+    for ind in reg.indicators:
+        if ind.baseline is None:
+            continue
+        note = f"{reg.baseline_year}年基数（{reg.plan_box or '规划主要指标'}）; the plan's {reg.baseline_year} baseline"
+        todo.append(
+            check(
+                reg,
+                ind.id,
+                reg.baseline_year,
+                ind.baseline,
+                reg.plan_citation(),
+                issuer,
+                when,
+                note,
+                origin="plan",
+                origin_ref=ref,
+                where=f"{reg.file}: indicators {ind.id}",
+            )
+        )
+    for sid, series in reg.series.items():
+        for v in series.values:
+            todo.append(
+                check(
+                    reg,
+                    sid,
+                    v.year,
+                    v.value,
+                    v.source,
+                    issuer,
+                    reported_at,
+                    v.note,
+                    origin="profile",
+                    origin_ref=ref,
+                    where=f"{reg.file}: series.{sid} {v.year}",
+                )
+            )
+    # idempotent: a value the profile already loaded (current or since corrected by a later report) is skipped
+    fresh = [r for r in todo if (r.indicator, r.year, r.value, r.source_document) not in done]
+    return _by_ids(con, _insert(con, fresh)) if fresh else []
+
+
+# CSV ----------------------------------------------------------------------------------------------
+def _decode(path: Path) -> str:
+    data = path.read_bytes()
+    for enc in ENCODINGS:
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise ReportError(f"{path}: neither UTF-8 nor GBK text; save the file as UTF-8 CSV.")
+
+
+def _header_map(path: Path, header: list[str]) -> dict[str, int]:
+    names = [h.strip().lstrip("\ufeff").lower() for h in header]
+    found: dict[str, int] = {}
+    for field, aliases in CSV_COLUMNS.items():
+        for i, name in enumerate(names):
+            if name in aliases:
+                found.setdefault(field, i)
+    return found
+
+
+def read_csv(
+    path: str | os.PathLike[str],
+    *,
+    region: str | None = None,
+    reported_by: str | None = None,
+    folders: Any = None,
+) -> list[Report]:
+    """Check every row of a CSV of reported values; :class:`ReportError` lists every bad row (file, line,
+    field). ``region`` and ``reported_by`` fill rows that leave those columns empty or out."""
+    p = Path(path)
+    try:
+        text = _decode(p)
+    except OSError as exc:
+        raise ReportError(f"{p}: cannot read the file ({exc}).") from exc
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if not rows:
+        raise ReportError(
+            f"{p}: empty file; the first line must name the columns ({', '.join(CSV_COLUMNS)})."
+        )
+    cols = _header_map(p, rows[0])
+    missing = [f for f in REQUIRED if f not in cols and not (f == "reported_by" and reported_by)]
+    if "region" not in cols and not region:
+        missing.insert(0, "region")
+    if missing:
+        raise ReportError(
+            f"{p}, line 1: missing column(s) {', '.join(missing)}; the columns are "
+            f"{', '.join(CSV_COLUMNS)} (Chinese headers such as 地区, 指标, 年份, 数值, 来源, 填报人, 备注 "
+            "also work)."
+        )
+    regions = list_regions(folders)
+    errors: list[str] = []
+    reports: list[Report] = []
+    first_line: dict[tuple[str, str, int], int] = {}
+    for n, raw in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in raw):
+            continue
+        get = {f: (raw[i].strip() if i < len(raw) else "") for f, i in cols.items()}
+        where = f"{p}, line {n}"
+        code = get.get("region") or region or ""
+        reg = regions.get(code)
+        if reg is None:
+            errors.append(
+                f"{where}, field 'region': {code!r} has no region profile; known: "
+                f"{', '.join(sorted(regions))}"
+            )
+            continue
+        try:
+            rep = check(
+                reg,
+                get.get("indicator", ""),
+                get.get("year", ""),
+                get.get("value", ""),
+                get.get("source", ""),
+                get.get("reported_by") or reported_by or "",
+                None,
+                get.get("note"),
+                origin="csv",
+                origin_ref=f"{p.name}:{n}",
+                where=where,
+            )
+        except ReportError as exc:
+            errors.append(str(exc))
+            continue
+        key = (rep.region, rep.indicator, rep.year)
+        if key in first_line:
+            errors.append(
+                f"{where}, field 'year': {rep.indicator} {rep.year} of region {rep.region} is already on "
+                f"line {first_line[key]}; keep one row per region, indicator and year"
+            )
+            continue
+        first_line[key] = n
+        reports.append(rep)
+    if errors:
+        more = f" (and {len(errors) - MAX_ERRORS} more)" if len(errors) > MAX_ERRORS else ""
+        raise ReportError(
+            f"{p}: {len(errors)} bad row(s), nothing was imported; fix them and import the file "
+            "again:\n" + "\n".join(errors[:MAX_ERRORS]) + more
+        )
+    if not reports:
+        raise ReportError(f"{p}: no rows after the header; nothing was imported.")
+    return reports
+
+
+def import_csv(
+    store: Any,
+    path: str | os.PathLike[str],
+    *,
+    region: str | None = None,
+    reported_by: str | None = None,
+    folders: Any = None,
+) -> list[dict[str, Any]]:
+    """Import a CSV of reported values, all or nothing (columns region, indicator, year, value, source,
+    reported_by, note; UTF-8 or GBK). Returns the rows written."""
+    reports = read_csv(path, region=region, reported_by=reported_by, folders=folders)
+    con = _con(store)
+    return _by_ids(con, _insert(con, reports))
+
+
+def report_many(
+    store: Any, rows: Iterable[dict[str, Any]], *, folders: Any = None, origin: str = "api"
+) -> list[dict[str, Any]]:
+    """Report several values given as mappings (the API's JSON body), all or nothing."""
+    regions = list_regions(folders)
+    reports: list[Report] = []
+    for n, r in enumerate(rows, start=1):
+        code = str(r.get("region") or DEFAULT_REGION)
+        reg = regions.get(code)
+        if reg is None:
+            raise ReportError(f"item {n}, field 'region': {code!r} has no region profile")
+        reports.append(
+            check(
+                reg,
+                r.get("indicator", ""),
+                r.get("year", ""),
+                r.get("value", ""),
+                r.get("source") or r.get("source_document") or "",
+                r.get("reported_by", ""),
+                r.get("reported_at"),
+                r.get("note"),
+                origin=origin,
+                where=f"item {n}",
+            )
+        )
+    con = _con(store)
+    return _by_ids(con, _insert(con, reports))

@@ -1,0 +1,84 @@
+"""The cockpit through its interfaces: the CLI commands and the REST API, on a real DuckDB file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from ipcockpit.app import Cockpit
+from ipcockpit.settings import Settings
+from ipcockpit.web.server import create_app
+
+PLAN = Path(__file__).resolve().parents[1] / "ipcockpit/cockpit/regions/500120.yaml"
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ipcockpit.cli", *args], capture_output=True, text=True)
+
+
+@pytest.fixture
+def db(tmp_path: Path, shared: Path) -> str:
+    path = str(tmp_path / "cockpit.duckdb")
+    with Cockpit(Settings(db=path)) as c:
+        c.ingest([shared / "cn/table_export_sample", shared / "classification/cnipa_sei2021_ipc_concordance.json"])
+    return path
+
+
+def test_cli_report_and_cockpit(db: str) -> None:
+    plan = _cli("report", "--plan", "--db", db, "--json")
+    assert plan.returncode == 0, plan.stderr
+    rows = json.loads(plan.stdout)
+    assert len(rows) == 9 and {r["source_document"] for r in rows} and all(r["year"] == 2020 for r in rows)
+    one = _cli("report", "copyright_registrations", "402", "--year", "2023", "--source", "区版权局年报2023",
+               "--by", "区知识产权局", "--db", db, "--json")
+    assert one.returncode == 0, one.stderr
+    out = _cli("cockpit", "--db", db, "--year", "2023", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    spec = yaml.safe_load(PLAN.read_text(encoding="utf-8"))
+    assert [c["id"] for c in data["indicators"]] == [i["id"] for i in spec["indicators"]]
+    cards = {c["id"]: c for c in data["indicators"]}
+    assert cards["copyright_registrations"]["value"] == 402 and cards["copyright_registrations"]["source"] == "reported"
+    assert cards["copyright_registrations"]["provenance"]
+    assert cards["protection_satisfaction"]["baseline"] is None and cards["protection_satisfaction"]["target"] == 82
+    bad = _cli("report", "copyright_registrations", "5", "--db", db)
+    assert bad.returncode == 2 and "--source" in bad.stderr
+
+
+@pytest.fixture
+def client(db: str) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(db=db), read_only=False)) as c:
+        yield c
+
+
+def test_api_cockpit_and_reporting(client: TestClient) -> None:
+    data = client.get("/api/cockpit", params={"region": "500120"}).json()
+    assert data["region"]["code"] == "500120"
+    keys = {"id", "name", "unit", "baseline", "target", "value", "year", "status", "source"}
+    assert all(keys <= set(c) for c in data["indicators"]) and len(data["indicators"]) == 10
+    posted = client.post("/api/cockpit/reported", json={
+        "region": "500120", "indicator": "ip_service_agencies", "year": 2024, "value": 33,
+        "source": "璧山区知识产权服务机构名录（2024）", "reported_by": "analyst"})
+    assert posted.status_code == 201, posted.text
+    cards = {c["id"]: c for c in client.get("/api/cockpit", params={"year": 2024}).json()["indicators"]}
+    assert cards["ip_service_agencies"]["value"] == 33 and cards["ip_service_agencies"]["year"] == 2024
+    listed = client.get("/api/cockpit/reported", params={"indicator": "ip_service_agencies"}).json()["reported"]
+    assert listed[0]["reported_by"] == "analyst"
+    csv = client.get("/api/cockpit", params={"format": "csv"})
+    assert csv.status_code == 200 and "ip_service_agencies" in csv.text
+    bad = client.post("/api/cockpit/reported", json={"indicator": "no_such", "year": 2024, "value": 1})
+    assert bad.status_code == 400
+
+
+def test_api_refuses_writes_on_a_read_only_store(db: str) -> None:
+    with TestClient(create_app(Settings(db=db))) as c:
+        r = c.post("/api/cockpit/reported", json={"indicator": "ip_service_agencies", "year": 2024, "value": 1,
+                                                  "source": "x", "reported_by": "y"})
+        assert r.status_code == 403
