@@ -215,10 +215,13 @@ aw AS (
                                   title := title, holders := holders, record_id := record_id)) AS aw_list
   FROM aw0 GROUP BY doc_id
 ),
-apps AS (
-  SELECT s.doc_id, list(DISTINCT p.name_raw) AS applicants
-  FROM sib s JOIN parties p ON p.doc_id = s.sib_id WHERE p.role IN ('applicant', 'patentee', 'assignee')
-  GROUP BY s.doc_id
+apps AS (  -- each name once, in a stable order: patentees, applicants, assignees, then as the source lists them
+  SELECT doc_id, list(name_raw ORDER BY rk, sq, name_raw) AS applicants FROM (
+    SELECT s.doc_id, p.name_raw,
+           min(CASE p.role WHEN 'patentee' THEN 0 WHEN 'applicant' THEN 1 ELSE 2 END) AS rk, min(p.seq) AS sq
+    FROM sib s JOIN parties p ON p.doc_id = s.sib_id WHERE p.role IN ('applicant', 'patentee', 'assignee')
+    GROUP BY 1, 2)
+  GROUP BY doc_id
 )
 SELECT u.doc_id, u.office, u.app_id, u.app_date, u.grant_day, u.title, u.family_size, u.status,
        a.applicants,
