@@ -28,6 +28,7 @@ MODULES = (
     "reference",
     "us_abstracts",
     "awards",
+    "us_claims",
 )
 
 
