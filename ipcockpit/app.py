@@ -165,9 +165,12 @@ class Cockpit:
     def cockpit(self, region: str | None = None, year: int | None = None) -> dict[str, Any]:
         """The cockpit page: the region's plan indicators against baseline and target, each computed or
         reported, with provenance, progress, trend, forecast and status (docs/cockpit.md)."""
+        from ipcockpit.cockpit.cache import cached
         from ipcockpit.cockpit.indicators import cockpit
 
-        return cockpit(self.store, region, year, folders=self._region_folders(), settings=self._screen_settings())
+        folders = self._region_folders()
+        return cached(self, ("cockpit", region, year, folders, repr(self.settings.screen)),
+                      lambda: cockpit(self.store, region, year, folders=folders, settings=self._screen_settings()))
 
     def cockpit_records(self, region: str | None, indicator: str, year: int | None = None) -> dict[str, Any]:
         """The records a computed indicator rests on in ``year`` (the cockpit's drill-down)."""
@@ -175,6 +178,13 @@ class Cockpit:
 
         return indicator_records(self.store, region, indicator, year, folders=self._region_folders(),
                                  settings=self._screen_settings())
+
+    def cockpit_report_pdf(self, region: str | None = None, year: int | None = None, lang: str = "zh-CN") -> bytes:
+        """The periodic evaluation report (定期评估报告) of the cockpit as PDF bytes: the indicators' table,
+        trend charts and data provenance (:mod:`ipcockpit.cockpit.report_pdf`; needs reportlab)."""
+        from ipcockpit.cockpit.report_pdf import report_pdf
+
+        return report_pdf(self.cockpit(region, year), lang)
 
     def regions(self) -> list[dict[str, Any]]:
         """The region profiles (built-in and the `regions` folder)."""
@@ -226,6 +236,74 @@ class Cockpit:
 
     def formats(self) -> list[dict[str, str]]:
         return [{"name": i.name, "label": i.label, "label_zh": i.label_zh} for i in registry.ingesters()]
+
+    # access: users, sessions' secret, audit log, publication, portfolios (ipcockpit.auth) ---------
+    def add_user(self, name: str, role: str, password: str, created_by: str | None = None) -> dict[str, Any]:
+        """Create an account with an argon2 hash of ``password``; the first admin comes from ``ipcockpit user add``."""
+        from ipcockpit.auth import users
+
+        return users.add_user(self.store, name, role, password, created_by)
+
+    def users(self) -> list[dict[str, Any]]:
+        from ipcockpit.auth import users
+
+        return users.list_users(self.store)
+
+    def user(self, name: str) -> Any:
+        """The active account ``name`` as an :class:`ipcockpit.auth.User`, or None."""
+        from ipcockpit.auth import users
+
+        return users.active_user(self.store, name)
+
+    def authenticate(self, name: str, password: str) -> Any:
+        """The :class:`ipcockpit.auth.User` whose password this is, or None (constant-time check)."""
+        from ipcockpit.auth import users
+
+        return users.authenticate(self.store, name, password)
+
+    def session_secret(self) -> str | None:
+        from ipcockpit.auth import users
+
+        return users.session_secret(self.store)
+
+    def audit(self, user: str | None, role: str, action: str, target: str | None, outcome: str,
+              status: int | None = None, detail: Any = None, remote: str | None = None) -> bool:
+        """Append an audit entry (who, what, target, outcome); False when the store is read-only."""
+        from ipcockpit.auth import audit
+
+        return audit.record(self.store, user, role, action, target, outcome, status, detail, remote)
+
+    def audit_log(self, user: str | None = None, action: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        from ipcockpit.auth import audit
+
+        return audit.entries(self.store, user, action, limit)
+
+    def publish(self, ids: list[int], by: str, published: bool = True) -> list[dict[str, Any]]:
+        """Publish (or withdraw) reported values by id; public users see published values only."""
+        from ipcockpit.auth import access
+
+        return access.publish(self.store, ids, by, published)
+
+    def publication(self, ids: list[int] | None = None) -> list[dict[str, Any]]:
+        from ipcockpit.auth import access
+
+        return access.publication(self.store, ids)
+
+    def save_portfolio(self, owner: str, name: str, numbers: list[str], result: Any = None) -> dict[str, Any]:
+        from ipcockpit.auth import access
+
+        return access.save_portfolio(self.store, owner, name, numbers, result)
+
+    def portfolios(self, owner: str) -> list[dict[str, Any]]:
+        """The portfolios of ``owner`` (never another user's)."""
+        from ipcockpit.auth import access
+
+        return access.portfolios(self.store, owner)
+
+    def portfolio(self, owner: str, portfolio_id: int) -> dict[str, Any] | None:
+        from ipcockpit.auth import access
+
+        return access.portfolio(self.store, owner, portfolio_id)
 
     # screening ----------------------------------------------------------------------------------
     def screen(self, profile: str | None = None, region: str | None = None, industry: str | None = None,

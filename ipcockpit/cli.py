@@ -316,6 +316,53 @@ def report(
     err.print(f"{len(rows)} value(s) reported")
 
 
+user_app = typer.Typer(help="Users and roles of the web app (admin, analyst, enterprise). 用户与角色。",
+                       no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="User name (letters, digits, Chinese characters, _ . @ -).")],
+    role: Annotated[str, typer.Option("--role", help="admin, analyst or enterprise.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first "
+                                                 "line of standard input instead of prompting.")] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Add a user; the first admin of a new store is made this way. 添加用户。"""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("password 密码", hide_input=True, confirmation_prompt=True)
+    try:
+        with _cockpit(db, config) as cockpit:
+            row = cockpit.add_user(name, role, password, created_by="cli")
+            cockpit.audit(None, "admin", "cli user add", f"user:{row['name']}", "ok", detail={"role": row["role"]})
+    except IPCockpitError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    err.print(f"user {row['name']} added with role {row['role']}")
+
+
+@user_app.command("list")
+def user_list(db: DbOption = None, json_out: JsonOption = False, config: ConfigOption = None) -> None:
+    """List users and their roles (never their passwords). 列出用户。"""
+    try:
+        with _cockpit(db, config) as cockpit:
+            rows = cockpit.users()
+    except IPCockpitError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if json_out:
+        _dump(rows)
+        return
+    table = Table("name", "role", "created at", "created by", "disabled")
+    for r in rows:
+        table.add_row(r["name"], r["role"], str(r["created_at"]), r["created_by"] or "-", "yes" if r["disabled"] else "")
+    Console().print(table)
+
+
 def main() -> None:
     app()
 

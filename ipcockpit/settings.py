@@ -32,6 +32,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", 0, "Parser processes for large XML files (0 = one per core)."),
     Setting("regions", "", "Folder of extra region profiles (YAML) for the cockpit; a profile there replaces a "
             "built-in one with the same admin code (docs/cockpit.md)."),
+    Setting("secret_key", "", "Key that signs session cookies (a secret: put it in the settings file or the "
+            "IPCOCKPIT_SECRET_KEY environment variable; empty = one generated and kept in the store)."),
+    Setting("secure_cookies", "auto", "Mark session cookies Secure: auto (when served over https), always, never."),
+    Setting("session_hours", 12, "Hours a login lasts."),
     Setting("screen", {}, "High-value screening settings (maintenance_start, pledge_threshold, strict_sei, "
             "sei_scheme ...; see docs/value.md)."),
 )
@@ -49,6 +53,9 @@ class Settings:
     column_maps: str = ""
     workers: int = 0
     regions: str = ""
+    secret_key: str = ""
+    secure_cookies: str = "auto"
+    session_hours: float = 12
     screen: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 

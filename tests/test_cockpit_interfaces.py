@@ -52,10 +52,24 @@ def test_cli_report_and_cockpit(db: str) -> None:
     assert bad.returncode == 2 and "--source" in bad.stderr
 
 
+ANALYST = ("ana", "analyst-password-1")
+
+
 @pytest.fixture
 def client(db: str) -> Iterator[TestClient]:
+    with Cockpit(Settings(db=db)) as c:
+        c.add_user(ANALYST[0], "analyst", ANALYST[1], created_by="test")
     with TestClient(create_app(Settings(db=db), read_only=False)) as c:
         yield c
+
+
+def _login(client: TestClient) -> dict[str, str]:
+    """Log in as the analyst (JSON); the headers a script sends with its writes."""
+    anon = client.get("/api/me").json()["csrf_token"]
+    r = client.post("/login", json={"username": ANALYST[0], "password": ANALYST[1]},
+                    headers={"X-CSRF-Token": anon})
+    assert r.status_code == 200, r.text
+    return {"X-CSRF-Token": client.get("/api/me").json()["csrf_token"]}
 
 
 def test_api_cockpit_and_reporting(client: TestClient) -> None:
@@ -63,9 +77,11 @@ def test_api_cockpit_and_reporting(client: TestClient) -> None:
     assert data["region"]["code"] == "500120"
     keys = {"id", "name", "unit", "baseline", "target", "value", "year", "status", "source"}
     assert all(keys <= set(c) for c in data["indicators"]) and len(data["indicators"]) == 10
-    posted = client.post("/api/cockpit/reported", json={
-        "region": "500120", "indicator": "ip_service_agencies", "year": 2024, "value": 33,
-        "source": "璧山区知识产权服务机构名录（2024）", "reported_by": "analyst"})
+    report = {"region": "500120", "indicator": "ip_service_agencies", "year": 2024, "value": 33,
+              "source": "璧山区知识产权服务机构名录（2024）", "reported_by": "analyst"}
+    assert client.post("/api/cockpit/reported", json=report).status_code == 401  # public visitors cannot report
+    headers = _login(client)
+    posted = client.post("/api/cockpit/reported", json=report, headers=headers)
     assert posted.status_code == 201, posted.text
     cards = {c["id"]: c for c in client.get("/api/cockpit", params={"year": 2024}).json()["indicators"]}
     assert cards["ip_service_agencies"]["value"] == 33 and cards["ip_service_agencies"]["year"] == 2024
@@ -73,12 +89,15 @@ def test_api_cockpit_and_reporting(client: TestClient) -> None:
     assert listed[0]["reported_by"] == "analyst"
     csv = client.get("/api/cockpit", params={"format": "csv"})
     assert csv.status_code == 200 and "ip_service_agencies" in csv.text
-    bad = client.post("/api/cockpit/reported", json={"indicator": "no_such", "year": 2024, "value": 1})
+    bad = client.post("/api/cockpit/reported", json={"indicator": "no_such", "year": 2024, "value": 1},
+                      headers=headers)
     assert bad.status_code == 400
 
 
 def test_api_refuses_writes_on_a_read_only_store(db: str) -> None:
-    with TestClient(create_app(Settings(db=db))) as c:
-        r = c.post("/api/cockpit/reported", json={"indicator": "ip_service_agencies", "year": 2024, "value": 1,
-                                                  "source": "x", "reported_by": "y"})
-        assert r.status_code == 403
+    with Cockpit(Settings(db=db)) as c:
+        c.add_user(ANALYST[0], "analyst", ANALYST[1], created_by="test")
+    with TestClient(create_app(Settings(db=db))) as client:
+        r = client.post("/api/cockpit/reported", json={"indicator": "ip_service_agencies", "year": 2024, "value": 1,
+                                                       "source": "x", "reported_by": "y"}, headers=_login(client))
+        assert r.status_code == 403 and "read-only" in r.json()["error"]

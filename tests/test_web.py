@@ -47,7 +47,7 @@ def client(baseball_db: tuple[Path, dict[str, Any]]) -> Iterator[TestClient]:
 
 
 def test_overview_in_chinese_by_default(client: TestClient) -> None:
-    r = client.get("/")
+    r = client.get("/overview")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/html")
     html = r.text
@@ -61,20 +61,20 @@ def test_overview_in_chinese_by_default(client: TestClient) -> None:
 
 
 def test_overview_in_english_and_remembered(client: TestClient) -> None:
-    r = client.get("/?lang=en")
+    r = client.get("/overview?lang=en")
     assert r.status_code == 200
     assert '<html lang="en">' in r.text
     assert "<h1>Data overview</h1>" in r.text
     assert "数据总览" not in r.text
     assert r.cookies.get("lang") == "en"
-    again = client.get("/")  # the cookie keeps English
+    again = client.get("/overview")  # the cookie keeps English
     assert "<h1>Data overview</h1>" in again.text
-    back = client.get("/?lang=zh-CN")
+    back = client.get("/overview?lang=zh-CN")
     assert "<h1>数据总览</h1>" in back.text
 
 
 def test_chart_option_holds_real_counts(client: TestClient) -> None:
-    html = client.get("/").text
+    html = client.get("/overview").text
     raw = re.search(r'<script type="application/json" id="chart-by-office-year-option">(.*?)</script>', html, re.S)
     assert raw
     option = json.loads(raw.group(1))
@@ -104,7 +104,7 @@ def test_api_overview_is_the_page_data(client: TestClient, baseball_db: tuple[Pa
     assert data["tables"] == stats["tables"]
     assert data["quality"] == stats["quality"]
     assert data["top_applicants"] == [] and data["top_subclasses"] == []  # the CSV has neither
-    assert client.get("/?format=json").json() == data
+    assert client.get("/overview?format=json").json() == data
 
 
 def test_csv_download(client: TestClient) -> None:
@@ -116,7 +116,7 @@ def test_csv_download(client: TestClient) -> None:
     assert len(rows) == 43  # distinct years of patent_date (pandas)
     assert rows[0] == {"office": "US", "year": "1976", "documents": "33"}
     assert sum(int(row["documents"]) for row in rows) == 2664
-    tables = list(csv.DictReader(io.StringIO(client.get("/?format=csv&section=tables").content.decode("utf-8-sig"))))
+    tables = list(csv.DictReader(io.StringIO(client.get("/overview?format=csv&section=tables").content.decode("utf-8-sig"))))
     assert {"name": "documents", "value": "2664"} in tables
     checks = client.get("/api/stats?format=csv&section=quality").content.decode("utf-8-sig")
     assert checks.splitlines()[0].startswith("name,count")
@@ -144,13 +144,13 @@ def test_healthz_and_openapi(client: TestClient) -> None:
 
     assert client.get("/healthz").json() == {"status": "ok", "schema_version": MIGRATIONS[-1][0]}
     paths = client.get("/openapi.json").json()["paths"]
-    assert {"/", "/api/overview", "/api/stats", "/healthz"} <= set(paths)
+    assert {"/", "/overview", "/api/overview", "/api/stats", "/healthz"} <= set(paths)
     assert client.get("/docs").status_code == 200
 
 
 def test_empty_database_shows_zeros(tmp_path: Path) -> None:
     with TestClient(create_app(Settings(db=str(tmp_path / "empty.duckdb")))) as c:
-        r = c.get("/")
+        r = c.get("/overview")
         assert r.status_code == 200
         assert re.search(r'id="documents-count">0<', r.text)
         assert "数据库中还没有数据" in r.text
@@ -166,7 +166,7 @@ def test_applicants_and_subclasses_with_chinese_ipc_titles(tmp_path: Path, share
     _store(path, [shared / WEEKLY, shared / IPC_TREE_ZH])
     with TestClient(create_app(Settings(db=str(path)))) as c:
         data = c.get("/api/overview").json()
-        html = c.get("/").text
+        html = c.get("/overview").text
     # regex counts over the XML: Matsushita is the assignee of 2 grants; G02B and H01R on 2 each
     assert data["top_applicants"][0]["name"] == "Matsushita Electric Industrial Co., Ltd."
     assert data["top_applicants"][0]["documents"] == 2
@@ -182,7 +182,7 @@ def test_undated_documents_listed_beside_the_chart(tmp_path: Path, shared: Path)
     _store(path, [shared / BASEBALL, shared / CN_TITLES])
     with TestClient(create_app(Settings(db=str(path)))) as c:
         data = c.get("/api/overview").json()
-        html = c.get("/").text
+        html = c.get("/overview").text
     # the CN titles file has 9,740 distinct publication numbers (csv module) and no dates
     assert data["documents"] == 2664 + 9740
     assert data["offices"] == ["CN", "US"]

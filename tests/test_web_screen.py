@@ -135,7 +135,7 @@ def test_screen_page_in_chinese(client: TestClient, expected: dict[str, Any]) ->
     assert 'id="chart-value-index-option"' in html and 'id="chart-conditions-option"' in html
     assert "/static/vendor/echarts/echarts.min.js" in html
     nav = re.search(r"<nav>(.*?)</nav>", html, re.S).group(1)
-    assert re.findall(r">([^<]+)</a>", nav) == ["数据总览", "高价值专利筛选", "接口文档"]
+    assert re.findall(r">([^<]+)</a>", nav) == ["驾驶舱", "数据总览", "高价值专利筛选", "接口文档"]
 
 
 def test_screen_page_in_english_with_filters(client: TestClient) -> None:
@@ -184,22 +184,26 @@ def test_downloads_equal_the_python_result(client: TestClient, expected: dict[st
 
 def test_portfolio_post(client: TestClient, expected: dict[str, Any]) -> None:
     text = "CN 115883397 B\nZL201010000002.1\nbogus-123\nCN218751475U"
-    r = client.post("/screen", data={"numbers": text, "as_of": AS_OF, "format": "json"})
+    page = client.get("/screen").text  # the form carries the session's CSRF token
+    token = re.search(r'id="portfolio-form">\s*<input type="hidden" name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post("/screen", data={"numbers": text, "format": "json"}).status_code == 403  # no token
+    r = client.post("/screen", data={"numbers": text, "as_of": AS_OF, "format": "json", "csrf_token": token})
     assert r.status_code == 200
     data = _stable(r.json())
     assert data["patents"] == expected["portfolio"]
     assert _numbers(data["patents"]) == ["CN115883397B", "CN999999992B", "bogus-123", "CN218751475U"]
     assert data["not_found"] == ["bogus-123"]
-    html = client.post("/screen", data={"numbers": text, "as_of": AS_OF}).text
+    html = client.post("/screen", data={"numbers": text, "as_of": AS_OF, "csrf_token": token}).text
     assert re.findall(r'<tr id="row-([^"]+)"', html) == _numbers(data["patents"])
     assert re.search(r'<section class="card warn" id="not-found">.*?<code>bogus-123</code>', html, re.S)
     assert "库中该号码不是已授权的发明专利：CN218751475U" in html
     # an uploaded CSV: the 公开号 column
     upload = "公开号,备注\nCN999999995B,x\nUS 9999999 B2,y\n".encode()
-    r = client.post("/screen", data={"as_of": AS_OF, "format": "csv"}, files={"file": ("mine.csv", upload)})
+    r = client.post("/screen", data={"as_of": AS_OF, "format": "csv", "csrf_token": token},
+                    files={"file": ("mine.csv", upload)})
     assert [row["publication_number"] for row in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))] == [
         "CN999999995B", "US9999999B2"]
-    empty = client.post("/screen", data={"numbers": " "})
+    empty = client.post("/screen", data={"numbers": " ", "csrf_token": token})
     assert empty.status_code == 400 and "请粘贴专利号（每行一个）或上传 .txt / .csv 文件" in empty.text
 
 

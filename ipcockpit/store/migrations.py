@@ -39,6 +39,35 @@ def _cockpit() -> list[str]:
     ]
 
 
+def _access() -> list[str]:
+    """Users and roles (argon2 hashes only), the session-signing secret, the audit log, the publication
+    state of reported values (``reported_public``: the latest published report of each key; plan baselines
+    and profile series count as published) and portfolios kept per user (ipcockpit.auth)."""
+    public = ("SELECT * EXCLUDE (rn) FROM (SELECT r.*, row_number() OVER (PARTITION BY r.region, r.indicator, "
+              "r.year ORDER BY r.id DESC) AS rn FROM reported_values r LEFT JOIN reported_publication p "
+              "ON p.reported_id = r.id WHERE r.origin IN ('plan', 'profile') OR coalesce(p.published, false)) "
+              "WHERE rn = 1")
+    return [
+        "CREATE TABLE IF NOT EXISTS users (name VARCHAR PRIMARY KEY, role VARCHAR NOT NULL, "
+        "password_hash VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL, created_by VARCHAR, "
+        "disabled BOOLEAN NOT NULL DEFAULT false)",
+        "CREATE TABLE IF NOT EXISTS auth_secrets (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL, "
+        "created_at TIMESTAMP NOT NULL)",
+        "CREATE SEQUENCE IF NOT EXISTS audit_log_id START 1",
+        "CREATE TABLE IF NOT EXISTS audit_log (id BIGINT PRIMARY KEY DEFAULT nextval('audit_log_id'), "
+        "logged_at TIMESTAMP NOT NULL, user_name VARCHAR, role VARCHAR NOT NULL, action VARCHAR NOT NULL, target VARCHAR, "
+        "outcome VARCHAR NOT NULL, status INTEGER, detail VARCHAR, remote VARCHAR)",
+        "CREATE TABLE IF NOT EXISTS reported_publication (reported_id BIGINT PRIMARY KEY, published BOOLEAN NOT NULL, "
+        "changed_by VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL)",
+        f"CREATE VIEW IF NOT EXISTS reported_public AS {public}",
+        "CREATE SEQUENCE IF NOT EXISTS portfolios_id START 1",
+        "CREATE TABLE IF NOT EXISTS portfolios (id BIGINT PRIMARY KEY DEFAULT nextval('portfolios_id'), "
+        "owner VARCHAR NOT NULL, name VARCHAR NOT NULL, numbers VARCHAR NOT NULL, result VARCHAR, "
+        "created_at TIMESTAMP NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS idx_portfolios_owner ON portfolios (owner)",
+    ]
+
+
 MIGRATIONS: list[Migration] = [
     (1, "canonical model: documents, parties, classes, citations, legal events, texts, references", _initial()),
     (2, "pending_files: files whose ingest has not finished (removed on the next writable open)",
@@ -46,4 +75,6 @@ MIGRATIONS: list[Migration] = [
       "started_at TIMESTAMP)"]),
     (3, "cockpit: reported_values (figures reported with provenance), reported_current and region_series views",
      _cockpit()),
+    (4, "access: users, auth_secrets, audit_log, reported_publication and the reported_public view, portfolios",
+     _access()),
 ]

@@ -1,9 +1,10 @@
 """The web app and its JSON API: thin routes over :class:`ipcockpit.app.Cockpit`.
 
 Each page has one data function on the Cockpit returning a plain dict; the same route renders that
-dict as HTML, JSON or CSV (``?format=``). The screening and patent pages and /api/screen live in
-:mod:`ipcockpit.web.routes_screen`. The app holds one DuckDB connection, opened on first use
-(read-only by default, so that several servers can share a file) and guarded by a lock: DuckDB 2
+dict as HTML, JSON or CSV (``?format=``). The home page is the cockpit (驾驶舱); it and its API live
+in :mod:`ipcockpit.web.routes_cockpit`, the screening and patent pages and /api/screen in
+:mod:`ipcockpit.web.routes_screen`; the data overview is at /overview. The app holds one DuckDB
+connection, opened on first use (read-only by default, so that several servers can share a file) and guarded by a lock: DuckDB 2
 blocks a connection while another thread has an undrained result on it.
 """
 
@@ -24,7 +25,7 @@ from ipcockpit import __version__
 from ipcockpit.app import Cockpit
 from ipcockpit.errors import StoreError
 from ipcockpit.settings import Settings, load_settings
-from ipcockpit.web import charts, i18n, render, routes_cockpit, routes_screen
+from ipcockpit.web import auth, charts, i18n, render, routes_auth, routes_cockpit, routes_screen
 from ipcockpit.web.routes_screen import Web
 
 HERE = Path(__file__).resolve().parent
@@ -47,7 +48,8 @@ class CockpitHolder:
         if not self.read_only:
             return Cockpit(self.settings)
         try:
-            Cockpit(self.settings).close()  # create the file and apply pending migrations
+            with Cockpit(self.settings) as cockpit:  # create the file and apply pending migrations
+                cockpit.session_secret()  # generated on first use, so that read-only opens find it
         except StoreError:
             pass  # held by another process; a read-only open below says what is wrong if it fails too
         return Cockpit(self.settings, read_only=True)
@@ -114,7 +116,7 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
 
         return page(request, "overview", data, fmt, section, "overview.html", extra)
 
-    @app.get("/", response_class=HTMLResponse, summary="Data overview page 数据总览")
+    @app.get("/overview", response_class=HTMLResponse, summary="Data overview page 数据总览")
     def overview_html(request: Request, lang: str | None = LangQuery, format: str | None = FormatQuery,
                       section: str | None = SectionQuery) -> Response:
         return overview_page(request, render.check_format(format, "html"), section)
@@ -131,8 +133,11 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
         data = holder.call(lambda c: c.stats())
         return render.csv_response(data, section, "stats") if fmt == "csv" else render.json_response(data)
 
-    routes_screen.register(app, Web(holder, templates, settings, page, lambda r: _language(r, settings)))
-    routes_cockpit.register(app, holder)
+    web = Web(holder, templates, settings, page, lambda r: _language(r, settings))
+    routes_cockpit.register(app, web)  # "/" is the cockpit
+    routes_screen.register(app, web)
+    routes_auth.register(app, web)
+    auth.install(app, holder, templates, settings)  # sessions, CSRF, the route policy, the audit of writes
 
     @app.get("/healthz", summary="Liveness: the store answers")
     def healthz() -> dict[str, Any]:

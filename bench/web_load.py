@@ -1,0 +1,273 @@
+"""Cockpit API under load: N documents in a real store, the real server, C concurrent clients on loopback.
+
+1. Store. A new DuckDB file is created by ipcockpit's Store (Cockpit); the real CN table-export dump and the
+   SEI 2021 industry-IPC concordance are ingested from the shared data, then N - (real documents)
+   SYNTHETIC CN documents are generated directly in DuckDB (SQL over ``range``), shaped after the CN dump:
+   invention applications (kind A), about half of them granted (kind B, same application), utility models
+   (kind U); one applicant each, with a GB/T 2260 address code -- ``--bishan-share`` of them in Bishan
+   (500120), the rest spread over other districts; 1-3 IPC codes drawn from the concordance's patterns (so
+   the strategic-emerging-industry condition is met for some); CNIPA status texts (有权 / 无权-未缴年费专利权终止
+   with a lapse event); pledge registrations with an amount on some grants. Population for 2020-2025 and the
+   plan's baselines are stored as reported values, so that every computed indicator computes.
+2. Server. ``uvicorn`` in a subprocess on 127.0.0.1 (a free port) over the store opened read-only, as
+   ``ipcockpit serve`` does.
+3. Load. One warm-up request (its time is printed: the first computation), then C threads, each with its
+   own HTTP client, send ``--requests`` GET /api/cockpit?region=500120 each (bounded by ``--seconds``).
+
+Last line: ``RESULT docs=<int> clients=<int> p50_ms=<float> p95_ms=<float>``. Goal: p95 <= 100 ms at 1M
+documents and 20 clients. Run: ``.venv/bin/python bench/web_load.py --docs 100000 --clients 20``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from ipcockpit.app import Cockpit  # noqa: E402
+
+REAL = ["cn/table_export_sample", "classification/cnipa_sei2021_ipc_concordance.json"]
+OTHER_CODES = ["500106", "500112", "500113", "500117", "500118", "110108", "310115", "320506", "330106",
+               "440305", "510107", "420111", "610113", "370102", "120116", "350203"]
+POPULATION = {2020: 755_200, 2021: 760_100, 2022: 766_300, 2023: 771_000, 2024: 776_800, 2025: 781_500}
+SERVER = """
+import sys
+import uvicorn
+from ipcockpit.settings import Settings
+from ipcockpit.web.server import create_app
+if sys.argv[3] == "cache":
+    import inspect
+    from ipcockpit.app import Cockpit
+    from ipcockpit.cockpit.cache import cached
+    if "cached(" not in inspect.getsource(Cockpit.cockpit):  # until Cockpit.cockpit calls the cache itself
+        plain = Cockpit.cockpit
+        def through_cache(self, region=None, year=None):
+            key = ("cockpit", region, year, self._region_folders(), repr(self.settings.screen))
+            return cached(self, key, lambda: plain(self, region, year))
+        Cockpit.cockpit = through_cache
+uvicorn.run(create_app(Settings(db=sys.argv[1])), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+"""
+
+
+def shared_data() -> Path:
+    for c in [os.environ.get("IPCOCKPIT_SHARED_DATA"), REPO.parent / "shared" / "data", "/work/shared/data"]:
+        if c and (Path(c) / "MANIFEST.md").exists():
+            return Path(c)
+    raise SystemExit("../shared/data not found; set IPCOCKPIT_SHARED_DATA to the shared data folder")
+
+
+SYNTH_SQL = """
+CREATE TEMP TABLE ipc_pool AS
+  SELECT row_number() OVER () - 1 AS k, code FROM (
+    SELECT DISTINCT regexp_extract(ipc_pattern, '^([A-H][0-9]{2}[A-Z])', 1) || ' ' ||
+           coalesce(nullif(regexp_extract(ipc_pattern, '^[A-H][0-9]{2}[A-Z]([0-9]+)', 1), ''), '1') || '/' ||
+           ((hash(ipc_pattern)) % 40 + 1)::VARCHAR AS code
+    FROM ref_ipc_concordance WHERE regexp_matches(ipc_pattern, '^[A-H][0-9]{2}[A-Z]')
+  ) ORDER BY code;
+INSERT INTO ipc_pool
+  SELECT (SELECT count(*) FROM ipc_pool) + row_number() OVER () - 1, c || ' ' || (1 + g % 9)::VARCHAR || '/' || (g % 37)::VARCHAR
+  FROM unnest(['A47J', 'B65D', 'E04B', 'F16B', 'A47B', 'B60R', 'E04F', 'F16K', 'B65G', 'A63B']) t(c), range($other) r(g);
+CREATE TEMP TABLE apps AS
+  SELECT a, CASE WHEN (hash(a, 1)) % 100 < 60 THEN 'invention' ELSE 'utility_model' END AS doc_type,
+         DATE '2012-01-01' + ((hash(a, 2)) % 4700)::INTEGER AS app_date,
+         (hash(a, 3)) % 100 < 55 AS granted,
+         (hash(a, 4)) % 100 < 15 AS lapsed,
+         CASE WHEN (hash(a, 5)) % 1000000 < $bishan * 1000000 THEN '500120'
+              ELSE $codes[(1 + (hash(a, 6)) % len($codes))::BIGINT] END AS admin_code,
+         (hash(a, 7)) % 5000 AS company
+  FROM range($apps) t(a);
+CREATE TEMP TABLE synth AS
+  SELECT * FROM (
+    SELECT a, 'A' AS kind, 'invention' AS doc_type, 'application' AS stage, app_date,
+           app_date + 540 AS pub_date, NULL::DATE AS grant_date, admin_code, company, false AS lapsed
+    FROM apps WHERE doc_type = 'invention'
+    UNION ALL
+    SELECT a, 'B', 'invention', 'grant', app_date, app_date + 420 + ((hash(a, 8)) % 900)::INTEGER,
+           app_date + 420 + ((hash(a, 8)) % 900)::INTEGER, admin_code, company, lapsed
+    FROM apps WHERE doc_type = 'invention' AND granted
+    UNION ALL
+    SELECT a, 'U', 'utility_model', 'grant', app_date, app_date + 200 + ((hash(a, 9)) % 200)::INTEGER,
+           app_date + 200 + ((hash(a, 9)) % 200)::INTEGER, admin_code, company, lapsed
+    FROM apps WHERE doc_type = 'utility_model'
+  ) WHERE pub_date <= DATE '2025-12-31' ORDER BY a, kind LIMIT $docs;
+INSERT INTO ingest_runs VALUES ('synthetic-run', now()::TIMESTAMP, now()::TIMESTAMP, 'bench/web_load.py synthetic');
+INSERT INTO source_files (file_id, path, sha256, size, format, run_id, read, loaded, quarantined, merged, ingested_at)
+  VALUES ('synthetic', 'bench/web_load.py (synthetic)', '-', 0, 'synthetic', 'synthetic-run', $docs, $docs, 0, 0,
+          now()::TIMESTAMP);
+INSERT INTO applications (app_id, office, number, app_date, file_id)
+  SELECT DISTINCT 'CN2' || lpad(a::VARCHAR, 11, '0'), 'CN', '2' || lpad(a::VARCHAR, 11, '0'), app_date, 'synthetic'
+  FROM synth;
+INSERT INTO documents (doc_id, office, number, kind, doc_type, stage, pub_date, app_id, app_date, grant_date, title,
+                       lang, status, stub, file_id, position)
+  SELECT 'CN' || (300000000 + a)::VARCHAR || kind, 'CN', (300000000 + a)::VARCHAR, kind, doc_type, stage, pub_date,
+         'CN2' || lpad(a::VARCHAR, 11, '0'), app_date, grant_date, '一种合成测试用装置及方法 ' || a::VARCHAR, 'zh',
+         CASE WHEN stage = 'application' THEN '审中-实质审查'
+              WHEN lapsed THEN '无权-未缴年费专利权终止' ELSE '有权-审定授权' END,
+         false, 'synthetic', 'row ' || a::VARCHAR
+  FROM synth;
+INSERT INTO parties (doc_id, seq, role, name_raw, name_norm, type, country, admin_code, address_raw, file_id)
+  SELECT 'CN' || (300000000 + a)::VARCHAR || kind, 1, 'applicant', '重庆合成科技有限公司' || company::VARCHAR,
+         '重庆合成科技' || company::VARCHAR, 'company', 'CN', admin_code, admin_code || ' 合成地址', 'synthetic'
+  FROM synth;
+INSERT INTO classifications (doc_id, scheme, code, main, seq, file_id)
+  SELECT 'CN' || (300000000 + s.a)::VARCHAR || s.kind, 'IPC', p.code, i = 1, i, 'synthetic'
+  FROM synth s CROSS JOIN (VALUES (1), (2), (3)) r(i)
+  JOIN ipc_pool p ON p.k = ((hash(s.a, 11, i)) % $pool)::BIGINT
+  WHERE i <= 1 + (hash(s.a, 10)) % 3;
+INSERT INTO legal_events (doc_id, event_date, office, raw_text, event_class, file_id)
+  SELECT 'CN' || (300000000 + a)::VARCHAR || kind, grant_date + 1100, 'CN', '专利权的终止（未缴年费）', 'lapse', 'synthetic'
+  FROM synth WHERE stage = 'grant' AND lapsed;
+INSERT INTO legal_events (doc_id, event_date, office, raw_text, event_class, counterparty, amount, currency, file_id)
+  SELECT 'CN' || (300000000 + a)::VARCHAR || kind, least(grant_date + (200 + (hash(a, 12)) % 700)::INTEGER, DATE '2025-10-31'),
+         'CN', '专利权质押合同登记的生效', 'pledge', '重庆农村商业银行', 1e6 * (1 + (hash(a, 13)) % 50), 'CNY', 'synthetic'
+  FROM synth WHERE stage = 'grant' AND (hash(a, 14)) % 100 < 3;
+"""
+
+
+def build(path: Path, docs: int, bishan: float) -> dict[str, int]:
+    """The store at ``path`` with ``docs`` documents (real + synthetic); returns counts."""
+    data = shared_data()
+    with Cockpit(db=path) as c:
+        reports = c.ingest([data / f for f in REAL])
+        bad = [r for r in reports if r.error]
+        if bad:
+            raise SystemExit(f"ingesting the real files failed: {bad}")
+        real = c.store.count("documents")
+        synthetic = max(docs - real, 0)
+        # SEI concordance patterns and about twice as many codes outside them
+        sei = c.store.scalar("SELECT count(DISTINCT ipc_pattern) FROM ref_ipc_concordance")
+        params = {"docs": synthetic, "apps": int(synthetic / 1.2) + 100, "bishan": bishan, "codes": OTHER_CODES,
+                  "other": max(1, 2 * sei // 10)}
+        con = c.store.con
+        for stmt in (s.strip() for s in SYNTH_SQL.split(";\n")):
+            if stmt:
+                if "$pool" in stmt:
+                    params["pool"] = con.execute("SELECT count(*) FROM ipc_pool").fetchone()[0]
+                used = {k: v for k, v in params.items() if f"${k}" in stmt}
+                con.execute(stmt, used) if used else con.execute(stmt)
+        c.load_plan_baselines()
+        for year, value in POPULATION.items():
+            c.report_value("population", year, value, "bench/web_load.py: synthetic population", "bench")
+        counts = {"documents": c.store.count("documents"), "real_documents": real}
+        counts["bishan_invention_grants"] = c.store.scalar(
+            "SELECT count(DISTINCT d.doc_id) FROM documents d JOIN parties p USING (doc_id) "
+            "WHERE d.stage = 'grant' AND d.doc_type = 'invention' AND p.admin_code = '500120'")
+    return counts
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"the server did not answer {url}/healthz within 60 s:\n{log.read_text()}")
+
+
+def load(url: str, clients: int, requests: int, seconds: float) -> list[float]:
+    """``clients`` threads, ``requests`` each (or until ``seconds`` pass); latencies in ms."""
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(clients)
+    stop_at = time.monotonic() + seconds
+
+    def client() -> None:
+        mine: list[float] = []
+        with httpx.Client(base_url=url, timeout=60) as http:
+            start.wait()
+            for _ in range(requests):
+                if time.monotonic() > stop_at:
+                    break
+                t = time.perf_counter()
+                r = http.get("/api/cockpit", params={"region": "500120"})
+                mine.append((time.perf_counter() - t) * 1000)
+                if r.status_code != 200:
+                    with lock:
+                        failures.append(f"{r.status_code}: {r.text[:200]}")
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise SystemExit(f"{len(failures)} requests failed, e.g. {failures[0]}")
+    return latencies
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=100_000, help="documents in the store (real + synthetic)")
+    ap.add_argument("--clients", type=int, default=20, help="concurrent clients")
+    ap.add_argument("--requests", type=int, default=25, help="requests per client")
+    ap.add_argument("--seconds", type=float, default=120, help="stop sending after this many seconds")
+    ap.add_argument("--bishan-share", type=float, default=0.005, help="share of applicants addressed in Bishan")
+    ap.add_argument("--cache", action="store_true",
+                    help="serve Cockpit.cockpit through ipcockpit.cockpit.cache (until Cockpit.cockpit calls it itself)")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "load.duckdb"
+        t = time.perf_counter()
+        counts = build(db, args.docs, args.bishan_share)
+        print(f"store: {counts['documents']:,} documents ({counts['real_documents']} real from the CN table dump, "
+              f"the rest SYNTHETIC, shaped after it); {counts['bishan_invention_grants']:,} invention grants in "
+              f"Bishan; built in {time.perf_counter() - t:.1f} s", flush=True)
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        log = Path(tmp) / "uvicorn.log"
+        with log.open("wb") as out:
+            cache = "cache" if args.cache else "plain"
+            proc = subprocess.Popen([sys.executable, "-c", SERVER, str(db), str(port), cache], cwd=REPO, stdout=out,
+                                    stderr=subprocess.STDOUT)
+        try:
+            wait_ready(url, proc, log)
+            t = time.perf_counter()
+            first = httpx.get(f"{url}/api/cockpit", params={"region": "500120"}, timeout=600)
+            first.raise_for_status()
+            print(f"first request (cold): {(time.perf_counter() - t) * 1000:.1f} ms; "
+                  f"{len(first.content):,} bytes", flush=True)
+            computed = {i["id"]: i["value"] for i in first.json()["indicators"] if i["source"] == "computed"}
+            print(f"computed indicators: {computed}", flush=True)
+            lat = load(url, args.clients, args.requests, args.seconds)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    lat.sort()
+    p50 = statistics.median(lat)
+    p95 = lat[min(len(lat) - 1, int(round(0.95 * len(lat))) - 1)]
+    mode = "through ipcockpit.cockpit.cache" if args.cache else "Cockpit.cockpit as it is"
+    print(f"{len(lat)} requests by {args.clients} clients ({mode}); max {lat[-1]:.1f} ms")
+    print(f"RESULT docs={counts['documents']} clients={args.clients} p50_ms={p50:.1f} p95_ms={p95:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""The cockpit's result cache: reused while the store is unchanged, recomputed after any write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ipcockpit.app import Cockpit
+from ipcockpit.cockpit.cache import cached
+
+
+def test_cache_reuses_until_the_store_changes(cockpit: Cockpit, shared: Path) -> None:
+    cockpit.ingest([shared / "cn/table_export_sample"])
+    calls: list[int] = []
+
+    def compute() -> dict[str, object]:
+        calls.append(1)
+        return {"n": cockpit.store.count("documents"), "items": [1, 2]}
+
+    first = cached(cockpit, ("t", 1), compute)
+    again = cached(cockpit, ("t", 1), compute)
+    assert first == again and len(calls) == 1
+    again["items"].append(3)  # a caller's copy: the cached value stays as it was
+    assert cached(cockpit, ("t", 1), compute)["items"] == [1, 2] and len(calls) == 1
+    cockpit.ingest([shared / "awards/25th-preview.jsonl"])  # an ingest run changes the fingerprint
+    cached(cockpit, ("t", 1), compute)
+    assert len(calls) == 2
+
+
+def test_reported_value_shows_at_once(cockpit: Cockpit, shared: Path) -> None:
+    cockpit.ingest([shared / "cn/table_export_sample"])
+    before = {c["id"]: c for c in cockpit.cockpit(year=2023)["indicators"]}
+    assert before["copyright_registrations"]["value"] != 402
+    cockpit.report_value("copyright_registrations", 2023, 402, "区版权局年报2023", "analyst")
+    after = {c["id"]: c for c in cockpit.cockpit(year=2023)["indicators"]}
+    assert after["copyright_registrations"]["value"] == 402
