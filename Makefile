@@ -18,6 +18,7 @@ install: $(STAMP)
 
 demo: install
 	$(BIN)/ipcockpit ingest data/demo --db $(DB)
+	$(BIN)/ipcockpit report --plan --db $(DB) > /dev/null
 
 run: demo
 	$(BIN)/ipcockpit serve --db $(DB)
