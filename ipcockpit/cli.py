@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,6 +30,17 @@ def _cockpit(db: str | None, config: str | None = None, read_only: bool = False)
     return Cockpit(load_settings(config, db=db), read_only=read_only)
 
 
+@contextmanager
+def _opened(db: str | None, config: str | None = None) -> Iterator[Cockpit]:
+    """The core object for one command; an ipcockpit error becomes its message and exit status 2."""
+    try:
+        with _cockpit(db, config) as cockpit:
+            yield cockpit
+    except (IPCockpitError, FileNotFoundError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
 def _dump(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
@@ -40,16 +53,12 @@ def ingest(
     config: ConfigOption = None,
 ) -> None:
     """Load files into the store. 导入专利数据文件。"""
-    try:
-        with _cockpit(db, config) as cockpit:
-            if err.is_terminal and not json_out:
-                reports = _ingest_with_progress(cockpit, paths)
-            else:
-                reports = cockpit.ingest(paths)
-            checks = cockpit.quality()  # the data-quality step after every ingest
-    except (IPCockpitError, FileNotFoundError) as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    with _opened(db, config) as cockpit:
+        if err.is_terminal and not json_out:
+            reports = _ingest_with_progress(cockpit, paths)
+        else:
+            reports = cockpit.ingest(paths)
+        checks = cockpit.quality()  # the data-quality step after every ingest
     if json_out:
         _dump([r.as_dict() for r in reports])
     else:
@@ -249,12 +258,8 @@ def cockpit_cmd(
     config: ConfigOption = None,
 ) -> None:
     """The plan's indicators against baseline and target. 规划指标驾驶舱。"""
-    try:
-        with _cockpit(db, config) as cockpit:
-            data = cockpit.cockpit(region, year)
-    except IPCockpitError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    with _opened(db, config) as cockpit:
+        data = cockpit.cockpit(region, year)
     if json_out:
         _dump(data)
         return
@@ -290,21 +295,17 @@ def report(
     config: ConfigOption = None,
 ) -> None:
     """Report an indicator value with its source, import a CSV, or store the plan's baselines. 填报指标数据。"""
-    try:
-        with _cockpit(db, config) as cockpit:
-            if plan:
-                rows = cockpit.load_plan_baselines(region)
-            elif csv_file is not None:
-                rows = cockpit.import_reported(csv_file, region=region, reported_by=by)
-            elif indicator and value is not None and year and source and by:
-                rows = [cockpit.report_value(indicator, year, value, source, by, region=region, note=note)]
-            else:
-                err.print("[red]error:[/red] give INDICATOR VALUE --year Y --source DOC --by WHO, or --csv FILE, "
-                          "or --plan (see `ipcockpit report --help`)")
-                raise typer.Exit(2)
-    except IPCockpitError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    with _opened(db, config) as cockpit:
+        if plan:
+            rows = cockpit.load_plan_baselines(region)
+        elif csv_file is not None:
+            rows = cockpit.import_reported(csv_file, region=region, reported_by=by)
+        elif indicator and value is not None and year and source and by:
+            rows = [cockpit.report_value(indicator, year, value, source, by, region=region, note=note)]
+        else:
+            err.print("[red]error:[/red] give INDICATOR VALUE --year Y --source DOC --by WHO, or --csv FILE, "
+                      "or --plan (see `ipcockpit report --help`)")
+            raise typer.Exit(2)
     if json_out:
         _dump(rows)
         return
@@ -335,25 +336,17 @@ def user_add(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("password 密码", hide_input=True, confirmation_prompt=True)
-    try:
-        with _cockpit(db, config) as cockpit:
-            row = cockpit.add_user(name, role, password, created_by="cli")
-            cockpit.audit(None, "admin", "cli user add", f"user:{row['name']}", "ok", detail={"role": row["role"]})
-    except IPCockpitError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    with _opened(db, config) as cockpit:
+        row = cockpit.add_user(name, role, password, created_by="cli")
+        cockpit.audit(None, "admin", "cli user add", f"user:{row['name']}", "ok", detail={"role": row["role"]})
     err.print(f"user {row['name']} added with role {row['role']}")
 
 
 @user_app.command("list")
 def user_list(db: DbOption = None, json_out: JsonOption = False, config: ConfigOption = None) -> None:
     """List users and their roles (never their passwords). 列出用户。"""
-    try:
-        with _cockpit(db, config) as cockpit:
-            rows = cockpit.users()
-    except IPCockpitError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    with _opened(db, config) as cockpit:
+        rows = cockpit.users()
     if json_out:
         _dump(rows)
         return
