@@ -162,15 +162,18 @@ class Cockpit:
 
         return ScreenSettings.from_mapping(self.settings.screen) if self.settings.screen else None
 
-    def cockpit(self, region: str | None = None, year: int | None = None) -> dict[str, Any]:
+    def cockpit(self, region: str | None = None, year: int | None = None,
+                published_only: bool = False) -> dict[str, Any]:
         """The cockpit page: the region's plan indicators against baseline and target, each computed or
-        reported, with provenance, progress, trend, forecast and status (docs/cockpit.md)."""
+        reported, with provenance, progress, trend, forecast and status (docs/cockpit.md).
+        ``published_only``: the view of public visitors (reported values count once published)."""
         from ipcockpit.cockpit.cache import cached
         from ipcockpit.cockpit.indicators import cockpit
 
         folders = self._region_folders()
-        return cached(self, ("cockpit", region, year, folders, repr(self.settings.screen)),
-                      lambda: cockpit(self.store, region, year, folders=folders, settings=self._screen_settings()))
+        return cached(self, ("cockpit", region, year, folders, repr(self.settings.screen), published_only),
+                      lambda: cockpit(self.store, region, year, folders=folders, settings=self._screen_settings(),
+                                      published_only=published_only))
 
     def cockpit_records(self, region: str | None, indicator: str, year: int | None = None) -> dict[str, Any]:
         """The records a computed indicator rests on in ``year`` (the cockpit's drill-down)."""
@@ -179,12 +182,13 @@ class Cockpit:
         return indicator_records(self.store, region, indicator, year, folders=self._region_folders(),
                                  settings=self._screen_settings())
 
-    def cockpit_report_pdf(self, region: str | None = None, year: int | None = None, lang: str = "zh-CN") -> bytes:
+    def cockpit_report_pdf(self, region: str | None = None, year: int | None = None, lang: str = "zh-CN",
+                           published_only: bool = False) -> bytes:
         """The periodic evaluation report (定期评估报告) of the cockpit as PDF bytes: the indicators' table,
         trend charts and data provenance (:mod:`ipcockpit.cockpit.report_pdf`; needs reportlab)."""
         from ipcockpit.cockpit.report_pdf import report_pdf
 
-        return report_pdf(self.cockpit(region, year), lang)
+        return report_pdf(self.cockpit(region, year, published_only), lang)
 
     def regions(self) -> list[dict[str, Any]]:
         """The region profiles (built-in and the `regions` folder)."""

@@ -101,3 +101,27 @@ def test_api_refuses_writes_on_a_read_only_store(db: str) -> None:
         r = client.post("/api/cockpit/reported", json={"indicator": "ip_service_agencies", "year": 2024, "value": 1,
                                                        "source": "x", "reported_by": "y"}, headers=_login(client))
         assert r.status_code == 403 and "read-only" in r.json()["error"]
+
+
+def test_public_sees_published_figures_only(db: str) -> None:
+    with Cockpit(Settings(db=db)) as c:
+        c.add_user(ANALYST[0], "analyst", ANALYST[1], created_by="test")
+        c.load_plan_baselines()
+    app = create_app(Settings(db=db), read_only=False)
+    with TestClient(app) as analyst, TestClient(app) as visitor:
+        headers = _login(analyst)
+        posted = analyst.post("/api/cockpit/reported", headers=headers, json={
+            "indicator": "ip_service_agencies", "year": 2024, "value": 33, "source": "名录（2024）",
+            "reported_by": "ana"}).json()["reported"][0]
+
+        def card(client: TestClient) -> dict:
+            cards = client.get("/api/cockpit", params={"year": 2024}).json()["indicators"]
+            return {c["id"]: c for c in cards}["ip_service_agencies"]
+
+        assert card(analyst)["value"] == 33
+        assert card(visitor)["value"] == 21  # the plan's published baseline, not the draft
+        listed = visitor.get("/api/cockpit/reported", params={"indicator": "ip_service_agencies"}).json()["reported"]
+        assert posted["id"] not in {r["id"] for r in listed} and listed  # the plan's baseline stays visible
+        r = analyst.post("/api/cockpit/publish", headers=headers, json={"ids": [posted["id"]], "published": True})
+        assert r.status_code == 200, r.text
+        assert card(visitor)["value"] == 33

@@ -582,6 +582,7 @@ def _context(
     folders: Any,
     settings: ScreenSettings | None,
     today: date | None,
+    published_only: bool = False,
 ) -> tuple[Context, int]:
     con = _con(store)
     reg = load_region(region, folders)
@@ -590,9 +591,13 @@ def _context(
     if not 1900 <= year <= 2100:
         raise ReportError(f"year {year}: not a year; ask for a 4-digit year such as {reg.target_year}")
     years = list(range(min(reg.baseline_year, year), year + 1))
-    return Context(
-        con, reg, years, current_values(con, reg.admin_code), settings or ScreenSettings(), today
-    ), year
+    if published_only:  # what public visitors see: published reports only
+        from ipcockpit.auth.access import public_current_values
+
+        values = public_current_values(con, reg.admin_code)
+    else:
+        values = current_values(con, reg.admin_code)
+    return Context(con, reg, years, values, settings or ScreenSettings(), today), year
 
 
 def cockpit(
@@ -604,11 +609,13 @@ def cockpit(
     settings: ScreenSettings | None = None,
     today: date | None = None,
     doc_limit: int = DOC_LIMIT,
+    published_only: bool = False,
 ) -> dict[str, Any]:
     """The cockpit of ``region`` (Bishan by default) for ``year`` (default: this year, at most the target
     year): ``{"region": {...}, "year", "indicators": [card, ...], "status_rule"}``. ``settings`` are the
-    screening settings the high-value conditions use (their ``as_of`` is replaced by each period end)."""
-    ctx, year = _context(store, region, year, folders, settings, today)
+    screening settings the high-value conditions use (their ``as_of`` is replaced by each period end).
+    ``published_only``: reported values count only once published (the view of public visitors)."""
+    ctx, year = _context(store, region, year, folders, settings, today, published_only)
     reg = ctx.region
     region_out = reg.as_dict()
     region_out["series"] = {

@@ -21,9 +21,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.datastructures import UploadFile
 
 from ipcockpit import __version__
+from ipcockpit.auth.access import only_published
 from ipcockpit.cockpit import tables
 from ipcockpit.errors import IPCockpitError, StoreError
 from ipcockpit.web import charts_cockpit, i18n, render
+from ipcockpit.web.auth import current_user
 from ipcockpit.web.routes_screen import BadRequest, check_format
 
 if TYPE_CHECKING:
@@ -36,6 +38,11 @@ SectionQuery = Query(None, description="With format=csv: which table to download
 READ_ONLY = ("the store is open read-only; start the server with a writable store to report values")
 
 
+def _public(request: Request) -> bool:
+    """True when the caller may see published figures only (public visitors and enterprise users)."""
+    return not current_user(request).sees_unpublished
+
+
 def _error(exc: IPCockpitError) -> JSONResponse:
     return JSONResponse({"error": str(exc)}, status_code=400)
 
@@ -46,11 +53,12 @@ def register(app: FastAPI, web: Web) -> None:
     register_pages(app, web)
 
     @app.get("/api/cockpit", summary="Cockpit: the plan's indicators against baseline and target 驾驶舱")
-    def cockpit_api(region: str | None = RegionQuery, year: int | None = YearQuery,
+    def cockpit_api(request: Request, region: str | None = RegionQuery, year: int | None = YearQuery,
                     format: str | None = FormatQuery, section: str | None = SectionQuery) -> Response:
         fmt = render.check_format(format, "json")
+        public = _public(request)
         try:
-            data = holder.call(lambda c: c.cockpit(region, year))
+            data = holder.call(lambda c: c.cockpit(region, year, public))
         except IPCockpitError as exc:
             return _error(exc)
         if fmt == "csv":
@@ -78,10 +86,16 @@ def register(app: FastAPI, web: Web) -> None:
             return _error(exc)
 
     @app.get("/api/cockpit/reported", summary="Reported values with provenance")
-    def cockpit_reported_api(region: str | None = RegionQuery, indicator: str | None = None,
+    def cockpit_reported_api(request: Request, region: str | None = RegionQuery, indicator: str | None = None,
                              year: int | None = None, format: str | None = FormatQuery) -> Response:
         fmt = render.check_format(format, "json")
-        data = {"reported": holder.call(lambda c: c.reported(region, indicator, year))}
+        public = _public(request)
+
+        def rows(c: Any) -> list[dict[str, Any]]:
+            found = c.reported(region, indicator, year)
+            return only_published(found, c.store) if public else found
+
+        data = {"reported": holder.call(rows)}
         return render.csv_response(data, "reported", "reported") if fmt == "csv" else render.json_response(data)
 
     @app.post("/api/cockpit/reported", summary="Report values with provenance (a JSON object or a list)")
@@ -194,7 +208,8 @@ def register_pages(app: FastAPI, web: Web) -> None:
                      form: dict[str, Any] | None = None) -> Response:
         try:
             asked = _int(year, "year")
-            data = holder.call(lambda c: c.cockpit(region or None, asked))
+            public = _public(request)
+            data = holder.call(lambda c: c.cockpit(region or None, asked, public))
             regions = holder.call(lambda c: c.regions()) if fmt == "html" else []
         except StoreError:
             raise
@@ -353,7 +368,9 @@ def register_pages(app: FastAPI, web: Web) -> None:
                            lang: str | None = lang_q) -> Response:
         try:
             asked = _int(year, "year")
-            content = holder.call(lambda c: c.cockpit_report_pdf(region or None, asked, lang=web.language(request)))
+            public = _public(request)
+            content = holder.call(lambda c: c.cockpit_report_pdf(region or None, asked, lang=web.language(request),
+                                                                 published_only=public))
         except StoreError:
             raise
         except BadRequest as exc:
