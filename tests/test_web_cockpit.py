@@ -53,7 +53,8 @@ def base(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> tuple[Path, 
         reports = c.ingest([shared / "cn/table_export_sample", shared / SEI])
         assert all(r.error is None for r in reports)
         assert len(c.load_plan_baselines()) == 9
-        c.report_value("population", 2024, 1_000_000, "测试用人口（非统计数据）", "pytest", region="410100")
+        pop = c.report_value("population", 2024, 1_000_000, "测试用人口（非统计数据）", "pytest", region="410100")
+        c.publish([pop["id"]], by="pytest")  # published: public visitors see published figures only
         c.add_user("ana", "analyst", PASSWORD)
     return path, regions
 
