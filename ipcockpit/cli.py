@@ -230,6 +230,9 @@ def serve(
     db: DbOption = None,
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    writable: Annotated[bool, typer.Option("--writable", help="Open the store for writing, so that signed-in "
+                                           "analysts can report values and writes are audited (no other "
+                                           "process may write the file meanwhile).")] = False,
     config: ConfigOption = None,
 ) -> None:
     """Serve the web app and REST API. 启动网页应用。"""
@@ -238,7 +241,8 @@ def serve(
     from ipcockpit.web.server import create_app
 
     settings = load_settings(config, db=db, host=host, port=port)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    app_ = create_app(settings, read_only=not writable)
+    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
 
 
 RegionOption = Annotated[str | None, typer.Option("--region", help="GB/T 2260 code of the region (default 500120).")]

@@ -125,3 +125,37 @@ def test_public_sees_published_figures_only(db: str) -> None:
         r = analyst.post("/api/cockpit/publish", headers=headers, json={"ids": [posted["id"]], "published": True})
         assert r.status_code == 200, r.text
         assert card(visitor)["value"] == 33
+
+
+def test_serve_writable_lets_an_analyst_report(db: str) -> None:
+    import socket
+    import time
+
+    import httpx
+
+    with Cockpit(Settings(db=db)) as c:
+        c.add_user(ANALYST[0], "analyst", ANALYST[1], created_by="test")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "ipcockpit.cli", "serve", "--db", db, "--port", str(port),
+                             "--writable"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, timeout=10) as http:
+            for _ in range(100):
+                try:
+                    if http.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            anon = http.get("/api/me").json()["csrf_token"]
+            assert http.post("/login", json={"username": ANALYST[0], "password": ANALYST[1]},
+                             headers={"X-CSRF-Token": anon}).status_code == 200
+            token = http.get("/api/me").json()["csrf_token"]
+            r = http.post("/api/cockpit/reported", headers={"X-CSRF-Token": token}, json={
+                "indicator": "ip_service_agencies", "year": 2024, "value": 30, "source": "名录", "reported_by": "ana"})
+            assert r.status_code == 201, r.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
