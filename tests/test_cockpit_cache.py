@@ -33,3 +33,27 @@ def test_reported_value_shows_at_once(cockpit: Cockpit, shared: Path) -> None:
     cockpit.report_value("copyright_registrations", 2023, 402, "区版权局年报2023", "analyst")
     after = {c["id"]: c for c in cockpit.cockpit(year=2023)["indicators"]}
     assert after["copyright_registrations"]["value"] == 402
+
+
+def test_read_only_store_reads_its_fingerprint_once(tmp_path: Path, shared: Path) -> None:
+    from ipcockpit.cockpit import cache as cache_mod
+    from ipcockpit.settings import Settings
+
+    db = str(tmp_path / "ro.duckdb")
+    with Cockpit(Settings(db=db)) as c:
+        c.ingest([shared / "cn/table_export_sample"])
+    with Cockpit(Settings(db=db), read_only=True) as ro:
+        reads: list[int] = []
+        real = cache_mod.CockpitCache.fingerprint
+
+        def counting(con: object) -> object:
+            reads.append(1)
+            return real(con)  # type: ignore[arg-type]
+
+        cache_mod.CockpitCache.fingerprint = staticmethod(counting)  # type: ignore[method-assign]
+        try:
+            first = ro.cockpit(year=2024)
+            assert ro.cockpit(year=2024) == first and ro.cockpit(year=2023)["year"] == 2023
+        finally:
+            cache_mod.CockpitCache.fingerprint = staticmethod(real)  # type: ignore[method-assign]
+        assert len(reads) == 1  # nobody can write a file open read-only: one read serves every request

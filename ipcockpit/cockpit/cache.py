@@ -43,6 +43,7 @@ class CockpitCache:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self._frozen_mark: Hashable = None
 
     @staticmethod
     def fingerprint(con: duckdb.DuckDBPyConnection) -> Hashable:
@@ -58,10 +59,17 @@ class CockpitCache:
                 parts.append((table, None))
         return tuple(parts)
 
-    def get(self, con: duckdb.DuckDBPyConnection, key: Hashable, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        """The result for ``key`` (today's date is added to it), computed when missing or stale."""
+    def get(self, con: duckdb.DuckDBPyConnection, key: Hashable, compute: Callable[[], dict[str, Any]],
+            frozen: bool = False) -> dict[str, Any]:
+        """The result for ``key`` (today's date is added to it), computed when missing or stale.
+        ``frozen``: the store cannot change while open (read-only), so the fingerprint is read once."""
         full_key = (key, date.today())
-        mark = self.fingerprint(con)
+        if frozen:
+            if self._frozen_mark is None:
+                self._frozen_mark = self.fingerprint(con)
+            mark = self._frozen_mark
+        else:
+            mark = self.fingerprint(con)
         with self._lock:
             held = self._results.get(full_key)
             if held is not None and mark is not None and held[0] == mark:
@@ -99,4 +107,4 @@ def cache_of(owner: Any) -> CockpitCache:
 
 def cached(owner: Any, key: Hashable, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """``compute()`` through the cache of ``owner`` (which has ``.store.con``), for ``key``."""
-    return cache_of(owner).get(owner.store.con, key, compute)
+    return cache_of(owner).get(owner.store.con, key, compute, frozen=getattr(owner.store, "read_only", False))

@@ -24,6 +24,7 @@ class Store:
 
     def __init__(self, path: str | os.PathLike[str], read_only: bool = False) -> None:
         self.path = str(path)
+        self.read_only = read_only  # nobody can write the file while it is open read-only
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:

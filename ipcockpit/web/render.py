@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import HTTPException
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 FORMATS = ("html", "json", "csv")
 
@@ -65,8 +65,10 @@ def csv_response(data: Mapping[str, Any], section: str | None, page: str) -> Res
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-def json_response(data: Any, status_code: int = 200) -> JSONResponse:
-    return JSONResponse(json.loads(json.dumps(data, default=str)), status_code=status_code)
+def json_response(data: Any, status_code: int = 200) -> Response:
+    """JSON of a page's dict, encoded once (dates and other values as their text)."""
+    body = json.dumps(data, default=str, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return Response(body.encode("utf-8"), status_code=status_code, media_type="application/json")
 
 
 def _flat(row: Mapping[str, Any]) -> dict[str, Any]:
