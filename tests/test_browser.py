@@ -43,6 +43,7 @@ SCREENED = 15 + 3 + 1
 AS_OF = "2025-07-01"
 CN_GRANT = "CN115883397B"
 CN_TITLE = "一种web端数据通用采集方法"
+ANALYST = ("ana", "analyst", "browser-test-password")
 SERVER = """
 import sys
 import uvicorn
@@ -59,6 +60,7 @@ def store(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
     path = tmp_path_factory.mktemp("browser") / "browser.duckdb"
     with Cockpit(db=path) as c:
         reports = c.ingest([shared / f for f in FILES])
+        c.add_user(*ANALYST, created_by="pytest")
     assert [r.error for r in reports] == [None, None, None]
     return path
 
@@ -240,3 +242,24 @@ def test_cockpit_cards(page: Any) -> None:
     ids = [cards.nth(i).get_attribute("data-indicator") for i in range(10)]
     assert ids[:3] == ["invention_patents_per_10k_pop", "high_value_invention_patents_per_10k_pop", "pct_applications"]
     assert "每万人发明专利拥有量" in page.locator("#card-invention_patents_per_10k_pop h3").inner_text()
+
+
+def test_analyst_reports_a_value_and_sees_it_on_its_card(page: Any) -> None:
+    """Log in as an analyst, enter a reported value on the cockpit's form, see it on its card."""
+    page.goto("/login")
+    page.fill("#login-form input[name=username]", ANALYST[0])
+    page.fill("#login-form input[name=password]", ANALYST[2])
+    page.click("#login-form button[type=submit]")
+    page.goto("/")
+    form = page.locator("#report-form")
+    form.locator("select[name=indicator]").select_option("copyright_registrations")
+    year = form.locator("input[name=year]").input_value()
+    form.locator("input[name=value]").fill("402")
+    form.locator("input[name=source_document]").fill("区版权局年报（浏览器测试）")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    value = page.locator("#value-copyright_registrations").inner_text()
+    assert value.replace(",", "") == "402", value
+    card = page.locator("#card-copyright_registrations").inner_text()
+    assert year in card and "ana" in card
+    page.screenshot(path=str(ARTIFACTS / "cockpit_reported.png"), full_page=True)
