@@ -36,6 +36,7 @@ SETTINGS: tuple[Setting, ...] = (
             "IPCOCKPIT_SECRET_KEY environment variable; empty = one generated and kept in the store)."),
     Setting("secure_cookies", "auto", "Mark session cookies Secure: auto (when served over https), always, never."),
     Setting("session_hours", 12, "Hours a login lasts."),
+    Setting("index_dir", "", "Folder of the search indexes (empty = next to the database: <db without suffix>.index)."),
     Setting("screen", {}, "High-value screening settings (maintenance_start, pledge_threshold, strict_sei, "
             "sei_scheme ...; see docs/value.md)."),
 )
@@ -56,6 +57,7 @@ class Settings:
     secret_key: str = ""
     secure_cookies: str = "auto"
     session_hours: float = 12
+    index_dir: str = ""
     screen: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -91,3 +93,11 @@ def load_settings(path: str | os.PathLike[str] | None = None, **overrides: Any) 
     if env_db:
         settings = settings.with_overrides(db=env_db)
     return settings.with_overrides(**overrides)
+
+
+def index_folder(settings: Settings) -> Path:
+    """The folder holding the search indexes of ``settings.db``."""
+    if settings.index_dir:
+        return Path(settings.index_dir)
+    db = Path(settings.db)
+    return db.with_name(db.stem + ".index")

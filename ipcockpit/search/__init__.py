@@ -1,0 +1,33 @@
+"""Search: embeddings, the vector and lexical indexes, hybrid search and FTO screening.
+
+Modules (one concern each):
+
+- ``embed.py``    — ``embed(texts, space=None) -> np.ndarray`` (L2-normalised float32 rows) through
+  onnxruntime with the model files shipped in ``search/models/``; ``space_for(lang)`` names the vector
+  space a text of that language goes to; ``spaces()`` lists them.
+- ``lexical.py``  — BM25 index on tantivy, Chinese segmented with jieba (documents and queries by the
+  same call).
+- ``vectors.py``  — persisted, memory-mapped, incrementally updated faiss HNSW index per vector space.
+- ``index.py``    — builds or updates both indexes from the store (``ipcockpit index``).
+- ``hybrid.py``   — reciprocal-rank fusion, filters, passages with highlights (``ipcockpit search``).
+- ``fto.py``      — FTO / infringement-risk screening against independent claims (``ipcockpit fto``).
+
+Indexes live in a folder next to the database (setting ``index_dir``; default ``<db without suffix>.index``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+def embed(texts: list[str], space: str | None = None) -> np.ndarray:
+    """L2-normalised float32 embeddings, one row per text (see :mod:`ipcockpit.search.embed`)."""
+    from ipcockpit.search.embed import embed as _embed
+
+    return _embed(texts, space=space)
+
+
+__all__ = ["embed"]
