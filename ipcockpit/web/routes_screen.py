@@ -3,8 +3,8 @@ the patent page (/patent/{number}) and their APIs (/api/screen, /api/patent/{num
 
 Every route calls one Cockpit data function (:meth:`~ipcockpit.app.Cockpit.screen_page`,
 :meth:`~ipcockpit.app.Cockpit.patent`, :meth:`~ipcockpit.app.Cockpit.screen`) and renders the dict it
-returns as HTML, JSON, CSV or (screening) Excel. Forms have no CSRF token yet: access control and
-CSRF protection come with issue 4 point 5 (users and roles); until then run the app on a trusted network.
+returns as HTML, JSON, CSV or (screening) Excel. Access and CSRF checks are the middleware's
+(:mod:`ipcockpit.web.auth`, one policy table for every route).
 """
 
 from __future__ import annotations
