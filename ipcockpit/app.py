@@ -153,6 +153,37 @@ class Cockpit:
             "quality": data["quality"],
         }
 
+    # data status, quarantine browser, applicant profile ------------------------------------------
+    def data_status(self, show_paths: bool = False, limit: int = 200) -> dict[str, Any]:
+        """The data and ingest status page: table counts, source files, runs, quality checks
+        (:func:`ipcockpit.analytics.ingest_status.data_status`; paths only with ``show_paths``)."""
+        from ipcockpit.analytics.ingest_status import data_status
+
+        return data_status(self.store, show_paths, limit)
+
+    def quarantine_page(self, file: str | None = None, field: str | None = None, reason: str | None = None,
+                        limit: int = 50, offset: int = 0) -> dict[str, Any]:
+        """One page of quarantined records, filtered by file (id or part of the path), field and reason."""
+        from ipcockpit.analytics.ingest_status import quarantine_page
+
+        return quarantine_page(self.store, file, field, reason, limit, offset)
+
+    def applicant(self, name: str, limit: int = 200) -> dict[str, Any] | None:
+        """The applicant profile (申请人画像) of ``name`` (Chinese or English, as written or folded), with
+        IPC titles and the high-value answer of its invention grants; None when no applicant has that name
+        (:func:`ipcockpit.analytics.applicant.suggestions` lists near names)."""
+        from ipcockpit.analytics import applicant
+
+        data = applicant.applicant_profile(self.store, name, limit)
+        if data is None:
+            return None
+        titles = self.ipc_titles(r["subclass"] for r in data["top_subclasses"])
+        for r in data["top_subclasses"]:
+            r["title_zh"] = titles.get(r["subclass"], {}).get("zh")
+            r["title_en"] = titles.get(r["subclass"], {}).get("en")
+        answers = applicant.high_value_answers(self.store, data["name_norm"], self._screen_settings())
+        return applicant.add_high_value(data, answers)
+
     # cockpit (驾驶舱) ------------------------------------------------------------------------------
     def _region_folders(self) -> str | None:
         return self.settings.regions or None

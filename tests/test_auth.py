@@ -201,13 +201,14 @@ def test_policy_table() -> None:
     assert rule_for("POST", "/api/cockpit/reported").roles == {"analyst", "admin"}  # type: ignore[union-attr]
     assert rule_for("POST", "/api/cockpit/reported/csv").roles == {"analyst", "admin"}  # type: ignore[union-attr]
     assert rule_for("POST", "/cockpit/reported").roles == {"analyst", "admin"}  # type: ignore[union-attr]
+    assert rule_for("GET", "/data/quarantine.csv").roles == {"analyst", "admin"}  # type: ignore[union-attr]
     assert rule_for("POST", "/cockpit/reported/csv").roles == {"analyst", "admin"}  # type: ignore[union-attr]
     assert rule_for("GET", "/cockpit/report.pdf") is None
     assert rule_for("POST", "/ingest").roles == {"analyst", "admin"}  # type: ignore[union-attr]
     assert rule_for("GET", "/admin/users").roles == {"admin"}  # type: ignore[union-attr]
     assert rule_for("GET", "/api/cockpit/reported") is None and rule_for("GET", "/api/cockpit") is None
     assert rule_for("POST", "/api/screen") is None
-    assert len(POLICY) == 7
+    assert len(POLICY) == 8
 
 
 def test_public_and_enterprise_cannot_report_analyst_can(client: TestClient) -> None:

@@ -44,6 +44,8 @@ AS_OF = "2025-07-01"
 CN_GRANT = "CN115883397B"
 CN_TITLE = "一种web端数据通用采集方法"
 ANALYST = ("ana", "analyst", "browser-test-password")
+BROKEN_CSV = "patent_abstract,patent_date,patent_number,patent_title\nA bat.,1993-02-30,5269177,Sweet spot\n"
+BROKEN_REASON = "day is out of range for month"
 SERVER = """
 import sys
 import uvicorn
@@ -58,10 +60,14 @@ TIMEOUT_MS = 15_000
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
     path = tmp_path_factory.mktemp("browser") / "browser.duckdb"
+    broken = path.parent / "broken_export.csv"  # a PatentsView export whose one record has no valid date
+    broken.write_text(BROKEN_CSV, encoding="utf-8")
     with Cockpit(db=path) as c:
         reports = c.ingest([shared / f for f in FILES])
+        [bad] = c.ingest([broken])
         c.add_user(*ANALYST, created_by="pytest")
     assert [r.error for r in reports] == [None, None, None]
+    assert (bad.read, bad.loaded, bad.quarantined) == (1, 0, 1)
     return path
 
 
@@ -263,3 +269,24 @@ def test_analyst_reports_a_value_and_sees_it_on_its_card(page: Any) -> None:
     card = page.locator("#card-copyright_registrations").inner_text()
     assert year in card and "ana" in card
     page.screenshot(path=str(ARTIFACTS / "cockpit_reported.png"), full_page=True)
+
+
+def test_analyst_browses_the_quarantine(page: Any) -> None:
+    """Log in as an analyst, open the data page from the navigation, follow its quarantine link and see
+    the broken record with its file, position, field and reason."""
+    page.goto("/login")
+    page.fill("#login-form input[name=username]", ANALYST[0])
+    page.fill("#login-form input[name=password]", ANALYST[2])
+    page.click("#login-form button[type=submit]")
+    page.goto("/")
+    _nav(page, "数据与入库状态")
+    assert _heading(page) == "数据与入库状态"
+    assert "broken_export.csv" in page.locator("#files").inner_text()  # analysts see the paths
+    page.locator("#quarantine-link a").click()
+    page.wait_for_load_state()
+    assert _heading(page) == "隔离记录"
+    rows = page.locator("table.quarantine tbody tr.quarantined")
+    assert rows.count() == 1
+    cells = rows.first.locator("td").all_inner_texts()
+    assert cells[0].startswith("broken_export.csv") and cells[1:4] == ["line 2", "patent_date", BROKEN_REASON]
+    assert "1993-02-30" in cells[4]

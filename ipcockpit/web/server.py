@@ -1,7 +1,7 @@
 """The web app and its JSON API: thin routes over :class:`ipcockpit.app.Cockpit`.
 
 Each page has one data function on the Cockpit returning a plain dict; the same route renders that
-dict as HTML, JSON or CSV (``?format=``). The home page is the cockpit (驾驶舱); it and its API live
+dict as HTML, JSON, CSV or Excel (``?format=``). The home page is the cockpit (驾驶舱); it and its API live
 in :mod:`ipcockpit.web.routes_cockpit`, the screening and patent pages and /api/screen in
 :mod:`ipcockpit.web.routes_screen`; the data overview is at /overview. The app holds one DuckDB
 connection, opened on first use (read-only by default, so that several servers can share a file) and guarded by a lock: DuckDB 2
@@ -25,13 +25,13 @@ from ipcockpit import __version__
 from ipcockpit.app import Cockpit
 from ipcockpit.errors import StoreError
 from ipcockpit.settings import Settings, load_settings
-from ipcockpit.web import auth, charts, i18n, render, routes_auth, routes_cockpit, routes_screen
+from ipcockpit.web import auth, charts, i18n, render, routes_auth, routes_cockpit, routes_data, routes_screen
 from ipcockpit.web.routes_screen import Web
 
 HERE = Path(__file__).resolve().parent
 T = TypeVar("T")
 LangQuery = Query(None, description="Language of the page: zh-CN (default) or en; remembered in a cookie.")
-FormatQuery = Query(None, description="html, json or csv.")
+FormatQuery = Query(None, description="html, json, csv or xlsx.")
 SectionQuery = Query(None, description="With format=csv: which table of the page to download.")
 
 
@@ -100,6 +100,8 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
             response: Response = render.json_response(data, status_code)
         elif fmt == "csv":
             response = render.csv_response(data, section, name)
+        elif fmt == "xlsx":
+            response = render.xlsx_response(data, name)
         else:
             t = i18n.Translator(lang)
             context = {"data": data, "t": t, "lang": lang, "languages": i18n.LANGUAGES, "page": name,
@@ -131,12 +133,15 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
                   section: str | None = SectionQuery) -> Response:
         fmt = render.check_format(format, "json")
         data = holder.call(lambda c: c.stats())
+        if fmt == "xlsx":
+            return render.xlsx_response(data, "stats")
         return render.csv_response(data, section, "stats") if fmt == "csv" else render.json_response(data)
 
     web = Web(holder, templates, settings, page, lambda r: _language(r, settings))
     routes_cockpit.register(app, web)  # "/" is the cockpit
     routes_screen.register(app, web)
     routes_auth.register(app, web)
+    routes_data.register(app, web)  # /data, /data/quarantine, /applicant/{name}
     auth.install(app, holder, templates, settings)  # sessions, CSRF, the route policy, the audit of writes
 
     @app.get("/healthz", summary="Liveness: the store answers")
