@@ -10,7 +10,7 @@ DB ?= var/ipcockpit.duckdb
 $(STAMP): pyproject.toml scripts/setup_system.sh
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,spark]'
+	$(BIN)/pip install --quiet -e '.[test,spark,train]'
 	bash scripts/setup_system.sh
 	touch $(STAMP)
 
@@ -18,6 +18,7 @@ install: $(STAMP)
 
 demo: install
 	$(BIN)/ipcockpit ingest data/demo --db $(DB)
+	$(BIN)/ipcockpit index --db $(DB)
 	$(BIN)/ipcockpit report --plan --db $(DB) > /dev/null
 
 run: demo

