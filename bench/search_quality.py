@@ -1,0 +1,181 @@
+"""Search quality on real labelled data: lexical vs semantic vs hybrid, precision@10 of neighbours.
+
+For each labelled document, its 10 nearest documents are asked for with the document itself as the
+query (``search(con, folder, <its number>)``: its stored vector and its own text; it is left out of
+the answer), and precision@10 is the share of those neighbours that share a label with it:
+
+(b) Chinese: cn/abstracts_cpc_liaoleyuan (label: a CPC subgroup in common); cn/abstracts_multilang_ipc,
+    Chinese lines only (label: the IPC main group the source files the line under);
+(c) English: abstracts_us (label: which of the two files, i.e. the topic);
+(a) PPPM phrase matching: the helpers ``score_model`` and ``cv_finetune`` of bench/pppm.py (written
+    with the embedding models); skipped, and said so, while that file is missing.
+
+Each set is ingested into a temporary store with Cockpit and indexed with build_index. ``--per-set N``
+keeps the first N documents of each set (embedding Chinese on 2 CPU cores runs at ~20 texts/s), so
+the figures are for subsets whose sizes are printed. Results go to bench/results/search_quality.json;
+last line ``RESULT ...`` with the key figures.
+Run: ``.venv/bin/python bench/search_quality.py [--per-set 600]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ipcockpit.app import Cockpit  # noqa: E402
+from ipcockpit.search.hybrid import search  # noqa: E402
+from ipcockpit.search.index import build_index  # noqa: E402
+from ipcockpit.settings import Settings  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+if not SHARED.exists():
+    SHARED = Path("/work/shared/data")
+MODES = ("lexical", "semantic", "hybrid")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def copy_csv(src: Path, dst: Path, rows: int) -> int:
+    with src.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        kept = [r for _, r in zip(range(rows), reader, strict=False)]
+        fields = reader.fieldnames or []
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with dst.open("w", encoding="utf-8", newline="") as out:
+        w = csv.DictWriter(out, fieldnames=fields)
+        w.writeheader()
+        w.writerows(kept)
+    return len(kept)
+
+
+def subset_liaoleyuan(dst: Path, n: int) -> Path:
+    copy_csv(SHARED / "cn" / "abstracts_cpc_liaoleyuan" / "sample_train.csv", dst / "liaoleyuan" / "train.csv", n)
+    return dst / "liaoleyuan"
+
+
+def subset_multilang(dst: Path, n: int) -> Path:
+    """Chinese lines only, spread over the IPC folders, keeping the Class*/Date*.txt layout."""
+    src = SHARED / "cn" / "abstracts_multilang_ipc" / "Abstract"
+    files = sorted(src.glob("Class*/Date*.txt"))
+    per_file = max(1, n // len(files))
+    for f in files:
+        lines = [ln for ln in f.read_text(encoding="utf-8").splitlines() if _CJK.search(ln)][:per_file]
+        out = dst / "multilang" / f.parent.name / f.name
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return dst / "multilang"
+
+
+def subset_us(dst: Path, n: int) -> Path:
+    for f in sorted((SHARED / "abstracts_us").glob("*.csv")):
+        copy_csv(f, dst / "us" / f.name, n // 2)
+    return dst / "us"
+
+
+def labels_by_class(c: Cockpit, scheme: str, cut: Callable[[str], str]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for doc_id, code in c.store.con.execute(
+            "SELECT doc_id, code FROM classifications WHERE scheme = ?", [scheme]).fetchall():
+        out.setdefault(doc_id, set()).add(cut(code))
+    return out
+
+
+def labels_by_file(c: Cockpit) -> dict[str, set[str]]:
+    rows = c.store.con.execute("SELECT d.doc_id, s.path FROM documents d JOIN source_files s USING (file_id)").fetchall()
+    return {d: {Path(p).stem} for d, p in rows}
+
+
+def evaluate(c: Cockpit, folder: Path, labels: dict[str, set[str]], queries: int) -> dict[str, float]:
+    docs = sorted(d for d in labels if labels[d])[:queries]
+    out = {}
+    for mode in MODES:
+        t = time.perf_counter()
+        precisions = []
+        for d in docs:
+            hits = [r["doc_id"] for r in search(c.store.con, folder, d, limit=10, mode=mode, passages=False)]
+            hits = [h for h in hits if h != d][:10]
+            precisions.append(sum(bool(labels.get(h, set()) & labels[d]) for h in hits) / 10)
+        out[mode] = round(sum(precisions) / max(1, len(precisions)), 4)
+        out[f"{mode}_ms"] = round((time.perf_counter() - t) * 1000 / max(1, len(docs)), 1)
+    out["queries"] = len(docs)
+    return out
+
+
+def run_set(name: str, path: Path, work: Path, label: Callable[[Cockpit], dict[str, set[str]]],
+            queries: int) -> dict[str, object]:
+    c = Cockpit(Settings(db=str(work / f"{name}.duckdb")))
+    try:
+        c.ingest([path])
+        t = time.perf_counter()
+        built = build_index(c.store.con, work / f"{name}.index")
+        res: dict[str, object] = {"documents": built["documents"], "index_seconds": round(time.perf_counter() - t, 1)}
+        labels = label(c)
+        chance_pairs = _chance(labels)
+        res.update(evaluate(c, work / f"{name}.index", labels, queries))
+        res["chance"] = chance_pairs
+        return res
+    finally:
+        c.close()
+
+
+def _chance(labels: dict[str, set[str]]) -> float:
+    """Precision of a random neighbour: the share of ordered document pairs sharing a label (sampled)."""
+    docs = sorted(labels)[:400]
+    if len(docs) < 2:
+        return 0.0
+    hits = sum(bool(labels[a] & labels[b]) for a in docs for b in docs if a != b)
+    return round(hits / (len(docs) * (len(docs) - 1)), 4)
+
+
+def pppm() -> dict[str, object]:
+    # (a) PPPM — the embeddings helper's bench/pppm.py provides score_model and cv_finetune.
+    try:
+        sys.path.insert(0, str(ROOT / "bench"))
+        import pppm as helpers  # type: ignore[import-not-found]
+    except ModuleNotFoundError:
+        return {"skipped": "bench/pppm.py (score_model, cv_finetune) is not there yet"}
+    return {"score_model": helpers.score_model(), "cv_finetune": helpers.cv_finetune()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--per-set", type=int, default=600, help="documents kept of each set")
+    ap.add_argument("--queries", type=int, default=200, help="documents used as queries per set")
+    ap.add_argument("--skip-pppm", action="store_true")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="search_quality_"))
+    sub = work / "data"
+    results: dict[str, object] = {"per_set": args.per_set}
+    results["cn_cpc_subgroup"] = run_set("cpc", subset_liaoleyuan(sub, args.per_set), work,
+                                         lambda c: labels_by_class(c, "CPC", lambda x: x), args.queries)
+    results["cn_ipc_main_group"] = run_set("ipc", subset_multilang(sub, args.per_set), work,
+                                           lambda c: labels_by_class(c, "IPC", lambda x: x), args.queries)
+    results["en_topic"] = run_set("us", subset_us(sub, args.per_set), work, labels_by_file, args.queries)
+    results["pppm"] = {"skipped": "--skip-pppm"} if args.skip_pppm else pppm()
+
+    print(f"{'set':<20}{'docs':>6}{'queries':>8}{'chance':>8}{'lexical':>9}{'semantic':>10}{'hybrid':>8}")
+    for key in ("cn_cpc_subgroup", "cn_ipc_main_group", "en_topic"):
+        r = results[key]
+        assert isinstance(r, dict)
+        print(f"{key:<20}{r['documents']:>6}{r['queries']:>8}{r['chance']:>8.3f}{r['lexical']:>9.3f}"
+              f"{r['semantic']:>10.3f}{r['hybrid']:>8.3f}")
+    print("pppm:", json.dumps(results["pppm"], ensure_ascii=False))
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "search_quality.json").write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
+    figs = " ".join(f"{k}_{m}={results[k][m]:.3f}" for k in ("cn_cpc_subgroup", "cn_ipc_main_group", "en_topic")
+                    for m in MODES)  # type: ignore[index]
+    print(f"RESULT per_set={args.per_set} {figs}")
+
+
+if __name__ == "__main__":
+    main()

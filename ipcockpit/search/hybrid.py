@@ -1,0 +1,351 @@
+"""Hybrid search (``ipcockpit search``): BM25 and embedding neighbours fused by reciprocal rank.
+
+:func:`search` takes a text (Chinese or English: it is embedded in every vector space the index holds),
+a claim, or a publication number written in any usual form (then it finds documents like that one,
+from its stored vector and its text, the document itself left out). The lexical and each semantic
+list contribute their top :data:`TOP_N`; a document's score is ``sum(w / (60 + rank))`` over the lists
+that hold it, ``w`` = 1 for the lexical list and the vector space of the query's language, and
+:data:`CROSS_SPACE_WEIGHT` for another space (cross-language neighbours). Filters narrow both sides before ranking, so a filtered search still fills ``limit``:
+
+- ``office`` (``"CN"`` or a list), ``date_from`` / ``date_to`` (publication date, ``YYYY-MM-DD``),
+  ``in_force`` (true/false, as :func:`ipcockpit.search.index.build_index` recorded it) — from the
+  index's own fields;
+- ``ipc`` / ``cpc`` (code prefix: ``G06F``, ``G06F 16/``, ``H04N19``), ``industry`` (an SEI 2021 code
+  such as ``1`` or ``1.2``, through ``ref_ipc_concordance``), ``applicant`` (a substring of an
+  applicant's name) — from the store, by SQL.
+
+Each result: ``publication_number``, ``doc_id``, ``title``, ``score``, ``lexical_rank``,
+``semantic_rank``, ``semantic_score`` (cosine), ``office``, ``pub_date``, ``applicants``, ``passage``
+and ``passage_html`` (escaped, matched terms in ``<mark>``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from ipcockpit.errors import IPCockpitError
+from ipcockpit.search import passages as psg
+from ipcockpit.search.elements import language
+from ipcockpit.search.index import INFO, MANIFEST, manifest_arrays, vector_name
+from ipcockpit.search.lexical import LexicalIndex, date_key, force_key
+from ipcockpit.search.vectors import VectorIndex
+
+emb = importlib.import_module("ipcockpit.search.embedding")
+
+RRF_K = 60
+#: weight of a vector space other than the query language's own in the fusion: such a space serves
+#: cross-language matches (an English query finding Chinese documents through the multilingual model),
+#: which rank below the query language's own neighbours of the same rank
+CROSS_SPACE_WEIGHT = 0.5
+TOP_N = 100
+MODES = ("hybrid", "lexical", "semantic")
+FILTERS = ("office", "date_from", "date_to", "in_force", "ipc", "cpc", "industry", "applicant", "sei_scheme")
+_NUMBER = re.compile(r"^(ZL|[A-Z]{2})?[\s\-]?[A-Z]{0,2}\d[\d\s,./\-]{4,}[A-Z]?\d?$|^\d{8,13}\.?[\dX]$", re.I)
+_APPLICANT_ROLES = "('applicant', 'patentee', 'assignee', 'current_owner')"
+
+
+class SearchError(IPCockpitError, ValueError):
+    """A query, filter or index that cannot be searched; the message says what to do."""
+
+
+@dataclass
+class _State:
+    """The opened indexes of a folder, with the manifest's arrays for filtering."""
+
+    lexical: LexicalIndex
+    vectors: dict[str, VectorIndex]
+    man: dict[str, np.ndarray]
+    pos: dict[str, int]
+    vec_pos: dict[str, np.ndarray] = field(default_factory=dict)  # space -> manifest position per vector row
+
+
+_CACHE: dict[str, tuple[tuple[float, float], _State]] = {}
+_LOCK = threading.Lock()
+
+
+def _state(folder: Path) -> _State:
+    info, manifest = folder / INFO, folder / MANIFEST
+    if not info.is_file() or not manifest.is_file():
+        raise SearchError(
+            f"{folder}: no search index there; build it with `ipcockpit index` "
+            "(or ipcockpit.search.index.build_index)"
+        )
+    key = (manifest.stat().st_mtime, info.stat().st_mtime)
+    with _LOCK:
+        hit = _CACHE.get(str(folder))
+        if hit and hit[0] == key:
+            return hit[1]
+        man = manifest_arrays(folder)
+        pos = {d: i for i, d in enumerate(man["doc_id"])}
+        vectors, vec_pos = {}, {}
+        for space in sorted({s for s in man["space"] if s}):
+            name = vector_name(space)
+            if VectorIndex.exists(folder, name):
+                vi = VectorIndex.open(folder, name)
+                vectors[space] = vi
+                vec_pos[space] = np.fromiter(
+                    (pos.get(k, -1) for k in vi.row_keys()), dtype=np.int64, count=len(vi.row_keys())
+                )
+        state = _State(LexicalIndex(folder), vectors, man, pos, vec_pos)
+        _CACHE[str(folder)] = (key, state)
+        return state
+
+
+# filters ------------------------------------------------------------------------------------------
+def _check_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    unknown = [k for k in filters if k not in FILTERS]
+    if unknown:
+        raise SearchError(f"unknown search filter {unknown[0]!r}; the filters are {', '.join(FILTERS)}")
+    return {k: v for k, v in filters.items() if v is not None and v != "" and v != []}
+
+
+def _sql_ids(con: duckdb.DuckDBPyConnection, f: dict[str, Any]) -> set[str] | None:
+    """doc_ids the store-side filters (ipc, cpc, industry, applicant) leave; None when none is set."""
+    sets: list[set[str]] = []
+    for scheme in ("ipc", "cpc"):
+        if f.get(scheme):
+            prefix = re.sub(r"\s+", "", str(f[scheme])).upper()
+            rows = con.execute(
+                "SELECT DISTINCT doc_id FROM classifications WHERE scheme = ? AND "
+                "starts_with(replace(upper(code), ' ', ''), ?)",
+                [scheme.upper(), prefix],
+            ).fetchall()
+            sets.append({r[0] for r in rows})
+    if f.get("industry"):
+        scheme = f.get("sei_scheme") or "sei2021"
+        code = str(f["industry"]).strip().rstrip(".")
+        if not con.execute("SELECT count(*) FROM ref_ipc_concordance WHERE scheme = ?", [scheme]).fetchall()[
+            0
+        ][0]:
+            raise SearchError(
+                f"filter industry={code!r}: the concordance {scheme!r} is not loaded in the store "
+                "(table ref_ipc_concordance); ingest cnipa_sei2021_ipc_concordance.json first"
+            )
+        rows = con.execute(
+            "WITH r AS (SELECT ipc_regex, exclusion_regex FROM ref_ipc_concordance WHERE scheme = $s AND "
+            "coalesce(class_scheme, 'IPC') = 'IPC' AND (code = $c OR parent_code = $c OR starts_with(code, $c || '.'))) "
+            "SELECT DISTINCT k.doc_id FROM classifications k JOIN r ON regexp_full_match(k.code, r.ipc_regex) "
+            "WHERE k.scheme = 'IPC' AND NOT coalesce(regexp_full_match(k.code, r.exclusion_regex), false)",
+            {"s": scheme, "c": code},
+        ).fetchall()
+        sets.append({r[0] for r in rows})
+    if f.get("applicant"):
+        from ipcockpit.model.names import normalise_name
+
+        raw = str(f["applicant"]).strip()
+        rows = con.execute(
+            f"SELECT DISTINCT doc_id FROM parties WHERE role IN {_APPLICANT_ROLES} AND "
+            "(name_norm ILIKE $n OR name_raw ILIKE $r)",
+            {"n": f"%{normalise_name(raw) or raw}%", "r": f"%{raw}%"},
+        ).fetchall()
+        sets.append({r[0] for r in rows})
+    if not sets:
+        return None
+    out = sets[0]
+    for s in sets[1:]:
+        out &= s
+    return out
+
+
+def _mask(state: _State, f: dict[str, Any], ids: set[str] | None) -> np.ndarray | None:
+    """Boolean array over the manifest: the documents every filter leaves (None: no filter)."""
+    man = state.man
+    mask = None
+
+    def both(m: np.ndarray) -> np.ndarray:
+        return m if mask is None else mask & m
+
+    if f.get("office"):
+        offices = [f["office"]] if isinstance(f["office"], str) else list(f["office"])
+        m = np.zeros(len(man["office"]), dtype=bool)
+        for o in {str(o).upper() for o in offices}:
+            m |= man["office"] == o
+        mask = both(m)
+    if f.get("date_from") or f.get("date_to"):
+        lo, hi = date_key(f.get("date_from")) or 1, date_key(f.get("date_to")) or 99991231
+        mask = both((man["pub_date"] >= lo) & (man["pub_date"] <= hi))
+    if f.get("in_force") is not None:
+        mask = both(man["in_force"] == force_key(bool(f["in_force"])))
+    if ids is not None:
+        m = np.zeros(len(man["doc_id"]), dtype=bool)
+        rows = [state.pos[d] for d in ids if d in state.pos]
+        m[rows] = True
+        mask = both(m)
+    return mask
+
+
+# the query ----------------------------------------------------------------------------------------
+def _find_number(con: duckdb.DuckDBPyConnection, query: str) -> str | None:
+    if not _NUMBER.match(query.strip()):
+        return None
+    from ipcockpit.analytics.patent import find_document
+
+    class _Holder:  # find_document reads .con only
+        pass
+
+    holder = _Holder()
+    holder.con = con  # type: ignore[attr-defined]
+    return find_document(holder, query)  # type: ignore[arg-type]
+
+
+def _doc_text(con: duckdb.DuckDBPyConnection, doc_id: str) -> str:
+    rows = con.execute(
+        "SELECT string_agg(text, chr(10) ORDER BY kind DESC) FROM texts WHERE doc_id = ? AND "
+        "kind IN ('title', 'abstract')",
+        [doc_id],
+    ).fetchall()
+    return (rows[0][0] if rows else None) or ""
+
+
+def search(
+    con: duckdb.DuckDBPyConnection,
+    folder: str | Path,
+    query: str,
+    *,
+    limit: int = 10,
+    filters: dict[str, Any] | None = None,
+    mode: str = "hybrid",
+    passages: bool = True,
+    top_n: int = TOP_N,
+) -> list[dict[str, Any]]:
+    """The best ``limit`` documents for ``query`` (see the module text); ``passages=False`` skips the
+    passage choice (no sentence embeddings: the fastest call)."""
+    if mode not in MODES:
+        raise SearchError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
+    query = (query or "").strip()
+    if not query:
+        raise SearchError("empty search query; give words, a claim or a publication number")
+    state = _state(Path(folder))
+    f = _check_filters(dict(filters or {}))
+    ids = _sql_ids(con, f)
+    mask = _mask(state, f, ids)
+    n = max(top_n, limit)
+
+    like = _find_number(con, query)
+    text = _doc_text(con, like) if like else query
+    exclude = {like} if like else set()
+
+    lists: list[tuple[float, list[tuple[str, float]]]] = []
+    home = emb.space_for(language(text))
+    lexical_ranks: dict[str, int] = {}
+    if mode in ("hybrid", "lexical"):
+        lex_filters = {
+            "office": f.get("office"),
+            "date_from": f.get("date_from"),
+            "date_to": f.get("date_to"),
+            "in_force": f.get("in_force"),
+            "doc_ids": ids,
+        }
+        hits = [
+            h for h in state.lexical.search(text, n + len(exclude), **lex_filters) if h[0] not in exclude
+        ][:n]
+        lists.append((1.0, hits))
+        lexical_ranks = {d: i + 1 for i, (d, _) in enumerate(hits)}
+    semantic: dict[str, tuple[int, float]] = {}
+    qvecs: dict[str, np.ndarray] = {}
+    if mode in ("hybrid", "semantic"):
+        for space, vi in state.vectors.items():
+            if not len(vi):
+                continue
+            qv = vi.vector(like) if like else None
+            if qv is None:
+                qv = emb.embed([text], space=space)[0]
+            qvecs[space] = qv
+            allowed = None
+            if mask is not None:
+                vp = state.vec_pos[space]
+                allowed = np.where(vp >= 0, mask[np.clip(vp, 0, None)], False)
+            hits = [
+                h for h in vi.search(qv[None, :], n + len(exclude), allowed=allowed)[0] if h[0] not in exclude
+            ][:n]
+            lists.append((1.0 if space == home else CROSS_SPACE_WEIGHT, hits))
+            for rank, (d, s) in enumerate(hits, 1):
+                if d not in semantic or rank < semantic[d][0]:
+                    semantic[d] = (rank, s)
+
+    fused: dict[str, float] = {}
+    for weight, hits in lists:
+        for rank, (d, _) in enumerate(hits, 1):
+            fused[d] = fused.get(d, 0.0) + weight / (RRF_K + rank)
+    best = sorted(fused.items(), key=lambda x: (-x[1], x[0]))[:limit]
+    rows = _rows(con, [d for d, _ in best])
+    out = []
+    for d, score in best:
+        r = rows.get(d, {})
+        sem = semantic.get(d)
+        out.append(
+            {
+                "publication_number": d,
+                "doc_id": d,
+                "title": r.get("title"),
+                "score": round(score, 6),
+                "lexical_rank": lexical_ranks.get(d),
+                "semantic_rank": sem[0] if sem else None,
+                "semantic_score": round(sem[1], 4) if sem else None,
+                "office": r.get("office"),
+                "pub_date": r.get("pub_date"),
+                "applicants": r.get("applicants") or [],
+                "passage": None,
+                "passage_html": None,
+            }
+        )
+    if passages and out:
+        _passages(out, text, qvecs, state)
+    return out
+
+
+def _rows(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Title, office, date and applicants of ``ids`` (lookups by doc_id; no text is read here)."""
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))
+    cur = con.execute(f"SELECT doc_id, title, office, pub_date FROM documents WHERE doc_id IN ({marks})", ids)
+    rows = {r[0]: {"title": r[1], "office": r[2], "pub_date": r[3], "applicants": []} for r in cur.fetchall()}
+    for doc_id, name in con.execute(
+        f"SELECT doc_id, name_raw FROM parties WHERE doc_id IN ({marks}) AND role IN {_APPLICANT_ROLES} "
+        "ORDER BY doc_id, role <> 'applicant', seq",
+        ids,
+    ).fetchall():
+        if doc_id in rows and name not in rows[doc_id]["applicants"]:
+            rows[doc_id]["applicants"].append(name)
+    return rows
+
+
+def _passages(out: list[dict[str, Any]], query: str, qvecs: dict[str, np.ndarray], state: _State) -> None:
+    """Fill passage and passage_html from the texts the lexical index stores (title, keywords, abstract,
+    independent claims): up to 4 windows per result by term overlap, then the best by overlap and
+    cosine (the windows of all results embedded in one call per space)."""
+    terms = psg.query_terms(query)
+    stored = state.lexical.texts([r["doc_id"] for r in out])
+    per_doc = [psg.candidates(terms, stored.get(r["doc_id"], "").split("\n")) for r in out]
+    by_space: dict[str, list[tuple[int, int, str]]] = {}
+    space_of: list[str] = []
+    for i, res in enumerate(out):
+        space = state.man["space"][state.pos[res["doc_id"]]] if res["doc_id"] in state.pos else ""
+        space_of.append(space)
+        if space in qvecs:
+            by_space.setdefault(space, []).extend((i, j, w) for j, (w, _) in enumerate(per_doc[i]))
+    cosines: dict[tuple[int, int], float] = {}
+    for space, items in by_space.items():
+        vecs = emb.embed([w for _, _, w in items], space=space)
+        for (i, j, _), c in zip(items, vecs @ qvecs[space], strict=True):
+            cosines[(i, j)] = float(c)
+    for i, res in enumerate(out):
+        cands = per_doc[i]
+        cos = (
+            [cosines[(i, j)] for j in range(len(cands))]
+            if all((i, j) in cosines for j in range(len(cands)))
+            else None
+        )
+        best = psg.best_window(cands, cos, space_of[i] or None)
+        if best:
+            res["passage"] = best
+            res["passage_html"] = psg.highlight(best, terms)

@@ -1,0 +1,216 @@
+"""BM25 full-text index on tantivy; Chinese segmented with jieba, documents and queries by one call.
+
+:func:`segment` turns any text into lower-cased word tokens: ``jieba.cut_for_search`` for runs of
+CJK characters (words and their shorter parts), ``[a-z0-9]`` words for the rest. The index stores
+the tokens joined by spaces in the field ``body`` analysed by tantivy's ``en_stem`` tokenizer (which
+keeps the CJK words whole and stems the English ones), so a query goes through :func:`segment` and
+then through the same analyser. Because a segmented query holds only word characters it cannot be a
+tantivy query-syntax error, whatever the user typed (``a:b "c`` included).
+
+Fields: ``doc_id`` (raw, stored: the key for deletes), ``body``, ``text`` (the raw text, stored but
+not searched: the passages of results come from it, so no table scan is needed), and the filterable
+fast fields
+``office`` (raw text), ``pub_date`` (integer ``yyyymmdd``, 0 when unknown) and ``in_force``
+(1 in force, 0 not, -1 unknown).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+FOLDER = "lexical"
+_CJK = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_WRITER_HEAP = 128_000_000
+#: characters of a document's text kept (stored, not indexed) for passages
+_STORED_CHARS = 6000
+
+
+@cache
+def _jieba() -> Any:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def segment(text: str | None) -> list[str]:
+    """Lower-cased tokens of ``text``: jieba search-mode words for CJK runs, word characters otherwise."""
+    if not text:
+        return []
+    tokens: list[str] = []
+    for i, part in enumerate(_CJK.split(text)):
+        if not part:
+            continue
+        if i % 2:  # a CJK run
+            tokens.extend(w for w in _jieba().cut_for_search(part) if w.strip())
+        else:
+            tokens.extend(w.lower() for w in _WORD.findall(part))
+    return tokens
+
+
+def date_key(value: date | str | None) -> int:
+    """``yyyymmdd`` as an integer, 0 when unknown."""
+    if value is None:
+        return 0
+    if isinstance(value, date):
+        return value.year * 10000 + value.month * 100 + value.day
+    digits = re.sub(r"\D", "", str(value))[:8]
+    return int(digits.ljust(8, "0")) if digits else 0
+
+
+def force_key(value: bool | None) -> int:
+    return -1 if value is None else int(bool(value))
+
+
+@dataclass
+class LexicalDoc:
+    doc_id: str
+    text: str
+    office: str | None = None
+    pub_date: date | str | None = None
+    in_force: bool | None = None
+
+
+def _schema() -> tantivy.Schema:
+    b = tantivy.SchemaBuilder()
+    b.add_text_field("doc_id", stored=True, tokenizer_name="raw", index_option="basic")
+    b.add_text_field("body", stored=False, tokenizer_name="en_stem", index_option="freq")
+    b.add_text_field("text", stored=True, tokenizer_name="raw", index_option="basic")
+    b.add_text_field("office", stored=False, fast=True, tokenizer_name="raw", index_option="basic")
+    b.add_integer_field("pub_date", stored=False, indexed=True, fast=True)
+    b.add_integer_field("in_force", stored=False, indexed=True, fast=True)
+    return b.build()
+
+
+class LexicalIndex:
+    """The tantivy index in ``<folder>/lexical``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = Path(folder) / FOLDER
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.schema = _schema()
+        try:
+            self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        except ValueError as exc:
+            raise ValueError(
+                f"{self.path}: cannot open the full-text index ({exc}); "
+                "rebuild it with `ipcockpit index --rebuild`"
+            ) from exc
+
+    @classmethod
+    def exists(cls, folder: Path) -> bool:
+        return (Path(folder) / FOLDER / "meta.json").is_file()
+
+    @classmethod
+    def drop(cls, folder: Path) -> None:
+        shutil.rmtree(Path(folder) / FOLDER, ignore_errors=True)
+
+    # writing ----------------------------------------------------------------------------------
+    def update(self, docs: Iterable[LexicalDoc], remove: Iterable[str] = ()) -> int:
+        """Replace (delete by ``doc_id``, then add) ``docs`` and delete ``remove``; one commit. Returns
+        the number of documents added."""
+        writer = self.index.writer(_WRITER_HEAP, 1)
+        added = 0
+        try:
+            for doc_id in remove:
+                writer.delete_documents_by_term("doc_id", doc_id)
+            for d in docs:
+                writer.delete_documents_by_term("doc_id", d.doc_id)
+                writer.add_document(
+                    tantivy.Document(
+                        doc_id=d.doc_id,
+                        body=" ".join(segment(d.text)),
+                        text=d.text[:_STORED_CHARS],
+                        office=(d.office or ""),
+                        pub_date=date_key(d.pub_date),
+                        in_force=force_key(d.in_force),
+                    )
+                )
+                added += 1
+            writer.commit()
+            writer.wait_merging_threads()
+        except BaseException:
+            writer.rollback()
+            raise
+        self.index.reload()
+        return added
+
+    # reading ----------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        self.index.reload()
+        return self.index.searcher().num_docs
+
+    def query(
+        self,
+        text: str,
+        *,
+        office: str | list[str] | None = None,
+        date_from: Any = None,
+        date_to: Any = None,
+        in_force: bool | None = None,
+        doc_ids: Iterable[str] | None = None,
+    ) -> tantivy.Query | None:
+        """The query for ``text`` (any of its terms, BM25) with the filters; None when it has no terms."""
+        tokens = list(dict.fromkeys(segment(text)))
+        if not tokens:
+            return None
+        # segment() leaves only word characters: nothing the query parser could read as syntax
+        text_q = self.index.parse_query(" ".join(tokens), ["body"])
+        must: list[tantivy.Query] = [text_q]
+        if office:
+            offices = [office] if isinstance(office, str) else list(office)
+            must.append(tantivy.Query.term_set_query(self.schema, "office", [o.upper() for o in offices]))
+        lo, hi = (date_key(date_from) or None), (date_key(date_to) or None)
+        if lo or hi:
+            must.append(
+                tantivy.Query.range_query(
+                    self.schema, "pub_date", tantivy.FieldType.Integer, lo or 1, hi or 99991231
+                )
+            )
+        if in_force is not None:
+            must.append(tantivy.Query.term_query(self.schema, "in_force", force_key(in_force)))
+        if doc_ids is not None:
+            must.append(tantivy.Query.term_set_query(self.schema, "doc_id", list(doc_ids)))
+        if len(must) == 1:
+            return text_q
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in must])
+
+    def search(self, text: str, limit: int = 100, **filters: Any) -> list[tuple[str, float]]:
+        """(doc_id, BM25 score) of the best ``limit`` documents, best first; filters as :meth:`query`."""
+        q = self.query(text, **filters)
+        if q is None or limit <= 0:
+            return []
+        searcher = self.index.searcher()
+        hits = searcher.search(q, limit).hits
+        return [(searcher.doc(addr)["doc_id"][0], float(score)) for score, addr in hits]
+
+    def texts(self, doc_ids: list[str]) -> dict[str, str]:
+        """The stored text of each of ``doc_ids`` that the index holds."""
+        if not doc_ids:
+            return {}
+        searcher = self.index.searcher()
+        q = tantivy.Query.term_set_query(self.schema, "doc_id", list(doc_ids))
+        out = {}
+        for _, addr in searcher.search(q, len(doc_ids) * 2).hits:
+            doc = searcher.doc(addr)
+            out[doc["doc_id"][0]] = doc.get_first("text") or ""
+        return out
+
+    def iter_ids(self) -> Iterator[str]:
+        searcher = self.index.searcher()
+        n = searcher.num_docs
+        if n:
+            for _, addr in searcher.search(tantivy.Query.all_query(), n).hits:
+                yield searcher.doc(addr)["doc_id"][0]

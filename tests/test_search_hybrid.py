@@ -1,0 +1,112 @@
+"""Hybrid search over a real store: 60 + 60 US abstracts of two topics and 11 + 33 Chinese records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ipcockpit.app import Cockpit
+from ipcockpit.search.hybrid import SearchError, search
+from ipcockpit.search.index import build_index
+from ipcockpit.settings import Settings
+from tests.test_search_index import US_ROWS, us_subset
+
+
+@pytest.fixture(scope="module")
+def indexed(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Cockpit, Path, dict[str, list[str]]]:
+    tmp = tmp_path_factory.mktemp("hybrid")
+    numbers = us_subset(shared, tmp / "us")
+    c = Cockpit(Settings(db=str(tmp / "test.duckdb")))
+    c.ingest([tmp / "us", shared / "cn" / "table_export_sample", shared / "cn" / "cnki_export"])
+    build_index(c.store.con, tmp / "idx")
+    yield c, tmp / "idx", numbers
+    c.close()
+
+
+def test_store_holds_what_was_ingested(indexed) -> None:
+    c, _, numbers = indexed
+    assert c.store.scalar("SELECT count(*) FROM documents WHERE office = 'US'") == 2 * US_ROWS
+    assert c.store.scalar("SELECT count(*) FROM documents WHERE office = 'CN' AND NOT stub") == 44
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "lexical", "semantic"])
+def test_english_query_finds_its_topic(indexed, mode: str) -> None:
+    c, folder, numbers = indexed
+    rows = search(c.store.con, folder, "neural network", limit=10, mode=mode)
+    assert len(rows) == 10
+    neural = set(numbers["neural_network_patent_query"])
+    assert sum(r["doc_id"] in neural for r in rows) >= 9
+    rows = search(c.store.con, folder, "baseball bat", limit=5, mode=mode)
+    assert all(r["doc_id"] in set(numbers["baseball_patent_query"]) for r in rows)
+
+
+def test_chinese_query_finds_chinese_documents(indexed) -> None:
+    c, folder, _ = indexed
+    drones = {r[0] for r in c.store.con.execute(
+        "SELECT DISTINCT doc_id FROM texts WHERE text LIKE '%无人机%'").fetchall()}
+    assert len(drones) == 6
+    rows = search(c.store.con, folder, "无人机", limit=5)
+    assert {r["doc_id"] for r in rows} <= drones
+    lexical = search(c.store.con, folder, "无人机", limit=10, mode="lexical")
+    assert {r["doc_id"] for r in lexical} == drones  # only they hold the word
+    first = rows[0]
+    assert first["office"] == "CN" and first["applicants"] == ["中科大数据研究院"]
+    assert first["lexical_rank"] is not None and first["semantic_rank"] is not None
+
+
+def test_result_fields_and_passages(indexed) -> None:
+    c, folder, _ = indexed
+    rows = search(c.store.con, folder, "neural network training", limit=3)
+    for r in rows:
+        assert set(r) >= {"publication_number", "doc_id", "title", "score", "lexical_rank", "semantic_rank",
+                          "semantic_score", "office", "pub_date", "applicants", "passage", "passage_html"}
+        assert "<mark>" in r["passage_html"]
+        assert r["passage"] and r["passage"] in " ".join(
+            t for (t,) in c.store.con.execute("SELECT text FROM texts WHERE doc_id = ?", [r["doc_id"]]).fetchall())
+    assert rows == sorted(rows, key=lambda r: -r["score"])
+    html = search(c.store.con, folder, "<script>无人机", limit=1)[0]["passage_html"]
+    assert "<script>" not in html and "<mark>无人机</mark>" in html
+
+
+def test_number_query_is_more_like_this(indexed) -> None:
+    c, folder, numbers = indexed
+    target = numbers["neural_network_patent_query"][3]
+    written = f"US {int(target[2:]):,}"  # "US 5,371,834": the way people write it
+    rows = search(c.store.con, folder, written, limit=10)
+    ids = [r["doc_id"] for r in rows]
+    assert target not in ids and len(ids) == 10
+    assert sum(d in set(numbers["neural_network_patent_query"]) for d in ids) >= 8
+    semantic = search(c.store.con, folder, target, limit=10, mode="semantic")
+    assert target not in [r["doc_id"] for r in semantic] and len(semantic) == 10
+
+
+def test_filters_exclude_what_they_should(indexed) -> None:
+    c, folder, numbers = indexed
+    con = c.store.con
+    in_range = {r[0] for r in con.execute(
+        "SELECT doc_id FROM documents WHERE office = 'US' AND pub_date BETWEEN '1995-01-01' AND '1999-12-31'"
+    ).fetchall()}
+    assert len(in_range) == 36
+    f = {"office": "US", "date_from": "1995-01-01", "date_to": "1999-12-31"}
+    rows = search(con, folder, "neural network", limit=100, filters=f, mode="semantic")
+    assert {r["doc_id"] for r in rows} == in_range  # every allowed document, nothing else
+    rows = search(con, folder, "neural network", limit=10, filters=f)
+    assert len(rows) == 10 and {r["doc_id"] for r in rows} <= in_range
+
+    assert search(con, folder, "neural network", filters={"office": "CN"}, mode="lexical") == []
+    owned = {r[0] for r in con.execute("SELECT DISTINCT doc_id FROM parties WHERE role = 'applicant' AND "
+                                       "name_norm LIKE '%中科大数据%'").fetchall()}
+    rows = search(con, folder, "无人机 系统", limit=50, filters={"applicant": "中科大数据"})
+    assert {r["doc_id"] for r in rows} <= owned and len(rows) == len(owned) == 11
+    h04n = {r[0] for r in con.execute("SELECT DISTINCT doc_id FROM classifications WHERE scheme = 'IPC' AND "
+                                      "code LIKE 'H04N%'").fetchall()}
+    rows = search(con, folder, "摄像头", limit=50, filters={"ipc": "H04N"}, mode="semantic")
+    assert {r["doc_id"] for r in rows} == h04n and len(h04n) == 2
+    in_force = {r[0] for r in con.execute("SELECT doc_id FROM documents WHERE status LIKE '有权%'").fetchall()}
+    rows = search(con, folder, "无人机", limit=50, filters={"in_force": True}, mode="semantic")
+    assert {r["doc_id"] for r in rows} == in_force and len(in_force) == 8
+    with pytest.raises(SearchError, match="unknown search filter 'colour'"):
+        search(con, folder, "x", filters={"colour": "red"})
+    with pytest.raises(SearchError, match="ref_ipc_concordance"):
+        search(con, folder, "x", filters={"industry": "1.2"})

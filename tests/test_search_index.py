@@ -1,0 +1,134 @@
+"""The vector index, the lexical index and the incremental index build, on real shared data."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ipcockpit.search.index import build_index, index_status, read_manifest
+from ipcockpit.search.lexical import LexicalDoc, LexicalIndex, segment
+from ipcockpit.search.vectors import VectorIndex
+
+US_ROWS = 60  # rows copied from each abstracts_us file
+
+
+def us_subset(shared: Path, folder: Path, rows: int = US_ROWS) -> dict[str, list[str]]:
+    """The first ``rows`` records of both abstracts_us files copied to ``folder``; numbers per file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    numbers: dict[str, list[str]] = {}
+    for src in sorted((shared / "abstracts_us").glob("*.csv")):
+        with src.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            kept = [r for _, r in zip(range(rows), reader, strict=False)]
+            fields = reader.fieldnames
+        with (folder / src.name).open("w", encoding="utf-8", newline="") as out:
+            writer = csv.DictWriter(out, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(kept)
+        numbers[src.stem] = ["US" + r["patent_number"] for r in kept]
+    return numbers
+
+
+def unit_vectors(n: int, dim: int, seed: int = 0) -> np.ndarray:
+    x = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+# vectors ------------------------------------------------------------------------------------------
+def test_vector_index_add_replace_remove_filter_persist(tmp_path: Path) -> None:
+    x = unit_vectors(3000, 24)
+    keys = [f"D{i}" for i in range(3000)]
+    vi = VectorIndex(tmp_path, "t", 24)
+    vi.add(keys, x)
+    assert len(vi) == 3000
+    assert vi.search(x[:1], 1)[0][0][0] == "D0"
+    # a key added again replaces its vector
+    vi.add(["D0"], x[5:6])
+    assert np.allclose(vi.vector("D0"), x[5])
+    assert len(vi) == 3000
+    vi.remove(["D5"])
+    assert vi.vector("D5") is None and len(vi) == 2999
+    top = vi.search(x[5:6], 3)[0]
+    assert top[0][0] == "D0" and "D5" not in [k for k, _ in top]
+    # filters still return k results: a set, a predicate
+    even = {k for k in keys if int(k[1:]) % 2 == 0}
+    hits = vi.search(x[1:2], 10, allowed=even)[0]
+    assert len(hits) == 10 and all(k in even for k, _ in hits)
+    hits = vi.search(x[1:2], 10, allowed=lambda k: k.endswith("7"))[0]
+    assert len(hits) == 10 and all(k.endswith("7") for k, _ in hits)
+    sevens = [k for k in keys if k.endswith("7") and k != "D0"]
+    exact = sorted(sevens, key=lambda k: -float(x[1] @ x[int(k[1:])]))[:10]
+    assert [k for k, _ in hits] == exact  # few allowed rows are scanned exactly
+    vi.save()
+    again = VectorIndex.open(tmp_path, "t")
+    assert len(again) == 2999 and sorted(again.keys()) == sorted(set(keys) - {"D5"})
+    assert again.search(x[7:8], 1)[0][0][0] == "D7"
+    # more than 20 % tombstones: save compacts the rows
+    again.remove(keys[1000:2000])
+    again.save()
+    compacted = VectorIndex.open(tmp_path, "t")
+    assert len(compacted) == 1999 and len(compacted.row_keys()) == 1999
+    assert compacted.search(x[2500:2501], 1)[0][0][0] == "D2500"
+
+
+def test_vector_index_open_missing_says_what_to_do(tmp_path: Path) -> None:
+    assert not VectorIndex.exists(tmp_path, "nope")
+    with pytest.raises(FileNotFoundError, match="ipcockpit index"):
+        VectorIndex.open(tmp_path, "nope")
+
+
+# lexical ------------------------------------------------------------------------------------------
+def test_segment_chinese_and_english() -> None:
+    assert segment("基于神经网络的图像识别 Neural Networks") [-2:] == ["neural", "networks"]
+    assert {"神经网络", "图像识别"} <= set(segment("基于神经网络的图像识别"))
+
+
+def test_lexical_special_characters_never_raise(tmp_path: Path) -> None:
+    lex = LexicalIndex(tmp_path)
+    lex.update([LexicalDoc("X1", "a bat and a ball", "US", "2001-02-03", None)])
+    for q in ['a:b "c', "AND OR NOT", "(((", "title:[a TO", "+-*~^", "\\", "'", "：“”（）"]:
+        assert isinstance(lex.search(q), list)
+    assert lex.search('bat:ball "c') == [("X1", pytest.approx(lex.search("bat ball")[0][1]))]
+
+
+# the build from the store -------------------------------------------------------------------------
+def test_build_index_is_incremental(cockpit, shared: Path, tmp_path: Path) -> None:
+    numbers = us_subset(shared, tmp_path / "us")
+    cockpit.ingest([tmp_path / "us"])
+    folder = tmp_path / "idx"
+    stages: set[str] = set()
+    first = build_index(cockpit.store.con, folder, progress=lambda stage, done, total: stages.add(stage))
+    assert first["documents"] == 2 * US_ROWS
+    assert first["embedded"] == 2 * US_ROWS
+    assert first["lexical_updated"] == 2 * US_ROWS
+    assert {"scan", "lexical", "embed:en", "save"} <= stages
+    status = index_status(folder)
+    assert status["exists"] and status["lexical"] == 2 * US_ROWS and sum(status["vectors"].values()) == 2 * US_ROWS
+
+    # a second file: only its documents are embedded
+    cockpit.ingest([shared / "cn" / "table_export_sample"])
+    cn = cockpit.store.scalar("SELECT count(*) FROM documents WHERE office = 'CN' AND NOT stub")
+    assert cn == 11
+    second = build_index(cockpit.store.con, folder)
+    assert second["embedded"] == 11 and second["lexical_updated"] == 11 and second["removed"] == 0
+    assert second["documents"] == 2 * US_ROWS + 11
+    # nothing changed: nothing embedded
+    assert build_index(cockpit.store.con, folder)["embedded"] == 0
+
+    # a removed document leaves both indexes
+    gone = numbers["baseball_patent_query"][0]
+    cockpit.store.con.execute("DELETE FROM texts WHERE doc_id = ?", [gone])
+    cockpit.store.con.execute("DELETE FROM documents WHERE doc_id = ?", [gone])
+    third = build_index(cockpit.store.con, folder)
+    assert third["removed"] == 1 and third["embedded"] == 0
+    manifest = read_manifest(folder).column("doc_id").to_pylist()
+    assert gone not in manifest and len(manifest) == 2 * US_ROWS + 10
+    assert gone not in VectorIndex.open(folder, "vec_en").keys()
+    assert gone not in set(LexicalIndex(folder).iter_ids())
+    # in force comes from the status text of the export: 有权 -> 1, 审中 -> unknown
+    force = dict(zip(read_manifest(folder).column("doc_id").to_pylist(),
+                     read_manifest(folder).column("in_force").to_pylist(), strict=True))
+    assert force["CN218751475U"] == 1 and force["CN116245100A"] == -1 and force[numbers["neural_network_patent_query"][0]] == -1
