@@ -419,3 +419,90 @@ class Cockpit:
         record["screening"] = rows[0] if rows else None
         record["screened_as"] = rows[0]["publication_number"] if rows else None
         return record
+
+    # search and FTO (ipcockpit.search) ------------------------------------------------------------
+    def index_folder(self) -> Path:
+        """The folder of the search indexes (setting ``index_dir``; default ``<db without suffix>.index``)."""
+        from ipcockpit.settings import index_folder
+
+        return index_folder(self.settings)
+
+    def index(self, progress: Callable[[str, int, int], None] | None = None,
+              rebuild: bool = False) -> dict[str, Any]:
+        """Build or update the search indexes (full text and vectors of the documents) and the claim index
+        of FTO screening; incremental unless ``rebuild``. ``progress(stage, done, total)``: stages
+        ``scan``, ``lexical``, ``embed:<space>``, ``save`` then ``claims:<space>``. Returns
+        ``{"folder", "documents": build_index's counts, "claims": build_claim_index's counts}``."""
+        from ipcockpit.search.claim_index import build_claim_index
+        from ipcockpit.search.index import build_index
+
+        folder = self.index_folder()
+        documents = build_index(self.store.con, folder, progress=progress, rebuild=rebuild)
+        claims = build_claim_index(self.store.con, folder, progress, settings=self._screen_settings(),
+                                   rebuild=rebuild)
+        return {"folder": str(folder), "documents": documents, "claims": claims}
+
+    def index_status(self) -> dict[str, Any]:
+        """What the index folder holds (:func:`ipcockpit.search.index.index_status`) plus ``claims``:
+        independent claims indexed per vector space."""
+        from ipcockpit.search.claim_index import claim_spaces, index_name
+        from ipcockpit.search.index import index_status
+        from ipcockpit.search.vectors import VectorIndex
+
+        folder = self.index_folder()
+        status = index_status(folder)
+        status["claims"] = {s: len(VectorIndex.open(folder, index_name(s))) for s in claim_spaces(folder)}
+        return status
+
+    def search(self, query: str, limit: int = 10, filters: dict[str, Any] | None = None,
+               mode: str = "hybrid") -> list[dict[str, Any]]:
+        """Hybrid (or ``lexical`` / ``semantic``) search for words, a claim or a publication number ("more
+        like this"); ``filters``: office, date_from, date_to, in_force, ipc, cpc, industry, applicant
+        (:func:`ipcockpit.search.hybrid.search`). A store without an index raises ``SearchError`` saying
+        to run ``ipcockpit index``."""
+        from ipcockpit.search.hybrid import search
+
+        return search(self.store.con, self.index_folder(), query, limit=limit, filters=_date_filters(filters),
+                      mode=mode)
+
+    def fto(self, text: str, jurisdictions: list[str] | None = None, exclude_applicants: list[str] | None = None,
+            limit: int = 20) -> dict[str, Any]:
+        """FTO / infringement-risk screening of a product description against the live independent claims
+        (:func:`ipcockpit.search.fto.fto`; the legal status as of the ``screen`` settings' ``as_of``)."""
+        from ipcockpit.search.fto import fto
+
+        return fto(self, self.index_folder(), text, jurisdictions=jurisdictions,
+                   exclude_applicants=exclude_applicants, limit=limit, settings=self._screen_settings())
+
+    def fto_report(self, result: dict[str, Any], fmt: str = "pdf", lang: str = "zh-CN") -> bytes | str:
+        """The report of one :meth:`fto` result: PDF bytes (``fmt="pdf"``) or a standalone HTML page."""
+        from ipcockpit.search.fto import FtoError
+        from ipcockpit.search.fto_report import fto_html, fto_pdf
+
+        if fmt == "pdf":
+            return fto_pdf(result, lang)
+        if fmt == "html":
+            return fto_html(result, lang)
+        raise FtoError(f"FTO report format {fmt!r}: use pdf or html")
+
+
+def _date_filters(filters: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``date_from`` / ``date_to`` checked (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) and a year or a month
+    taken whole: ``date_to="2010"`` means up to 2010-12-31."""
+    import re
+
+    from ipcockpit.search.hybrid import SearchError
+
+    if not filters:
+        return filters
+    out = dict(filters)
+    for name, pad in (("date_from", ["01", "01"]), ("date_to", ["12", "31"])):
+        value = str(out.get(name) or "").strip()
+        if not value:
+            continue
+        if not re.fullmatch(r"\d{4}(-\d{1,2}(-\d{1,2})?)?", value):
+            raise SearchError(f"filter {name}={value!r}: write a date as YYYY-MM-DD (or YYYY, YYYY-MM)")
+        parts = value.split("-")
+        parts += pad[len(parts) - 1:]
+        out[name] = f"{parts[0]}-{int(parts[1]):02d}-{int(parts[2]):02d}"
+    return out

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ipcockpit import cli_search
 from ipcockpit.app import Cockpit
 from ipcockpit.errors import IPCockpitError
 from ipcockpit.settings import load_settings
@@ -358,6 +359,9 @@ def user_list(db: DbOption = None, json_out: JsonOption = False, config: ConfigO
     for r in rows:
         table.add_row(r["name"], r["role"], str(r["created_at"]), r["created_by"] or "-", "yes" if r["disabled"] else "")
     Console().print(table)
+
+
+cli_search.register(app)  # index, search, fto
 
 
 def main() -> None:

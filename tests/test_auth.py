@@ -208,7 +208,8 @@ def test_policy_table() -> None:
     assert rule_for("GET", "/admin/users").roles == {"admin"}  # type: ignore[union-attr]
     assert rule_for("GET", "/api/cockpit/reported") is None and rule_for("GET", "/api/cockpit") is None
     assert rule_for("POST", "/api/screen") is None
-    assert len(POLICY) == 8
+    assert rule_for("POST", "/api/fto").roles == {"admin", "analyst", "enterprise"}  # type: ignore[union-attr]
+    assert len(POLICY) == 9
 
 
 def test_public_and_enterprise_cannot_report_analyst_can(client: TestClient) -> None:

@@ -66,6 +66,7 @@ def store(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
         reports = c.ingest([shared / f for f in FILES])
         [bad] = c.ingest([broken])
         c.add_user(*ANALYST, created_by="pytest")
+        c.index()  # the search and FTO claim indexes (36 documents: a few seconds)
     assert [r.error for r in reports] == [None, None, None]
     assert (bad.read, bad.loaded, bad.quarantined) == (1, 0, 1)
     return path
@@ -290,3 +291,47 @@ def test_analyst_browses_the_quarantine(page: Any) -> None:
     cells = rows.first.locator("td").all_inner_texts()
     assert cells[0].startswith("broken_export.csv") and cells[1:4] == ["line 2", "patent_date", BROKEN_REASON]
     assert "1993-02-30" in cells[4]
+
+
+# a product described from claim 1 of CN 215361852 U (搭载热成像的农作物监管无人机), a utility model in force
+DRONE = "一种农业巡检无人机，机身上装有图像采集模块和GPS模块，机壳内设有通信模块，机壳顶部有带气孔的弧形引流板。"
+
+
+def test_search_and_fto(page: Any) -> None:
+    """Search from the navigation and see highlighted passages; log in, paste a product description on the
+    FTO page, see the report with the matched claim elements marked, download it as PDF."""
+    page.goto("/")
+    _nav(page, "检索")
+    assert _heading(page) == "专利检索"
+    page.locator("#search-form input[name=q]").fill("无人机 图像采集")
+    page.locator("#search-form").get_by_role("button", name="检索").click()
+    page.wait_for_url(re.compile(r"/search\?q="))
+    hits = page.locator("ol.hits li.hit")
+    assert hits.count() >= 3
+    assert hits.first.locator(".passage mark").first.inner_text() == "无人机"
+    assert all(n.startswith("CN") for n in hits.locator("a.hit-link").all_inner_texts()[:3])
+    page.locator("#chart-results canvas").first.wait_for(state="attached")
+    page.screenshot(path=str(ARTIFACTS / "search_results.png"), full_page=True)
+
+    page.goto("/login")
+    page.fill("#login-form input[name=username]", ANALYST[0])
+    page.fill("#login-form input[name=password]", ANALYST[2])
+    page.click("#login-form button[type=submit]")
+    page.goto("/")
+    _nav(page, "侵权风险筛查")
+    assert _heading(page) == "侵权风险筛查（FTO）"
+    form = page.locator("#fto-form")
+    form.locator("textarea[name=text]").fill(DRONE)
+    form.locator("input[name=jurisdictions]").fill("CN")
+    form.get_by_role("button", name="开始筛查").click()
+    page.wait_for_load_state()
+    report = page.locator("#fto-result section.fto-report")
+    first = report.locator("table.results tbody tr").first
+    assert "CN215361852U" in first.inner_text() and first.locator("td.level").inner_text() == "高"
+    assert report.locator(".claim mark").count() >= 4  # 无人机, 图像采集模块, GPS模块, 通信模块 at least
+    assert "仅供风险筛查参考，不构成法律意见" in report.inner_text()
+    with page.expect_download() as info:
+        page.locator("#download-pdf").click()
+    download = info.value
+    assert download.suggested_filename == "fto-report.pdf"
+    assert Path(download.path()).read_bytes().startswith(b"%PDF")

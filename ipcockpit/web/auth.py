@@ -87,6 +87,8 @@ POLICY: tuple[Rule, ...] = (
     Rule(None, r"/admin(/.*)?", ADMINS, "auth.why.admin"),
     Rule(None, r"/api/(users|audit)(/.*)?", ADMINS, "auth.why.admin_api"),
     Rule(None, r"/api/portfolios(/.*)?", SIGNED_IN, "auth.why.portfolio"),
+    # FTO screening: product descriptions are confidential, results are per company (page, form, API)
+    Rule(None, r"/(api/)?fto(/.*)?", SIGNED_IN, "auth.why.fto"),
     # quarantined records are raw data: their excerpts, paths and reasons (any format, page or API)
     Rule(None, r"/(api/)?data/quarantine([./].*)?", WRITERS, "auth.why.quarantine"),
 )

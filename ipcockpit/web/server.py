@@ -25,7 +25,17 @@ from ipcockpit import __version__
 from ipcockpit.app import Cockpit
 from ipcockpit.errors import StoreError
 from ipcockpit.settings import Settings, load_settings
-from ipcockpit.web import auth, charts, i18n, render, routes_auth, routes_cockpit, routes_data, routes_screen
+from ipcockpit.web import (
+    auth,
+    charts,
+    i18n,
+    render,
+    routes_auth,
+    routes_cockpit,
+    routes_data,
+    routes_screen,
+    routes_search,
+)
 from ipcockpit.web.routes_screen import Web
 
 HERE = Path(__file__).resolve().parent
@@ -142,6 +152,7 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
     routes_screen.register(app, web)
     routes_auth.register(app, web)
     routes_data.register(app, web)  # /data, /data/quarantine, /applicant/{name}
+    routes_search.register(app, web)  # /search, /api/search, /fto, /api/fto
     auth.install(app, holder, templates, settings)  # sessions, CSRF, the route policy, the audit of writes
 
     @app.get("/healthz", summary="Liveness: the store answers")

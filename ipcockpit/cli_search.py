@@ -1,0 +1,229 @@
+"""The search commands of the command line: ``ipcockpit index``, ``ipcockpit search`` and ``ipcockpit fto``.
+
+Each parses its options and makes one call on the core object (:meth:`~ipcockpit.app.Cockpit.index`,
+:meth:`~ipcockpit.app.Cockpit.search`, :meth:`~ipcockpit.app.Cockpit.fto`); :func:`register` adds them to
+the typer app of :mod:`ipcockpit.cli`, whose ``_opened`` turns an error into its message and exit status 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from ipcockpit.app import Cockpit
+
+DbOption = Annotated[str | None, typer.Option("--db", help="DuckDB file (default: setting 'db', var/ipcockpit.duckdb).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ConfigOption = Annotated[str | None, typer.Option("--config", help="Settings file (default ipcockpit.yaml if present).")]
+MODES = ("hybrid", "lexical", "semantic")
+#: what a progress stage of the index build is called on the terminal
+STAGES = {"scan": "scan 扫描", "lexical": "full text 全文索引", "save": "save 保存", "embed": "embed 向量化",
+          "claims": "claims 权利要求"}
+
+
+@contextmanager
+def _opened(db: str | None, config: str | None) -> Iterator[Cockpit]:
+    """:func:`ipcockpit.cli._opened`, with the search engine's own errors (``SearchError``, a ValueError)
+    reported the same way: the message and exit status 2."""
+    from ipcockpit.cli import _opened as opened
+    from ipcockpit.errors import IPCockpitError
+    from ipcockpit.search.hybrid import SearchError
+
+    with opened(db, config) as cockpit:
+        try:
+            yield cockpit
+        except SearchError as exc:
+            raise IPCockpitError(str(exc)) from exc
+
+
+def _dump(data: Any) -> None:
+    from ipcockpit.cli import _dump as dump
+
+    dump(data)
+
+
+def _err() -> Console:
+    from ipcockpit.cli import err
+
+    return err
+
+
+def stage_label(stage: str) -> str:
+    """``embed:en`` -> ``embed 向量化 (en)``."""
+    name, _, space = stage.partition(":")
+    label = STAGES.get(name, name)
+    return f"{label} ({space})" if space else label
+
+
+def _index_with_progress(cockpit: Cockpit, rebuild: bool) -> dict[str, Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=_err()) as progress:
+        tasks: dict[str, Any] = {}
+
+        def tick(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage_label(stage), total=max(total, 1))
+            progress.update(tasks[stage], total=max(total, 1), completed=done if total else 1)
+
+        return cockpit.index(progress=tick, rebuild=rebuild)
+
+
+def index(
+    db: DbOption = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the indexes and embed everything again.")] = False,
+    status: Annotated[bool, typer.Option("--status", help="Only say what the index folder holds.")] = False,
+    json_out: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Build or update the search and FTO claim indexes (incremental). 建立检索索引。"""
+    err = _err()
+    with _opened(db, config) as cockpit:
+        if status:
+            data = cockpit.index_status()
+        elif err.is_terminal and not json_out:
+            data = _index_with_progress(cockpit, rebuild)
+        else:
+            data = cockpit.index(rebuild=rebuild)
+    if json_out:
+        _dump(data)
+        return
+    table = Table("index 索引", "count 数量")
+    if status:
+        table.add_row("documents 文献", str(data["documents"]))
+        table.add_row("full text 全文", str(data["lexical"]))
+        for space, n in data["vectors"].items():
+            table.add_row(f"vectors 向量 ({space})", str(n))
+        for space, n in data["claims"].items():
+            table.add_row(f"claims 权利要求 ({space})", str(n))
+        Console().print(table)
+        err.print(f"{data['folder']}: " + (f"built {data['built_at']}" if data["exists"]
+                                           else "no index yet; run `ipcockpit index`"))
+        return
+    docs, claims = data["documents"], data["claims"]
+    table.add_row("documents 文献", str(docs["documents"]))
+    table.add_row("embedded now 本次向量化", str(docs["embedded"]))
+    table.add_row("full text updated 全文更新", str(docs["lexical_updated"]))
+    table.add_row("removed 移除", str(docs["removed"]))
+    for space, c in claims["spaces"].items():
+        table.add_row(f"claims 权利要求 ({space})", f"{c['claims']} (+{c['added']} -{c['removed']})")
+    Console().print(table)
+    err.print(f"indexes in {data['folder']} ({docs['seconds'] + claims['seconds']:.1f} s)")
+
+
+def search(
+    query: Annotated[str, typer.Argument(help="Words, a claim, or a publication number (then: documents like it).")],
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many results.")] = 10,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid, lexical or semantic.")] = "hybrid",
+    office: Annotated[list[str] | None, typer.Option("--office", help="Office code (CN, US ...); repeatable.")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="Published on or after (YYYY-MM-DD).")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Published on or before (YYYY-MM-DD).")] = None,
+    ipc: Annotated[str | None, typer.Option("--ipc", help="IPC code prefix (G06F, G06F 16/).")] = None,
+    cpc: Annotated[str | None, typer.Option("--cpc", help="CPC code prefix.")] = None,
+    industry: Annotated[str | None, typer.Option("--industry", help="SEI 2021 industry code (1, 1.2).")] = None,
+    in_force: Annotated[bool, typer.Option("--in-force", help="Only documents known to be in force.")] = False,
+    applicant: Annotated[str | None, typer.Option("--applicant", help="Part of an applicant's name.")] = None,
+    json_out: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Hybrid search: full text and meaning, with passages. 专利检索（全文＋语义）。"""
+    if mode not in MODES:
+        _err().print(f"[red]error:[/red] --mode {mode!r}: use one of {', '.join(MODES)}")
+        raise typer.Exit(2)
+    filters = {"office": office or None, "date_from": date_from, "date_to": date_to, "ipc": ipc, "cpc": cpc,
+               "industry": industry, "in_force": True if in_force else None, "applicant": applicant}
+    with _opened(db, config) as cockpit:
+        rows = cockpit.search(query, limit=limit, filters={k: v for k, v in filters.items() if v is not None},
+                              mode=mode)
+    if json_out:
+        _dump(rows)
+        return
+    table = Table("#", "publication", "title", "score", "lexical", "semantic", "passage")
+    table.columns[1].no_wrap = True
+    for i, r in enumerate(rows, start=1):
+        table.add_row(str(i), r["publication_number"], (r.get("title") or "")[:50], f"{r['score']:.4f}",
+                      _rank(r.get("lexical_rank")), _rank(r.get("semantic_rank")), (r.get("passage") or "")[:160])
+    Console().print(table)
+    if not rows:
+        _err().print("no result 无结果: try other words, mode, or fewer filters")
+
+
+def _rank(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
+def read_description(value: str) -> str:
+    """The product description: the text itself, or the content of the file it names (UTF-8 or GB18030)."""
+    try:
+        path = Path(value)
+        is_file = len(value) < 1024 and "\n" not in value and path.is_file()
+    except OSError:  # a long text is no file name
+        is_file = False
+    if not is_file:
+        return value
+    content = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise typer.BadParameter(f"{path}: not UTF-8 or GB18030 text; save the description as UTF-8")
+
+
+def fto(
+    text: Annotated[str, typer.Argument(help="The product description, or a file holding it (UTF-8 or GB18030).")],
+    jurisdiction: Annotated[list[str] | None, typer.Option("--jurisdiction", help="Office code (CN, US ...); "
+                                                           "repeatable; default all.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Your own applicant name, left out; "
+                                                      "repeatable.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many patents; 0 for all analysed.")] = 20,
+    pdf: Annotated[Path | None, typer.Option("--pdf", help="Write the PDF report to this file.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Write the HTML report to this file.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the report: zh-CN or en.")] = "zh-CN",
+    db: DbOption = None,
+    json_out: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """FTO infringement-risk screening of a product description against live claims. 侵权风险筛查。"""
+    err = _err()
+    description = read_description(text)
+    with _opened(db, config) as cockpit:
+        result = cockpit.fto(description, jurisdictions=jurisdiction or None,
+                             exclude_applicants=[n.strip() for n in exclude or [] if n.strip()] or None, limit=limit)
+        for path, fmt in ((pdf, "pdf"), (html, "html")):
+            if path is not None:
+                report = cockpit.fto_report(result, fmt, lang)
+                if isinstance(report, bytes):
+                    path.write_bytes(report)
+                else:
+                    path.write_text(report, encoding="utf-8")
+                err.print(f"wrote the {fmt.upper()} report to {path}")
+    if json_out:
+        _dump(result)
+        return
+    table = Table("#", "patent 专利", "title 名称", "status 法律状态", "claim", "elements 特征", "risk 风险", "level")
+    table.columns[1].no_wrap = True
+    for i, r in enumerate(result["results"], start=1):
+        status = r["status_label"] if lang.startswith("en") else r["status_label_zh"]
+        table.add_row(str(i), r["publication_number"], (r.get("title") or "")[:40], status, str(r["claim_num"]),
+                      f"{r['elements_matched']}/{r['elements_total']}", f"{r['risk_score']:.0f}", r["risk_level"])
+    Console().print(table)
+    s = result["summary"]
+    err.print(f"high {s['high']} · medium {s['medium']} · low {s['low']} ({s['candidates']} candidate claims, "
+              f"{s['analysed']} compared) — {result['disclaimer']['zh']} {result['disclaimer']['en']}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``index``, ``search`` and ``fto`` to the command line."""
+    app.command(name="index")(index)
+    app.command(name="search")(search)
+    app.command(name="fto")(fto)
