@@ -21,7 +21,7 @@ from ipcockpit.search.embedding import (
     spaces,
     with_context,
 )
-from ipcockpit.search.train import chinese_docs
+from ipcockpit.search.model_checks import chinese_docs
 
 
 def _abstracts(shared: Path, name: str, n: int) -> list[str]:
