@@ -132,3 +132,23 @@ def test_build_index_is_incremental(cockpit, shared: Path, tmp_path: Path) -> No
     force = dict(zip(read_manifest(folder).column("doc_id").to_pylist(),
                      read_manifest(folder).column("in_force").to_pylist(), strict=True))
     assert force["CN218751475U"] == 1 and force["CN116245100A"] == -1 and force[numbers["neural_network_patent_query"][0]] == -1
+
+
+def test_new_model_weights_rebuild_their_space(cockpit, shared: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index records each space's model by name and weights digest; other weights under the same
+    name (a re-exported or retrained model) re-embed that space instead of mixing vectors."""
+    import ipcockpit.search.embedding as emb
+
+    us_subset(shared, tmp_path / "us")
+    cockpit.ingest([tmp_path / "us"])
+    folder = tmp_path / "idx"
+    build_index(cockpit.store.con, folder)
+    ids = index_status(folder)["models"]
+    assert ids == {s: emb.model_id(s) for s in emb.spaces()}
+    name, digest = ids["en"].split("@")
+    assert name == emb.model_for("en") and len(digest) == 12
+    assert build_index(cockpit.store.con, folder)["embedded"] == 0
+    real = emb.model_id
+    monkeypatch.setattr(emb, "model_id", lambda s=None: real(s) + "0" if s == "en" else real(s))
+    assert build_index(cockpit.store.con, folder)["embedded_by_space"].get("en") == 2 * US_ROWS

@@ -338,7 +338,7 @@ def build_claim_index(
     documents by status), ``spaces`` (per space: ``index``, ``claims``, ``added``, ``removed``,
     ``unchanged``) and ``seconds``.
     """
-    from ipcockpit.search.embedding import dim, embed, model_for, space_for
+    from ipcockpit.search.embedding import dim, embed, model_id, space_for
     from ipcockpit.search.vectors import VectorIndex
 
     started = time.perf_counter()
@@ -355,7 +355,7 @@ def build_claim_index(
     spaces = sorted(set(wanted) | set(claim_spaces(folder)))
     plans = []
     for space in spaces:
-        model = model_for(space)
+        model = model_id(space)
         texts = wanted.get(space, {})
         hashes = {k: text_hash(t) for k, t in texts.items()}
         exists = VectorIndex.exists(folder, index_name(space))

