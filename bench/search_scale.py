@@ -210,7 +210,7 @@ def main() -> None:
     write_manifest(folder, pa.table({"doc_id": ids, "space": [space] * n, "embed_hash": [""] * n,
                                      "lex_hash": [""] * n, "office": offices.tolist(), "pub_date": pub_key,
                                      "in_force": force}, schema=MANIFEST_SCHEMA))
-    (folder / INFO).write_text(json.dumps({"models": {space: emb.model_for(space)}, "documents": n,
+    (folder / INFO).write_text(json.dumps({"models": {space: emb.model_id(space)}, "documents": n,
                                            "spaces": {space: n}}), encoding="utf-8")
     print(f"lexical index {lex_s:.1f}s, HNSW {vec_s:.1f}s")
 
