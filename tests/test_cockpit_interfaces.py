@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 
 from ipcockpit.app import Cockpit
 from ipcockpit.settings import Settings
@@ -89,6 +91,12 @@ def test_api_cockpit_and_reporting(client: TestClient) -> None:
     assert listed[0]["reported_by"] == "analyst"
     csv = client.get("/api/cockpit", params={"format": "csv"})
     assert csv.status_code == 200 and "ip_service_agencies" in csv.text
+    xlsx = client.get("/api/cockpit", params={"format": "xlsx", "year": 2024})  # Excel, not JSON by mistake
+    assert xlsx.headers["content-disposition"] == 'attachment; filename="cockpit.xlsx"'
+    book = load_workbook(io.BytesIO(xlsx.content), read_only=True)
+    rows = {r[0]: r for r in book["indicators"].iter_rows(values_only=True)}
+    assert "ip_service_agencies" in rows
+    book.close()
     bad = client.post("/api/cockpit/reported", json={"indicator": "no_such", "year": 2024, "value": 1},
                       headers=headers)
     assert bad.status_code == 400

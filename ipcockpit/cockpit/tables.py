@@ -4,7 +4,6 @@ every download shows the same figures as the page and :func:`ipcockpit.cockpit.i
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -108,32 +107,3 @@ def cockpit_tables(data: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
 def record_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The drill-down's records as flat rows (lists joined with '; ')."""
     return [{k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in r.items()} for r in data["rows"]]
-
-
-def xlsx_bytes(tables: Mapping[str, Sequence[Mapping[str, Any]]]) -> bytes:
-    """An Excel workbook with one sheet per table (header row bold and frozen)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    book.remove(book.active)
-    for name, rows in tables.items():
-        sheet = book.create_sheet(name[:31])
-        columns: list[str] = []
-        for r in rows:
-            columns += [c for c in r if c not in columns]
-        sheet.append(columns or ["value"])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for r in rows:
-            sheet.append([_cell(r.get(c)) for c in columns])
-        sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    if value is None or isinstance(value, int | float | str | bool):
-        return value
-    return str(value)

@@ -125,6 +125,16 @@ def xlsx_response(data: Mapping[str, Any], page: str) -> Response:
     return Response(xlsx_bytes(data), media_type=XLSX_TYPE, headers=headers)
 
 
+def data_response(data: Mapping[str, Any], fmt: str, section: str | None, page: str) -> Response:
+    """An API answer in the format asked for (:func:`check_format`): CSV (``section``, else the first
+    table), Excel (every table) or JSON (``html`` too: an API has no page)."""
+    if fmt == "csv":
+        return csv_response(data, section, page)
+    if fmt == "xlsx":
+        return xlsx_response(data, page)
+    return json_response(data)
+
+
 def json_response(data: Any, status_code: int = 200) -> Response:
     """JSON of a page's dict, encoded once (dates and other values as their text)."""
     body = json.dumps(data, default=str, ensure_ascii=False, allow_nan=False, separators=(",", ":"))

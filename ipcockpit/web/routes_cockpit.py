@@ -61,9 +61,7 @@ def register(app: FastAPI, web: Web) -> None:
             data = holder.call(lambda c: c.cockpit(region, year, public))
         except IPCockpitError as exc:
             return _error(exc)
-        if fmt == "csv":
-            return render.csv_response(data, section or "indicators", "cockpit")
-        return render.json_response(data)
+        return render.data_response(data, fmt, section or "indicators", "cockpit")
 
     @app.get("/api/cockpit/records", summary="The records a computed indicator rests on (drill-down)")
     def cockpit_records_api(indicator: str = Query(..., description="Indicator id."),
@@ -74,9 +72,7 @@ def register(app: FastAPI, web: Web) -> None:
             data = holder.call(lambda c: c.cockpit_records(region, indicator, year))
         except IPCockpitError as exc:
             return _error(exc)
-        if fmt == "csv":
-            return render.csv_response(data, section or "rows", "cockpit-records")
-        return render.json_response(data)
+        return render.data_response(data, fmt, section or "rows", "cockpit-records")
 
     @app.get("/api/cockpit/regions", summary="Region profiles")
     def cockpit_regions_api() -> Response:
@@ -96,7 +92,7 @@ def register(app: FastAPI, web: Web) -> None:
             return only_published(found, c.store) if public else found
 
         data = {"reported": holder.call(rows)}
-        return render.csv_response(data, "reported", "reported") if fmt == "csv" else render.json_response(data)
+        return render.data_response(data, fmt, "reported", "reported")
 
     @app.post("/api/cockpit/reported", summary="Report values with provenance (a JSON object or a list)")
     async def cockpit_report_api(request: Request) -> Response:
@@ -140,7 +136,6 @@ def register(app: FastAPI, web: Web) -> None:
 
 # pages ---------------------------------------------------------------------------------------------
 PAGE_FORMATS = ("html", "json", "csv", "xlsx")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: seconds between reloads of the big screen: default, least, most
 REFRESH = (60, 10, 3600)
 MAX_UPLOAD_BYTES = 2_000_000
@@ -176,11 +171,6 @@ def _reporter(request: Request, form: Any) -> str | None:
             return str(name)
     by = form.get("reported_by")
     return by.strip() if isinstance(by, str) and by.strip() else None
-
-
-def _xlsx(tables_: dict[str, list[dict[str, Any]]], name: str) -> Response:
-    return Response(tables.xlsx_bytes(tables_), media_type=XLSX_TYPE,
-                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 
 
 def _back(request: Request, **params: Any) -> RedirectResponse:
@@ -219,7 +209,7 @@ def register_pages(app: FastAPI, web: Web) -> None:
             return error_page(request, fmt, 400, "error.bad_request", detail=str(exc))
         code = data["region"]["code"]
         if fmt == "xlsx":
-            return _xlsx(tables.cockpit_tables(data), f"cockpit-{code}-{data['year']}")
+            return render.xlsx_response(tables.cockpit_tables(data), f"cockpit-{code}-{data['year']}")
         if fmt == "csv":
             return render.csv_response(tables.cockpit_tables(data), section or "indicators", f"cockpit-{code}")
         big = (screen or "").lower() == "big"
@@ -288,7 +278,7 @@ def register_pages(app: FastAPI, web: Web) -> None:
             return error_page(request, fmt, 400, "error.bad_request", detail=str(exc))
         name = f"cockpit-records-{data['indicator']}-{data['year']}"
         if fmt == "xlsx":
-            return _xlsx({"rows": tables.record_rows(data)}, name)
+            return render.xlsx_response({"rows": tables.record_rows(data)}, name)
         if fmt == "csv":
             return render.csv_response({"rows": tables.record_rows(data)}, section or "rows", name)
         return web.page(request, "cockpit_records", data, fmt, section, "cockpit_records.html",

@@ -179,8 +179,7 @@ def register(app: FastAPI, web: Web) -> None:
         if params["query"] and not data["index"]["exists"]:
             return error_page(request, fmt, 503, "search.no_index")
         if fmt in ("csv", "xlsx"):
-            return render.csv_response(data, section, "search") if fmt == "csv" else \
-                render.xlsx_response(data, "search")
+            return render.data_response(data, fmt, section, "search")
 
         def extra(t: i18n.Translator) -> dict[str, Any]:
             return {"chart": charts.office_year_bars(data["by_office_year"], t), "modes": MODES}

@@ -143,9 +143,7 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
                   section: str | None = SectionQuery) -> Response:
         fmt = render.check_format(format, "json")
         data = holder.call(lambda c: c.stats())
-        if fmt == "xlsx":
-            return render.xlsx_response(data, "stats")
-        return render.csv_response(data, section, "stats") if fmt == "csv" else render.json_response(data)
+        return render.data_response(data, fmt, section, "stats")
 
     web = Web(holder, templates, settings, page, lambda r: _language(r, settings))
     routes_cockpit.register(app, web)  # "/" is the cockpit
