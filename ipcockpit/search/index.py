@@ -10,7 +10,8 @@ One folder (setting ``index_dir``, by default ``<db without suffix>.index``, see
   space :func:`ipcockpit.search.embedding.space_for` gives its language;
 - ``manifest.parquet`` — one row per indexed document: ``doc_id``, ``space``, ``embed_hash`` (md5 of
   the embedded text), ``lex_hash`` (md5 of the lexical text and the filter fields), and the filter
-  fields ``office``, ``pub_date`` (``yyyymmdd``, 0 unknown) and ``in_force`` (1, 0, -1 unknown);
+  fields ``office``, ``pub_date`` (``yyyymmdd``, 0 unknown) and ``in_force`` (1, 0, -1 unknown, as of the
+  build, by :mod:`ipcockpit.value.legal_status`);
 - ``index.json`` — when it was built, the model of each space, counts.
 
 An update embeds only documents whose embedded text (or space, or the space's model) changed, rewrites
@@ -37,6 +38,7 @@ import pyarrow.parquet as pq
 
 from ipcockpit.search.lexical import LexicalDoc, LexicalIndex, date_key
 from ipcockpit.search.vectors import VectorIndex
+from ipcockpit.value.legal_status import in_force
 
 # the module, not the package-level function of the same name
 emb = importlib.import_module("ipcockpit.search.embedding")
@@ -105,31 +107,9 @@ def vector_name(space: str) -> str:
 
 
 def _in_force(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """1/0 per document whose rights are known to be in force or not: invention grants as the
-    high-value screening decides (term, events, status), other documents by their status text."""
-    from ipcockpit.value.conditions import (
-        STATUS_FALSE,
-        STATUS_FALSE_FIRST,
-        STATUS_TRUE,
-        STATUS_TRUE_FIRST,
-        evaluate,
-    )
-
-    known: dict[str, int] = {}
-    rows = con.execute(
-        "SELECT doc_id, CASE WHEN regexp_matches(status, $tf, 'i') THEN 1 WHEN regexp_matches(status, $ff, 'i') "
-        "THEN 0 WHEN regexp_matches(status, $f, 'i') THEN 0 WHEN regexp_matches(status, $t, 'i') THEN 1 END "
-        "FROM documents WHERE status IS NOT NULL",
-        {"tf": STATUS_TRUE_FIRST, "ff": STATUS_FALSE_FIRST, "f": STATUS_FALSE, "t": STATUS_TRUE},
-    ).fetchall()
-    known.update((d, v) for d, v in rows if v is not None)
-    grants = evaluate(con).select(["doc_id", "in_force"]).to_pylist()
-    for r in grants:
-        if r["in_force"] is not None:
-            known[r["doc_id"]] = int(r["in_force"])
-        else:
-            known.pop(r["doc_id"], None)
-    return known
+    """1/0 per document whose rights are known to be in force or not, today, by the project's one in-force
+    rule (:func:`ipcockpit.value.legal_status.in_force`: term, ending events, status text, restoration)."""
+    return {doc_id: int(answer) for doc_id, answer in in_force(con).items()}
 
 
 def read_manifest(folder: Path) -> pa.Table:

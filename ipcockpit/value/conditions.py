@@ -10,11 +10,13 @@ The whole evaluation is one set-based DuckDB query (``CONDITIONS_SQL``) over the
 nothing is queried per document, so it runs on millions of documents. :func:`evaluate` returns it as
 an Arrow table, :func:`condition_rows` as one plain dict per document.
 
-In force (有效) is decided, in this order, by: the 20-year term from filing (ended -> false); the last
-lapse, expiry, withdrawal or invalidation event after grant not followed by a restoration (-> false;
-events of any publication of the same application count; an EP/WO event that concerns one contracting
-state does not decide); the legal status text the source gives (有权/无权/有效/失效/未缴年费/期限届满 ...,
-Lens ACTIVE/EXPIRED ..., USPTO "Patented Case" ...); a restoration. Otherwise it is unknown.
+In force (有效) is the project's one in-force rule, :mod:`ipcockpit.value.legal_status`: the term from
+filing (ended -> false); the last lapse, expiry, withdrawal or invalidation event after grant not followed by
+a restoration (-> false; events of any publication of the same application count; an EP/WO event that
+concerns one contracting state does not decide); the legal status text the source gives (有权/无权/有效/失效/
+未缴年费/期限届满 ..., Lens ACTIVE/EXPIRED ..., USPTO "Patented Case" ...); a restoration. Otherwise it is
+unknown. The same rule decides whether a family member abroad is in force (a utility model's term is
+10 years).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from ipcockpit.value.legal_status import ENDING_EVENTS as ENDING_EVENTS  # re-exported for older imports
+from ipcockpit.value.legal_status import in_force_detail, status_ctes, status_params
 from ipcockpit.value.settings import ScreenSettings
 
 CONDITIONS = ("strategic_emerging_industry", "overseas_family", "maintained_over_10_years", "pledge_financing",
@@ -34,16 +38,6 @@ CONDITIONS = ("strategic_emerging_industry", "overseas_family", "maintained_over
 ZH_NAMES = {"strategic_emerging_industry": "战略性新兴产业", "overseas_family": "海外同族专利权",
             "maintained_over_10_years": "维持年限超过10年", "pledge_financing": "较高质押融资金额",
             "award": "国家科学技术奖或中国专利奖"}
-#: legal status texts: checked in this order (first match decides); case-insensitive regular expressions
-STATUS_TRUE_FIRST = r"^\s*有权"
-STATUS_FALSE_FIRST = r"^\s*无权"
-STATUS_FALSE = (r"失效|未缴年费|期限届满|届满|终止|放弃|撤回|驳回|全部无效|被无效|expired|inactive|discontinued|"
-                r"ceased|lapsed|revoked|withdrawn|abandon|dead|not in force")
-STATUS_TRUE = r"部分无效|有效|授权|^\s*active|^\s*granted|^\s*patented|in force|^\s*alive"
-#: event classes that end the rights when they come after grant (unless a restoration follows)
-ENDING_EVENTS = ("lapse", "expiry", "withdrawal", "invalidation_decision")
-#: an EP/WO event about one contracting state, not the whole patent
-NATIONAL_EVENT = r"(?i)contracting state|ref country code|^[A-Z]{2}: "
 #: separators of SEI rule keywords (the rules list activities: "光纤宽带运营服务；...移动话音服务、...等其他电信服务")
 KEYWORD_SPLIT = r"[；;、，,。/\s]+|等"
 
@@ -75,58 +69,11 @@ members AS (
   UNION SELECT u.doc_id, d.doc_id FROM u JOIN documents d ON d.family_id = u.family_id
 ),
 cand AS (SELECT doc_id FROM u UNION SELECT member_id FROM members),
-cdoc AS (
-  SELECT c.doc_id, coalesce(d.office, left(c.doc_id, 2)) AS office, d.kind, d.stage, d.app_id, d.app_date,
-         coalesce(d.grant_date, CASE WHEN d.stage = 'grant' THEN d.pub_date END) AS grant_day, d.status
+cdoc AS (  -- every candidate as the source gives it (the family condition reads its stage and kind)
+  SELECT c.doc_id, coalesce(d.office, left(c.doc_id, 2)) AS office, d.kind, d.stage
   FROM cand c LEFT JOIN documents d USING (doc_id)
 ),
-csib AS (
-  SELECT c.doc_id, d.doc_id AS sib_id FROM cdoc c JOIN documents d ON d.app_id = c.app_id
-  UNION SELECT doc_id, doc_id FROM cdoc
-),
-cev AS (
-  SELECT s.doc_id, e.event_date, e.event_class, e.influence, e.raw_text, e.amount, e.currency, e.counterparty
-  FROM csib s JOIN legal_events e ON e.doc_id = s.sib_id
-  WHERE e.event_date IS NULL OR e.event_date <= $as_of
-),
-neg AS (
-  SELECT e.doc_id, max(e.event_date) AS neg_date,
-         arg_max(e.raw_text, coalesce(e.event_date, DATE '0001-01-01')) AS neg_text,
-         arg_max(e.event_class, coalesce(e.event_date, DATE '0001-01-01')) AS neg_class
-  FROM cev e JOIN cdoc c USING (doc_id)
-  WHERE e.event_class IN {ending} AND coalesce(e.influence, '-') <> '+'
-    AND (e.event_date IS NULL OR c.grant_day IS NULL OR e.event_date >= c.grant_day)
-    AND NOT (c.office IN ('EP', 'WO', 'EA', 'AP', 'OA') AND regexp_matches(coalesce(e.raw_text, ''), $national))
-  GROUP BY e.doc_id
-),
-rest AS (
-  SELECT doc_id, max(event_date) AS rest_date,
-         arg_max(raw_text, coalesce(event_date, DATE '0001-01-01')) AS rest_text
-  FROM cev WHERE event_class = 'restoration' GROUP BY doc_id
-),
-life AS (
-  SELECT c.doc_id, c.app_date, c.status, CAST(c.app_date + to_years($term_years) AS DATE) AS term_end,
-         n.neg_date, n.neg_text, n.neg_class, r.rest_date, r.rest_text,
-         CASE WHEN regexp_matches(coalesce(c.status, ''), $st_true_first, 'i') THEN true
-              WHEN regexp_matches(coalesce(c.status, ''), $st_false_first, 'i') THEN false
-              WHEN regexp_matches(coalesce(c.status, ''), $st_false, 'i') THEN false
-              WHEN regexp_matches(coalesce(c.status, ''), $st_true, 'i') THEN true END AS status_says
-  FROM cdoc c LEFT JOIN neg n USING (doc_id) LEFT JOIN rest r USING (doc_id)
-),
-inforce AS (
-  SELECT *,
-    CASE WHEN term_end <= $as_of THEN 'term'
-         WHEN neg_class IS NOT NULL AND (rest_date IS NULL OR neg_date > rest_date) THEN 'event'
-         WHEN status_says IS NOT NULL THEN 'status'
-         WHEN rest_date IS NOT NULL THEN 'restoration'
-         ELSE 'unknown' END AS basis
-  FROM life
-),
-inforce2 AS (
-  SELECT *, CASE basis WHEN 'term' THEN false WHEN 'event' THEN false WHEN 'status' THEN status_says
-                       WHEN 'restoration' THEN true END AS in_force
-  FROM inforce
-),
+{legal},
 ipc AS (SELECT DISTINCT s.doc_id, c.code FROM sib s JOIN classifications c ON c.doc_id = s.sib_id WHERE c.scheme = 'IPC'),
 rules AS (
   SELECT rule_id, code AS branch_code, name AS branch_name, parent_code AS industry_code,
@@ -182,7 +129,7 @@ fam AS (
               WHEN regexp_matches(coalesce(c.kind, ''), '^[BC]') THEN true END AS granted,
          i.in_force, c.office <> u.office AND c.office <> 'WO' AS abroad
   FROM members m JOIN u USING (doc_id) JOIN cdoc c ON c.doc_id = m.member_id
-  LEFT JOIN inforce2 i ON i.doc_id = m.member_id
+  LEFT JOIN ls_status i ON i.doc_id = m.member_id
   WHERE m.member_id <> m.doc_id AND m.member_id NOT IN (SELECT sib_id FROM sib WHERE sib.doc_id = m.doc_id)
 ),
 fam_agg AS (
@@ -196,7 +143,7 @@ fam_agg AS (
   FROM fam GROUP BY doc_id
 ),
 has_fam AS (SELECT DISTINCT doc_id FROM famkey UNION SELECT doc_id FROM members WHERE member_id <> doc_id),
-ev_u AS (SELECT e.* FROM cev e SEMI JOIN u USING (doc_id)),
+ev_u AS (SELECT e.* FROM ls_ev e SEMI JOIN u USING (doc_id)),
 pl AS (
   SELECT doc_id, count(*) AS pl_n,
          sum(amount) FILTER (WHERE amount IS NOT NULL AND coalesce(currency, 'CNY') = 'CNY') AS pl_total,
@@ -225,15 +172,15 @@ apps AS (  -- each name once, in a stable order: patentees, applicants, assignee
 )
 SELECT u.doc_id, u.office, u.app_id, u.app_date, u.grant_day, u.title, u.family_size, u.status,
        a.applicants,
-       i.in_force, i.basis AS if_basis, i.term_end, i.neg_date, i.neg_text, i.neg_class, i.rest_date,
-       i.rest_text,
+       i.in_force, i.basis AS if_basis, i.term_years, i.term_end, i.neg_date, i.neg_text, i.neg_class,
+       i.rest_date, i.rest_text,
        h.doc_id IS NOT NULL AS has_ipc, s.sei_met, s.sei_matches,
        hf.doc_id IS NOT NULL AS has_family, f.fam_members, f.fam_abroad, f.fam_valid, f.fam_unknown_force,
        f.fam_apps, f.fam_any_abroad,
        p.pl_n, p.pl_total, p.pl_unknown, p.pl_events, ae.doc_id IS NOT NULL AS has_events,
        w.aw_list
 FROM u
-LEFT JOIN inforce2 i USING (doc_id)
+LEFT JOIN ls_status i USING (doc_id)
 LEFT JOIN has_ipc h USING (doc_id)
 LEFT JOIN sei s USING (doc_id)
 LEFT JOIN has_fam hf USING (doc_id)
@@ -265,12 +212,8 @@ class Universe:
 
 
 def _query(settings: ScreenSettings, universe: Universe) -> tuple[str, dict[str, Any]]:
-    params: dict[str, Any] = {
-        "as_of": settings.as_of, "term_years": settings.term_years, "scheme": settings.sei_scheme,
-        "strict": settings.strict_sei, "national": NATIONAL_EVENT, "kw_split": KEYWORD_SPLIT,
-        "st_true_first": STATUS_TRUE_FIRST, "st_false_first": STATUS_FALSE_FIRST, "st_false": STATUS_FALSE,
-        "st_true": STATUS_TRUE,
-    }
+    params: dict[str, Any] = {"scheme": settings.sei_scheme, "strict": settings.strict_sei, "kw_split": KEYWORD_SPLIT,
+                              **status_params(settings)}
     where: list[str] = []
     if universe.doc_ids is not None:
         params["ids"] = list(universe.doc_ids)
@@ -298,8 +241,7 @@ def _query(settings: ScreenSettings, universe: Universe) -> tuple[str, dict[str,
         industry = ("WHERE EXISTS (SELECT 1 FROM sei_rows r WHERE r.doc_id = u.doc_id AND r.counted AND "
                     "(r.industry_code = $industry OR r.branch_code = $industry "
                     "OR starts_with(r.branch_code, $industry || '.')))")
-    ending = "(" + ", ".join(f"'{c}'" for c in ENDING_EVENTS) + ")"
-    sql = CONDITIONS_SQL.format(universe="".join(f"\n    AND {w}" for w in where), ending=ending,
+    sql = CONDITIONS_SQL.format(universe="".join(f"\n    AND {w}" for w in where), legal=status_ctes("cand"),
                                 industry=industry, invention_grant=INVENTION_GRANT)
     return sql, params
 
@@ -335,31 +277,6 @@ def _c(met: bool | None, evidence: dict[str, Any] | None, en: str, zh: str) -> d
 
 def _d(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
-def _in_force(r: dict[str, Any], s: ScreenSettings) -> dict[str, Any]:
-    basis = r["if_basis"]
-    if basis == "term":
-        ev = {"basis": "term", "filing_date": _d(r["app_date"]), "term_end": _d(r["term_end"])}
-        return _c(False, ev, f"the {s.term_years}-year term from filing ({_d(r['app_date'])}) ended on "
-                  f"{_d(r['term_end'])} (term extensions are not in the data)",
-                  f"自申请日{_d(r['app_date'])}起{s.term_years}年保护期已于{_d(r['term_end'])}届满")
-    if basis == "event":
-        when = _d(r["neg_date"]) if r["neg_date"] else "an undated event"
-        ev = {"basis": "event", "event_class": r["neg_class"], "date": r["neg_date"] and _d(r["neg_date"]),
-              "text": r["neg_text"]}
-        return _c(False, ev, f"{r['neg_class']} on {when}: {r['neg_text']}",
-                  f"法律事件（{r['neg_class']}）{when}：{r['neg_text']}")
-    if basis == "status":
-        ev = {"basis": "status", "status": r["status"]}
-        word = "in force" if r["in_force"] else "not in force"
-        return _c(r["in_force"], ev, f"legal status '{r['status']}' ({word})",
-                  f"法律状态“{r['status']}”（{'有效' if r['in_force'] else '无效'}）")
-    if basis == "restoration":
-        ev = {"basis": "restoration", "date": _d(r["rest_date"]), "text": r["rest_text"]}
-        return _c(True, ev, f"rights restored on {_d(r['rest_date'])}: {r['rest_text']}",
-                  f"{_d(r['rest_date'])}权利恢复：{r['rest_text']}")
-    return _c(None, None, "no legal status or event in the data", "数据中无法律状态或法律事件，无法判断是否有效")
 
 
 def _sei(r: dict[str, Any], s: ScreenSettings, refs: dict[str, int]) -> dict[str, Any]:
@@ -496,7 +413,7 @@ def judge(in_force: bool | None, conditions: dict[str, dict[str, Any]]) -> tuple
 
 def judge_row(r: dict[str, Any], s: ScreenSettings, refs: dict[str, int]) -> dict[str, Any]:
     """One evaluated row as the screening result: the conditions, in force and high value."""
-    force = _in_force(r, s)
+    force = in_force_detail(r, s)
     conditions = {
         "strategic_emerging_industry": _sei(r, s, refs),
         "overseas_family": _overseas(r),

@@ -1,0 +1,291 @@
+"""Is this patent still alive? The one in-force (有效) rule of ipcockpit, as SQL and as labels.
+
+Every part of the project that asks whether a publication's rights still exist uses this module: the
+high-value screening (:mod:`ipcockpit.value.conditions`: ``in_force`` of each invention grant and of its
+family members), FTO screening (:func:`ipcockpit.search.claim_index.legal_status`: which claims can still
+be infringed) and the search index (:mod:`ipcockpit.search.index`: the ``in_force`` filter). A change to
+the rule is made here and nowhere else.
+
+For each publication, as of ``ScreenSettings.as_of``, the first of these that applies decides (``basis``):
+
+1. ``term``: the term from filing has ended -> not in force. ``ScreenSettings.term_years`` (20) for
+   inventions and every other kind, :data:`UTILITY_MODEL_TERM_YEARS` (10) for utility models (实用新型).
+   Term extensions and US patent-term adjustments are not in the data.
+2. ``event``: the last lapse, expiry, withdrawal or invalidation event (:data:`ENDING_EVENTS`) after grant
+   that no restoration follows -> not in force; for an application a refusal counts too. Events of any
+   publication of the same application count; events dated after ``as_of`` do not; an event marked
+   ``influence = '+'`` does not end anything; an EP/WO/EA/AP/OA event about one contracting state
+   (:data:`NATIONAL_EVENT`) does not decide.
+3. ``status``: the legal status text the source gives, by the regular expressions below, checked in order
+   (有权/无权/有效/失效/未缴年费/期限届满 ..., Lens ACTIVE/EXPIRED ..., USPTO "Patented Case" ...).
+4. ``restoration``: a restoration (权利恢复) event -> in force.
+5. ``unknown``: nothing in the data says.
+
+``in_force`` is false for ``term`` and ``event``, the status text's answer for ``status``, true for
+``restoration`` and null for ``unknown``. The label (``legal_status``, :data:`STATUS_LABELS`) says the same
+in words, for every kind of publication: ``expired`` / ``lapsed`` / ``withdrawn`` / ``invalidated`` /
+``refused`` / ``not_in_force`` when the rights ended; ``pending`` for an application whose rights did
+not end (whatever its status text); ``in_force`` for a grant the data says is in force; ``granted`` for a
+grant whose in-force state the data cannot tell (most USPTO grants: maintenance fees are not in the
+data); ``superseded`` for an application whose grant is stored (the grant's rights count).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import duckdb
+
+from ipcockpit.value.settings import ScreenSettings
+
+#: the term of a utility model (实用新型) from filing, in years (CN, DE, JP, KR ...)
+UTILITY_MODEL_TERM_YEARS = 10
+#: legal status texts: checked in this order (first match decides); case-insensitive regular expressions
+STATUS_TRUE_FIRST = r"^\s*有权"
+STATUS_FALSE_FIRST = r"^\s*无权"
+STATUS_FALSE = (r"失效|未缴年费|期限届满|届满|终止|放弃|撤回|驳回|全部无效|被无效|expired|inactive|discontinued|"
+                r"ceased|lapsed|revoked|withdrawn|abandon|dead|not in force")
+STATUS_TRUE = r"部分无效|有效|授权|^\s*active|^\s*granted|^\s*patented|in force|^\s*alive"
+#: event classes that end the rights when they come after grant (unless a restoration follows)
+ENDING_EVENTS = ("lapse", "expiry", "withdrawal", "invalidation_decision")
+#: the event class that ends an application
+REFUSAL = "refusal"
+#: an EP/WO event about one contracting state, not the whole patent
+NATIONAL_EVENT = r"(?i)contracting state|ref country code|^[A-Z]{2}: "
+#: the label of rights ended by an event of each class
+EVENT_STATUS = {"lapse": "lapsed", "expiry": "expired", "withdrawal": "withdrawn",
+                "invalidation_decision": "invalidated", REFUSAL: "refused"}
+#: labels whose claims can still be infringed
+LIVE = ("in_force", "granted", "pending")
+#: labels of rights that ended
+ENDED = ("expired", "lapsed", "withdrawn", "invalidated", "refused", "not_in_force")
+#: every label, in Chinese and English
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "in_force": ("有效", "in force"),
+    "granted": ("已授权（数据中无失效记录）", "granted, no lapse in the data"),
+    "pending": ("审中（申请未授权）", "pending application"),
+    "expired": ("期限届满", "expired"),
+    "lapsed": ("失效", "lapsed"),
+    "withdrawn": ("撤回", "withdrawn"),
+    "invalidated": ("被宣告无效", "invalidated"),
+    "refused": ("驳回", "refused"),
+    "not_in_force": ("无效（法律状态）", "not in force (legal status)"),
+    "superseded": ("已授权（以授权文本为准）", "granted under another publication"),
+}
+
+# The rule as CTEs over a relation {docs} with one row per doc_id (a publication may be missing from
+# `documents`: a family member known only by number). ls_ev (the events of each document and of the
+# other publications of its application, up to as_of) is kept for callers that read other events.
+_CTES = r"""
+ls_doc AS (
+  SELECT x.doc_id, coalesce(d.office, left(x.doc_id, 2)) AS office, d.doc_type, d.kind, d.app_id, d.app_date,
+         coalesce(d.stage, CASE WHEN regexp_matches(coalesce(d.kind, ''), '^[BCUY]') THEN 'grant'
+                                ELSE 'application' END) AS stage,
+         coalesce(d.grant_date, CASE WHEN d.stage = 'grant' THEN d.pub_date END) AS grant_day, d.status,
+         d.title, d.lang,
+         CASE WHEN d.doc_type = 'utility_model' THEN $ls_um_years ELSE $ls_term_years END AS term_years
+  FROM {docs} x LEFT JOIN documents d USING (doc_id)
+),
+ls_sib AS (
+  SELECT x.doc_id, d.doc_id AS sib_id FROM ls_doc x JOIN documents d ON d.app_id = x.app_id
+  UNION SELECT doc_id, doc_id FROM ls_doc
+),
+ls_ev AS (
+  SELECT s.doc_id, e.event_date, e.event_class, e.influence, e.raw_text, e.amount, e.currency, e.counterparty
+  FROM ls_sib s JOIN legal_events e ON e.doc_id = s.sib_id
+  WHERE e.event_date IS NULL OR e.event_date <= $ls_as_of
+),
+ls_neg AS (
+  SELECT e.doc_id, max(e.event_date) AS neg_date,
+         arg_max(e.raw_text, coalesce(e.event_date, DATE '0001-01-01')) AS neg_text,
+         arg_max(e.event_class, coalesce(e.event_date, DATE '0001-01-01')) AS neg_class
+  FROM ls_ev e JOIN ls_doc c USING (doc_id)
+  WHERE (e.event_class IN {ending} OR (c.stage = 'application' AND e.event_class = '{refusal}'))
+    AND coalesce(e.influence, '-') <> '+'
+    AND (e.event_date IS NULL OR c.grant_day IS NULL OR e.event_date >= c.grant_day)
+    AND NOT (c.office IN ('EP', 'WO', 'EA', 'AP', 'OA')
+             AND regexp_matches(coalesce(e.raw_text, ''), $ls_national))
+  GROUP BY e.doc_id
+),
+ls_rest AS (
+  SELECT doc_id, max(event_date) AS rest_date,
+         arg_max(raw_text, coalesce(event_date, DATE '0001-01-01')) AS rest_text
+  FROM ls_ev WHERE event_class = 'restoration' GROUP BY doc_id
+),
+ls_granted_sib AS (
+  SELECT DISTINCT s.doc_id
+  FROM ls_sib s JOIN documents d ON d.doc_id = s.sib_id JOIN ls_doc x ON x.doc_id = s.doc_id
+  WHERE s.sib_id <> s.doc_id AND x.stage = 'application' AND d.stage = 'grant' AND NOT coalesce(d.stub, false)
+),
+ls_life AS (
+  SELECT c.*, CAST(c.app_date + to_years(c.term_years) AS DATE) AS term_end,
+         n.neg_date, n.neg_text, n.neg_class, r.rest_date, r.rest_text, g.doc_id IS NOT NULL AS superseded,
+         CASE WHEN regexp_matches(coalesce(c.status, ''), $ls_st_true_first, 'i') THEN true
+              WHEN regexp_matches(coalesce(c.status, ''), $ls_st_false_first, 'i') THEN false
+              WHEN regexp_matches(coalesce(c.status, ''), $ls_st_false, 'i') THEN false
+              WHEN regexp_matches(coalesce(c.status, ''), $ls_st_true, 'i') THEN true END AS status_says
+  FROM ls_doc c LEFT JOIN ls_neg n USING (doc_id) LEFT JOIN ls_rest r USING (doc_id)
+       LEFT JOIN ls_granted_sib g USING (doc_id)
+),
+ls_basis AS (
+  SELECT *,
+    CASE WHEN term_end <= $ls_as_of THEN 'term'
+         WHEN neg_class IS NOT NULL AND (rest_date IS NULL OR neg_date > rest_date) THEN 'event'
+         WHEN status_says IS NOT NULL THEN 'status'
+         WHEN rest_date IS NOT NULL THEN 'restoration'
+         ELSE 'unknown' END AS basis
+  FROM ls_life
+),
+ls_status AS (
+  SELECT *,
+    CASE basis WHEN 'term' THEN false WHEN 'event' THEN false WHEN 'status' THEN status_says
+               WHEN 'restoration' THEN true END AS in_force,
+    CASE WHEN stage = 'application' AND superseded THEN 'superseded'
+         WHEN basis = 'term' THEN 'expired'
+         WHEN basis = 'event' THEN CASE neg_class {event_status} ELSE 'lapsed' END
+         WHEN basis = 'status' AND NOT status_says THEN 'not_in_force'
+         WHEN stage <> 'grant' THEN 'pending'
+         WHEN basis IN ('status', 'restoration') THEN 'in_force'
+         ELSE 'granted' END AS legal_status
+  FROM ls_basis
+)"""
+
+
+def status_ctes(docs: str) -> str:
+    """The rule as SQL: CTEs (``name AS (...)``, comma-separated, to put after ``WITH``) judging each row of
+    ``docs`` (a table or CTE name with a ``doc_id`` column, one row per document), with the parameters of
+    :func:`status_params`.
+
+    ``ls_status`` has one row per document: ``doc_id``, ``office``, ``doc_type``, ``kind``, ``app_id``,
+    ``app_date``, ``stage`` (``grant``/``application``, from the kind when the source does not say),
+    ``grant_day``, ``status`` (the source's text), ``title``, ``lang``, ``term_years``, ``term_end``, the
+    deciding ending event (``neg_date``, ``neg_text``, ``neg_class``), the last restoration (``rest_date``,
+    ``rest_text``), ``superseded``, ``status_says``, ``basis``, ``in_force`` and ``legal_status`` (the label).
+    ``ls_ev`` holds the events of each document and of the other publications of its application up to
+    ``as_of`` (``doc_id``, ``event_date``, ``event_class``, ``influence``, ``raw_text``, ``amount``,
+    ``currency``, ``counterparty``)."""
+    ending = "(" + ", ".join(f"'{c}'" for c in ENDING_EVENTS) + ")"
+    event_status = " ".join(f"WHEN '{c}' THEN '{s}'" for c, s in EVENT_STATUS.items())
+    return _CTES.format(docs=docs, ending=ending, refusal=REFUSAL, event_status=event_status)
+
+
+def status_params(settings: ScreenSettings) -> dict[str, Any]:
+    """The named parameters of :func:`status_ctes` (all prefixed ``ls_``)."""
+    return {
+        "ls_as_of": settings.as_of, "ls_term_years": settings.term_years,
+        "ls_um_years": UTILITY_MODEL_TERM_YEARS,
+        "ls_national": NATIONAL_EVENT, "ls_st_true_first": STATUS_TRUE_FIRST,
+        "ls_st_false_first": STATUS_FALSE_FIRST, "ls_st_false": STATUS_FALSE, "ls_st_true": STATUS_TRUE,
+    }
+
+
+def _documents_query(settings: ScreenSettings, doc_ids: list[str] | None, designs: bool,
+                     select: str) -> tuple[str, dict[str, Any]]:
+    params = status_params(settings)
+    where = "" if designs else " AND coalesce(d.doc_type, '') <> 'design'"
+    if doc_ids is not None:
+        params["ls_ids"] = list(doc_ids)
+        where += " AND d.doc_id IN (SELECT unnest($ls_ids::VARCHAR[]))"
+    sql = (f"WITH ls_docs AS (SELECT d.doc_id FROM documents d WHERE NOT coalesce(d.stub, false){where}),"
+           f"{status_ctes('ls_docs')}\n{select}")
+    return sql, params
+
+
+def statuses(con: duckdb.DuckDBPyConnection, doc_ids: list[str] | None = None,
+             settings: ScreenSettings | None = None, *, designs: bool = True) -> dict[str, dict[str, Any]]:
+    """The legal status of stored publications (all but stubs, or ``doc_ids``) as of ``settings.as_of``:
+    :func:`status_row` by doc_id. ``designs=False`` leaves designs out."""
+    settings = settings or ScreenSettings()
+    if doc_ids is not None and not doc_ids:
+        return {}
+    sql, params = _documents_query(settings, doc_ids, designs, "SELECT * FROM ls_status ORDER BY doc_id")
+    cur = con.execute(sql, params)
+    names = [c[0] for c in cur.description or []]
+    rows = (dict(zip(names, row, strict=True)) for row in cur.fetchall())
+    return {r["doc_id"]: status_row(r, settings) for r in rows}
+
+
+def in_force(con: duckdb.DuckDBPyConnection, settings: ScreenSettings | None = None) -> dict[str, bool]:
+    """Every stored publication (stubs left out) whose being in force the data can tell: doc_id -> answer."""
+    sql, params = _documents_query(settings or ScreenSettings(), None, True,
+                                   "SELECT doc_id, in_force FROM ls_status WHERE in_force IS NOT NULL")
+    return dict(con.execute(sql, params).fetchall())
+
+
+# explaining one row ---------------------------------------------------------------------------------
+def _d(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, date) else None
+
+
+def _reason(r: dict[str, Any]) -> tuple[str, str]:
+    """Why a row of ``ls_status`` has its label, in English and Chinese."""
+    status = r["legal_status"]
+    if status == "superseded":
+        return "an application whose grant is in the data", "该申请已授权，以授权公告文本为准"
+    if r["basis"] == "term":
+        filed, end, years = _d(r["app_date"]), _d(r["term_end"]), r["term_years"]
+        return (f"the {years}-year term from filing ({filed}) ended on {end}",
+                f"自申请日{filed}起{years}年保护期已于{end}届满")
+    if r["basis"] == "event":
+        when = _d(r["neg_date"]) or "an undated event"
+        return (f"{r['neg_class']} on {when}: {r['neg_text']}",
+                f"法律事件（{r['neg_class']}）{when}：{r['neg_text']}")
+    if status == "not_in_force":
+        return f"legal status '{r['status']}'", f"法律状态“{r['status']}”"
+    if status == "pending":
+        return (f"application pending; claims may issue (term would end {_d(r['term_end'])})",
+                f"申请审查中，权利要求可能获授权（如授权，保护期至{_d(r['term_end'])}）")
+    if r["basis"] == "status":
+        return f"legal status '{r['status']}'", f"法律状态“{r['status']}”（有效）"
+    if r["basis"] == "restoration":
+        return f"rights restored on {_d(r['rest_date'])}", f"{_d(r['rest_date'])}权利恢复"
+    return (f"granted; term runs to {_d(r['term_end'])}; no lapse or status in the data "
+            "(annuities not checked)",
+            f"已授权，保护期至{_d(r['term_end'])}；数据中无失效事件或法律状态（未核实年费缴纳）")
+
+
+def status_row(r: dict[str, Any], s: ScreenSettings) -> dict[str, Any]:
+    """One row of ``ls_status`` as a plain dict: the label, whether it is live, the reason, the expiry."""
+    status = r["legal_status"]
+    en, zh = _reason(r)
+    remaining = (r["term_end"] - s.as_of).days / 365.25 if r["term_end"] else None
+    return {
+        "doc_id": r["doc_id"], "office": r["office"], "doc_type": r["doc_type"], "stage": r["stage"],
+        "title": r["title"], "lang": r["lang"], "app_id": r["app_id"], "filing_date": _d(r["app_date"]),
+        "grant_date": _d(r["grant_day"]), "status": status, "in_force": r["in_force"], "live": status in LIVE,
+        "status_label": STATUS_LABELS[status][1], "status_label_zh": STATUS_LABELS[status][0],
+        "basis": "superseded" if status == "superseded" else r["basis"], "reason": en, "reason_zh": zh,
+        "term_years": r["term_years"], "expiry_date": _d(r["term_end"]),
+        "remaining_years": round(max(remaining, 0.0), 2) if remaining is not None else None,
+    }
+
+
+def in_force_detail(r: dict[str, Any], s: ScreenSettings) -> dict[str, Any]:
+    """The high-value screening's ``in_force`` answer for one row (its columns ``in_force``, ``if_basis`` and
+    the event columns): ``{"met", "evidence", "reason", "reason_zh"}``."""
+    def c(met: bool | None, evidence: dict[str, Any] | None, en: str, zh: str) -> dict[str, Any]:
+        return {"met": met, "evidence": evidence, "reason": en, "reason_zh": zh}
+
+    basis, years = r["if_basis"], r.get("term_years") or s.term_years
+    if basis == "term":
+        filed, end = _d(r["app_date"]), _d(r["term_end"])
+        return c(False, {"basis": "term", "filing_date": filed, "term_end": end},
+                 f"the {years}-year term from filing ({filed}) ended on {end} "
+                 "(term extensions are not in the data)",
+                 f"自申请日{filed}起{years}年保护期已于{end}届满")
+    if basis == "event":
+        when = _d(r["neg_date"]) or "an undated event"
+        ev = {"basis": "event", "event_class": r["neg_class"], "date": _d(r["neg_date"]),
+              "text": r["neg_text"]}
+        return c(False, ev, f"{r['neg_class']} on {when}: {r['neg_text']}",
+                 f"法律事件（{r['neg_class']}）{when}：{r['neg_text']}")
+    if basis == "status":
+        word, word_zh = ("in force", "有效") if r["in_force"] else ("not in force", "无效")
+        return c(r["in_force"], {"basis": "status", "status": r["status"]},
+                 f"legal status '{r['status']}' ({word})", f"法律状态“{r['status']}”（{word_zh}）")
+    if basis == "restoration":
+        when = _d(r["rest_date"])
+        return c(True, {"basis": "restoration", "date": when, "text": r["rest_text"]},
+                 f"rights restored on {when}: {r['rest_text']}", f"{when}权利恢复：{r['rest_text']}")
+    return c(None, None, "no legal status or event in the data", "数据中无法律状态或法律事件，无法判断是否有效")
