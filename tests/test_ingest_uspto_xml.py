@@ -235,3 +235,38 @@ def test_sniff_is_by_content(shared: Path, tmp_path: Path) -> None:
     renamed.write_bytes((shared / WEEKLY / "ipa061228.one.xml").read_bytes())
     assert uspto_xml.UsptoXml().sniff(file_source(renamed))
     assert not uspto_xml.UsptoXml().sniff(file_source(shared / SAMPLES / "sgml/US06336130.xml"))
+
+
+def test_ranges_cut_on_declarations(shared: Path) -> None:
+    path = shared / WEEKLY / "ipg120103.small.xml"
+    data = path.read_bytes()
+    cuts = list(uspto_xml.ranges(str(path), len(data), 50_000))
+    assert len(cuts) > 3 and cuts[0][0] == 0 and cuts[-1][1] == len(data)
+    assert all(a[1] == b[0] for a, b in zip(cuts, cuts[1:], strict=False))
+    assert all(data.startswith(b"<?xml", s) for s, _ in cuts)
+    with open(path, "rb") as fh:
+        starts = {o for o, _ in uspto_xml.split_documents(fh)}
+    assert {s for s, _ in cuts} <= starts
+
+
+def test_ranged_pool_gives_the_same_tables(shared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers reading their own byte ranges of a plain file give the tables of the records, in order:
+    every weekly excerpt (grants of DTD v4.0 to v4.7, utility, design, plant, reissue) and a truncated
+    last document, which is rejected with its offset."""
+    cut, last = _truncated(shared, tmp_path)
+    whole = tmp_path / "all.xml"
+    whole.write_bytes(b"".join(p.read_bytes() for p in sorted((shared / WEEKLY).glob("ip*.xml"))) + cut.read_bytes())
+    with open(whole, "rb") as fh:
+        plain = list(uspto_xml.read_documents(fh, None, workers=1))
+    monkeypatch.setattr(uspto_xml, "POOL_MIN_BYTES", 1)
+    monkeypatch.setattr(uspto_xml, "BATCH_BYTES", 300_000)
+    ranged = list(uspto_xml.read_file(str(whole), whole.stat().st_size, workers=2))
+    records = [r for r in plain if isinstance(r, PatentRecord)]
+    rejects = [r for r in plain if isinstance(r, Rejected)]
+    batches = [r for r in ranged if isinstance(r, FlatBatch)]
+    assert len(batches) > 5 and sum(b.records for b in batches) == len(records) == 375 + 24
+    assert [r for r in ranged if not isinstance(r, FlatBatch)] == rejects and len(rejects) == 1
+    assert rejects[-1].position == f"offset {whole.stat().st_size - cut.stat().st_size + last}"
+    single = flatten(records)
+    for table, data in single.tables.items():
+        assert pa.concat_tables(b.tables[table] for b in batches if table in b.tables).equals(data), table

@@ -29,8 +29,6 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-import openpyxl
-
 from ipcockpit.ingest.base import Ingester, Source
 from ipcockpit.ingest.csvutil import header, parse_date
 from ipcockpit.ingest.lens import classifications
@@ -112,6 +110,8 @@ class ThomsonXlsx(Ingester):
     def read(self, source: Source) -> Iterator[Record]:
         with source.open() as fh, warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="Unknown extension", category=UserWarning)
+            import openpyxl  # imported here: an ingest of other formats does not need it
+
             book = openpyxl.load_workbook(io.BytesIO(fh.read()), read_only=True, data_only=True)
             try:
                 rows = book.worksheets[0].iter_rows(values_only=True)

@@ -7,7 +7,10 @@ declaration and DOCTYPE, back to back) or single documents, plain or gzipped.
 Reading streams with bounded memory: the byte stream is cut on the ``<?xml`` declarations
 (:func:`split_documents`), each document is parsed on its own by lxml (no DTD, no entities, no
 network) and dropped after its fields are taken (:mod:`ipcockpit.ingest.uspto_xml_fields`). A large
-file is parsed by a small process pool, in order, with a bounded number of batches in flight. A
+file is parsed by a small process pool, in order, with a bounded number of batches in flight: a plain
+file is cut into byte ranges on the declarations and each worker reads its own ranges; a compressed or
+archived stream is split here and the bytes are sent. Workers write table rows straight from the
+extracted fields (:mod:`ipcockpit.ingest.uspto_xml_rows`) and send Arrow tables back. A
 document that is not well-formed (a truncated last record) becomes a Rejected naming its offset, its
 number and the element where parsing stopped; the others still load. Sequence-listing documents
 (``sequence-cwu``) inside weekly grant files are not patents and are skipped.
@@ -15,18 +18,23 @@ number and the element where parsing stopped; the others still load. Sequence-li
 
 from __future__ import annotations
 
+import gc
+import io
 import multiprocessing as mp
 import os
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any, BinaryIO
 
+import pyarrow as pa
 from lxml import etree
 
 from ipcockpit.ingest.base import Ingester, Source
 from ipcockpit.ingest.uspto_xml_fields import CITED_BY, DOC_TYPES, Fields, extract, ymd
-from ipcockpit.model.flat import FlatBatch, flatten
+from ipcockpit.ingest.uspto_xml_rows import add_rows
+from ipcockpit.model.flat import FlatBatch, empty_rows, tables_of_rows
 from ipcockpit.model.numbers import application_id, canonical_number, doc_id
 from ipcockpit.model.records import (
     Address,
@@ -47,7 +55,7 @@ POOL_MIN_BYTES = 20 * 1024 * 1024
 #: documents are sent to the pool in batches of about this many bytes
 BATCH_BYTES = 6 * 1024 * 1024
 #: batches in flight per worker (bounds memory: workers never run far ahead of the loader)
-IN_FLIGHT_PER_WORKER = 2
+IN_FLIGHT_PER_WORKER = 4
 _READ = 8 * 1024 * 1024
 _DECL = b"<?xml"
 _ROOTS = (b"<us-patent-grant", b"<us-patent-application")
@@ -134,18 +142,40 @@ def parse_document(offset: int, raw: bytes) -> tuple[Any, ...] | None:
 
 
 def parse_batch(batch: list[tuple[int, bytes]]) -> list[Record | FlatBatch]:
-    """A worker's job: parse documents and flatten their records, so that the loading process only
-    writes Arrow tables. Returns the rejects and one FlatBatch of the good records."""
-    records: list[PatentRecord] = []
-    out: list[Record | FlatBatch] = []
-    for rec in _to_records(parse_document(offset, raw) for offset, raw in batch):
-        if isinstance(rec, PatentRecord):
-            records.append(rec)
-        else:
-            out.append(rec)
-    if records:
-        out.append(flatten(records))
-    return out
+    """A worker's job: parse documents and write their table rows, so that the loading process only
+    writes Arrow tables. Returns the rejects and one FlatBatch of the good records.
+
+    The cyclic garbage collector is off meanwhile: a batch allocates hundreds of thousands of small
+    tuples and no cycles, and the collector's passes over them cost a tenth of the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        rows = empty_rows()
+        out: list[Record | FlatBatch] = []
+        good = 0
+        for offset, raw in batch:
+            r = parse_document(offset, raw)
+            if r is None:
+                continue
+            if r[0] == "doc":
+                add_rows(r, rows)
+                good += 1
+            else:
+                out.append(_rejected(r))
+        if good:
+            out.append(FlatBatch(tables_of_rows(rows), good))
+        return out
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def parse_range(path: str, start: int, end: int) -> list[Record | FlatBatch]:
+    """A worker's job for a plain file: read bytes start..end (whole documents) and parse them."""
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        data = fh.read(end - start)
+    return parse_batch([(start + offset, raw) for offset, raw in split_documents(io.BytesIO(data))])
 
 
 def _where(offset: int, raw: bytes) -> str:
@@ -246,15 +276,16 @@ def _type_from_kind(kind: str | None) -> str:
     return {"S": "design", "P": "plant", "E": "reissue", "H": "sir"}.get(k, "invention")
 
 
+def _rejected(r: tuple[Any, ...]) -> Rejected:
+    _, offset, reason, excerpt, field = r
+    return Rejected(f"offset {offset}", reason, excerpt, field)
+
+
 def _to_records(results: Iterable[tuple[Any, ...] | None]) -> Iterator[Record]:
     for r in results:
         if r is None:
             continue
-        if r[0] == "doc":
-            yield build_record(r)
-        else:
-            _, offset, reason, excerpt, field = r
-            yield Rejected(f"offset {offset}", reason, excerpt, field)
+        yield build_record(r) if r[0] == "doc" else _rejected(r)
 
 
 # reading --------------------------------------------------------------------------------------
@@ -275,15 +306,21 @@ def _batches(docs: Iterator[tuple[int, bytes]]) -> Iterator[list[tuple[int, byte
         yield batch
 
 
-def _pooled(docs: Iterator[tuple[int, bytes]], workers: int) -> Iterator[Record | FlatBatch]:
-    """parse_batch over a pool, results in order, at most workers * IN_FLIGHT_PER_WORKER batches pending."""
+def _pooled(jobs: Iterator[tuple[Callable[..., list[Record | FlatBatch]], tuple[Any, ...]]],
+            workers: int) -> Iterator[Record | FlatBatch]:
+    """Jobs (function, arguments) over a pool, results in order, at most workers * IN_FLIGHT_PER_WORKER
+    jobs pending."""
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    if method == "fork":
+        _before_fork()
     pool = mp.get_context(method).Pool(workers)
+    if method == "fork":
+        gc.unfreeze()
     try:
         pending: deque[Any] = deque()
         limit = workers * IN_FLIGHT_PER_WORKER
-        for batch in _batches(docs):
-            pending.append(pool.apply_async(parse_batch, (batch,)))
+        for fn, args in jobs:
+            pending.append(pool.apply_async(fn, args))
             if len(pending) >= limit:
                 yield from pending.popleft().get()
         while pending:
@@ -294,21 +331,72 @@ def _pooled(docs: Iterator[tuple[int, bytes]], workers: int) -> Iterator[Record 
         pool.join()
 
 
+def _before_fork() -> None:
+    """What every forked worker would otherwise do for itself, done once here and shared: pyarrow
+    imports pandas (when installed) on its first array, a quarter of a second per process; and the
+    objects alive now are moved out of the garbage collector's sight, so that its passes in the workers
+    do not touch (and copy) the pages they share with this process."""
+    pa.array([0])
+    gc.freeze()
+
+
+def _batch_jobs(docs: Iterator[tuple[int, bytes]]) -> Iterator[tuple[Callable[..., Any], tuple[Any, ...]]]:
+    for batch in _batches(docs):
+        yield parse_batch, (batch,)
+
+
 def read_documents(stream: BinaryIO, size: int | None, workers: int | None = None) -> Iterator[Record | FlatBatch]:
     """Records of a stream of ICE XML documents; once the stream is large a pool parses and flattens
     (yielding FlatBatches of records and the Rejected ones)."""
     workers = _workers() if workers is None else workers
     docs = split_documents(stream)
     if workers > 1 and size is not None and size >= POOL_MIN_BYTES:
-        yield from _pooled(docs, workers)
+        yield from _pooled(_batch_jobs(docs), workers)
         return
     consumed = 0
     for offset, raw in docs:
         yield from _to_records([parse_document(offset, raw)])
         consumed += len(raw)
         if workers > 1 and consumed >= POOL_MIN_BYTES:  # a stream of unknown size turned out large
-            yield from _pooled(docs, workers)
+            yield from _pooled(_batch_jobs(docs), workers)
             return
+
+
+def ranges(path: str, size: int, chunk: int) -> Iterator[tuple[int, int]]:
+    """(start, end) byte ranges of about chunk bytes covering a file, each cut on a declaration."""
+    start = 0
+    with open(path, "rb") as fh:
+        while start < size:
+            end = _next_declaration(fh, start + chunk, size)
+            yield start, end
+            start = end
+
+
+def _next_declaration(fh: BinaryIO, pos: int, size: int) -> int:
+    """Offset of the first ``<?xml`` declaration at or after pos (size when there is none)."""
+    if pos >= size:
+        return size
+    fh.seek(pos)
+    buf, buf_start = b"", pos  # buf holds the file's bytes from buf_start on
+    while block := fh.read(1 << 16):
+        buf += block
+        n = _find_decl(buf, 0)
+        if n >= 0:
+            return buf_start + n
+        keep = len(buf) - 6  # a declaration may straddle two blocks
+        buf, buf_start = buf[keep:], buf_start + keep
+    return size
+
+
+def read_file(path: str, size: int, workers: int | None = None) -> Iterator[Record | FlatBatch]:
+    """Records of a plain (seekable) file. A large one is cut into ranges on the declarations and each
+    worker reads and parses its own ranges: the loading process neither splits nor ships the bytes."""
+    workers = _workers() if workers is None else workers
+    if workers > 1 and size >= POOL_MIN_BYTES:
+        yield from _pooled(((parse_range, (path, s, e)) for s, e in ranges(path, size, BATCH_BYTES)), workers)
+        return
+    with open(path, "rb") as fh:
+        yield from read_documents(fh, size, 1)
 
 
 class UsptoXml(Ingester):
@@ -326,8 +414,17 @@ class UsptoXml(Ingester):
 
     def read(self, source: Source) -> Iterator[Record | FlatBatch]:
         workers = self.settings.workers if self.settings is not None and self.settings.workers > 0 else None
+        if source.size is not None and _plain_file(source.path, source.size):
+            yield from read_file(source.path, source.size, workers)
+            return
         with source.open() as fh:
             yield from read_documents(fh, source.size, workers)
+
+
+def _plain_file(path: str, size: int) -> bool:
+    """Whether a source is a file of its own on disk (not an archive member or a compressed stream)."""
+    p = Path(path)
+    return p.is_file() and p.stat().st_size == size and not path.lower().endswith((".gz", ".zip", ".tgz", ".tar"))
 
 
 INGESTERS = [UsptoXml]

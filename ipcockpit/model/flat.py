@@ -47,8 +47,13 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+def extra_json(extra: dict[str, Any]) -> str | None:
+    """A record's ``extra`` fields as the JSON text of the ``documents.extra`` column (None when empty)."""
+    return json.dumps(extra, ensure_ascii=False, default=_json_default) if extra else None
+
+
 def flatten(records: Iterable[PatentRecord | ReferenceRecord]) -> FlatBatch:
-    rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in DATA_TABLES}
+    rows = empty_rows()
     refs: dict[str, list[dict[str, Any]]] = {}
     n = 0
     for rec in records:
@@ -59,6 +64,20 @@ def flatten(records: Iterable[PatentRecord | ReferenceRecord]) -> FlatBatch:
             refs.setdefault(rec.table, []).append(rec.values)
         else:
             _patent_rows(rec, rows)
+    tables = tables_of_rows(rows)
+    for name, values in refs.items():
+        schema = flat_schema(name)
+        tables[name] = pa.Table.from_pylist(values, schema=schema)
+    return FlatBatch(tables, n)
+
+
+def empty_rows() -> dict[str, list[tuple[Any, ...]]]:
+    """One empty row list per data table, to be filled in schema column order (``file_id`` left out)."""
+    return {t: [] for t in DATA_TABLES}
+
+
+def tables_of_rows(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, pa.Table]:
+    """Arrow tables of row tuples in schema column order (``file_id`` left out); empty tables left out."""
     tables: dict[str, pa.Table] = {}
     for name, table_rows in rows.items():
         if table_rows:
@@ -67,10 +86,7 @@ def flatten(records: Iterable[PatentRecord | ReferenceRecord]) -> FlatBatch:
             tables[name] = pa.Table.from_arrays(
                 [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)], schema=schema
             )
-    for name, values in refs.items():
-        schema = flat_schema(name)
-        tables[name] = pa.Table.from_pylist(values, schema=schema)
-    return FlatBatch(tables, n)
+    return tables
 
 
 def _patent_rows(rec: PatentRecord, rows: dict[str, list[tuple[Any, ...]]]) -> None:
@@ -80,7 +96,7 @@ def _patent_rows(rec: PatentRecord, rows: dict[str, list[tuple[Any, ...]]]) -> N
     if stage is None or doc_type is None:  # what the kind code implies fills what the source left out
         implied_stage, implied_type = stage_and_type(rec.office, rec.kind, rec.pub_date)
         stage, doc_type = stage or implied_stage, doc_type or implied_type
-    extra = json.dumps(rec.extra, ensure_ascii=False, default=_json_default) if rec.extra else None
+    extra = extra_json(rec.extra)
     rows["documents"].append((
         d, rec.office, rec.number, rec.kind, doc_type, stage, rec.pub_date, rec.app_id, rec.app_date,
         rec.grant_date, rec.priority_date, rec.family_id, rec.family_size, rec.title, rec.lang, rec.status,

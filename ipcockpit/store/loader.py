@@ -15,8 +15,10 @@ is counted once:
 from __future__ import annotations
 
 import hashlib
+import itertools
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -81,7 +83,9 @@ def finish_run(store: Store, run_id: str) -> None:
 
 _MAX_PENDING_BYTES = 32 << 20
 #: bytes of Arrow data written between two commits while a file loads
-COMMIT_BYTES = 32 << 20
+COMMIT_BYTES = 64 << 20
+#: bytes of flattened batches gathered into one INSERT per table
+FLAT_BYTES = 32 << 20
 
 
 class _FileLoad:
@@ -102,6 +106,8 @@ class _FileLoad:
         self.written = 0  # Arrow bytes written since the last commit
         self.merged_docs: list[pa.Table] = []  # applied to other files' documents in the last transaction
         self.any_kinded = False
+        self.flat: list[FlatBatch] = []  # flattened batches not written yet
+        self.flat_bytes = 0
 
     def reject(self, position: str, reason: str, excerpt: str = "", field_name: str | None = None) -> None:
         q = self.quarantine
@@ -114,9 +120,13 @@ class _FileLoad:
 
     def add(self, rec: Record | FlatBatch, index: int) -> None:
         if isinstance(rec, FlatBatch):
-            self.flush()
+            self.flush_records()
             self.report.read += rec.records
-            self.load(rec)
+            # flattened batches wait until a commit's worth is there: one INSERT per table per commit
+            self.flat.append(rec)
+            self.flat_bytes += sum(t.nbytes for t in rec.tables.values())
+            if self.flat_bytes >= FLAT_BYTES:
+                self.flush_flat()
             return
         self.report.read += 1
         if isinstance(rec, Rejected):
@@ -129,11 +139,22 @@ class _FileLoad:
                 self.reject(rec.position or str(index), reason, repr(rec)[:_EXCERPT], fname)
                 return
             self.pending_bytes += record_weight(rec)
+        self.flush_flat()
         self.pending.append(rec)
         if len(self.pending) >= self.batch_size or self.pending_bytes >= _MAX_PENDING_BYTES:
             self.flush()
 
+    def flush_flat(self) -> None:
+        if self.flat:
+            batch = concat_batches(self.flat)
+            self.flat, self.flat_bytes = [], 0
+            self.load(batch)
+
     def flush(self) -> None:
+        self.flush_flat()
+        self.flush_records()
+
+    def flush_records(self) -> None:
         if self.pending:
             batch = flatten(self.pending)
             self.pending = []
@@ -298,6 +319,15 @@ class _FileLoad:
             self._absorb_kindless()
 
 
+def concat_batches(batches: list[FlatBatch]) -> FlatBatch:
+    """One FlatBatch of several, rows in order."""
+    if len(batches) == 1:
+        return batches[0]
+    names = dict.fromkeys(n for b in batches for n in b.tables)
+    tables = {n: pa.concat_tables([b.tables[n] for b in batches if n in b.tables]) for n in names}
+    return FlatBatch(tables, sum(b.records for b in batches))
+
+
 def _remap(table: pa.Table, mapping: dict[str, str]) -> pa.Table:
     ids = [mapping.get(x, x) for x in table.column("doc_id").to_pylist()]
     return table.set_column(table.column_names.index("doc_id"), "doc_id", pa.array(ids, pa.string()))
@@ -321,7 +351,19 @@ def ingest_source(
 ) -> FileReport:
     """Ingest one source, all or nothing, and return its counts."""
     started = datetime.now()
-    sha, size = file_digest(source)
+    # the digest (it names the file's rows) is read in a thread while the ingester starts on the file
+    # (hashlib works without the GIL): nothing is written before both are there
+    with ThreadPoolExecutor(1, thread_name_prefix="ipcockpit-digest") as hasher:
+        digest = hasher.submit(file_digest, source)
+        records = iter(ingester.read(source))
+        try:
+            first: list[Record | FlatBatch] = [next(records)]
+        except StopIteration:
+            first = []
+        except BaseException:
+            digest.cancel()
+            raise
+        sha, size = digest.result()
     file_id = sha[:20]
     con = store.con
     con.execute("BEGIN TRANSACTION")
@@ -332,8 +374,7 @@ def ingest_source(
         con.execute("BEGIN TRANSACTION")
         load = _FileLoad(store, source, file_id, run_id, batch_size)
         load.report.format = ingester.name
-        records: Iterable[Record | FlatBatch] = ingester.read(source)
-        for index, rec in enumerate(records, start=1):
+        for index, rec in enumerate(itertools.chain(first, records), start=1):
             load.add(rec, index)
             if on_record and index % 1000 == 0:
                 on_record(1000)
