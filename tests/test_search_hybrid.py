@@ -110,3 +110,38 @@ def test_filters_exclude_what_they_should(indexed) -> None:
         search(con, folder, "x", filters={"colour": "red"})
     with pytest.raises(SearchError, match="ref_ipc_concordance"):
         search(con, folder, "x", filters={"industry": "1.2"})
+
+
+def test_result_rows_from_the_manifest_equal_the_store(indexed) -> None:
+    """Titles, offices, dates and applicants shown come from the index manifest (no table read per query):
+    for every indexed document they equal what the store answers, and a manifest of the earlier
+    version (without those columns) falls back to the store."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from ipcockpit.search import hybrid
+    from ipcockpit.search.index import MANIFEST
+
+    c, folder, _ = indexed
+    state = hybrid._state(folder)
+    ids = list(state.man["doc_id"])
+    assert len(ids) == 2 * US_ROWS + 44
+    from_manifest = hybrid._rows(c.store.con, ids, state)
+    from_store = hybrid._rows(c.store.con, ids)
+    assert from_manifest == from_store
+    assert sum(bool(r["applicants"]) for r in from_store.values()) == 44  # every CN record names some
+    old = folder.parent / "old_idx"
+    old.mkdir()
+    for p in folder.iterdir():
+        if p.is_file():
+            (old / p.name).write_bytes(p.read_bytes())
+        else:
+
+            shutil.copytree(p, old / p.name)
+    table = pq.read_table(old / MANIFEST)
+    pq.write_table(table.drop_columns(["title", "applicants"]), old / MANIFEST)
+    legacy = hybrid._state(old)
+    assert legacy.man["title"] is None
+    rows = search(c.store.con, old, "neural network", limit=5)
+    assert [r["title"] for r in rows] == [from_store[r["doc_id"]]["title"] for r in rows]

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ipcockpit.search import vectors
 from ipcockpit.search.index import build_index, index_status, read_manifest
 from ipcockpit.search.lexical import LexicalDoc, LexicalIndex, segment
 from ipcockpit.search.vectors import VectorIndex
@@ -94,6 +95,30 @@ def test_lexical_special_characters_never_raise(tmp_path: Path) -> None:
     assert lex.search('bat:ball "c') == [("X1", pytest.approx(lex.search("bat ball")[0][1]))]
 
 
+def test_lexical_query_leaves_out_words_in_most_documents(shared: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real US abstracts: words in more than half of them (the, of, a ...) leave the query once the index
+    is large enough (lowered here), content words stay, a query of common words alone keeps its rarest."""
+    from ipcockpit.search import lexical
+
+    src = sorted((shared / "abstracts_us").glob("*.csv"))[0]
+    with src.open(encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["patent_abstract"]][:300]
+    lex = LexicalIndex(tmp_path)
+    lex.update(LexicalDoc(f"D{i}", r["patent_abstract"]) for i, r in enumerate(rows))
+    words = lambda r: set(segment(r["patent_abstract"]))  # noqa: E731
+    share = {w: sum(w in words(r) for r in rows) / len(rows) for w in ("the", "of", "a", "bat")}
+    assert share["the"] > 0.5 and share["of"] > 0.5 and share["bat"] < 0.5
+    tokens = ["the", "of", "bat"]
+    assert lex._content_tokens(tokens) == tokens  # 300 documents: below COMMON_MIN_DOCS
+    assert len(lex.search("the bat of", 300)) > 150  # "the" and "of" match most documents
+    monkeypatch.setattr(lexical, "COMMON_MIN_DOCS", 100)
+    assert lex._content_tokens(tokens) == ["bat"]
+    assert lex._content_tokens(["the", "of"]) == [min(["the", "of"], key=lambda w: share[w])]
+    bats = {d for d, _ in lex.search("bat", 300)}
+    assert 0 < len(bats) < 150 and {d for d, _ in lex.search("the bat of", 300)} == bats
+
+
 # the build from the store -------------------------------------------------------------------------
 def test_build_index_is_incremental(cockpit, shared: Path, tmp_path: Path) -> None:
     numbers = us_subset(shared, tmp_path / "us")
@@ -152,3 +177,44 @@ def test_new_model_weights_rebuild_their_space(cockpit, shared: Path, tmp_path: 
     real = emb.model_id
     monkeypatch.setattr(emb, "model_id", lambda s=None: real(s) + "0" if s == "en" else real(s))
     assert build_index(cockpit.store.con, folder)["embedded_by_space"].get("en") == 2 * US_ROWS
+
+
+def test_vector_index_becomes_ivf_past_its_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past IVF_FROM rows the exact index is rebuilt as IVF cells (lowered here to keep the test fast):
+    searches, filters, replacement, persistence, changes after a memory-mapped open and retraining."""
+    monkeypatch.setattr(vectors, "IVF_FROM", 4000)
+    monkeypatch.setattr(vectors, "PROBE_SHARE", 4)  # uniform random 16-d vectors need more cells probed
+    x = unit_vectors(9000, 16, seed=3)
+    keys = [f"D{i}" for i in range(9000)]
+    vi = VectorIndex(tmp_path, "t", 16)
+    vi.add(keys[:3000], x[:3000])
+    assert vi.structure() == "exact"
+    vi.add(keys[3000:6000], x[3000:6000])  # crosses IVF_FROM: cells trained on the 6,000 rows
+    assert vi.structure() == "ivf" and len(vi) == 6000 and vi.trained_for == 6000
+    assert vi.nprobe == 128 // 4  # nlist: 4 * sqrt(6000) ~ 256 cells, at most 6000 / 39 ~ 128
+    queries = unit_vectors(40, 16, seed=4)
+    exact = [[k for k, _ in row] for row in vi._exact(queries, 10, np.arange(6000))]
+    got = [[k for k, _ in row] for row in vi.search(queries, 10)]
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, got, strict=True)])
+    assert 0.95 <= recall <= 1.0
+    assert np.allclose(vi.vector("D4321"), x[4321])
+    # a filter leaving a tenth of the rows: still 10 results, all allowed, the exact ones
+    tenth = np.arange(6000) % 10 == 3
+    hits = vi.search(queries[:1], 10, allowed=tenth)[0]
+    assert len(hits) == 10 and all(int(k[1:]) % 10 == 3 for k, _ in hits)
+    vi.add(["D1"], x[7000:7001])
+    vi.remove(["D2"])
+    assert vi.search(x[7000:7001], 1)[0][0][0] == "D1" and vi.vector("D2") is None
+    vi.save()
+    again = VectorIndex.open(tmp_path, "t")
+    assert again.structure() == "ivf" and len(again) == 5999 and again.nprobe == vi.nprobe
+    assert again.search(x[5000:5001], 1)[0][0][0] == "D5000"
+    again.add(keys[6000:9000], x[6000:9000])  # the mapped index is read in before it changes
+    assert len(again) == 8999 and again.search(x[8500:8501], 1)[0][0][0] == "D8500"
+    again.save()  # 8,999 rows < 4 x 6,000: the cells stay
+    assert VectorIndex.open(tmp_path, "t").trained_for == 6000
+    monkeypatch.setattr(vectors, "RETRAIN_GROWTH", 1)
+    again.save()  # grown past RETRAIN_GROWTH x trained rows: trained again, tombstones dropped
+    final = VectorIndex.open(tmp_path, "t")
+    assert final.trained_for == 8999 and len(final.row_keys()) == 8999
+    assert final.search(x[8888:8889], 1)[0][0][0] == "D8888"

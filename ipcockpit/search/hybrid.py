@@ -30,12 +30,13 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
 from ipcockpit.errors import IPCockpitError
 from ipcockpit.search import passages as psg
 from ipcockpit.search.elements import language
-from ipcockpit.search.index import INFO, MANIFEST, manifest_arrays, vector_name
-from ipcockpit.search.lexical import LexicalIndex, date_key, force_key
+from ipcockpit.search.index import APPLICANT_ROLES, INFO, MANIFEST, manifest_arrays, vector_name
+from ipcockpit.search.lexical import LexicalIndex, date_key, force_key, key_date
 from ipcockpit.search.vectors import VectorIndex
 
 emb = importlib.import_module("ipcockpit.search.embedding")
@@ -49,7 +50,7 @@ TOP_N = 100
 MODES = ("hybrid", "lexical", "semantic")
 FILTERS = ("office", "date_from", "date_to", "in_force", "ipc", "cpc", "industry", "applicant", "sei_scheme")
 _NUMBER = re.compile(r"^(ZL|[A-Z]{2})?[\s\-]?[A-Z]{0,2}\d[\d\s,./\-]{4,}[A-Z]?\d?$|^\d{8,13}\.?[\dX]$", re.I)
-_APPLICANT_ROLES = "('applicant', 'patentee', 'assignee', 'current_owner')"
+_APPLICANT_ROLES = "(" + ", ".join(f"'{r}'" for r in APPLICANT_ROLES) + ")"
 
 
 class SearchError(IPCockpitError, ValueError):
@@ -62,7 +63,7 @@ class _State:
 
     lexical: LexicalIndex
     vectors: dict[str, VectorIndex]
-    man: dict[str, np.ndarray]
+    man: dict[str, Any]
     pos: dict[str, int]
     vec_pos: dict[str, np.ndarray] = field(default_factory=dict)  # space -> manifest position per vector row
 
@@ -276,7 +277,7 @@ def search(
         for rank, (d, _) in enumerate(hits, 1):
             fused[d] = fused.get(d, 0.0) + weight / (RRF_K + rank)
     best = sorted(fused.items(), key=lambda x: (-x[1], x[0]))[:limit]
-    rows = _rows(con, [d for d, _ in best])
+    rows = _rows(con, [d for d, _ in best], state)
     out = []
     for d, score in best:
         r = rows.get(d, {})
@@ -302,10 +303,22 @@ def search(
     return out
 
 
-def _rows(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Title, office, date and applicants of ``ids`` (lookups by doc_id; no text is read here)."""
+def _rows(con: duckdb.DuckDBPyConnection, ids: list[str], state: _State | None = None) -> dict[str, dict[str, Any]]:
+    """Title, office, date and applicants of ``ids``: from the manifest, which holds them for every
+    indexed document (a lookup by position, where the store would scan ``documents`` and ``parties``);
+    from the store for a manifest of an earlier version."""
     if not ids:
         return {}
+    man = state.man if state is not None else None
+    if man is not None and man.get("title") is not None and all(d in state.pos for d in ids):
+        at = pa.array([state.pos[d] for d in ids], pa.int64())
+        titles = man["title"].take(at).to_pylist()
+        names = man["applicants"].take(at).to_pylist()
+        return {
+            d: {"title": titles[i], "office": str(man["office"][p]) or None, "pub_date": key_date(int(man["pub_date"][p])),
+                "applicants": names[i] or []}
+            for i, (d, p) in enumerate(zip(ids, at.to_pylist(), strict=True))
+        }
     marks = ", ".join("?" * len(ids))
     cur = con.execute(f"SELECT doc_id, title, office, pub_date FROM documents WHERE doc_id IN ({marks})", ids)
     rows = {r[0]: {"title": r[1], "office": r[2], "pub_date": r[3], "applicants": []} for r in cur.fetchall()}

@@ -61,8 +61,13 @@ MANIFEST_SCHEMA = pa.schema(
         ("office", pa.string()),
         ("pub_date", pa.int32()),
         ("in_force", pa.int8()),
+        # what a result list shows, kept here so that a search reads no table of the store
+        ("title", pa.string()),
+        ("applicants", pa.list_(pa.string())),
     ]
 )
+#: parties shown as a document's applicants in search results, in this order of roles
+APPLICANT_ROLES = ("applicant", "patentee", "assignee", "current_owner")
 
 # One row per document with any text. Languages: the abstract's, else the title's, else the document's.
 _DOCS_SQL = r"""
@@ -112,11 +117,26 @@ def _in_force(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {doc_id: int(answer) for doc_id, answer in in_force(con).items()}
 
 
+def _applicants(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """doc_id -> applicant names as written (applicants first, then patentees, assignees, owners, each
+    name once, in sequence order)."""
+    roles = ", ".join(f"'{r}'" for r in APPLICANT_ROLES)
+    rows = con.execute(
+        f"SELECT doc_id, list(name_raw ORDER BY role <> 'applicant', seq) FROM parties "
+        f"WHERE role IN ({roles}) AND name_raw IS NOT NULL GROUP BY doc_id"
+    ).fetchall()
+    return {doc_id: list(dict.fromkeys(names)) for doc_id, names in rows}
+
+
 def read_manifest(folder: Path) -> pa.Table:
     path = Path(folder) / MANIFEST
     if not path.is_file():
         return MANIFEST_SCHEMA.empty_table()
-    return pq.read_table(path).cast(MANIFEST_SCHEMA)
+    table = pq.read_table(path)
+    for f in MANIFEST_SCHEMA:  # a manifest of an earlier version lacks the result columns
+        if f.name not in table.column_names:
+            table = table.append_column(f, pa.nulls(table.num_rows, f.type))
+    return table.select(MANIFEST_SCHEMA.names).cast(MANIFEST_SCHEMA)
 
 
 def write_manifest(folder: Path, table: pa.Table) -> None:
@@ -154,11 +174,12 @@ def build_index(
         con.sql(_docs_sql())
         .select(
             "doc_id, office, pub_date, lang, md5(coalesce(embed_text, '')) AS embed_hash, "
-            "md5(coalesce(lex_text, '')) AS text_hash, embed_text IS NOT NULL AS has_embed"
+            "md5(coalesce(lex_text, '')) AS text_hash, embed_text IS NOT NULL AS has_embed, title"
         )
         .fetchall()
     )
     force = _in_force(con)
+    applicants = _applicants(con)
     old = {r["doc_id"]: r for r in read_manifest(folder).to_pylist()}
     old_info = _read_info(folder)
     models = {s: emb.model_id(s) for s in emb.spaces()}
@@ -168,7 +189,7 @@ def build_index(
     rows: list[dict[str, Any]] = []
     to_embed: dict[str, list[str]] = {}
     to_lex: list[str] = []
-    for doc_id, office, pub_date, lang, embed_hash, text_hash, has_embed in docs:
+    for doc_id, office, pub_date, lang, embed_hash, text_hash, has_embed, title in docs:
         space = emb.space_for(lang) if has_embed else ""
         in_force = force.get(doc_id, -1)
         lex_hash = f"{text_hash}:{office or ''}:{date_key(pub_date)}:{in_force}"
@@ -182,6 +203,8 @@ def build_index(
                 "office": office or "",
                 "pub_date": date_key(pub_date),
                 "in_force": in_force,
+                "title": title,
+                "applicants": applicants.get(doc_id, []),
             }
         )
         if has_embed and (
@@ -330,8 +353,11 @@ def index_status(folder: str | os.PathLike[str]) -> dict[str, Any]:
     }
 
 
-def manifest_arrays(folder: Path) -> dict[str, np.ndarray]:
-    """The manifest as numpy arrays (``doc_id`` as object array), for filters."""
+def manifest_arrays(folder: Path) -> dict[str, Any]:
+    """The manifest as numpy arrays (``doc_id`` as object array), for filters; ``title`` and
+    ``applicants`` as Arrow arrays (None when the manifest is of a version without them)."""
+    path = Path(folder) / MANIFEST
+    display = path.is_file() and "title" in pq.read_schema(path).names
     t = read_manifest(folder)
     return {
         "doc_id": np.array(t.column("doc_id").to_pylist(), dtype=object),
@@ -339,4 +365,6 @@ def manifest_arrays(folder: Path) -> dict[str, np.ndarray]:
         "pub_date": t.column("pub_date").to_numpy(),
         "in_force": t.column("in_force").to_numpy(),
         "space": np.array(t.column("space").to_pylist(), dtype=object),
+        "title": t.column("title").combine_chunks() if display else None,
+        "applicants": t.column("applicants").combine_chunks() if display else None,
     }

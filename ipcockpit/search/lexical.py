@@ -34,6 +34,10 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _WRITER_HEAP = 128_000_000
 #: characters of a document's text kept (stored, not indexed) for passages
 _STORED_CHARS = 6000
+#: query words in more than this share of the documents are left out of a query (see _content_tokens)
+COMMON_SHARE = 0.5
+#: ... once the index holds this many documents (below, document frequencies say little)
+COMMON_MIN_DOCS = 10_000
 
 
 @cache
@@ -58,6 +62,14 @@ def segment(text: str | None) -> list[str]:
         else:
             tokens.extend(w.lower() for w in _WORD.findall(part))
     return tokens
+
+
+def key_date(key: int) -> date | None:
+    """The date of a ``yyyymmdd`` key (None for 0 or an impossible date)."""
+    try:
+        return date(key // 10000, key // 100 % 100, key % 100) if key else None
+    except ValueError:
+        return None
 
 
 def date_key(value: date | str | None) -> int:
@@ -163,7 +175,7 @@ class LexicalIndex:
         doc_ids: Iterable[str] | None = None,
     ) -> tantivy.Query | None:
         """The query for ``text`` (any of its terms, BM25) with the filters; None when it has no terms."""
-        tokens = list(dict.fromkeys(segment(text)))
+        tokens = self._content_tokens(list(dict.fromkeys(segment(text))))
         if not tokens:
             return None
         # segment() leaves only word characters: nothing the query parser could read as syntax
@@ -186,6 +198,21 @@ class LexicalIndex:
         if len(must) == 1:
             return text_q
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in must])
+
+    def _content_tokens(self, tokens: list[str]) -> list[str]:
+        """The query tokens without those in more than :data:`COMMON_SHARE` of the documents (for, and,
+        of, 一种 ...) once the index holds :data:`COMMON_MIN_DOCS`: their BM25 weight is below ln 2
+        where a content word's is 5-10, and their postings are most of the work (1M documents: top 100
+        in 5.9 ms without them, 8.7 ms with). At least the rarest token stays."""
+        if len(tokens) < 2:
+            return tokens
+        searcher = self.index.searcher()
+        n = searcher.num_docs
+        if n < COMMON_MIN_DOCS:
+            return tokens
+        df = {t: searcher.doc_freq("body", t) for t in tokens}
+        kept = [t for t in tokens if df[t] <= COMMON_SHARE * n]
+        return kept or [min(tokens, key=lambda t: df[t])]
 
     def search(self, text: str, limit: int = 100, **filters: Any) -> list[tuple[str, float]]:
         """(doc_id, BM25 score) of the best ``limit`` documents, best first; filters as :meth:`query`."""
