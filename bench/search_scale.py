@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import importlib
 import json
 import random
@@ -218,6 +219,10 @@ def main() -> None:
                                            "spaces": {space: n}}), encoding="utf-8")
     print(f"lexical index {lex_s:.1f}s, vector index ({vi.structure()}, nprobe {vi.nprobe}) {vec_s:.1f}s")
 
+    # the generated texts live in the indexes and the store now; as Python lists of a million strings
+    # they only made the garbage collector's passes (and so the latency tail) longer
+    del texts, titles, docs
+    gc.collect()
     con = store.con
     t0 = time.perf_counter()
     hybrid.search(con, folder, queries[0], limit=10, passages=False)  # opens and caches the indexes

@@ -262,7 +262,7 @@ class VectorIndex:
         k_eff = min(k, n_allowed)
         if mask is not None and n_allowed <= max(EXACT_BELOW, 4 * k):
             return self._exact(q, k_eff, np.flatnonzero(mask))
-        params = self._params(mask)
+        params = self._params(mask, k=k_eff, n_allowed=n_allowed)
         threads = faiss.omp_get_max_threads()
         if len(q) == 1:  # faiss spreads queries over threads: one query gains nothing, and the idle
             faiss.omp_set_num_threads(1)  # threads' spinning takes the cores from the rest of a search
@@ -278,10 +278,16 @@ class VectorIndex:
             out.append(found)
         return out
 
-    def _params(self, mask: np.ndarray | None, every_cell: bool = False) -> faiss.SearchParameters:
+    def _params(self, mask: np.ndarray | None, every_cell: bool = False, k: int = 0,
+                n_allowed: int = 0) -> faiss.SearchParameters:
         ivf = self._ivf()
         if ivf is not None:
-            params = faiss.SearchParametersIVF(nprobe=ivf.nlist if every_cell else self.nprobe)
+            nprobe = self.nprobe
+            if mask is not None and n_allowed:
+                # a filter leaving a share f of the rows: probe enough cells to expect 4 k allowed rows
+                # in them (else a query must fall back to every cell: 1M rows, 300 ms)
+                nprobe = max(nprobe, int(np.ceil(4 * k * ivf.nlist / n_allowed)))
+            params = faiss.SearchParametersIVF(nprobe=ivf.nlist if every_cell else min(nprobe, ivf.nlist))
         elif isinstance(self._index, faiss.IndexHNSW):
             params = faiss.SearchParametersHNSW(efSearch=self.ef_search)
         else:
