@@ -83,9 +83,9 @@ def finish_run(store: Store, run_id: str) -> None:
 
 _MAX_PENDING_BYTES = 32 << 20
 #: bytes of Arrow data written between two commits while a file loads
-COMMIT_BYTES = 64 << 20
+COMMIT_BYTES = 32 << 20
 #: bytes of flattened batches gathered into one INSERT per table
-FLAT_BYTES = 32 << 20
+FLAT_BYTES = 16 << 20
 
 
 class _FileLoad:
