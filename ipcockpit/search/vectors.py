@@ -293,8 +293,9 @@ class VectorIndex:
         else:
             params = faiss.SearchParameters()
         if mask is not None:
-            self._bitmap = np.packbits(mask, bitorder="little")  # kept alive while faiss reads it
-            params.sel = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(self._bitmap))
+            bitmap = np.packbits(mask, bitorder="little")
+            params.sel = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))
+            params.keepalive = (bitmap, params.sel)  # faiss reads them through pointers: alive with params
         return params
 
     def _everywhere(self, q: np.ndarray, k: int, mask: np.ndarray | None) -> list[tuple[str, float]]:
