@@ -20,7 +20,6 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from ipcockpit import __version__
 from ipcockpit.auth.access import only_published
 from ipcockpit.cockpit import tables
 from ipcockpit.errors import IPCockpitError, StoreError
@@ -183,15 +182,7 @@ def register_pages(app: FastAPI, web: Web) -> None:
     """The cockpit's HTML routes."""
     holder = web.holder
 
-    def error_page(request: Request, fmt: str, status: int, key: str, **values: Any) -> Response:
-        lang = web.language(request)
-        t = i18n.Translator(lang)
-        message = t(key, **values)
-        if fmt != "html":
-            return JSONResponse({"error": message}, status_code=status)
-        context = {"t": t, "lang": lang, "languages": i18n.LANGUAGES, "page": "error", "version": __version__,
-                   "status": status, "message": message}
-        return web.templates.TemplateResponse(request, "error.html", context, status_code=status)
+    error_page = web.error_page
 
     def cockpit_page(request: Request, region: str | None, year: Any, fmt: str, section: str | None,
                      screen: str | None = None, status_code: int = 200, notice: dict[str, Any] | None = None,

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from ipcockpit import __version__
 from ipcockpit.errors import IPCockpitError, StoreError
 from ipcockpit.web import charts, i18n, render
 from ipcockpit.web.auth import WRITERS, current_user
@@ -87,13 +86,7 @@ def register(app: FastAPI, web: Web) -> None:
     """Add the data, quarantine and applicant routes to ``app``."""
     holder = web.holder
 
-    def error_page(request: Request, fmt: str, status: int, message: str) -> Response:
-        lang = web.language(request)
-        if fmt != "html":
-            return JSONResponse({"error": message}, status_code=status)
-        context = {"t": i18n.Translator(lang), "lang": lang, "languages": i18n.LANGUAGES, "page": "error",
-                   "version": __version__, "status": status, "message": message}
-        return web.templates.TemplateResponse(request, "error.html", context, status_code=status)
+    error_page = web.error
 
     def guarded(request: Request, fmt: str, fn: Callable[[], Response]) -> Response:
         try:

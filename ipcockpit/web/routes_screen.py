@@ -54,6 +54,19 @@ class Web:
     page: Page  # server.create_app's page(request, name, data, fmt, section, template, extra, status_code)
     language: Callable[[Request], str]
 
+    def error(self, request: Request, fmt: str, status: int, message: str) -> Response:
+        """``message`` as JSON ``{"error": ...}``, or as the error page when ``fmt`` is html."""
+        if fmt != "html":
+            return JSONResponse({"error": message}, status_code=status)
+        lang = self.language(request)
+        context = {"t": i18n.Translator(lang), "lang": lang, "languages": i18n.LANGUAGES, "page": "error",
+                   "version": __version__, "status": status, "message": message}
+        return self.templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+    def error_page(self, request: Request, fmt: str, status: int, key: str, **values: Any) -> Response:
+        """The catalogue text ``key`` (with ``values``) in the request's language, as :meth:`error`."""
+        return self.error(request, fmt, status, i18n.Translator(self.language(request))(key, **values))
+
 
 class BadRequest(ValueError):
     """A parameter or an upload the user must fix; the message says which and how. ``key`` names the
@@ -172,15 +185,7 @@ def register(app: FastAPI, web: Web) -> None:
     """Add the screening and patent routes to ``app``."""
     holder = web.holder
 
-    def error_page(request: Request, fmt: str, status: int, key: str, **values: Any) -> Response:
-        t = i18n.Translator(web.language(request))
-        message = t(key, **values)
-        if fmt != "html":
-            return JSONResponse({"error": message}, status_code=status)
-        lang = web.language(request)
-        context = {"t": t, "lang": lang, "languages": i18n.LANGUAGES, "page": "error", "version": __version__,
-                   "status": status, "message": message}
-        return web.templates.TemplateResponse(request, "error.html", context, status_code=status)
+    error_page = web.error_page
 
     def screen_result(request: Request, fmt: str, section: str | None, fields: Mapping[str, Any],
                       numbers: list[str] | None) -> Response:

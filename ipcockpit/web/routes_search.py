@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from ipcockpit import __version__
 from ipcockpit.errors import IPCockpitError, StoreError
 from ipcockpit.web import charts, i18n, render
 from ipcockpit.web.auth import audit_target
@@ -157,14 +156,7 @@ def register(app: FastAPI, web: Web) -> None:
     """Add the search and FTO routes to ``app``."""
     holder = web.holder
 
-    def error_page(request: Request, fmt: str, status: int, key: str, **values: Any) -> Response:
-        t = i18n.Translator(web.language(request))
-        message = t(key, **values)
-        if fmt != "html":
-            return JSONResponse({"error": message}, status_code=status)
-        context = {"t": t, "lang": t.lang, "languages": i18n.LANGUAGES, "page": "error", "version": __version__,
-                   "status": status, "message": message}
-        return web.templates.TemplateResponse(request, "error.html", context, status_code=status)
+    error_page = web.error_page
 
     def search_result(request: Request, fmt: str, section: str | None) -> Response:
         try:
