@@ -8,7 +8,8 @@ the answer), and precision@10 is the share of those neighbours that share a labe
     Chinese lines only (label: the IPC main group the source files the line under);
 (c) English: abstracts_us (label: which of the two files, i.e. the topic);
 (a) PPPM phrase matching: each shipped model scored on the development pairs (bench/pppm.py) and the
-    grouped-by-anchor CV of the fine-tune (``--pppm-cv`` reruns it; else the recorded figures).
+    grouped-by-anchor CV of the fine-tune (``--pppm-cv`` reruns the CPU recipe; else the recorded figures,
+    with the GPU grid of ``ipcockpit/search/tune_pppm.py`` from bench/results/pppm_gpu/report.json).
 
 Each set is ingested into a temporary store with Cockpit and indexed with build_index. ``--per-set N``
 keeps the first N documents of each set (embedding Chinese on 2 CPU cores runs at ~20 texts/s), so
@@ -157,6 +158,17 @@ def pppm(cv: bool) -> dict[str, object]:
         recorded = json.loads((ROOT / "bench" / "results" / "pppm_cv.json").read_text(encoding="utf-8"))
         out["cv_recorded"] = {c["name"]: {"pearson": c["pearson"], "spearman": c["spearman"]}
                               for c in recorded["candidates"]}
+    gpu = ROOT / "bench" / "results" / "pppm_gpu" / "report.json"
+    if gpu.exists():  # the GPU grid of ipcockpit/search/tune_pppm.py: each candidate at its best epoch
+        # among the epochs that the most folds reached
+        report = json.loads(gpu.read_text(encoding="utf-8"))
+        out["cv_gpu_recorded"] = {
+            "device": report["device"],
+            "candidates": {name: {"epoch": int(e), **v} for name, per in report["summary"].items() if per
+                           for e, v in [max(per.items(), key=lambda kv: (kv[1]["folds"], kv[1]["pearson"]))]},
+            "shipped": {"candidate": report["final"]["candidate"]["name"], "epochs": report["final"]["epochs"],
+                        "cv_pearson": report["final"]["cv_pearson"]},
+        }
     return out
 
 
