@@ -47,6 +47,15 @@ def test_lens_csv_drones(cockpit: Cockpit, shared: Path) -> None:
     assert cn["app_id"] == "CN200710063161"
     # NPL citations of Chinese documents are kept as text
     assert cockpit.store.scalar("SELECT count(DISTINCT doc_id) FROM citations WHERE npl") == 965
+    # Lens "Limited Patent" (200 rows, counted with csv: CN U/Y, AU innovation patents, DE/UA/TW utility
+    # models ...) are utility models, registered rights: the in-force rule gives them 10 years
+    limited = cockpit.store.con.execute(
+        "SELECT doc_type, stage, count(*), count(*) FILTER (WHERE grant_date = pub_date) FROM documents "
+        "WHERE json_extract_string(extra, '$.lens_type') = 'Limited Patent' GROUP BY ALL").fetchall()
+    assert limited == [("utility_model", "grant", 200, 200)]
+    um = _doc(cockpit, "CN201532150U")
+    assert (um["doc_type"], um["stage"], str(um["app_date"]), str(um["grant_date"])) == (
+        "utility_model", "grant", "2009-11-11", "2010-07-21")
 
 
 def test_lens_csv_excel_resaved_pizza(cockpit: Cockpit, shared: Path) -> None:

@@ -26,6 +26,7 @@ from ipcockpit.search.hybrid import search
 from ipcockpit.search.index import build_index, read_manifest
 from ipcockpit.settings import Settings
 from ipcockpit.value.conditions import Universe, condition_rows, evaluate
+from ipcockpit.value.indicators import indicator_table
 from ipcockpit.value.legal_status import ENDED, LIVE, STATUS_LABELS, status_ctes, status_params, statuses
 from ipcockpit.value.settings import ScreenSettings
 from tests.test_value_conditions import build_store
@@ -105,7 +106,7 @@ def test_family_members_are_judged_by_the_same_rule(screen: Cockpit) -> None:
 def test_known_documents(screen: Cockpit) -> None:
     con = screen.store.con
     ids = ["CN999999994B", "KR200474119Y1", "AU2001100302A4", "CN115883397A", "CN115883397B", "CN215361852U",
-           "CN116245100A", "BR7502857A"]
+           "CN116245100A", "BR7502857A", "CN201532150U"]
     early, late = statuses(con, ids, EARLY), statuses(con, ids, LATE)
     # 无权-未缴年费 decides until the lapse event of 2023-03-01 (失效日期) is in the past
     assert (early["CN999999994B"]["status"], early["CN999999994B"]["basis"]) == ("not_in_force", "status")
@@ -114,10 +115,16 @@ def test_known_documents(screen: Cockpit) -> None:
     # a Korean utility model (Lens row 782, filed 2014-05-02): 10 years
     assert early["KR200474119Y1"]["status"] == "granted" and late["KR200474119Y1"]["status"] == "expired"
     assert late["KR200474119Y1"]["expiry_date"] == "2024-05-02" and late["KR200474119Y1"]["term_years"] == 10
-    # an Australian innovation patent application (Lens "Limited Patent", filed 2001-08-22)
-    assert statuses(con, ["AU2001100302A4"], ScreenSettings(as_of=date(2021, 8, 21)))["AU2001100302A4"][
-        "status"] == "pending"
+    # an Australian innovation patent (Lens "Limited Patent", filed 2001-08-22): a utility model, 10 years
+    au = {d: statuses(con, ["AU2001100302A4"], ScreenSettings(as_of=d))["AU2001100302A4"]
+          for d in (date(2011, 8, 21), date(2011, 8, 22))}
+    assert (au[date(2011, 8, 21)]["status"], au[date(2011, 8, 22)]["status"]) == ("granted", "expired")
+    assert (au[date(2011, 8, 22)]["doc_type"], au[date(2011, 8, 22)]["expiry_date"]) == ("utility_model", "2011-08-22")
     assert early["AU2001100302A4"]["status"] == "expired" and early["AU2001100302A4"]["in_force"] is False
+    # a Chinese utility model (Lens "Limited Patent" CN 201532150 U, filed 2009-11-11): 10 years, not 20
+    cn_um = late["CN201532150U"]
+    assert (cn_um["doc_type"], cn_um["stage"], cn_um["term_years"]) == ("utility_model", "grant", 10)
+    assert (cn_um["status"], cn_um["expiry_date"]) == ("expired", "2019-11-11")
     assert late["CN115883397A"]["status"] == "superseded" and late["CN115883397A"]["live"] is False
     assert late["CN115883397B"]["status"] == "in_force" and late["CN115883397B"]["status_label_zh"] == "有效"
     assert late["CN215361852U"]["expiry_date"] == "2031-07-30" and late["CN215361852U"]["live"] is True
@@ -128,6 +135,21 @@ def test_known_documents(screen: Cockpit) -> None:
     ep = {s.as_of: condition_rows(con, s, Universe(doc_ids=("EP1000000B1",)))[0]["in_force_detail"]
           for s in (ScreenSettings(as_of=date(2015, 1, 1)), LATE)}
     assert ep[date(2015, 1, 1)]["met"] is None and ep[LATE.as_of]["evidence"]["term_end"] == "2019-11-08"
+
+
+def test_value_indicators_follow_the_rule(screen: Cockpit) -> None:
+    """No remaining term (the value index) exactly where the rule says not in force; designs aside, whose
+    shorter design term the indicators apply (indicators.DESIGN_TERM_END_SQL)."""
+    for settings in (EARLY, LATE):
+        rule = statuses(screen.store.con, None, settings)
+        rows = indicator_table(screen, as_of=settings.as_of).to_pylist()
+        assert len(rows) == len(rule) == 5900
+        apart = [r["doc_id"] for r in rows if (r["remaining_term"] == 0) != (rule[r["doc_id"]]["in_force"] is False)]
+        # Lens row 2977: a US design right filed 2005-12-05, granted 2006-11-28: 14 years ended 2020-11-28
+        assert [(d, rule[d]["doc_type"], rule[d]["in_force"]) for d in apart] == [("USD532742S1", "design", None)]
+    # 无权-未缴年费 before its lapse event: the rule says not in force, so no remaining term
+    early = {r["doc_id"]: r for r in indicator_table(screen, as_of=EARLY.as_of, doc_ids=["CN999999994B"]).to_pylist()}
+    assert early["CN999999994B"]["remaining_term"] == 0.0
 
 
 def test_search_index_in_force_is_the_rule(indexed: tuple[Cockpit, Path, list]) -> None:
@@ -143,11 +165,13 @@ def test_search_index_in_force_is_the_rule(indexed: tuple[Cockpit, Path, list]) 
         assert value == code[s["in_force"]], doc_id
         if s["status"] == "in_force" or s["status"] in ENDED:  # the label says the same
             assert value == (1 if s["status"] == "in_force" else 0), doc_id
-    # the Lens rows give no legal status: only the 20-year term from filing can say (0), else unknown (-1)
+    # the Lens rows give no legal status: only the term from filing can say (0), else unknown (-1); the term is
+    # 10 years for a "Limited Patent" (a utility model), 20 for the others
     for row in lens:
         doc_id = row["Publication Number"].replace(" ", "")
         filed = date.fromisoformat(row["Application Date"])
-        ended = filed.replace(year=filed.year + 20) <= date.today()
+        years = 10 if row["Type"] == "Limited Patent" else 20
+        ended = filed.replace(year=filed.year + years) <= date.today()
         assert force[doc_id] == (0 if ended else -1), doc_id
     assert force["CN215361852U"] == 1 and force["CN116245100A"] == -1 and force["US8089085B2"] == -1
     # the search filter keeps exactly those documents

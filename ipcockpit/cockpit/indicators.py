@@ -41,7 +41,6 @@ from ipcockpit.cockpit.forecast import AT_RISK_SHARE, change, forecast, progress
 from ipcockpit.cockpit.profiles import Indicator, Region, load_region
 from ipcockpit.cockpit.reported import ReportError, current_values, provenance
 from ipcockpit.value.conditions import (
-    ENDING_EVENTS,
     INVENTION_GRANT,
     Universe,
     _maintained,
@@ -50,6 +49,7 @@ from ipcockpit.value.conditions import (
     judge_row,
     loaded,
 )
+from ipcockpit.value.legal_status import ending_event_dates
 from ipcockpit.value.settings import ScreenSettings
 
 #: doc ids listed with a computed value (all of them through :func:`indicator_records`)
@@ -186,20 +186,8 @@ class Context:
         return self.reported.get(series_id, {}).get(year)
 
     def _ending_dates(self) -> dict[str, list[date]]:
-        def run() -> dict[str, list[date]]:
-            ids = [g["doc_id"] for g in self.grants()]
-            rows = self.con.execute(
-                "WITH ids AS (SELECT unnest($ids::VARCHAR[]) AS doc_id), "
-                "s AS (SELECT i.doc_id, d2.doc_id AS sib FROM ids i JOIN documents d ON d.doc_id = i.doc_id "
-                "      JOIN documents d2 ON d2.app_id = d.app_id UNION SELECT doc_id, doc_id FROM ids) "
-                "SELECT s.doc_id, list(DISTINCT e.event_date) FROM s JOIN legal_events e ON e.doc_id = s.sib "
-                f"WHERE e.event_class IN {ENDING_EVENTS} AND e.event_date IS NOT NULL "
-                "AND coalesce(e.influence, '-') <> '+' GROUP BY s.doc_id",
-                {"ids": ids},
-            ).fetchall()
-            return {doc_id: sorted(dates) for doc_id, dates in rows}
-
-        return self._cached("ending", run)
+        """The dates of the ending events of the region's grants, as the in-force rule counts them."""
+        return self._cached("ending", lambda: ending_event_dates(self.con, [g["doc_id"] for g in self.grants()]))
 
     def stock(self, year: int) -> dict[str, Any]:
         """The region's CN invention grants granted by the period end, judged as of the period end."""

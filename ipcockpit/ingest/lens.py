@@ -130,7 +130,9 @@ LENS_TYPES: dict[str, tuple[str | None, str | None]] = {
     "design right": ("design", "grant"),
     "plant patent": ("plant", "grant"),
     "statutory invention registration": ("sir", None),
-    "limited patent": ("other", None),
+    # utility models and other short-term rights (CN U/Y, DE U1, AU innovation patents A4/B4 ...): the
+    # in-force rule gives them the utility-model term (legal_status.UTILITY_MODEL_TERM_YEARS)
+    "limited patent": ("utility_model", "grant"),
     "search report": ("other", None),
 }
 

@@ -9,6 +9,12 @@ rows of that kind, or when a file that supplied the document (or its rows of tha
 kind of row for some document: a USPTO grant with no NPL citation gets 0 NPL citations (the file
 carries NPL citations), a Lens row gets NULL backward patent citations (Lens CSV carries only NPL).
 The rules per indicator are in :data:`INDICATORS` and docs/value_index.md.
+
+Whether the rights still exist (``remaining_term``, ``invalidation_survived``) is the project's one
+in-force rule, :mod:`ipcockpit.value.legal_status`, as of ``as_of``: its SQL (``status_ctes``) runs inside
+the indicator query, so a document the screening, FTO or search calls not in force has no remaining term
+here, and the term of every other document is the rule's (20 years, 10 for utility models). The one
+difference, on purpose, is the design term (:data:`DESIGN_TERM_END_SQL`).
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+
+from ipcockpit.value.legal_status import status_ctes, status_params
+from ipcockpit.value.settings import ScreenSettings
 
 COUNTRY_WEIGHTS = Path(__file__).with_name("data") / "country_weights.csv"
 WEIGHTS_VIEW = "_vi_office_countries"
@@ -67,13 +76,14 @@ INDICATORS: dict[str, Indicator] = {i.name: i for i in [
               "the document is classified and classified cited documents are in the corpus"),
     Indicator("grant_lag", "授权周期", "Grant lag", "years", "granted with filing and grant dates"),
     Indicator("remaining_term", "剩余保护期", "Remaining term", "years",
-              "the filing date is known (0 when the rights are known to have lapsed)"),
+              "the filing date is known (0 when the in-force rule says the rights ended, or a design's term ran out)"),
     Indicator("transfers", "转让次数", "Transfers", "events", "legal events of the class are carried"),
     Indicator("licences", "许可次数", "Licences", "events", "legal events of the class are carried"),
     Indicator("pledges", "质押次数", "Pledges", "events", "legal events of the class are carried"),
     Indicator("litigations", "诉讼次数", "Litigations", "events", "legal events of the class are carried"),
     Indicator("invalidation_survived", "经无效宣告仍维持", "Survived invalidation", "0/1",
-              "invalidation events are carried; 1 when a request was followed by rights still in force"),
+              "invalidation events are carried; 1 when a request was followed by rights the in-force rule does "
+              "not call ended at as_of"),
     Indicator("inventors", "发明人数", "Inventors", "persons", "the document has inventor rows"),
     Indicator("applicant_type", "申请人类型", "Applicant type", "type",
               "a party of role current_owner/patentee/assignee/applicant has a type"),
@@ -113,7 +123,19 @@ def _granted_sql() -> str:
     )
 
 
-_LAPSE_STATUS = r"(?i)(lapsed|expired|dead|inactive|revoked|ceased|withdrawn|abandoned|失效|终止|届满|撤回|驳回|全部无效)"
+#: The one difference from the in-force rule (:mod:`ipcockpit.value.legal_status`), on purpose: the rule
+#: gives designs the invention term (the high-value screening leaves designs out), the value index gives
+#: them the design term below. A design past its design term has no remaining term and counts as ended
+#: here even where the rule cannot tell (or its status text says in force); for every other document the
+#: indicators' term and in-force answer are the rule's. SQL over the columns of the indicator query.
+DESIGN_TERM_END_SQL = """CASE WHEN doc_type = 'design' THEN CASE
+            WHEN office = 'US' AND grant_date_eff IS NOT NULL
+                THEN grant_date_eff + CASE WHEN grant_date_eff >= DATE '2015-05-13' THEN INTERVAL 15 YEAR
+                                           ELSE INTERVAL 14 YEAR END
+            WHEN office = 'CN'
+                THEN app_date + CASE WHEN app_date >= DATE '2021-06-01' THEN INTERVAL 15 YEAR ELSE INTERVAL 10 YEAR END
+            ELSE app_date + INTERVAL 15 YEAR
+        END END::DATE"""
 
 INDICATOR_SQL = """
 WITH
@@ -123,6 +145,7 @@ docs AS (
            {granted} AS granted
     FROM documents WHERE NOT coalesce(stub, false)
 ),
+{status_ctes},
 docs2 AS (
     SELECT *, coalesce(grant_date, CASE WHEN granted THEN pub_date END) AS grant_date_eff FROM docs
 ),
@@ -216,10 +239,7 @@ ev AS (
         count(DISTINCT concat_ws('|', event_date, code, raw_text, counterparty)) FILTER (WHERE event_class = 'pledge') AS pledges,
         count(DISTINCT concat_ws('|', event_date, code, raw_text, counterparty)) FILTER (WHERE event_class = 'litigation') AS litigations,
         count(*) FILTER (WHERE event_class IN ('invalidation_request', 'invalidation_decision')) AS invalidations,
-        bool_or(event_class = 'invalidation_decision' AND influence = '-') AS invalidated,
-        max(event_date) FILTER (WHERE event_class IN ('lapse', 'expiry', 'withdrawal', 'refusal')) AS neg_last,
-        count(*) FILTER (WHERE event_class IN ('lapse', 'expiry', 'withdrawal', 'refusal')) AS neg_n,
-        max(event_date) FILTER (WHERE event_class = 'restoration') AS rest_last
+        bool_or(event_class = 'invalidation_decision' AND influence = '-') AS invalidated
     FROM legal_events WHERE event_date IS NULL OR event_date <= DATE '{as_of}'  -- events known at as_of
     GROUP BY 1
 ),
@@ -265,7 +285,7 @@ joined AS (
            cl.n AS cl_n, cl.ind, cl.ind_known, coalesce(cl.first_text, first_claim_text.text) AS first_text,
            cls_n.n AS n_sub, gen.v AS generality, orig.v AS originality, rad.v AS radicalness,
            ev.transfers, ev.licences, ev.pledges, ev.litigations, ev.invalidations, ev.invalidated,
-           ev.neg_n, ev.neg_last, ev.rest_last, ev_obs.*, inv.n AS inv_n, owner.type AS owner_type,
+           ev_obs.*, inv.n AS inv_n, owner.type AS owner_type,
            main_class.code AS main_code, field.field_id, field.field_en, locarno.class AS locarno_class
     FROM docs2 d CROSS JOIN horizon
     LEFT JOIN fwd USING (doc_id) LEFT JOIN bwd USING (doc_id) LEFT JOIN cite_files cf ON cf.file_id = d.file_id
@@ -275,21 +295,15 @@ joined AS (
     LEFT JOIN ev_obs USING (doc_id) LEFT JOIN inv USING (doc_id) LEFT JOIN owner USING (doc_id)
     LEFT JOIN main_class USING (doc_id) LEFT JOIN field USING (doc_id) LEFT JOIN locarno USING (doc_id)
 ),
-lapse AS (
-    SELECT *,
-        (coalesce(neg_n, 0) > 0 AND (rest_last IS NULL OR neg_last IS NULL OR neg_last > rest_last))
-        OR coalesce(regexp_matches(status, '{lapse_status}'), false) AS lapsed,
-        CASE
-            WHEN doc_type = 'utility_model' THEN app_date + INTERVAL 10 YEAR
-            WHEN doc_type = 'design' AND office = 'US' AND grant_date_eff IS NOT NULL
-                THEN grant_date_eff + CASE WHEN grant_date_eff >= DATE '2015-05-13' THEN INTERVAL 15 YEAR
-                                           ELSE INTERVAL 14 YEAR END
-            WHEN doc_type = 'design' AND office = 'CN'
-                THEN app_date + CASE WHEN app_date >= DATE '2021-06-01' THEN INTERVAL 15 YEAR ELSE INTERVAL 10 YEAR END
-            WHEN doc_type = 'design' THEN app_date + INTERVAL 15 YEAR
-            ELSE app_date + INTERVAL 20 YEAR
-        END::DATE AS term_end
-    FROM joined
+in_force_rule AS (  -- the in-force rule's answer and term end (ls_status), and the design term (DESIGN_TERM_END_SQL)
+    SELECT j.*, ls.in_force AS rule_in_force, ls.term_end AS rule_term_end
+    FROM joined j LEFT JOIN ls_status ls USING (doc_id)
+),
+design_term AS (SELECT *, {design_term_end} AS design_term_end FROM in_force_rule),
+ended AS (  -- the rule says not in force (term, ending event or status text), or a design's term ran out
+    SELECT *, coalesce(design_term_end, rule_term_end) AS term_end,
+           coalesce(rule_in_force = false OR design_term_end <= DATE '{as_of}', false) AS ended
+    FROM design_term
 )
 SELECT
     doc_id, office, kind, doc_type, granted, grant_date_eff,
@@ -328,26 +342,33 @@ SELECT
     round(radicalness, 4) AS radicalness,
     CASE WHEN granted AND grant_date_eff IS NOT NULL AND app_date IS NOT NULL AND grant_date_eff >= app_date
          THEN round((grant_date_eff - app_date) / 365.25, 3) END AS grant_lag,
-    CASE WHEN app_date IS NULL AND NOT lapsed THEN NULL
-         WHEN lapsed THEN 0.0
+    CASE WHEN app_date IS NULL AND NOT ended THEN NULL
+         WHEN ended THEN 0.0
          ELSE round(greatest(term_end - DATE '{as_of}', 0) / 365.25, 3) END AS remaining_term,
     CASE WHEN coalesce(transfers, 0) > 0 OR coalesce(o_transfer, false) THEN coalesce(transfers, 0) END::BIGINT AS transfers,
     CASE WHEN coalesce(licences, 0) > 0 OR coalesce(o_licence, false) THEN coalesce(licences, 0) END::BIGINT AS licences,
     CASE WHEN coalesce(pledges, 0) > 0 OR coalesce(o_pledge, false) THEN coalesce(pledges, 0) END::BIGINT AS pledges,
     CASE WHEN coalesce(litigations, 0) > 0 OR coalesce(o_litigation, false) THEN coalesce(litigations, 0) END::BIGINT
          AS litigations,
-    CASE WHEN coalesce(invalidations, 0) > 0 THEN (NOT coalesce(invalidated, false) AND NOT lapsed)::INT
+    CASE WHEN coalesce(invalidations, 0) > 0 THEN (NOT coalesce(invalidated, false) AND NOT ended)::INT
          WHEN coalesce(o_invalidation, false) THEN 0 END::BIGINT AS invalidation_survived,
     inv_n::BIGINT AS inventors,
     owner_type AS applicant_type
-FROM lapse
+FROM ended
 """
 
 
 def indicator_sql(as_of: date, young_grant_years: int = 5) -> str:
-    """The indicator query; needs the view :data:`WEIGHTS_VIEW` (see :func:`register_weights`)."""
+    """The indicator query; needs the view :data:`WEIGHTS_VIEW` (see :func:`register_weights`) and the
+    parameters :func:`indicator_params`."""
     return INDICATOR_SQL.format(granted=_granted_sql(), weights=WEIGHTS_VIEW, as_of=as_of.isoformat(),
-                                young=int(young_grant_years), lapse_status=_LAPSE_STATUS)
+                                young=int(young_grant_years), status_ctes=status_ctes("docs"),
+                                design_term_end=DESIGN_TERM_END_SQL)
+
+
+def indicator_params(as_of: date) -> dict[str, Any]:
+    """The named parameters of :func:`indicator_sql`: those of the in-force rule as of ``as_of``."""
+    return status_params(ScreenSettings(as_of=as_of))
 
 
 def register_weights(con: duckdb.DuckDBPyConnection) -> None:
@@ -380,7 +401,8 @@ def indicator_table(con: Any, as_of: date | None = None, doc_ids: list[str] | No
     con = connection(con)
     register_weights(con)
     try:
-        table = con.sql(indicator_sql(as_of or date.today(), young_grant_years)).to_arrow_table()
+        as_of = as_of or date.today()
+        table = con.sql(indicator_sql(as_of, young_grant_years), params=indicator_params(as_of)).to_arrow_table()
     finally:
         con.unregister(WEIGHTS_VIEW)
     if doc_ids is not None:

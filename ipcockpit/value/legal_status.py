@@ -213,6 +213,32 @@ def in_force(con: duckdb.DuckDBPyConnection, settings: ScreenSettings | None = N
     return dict(con.execute(sql, params).fetchall())
 
 
+
+def ending_event_dates(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> dict[str, list[date]]:
+    """The dates of the ending events of each of ``doc_ids``, at any date (no ``as_of``), sorted: the events
+    that rule 2 counts (:data:`ENDING_EVENTS` of the document and of the other publications of its
+    application, not ``influence = '+'``, not about one EP/WO contracting state), dated. A caller judging
+    a past date uses them to tell when the rights a status text calls ended did end."""
+    if not doc_ids:
+        return {}
+    ending = "(" + ", ".join(f"'{c}'" for c in ENDING_EVENTS) + ")"
+    sql = f"""
+    WITH ids AS (SELECT DISTINCT unnest($ids::VARCHAR[]) AS doc_id),
+    sib AS (
+      SELECT i.doc_id, d2.doc_id AS sib_id FROM ids i JOIN documents d ON d.doc_id = i.doc_id
+      JOIN documents d2 ON d2.app_id = d.app_id
+      UNION SELECT doc_id, doc_id FROM ids
+    )
+    SELECT s.doc_id, list(DISTINCT e.event_date ORDER BY e.event_date)
+    FROM sib s JOIN legal_events e ON e.doc_id = s.sib_id
+    LEFT JOIN documents d ON d.doc_id = s.doc_id
+    WHERE e.event_class IN {ending} AND e.event_date IS NOT NULL AND coalesce(e.influence, '-') <> '+'
+      AND NOT (coalesce(d.office, left(s.doc_id, 2)) IN ('EP', 'WO', 'EA', 'AP', 'OA')
+               AND regexp_matches(coalesce(e.raw_text, ''), $national))
+    GROUP BY s.doc_id"""
+    rows = con.execute(sql, {"ids": list(doc_ids), "national": NATIONAL_EVENT}).fetchall()
+    return {doc_id: sorted(dates) for doc_id, dates in rows}
+
 # explaining one row ---------------------------------------------------------------------------------
 def _d(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, date) else None
