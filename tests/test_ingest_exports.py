@@ -5,11 +5,17 @@ Counts were checked independently with csv/json/xlrd/openpyxl and grep outside i
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from collections import Counter
+from datetime import date
 from pathlib import Path
 
+import pytest
+
 from ipcockpit.app import Cockpit
-from ipcockpit.ingest.lens import LensJsonl, class_code, undo_double_utf8
+from ipcockpit.ingest.lens import LensJsonl, build_record, class_code, lens_date, undo_double_utf8, week_year
 from ipcockpit.ingest.multilang_abstracts import MultilangAbstracts, detect_language
 from ipcockpit.ingest.sources import file_source, walk
 from ipcockpit.model.records import PatentRecord
@@ -69,6 +75,72 @@ def test_lens_csv_excel_resaved_pizza(cockpit: Cockpit, shared: Path) -> None:
     assert _doc(cockpit, "US3982033A")["app_date"].year == 1971  # '24/08/71' before the 1976 publication
     assert _doc(cockpit, "USD533981S1")["doc_type"] == "design"
     assert _col(cockpit, "SELECT name_raw FROM parties WHERE doc_id='US20130101709A1'") == ["PIZZA HUT INC"]
+
+
+def _pizza_rows(shared: Path) -> list[dict[str, str]]:
+    text = (shared / "lens/pizza_lens_1000_raw.csv").read_bytes().decode("mac_roman")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def test_lens_two_digit_years_are_week_based(cockpit: Cockpit, shared: Path) -> None:
+    """The pizza export writes the week-based year (Java ``dd/MM/YY``), not the calendar year.
+
+    USD629684S1's row reads ``28/12/11`` with Publication Year 2010, filed ``13/01/10`` (priority
+    ``US 35371210 F 20100113``). 28 December 2010 was a Tuesday, the USPTO's issue day; 28 December 2011 was a
+    Wednesday, when the USPTO grants nothing. The shared USPTO weekly excerpts number the designs granted
+    2010-01-05 D607,201-D607,558 and those of 2012-01-03 D651,432-D651,584, so D629,684 is about a year
+    before the end of 2011, not at its end. The Sunday-to-Saturday week of 1 January 2011 began on
+    26 December 2010, and that week's year, 11, is what the export wrote: the grant date is 2010-12-28 (the
+    old reading was 1911-12-28, 99 years before the filing).
+    Counted with csv: 6 of the 1,000 Publication Date cells have two digits one above Publication Year (the
+    other 994 agree with it), all in the last week of December; 11 Application Date cells in the last
+    week of December are one year after the same-day priority date of the row (none in that week is not).
+    """
+    [r] = cockpit.ingest([shared / "lens/pizza_lens_1000_raw.csv"])
+    assert (r.read, r.loaded, r.quarantined) == (1000, 1000, 0)
+    d = _doc(cockpit, "USD629684S1")
+    assert (str(d["pub_date"]), str(d["grant_date"]), str(d["app_date"])) == ("2010-12-28", "2010-12-28", "2010-01-13")
+    assert date(2010, 12, 28).weekday() == 1 and week_year(date(2010, 12, 28)) == 2011
+    assert "week-based year" in json.loads(d["extra"])["date_notes"]["pub_date"]
+    # no patent date outside 1790 .. today, and none out of order
+    con = cockpit.store.con
+    assert con.execute(
+        "SELECT count(*) FILTER (WHERE pub_date < DATE '1790-01-01' OR pub_date > current_date), "
+        "count(*) FILTER (WHERE app_date < DATE '1790-01-01' OR app_date > current_date), "
+        "count(*) FILTER (WHERE priority_date < DATE '1790-01-01' OR priority_date > current_date), "
+        "count(*) FILTER (WHERE app_date > pub_date OR priority_date > app_date), "
+        "count(*) FILTER (WHERE pub_date IS NULL) FROM documents").fetchone() == (0, 0, 0, 0, 0)
+    # every publication date has the row's Publication Year and the cell's day and month
+    stored = {p: (str(pub), str(app) if app else "")
+              for p, pub, app in con.execute("SELECT position, pub_date, app_date FROM documents").fetchall()}
+    rows = _pizza_rows(shared)
+    assert Counter(stored[f"line {i}"][0][:4] == row["Publication Year"] for i, row in enumerate(rows, 2)) == {True: 1000}
+    assert all(stored[f"line {i}"][0][8:] + "/" + stored[f"line {i}"][0][5:7] == row["Publication Date"][:5]
+               for i, row in enumerate(rows, 2))
+    notes = Counter(k for (e,) in con.execute("SELECT extra FROM documents").fetchall()
+                    for k in json.loads(e).get("date_notes", {}))
+    assert notes == {"pub_date": 6, "app_date": 11}
+    # a corrected filing date: '27/12/00', priority 'US 47272399 A 19991227' (serial 09/472,723 of 1999)
+    assert str(_doc(cockpit, "US6299918B1")["app_date"]) == "1999-12-27"
+
+
+def test_lens_dates_that_make_no_sense_stay_empty(shared: Path) -> None:
+    """USD629684S1's real row, with its Publication Year edited, and cells that are not patent dates."""
+    row = next(r for r in _pizza_rows(shared) if r["Publication Number"] == "US D629684 S1")
+    rec = build_record(row, "line 289")
+    assert (rec.pub_date, rec.app_date) == (date(2010, 12, 28), date(2010, 1, 13))
+    rec = build_record({**row, "Publication Year": "1987"}, "line 289")  # 11 is neither 87 nor 88
+    assert rec.pub_date is None and rec.app_date == date(2010, 1, 13)  # the record is kept
+    assert rec.extra["pub_date_raw"] == "28/12/11"
+    assert rec.extra["date_notes"]["pub_date"] == "'28/12/11': the two-digit year 11 disagrees with the row's year 1987"
+    rec = build_record({**row, "Application Date": "31/02/10"}, "line 289")
+    assert rec.app_date is None and rec.extra["app_date_raw"] == "31/02/10"
+    rec = build_record({**row, "Application Date": "1712-01-13"}, "line 289")
+    assert rec.app_date is None and "before 1790-01-01" in rec.extra["date_notes"]["app_date"]
+    # the year of a two-digit date without a four-digit one nearby: the century closest below the publication
+    assert lens_date("24/08/71", before=date(1976, 9, 21)) == (date(1971, 8, 24), None)
+    with pytest.raises(ValueError, match="99 years before 2010-12-28 and 2011-01-13 after it"):
+        lens_date("13/01/11", before=date(2010, 12, 28))
 
 
 def test_lens_tidy_variant(cockpit: Cockpit, shared: Path) -> None:

@@ -38,12 +38,14 @@ FILES = ["cn/table_export_sample", "epo_ops/family/fixtures/family_input.xml",
 #: non-stub documents in the store (every one is checked)
 DOCUMENTS = 7271
 #: as_of -> (rule says in force, not in force, cannot tell; designs past their design term the rule
-#: cannot tell about). The designs counted from the files are 40 and 38; the store has one more,
-#: USD629684S1 of the pizza file, whose publication date "28/12/11" is read as 1911-12-28 (the row's
-#: Publication Year says 2010): a Lens date-parsing fault, not an in-force one.
+#: cannot tell about). The designs were counted from the files. USD629684S1 of the pizza file (publication
+#: date "28/12/11", Publication Year 2010: the export writes the week-based year) was granted 2010-12-28 (it
+#: was read as 1911-12-28 before, and counted at both dates); filed 2010-01-13, its 14 years from grant end
+#: 2024-12-28: not by 2023-01-01, but by 2025-07-01, which counts it among the 39. Reading the cell as
+#: 2011-12-28 would end it 2025-12-28 and give 38.
 EXPECTED = {
-    date(2023, 1, 1): ((8, 1826, 5437), 40 + 1),
-    date(2025, 7, 1): ((8, 2379, 4884), 38 + 1),
+    date(2023, 1, 1): ((8, 1826, 5437), 40),
+    date(2025, 7, 1): ((8, 2379, 4884), 39),
 }
 
 
@@ -94,3 +96,25 @@ def test_known_documents(store: Cockpit) -> None:
     # a US design filed 2005-11-21, granted 2007-01-02: 14 years from grant ended 2021-01-02; the rule's 20
     # years from filing have not, and the rule cannot tell
     assert rows["USD534673S1"]["remaining_term"] == 0.0 and rule["USD534673S1"]["in_force"] is None
+
+
+def test_us_design_term_follows_the_filing_date(store: Cockpit) -> None:
+    """US designs: 15 years from grant when filed on or after 2015-05-13, else 14 (the PLTIA changed the term
+    for applications filed from that day). The Lens pizza and drone exports hold 13 designs filed before and
+    granted after that day, and one filed after it; the expected term is computed here from the stored dates."""
+    as_of = date(2025, 7, 1)
+    con = store.store.con
+    designs = con.execute(
+        "SELECT doc_id, app_date, grant_date FROM documents WHERE office = 'US' AND doc_type = 'design' "
+        "AND grant_date >= DATE '2015-05-13' AND NOT coalesce(stub, false) ORDER BY doc_id"
+    ).fetchall()
+    ids = [d for d, _, _ in designs]
+    rows = {r["doc_id"]: r for r in indicator_table(store, as_of=as_of, doc_ids=ids).to_pylist()}
+    old = [d for d, filed, _ in designs if filed < date(2015, 5, 13)]
+    assert len(old) == 13 and len(designs) - len(old) == 1
+    for doc_id, filed, granted in designs:
+        years = 15 if filed >= date(2015, 5, 13) else 14
+        end = granted.replace(year=granted.year + years)
+        assert rows[doc_id]["remaining_term"] == round(max((end - as_of).days, 0) / 365.25, 3), doc_id
+    # USD734645S1, filed 2014-02-24 and granted 2015-07-21: 14 years, to 2029-07-21 (15 would run to 2030)
+    assert rows["USD734645S1"]["remaining_term"] == round((date(2029, 7, 21) - as_of).days / 365.25, 3)

@@ -8,7 +8,12 @@ the map; a column the map does not know is kept in ``extra`` under its snake-cas
 - ``lens-csv``: the Lens.org CSV export (``Jurisdiction, Kind, Publication Number`` or
   ``Display Key, Lens ID ...``); multi-valued cells are separated by ``;;``. Files re-saved by
   Excel come in cp1252 or Mac Roman with CR line ends and day-first two-digit years
-  (``25/04/13``); both are read.
+  (``25/04/13``); both are read. Their two-digit year is the *week-based* year (Java's ``YY``):
+  28 December 2010, in the week of 1 January 2011, is written ``28/12/11``. :func:`lens_date` takes
+  the year from the row's other columns (Publication Year, the priority dates) and says in
+  ``extra['date_notes']`` when it corrected one; a date it cannot make sense of, or one before 1790
+  or more than two years ahead, stays empty, with the cell in ``extra['<field>_raw']`` and the reason
+  in ``extra['date_notes']``. The record is kept.
 - ``lens-csv-tidy``: the snake_case "cleaned" Lens table of the opensource-patent-analytics
   course (``publication_number, publication_country_code ...``), ``;``-separated, with UTF-8 text
   that was decoded twice (``FÃ¼r``); the double decoding is undone.
@@ -27,7 +32,8 @@ import io
 import json
 import re
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import date, timedelta
+from itertools import chain, islice
 from typing import Any
 
 from ipcockpit.errors import UnsupportedFormatError
@@ -229,17 +235,121 @@ def lens_number(text: str, office: str | None = None, kind: str | None = None) -
     return office, number, kind
 
 
-def lens_date(value: object, ref_year: int | None = None) -> date | None:
-    """ISO dates, and Excel's day-first ``25/04/13`` with the century closest below ``ref_year``."""
-    m = _SHORT_DATE.match(str(value or "").strip())
-    if m:
-        yy = int(m.group(3))
-        ref = ref_year or date.today().year
-        year = (ref // 100) * 100 + yy
-        if year > ref:
-            year -= 100
-        return date(year, int(m.group(2)), int(m.group(1)))
-    return parse_date(value)
+#: patent dates outside these are not taken without a word: EARLIEST_DATE .. today + LATEST_YEARS_AHEAD
+EARLIEST_DATE = date(1790, 1, 1)
+LATEST_YEARS_AHEAD = 2
+#: a filing date this many years before its publication is taken as the wrong century
+MAX_YEARS_BEFORE = 50
+
+
+def week_year(day: date) -> int:
+    """The year of the US week (Sunday to Saturday, week 1 holds 1 January) that ``day`` falls in.
+
+    Java's ``dd/MM/YY`` (capital Y) writes this year: 28 December 2010, a Tuesday, falls in the week of
+    1 January 2011 and is written ``28/12/11``. Only the last days of December can differ.
+    """
+    jan1 = date(day.year + 1, 1, 1)
+    week1 = jan1 - timedelta(days=(jan1.weekday() + 1) % 7)  # the Sunday on or before 1 January
+    return day.year + 1 if day >= week1 else day.year
+
+
+def short_date_order(cells: Iterable[object]) -> bool | None:
+    """True when more two-digit-year cells prove day first (``25/04/13``) than month first (``04/25/13``),
+    False when fewer, None when no cell tells."""
+    day_first = month_first = 0
+    for cell in cells:
+        m = _SHORT_DATE.match(str(cell or "").strip())
+        if m:
+            day_first += int(m.group(1)) > 12
+            month_first += int(m.group(2)) > 12
+    return None if day_first == month_first else day_first > month_first
+
+
+def lens_date(value: object, year: int | None = None, known: Iterable[date] = (), before: date | None = None,
+              day_first: bool | None = None) -> tuple[date | None, str | None]:
+    """(date, note) from an ISO date or a spreadsheet's two-digit-year ``25/04/13``; raises ValueError saying why
+    a cell cannot be made sense of.
+
+    A two-digit date is read in the file's order (``day_first``, see :func:`short_date_order`) unless one of its
+    numbers is above 12; where the file does not tell, in the order that matches a date of ``known`` (the
+    priority dates), else day first as Lens writes it. Its year comes from, in order:
+
+    - ``year``, the row's four-digit year for this date (Publication Year): its last two digits, or the next
+      year's when the date is in the week of the next 1 January (the week-based year, see :func:`week_year`);
+      any other two digits disagree with the row and raise;
+    - ``known``, four-digit dates of the row (priority dates): one on the same day and month, likewise;
+    - the century that puts the date closest to, and not after, ``before`` (the publication date for a filing
+      date) or else this year. A late-December date that would fall after ``before`` is the week-based year;
+      any other one after it is kept as written (the data-quality check reports it); one more than
+      :data:`MAX_YEARS_BEFORE` years before it (the next century would put it after) raises.
+
+    The note says when the year was not the two digits' plain reading.
+    """
+    raw = str(value or "").strip()
+    m = _SHORT_DATE.match(raw)
+    if not m:
+        return parse_date(value), None
+    try:
+        return _short_date(raw, m, year, list(known), before, day_first)
+    except ValueError as exc:
+        raise ValueError(f"{raw!r}: {exc}") from None
+
+
+def _short_date(raw: str, m: re.Match[str], year: int | None, known: list[date], before: date | None,
+                day_first: bool | None) -> tuple[date, str | None]:
+    a, b, yy = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    orders = [(d, mo) for d, mo in ([(b, a), (a, b)] if day_first is False else [(a, b), (b, a)]) if mo <= 12]
+    if not orders:
+        raise ValueError("no month (both numbers are above 12)")
+    if day_first is None:
+        orders.sort(key=lambda o: not any((k.day, k.month) == o for k in known))
+    day, month = orders[0]
+    date(2000, month, day)  # raises for 31/02 and the like (2000 is a leap year)
+
+    def week_based(y: int) -> str | None:
+        try:
+            when = date(y, month, day)
+        except ValueError:  # 29 February
+            return None
+        return None if week_year(when) != y + 1 else (
+            f"{raw!r} read as {when}: the two-digit year is the week-based year (the week of 1 January {y + 1})")
+
+    if year is not None:
+        if year % 100 == yy:
+            return date(year, month, day), None
+        note = week_based(year) if (year + 1) % 100 == yy else None
+        if note:
+            return date(year, month, day), f"{note}; the row's year is {year}"
+        raise ValueError(f"the two-digit year {yy:02d} disagrees with the row's year {year}")
+    same_day = [k for k in known if (k.day, k.month) == (day, month)]
+    for k in same_day:
+        if k.year % 100 == yy:
+            return date(k.year, month, day), None
+    for k in same_day:
+        note = week_based(k.year) if (k.year + 1) % 100 == yy else None
+        if note:
+            return date(k.year, month, day), f"{note}; the row's priority date is {k}"
+    limit = before.year if before else date.today().year
+    y = limit - (limit - yy) % 100
+    when = date(y, month, day)
+    if before and when > before:
+        note = week_based(y - 1)
+        if note:
+            return date(y - 1, month, day), f"{note}; {when} would be after {before}"
+    if before and when.year < before.year - MAX_YEARS_BEFORE:
+        raise ValueError(f"{when} is {before.year - when.year} years before {before} and {when.replace(year=y + 100)} "
+                         "after it")
+    return when, None
+
+
+def _plausible(when: date | None) -> date | None:
+    """``when``; raises ValueError when a patent cannot have that date."""
+    today = date.today()
+    latest = date(today.year + LATEST_YEARS_AHEAD, 2, 28) if (today.month, today.day) == (2, 29) else (
+        today.replace(year=today.year + LATEST_YEARS_AHEAD))
+    if when is not None and not EARLIEST_DATE <= when <= latest:
+        raise ValueError(f"{when} is before {EARLIEST_DATE} or after {latest}, not a patent date")
+    return when
 
 
 # Record building ------------------------------------------------------------------------------
@@ -267,9 +377,11 @@ def _int(value: object) -> int | None:
     return int(float(str(value).strip()))
 
 
-def build_record(row: dict[str, Any], position: str, sep: str = ";;",
-                 column_map: dict[str, str] = LENS_COLUMNS, fix_text: bool = False) -> PatentRecord | Rejected:
-    """One Lens row (CSV dict or JSON object) -> PatentRecord, or Rejected naming the field."""
+def build_record(row: dict[str, Any], position: str, sep: str = ";;", column_map: dict[str, str] = LENS_COLUMNS,
+                 fix_text: bool = False, day_first: bool | None = None) -> PatentRecord | Rejected:
+    """One Lens row (CSV dict or JSON object) -> PatentRecord, or Rejected naming the field.
+
+    ``day_first``: the order of the file's two-digit-year dates, None when unknown (:func:`short_date_order`)."""
     values, extra = _gather(row, sep, column_map)
 
     def text(target: str) -> str | None:
@@ -294,17 +406,27 @@ def build_record(row: dict[str, Any], position: str, sep: str = ";;",
                         "fix the cell or drop the row", excerpt, "publication_number")
     office, number, kind = parts
     pub_year = None
-    m = re.match(r"^(\d{4})", str(row.get("Publication Year") or row.get("publication_year") or ""))
+    year_cell = row.get("Publication Year") or row.get("publication_year") or row.get("publicationYear")
+    m = re.match(r"^(\d{4})", str(year_cell or "").strip())
     if m:
         pub_year = int(m.group(1))
+    priorities = _priorities(many("priorities"))
+    known = [p.date for p in priorities if p.date]
     dates: dict[str, date | None] = {}
+    notes: dict[str, str] = {}
     for target in ("pub_date", "app_date", "priority_date"):
+        before = dates.get("app_date") or dates.get("pub_date")
         try:
-            dates[target] = lens_date(values.get(target), pub_year)
-        except ValueError as exc:
-            return Rejected(position, f"{exc} in {target}; write dates as YYYY-MM-DD", excerpt, target)
-        if target == "pub_date" and dates[target] and pub_year is None:
-            pub_year = dates[target].year  # type: ignore[union-attr]
+            when, note = lens_date(values.get(target), pub_year if target == "pub_date" else None,
+                                   known if target != "pub_date" else (), before, day_first)
+            dates[target] = _plausible(when)
+        except ValueError as exc:  # kept empty, with the cell and the reason, never a made-up date
+            dates[target], note = None, str(exc)
+            extra[f"{target}_raw"] = str(values.get(target)).strip()
+        if note:
+            notes[target] = note
+    if notes:
+        extra["date_notes"] = notes
     app_id = None
     app_text = text("application")
     if app_text:
@@ -356,7 +478,7 @@ def build_record(row: dict[str, Any], position: str, sep: str = ";;",
         app_id=app_id,
         app_date=dates["app_date"],
         grant_date=dates["pub_date"] if stage == "grant" else None,
-        priority_date=dates["priority_date"] or _earliest(_priorities(many("priorities"))),
+        priority_date=dates["priority_date"] or _earliest(priorities),
         family_size=family_size,
         family_members=members,
         title=title,
@@ -369,7 +491,7 @@ def build_record(row: dict[str, Any], position: str, sep: str = ";;",
         citations=citations,
         legal_events=events,
         texts=[t for t in (Text("title", title) if title else None, Text("abstract", abstract) if abstract else None) if t],
-        priorities=_priorities(many("priorities")),
+        priorities=priorities,
         position=position,
         extra=extra,
     )
@@ -441,8 +563,11 @@ class LensCsv(Ingester):
                 and bool(cols & {"simple_family_size", "cited_count", "cited_by_patent_count", "lens_id"}))
 
     def read(self, source: Source) -> Iterator[Record]:
-        for line, row in _csv_rows(source):
-            yield build_record(row, f"line {line}", self.sep, fix_text=self.fix_text)
+        rows = _csv_rows(source)
+        head = list(islice(rows, 2000))  # enough dates to tell a day-first file from a month-first one
+        day_first = short_date_order(v for _, row in head for k, v in row.items() if "date" in k.lower())
+        for line, row in chain(head, rows):
+            yield build_record(row, f"line {line}", self.sep, fix_text=self.fix_text, day_first=day_first)
 
 
 class LensTidyCsv(LensCsv):

@@ -129,8 +129,8 @@ def _granted_sql() -> str:
 #: here even where the rule cannot tell (or its status text says in force); for every other document the
 #: indicators' term and in-force answer are the rule's. SQL over the columns of the indicator query.
 DESIGN_TERM_END_SQL = """CASE WHEN doc_type = 'design' THEN CASE
-            WHEN office = 'US' AND grant_date_eff IS NOT NULL
-                THEN grant_date_eff + CASE WHEN grant_date_eff >= DATE '2015-05-13' THEN INTERVAL 15 YEAR
+            WHEN office = 'US' AND grant_date_eff IS NOT NULL  -- from grant: 15 years if filed from 2015-05-13
+                THEN grant_date_eff + CASE WHEN app_date >= DATE '2015-05-13' THEN INTERVAL 15 YEAR
                                            ELSE INTERVAL 14 YEAR END
             WHEN office = 'CN'
                 THEN app_date + CASE WHEN app_date >= DATE '2021-06-01' THEN INTERVAL 15 YEAR ELSE INTERVAL 10 YEAR END
