@@ -1,9 +1,10 @@
 """The one in-force rule (:mod:`ipcockpit.value.legal_status`) and its three users agree, on real data.
 
-Two stores: the high-value screening store of ``tests/test_value_conditions.py`` (CN table export and its
+Three stores: the high-value screening store of ``tests/test_value_conditions.py`` (CN table export and its
 constructed rows, SEI table, award list, EPO OPS family and legal fixtures, the 5,884 Lens drone rows,
-USPTO assignments), and a search store (25 USPTO grants of 3 January 2012, the CN table export and the
-first 15 rows of the Lens drone file) with its search index.
+USPTO assignments), a search store (25 USPTO grants of 3 January 2012, the CN table export and the
+first 15 rows of the Lens drone file) with its search index, and a design store (the USPTO week of 196
+design grants of 27 March 2012 and the Lens pizza export) for the design term.
 
 Counts were checked without ipcockpit, with pandas on the Lens CSV: 1,551 Lens rows are invention grants
 (type "Granted Patent" or "Ammended Patent", or type "unknown" with a B/C kind); 845 of them were filed
@@ -13,6 +14,8 @@ Counts were checked without ipcockpit, with pandas on the Lens CSV: 1,551 Lens r
 from __future__ import annotations
 
 import csv
+import io
+import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -32,6 +35,9 @@ from ipcockpit.value.settings import ScreenSettings
 from tests.test_value_conditions import build_store
 
 LENS = "lens/drone_drones_fulltext_families_5884.csv"
+DESIGN_WEEK = "uspto_xml/weekly_excerpts/ipg120327.196.xml"
+PIZZA = "lens/pizza_lens_1000_raw.csv"
+PLTIA = date(2015, 5, 13)  # US designs filed from this day: 15 years from grant, else 14
 LENS_ROWS = 15
 EARLY, LATE = ScreenSettings(as_of=date(2023, 1, 1)), ScreenSettings(as_of=date(2025, 7, 1))
 #: the label each screening answer allows
@@ -69,6 +75,90 @@ def indexed(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Iterator[
     build_index(c.store.con, tmp / "idx")
     yield c, tmp / "idx", lens
     c.close()
+
+
+@pytest.fixture(scope="module")
+def designs(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Iterator[Cockpit]:
+    c = Cockpit(db=tmp_path_factory.mktemp("legal_designs") / "designs.duckdb")
+    reports = c.ingest([shared / DESIGN_WEEK, shared / PIZZA])
+    assert all(r.error is None and r.quarantined == 0 for r in reports)
+    yield c
+    c.close()
+
+
+def _ymd(text: str) -> date:
+    return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+
+
+def xml_designs(path: Path) -> dict[str, tuple[date, date]]:
+    """doc_id -> (filing date, grant date) of the design grants of a USPTO weekly file, by regular expressions:
+    each document with an ``<application-reference appl-type="design">`` (its date: the filing), the grant
+    number, kind and date from ``<publication-reference>``."""
+    found = {}
+    for doc in path.read_text(encoding="utf-8").split("<?xml ")[1:]:
+        filed = re.search(r'<application-reference appl-type="design">.*?<date>(\d{8})</date>', doc, re.S)
+        if filed:
+            num, kind, granted = re.search(r"<publication-reference>.*?<doc-number>D0*(\d+)</doc-number>\s*"
+                                           r"<kind>(S\d?)</kind>\s*<date>(\d{8})</date>", doc, re.S).groups()
+            found[f"USD{num}{kind}"] = (_ymd(filed.group(1)), _ymd(granted))
+    return found
+
+
+def lens_designs(path: Path) -> dict[str, tuple[date, date]]:
+    """doc_id -> (filing date, grant date) of the Lens "Design right" rows, by the csv module. The pizza export
+    writes day-first two-digit years (``21/07/15``), the year of the publication date as the week-based year
+    (``28/12/11`` for 2010-12-28): its Publication Year column gives the grant's year."""
+    text = path.read_bytes().decode("latin-1")  # only numbers and dates are read
+    found = {}
+    for row in csv.DictReader(io.StringIO(text, newline="")):
+        if row["Type"].lower() != "design right":
+            continue
+        (fd, fm, fy), (gd, gm, _) = (map(int, row[c].split("/")) for c in ("Application Date", "Publication Date"))
+        found[row["Publication Number"].replace(" ", "")] = (
+            date(fy + (2000 if fy < 50 else 1900), fm, fd), date(int(row["Publication Year"]), gm, gd))
+    return found
+
+
+def us_design_term_end(filed: date, granted: date) -> date:
+    years = 15 if filed >= PLTIA else 14
+    return granted.replace(year=granted.year + years)
+
+
+def test_us_designs_end_with_their_design_term(designs: Cockpit, shared: Path) -> None:
+    """A US design's rights end (basis ``term``, label ``expired``) 14 years from grant, 15 when filed from
+    2015-05-13, exactly on that day, whatever 20 years from filing would say. The shared data holds no CN
+    design (the Lens exports' design rights are all US; the cn/ sets are inventions and utility models)."""
+    week, pizza = xml_designs(shared / DESIGN_WEEK), lens_designs(shared / PIZZA)
+    assert len(week) == 196 and len(pizza) == 84
+    assert {g for _, g in week.values()} == {date(2012, 3, 27)} and all(f < PLTIA for f, _ in week.values())
+    # the pizza designs filed before and granted after 2015-05-13 still get 14 years
+    late = {d: v for d, v in pizza.items() if v[1] >= PLTIA}
+    assert sorted(late) == ["USD730105S1", "USD732333S1", "USD734645S1", "USD739187S1"]
+    assert all(f < PLTIA for f, _ in late.values())
+    assert us_design_term_end(*pizza["USD734645S1"]) == date(2029, 7, 21)  # filed 2014-02-24, granted 2015-07-21
+    known = {**week, **pizza}
+    con = designs.store.con
+    ends = {d: us_design_term_end(f, g) for d, (f, g) in known.items()}
+    days = {date(2023, 1, 1), date(2025, 7, 1), date(2026, 3, 26), date(2026, 3, 27), date(2029, 7, 20),
+            date(2029, 7, 21), date(2029, 12, 31)}
+    for day in sorted(days):
+        got = statuses(con, sorted(known), ScreenSettings(as_of=day))
+        assert set(got) == set(known)
+        for doc_id, end in ends.items():
+            s = got[doc_id]
+            assert (s["doc_type"], s["term_years"], s["expiry_date"]) == ("design", 14, end.isoformat()), doc_id
+            ended = end <= day
+            assert (s["basis"] == "term", s["status"] == "expired") == (ended, ended), (doc_id, day)
+            assert s["in_force"] is (False if ended else None), (doc_id, day)  # no status text, no events
+        if day == date(2026, 3, 27):  # the week's 196 designs end together
+            assert sum(got[d]["basis"] == "term" for d in week) == 196
+            assert got["USD656296S1"]["reason"] == "the 14-year term from grant (2012-03-27) ended on 2026-03-27"
+    late_rule = statuses(con, ["USD734645S1"], ScreenSettings(as_of=date(2029, 7, 21)))["USD734645S1"]
+    assert late_rule["reason_zh"] == "自授权日2015-07-21起14年保护期已于2029-07-21届满"
+    # the Canadian designs of the pizza file (kind S): 25 years from filing, when the filing date is known
+    ca = statuses(con, ["CA152634S", "CA47869S"], ScreenSettings(as_of=date(2038, 8, 29)))
+    assert (ca["CA152634S"]["term_years"], ca["CA152634S"]["expiry_date"]) == (25, "2038-08-29")
+    assert ca["CA152634S"]["status"] == "expired" and ca["CA47869S"]["expiry_date"] is None
 
 
 def test_screening_and_fto_agree_on_every_invention_grant(screen: Cockpit) -> None:
@@ -138,21 +228,23 @@ def test_known_documents(screen: Cockpit) -> None:
 
 
 def test_value_indicators_follow_the_rule(screen: Cockpit) -> None:
-    """No remaining term (the value index) exactly where the rule says not in force; designs aside, whose
-    shorter design term the indicators apply (indicators.DESIGN_TERM_END_SQL)."""
+    """No remaining term (the value index) exactly where the rule says not in force, designs included."""
     for settings in (EARLY, LATE):
         rule = statuses(screen.store.con, None, settings)
         rows = indicator_table(screen, as_of=settings.as_of).to_pylist()
         assert len(rows) == len(rule) == 5900
         apart = [r["doc_id"] for r in rows if (r["remaining_term"] == 0) != (rule[r["doc_id"]]["in_force"] is False)]
+        assert apart == []
         # Lens row 2977: a US design right filed 2005-12-05, granted 2006-11-28: 14 years ended 2020-11-28
-        assert [(d, rule[d]["doc_type"], rule[d]["in_force"]) for d in apart] == [("USD532742S1", "design", None)]
+        design = rule["USD532742S1"]
+        assert (design["doc_type"], design["in_force"], design["status"], design["expiry_date"]) == (
+            "design", False, "expired", "2020-11-28")
     # 无权-未缴年费 before its lapse event: the rule says not in force, so no remaining term
     early = {r["doc_id"]: r for r in indicator_table(screen, as_of=EARLY.as_of, doc_ids=["CN999999994B"]).to_pylist()}
     assert early["CN999999994B"]["remaining_term"] == 0.0
 
 
-def test_search_index_in_force_is_the_rule(indexed: tuple[Cockpit, Path, list]) -> None:
+def test_search_index_in_force_is_the_rule(indexed: tuple[Cockpit, Path, list], shared: Path) -> None:
     c, folder, lens = indexed
     manifest = read_manifest(folder)
     ids, values = manifest.column("doc_id").to_pylist(), manifest.column("in_force").to_pylist()
@@ -165,14 +257,22 @@ def test_search_index_in_force_is_the_rule(indexed: tuple[Cockpit, Path, list]) 
         assert value == code[s["in_force"]], doc_id
         if s["status"] == "in_force" or s["status"] in ENDED:  # the label says the same
             assert value == (1 if s["status"] == "in_force" else 0), doc_id
-    # the Lens rows give no legal status: only the term from filing can say (0), else unknown (-1); the term is
-    # 10 years for a "Limited Patent" (a utility model), 20 for the others
+    # the Lens rows give no legal status: only the term can say (0), else unknown (-1); the term is 10 years
+    # from filing for a "Limited Patent" (a utility model), 14 years from grant (the publication date) for a
+    # US "Design right" filed before 2015-05-13 and 15 for one filed later, 20 years from filing for the others
     for row in lens:
         doc_id = row["Publication Number"].replace(" ", "")
-        filed = date.fromisoformat(row["Application Date"])
-        years = 10 if row["Type"] == "Limited Patent" else 20
-        ended = filed.replace(year=filed.year + years) <= date.today()
-        assert force[doc_id] == (0 if ended else -1), doc_id
+        filed, published = date.fromisoformat(row["Application Date"]), date.fromisoformat(row["Publication Date"])
+        if row["Type"].lower() == "design right" and row["Jurisdiction"] == "US":
+            end = us_design_term_end(filed, published)
+        else:
+            end = filed.replace(year=filed.year + (10 if row["Type"] == "Limited Patent" else 20))
+        assert force[doc_id] == (0 if end <= date.today() else -1), doc_id
+    # the week's 3 designs (granted 2012-01-03, filed 2010-2011): 14 years from grant, to 2026-01-03
+    week = xml_designs(shared / "uspto_xml/weekly_excerpts/ipg120103.small.xml")
+    assert len(week) == 3
+    for doc_id, (filed, granted) in week.items():
+        assert force[doc_id] == (0 if us_design_term_end(filed, granted) <= date.today() else -1), doc_id
     assert force["CN215361852U"] == 1 and force["CN116245100A"] == -1 and force["US8089085B2"] == -1
     # the search filter keeps exactly those documents
     con = c.store.con

@@ -13,8 +13,9 @@ The rules per indicator are in :data:`INDICATORS` and docs/value_index.md.
 Whether the rights still exist (``remaining_term``, ``invalidation_survived``) is the project's one
 in-force rule, :mod:`ipcockpit.value.legal_status`, as of ``as_of``: its SQL (``status_ctes``) runs inside
 the indicator query, so a document the screening, FTO or search calls not in force has no remaining term
-here, and the term of every other document is the rule's (20 years, 10 for utility models). The one
-difference, on purpose, is the design term (:data:`DESIGN_TERM_END_SQL`).
+here, and the term of every other document is the rule's (20 years from filing, 10 for utility models,
+the design term of the office for designs). There is no exception: ``remaining_term`` is 0 exactly where
+the rule says not in force.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ INDICATORS: dict[str, Indicator] = {i.name: i for i in [
               "the document is classified and classified cited documents are in the corpus"),
     Indicator("grant_lag", "授权周期", "Grant lag", "years", "granted with filing and grant dates"),
     Indicator("remaining_term", "剩余保护期", "Remaining term", "years",
-              "the filing date is known (0 when the in-force rule says the rights ended, or a design's term ran out)"),
+              "the in-force rule's term end is known (from filing; from grant for US designs), or the rule "
+              "says the rights ended (then 0)"),
     Indicator("transfers", "转让次数", "Transfers", "events", "legal events of the class are carried"),
     Indicator("licences", "许可次数", "Licences", "events", "legal events of the class are carried"),
     Indicator("pledges", "质押次数", "Pledges", "events", "legal events of the class are carried"),
@@ -122,20 +124,6 @@ def _granted_sql() -> str:
         " OR (office = 'CN' AND kind IN ('U','Y','S')), false)"
     )
 
-
-#: The one difference from the in-force rule (:mod:`ipcockpit.value.legal_status`), on purpose: the rule
-#: gives designs the invention term (the high-value screening leaves designs out), the value index gives
-#: them the design term below. A design past its design term has no remaining term and counts as ended
-#: here even where the rule cannot tell (or its status text says in force); for every other document the
-#: indicators' term and in-force answer are the rule's. SQL over the columns of the indicator query.
-DESIGN_TERM_END_SQL = """CASE WHEN doc_type = 'design' THEN CASE
-            WHEN office = 'US' AND grant_date_eff IS NOT NULL  -- from grant: 15 years if filed from 2015-05-13
-                THEN grant_date_eff + CASE WHEN app_date >= DATE '2015-05-13' THEN INTERVAL 15 YEAR
-                                           ELSE INTERVAL 14 YEAR END
-            WHEN office = 'CN'
-                THEN app_date + CASE WHEN app_date >= DATE '2021-06-01' THEN INTERVAL 15 YEAR ELSE INTERVAL 10 YEAR END
-            ELSE app_date + INTERVAL 15 YEAR
-        END END::DATE"""
 
 INDICATOR_SQL = """
 WITH
@@ -295,15 +283,9 @@ joined AS (
     LEFT JOIN ev_obs USING (doc_id) LEFT JOIN inv USING (doc_id) LEFT JOIN owner USING (doc_id)
     LEFT JOIN main_class USING (doc_id) LEFT JOIN field USING (doc_id) LEFT JOIN locarno USING (doc_id)
 ),
-in_force_rule AS (  -- the in-force rule's answer and term end (ls_status), and the design term (DESIGN_TERM_END_SQL)
-    SELECT j.*, ls.in_force AS rule_in_force, ls.term_end AS rule_term_end
+ended AS (  -- the in-force rule (ls_status): its term end, and whether it says not in force
+    SELECT j.*, ls.term_end, coalesce(ls.in_force = false, false) AS ended
     FROM joined j LEFT JOIN ls_status ls USING (doc_id)
-),
-design_term AS (SELECT *, {design_term_end} AS design_term_end FROM in_force_rule),
-ended AS (  -- the rule says not in force (term, ending event or status text), or a design's term ran out
-    SELECT *, coalesce(design_term_end, rule_term_end) AS term_end,
-           coalesce(rule_in_force = false OR design_term_end <= DATE '{as_of}', false) AS ended
-    FROM design_term
 )
 SELECT
     doc_id, office, kind, doc_type, granted, grant_date_eff,
@@ -342,9 +324,8 @@ SELECT
     round(radicalness, 4) AS radicalness,
     CASE WHEN granted AND grant_date_eff IS NOT NULL AND app_date IS NOT NULL AND grant_date_eff >= app_date
          THEN round((grant_date_eff - app_date) / 365.25, 3) END AS grant_lag,
-    CASE WHEN app_date IS NULL AND NOT ended THEN NULL
-         WHEN ended THEN 0.0
-         ELSE round(greatest(term_end - DATE '{as_of}', 0) / 365.25, 3) END AS remaining_term,
+    CASE WHEN ended THEN 0.0  -- the rule's term end is after as_of when it does not say ended
+         ELSE round((term_end - DATE '{as_of}') / 365.25, 3) END AS remaining_term,
     CASE WHEN coalesce(transfers, 0) > 0 OR coalesce(o_transfer, false) THEN coalesce(transfers, 0) END::BIGINT AS transfers,
     CASE WHEN coalesce(licences, 0) > 0 OR coalesce(o_licence, false) THEN coalesce(licences, 0) END::BIGINT AS licences,
     CASE WHEN coalesce(pledges, 0) > 0 OR coalesce(o_pledge, false) THEN coalesce(pledges, 0) END::BIGINT AS pledges,
@@ -362,8 +343,7 @@ def indicator_sql(as_of: date, young_grant_years: int = 5) -> str:
     """The indicator query; needs the view :data:`WEIGHTS_VIEW` (see :func:`register_weights`) and the
     parameters :func:`indicator_params`."""
     return INDICATOR_SQL.format(granted=_granted_sql(), weights=WEIGHTS_VIEW, as_of=as_of.isoformat(),
-                                young=int(young_grant_years), status_ctes=status_ctes("docs"),
-                                design_term_end=DESIGN_TERM_END_SQL)
+                                young=int(young_grant_years), status_ctes=status_ctes("docs"))
 
 
 def indicator_params(as_of: date) -> dict[str, Any]:

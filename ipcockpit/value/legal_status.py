@@ -8,9 +8,14 @@ the rule is made here and nowhere else.
 
 For each publication, as of ``ScreenSettings.as_of``, the first of these that applies decides (``basis``):
 
-1. ``term``: the term from filing has ended -> not in force. ``ScreenSettings.term_years`` (20) for
-   inventions and every other kind, :data:`UTILITY_MODEL_TERM_YEARS` (10) for utility models (实用新型).
-   Term extensions and US patent-term adjustments are not in the data.
+1. ``term``: the term has ended -> not in force. ``ScreenSettings.term_years`` (20) from filing for
+   inventions and every other kind, :data:`UTILITY_MODEL_TERM_YEARS` (10) from filing for utility models
+   (实用新型). Designs (外观设计) have the design term of their office: US designs 15 years from grant
+   (:data:`US_DESIGN_TERM_YEARS`) when filed on or after 2015-05-13, else 14 (no grant date, no term
+   end); CN designs 15 years from filing (:data:`CN_DESIGN_TERM_YEARS`) when filed on or after
+   2021-06-01, else 10; designs of every other office 25 years from filing (:data:`DESIGN_TERM_YEARS`),
+   the longest design term there is, so that the rule says the term ended only when it certainly has.
+   Term extensions, US patent-term adjustments and design renewals are not in the data.
 2. ``event``: the last lapse, expiry, withdrawal or invalidation event (:data:`ENDING_EVENTS`) after grant
    that no restoration follows -> not in force; for an application a refusal counts too. Events of any
    publication of the same application count; events dated after ``as_of`` do not; an event marked
@@ -41,6 +46,22 @@ from ipcockpit.value.settings import ScreenSettings
 
 #: the term of a utility model (实用新型) from filing, in years (CN, DE, JP, KR ...)
 UTILITY_MODEL_TERM_YEARS = 10
+#: US design patents: the term runs from grant, 15 years for applications filed on or after 2015-05-13,
+#: 14 years before (35 U.S.C. 173 as amended by the Patent Law Treaties Implementation Act of 2012,
+#: Pub. L. 112-211, sec. 102(7); applies by filing date)
+US_DESIGN_TERM_YEARS = 15
+US_DESIGN_TERM_YEARS_BEFORE = 14
+US_DESIGN_TERM_FROM = date(2015, 5, 13)
+#: CN designs (外观设计专利): 15 years from filing for applications filed on or after 2021-06-01, 10 years
+#: before (专利法 2020 年修正 第四十二条, in force 2021-06-01; the earlier law's Art. 42: ten years)
+CN_DESIGN_TERM_YEARS = 15
+CN_DESIGN_TERM_YEARS_BEFORE = 10
+CN_DESIGN_TERM_FROM = date(2021, 6, 1)
+#: designs of every other office: 25 years from filing, the longest design term there is (EU registered
+#: Community designs: 5-year periods renewed up to 25 years from filing, Regulation (EC) No 6/2002 Art. 12;
+#: Japan: 25 years from filing for applications filed from 2020-04-01, Design Act Art. 21 as amended in
+#: 2019), so that the rule says a design's term ended only when it certainly has
+DESIGN_TERM_YEARS = 25
 #: legal status texts: checked in this order (first match decides); case-insensitive regular expressions
 STATUS_TRUE_FIRST = r"^\s*有权"
 STATUS_FALSE_FIRST = r"^\s*无权"
@@ -79,13 +100,24 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
 # other publications of its application, up to as_of) is kept for callers that read other events.
 _CTES = r"""
 ls_doc AS (
-  SELECT x.doc_id, coalesce(d.office, left(x.doc_id, 2)) AS office, d.doc_type, d.kind, d.app_id, d.app_date,
-         coalesce(d.stage, CASE WHEN regexp_matches(coalesce(d.kind, ''), '^[BCUY]') THEN 'grant'
-                                ELSE 'application' END) AS stage,
-         coalesce(d.grant_date, CASE WHEN d.stage = 'grant' THEN d.pub_date END) AS grant_day, d.status,
-         d.title, d.lang,
-         CASE WHEN d.doc_type = 'utility_model' THEN $ls_um_years ELSE $ls_term_years END AS term_years
-  FROM {docs} x LEFT JOIN documents d USING (doc_id)
+  SELECT *,
+         CASE WHEN doc_type = 'utility_model' THEN $ls_um_years
+              WHEN doc_type IS DISTINCT FROM 'design' THEN $ls_term_years
+              -- US designs from grant; with no filing date, a grant before the PLTIA day was filed before it
+              WHEN office = 'US' THEN CASE WHEN coalesce(app_date, grant_day) < $ls_us_design_from
+                                           THEN $ls_us_design_years_before ELSE $ls_us_design_years END
+              WHEN office = 'CN' THEN CASE WHEN app_date < $ls_cn_design_from
+                                           THEN $ls_cn_design_years_before ELSE $ls_cn_design_years END
+              ELSE $ls_design_years END AS term_years,
+         CASE WHEN doc_type = 'design' AND office = 'US' THEN 'grant' ELSE 'filing' END AS term_from
+  FROM (
+    SELECT x.doc_id, coalesce(d.office, left(x.doc_id, 2)) AS office, d.doc_type, d.kind, d.app_id, d.app_date,
+           coalesce(d.stage, CASE WHEN regexp_matches(coalesce(d.kind, ''), '^[BCUY]') THEN 'grant'
+                                  ELSE 'application' END) AS stage,
+           coalesce(d.grant_date, CASE WHEN d.stage = 'grant' THEN d.pub_date END) AS grant_day, d.status,
+           d.title, d.lang
+    FROM {docs} x LEFT JOIN documents d USING (doc_id)
+  )
 ),
 ls_sib AS (
   SELECT x.doc_id, d.doc_id AS sib_id FROM ls_doc x JOIN documents d ON d.app_id = x.app_id
@@ -119,7 +151,8 @@ ls_granted_sib AS (
   WHERE s.sib_id <> s.doc_id AND x.stage = 'application' AND d.stage = 'grant' AND NOT coalesce(d.stub, false)
 ),
 ls_life AS (
-  SELECT c.*, CAST(c.app_date + to_years(c.term_years) AS DATE) AS term_end,
+  SELECT c.*, CAST(CASE c.term_from WHEN 'grant' THEN c.grant_day ELSE c.app_date END
+                   + to_years(c.term_years) AS DATE) AS term_end,
          n.neg_date, n.neg_text, n.neg_class, r.rest_date, r.rest_text, g.doc_id IS NOT NULL AS superseded,
          CASE WHEN regexp_matches(coalesce(c.status, ''), $ls_st_true_first, 'i') THEN true
               WHEN regexp_matches(coalesce(c.status, ''), $ls_st_false_first, 'i') THEN false
@@ -159,7 +192,8 @@ def status_ctes(docs: str) -> str:
 
     ``ls_status`` has one row per document: ``doc_id``, ``office``, ``doc_type``, ``kind``, ``app_id``,
     ``app_date``, ``stage`` (``grant``/``application``, from the kind when the source does not say),
-    ``grant_day``, ``status`` (the source's text), ``title``, ``lang``, ``term_years``, ``term_end``, the
+    ``grant_day``, ``status`` (the source's text), ``title``, ``lang``, ``term_years``, ``term_from``
+    (``filing``, or ``grant`` for US designs), ``term_end`` (rule 1's end of term), the
     deciding ending event (``neg_date``, ``neg_text``, ``neg_class``), the last restoration (``rest_date``,
     ``rest_text``), ``superseded``, ``status_says``, ``basis``, ``in_force`` and ``legal_status`` (the label).
     ``ls_ev`` holds the events of each document and of the other publications of its application up to
@@ -175,6 +209,10 @@ def status_params(settings: ScreenSettings) -> dict[str, Any]:
     return {
         "ls_as_of": settings.as_of, "ls_term_years": settings.term_years,
         "ls_um_years": UTILITY_MODEL_TERM_YEARS,
+        "ls_us_design_years": US_DESIGN_TERM_YEARS, "ls_us_design_years_before": US_DESIGN_TERM_YEARS_BEFORE,
+        "ls_us_design_from": US_DESIGN_TERM_FROM, "ls_cn_design_years": CN_DESIGN_TERM_YEARS,
+        "ls_cn_design_years_before": CN_DESIGN_TERM_YEARS_BEFORE, "ls_cn_design_from": CN_DESIGN_TERM_FROM,
+        "ls_design_years": DESIGN_TERM_YEARS,
         "ls_national": NATIONAL_EVENT, "ls_st_true_first": STATUS_TRUE_FIRST,
         "ls_st_false_first": STATUS_FALSE_FIRST, "ls_st_false": STATUS_FALSE, "ls_st_true": STATUS_TRUE,
     }
@@ -244,15 +282,22 @@ def _d(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, date) else None
 
 
+def _term_start(r: dict[str, Any]) -> tuple[str, str]:
+    """Where a row's term runs from, in English and Chinese: ``filing (2005-12-05)``, ``申请日2005-12-05``
+    (or the grant date, for US designs)."""
+    if r.get("term_from") == "grant":
+        return f"grant ({_d(r['grant_day'])})", f"授权日{_d(r['grant_day'])}"
+    return f"filing ({_d(r['app_date'])})", f"申请日{_d(r['app_date'])}"
+
+
 def _reason(r: dict[str, Any]) -> tuple[str, str]:
     """Why a row of ``ls_status`` has its label, in English and Chinese."""
     status = r["legal_status"]
     if status == "superseded":
         return "an application whose grant is in the data", "该申请已授权，以授权公告文本为准"
     if r["basis"] == "term":
-        filed, end, years = _d(r["app_date"]), _d(r["term_end"]), r["term_years"]
-        return (f"the {years}-year term from filing ({filed}) ended on {end}",
-                f"自申请日{filed}起{years}年保护期已于{end}届满")
+        (start, start_zh), end, years = _term_start(r), _d(r["term_end"]), r["term_years"]
+        return (f"the {years}-year term from {start} ended on {end}", f"自{start_zh}起{years}年保护期已于{end}届满")
     if r["basis"] == "event":
         when = _d(r["neg_date"]) or "an undated event"
         return (f"{r['neg_class']} on {when}: {r['neg_text']}",
@@ -295,11 +340,10 @@ def in_force_detail(r: dict[str, Any], s: ScreenSettings) -> dict[str, Any]:
 
     basis, years = r["if_basis"], r.get("term_years") or s.term_years
     if basis == "term":
-        filed, end = _d(r["app_date"]), _d(r["term_end"])
+        (start, start_zh), filed, end = _term_start(r), _d(r["app_date"]), _d(r["term_end"])
         return c(False, {"basis": "term", "filing_date": filed, "term_end": end},
-                 f"the {years}-year term from filing ({filed}) ended on {end} "
-                 "(term extensions are not in the data)",
-                 f"自申请日{filed}起{years}年保护期已于{end}届满")
+                 f"the {years}-year term from {start} ended on {end} (term extensions are not in the data)",
+                 f"自{start_zh}起{years}年保护期已于{end}届满")
     if basis == "event":
         when = _d(r["neg_date"]) or "an undated event"
         ev = {"basis": "event", "event_class": r["neg_class"], "date": _d(r["neg_date"]),
