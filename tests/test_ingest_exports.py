@@ -62,6 +62,15 @@ def test_lens_csv_drones(cockpit: Cockpit, shared: Path) -> None:
     um = _doc(cockpit, "CN201532150U")
     assert (um["doc_type"], um["stage"], str(um["app_date"]), str(um["grant_date"])) == (
         "utility_model", "grant", "2009-11-11", "2010-07-21")
+    # Lens types 9 CN U and 2 KR U publications "Patent Application" (counted with csv): the kind says they
+    # are utility models; a CN U is always a registered right, a KR U keeps the stage Lens gives
+    typed = cockpit.store.con.execute(
+        "SELECT office, doc_type, stage, count(*) FROM documents "
+        "WHERE json_extract_string(extra, '$.lens_type') = 'Patent Application' AND kind LIKE 'U%' "
+        "GROUP BY ALL ORDER BY 1").fetchall()
+    assert typed == [("CN", "utility_model", "grant", 9), ("KR", "utility_model", "application", 2)]
+    old_cn = _doc(cockpit, "CN2042185U")
+    assert (old_cn["doc_type"], old_cn["stage"], str(old_cn["app_date"])) == ("utility_model", "grant", "1987-11-14")
 
 
 def test_lens_csv_excel_resaved_pizza(cockpit: Cockpit, shared: Path) -> None:

@@ -18,7 +18,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -42,6 +42,20 @@ LENS_ROWS = 15
 EARLY, LATE = ScreenSettings(as_of=date(2023, 1, 1)), ScreenSettings(as_of=date(2025, 7, 1))
 #: the label each screening answer allows
 LABELS = {True: {"in_force"}, False: set(ENDED), None: {"granted"}}
+#: utility-model terms in years from filing, restated from the laws (not read from ipcockpit): AU innovation
+#: patents 8, BR 15, these offices 10, every other office 15 (the longest, so that "ended" is certain)
+UM_TEN = {"CN", "DE", "AT", "JP", "KR", "TW", "CZ", "SK", "PL", "ES", "IT", "RU", "UA"}
+
+
+def um_years(office: str) -> int:
+    return {"AU": 8, "BR": 15}.get(office, 10 if office in UM_TEN else 15)
+
+
+def add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 @pytest.fixture(scope="module")
@@ -205,11 +219,11 @@ def test_known_documents(screen: Cockpit) -> None:
     # a Korean utility model (Lens row 782, filed 2014-05-02): 10 years
     assert early["KR200474119Y1"]["status"] == "granted" and late["KR200474119Y1"]["status"] == "expired"
     assert late["KR200474119Y1"]["expiry_date"] == "2024-05-02" and late["KR200474119Y1"]["term_years"] == 10
-    # an Australian innovation patent (Lens "Limited Patent", filed 2001-08-22): a utility model, 10 years
+    # an Australian innovation patent (Lens "Limited Patent", filed 2001-08-22): a utility model, 8 years
     au = {d: statuses(con, ["AU2001100302A4"], ScreenSettings(as_of=d))["AU2001100302A4"]
-          for d in (date(2011, 8, 21), date(2011, 8, 22))}
-    assert (au[date(2011, 8, 21)]["status"], au[date(2011, 8, 22)]["status"]) == ("granted", "expired")
-    assert (au[date(2011, 8, 22)]["doc_type"], au[date(2011, 8, 22)]["expiry_date"]) == ("utility_model", "2011-08-22")
+          for d in (date(2009, 8, 21), date(2009, 8, 22))}
+    assert (au[date(2009, 8, 21)]["status"], au[date(2009, 8, 22)]["status"]) == ("granted", "expired")
+    assert (au[date(2009, 8, 22)]["doc_type"], au[date(2009, 8, 22)]["expiry_date"]) == ("utility_model", "2009-08-22")
     assert early["AU2001100302A4"]["status"] == "expired" and early["AU2001100302A4"]["in_force"] is False
     # a Chinese utility model (Lens "Limited Patent" CN 201532150 U, filed 2009-11-11): 10 years, not 20
     cn_um = late["CN201532150U"]
@@ -225,6 +239,76 @@ def test_known_documents(screen: Cockpit) -> None:
     ep = {s.as_of: condition_rows(con, s, Universe(doc_ids=("EP1000000B1",)))[0]["in_force_detail"]
           for s in (ScreenSettings(as_of=date(2015, 1, 1)), LATE)}
     assert ep[date(2015, 1, 1)]["met"] is None and ep[LATE.as_of]["evidence"]["term_end"] == "2019-11-08"
+
+
+def drone_utility_models(shared: Path) -> dict[str, tuple[str, date]]:
+    """doc_id -> (office, filing date) of the utility models of the Lens drone file, by the csv module: rows of
+    Type "Limited Patent", and rows of Type "unknown" or "ambiguous" whose kind is a utility-model kind (U, Y)."""
+    found = {}
+    with (shared / LENS).open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            kind, office = row["Kind"], row["Jurisdiction"]
+            if row["Type"] == "Limited Patent" or (row["Type"] in ("unknown", "ambiguous") and kind[:1] in "UY"):
+                doc_id = row["Publication Number"].replace(" ", "").replace("/", "")
+                found[doc_id] = (office, date.fromisoformat(row["Application Date"]))
+    return found
+
+
+def test_utility_models_have_the_term_of_their_office(screen: Cockpit, shared: Path) -> None:
+    """Utility models end with their office's term from filing: 10 years in CN, DE, KR ..., 8 for AU
+    innovation patents, 15 (the longest, BR's) for offices not in the table. The shared data holds no BR
+    utility model with a filing date (the PATENTSCOPE pizza export lists BRMU9003027 without one, and no
+    store here reads it)."""
+    con = screen.store.con
+    ums = drone_utility_models(shared)
+    assert Counter(o for o, _ in ums.values()) == {"CN": 153, "AU": 17, "UA": 12, "DE": 9, "BG": 4, "KR": 4,
+                                                    "TW": 3, "CZ": 2, "RO": 1}
+    got = statuses(con, sorted(ums), LATE)
+    assert set(got) == set(ums)
+    for doc_id, (office, filed) in ums.items():
+        years = um_years(office)
+        assert (got[doc_id]["doc_type"], got[doc_id]["term_years"]) == ("utility_model", years), doc_id
+        end = add_years(filed, years)
+        if office in ("DE", "AT"):  # to the end of the month: the first day not in force is the 1st of the next
+            end = date(end.year + end.month // 12, end.month % 12 + 1, 1)
+        assert got[doc_id]["expiry_date"] == end.isoformat(), doc_id
+    # 6 AU innovation patents of the file (filed 2015-10-28 to 2016-07-11) ended by 2025-07-01 with 8 years,
+    # not with 10; RO201200044U1 (RO is not in the table) did not end with 10 years
+    au_late = sorted(d for d, (o, f) in ums.items() if o == "AU" and add_years(f, 8) <= LATE.as_of < add_years(f, 10))
+    assert au_late == ["AU2015100998A4", "AU2016100108A4", "AU2016100340A4", "AU2016100478A4", "AU2016100484A4",
+                       "AU2016101054A4"]
+    assert all(got[d]["status"] == "expired" and got[d]["in_force"] is False for d in au_late)
+
+    def at(doc_id: str, *days: date) -> list[tuple[str, bool | None, str]]:
+        rows = [statuses(con, [doc_id], ScreenSettings(as_of=d))[doc_id] for d in days]
+        return [(r["status"], r["in_force"], r["expiry_date"]) for r in rows]
+
+    # AU 2001/100302 A4, filed 2001-08-22: 8 years, to 2009-08-22
+    assert at("AU2001100302A4", date(2009, 8, 21), date(2009, 8, 22)) == [
+        ("granted", None, "2009-08-22"), ("expired", False, "2009-08-22")]
+    au = statuses(con, ["AU2001100302A4"], ScreenSettings(as_of=date(2009, 8, 22)))["AU2001100302A4"]
+    assert (au["term_years"], au["basis"]) == (8, "term")
+    assert au["reason"] == "the 8-year term from filing (2001-08-22) ended on 2009-08-22"
+    # a CN utility model of the Lens file (CN 201532150 U, filed 2009-11-11): 10 years
+    assert at("CN201532150U", date(2019, 11, 10), date(2019, 11, 11)) == [
+        ("granted", None, "2019-11-11"), ("expired", False, "2019-11-11")]
+    # a CN utility model of the cn/ table export (法律状态 有权-审定授权, filed 2021-07-30): in force by its
+    # status until its 10 years end, then the term decides
+    assert at("CN215361852U", date(2031, 7, 29), date(2031, 7, 30)) == [
+        ("in_force", True, "2031-07-30"), ("expired", False, "2031-07-30")]
+    # a Ukrainian utility model (UA 54163 U, filed 2010-05-13): UA is in the table, 10 years
+    assert at("UA54163U", date(2020, 5, 12), date(2020, 5, 13)) == [
+        ("granted", None, "2020-05-13"), ("expired", False, "2020-05-13")]
+    # a German utility model ends at the end of the month of its tenth anniversary (GebrMG § 23 (1))
+    de = sorted((f, d) for d, (o, f) in ums.items() if o == "DE" and f.day != 1)[0]
+    last = add_years(de[0], 10)
+    first_out = date(last.year + last.month // 12, last.month % 12 + 1, 1)
+    assert at(de[1], last, first_out - timedelta(days=1), first_out) == [
+        ("granted", None, first_out.isoformat())] * 2 + [("expired", False, first_out.isoformat())], de
+    # a Romanian utility model (RO 201200044 U1, Lens Type "unknown", filed 2012-07-13): RO is not in the
+    # table, 15 years, to 2027-07-13; 10 years would have ended it on 2022-07-13
+    assert at("RO201200044U1", LATE.as_of, date(2027, 7, 12), date(2027, 7, 13)) == [
+        ("granted", None, "2027-07-13"), ("granted", None, "2027-07-13"), ("expired", False, "2027-07-13")]
 
 
 def test_value_indicators_follow_the_rule(screen: Cockpit) -> None:
@@ -257,16 +341,17 @@ def test_search_index_in_force_is_the_rule(indexed: tuple[Cockpit, Path, list], 
         assert value == code[s["in_force"]], doc_id
         if s["status"] == "in_force" or s["status"] in ENDED:  # the label says the same
             assert value == (1 if s["status"] == "in_force" else 0), doc_id
-    # the Lens rows give no legal status: only the term can say (0), else unknown (-1); the term is 10 years
-    # from filing for a "Limited Patent" (a utility model), 14 years from grant (the publication date) for a
-    # US "Design right" filed before 2015-05-13 and 15 for one filed later, 20 years from filing for the others
+    # the Lens rows give no legal status: only the term can say (0), else unknown (-1); the term is the
+    # office's utility-model term from filing for a "Limited Patent" (um_years: the 4 BG rows among these 15,
+    # filed 1976-1981, get 15 years), 14 years from grant (the publication date) for a US "Design right" filed
+    # before 2015-05-13 and 15 for one filed later, 20 years from filing for the others
     for row in lens:
         doc_id = row["Publication Number"].replace(" ", "")
         filed, published = date.fromisoformat(row["Application Date"]), date.fromisoformat(row["Publication Date"])
         if row["Type"].lower() == "design right" and row["Jurisdiction"] == "US":
             end = us_design_term_end(filed, published)
         else:
-            end = filed.replace(year=filed.year + (10 if row["Type"] == "Limited Patent" else 20))
+            end = add_years(filed, um_years(row["Jurisdiction"]) if row["Type"] == "Limited Patent" else 20)
         assert force[doc_id] == (0 if end <= date.today() else -1), doc_id
     # the week's 3 designs (granted 2012-01-03, filed 2010-2011): 14 years from grant, to 2026-01-03
     week = xml_designs(shared / "uspto_xml/weekly_excerpts/ipg120103.small.xml")

@@ -39,7 +39,7 @@ from typing import Any
 from ipcockpit.errors import UnsupportedFormatError
 from ipcockpit.ingest.base import Ingester, Source
 from ipcockpit.ingest.csvutil import header, parse_date
-from ipcockpit.model.numbers import application_id, canonical_number, doc_id
+from ipcockpit.model.numbers import application_id, canonical_number, doc_id, stage_and_type
 from ipcockpit.model.records import (
     Citation,
     Classification,
@@ -137,7 +137,7 @@ LENS_TYPES: dict[str, tuple[str | None, str | None]] = {
     "plant patent": ("plant", "grant"),
     "statutory invention registration": ("sir", None),
     # utility models and other short-term rights (CN U/Y, DE U1, AU innovation patents A4/B4 ...): the
-    # in-force rule gives them the utility-model term (legal_status.UTILITY_MODEL_TERM_YEARS)
+    # in-force rule gives them the utility-model term of their office (legal_status.UTILITY_MODEL_TERMS)
     "limited patent": ("utility_model", "grant"),
     "search report": ("other", None),
 }
@@ -436,6 +436,11 @@ def build_record(row: dict[str, Any], position: str, sep: str = ";;", column_map
     doc_type, stage = LENS_TYPES.get((text("doc_type") or "").lower(), (None, None))
     if text("doc_type"):
         extra["lens_type"] = text("doc_type")
+    # Lens types some utility models as "Patent Application" (CN U, KR U, IT U1 ...): the kind code says
+    # what the right is, the type only whether it was granted (a CN U/Y is always a registered right)
+    kind_stage, kind_type = stage_and_type(office, kind)
+    if kind_type == "utility_model" and doc_type in (None, "invention"):
+        doc_type, stage = "utility_model", (kind_stage if office == "CN" else stage or kind_stage)
     lens_id = text("lens_id")
     if not lens_id:
         m = _LENS_ID.search(text("url") or "")

@@ -15,8 +15,8 @@ filing (ended -> false); the last lapse, expiry, withdrawal or invalidation even
 a restoration (-> false; events of any publication of the same application count; an EP/WO event that
 concerns one contracting state does not decide); the legal status text the source gives (有权/无权/有效/失效/
 未缴年费/期限届满 ..., Lens ACTIVE/EXPIRED ..., USPTO "Patented Case" ...); a restoration. Otherwise it is
-unknown. The same rule decides whether a family member abroad is in force (a utility model's term is
-10 years).
+unknown. The same rule decides whether a family member abroad is in force (a utility model has the
+term of its office, e.g. 10 years in CN, DE, JP, KR; 8 for AU innovation patents).
 """
 
 from __future__ import annotations

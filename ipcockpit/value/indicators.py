@@ -13,8 +13,8 @@ The rules per indicator are in :data:`INDICATORS` and docs/value_index.md.
 Whether the rights still exist (``remaining_term``, ``invalidation_survived``) is the project's one
 in-force rule, :mod:`ipcockpit.value.legal_status`, as of ``as_of``: its SQL (``status_ctes``) runs inside
 the indicator query, so a document the screening, FTO or search calls not in force has no remaining term
-here, and the term of every other document is the rule's (20 years from filing, 10 for utility models,
-the design term of the office for designs). There is no exception: ``remaining_term`` is 0 exactly where
+here, and the term of every other document is the rule's (20 years from filing, the utility-model or
+design term of the office for utility models and designs). There is no exception: ``remaining_term`` is 0 exactly where
 the rule says not in force.
 """
 

@@ -9,8 +9,13 @@ the rule is made here and nowhere else.
 For each publication, as of ``ScreenSettings.as_of``, the first of these that applies decides (``basis``):
 
 1. ``term``: the term has ended -> not in force. ``ScreenSettings.term_years`` (20) from filing for
-   inventions and every other kind, :data:`UTILITY_MODEL_TERM_YEARS` (10) from filing for utility models
-   (实用新型). Designs (外观设计) have the design term of their office: US designs 15 years from grant
+   inventions and every other kind. Utility models (实用新型) have the utility-model term of their office
+   from filing (:data:`UTILITY_MODEL_TERMS`): 10 years in CN, DE, JP, KR and the other offices listed, 8
+   for AU innovation patents, 15 for BR; offices not listed get :data:`UTILITY_MODEL_DEFAULT_TERM_YEARS`
+   (15), the longest utility-model term in the table, so that the rule says the term ended only when it
+   certainly has (DE and AT ones to the end of that month, :data:`UTILITY_MODEL_MONTH_END`; the notes of
+   the table say where older laws and BR term extensions differ). Designs (外观设计) have the design term
+   of their office: US designs 15 years from grant
    (:data:`US_DESIGN_TERM_YEARS`) when filed on or after 2015-05-13, else 14 (no grant date, no term
    end); CN designs 15 years from filing (:data:`CN_DESIGN_TERM_YEARS`) when filed on or after
    2021-06-01, else 10; designs of every other office 25 years from filing (:data:`DESIGN_TERM_YEARS`),
@@ -44,8 +49,37 @@ import duckdb
 
 from ipcockpit.value.settings import ScreenSettings
 
-#: the term of a utility model (实用新型) from filing, in years (CN, DE, JP, KR ...)
+#: the term of a utility model (实用新型) from filing, in years, in CN and most offices (CN, DE, JP, KR ...)
 UTILITY_MODEL_TERM_YEARS = 10
+#: the utility-model term of each office, in years from filing. Terms of older laws were never longer than
+#: the longest of the table (JP applications filed before 1994 and KR ones before 1999-07-01: 10 years from
+#: the publication of the examined application, at most 15 from filing; TW 新型 filed before 2004-07-01: 12
+#: years), and all of them ended by 2016: for an ``as_of`` before that, the 10 of JP, KR and TW may be short.
+UTILITY_MODEL_TERMS: dict[str, int] = {
+    "CN": UTILITY_MODEL_TERM_YEARS,  # 专利法 第四十二条 (applications filed from 1993-01-01; 5 + 3 years before)
+    "DE": 10,  # Gebrauchsmustergesetz § 23 (1) (to the end of the month: UTILITY_MODEL_MONTH_END)
+    "AT": 10,  # Gebrauchsmustergesetz § 6 (likewise)
+    "JP": 10,  # 実用新案法 第15条 (applications filed from 2005-04-01; 6 years from 1994 to 2005)
+    "KR": 10,  # 실용신안법 제22조
+    "TW": 10,  # 專利法 第114條 (新型專利)
+    "CZ": 10,  # zákon č. 478/1992 Sb. § 12: 4 years, extended twice by 3
+    "SK": 10,  # zákon č. 517/2007 Z. z. o úžitkových vzoroch: 4 years, extended twice by 3
+    "PL": 10,  # Prawo własności przemysłowej art. 94
+    "ES": 10,  # Ley 24/2015 de Patentes art. 152
+    "IT": 10,  # Codice della proprietà industriale art. 85
+    "RU": 10,  # Гражданский кодекс ст. 1363
+    "UA": 10,  # Закон «Про охорону прав на винаходи і корисні моделі» (10 years from filing)
+    "AU": 8,  # innovation patents: Patents Act 1990 s. 68 (petty patents before 2001: at most 6)
+    # modelo de utilidade: Lei 9.279/96 art. 40. Its sole paragraph (at least 7 years from grant) was struck
+    # down in 2021 (STF ADI 5529; revoked by Lei 14.195/2021); utility models granted late before that keep
+    # the longer term, which the rule does not give them
+    "BR": 15,
+}
+#: the utility-model term of an office not in :data:`UTILITY_MODEL_TERMS`: the longest in the table.
+UTILITY_MODEL_DEFAULT_TERM_YEARS = max(UTILITY_MODEL_TERMS.values())
+#: offices whose utility models end at the end of the month in which the term from filing ends
+#: (DE: Gebrauchsmustergesetz § 23 (1); AT: Gebrauchsmustergesetz § 6)
+UTILITY_MODEL_MONTH_END = ("DE", "AT")
 #: US design patents: the term runs from grant, 15 years for applications filed on or after 2015-05-13,
 #: 14 years before (35 U.S.C. 173 as amended by the Patent Law Treaties Implementation Act of 2012,
 #: Pub. L. 112-211, sec. 102(7); applies by filing date)
@@ -101,7 +135,8 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
 _CTES = r"""
 ls_doc AS (
   SELECT *,
-         CASE WHEN doc_type = 'utility_model' THEN $ls_um_years
+         CASE WHEN doc_type = 'utility_model'
+                THEN coalesce(MAP($ls_um_offices::VARCHAR[], $ls_um_years::INTEGER[])[office], $ls_um_default)
               WHEN doc_type IS DISTINCT FROM 'design' THEN $ls_term_years
               -- US designs from grant; with no filing date, a grant before the PLTIA day was filed before it
               WHEN office = 'US' THEN CASE WHEN coalesce(app_date, grant_day) < $ls_us_design_from
@@ -151,8 +186,10 @@ ls_granted_sib AS (
   WHERE s.sib_id <> s.doc_id AND x.stage = 'application' AND d.stage = 'grant' AND NOT coalesce(d.stub, false)
 ),
 ls_life AS (
-  SELECT c.*, CAST(CASE c.term_from WHEN 'grant' THEN c.grant_day ELSE c.app_date END
-                   + to_years(c.term_years) AS DATE) AS term_end,
+  SELECT c.*, CAST(CASE WHEN c.doc_type = 'utility_model' AND list_contains($ls_um_month_end, c.office)
+                        THEN last_day(c.app_date + to_years(c.term_years)) + 1  -- the month's last day is in force
+                        ELSE CASE c.term_from WHEN 'grant' THEN c.grant_day ELSE c.app_date END
+                             + to_years(c.term_years) END AS DATE) AS term_end,
          n.neg_date, n.neg_text, n.neg_class, r.rest_date, r.rest_text, g.doc_id IS NOT NULL AS superseded,
          CASE WHEN regexp_matches(coalesce(c.status, ''), $ls_st_true_first, 'i') THEN true
               WHEN regexp_matches(coalesce(c.status, ''), $ls_st_false_first, 'i') THEN false
@@ -208,7 +245,8 @@ def status_params(settings: ScreenSettings) -> dict[str, Any]:
     """The named parameters of :func:`status_ctes` (all prefixed ``ls_``)."""
     return {
         "ls_as_of": settings.as_of, "ls_term_years": settings.term_years,
-        "ls_um_years": UTILITY_MODEL_TERM_YEARS,
+        "ls_um_offices": list(UTILITY_MODEL_TERMS), "ls_um_years": list(UTILITY_MODEL_TERMS.values()),
+        "ls_um_default": UTILITY_MODEL_DEFAULT_TERM_YEARS, "ls_um_month_end": list(UTILITY_MODEL_MONTH_END),
         "ls_us_design_years": US_DESIGN_TERM_YEARS, "ls_us_design_years_before": US_DESIGN_TERM_YEARS_BEFORE,
         "ls_us_design_from": US_DESIGN_TERM_FROM, "ls_cn_design_years": CN_DESIGN_TERM_YEARS,
         "ls_cn_design_years_before": CN_DESIGN_TERM_YEARS_BEFORE, "ls_cn_design_from": CN_DESIGN_TERM_FROM,
