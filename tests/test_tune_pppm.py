@@ -55,7 +55,9 @@ def test_best_needs_every_fold_at_that_epoch() -> None:
 
 
 def test_full_titles_keep_every_clause(shared: Path) -> None:
-    titles = tune_pppm.full_titles(shared / "classification" / "all_ipc.csv")
+    from ipcockpit.search.train import class_titles
+
+    titles = class_titles(shared / "classification" / "all_ipc.csv", whole=True)
     assert titles["A47"].startswith("furniture; domestic articles or appliances; coffee mills")
     assert len(titles) > 120 and all(len(code) == 3 for code in titles)
 

@@ -307,12 +307,13 @@ def load_pairs(path: Path | str) -> list[Pair]:
     return out
 
 
-def class_titles(path: Path | str) -> dict[str, str]:
+def class_titles(path: Path | str, whole: bool = False) -> dict[str, str]:
     """Three-character IPC class -> the first clause of its English title, lower case.
 
     ``C08`` -> ``organic macromolecular compounds``. Read from ``all_ipc.csv`` (code TAB title, no
     header); IPC classes match the CPC classes that USPPPM gives as context. Only the first clause
-    (before ``;``), so that a short phrase is not drowned by a long title.
+    (before ``;``), so that a short phrase is not drowned by a long title; ``whole=True`` keeps every
+    clause (references in brackets are dropped either way).
     """
     import re
 
@@ -321,7 +322,9 @@ def class_titles(path: Path | str) -> dict[str, str]:
         for line in fh:
             code, _, title = line.rstrip("\n").partition("\t")
             if len(code) == 3 and title:
-                title = re.sub(r"\s*\([^)]*\)", "", title).split(";")[0]
+                title = re.sub(r"\s*\([^)]*\)", "", title)
+                if not whole:
+                    title = title.split(";")[0]
                 titles[code] = re.sub(r"\s+", " ", title).strip().lower()
     return titles
 

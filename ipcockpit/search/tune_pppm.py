@@ -72,19 +72,6 @@ DEFAULTS = {"batch": 32, "max_len": 32, "freeze_words": False, "seed": 13}
 # ---------------------------------------------------------------------------------------------------
 
 
-def full_titles(path: Path) -> dict[str, str]:
-    """Three-character class -> its whole title (all clauses, references in brackets dropped), lower case."""
-    import re
-
-    out: dict[str, str] = {}
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            code, _, title = line.rstrip("\n").partition("\t")
-            if len(code) == 3 and title:
-                out[code] = re.sub(r"\s+", " ", re.sub(r"\s*\([^)]*\)", "", title)).strip().lower()
-    return out
-
-
 def prepare(work: Path, data: Path, k: int = 3) -> None:
     import shutil
 
@@ -105,7 +92,7 @@ def prepare(work: Path, data: Path, k: int = 3) -> None:
     (work / "pairs.json").write_text(json.dumps(rows, ensure_ascii=False))
     titles = {
         "short": train.class_titles(data / train.TITLES_FILE),
-        "full": full_titles(data / train.TITLES_FILE),
+        "full": train.class_titles(data / train.TITLES_FILE, whole=True),
     }
     (work / "titles.json").write_text(json.dumps(titles, ensure_ascii=False))
     base = train.base_model_dir()
