@@ -158,16 +158,17 @@ def pppm(cv: bool) -> dict[str, object]:
         recorded = json.loads((ROOT / "bench" / "results" / "pppm_cv.json").read_text(encoding="utf-8"))
         out["cv_recorded"] = {c["name"]: {"pearson": c["pearson"], "spearman": c["spearman"]}
                               for c in recorded["candidates"]}
-    gpu = ROOT / "bench" / "results" / "pppm_gpu" / "report.json"
-    if gpu.exists():  # the GPU grid of ipcockpit/search/tune_pppm.py: each candidate at its best epoch
+    gpu = ROOT / "bench" / "results" / "pppm_gpu"
+    reports = [json.loads(f.read_text(encoding="utf-8")) for f in sorted(gpu.glob("report*.json"))]
+    if reports:  # the GPU grids of ipcockpit/search/tune_pppm.py: each candidate at its best epoch
         # among the epochs that the most folds reached
-        report = json.loads(gpu.read_text(encoding="utf-8"))
+        shipped = next(r["final"] for r in reports if "final" in r)
         out["cv_gpu_recorded"] = {
-            "device": report["device"],
-            "candidates": {name: {"epoch": int(e), **v} for name, per in report["summary"].items() if per
-                           for e, v in [max(per.items(), key=lambda kv: (kv[1]["folds"], kv[1]["pearson"]))]},
-            "shipped": {"candidate": report["final"]["candidate"]["name"], "epochs": report["final"]["epochs"],
-                        "cv_pearson": report["final"]["cv_pearson"]},
+            "device": reports[0]["device"],
+            "candidates": {name: {"epoch": int(e), **v} for r in reports for name, per in r["summary"].items()
+                           if per for e, v in [max(per.items(), key=lambda kv: (kv[1]["folds"], kv[1]["pearson"]))]},
+            "shipped": {"candidate": shipped["candidate"]["name"], "epochs": shipped["epochs"],
+                        "cv_pearson": shipped["cv_pearson"]},
         }
     return out
 

@@ -383,6 +383,7 @@ def grid(
     only: list[str] | None,
     limit: int = 0,
     epochs: int = 0,
+    cv_only: bool = False,
 ) -> dict:
     import multiprocessing as mp
     import shutil
@@ -455,6 +456,8 @@ def grid(
         "cv_seconds": round(time.time() - t0, 1),
     }
     (out / "report.json").write_text(json.dumps(report, indent=1))
+    if cv_only:
+        return report
     if not name:
         raise SystemExit("no candidate finished every fold before the deadline")
     chosen = next(c for c in cands if c["name"] == name)
@@ -502,6 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--only", default="", help="candidate names, comma-separated (default: all)")
     s.add_argument("--limit", type=int, default=0, help="pairs per fold, for a quick check (0 = all)")
     s.add_argument("--epochs", type=int, default=0, help="override every candidate's epochs (quick check)")
+    s.add_argument("--cv-only", action="store_true", help="the CV grid only, no final model")
     s = sub.add_parser("ship", help="write models/minilm-patent from the grid's output (here)")
     s.add_argument("out", type=Path)
     s.add_argument("--models-dir", type=Path, default=None)
@@ -518,6 +522,7 @@ def main(argv: list[str] | None = None) -> int:
             only=[x for x in a.only.split(",") if x],
             limit=a.limit,
             epochs=a.epochs,
+            cv_only=a.cv_only,
         )
         print(
             json.dumps(
@@ -525,10 +530,11 @@ def main(argv: list[str] | None = None) -> int:
                 indent=0,
             )
         )
-        print(
-            f"FINAL {rep['final']['candidate']['name']} epochs={rep['final']['epochs']} "
-            f"cv_pearson={rep['final']['cv_pearson']} wall={rep['wall_seconds']}"
-        )
+        if "final" in rep:
+            print(
+                f"FINAL {rep['final']['candidate']['name']} epochs={rep['final']['epochs']} "
+                f"cv_pearson={rep['final']['cv_pearson']} wall={rep['wall_seconds']}"
+            )
     else:
         print(ship_final(a.out, a.models_dir, a.name))
     return 0
