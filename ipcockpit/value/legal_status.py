@@ -163,17 +163,19 @@ ls_ev AS (
   FROM ls_sib s JOIN legal_events e ON e.doc_id = s.sib_id
   WHERE e.event_date IS NULL OR e.event_date <= $ls_as_of
 ),
-ls_neg AS (
-  SELECT e.doc_id, max(e.event_date) AS neg_date,
-         arg_max(e.raw_text, coalesce(e.event_date, DATE '0001-01-01')) AS neg_text,
-         arg_max(e.event_class, coalesce(e.event_date, DATE '0001-01-01')) AS neg_class
-  FROM ls_ev e JOIN ls_doc c USING (doc_id)
+ls_end_ev AS (  -- the events that rule 2 counts as ending the rights
+  SELECT e.* FROM ls_ev e JOIN ls_doc c USING (doc_id)
   WHERE (e.event_class IN {ending} OR (c.stage = 'application' AND e.event_class = '{refusal}'))
     AND coalesce(e.influence, '-') <> '+'
     AND (e.event_date IS NULL OR c.grant_day IS NULL OR e.event_date >= c.grant_day)
     AND NOT (c.office IN ('EP', 'WO', 'EA', 'AP', 'OA')
              AND regexp_matches(coalesce(e.raw_text, ''), $ls_national))
-  GROUP BY e.doc_id
+),
+ls_neg AS (
+  SELECT doc_id, max(event_date) AS neg_date,
+         arg_max(raw_text, coalesce(event_date, DATE '0001-01-01')) AS neg_text,
+         arg_max(event_class, coalesce(event_date, DATE '0001-01-01')) AS neg_class
+  FROM ls_end_ev GROUP BY doc_id
 ),
 ls_rest AS (
   SELECT doc_id, max(event_date) AS rest_date,
@@ -235,7 +237,7 @@ def status_ctes(docs: str) -> str:
     ``rest_text``), ``superseded``, ``status_says``, ``basis``, ``in_force`` and ``legal_status`` (the label).
     ``ls_ev`` holds the events of each document and of the other publications of its application up to
     ``as_of`` (``doc_id``, ``event_date``, ``event_class``, ``influence``, ``raw_text``, ``amount``,
-    ``currency``, ``counterparty``)."""
+    ``currency``, ``counterparty``); ``ls_end_ev`` those of them that rule 2 counts as ending the rights."""
     ending = "(" + ", ".join(f"'{c}'" for c in ENDING_EVENTS) + ")"
     event_status = " ".join(f"WHEN '{c}' THEN '{s}'" for c, s in EVENT_STATUS.items())
     return _CTES.format(docs=docs, ending=ending, refusal=REFUSAL, event_status=event_status)
@@ -291,29 +293,19 @@ def in_force(con: duckdb.DuckDBPyConnection, settings: ScreenSettings | None = N
 
 
 def ending_event_dates(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> dict[str, list[date]]:
-    """The dates of the ending events of each of ``doc_ids``, at any date (no ``as_of``), sorted: the events
-    that rule 2 counts (:data:`ENDING_EVENTS` of the document and of the other publications of its
-    application, not ``influence = '+'``, not about one EP/WO contracting state), dated. A caller judging
-    a past date uses them to tell when the rights a status text calls ended did end."""
+    """The dates of the ending events of each of ``doc_ids``, at any date (no ``as_of``), sorted: the dated
+    events that rule 2 counts (``ls_end_ev``: :data:`ENDING_EVENTS` of the document and of the other
+    publications of its application, after grant, not ``influence = '+'``, not about one EP/WO contracting
+    state). A caller judging a past date uses them to tell when the rights a status text calls ended did end."""
     if not doc_ids:
         return {}
-    ending = "(" + ", ".join(f"'{c}'" for c in ENDING_EVENTS) + ")"
-    sql = f"""
-    WITH ids AS (SELECT DISTINCT unnest($ids::VARCHAR[]) AS doc_id),
-    sib AS (
-      SELECT i.doc_id, d2.doc_id AS sib_id FROM ids i JOIN documents d ON d.doc_id = i.doc_id
-      JOIN documents d2 ON d2.app_id = d.app_id
-      UNION SELECT doc_id, doc_id FROM ids
-    )
-    SELECT s.doc_id, list(DISTINCT e.event_date ORDER BY e.event_date)
-    FROM sib s JOIN legal_events e ON e.doc_id = s.sib_id
-    LEFT JOIN documents d ON d.doc_id = s.doc_id
-    WHERE e.event_class IN {ending} AND e.event_date IS NOT NULL AND coalesce(e.influence, '-') <> '+'
-      AND NOT (coalesce(d.office, left(s.doc_id, 2)) IN ('EP', 'WO', 'EA', 'AP', 'OA')
-               AND regexp_matches(coalesce(e.raw_text, ''), $national))
-    GROUP BY s.doc_id"""
-    rows = con.execute(sql, {"ids": list(doc_ids), "national": NATIONAL_EVENT}).fetchall()
-    return {doc_id: sorted(dates) for doc_id, dates in rows}
+    params = status_params(ScreenSettings(as_of=date.max))
+    params["ls_ids"] = list(doc_ids)
+    sql = (f"WITH ls_docs AS (SELECT DISTINCT unnest($ls_ids::VARCHAR[]) AS doc_id), {status_ctes('ls_docs')} "
+           "SELECT doc_id, list(DISTINCT event_date ORDER BY event_date) FROM ls_end_ev "
+           "WHERE event_date IS NOT NULL GROUP BY doc_id")
+    return {doc_id: sorted(dates) for doc_id, dates in con.execute(sql, params).fetchall()}
+
 
 # explaining one row ---------------------------------------------------------------------------------
 def _d(value: Any) -> str | None:
