@@ -54,6 +54,23 @@ def test_best_needs_every_fold_at_that_epoch() -> None:
     assert tune_pppm._best(results) == ("b", 2, 0.7)
 
 
+def test_training_inputs_are_the_search_time_inputs(shared: Path) -> None:
+    """The grid step writes its own "<class title>: <phrase>" inputs (it runs without ipcockpit): they must be
+    the texts the CPU training code and the shipped model's context rule give, or the tuned model would be
+    queried with inputs it was not trained on."""
+    from ipcockpit.search import train
+    from ipcockpit.search.embedding import with_context
+
+    pairs = train.load_pairs(shared / train.PPPM_FILE)[:3000]
+    titles = train.class_titles(shared / train.TITLES_FILE)
+    rows = [{"anchor": p.anchor, "target": p.target, "context": p.context} for p in pairs]
+    a, b = tune_pppm._inputs(rows, "short", {"short": titles})
+    assert (a, b) == train.pair_inputs(pairs, titles)
+    assert a == [with_context(p.anchor, p.context, "minilm-patent") for p in pairs]
+    assert a[0] != pairs[0].anchor  # the titles were put in front
+    assert tune_pppm._inputs(rows, "none", {"short": titles}) == ([p.anchor for p in pairs], [p.target for p in pairs])
+
+
 def test_full_titles_keep_every_clause(shared: Path) -> None:
     from ipcockpit.search.train import class_titles
 

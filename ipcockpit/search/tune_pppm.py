@@ -170,6 +170,9 @@ def ship_final(out: Path, models_dir: Path | None = None, name: str | None = Non
 # ---------------------------------------------------------------------------------------------------
 
 
+# _inputs and _correlation are train.pair_inputs and train.correlation again, on purpose: this step runs
+# where ipcockpit is not installed. tests/test_tune_pppm.py checks _inputs gives the texts that
+# train.pair_inputs and the shipped model's embedding.with_context give.
 def _inputs(rows: list[dict], context: str, titles: dict) -> tuple[list[str], list[str]]:
     table = titles.get(context, {})
 
