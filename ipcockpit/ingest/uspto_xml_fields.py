@@ -1,5 +1,13 @@
 """Field extraction for USPTO ICE full-text XML (us-patent-grant / us-patent-application, DTD v4.0+).
 
+Documents are parsed by pugixml (through pygixml, its Cython binding): a DOM parser several times
+faster than libxml2 on these documents, with cheap calls from Python and XPath evaluated in C++.
+Whole fields are taken in one call where they can be: the text of a title, claim or description is
+the XPath string value of its element, and the parts of a document-id, an address book or an IPC
+symbol come back from one ``concat()`` query, split on a separator that cannot occur in XML text.
+A document pugixml cannot parse is handed back (``None``) so that the caller can let lxml say where
+and why it is broken.
+
 ``extract(root)`` walks a parsed document once and returns plain tuples and lists (cheap to pickle
 between processes); :func:`ipcockpit.ingest.uspto_xml.build_record` turns them into a PatentRecord.
 Which element feeds which field is kept as data in the ``_BIBLIO`` and ``_ROOT`` tables below: one
@@ -15,18 +23,55 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from lxml import etree
+import pygixml
 
 # appl-type attribute -> canonical doc_type
 DOC_TYPES = {"utility": "invention", "design": "design", "plant": "plant", "reissue": "reissue", "sir": "sir"}
 CITED_BY = {"cited by examiner": "examiner", "cited by applicant": "applicant", "cited by other": "other",
             "cited by third party": "third_party"}
-_WS = re.compile(r"\s+")
 _CLAIM_REF = re.compile(r"(\d+)\s*$")
 _IPC_SLASH = re.compile(r"^([A-H]\d\d[A-Z])\s*0*(\d+)\s*/\s*(\d+)$")
+_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+#: escapes, CDATA, end-of-line and attribute normalisation as XML requires; white-space-only text
+#: kept (it separates words between inline elements and paragraphs in a description)
+_OPTIONS = pygixml.ParseFlags.DEFAULT | pygixml.ParseFlags.WS_PCDATA
+#: U+001F (unit separator) is not allowed in XML 1.0 text, so it cannot occur in a field
+_SEP = "\x1f"
 
 # A document's fields while it is extracted: a dict of plain values, lists of tuples.
 Fields = dict[str, Any]
+Node = Any  # pygixml.XMLNode
+
+
+def _query(*paths: str) -> Any:
+    """An XPath query giving the string values of paths (relative to a node) joined by _SEP."""
+    parts = ", '\x1f', ".join(f"string({p})" for p in paths)
+    return pygixml.XPathQuery(f"concat({parts}, '')" if len(paths) > 1 else f"string({paths[0]})")
+
+
+_STRING = pygixml.XPathQuery("string(.)")
+_DOC_ID = _query("country", "doc-number", "kind", "date", "count(date)")
+_IPCR = _query("section", "class", "subclass", "main-group", "subgroup")
+_BOOK = _query("orgname", "first-name", "last-name", "count(address)", "address/city", "address/state",
+               "address/country")
+_CITATION = _query("count(patcit)", "patcit/document-id/country", "patcit/document-id/doc-number",
+                   "patcit/document-id/kind", "patcit/document-id/date", "count(patcit/document-id/date)",
+                   "count(category)", "category", "count(nplcit)")
+_CLAIM = _query("count(.//claim-ref)", "(.//claim-ref)[1]/@idref", ".")
+_PRIORITY = _query("country", "doc-number", "date")
+_NAMES = _query("first-name", "last-name")
+
+
+def parse(raw: bytes) -> Any:
+    """The parsed document (a pygixml.XMLDocument), or None when pugixml cannot parse it or decode its
+    bytes. Its nodes live only as long as it does: hold it while they are read."""
+    m = _ENCODING.match(raw, 0, 200)
+    try:
+        text = raw.decode(m.group(1).decode("ascii") if m else "utf-8")
+        return pygixml.parse_string(text, _OPTIONS)
+    except (ValueError, LookupError):  # PygiXMLError and UnicodeDecodeError are ValueErrors
+        return None
 
 
 def ymd(text: str | None) -> date | None:
@@ -43,27 +88,30 @@ def ymd(text: str | None) -> date | None:
         return None
 
 
-def _text(el: etree._Element | None) -> str:
+def _text(el: Node) -> str:
     """All the text inside an element, whitespace collapsed."""
-    if el is None:
-        return ""
-    return " ".join(etree.tostring(el, method="text", encoding="unicode", with_tail=False).split())
+    return " ".join(_STRING.evaluate_string(el).split()) if el else ""
 
 
-def _child_texts(el: etree._Element) -> dict[str, str]:
+def _child_texts(el: Node) -> dict[str, str]:
     """{tag: text} of an element's direct children (leaf texts, as written)."""
-    return {c.tag: (c.text or "") for c in el}  # type: ignore[misc]
+    return {c.name: (c.child_value() or "") for c in el.children()}
 
 
-def document_id(el: etree._Element | None) -> dict[str, str]:
-    """country, doc-number, kind, date, name of a document-id (or of the first one inside el)."""
-    if el is None:
+def document_id(el: Node) -> dict[str, str]:
+    """country, doc-number, kind and date of a document-id (or of the first one inside el); a part
+    the document-id lacks is left out."""
+    if not el:
         return {}
-    if el.tag != "document-id":
-        el = el.find("document-id")
-        if el is None:
+    if el.name != "document-id":
+        el = el.child("document-id")
+        if not el:
             return {}
-    return {c.tag: (c.text or "").strip() for c in el}  # type: ignore[misc]
+    country, number, kind, day, has_date = _DOC_ID.evaluate_string(el).split(_SEP)
+    d = {"country": country.strip(), "doc-number": number.strip(), "kind": kind.strip()}
+    if has_date != "0":
+        d["date"] = day.strip()
+    return d
 
 
 # classifications ------------------------------------------------------------------------------
@@ -93,198 +141,183 @@ def uspc(code: str) -> str:
     return f"{cls}/{' '.join(rest.split())}" if rest else cls
 
 
-def _ipcr(el: etree._Element) -> str:
-    t = _child_texts(el)
-    head = t.get("section", "") + t.get("class", "") + t.get("subclass", "")
-    return f"{head} {t.get('main-group', '')}/{t.get('subgroup', '')}"
+def _ipcr(el: Node) -> str:
+    section, cls, subclass, group, subgroup = _IPCR.evaluate_string(el).split(_SEP)
+    return f"{section}{cls}{subclass} {group}/{subgroup}"
 
 
-def _classifications_ipcr(el: etree._Element, f: Fields) -> None:
+def _classifications_ipcr(el: Node, f: Fields) -> None:
     out = f["class"]
     first = not any(c[0] == "IPC" for c in out)
-    for c in el:
-        if c.tag == "classification-ipcr":
+    for c in el.children():
+        if c.name == "classification-ipcr":
             out.append(("IPC", _ipcr(c), first))
             first = False
 
 
-def _classification_ipc(el: etree._Element, f: Fields) -> None:
+def _classification_ipc(el: Node, f: Fields) -> None:
     out = f["class"]
-    for c in el:
-        if c.tag in ("main-classification", "further-classification") and c.text and c.text.strip():
-            out.append(("IPC", ipc_fixed(c.text), c.tag == "main-classification"))
+    for c in el.children():
+        tag = c.name
+        if tag in ("main-classification", "further-classification"):
+            text = c.child_value()
+            if text and text.strip():
+                out.append(("IPC", ipc_fixed(text), tag == "main-classification"))
 
 
-def _classifications_cpc(el: etree._Element, f: Fields) -> None:
+def _classifications_cpc(el: Node, f: Fields) -> None:
     out = f["class"]
-    for group in el:
-        main = group.tag == "main-cpc"
-        for c in group.iter("classification-cpc"):
-            out.append(("CPC", _ipcr(c), main))
-        if group.tag == "classification-cpc":  # a bare symbol outside main/further
+    for group in el.children():
+        if group.name == "classification-cpc":  # a bare symbol outside main/further
             out.append(("CPC", _ipcr(group), False))
+            continue
+        main = group.name == "main-cpc"
+        for c in group.select_nodes(".//classification-cpc"):
+            out.append(("CPC", _ipcr(c.node), main))
 
 
-def _classification_national(el: etree._Element, f: Fields) -> None:
+def _classification_national(el: Node, f: Fields) -> None:
     out = f["class"]
-    for c in el:
-        if c.tag in ("main-classification", "further-classification") and c.text:
-            t = c.text.strip()
-            if t and t.lower() != "none":
-                out.append(("USPC", uspc(c.text), c.tag == "main-classification"))
+    for c in el.children():
+        tag = c.name
+        if tag in ("main-classification", "further-classification"):
+            text = c.child_value()
+            if text:
+                t = text.strip()
+                if t and t.lower() != "none":
+                    out.append(("USPC", uspc(text), tag == "main-classification"))
 
 
-def _classification_locarno(el: etree._Element, f: Fields) -> None:
-    for c in el:
-        if c.tag == "main-classification" and c.text:
-            t = c.text.strip().replace("-", "")
+def _classification_locarno(el: Node, f: Fields) -> None:
+    for c in el.children():
+        tag, text = c.name, c.child_value()
+        if tag == "main-classification" and text:
+            t = text.strip().replace("-", "")
             code = f"{t[:2]}-{t[2:]}" if len(t) == 4 and t.isdigit() else t
             f["class"].append(("LOCARNO", code, True))
-        elif c.tag == "edition" and c.text:
-            f["extra"]["locarno_edition"] = c.text.strip()
+        elif tag == "edition" and text:
+            f["extra"]["locarno_edition"] = text.strip()
 
 
 # references ---------------------------------------------------------------------------------
-def _references(el: etree._Element, f: Fields) -> None:
+def _references(el: Node, f: Fields) -> None:
     out = f["cit"]
-    for cit in el:
-        patcit = nplcit = None
-        category = None
-        for c in cit:
-            tag = c.tag
-            if tag == "patcit":
-                patcit = c
-            elif tag == "nplcit":
-                nplcit = c
-            elif tag == "category":
-                category = (c.text or "").strip()
-        if patcit is not None:
-            d = document_id(patcit)
-            out.append((False, d.get("country") or "US", d.get("doc-number", ""), d.get("kind", ""),
-                        d.get("date"), category))
-        elif nplcit is not None:
-            out.append((True, None, _text(nplcit), None, None, category))
+    for cit in el.children():
+        has_patcit, country, number, kind, day, has_date, has_category, category, has_nplcit = (
+            _CITATION.evaluate_string(cit).split(_SEP))
+        cat = category.strip() if has_category != "0" else None
+        if has_patcit != "0":
+            out.append((False, country.strip() or "US", number.strip(), kind.strip(),
+                        day.strip() if has_date != "0" else None, cat))
+        elif has_nplcit != "0":
+            out.append((True, None, _text(cit.child("nplcit")), None, None, cat))
 
 
 # parties ------------------------------------------------------------------------------------
-def _addressbook(el: etree._Element) -> tuple[str, tuple[str, str, str] | None]:
+def _addressbook(el: Node) -> tuple[str, tuple[str, str, str] | None]:
     """(name, (city, state, country)) from an applicant/inventor/assignee/agent element."""
-    book = el.find("addressbook")
-    if book is None:
+    book = el.child("addressbook")
+    if not book:
         book = el
-    t = _child_texts(book)
-    name = " ".join((t.get("orgname") or f"{t.get('first-name', '')} {t.get('last-name', '')}").split())
-    addr = book.find("address")
-    place = None
-    if addr is not None:
-        a = _child_texts(addr)
-        place = (a.get("city", "").strip(), a.get("state", "").strip(), a.get("country", "").strip())
+    org, first, last, has_address, city, state, country = _BOOK.evaluate_string(book).split(_SEP)
+    name = " ".join((org or f"{first} {last}").split())
+    place = (city.strip(), state.strip(), country.strip()) if has_address != "0" else None
     return name, place
 
 
-def _applicants(el: etree._Element, f: Fields) -> None:
-    for a in el:
-        if not isinstance(a.tag, str):
-            continue
+def _applicants(el: Node, f: Fields) -> None:
+    for a in el.children():
         name, place = _addressbook(a)
         if not name:
             continue
         f["parties"].append(("applicant", name, place))
-        if "inventor" in (a.get("app-type") or ""):
+        if "inventor" in (a.attribute("app-type").value or ""):
             f["app_inventors"].append((name, place))
 
 
-def _inventors(el: etree._Element, f: Fields) -> None:
+def _inventors(el: Node, f: Fields) -> None:
     f["has_inventors"] = True
-    for a in el:
-        if isinstance(a.tag, str):
-            name, place = _addressbook(a)
-            if name:
-                f["inventors"].append((name, place))
+    for a in el.children():
+        name, place = _addressbook(a)
+        if name:
+            f["inventors"].append((name, place))
 
 
-def _assignees(el: etree._Element, f: Fields) -> None:
-    for a in el:
-        if isinstance(a.tag, str):
-            name, place = _addressbook(a)
-            if name:
-                f["parties"].append(("assignee", name, place))
+def _assignees(el: Node, f: Fields) -> None:
+    for a in el.children():
+        name, place = _addressbook(a)
+        if name:
+            f["parties"].append(("assignee", name, place))
 
 
-def _agents(el: etree._Element, f: Fields) -> None:
-    for a in el:
-        if isinstance(a.tag, str):
-            name, _ = _addressbook(a)
-            if name:
-                f["parties"].append(("agent", name, None))
+def _agents(el: Node, f: Fields) -> None:
+    for a in el.children():
+        name, _ = _addressbook(a)
+        if name:
+            f["parties"].append(("agent", name, None))
 
 
-def _parties(el: etree._Element, f: Fields) -> None:
-    for c in el:
-        handler = _PARTIES.get(c.tag)  # type: ignore[arg-type]
+def _parties(el: Node, f: Fields) -> None:
+    for c in el.children():
+        handler = _PARTIES.get(c.name)
         if handler:
             handler(c, f)
 
 
-def _examiners(el: etree._Element, f: Fields) -> None:
-    for c in el:
-        if isinstance(c.tag, str):
-            t = _child_texts(c)
-            name = " ".join(f"{t.get('first-name', '')} {t.get('last-name', '')}".split())
-            if name:
-                f["parties"].append(("examiner", name, None))
+def _examiners(el: Node, f: Fields) -> None:
+    for c in el.children():
+        name = " ".join(_NAMES.evaluate_string(c).replace(_SEP, " ").split())
+        if name:
+            f["parties"].append(("examiner", name, None))
 
 
 # other biblio -------------------------------------------------------------------------------
-def _publication(el: etree._Element, f: Fields) -> None:
+def _publication(el: Node, f: Fields) -> None:
     f["pub"] = document_id(el)
 
 
-def _application(el: etree._Element, f: Fields) -> None:
+def _application(el: Node, f: Fields) -> None:
     f["app"] = document_id(el)
-    f["appl_type"] = el.get("appl-type")
+    f["appl_type"] = el.attribute("appl-type").value
 
 
-def _title(el: etree._Element, f: Fields) -> None:
+def _title(el: Node, f: Fields) -> None:
     f["title"] = _text(el)
 
 
-def _priorities(el: etree._Element, f: Fields) -> None:
-    for c in el:
-        if c.tag == "priority-claim":
-            t = _child_texts(c)
-            f["prio"].append((t.get("country", "").strip() or None, t.get("doc-number", "").strip() or None,
-                              t.get("date", "").strip()))
+def _priorities(el: Node, f: Fields) -> None:
+    for c in el.children():
+        if c.name == "priority-claim":
+            country, number, day = _PRIORITY.evaluate_string(c).split(_SEP)
+            f["prio"].append((country.strip() or None, number.strip() or None, day.strip()))
 
 
-def _related(el: etree._Element, f: Fields) -> None:
+def _related(el: Node, f: Fields) -> None:
     rel = []
-    for c in el:
-        if not isinstance(c.tag, str):
-            continue
+    for c in el.children():
         docs = []
-        for d in c.iter("document-id"):
-            t = _child_texts(d)
-            docs.append(" ".join(x for x in (t.get("country"), t.get("doc-number"), t.get("kind"), t.get("date")) if x))
-        rel.append({"relation": c.tag, "documents": docs})
+        for d in c.select_nodes("descendant-or-self::document-id"):
+            country, number, kind, day, _ = _DOC_ID.evaluate_string(d.node).split(_SEP)
+            docs.append(" ".join(x for x in (country, number, kind, day) if x))
+        rel.append({"relation": c.name, "documents": docs})
     if rel:
         f["extra"]["related_documents"] = rel
 
 
-def _pct_filing(el: etree._Element, f: Fields) -> None:
+def _pct_filing(el: Node, f: Fields) -> None:
     d = document_id(el)
     if d:
         f["extra"]["pct_filing"] = " ".join(x for x in (d.get("country"), d.get("doc-number"), d.get("date")) if x)
 
 
-def _pct_publishing(el: etree._Element, f: Fields) -> None:
+def _pct_publishing(el: Node, f: Fields) -> None:
     d = document_id(el)
     if d:
         f["extra"]["pct_publication"] = " ".join(
             x for x in (d.get("country"), d.get("doc-number"), d.get("kind"), d.get("date")) if x)
 
 
-def _term(el: etree._Element, f: Fields) -> None:
+def _term(el: Node, f: Fields) -> None:
     t = _child_texts(el)
     if t.get("us-term-extension"):
         f["extra"]["term_extension_days"] = t["us-term-extension"]
@@ -292,7 +325,7 @@ def _term(el: etree._Element, f: Fields) -> None:
         f["extra"]["term_years"] = t["length-of-grant"]
 
 
-_PARTIES: dict[str, Callable[[etree._Element, Fields], None]] = {
+_PARTIES: dict[str, Callable[[Node, Fields], None]] = {
     "applicants": _applicants,
     "us-applicants": _applicants,
     "inventors": _inventors,
@@ -301,7 +334,7 @@ _PARTIES: dict[str, Callable[[etree._Element, Fields], None]] = {
 }
 
 #: element under us-bibliographic-data-grant/-application -> handler
-_BIBLIO: dict[str, Callable[[etree._Element, Fields], None]] = {
+_BIBLIO: dict[str, Callable[[Node, Fields], None]] = {
     "publication-reference": _publication,
     "application-reference": _application,
     "invention-title": _title,
@@ -325,54 +358,56 @@ _BIBLIO: dict[str, Callable[[etree._Element, Fields], None]] = {
 }
 
 
-def _claims(el: etree._Element, f: Fields) -> None:
+def _claims(el: Node, f: Fields) -> None:
     out = f["claims"]
-    for claim in el:
-        if claim.tag != "claim":
+    for claim in el.children():
+        if claim.name != "claim":
             continue
-        num = (claim.get("num") or "").lstrip("0")
-        refs = [r.get("idref") or "" for r in claim.iter("claim-ref")]
+        num = (claim.attribute("num").value or "").lstrip("0")
+        refs, first_ref, text = _CLAIM.evaluate_string(claim).split(_SEP)
         dep = None
-        if refs:
-            m = _CLAIM_REF.search(refs[0])
+        if refs != "0":
+            m = _CLAIM_REF.search(first_ref)
             dep = int(m.group(1)) if m else None
-        out.append((int(num) if num.isdigit() else len(out) + 1, _text(claim), not refs, dep))
+        out.append((int(num) if num.isdigit() else len(out) + 1, " ".join(text.split()), refs == "0", dep))
 
 
-def _abstract(el: etree._Element, f: Fields) -> None:
+def _abstract(el: Node, f: Fields) -> None:
     f["abstract"] = _text(el)
 
 
-def _description(el: etree._Element, f: Fields) -> None:
+def _description(el: Node, f: Fields) -> None:
     # paragraphs stay on their own lines; no per-node whitespace work on long texts
-    f["description"] = etree.tostring(el, method="text", encoding="unicode", with_tail=False).strip()
+    f["description"] = _STRING.evaluate_string(el).strip()
 
 
-_ROOT: dict[str, Callable[[etree._Element, Fields], None]] = {
+_ROOT: dict[str, Callable[[Node, Fields], None]] = {
     "abstract": _abstract,
     "description": _description,
     "claims": _claims,
 }
 
 
-def extract(root: etree._Element) -> Fields:
+def extract(doc: Any) -> Fields:
     """Every field this ingester keeps, from a parsed us-patent-grant / us-patent-application."""
+    root = doc.root
     f: Fields = {
-        "root": root.tag, "pub": {}, "app": {}, "appl_type": None, "title": "", "class": [], "cit": [],
+        "root": root.name, "pub": {}, "app": {}, "appl_type": None, "title": "", "class": [], "cit": [],
         "parties": [], "inventors": [], "app_inventors": [], "has_inventors": False, "prio": [], "claims": [], "abstract": "",
         "description": "", "extra": {},
     }
-    if root.get("dtd-version"):
-        f["extra"]["dtd_version"] = root.get("dtd-version")
-    for part in root:
-        tag = part.tag
+    version = root.attribute("dtd-version").value
+    if version:
+        f["extra"]["dtd_version"] = version
+    for part in root.children():
+        tag = part.name
         if tag in ("us-bibliographic-data-grant", "us-bibliographic-data-application"):
-            for c in part:
-                handler = _BIBLIO.get(c.tag)  # type: ignore[arg-type]
+            for c in part.children():
+                handler = _BIBLIO.get(c.name)
                 if handler:
                     handler(c, f)
         else:
-            handler = _ROOT.get(tag)  # type: ignore[arg-type]
+            handler = _ROOT.get(tag)
             if handler:
                 handler(part, f)
     if not f["has_inventors"]:  # DTD v4.0-v4.2: the inventors are the applicants

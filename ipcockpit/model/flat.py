@@ -8,6 +8,7 @@ flattening stays off the loading process).
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -39,6 +40,33 @@ class FlatBatch:
 def flat_schema(table: str) -> pa.Schema:
     schema = arrow_schema(table)
     return schema.remove(schema.get_field_index("file_id"))
+
+
+class _HidePandas:
+    """A meta-path finder that refuses to import pandas (see :func:`arrow_without_pandas`)."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "pandas":
+            raise ImportError("pandas is not needed to build Arrow arrays from Python objects")
+        return None
+
+
+def arrow_without_pandas() -> None:
+    """Let pyarrow build arrays from Python objects without importing pandas.
+
+    On its first array pyarrow imports pandas (a quarter of a second) only to ask whether the objects
+    are pandas ones. Called before that first array, this hides pandas for it: pyarrow notes that
+    there is none and no longer asks; a later call that does need pandas (``to_pandas``) still imports
+    it. For processes where no pandas object reaches pyarrow, such as ingest and its parser workers.
+    """
+    if "pandas" in sys.modules:
+        return
+    finder = _HidePandas()
+    sys.meta_path.insert(0, finder)
+    try:
+        pa.array([0])
+    finally:
+        sys.meta_path.remove(finder)
 
 
 def _json_default(value: Any) -> Any:
