@@ -101,9 +101,31 @@ def test_error_mid_file_rolls_back(cockpit: Cockpit, shared: Path, monkeypatch: 
 
     monkeypatch.setattr(loader._FileLoad, "flush", flush)
     cockpit.settings = cockpit.settings.with_overrides(batch_size=500)
+    cockpit.store.con.execute("SET threads = 3")
     with pytest.raises(RuntimeError, match="disk full"):
         cockpit.ingest([shared / BASEBALL])
     assert cockpit.store.count("documents") == 0 and cockpit.store.count("pending_files") == 0
+    # DuckDB's threads, lowered while the file loaded, are back as they were
+    assert cockpit.store.scalar("SELECT current_setting('threads')") == 3
+
+
+def test_duckdb_threads_lowered_while_a_file_loads(cockpit: Cockpit, shared: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from ipcockpit.store import loader
+
+    seen: list[int] = []
+    real = loader._FileLoad.finish
+
+    def finish(self: loader._FileLoad) -> None:
+        seen.append(self.store.scalar("SELECT current_setting('threads')"))
+        real(self)
+
+    monkeypatch.setattr(loader._FileLoad, "finish", finish)
+    monkeypatch.setattr(loader.os, "cpu_count", lambda: 8)
+    cockpit.store.con.execute("SET threads = 6")
+    report = cockpit.ingest([shared / BASEBALL])[0]
+    assert seen == [4] and cockpit.store.scalar("SELECT current_setting('threads')") == 6
+    assert report.loaded == cockpit.store.count("documents") > 0
 
 
 def test_cli_ingest_json_and_stats(tmp_path: Path, shared: Path) -> None:
