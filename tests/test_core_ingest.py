@@ -187,3 +187,33 @@ def test_cli_exit_code_names_unreadable_files_only(tmp_path: Path, shared: Path)
     assert [r["format"] for r in json.loads(ok.stdout)] == [None, "patentsview-csv"]
     bad = subprocess.run([*run, str(folder / "README.md")], capture_output=True, text=True)
     assert bad.returncode == 1 and "not a format ipcockpit knows" in bad.stderr
+
+
+def test_store_writes_small_row_groups_and_shares_one_file_per_process(tmp_path: Path, shared: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Row groups of ROW_GROUP_SIZE rows (a commit rewrites only the last one), also after a reopen
+    (DuckDB does not keep the size in the file); two stores on one file in one process share it."""
+    from ipcockpit.store import duckdb_store
+
+    monkeypatch.setattr(duckdb_store, "ROW_GROUP_SIZE", 2048)
+    db = tmp_path / "rg.duckdb"
+
+    def largest_row_group(store: duckdb_store.Store) -> tuple[int, int]:
+        return store.con.execute(
+            "SELECT max(n), count(DISTINCT row_group_id) FROM (SELECT row_group_id, column_id, sum(count) AS n "
+            "FROM pragma_storage_info('texts') WHERE segment_type <> 'VALIDITY' GROUP BY ALL)").fetchall()[0]
+
+    with Cockpit(db=db) as first:
+        first.ingest([shared / BASEBALL])
+        texts = first.store.count("texts")
+        assert texts > 2 * 2048
+        with Cockpit(db=db) as second:  # the same file, the same process: the same data
+            assert second.store.count("texts") == texts
+            second.store.con.execute("CHECKPOINT")
+            biggest, groups = largest_row_group(second.store)
+            assert biggest == 2048 and groups == -(-texts // 2048)
+        assert first.store.count("texts") == texts  # the second's close left the first's open
+    with Cockpit(db=db) as again:  # reopened, the size holds for what is written now
+        again.store.con.execute("INSERT INTO texts SELECT * FROM texts")
+        again.store.con.execute("CHECKPOINT")
+        assert largest_row_group(again.store) == (2048, -(-2 * texts // 2048))

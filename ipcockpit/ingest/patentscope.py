@@ -17,15 +17,16 @@ import io
 import re
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
-
-import xlrd
+from typing import TYPE_CHECKING, Any
 
 from ipcockpit.ingest.base import Ingester, Source
 from ipcockpit.ingest.csvutil import parse_date
 from ipcockpit.ingest.lens import classifications
 from ipcockpit.model.numbers import canonical_number
 from ipcockpit.model.records import Inventor, Party, PatentRecord, Priority, Record, Rejected, Text
+
+if TYPE_CHECKING:
+    import xlrd
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HEADER = ("Publication Number", "Publication Date", "Title", "Priority Data", "IPC", "Applicants", "Inventors")
@@ -93,6 +94,8 @@ class PatentscopeXls(Ingester):
         return head.startswith(_OLE2) and all(_in_head(head, t) for t in ("Publication Number", "Priority Data"))
 
     def read(self, source: Source) -> Iterator[Record]:
+        import xlrd  # here, not at module level: its import is 25 ms of every ingest's start
+
         with source.open() as fh:
             book = xlrd.open_workbook(file_contents=fh.read(), logfile=io.StringIO(), on_demand=True)
         for sheet in book.sheets():

@@ -9,6 +9,7 @@ from functools import cache
 from ipcockpit.errors import UnknownFormatError
 from ipcockpit.ingest.base import Ingester, Source
 from ipcockpit.settings import Settings
+from ipcockpit.startup import without_gc
 
 #: modules under ipcockpit.ingest that define ``INGESTERS = [...]``
 MODULES = (
@@ -35,14 +36,15 @@ MODULES = (
 @cache
 def ingester_classes() -> tuple[type[Ingester], ...]:
     found: list[type[Ingester]] = []
-    for module in MODULES:
-        try:
-            mod = importlib.import_module(f"ipcockpit.ingest.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"ipcockpit.ingest.{module}":
-                continue  # format not built yet
-            raise
-        found.extend(getattr(mod, "INGESTERS", []))
+    with without_gc():
+        for module in MODULES:
+            try:
+                mod = importlib.import_module(f"ipcockpit.ingest.{module}")
+            except ModuleNotFoundError as exc:
+                if exc.name == f"ipcockpit.ingest.{module}":
+                    continue  # format not built yet
+                raise
+            found.extend(getattr(mod, "INGESTERS", []))
     return tuple(sorted(found, key=lambda i: (i.priority, i.name)))
 
 
