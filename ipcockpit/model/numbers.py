@@ -25,16 +25,17 @@ def normalise_office(office: str | None) -> str | None:
 def canonical_number(office: str, number: str) -> str:
     """The number part of a publication: no separators, no leading zeros, US letter prefixes kept."""
     office = office.upper()
-    num = _SEP.sub("", number.strip().upper())
-    if office == "US":
-        m = _US_PREFIX.match(num)
-        if m:
-            return m.group(1) + m.group(2)
-        if num.isdigit():
+    num = number.strip()
+    if not num.isdigit():  # digits only (most numbers) need no clean-up
+        num = _SEP.sub("", num.upper())
+        if office == "US":
+            m = _US_PREFIX.match(num)
+            if m:
+                return m.group(1) + m.group(2)
+    if num.isdigit():
+        if office == "US":
             # pre-grant publications are 11 digits (YYYYNNNNNNN); grants lose leading zeros
             return num if len(num) == 11 and num.startswith("20") else num.lstrip("0") or "0"
-        return num
-    if num.isdigit():
         return num.lstrip("0") or "0"
     return num
 
