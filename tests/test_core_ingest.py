@@ -217,3 +217,25 @@ def test_store_writes_small_row_groups_and_shares_one_file_per_process(tmp_path:
         again.store.con.execute("INSERT INTO texts SELECT * FROM texts")
         again.store.con.execute("CHECKPOINT")
         assert largest_row_group(again.store) == (2048, -(-2 * texts // 2048))
+
+
+def test_quality_counts_dates_no_patent_can_have(cockpit: Cockpit) -> None:
+    """The same bounds as the readers' (model.records.EARLIEST_DATE, LATEST_YEARS_AHEAD)."""
+    from datetime import date, timedelta
+
+    def impossible() -> int:
+        return cockpit.quality()["impossible_dates"]["count"]
+
+    con = cockpit.store.con
+    for n, (pub, app) in enumerate([(date.today() + timedelta(days=300), None), (date(1790, 1, 1), None),
+                                    (date(2020, 1, 1), date(2019, 1, 1))]):
+        con.execute("INSERT INTO documents (doc_id, office, number, pub_date, app_date, title, stub) "
+                    "VALUES (?, 'US', ?, ?, ?, 't', false)", [f"US{n}B1", str(n), pub, app])
+    assert impossible() == 0
+    con.execute("INSERT INTO documents (doc_id, office, number, pub_date, title, stub) "
+                "VALUES ('US9B1', 'US', '9', ?, 't', false)", [date.today() + timedelta(days=400)])
+    con.execute("INSERT INTO documents (doc_id, office, number, pub_date, title, stub) "
+                "VALUES ('US8B1', 'US', '8', DATE '1789-12-31', 't', false)")
+    con.execute("INSERT INTO documents (doc_id, office, number, pub_date, app_date, title, stub) "
+                "VALUES ('US7B1', 'US', '7', DATE '2020-01-01', DATE '2020-01-02', 't', false)")
+    assert impossible() == 3

@@ -9,7 +9,7 @@ import csv
 import io
 import json
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -146,6 +146,11 @@ def test_lens_dates_that_make_no_sense_stay_empty(shared: Path) -> None:
     assert rec.app_date is None and rec.extra["app_date_raw"] == "31/02/10"
     rec = build_record({**row, "Application Date": "1712-01-13"}, "line 289")
     assert rec.app_date is None and "before 1790-01-01" in rec.extra["date_notes"]["app_date"]
+    # more than a year ahead is not a patent date either: the bound the data-quality check uses
+    rec = build_record({**row, "Application Date": (date.today() + timedelta(days=400)).isoformat()}, "line 289")
+    assert rec.app_date is None and "after" in rec.extra["date_notes"]["app_date"]
+    soon = date.today() + timedelta(days=300)
+    assert build_record({**row, "Application Date": soon.isoformat()}, "line 289").app_date == soon
     # the year of a two-digit date without a four-digit one nearby: the century closest below the publication
     assert lens_date("24/08/71", before=date(1976, 9, 21)) == (date(1971, 8, 24), None)
     with pytest.raises(ValueError, match="99 years before 2010-12-28 and 2011-01-13 after it"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ipcockpit.model.records import EARLIEST_DATE, LATEST_YEARS_AHEAD
 from ipcockpit.model.schema import CORE_TABLES
 from ipcockpit.store.duckdb_store import Store
 
@@ -29,8 +30,8 @@ def quality(store: Store) -> dict[str, Any]:
     )), "note": "members a family names that are not loaded (information, not an error)"}
     checks["impossible_dates"] = _check(
         store,
-        "pub_date < DATE '1790-01-01' OR pub_date > current_date + INTERVAL 1 YEAR "
-        "OR app_date > pub_date OR app_date > grant_date OR grant_date < DATE '1790-01-01' "
+        f"pub_date < DATE '{EARLIEST_DATE}' OR pub_date > current_date + INTERVAL {LATEST_YEARS_AHEAD} YEAR "
+        f"OR app_date > pub_date OR app_date > grant_date OR grant_date < DATE '{EARLIEST_DATE}' "
         "OR priority_date > app_date",
     )
     checks["duplicate_numbers"] = _dupes(store)

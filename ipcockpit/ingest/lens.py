@@ -41,6 +41,8 @@ from ipcockpit.ingest.base import Ingester, Source
 from ipcockpit.ingest.csvutil import header, parse_date
 from ipcockpit.model.numbers import application_id, canonical_number, doc_id, stage_and_type
 from ipcockpit.model.records import (
+    EARLIEST_DATE,
+    LATEST_YEARS_AHEAD,
     Citation,
     Classification,
     Inventor,
@@ -235,9 +237,6 @@ def lens_number(text: str, office: str | None = None, kind: str | None = None) -
     return office, number, kind
 
 
-#: patent dates outside these are not taken without a word: EARLIEST_DATE .. today + LATEST_YEARS_AHEAD
-EARLIEST_DATE = date(1790, 1, 1)
-LATEST_YEARS_AHEAD = 2
 #: a filing date this many years before its publication is taken as the wrong century
 MAX_YEARS_BEFORE = 50
 

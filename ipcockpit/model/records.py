@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+#: the dates a patent document can have: from the first US patent act (1790) to a year after today.
+#: A reader keeps a date outside them empty, with the reason; the data-quality check counts stored ones.
+EARLIEST_DATE = date(1790, 1, 1)
+LATEST_YEARS_AHEAD = 1
+
 # Vocabularies --------------------------------------------------------------------------------
 PARTY_ROLES = ("applicant", "assignee", "current_owner", "patentee", "agent", "examiner")
 PARTY_TYPES = ("company", "university", "institute", "person", "government", "hospital", "other")
