@@ -19,8 +19,8 @@ from ipcockpit.store.migrations import MIGRATIONS
 #: rows per row group of what this store writes (DuckDB's default is 122,880). A commit rewrites the last,
 #: partly filled row group of every table it appends to, and the rows of ``texts`` (descriptions of
 #: ~30 kB) make a default row group a gigabyte: each of a large file's commits re-compressed all its
-#: texts so far, and held them in memory. Measured on 625 MB of USPTO weekly XML: commits 5.8 -> 2.7 s,
-#: ingest 10.7 -> 8.3 s, peak memory 728 -> 606 MB; the 203 MB benchmark file's store 38 -> 46 MB.
+#: texts so far, and held them in memory. Measured on 625 MB of USPTO weekly XML: commits 5.8 -> 2.8 s,
+#: ingest 10.7 -> 7.6 s, peak memory 728 -> 603 MB; the 203 MB benchmark file's store 38 -> 46 MB.
 #: DuckDB does not keep the setting in the file: every writable open passes it (ATTACH ... ROW_GROUP_SIZE).
 ROW_GROUP_SIZE = 4096
 #: tables made by later migrations that the Parquet export includes too

@@ -374,8 +374,22 @@ def ingest_source(
     con.execute("COMMIT")
     with _loading_threads(store):
         try:
-            r = _load_file(store, source, ingester, file_id, run_id, batch_size, itertools.chain(first, records),
-                           on_record, sha, size)
+            con.execute("BEGIN TRANSACTION")
+            load = _FileLoad(store, source, file_id, run_id, batch_size)
+            load.report.format = ingester.name
+            for index, rec in enumerate(itertools.chain(first, records), start=1):
+                load.add(rec, index)
+                if on_record and index % 1000 == 0:
+                    on_record(1000)
+            load.finish()
+            r = load.report
+            con.execute(
+                "INSERT INTO source_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [file_id, source.path, sha, size, ingester.name, run_id, r.read, r.loaded, r.quarantined, r.merged,
+                 datetime.now()],
+            )
+            con.execute("DELETE FROM pending_files WHERE file_id = ?", [file_id])
+            con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             store.discard_file(file_id)
@@ -396,26 +410,3 @@ def _loading_threads(store: Store) -> Iterator[None]:
         yield
     finally:
         con.execute(f"SET threads = {int(before)}")
-
-
-def _load_file(store: Store, source: Source, ingester: Ingester, file_id: str, run_id: str, batch_size: int,
-               records: Iterator[Record | FlatBatch], on_record: Callable[[int], None] | None, sha: str,
-               size: int) -> FileReport:
-    """The file's rows, in transactions; its source_files row in the last. The caller rolls back on error."""
-    con = store.con
-    con.execute("BEGIN TRANSACTION")
-    load = _FileLoad(store, source, file_id, run_id, batch_size)
-    load.report.format = ingester.name
-    for index, rec in enumerate(records, start=1):
-        load.add(rec, index)
-        if on_record and index % 1000 == 0:
-            on_record(1000)
-    load.finish()
-    r = load.report
-    con.execute(
-        "INSERT INTO source_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [file_id, source.path, sha, size, ingester.name, run_id, r.read, r.loaded, r.quarantined, r.merged, datetime.now()],
-    )
-    con.execute("DELETE FROM pending_files WHERE file_id = ?", [file_id])
-    con.execute("COMMIT")
-    return r
