@@ -5,8 +5,9 @@ files (``ipgYYMMDD.xml``/``ipaYYMMDD.xml``: thousands of documents, each with it
 declaration and DOCTYPE, back to back) or single documents, plain or gzipped.
 
 Reading streams with bounded memory: the byte stream is cut on the ``<?xml`` declarations
-(:func:`split_documents`), each document is parsed on its own by lxml (no DTD, no entities, no
-network) and dropped after its fields are taken (:mod:`ipcockpit.ingest.uspto_xml_fields`). A large
+(:func:`split_documents`), each document is parsed on its own by pugixml (no DTD, no external
+entities, no network) and dropped after its fields are taken (:mod:`ipcockpit.ingest.uspto_xml_fields`);
+lxml only describes a document pugixml cannot parse. A large
 file is parsed by a small process pool, in order, with a bounded number of batches in flight: a plain
 file is cut into byte ranges on the declarations and each worker reads its own ranges; a compressed or
 archived stream is split here and the bytes are sent. Workers write table rows straight from the

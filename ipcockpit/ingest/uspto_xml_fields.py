@@ -47,7 +47,7 @@ Node = Any  # pygixml.XMLNode
 
 def _query(*paths: str) -> Any:
     """An XPath query giving the string values of paths (relative to a node) joined by _SEP."""
-    parts = ", '\x1f', ".join(f"string({p})" for p in paths)
+    parts = f", '{_SEP}', ".join(f"string({p})" for p in paths)
     return pygixml.XPathQuery(f"concat({parts}, '')" if len(paths) > 1 else f"string({paths[0]})")
 
 
