@@ -205,10 +205,12 @@ def test_profile_validation_names_file_and_key(tmp_path: Path) -> None:
 
 
 def test_unparsable_yaml_and_user_override(tmp_path: Path, shared: Path) -> None:
-    # the shared reference YAML as it is: its other_goals line '"双高赛"引入…' does not parse
+    # a profile whose line opens a quoted scalar and goes on after it (as an earlier copy of the shared
+    # reference YAML did with '"双高赛"引入…') does not parse
     ref = tmp_path / "bad" / "bishan_plan_indicators.yaml"
     ref.parent.mkdir()
-    shutil.copy(shared.parent / "reference" / "bishan_plan_indicators.yaml", ref)
+    text = (shared.parent / "reference" / "bishan_plan_indicators.yaml").read_text(encoding="utf-8")
+    ref.write_text(text + '\nother: [{name_zh: "双高赛"引入参赛高价值发明专利项目, value: 100}]\n', encoding="utf-8")
     with pytest.raises(ProfileError, match=re.escape(f"{ref}: not valid YAML")):
         list_regions(ref.parent)
     # a user profile with a built-in code replaces the built-in one
