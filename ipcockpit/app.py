@@ -20,6 +20,8 @@ from ipcockpit.store.loader import FileReport, finish_run, ingest_source, new_ru
 if TYPE_CHECKING:
     import ibis
 
+    from ipcockpit.value.settings import ScreenSettings
+
 
 def _stats() -> ModuleType:
     """The analytics module, imported when first needed (it imports ibis)."""
@@ -181,17 +183,20 @@ class Cockpit:
         for r in data["top_subclasses"]:
             r["title_zh"] = titles.get(r["subclass"], {}).get("zh")
             r["title_en"] = titles.get(r["subclass"], {}).get("en")
-        answers = applicant.high_value_answers(self.store, data["name_norm"], self._screen_settings())
+        answers = applicant.high_value_answers(self.store, data["name_norm"], self.screen_settings())
         return applicant.add_high_value(data, answers)
 
     # cockpit (驾驶舱) ------------------------------------------------------------------------------
     def _region_folders(self) -> str | None:
         return self.settings.regions or None
 
-    def _screen_settings(self) -> Any:
+    def screen_settings(self, **overrides: Any) -> ScreenSettings:
+        """The screening settings: defaults, then the settings file's ``screen:`` section, then
+        ``overrides`` (the CLI's options, the web's fields; None = not given). Every screening, the cockpit,
+        the applicant page and FTO read them here, so one store gives one answer."""
         from ipcockpit.value.settings import ScreenSettings
 
-        return ScreenSettings.from_mapping(self.settings.screen) if self.settings.screen else None
+        return ScreenSettings.from_mapping(self.settings.screen).with_overrides(**overrides)
 
     def cockpit(self, region: str | None = None, year: int | None = None,
                 published_only: bool = False) -> dict[str, Any]:
@@ -203,7 +208,7 @@ class Cockpit:
 
         folders = self._region_folders()
         return cached(self, ("cockpit", region, year, folders, repr(self.settings.screen), published_only),
-                      lambda: cockpit(self.store, region, year, folders=folders, settings=self._screen_settings(),
+                      lambda: cockpit(self.store, region, year, folders=folders, settings=self.screen_settings(),
                                       published_only=published_only))
 
     def cockpit_records(self, region: str | None, indicator: str, year: int | None = None) -> dict[str, Any]:
@@ -211,7 +216,7 @@ class Cockpit:
         from ipcockpit.cockpit.indicators import indicator_records
 
         return indicator_records(self.store, region, indicator, year, folders=self._region_folders(),
-                                 settings=self._screen_settings())
+                                 settings=self.screen_settings())
 
     def cockpit_report_pdf(self, region: str | None = None, year: int | None = None, lang: str = "zh-CN",
                            published_only: bool = False) -> bytes:
@@ -343,29 +348,29 @@ class Cockpit:
     # screening ----------------------------------------------------------------------------------
     def screen(self, profile: str | None = None, region: str | None = None, industry: str | None = None,
                applicant: str | None = None, year_from: int | None = None, limit: int = 50,
-               doc_ids: Iterable[str] | None = None, settings: Any = None) -> list[dict[str, Any]]:
+               doc_ids: Iterable[str] | None = None,
+               settings: ScreenSettings | None = None) -> list[dict[str, Any]]:
         """High-value invention patent screening: ranked rows with the CNIPA conditions, the value index
-        and an explanation (see :func:`ipcockpit.value.screen.screen`). ``settings``: a
-        :class:`ipcockpit.value.settings.ScreenSettings`."""
+        and an explanation (see :func:`ipcockpit.value.screen.screen`). ``settings``: default
+        :meth:`screen_settings` (the settings file's ``screen:`` section)."""
         from ipcockpit.value.screen import screen
 
         if settings is None:
-            settings = self._screen_settings()
+            settings = self.screen_settings()
         return screen(self, profile=profile, region=region, industry=industry, applicant=applicant,
                       year_from=year_from, limit=limit, doc_ids=doc_ids, settings=settings)
 
     def screen_page(self, profile: str | None = None, region: str | None = None, industry: str | None = None,
                     applicant: str | None = None, year_from: int | None = None, limit: int = 50,
-                    doc_ids: Iterable[str] | None = None, settings: Any = None) -> dict[str, Any]:
+                    doc_ids: Iterable[str] | None = None,
+                    settings: ScreenSettings | None = None) -> dict[str, Any]:
         """The screening page: the filters, the profiles and SEI industries to choose from, counts over
         every matching patent (``summary``), the first ``limit`` ranked rows (``patents``, as
         :meth:`screen` returns them; 0 = all) and, for a portfolio, the numbers not in the store."""
         from ipcockpit.analytics.screening import screen_summary, sei_industries
         from ipcockpit.value.index import load_profiles
         from ipcockpit.value.screen import DEFAULT_PROFILE
-        from ipcockpit.value.settings import ScreenSettings
-
-        settings = settings or ScreenSettings()
+        settings = settings or self.screen_settings()
         numbers = list(doc_ids) if doc_ids is not None else None
         rows = self.screen(profile=profile, region=region, industry=industry, applicant=applicant,
                            year_from=year_from, limit=0, doc_ids=numbers, settings=settings)
@@ -385,7 +390,7 @@ class Cockpit:
             "not_found": [r["publication_number"] for r in rows if r.get("found") is False],
         }
 
-    def patent(self, number: str, profile: str | None = None, settings: Any = None) -> dict[str, Any] | None:
+    def patent(self, number: str, profile: str | None = None, settings: ScreenSettings | None = None) -> dict[str, Any] | None:
         """The patent page: a document named by a number in any written form with its parties,
         inventors, classes (with IPC titles when loaded), texts, claims, legal events, citations both
         ways, family members and its screening row; None when no stored document has that number.
@@ -438,7 +443,7 @@ class Cockpit:
 
         folder = self.index_folder()
         documents = build_index(self.store.con, folder, progress=progress, rebuild=rebuild)
-        claims = build_claim_index(self.store.con, folder, progress, settings=self._screen_settings(),
+        claims = build_claim_index(self.store.con, folder, progress, settings=self.screen_settings(),
                                    rebuild=rebuild)
         return {"folder": str(folder), "documents": documents, "claims": claims}
 
@@ -472,7 +477,7 @@ class Cockpit:
         from ipcockpit.search.fto import fto
 
         return fto(self, self.index_folder(), text, jurisdictions=jurisdictions,
-                   exclude_applicants=exclude_applicants, limit=limit, settings=self._screen_settings())
+                   exclude_applicants=exclude_applicants, limit=limit, settings=self.screen_settings())
 
     def fto_report(self, result: dict[str, Any], fmt: str = "pdf", lang: str = "zh-CN") -> bytes | str:
         """The report of one :meth:`fto` result: PDF bytes (``fmt="pdf"``) or a standalone HTML page."""

@@ -173,7 +173,9 @@ def screen(
     year_from: Annotated[int | None, typer.Option("--year-from", help="Filing year at least.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many patents; 0 for all.")] = 50,
     numbers: Annotated[Path | None, typer.Option("--numbers", help="Portfolio: a file of numbers, one a line.")] = None,
-    strict_sei: Annotated[bool, typer.Option("--strict-sei", help="SEI needs IPC and a rule keyword in the text.")] = False,
+    strict_sei: Annotated[bool | None, typer.Option("--strict-sei/--no-strict-sei",
+                                                    help="SEI needs IPC and a rule keyword in the text "
+                                                    "(default: the settings file, else no).")] = None,
     maintenance_start: Annotated[str | None, typer.Option(help="Years maintained count from 'filing' or 'grant'.")] = None,
     pledge_threshold: Annotated[float | None, typer.Option(help="Pledge amount (CNY) that counts as high.")] = None,
     sei_scheme: Annotated[str | None, typer.Option(help="ref_ipc_concordance scheme of the SEI table.")] = None,
@@ -184,26 +186,22 @@ def screen(
     config: ConfigOption = None,
 ) -> None:
     """High-value invention patent screening with evidence and value index. 高价值发明专利筛选。"""
-    from ipcockpit.errors import SettingsError
+    from ipcockpit.portfolio import portfolio, read_numbers
     from ipcockpit.value.screen import flat_rows, write_xlsx
-    from ipcockpit.value.settings import ScreenSettings
 
-    try:
-        settings = ScreenSettings().with_overrides(
-            strict_sei=strict_sei or None, maintenance_start=maintenance_start, pledge_threshold=pledge_threshold,
+    with _opened(db, config) as cockpit:
+        # the settings file's screen: section, then these options (one merge, in the core)
+        settings = cockpit.screen_settings(
+            strict_sei=strict_sei, maintenance_start=maintenance_start, pledge_threshold=pledge_threshold,
             sei_scheme=sei_scheme, as_of=as_of)
-    except (SettingsError, ValueError) as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    portfolio = None
-    if numbers is not None:
-        if not numbers.exists():
-            err.print(f"[red]error:[/red] {numbers}: file not found; give a text file with one number a line")
-            raise typer.Exit(2)
-        portfolio = [ln.strip().split(",")[0] for ln in numbers.read_text(encoding="utf-8-sig").splitlines()]
-    with _cockpit(db, config) as cockpit:
+        numbers_given = None
+        if numbers is not None:
+            if not numbers.is_file():
+                raise IPCockpitError(f"{numbers}: file not found; give a text file with one number a line "
+                                     "(or a CSV whose first column holds the numbers)")
+            numbers_given = portfolio([read_numbers(numbers.name, numbers.read_bytes())])
         rows = cockpit.screen(profile=profile, region=region, industry=industry, applicant=applicant,
-                              year_from=year_from, limit=limit, doc_ids=portfolio, settings=settings)
+                              year_from=year_from, limit=limit, doc_ids=numbers_given, settings=settings)
     if xlsx is not None:
         write_xlsx(rows, str(xlsx))
         err.print(f"wrote {len(rows)} patents to {xlsx}")

@@ -26,12 +26,12 @@ from test_value_conditions import EXPORT
 
 from ipcockpit.app import Cockpit
 from ipcockpit.model.records import CITED_BY, DOC_TYPES, EVENT_CLASSES, PARTY_ROLES, PARTY_TYPES, STAGES
+from ipcockpit.portfolio import read_numbers, split_numbers
 from ipcockpit.settings import Settings
 from ipcockpit.value.conditions import CONDITIONS
 from ipcockpit.value.screen import flat_rows
 from ipcockpit.value.settings import ScreenSettings
 from ipcockpit.web import i18n
-from ipcockpit.web.routes_screen import numbers_from_upload, split_numbers
 from ipcockpit.web.server import create_app
 
 AS_OF = "2025-07-01"
@@ -210,8 +210,8 @@ def test_portfolio_post(client: TestClient, expected: dict[str, Any]) -> None:
 def test_number_parsing() -> None:
     assert split_numbers("US 7,315,680 B1, CN115883397B；ZL202211359874.7\n\n") == [
         "US 7315680 B1", "CN115883397B", "ZL202211359874.7"]
-    assert numbers_from_upload("a.txt", "CN1\r\nCN2\r\n".encode("utf-8-sig")) == ["CN1", "CN2"]
-    assert numbers_from_upload("a.csv", "CN1,x\nCN2,y\n".encode("gb18030")) == ["CN1", "CN2"]
+    assert read_numbers("a.txt", "CN1\r\nCN2\r\n".encode("utf-8-sig")) == ["CN1", "CN2"]
+    assert read_numbers("a.csv", "CN1,x\nCN2,y\n".encode("gb18030")) == ["CN1", "CN2"]
 
 
 def test_patent_page_of_a_cn_grant(client: TestClient, expected: dict[str, Any]) -> None:

@@ -60,7 +60,11 @@ class ScreenSettings:
             )
         changes = {k: v for k, v in values.items() if v is not None}
         if isinstance(changes.get("as_of"), str):
-            changes["as_of"] = date.fromisoformat(changes["as_of"])
+            try:
+                changes["as_of"] = date.fromisoformat(changes["as_of"].strip())
+            except ValueError as exc:
+                raise SettingsError(f"screening setting as_of={changes['as_of']!r}: write a date as YYYY-MM-DD"
+                                    ) from exc
         return replace(self, **changes)
 
     @classmethod

@@ -9,9 +9,6 @@ returns as HTML, JSON, CSV or (screening) Excel. Access and CSRF checks are the 
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,22 +21,18 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import UploadFile
 
 from ipcockpit import __version__
-from ipcockpit.errors import IPCockpitError, SettingsError, StoreError
+from ipcockpit.errors import IPCockpitError, StoreError
+from ipcockpit.portfolio import PortfolioError, portfolio, read_numbers, split_numbers
 from ipcockpit.settings import Settings
-from ipcockpit.value.settings import ScreenSettings
 from ipcockpit.web import charts, i18n, render
 
 if TYPE_CHECKING:
+    from ipcockpit.app import Cockpit
     from ipcockpit.web.server import CockpitHolder
 
 SCREEN_FORMATS = ("html", "json", "csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_UPLOAD_BYTES = 5_000_000
-MAX_NUMBERS = 10_000
-#: header cells that name the number column of an uploaded CSV
-NUMBER_HEADERS = {"publication_number", "publication number", "number", "doc_id", "patent number", "公开号",
-                  "公告号", "公开（公告）号", "公开(公告)号", "授权公告号", "申请号", "专利号"}
-_SPLIT = re.compile(r"[\n\r;；,，\t]+")
+_YES, _NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 Page = Callable[..., Response]
 
@@ -92,16 +85,18 @@ def _text(q: Mapping[str, Any], name: str) -> str | None:
     return str(value).strip() or None
 
 
-def screen_params(q: Mapping[str, Any]) -> tuple[dict[str, Any], ScreenSettings]:
-    """Filters and screening settings from query or form fields; empty fields mean 'not set'."""
+def screen_params(q: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Filters and screening-setting overrides from query or form fields; empty fields mean 'not set'.
+    The overrides go to :meth:`~ipcockpit.app.Cockpit.screen_settings`, which puts them on top of the
+    settings file's ``screen:`` section."""
+    threshold = _text(q, "pledge_threshold")
+    strict = (_text(q, "strict_sei") or "").lower()
     try:
-        threshold = _text(q, "pledge_threshold")
-        settings = ScreenSettings().with_overrides(
-            strict_sei=(_text(q, "strict_sei") or "").lower() in ("1", "true", "yes", "on") or None,
-            maintenance_start=_text(q, "maintenance_start"), sei_scheme=_text(q, "sei_scheme"),
-            pledge_threshold=float(threshold) if threshold else None, as_of=_text(q, "as_of"))
-    except (SettingsError, ValueError) as exc:
-        raise BadRequest(f"screening settings: {exc}") from exc
+        overrides = {"strict_sei": True if strict in _YES else False if strict in _NO else None,
+                     "maintenance_start": _text(q, "maintenance_start"), "sei_scheme": _text(q, "sei_scheme"),
+                     "pledge_threshold": float(threshold) if threshold else None, "as_of": _text(q, "as_of")}
+    except ValueError as exc:
+        raise BadRequest(f"pledge_threshold={threshold!r} is not a number; write e.g. 10000000") from exc
     filters: dict[str, Any] = {k: _text(q, k) for k in ("profile", "region", "industry", "applicant")}
     for name, default in (("year_from", None), ("limit", 50)):
         raw = _text(q, name)
@@ -109,59 +104,17 @@ def screen_params(q: Mapping[str, Any]) -> tuple[dict[str, Any], ScreenSettings]
             filters[name] = int(raw) if raw else default
         except ValueError as exc:
             raise BadRequest(f"{name}={raw!r} is not a whole number; write e.g. 2015") from exc
-    return filters, settings
-
-
-def split_numbers(text: str) -> list[str]:
-    """Numbers from pasted text: one per line, or separated by commas, semicolons or tabs.
-
-    A comma between digits (``US 7,315,680``) is a thousands separator, not a separator of numbers."""
-    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
-    return [n.strip() for n in _SPLIT.split(text) if n.strip()]
-
-
-def numbers_from_upload(name: str, content: bytes) -> list[str]:
-    """Numbers from an uploaded .txt (as pasted text) or .csv (the column headed like a number, else
-    the first column) file, UTF-8 (with or without BOM) or GB18030."""
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise BadRequest(f"{name}: the file is larger than {MAX_UPLOAD_BYTES:,} bytes; upload at most "
-                         f"{MAX_NUMBERS:,} numbers, one per line", "screen.error_too_large", file=name,
-                         size=f"{MAX_UPLOAD_BYTES:,}")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise BadRequest(f"{name}: not UTF-8 or GB18030 text; save it as UTF-8 (.txt or .csv)",
-                         "screen.error_encoding", file=name)
-    if not name.lower().endswith(".csv"):
-        return split_numbers(text)
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
-    if not rows:
-        return []
-    header = [c.strip().lower() for c in rows[0]]
-    column = next((i for i, c in enumerate(header) if c in NUMBER_HEADERS), None)
-    body = rows[1:] if column is not None else rows
-    column = column or 0
-    return [r[column].strip() for r in body if len(r) > column and r[column].strip()]
+    return filters, overrides
 
 
 async def portfolio_numbers(form: Mapping[str, Any]) -> list[str]:
-    """The numbers of the portfolio form: the text area plus the uploaded file, in order, once each."""
-    numbers = split_numbers(_text(form, "numbers") or "")
+    """The numbers of the portfolio form: the text area plus the uploaded file, in order, once each
+    (:mod:`ipcockpit.portfolio`)."""
+    parts = [split_numbers(_text(form, "numbers") or "")]
     upload = form.get("file")
     if isinstance(upload, UploadFile) and upload.filename:
-        numbers += numbers_from_upload(upload.filename, await upload.read())
-    numbers = list(dict.fromkeys(numbers))
-    if not numbers:
-        raise BadRequest("portfolio: paste publication numbers (one per line) or upload a .txt or .csv file",
-                         "screen.error_no_numbers")
-    if len(numbers) > MAX_NUMBERS:
-        raise BadRequest(f"portfolio: {len(numbers):,} numbers; screen at most {MAX_NUMBERS:,} at a time",
-                         "screen.error_too_many", count=f"{len(numbers):,}", most=f"{MAX_NUMBERS:,}")
-    return numbers
+        parts.append(read_numbers(upload.filename, await upload.read()))
+    return portfolio(parts)
 
 
 def screen_downloads(data: dict[str, Any], fmt: str, section: str | None) -> Response:
@@ -190,13 +143,13 @@ def register(app: FastAPI, web: Web) -> None:
     def screen_result(request: Request, fmt: str, section: str | None, fields: Mapping[str, Any],
                       numbers: list[str] | None) -> Response:
         try:
-            filters, settings = screen_params(fields)
+            filters, overrides = screen_params(fields)
             if numbers is None and _text(fields, "numbers"):
                 numbers = split_numbers(_text(fields, "numbers") or "")
             data = holder.call(lambda c: c.screen_page(
                 profile=filters["profile"], region=filters["region"], industry=filters["industry"],
                 applicant=filters["applicant"], year_from=filters["year_from"], limit=filters["limit"],
-                doc_ids=numbers, settings=settings))
+                doc_ids=numbers, settings=c.screen_settings(**overrides)))
         except StoreError:
             raise
         except (BadRequest, IPCockpitError) as exc:
@@ -233,24 +186,27 @@ def register(app: FastAPI, web: Web) -> None:
         fmt = check_format(_text(form, "format"), "html")
         try:
             numbers = await portfolio_numbers(form)
-        except BadRequest as exc:
-            if exc.key:
-                return error_page(request, fmt, 400, exc.key, **exc.values)
-            return error_page(request, fmt, 400, "error.bad_request", detail=str(exc))
+        except PortfolioError as exc:
+            return error_page(request, fmt, 400, exc.key, **exc.values)
         return screen_result(request, fmt, _text(form, "section"), form, numbers)
 
     def api_screen(request: Request, fmt: str, numbers: list[str] | None) -> Response:
         """Screening as JSON (``patents``: the rows) or CSV (one flat row per patent)."""
         from ipcockpit.value.screen import flat_rows
 
+        def run(c: Cockpit) -> tuple[list[dict[str, Any]], Any]:
+            settings = c.screen_settings(**overrides)
+            return c.screen(profile=filters["profile"], region=filters["region"], industry=filters["industry"],
+                            applicant=filters["applicant"], year_from=filters["year_from"], limit=filters["limit"],
+                            doc_ids=numbers, settings=settings), settings
+
         try:
-            filters, settings = screen_params(request.query_params)
-        except BadRequest as exc:
+            filters, overrides = screen_params(request.query_params)
+            rows, settings = holder.call(run)
+        except StoreError:
+            raise
+        except (BadRequest, IPCockpitError) as exc:
             return JSONResponse({"error": f"screen: {exc}"}, status_code=400)
-        rows = holder.call(lambda c: c.screen(
-            profile=filters["profile"], region=filters["region"], industry=filters["industry"],
-            applicant=filters["applicant"], year_from=filters["year_from"], limit=filters["limit"],
-            doc_ids=numbers, settings=settings))
         if fmt == "csv":
             return render.csv_response({"patents": flat_rows(rows)}, "patents", "screen")
         return render.json_response({"count": len(rows), "settings": settings.as_dict(), "patents": rows})
@@ -284,8 +240,9 @@ def register(app: FastAPI, web: Web) -> None:
 
     def patent_result(request: Request, number: str, fmt: str, section: str | None) -> Response:
         try:
-            filters, settings = screen_params(request.query_params)
-            data = holder.call(lambda c: c.patent(number, profile=filters["profile"], settings=settings))
+            filters, overrides = screen_params(request.query_params)
+            data = holder.call(lambda c: c.patent(number, profile=filters["profile"],
+                                                  settings=c.screen_settings(**overrides)))
         except StoreError:
             raise
         except (BadRequest, IPCockpitError) as exc:

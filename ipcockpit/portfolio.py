@@ -1,0 +1,103 @@
+"""Portfolios: the publication numbers a user gives to screen, read the same way by the CLI and the web app.
+
+A portfolio comes as pasted text or as a file. Rules:
+
+- bytes are UTF-8 (with or without BOM) or GB18030 (GBK and GB2312 are subsets), tried in that order;
+- pasted text and plain lists: numbers separated by new lines, commas, semicolons (also full-width) or tabs;
+  a comma between digits followed by three digits (``US 7,315,680``) is a thousands separator;
+- tables (a ``.csv``/``.tsv`` file, or lines whose second field is not a number, such as an export with a
+  title column): the column headed like a number (公开号, 申请号, publication number ...), else the first;
+- each number once, in the order given; at most :data:`MAX_NUMBERS` numbers, files of at most
+  :data:`MAX_BYTES` bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from ipcockpit.errors import IPCockpitError
+
+MAX_BYTES = 5_000_000
+MAX_NUMBERS = 10_000
+#: header cells that name the number column of a table
+NUMBER_HEADERS = {"publication_number", "publication number", "number", "doc_id", "patent number", "公开号",
+                  "公告号", "公开（公告）号", "公开(公告)号", "授权公告号", "申请号", "专利号", "申请号/专利号"}
+_SPLIT = re.compile(r"[\n\r;；,，\t]+")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+#: a field that can be a number: a few letters, then digits with separators (CN 115883397 B, ZL2021113598747.7)
+_NUMBER_LIKE = re.compile(r"^[A-Za-z]{0,4}[\s.\-/]*\d[\d\s.,\-/]{3,}[A-Za-z]?\d?$")
+
+
+class PortfolioError(IPCockpitError):
+    """A portfolio that cannot be read; ``key`` and ``values`` name the catalogue text shown to people."""
+
+    def __init__(self, message: str, key: str, **values: Any) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values
+
+
+def decode(name: str, content: bytes) -> str:
+    """The text of a portfolio file: UTF-8 (BOM or not), else GB18030."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise PortfolioError(f"{name}: not UTF-8 or GB18030 text; save it as UTF-8 (.txt or .csv)",
+                         "screen.error_encoding", file=name)
+
+
+def split_numbers(text: str) -> list[str]:
+    """Numbers from pasted text: one per line, or separated by commas, semicolons or tabs."""
+    return [n.strip() for n in _SPLIT.split(_THOUSANDS.sub("", text)) if n.strip()]
+
+
+def _is_table(text: str) -> bool:
+    """True when some line has a second field that is not a number (a title, a date, an applicant)."""
+    for line in text.splitlines()[:50]:
+        fields = [f.strip() for f in re.split(r"[\t,;；，]", _THOUSANDS.sub("", line)) if f.strip()]
+        if len(fields) > 1 and not all(_NUMBER_LIKE.match(f) for f in fields[1:]):
+            return True
+    return False
+
+
+def table_numbers(text: str) -> list[str]:
+    """The number column of a table: the column headed like a number, else the first column."""
+    dialect: type[csv.Dialect] = csv.excel_tab if text.count("\t") > text.count(",") else csv.excel
+    rows = [r for r in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in r)]
+    if not rows:
+        return []
+    header = [c.strip().lower() for c in rows[0]]
+    column = next((i for i, c in enumerate(header) if c in NUMBER_HEADERS), None)
+    body = rows[1:] if column is not None else rows
+    column = column or 0
+    return [_THOUSANDS.sub("", r[column]).strip() for r in body if len(r) > column and r[column].strip()]
+
+
+def read_numbers(name: str, content: bytes) -> list[str]:
+    """The numbers of a portfolio file named ``name`` (its suffix tells a table from a list)."""
+    if len(content) > MAX_BYTES:
+        raise PortfolioError(f"{name}: the file is larger than {MAX_BYTES:,} bytes; give at most "
+                             f"{MAX_NUMBERS:,} numbers, one per line", "screen.error_too_large", file=name,
+                             size=f"{MAX_BYTES:,}")
+    text = decode(name, content)
+    if name.lower().endswith((".csv", ".tsv")) or _is_table(text):
+        return table_numbers(text)
+    return split_numbers(text)
+
+
+def portfolio(parts: Iterable[list[str]]) -> list[str]:
+    """The numbers of several parts (pasted text, files) in order, each once, checked against the limits."""
+    numbers = list(dict.fromkeys(n for part in parts for n in part))
+    if not numbers:
+        raise PortfolioError("portfolio: paste publication numbers (one per line) or upload a .txt or .csv file",
+                             "screen.error_no_numbers")
+    if len(numbers) > MAX_NUMBERS:
+        raise PortfolioError(f"portfolio: {len(numbers):,} numbers; screen at most {MAX_NUMBERS:,} at a time",
+                             "screen.error_too_many", count=f"{len(numbers):,}", most=f"{MAX_NUMBERS:,}")
+    return numbers
