@@ -1,16 +1,36 @@
-"""The China Patent Award roster (MySQL dump of sessions 8-20): ../shared/data/awards/china_patent_award_roster
-(4,526 winners; sessions 11 and 16 absent, session 8 gold only)."""
+"""The China Patent Award roster (MySQL dump of sessions 8-20) and the award condition it feeds.
+
+The roster is ../shared/data/awards/china_patent_award_roster (4,526 winners; sessions 11 and 16
+absent, session 8 gold only). No winner of it is a CN grant in the shared data (none of its application
+numbers is the app_id of a stored document), so the end-to-end test adds one constructed row, marked
+"（测试行）": the real application number, title and patentee of a session-20 gold winner with a placeholder
+grant number and no legal status.
+"""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import date
 from pathlib import Path
+
+import pytest
 
 from ipcockpit.app import Cockpit
 from ipcockpit.ingest.sql_dump import insert_rows, read_tuples
+from ipcockpit.value.conditions import Universe, condition_rows
+from ipcockpit.value.settings import ScreenSettings
 
 ROSTER = "awards/china_patent_award_roster/kwy_pa_patent_award.sql"
+PREVIEW = "awards/25th-preview.jsonl"
+CN_DUMP = "cn/table_export_sample"
+AS_OF = date(2025, 7, 1)
+NOT_LISTED = ("not on the China Patent Award lists loaded: sessions 8–20 (2007–2018; 11 and 16 absent, 8 partial); "
+              "no State Science and Technology Award list loaded")
+NOT_LISTED_ZH = "不在已载入的中国专利奖名单中：第8–20届（2007–2018年；缺第11、16届，第8届不全）；未载入国家科学技术奖名单"
+WINNER = """申请号,申请日,公开号,公开日,授权公告号,授权公告日,专利类型,专利名称,申请人,申请人地址,法律状态,分类号
+CN200510010470.7,,,,CN999999981B,,发明授权,轻合金管材热态内高压成形方法（测试行）,哈尔滨工业大学,,,
+"""
 
 
 def _tuples(text: str) -> list[tuple[str, ...]]:
@@ -103,3 +123,61 @@ def test_tuple_reader_goes_on_after_a_broken_tuple() -> None:
     rows = list(insert_rows(dump.splitlines(keepends=True)))
     assert [(r.line, r.values, r.error is None) for r in rows] == [
         (6, ["1", "x"], True), (7, None, False), (8, ["3", "z"], True)]
+
+
+@pytest.fixture
+def winner_store(cockpit: Cockpit, shared: Path, tmp_path: Path) -> Cockpit:
+    export = tmp_path / "专利总表_award_test.csv"
+    export.write_text(WINNER, encoding="utf-8")
+    reports = cockpit.ingest([shared / CN_DUMP, shared / ROSTER, export])
+    assert [r.quarantined for r in reports] == [0, 2, 0]
+    return cockpit
+
+
+def _rows(cockpit: Cockpit, **settings: object) -> dict[str, dict]:
+    s = ScreenSettings(as_of=settings.pop("as_of", AS_OF), **settings)  # type: ignore[arg-type]
+    return {r["publication_number"]: r for r in condition_rows(cockpit.store.con, s, Universe())}
+
+
+def test_winner_is_award_true_with_session_and_level(winner_store: Cockpit) -> None:
+    r = _rows(winner_store)["CN999999981B"]
+    award = r["conditions"]["award"]
+    assert award["met"] is True
+    [a] = award["evidence"]["awards"]
+    assert (a["award"], a["edition"], a["year"], a["level"], a["record_id"]) == (
+        "china_patent_award", 20, 2018, "gold", "kwy_pa_patent_award#2")
+    assert award["reason"] == "China Patent Award session 20 (2018), gold"
+    assert award["reason_zh"] == "中国专利奖第20届（2018年）金奖"
+    # the award is met, but the data has no legal status for the row: high value unknown, not true
+    assert r["in_force"] is None and r["high_value"] is None
+    # an award counts from its year on: as of 2017 the session-20 award had not been given
+    early = _rows(winner_store, as_of=date(2017, 12, 31))["CN999999981B"]["conditions"]["award"]
+    assert early["met"] is None and early["reason"].startswith(
+        "not on the China Patent Award lists loaded: sessions 8–19 (2007–2017; 11 and 16 absent, 8 partial)")
+    assert "session 20 (2018) is after 2017-12-31 and not counted" in early["reason"]
+
+
+def test_patent_not_on_the_lists_is_unknown(winner_store: Cockpit) -> None:
+    r = _rows(winner_store)["CN115883397B"]  # the dump's real CN grant, in force, SEI unknown (no table)
+    award = r["conditions"]["award"]
+    assert award["met"] is None
+    assert award["reason"] == NOT_LISTED and award["reason_zh"] == NOT_LISTED_ZH
+    sessions = {(x["award"], x["edition"]) for x in award["evidence"]["award_lists"]}
+    assert sessions == {("china_patent_award", s) for s in (8, 9, 10, 12, 13, 14, 15, 17, 18, 19, 20)}
+    assert r["high_value"] is None and "award" in r["high_value_reason"]
+
+
+def test_two_lists_are_both_named(winner_store: Cockpit, shared: Path) -> None:
+    winner_store.ingest([shared / PREVIEW])
+    award = _rows(winner_store)["CN115883397B"]["conditions"]["award"]
+    assert award["met"] is None and award["reason"] == NOT_LISTED.replace(
+        "8 partial)", "8 partial) and 25 (2025, partial)")
+    assert award["reason_zh"] == NOT_LISTED_ZH.replace("第8届不全）", "第8届不全）、第25届（2025年，不全）")
+
+
+def test_no_list_loaded_is_unknown(cockpit: Cockpit, shared: Path) -> None:
+    cockpit.ingest([shared / CN_DUMP])
+    award = _rows(cockpit)["CN115883397B"]["conditions"]["award"]
+    assert award["met"] is None and award["evidence"] is None
+    assert award["reason"].startswith("no award list loaded (China Patent Award, State Science and Technology Award)")
+    assert award["reason_zh"].startswith("未载入获奖名单（中国专利奖、国家科学技术奖）")
