@@ -144,7 +144,7 @@ def not_listed(lists: list[dict[str, Any]], as_of: date) -> tuple[str, str]:
         if later:
             text, text_zh = describe(later)
             verb = "is" if len(later) == 1 else "are"
-            en.append(f"{name} {text} {verb} after {as_of.isoformat()} and not counted")
+            en.append(f"{name}: {text} {verb} after {as_of.isoformat()} and not counted")
             zh.append(f"{name_zh}{text_zh}晚于评价日{as_of.isoformat()}，不计入")
     return "; ".join(en), "；".join(zh)
 
