@@ -47,7 +47,7 @@ SOURCES = [  # (path under shared data, the format it is ingested as)
     ("cn/table_export_sample", "cn-table-sql"),
     ("cn/cnki_export", "cnki-xlsx"),
     ("india/2021_grants.csv", "india-grants-csv"),
-    ("awards", "award-jsonl"),
+    ("awards", "award-jsonl"),  # and award-roster-sql (the China Patent Award roster)
     ("classification/ipc_technology.csv", "wipo-tech-fields"),
     ("classification/cnipa_sei2021_ipc_concordance.json", "cnipa-ipc-catalog-json"),
 ]

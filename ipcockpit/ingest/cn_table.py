@@ -23,6 +23,8 @@ from typing import Any
 from ipcockpit.ingest.base import Ingester, Source
 from ipcockpit.ingest.column_maps import ColumnMap, HeaderMatch, fold, load_column_map
 from ipcockpit.ingest.csvutil import parse_date
+from ipcockpit.ingest.sql_dump import COLUMN, CREATE_TABLE, INSERT, sql_statements, sql_tuples
+from ipcockpit.ingest.sql_dump import parse_sql_rows as parse_sql_rows  # re-exported for tools and tests
 from ipcockpit.model.numbers import application_id, parse_publication, publication_id
 from ipcockpit.model.records import (
     Address,
@@ -481,77 +483,7 @@ def _seekable(source: Source) -> io.BytesIO | Any:
         return io.BytesIO(fh.read())
 
 
-# MySQL dump -----------------------------------------------------------------------------------
-_CREATE = re.compile(r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?[`\"]?([^`\"(\s]+)[`\"]?\s*\((.*)\)", re.S | re.I)
-_COLUMN = re.compile(r"^\s*[`\"]([^`\"]+)[`\"]\s", re.M)
-_INSERT = re.compile(r"INSERT\s+(?:IGNORE\s+)?INTO\s+[`\"]?([^`\"(\s]+)[`\"]?\s*(\([^)]*\))?\s*VALUES\s*", re.I)
-_QUOTED = re.compile(r"'(?:[^'\\]|\\.|'')*'", re.S)
-_VALUE = re.compile(r"\s*(?:'((?:[^'\\]|\\.|'')*)'|(NULL)|([-+]?[\d.]+(?:[eE][-+]?\d+)?)|(0x[0-9A-Fa-f]*))\s*", re.S | re.I)
-_ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
-
-
-def _unescape(text: str) -> str:
-    if "\\" not in text and "''" not in text:
-        return text
-    text = text.replace("''", "'")
-    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), text, flags=re.S)
-
-
-def sql_statements(lines: Iterable[str]) -> Iterator[str]:
-    """Statements of a SQL dump, split at ``;`` outside quoted strings; comments are dropped."""
-    buf: list[str] = []
-    in_comment = False
-    for line in lines:
-        stripped = line.strip()
-        if not buf:
-            if in_comment:
-                in_comment = "*/" not in stripped
-                continue
-            if stripped.startswith("/*") and "*/" not in stripped:
-                in_comment = True
-                continue
-            if not stripped or stripped.startswith(("--", "#")) or (stripped.startswith("/*") and stripped.endswith("*/")):
-                continue
-        buf.append(line)
-        if stripped.endswith(";"):
-            stmt = "".join(buf)
-            if "'" not in _QUOTED.sub("", stmt):
-                yield stmt.strip()
-                buf = []
-    if buf:
-        yield "".join(buf).strip()
-
-
-def sql_tuples(values: str) -> Iterator[list[str | None]]:
-    """The value tuples of ``(...), (...)`` (the text after VALUES)."""
-    pos = 0
-    n = len(values)
-    while pos < n:
-        while pos < n and values[pos] in " \t\r\n,;":
-            pos += 1
-        if pos >= n:
-            return
-        if values[pos] != "(":
-            raise ValueError(f"expected '(' at offset {pos}: {values[pos:pos + 40]!r}")
-        pos += 1
-        row: list[str | None] = []
-        while True:
-            m = _VALUE.match(values, pos)
-            if not m:
-                raise ValueError(f"unreadable value at offset {pos}: {values[pos:pos + 40]!r}")
-            quoted, null, number, hexa = m.groups()
-            row.append(_unescape(quoted) if quoted is not None else None if null else number or hexa)
-            pos = m.end()
-            if pos < n and values[pos] == ",":
-                pos += 1
-                continue
-            if pos < n and values[pos] == ")":
-                pos += 1
-                break
-            raise ValueError(f"expected ',' or ')' at offset {pos}: {values[pos:pos + 40]!r}")
-        yield row
-
-
+# MySQL dump (read by ipcockpit.ingest.sql_dump) ------------------------------------------------
 class ChineseTableSql(_ChineseTable):
     name = "cn-table-sql"
     label = "Chinese patent table as a MySQL dump (CREATE TABLE + INSERT, e.g. a 专利总表 export)"
@@ -566,8 +498,8 @@ class ChineseTableSql(_ChineseTable):
         except UnicodeDecodeError:
             return False
         for stmt in sql_statements(head.splitlines(keepends=True)):
-            m = _CREATE.search(stmt)
-            if m and self.recognise(_COLUMN.findall(m.group(2))) is not None:
+            m = CREATE_TABLE.search(stmt)
+            if m and self.recognise(COLUMN.findall(m.group(2))) is not None:
                 return True
         return False
 
@@ -577,12 +509,12 @@ class ChineseTableSql(_ChineseTable):
         counts: dict[str, int] = {}
         with source.open_text() as fh:
             for stmt in sql_statements(fh):
-                create = _CREATE.match(stmt) or (_CREATE.search(stmt) if stmt[:6].upper() == "CREATE" else None)
+                create = CREATE_TABLE.match(stmt) or (CREATE_TABLE.search(stmt) if stmt[:6].upper() == "CREATE" else None)
                 if create:
-                    cols = _COLUMN.findall(create.group(2))
+                    cols = COLUMN.findall(create.group(2))
                     tables[create.group(1)] = (cols, self.recognise(cols))
                     continue
-                ins = _INSERT.match(stmt)
+                ins = INSERT.match(stmt)
                 if not ins:
                     continue
                 table = ins.group(1)
@@ -611,24 +543,6 @@ class ChineseTableSql(_ChineseTable):
                     counts[table] = counts.get(table, 0) + 1
                     yield Rejected(f"record {counts[table]}", f"table {table}: {exc}; the statement is skipped",
                                    stmt[:300], None)
-
-
-def parse_sql_rows(text: str) -> list[dict[str, str | None]]:
-    """Rows of every INSERT of a dump as column -> value (a helper for tools and tests)."""
-    tables: dict[str, list[str]] = {}
-    out: list[dict[str, str | None]] = []
-    for stmt in sql_statements(text.splitlines(keepends=True)):
-        create = _CREATE.search(stmt) if stmt[:6].upper() == "CREATE" else None
-        if create:
-            tables[create.group(1)] = _COLUMN.findall(create.group(2))
-            continue
-        ins = _INSERT.match(stmt)
-        if ins:
-            cols = tables.get(ins.group(1), [])
-            if ins.group(2):
-                cols = [c.strip().strip("`\"") for c in ins.group(2)[1:-1].split(",")]
-            out.extend(dict(zip(cols, row, strict=False)) for row in sql_tuples(stmt[ins.end():]))
-    return out
 
 
 INGESTERS = [ChineseTableCsv, ChineseTableSheet, ChineseTableSql]

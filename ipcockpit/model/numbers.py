@@ -90,6 +90,18 @@ def application_id(office: str, number: str) -> str:
     return office + num
 
 
+_CN_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
+
+
+def cn_check_digit(digits: str) -> str:
+    """The check digit of a CN application number of 8 digits (before 2003) or 12: the digits weighted
+    2, 3, ... 9, 2, 3, 4, 5 in turn, summed, modulo 11; 10 is written X."""
+    if len(digits) not in (8, 12) or not digits.isdigit():
+        raise ValueError(f"a CN application number has 8 or 12 digits, not {digits!r}")
+    rest = sum(int(d) * w for d, w in zip(digits, _CN_WEIGHTS, strict=False)) % 11
+    return "X" if rest == 10 else str(rest)
+
+
 _US_GRANT_KINDS = {"B1": ("grant", "invention"), "B2": ("grant", "invention"), "E": ("grant", "reissue"),
                    "E1": ("grant", "reissue"), "S": ("grant", "design"), "S1": ("grant", "design"),
                    "P2": ("grant", "plant"), "P3": ("grant", "plant"), "H": ("grant", "sir"),

@@ -4,7 +4,9 @@ An in-force invention patent is high value when it meets any one of five conditi
 emerging industry (战略性新兴产业), a valid overseas family member (海外同族专利权), maintained more than
 10 years (维持年限超过10年), relatively high pledge financing (较高质押融资金额), or a State S&T Award or
 China Patent Award (国家科学技术奖、中国专利奖). Every answer is ``true``, ``false`` or ``null``; a
-``null`` always says why (the data cannot tell), and every answer keeps its evidence.
+``null`` always says why (the data cannot tell), and every answer keeps its evidence. The award condition is
+true or null, never false: a patent on no loaded award list may still have an award
+(:mod:`ipcockpit.value.award_lists`). So ``high_value`` is false only for a patent not in force.
 
 The whole evaluation is one set-based DuckDB query (``CONDITIONS_SQL``) over the canonical tables;
 nothing is queried per document, so it runs on millions of documents. :func:`evaluate` returns it as
@@ -27,6 +29,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from ipcockpit.value.award_lists import NO_LIST, counted_lists, listed, loaded_lists, not_listed
 from ipcockpit.value.legal_status import ENDING_EVENTS as ENDING_EVENTS  # re-exported for older imports
 from ipcockpit.value.legal_status import in_force_detail, status_ctes, status_params
 from ipcockpit.value.settings import ScreenSettings
@@ -153,13 +156,16 @@ pl AS (
   FROM ev_u WHERE event_class = 'pledge' GROUP BY doc_id
 ),
 any_ev AS (SELECT DISTINCT doc_id FROM ev_u),
-aw0 AS (
+aw0 AS (  -- an award counts from its year on (award_lists)
   SELECT u.doc_id, a.* EXCLUDE (doc_id, app_id) FROM u JOIN ref_awards a ON a.app_id = u.app_id
+  WHERE a.year IS NULL OR a.year <= $aw_year
   UNION SELECT u.doc_id, a.* EXCLUDE (doc_id, app_id) FROM u JOIN ref_awards a ON a.doc_id = u.doc_id
+  WHERE a.year IS NULL OR a.year <= $aw_year
 ),
 aw AS (
   SELECT doc_id, list(struct_pack(award := award, edition := edition, level := level, year := year,
-                                  title := title, holders := holders, record_id := record_id)) AS aw_list
+                                  title := title, holders := holders, record_id := record_id)
+                      ORDER BY year, edition, level, record_id) AS aw_list
   FROM aw0 GROUP BY doc_id
 ),
 apps AS (  -- each name once, in a stable order: patentees, applicants, assignees, then as the source lists them
@@ -213,7 +219,7 @@ class Universe:
 
 def _query(settings: ScreenSettings, universe: Universe) -> tuple[str, dict[str, Any]]:
     params: dict[str, Any] = {"scheme": settings.sei_scheme, "strict": settings.strict_sei, "kw_split": KEYWORD_SPLIT,
-                              **status_params(settings)}
+                              "aw_year": settings.as_of.year, **status_params(settings)}
     where: list[str] = []
     if universe.doc_ids is not None:
         params["ids"] = list(universe.doc_ids)
@@ -253,13 +259,14 @@ def evaluate(con: duckdb.DuckDBPyConnection, settings: ScreenSettings | None = N
     return con.sql(sql, params=params).to_arrow_table()
 
 
-def loaded(con: duckdb.DuckDBPyConnection, settings: ScreenSettings) -> dict[str, int]:
-    """Rows of the reference tables the conditions need: the SEI scheme and the award lists."""
+def loaded(con: duckdb.DuckDBPyConnection, settings: ScreenSettings) -> dict[str, Any]:
+    """What the conditions need of the reference tables: rows of the SEI scheme and of the award lists, and
+    the award lists loaded (``award_lists``: one dict per session, see :mod:`ipcockpit.value.award_lists`)."""
     [(sei, awards)] = con.execute(
         "SELECT (SELECT count(*) FROM ref_ipc_concordance WHERE scheme = ?), (SELECT count(*) FROM ref_awards)",
         [settings.sei_scheme],
     ).fetchall()
-    return {"sei": int(sei), "awards": int(awards)}
+    return {"sei": int(sei), "awards": int(awards), "award_lists": loaded_lists(con) if awards else []}
 
 
 def condition_rows(con: duckdb.DuckDBPyConnection, settings: ScreenSettings | None = None,
@@ -279,7 +286,7 @@ def _d(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def _sei(r: dict[str, Any], s: ScreenSettings, refs: dict[str, int]) -> dict[str, Any]:
+def _sei(r: dict[str, Any], s: ScreenSettings, refs: dict[str, Any]) -> dict[str, Any]:
     if not refs["sei"]:
         return _c(None, None, f"load the SEI concordance for scheme '{s.sei_scheme}' "
                   "(classification/cnipa_sei2021_ipc_concordance.json or the official table as sei-table-csv)",
@@ -380,18 +387,15 @@ def _pledge(r: dict[str, Any], s: ScreenSettings) -> dict[str, Any]:
     return _c(None, None, "no legal events in the data, so pledges cannot be known", "数据中无法律事件，无法判断质押情况")
 
 
-def _award(r: dict[str, Any], refs: dict[str, int]) -> dict[str, Any]:
-    if not refs["awards"]:
-        return _c(None, None, "no award list loaded (load awards/25th-preview.jsonl or an award-csv list)",
-                  "未载入获奖名单（中国专利奖、国家科学技术奖）")
+def _award(r: dict[str, Any], s: ScreenSettings, refs: dict[str, Any]) -> dict[str, Any]:
+    """On a loaded list: true. On none: unknown, naming the lists loaded (never false: award_lists)."""
     if r["aw_list"]:
-        a = r["aw_list"][0]
-        return _c(True, {"awards": r["aw_list"]},
-                  f"{a['award']} edition {a['edition']}, {a['level']} ({a['year']})",
-                  f"{a['award']} 第{a['edition']}届 {a['level']}（{a['year']}年）")
-    return _c(False, {"award_rows_loaded": refs["awards"]},
-              f"not in the loaded award lists ({refs['awards']} awarded patents)",
-              f"不在已载入的获奖名单中（共{refs['awards']}件获奖专利）")
+        en, zh = listed(r["aw_list"])
+        return _c(True, {"awards": r["aw_list"]}, en, zh)
+    if not refs["awards"]:
+        return _c(None, None, *NO_LIST)
+    counted, later = counted_lists(refs["award_lists"], s.as_of)
+    return _c(None, {"award_lists": counted, "not_counted": later}, *not_listed(refs["award_lists"], s.as_of))
 
 
 def judge(in_force: bool | None, conditions: dict[str, dict[str, Any]]) -> tuple[bool | None, str, str]:
@@ -411,7 +415,7 @@ def judge(in_force: bool | None, conditions: dict[str, dict[str, Any]]) -> tuple
     return False, "none of the five conditions is met", "五项条件均不满足"
 
 
-def judge_row(r: dict[str, Any], s: ScreenSettings, refs: dict[str, int]) -> dict[str, Any]:
+def judge_row(r: dict[str, Any], s: ScreenSettings, refs: dict[str, Any]) -> dict[str, Any]:
     """One evaluated row as the screening result: the conditions, in force and high value."""
     force = in_force_detail(r, s)
     conditions = {
@@ -419,7 +423,7 @@ def judge_row(r: dict[str, Any], s: ScreenSettings, refs: dict[str, int]) -> dic
         "overseas_family": _overseas(r),
         "maintained_over_10_years": _maintained(r, s, force["met"]),
         "pledge_financing": _pledge(r, s),
-        "award": _award(r, refs),
+        "award": _award(r, s, refs),
     }
     high, why, why_zh = judge(force["met"], conditions)
     return {
