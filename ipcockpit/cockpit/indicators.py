@@ -16,15 +16,21 @@ Computed indicators (:data:`COMPUTATIONS`; docs/cockpit.md gives the rules in fu
   period end, divided by the reported population of that year / 10,000;
 * ``pct_applications``: the plan's baseline plus the region's PCT applications (WO publications, one per
   application) filed after the baseline year;
-* ``pledge_financing_amount``: pledge registrations with an amount on the region's patents in the year,
-  in 100 million CNY (亿元);
+* ``pledge_financing_amount``: a running total -- the baseline (the total registered up to the baseline
+  year) plus the pledge registrations on the region's patents from the year after it, in 100 million CNY
+  (亿元); unknown from the first registration without an amount;
 * trademark, geographical-indication and Madrid counts: no trademark records are loaded in this
   version, so these are reported (the reason says so).
 
 A year whose value cannot be computed (no population reported, no records of that kind) shows the
 reported value of that year if there is one; the plan's baseline is the reported value of the
 baseline year (stored by :func:`ipcockpit.cockpit.reported.load_plan_baselines`, or read from the
-profile when not stored yet).
+profile when not stored yet). A running total's value reported with basis ``year`` is added to the total
+of the year before (unknown without one).
+
+Progress needs a value after the baseline year: with the baseline alone it is unknown (``None``) and
+``progress_reason`` says why. Every reason is a :class:`ipcockpit.cockpit.reasons.Reason` (catalogue key
+and values; the English text kept in the data).
 """
 
 from __future__ import annotations
@@ -39,7 +45,8 @@ import duckdb
 
 from ipcockpit.cockpit.forecast import AT_RISK_SHARE, change, forecast, progress, status
 from ipcockpit.cockpit.profiles import Indicator, Region, load_region
-from ipcockpit.cockpit.reported import ReportError, current_values, provenance
+from ipcockpit.cockpit.reasons import Reason, fields
+from ipcockpit.cockpit.reported import KINDS, PLAN_TEXT, ReportError, current_values, provenance
 from ipcockpit.value.conditions import (
     INVENTION_GRANT,
     Universe,
@@ -124,7 +131,7 @@ class Computed:
     doc_ids: list[str]
     method: str
     method_zh: str
-    reason: str | None = None
+    reason: Reason | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
 
@@ -247,7 +254,7 @@ def _in_force_then(j: dict[str, Any], r: dict[str, Any], s: ScreenSettings, ende
 
 
 # computations -------------------------------------------------------------------------------------
-Result = tuple[dict[int, Computed], str | None]
+Result = tuple[dict[int, Computed], Reason | None]
 
 
 def _settings_note(s: ScreenSettings) -> dict[str, Any]:
@@ -262,9 +269,8 @@ def _settings_note(s: ScreenSettings) -> dict[str, Any]:
 
 def _per_10k(ctx: Context, which: str) -> Result:
     if not ctx.grants():
-        return {}, (
-            f"no CN invention grant attributed to region {ctx.region.admin_code} (admin code prefix "
-            f"{ctx.region.match_prefix}) is loaded"
+        return {}, Reason(
+            "cockpit.reason.no_grants", {"region": ctx.region.admin_code, "prefix": ctx.region.match_prefix}
         )
     high = which == "high_value"
     what = "high-value invention patents in force" if high else "invention patents in force"
@@ -300,7 +306,7 @@ def _per_10k(ctx: Context, which: str) -> Result:
                 ids,
                 method,
                 method_zh,
-                f"no population reported for {y}: report indicator 'population' for {y}",
+                Reason("cockpit.reason.no_population", {"year": y}),
                 detail,
                 rows,
             )
@@ -312,30 +318,50 @@ def _per_10k(ctx: Context, which: str) -> Result:
     return out, None
 
 
+def start_of(ctx: Context, ind: Indicator) -> dict[str, Any] | None:
+    """Where a running total starts: the baseline year's current report, else the profile's baseline (read
+    from the plan's text): ``{value, year, kind, source_document}``; None without either."""
+    year = ctx.region.baseline_year
+    row = ctx.reported.get(ind.id, {}).get(year)
+    if row is not None:
+        kind = KINDS.get(str(row.get("origin")), "reported")
+        return {"value": row["value"], "year": year, "kind": kind, "source_document": row["source_document"]}
+    if ind.baseline is None:
+        return None
+    return {"value": ind.baseline, "year": year, "kind": "plan_text", "source_document": ctx.region.plan_source()}
+
+
+def _start_text(start: dict[str, Any], unit_zh: str) -> tuple[str, str]:
+    """How a method names the running total's start, in English and in Chinese."""
+    plan = start["kind"] == "plan_text"
+    en = f"{start['value']:g} in {start['year']} ({'from the plan text' if plan else 'reported'})"
+    zh = f"{start['year']}年基期值{start['value']:g}{unit_zh}（{'规划文本' if plan else '填报值'}）"
+    return en, zh
+
+
 def _pct(ctx: Context, ind: Indicator) -> Result:
     apps = ctx.attributed("WO", "true")
     if not apps:
-        return {}, f"no PCT application (WO publication) of region {ctx.region.admin_code} is loaded"
+        return {}, Reason("cockpit.reason.no_pct", {"region": ctx.region.admin_code})
     first: dict[str, dict[str, Any]] = {}
     for a in sorted(apps, key=lambda a: a["doc_id"]):
         key = a["app_id"] or a["doc_id"]
         if a["app_date"] is not None:
             first.setdefault(key, a)
     base_year = ctx.region.baseline_year
-    base_row = ctx.reported.get(ind.id, {}).get(base_year)
-    base = base_row["value"] if base_row else ind.baseline
+    start = start_of(ctx, ind)
+    base = start["value"] if start else None
     out: dict[int, Computed] = {}
     for y in ctx.years:
-        if base is not None and y <= base_year:
+        if start is not None and y <= base_year:
             continue  # the baseline year's value is the reported one
-        lo = base_year if base is not None else 0
+        lo = base_year if start is not None else 0
         rows = [a for a in first.values() if lo < a["app_date"].year <= y]
         ids = sorted(a["doc_id"] for a in rows)
-        if base is not None:
-            method = f"{base:g} (reported for {base_year}) + PCT applications filed {base_year + 1}-{y} ({ATTRIBUTION_TEXT})"
-            method_zh = (
-                f"{base_year}年基数{base:g}件 + {base_year + 1}—{y}年提交的PCT申请（{ATTRIBUTION_ZH}）"
-            )
+        if start is not None:
+            en, zh = _start_text(start, "件")
+            method = f"{en} + PCT applications filed {base_year + 1}-{y} ({ATTRIBUTION_TEXT})"
+            method_zh = f"{zh} + {base_year + 1}—{y}年提交的PCT申请（{ATTRIBUTION_ZH}）"
         else:
             method, method_zh = f"PCT applications filed up to {y}", f"截至{y}年提交的PCT申请"
         table = [
@@ -356,72 +382,100 @@ def _pct(ctx: Context, ind: Indicator) -> Result:
             method,
             method_zh,
             None,
-            {"baseline": base, "baseline_year": base_year if base is not None else None},
+            {"baseline": start, "as_of": ctx.period_end(y).isoformat()},
             table,
         )
     return out, None
 
 
-def _pledge(ctx: Context, ind: Indicator) -> Result:
-    docs = ctx.attributed("CN", "true")
-    if not docs:
-        return {}, f"no patent of region {ctx.region.admin_code} is loaded"
+def _pledge_events(ctx: Context, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The pledge registrations (not releases) on ``docs``, one per application, date and amount;
+    ``amount_cny`` None where the data gives no amount in CNY."""
     app_of = {d["doc_id"]: d for d in docs}
     rows = ctx.con.execute(
-        "SELECT e.doc_id, e.event_date, e.amount, e.counterparty, e.raw_text FROM legal_events e "
+        "SELECT e.doc_id, e.event_date, e.amount, e.currency, e.counterparty, e.raw_text FROM legal_events e "
         "WHERE e.doc_id IN (SELECT unnest($ids::VARCHAR[])) AND e.event_class = 'pledge' "
-        "AND e.amount IS NOT NULL AND coalesce(e.currency, 'CNY') = 'CNY' AND e.event_date IS NOT NULL "
-        "ORDER BY e.event_date, e.doc_id",
+        "AND e.event_date IS NOT NULL ORDER BY e.event_date, e.doc_id",
         {"ids": list(app_of)},
     ).fetchall()
     seen: set[tuple[Any, ...]] = set()
     events: list[dict[str, Any]] = []
-    for doc_id, when, amount, pledgee, text in rows:
-        key = (app_of[doc_id]["app_id"] or doc_id, when, amount)
-        if key not in seen:
-            seen.add(key)
-            events.append(
-                {
-                    "doc_id": doc_id,
-                    "date": when,
-                    "amount_cny": amount,
-                    "pledgee": pledgee,
-                    "text": text,
-                    "title": app_of[doc_id]["title"],
-                    "holder": app_of[doc_id]["holder"],
-                }
-            )
-    if not events:
-        return {}, f"no pledge registration with an amount on the patents of region {ctx.region.admin_code}"
+    for doc_id, when, amount, currency, pledgee, text in rows:
+        cny = amount if amount is not None and (currency or "CNY") == "CNY" else None
+        key = (app_of[doc_id]["app_id"] or doc_id, when, cny)
+        if key in seen:
+            continue
+        seen.add(key)
+        events.append(
+            {
+                "doc_id": doc_id,
+                "date": when,
+                "amount_cny": cny,
+                "amount": amount,
+                "currency": currency,
+                "counted": cny is not None,
+                "pledgee": pledgee,
+                "text": text,
+                "title": app_of[doc_id]["title"],
+                "holder": app_of[doc_id]["holder"],
+            }
+        )
+    return events
+
+
+def _pledge(ctx: Context, ind: Indicator) -> Result:
+    """A running total: the start (:func:`start_of`) plus the registrations from the year after it."""
+    region = ctx.region.admin_code
+    docs = ctx.attributed("CN", "true")
+    if not docs:
+        return {}, Reason("cockpit.reason.no_patents", {"region": region})
+    start = start_of(ctx, ind)
+    base_year = ctx.region.baseline_year
+    after = [e for e in _pledge_events(ctx, docs) if start is None or e["date"].year > base_year]
+    if not after:
+        if start is None:
+            return {}, Reason("cockpit.reason.no_pledges", {"region": region})
+        return {}, Reason("cockpit.reason.no_pledges_since", {"region": region, "year": base_year})
+    first = base_year + 1 if start is not None else min(e["date"].year for e in after)
     out: dict[int, Computed] = {}
     for y in ctx.years:
-        evs = [e for e in events if e["date"].year == y]
-        if not evs:
-            out[y] = Computed(
-                None,
-                0,
-                [],
-                f"pledge registrations with an amount in {y}",
-                f"{y}年质押登记金额",
-                f"no pledge registration with an amount in {y} on the region's patents",
+        if start is not None and y <= base_year:
+            continue  # the baseline year's value is the reported one
+        evs = [e for e in after if e["date"].year <= y]
+        known = [e for e in evs if e["counted"]]
+        total = sum(e["amount_cny"] for e in known)
+        value = round((start["value"] if start else 0.0) + total / 1e8, 4)
+        if start is not None:
+            en, zh = _start_text(start, "亿元")
+            method = (
+                f"{en} + pledge registrations {first}-{y} on the region's patents, in 100 million CNY "
+                "(a running total)"
             )
-            continue
-        total = sum(e["amount_cny"] for e in evs)
+            method_zh = f"{zh} + {first}—{y}年本区专利权质押登记金额（亿元，累计）"
+        else:
+            method = f"pledge registrations {first}-{y} on the region's patents, in 100 million CNY (a running total)"
+            method_zh = f"{first}—{y}年本区专利权质押登记金额合计（亿元，累计）"
+        missing = len(evs) - len(known)
+        reason = (
+            Reason("cockpit.reason.pledge_amount_unknown", {"count": missing, "start": first, "end": y, "known": value})
+            if missing
+            else None
+        )
         out[y] = Computed(
-            round(total / 1e8, 4),
-            len(evs),
-            sorted({e["doc_id"] for e in evs}),
-            f"pledge registrations with an amount in {y} on the region's patents, in 100 million CNY",
-            f"{y}年本区专利权质押登记金额合计（亿元）",
-            None,
-            {"total_cny": total},
+            None if missing else value,
+            len(known),
+            sorted({e["doc_id"] for e in known}),
+            method,
+            method_zh,
+            reason,
+            {"baseline": start, "as_of": ctx.period_end(y).isoformat(), "added_cny": total, "without_amount": missing},
             [{**e, "date": _iso(e["date"])} for e in evs],
         )
     return out, None
 
 
 def _no_trademarks(ctx: Context, ind: Indicator) -> Result:
-    return {}, "no trademark records loaded"
+    return {}, Reason("cockpit.reason.no_trademarks")
 
 
 COMPUTATIONS: dict[str, Callable[[Context, Indicator], Result]] = {
@@ -435,6 +489,10 @@ COMPUTATIONS: dict[str, Callable[[Context, Indicator], Result]] = {
 }
 
 
+#: what the drill-down's rows are, where not patents: PCT applications, pledge registrations
+ROW_KINDS = {"pct_applications": "application", "pledge_financing_amount": "pledge"}
+
+
 def mode_of(ind: Indicator) -> str:
     """computed when a computation exists for the id (unless the profile says reported)."""
     if ind.mode:
@@ -444,16 +502,61 @@ def mode_of(ind: Indicator) -> str:
 
 # the cockpit --------------------------------------------------------------------------------------
 def _plan_provenance(reg: Region) -> dict[str, Any]:
+    """The provenance of a baseline read from the profile (not stored yet): the plan's text."""
     return {
         "id": None,
-        "source_document": reg.plan_citation(),
-        "reported_by": reg.plan_issuer,
+        "kind": "plan_text",
+        "source_document": reg.plan_source(),
+        "reported_by": PLAN_TEXT,
         "reported_at": reg.plan_issued,
-        "note": "the plan's baseline, read from the region profile (not stored "
-        "yet: load_plan_baselines stores it)",
+        "note": None,
         "origin": "plan",
         "origin_ref": Path(reg.file).name,
+        "basis": None,
     }
+
+
+def _trend(
+    ctx: Context, ind: Indicator, computed: dict[int, Computed]
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """Each year's value: computed, else reported, else (the baseline year) the profile's baseline. A running
+    total's value reported with basis ``year`` is added to the year before's total; the years where there is
+    none are returned as unknown."""
+    reg, reported = ctx.region, ctx.reported.get(ind.id, {})
+    trend: list[dict[str, Any]] = []
+    unknown: list[int] = []
+    for y in ctx.years:
+        c = computed.get(y)
+        row = reported.get(y)
+        if c is not None and c.value is not None:
+            trend.append({"year": y, "value": c.value, "source": "computed", "records": c.records})
+        elif row is not None and ind.cumulative and row.get("basis") == "year":
+            before = trend[-1] if trend and trend[-1]["year"] == y - 1 else None
+            if before is None:
+                unknown.append(y)
+                continue
+            trend.append({"year": y, "value": round(before["value"] + row["value"], 4), "source": "reported",
+                          "basis": "year", "year_value": row["value"],
+                          "added_to": {"year": y - 1, "value": before["value"]}})
+        elif row is not None:
+            trend.append({"year": y, "value": row["value"], "source": "reported"})
+        elif y == reg.baseline_year and ind.baseline is not None:
+            trend.append({"year": y, "value": ind.baseline, "source": "reported", "stored": False})
+    return trend, unknown
+
+
+def _progress(value: float | None, year: int | None, ind: Indicator, reg: Region) -> tuple[float | None, Reason | None]:
+    """Progress from the baseline to the target, or None and why: it needs a value after the baseline year."""
+    if value is None:
+        return None, Reason("cockpit.reason.progress_no_value")
+    if ind.target is None:
+        return None, Reason("cockpit.reason.progress_no_target")
+    if year is not None and year <= reg.baseline_year:
+        return None, Reason("cockpit.reason.progress_baseline_only", {"year": reg.baseline_year})
+    share = progress(value, ind.baseline, ind.target)
+    if share is None:
+        return None, Reason("cockpit.reason.progress_undefined", {"target": ind.target, "baseline": ind.baseline})
+    return share, None
 
 
 def _card(ctx: Context, ind: Indicator, year: int, doc_limit: int) -> dict[str, Any]:
@@ -463,15 +566,7 @@ def _card(ctx: Context, ind: Indicator, year: int, doc_limit: int) -> dict[str, 
         COMPUTATIONS[ind.id](ctx, ind) if mode == "computed" and ind.id in COMPUTATIONS else ({}, None)
     )
     reported = ctx.reported.get(ind.id, {})
-    trend: list[dict[str, Any]] = []
-    for y in ctx.years:
-        c = computed.get(y)
-        if c is not None and c.value is not None:
-            trend.append({"year": y, "value": c.value, "source": "computed", "records": c.records})
-        elif y in reported:
-            trend.append({"year": y, "value": reported[y]["value"], "source": "reported"})
-        elif y == reg.baseline_year and ind.baseline is not None:
-            trend.append({"year": y, "value": ind.baseline, "source": "reported", "stored": False})
+    trend, unknown = _trend(ctx, ind, computed)
     latest = trend[-1] if trend else None
     card_year = latest["year"] if latest else year
     c_year = computed.get(card_year) if latest and latest["source"] == "computed" else None
@@ -485,6 +580,7 @@ def _card(ctx: Context, ind: Indicator, year: int, doc_limit: int) -> dict[str, 
         "unit_zh": ind.unit_zh,
         "unit_en": ind.unit_en,
         "mode": mode,
+        "cumulative": ind.cumulative,
         "baseline": ind.baseline,
         "target": ind.target,
         "baseline_year": reg.baseline_year,
@@ -496,10 +592,10 @@ def _card(ctx: Context, ind: Indicator, year: int, doc_limit: int) -> dict[str, 
         "records": None,
         "doc_ids": None,
         "records_query": None,
-        "reason": None,
     }
     if c_year is not None:
         card["provenance"] = {
+            "kind": "computed",
             "method": c_year.method,
             "method_zh": c_year.method_zh,
             "records": c_year.records,
@@ -515,12 +611,19 @@ def _card(ctx: Context, ind: Indicator, year: int, doc_limit: int) -> dict[str, 
         card["provenance"] = (
             {**provenance(row), "stored": True} if row else {**_plan_provenance(reg), "stored": False}
         )
-    if mode == "computed" and (c_year is None or card_year != year):
-        card["reason"] = (asked.reason if asked is not None and asked.reason else why_not) or (
-            None if asked is not None else f"no computed value for {year}"
+        if latest.get("basis") == "year":
+            card["provenance"]["added_to"] = latest["added_to"]
+    reason: Reason | None = None
+    later = [y for y in unknown if y > card_year]
+    if later:
+        reason = Reason("cockpit.reason.year_without_total", {"year": later[-1], "previous": later[-1] - 1})
+    elif mode == "computed" and (c_year is None or card_year != year):
+        reason = (asked.reason if asked is not None and asked.reason else why_not) or (
+            None if asked is not None else Reason("cockpit.reason.no_computed_value", {"year": year})
         )
     elif latest is None:
-        card["reason"] = f"no value reported for {ind.id} ({reg.baseline_year}-{year})"
+        reason = Reason("cockpit.reason.no_value_reported", {"start": reg.baseline_year, "end": year})
+    card.update(fields(reason))
     if asked is not None and c_year is not asked:
         card["computed"] = {
             "year": year,
@@ -528,7 +631,8 @@ def _card(ctx: Context, ind: Indicator, year: int, doc_limit: int) -> dict[str, 
             "records": asked.records,
             "doc_ids": asked.doc_ids[:doc_limit],
             "method": asked.method,
-            "reason": asked.reason,
+            "method_zh": asked.method_zh,
+            **fields(asked.reason),
         }
     if year in reported and not (latest and latest["source"] == "reported" and card_year == year):
         card["reported"] = {
@@ -545,9 +649,11 @@ def _card(ctx: Context, ind: Indicator, year: int, doc_limit: int) -> dict[str, 
         if since or base is None
         else None
     )
+    share, why_no_progress = _progress(card["value"], card_year if latest else None, ind, reg)
     card.update(
         {
-            "progress": progress(card["value"], ind.baseline, ind.target),
+            "progress": share,
+            **fields(why_no_progress, "progress_reason"),
             "change": change(points, card_year),
             "trend": trend,
             "forecast": fc,
@@ -558,8 +664,12 @@ def _card(ctx: Context, ind: Indicator, year: int, doc_limit: int) -> dict[str, 
             ),
         }
     )
-    if fc is None and trend:
-        card["status_reason"] = f"no value after the {reg.baseline_year} baseline yet"
+    card.update(
+        fields(
+            Reason("cockpit.reason.baseline_only", {"year": reg.baseline_year}) if fc is None and trend else None,
+            "status_reason",
+        )
+    )
     return card
 
 
@@ -655,15 +765,20 @@ def indicator_records(
     ctx.years = [year]
     computed, why_not = COMPUTATIONS[ind.id](ctx, ind)
     c = computed.get(year)
+    if c is None and why_not is None and year <= ctx.region.baseline_year:
+        why_not = Reason("cockpit.reason.drill_baseline_year", {"year": ctx.region.baseline_year})
     return {
         "region": ctx.region.admin_code,
         "indicator": ind.id,
         "name": ind.name_zh,
         "name_en": ind.name_en,
         "year": year,
+        "row_kind": ROW_KINDS.get(ind.id, "patent"),
         "value": c.value if c else None,
         "records": c.records if c else 0,
         "method": c.method if c else None,
-        "reason": (c.reason if c else why_not),
+        "method_zh": c.method_zh if c else None,
+        "baseline": c.detail.get("baseline") if c else None,
+        **fields(c.reason if c else why_not),
         "rows": c.rows if c else [],
     }
