@@ -24,7 +24,7 @@ import pytest
 import test_cockpit
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
-from test_cockpit import EXPORT, POPULATION, TODAY, ZHENGZHOU, by_id
+from test_cockpit import EXPORT, TODAY, ZHENGZHOU, by_id
 
 from ipcockpit.app import Cockpit
 from ipcockpit.cockpit import (
@@ -38,7 +38,7 @@ from ipcockpit.cockpit import (
     report_value,
 )
 from ipcockpit.cockpit.report_pdf import report_pdf
-from ipcockpit.cockpit.reported import PLAN_TEXT
+from ipcockpit.cockpit.reported import PLAN_TEXT, report_many
 from ipcockpit.cockpit.tables import indicator_rows
 from ipcockpit.settings import Settings
 from ipcockpit.store import Store
@@ -291,6 +291,14 @@ def test_reported_yearly_figures_and_running_totals(store: Store, tmp_path: Path
     assert {p["year"]: p["value"] for p in card["trend"]} == {2020: 1.0, 2021: 1.5, 2022: 1.9, 2023: 2.1, 2024: 2.4}
     with pytest.raises(ReportError, match="field 'basis': copyright_registrations is not a running total"):
         report_value(store, "410100", "copyright_registrations", 2023, 12, "x", "y", folders=folder, basis="year")
+    # the API's JSON items name it too; an unknown basis is refused
+    [row] = report_many(store, [{"region": "410100", "indicator": "pledge_financing_amount", "year": 2025,
+                                 "value": 0.1, "source": "统计（测试）", "reported_by": "pytest", "basis": "当年"}],
+                        folders=folder)
+    assert row["basis"] == "year"
+    with pytest.raises(ReportError, match="field 'basis': 'monthly' is not a basis"):
+        report_many(store, [{"region": "410100", "indicator": "pledge_financing_amount", "year": 2025, "value": 1,
+                             "source": "x", "reported_by": "y", "basis": "monthly"}], folders=folder)
 
 
 # 4. every user-facing string in both catalogues -----------------------------------------------------
@@ -392,4 +400,3 @@ def test_api_keeps_english_reasons_with_their_keys(reported: Store) -> None:
     assert (c["reason"], c["reason_key"], c["reason_values"]) == (
         "no trademark records loaded", "cockpit.reason.no_trademarks", {})
     assert c["status_reason_key"] == "cockpit.reason.baseline_only" and c["status_reason_values"] == {"year": 2020}
-    assert POPULATION == 800_000
