@@ -233,12 +233,14 @@ class Cockpit:
         return [r.as_dict() for _, r in sorted(list_regions(self._region_folders()).items())]
 
     def report_value(self, indicator: str, year: int, value: float, source_document: str, reported_by: str,
-                     region: str | None = None, reported_at: Any = None, note: str | None = None) -> dict[str, Any]:
-        """Report one value with its provenance (who, when, which document); returns the stored row."""
+                     region: str | None = None, reported_at: Any = None, note: str | None = None,
+                     basis: str | None = None) -> dict[str, Any]:
+        """Report one value with its provenance (who, when, which document); returns the stored row.
+        ``basis``: for a running total, ``year`` when ``value`` is the year's amount (default: the total)."""
         from ipcockpit.cockpit.reported import report_value
 
         return report_value(self.store, region, indicator, year, value, source_document, reported_by, reported_at,
-                            note, folders=self._region_folders())
+                            note, folders=self._region_folders(), basis=basis)
 
     def report_values(self, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Report several values (mappings with region, indicator, year, value, source, reported_by, note),

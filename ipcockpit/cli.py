@@ -282,6 +282,8 @@ def cockpit_cmd(
     for c in data["indicators"]:
         if c["reason"]:
             err.print(f"{c['id']}: {c['reason']}")
+        if c["progress"] is None and c["value"] is not None and c.get("progress_reason"):
+            err.print(f"{c['id']}: progress unknown: {c['progress_reason']}")
 
 
 @app.command()
@@ -292,6 +294,8 @@ def report(
     source: Annotated[str | None, typer.Option("--source", help="Source document (a bulletin and its number).")] = None,
     by: Annotated[str | None, typer.Option("--by", help="Who reports it (a person or an office).")] = None,
     note: Annotated[str | None, typer.Option("--note", help="A note kept with the value.")] = None,
+    basis: Annotated[str | None, typer.Option("--basis", help="Running totals only: total (default) or year "
+                                                             "(VALUE is the year's amount).")] = None,
     region: RegionOption = None,
     csv_file: Annotated[Path | None, typer.Option("--csv", help="Import a CSV of reported values (all or nothing).")] = None,
     plan: Annotated[bool, typer.Option("--plan", help="Store the plan's baselines as reported values.")] = False,
@@ -306,7 +310,7 @@ def report(
         elif csv_file is not None:
             rows = cockpit.import_reported(csv_file, region=region, reported_by=by)
         elif indicator and value is not None and year and source and by:
-            rows = [cockpit.report_value(indicator, year, value, source, by, region=region, note=note)]
+            rows = [cockpit.report_value(indicator, year, value, source, by, region=region, note=note, basis=basis)]
         else:
             err.print("[red]error:[/red] give INDICATOR VALUE --year Y --source DOC --by WHO, or --csv FILE, "
                       "or --plan (see `ipcockpit report --help`)")

@@ -293,14 +293,15 @@ def test_pct_and_pledge_computed(reported: Store) -> None:
     )
     assert pct["progress"] == pytest.approx((99 - 98) / (298 - 98))
     pledge = cards["pledge_financing_amount"]
-    # 1500万元 registered 2023-05-15 on CN999000106B = 0.15 亿元; nothing in 2024
+    # a running total: the plan's 0.2 亿元 + 1500万元 registered 2023-05-15 on CN999000106B; nothing in 2024
+    # (test_cockpit_plan.py has the rest)
     assert (pledge["value"], pledge["year"], pledge["records"], pledge["doc_ids"]) == (
-        0.15,
-        2023,
+        0.35,
+        2024,
         1,
         ["CN999000106B"],
     )
-    assert pledge["reason"] == "no pledge registration with an amount in 2024 on the region's patents"
+    assert pledge["reason"] is None
 
 
 def test_trademark_indicators_and_reported_ones(reported: Store) -> None:
@@ -324,11 +325,10 @@ def test_trademark_indicators_and_reported_ones(reported: Store) -> None:
         )
     c = cards["copyright_registrations"]
     assert c["mode"] == "reported" and c["provenance"]["source_document"] == (
-        '重庆市璧山区知识产权保护和运用"十四五"规划（璧山府办发〔2022〕30号）'
+        '《重庆市璧山区知识产权保护和运用"十四五"规划》（璧山府办发〔2022〕30号）'
+        "专栏1 “十四五”时期知识产权工作主要指标，2020年栏"
     )
-    assert (
-        c["provenance"]["reported_by"] == "重庆市璧山区人民政府办公室" and c["provenance"]["stored"] is True
-    )
+    assert c["provenance"]["kind"] == "plan_text" and c["provenance"]["stored"] is True
     sat = cards["protection_satisfaction"]
     assert (sat["baseline"], sat["target"], sat["value"], sat["status"]) == (None, 82.0, None, None)
 

@@ -17,8 +17,6 @@ import duckdb
 from ipcockpit.auth import AccessError
 
 PUBLISHED_ORIGINS = ("plan", "profile")
-_REPORTED = ("id", "region", "indicator", "year", "value", "unit", "source_document", "reported_by", "reported_at",
-             "note", "origin", "origin_ref")
 
 
 def _con(store: Any) -> duckdb.DuckDBPyConnection:
@@ -82,14 +80,16 @@ def only_published(rows: list[dict[str, Any]], store: Any) -> list[dict[str, Any
 def public_current_values(store: Any, region: str) -> dict[str, dict[int, dict[str, Any]]]:
     """The latest published report of each indicator and year of ``region``: ``{indicator: {year: row}}``,
     the shape of :func:`ipcockpit.cockpit.reported.current_values`, for the cockpit public users see."""
+    from ipcockpit.cockpit.reported import COLUMNS, execute
+
     try:
-        cur = _con(store).execute(f"SELECT {', '.join(_REPORTED)} FROM reported_public WHERE region = ? "
-                                  "ORDER BY indicator, year", [region])
+        cur = execute(_con(store), "SELECT {columns} FROM reported_public WHERE region = ? ORDER BY indicator, year",
+                      [region])
     except duckdb.CatalogException:
         return {}
     out: dict[str, dict[int, dict[str, Any]]] = {}
     for r in cur.fetchall():
-        row = dict(zip(_REPORTED, r, strict=True))
+        row = dict(zip(COLUMNS, r, strict=True))
         out.setdefault(row["indicator"], {})[int(row["year"])] = row
     return out
 

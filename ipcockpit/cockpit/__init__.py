@@ -2,8 +2,11 @@
 
 - :mod:`ipcockpit.cockpit.profiles`: region profiles (YAML; Bishan 500120 by default);
 - :mod:`ipcockpit.cockpit.reported`: values reported with provenance (one by one, CSV, plan baselines);
-- :mod:`ipcockpit.cockpit.indicators`: computed indicators and :func:`cockpit`, the page's data;
-- :mod:`ipcockpit.cockpit.forecast`: forecast for the target year, progress and status.
+- :mod:`ipcockpit.cockpit.context`: the region's attributed records and each year's in-force stock;
+- :mod:`ipcockpit.cockpit.computations`: the computed indicators, one value per year each;
+- :mod:`ipcockpit.cockpit.indicators`: the cards and :func:`cockpit`, the page's data, and the drill-down;
+- :mod:`ipcockpit.cockpit.forecast`: forecast for the target year, progress and status;
+- :mod:`ipcockpit.cockpit.reasons`: why a figure is missing or unknown, as catalogue keys with values.
 
 docs/cockpit.md describes the rules.
 """

@@ -8,12 +8,17 @@ same ``admin_code`` as a built-in one replaces it. The shape follows
     region: {admin_code: "500120", name_zh, name_en, plan, plan_document, plan_issuer, match_prefix?}
     baseline_year: 2020
     target_year: 2025
-    indicators: [{id, name_zh, name_en?, unit_zh, unit_en?, baseline, target, mode?, forecast?, min?, max?}]
+    indicators: [{id, name_zh, name_en?, unit_zh, unit_en?, baseline, target, mode?, forecast?, min?, max?,
+                  cumulative?}]
     series: {population: {name_zh, unit_zh, values: [{year, value, source, note?}]}, market_entities: ...}
     other_goals: [...]
     leading_industries_zh: [...]
 
 Validation names the file and the key of every problem: ids unique, numbers or null, years.
+
+``cumulative: true`` marks a running total: the value of a year is the total at the end of that year, the
+baseline itself a total (the plan's PCT applications, Madrid applications, pledge financing). A reported
+value of such an indicator is a running total unless reported with basis ``year`` (docs/cockpit.md).
 """
 
 from __future__ import annotations
@@ -82,6 +87,7 @@ class Indicator:
     forecast: str | None = None
     min: float | None = 0.0
     max: float | None = None
+    cumulative: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,9 +127,17 @@ class Region:
         return [i.id for i in self.indicators] + list(SERIES_IDS)
 
     def plan_citation(self) -> str:
-        """How a baseline cites the plan: title and document number."""
+        """The plan: title and document number."""
         parts = [p for p in (self.plan, f"（{self.plan_document}）" if self.plan_document else None) if p]
         return "".join(parts) or f"region profile {Path(self.file).name}"
+
+    def plan_source(self) -> str:
+        """Where the baselines stand in the plan's text: the title in 《》, the document number, the box
+        and the baseline-year column, e.g. 《…规划》（璧山府办发〔2022〕30号）专栏1 …，2020年栏."""
+        title = f"《{self.plan}》" if self.plan else f"region profile {Path(self.file).name}"
+        number = f"（{self.plan_document}）" if self.plan_document else ""
+        where = f"{self.plan_box}，{self.baseline_year}年栏" if self.plan_box else f"{self.baseline_year}年基期值"
+        return f"{title}{number}{where}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -352,6 +366,9 @@ def _indicator(ck: _Check, raw: Any, key: str, seen: set[str]) -> Indicator:
         raise ck.fail(f"{key}.id", f"{ind_id!r} is used twice; indicator ids must be unique")
     if ind_id in SERIES_IDS:
         raise ck.fail(f"{key}.id", f"{ind_id!r} is an input series; put it under series:, not indicators:")
+    cumulative = raw.get("cumulative", False)
+    if not isinstance(cumulative, bool):
+        raise ck.fail(f"{key}.cumulative", f"expected true or false, got {cumulative!r}")
     for k in ("baseline", "target"):
         if k not in raw:
             raise ck.fail(f"{key}.{k}", "missing; write a number, or null where the plan gives none")
@@ -368,6 +385,7 @@ def _indicator(ck: _Check, raw: Any, key: str, seen: set[str]) -> Indicator:
         forecast=ck.choice(raw.get("forecast"), f"{key}.forecast", FORECAST_METHODS),
         min=low,
         max=high,
+        cumulative=cumulative,
     )
 
 

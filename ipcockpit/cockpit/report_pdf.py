@@ -33,6 +33,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
+from ipcockpit.cockpit.reasons import translate
 from ipcockpit.cockpit.tables import (
     STATUS_COLOURS,
     name_of,
@@ -148,7 +149,7 @@ def _source_text(card: Mapping[str, Any], t: Callable[..., str]) -> str:
         return t("report.source_computed", records=f"{int(card.get('records') or 0):,}")
     if card.get("source") == "reported":
         prov = card.get("provenance") or {}
-        if prov.get("origin") == "plan" or prov.get("stored") is False:
+        if prov.get("kind") == "plan_text" or prov.get("origin") == "plan" or prov.get("stored") is False:
             return t("report.source_plan")
         return t("report.source_reported", document=provenance_summary(card)["source_document"] or "–")
     return "–"
@@ -165,7 +166,7 @@ def _table(cards: Sequence[Mapping[str, Any]], st: dict[str, ParagraphStyle], t:
                                                                                          colors.HexColor("#f5f7fa")])]
     for i, c in enumerate(cards, start=1):
         value = number(c.get("value")) + (f" ({c['year']})" if c.get("year") else "")
-        pct = "–" if c.get("progress") is None else f"{number(100 * float(c['progress']), 1)}%"
+        pct = t("cockpit.progress_unknown") if c.get("progress") is None else f"{number(100 * float(c['progress']), 1)}%"
         fc = c.get("forecast")
         rows.append([_p(name_of(c, lang), st["cell"]), _p(unit_of(c, lang), st["cell"]),
                      _p(number(c.get("baseline")), st["cell"]), _p(number(c.get("target")), st["cell"]),
@@ -198,9 +199,20 @@ def _provenance(card: Mapping[str, Any], st: dict[str, ParagraphStyle], t: Calla
             more = len(ids) < int(card.get("records") or 0) or len(ids) > DOC_IDS_LISTED
             lines.append(t("report.prov_docs", ids=", ".join(ids[:DOC_IDS_LISTED]) + (" …" if more else "")))
     elif card.get("source") == "reported":
-        lines.append(t("report.prov_reported", document=prov.get("source_document") or "–",
-                       who=prov.get("reported_by") or "–", when=str(prov.get("reported_at") or "–")[:19],
-                       origin=prov.get("origin") or "–"))
+        document, when = prov.get("source_document") or "–", str(prov.get("reported_at") or "–")
+        kind = prov.get("kind") or ("plan_text" if prov.get("origin") == "plan" else "reported")
+        if kind == "plan_text":
+            lines.append(t("report.prov_plan", document=document, when=when[:10]))
+        elif kind == "profile":
+            lines.append(t("report.prov_profile", document=document, file=prov.get("origin_ref") or "–"))
+        else:
+            origin = prov.get("origin")
+            lines.append(t("report.prov_reported", document=document, who=prov.get("reported_by") or "–",
+                           when=when[:19], origin=t(f"cockpit.origin_{origin}") if origin else "–"))
+        added = prov.get("added_to")
+        if added:
+            lines.append(t("report.prov_basis_year", year=card.get("year"), value=number(card["value"] - added["value"]),
+                           previous_year=added["year"], previous=number(added["value"])))
         if prov.get("note"):
             lines.append(t("report.prov_note", note=prov["note"]))
         if prov.get("stored") is False:
@@ -211,8 +223,13 @@ def _provenance(card: Mapping[str, Any], st: dict[str, ParagraphStyle], t: Calla
         fc = card["forecast"]
         lines.append(t("report.prov_forecast", value=number(fc["value"]), year=fc["year"],
                        method=(fc.get("method_zh") if lang != "en" else fc.get("method_text")) or fc["method"]))
-    if card.get("reason"):
-        lines.append(t("report.prov_reason", reason=card["reason"]))
+    if card.get("progress") is None and card.get("value") is not None:
+        why = translate(card, "progress_reason", t)
+        if why:
+            lines.append(t("report.prov_progress_unknown", reason=why))
+    reason = translate(card, "reason", t)
+    if reason:
+        lines.append(t("report.prov_reason", reason=reason))
     out += [_p("· " + line, st["small"]) for line in lines]
     return [KeepTogether(out), Spacer(1, 4)]
 

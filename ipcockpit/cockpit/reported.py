@@ -6,6 +6,16 @@ value (view ``reported_current``). Values can be reported one by one (:func:`rep
 the web form), from a CSV file (:func:`import_csv`, all or nothing) and, for a plan's baselines, from
 the region profile (:func:`load_plan_baselines`, idempotent). The input series ``population`` and
 ``market_entities`` are reported the same way.
+
+Provenance kinds (:func:`provenance`): a plan baseline (origin ``plan``) is read from the plan's text --
+its reporter is :data:`PLAN_TEXT`, its source the plan's title, document number, box and column -- not
+reported by the office that issued the plan; a profile's series value (origin ``profile``) comes from the
+region profile, citing its own source; everything else (``api``, ``csv``) is reported by a person or an
+office.
+
+A value of a running-total indicator (``cumulative: true`` in the profile) is the total at the end of its
+year; reported with ``basis`` ``year`` it is that year's amount, which the cockpit adds to the total of the
+year before. ``basis`` is refused for other indicators.
 """
 
 from __future__ import annotations
@@ -26,6 +36,13 @@ from ipcockpit.cockpit.profiles import DEFAULT_REGION, Region, list_regions, loa
 from ipcockpit.errors import IPCockpitError
 
 ORIGINS = ("plan", "profile", "api", "csv")
+#: the reporter of a plan baseline: nobody reported it, it is read from the plan's text
+PLAN_TEXT = "规划文本 / plan text"
+#: provenance kinds by origin
+KINDS = {"plan": "plan_text", "profile": "profile", "api": "reported", "csv": "reported"}
+#: basis of a reported value of a running total: written forms accepted -> stored value
+BASES = {"total": "total", "running_total": "total", "累计": "total", "累计值": "total",
+         "year": "year", "yearly": "year", "当年": "year", "当年值": "year", "年度": "year"}
 #: CSV header names (lower case) for each field; Chinese headers are accepted too
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "region": ("region", "region_code", "admin_code", "地区", "地区代码", "行政区划代码"),
@@ -35,11 +52,13 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "source": ("source", "source_document", "来源", "来源文件", "数据来源"),
     "reported_by": ("reported_by", "reporter", "填报人", "填报单位", "报送单位"),
     "note": ("note", "notes", "备注"),
+    "basis": ("basis", "口径"),
 }
 REQUIRED = ("indicator", "year", "value", "source", "reported_by")
 ENCODINGS = ("utf-8-sig", "gb18030")  # UTF-8 (with or without BOM), else GBK (GB 18030 is its superset)
 MAX_ERRORS = 20
-_COLUMNS = (
+#: the columns of a report, as stored
+COLUMNS = (
     "id",
     "region",
     "indicator",
@@ -52,6 +71,7 @@ _COLUMNS = (
     "note",
     "origin",
     "origin_ref",
+    "basis",
 )
 
 
@@ -74,6 +94,7 @@ class Report:
     unit: str | None
     origin: str
     origin_ref: str | None = None
+    basis: str | None = None
 
 
 def _con(target: Any) -> duckdb.DuckDBPyConnection:
@@ -120,8 +141,10 @@ def check(
     origin: str = "api",
     origin_ref: str | None = None,
     where: str = "reported value",
+    basis: Any = None,
 ) -> Report:
-    """A :class:`Report` from raw inputs, or :class:`ReportError` naming ``where`` and the field."""
+    """A :class:`Report` from raw inputs, or :class:`ReportError` naming ``where`` and the field.
+    ``basis`` (running totals only): ``total`` (the default) or ``year`` (that year's amount)."""
 
     def fail(field: str, what: str) -> ReportError:
         return ReportError(f"{where}, field '{field}': {what}")
@@ -156,6 +179,12 @@ def check(
         if ind.max is not None and v > ind.max:
             raise fail("value", f"{v:g} is above the largest allowed value {ind.max:g} of {ind_id}")
         unit = ind.unit_zh
+    written = str(basis or "").strip()
+    base = BASES.get(written.lower()) if written else None
+    if written and base is None:
+        raise fail("basis", f"{written!r} is not a basis; write total (累计) or year (当年), or leave it empty")
+    if base is not None and (ind is None or not ind.cumulative):
+        raise fail("basis", f"{ind_id} is not a running total; leave basis empty (every value is the year's)")
     src = str(source_document or "").strip()
     if not src:
         raise fail("source", "missing; name the source document (e.g. a statistical bulletin and its number)")
@@ -177,6 +206,7 @@ def check(
         unit or None,
         origin,
         origin_ref,
+        base,
     )
 
 
@@ -187,8 +217,8 @@ def _insert(con: duckdb.DuckDBPyConnection, reports: list[Report]) -> list[int]:
         for r in reports:
             [(new_id,)] = con.execute(
                 "INSERT INTO reported_values (region, indicator, year, value, unit, source_document, "
-                "reported_by, reported_at, note, origin, origin_ref) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                "reported_by, reported_at, note, origin, origin_ref, basis) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 [
                     r.region,
                     r.indicator,
@@ -201,6 +231,7 @@ def _insert(con: duckdb.DuckDBPyConnection, reports: list[Report]) -> list[int]:
                     r.note,
                     r.origin,
                     r.origin_ref,
+                    r.basis,
                 ],
             ).fetchall()
             ids.append(int(new_id))
@@ -211,15 +242,30 @@ def _insert(con: duckdb.DuckDBPyConnection, reports: list[Report]) -> list[int]:
     return ids
 
 
+def select_list(alias: str = "", basis: bool = True) -> str:
+    """The columns of a report, for a SELECT; ``basis=False`` for a store from before migration 5 (opened
+    read-only, so not migrated), whose reports have no basis."""
+    p = f"{alias}." if alias else ""
+    return ", ".join(f"{p}{c}" if c != "basis" or basis else "NULL AS basis" for c in COLUMNS)
+
+
+def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Any, alias: str = "") -> duckdb.DuckDBPyConnection:
+    """``sql`` with ``{columns}`` replaced by the report's columns (:func:`select_list`)."""
+    try:
+        return con.execute(sql.format(columns=select_list(alias)), params)
+    except duckdb.BinderException:
+        return con.execute(sql.format(columns=select_list(alias, basis=False)), params)
+
+
 def _by_ids(con: duckdb.DuckDBPyConnection, ids: list[int]) -> list[dict[str, Any]]:
     if not ids:
         return []
     cur = con.execute(
-        f"SELECT {', '.join(_COLUMNS)} FROM reported_values WHERE id IN (SELECT unnest(?::BIGINT[])) "
+        f"SELECT {', '.join(COLUMNS)} FROM reported_values WHERE id IN (SELECT unnest(?::BIGINT[])) "
         "ORDER BY id",
         [ids],
     )
-    return [as_row(dict(zip(_COLUMNS, r, strict=True))) for r in cur.fetchall()]
+    return [as_row(dict(zip(COLUMNS, r, strict=True))) for r in cur.fetchall()]
 
 
 def as_row(r: dict[str, Any]) -> dict[str, Any]:
@@ -231,16 +277,21 @@ def as_row(r: dict[str, Any]) -> dict[str, Any]:
 
 
 def provenance(r: dict[str, Any]) -> dict[str, Any]:
-    """Who, when, which document: the provenance of a reported value."""
+    """Who, when, which document: the provenance of a reported value. ``kind``: ``plan_text`` (a plan
+    baseline, whose reporter is :data:`PLAN_TEXT` -- also for rows stored before it was), ``profile`` or
+    ``reported``."""
     at = r.get("reported_at")
+    kind = KINDS.get(str(r.get("origin")), "reported")
     return {
         "id": r.get("id"),
+        "kind": kind,
         "source_document": r.get("source_document"),
-        "reported_by": r.get("reported_by"),
+        "reported_by": PLAN_TEXT if kind == "plan_text" else r.get("reported_by"),
         "reported_at": at.isoformat() if isinstance(at, datetime) else at,
         "note": r.get("note"),
         "origin": r.get("origin"),
         "origin_ref": r.get("origin_ref"),
+        "basis": r.get("basis"),
     }
 
 
@@ -258,11 +309,14 @@ def report_value(
     *,
     folders: Any = None,
     origin: str = "api",
+    basis: str | None = None,
 ) -> dict[str, Any]:
-    """Report one value (a new row; the latest report of a region, indicator and year is current)."""
+    """Report one value (a new row; the latest report of a region, indicator and year is current).
+    ``basis``: for a running total, ``year`` when ``value`` is the year's amount (default: the total)."""
     reg = load_region(region, folders)
     rep = check(
-        reg, indicator_id, year, value, source_document, reported_by, reported_at, note, origin=origin
+        reg, indicator_id, year, value, source_document, reported_by, reported_at, note, origin=origin,
+        basis=basis,
     )
     [row] = _by_ids(_con(store), _insert(_con(store), [rep]))
     return row
@@ -286,30 +340,29 @@ def list_reported(
             where.append(f"r.{col} = ?")
             params.append(val)
     sql = (
-        f"SELECT r.{', r.'.join(_COLUMNS)}, c.id IS NOT NULL AS current FROM reported_values r "
+        "SELECT {columns}, c.id IS NOT NULL AS current FROM reported_values r "
         f"LEFT JOIN reported_current c ON c.id = r.id {'WHERE ' + ' AND '.join(where) if where else ''} "
         "ORDER BY r.region, r.indicator, r.year, r.id DESC"
     )
     try:
-        cur = con.execute(sql, params)
+        cur = execute(con, sql, params, "r")
     except duckdb.CatalogException:
         return []  # a store from before migration 3, opened read-only
-    rows = [as_row(dict(zip([*_COLUMNS, "current"], r, strict=True))) for r in cur.fetchall()]
+    rows = [as_row(dict(zip([*COLUMNS, "current"], r, strict=True))) for r in cur.fetchall()]
     return [r for r in rows if r["current"]] if current_only else rows
 
 
 def current_values(store: Any, region: str) -> dict[str, dict[int, dict[str, Any]]]:
     """The current reported values of a region: ``{indicator: {year: row}}`` (rows keep datetimes)."""
     try:
-        cur = _con(store).execute(
-            f"SELECT {', '.join(_COLUMNS)} FROM reported_current WHERE region = ? ORDER BY indicator, year",
-            [region],
+        cur = execute(
+            _con(store), "SELECT {columns} FROM reported_current WHERE region = ? ORDER BY indicator, year", [region]
         )
     except duckdb.CatalogException:
         return {}
     out: dict[str, dict[int, dict[str, Any]]] = {}
     for r in cur.fetchall():
-        row = dict(zip(_COLUMNS, r, strict=True))
+        row = dict(zip(COLUMNS, r, strict=True))
         out.setdefault(row["indicator"], {})[int(row["year"])] = row
     return out
 
@@ -322,37 +375,59 @@ def load_plan_baselines(
     folders: Any = None,
     reported_at: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Load the plan's baseline-year values and the profile's series values as reported values citing the
-    plan (or the series' own source). Idempotent: a value whose current report already has the same value
-    and source is not reported again. Returns the rows written."""
+    """Store the plan's baseline-year values as values read from the plan's text (reporter
+    :data:`PLAN_TEXT`, source :meth:`Region.plan_source`: title, document number, box and column, time
+    the plan's issue date) and the profile's series values citing their own sources. Returns the rows
+    written. Idempotent, and never over a report:
+
+    * a baseline is written when its indicator and year have no report yet, or when the current report is
+      a plan baseline of another value (the profile's baseline was corrected);
+    * a current plan baseline stored before the plan text was named as its source (the issuing office as
+      reporter) is restated: a new row with the same value and the plan text's provenance, the old row
+      staying in the audit trail;
+    * a current report from anywhere else (a correction, entered before or after) is left alone;
+    * a series value is written unless the profile loaded the same value and source before.
+    """
     reg = load_region(region, folders)
     con = _con(store)
-    done = {
-        (r[0], int(r[1]), float(r[2]), r[3])
+    current = {
+        (r[0], int(r[1])): (float(r[2]), r[3], r[4], r[5])
         for r in con.execute(
-            "SELECT indicator, year, value, source_document FROM reported_values WHERE region = ? "
-            "AND origin IN ('plan', 'profile')",
+            "SELECT indicator, year, value, source_document, reported_by, origin FROM reported_current "
+            "WHERE region = ?",
             [reg.admin_code],
         ).fetchall()
     }
-    issuer = reg.plan_issuer or f"region profile {Path(reg.file).name}"
+    loaded = {
+        (r[0], int(r[1]), float(r[2]), r[3])
+        for r in con.execute(
+            "SELECT indicator, year, value, source_document FROM reported_values WHERE region = ? "
+            "AND origin = 'profile'",
+            [reg.admin_code],
+        ).fetchall()
+    }
     when = reported_at or (_when(reg.plan_issued, reg.file) if reg.plan_issued else None)
     ref = Path(reg.file).name
+    source = reg.plan_source()
     todo: list[Report] = []
     for ind in reg.indicators:
         if ind.baseline is None:
             continue
-        note = f"{reg.baseline_year}年基数（{reg.plan_box or '规划主要指标'}）; the plan's {reg.baseline_year} baseline"
+        now_ = current.get((ind.id, reg.baseline_year))
+        if now_ is not None:
+            value, src, by, origin = now_
+            if origin != "plan" or (value == ind.baseline and (src, by) == (source, PLAN_TEXT)):
+                continue
         todo.append(
             check(
                 reg,
                 ind.id,
                 reg.baseline_year,
                 ind.baseline,
-                reg.plan_citation(),
-                issuer,
+                source,
+                PLAN_TEXT,
                 when,
-                note,
+                None,
                 origin="plan",
                 origin_ref=ref,
                 where=f"{reg.file}: indicators {ind.id}",
@@ -360,6 +435,8 @@ def load_plan_baselines(
         )
     for sid, series in reg.series.items():
         for v in series.values:
+            if (sid, v.year, v.value, v.source) in loaded:
+                continue
             todo.append(
                 check(
                     reg,
@@ -367,7 +444,7 @@ def load_plan_baselines(
                     v.year,
                     v.value,
                     v.source,
-                    issuer,
+                    f"地区配置 / region profile {ref}",
                     reported_at,
                     v.note,
                     origin="profile",
@@ -375,9 +452,7 @@ def load_plan_baselines(
                     where=f"{reg.file}: series.{sid} {v.year}",
                 )
             )
-    # idempotent: a value the profile already loaded (current or since corrected by a later report) is skipped
-    fresh = [r for r in todo if (r.indicator, r.year, r.value, r.source_document) not in done]
-    return _by_ids(con, _insert(con, fresh)) if fresh else []
+    return _by_ids(con, _insert(con, todo)) if todo else []
 
 
 # CSV ----------------------------------------------------------------------------------------------
@@ -460,6 +535,7 @@ def read_csv(
                 origin="csv",
                 origin_ref=f"{p.name}:{n}",
                 where=where,
+                basis=get.get("basis"),
             )
         except ReportError as exc:
             errors.append(str(exc))
@@ -522,6 +598,7 @@ def report_many(
                 r.get("note"),
                 origin=origin,
                 where=f"item {n}",
+                basis=r.get("basis"),
             )
         )
     con = _con(store)

@@ -17,7 +17,7 @@ STATUSES: tuple[str | None, ...] = ("on_track", "at_risk", "off_track", None)
 INDICATOR_COLUMNS = (
     "id", "name", "name_en", "unit", "mode", "baseline", "baseline_year", "target", "target_year", "value",
     "year", "source", "records", "progress", "change", "change_pct", "forecast", "forecast_method", "status",
-    "source_document", "reported_by", "reported_at", "method", "reason",
+    "source_document", "reported_by", "reported_at", "method", "reason", "provenance_kind", "progress_reason",
 )
 
 
@@ -50,14 +50,18 @@ def status_counts(cards: Sequence[Mapping[str, Any]]) -> dict[str, int]:
 
 
 def provenance_summary(card: Mapping[str, Any]) -> dict[str, Any]:
-    """The provenance of a card as four flat fields: source document, reporter, time, method."""
+    """The provenance of a card as five flat fields: source document, reporter, time, method and kind
+    (``computed``, ``plan_text``, ``profile``, ``reported``; docs/cockpit.md). A computed value's source
+    document and reporter are those of the population it is divided by, or of the start of a running total."""
     prov = card.get("provenance") or {}
     if card.get("source") == "computed":
         pop = prov.get("population") or {}
-        return {"source_document": pop.get("source_document"), "reported_by": pop.get("reported_by"),
-                "reported_at": pop.get("reported_at"), "method": prov.get("method")}
+        start = prov.get("baseline") or {}
+        return {"source_document": pop.get("source_document") or start.get("source_document"),
+                "reported_by": pop.get("reported_by"), "reported_at": pop.get("reported_at"),
+                "method": prov.get("method"), "provenance_kind": "computed"}
     return {"source_document": prov.get("source_document"), "reported_by": prov.get("reported_by"),
-            "reported_at": prov.get("reported_at"), "method": None}
+            "reported_at": prov.get("reported_at"), "method": None, "provenance_kind": prov.get("kind")}
 
 
 def indicator_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -74,6 +78,7 @@ def indicator_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
             "progress": c.get("progress"), "change": change.get("value"), "change_pct": change.get("pct"),
             "forecast": fc.get("value"), "forecast_method": fc.get("method_text"), "status": c.get("status"),
             **provenance_summary(c), "reason": c.get("reason") or c.get("status_reason"),
+            "progress_reason": c.get("progress_reason"),
         }
         rows.append({k: row.get(k) for k in INDICATOR_COLUMNS})
     return rows

@@ -77,4 +77,6 @@ MIGRATIONS: list[Migration] = [
      _cockpit()),
     (4, "access: users, auth_secrets, audit_log, reported_publication and the reported_public view, portfolios",
      _access()),
+    (5, "cockpit: reported_values.basis (total or year) of a value of a running-total indicator",
+     ["ALTER TABLE reported_values ADD COLUMN IF NOT EXISTS basis VARCHAR"]),
 ]

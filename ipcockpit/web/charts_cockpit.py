@@ -7,10 +7,11 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ipcockpit.cockpit.reasons import translate
 from ipcockpit.cockpit.tables import STATUS_COLOURS, STATUSES, name_of, number, status_counts, unit_of
 
-__all__ = ["STATUS_COLOURS", "STATUSES", "cards_view", "name_of", "number", "progress_bars", "status_counts",
-           "trend_chart", "unit_of"]
+__all__ = ["STATUS_COLOURS", "STATUSES", "cards_view", "name_of", "number", "progress_bars", "records_view",
+           "status_counts", "trend_chart", "unit_of"]
 
 LIGHT = {"text": "#66788a", "line": "#d9e2ec", "value": "#102a43", "forecast": "#486581"}
 DARK = {"text": "#9fb3c8", "line": "#243b53", "value": "#4fd1c5", "forecast": "#90cdf4"}
@@ -25,16 +26,27 @@ def progress_pct(card: Mapping[str, Any]) -> float | None:
 
 
 def provenance_text(card: Mapping[str, Any], t: T, lang: str) -> str:
-    """The provenance tooltip of a card: who, when and which document for a reported value; the method
-    and the record count for a computed one."""
+    """The provenance tooltip of a card: the plan text (document, box, column) for a plan baseline; the
+    profile for a profile's value; who, when and which document for a reported value; the method and the
+    record count for a computed one."""
     prov = card.get("provenance") or {}
     if card.get("source") == "computed":
         method = (prov.get("method_zh") if lang != "en" else None) or prov.get("method") or ""
         return t("cockpit.provenance_computed", method=method, records=f"{int(card.get('records') or 0):,}")
     if card.get("source") == "reported":
-        when = str(prov.get("reported_at") or "")[:10]
-        text = t("cockpit.provenance_reported", who=prov.get("reported_by") or "–", when=when or "–",
-                 document=prov.get("source_document") or "–")
+        when = str(prov.get("reported_at") or "")[:10] or "–"
+        document = prov.get("source_document") or "–"
+        kind = prov.get("kind") or ("plan_text" if prov.get("origin") == "plan" else "reported")
+        if kind == "plan_text":
+            text = t("cockpit.provenance_plan", document=document, when=when)
+        elif kind == "profile":
+            text = t("cockpit.provenance_profile", document=document, file=prov.get("origin_ref") or "–")
+        else:
+            text = t("cockpit.provenance_reported", who=prov.get("reported_by") or "–", when=when, document=document)
+        added = prov.get("added_to")
+        if added:
+            text += " " + t("cockpit.provenance_year_added", value=number(card["value"] - added["value"]),
+                            year=added["year"], previous=number(added["value"]))
         if prov.get("stored") is False:
             text += " " + t("cockpit.provenance_not_stored")
         return text
@@ -145,5 +157,22 @@ def cards_view(cards: Sequence[Mapping[str, Any]], t: T, lang: str, *, dark: boo
             "chart": trend_chart(c, t, lang, dark=dark),
             "forecast_method": ((c["forecast"].get("method_text") if lang == "en" else c["forecast"].get("method_zh"))
                                 if c.get("forecast") else None),
+            "reason": translate(c, "reason", t),
+            "progress_reason": translate(c, "progress_reason", t),
+            "status_reason": translate(c, "status_reason", t),
         }
     return out
+
+
+def records_view(data: Mapping[str, Any], t: T, lang: str) -> dict[str, Any]:
+    """What the drill-down page shows besides its rows, in the page's language: the method, the reason,
+    and the start a running total adds its records to."""
+    start = data.get("baseline")
+    return {
+        "num": number,
+        "method": (data.get("method_zh") if lang != "en" else None) or data.get("method"),
+        "reason": translate(data, "reason", t),
+        "start": t("cockpit.records_baseline", value=number(start["value"]), year=start["year"],
+                   kind=t(f"cockpit.kind_{start['kind']}"), document=start.get("source_document") or "–")
+        if start else None,
+    }

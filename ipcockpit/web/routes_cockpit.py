@@ -101,7 +101,7 @@ def register(app: FastAPI, web: Web) -> None:
             body = await request.json()
         except ValueError:
             return JSONResponse({"error": "the body must be JSON: {\"region\", \"indicator\", \"year\", \"value\", "
-                                 "\"source\", \"reported_by\", \"note\"} or a list of them"}, status_code=400)
+                                 "\"source\", \"reported_by\", \"note\", \"basis\"} or a list of them"}, status_code=400)
         items = body if isinstance(body, list) else [body]
         if not all(isinstance(i, dict) for i in items):
             return JSONResponse({"error": "each item must be a JSON object"}, status_code=400)
@@ -273,7 +273,7 @@ def register_pages(app: FastAPI, web: Web) -> None:
         if fmt == "csv":
             return render.csv_response({"rows": tables.record_rows(data)}, section or "rows", name)
         return web.page(request, "cockpit_records", data, fmt, section, "cockpit_records.html",
-                        lambda t: {"num": charts_cockpit.number})
+                        lambda t: charts_cockpit.records_view(data, t, t.lang))
 
     @app.post("/cockpit/reported", response_class=HTMLResponse,
               summary="Reported-value form 填报: indicator, year, value, source document, note; redirects back")
@@ -297,7 +297,8 @@ def register_pages(app: FastAPI, web: Web) -> None:
                 raise BadRequest(f"value={raw!r}: not a number", "cockpit.error_value", value=raw) from exc
             row = holder.call(lambda c: c.report_value(
                 (fields.get("indicator") or "").strip(), year, value, (fields.get("source_document") or "").strip(),
-                _reporter(request, fields) or "", region=region, note=(fields.get("note") or "").strip() or None))
+                _reporter(request, fields) or "", region=region, note=(fields.get("note") or "").strip() or None,
+                basis=(fields.get("basis") or "").strip() or None))
         except StoreError:
             raise
         except (BadRequest, IPCockpitError) as exc:
