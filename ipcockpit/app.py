@@ -34,11 +34,13 @@ class Cockpit:
     """Settings plus the store, and every operation the interfaces offer."""
 
     def __init__(self, settings: Settings | None = None, *, db: str | os.PathLike[str] | None = None,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, create: bool = True) -> None:
+        """Open the store of ``settings.db`` (or ``db``). ``create=False``: a missing file is an error
+        (:class:`~ipcockpit.errors.StoreError`) instead of a new empty store, as for the CLI's read commands."""
         self.settings = settings or load_settings()
         if db is not None:
             self.settings = self.settings.with_overrides(db=str(db))
-        self.store = Store(self.settings.db, read_only=read_only)
+        self.store = Store(self.settings.db, read_only=read_only, create=create)
 
     def close(self) -> None:
         self.store.close()
