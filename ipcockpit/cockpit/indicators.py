@@ -40,6 +40,7 @@ import duckdb
 from ipcockpit.cockpit.forecast import AT_RISK_SHARE, change, forecast, progress, status
 from ipcockpit.cockpit.profiles import Indicator, Region, load_region
 from ipcockpit.cockpit.reported import ReportError, current_values, provenance
+from ipcockpit.store import Store
 from ipcockpit.value.conditions import (
     INVENTION_GRANT,
     Universe,
@@ -127,15 +128,6 @@ class Computed:
     reason: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _con(target: Any) -> duckdb.DuckDBPyConnection:
-    if isinstance(target, duckdb.DuckDBPyConnection):
-        return target
-    con = getattr(getattr(target, "store", target), "con", None)
-    if con is None:
-        raise TypeError(f"expected a Cockpit, a Store or a DuckDB connection, not {type(target).__name__}")
-    return con
 
 
 def _iso(value: Any) -> Any:
@@ -564,7 +556,7 @@ def _card(ctx: Context, ind: Indicator, year: int, doc_limit: int) -> dict[str, 
 
 
 def _context(
-    store: Any,
+    store: Store,
     region: str | Region | None,
     year: int | None,
     folders: Any,
@@ -572,7 +564,6 @@ def _context(
     today: date | None,
     published_only: bool = False,
 ) -> tuple[Context, int]:
-    con = _con(store)
     reg = load_region(region, folders)
     today = today or date.today()
     year = int(year) if year else min(today.year, reg.target_year)
@@ -582,14 +573,14 @@ def _context(
     if published_only:  # what public visitors see: published reports only
         from ipcockpit.auth.access import public_current_values
 
-        values = public_current_values(con, reg.admin_code)
+        values = public_current_values(store, reg.admin_code)
     else:
-        values = current_values(con, reg.admin_code)
-    return Context(con, reg, years, values, settings or ScreenSettings(), today), year
+        values = current_values(store, reg.admin_code)
+    return Context(store.con, reg, years, values, settings or ScreenSettings(), today), year
 
 
 def cockpit(
-    store: Any,
+    store: Store,
     region: str | Region | None = None,
     year: int | None = None,
     *,
@@ -630,7 +621,7 @@ def cockpit(
 
 
 def indicator_records(
-    store: Any,
+    store: Store,
     region: str | Region | None = None,
     indicator: str = "",
     year: int | None = None,

@@ -24,6 +24,7 @@ import duckdb
 
 from ipcockpit.cockpit.profiles import DEFAULT_REGION, Region, list_regions, load_region
 from ipcockpit.errors import IPCockpitError
+from ipcockpit.store import Store
 
 ORIGINS = ("plan", "profile", "api", "csv")
 #: CSV header names (lower case) for each field; Chinese headers are accepted too
@@ -74,16 +75,6 @@ class Report:
     unit: str | None
     origin: str
     origin_ref: str | None = None
-
-
-def _con(target: Any) -> duckdb.DuckDBPyConnection:
-    if isinstance(target, duckdb.DuckDBPyConnection):
-        return target
-    store = getattr(target, "store", target)
-    con = getattr(store, "con", None)
-    if con is None:
-        raise TypeError(f"expected a Cockpit, a Store or a DuckDB connection, not {type(target).__name__}")
-    return con
 
 
 def now() -> datetime:
@@ -246,7 +237,7 @@ def provenance(r: dict[str, Any]) -> dict[str, Any]:
 
 # one value ---------------------------------------------------------------------------------------
 def report_value(
-    store: Any,
+    store: Store,
     region: str | Region | None,
     indicator_id: str,
     year: int,
@@ -264,12 +255,12 @@ def report_value(
     rep = check(
         reg, indicator_id, year, value, source_document, reported_by, reported_at, note, origin=origin
     )
-    [row] = _by_ids(_con(store), _insert(_con(store), [rep]))
+    [row] = _by_ids(store.con, _insert(store.con, [rep]))
     return row
 
 
 def list_reported(
-    store: Any,
+    store: Store,
     region: str | None = None,
     indicator: str | None = None,
     year: int | None = None,
@@ -279,7 +270,7 @@ def list_reported(
     and year.
 
     Each row has ``current`` (whether it is the value in force for its key)."""
-    con = _con(store)
+    con = store.con
     where, params = [], []
     for col, val in (("region", region), ("indicator", indicator), ("year", year)):
         if val is not None:
@@ -298,10 +289,10 @@ def list_reported(
     return [r for r in rows if r["current"]] if current_only else rows
 
 
-def current_values(store: Any, region: str) -> dict[str, dict[int, dict[str, Any]]]:
+def current_values(store: Store, region: str) -> dict[str, dict[int, dict[str, Any]]]:
     """The current reported values of a region: ``{indicator: {year: row}}`` (rows keep datetimes)."""
     try:
-        cur = _con(store).execute(
+        cur = store.con.execute(
             f"SELECT {', '.join(_COLUMNS)} FROM reported_current WHERE region = ? ORDER BY indicator, year",
             [region],
         )
@@ -316,7 +307,7 @@ def current_values(store: Any, region: str) -> dict[str, dict[int, dict[str, Any
 
 # the plan's baselines and the profile's series ----------------------------------------------------
 def load_plan_baselines(
-    store: Any,
+    store: Store,
     region: str | Region | None = None,
     *,
     folders: Any = None,
@@ -326,7 +317,7 @@ def load_plan_baselines(
     plan (or the series' own source). Idempotent: a value whose current report already has the same value
     and source is not reported again. Returns the rows written."""
     reg = load_region(region, folders)
-    con = _con(store)
+    con = store.con
     done = {
         (r[0], int(r[1]), float(r[2]), r[3])
         for r in con.execute(
@@ -485,7 +476,7 @@ def read_csv(
 
 
 def import_csv(
-    store: Any,
+    store: Store,
     path: str | os.PathLike[str],
     *,
     region: str | None = None,
@@ -495,12 +486,12 @@ def import_csv(
     """Import a CSV of reported values, all or nothing (columns region, indicator, year, value, source,
     reported_by, note; UTF-8 or GBK). Returns the rows written."""
     reports = read_csv(path, region=region, reported_by=reported_by, folders=folders)
-    con = _con(store)
+    con = store.con
     return _by_ids(con, _insert(con, reports))
 
 
 def report_many(
-    store: Any, rows: Iterable[dict[str, Any]], *, folders: Any = None, origin: str = "api"
+    store: Store, rows: Iterable[dict[str, Any]], *, folders: Any = None, origin: str = "api"
 ) -> list[dict[str, Any]]:
     """Report several values given as mappings (the API's JSON body), all or nothing."""
     regions = list_regions(folders)
@@ -524,5 +515,5 @@ def report_many(
                 where=f"item {n}",
             )
         )
-    con = _con(store)
+    con = store.con
     return _by_ids(con, _insert(con, reports))
