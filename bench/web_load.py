@@ -55,7 +55,7 @@ if sys.argv[3] == "cache":
         plain = Cockpit.cockpit
         def through_cache(self, region=None, year=None):
             key = ("cockpit", region, year, self._region_folders(), repr(self.settings.screen))
-            return cached(self, key, lambda: plain(self, region, year))
+            return cached(self.store, key, lambda: plain(self, region, year))
         Cockpit.cockpit = through_cache
 uvicorn.run(create_app(Settings(db=sys.argv[1])), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """

@@ -34,11 +34,13 @@ class Cockpit:
     """Settings plus the store, and every operation the interfaces offer."""
 
     def __init__(self, settings: Settings | None = None, *, db: str | os.PathLike[str] | None = None,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, create: bool = True) -> None:
+        """Open the store of ``settings.db`` (or ``db``). ``create=False``: a missing file is an error
+        (:class:`~ipcockpit.errors.StoreError`) instead of a new empty store, as for the CLI's read commands."""
         self.settings = settings or load_settings()
         if db is not None:
             self.settings = self.settings.with_overrides(db=str(db))
-        self.store = Store(self.settings.db, read_only=read_only)
+        self.store = Store(self.settings.db, read_only=read_only, create=create)
 
     def close(self) -> None:
         self.store.close()
@@ -207,7 +209,7 @@ class Cockpit:
         from ipcockpit.cockpit.indicators import cockpit
 
         folders = self._region_folders()
-        return cached(self, ("cockpit", region, year, folders, repr(self.settings.screen), published_only),
+        return cached(self.store, ("cockpit", region, year, folders, repr(self.settings.screen), published_only),
                       lambda: cockpit(self.store, region, year, folders=folders, settings=self.screen_settings(),
                                       published_only=published_only))
 
@@ -359,7 +361,7 @@ class Cockpit:
 
         if settings is None:
             settings = self.screen_settings()
-        return screen(self, profile=profile, region=region, industry=industry, applicant=applicant,
+        return screen(self.store.con, profile=profile, region=region, industry=industry, applicant=applicant,
                       year_from=year_from, limit=limit, doc_ids=doc_ids, settings=settings)
 
     def screen_page(self, profile: str | None = None, region: str | None = None, industry: str | None = None,
@@ -400,9 +402,10 @@ class Cockpit:
         ``screening`` is the row of :meth:`screen` for the document, or for the granted invention
         patent of its application (``screened_as`` says which), or the row saying why it is not screened.
         """
-        from ipcockpit.analytics.patent import find_document, patent_record
+        from ipcockpit.analytics.patent import patent_record
+        from ipcockpit.value.screen import find_document
 
-        doc_id = find_document(self.store, number)
+        doc_id = find_document(self.store.con, number)
         record = patent_record(self.store, doc_id) if doc_id else None
         if record is None:
             return None
@@ -478,7 +481,7 @@ class Cockpit:
         (:func:`ipcockpit.search.fto.fto`; the legal status as of the ``screen`` settings' ``as_of``)."""
         from ipcockpit.search.fto import fto
 
-        return fto(self, self.index_folder(), text, jurisdictions=jurisdictions,
+        return fto(self.store.con, self.index_folder(), text, jurisdictions=jurisdictions,
                    exclude_applicants=exclude_applicants, limit=limit, settings=self.screen_settings())
 
     def fto_report(self, result: dict[str, Any], fmt: str = "pdf", lang: str = "zh-CN") -> bytes | str:

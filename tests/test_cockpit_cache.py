@@ -16,13 +16,13 @@ def test_cache_reuses_until_the_store_changes(cockpit: Cockpit, shared: Path) ->
         calls.append(1)
         return {"n": cockpit.store.count("documents"), "items": [1, 2]}
 
-    first = cached(cockpit, ("t", 1), compute)
-    again = cached(cockpit, ("t", 1), compute)
+    first = cached(cockpit.store, ("t", 1), compute)
+    again = cached(cockpit.store, ("t", 1), compute)
     assert first == again and len(calls) == 1
     again["items"].append(3)  # a caller's copy: the cached value stays as it was
-    assert cached(cockpit, ("t", 1), compute)["items"] == [1, 2] and len(calls) == 1
+    assert cached(cockpit.store, ("t", 1), compute)["items"] == [1, 2] and len(calls) == 1
     cockpit.ingest([shared / "awards/25th-preview.jsonl"])  # an ingest run changes the fingerprint
-    cached(cockpit, ("t", 1), compute)
+    cached(cockpit.store, ("t", 1), compute)
     assert len(calls) == 2
 
 

@@ -57,7 +57,7 @@ def built(store: Cockpit) -> dict:
 
 
 def _run(c: Cockpit, text: str, **kw: object) -> dict:
-    return fto(c, index_folder(c.settings), text, settings=AS_OF, **kw)  # type: ignore[arg-type]
+    return fto(c.store.con, index_folder(c.settings), text, settings=AS_OF, **kw)
 
 
 # elements ----------------------------------------------------------------------------------------
@@ -194,7 +194,7 @@ def test_jurisdictions_and_own_applicants(store: Cockpit, built: dict) -> None:
     with pytest.raises(FtoError, match="empty"):
         _run(store, "  ")
     with pytest.raises(FtoError, match="ipcockpit index"):
-        fto(store, Path(store.settings.db).with_suffix(".nowhere"), LED)
+        fto(store.store.con, Path(store.settings.db).with_suffix(".nowhere"), LED)
 
 
 def test_chinese_description_and_pending_application(store: Cockpit, built: dict) -> None:

@@ -315,7 +315,7 @@ def test_value_indicators_follow_the_rule(screen: Cockpit) -> None:
     """No remaining term (the value index) exactly where the rule says not in force, designs included."""
     for settings in (EARLY, LATE):
         rule = statuses(screen.store.con, None, settings)
-        rows = indicator_table(screen, as_of=settings.as_of).to_pylist()
+        rows = indicator_table(screen.store.con, as_of=settings.as_of).to_pylist()
         assert len(rows) == len(rule) == 5900
         apart = [r["doc_id"] for r in rows if (r["remaining_term"] == 0) != (rule[r["doc_id"]]["in_force"] is False)]
         assert apart == []
@@ -324,7 +324,7 @@ def test_value_indicators_follow_the_rule(screen: Cockpit) -> None:
         assert (design["doc_type"], design["in_force"], design["status"], design["expiry_date"]) == (
             "design", False, "expired", "2020-11-28")
     # 无权-未缴年费 before its lapse event: the rule says not in force, so no remaining term
-    early = {r["doc_id"]: r for r in indicator_table(screen, as_of=EARLY.as_of, doc_ids=["CN999999994B"]).to_pylist()}
+    early = {r["doc_id"]: r for r in indicator_table(screen.store.con, as_of=EARLY.as_of, doc_ids=["CN999999994B"]).to_pylist()}
     assert early["CN999999994B"]["remaining_term"] == 0.0
 
 

@@ -75,7 +75,7 @@ def cockpit(store: Path) -> Iterator[Cockpit]:
 
 @pytest.fixture(scope="module")
 def everything(cockpit: Cockpit) -> list[dict]:
-    return screen(cockpit, limit=0, settings=AS_OF)
+    return screen(cockpit.store.con, limit=0, settings=AS_OF)
 
 
 def test_every_invention_grant_once(cockpit: Cockpit, everything: list[dict]) -> None:

@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 from ipcockpit.app import Cockpit
 from ipcockpit.auth import ENTERPRISE
 from ipcockpit.cli import app
-from ipcockpit.cli_search import read_description, stage_label
+from ipcockpit.cli.search import read_description, stage_label
 from ipcockpit.search.hybrid import SearchError
 from ipcockpit.settings import Settings
 from ipcockpit.web.auth import SIGNED_IN, rule_for
@@ -111,6 +111,7 @@ def _login(client: TestClient) -> str:
 # before the index ---------------------------------------------------------------------------------
 def test_search_before_index_says_run_index(tmp_path: Path) -> None:
     db = tmp_path / "empty.duckdb"
+    Cockpit(db=db).close()  # a store without index (a missing store is another error: tests/test_cli.py)
     result = runner.invoke(app, ["search", "baseball", "--db", str(db)])
     assert result.exit_code == 2
     assert "no search index there; build it with `ipcockpit index`" in result.stderr

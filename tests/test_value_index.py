@@ -43,12 +43,12 @@ def cockpit(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Iterator[
 
 @pytest.fixture(scope="module")
 def indicators(cockpit: Cockpit) -> dict[str, dict[str, Any]]:
-    return {r["doc_id"]: r for r in indicator_table(cockpit, as_of=AS_OF).to_pylist()}
+    return {r["doc_id"]: r for r in indicator_table(cockpit.store.con, as_of=AS_OF).to_pylist()}
 
 
 @pytest.fixture(scope="module")
 def scored(cockpit: Cockpit) -> list[dict[str, Any]]:
-    return score_table(cockpit, as_of=AS_OF).to_pylist()
+    return score_table(cockpit.store.con, as_of=AS_OF).to_pylist()
 
 
 def _weights(codes: set[str]) -> float:
@@ -202,7 +202,7 @@ def test_missing_inputs_lower_confidence_and_never_count_as_zero(scored: list[di
 
 
 def test_every_scored_document_is_explained(cockpit: Cockpit) -> None:
-    rows = compute_index(cockpit, as_of=AS_OF)
+    rows = compute_index(cockpit.store.con, as_of=AS_OF)
     # 375 USPTO grants and 1 application (grep), 644 Thomson rows (openpyxl), 5,884 Lens rows (csv)
     assert len(rows) == 375 + 1 + 644 + 5884
     assert [r["value_index"] for r in rows if r["value_index"] is not None] == \
@@ -231,7 +231,7 @@ def test_every_scored_document_is_explained(cockpit: Cockpit) -> None:
 def test_contributions_add_up_to_the_index(cockpit: Cockpit, tmp_path: Path) -> None:
     user = tmp_path / "profiles.yaml"
     user.write_text("settings:\n  explain_top: 100\n", encoding="utf-8")
-    rows = compute_index(cockpit, doc_ids=["US8418590B2", "US8377674B2", "BE905621A1"], as_of=AS_OF,
+    rows = compute_index(cockpit.store.con, doc_ids=["US8418590B2", "US8377674B2", "BE905621A1"], as_of=AS_OF,
                          profiles=user)
     assert [r["doc_id"] for r in rows] != [] and len(rows) == 3
     for r in rows:
@@ -248,8 +248,8 @@ def test_profiles_weigh_differently(cockpit: Cockpit) -> None:
     assert gov["dimensions"]["legal"] < lender["dimensions"]["legal"] == pytest.approx(0.5)
     assert lender["indicators"]["remaining_term"] == 4  # the mature-grant override
     ids = ["US8418590B2", "US8377674B2", "US5824316A", "BE905621A1", "CN101055177A"]
-    a = {r["doc_id"]: r for r in compute_index(cockpit, "government_statistics", ids, AS_OF)}
-    b = {r["doc_id"]: r for r in compute_index(cockpit, "lender_pledge_financing", ids, AS_OF)}
+    a = {r["doc_id"]: r for r in compute_index(cockpit.store.con, "government_statistics", ids, AS_OF)}
+    b = {r["doc_id"]: r for r in compute_index(cockpit.store.con, "lender_pledge_financing", ids, AS_OF)}
     assert all(b[i]["profile"] == "lender_pledge_financing" for i in ids)
     assert sum(abs(a[i]["value_index"] - b[i]["value_index"]) > 1 for i in ids) >= 3
     assert a["US8418590B2"]["dimensions"]["legal"]["weight"] == pytest.approx(0.3)
@@ -257,9 +257,9 @@ def test_profiles_weigh_differently(cockpit: Cockpit) -> None:
 
 
 def test_stage_follows_the_grant_age(cockpit: Cockpit) -> None:
-    old = compute_index(cockpit, doc_ids=["US8418590B2"], as_of=AS_OF)[0]
-    young = compute_index(cockpit, doc_ids=["US8418590B2"], as_of=date(2015, 1, 1))[0]
-    app = compute_index(cockpit, doc_ids=["CN101055177A"], as_of=AS_OF)[0]
+    old = compute_index(cockpit.store.con, doc_ids=["US8418590B2"], as_of=AS_OF)[0]
+    young = compute_index(cockpit.store.con, doc_ids=["US8418590B2"], as_of=date(2015, 1, 1))[0]
+    app = compute_index(cockpit.store.con, doc_ids=["CN101055177A"], as_of=AS_OF)[0]
     assert (old["stage"], young["stage"], app["stage"]) == ("mature_grant", "young_grant", "application")
     assert old["dimensions"]["economic"]["weight"] == pytest.approx(0.35)
     assert young["dimensions"]["economic"]["weight"] == pytest.approx(0.3)
@@ -276,8 +276,8 @@ def test_a_user_yaml_profile_is_honoured(cockpit: Cockpit, tmp_path: Path) -> No
         "    indicators: {claims: 1}\n",
         encoding="utf-8",
     )
-    rows = compute_index(cockpit, "claims_only", as_of=AS_OF, profiles=user)
-    table = {r["doc_id"]: r for r in score_table(cockpit, "claims_only", AS_OF, load_profiles(user)).to_pylist()}
+    rows = compute_index(cockpit.store.con, "claims_only", as_of=AS_OF, profiles=user)
+    table = {r["doc_id"]: r for r in score_table(cockpit.store.con, "claims_only", AS_OF, load_profiles(user)).to_pylist()}
     with_claims = [r for r in rows if table[r["doc_id"]]["claims"] is not None]
     assert len(with_claims) == 375 + 1  # the USPTO grants and the application
     for r in rows:

@@ -87,7 +87,7 @@ def store(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Iterator[Co
 @pytest.mark.parametrize("as_of", sorted(EXPECTED))
 def test_indicators_count_alive_what_the_rule_does_not_call_ended(store: Cockpit, as_of: date) -> None:
     rule = statuses(store.store.con, None, ScreenSettings(as_of=as_of))
-    rows = indicator_table(store, as_of=as_of).to_pylist()
+    rows = indicator_table(store.store.con, as_of=as_of).to_pylist()
     assert len(rows) == len(rule) == DOCUMENTS
     disagree = Counter()
     for r in rows:
@@ -106,7 +106,7 @@ def test_indicators_count_alive_what_the_rule_does_not_call_ended(store: Cockpit
 
 def test_known_documents(store: Cockpit) -> None:
     as_of = date(2025, 7, 1)
-    rows = {r["doc_id"]: r for r in indicator_table(store, as_of=as_of).to_pylist()}
+    rows = {r["doc_id"]: r for r in indicator_table(store.store.con, as_of=as_of).to_pylist()}
     rule = statuses(store.store.con, ["CN215361852U", "CN201532150U", "USD534673S1", "CA152634S"],
                     ScreenSettings(as_of=as_of))
     # a CN utility model of the dump, 有权-审定授权, filed 2021-07-30: 10 years, 2,220 days left
@@ -136,7 +136,7 @@ def test_us_design_term_follows_the_filing_date(store: Cockpit) -> None:
         "AND grant_date >= DATE '2015-05-13' AND NOT coalesce(stub, false) ORDER BY doc_id"
     ).fetchall()
     ids = [d for d, _, _ in designs]
-    rows = {r["doc_id"]: r for r in indicator_table(store, as_of=as_of, doc_ids=ids).to_pylist()}
+    rows = {r["doc_id"]: r for r in indicator_table(store.store.con, as_of=as_of, doc_ids=ids).to_pylist()}
     rule = statuses(con, ids, ScreenSettings(as_of=as_of))
     old = [d for d, filed, _ in designs if filed < date(2015, 5, 13)]
     assert len(old) == 13 and len(designs) - len(old) == 1

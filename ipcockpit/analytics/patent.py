@@ -1,9 +1,9 @@
 """One patent document with everything the store holds about it: the data of the patent page.
 
-:func:`find_document` turns a number written in any form (``CN 115883397 B``, ``ZL202211359874.7``,
-``US 7,315,680``) into a stored ``doc_id``; :func:`patent_record` gathers the document's rows from
-every canonical table, the backward citations (marked when the cited document is in the corpus), the
-forward citations within the corpus and the family members. Plain dicts, ready for JSON.
+:func:`patent_record` gathers the document's rows from every canonical table, the backward citations
+(marked when the cited document is in the corpus), the forward citations within the corpus and the
+family members. Plain dicts, ready for JSON. The ``doc_id`` of a number written in any form
+(``CN 115883397 B``, ``ZL202211359874.7``, ``US 7,315,680``) is :func:`ipcockpit.value.screen.find_document`'s.
 """
 
 from __future__ import annotations
@@ -11,30 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from ipcockpit.store import Store
-from ipcockpit.value.screen import number_keys
-
-_FIND_SQL = """
-SELECT doc_id FROM documents
-WHERE doc_id = $p OR office || number = $n OR app_id = $a
-ORDER BY (doc_id = $p) DESC, (office || number = $n) DESC, stub, (stage = 'grant') DESC, pub_date DESC NULLS LAST,
-         doc_id
-LIMIT 1
-"""
 
 _DOCUMENT_COLUMNS = ("doc_id, office, number, kind, doc_type, stage, pub_date, app_id, app_date, grant_date, "
                      "priority_date, family_id, family_size, title, lang, status, cited_by_count, stub")
-
-
-def find_document(store: Store, text: str) -> str | None:
-    """The stored ``doc_id`` a written number names: the exact publication, else the same office and
-    number with another kind (a grant first), else a publication of the application (``ZL...``)."""
-    if not text or not text.strip():
-        return None
-    keys = number_keys(text)
-    if not any(keys[k] for k in ("p", "n", "a")):
-        return None
-    rows = store.con.execute(_FIND_SQL, {k: keys[k] for k in ("p", "n", "a")}).fetchall()
-    return rows[0][0] if rows else None
 
 
 def patent_record(store: Store, doc_id: str) -> dict[str, Any] | None:

@@ -15,18 +15,15 @@ from typing import Any
 import duckdb
 
 from ipcockpit.auth import AccessError
+from ipcockpit.store import Store
 
 PUBLISHED_ORIGINS = ("plan", "profile")
 
 
-def _con(store: Any) -> duckdb.DuckDBPyConnection:
-    return store.con if hasattr(store, "con") else store
-
-
 # publication -------------------------------------------------------------------------------------
-def publish(store: Any, ids: list[int], by: str, published: bool = True) -> list[dict[str, Any]]:
+def publish(store: Store, ids: list[int], by: str, published: bool = True) -> list[dict[str, Any]]:
     """Set the publication state of reported values (by their ``id``); all or nothing."""
-    con = _con(store)
+    con = store.con
     wanted = sorted({int(i) for i in ids})
     if not wanted:
         raise AccessError("publish: give the ids of the reported values (GET /api/cockpit/reported lists them)")
@@ -49,7 +46,7 @@ def publish(store: Any, ids: list[int], by: str, published: bool = True) -> list
     return publication(store, wanted)
 
 
-def publication(store: Any, ids: list[int] | None = None) -> list[dict[str, Any]]:
+def publication(store: Store, ids: list[int] | None = None) -> list[dict[str, Any]]:
     """``{id, published, published_by, published_at}`` of reported values (all when ``ids`` is None)."""
     where, params = "", []
     if ids is not None:
@@ -57,7 +54,7 @@ def publication(store: Any, ids: list[int] | None = None) -> list[dict[str, Any]
             return []
         where, params = f"WHERE r.id IN ({', '.join('?' for _ in ids)})", list(ids)
     try:
-        rows = _con(store).execute(
+        rows = store.con.execute(
             "SELECT r.id, r.origin IN ('plan', 'profile') OR coalesce(p.published, false), p.changed_by, "
             f"p.changed_at FROM reported_values r LEFT JOIN reported_publication p ON p.reported_id = r.id {where} "
             "ORDER BY r.id", params).fetchall()
@@ -67,23 +64,23 @@ def publication(store: Any, ids: list[int] | None = None) -> list[dict[str, Any]
             for i, pub, by, at in rows]
 
 
-def published_ids(store: Any) -> set[int]:
+def published_ids(store: Store) -> set[int]:
     return {r["id"] for r in publication(store) if r["published"]}
 
 
-def only_published(rows: list[dict[str, Any]], store: Any) -> list[dict[str, Any]]:
+def only_published(rows: list[dict[str, Any]], store: Store) -> list[dict[str, Any]]:
     """Keep the reported rows (dicts with ``id``) that are published, e.g. the result of Cockpit.reported()."""
     ok = published_ids(store)
     return [r for r in rows if r.get("id") in ok]
 
 
-def public_current_values(store: Any, region: str) -> dict[str, dict[int, dict[str, Any]]]:
+def public_current_values(store: Store, region: str) -> dict[str, dict[int, dict[str, Any]]]:
     """The latest published report of each indicator and year of ``region``: ``{indicator: {year: row}}``,
     the shape of :func:`ipcockpit.cockpit.reported.current_values`, for the cockpit public users see."""
     from ipcockpit.cockpit.reported import COLUMNS, execute
 
     try:
-        cur = execute(_con(store), "SELECT {columns} FROM reported_public WHERE region = ? ORDER BY indicator, year",
+        cur = execute(store, "SELECT {columns} FROM reported_public WHERE region = ? ORDER BY indicator, year",
                       [region])
     except duckdb.CatalogException:
         return {}
@@ -95,14 +92,14 @@ def public_current_values(store: Any, region: str) -> dict[str, dict[int, dict[s
 
 
 # portfolios ------------------------------------------------------------------------------------------
-def save_portfolio(store: Any, owner: str, name: str, numbers: list[str], result: Any = None) -> dict[str, Any]:
+def save_portfolio(store: Store, owner: str, name: str, numbers: list[str], result: Any = None) -> dict[str, Any]:
     """Keep a portfolio (its numbers and, optionally, its screening result) for ``owner``."""
     if not owner:
         raise AccessError("portfolio: log in to keep a portfolio")
     clean = [str(n).strip() for n in numbers if str(n).strip()]
     if not clean:
         raise AccessError(f"portfolio {name!r}: give at least one publication or application number")
-    rows = _con(store).execute(
+    rows = store.con.execute(
         "INSERT INTO portfolios (owner, name, numbers, result, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
         [owner, (name or "").strip() or "portfolio", json.dumps(clean, ensure_ascii=False),
          None if result is None else json.dumps(result, ensure_ascii=False, default=str), datetime.now()],
@@ -110,17 +107,17 @@ def save_portfolio(store: Any, owner: str, name: str, numbers: list[str], result
     return portfolio(store, owner, int(rows[0][0])) or {}
 
 
-def portfolios(store: Any, owner: str) -> list[dict[str, Any]]:
+def portfolios(store: Store, owner: str) -> list[dict[str, Any]]:
     """The portfolios of ``owner`` only, newest first (without their results)."""
-    rows = _con(store).execute("SELECT id, name, numbers, created_at FROM portfolios WHERE owner = ? "
+    rows = store.con.execute("SELECT id, name, numbers, created_at FROM portfolios WHERE owner = ? "
                                "ORDER BY id DESC", [owner]).fetchall()
     return [{"id": i, "owner": owner, "name": n, "numbers": json.loads(nums), "count": len(json.loads(nums)),
              "created_at": at.isoformat()} for i, n, nums, at in rows]
 
 
-def portfolio(store: Any, owner: str, portfolio_id: int) -> dict[str, Any] | None:
+def portfolio(store: Store, owner: str, portfolio_id: int) -> dict[str, Any] | None:
     """One portfolio of ``owner``; None when it does not exist or belongs to someone else."""
-    rows = _con(store).execute("SELECT id, name, numbers, result, created_at FROM portfolios "
+    rows = store.con.execute("SELECT id, name, numbers, result, created_at FROM portfolios "
                                "WHERE id = ? AND owner = ?", [portfolio_id, owner]).fetchall()
     if not rows:
         return None

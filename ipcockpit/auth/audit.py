@@ -14,22 +14,20 @@ from typing import Any
 
 import duckdb
 
+from ipcockpit.store import Store
+
 log = logging.getLogger("ipcockpit.audit")
 COLUMNS = ("id", "logged_at", "user_name", "role", "action", "target", "outcome", "status", "detail", "remote")
 
 
-def _con(store: Any) -> duckdb.DuckDBPyConnection:
-    return store.con if hasattr(store, "con") else store
-
-
-def record(store: Any, user: str | None, role: str, action: str, target: str | None, outcome: str,
+def record(store: Store, user: str | None, role: str, action: str, target: str | None, outcome: str,
            status: int | None = None, detail: Any = None, remote: str | None = None) -> bool:
     """Append one entry; returns False (and logs it) when the store cannot be written."""
     text = detail if detail is None or isinstance(detail, str) else json.dumps(detail, ensure_ascii=False,
                                                                                default=str)
     values = [datetime.now(), user, role, action, target, outcome, status, text, remote]
     try:
-        _con(store).execute("INSERT INTO audit_log (logged_at, user_name, role, action, target, outcome, status, detail, "
+        store.con.execute("INSERT INTO audit_log (logged_at, user_name, role, action, target, outcome, status, detail, "
                             "remote) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
     except duckdb.Error as exc:
         log.warning("audit entry not stored (%s): %s", exc, values)
@@ -37,7 +35,7 @@ def record(store: Any, user: str | None, role: str, action: str, target: str | N
     return True
 
 
-def entries(store: Any, user: str | None = None, action: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+def entries(store: Store, user: str | None = None, action: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
     """Audit entries, newest first; ``user`` and ``action`` (substring) filter."""
     where, params = [], []
     if user:
@@ -49,7 +47,7 @@ def entries(store: Any, user: str | None = None, action: str | None = None, limi
     sql = (f"SELECT {', '.join(COLUMNS)} FROM audit_log {'WHERE ' + ' AND '.join(where) if where else ''} "
            "ORDER BY id DESC LIMIT ?")
     try:
-        rows = _con(store).execute(sql, [*params, max(1, int(limit))]).fetchall()
+        rows = store.con.execute(sql, [*params, max(1, int(limit))]).fetchall()
     except duckdb.CatalogException:
         return []
     out = []

@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from ipcockpit.auth import ROLES, AccessError, User
+from ipcockpit.store import Store
 
 NAME = re.compile(r"^[A-Za-z0-9_.@\-\u4e00-\u9fff]{1,64}$")
 MIN_PASSWORD = 8
@@ -31,10 +32,6 @@ def hasher() -> PasswordHasher:
 @cache
 def _dummy_hash() -> str:
     return hasher().hash(secrets.token_urlsafe(16))
-
-
-def _con(store: Any) -> duckdb.DuckDBPyConnection:
-    return store.con if hasattr(store, "con") else store
 
 
 def check_name(name: str) -> str:
@@ -56,11 +53,11 @@ def check_password(password: str, name: str) -> str:
     return password
 
 
-def add_user(store: Any, name: str, role: str, password: str, created_by: str | None = None) -> dict[str, Any]:
+def add_user(store: Store, name: str, role: str, password: str, created_by: str | None = None) -> dict[str, Any]:
     """Create an account (the name must be new); returns it without the hash."""
     name, role = check_name(name), check_role(role)
     check_password(password, name)
-    con = _con(store)
+    con = store.con
     if con.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchall():
         raise AccessError(f"user {name!r} exists already; choose another name")
     con.execute("INSERT INTO users (name, role, password_hash, created_at, created_by, disabled) "
@@ -68,8 +65,8 @@ def add_user(store: Any, name: str, role: str, password: str, created_by: str | 
     return get_user(store, name) or {}
 
 
-def get_user(store: Any, name: str) -> dict[str, Any] | None:
-    rows = _con(store).execute(
+def get_user(store: Store, name: str) -> dict[str, Any] | None:
+    rows = store.con.execute(
         "SELECT name, role, created_at, created_by, disabled FROM users WHERE name = ?", [name]).fetchall()
     if not rows:
         return None
@@ -78,15 +75,15 @@ def get_user(store: Any, name: str) -> dict[str, Any] | None:
             "disabled": bool(disabled)}
 
 
-def list_users(store: Any) -> list[dict[str, Any]]:
-    names = [r[0] for r in _con(store).execute("SELECT name FROM users ORDER BY name").fetchall()]
+def list_users(store: Store) -> list[dict[str, Any]]:
+    names = [r[0] for r in store.con.execute("SELECT name FROM users ORDER BY name").fetchall()]
     return [u for u in (get_user(store, n) for n in names) if u]
 
 
-def active_user(store: Any, name: str) -> User | None:
+def active_user(store: Store, name: str) -> User | None:
     """The account named in a session, or None when it is gone or disabled."""
     try:
-        rows = _con(store).execute("SELECT role, disabled FROM users WHERE name = ?", [name]).fetchall()
+        rows = store.con.execute("SELECT role, disabled FROM users WHERE name = ?", [name]).fetchall()
     except duckdb.CatalogException:  # a store from before migration 4, opened read-only
         return None
     if not rows or rows[0][1]:
@@ -94,10 +91,10 @@ def active_user(store: Any, name: str) -> User | None:
     return User(name, rows[0][0])
 
 
-def authenticate(store: Any, name: str, password: str) -> User | None:
+def authenticate(store: Store, name: str, password: str) -> User | None:
     """The user when ``password`` is theirs; None otherwise (unknown, disabled or wrong)."""
     try:
-        rows = _con(store).execute("SELECT role, password_hash, disabled FROM users WHERE name = ?",
+        rows = store.con.execute("SELECT role, password_hash, disabled FROM users WHERE name = ?",
                                    [(name or "").strip()]).fetchall()
     except duckdb.CatalogException:
         rows = []
@@ -111,10 +108,10 @@ def authenticate(store: Any, name: str, password: str) -> User | None:
     return User((name or "").strip(), rows[0][0])
 
 
-def session_secret(store: Any) -> str | None:
+def session_secret(store: Store) -> str | None:
     """The secret that signs session cookies, generated (256 bits) on first use in a writable store;
     None in a read-only store that has none yet."""
-    con = _con(store)
+    con = store.con
     try:
         rows = con.execute("SELECT value FROM auth_secrets WHERE name = ?", [SECRET_NAME]).fetchall()
     except duckdb.CatalogException:

@@ -25,6 +25,8 @@ from weakref import WeakKeyDictionary
 
 import duckdb
 
+from ipcockpit.store import Store
+
 #: results kept per cache (least recently used dropped first)
 MAX_ENTRIES = 64
 FINGERPRINT_SQL = (
@@ -92,19 +94,19 @@ class CockpitCache:
             self._results.clear()
 
 
-_CACHES: WeakKeyDictionary[Any, CockpitCache] = WeakKeyDictionary()
+_CACHES: WeakKeyDictionary[Store, CockpitCache] = WeakKeyDictionary()
 _CACHES_LOCK = threading.Lock()
 
 
-def cache_of(owner: Any) -> CockpitCache:
-    """The cache attached to ``owner`` (a Cockpit), created on first use and dropped with it."""
+def cache_of(store: Store) -> CockpitCache:
+    """The cache attached to ``store``, created on first use and dropped with it."""
     with _CACHES_LOCK:
-        cache = _CACHES.get(owner)
+        cache = _CACHES.get(store)
         if cache is None:
-            cache = _CACHES[owner] = CockpitCache()
+            cache = _CACHES[store] = CockpitCache()
         return cache
 
 
-def cached(owner: Any, key: Hashable, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """``compute()`` through the cache of ``owner`` (which has ``.store.con``), for ``key``."""
-    return cache_of(owner).get(owner.store.con, key, compute, frozen=getattr(owner.store, "read_only", False))
+def cached(store: Store, key: Hashable, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``compute()`` through the cache of ``store``, for ``key`` (a read-only store's fingerprint is read once)."""
+    return cache_of(store).get(store.con, key, compute, frozen=store.read_only)

@@ -100,15 +100,6 @@ class Computed:
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
-def con_of(target: Any) -> duckdb.DuckDBPyConnection:
-    if isinstance(target, duckdb.DuckDBPyConnection):
-        return target
-    con = getattr(getattr(target, "store", target), "con", None)
-    if con is None:
-        raise TypeError(f"expected a Cockpit, a Store or a DuckDB connection, not {type(target).__name__}")
-    return con
-
-
 def iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date | datetime) else value
 

@@ -27,11 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from ipcockpit.cockpit.computations import COMPUTATIONS, ROW_KINDS, mode_of
-from ipcockpit.cockpit.context import Computed, Context, con_of
+from ipcockpit.cockpit.context import Computed, Context
 from ipcockpit.cockpit.forecast import AT_RISK_SHARE, change, forecast, progress, status
 from ipcockpit.cockpit.profiles import Indicator, Region, load_region
 from ipcockpit.cockpit.reasons import Reason, fields
 from ipcockpit.cockpit.reported import PLAN_TEXT, ReportError, current_values, provenance
+from ipcockpit.store import Store
 from ipcockpit.value.settings import ScreenSettings
 
 #: doc ids listed with a computed value (all of them through :func:`indicator_records`)
@@ -219,7 +220,7 @@ def _card(ctx: Context, ind: Indicator, year: int, doc_limit: int) -> dict[str, 
 
 
 def _context(
-    store: Any,
+    store: Store,
     region: str | Region | None,
     year: int | None,
     folders: Any,
@@ -227,7 +228,6 @@ def _context(
     today: date | None,
     published_only: bool = False,
 ) -> tuple[Context, int]:
-    con = con_of(store)
     reg = load_region(region, folders)
     today = today or date.today()
     year = int(year) if year else min(today.year, reg.target_year)
@@ -237,14 +237,14 @@ def _context(
     if published_only:  # what public visitors see: published reports only
         from ipcockpit.auth.access import public_current_values
 
-        values = public_current_values(con, reg.admin_code)
+        values = public_current_values(store, reg.admin_code)
     else:
-        values = current_values(con, reg.admin_code)
-    return Context(con, reg, years, values, settings or ScreenSettings(), today), year
+        values = current_values(store, reg.admin_code)
+    return Context(store.con, reg, years, values, settings or ScreenSettings(), today), year
 
 
 def cockpit(
-    store: Any,
+    store: Store,
     region: str | Region | None = None,
     year: int | None = None,
     *,
@@ -285,7 +285,7 @@ def cockpit(
 
 
 def indicator_records(
-    store: Any,
+    store: Store,
     region: str | Region | None = None,
     indicator: str = "",
     year: int | None = None,

@@ -34,6 +34,7 @@ import duckdb
 
 from ipcockpit.cockpit.profiles import DEFAULT_REGION, Region, list_regions, load_region
 from ipcockpit.errors import IPCockpitError
+from ipcockpit.store import Store
 
 ORIGINS = ("plan", "profile", "api", "csv")
 #: the reporter of a plan baseline: nobody reported it, it is read from the plan's text
@@ -95,16 +96,6 @@ class Report:
     origin: str
     origin_ref: str | None = None
     basis: str | None = None
-
-
-def _con(target: Any) -> duckdb.DuckDBPyConnection:
-    if isinstance(target, duckdb.DuckDBPyConnection):
-        return target
-    store = getattr(target, "store", target)
-    con = getattr(store, "con", None)
-    if con is None:
-        raise TypeError(f"expected a Cockpit, a Store or a DuckDB connection, not {type(target).__name__}")
-    return con
 
 
 def now() -> datetime:
@@ -249,12 +240,13 @@ def select_list(alias: str = "", basis: bool = True) -> str:
     return ", ".join(f"{p}{c}" if c != "basis" or basis else "NULL AS basis" for c in COLUMNS)
 
 
-def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Any, alias: str = "") -> duckdb.DuckDBPyConnection:
-    """``sql`` with ``{columns}`` replaced by the report's columns (:func:`select_list`)."""
+def execute(store: Store, sql: str, params: Any, alias: str = "") -> duckdb.DuckDBPyConnection:
+    """``sql`` with ``{columns}`` replaced by the report's columns (:func:`select_list`; without ``basis`` in a
+    store from before migration 5 opened read-only)."""
     try:
-        return con.execute(sql.format(columns=select_list(alias)), params)
+        return store.con.execute(sql.format(columns=select_list(alias)), params)
     except duckdb.BinderException:
-        return con.execute(sql.format(columns=select_list(alias, basis=False)), params)
+        return store.con.execute(sql.format(columns=select_list(alias, basis=False)), params)
 
 
 def _by_ids(con: duckdb.DuckDBPyConnection, ids: list[int]) -> list[dict[str, Any]]:
@@ -297,7 +289,7 @@ def provenance(r: dict[str, Any]) -> dict[str, Any]:
 
 # one value ---------------------------------------------------------------------------------------
 def report_value(
-    store: Any,
+    store: Store,
     region: str | Region | None,
     indicator_id: str,
     year: int,
@@ -318,12 +310,12 @@ def report_value(
         reg, indicator_id, year, value, source_document, reported_by, reported_at, note, origin=origin,
         basis=basis,
     )
-    [row] = _by_ids(_con(store), _insert(_con(store), [rep]))
+    [row] = _by_ids(store.con, _insert(store.con, [rep]))
     return row
 
 
 def list_reported(
-    store: Any,
+    store: Store,
     region: str | None = None,
     indicator: str | None = None,
     year: int | None = None,
@@ -333,7 +325,6 @@ def list_reported(
     and year.
 
     Each row has ``current`` (whether it is the value in force for its key)."""
-    con = _con(store)
     where, params = [], []
     for col, val in (("region", region), ("indicator", indicator), ("year", year)):
         if val is not None:
@@ -345,18 +336,18 @@ def list_reported(
         "ORDER BY r.region, r.indicator, r.year, r.id DESC"
     )
     try:
-        cur = execute(con, sql, params, "r")
+        cur = execute(store, sql, params, "r")
     except duckdb.CatalogException:
         return []  # a store from before migration 3, opened read-only
     rows = [as_row(dict(zip([*COLUMNS, "current"], r, strict=True))) for r in cur.fetchall()]
     return [r for r in rows if r["current"]] if current_only else rows
 
 
-def current_values(store: Any, region: str) -> dict[str, dict[int, dict[str, Any]]]:
+def current_values(store: Store, region: str) -> dict[str, dict[int, dict[str, Any]]]:
     """The current reported values of a region: ``{indicator: {year: row}}`` (rows keep datetimes)."""
     try:
         cur = execute(
-            _con(store), "SELECT {columns} FROM reported_current WHERE region = ? ORDER BY indicator, year", [region]
+            store, "SELECT {columns} FROM reported_current WHERE region = ? ORDER BY indicator, year", [region]
         )
     except duckdb.CatalogException:
         return {}
@@ -369,7 +360,7 @@ def current_values(store: Any, region: str) -> dict[str, dict[int, dict[str, Any
 
 # the plan's baselines and the profile's series ----------------------------------------------------
 def load_plan_baselines(
-    store: Any,
+    store: Store,
     region: str | Region | None = None,
     *,
     folders: Any = None,
@@ -389,7 +380,7 @@ def load_plan_baselines(
     * a series value is written unless the profile loaded the same value and source before.
     """
     reg = load_region(region, folders)
-    con = _con(store)
+    con = store.con
     current = {
         (r[0], int(r[1])): (float(r[2]), r[3], r[4], r[5])
         for r in con.execute(
@@ -561,7 +552,7 @@ def read_csv(
 
 
 def import_csv(
-    store: Any,
+    store: Store,
     path: str | os.PathLike[str],
     *,
     region: str | None = None,
@@ -571,12 +562,12 @@ def import_csv(
     """Import a CSV of reported values, all or nothing (columns region, indicator, year, value, source,
     reported_by, note; UTF-8 or GBK). Returns the rows written."""
     reports = read_csv(path, region=region, reported_by=reported_by, folders=folders)
-    con = _con(store)
+    con = store.con
     return _by_ids(con, _insert(con, reports))
 
 
 def report_many(
-    store: Any, rows: Iterable[dict[str, Any]], *, folders: Any = None, origin: str = "api"
+    store: Store, rows: Iterable[dict[str, Any]], *, folders: Any = None, origin: str = "api"
 ) -> list[dict[str, Any]]:
     """Report several values given as mappings (the API's JSON body), all or nothing."""
     regions = list_regions(folders)
@@ -601,5 +592,5 @@ def report_many(
                 basis=r.get("basis"),
             )
         )
-    con = _con(store)
+    con = store.con
     return _by_ids(con, _insert(con, reports))

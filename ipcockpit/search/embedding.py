@@ -24,11 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ipcockpit.errors import IPCockpitError
+
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 SPACES_FILE = MODELS_DIR / "spaces.json"
 
 
-class EmbeddingError(ValueError):
+class EmbeddingError(IPCockpitError, ValueError):
     """A text, space or model file that cannot be embedded with; the message says what to do."""
 
 

@@ -304,13 +304,6 @@ def _explain(row: dict[str, Any], f: dict[str, float], m: FtoMethod) -> dict[str
     return {"zh": zh, "en": en}
 
 
-def connection(target: Any) -> duckdb.DuckDBPyConnection:
-    """The DuckDB connection of a Cockpit, a Store or a connection."""
-    from ipcockpit.value.screen import connection as _connection
-
-    return _connection(target)
-
-
 def _candidates(
     folder: Path, spaces: list[str], query: str, feats: list[Element], allowed: Any, m: FtoMethod
 ) -> tuple[dict[str, dict[str, Any]], dict[str, np.ndarray]]:
@@ -438,7 +431,7 @@ def _row(
 
 
 def fto(
-    con: Any,
+    con: duckdb.DuckDBPyConnection,
     folder: str | Path,
     text: str,
     *,
@@ -450,7 +443,7 @@ def fto(
 ) -> dict[str, Any]:
     """Screen a product description against the live independent claims in the claim indexes of ``folder``.
 
-    ``con``: a DuckDB connection, a Store or a Cockpit; ``jurisdictions``: office codes (``["CN", "US"]``;
+    ``con``: the store's DuckDB connection; ``jurisdictions``: office codes (``["CN", "US"]``;
     None: all); ``exclude_applicants``: the user's own applicant names (any written form); ``limit``: rows
     (patents) returned, 0 for all analysed; ``settings``: the screening settings (``as_of``, ``term_years``);
     ``method``: the weights and thresholds. Returns ``{"query", "features", "results", "summary",
@@ -458,7 +451,6 @@ def fto(
     """
     from ipcockpit.search.embedding import model_for
 
-    con = connection(con)
     settings = settings or ScreenSettings()
     m = method or FtoMethod()
     query = (text or "").strip()

@@ -187,14 +187,9 @@ def _mask(state: _State, f: dict[str, Any], ids: set[str] | None) -> np.ndarray 
 def _find_number(con: duckdb.DuckDBPyConnection, query: str) -> str | None:
     if not _NUMBER.match(query.strip()):
         return None
-    from ipcockpit.analytics.patent import find_document
+    from ipcockpit.value.screen import find_document
 
-    class _Holder:  # find_document reads .con only
-        pass
-
-    holder = _Holder()
-    holder.con = con  # type: ignore[attr-defined]
-    return find_document(holder, query)  # type: ignore[arg-type]
+    return find_document(con, query)
 
 
 def _doc_text(con: duckdb.DuckDBPyConnection, doc_id: str) -> str:

@@ -27,13 +27,25 @@ ROW_GROUP_SIZE = 4096
 EXPORTED_EXTRA = ("reported_values",)
 
 
-class Store:
-    """A DuckDB database holding the canonical model. ``Store(":memory:")`` works for experiments."""
+def require_file(path: str | os.PathLike[str]) -> None:
+    """Raise a StoreError naming ``path`` when no database file is there (``:memory:`` always is)."""
+    if str(path) != ":memory:" and not Path(path).exists():
+        raise StoreError(f"{path}: no database here; load data into it first (`ipcockpit ingest PATH --db {path}`), "
+                         "or name another file with --db or the setting db")
 
-    def __init__(self, path: str | os.PathLike[str], read_only: bool = False) -> None:
+
+class Store:
+    """A DuckDB database holding the canonical model. ``Store(":memory:")`` works for experiments.
+
+    A missing file is created (with its folder) only when ``create`` and not ``read_only``; otherwise
+    opening it raises a StoreError that says to ingest first, and nothing is written to disk."""
+
+    def __init__(self, path: str | os.PathLike[str], read_only: bool = False, create: bool = True) -> None:
         self.path = str(path)
         self.read_only = read_only  # nobody can write the file while it is open read-only
-        if self.path != ":memory:":
+        if read_only or not create:
+            require_file(self.path)
+        elif self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
             self.con = self._connect(read_only)

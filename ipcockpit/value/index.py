@@ -28,7 +28,7 @@ import yaml
 from ibis.expr.types import Table
 
 from ipcockpit.errors import IPCockpitError
-from ipcockpit.value.indicators import INDICATORS, connection, indicator_table
+from ipcockpit.value.indicators import INDICATORS, indicator_table
 
 PROFILES_YAML = Path(__file__).with_name("profiles.yaml")
 STAGES = ("application", "young_grant", "mature_grant")
@@ -269,10 +269,9 @@ def _resolve(profiles: dict[str, Any] | str | Path | None) -> dict[str, Any]:
     return profiles if isinstance(profiles, dict) else load_profiles(profiles)
 
 
-def score_arrow(con: Any, indicators: pa.Table, profile: str = "government_statistics",
+def score_arrow(con: duckdb.DuckDBPyConnection, indicators: pa.Table, profile: str = "government_statistics",
                 profiles: dict[str, Any] | str | Path | None = None) -> pa.Table:
     """Score an indicator table (Arrow) on the DuckDB connection ``con``; returns the scored table."""
-    con = connection(con)
     data = _resolve(profiles)
     con.register(INPUT_VIEW, indicators)
     try:
@@ -281,7 +280,7 @@ def score_arrow(con: Any, indicators: pa.Table, profile: str = "government_stati
         con.unregister(INPUT_VIEW)
 
 
-def score_table(con: Any, profile: str = "government_statistics", as_of: date | None = None,
+def score_table(con: duckdb.DuckDBPyConnection, profile: str = "government_statistics", as_of: date | None = None,
                 profiles: dict[str, Any] | str | Path | None = None) -> pa.Table:
     """Indicators and scores of every stored document as one Arrow table."""
     data = _resolve(profiles)
@@ -289,7 +288,7 @@ def score_table(con: Any, profile: str = "government_statistics", as_of: date | 
     return score_arrow(con, indicator_table(con, as_of, young_grant_years=years), profile, data)
 
 
-def compute_index(con: Any, profile: str = "government_statistics", doc_ids: list[str] | None = None,
+def compute_index(con: duckdb.DuckDBPyConnection, profile: str = "government_statistics", doc_ids: list[str] | None = None,
                   as_of: date | None = None, *, profiles: dict[str, Any] | str | Path | None = None
                   ) -> list[dict[str, Any]]:
     """The value index of stored documents (all, or ``doc_ids``), explained, best first.

@@ -355,18 +355,7 @@ def register_weights(con: duckdb.DuckDBPyConnection) -> None:
     con.register(WEIGHTS_VIEW, office_countries())
 
 
-def connection(con: Any) -> duckdb.DuckDBPyConnection:
-    """Accept a DuckDB connection, a Store (``.con``) or a Cockpit (``.store.con``)."""
-    if isinstance(con, duckdb.DuckDBPyConnection):
-        return con
-    if hasattr(con, "store"):
-        return con.store.con
-    if hasattr(con, "con"):
-        return con.con
-    raise TypeError(f"expected a DuckDB connection, a Store or a Cockpit, got {type(con).__name__}")
-
-
-def indicator_table(con: Any, as_of: date | None = None, doc_ids: list[str] | None = None,
+def indicator_table(con: duckdb.DuckDBPyConnection, as_of: date | None = None, doc_ids: list[str] | None = None,
                     young_grant_years: int = 5) -> pa.Table:
     """The raw indicators of every stored (non-stub) document as an Arrow table, one row per document.
 
@@ -378,7 +367,6 @@ def indicator_table(con: Any, as_of: date | None = None, doc_ids: list[str] | No
     Counts a source states without dates (``cited_by_count``, ``family_size``) are as of the source's
     export and are used as they are.
     """
-    con = connection(con)
     register_weights(con)
     try:
         as_of = as_of or date.today()

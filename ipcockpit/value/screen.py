@@ -7,6 +7,10 @@ an applicant or a portfolio of numbers.
 "evidence", "reason"}``), ``value_index`` (0-100 or null), ``dimensions`` and ``explanation`` (never
 empty: the conditions in Chinese and English, then the index's indicator lines). Rows are ranked high
 value first (then unknown, then not high value), then by value index, highest first.
+
+Numbers written in any form (``CN 115883397 B``, ``ZL202211359874.7``, ``US 7,315,680``) name stored
+documents through :func:`number_keys`: :func:`resolve` gives the invention grants of a portfolio,
+:func:`find_document` the one document a number names (the patent page, search's "more like this").
 """
 
 from __future__ import annotations
@@ -55,16 +59,13 @@ SELECT input, doc_id, doc_type, stage, title,
 FROM docs d ORDER BY input, doc_id
 """
 
-
-def connection(target: Any) -> duckdb.DuckDBPyConnection:
-    """The DuckDB connection of a Cockpit, a Store or a connection."""
-    if isinstance(target, duckdb.DuckDBPyConnection):
-        return target
-    store = getattr(target, "store", target)
-    con = getattr(store, "con", None)
-    if con is None:
-        raise TypeError(f"screen() needs a Cockpit, a Store or a DuckDB connection, not {type(target).__name__}")
-    return con
+_FIND_SQL = """
+SELECT doc_id FROM documents
+WHERE doc_id = $p OR office || number = $n OR app_id = $a
+ORDER BY (doc_id = $p) DESC, (office || number = $n) DESC, stub, (stage = 'grant') DESC, pub_date DESC NULLS LAST,
+         doc_id
+LIMIT 1
+"""
 
 
 def number_keys(text: str) -> dict[str, str | None]:
@@ -82,6 +83,18 @@ def number_keys(text: str) -> dict[str, str | None]:
         "n": f"{parts[0]}{parts[1]}" if parts else None,
         "a": application_id(office, s) if office else None,
     }
+
+
+def find_document(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
+    """The stored ``doc_id`` a written number names: the exact publication, else the same office and
+    number with another kind (a grant first), else a publication of the application (``ZL...``)."""
+    if not text or not text.strip():
+        return None
+    keys = number_keys(text)
+    if not any(keys[k] for k in ("p", "n", "a")):
+        return None
+    rows = con.execute(_FIND_SQL, {k: keys[k] for k in ("p", "n", "a")}).fetchall()
+    return rows[0][0] if rows else None
 
 
 def resolve(con: duckdb.DuckDBPyConnection, numbers: Iterable[str]) -> tuple[list[str], list[dict[str, Any]]]:
@@ -168,7 +181,7 @@ def _unscreened(note: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def screen(target: Any, profile: str | None = None, region: str | None = None, industry: str | None = None,
+def screen(con: duckdb.DuckDBPyConnection, profile: str | None = None, region: str | None = None, industry: str | None = None,
            applicant: str | None = None, year_from: int | None = None, limit: int = 50,
            doc_ids: Iterable[str] | None = None, settings: ScreenSettings | None = None) -> list[dict[str, Any]]:
     """Screen the invention grants of the store (or of a portfolio of numbers): ranked, explained rows.
@@ -179,7 +192,6 @@ def screen(target: Any, profile: str | None = None, region: str | None = None, i
     ``doc_ids``: a portfolio, numbers in any written form (numbers that name no invention grant get a
     row saying so).
     """
-    con = connection(target)
     settings = settings or ScreenSettings()
     profile = profile or DEFAULT_PROFILE
     notes: list[dict[str, Any]] = []

@@ -1,58 +1,21 @@
-"""The search commands of the command line: ``ipcockpit index``, ``ipcockpit search`` and ``ipcockpit fto``.
-
-Each parses its options and makes one call on the core object (:meth:`~ipcockpit.app.Cockpit.index`,
-:meth:`~ipcockpit.app.Cockpit.search`, :meth:`~ipcockpit.app.Cockpit.fto`); :func:`register` adds them to
-the typer app of :mod:`ipcockpit.cli`, whose ``_opened`` turns an error into its message and exit status 2.
-"""
+"""The search commands: ``index`` (建立检索索引), ``search`` (专利检索) and ``fto`` (侵权风险筛查)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-if TYPE_CHECKING:
-    from ipcockpit.app import Cockpit
+from ipcockpit.app import Cockpit
+from ipcockpit.cli.options import command_options, dump, err, fail
 
-DbOption = Annotated[str | None, typer.Option("--db", help="DuckDB file (default: setting 'db', var/ipcockpit.duckdb).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-ConfigOption = Annotated[str | None, typer.Option("--config", help="Settings file (default ipcockpit.yaml if present).")]
 MODES = ("hybrid", "lexical", "semantic")
 #: what a progress stage of the index build is called on the terminal
 STAGES = {"scan": "scan 扫描", "lexical": "full text 全文索引", "save": "save 保存", "embed": "embed 向量化",
           "claims": "claims 权利要求"}
-
-
-@contextmanager
-def _opened(db: str | None, config: str | None) -> Iterator[Cockpit]:
-    """:func:`ipcockpit.cli._opened`, with the search engine's own errors (``SearchError``, a ValueError)
-    reported the same way: the message and exit status 2."""
-    from ipcockpit.cli import _opened as opened
-    from ipcockpit.errors import IPCockpitError
-    from ipcockpit.search.hybrid import SearchError
-
-    with opened(db, config) as cockpit:
-        try:
-            yield cockpit
-        except SearchError as exc:
-            raise IPCockpitError(str(exc)) from exc
-
-
-def _dump(data: Any) -> None:
-    from ipcockpit.cli import _dump as dump
-
-    dump(data)
-
-
-def _err() -> Console:
-    from ipcockpit.cli import err
-
-    return err
 
 
 def stage_label(stage: str) -> str:
@@ -66,7 +29,7 @@ def _index_with_progress(cockpit: Cockpit, rebuild: bool) -> dict[str, Any]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=_err()) as progress:
+    with Progress(*columns, console=err) as progress:
         tasks: dict[str, Any] = {}
 
         def tick(stage: str, done: int, total: int) -> None:
@@ -77,24 +40,22 @@ def _index_with_progress(cockpit: Cockpit, rebuild: bool) -> dict[str, Any]:
         return cockpit.index(progress=tick, rebuild=rebuild)
 
 
+@command_options()
 def index(
-    db: DbOption = None,
+    cockpit: Cockpit,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the indexes and embed everything again.")] = False,
     status: Annotated[bool, typer.Option("--status", help="Only say what the index folder holds.")] = False,
-    json_out: JsonOption = False,
-    config: ConfigOption = None,
+    json_out: bool = False,
 ) -> None:
     """Build or update the search and FTO claim indexes (incremental). 建立检索索引。"""
-    err = _err()
-    with _opened(db, config) as cockpit:
-        if status:
-            data = cockpit.index_status()
-        elif err.is_terminal and not json_out:
-            data = _index_with_progress(cockpit, rebuild)
-        else:
-            data = cockpit.index(rebuild=rebuild)
+    if status:
+        data = cockpit.index_status()
+    elif err.is_terminal and not json_out:
+        data = _index_with_progress(cockpit, rebuild)
+    else:
+        data = cockpit.index(rebuild=rebuild)
     if json_out:
-        _dump(data)
+        dump(data)
         return
     table = Table("index 索引", "count 数量")
     if status:
@@ -119,9 +80,15 @@ def index(
     err.print(f"indexes in {data['folder']} ({docs['seconds'] + claims['seconds']:.1f} s)")
 
 
+def _search_usage(mode: str = "hybrid", **_: object) -> None:
+    if mode not in MODES:
+        raise fail(f"--mode {mode!r}: use one of {', '.join(MODES)}")
+
+
+@command_options(check=_search_usage)
 def search(
+    cockpit: Cockpit,
     query: Annotated[str, typer.Argument(help="Words, a claim, or a publication number (then: documents like it).")],
-    db: DbOption = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many results.")] = 10,
     mode: Annotated[str, typer.Option("--mode", help="hybrid, lexical or semantic.")] = "hybrid",
     office: Annotated[list[str] | None, typer.Option("--office", help="Office code (CN, US ...); repeatable.")] = None,
@@ -132,20 +99,14 @@ def search(
     industry: Annotated[str | None, typer.Option("--industry", help="SEI 2021 industry code (1, 1.2).")] = None,
     in_force: Annotated[bool, typer.Option("--in-force", help="Only documents known to be in force.")] = False,
     applicant: Annotated[str | None, typer.Option("--applicant", help="Part of an applicant's name.")] = None,
-    json_out: JsonOption = False,
-    config: ConfigOption = None,
+    json_out: bool = False,
 ) -> None:
     """Hybrid search: full text and meaning, with passages. 专利检索（全文＋语义）。"""
-    if mode not in MODES:
-        _err().print(f"[red]error:[/red] --mode {mode!r}: use one of {', '.join(MODES)}")
-        raise typer.Exit(2)
     filters = {"office": office or None, "date_from": date_from, "date_to": date_to, "ipc": ipc, "cpc": cpc,
                "industry": industry, "in_force": True if in_force else None, "applicant": applicant}
-    with _opened(db, config) as cockpit:
-        rows = cockpit.search(query, limit=limit, filters={k: v for k, v in filters.items() if v is not None},
-                              mode=mode)
+    rows = cockpit.search(query, limit=limit, filters={k: v for k, v in filters.items() if v is not None}, mode=mode)
     if json_out:
-        _dump(rows)
+        dump(rows)
         return
     table = Table("#", "publication", "title", "score", "lexical", "semantic", "passage")
     table.columns[1].no_wrap = True
@@ -154,7 +115,7 @@ def search(
                       _rank(r.get("lexical_rank")), _rank(r.get("semantic_rank")), (r.get("passage") or "")[:160])
     Console().print(table)
     if not rows:
-        _err().print("no result 无结果: try other words, mode, or fewer filters")
+        err.print("no result 无结果: try other words, mode, or fewer filters")
 
 
 def _rank(value: int | None) -> str:
@@ -179,7 +140,9 @@ def read_description(value: str) -> str:
     raise typer.BadParameter(f"{path}: not UTF-8 or GB18030 text; save the description as UTF-8")
 
 
+@command_options()
 def fto(
+    cockpit: Cockpit,
     text: Annotated[str, typer.Argument(help="The product description, or a file holding it (UTF-8 or GB18030).")],
     jurisdiction: Annotated[list[str] | None, typer.Option("--jurisdiction", help="Office code (CN, US ...); "
                                                            "repeatable; default all.")] = None,
@@ -189,26 +152,21 @@ def fto(
     pdf: Annotated[Path | None, typer.Option("--pdf", help="Write the PDF report to this file.")] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write the HTML report to this file.")] = None,
     lang: Annotated[str, typer.Option("--lang", help="Language of the report: zh-CN or en.")] = "zh-CN",
-    db: DbOption = None,
-    json_out: JsonOption = False,
-    config: ConfigOption = None,
+    json_out: bool = False,
 ) -> None:
     """FTO infringement-risk screening of a product description against live claims. 侵权风险筛查。"""
-    err = _err()
-    description = read_description(text)
-    with _opened(db, config) as cockpit:
-        result = cockpit.fto(description, jurisdictions=jurisdiction or None,
-                             exclude_applicants=[n.strip() for n in exclude or [] if n.strip()] or None, limit=limit)
-        for path, fmt in ((pdf, "pdf"), (html, "html")):
-            if path is not None:
-                report = cockpit.fto_report(result, fmt, lang)
-                if isinstance(report, bytes):
-                    path.write_bytes(report)
-                else:
-                    path.write_text(report, encoding="utf-8")
-                err.print(f"wrote the {fmt.upper()} report to {path}")
+    result = cockpit.fto(read_description(text), jurisdictions=jurisdiction or None,
+                         exclude_applicants=[n.strip() for n in exclude or [] if n.strip()] or None, limit=limit)
+    for path, fmt in ((pdf, "pdf"), (html, "html")):
+        if path is not None:
+            report = cockpit.fto_report(result, fmt, lang)
+            if isinstance(report, bytes):
+                path.write_bytes(report)
+            else:
+                path.write_text(report, encoding="utf-8")
+            err.print(f"wrote the {fmt.upper()} report to {path}")
     if json_out:
-        _dump(result)
+        dump(result)
         return
     table = Table("#", "patent 专利", "title 名称", "status 法律状态", "claim", "elements 特征", "risk 风险", "level")
     table.columns[1].no_wrap = True
@@ -223,7 +181,5 @@ def fto(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``index``, ``search`` and ``fto`` to the command line."""
-    app.command(name="index")(index)
-    app.command(name="search")(search)
-    app.command(name="fto")(fto)
+    for command in (index, search, fto):
+        app.command()(command)

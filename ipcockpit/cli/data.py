@@ -1,0 +1,130 @@
+"""The data commands: ``ingest``, ``quarantine``, ``stats``, ``export`` and ``formats``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ipcockpit.app import Cockpit
+from ipcockpit.cli.options import command_options, dump, err
+from ipcockpit.model.flat import arrow_without_pandas
+from ipcockpit.settings import Settings
+
+
+@command_options(opens="write")
+def ingest(
+    cockpit: Cockpit,
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (recursive); .zip/.gz/.tar.gz are read.")],
+    json_out: bool = False,
+) -> None:
+    """Load files into the store. 导入专利数据文件。"""
+    arrow_without_pandas()  # this process hands pyarrow no pandas objects: a quarter second saved
+    if err.is_terminal and not json_out:
+        reports = _ingest_with_progress(cockpit, paths)
+    else:
+        reports = cockpit.ingest(paths)
+    checks = cockpit.quality()  # the data-quality step after every ingest
+    if json_out:
+        dump([r.as_dict() for r in reports])
+    else:
+        table = Table("file", "format", "read", "loaded", "quarantined", "merged")
+        for r in reports:
+            table.add_row(r.file, r.format or "-", str(r.read), str(r.loaded), str(r.quarantined), str(r.merged))
+        Console().print(table)
+    for r in reports:
+        if r.error:
+            err.print(f"[yellow]skipped:[/yellow] {r.error}")
+        if r.quarantined:
+            err.print(f"[yellow]{r.file}: {r.quarantined} record(s) quarantined[/yellow] "
+                      f"(`ipcockpit quarantine --file {Path(r.file).name}` lists them with the reason)")
+    flagged = {name: c["count"] for name, c in checks.items() if c["count"] and name != "family_members_outside_corpus"}
+    if flagged:
+        err.print("data quality 数据质量: " + ", ".join(f"{k} {v}" for k, v in flagged.items())
+                  + " (`ipcockpit stats` gives examples)")
+    named = {str(p) for p in paths if p.is_file()}
+    if any(r.error and r.file in named for r in reports):
+        raise typer.Exit(1)  # a file named on the command line could not be read; in folders, unknown files are skipped
+
+
+def _ingest_with_progress(cockpit: Cockpit, paths: list[Path]) -> list[Any]:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err) as progress:
+        records = progress.add_task("records 记录", total=None)
+        files = progress.add_task("files 文件", total=None)
+
+        def on_file(report: Any) -> None:
+            progress.advance(files)
+            progress.update(records, description=f"records 记录 ({Path(report.file).name})")
+
+        return cockpit.ingest(paths, on_file=on_file, on_record=lambda n: progress.advance(records, n))
+
+
+@command_options()
+def quarantine(
+    cockpit: Cockpit,
+    file: Annotated[str | None, typer.Option("--file", help="Only records of files whose path contains this.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many records.")] = 100,
+    json_out: bool = False,
+) -> None:
+    """Records that could not be loaded, with file, position, field and reason. 隔离区记录。"""
+    rows = cockpit.quarantine(file, limit)
+    if json_out:
+        dump(rows)
+        return
+    table = Table("file", "position", "field", "reason")
+    for r in rows:
+        table.add_row(r["path"], r["position"], r["field"] or "", r["reason"])
+    Console().print(table)
+
+
+@command_options()
+def stats(cockpit: Cockpit, json_out: bool = False) -> None:
+    """Counts per table, documents by office and year, data quality. 数据统计与质量检查。"""
+    data = cockpit.stats()
+    if json_out:
+        dump(data)
+        return
+    console = Console()
+    table = Table("table", "rows")
+    for name, n in data["tables"].items():
+        table.add_row(name, str(n))
+    console.print(table)
+    q = Table("check", "count")
+    for name, check in data["quality"].items():
+        q.add_row(name, str(check["count"]))
+    console.print(q)
+
+
+@command_options(json_output=False)
+def export(
+    cockpit: Cockpit,
+    parquet: Annotated[Path, typer.Option("--parquet", help="Folder to write one Parquet file per table into.")],
+) -> None:
+    """Export every table as Parquet (for Spark or other tools). 导出为 Parquet。"""
+    written = cockpit.export_parquet(parquet)
+    err.print(f"wrote {len(written)} files to {parquet}")
+
+
+@command_options(opens=None)
+def formats(settings: Settings, json_out: bool = False) -> None:
+    """The input formats ipcockpit recognises. 支持的数据格式。"""
+    from ipcockpit.ingest import registry
+
+    rows = [{"name": i.name, "label": i.label, "label_zh": i.label_zh} for i in registry.ingesters(settings)]
+    if json_out:
+        dump(rows)
+        return
+    table = Table("name", "format", "格式")
+    for r in rows:
+        table.add_row(r["name"], r["label"], r["label_zh"])
+    Console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    for command in (ingest, quarantine, stats, export, formats):
+        app.command()(command)

@@ -1,0 +1,101 @@
+"""What every command shares: the ``--db/--config/--json`` options, the opening of the core object, the
+one error mapping, and the output helpers.
+
+A command is a function decorated with :func:`command_options`; its first parameter receives the opened
+:class:`~ipcockpit.app.Cockpit` (or the :class:`~ipcockpit.settings.Settings`, for the commands that do
+not open the store) and it makes one call on it. Rules:
+
+- Any error ipcockpit raises on purpose (:class:`~ipcockpit.errors.IPCockpitError`: settings, store,
+  search, FTO, reporting, access ...) and any file-system error becomes ``error: <message>`` on stderr
+  and exit status 2, never a traceback. The messages say what to do.
+- ``opens="read"``: the store must exist (a missing file is an error saying to ingest first; nothing is
+  created). ``opens="write"``: a missing store is created (ingest, report, user add).
+- This module imports no command module and not the ``ipcockpit.cli`` package (no import cycle).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, Literal, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from ipcockpit.app import Cockpit
+from ipcockpit.errors import IPCockpitError
+from ipcockpit.settings import load_settings
+
+err = Console(stderr=True, soft_wrap=True)  # messages stay whole lines when piped
+
+DbOption = Annotated[str | None, typer.Option("--db", help="DuckDB file (default: setting 'db', var/ipcockpit.duckdb).")]
+ConfigOption = Annotated[str | None, typer.Option("--config", help="Settings file (default ipcockpit.yaml if present).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+#: what a command does with the store: read it (must exist), write it (created when missing), or not open it
+Opens = Literal["read", "write"] | None
+#: the errors a command reports as ``error: <message>`` (exit status 2)
+ERRORS: tuple[type[BaseException], ...] = (IPCockpitError, OSError)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str) -> typer.Exit:
+    """Print ``error: message`` on stderr; the caller raises the returned exit (status 2)."""
+    err.print(f"[red]error:[/red] {escape(message)}")
+    return typer.Exit(2)
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """The one error mapping of the command line."""
+    try:
+        yield
+    except ERRORS as exc:
+        raise fail(str(exc)) from exc
+
+
+def command_options(opens: Opens = "read", json_output: bool = True,
+                    check: Callable[..., None] | None = None) -> Callable[[F], F]:
+    """Add ``--db`` and ``--config`` (and ``--json`` when ``json_output``) to a command, open the core
+    object with them and map errors.
+
+    The decorated function's first parameter receives the opened Cockpit (``opens`` "read" or "write",
+    closed after the command) or the loaded Settings (``opens=None``); with ``json_output`` it has a
+    ``json_out: bool`` parameter. Its other parameters are the command's own typer options. ``check``
+    is called with those options before anything is opened (a usage error then creates no store)."""
+
+    def decorate(func: F) -> F:
+        signature = inspect.signature(func, eval_str=True)
+        first, *own = signature.parameters.values()
+        if json_output and "json_out" not in signature.parameters:
+            raise TypeError(f"{func.__name__}: a command with --json takes a json_out parameter")
+        params = [p.replace(annotation=JsonOption, default=False) if p.name == "json_out" else p for p in own]
+        params += [inspect.Parameter("db", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=DbOption),
+                   inspect.Parameter("config", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ConfigOption)]
+
+        @functools.wraps(func)
+        def run(*args: Any, db: str | None = None, config: str | None = None, **kwargs: Any) -> Any:
+            with reported_errors():
+                if check is not None:
+                    check(*args, **kwargs)
+                settings = load_settings(config, db=db)
+                if opens is None:
+                    return func(settings, *args, **kwargs)
+                with Cockpit(settings, create=opens == "write") as cockpit:
+                    return func(cockpit, *args, **kwargs)
+
+        run.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in params}
+        return run  # type: ignore[return-value]
+
+    return decorate
+
+
+def dump(data: Any) -> None:
+    """Print ``data`` as JSON (UTF-8 text, dates as ISO strings)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")

@@ -1,0 +1,146 @@
+"""The command line as a whole: every registered command shares ``--db/--config`` and one error mapping
+(an error is ``error: <message>`` on stderr and exit status 2, never a traceback), commands that only read
+never create a store file, and the ``ipcockpit.cli`` package imports without a cycle.
+
+Commands are found through typer's click group, so a new command must be added to ``ARGS`` below (the
+smallest arguments it accepts) or :func:`test_args_cover_every_command` fails.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from ipcockpit.cli import app
+
+CLI = Path(__file__).resolve().parents[1] / "ipcockpit" / "cli"
+runner = CliRunner()
+
+#: the smallest arguments of each command (``{tmp}``: a fresh folder), before the shared options
+ARGS: dict[str, list[str]] = {
+    "ingest": ["{tmp}"],
+    "quarantine": [],
+    "stats": [],
+    "export": ["--parquet", "{tmp}/parquet"],
+    "formats": [],
+    "screen": [],
+    "serve": [],
+    "cockpit": [],
+    "report": ["--plan"],
+    "user add": ["alice", "--role", "admin", "--password-stdin"],
+    "user list": [],
+    "index": [],
+    "search": ["drone"],
+    "fto": ["a drone with a camera"],
+}
+#: commands that only read the store, with their arguments: they must not create it
+READS: dict[str, list[str]] = {
+    "quarantine": [],
+    "stats": [],
+    "export": ["--parquet", "{tmp}/parquet"],
+    "screen": [],
+    "serve": [],
+    "cockpit": [],
+    "user list": [],
+    "index": [],
+    "index --status": [],
+    "search": ["drone"],
+    "fto": ["a drone with a camera"],
+}
+
+
+def _commands(group: Any, prefix: str = "") -> list[str]:
+    """Every command of a typer (vendored click) group, sub-commands as ``user add``."""
+    names = []
+    for name, command in sorted(group.commands.items()):
+        if hasattr(command, "commands"):
+            names += _commands(command, f"{prefix}{name} ")
+        else:
+            names.append(prefix + name)
+    return names
+
+
+COMMANDS = _commands(typer.main.get_command(app))
+
+
+def _args(command: str, args: list[str], tmp: Path) -> list[str]:
+    return [*command.split(), *(a.replace("{tmp}", str(tmp)) for a in args)]
+
+
+def test_args_cover_every_command() -> None:
+    assert sorted(ARGS) == sorted(COMMANDS)
+    assert {c.split(" --")[0] for c in READS} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_missing_settings_file_is_a_clean_error(command: str, tmp_path: Path) -> None:
+    db = tmp_path / "store.duckdb"
+    missing = tmp_path / "missing.yaml"
+    result = runner.invoke(app, [*_args(command, ARGS[command], tmp_path), "--db", str(db), "--config", str(missing)],
+                           input="a-long-password\n")
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert isinstance(result.exception, SystemExit)  # not an exception escaping as a traceback
+    assert result.stderr.startswith("error: ") and "missing.yaml" in result.stderr, result.stderr
+    assert "Traceback" not in result.output
+    assert not db.exists()
+
+
+@pytest.mark.parametrize("command", sorted(READS))
+def test_a_read_command_does_not_create_the_store(command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    served: list[object] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: served.append(a))  # `serve` must stop before this
+    db = tmp_path / "var" / "nowhere.duckdb"
+    result = runner.invoke(app, [*_args(command, READS[command], tmp_path), "--db", str(db)])
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert isinstance(result.exception, SystemExit)
+    assert result.stderr.startswith("error: "), result.stderr
+    assert str(db) in result.stderr and "ipcockpit ingest" in result.stderr, result.stderr
+    assert not db.exists() and not db.parent.exists()
+    assert not served
+
+
+def test_a_write_command_creates_the_store(tmp_path: Path) -> None:
+    db = tmp_path / "var" / "new.duckdb"
+    result = runner.invoke(app, ["user", "add", "alice", "--role", "admin", "--password-stdin", "--db", str(db)],
+                           input="a-long-password\n")
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert db.exists()
+    listed = runner.invoke(app, ["user", "list", "--json", "--db", str(db)])
+    assert listed.exit_code == 0 and '"alice"' in listed.stdout
+
+
+def test_python_m_ipcockpit_cli_runs(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "ipcockpit.cli", "stats", "--db", str(tmp_path / "none.duckdb")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and out.stderr.startswith("error: ") and "Traceback" not in out.stderr, out.stderr
+
+
+def test_the_cli_package_has_no_import_cycle() -> None:
+    """Command modules import the shared options module, never the package that registers them; and each
+    module imports on its own in a fresh interpreter."""
+    modules = sorted(p.stem for p in CLI.glob("*.py"))
+    assert {"__init__", "__main__", "options"} <= set(modules), modules
+    for name in modules:
+        if name in ("__init__", "__main__"):
+            continue
+        tree = ast.parse((CLI / f"{name}.py").read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                assert node.module != "ipcockpit.cli" and not (node.module == "ipcockpit" and
+                                                                any(a.name == "cli" for a in node.names)), name
+                if name == "options":
+                    assert not (node.module or "").startswith("ipcockpit.cli."), "options imports no command module"
+    for name in [m for m in modules if m != "__main__"]:
+        target = "ipcockpit.cli" if name == "__init__" else f"ipcockpit.cli.{name}"
+        out = subprocess.run([sys.executable, "-c", f"import {target}; print('ok')"], capture_output=True,
+                             text=True, timeout=120)
+        assert out.returncode == 0 and out.stdout.strip() == "ok", (target, out.stderr)
