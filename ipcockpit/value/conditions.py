@@ -172,7 +172,8 @@ apps AS (  -- each name once, in a stable order: patentees, applicants, assignee
 )
 SELECT u.doc_id, u.office, u.app_id, u.app_date, u.grant_day, u.title, u.family_size, u.status,
        a.applicants,
-       i.in_force, i.basis AS if_basis, i.term_years, i.term_end, i.neg_date, i.neg_text, i.neg_class,
+       i.in_force, i.basis AS if_basis, i.term_years, i.term_from, i.term_start, i.term_adjustment_days,
+       i.term_end, i.term_latest, i.term_end_is, i.disclaimer, i.parent_undated, i.neg_date, i.neg_text, i.neg_class,
        i.rest_date, i.rest_text,
        h.doc_id IS NOT NULL AS has_ipc, s.sei_met, s.sei_matches,
        hf.doc_id IS NOT NULL AS has_family, f.fam_members, f.fam_abroad, f.fam_valid, f.fam_unknown_force,

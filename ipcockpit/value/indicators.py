@@ -77,7 +77,8 @@ INDICATORS: dict[str, Indicator] = {i.name: i for i in [
               "the document is classified and classified cited documents are in the corpus"),
     Indicator("grant_lag", "授权周期", "Grant lag", "years", "granted with filing and grant dates"),
     Indicator("remaining_term", "剩余保护期", "Remaining term", "years",
-              "the in-force rule's term end is known (from filing; from grant for US designs), or the rule "
+              "the in-force rule's term end is known (from filing, with a US patent-term adjustment; from grant "
+              "for US designs) and no terminal disclaimer or undated parent may end it earlier, or the rule "
               "says the rights ended (then 0)"),
     Indicator("transfers", "转让次数", "Transfers", "events", "legal events of the class are carried"),
     Indicator("licences", "许可次数", "Licences", "events", "legal events of the class are carried"),
@@ -283,8 +284,8 @@ joined AS (
     LEFT JOIN ev_obs USING (doc_id) LEFT JOIN inv USING (doc_id) LEFT JOIN owner USING (doc_id)
     LEFT JOIN main_class USING (doc_id) LEFT JOIN field USING (doc_id) LEFT JOIN locarno USING (doc_id)
 ),
-ended AS (  -- the in-force rule (ls_status): its term end, and whether it says not in force
-    SELECT j.*, ls.term_end, coalesce(ls.in_force = false, false) AS ended
+ended AS (  -- the in-force rule (ls_status): its term end, how sure it is, and whether it says not in force
+    SELECT j.*, ls.term_end, ls.term_end_is, coalesce(ls.in_force = false, false) AS ended
     FROM joined j LEFT JOIN ls_status ls USING (doc_id)
 )
 SELECT
@@ -325,6 +326,7 @@ SELECT
     CASE WHEN granted AND grant_date_eff IS NOT NULL AND app_date IS NOT NULL AND grant_date_eff >= app_date
          THEN round((grant_date_eff - app_date) / 365.25, 3) END AS grant_lag,
     CASE WHEN ended THEN 0.0  -- the rule's term end is after as_of when it does not say ended
+         WHEN term_end_is = 'at_most' THEN NULL  -- a terminal disclaimer may end it any day before
          ELSE round((term_end - DATE '{as_of}') / 365.25, 3) END AS remaining_term,
     CASE WHEN coalesce(transfers, 0) > 0 OR coalesce(o_transfer, false) THEN coalesce(transfers, 0) END::BIGINT AS transfers,
     CASE WHEN coalesce(licences, 0) > 0 OR coalesce(o_licence, false) THEN coalesce(licences, 0) END::BIGINT AS licences,
