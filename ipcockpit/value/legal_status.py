@@ -226,7 +226,8 @@ ls_sib AS (
   UNION SELECT doc_id, doc_id FROM ls_doc
 ),
 ls_ev AS (
-  SELECT s.doc_id, e.event_date, e.event_class, e.influence, e.raw_text, e.amount, e.currency, e.counterparty
+  SELECT s.doc_id, e.event_date, e.event_class, e.influence, e.raw_text, e.amount, e.currency, e.counterparty,
+         e.file_id
   FROM ls_sib s JOIN legal_events e ON e.doc_id = s.sib_id
   WHERE e.event_date IS NULL OR e.event_date <= $ls_as_of
 ),
@@ -312,7 +313,7 @@ def status_ctes(docs: str) -> str:
     ``rest_text``), ``superseded``, ``status_says``, ``basis``, ``in_force`` and ``legal_status`` (the label).
     ``ls_ev`` holds the events of each document and of the other publications of its application up to
     ``as_of`` (``doc_id``, ``event_date``, ``event_class``, ``influence``, ``raw_text``, ``amount``,
-    ``currency``, ``counterparty``); ``ls_end_ev`` those of them that rule 2 counts as ending the rights."""
+    ``currency``, ``counterparty``, ``file_id``); ``ls_end_ev`` those of them that rule 2 counts as ending the rights."""
     ending = "(" + ", ".join(f"'{c}'" for c in ENDING_EVENTS) + ")"
     event_status = " ".join(f"WHEN '{c}' THEN '{s}'" for c, s in EVENT_STATUS.items())
     return _CTES.format(docs=docs, ending=ending, refusal=REFUSAL, event_status=event_status)
