@@ -2,7 +2,8 @@
 
 Counts were checked independently of ipcockpit: independent claims by counting the <claim> elements
 without a <claim-ref> in the XML with lxml (22 invention grants, 54 independent claims; 3 designs), terms
-from the filing dates, elements by reading each claim.
+from the filing dates, the parent applications and the patent-term adjustments of the XML, elements by
+reading each claim.
 """
 
 from __future__ import annotations
@@ -127,10 +128,13 @@ def test_legal_status_and_index(store: Cockpit, built: dict) -> None:
     counts: dict[str, int] = {}
     for s in status.values():
         counts[s["status"]] = counts.get(s["status"], 0) + 1
-    # 22 US invention grants, 2 filed before 2006-06-01 (20-year term over); the 3 designs are left out;
+    # 22 US invention grants, 3 whose term (20 years from the earliest parent application named in the XML,
+    # plus the printed patent-term adjustment) ended by 2026-06-01: US8088102B2 (parent filed 1998-03-05),
+    # US8088512B2 (2002-07-26, plus 755 days), US8089596B2 (2005-05-19); the 3 designs are left out;
     # CN: 8 grants with 有权, 2 applications 审中 (or no status), 1 application whose grant is stored
-    assert counts == {"granted": 20, "expired": 2, "in_force": 8, "pending": 2, "superseded": 1}
-    assert status["US8088480B2"]["expiry_date"] == "2023-09-29"
+    assert counts == {"granted": 19, "expired": 3, "in_force": 8, "pending": 2, "superseded": 1}
+    # filed 2003-09-29, 1,013 days of adjustment: 2023-09-29 + 1013 days
+    assert status["US8088480B2"]["expiry_date"] == "2026-07-08"
     assert status["CN215361852U"]["expiry_date"] == "2031-07-30"  # a utility model: 10 years
     assert status["CN115883397A"]["status"] == "superseded"
     # the same in-force answer as the high-value screening for every invention grant
@@ -138,9 +142,10 @@ def test_legal_status_and_index(store: Cockpit, built: dict) -> None:
         s = status[row["doc_id"]]
         assert (row["in_force"] is False) == (not s["live"]), row["doc_id"]
         assert (row["in_force"] is True) == (s["status"] == "in_force"), row["doc_id"]
-    # 54 independent claims - 3 (US8088480B2) - 4 (US8090141B2) in en; the 10 CN first claims in multi
-    assert {s: v["claims"] for s, v in built["spaces"].items()} == {"en": 47, "multi": 10}
-    assert built["documents"] == {"granted": 20, "in_force": 8, "pending": 2}
+    # 54 independent claims - 1 (US8088102B2) - 2 (US8088512B2) - 2 (US8089596B2) in en; the 10 CN first
+    # claims in multi
+    assert {s: v["claims"] for s, v in built["spaces"].items()} == {"en": 49, "multi": 10}
+    assert built["documents"] == {"granted": 19, "in_force": 8, "pending": 2}
 
 
 def test_index_is_incremental(shared: Path, cockpit: Cockpit) -> None:
@@ -168,7 +173,8 @@ def test_paraphrased_patent_ranks_first(store: Cockpit, built: dict) -> None:
     assert top["publication_number"] == "US8089085B2" and top["claim_num"] == 1
     assert top["element_coverage"] == 1.0 and all(e["matched"] for e in top["elements"])
     assert top["risk_level"] == "high"
-    assert top["status"] == "granted" and top["expiry_date"] == "2029-02-26"
+    # filed 2009-02-26, 357 days of patent-term adjustment
+    assert top["status"] == "granted" and top["expiry_date"] == "2030-02-18"
     assert top["applicants"][0] == "Bridgelux, Inc."
     assert "US8089085B2" in top["explanation"]["en"] and "全面覆盖" in top["explanation"]["zh"]
     assert all(r["risk_level"] == "low" for r in result["results"][1:])

@@ -104,7 +104,8 @@ def test_unknown_columns_are_kept_and_events_read(tmp_path: Path, cockpit: Cockp
     ing = registry.detect(file_source(f))
     assert ing is not None and ing.name == "cn-table-csv"
     [rec] = list(ing.read(file_source(f)))
-    assert rec.extra == {"自定义评分": "87", "备注": "内部"}
+    # the unknown columns, and the mark that the table records pledges (it has 质押 columns)
+    assert rec.extra == {"自定义评分": "87", "备注": "内部", "records_pledges": True}
     match = load_column_map().match(next(csv.reader(f.read_text(encoding="utf-8-sig").splitlines())))
     assert match.unknown_names == ["自定义评分", "备注"]
     assert [p.name for p in rec.parties if p.role == "applicant"] == ["重庆某某科技有限公司", "张三"]

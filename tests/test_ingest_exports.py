@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from ipcockpit.ingest.lens import LensJsonl, build_record, class_code, lens_date
 from ipcockpit.ingest.multilang_abstracts import MultilangAbstracts, detect_language
 from ipcockpit.ingest.sources import file_source, walk
 from ipcockpit.model.records import PatentRecord
+from ipcockpit.value.conditions import condition_rows
 
 
 def _doc(c: Cockpit, doc_id: str) -> dict:
@@ -239,6 +241,31 @@ def test_thomson_inventor_split_and_family_csv(cockpit: Cockpit, shared: Path) -
     assert _col(cockpit, "SELECT code FROM classifications WHERE doc_id='CA2425495A1' ORDER BY seq") == [
         "H01J 49/00", "G01N 30/72"]
     assert _col(cockpit, "SELECT name_raw FROM inventors WHERE doc_id='CA2425495A1'") == ["SOLDIN STEVEN J"]
+
+
+def test_thomson_family_csv_stage_is_the_publications_own(cockpit: Cockpit, shared: Path) -> None:
+    """ritonavir.csv's "granted patent" column says whether the family has a grant, not the row: 326 WO and 4 EP
+    A publications have "Yes" (counted with the csv module). The stage comes from each row's own kind code: A
+    is an application (a US A published before 2001 is a grant), B and C are grants."""
+    with (shared / "thomson/ritonavir.csv").open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        names = [n.lower() for n in next(reader)]
+        rows = [dict(zip(names, r, strict=False)) for r in reader]
+    family_yes = Counter(r["publication number"][:2] for r in rows
+                         if r["kind code"].startswith("A") and r["granted patent"] == "Yes")
+    assert family_yes == {"WO": 326, "EP": 4, "US": 3}  # the 3 US: kind A, published 1999-2000, grants
+    cockpit.ingest([shared / "thomson/ritonavir.csv"])
+    stored = dict(cockpit.store.con.execute("SELECT doc_id, stage FROM documents").fetchall())
+    for r in rows:
+        kind = r["kind code"]
+        doc_id = re.sub(r"^([A-Z]{2})0+(\d+)$", r"\1\2", r["publication number"]) + kind  # no leading zeros
+        old_us_grant = r["publication number"].startswith("US") and kind == "A" and r["publication date"] < "2001"
+        expected = "grant" if kind[0] in "BC" or old_us_grant else "application"
+        assert stored[doc_id] == expected, doc_id
+    # the screening takes invention grants only: none of the A publications but the three old US grants
+    screened = {r["publication_number"] for r in condition_rows(cockpit.store.con)}
+    assert len(screened) == 3 + 1 + 1 + 3 + 1 + 1 + 19  # US A, AU B2, CN C, EP B1, FR B1, IT B1, US B1/B2
+    assert not any(d.startswith(("WO", "EP")) and d[-2:-1] == "A" or d.endswith(("A1", "A2")) for d in screened)
 
 
 def test_india_grants(cockpit: Cockpit, shared: Path) -> None:

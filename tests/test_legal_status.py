@@ -8,7 +8,8 @@ design grants of 27 March 2012 and the Lens pizza export) for the design term.
 
 Counts were checked without ipcockpit, with pandas on the Lens CSV: 1,551 Lens rows are invention grants
 (type "Granted Patent" or "Ammended Patent", or type "unknown" with a B/C kind); 845 of them were filed
-20 years or more before 2025-07-01 and 784 before 2023-01-01.
+20 years or more before 2025-07-01 and 784 before 2023-01-01. One of them, US7286922B1, was filed
+before 1995-06-08 and granted in 2007: its term is 17 years from grant, so it ended on 2024-10-23.
 """
 
 from __future__ import annotations
@@ -178,7 +179,8 @@ def test_us_designs_end_with_their_design_term(designs: Cockpit, shared: Path) -
 def test_screening_and_fto_agree_on_every_invention_grant(screen: Cockpit) -> None:
     con = screen.store.con
     for settings, counts in (
-        (EARLY, {"expired": 784, "not_in_force": 1, "in_force": 4, "granted": 768}),
+        # US7286922B1 (Lens row; filed 1995-02-22, granted 2007-10-23): 17 years from grant, to 2024-10-23
+        (EARLY, {"expired": 783, "not_in_force": 1, "in_force": 4, "granted": 769}),
         (LATE, {"expired": 845, "lapsed": 1, "in_force": 4, "granted": 707}),
     ):
         fto = legal_status(con, None, settings)

@@ -153,10 +153,13 @@ def test_build_index_is_incremental(cockpit, shared: Path, tmp_path: Path) -> No
     assert gone not in manifest and len(manifest) == 2 * US_ROWS + 10
     assert gone not in VectorIndex.open(folder, "vec_en").keys()
     assert gone not in set(LexicalIndex(folder).iter_ids())
-    # in force comes from the status text of the export: 有权 -> 1, 审中 -> unknown
+    # in force comes from the status text of the export: 有权 -> 1, 审中 -> unknown; the first neural-network
+    # row (US 5,535,303, granted 1996-07-09, no filing date) ended with its longest possible US term, 25 years
+    # from grant (2021-07-09)
     force = dict(zip(read_manifest(folder).column("doc_id").to_pylist(),
                      read_manifest(folder).column("in_force").to_pylist(), strict=True))
-    assert force["CN218751475U"] == 1 and force["CN116245100A"] == -1 and force[numbers["neural_network_patent_query"][0]] == -1
+    assert numbers["neural_network_patent_query"][0] == "US5535303"
+    assert force["CN218751475U"] == 1 and force["CN116245100A"] == -1 and force["US5535303"] == 0
 
 
 def test_new_model_weights_rebuild_their_space(cockpit, shared: Path, tmp_path: Path,

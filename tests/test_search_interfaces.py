@@ -40,7 +40,9 @@ XML = "uspto_xml/weekly_excerpts/ipg120103.small.xml"
 DOCUMENTS = BASEBALL_ROWS + CHINESE_ROWS + 25
 #: documents per vector space: English (baseball rows and the XML grants) in en, Chinese rows in multi
 SPACES = {"en": BASEBALL_ROWS + 25, "multi": CHINESE_ROWS}
-LIVE_CLAIMS = 54 - 3 - 4
+#: the XML's 54 independent claims but those of the grants whose term ended by AS_OF (tests/test_fto.py):
+#: US8088102B2 (1), US8088512B2 (2), US8089596B2 (2)
+LIVE_CLAIMS = 54 - 1 - 2 - 2
 AS_OF = "2026-06-01"
 USER = ("acme", "enterprise-pass-1")
 # a product described by hand from claim 1 of US 8,089,085 B2 (Bridgelux, "Heat sink base for LEDs")

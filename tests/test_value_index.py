@@ -74,8 +74,9 @@ def test_uspto_grant_indicators_match_the_xml(indicators: dict[str, dict[str, An
     assert r["npl_citations"] == 0  # none cited, and the file carries NPL citations: observed zero
     assert r["first_claim_length"] == 225  # words, without the claim number "1."
     assert r["inventors"] == 2 and r["applicant_type"] == "company"
-    # filed 2008-06-04, granted 2013-04-16: 1,777 days; term ends 2028-06-04: 1,250 days after AS_OF
-    assert r["grant_lag"] == round(1777 / 365.25, 3) and r["remaining_term"] == round(1250 / 365.25, 3)
+    # filed 2008-06-04, granted 2013-04-16: 1,777 days; term ends 2028-06-04 plus the 331 days of patent-term
+    # adjustment the XML prints (<us-term-extension>), 2029-05-01: 1,250 + 331 days after AS_OF
+    assert r["grant_lag"] == round(1777 / 365.25, 3) and r["remaining_term"] == round((1250 + 331) / 365.25, 3)
     assert r["stage"] == "mature_grant" and r["cohort_field"] == "wipo35:26" and r["cohort_year"] == 2008
     # no family data and no legal events in a USPTO grant file: unknown, not zero
     assert r["family_size"] is None and r["market_coverage"] is None and r["litigations"] is None

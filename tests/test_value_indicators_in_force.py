@@ -69,9 +69,20 @@ DOCUMENTS = 7271
 #: ended by as_of while 20 would not have: 30 at 2023-01-01 (KR 25, PL 2, IT 3) and 34 at 2025-07-01 (KR 30,
 #: PL 1, IT 3); none has a status or event. 1868 + 30 = 1898 and 5395 - 30 = 5365; 2424 + 34 = 2458 and
 #: 4839 - 34 = 4805.
+#:
+#: Then the US term became the statute's (issue 12): 20 years from the earliest continuation, division or
+#: continuation-in-part parent the record names, plus the patent-term adjustment it prints, and 17 years from
+#: grant when longer for applications filed before 1995-06-08. Counted without ipcockpit (regular expressions
+#: over the weekly XML, as tests/test_us_term.py does, and the csv module over the Lens files): by 2023-01-01
+#: 11 XML grants ended by their parents' dates (US6837514B1 ... US8420883B2, filed 2011 from a 1994 chain) and
+#: 7 ended by 20 years from filing run on with their adjustment (US6837124B2 ... US7314687B2); the Lens drone
+#: row US7286922B1 (filed 1995-02-22, granted 2007-10-23) runs 17 years from grant, to 2024-10-23, not to
+#: 2015-02-22: 1898 + 11 - 7 - 1 = 1901 not, 5365 - 3 = 5362 unknown. By 2025-07-01 8 grants ended by their
+#: parents, 12 run on with their adjustment, and the CIP application US20060288462A1 (filed 2006-06-22, parent
+#: filed 2005-06-22) would have ended on 2025-06-22: 2458 + 8 - 12 + 1 = 2455, 4805 + 3 = 4808.
 EXPECTED = {
-    date(2023, 1, 1): (8, 1898, 5365),
-    date(2025, 7, 1): (8, 2458, 4805),
+    date(2023, 1, 1): (8, 1901, 5362),
+    date(2025, 7, 1): (8, 2455, 4808),
 }
 
 

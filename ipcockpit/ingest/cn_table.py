@@ -47,6 +47,9 @@ KEY_FIELDS = ("app_number", "pub_number", "grant_number", "app_date", "pub_date"
               "inventors", "ipc_main", "ipc")
 _HEADER_SCAN = 6  # rows searched for the header (exports may start with a title row)
 
+#: mapped columns that record a patent's pledges (质押): a row of a table with one of them and no pledge has none
+PLEDGE_FIELDS = frozenset({"pledge_count", "pledge_dates", "pledgee", "pledge_amount", "legal_events"})
+
 
 # values -----------------------------------------------------------------------------------------
 _MULTI_STRONG = re.compile(r"\s*[;；|\n]+\s*")
@@ -284,6 +287,8 @@ class RowReader:
     def _events(self, rec: PatentRecord, v: dict[str, str | None]) -> None:
         header = self.match.header
         col = {f: header[i] for f, i in self.match.fields.items()}
+        if PLEDGE_FIELDS & col.keys():  # the table says whether there are pledges, even when there are none
+            rec.extra["records_pledges"] = True
         for cls, count_f, dates_f, party_f, amount_f, label in (
             ("transfer", "transfer_count", "transfer_dates", "transfer_to", None, "专利权转移"),
             ("licence", "licence_count", "licence_dates", "licensee", "licence_amount", "专利实施许可"),

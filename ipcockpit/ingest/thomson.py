@@ -13,7 +13,9 @@
   publication with the cleaned inventor names, so ``read`` counts publications, not rows.
 - ``thomson-family-csv``: the 20-column family table (``ritonavir.csv``): publication number and kind,
   priority, dates, applicant, inventors, IPC in Derwent compact form (``C07D41700``), family members
-  and family size. The table gives no family id, so ``family_id`` stays empty.
+  and family size. The table gives no family id, so ``family_id`` stays empty. Its ``granted patent`` and
+  ``grant or application type families`` columns describe the family (a WO A1 of a family with a grant
+  says "Yes"): they are kept in ``extra`` and never set a row's stage, which comes from its own kind code.
 
 Workbooks are read with openpyxl in read-only mode (its "unknown extension" warning is silenced).
 """
@@ -295,7 +297,6 @@ def family_record(row: dict[str, str], position: str) -> Record:
         office=office,
         number=number,
         kind=kind,
-        stage="grant" if _cell(row.get("granted patent")) == "Yes" else None,
         pub_date=pub,
         app_date=app_date,
         priority_date=prio,

@@ -322,10 +322,12 @@ def _pct_publishing(el: Node, f: Fields) -> None:
 
 def _term(el: Node, f: Fields) -> None:
     t = _child_texts(el)
-    if t.get("us-term-extension"):
+    if t.get("us-term-extension"):  # the patent-term adjustment (35 U.S.C. 154(b)), in days
         f["extra"]["term_extension_days"] = t["us-term-extension"]
     if t.get("length-of-grant"):
         f["extra"]["term_years"] = t["length-of-grant"]
+    if "disclaimer" in t:  # a terminal disclaimer: the term may end before its computed end
+        f["extra"]["terminal_disclaimer"] = True
 
 
 _PARTIES: dict[str, Callable[[Node, Fields], None]] = {

@@ -52,6 +52,36 @@ INVENTION_GRANT = (
     "AND regexp_matches(coalesce(d.number, ''), '^[0-9]+$')))))"
 )
 
+#: formats whose legal events record a patent's pledges (security interests, 质押) whenever it has any, so
+#: that a patent they give events for and no pledge has none: USPTO assignment records (SECURITY INTEREST
+#: conveyances) and the INPADOC legal events of EPO OPS (CN 质押 codes among them). Lens owner lists
+#: (transfers only), Thomson litigation cases and USPTO prosecution histories (PEDS, ODP transactions) do
+#: not. Chinese table exports record pledges when they have a 质押 or 法律事件 column: their records say so
+#: (``extra.records_pledges``, set by :mod:`ipcockpit.ingest.cn_table`). A file that holds a pledge event
+#: records them too.
+PLEDGE_FORMATS = ("uspto-assignment-xml", "epo-ops-xml")
+
+
+def pledge_sources_sql(pairs: str) -> str:
+    """A query of the documents whose pledges the data records, and the formats that record them
+    (``doc_id``, ``pledge_sources``): for each ``doc_id`` of ``pairs`` (a relation of ``doc_id``, ``sib_id``:
+    the document and every publication whose data counts for it), a legal event of a ``sib_id`` from a
+    :data:`PLEDGE_FORMATS` file, a ``sib_id`` record that says its source records pledges, or a file behind
+    a ``sib_id`` (its record's or its events') that holds a pledge event. The screening's pledge condition
+    and the value index's pledge count both use it."""
+    formats = ", ".join(f"'{f}'" for f in PLEDGE_FORMATS)
+    return f"""
+SELECT p.doc_id, list(DISTINCT f.format ORDER BY f.format) AS pledge_sources
+FROM {pairs} p
+JOIN (SELECT doc_id, file_id, true AS event, false AS says FROM legal_events
+      UNION ALL SELECT doc_id, file_id, false, coalesce(json_extract_string(extra, '$.records_pledges') = 'true', false)
+      FROM documents) x ON x.doc_id = p.sib_id
+JOIN source_files f ON f.file_id = x.file_id
+WHERE (x.event AND f.format IN ({formats})) OR x.says
+   OR x.file_id IN (SELECT DISTINCT file_id FROM legal_events WHERE event_class = 'pledge')
+GROUP BY p.doc_id"""
+
+
 CONDITIONS_SQL = r"""
 WITH
 u AS (
@@ -155,7 +185,11 @@ pl AS (
                           text := raw_text) ORDER BY event_date) AS pl_events
   FROM ev_u WHERE event_class = 'pledge' GROUP BY doc_id
 ),
-any_ev AS (SELECT DISTINCT doc_id FROM ev_u),
+any_ev AS (  -- the formats of the files that give each document its legal events
+  SELECT e.doc_id, list(DISTINCT f.format ORDER BY f.format) AS ev_sources
+  FROM ev_u e JOIN source_files f USING (file_id) GROUP BY e.doc_id
+),
+pl_src AS ({pledge_sources}),
 aw0 AS (  -- an award counts from its year on (award_lists)
   SELECT u.doc_id, a.* EXCLUDE (doc_id, app_id) FROM u JOIN ref_awards a ON a.app_id = u.app_id
   WHERE a.year IS NULL OR a.year <= $aw_year
@@ -178,12 +212,14 @@ apps AS (  -- each name once, in a stable order: patentees, applicants, assignee
 )
 SELECT u.doc_id, u.office, u.app_id, u.app_date, u.grant_day, u.title, u.family_size, u.status,
        a.applicants,
-       i.in_force, i.basis AS if_basis, i.term_years, i.term_end, i.neg_date, i.neg_text, i.neg_class,
+       i.in_force, i.basis AS if_basis, i.term_years, i.term_from, i.term_start, i.term_adjustment_days,
+       i.term_end, i.term_latest, i.term_end_is, i.disclaimer, i.parent_undated, i.neg_date, i.neg_text, i.neg_class,
        i.rest_date, i.rest_text,
        h.doc_id IS NOT NULL AS has_ipc, s.sei_met, s.sei_matches,
        hf.doc_id IS NOT NULL AS has_family, f.fam_members, f.fam_abroad, f.fam_valid, f.fam_unknown_force,
        f.fam_apps, f.fam_any_abroad,
-       p.pl_n, p.pl_total, p.pl_unknown, p.pl_events, ae.doc_id IS NOT NULL AS has_events,
+       p.pl_n, p.pl_total, p.pl_unknown, p.pl_events, ae.doc_id IS NOT NULL AS has_events, ae.ev_sources,
+       ps.pledge_sources,
        w.aw_list
 FROM u
 LEFT JOIN ls_status i USING (doc_id)
@@ -193,6 +229,7 @@ LEFT JOIN has_fam hf USING (doc_id)
 LEFT JOIN fam_agg f USING (doc_id)
 LEFT JOIN pl p USING (doc_id)
 LEFT JOIN any_ev ae USING (doc_id)
+LEFT JOIN pl_src ps USING (doc_id)
 LEFT JOIN aw w USING (doc_id)
 LEFT JOIN apps a USING (doc_id)
 {industry}
@@ -248,7 +285,8 @@ def _query(settings: ScreenSettings, universe: Universe) -> tuple[str, dict[str,
                     "(r.industry_code = $industry OR r.branch_code = $industry "
                     "OR starts_with(r.branch_code, $industry || '.')))")
     sql = CONDITIONS_SQL.format(universe="".join(f"\n    AND {w}" for w in where), legal=status_ctes("cand"),
-                                industry=industry, invention_grant=INVENTION_GRANT)
+                                industry=industry, invention_grant=INVENTION_GRANT,
+                                pledge_sources=pledge_sources_sql("sib"))
     return sql, params
 
 
@@ -381,9 +419,16 @@ def _pledge(r: dict[str, Any], s: ScreenSettings) -> dict[str, Any]:
                       "without a CNY amount)", f"有质押登记，金额未知（{r['pl_n']}次中{r['pl_unknown']}次无人民币金额）")
         return _c(False, ev, f"pledge financing of {total:,.0f} CNY, below the threshold of {threshold:,.0f}",
                   f"质押融资金额{total:,.0f}元，低于阈值{threshold:,.0f}元")
-    if r["has_events"]:
-        return _c(False, {"events": [], "threshold_cny": threshold},
-                  "the source gives legal events for this patent and none is a pledge", "来源有该专利法律事件，无质押")
+    if r["pledge_sources"]:
+        sources = ", ".join(r["pledge_sources"])
+        return _c(False, {"events": [], "threshold_cny": threshold, "sources": r["pledge_sources"]},
+                  f"a source that records pledges covers this patent ({sources}) and none is a pledge",
+                  f"记录质押的来源（{sources}）覆盖该专利，无质押")
+    if r["has_events"]:  # owner changes, litigation, prosecution steps: they say nothing about pledges
+        sources = ", ".join(r["ev_sources"])
+        return _c(None, {"event_sources": r["ev_sources"]},
+                  f"the legal events in the data come only from sources that do not record pledges ({sources}), "
+                  "so pledges cannot be known", f"数据中的法律事件仅来自不记录质押的来源（{sources}），无法判断质押情况")
     return _c(None, None, "no legal events in the data, so pledges cannot be known", "数据中无法律事件，无法判断质押情况")
 
 

@@ -29,6 +29,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from ipcockpit.value.conditions import pledge_sources_sql
 from ipcockpit.value.legal_status import status_ctes, status_params
 from ipcockpit.value.settings import ScreenSettings
 
@@ -77,11 +78,15 @@ INDICATORS: dict[str, Indicator] = {i.name: i for i in [
               "the document is classified and classified cited documents are in the corpus"),
     Indicator("grant_lag", "授权周期", "Grant lag", "years", "granted with filing and grant dates"),
     Indicator("remaining_term", "剩余保护期", "Remaining term", "years",
-              "the in-force rule's term end is known (from filing; from grant for US designs), or the rule "
+              "the in-force rule's term end is known (from filing, with a US patent-term adjustment; from grant "
+              "for US designs) and no terminal disclaimer or undated parent may end it earlier, or the rule "
               "says the rights ended (then 0)"),
     Indicator("transfers", "转让次数", "Transfers", "events", "legal events of the class are carried"),
     Indicator("licences", "许可次数", "Licences", "events", "legal events of the class are carried"),
-    Indicator("pledges", "质押次数", "Pledges", "events", "legal events of the class are carried"),
+    Indicator("pledges", "质押次数", "Pledges", "events",
+              "a source records the document's pledges, as the screening's pledge condition reads them "
+              "(conditions.pledge_sources_sql: an event from a format that records pledges, a table with a 质押 "
+              "column, or a file that holds a pledge event)"),
     Indicator("litigations", "诉讼次数", "Litigations", "events", "legal events of the class are carried"),
     Indicator("invalidation_survived", "经无效宣告仍维持", "Survived invalidation", "0/1",
               "invalidation events are carried; 1 when a request was followed by rights the in-force rule does "
@@ -234,12 +239,13 @@ ev AS (
 ev_obs AS (  -- which event classes the files behind a document carry
     SELECT df.doc_id,
         bool_or(fc.event_class = 'transfer') AS o_transfer, bool_or(fc.event_class = 'licence') AS o_licence,
-        bool_or(fc.event_class = 'pledge') AS o_pledge, bool_or(fc.event_class = 'litigation') AS o_litigation,
+        bool_or(fc.event_class = 'litigation') AS o_litigation,
         bool_or(fc.event_class IN ('invalidation_request', 'invalidation_decision')) AS o_invalidation
     FROM (SELECT doc_id, file_id FROM docs UNION SELECT DISTINCT doc_id, file_id FROM legal_events) df
     JOIN (SELECT DISTINCT file_id, event_class FROM legal_events) fc USING (file_id)
     GROUP BY 1
 ),
+pl_obs AS ({pledge_sources}),  -- documents whose pledges a source records (the screening's rule)
 inv AS (SELECT doc_id, count(*) AS n FROM inventors GROUP BY 1),
 owner AS (
     SELECT doc_id, arg_min(type, (CASE role WHEN 'current_owner' THEN 0 WHEN 'patentee' THEN 1
@@ -273,18 +279,19 @@ joined AS (
            cl.n AS cl_n, cl.ind, cl.ind_known, coalesce(cl.first_text, first_claim_text.text) AS first_text,
            cls_n.n AS n_sub, gen.v AS generality, orig.v AS originality, rad.v AS radicalness,
            ev.transfers, ev.licences, ev.pledges, ev.litigations, ev.invalidations, ev.invalidated,
-           ev_obs.*, inv.n AS inv_n, owner.type AS owner_type,
+           ev_obs.*, pl_obs.doc_id IS NOT NULL AS o_pledge, inv.n AS inv_n, owner.type AS owner_type,
            main_class.code AS main_code, field.field_id, field.field_en, locarno.class AS locarno_class
     FROM docs2 d CROSS JOIN horizon
     LEFT JOIN fwd USING (doc_id) LEFT JOIN bwd USING (doc_id) LEFT JOIN cite_files cf ON cf.file_id = d.file_id
     LEFT JOIN fam USING (doc_id) LEFT JOIN coverage USING (doc_id) LEFT JOIN cl USING (doc_id)
     LEFT JOIN first_claim_text USING (doc_id) LEFT JOIN cls_n USING (doc_id) LEFT JOIN gen USING (doc_id)
     LEFT JOIN orig USING (doc_id) LEFT JOIN rad USING (doc_id) LEFT JOIN ev USING (doc_id)
-    LEFT JOIN ev_obs USING (doc_id) LEFT JOIN inv USING (doc_id) LEFT JOIN owner USING (doc_id)
+    LEFT JOIN ev_obs USING (doc_id) LEFT JOIN pl_obs USING (doc_id) LEFT JOIN inv USING (doc_id)
+    LEFT JOIN owner USING (doc_id)
     LEFT JOIN main_class USING (doc_id) LEFT JOIN field USING (doc_id) LEFT JOIN locarno USING (doc_id)
 ),
-ended AS (  -- the in-force rule (ls_status): its term end, and whether it says not in force
-    SELECT j.*, ls.term_end, coalesce(ls.in_force = false, false) AS ended
+ended AS (  -- the in-force rule (ls_status): its term end, how sure it is, and whether it says not in force
+    SELECT j.*, ls.term_end, ls.term_end_is, coalesce(ls.in_force = false, false) AS ended
     FROM joined j LEFT JOIN ls_status ls USING (doc_id)
 )
 SELECT
@@ -325,6 +332,7 @@ SELECT
     CASE WHEN granted AND grant_date_eff IS NOT NULL AND app_date IS NOT NULL AND grant_date_eff >= app_date
          THEN round((grant_date_eff - app_date) / 365.25, 3) END AS grant_lag,
     CASE WHEN ended THEN 0.0  -- the rule's term end is after as_of when it does not say ended
+         WHEN term_end_is = 'at_most' THEN NULL  -- a terminal disclaimer may end it any day before
          ELSE round((term_end - DATE '{as_of}') / 365.25, 3) END AS remaining_term,
     CASE WHEN coalesce(transfers, 0) > 0 OR coalesce(o_transfer, false) THEN coalesce(transfers, 0) END::BIGINT AS transfers,
     CASE WHEN coalesce(licences, 0) > 0 OR coalesce(o_licence, false) THEN coalesce(licences, 0) END::BIGINT AS licences,
@@ -343,7 +351,8 @@ def indicator_sql(as_of: date, young_grant_years: int = 5) -> str:
     """The indicator query; needs the view :data:`WEIGHTS_VIEW` (see :func:`register_weights`) and the
     parameters :func:`indicator_params`."""
     return INDICATOR_SQL.format(granted=_granted_sql(), weights=WEIGHTS_VIEW, as_of=as_of.isoformat(),
-                                young=int(young_grant_years), status_ctes=status_ctes("docs"))
+                                young=int(young_grant_years), status_ctes=status_ctes("docs"),
+                                pledge_sources=pledge_sources_sql("(SELECT doc_id, doc_id AS sib_id FROM docs)"))
 
 
 def indicator_params(as_of: date) -> dict[str, Any]:

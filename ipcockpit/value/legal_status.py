@@ -20,7 +20,17 @@ For each publication, as of ``ScreenSettings.as_of``, the first of these that ap
    end); CN designs 15 years from filing (:data:`CN_DESIGN_TERM_YEARS`) when filed on or after
    2021-06-01, else 10; designs of every other office 25 years from filing (:data:`DESIGN_TERM_YEARS`),
    the longest design term there is, so that the rule says the term ended only when it certainly has.
-   Term extensions, US patent-term adjustments and design renewals are not in the data.
+   US utility and plant patents (35 U.S.C. 154): 20 years from the earliest US or PCT application the record
+   names as a continuation, division or continuation-in-part parent (``term_from`` ``parent``), else from
+   filing, plus the patent-term adjustment the record prints (USPTO XML ``us-term-extension``:
+   ``term_adjustment_days``); for applications filed before 1995-06-08 the longer of that and 17 years from
+   grant (:data:`US_GATT_DAY`). A terminal disclaimer or a parent without a date in the record makes that end
+   an upper bound (``term_end_is`` ``at_most``): the rule then still says ended only after it, and never says
+   more than the bound allows (the reasons say so; the value index gives no remaining term). A US utility
+   grant without a filing date has no term end; its rights have certainly ended
+   :data:`US_MAX_TERM_FROM_GRANT_YEARS` (25) years after grant, the longest possible term
+   (``term_latest``, ``term_end_is`` ``latest_possible``). Extensions for regulatory review (35 U.S.C. 156,
+   EU SPCs ...), the patent-term adjustments of other sources and design renewals are not in the data.
 2. ``event``: the last lapse, expiry, withdrawal or invalidation event (:data:`ENDING_EVENTS`) after grant
    that no restoration follows -> not in force; for an application a refusal counts too. Events of any
    publication of the same application count; events dated after ``as_of`` do not; an event marked
@@ -96,6 +106,19 @@ CN_DESIGN_TERM_FROM = date(2021, 6, 1)
 #: Japan: 25 years from filing for applications filed from 2020-04-01, Design Act Art. 21 as amended in
 #: 2019), so that the rule says a design's term ended only when it certainly has
 DESIGN_TERM_YEARS = 25
+#: US utility and plant patents of applications filed before 1995-06-08 (the URAA, Pub. L. 103-465, sec. 532):
+#: the longer of 17 years from grant and 20 years from filing, or 17 years from grant alone for those that
+#: had ended before that day (35 U.S.C. 154(c)(1))
+US_GATT_DAY = date(1995, 6, 8)
+US_TERM_FROM_GRANT_YEARS = 17
+#: the longest patent-term extension for regulatory review (35 U.S.C. 156(g)(6): at most 5 years); such
+#: extensions are not in the data
+US_MAX_EXTENSION_YEARS = 5
+#: the longest term a US utility or plant patent can have, in years from grant, used when the record has no
+#: filing date: 20 years from the (earliest) filing plus a patent-term adjustment never runs past 20 years
+#: from grant, because the adjustment only counts days of the pendency (35 U.S.C. 154(b)(1)-(2)(A));
+#: 17 years from grant is shorter; plus the longest extension of 35 U.S.C. 156
+US_MAX_TERM_FROM_GRANT_YEARS = 20 + US_MAX_EXTENSION_YEARS
 #: legal status texts: checked in this order (first match decides); case-insensitive regular expressions
 STATUS_TRUE_FIRST = r"^\s*有权"
 STATUS_FALSE_FIRST = r"^\s*无权"
@@ -133,10 +156,55 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
 # `documents`: a family member known only by number). ls_ev (the events of each document and of the
 # other publications of its application, up to as_of) is kept for callers that read other events.
 _CTES = r"""
+ls_doc0 AS (
+  SELECT *,
+         -- US utility and plant patents (35 U.S.C. 154): the term counts from the earliest parent of a
+         -- continuation, division or continuation-in-part the record names; a patent-term adjustment is added
+         office = 'US' AND coalesce(doc_type, 'invention') IN ('invention', 'plant') AS us_utility,
+         CASE WHEN office = 'US' THEN list_filter(
+                CAST(json_extract(extra, '$.related_documents') AS JSON[]),
+                lambda r: json_extract_string(r, '$.relation') IN ('continuation', 'continuation-in-part', 'division'))
+         END AS us_parents
+  FROM (
+    SELECT x.doc_id, coalesce(d.office, left(x.doc_id, 2)) AS office, d.doc_type, d.kind, d.app_id, d.app_date,
+           coalesce(d.stage, CASE WHEN regexp_matches(coalesce(d.kind, ''), '^[BCUY]') THEN 'grant'
+                                  ELSE 'application' END) AS stage,
+           coalesce(d.grant_date, CASE WHEN d.stage = 'grant' THEN d.pub_date END) AS grant_day, d.status,
+           d.title, d.lang, d.extra
+    FROM {docs} x LEFT JOIN documents d USING (doc_id)
+  )
+),
+ls_doc1 AS (
+  SELECT * EXCLUDE (extra, us_parents),
+         CASE WHEN us_utility THEN TRY_CAST(json_extract_string(extra, '$.term_extension_days') AS INTEGER)
+         END AS pta_days,
+         coalesce(office = 'US' AND json_extract_string(extra, '$.terminal_disclaimer') = 'true', false)
+           AS disclaimer,
+         CASE WHEN us_utility THEN list_min(list_transform(us_parents, lambda r: TRY_STRPTIME(regexp_extract(
+                json_extract_string(r, '$.documents[0]'), '^\S+ \S+ (?:\S+ )?((?:1[89]|20)\d{{6}})$', 1),
+                '%Y%m%d')::DATE)) END AS parent_date,
+         us_utility AND list_bool_or(list_transform(us_parents, lambda r: NOT regexp_matches(
+                coalesce(json_extract_string(r, '$.documents[0]'), ''), '^\S+ \S+ (?:\S+ )?(?:1[89]|20)\d{{6}}$')))
+           AS parent_undated
+  FROM ls_doc0
+),
+ls_doc2 AS (
+  SELECT *,
+         CASE WHEN us_utility AND parent_date < coalesce(app_date, DATE '9999-12-31') THEN parent_date
+              ELSE app_date END AS filing_start,
+         -- applications filed before 1995-06-08: the longer of 17 years from grant and 20 from filing
+         -- (only 17 from grant when those ended before that day)
+         us_utility AND app_date < $ls_us_gatt_day AND grant_day IS NOT NULL
+           AND (grant_day + to_years($ls_us_grant_years) <= $ls_us_gatt_day
+                OR grant_day + to_years($ls_us_grant_years)
+                   > least(app_date, parent_date) + to_years($ls_term_years)) AS us_from_grant
+  FROM ls_doc1
+),
 ls_doc AS (
   SELECT *,
          CASE WHEN doc_type = 'utility_model'
                 THEN coalesce(MAP($ls_um_offices::VARCHAR[], $ls_um_years::INTEGER[])[office], $ls_um_default)
+              WHEN us_from_grant THEN $ls_us_grant_years
               WHEN doc_type IS DISTINCT FROM 'design' THEN $ls_term_years
               -- US designs from grant; with no filing date, a grant before the PLTIA day was filed before it
               WHEN office = 'US' THEN CASE WHEN coalesce(app_date, grant_day) < $ls_us_design_from
@@ -144,22 +212,22 @@ ls_doc AS (
               WHEN office = 'CN' THEN CASE WHEN app_date < $ls_cn_design_from
                                            THEN $ls_cn_design_years_before ELSE $ls_cn_design_years END
               ELSE $ls_design_years END AS term_years,
-         CASE WHEN doc_type = 'design' AND office = 'US' THEN 'grant' ELSE 'filing' END AS term_from
-  FROM (
-    SELECT x.doc_id, coalesce(d.office, left(x.doc_id, 2)) AS office, d.doc_type, d.kind, d.app_id, d.app_date,
-           coalesce(d.stage, CASE WHEN regexp_matches(coalesce(d.kind, ''), '^[BCUY]') THEN 'grant'
-                                  ELSE 'application' END) AS stage,
-           coalesce(d.grant_date, CASE WHEN d.stage = 'grant' THEN d.pub_date END) AS grant_day, d.status,
-           d.title, d.lang
-    FROM {docs} x LEFT JOIN documents d USING (doc_id)
-  )
+         CASE WHEN (doc_type = 'design' AND office = 'US') OR us_from_grant THEN 'grant'
+              WHEN filing_start IS DISTINCT FROM app_date THEN 'parent'
+              ELSE 'filing' END AS term_from,
+         CASE WHEN us_from_grant THEN NULL ELSE pta_days END AS term_adjustment_days,
+         -- no filing date: the longest term a US utility grant can have (see US_MAX_TERM_FROM_GRANT_YEARS)
+         CASE WHEN us_utility AND stage = 'grant' AND filing_start IS NULL
+              THEN CAST(grant_day + to_years($ls_us_max_from_grant) AS DATE) END AS term_latest
+  FROM ls_doc2
 ),
 ls_sib AS (
   SELECT x.doc_id, d.doc_id AS sib_id FROM ls_doc x JOIN documents d ON d.app_id = x.app_id
   UNION SELECT doc_id, doc_id FROM ls_doc
 ),
 ls_ev AS (
-  SELECT s.doc_id, e.event_date, e.event_class, e.influence, e.raw_text, e.amount, e.currency, e.counterparty
+  SELECT s.doc_id, e.event_date, e.event_class, e.influence, e.raw_text, e.amount, e.currency, e.counterparty,
+         e.file_id
   FROM ls_sib s JOIN legal_events e ON e.doc_id = s.sib_id
   WHERE e.event_date IS NULL OR e.event_date <= $ls_as_of
 ),
@@ -188,10 +256,11 @@ ls_granted_sib AS (
   WHERE s.sib_id <> s.doc_id AND x.stage = 'application' AND d.stage = 'grant' AND NOT coalesce(d.stub, false)
 ),
 ls_life AS (
-  SELECT c.*, CAST(CASE WHEN c.doc_type = 'utility_model' AND list_contains($ls_um_month_end, c.office)
-                        THEN last_day(c.app_date + to_years(c.term_years)) + 1  -- the month's last day is in force
-                        ELSE CASE c.term_from WHEN 'grant' THEN c.grant_day ELSE c.app_date END
-                             + to_years(c.term_years) END AS DATE) AS term_end,
+  SELECT c.*, CASE c.term_from WHEN 'grant' THEN c.grant_day ELSE c.filing_start END AS term_start,
+         CAST(CASE WHEN c.doc_type = 'utility_model' AND list_contains($ls_um_month_end, c.office)
+                   THEN last_day(c.app_date + to_years(c.term_years)) + 1  -- the month's last day is in force
+                   ELSE CASE c.term_from WHEN 'grant' THEN c.grant_day ELSE c.filing_start END
+                        + to_years(c.term_years) + to_days(coalesce(c.term_adjustment_days, 0)) END AS DATE) AS term_end,
          n.neg_date, n.neg_text, n.neg_class, r.rest_date, r.rest_text, g.doc_id IS NOT NULL AS superseded,
          CASE WHEN regexp_matches(coalesce(c.status, ''), $ls_st_true_first, 'i') THEN true
               WHEN regexp_matches(coalesce(c.status, ''), $ls_st_false_first, 'i') THEN false
@@ -202,7 +271,11 @@ ls_life AS (
 ),
 ls_basis AS (
   SELECT *,
-    CASE WHEN term_end <= $ls_as_of THEN 'term'
+    -- how sure the end is: a terminal disclaimer or a parent without a date may end the term earlier
+    CASE WHEN term_end IS NULL THEN CASE WHEN term_latest IS NOT NULL THEN 'latest_possible' END
+         WHEN disclaimer OR coalesce(parent_undated, false) THEN 'at_most'
+         ELSE 'computed' END AS term_end_is,
+    CASE WHEN coalesce(term_end, term_latest) <= $ls_as_of THEN 'term'
          WHEN neg_class IS NOT NULL AND (rest_date IS NULL OR neg_date > rest_date) THEN 'event'
          WHEN status_says IS NOT NULL THEN 'status'
          WHEN rest_date IS NOT NULL THEN 'restoration'
@@ -232,12 +305,15 @@ def status_ctes(docs: str) -> str:
     ``ls_status`` has one row per document: ``doc_id``, ``office``, ``doc_type``, ``kind``, ``app_id``,
     ``app_date``, ``stage`` (``grant``/``application``, from the kind when the source does not say),
     ``grant_day``, ``status`` (the source's text), ``title``, ``lang``, ``term_years``, ``term_from``
-    (``filing``, or ``grant`` for US designs), ``term_end`` (rule 1's end of term), the
+    (``filing``; ``parent`` when a US parent application was filed earlier; ``grant`` for US designs and old US
+    grants), ``term_start``, ``term_adjustment_days``, ``disclaimer`` (a US terminal disclaimer),
+    ``parent_undated``, ``term_end`` (rule 1's end of term), ``term_latest`` (the latest possible end of a US
+    grant without a filing date), ``term_end_is`` (``computed``, ``at_most``, ``latest_possible`` or null), the
     deciding ending event (``neg_date``, ``neg_text``, ``neg_class``), the last restoration (``rest_date``,
     ``rest_text``), ``superseded``, ``status_says``, ``basis``, ``in_force`` and ``legal_status`` (the label).
     ``ls_ev`` holds the events of each document and of the other publications of its application up to
     ``as_of`` (``doc_id``, ``event_date``, ``event_class``, ``influence``, ``raw_text``, ``amount``,
-    ``currency``, ``counterparty``); ``ls_end_ev`` those of them that rule 2 counts as ending the rights."""
+    ``currency``, ``counterparty``, ``file_id``); ``ls_end_ev`` those of them that rule 2 counts as ending the rights."""
     ending = "(" + ", ".join(f"'{c}'" for c in ENDING_EVENTS) + ")"
     event_status = " ".join(f"WHEN '{c}' THEN '{s}'" for c, s in EVENT_STATUS.items())
     return _CTES.format(docs=docs, ending=ending, refusal=REFUSAL, event_status=event_status)
@@ -252,7 +328,8 @@ def status_params(settings: ScreenSettings) -> dict[str, Any]:
         "ls_us_design_years": US_DESIGN_TERM_YEARS, "ls_us_design_years_before": US_DESIGN_TERM_YEARS_BEFORE,
         "ls_us_design_from": US_DESIGN_TERM_FROM, "ls_cn_design_years": CN_DESIGN_TERM_YEARS,
         "ls_cn_design_years_before": CN_DESIGN_TERM_YEARS_BEFORE, "ls_cn_design_from": CN_DESIGN_TERM_FROM,
-        "ls_design_years": DESIGN_TERM_YEARS,
+        "ls_design_years": DESIGN_TERM_YEARS, "ls_us_gatt_day": US_GATT_DAY,
+        "ls_us_grant_years": US_TERM_FROM_GRANT_YEARS, "ls_us_max_from_grant": US_MAX_TERM_FROM_GRANT_YEARS,
         "ls_national": NATIONAL_EVENT, "ls_st_true_first": STATUS_TRUE_FIRST,
         "ls_st_false_first": STATUS_FALSE_FIRST, "ls_st_false": STATUS_FALSE, "ls_st_true": STATUS_TRUE,
     }
@@ -314,10 +391,52 @@ def _d(value: Any) -> str | None:
 
 def _term_start(r: dict[str, Any]) -> tuple[str, str]:
     """Where a row's term runs from, in English and Chinese: ``filing (2005-12-05)``, ``申请日2005-12-05``
-    (or the grant date, for US designs)."""
+    (or the grant date, for US designs and old US grants; or the earliest parent application's filing)."""
     if r.get("term_from") == "grant":
         return f"grant ({_d(r['grant_day'])})", f"授权日{_d(r['grant_day'])}"
+    if r.get("term_from") == "parent":
+        return f"the earliest parent application ({_d(r['term_start'])})", f"最早母案申请日{_d(r['term_start'])}"
     return f"filing ({_d(r['app_date'])})", f"申请日{_d(r['app_date'])}"
+
+
+def _term(r: dict[str, Any]) -> tuple[str, str]:
+    """A row's term in words: ``the 20-year term from filing (2006-09-12) plus a 493-day patent-term
+    adjustment``, ``自申请日2006-09-12起20年保护期另加专利期限调整493天``."""
+    (start, start_zh), years, days = _term_start(r), r["term_years"], r.get("term_adjustment_days")
+    plus, plus_zh = (f" plus a {days}-day patent-term adjustment", f"另加专利期限调整{days}天") if days else ("", "")
+    return f"the {years}-year term from {start}{plus}", f"自{start_zh}起{years}年保护期{plus_zh}"
+
+
+def _doubt(r: dict[str, Any]) -> tuple[str, str]:
+    """Why a row's term end is only the latest day the term can run to, or nothing when it is not."""
+    if r.get("term_end_is") != "at_most":
+        return "", ""
+    why, why_zh = [], []
+    if r.get("disclaimer"):
+        why.append("a terminal disclaimer may end it earlier (the patent it ties the term to is not in the data)")
+        why_zh.append("终期声明可能使其提前届满（所涉专利的期限不在数据中）")
+    if r.get("parent_undated"):
+        why.append("a parent application without a date in the record may end it earlier")
+        why_zh.append("母案申请日不详，可能提前届满")
+    return f" at the latest: {'; '.join(why)}", f"（最迟；{'；'.join(why_zh)}）"
+
+
+def _bound(r: dict[str, Any]) -> tuple[str, str]:
+    """The reason of a US grant without a filing date whose longest possible term has ended."""
+    granted, end = _d(r["grant_day"]), _d(r["term_latest"])
+    years, ext = US_MAX_TERM_FROM_GRANT_YEARS - US_MAX_EXTENSION_YEARS, US_MAX_EXTENSION_YEARS
+    return (f"no filing date in the data; granted {granted}, so the longest possible US term ({years} years from "
+            f"grant, plus at most {ext} years of extension under 35 U.S.C. 156) ended on {end}",
+            f"数据中无申请日；授权日为{granted}，美国专利最长可能的保护期（授权后{years}年，"
+            f"另加35 U.S.C. 156规定的最多{ext}年延长）已于{end}届满")
+
+
+def _runs(r: dict[str, Any]) -> tuple[str, str]:
+    """How long a live row's term runs, in words, with the doubt when there is one."""
+    if r["term_end"] is None:
+        return "the end of the term is not known (no filing date in the data)", "保护期届满日未知（数据中无申请日）"
+    (term, term_zh), (doubt, doubt_zh), end = _term(r), _doubt(r), _d(r["term_end"])
+    return f"{term} runs to {end}{doubt}", f"{term_zh}至{end}{doubt_zh}"
 
 
 def _reason(r: dict[str, Any]) -> tuple[str, str]:
@@ -326,8 +445,10 @@ def _reason(r: dict[str, Any]) -> tuple[str, str]:
     if status == "superseded":
         return "an application whose grant is in the data", "该申请已授权，以授权公告文本为准"
     if r["basis"] == "term":
-        (start, start_zh), end, years = _term_start(r), _d(r["term_end"]), r["term_years"]
-        return (f"the {years}-year term from {start} ended on {end}", f"自{start_zh}起{years}年保护期已于{end}届满")
+        if r["term_end"] is None:
+            return _bound(r)
+        (term, term_zh), end = _term(r), _d(r["term_end"])
+        return f"{term} ended on {end}", f"{term_zh}已于{end}届满"
     if r["basis"] == "event":
         when = _d(r["neg_date"]) or "an undated event"
         return (f"{r['neg_class']} on {when}: {r['neg_text']}",
@@ -337,17 +458,25 @@ def _reason(r: dict[str, Any]) -> tuple[str, str]:
     if status == "pending":
         return (f"application pending; claims may issue (term would end {_d(r['term_end'])})",
                 f"申请审查中，权利要求可能获授权（如授权，保护期至{_d(r['term_end'])}）")
+    doubt, doubt_zh = "", ""
+    if r.get("term_end_is") == "at_most":  # a live answer never goes past what the term allows
+        runs, runs_zh = _runs(r)
+        doubt, doubt_zh = f"; {runs}", f"；{runs_zh}"
     if r["basis"] == "status":
-        return f"legal status '{r['status']}'", f"法律状态“{r['status']}”（有效）"
+        return f"legal status '{r['status']}'{doubt}", f"法律状态“{r['status']}”（有效）{doubt_zh}"
     if r["basis"] == "restoration":
-        return f"rights restored on {_d(r['rest_date'])}", f"{_d(r['rest_date'])}权利恢复"
-    return (f"granted; term runs to {_d(r['term_end'])}; no lapse or status in the data "
-            "(annuities not checked)",
-            f"已授权，保护期至{_d(r['term_end'])}；数据中无失效事件或法律状态（未核实年费缴纳）")
+        return f"rights restored on {_d(r['rest_date'])}{doubt}", f"{_d(r['rest_date'])}权利恢复{doubt_zh}"
+    runs, runs_zh = _runs(r)
+    return (f"granted; {runs}; no lapse or status in the data (annuities not checked)",
+            f"已授权，{runs_zh}；数据中无失效事件或法律状态（未核实年费缴纳）")
 
 
 def status_row(r: dict[str, Any], s: ScreenSettings) -> dict[str, Any]:
-    """One row of ``ls_status`` as a plain dict: the label, whether it is live, the reason, the expiry."""
+    """One row of ``ls_status`` as a plain dict: the label, whether it is live, the reason, the expiry.
+
+    ``expiry_date`` is the rule's end of term (``term_end_is``: ``computed``, or ``at_most`` when a terminal
+    disclaimer or an undated parent may end it earlier; null when unknown); ``latest_expiry_date`` is the
+    latest day the term can run to (``latest_possible`` for a US grant without a filing date)."""
     status = r["legal_status"]
     en, zh = _reason(r)
     remaining = (r["term_end"] - s.as_of).days / 365.25 if r["term_end"] else None
@@ -357,35 +486,65 @@ def status_row(r: dict[str, Any], s: ScreenSettings) -> dict[str, Any]:
         "grant_date": _d(r["grant_day"]), "status": status, "in_force": r["in_force"], "live": status in LIVE,
         "status_label": STATUS_LABELS[status][1], "status_label_zh": STATUS_LABELS[status][0],
         "basis": "superseded" if status == "superseded" else r["basis"], "reason": en, "reason_zh": zh,
-        "term_years": r["term_years"], "expiry_date": _d(r["term_end"]),
+        "term_years": r["term_years"], "term_from": r["term_from"], "term_start": _d(r["term_start"]),
+        "term_adjustment_days": r["term_adjustment_days"], "expiry_date": _d(r["term_end"]),
+        "term_end_is": r["term_end_is"], "latest_expiry_date": _d(r["term_end"] or r["term_latest"]),
         "remaining_years": round(max(remaining, 0.0), 2) if remaining is not None else None,
     }
 
 
+def _term_evidence(r: dict[str, Any]) -> dict[str, Any]:
+    """What the evidence of an ``in_force`` answer adds about the term, beyond the filing date and the end:
+    where it runs from when not from filing, the adjustment, a terminal disclaimer, how sure the end is."""
+    ev: dict[str, Any] = {}
+    if r.get("term_from") in ("parent", "grant"):
+        ev.update(term_from=r["term_from"], term_start=_d(r["term_start"]))
+    if r.get("term_adjustment_days"):
+        ev["term_adjustment_days"] = r["term_adjustment_days"]
+    if r.get("disclaimer"):
+        ev["terminal_disclaimer"] = True
+    if r.get("term_end_is") == "at_most":
+        ev["term_end_is"] = "at_most"
+    return ev
+
+
 def in_force_detail(r: dict[str, Any], s: ScreenSettings) -> dict[str, Any]:
-    """The high-value screening's ``in_force`` answer for one row (its columns ``in_force``, ``if_basis`` and
-    the event columns): ``{"met", "evidence", "reason", "reason_zh"}``."""
+    """The high-value screening's ``in_force`` answer for one row (its columns ``in_force``, ``if_basis``, the
+    term columns and the event columns): ``{"met", "evidence", "reason", "reason_zh"}``."""
     def c(met: bool | None, evidence: dict[str, Any] | None, en: str, zh: str) -> dict[str, Any]:
         return {"met": met, "evidence": evidence, "reason": en, "reason_zh": zh}
 
-    basis, years = r["if_basis"], r.get("term_years") or s.term_years
+    basis, doubtful = r["if_basis"], r.get("term_end_is") == "at_most"
+    if basis == "term" and r["term_end"] is None:
+        return c(False, {"basis": "term", "filing_date": None, "grant_date": _d(r["grant_day"]), "term_end": None,
+                         "latest_possible_end": _d(r["term_latest"]), "term_end_is": "latest_possible"}, *_bound(r))
     if basis == "term":
-        (start, start_zh), filed, end = _term_start(r), _d(r["app_date"]), _d(r["term_end"])
-        return c(False, {"basis": "term", "filing_date": filed, "term_end": end},
-                 f"the {years}-year term from {start} ended on {end} (term extensions are not in the data)",
-                 f"自{start_zh}起{years}年保护期已于{end}届满")
+        (term, term_zh), end = _term(r), _d(r["term_end"])
+        note, note_zh = (("an extension for regulatory review (35 U.S.C. 156) is not in the data",
+                          "数据中无监管审批的专利期延长（35 U.S.C. 156）") if r["office"] == "US" else
+                         ("term extensions are not in the data", "数据中无专利期延长信息"))
+        return c(False, {"basis": "term", "filing_date": _d(r["app_date"]), "term_end": end, **_term_evidence(r)},
+                 f"{term} ended on {end} ({note})", f"{term_zh}已于{end}届满（{note_zh}）")
     if basis == "event":
         when = _d(r["neg_date"]) or "an undated event"
         ev = {"basis": "event", "event_class": r["neg_class"], "date": _d(r["neg_date"]),
               "text": r["neg_text"]}
         return c(False, ev, f"{r['neg_class']} on {when}: {r['neg_text']}",
                  f"法律事件（{r['neg_class']}）{when}：{r['neg_text']}")
+    # an answer that the rights still exist never goes past what the term allows: say when it may end earlier
+    runs, runs_zh = _runs(r) if doubtful else ("", "")
+    term_ev = {"term_end": _d(r["term_end"]), **_term_evidence(r)} if doubtful else {}
     if basis == "status":
         word, word_zh = ("in force", "有效") if r["in_force"] else ("not in force", "无效")
-        return c(r["in_force"], {"basis": "status", "status": r["status"]},
-                 f"legal status '{r['status']}' ({word})", f"法律状态“{r['status']}”（{word_zh}）")
+        return c(r["in_force"], {"basis": "status", "status": r["status"], **term_ev},
+                 f"legal status '{r['status']}' ({word})" + (f"; {runs}" if runs else ""),
+                 f"法律状态“{r['status']}”（{word_zh}）" + (f"；{runs_zh}" if runs_zh else ""))
     if basis == "restoration":
         when = _d(r["rest_date"])
-        return c(True, {"basis": "restoration", "date": when, "text": r["rest_text"]},
-                 f"rights restored on {when}: {r['rest_text']}", f"{when}权利恢复：{r['rest_text']}")
+        return c(True, {"basis": "restoration", "date": when, "text": r["rest_text"], **term_ev},
+                 f"rights restored on {when}: {r['rest_text']}" + (f"; {runs}" if runs else ""),
+                 f"{when}权利恢复：{r['rest_text']}" + (f"；{runs_zh}" if runs_zh else ""))
+    if doubtful:
+        return c(None, {"basis": "unknown", **term_ev}, f"no legal status or event in the data; {runs}",
+                 f"数据中无法律状态或法律事件，无法判断是否有效；{runs_zh}")
     return c(None, None, "no legal status or event in the data", "数据中无法律状态或法律事件，无法判断是否有效")
