@@ -173,7 +173,7 @@ def screen(
     year_from: Annotated[int | None, typer.Option("--year-from", help="Filing year at least.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many patents; 0 for all.")] = 50,
     numbers: Annotated[Path | None, typer.Option("--numbers", help="Portfolio: a file of numbers, one a line.")] = None,
-    strict_sei: Annotated[bool, typer.Option("--strict-sei", help="SEI needs IPC and a rule keyword in the text.")] = False,
+    strict_sei: Annotated[bool, typer.Option("--strict-sei", help="SEI product rules need a product word in the text.")] = False,
     maintenance_start: Annotated[str | None, typer.Option(help="Years maintained count from 'filing' or 'grant'.")] = None,
     pledge_threshold: Annotated[float | None, typer.Option(help="Pledge amount (CNY) that counts as high.")] = None,
     sei_scheme: Annotated[str | None, typer.Option(help="ref_ipc_concordance scheme of the SEI table.")] = None,

@@ -77,4 +77,7 @@ MIGRATIONS: list[Migration] = [
      _cockpit()),
     (4, "access: users, auth_secrets, audit_log, reported_publication and the reported_public view, portfolios",
      _access()),
+    (5, "SEI rule readings (ref_ipc_concordance.reading, condition_terms)",
+     ["ALTER TABLE ref_ipc_concordance ADD COLUMN IF NOT EXISTS reading VARCHAR",
+      "ALTER TABLE ref_ipc_concordance ADD COLUMN IF NOT EXISTS condition_terms VARCHAR[]"]),
 ]
