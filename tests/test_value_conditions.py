@@ -241,11 +241,12 @@ def test_award_from_the_list(cockpit: Cockpit) -> None:
 
 
 def test_missing_reference_tables_give_null_with_reason(tmp_path: Path, shared: Path) -> None:
+    # every store has the bundled SEI table under sei2021; a scheme nobody loaded is unknown with the reason
     with Cockpit(db=tmp_path / "bare.duckdb") as c:
         c.ingest([shared / CN_DUMP])
-        [r] = condition_rows(c.store.con, ScreenSettings(as_of=AS_OF))
+        [r] = condition_rows(c.store.con, ScreenSettings(as_of=AS_OF, sei_scheme="sei2021_official"))
     sei = r["conditions"]["strategic_emerging_industry"]
-    assert sei["met"] is None and sei["reason"].startswith("load the SEI concordance for scheme 'sei2021'")
+    assert sei["met"] is None and sei["reason"].startswith("load the SEI concordance for scheme 'sei2021_official'")
     award = r["conditions"]["award"]
     assert award["met"] is None and award["reason"].startswith("no award list loaded")
     assert r["high_value"] is None  # in force, nothing met, SEI/family/award unknown

@@ -1,11 +1,18 @@
 """Versioned schema migrations. Append a new (version, description, statements) entry; never edit
-an applied one. Migration 1 creates the canonical model as declared in ipcockpit.model.schema."""
+an applied one. Migration 1 creates the canonical model as declared in ipcockpit.model.schema. A
+statement is SQL or a function of the connection, run in the migration's transaction."""
 
 from __future__ import annotations
 
-from ipcockpit.model.schema import ALL_TABLES, create_table_sql
+from collections.abc import Callable
+from typing import Any
 
-Migration = tuple[int, str, list[str]]
+import duckdb
+
+from ipcockpit.model.schema import ALL_TABLES, create_table_sql
+from ipcockpit.store.bundled import load_bundled
+
+Migration = tuple[int, str, list[str | Callable[[duckdb.DuckDBPyConnection], Any]]]
 
 
 def _initial() -> list[str]:
@@ -77,7 +84,9 @@ MIGRATIONS: list[Migration] = [
      _cockpit()),
     (4, "access: users, auth_secrets, audit_log, reported_publication and the reported_public view, portfolios",
      _access()),
-    (5, "SEI rule readings (ref_ipc_concordance.reading, condition_terms)",
+    (5, "SEI rule readings (ref_ipc_concordance.reading, condition_terms); the bundled reference tables: "
+        "SEI 2021 concordance, Chinese IPC titles (ipcockpit.store.bundled)",
      ["ALTER TABLE ref_ipc_concordance ADD COLUMN IF NOT EXISTS reading VARCHAR",
-      "ALTER TABLE ref_ipc_concordance ADD COLUMN IF NOT EXISTS condition_terms VARCHAR[]"]),
+      "ALTER TABLE ref_ipc_concordance ADD COLUMN IF NOT EXISTS condition_terms VARCHAR[]",
+      load_bundled]),
 ]
