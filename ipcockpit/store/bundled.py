@@ -33,6 +33,8 @@ SEI_FILE = "cnipa_sei2021_ipc_concordance.json.gz"
 ZH_TITLES_FILE = "ipc_titles_zh_2026.01.csv.gz"
 ZH_VERSION = "2026.01"
 SEI_SCHEME = "sei2021"
+#: the tables the bundled files fill
+BUNDLED_TABLES = frozenset({"ref_ipc_concordance", "ref_ipc_titles"})
 #: ``source_files.path`` of the bundled files
 PATH_PREFIX = "bundled:"
 
