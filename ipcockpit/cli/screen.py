@@ -26,7 +26,7 @@ def screen(
     limit: Annotated[int, typer.Option(help="At most this many patents; 0 for all.")] = 50,
     numbers: Annotated[Path | None, typer.Option("--numbers", help="Portfolio: a file of numbers, one a line.")] = None,
     strict_sei: Annotated[bool | None, typer.Option("--strict-sei/--no-strict-sei",
-                                                    help="SEI needs IPC and a rule keyword in the text "
+                                                    help="SEI product rules need a product word in the text "
                                                     "(default: the settings file, else no).")] = None,
     maintenance_start: Annotated[str | None, typer.Option(help="Years maintained count from 'filing' or 'grant'.")] = None,
     pledge_threshold: Annotated[float | None, typer.Option(help="Pledge amount (CNY) that counts as high.")] = None,

@@ -10,6 +10,9 @@
 * The official SEI table as a CSV the user types or exports (see docs/reference_tables.md):
   ``sei-table-csv``.
 
+Each SEI rule gets the reading of its keyword column (``reading``, ``condition_terms``) from the reviewed
+table of :mod:`ipcockpit.ingest.sei_readings`; a CSV may give its own in ``reading`` and ``condition_terms``.
+
 Pattern syntax and matching: :mod:`ipcockpit.model.classes`.
 """
 
@@ -23,6 +26,7 @@ from typing import Any
 from ipcockpit.errors import UnsupportedFormatError
 from ipcockpit.ingest.base import Ingester, Source
 from ipcockpit.ingest.csvutil import dict_rows, header
+from ipcockpit.ingest.sei_readings import READINGS, Reading, reading_for, split_terms
 from ipcockpit.model.classes import normalise_locarno, pattern_regex, patterns_regex
 from ipcockpit.model.records import Record, ReferenceRecord, Rejected
 
@@ -62,7 +66,7 @@ def concordance_row(scheme: str, code: str, name: str | None, pattern: str, *, p
                     exclusions: list[str] | None = None, keywords: list[str] | None = None,
                     ipc_only: bool | None = None, coverage: str | None = None, rule_id: str | None = None,
                     pattern_title: str | None = None, class_scheme: str = "IPC",
-                    position: str | None = None) -> ReferenceRecord:
+                    position: str | None = None, reading: Reading | None = None) -> ReferenceRecord:
     """One ref_ipc_concordance row; raises ValueError when the pattern or an exclusion is unreadable."""
     exclusions = exclusions or []
     if class_scheme == "IPC":
@@ -75,6 +79,8 @@ def concordance_row(scheme: str, code: str, name: str | None, pattern: str, *, p
         "subsystem": subsystem, "class_scheme": class_scheme, "ipc_pattern": pattern, "ipc_regex": regex,
         "exclusions": exclusions, "exclusion_regex": exclusion_regex, "keywords": keywords or [],
         "ipc_only": ipc_only, "coverage": coverage, "pattern_title": pattern_title, "rule_id": rule_id,
+        "reading": reading.reading if reading else None,
+        "condition_terms": list(reading.terms) if reading else None,
     }, position)
 
 
@@ -121,13 +127,15 @@ class CnipaCatalogJson(Ingester):
             for j, rule in enumerate(entry.get("rules") or [], start=1):
                 rule_id = f"{prefix}{code}#{j}"
                 exclusions = _strings(rule.get("ipc_exclusions"))
+                keywords = _strings(rule.get("keywords"))
+                reading = reading_for(keywords) if scheme == "sei2021" else None
                 for pattern in _strings(rule.get("ipc_patterns")):
                     try:
                         yield concordance_row(
                             scheme, code, entry.get("branch_name"), pattern, parent_code=parent,
                             parent_name=parent_name, subsystem=subsys, exclusions=exclusions,
-                            keywords=_strings(rule.get("keywords")), ipc_only=rule.get("ipc_only"),
-                            coverage=rule.get("coverage"), rule_id=rule_id, position=pos)
+                            keywords=keywords, ipc_only=rule.get("ipc_only"),
+                            coverage=rule.get("coverage"), rule_id=rule_id, position=pos, reading=reading)
                     except ValueError as exc:
                         yield Rejected(pos, f"branch {code} rule {j}: {exc}", pattern, "ipc_patterns")
 
@@ -174,6 +182,8 @@ SEI_CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "exclusions": ("exclusions", "ipc_exclusions", "排除", "排除分类号", "不包括"),
     "keywords": ("keywords", "关键词"),
     "rule_id": ("rule_id", "规则编号"),
+    "reading": ("reading", "关键词性质"),
+    "condition_terms": ("condition_terms", "条件词"),
 }
 _SPLIT = re.compile(r"[,，;；、\s]+")
 
@@ -233,6 +243,11 @@ class SeiTableCsv(Ingester):
             rule_id = get("rule_id") or f"{code}#{rules[code]}"
             exclusions = [p for p in _SPLIT.split(get("exclusions")) if p]
             keywords = [k for k in re.split(r"[;；\n]+", get("keywords")) if k.strip()]
+            try:
+                reading = _csv_reading(get("reading"), get("condition_terms"), keywords)
+            except ValueError as exc:
+                yield Rejected(f"line {line}", f"branch {code}: {exc}", str(row)[:300], cols.get("reading"))
+                continue
             for pattern in patterns:
                 try:
                     yield concordance_row(
@@ -240,6 +255,15 @@ class SeiTableCsv(Ingester):
                         parent_code=industry if industry != code else None,
                         parent_name=industry_name if industry != code else None,
                         exclusions=exclusions, keywords=[k.strip() for k in keywords], rule_id=rule_id,
-                        position=f"line {line}")
+                        position=f"line {line}", reading=reading)
                 except ValueError as exc:
                     yield Rejected(f"line {line}", f"branch {code}: {exc}", pattern, cols["ipc"])
+
+
+def _csv_reading(reading: str, terms: str, keywords: list[str]) -> Reading:
+    """The row's own reading when it gives one, else the reviewed reading of the same column text."""
+    if not reading:
+        return reading_for(keywords)
+    if reading not in READINGS:
+        raise ValueError(f"reading {reading!r}: write one of {', '.join(READINGS)}")
+    return Reading(reading, split_terms(terms), "given by the file")

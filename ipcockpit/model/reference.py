@@ -43,6 +43,8 @@ REF_TABLES: dict[str, list[tuple[str, str]]] = {
         ("coverage", "VARCHAR"),  # green2022: 全部涉及 / 部分涉及
         ("pattern_title", "VARCHAR"),  # title the source gives for the pattern (prefiling scopes)
         ("rule_id", "VARCHAR"),  # unique within a scheme: <code>#<rule number>
+        ("reading", "VARCHAR"),  # SEI: what the keyword column is: product / keyword_condition / exclusion / ipc_only
+        ("condition_terms", "VARCHAR[]"),  # SEI: the words that show the condition or the excluded subject
         ("file_id", "VARCHAR"),
     ],
     # Legal-event code tables (INPADOC, USPTO) mapped to the model's event classes

@@ -91,7 +91,10 @@ class Store:
             con.execute("BEGIN TRANSACTION")
             try:
                 for stmt in statements:
-                    con.execute(stmt)
+                    if callable(stmt):
+                        stmt(con)
+                    else:
+                        con.execute(stmt)
                 con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, description, datetime.now()])
                 con.execute("COMMIT")
             except Exception:

@@ -4,10 +4,11 @@ The rows of any earlier ingest of the same content (same SHA-256) are removed fi
 gives the same state and counts. A file is then written in transactions of about ``COMMIT_BYTES``
 each (memory stays bounded whatever the file size) while a ``pending_files`` row marks it as
 incomplete; the last transaction writes its ``source_files`` row, applies what touches other files'
-documents (merges, kind-less links) and clears the mark. An error rolls the file back at once; a
-process killed mid-file leaves the mark, and the next writable open of the store removes every row
-of that file before anything reads it (a read-only open refuses to serve such a store). Each record
-is counted once:
+documents (merges, kind-less links), removes the bundled reference rows of the schemes and languages
+the file brings (:func:`ipcockpit.store.bundled.retire_bundled`) and clears the mark. An error rolls
+the file back at once; a process killed mid-file leaves the mark, and the next writable open of the
+store removes every row of that file before anything reads it (a read-only open refuses to serve such
+a store). Each record is counted once:
 ``read == loaded + quarantined + merged``. *merged* records name a document the store already has
 (from another file or earlier in this one): their rows are added and empty document fields filled.
 """
@@ -32,6 +33,7 @@ from ipcockpit.model.flat import FlatBatch, flatten, record_weight
 from ipcockpit.model.records import PatentRecord, Record, ReferenceRecord, Rejected
 from ipcockpit.model.reference import REF_TABLES
 from ipcockpit.model.schema import CORE_TABLES
+from ipcockpit.store.bundled import BUNDLED_TABLES, retire_bundled
 from ipcockpit.store.duckdb_store import Store, arrow_schema
 
 _MERGE_FIELDS = (
@@ -110,6 +112,7 @@ class _FileLoad:
         self.any_kinded = False
         self.flat: list[FlatBatch] = []  # flattened batches not written yet
         self.flat_bytes = 0
+        self.ref_tables: set[str] = set()  # the reference tables the file wrote to
 
     def reject(self, position: str, reason: str, excerpt: str = "", field_name: str | None = None) -> None:
         q = self.quarantine
@@ -172,6 +175,7 @@ class _FileLoad:
         for name in REF_TABLES:
             if name in tables:
                 self.report.loaded += tables[name].num_rows
+                self.ref_tables.add(name)
         if docs is not None:
             docs, mapping = self._resolve_kindless(docs)
             if mapping:
@@ -382,6 +386,8 @@ def ingest_source(
                 if on_record and index % 1000 == 0:
                     on_record(1000)
             load.finish()
+            if load.ref_tables & BUNDLED_TABLES:
+                retire_bundled(con, file_id)
             r = load.report
             con.execute(
                 "INSERT INTO source_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -1,11 +1,18 @@
 """Versioned schema migrations. Append a new (version, description, statements) entry; never edit
-an applied one. Migration 1 creates the canonical model as declared in ipcockpit.model.schema."""
+an applied one. Migration 1 creates the canonical model as declared in ipcockpit.model.schema. A
+statement is SQL or a function of the connection, run in the migration's transaction."""
 
 from __future__ import annotations
 
-from ipcockpit.model.schema import ALL_TABLES, create_table_sql
+from collections.abc import Callable
+from typing import Any
 
-Migration = tuple[int, str, list[str]]
+import duckdb
+
+from ipcockpit.model.schema import ALL_TABLES, create_table_sql
+from ipcockpit.store.bundled import load_bundled
+
+Migration = tuple[int, str, list[str | Callable[[duckdb.DuckDBPyConnection], Any]]]
 
 
 def _initial() -> list[str]:
@@ -79,4 +86,9 @@ MIGRATIONS: list[Migration] = [
      _access()),
     (5, "cockpit: reported_values.basis (total or year) of a value of a running-total indicator",
      ["ALTER TABLE reported_values ADD COLUMN IF NOT EXISTS basis VARCHAR"]),
+    (6, "SEI rule readings (ref_ipc_concordance.reading, condition_terms); the bundled reference tables: "
+        "SEI 2021 concordance, Chinese IPC titles (ipcockpit.store.bundled)",
+     ["ALTER TABLE ref_ipc_concordance ADD COLUMN IF NOT EXISTS reading VARCHAR",
+      "ALTER TABLE ref_ipc_concordance ADD COLUMN IF NOT EXISTS condition_terms VARCHAR[]",
+      load_bundled]),
 ]

@@ -8,6 +8,13 @@ China Patent Award (国家科学技术奖、中国专利奖). Every answer is ``
 true or null, never false: a patent on no loaded award list may still have an award
 (:mod:`ipcockpit.value.award_lists`). So ``high_value`` is false only for a patent not in force.
 
+Strategic emerging industry: an IPC code of the document (or of another publication of its
+application) falls under a rule of the SEI concordance, and the rule's keyword column, read as what it
+is (``ref_ipc_concordance.reading``, :mod:`ipcockpit.ingest.sei_readings`), lets it count: a product
+list always (with ``strict_sei``, when one of its words is in the text); a keyword condition when one of
+its terms is in the title, abstract or claims (false when they are there without one, unknown with the
+title alone or no text); an exclusion unless a term of the excluded subject is in them.
+
 The whole evaluation is one set-based DuckDB query (``CONDITIONS_SQL``) over the canonical tables;
 nothing is queried per document, so it runs on millions of documents. :func:`evaluate` returns it as
 an Arrow table, :func:`condition_rows` as one plain dict per document.
@@ -110,7 +117,7 @@ cdoc AS (  -- every candidate as the source gives it (the family condition reads
 ipc AS (SELECT DISTINCT s.doc_id, c.code FROM sib s JOIN classifications c ON c.doc_id = s.sib_id WHERE c.scheme = 'IPC'),
 rules AS (
   SELECT rule_id, code AS branch_code, name AS branch_name, parent_code AS industry_code,
-         parent_name AS industry_name, ipc_regex, exclusion_regex, keywords, ipc_only,
+         parent_name AS industry_name, ipc_regex, exclusion_regex, keywords, ipc_only, reading, condition_terms,
          regexp_extract(ipc_regex, '^([A-HY]\d\d[A-Z])', 1) AS sub_key
   FROM ref_ipc_concordance WHERE scheme = $scheme AND coalesce(class_scheme, 'IPC') = 'IPC'
 ),
@@ -123,35 +130,79 @@ sei_hit AS (
   FROM ipc i JOIN rules r ON r.sub_key = '' AND regexp_full_match(i.code, r.ipc_regex)
   WHERE NOT coalesce(regexp_full_match(i.code, r.exclusion_regex), false)
 ),
-kw0 AS (
+kw0 AS (  -- strict_sei: the words of a product column
   SELECT DISTINCT doc_id, rule_id, unnest(keywords) AS kwd FROM sei_hit
-  WHERE $strict AND NOT coalesce(ipc_only, false) AND len(coalesce(keywords, [])) > 0
+  WHERE $strict AND coalesce(reading, 'product') = 'product' AND NOT coalesce(ipc_only, false)
+    AND len(coalesce(keywords, [])) > 0
 ),
 kw AS (SELECT DISTINCT doc_id, rule_id, trim(unnest(regexp_split_to_array(kwd, $kw_split))) AS term FROM kw0),
-doc_text AS (
-  SELECT s.doc_id, lower(string_agg(t.text, ' ')) AS txt
-  FROM sib s JOIN (SELECT doc_id, text FROM texts WHERE kind IN ('title', 'abstract', 'first_claim', 'keywords')
-                   UNION ALL SELECT doc_id, text FROM claims) t ON t.doc_id = s.sib_id
-  WHERE s.doc_id IN (SELECT doc_id FROM kw)
-  GROUP BY s.doc_id
+ct AS (  -- the terms of a keyword condition or an exclusion: an ASCII term is a whole word, '*' lets it go on
+  SELECT DISTINCT doc_id, rule_id, term,
+         CASE WHEN regexp_full_match(term, '[ -~]+')
+              THEN '\b' || rtrim(term, '*') || CASE WHEN ends_with(term, '*') THEN '' ELSE '\b' END
+              ELSE term END AS term_re
+  FROM (SELECT doc_id, rule_id, lower(unnest(condition_terms)) AS term FROM sei_hit
+        WHERE reading IN ('keyword_condition', 'exclusion'))
 ),
+sei_text AS (  -- title, abstract, claims and the source's keywords of the documents with terms to look for
+  SELECT s.doc_id, t.field, lower(string_agg(t.text, ' ')) AS txt
+  FROM sib s JOIN (
+    SELECT doc_id, CASE kind WHEN 'first_claim' THEN 'claims' ELSE kind END AS field, text FROM texts
+    WHERE kind IN ('title', 'abstract', 'first_claim', 'keywords')
+    UNION ALL SELECT doc_id, 'claims', text FROM claims
+    UNION ALL SELECT doc_id, 'title', title FROM documents WHERE title IS NOT NULL
+  ) t ON t.doc_id = s.sib_id
+  WHERE s.doc_id IN (SELECT doc_id FROM kw UNION SELECT doc_id FROM ct) AND coalesce(t.text, '') <> ''
+  GROUP BY s.doc_id, t.field
+),
+text_kinds AS (SELECT doc_id, bool_or(field IN ('abstract', 'claims')) AS full_text FROM sei_text GROUP BY doc_id),
 kw_hit AS (
   SELECT k.doc_id, k.rule_id, min(k.term) AS term
-  FROM kw k JOIN doc_text d USING (doc_id)
+  FROM kw k JOIN sei_text d USING (doc_id)
   WHERE length(k.term) >= 2 AND contains(d.txt, lower(k.term))
   GROUP BY k.doc_id, k.rule_id
 ),
-sei_rows AS (
-  SELECT h.*, k.term AS keyword_hit,
-         (NOT $strict OR coalesce(h.ipc_only, false) OR len(coalesce(h.keywords, [])) = 0
-          OR k.term IS NOT NULL) AS counted
-  FROM sei_hit h LEFT JOIN kw_hit k USING (doc_id, rule_id)
+ct_hit AS (  -- the first term found, in the title first, then the abstract, the claims, the keywords
+  SELECT c.doc_id, c.rule_id,
+         arg_min(c.term, (CASE x.field WHEN 'title' THEN 0 WHEN 'abstract' THEN 1 WHEN 'claims' THEN 2 ELSE 3 END,
+                          c.term)) AS term,
+         arg_min(x.field, (CASE x.field WHEN 'title' THEN 0 WHEN 'abstract' THEN 1 WHEN 'claims' THEN 2 ELSE 3 END,
+                           c.term)) AS field
+  FROM ct c JOIN sei_text x USING (doc_id)
+  WHERE regexp_matches(x.txt, c.term_re)
+  GROUP BY c.doc_id, c.rule_id
+),
+sei_state AS (
+  SELECT h.*, k.term AS keyword_hit, c.term AS condition_term, c.field AS condition_field,
+         CASE
+           WHEN h.reading = 'keyword_condition' THEN
+             CASE WHEN c.term IS NOT NULL THEN 'met' WHEN len(coalesce(h.condition_terms, [])) = 0 THEN 'no_terms'
+                  WHEN t.full_text THEN 'not_met' WHEN t.doc_id IS NOT NULL THEN 'title_only' ELSE 'no_text' END
+           WHEN h.reading = 'exclusion' THEN
+             CASE WHEN c.term IS NOT NULL THEN 'excluded'
+                  WHEN len(coalesce(h.condition_terms, [])) = 0 OR t.doc_id IS NULL THEN 'unchecked'
+                  ELSE 'not_excluded' END
+         END AS condition_state
+  FROM sei_hit h LEFT JOIN kw_hit k USING (doc_id, rule_id) LEFT JOIN ct_hit c USING (doc_id, rule_id)
+  LEFT JOIN text_kinds t USING (doc_id)
+),
+sei_rows AS (  -- counted: true, false, or NULL when the text cannot show a rule's condition
+  SELECT *,
+         CASE WHEN condition_state = 'met' THEN true
+              WHEN condition_state IN ('not_met', 'excluded') THEN false
+              WHEN condition_state IN ('title_only', 'no_text', 'no_terms') THEN NULL
+              ELSE NOT $strict OR coalesce(ipc_only, false) OR len(coalesce(keywords, [])) = 0
+                   OR coalesce(reading, 'product') <> 'product' OR keyword_hit IS NOT NULL END AS counted
+  FROM sei_state
 ),
 sei AS (
-  SELECT doc_id, bool_or(counted) AS sei_met,
+  SELECT doc_id,
+         CASE WHEN bool_or(counted) THEN true WHEN bool_or(counted IS NULL) THEN NULL ELSE false END AS sei_met,
          list(DISTINCT struct_pack(ipc := ipc, rule_id := rule_id, branch_code := branch_code,
                                    branch_name := branch_name, industry_code := industry_code,
                                    industry_name := industry_name, keywords := keywords, ipc_only := ipc_only,
+                                   reading := reading, condition_state := condition_state,
+                                   condition_term := condition_term, condition_field := condition_field,
                                    keyword_hit := keyword_hit, counted := counted)) AS sei_matches
   FROM sei_rows GROUP BY doc_id
 ),
@@ -324,30 +375,91 @@ def _d(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
+_FIELD_ZH = {"title": "题名", "abstract": "摘要", "claims": "权利要求", "keywords": "关键词"}
+
+
+def _rule(m: dict[str, Any]) -> tuple[str, str]:
+    return (f"IPC {m['ipc']} matches rule {m['rule_id']}: {m['branch_code']} {m['branch_name']} ({m['industry_name']})",
+            f"IPC {m['ipc']} 符合规则 {m['rule_id']}：{m['branch_code']} {m['branch_name']}（{m['industry_name']}）")
+
+
+def _column(m: dict[str, Any]) -> str:
+    return "；".join(m["keywords"] or [])
+
+
+def _found(m: dict[str, Any]) -> tuple[str, str]:
+    field = m["condition_field"] or ""
+    return f"'{m['condition_term']}' in the {field}", f"{_FIELD_ZH.get(field, field)}中有“{m['condition_term']}”"
+
+
+def _sei_true(m: dict[str, Any]) -> tuple[str, str]:
+    en, zh = _rule(m)
+    state, col = m["condition_state"], _column(m)
+    if state == "met":
+        f_en, f_zh = _found(m)
+        return f"{en}; condition '{col}' met: {f_en}", f"{zh}；满足条件“{col}”：{f_zh}"
+    if state == "not_excluded":
+        return f"{en}; exclusion '{col}' does not apply", f"{zh}；不属于排除情形“{col}”"
+    if state == "unchecked":
+        return (f"{en}; exclusion '{col}' not checked (no title, abstract or claims in the data)",
+                f"{zh}；排除情形“{col}”未核对（数据中无题名、摘要和权利要求）")
+    if m["keyword_hit"]:
+        return f"{en}; keyword '{m['keyword_hit']}'", f"{zh}，关键词“{m['keyword_hit']}”"
+    return en, zh
+
+
+def _sei_unknown(m: dict[str, Any]) -> tuple[str, str]:
+    en, zh = _rule(m)
+    col = _column(m)
+    en += f", which applies only when the text meets its condition '{col}'"
+    zh += f"，该规则仅在文本满足条件“{col}”时适用"
+    if m["condition_state"] == "title_only":
+        return (f"{en}; the data has only the title, and it does not show the condition",
+                f"{zh}；数据中只有题名，题名未体现该条件")
+    if m["condition_state"] == "no_terms":
+        return f"{en}; the condition has no reviewed terms to look for", f"{zh}；该条件没有经审核的判断词"
+    return f"{en}; the data has no title, abstract or claims to check it", f"{zh}；数据中无题名、摘要和权利要求可供核对"
+
+
+def _sei_false(m: dict[str, Any]) -> tuple[str, str]:
+    en, zh = _rule(m)
+    col = _column(m)
+    if m["condition_state"] == "excluded":
+        f_en, f_zh = _found(m)
+        return f"{en}, but its exclusion '{col}' applies: {f_en}", f"{zh}，但属于排除情形“{col}”：{f_zh}"
+    if m["condition_state"] == "not_met":
+        return (f"{en}, but its condition '{col}' is not met: none of its terms occurs in the title, abstract or claims",
+                f"{zh}，但不满足条件“{col}”：题名、摘要和权利要求中均无其判断词")
+    return (f"strict mode: IPC {m['ipc']} matches rule {m['rule_id']} but no keyword of the rule occurs in the title, "
+            "abstract or claims",
+            f"严格模式：IPC {m['ipc']} 符合规则 {m['rule_id']}，但题名、摘要和权利要求中无该规则关键词")
+
+
 def _sei(r: dict[str, Any], s: ScreenSettings, refs: dict[str, Any]) -> dict[str, Any]:
+    """SEI: met when a matching rule counts; unknown when none counts and a rule's condition cannot be checked.
+
+    A rule counts by the reading of its keyword column: a keyword condition when a term of it occurs in
+    the title, abstract or claims (unknown with the title alone or no text); an exclusion unless a term of
+    the excluded subject occurs; a product column always (with ``strict_sei``: when one of its words occurs).
+    """
     if not refs["sei"]:
         return _c(None, None, f"load the SEI concordance for scheme '{s.sei_scheme}' "
                   "(classification/cnipa_sei2021_ipc_concordance.json or the official table as sei-table-csv)",
                   f"未载入战略性新兴产业分类与国际专利分类参照关系表（体系 {s.sei_scheme}）")
     if not r["has_ipc"]:
         return _c(None, None, "the document has no IPC code in the data", "数据中该专利无IPC分类号")
-    matches = sorted(r["sei_matches"] or [], key=lambda m: (not m["counted"], m["rule_id"] or "", m["ipc"] or ""))
+    order = {True: 0, None: 1, False: 2}
+    matches = sorted(r["sei_matches"] or [], key=lambda m: (order[m["counted"]], m["rule_id"] or "", m["ipc"] or ""))
     ev = {"scheme": s.sei_scheme, "strict": s.strict_sei, "matches": matches}
-    counted = [m for m in matches if m["counted"]]
-    if counted:
-        m = counted[0]
-        hit = f"; keyword '{m['keyword_hit']}'" if m["keyword_hit"] else ""
-        hit_zh = f"，关键词“{m['keyword_hit']}”" if m["keyword_hit"] else ""
-        return _c(True, ev, f"IPC {m['ipc']} matches rule {m['rule_id']}: {m['branch_code']} {m['branch_name']} "
-                  f"({m['industry_name']}){hit}",
-                  f"IPC {m['ipc']} 符合规则 {m['rule_id']}：{m['branch_code']} {m['branch_name']}"
-                  f"（{m['industry_name']}）{hit_zh}")
-    if matches:
-        return _c(False, ev, f"strict mode: IPC {matches[0]['ipc']} matches rule {matches[0]['rule_id']} but no "
-                  "keyword of the rule occurs in the title, abstract or claims",
-                  f"严格模式：IPC {matches[0]['ipc']} 符合规则 {matches[0]['rule_id']}，但题名、摘要和权利要求中无该规则关键词")
-    return _c(False, {"scheme": s.sei_scheme, "strict": s.strict_sei, "matches": []},
-              "no IPC code of the document falls under the SEI concordance", "IPC分类号不属于战略性新兴产业参照关系表")
+    if not matches:
+        return _c(False, ev, "no IPC code of the document falls under the SEI concordance",
+                  "IPC分类号不属于战略性新兴产业参照关系表")
+    first = matches[0]
+    if first["counted"]:
+        return _c(True, ev, *_sei_true(first))
+    if first["counted"] is None:
+        return _c(None, ev, *_sei_unknown(first))
+    return _c(False, ev, *_sei_false(first))
 
 
 def _overseas(r: dict[str, Any]) -> dict[str, Any]:

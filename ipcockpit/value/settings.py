@@ -24,8 +24,9 @@ class ScreenSettings:
     - ``maintenance_years``: the years a patent must have been maintained (10).
     - ``pledge_threshold``: the pledge-financing amount in CNY that counts as "relatively high"
       (实现较高质押融资金额). No official threshold was found: 10,000,000 CNY is this project's choice.
-    - ``strict_sei``: require a keyword of the matching SEI rule in the title, abstract or claims as
-      well as the IPC code, for rules the concordance marks as needing keywords.
+    - ``strict_sei``: a rule whose keyword column lists products (reading ``product``) counts only when
+      one of its words occurs in the title, abstract or claims. Keyword conditions and exclusions apply
+      whatever this says (docs/value.md).
     - ``sei_scheme``: the ``ref_ipc_concordance.scheme`` holding the SEI table (``sei2021``, or the
       scheme an official table was loaded under, e.g. ``sei2021_official``).
     - ``as_of``: the date the screening is for (default: today).
