@@ -91,7 +91,7 @@ def test_reingest_is_idempotent(cockpit: Cockpit, shared: Path) -> None:
     [again] = cockpit.ingest([shared / ROSTER])
     assert (again.read, again.loaded, again.quarantined) == (first.read, first.loaded, first.quarantined)
     assert {t: cockpit.store.count(t) for t in before} == before == {
-        "ref_awards": 4524, "quarantine": 2, "source_files": 1}
+        "ref_awards": 4524, "quarantine": 2, "source_files": 1 + 2}  # the roster and the two bundled tables
 
 
 def test_broken_tuple_goes_to_quarantine(cockpit: Cockpit, shared: Path, tmp_path: Path) -> None:
