@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from ipcockpit import i18n
 from ipcockpit.analytics.quality import quality
 from ipcockpit.app import Cockpit
 from ipcockpit.model.schema import ALL_TABLES
 from ipcockpit.settings import Settings
-from ipcockpit.web import i18n
 from ipcockpit.web.server import HERE, create_app
 
 BASEBALL = "abstracts_us/baseball_patent_query.csv"

@@ -41,7 +41,7 @@ from ipcockpit.cockpit.tables import (
     status_counts,
     unit_of,
 )
-from ipcockpit.web.i18n import Translator
+from ipcockpit.i18n import Translator
 
 #: TrueType CJK fonts tried in order (path, subfont index of a .ttc collection)
 CJK_FONTS: tuple[tuple[str, int], ...] = (

@@ -36,9 +36,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from ipcockpit import i18n
 from ipcockpit.auth import ADMIN, ANALYST, ANONYMOUS, ENTERPRISE, User
 from ipcockpit.errors import IPCockpitError
-from ipcockpit.web import i18n
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

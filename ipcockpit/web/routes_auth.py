@@ -11,9 +11,10 @@ from typing import Any
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from ipcockpit import i18n
 from ipcockpit.auth import ROLES, AccessError
 from ipcockpit.errors import IPCockpitError
-from ipcockpit.web import i18n, render
+from ipcockpit.web import render
 from ipcockpit.web.auth import audit_target, current_user, session_of
 from ipcockpit.web.routes_screen import Web
 

@@ -20,10 +20,11 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from ipcockpit import i18n
 from ipcockpit.auth.access import only_published
 from ipcockpit.cockpit import tables
 from ipcockpit.errors import IPCockpitError, StoreError
-from ipcockpit.web import charts_cockpit, i18n, render
+from ipcockpit.web import charts_cockpit, render
 from ipcockpit.web.auth import current_user
 from ipcockpit.web.routes_screen import BadRequest, check_format
 

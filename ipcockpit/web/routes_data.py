@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from ipcockpit import i18n
 from ipcockpit.errors import IPCockpitError, StoreError
-from ipcockpit.web import charts, i18n, render
+from ipcockpit.web import charts, render
 from ipcockpit.web.auth import WRITERS, current_user
 from ipcockpit.web.routes_screen import BadRequest, check_format
 

@@ -20,11 +20,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import UploadFile
 
-from ipcockpit import __version__
+from ipcockpit import __version__, i18n
 from ipcockpit.errors import IPCockpitError, StoreError
 from ipcockpit.portfolio import PortfolioError, portfolio, read_numbers, split_numbers
 from ipcockpit.settings import Settings
-from ipcockpit.web import charts, i18n, render
+from ipcockpit.web import charts, render
 
 if TYPE_CHECKING:
     from ipcockpit.app import Cockpit

@@ -21,14 +21,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from ipcockpit import __version__
+from ipcockpit import __version__, i18n
 from ipcockpit.app import Cockpit
 from ipcockpit.errors import StoreError
 from ipcockpit.settings import Settings, load_settings
 from ipcockpit.web import (
     auth,
     charts,
-    i18n,
     render,
     routes_auth,
     routes_cockpit,
