@@ -221,8 +221,8 @@ class Cockpit:
     def cockpit_report_pdf(self, region: str | None = None, year: int | None = None, lang: str = "zh-CN",
                            published_only: bool = False) -> bytes:
         """The periodic evaluation report (定期评估报告) of the cockpit as PDF bytes: the indicators' table,
-        trend charts and data provenance (:mod:`ipcockpit.cockpit.report_pdf`; needs reportlab)."""
-        from ipcockpit.cockpit.report_pdf import report_pdf
+        trend charts and data provenance (:mod:`ipcockpit.reports.cockpit_pdf`; needs reportlab)."""
+        from ipcockpit.reports.cockpit_pdf import report_pdf
 
         return report_pdf(self.cockpit(region, year, published_only), lang)
 
@@ -481,8 +481,8 @@ class Cockpit:
 
     def fto_report(self, result: dict[str, Any], fmt: str = "pdf", lang: str = "zh-CN") -> bytes | str:
         """The report of one :meth:`fto` result: PDF bytes (``fmt="pdf"``) or a standalone HTML page."""
+        from ipcockpit.reports.fto import fto_html, fto_pdf
         from ipcockpit.search.fto import FtoError
-        from ipcockpit.search.fto_report import fto_html, fto_pdf
 
         if fmt == "pdf":
             return fto_pdf(result, lang)

@@ -208,7 +208,9 @@ def test_catalogues_cover_every_key() -> None:
     assert set(zh) == set(en)
     call = re.compile(r"(?<![\w.])t\([\"']([a-z_.-]+)[\"']\s*[,)]")
     used = {f"lang.{code}" for code in i18n.LANGUAGES}  # built as "lang." ~ code in base.html
-    for file in [*(HERE / "templates").glob("*.html"), *HERE.glob("*.py")]:
+    reports = HERE.parent / "reports"
+    for file in [*(HERE / "templates").glob("*.html"), *HERE.rglob("*.py"), *reports.rglob("*.py"),
+                 *(reports / "templates").glob("*.html")]:
         used |= set(call.findall(file.read_text(encoding="utf-8")))
     assert len(used) > 30 and used <= set(zh)
     assert {f"table.{t}" for t in ALL_TABLES} <= set(zh)

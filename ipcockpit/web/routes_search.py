@@ -218,10 +218,9 @@ def register(app: FastAPI, web: Web) -> None:
         def extra(t: i18n.Translator) -> dict[str, Any]:
             report = None
             if result is not None:
-                from ipcockpit.search.fto_report import report_context
+                from ipcockpit.reports.fto import fto_html
 
-                report = web.templates.get_template("fto_report.html").render(
-                    **report_context(result, lang), embedded=True)
+                report = fto_html(result, lang, embedded=True)
             return {"report_html": report, "error": error}
 
         return web.page(request, "fto", {"form": form, "result": result}, "html", None, "fto.html", extra, status)
