@@ -9,10 +9,8 @@ returns as HTML, JSON, CSV or (screening) Excel. Access and CSRF checks are the 
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, HTTPException, Query, Request
@@ -119,18 +117,13 @@ async def portfolio_numbers(form: Mapping[str, Any]) -> list[str]:
 
 def screen_downloads(data: dict[str, Any], fmt: str, section: str | None) -> Response:
     """The screening result as CSV (``patents``: one flat row per patent, or a summary table) or Excel."""
-    from ipcockpit.value.screen import flat_rows, write_xlsx
+    from ipcockpit.value.screen import flat_rows
 
-    if fmt == "xlsx":
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "screen.xlsx"
-            write_xlsx(data["patents"], str(path))
-            content = path.read_bytes()
-        return Response(content, media_type=XLSX_TYPE,
-                        headers={"Content-Disposition": 'attachment; filename="screen.xlsx"'})
     tables = {"patents": flat_rows(data["patents"]), "conditions": data["summary"]["conditions"],
               "value_index_bins": data["summary"]["value_index_bins"],
               "not_found": [{"number": n} for n in data["not_found"]]}
+    if fmt == "xlsx":
+        return render.xlsx_response(tables, "screen")
     return render.csv_response(tables, section or "patents", "screen")
 
 
