@@ -6,15 +6,17 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 
-def office_year_bars(rows: Sequence[dict[str, Any]], t: Callable[..., str]) -> dict[str, Any]:
+def office_year_bars(rows: Sequence[dict[str, Any]], t: Callable[..., str],
+                     undated: str | None = None) -> dict[str, Any]:
     """A stacked bar chart of documents per year, one series per office (rows of ``by_office_year``).
 
-    Rows without a year are left out: the page lists them beside the chart, where one large
-    undated source cannot flatten every dated bar.
+    Rows without a year are left out by default: the overview lists them beside the chart, where one
+    large undated source cannot flatten every dated bar. With ``undated`` (a label) they are the last bar
+    instead: a page of search results, all undated when the source gives no date, is drawn, not empty.
     """
-    dated = [r for r in rows if r["year"] is not None]
-    years = sorted({r["year"] for r in dated})
-    labels = [str(y) for y in years]
+    dated = [r for r in rows if r["year"] is not None or undated is not None]
+    years = sorted({r["year"] for r in dated}, key=lambda y: (y is None, y or 0))
+    labels = [str(y) if y is not None else str(undated) for y in years]
     position = {y: i for i, y in enumerate(years)}
     offices = sorted({r["office"] or "?" for r in dated})
     series = []

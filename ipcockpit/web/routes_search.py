@@ -175,7 +175,8 @@ def register(app: FastAPI, web: Web) -> None:
             return render.data_response(data, fmt, section, "search")
 
         def extra(t: i18n.Translator) -> dict[str, Any]:
-            return {"chart": charts.office_year_bars(data["by_office_year"], t), "modes": MODES}
+            return {"chart": charts.office_year_bars(data["by_office_year"], t, undated=t("chart.no_year")),
+                    "modes": MODES}
 
         return web.page(request, "search", data, fmt, section, "search.html", extra)
 
