@@ -470,6 +470,28 @@ class Cockpit:
         return search(self.store.con, self.index_folder(), query, limit=limit, filters=_date_filters(filters),
                       mode=mode)
 
+    def search_page(self, query: str, limit: int = 20, mode: str = "hybrid",
+                    filters: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The search page (/search, /api/search, ``ipcockpit search --json``): the query, its results (as
+        :meth:`search` returns them), the results counted by office and publication year (``year`` None:
+        no date), the filters and what the index holds. An empty query gives no results (the page's form);
+        a query on a store without an index raises :class:`~ipcockpit.search.hybrid.IndexMissingError`."""
+        status = self.index_status()
+        given = {k: v for k, v in (filters or {}).items() if v is not None}
+        rows = self.search(query, limit=limit, filters=given, mode=mode) if query else []
+        counts: dict[tuple[str, int | None], int] = {}
+        for r in rows:
+            when = str(r.get("pub_date") or "")
+            key = (r.get("office") or "?", int(when[:4]) if when[:4].isdigit() else None)
+            counts[key] = counts.get(key, 0) + 1
+        return {
+            "query": query, "mode": mode, "limit": limit, "count": len(rows), "results": rows,
+            "by_office_year": [{"office": o, "year": y, "documents": n}
+                               for (o, y), n in sorted(counts.items(), key=lambda x: (x[0][0], x[0][1] or 0))],
+            "filters": filters or {},
+            "index": {k: status[k] for k in ("exists", "built_at", "documents", "lexical", "vectors", "claims")},
+        }
+
     def fto(self, text: str, jurisdictions: list[str] | None = None, exclude_applicants: list[str] | None = None,
             limit: int = 20) -> dict[str, Any]:
         """FTO / infringement-risk screening of a product description against the live independent claims

@@ -266,6 +266,22 @@ def test_search_page_marks_passages_and_links(client: TestClient) -> None:
     assert 'id="more-like-this"' in patent and "/search?q=US8089085B2" in patent and "/fto?number=US8089085B2" in patent
 
 
+def test_search_page_data_is_the_cockpits(client: TestClient, config: Path) -> None:
+    """/search.json, /search?format=json and /api/search are Cockpit.search_page (the CLI's search --json
+    calls it too)."""
+    filters = {"office": ["US"], "in_force": None, "applicant": None}
+    with Cockpit(Settings(db=str(config.parent / "store.duckdb"), screen={"as_of": AS_OF}), read_only=True) as c:
+        direct = json.loads(json.dumps(c.search_page("baseball bat", limit=6, mode="lexical", filters=filters),
+                                       default=str))
+    params = {"q": "baseball bat", "limit": 6, "mode": "lexical", "office": "US"}
+    for url, extra in (("/api/search", {}), ("/search", {"format": "json"})):
+        got = client.get(url, params={**params, **extra}).json()
+        assert {k: got[k] for k in ("query", "mode", "limit", "count", "results", "by_office_year", "index")} == {
+            k: direct[k] for k in ("query", "mode", "limit", "count", "results", "by_office_year", "index")}, url
+        assert got["filters"]["office"] == ["US"], url
+    assert direct["count"] == 6 and sum(r["documents"] for r in direct["by_office_year"]) == 6
+
+
 def _results_chart(html: str) -> dict:
     """The option of the results chart as the page embeds it for ECharts (read without a browser)."""
     raw = re.search(r'<script type="application/json" id="chart-results-option">(.*?)</script>', html, re.S)

@@ -57,6 +57,10 @@ class SearchError(IPCockpitError, ValueError):
     """A query, filter or index that cannot be searched; the message says what to do."""
 
 
+class IndexMissingError(SearchError):
+    """The index folder holds no search index (yet): build it with ``ipcockpit index``."""
+
+
 @dataclass
 class _State:
     """The opened indexes of a folder, with the manifest's arrays for filtering."""
@@ -75,7 +79,7 @@ _LOCK = threading.Lock()
 def _state(folder: Path) -> _State:
     info, manifest = folder / INFO, folder / MANIFEST
     if not info.is_file() or not manifest.is_file():
-        raise SearchError(
+        raise IndexMissingError(
             f"{folder}: no search index there; build it with `ipcockpit index` "
             "(or ipcockpit.search.index.build_index)"
         )

@@ -84,33 +84,6 @@ def user_errors() -> tuple[type[Exception], ...]:
     return BadRequest, IPCockpitError, SearchError
 
 
-def _year(value: Any) -> int | None:
-    text = str(value or "")
-    return int(text[:4]) if re.match(r"\d{4}", text) else None
-
-
-def search_page(c: Cockpit, params: dict[str, Any]) -> dict[str, Any]:
-    """The search page's dict: the query, its results (as :meth:`Cockpit.search` returns them), the
-    results counted by office and year, the filters and what the index holds."""
-    status = c.index_status()
-    rows: list[dict[str, Any]] = []
-    if params["query"] and status["exists"]:
-        filters = {k: v for k, v in params["filters"].items() if v is not None}
-        rows = c.search(params["query"], limit=params["limit"], filters=filters, mode=params["mode"])
-    counts: dict[tuple[str, int | None], int] = {}
-    for r in rows:
-        key = (r.get("office") or "?", _year(r.get("pub_date")))
-        counts[key] = counts.get(key, 0) + 1
-    return {
-        "query": params["query"], "mode": params["mode"], "limit": params["limit"], "count": len(rows),
-        "results": rows,
-        "by_office_year": [{"office": o, "year": y, "documents": n} for (o, y), n in sorted(
-            counts.items(), key=lambda x: (x[0][0], x[0][1] or 0))],
-        "filters": params["filters"],
-        "index": {k: status[k] for k in ("exists", "built_at", "documents", "lexical", "vectors", "claims")},
-    }
-
-
 # FTO ---------------------------------------------------------------------------------------------
 def _lines(value: Any) -> list[str]:
     """Names from a text area (one per line, or separated by semicolons) or a JSON list."""
@@ -160,17 +133,20 @@ def register(app: FastAPI, web: Web) -> None:
     error_page = web.error_page
 
     def search_result(request: Request, fmt: str, section: str | None) -> Response:
+        from ipcockpit.search.hybrid import IndexMissingError
+
         try:
             params = search_params(request.query_params)
             if fmt != "html" and not params["query"]:
                 raise BadRequest("q: give words, a claim or a publication number, e.g. /api/search?q=无人机")
-            data = holder.call(lambda c: search_page(c, params))
+            data = holder.call(lambda c: c.search_page(params["query"], params["limit"], params["mode"],
+                                                       params["filters"]))
         except StoreError:
             raise
+        except IndexMissingError:
+            return error_page(request, fmt, 503, "search.no_index")
         except user_errors() as exc:
             return error_page(request, fmt, 400, "error.bad_request", detail=str(exc))
-        if params["query"] and not data["index"]["exists"]:
-            return error_page(request, fmt, 503, "search.no_index")
         if fmt in ("csv", "xlsx"):
             return render.data_response(data, fmt, section, "search")
 
