@@ -186,6 +186,13 @@ class Cockpit:
         answers = applicant.high_value_answers(self.store, data["name_norm"], self.screen_settings())
         return applicant.add_high_value(data, answers)
 
+    def applicant_suggestions(self, name: str, limit: int = 10) -> list[dict[str, Any]]:
+        """Applicants whose name contains ``name`` (written or folded), the most documents first: what the
+        applicant page offers when no applicant has that name."""
+        from ipcockpit.analytics.applicant import suggestions
+
+        return suggestions(self.store, name, limit)
+
     # cockpit (驾驶舱) ------------------------------------------------------------------------------
     def _region_folders(self) -> str | None:
         return self.settings.regions or None

@@ -274,7 +274,8 @@ def test_search_page_data_is_the_cockpits(client: TestClient, config: Path) -> N
         direct = json.loads(json.dumps(c.search_page("baseball bat", limit=6, mode="lexical", filters=filters),
                                        default=str))
     params = {"q": "baseball bat", "limit": 6, "mode": "lexical", "office": "US"}
-    for url, extra in (("/api/search", {}), ("/search", {"format": "json"})):
+    for url, extra in (("/api/search", {}), ("/search", {"format": "json"}), ("/search.json", {}),
+                       ("/api/search.json", {})):
         got = client.get(url, params={**params, **extra}).json()
         assert {k: got[k] for k in ("query", "mode", "limit", "count", "results", "by_office_year", "index")} == {
             k: direct[k] for k in ("query", "mode", "limit", "count", "results", "by_office_year", "index")}, url

@@ -32,7 +32,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ipcockpit.errors import IPCockpitError
+from ipcockpit.errors import IPCockpitError, UnavailableError
 from ipcockpit.search import passages as psg
 from ipcockpit.search.elements import language
 from ipcockpit.search.index import APPLICANT_ROLES, INFO, MANIFEST, manifest_arrays, vector_name
@@ -57,8 +57,10 @@ class SearchError(IPCockpitError, ValueError):
     """A query, filter or index that cannot be searched; the message says what to do."""
 
 
-class IndexMissingError(SearchError):
+class IndexMissingError(SearchError, UnavailableError):
     """The index folder holds no search index (yet): build it with ``ipcockpit index``."""
+
+    key = "search.no_index"
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 
@@ -83,4 +83,21 @@ def condition_bars(rows: Sequence[dict[str, Any]], t: Callable[..., str]) -> dic
                   "minInterval": 1},
         "yAxis": {"type": "category", "data": names},
         "series": series,
+    }
+
+
+def ipc_pie(rows: Sequence[Mapping[str, Any]], t: Callable[..., str], lang: str) -> dict[str, Any]:
+    """A ring chart of documents per IPC subclass (rows of ``top_subclasses``); the tooltip names the
+    subclass with the start of its title in ``lang``."""
+    def label(r: Mapping[str, Any]) -> str:
+        text = (r.get("title_zh") or r.get("title_en")) if lang == "zh-CN" else (r.get("title_en") or r.get("title_zh"))
+        return f"{r['subclass']} {text[:24]}{'…' if len(text) > 24 else ''}" if text else str(r["subclass"])
+
+    return {
+        "aria": {"enabled": True},
+        "tooltip": {"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
+        "legend": {"type": "scroll", "orient": "vertical", "left": "58%", "right": 0, "top": 20, "bottom": 20},
+        "series": [{"name": t("chart.documents"), "type": "pie", "radius": ["30%", "62%"], "center": ["28%", "50%"],
+                    "label": {"show": False},
+                    "data": [{"name": label(r), "value": int(r["documents"])} for r in rows]}],
     }
