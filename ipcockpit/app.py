@@ -233,10 +233,6 @@ class Cockpit:
 
         return report_pdf(self.cockpit(region, year, published_only), lang)
 
-    def formats_page(self) -> dict[str, Any]:
-        """The formats page: every input format ipcockpit recognises."""
-        return {"formats": self.formats()}
-
     def regions(self) -> list[dict[str, Any]]:
         """The region profiles (built-in and the `regions` folder)."""
         from ipcockpit.cockpit.profiles import list_regions

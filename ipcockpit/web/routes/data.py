@@ -64,7 +64,6 @@ def _applicant_charts(c: Cockpit, data: dict[str, Any], p: ApplicantParams, v: V
 
 
 PAGES = (
-    Page("formats", lambda c, p, v: c.formats_page(), template="formats.html", summary="Input formats 数据格式"),
     Page("data", lambda c, p, v: c.data_status(show_paths=shows_paths(v), limit=p.limit), DataParams,
          template="data.html", extra=lambda c, d, p, v: {"can_quarantine": shows_paths(v)},
          summary="Data and ingest status 数据与入库状态"),
