@@ -188,6 +188,13 @@ class Cockpit:
         answers = applicant.high_value_answers(self.store, data["name_norm"], self.screen_settings())
         return applicant.add_high_value(data, answers)
 
+    def applicant_suggestions(self, name: str, limit: int = 10) -> list[dict[str, Any]]:
+        """Applicants whose name contains ``name`` (written or folded), the most documents first: what the
+        applicant page offers when no applicant has that name."""
+        from ipcockpit.analytics.applicant import suggestions
+
+        return suggestions(self.store, name, limit)
+
     # cockpit (驾驶舱) ------------------------------------------------------------------------------
     def _region_folders(self) -> str | None:
         return self.settings.regions or None
@@ -223,8 +230,8 @@ class Cockpit:
     def cockpit_report_pdf(self, region: str | None = None, year: int | None = None, lang: str = "zh-CN",
                            published_only: bool = False) -> bytes:
         """The periodic evaluation report (定期评估报告) of the cockpit as PDF bytes: the indicators' table,
-        trend charts and data provenance (:mod:`ipcockpit.cockpit.report_pdf`; needs reportlab)."""
-        from ipcockpit.cockpit.report_pdf import report_pdf
+        trend charts and data provenance (:mod:`ipcockpit.reports.cockpit_pdf`; needs reportlab)."""
+        from ipcockpit.reports.cockpit_pdf import report_pdf
 
         return report_pdf(self.cockpit(region, year, published_only), lang)
 
@@ -475,6 +482,28 @@ class Cockpit:
         return search(self.store.con, self.index_folder(), query, limit=limit, filters=_date_filters(filters),
                       mode=mode)
 
+    def search_page(self, query: str, limit: int = 20, mode: str = "hybrid",
+                    filters: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The search page (/search, /api/search, ``ipcockpit search --json``): the query, its results (as
+        :meth:`search` returns them), the results counted by office and publication year (``year`` None:
+        no date), the filters and what the index holds. An empty query gives no results (the page's form);
+        a query on a store without an index raises :class:`~ipcockpit.search.hybrid.IndexMissingError`."""
+        status = self.index_status()
+        given = {k: v for k, v in (filters or {}).items() if v is not None}
+        rows = self.search(query, limit=limit, filters=given, mode=mode) if query else []
+        counts: dict[tuple[str, int | None], int] = {}
+        for r in rows:
+            when = str(r.get("pub_date") or "")
+            key = (r.get("office") or "?", int(when[:4]) if when[:4].isdigit() else None)
+            counts[key] = counts.get(key, 0) + 1
+        return {
+            "query": query, "mode": mode, "limit": limit, "count": len(rows), "results": rows,
+            "by_office_year": [{"office": o, "year": y, "documents": n}
+                               for (o, y), n in sorted(counts.items(), key=lambda x: (x[0][0], x[0][1] or 0))],
+            "filters": filters or {},
+            "index": {k: status[k] for k in ("exists", "built_at", "documents", "lexical", "vectors", "claims")},
+        }
+
     def fto(self, text: str, jurisdictions: list[str] | None = None, exclude_applicants: list[str] | None = None,
             limit: int = 20) -> dict[str, Any]:
         """FTO / infringement-risk screening of a product description against the live independent claims
@@ -486,8 +515,8 @@ class Cockpit:
 
     def fto_report(self, result: dict[str, Any], fmt: str = "pdf", lang: str = "zh-CN") -> bytes | str:
         """The report of one :meth:`fto` result: PDF bytes (``fmt="pdf"``) or a standalone HTML page."""
+        from ipcockpit.reports.fto import fto_html, fto_pdf
         from ipcockpit.search.fto import FtoError
-        from ipcockpit.search.fto_report import fto_html, fto_pdf
 
         if fmt == "pdf":
             return fto_pdf(result, lang)

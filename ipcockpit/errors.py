@@ -47,3 +47,10 @@ class RecordError(IPCockpitError):
 
 class StoreError(IPCockpitError):
     """The database cannot be opened or migrated."""
+
+
+class UnavailableError(IPCockpitError):
+    """Something a request needs is not there yet (e.g. a search index): the message says how to make it.
+    ``key`` may name the catalogue text people read instead of the message."""
+
+    key: str | None = None

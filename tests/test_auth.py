@@ -212,6 +212,18 @@ def test_policy_table() -> None:
     assert len(POLICY) == 9
 
 
+def test_a_pages_downloads_have_its_policy(client: TestClient) -> None:
+    """/x.json, /x.csv, /api/x.xlsx ... are as closed as /x and /api/x: every registered suffix route."""
+    suffixed = [r.path for r in client.app.routes if getattr(r, "path", "").endswith(".{fmt}")]
+    assert {"/admin/users.{fmt}", "/api/users.{fmt}", "/api/audit.{fmt}", "/data/quarantine.{fmt}"} <= set(suffixed)
+    for path in suffixed:
+        base = path.removesuffix(".{fmt}")
+        for fmt in ("json", "csv", "xlsx", "JSON"):
+            assert rule_for("GET", f"{base}.{fmt}") == rule_for("GET", base), path
+    for path in ("/api/users.json", "/api/audit.csv", "/admin/users.xlsx", "/api/users.csv"):
+        assert client.get(path).status_code == 401, path
+
+
 def test_public_and_enterprise_cannot_report_analyst_can(client: TestClient) -> None:
     assert client.post("/api/cockpit/reported", json=REPORT).status_code == 401  # public, no cookie
     csv_file = {"file": ("r.csv", "region,indicator,year,value,source,reported_by\n"

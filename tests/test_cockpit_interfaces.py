@@ -92,7 +92,10 @@ def test_api_cockpit_and_reporting(client: TestClient) -> None:
     csv = client.get("/api/cockpit", params={"format": "csv"})
     assert csv.status_code == 200 and "ip_service_agencies" in csv.text
     xlsx = client.get("/api/cockpit", params={"format": "xlsx", "year": 2024})  # Excel, not JSON by mistake
-    assert xlsx.headers["content-disposition"] == 'attachment; filename="cockpit.xlsx"'
+    # the page's download: the same tables, the same name as /cockpit?format=xlsx and /cockpit.xlsx
+    assert xlsx.headers["content-disposition"] == 'attachment; filename="cockpit-500120-2024.xlsx"'
+    assert client.get("/cockpit.xlsx", params={"year": 2024}).headers["content-disposition"] == \
+        xlsx.headers["content-disposition"]
     book = load_workbook(io.BytesIO(xlsx.content), read_only=True)
     rows = {r[0]: r for r in book["indicators"].iter_rows(values_only=True)}
     assert "ip_service_agencies" in rows

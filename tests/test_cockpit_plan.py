@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from test_cockpit import EXPORT, TODAY, ZHENGZHOU, by_id
 
+from ipcockpit import i18n
 from ipcockpit.app import Cockpit
 from ipcockpit.cockpit import (
     ReportError,
@@ -37,12 +38,11 @@ from ipcockpit.cockpit import (
     load_region,
     report_value,
 )
-from ipcockpit.cockpit.report_pdf import report_pdf
 from ipcockpit.cockpit.reported import PLAN_TEXT, report_many
 from ipcockpit.cockpit.tables import indicator_rows
+from ipcockpit.reports.cockpit_pdf import report_pdf
 from ipcockpit.settings import Settings
 from ipcockpit.store import Store
-from ipcockpit.web import i18n
 from ipcockpit.web.server import create_app
 
 # the stores of test_cockpit

@@ -17,10 +17,10 @@ import pypdf
 import pytest
 
 from ipcockpit.app import Cockpit
+from ipcockpit.reports.fto import claim_segments, fto_html, fto_pdf
 from ipcockpit.search.claim_index import build_claim_index, independent_claims, legal_status
 from ipcockpit.search.elements import body, claim_elements, features
 from ipcockpit.search.fto import FtoError, FtoMethod, fto
-from ipcockpit.search.fto_report import claim_segments, fto_html, fto_pdf
 from ipcockpit.settings import Settings, index_folder
 from ipcockpit.value.conditions import evaluate
 from ipcockpit.value.settings import ScreenSettings

@@ -269,6 +269,57 @@ def test_search_page_marks_passages_and_links(client: TestClient) -> None:
     assert 'id="more-like-this"' in patent and "/search?q=US8089085B2" in patent and "/fto?number=US8089085B2" in patent
 
 
+def test_search_page_data_is_the_cockpits(client: TestClient, config: Path) -> None:
+    """/search.json, /search?format=json and /api/search are Cockpit.search_page (the CLI's search --json
+    calls it too)."""
+    filters = {"office": ["US"], "in_force": None, "applicant": None}
+    with Cockpit(Settings(db=str(config.parent / "store.duckdb"), screen={"as_of": AS_OF}), read_only=True) as c:
+        direct = json.loads(json.dumps(c.search_page("baseball bat", limit=6, mode="lexical", filters=filters),
+                                       default=str))
+    params = {"q": "baseball bat", "limit": 6, "mode": "lexical", "office": "US"}
+    for url, extra in (("/api/search", {}), ("/search", {"format": "json"}), ("/search.json", {}),
+                       ("/api/search.json", {})):
+        got = client.get(url, params={**params, **extra}).json()
+        assert {k: got[k] for k in ("query", "mode", "limit", "count", "results", "by_office_year", "index")} == {
+            k: direct[k] for k in ("query", "mode", "limit", "count", "results", "by_office_year", "index")}, url
+        assert got["filters"]["office"] == ["US"], url
+    assert direct["count"] == 6 and sum(r["documents"] for r in direct["by_office_year"]) == 6
+
+
+def _results_chart(html: str) -> dict:
+    """The option of the results chart as the page embeds it for ECharts (read without a browser)."""
+    raw = re.search(r'<script type="application/json" id="chart-results-option">(.*?)</script>', html, re.S)
+    assert raw, "no chart option on the page"
+    return json.loads(raw.group(1))
+
+
+def _check_bars(option: dict, count: int) -> None:
+    """A stacked bar option ECharts draws as given: a bar per category in every series, a legend entry per
+    series, and the results counted once each."""
+    categories = option["xAxis"]["data"]
+    assert categories and option["series"], "the chart has no data"
+    assert option["legend"]["data"] == [s["name"] for s in option["series"]]
+    assert all(len(s["data"]) == len(categories) and s["type"] == "bar" for s in option["series"])
+    assert sum(v for s in option["series"] for v in s["data"]) == count
+
+
+def test_search_chart_has_the_results(client: TestClient) -> None:
+    # the 30 Chinese rows of sample_val.csv carry no date (the CSV has no date column): their results
+    # must still be drawn, under "no date", not leave the chart empty
+    data = client.get("/api/search", params={"q": "联邦学习 隐私保护", "office": "CN", "limit": 5}).json()
+    assert data["count"] == 5 and {r["pub_date"] for r in data["results"]} == {None}
+    html = client.get("/search", params={"q": "联邦学习 隐私保护", "office": "CN", "limit": 5}).text
+    option = _results_chart(html)
+    _check_bars(option, 5)
+    assert option["xAxis"]["data"] == ["年份未知"] and [s["name"] for s in option["series"]] == ["CN"]
+    # dated US results: one bar per year, "no date" absent
+    dated = client.get("/search", params={"q": "baseball bat sweet spot", "limit": 8, "lang": "en"}).text
+    option = _results_chart(dated)
+    _check_bars(option, 8)
+    assert "no date" not in option["xAxis"]["data"]
+    assert option["xAxis"]["data"] == sorted(option["xAxis"]["data"])
+
+
 def test_fto_policy_api_form_and_downloads(client: TestClient, config: Path) -> None:
     assert rule_for("POST", "/api/fto").roles == SIGNED_IN  # type: ignore[union-attr]
     assert rule_for("GET", "/fto").roles == SIGNED_IN  # type: ignore[union-attr]

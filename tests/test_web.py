@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from ipcockpit import i18n
 from ipcockpit.analytics.quality import quality
 from ipcockpit.app import Cockpit
 from ipcockpit.model.schema import ALL_TABLES
 from ipcockpit.settings import Settings
-from ipcockpit.web import i18n
 from ipcockpit.web.server import HERE, create_app
 
 BASEBALL = "abstracts_us/baseball_patent_query.csv"
@@ -107,6 +107,46 @@ def test_api_overview_is_the_page_data(client: TestClient, baseball_db: tuple[Pa
     assert client.get("/overview?format=json").json() == data
 
 
+def test_every_url_of_a_page_gives_its_data(client: TestClient) -> None:
+    """/x?format=json, /x.json, /api/x and /api/x.json are one dict; the CSV and Excel downloads by suffix
+    are the ?format= ones."""
+    for page in ("overview", "data", "cockpit"):
+        data = client.get(f"/{page}", params={"format": "json"}).json()
+        data.pop("generated_at", None)
+        for url in (f"/{page}.json", f"/api/{page}", f"/api/{page}.json"):
+            other = client.get(url).json()
+            other.pop("generated_at", None)
+            assert other == data, url
+    assert client.get("/overview.csv", params={"section": "tables"}).content == \
+        client.get("/overview", params={"format": "csv", "section": "tables"}).content
+    assert client.get("/api/stats.csv", params={"section": "quality"}).text.lstrip("\ufeff").startswith("name,count")
+
+
+def test_openapi_documents_each_pages_parameters(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/search", "/search.{fmt}", "/api/search", "/api/search.{fmt}"):
+        params = {p["name"]: p for p in paths[path]["get"]["parameters"]}
+        assert {"q", "limit", "mode", "office", "in_force", "lang", "format", "section"} <= set(params), path
+        assert params["limit"]["schema"]["maximum"] == 200 and params["q"]["description"], path
+    assert {p["name"] for p in paths["/patent/{number}"]["get"]["parameters"]} >= {"number", "as_of", "profile"}
+
+
+def test_route_modules_share_a_context_not_each_other() -> None:
+    """No import cycle: a route module imports the shared modules (context, pages, errors, render, charts,
+    auth), never the server or another route module."""
+    import ast
+
+    for file in (HERE / "routes").glob("*.py"):
+        tree = ast.parse(file.read_text(encoding="utf-8"))
+        names = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        names |= {f"{n.module}.{a.name}" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
+                  for a in n.names}
+        if file.name == "__init__.py":
+            continue
+        assert not {n for n in names if n.startswith("ipcockpit.web.routes") or n == "ipcockpit.web.server"}, file
+
+
 def test_csv_download(client: TestClient) -> None:
     r = client.get("/api/overview?format=csv&section=by_office_year")
     assert r.status_code == 200
@@ -125,10 +165,19 @@ def test_csv_download(client: TestClient) -> None:
 def test_bad_parameters_say_what_to_use(client: TestClient) -> None:
     r = client.get("/api/overview?format=xml")
     assert r.status_code == 400
-    assert "use one of html, json, csv" in r.json()["detail"]
+    assert "use one of html, json, csv" in r.json()["error"]
     r = client.get("/api/overview?format=csv&section=nosuch")
     assert r.status_code == 400
-    assert "by_office_year" in r.json()["detail"]
+    assert "by_office_year" in r.json()["error"]
+    # every error is {"error": ...} in the caller's language; a page asked as a page gets the error page
+    r = client.get("/overview.xml", params={"lang": "en"})
+    assert r.status_code == 400 and r.json() == {"error": "The request cannot be answered: /overview.xml: the "
+                                                 "suffix names a download; use .json, .csv or .xlsx"}
+    r = client.get("/overview", params={"section": "nosuch", "format": "csv"})
+    assert r.status_code == 400 and "section='nosuch'" in r.json()["error"]
+    r = client.get("/nosuch", headers={"accept": "text/html"})
+    assert r.status_code == 404 and '<p class="error" id="error-message">' in r.text
+    assert client.get("/api/nosuch").json() == {"error": "Not Found"}
 
 
 def test_static_echarts_is_served(client: TestClient) -> None:
@@ -209,7 +258,9 @@ def test_catalogues_cover_every_key() -> None:
     assert set(zh) == set(en)
     call = re.compile(r"(?<![\w.])t\([\"']([a-z_.-]+)[\"']\s*[,)]")
     used = {f"lang.{code}" for code in i18n.LANGUAGES}  # built as "lang." ~ code in base.html
-    for file in [*(HERE / "templates").glob("*.html"), *HERE.glob("*.py")]:
+    reports = HERE.parent / "reports"
+    for file in [*(HERE / "templates").glob("*.html"), *HERE.rglob("*.py"), *reports.rglob("*.py"),
+                 *(reports / "templates").glob("*.html")]:
         used |= set(call.findall(file.read_text(encoding="utf-8")))
     assert len(used) > 30 and used <= set(zh)
     assert {f"table.{t}" for t in ALL_TABLES} <= set(zh)

@@ -19,9 +19,10 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
+from ipcockpit import i18n
 from ipcockpit.app import Cockpit
 from ipcockpit.settings import Settings
-from ipcockpit.web import i18n, render
+from ipcockpit.web import render
 from ipcockpit.web.server import create_app
 
 SQL = "cn/table_export_sample/专利总表(案例).sql"

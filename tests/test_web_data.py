@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
+from ipcockpit import exports
 from ipcockpit.app import Cockpit
 from ipcockpit.settings import Settings
 from ipcockpit.store.bundled import SEI_FILE, ZH_TITLES_FILE
@@ -254,7 +255,7 @@ def test_every_page_offers_excel(client: TestClient, store: dict[str, Any]) -> N
 
 
 def test_excel_cells_stay_text_and_drop_control_characters() -> None:
-    content = render.xlsx_bytes({"count": 2, "rows": [{"a": "=HYPERLINK(\"http://x\")", "b": "bell\x07here"},
+    content = exports.xlsx_bytes({"count": 2, "rows": [{"a": "=HYPERLINK(\"http://x\")", "b": "bell\x07here"},
                                                       {"a": None, "b": float("nan")}]})
     book = openpyxl.load_workbook(io.BytesIO(content))
     sheet = book["rows"]

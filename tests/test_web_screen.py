@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from test_value_conditions import EXPORT
 
+from ipcockpit import i18n
 from ipcockpit.app import Cockpit
 from ipcockpit.model.records import CITED_BY, DOC_TYPES, EVENT_CLASSES, PARTY_ROLES, PARTY_TYPES, STAGES
 from ipcockpit.portfolio import read_numbers, split_numbers
@@ -31,7 +32,6 @@ from ipcockpit.settings import Settings
 from ipcockpit.value.conditions import CONDITIONS
 from ipcockpit.value.screen import flat_rows
 from ipcockpit.value.settings import ScreenSettings
-from ipcockpit.web import i18n
 from ipcockpit.web.server import create_app
 
 AS_OF = "2025-07-01"

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ipcockpit.web.i18n import catalogue
+from ipcockpit.i18n import catalogue
 
 #: the language of the ``<name>`` text kept in the data
 DATA_LANGUAGE = "en"

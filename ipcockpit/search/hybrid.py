@@ -32,7 +32,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ipcockpit.errors import IPCockpitError
+from ipcockpit.errors import IPCockpitError, UnavailableError
 from ipcockpit.search import passages as psg
 from ipcockpit.search.elements import language
 from ipcockpit.search.index import APPLICANT_ROLES, INFO, MANIFEST, manifest_arrays, vector_name
@@ -57,6 +57,12 @@ class SearchError(IPCockpitError, ValueError):
     """A query, filter or index that cannot be searched; the message says what to do."""
 
 
+class IndexMissingError(SearchError, UnavailableError):
+    """The index folder holds no search index (yet): build it with ``ipcockpit index``."""
+
+    key = "search.no_index"
+
+
 @dataclass
 class _State:
     """The opened indexes of a folder, with the manifest's arrays for filtering."""
@@ -75,7 +81,7 @@ _LOCK = threading.Lock()
 def _state(folder: Path) -> _State:
     info, manifest = folder / INFO, folder / MANIFEST
     if not info.is_file() or not manifest.is_file():
-        raise SearchError(
+        raise IndexMissingError(
             f"{folder}: no search index there; build it with `ipcockpit index` "
             "(or ipcockpit.search.index.build_index)"
         )

@@ -251,17 +251,8 @@ def flat_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def write_xlsx(rows: list[dict[str, Any]], path: str) -> None:
-    """The flat rows as an Excel workbook (one sheet, a header row)."""
-    from openpyxl import Workbook
+    """The screening rows as an Excel workbook: one sheet ``patents`` of :func:`flat_rows`, written by the
+    project's one Excel writer (:func:`ipcockpit.exports.write_xlsx`: text stays text)."""
+    from ipcockpit.exports import write_xlsx
 
-    flat = flat_rows(rows)
-    columns: list[str] = []
-    for r in flat:
-        columns += [c for c in r if c not in columns]
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "screen"
-    ws.append(columns)
-    for r in flat:
-        ws.append([r.get(c) for c in columns])
-    wb.save(path)
+    write_xlsx({"patents": flat_rows(rows)}, path)

@@ -36,16 +36,16 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from ipcockpit import i18n
 from ipcockpit.auth import ADMIN, ANALYST, ANONYMOUS, ENTERPRISE, User
 from ipcockpit.errors import IPCockpitError
-from ipcockpit.web import i18n
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
     from fastapi.templating import Jinja2Templates
 
     from ipcockpit.settings import Settings
-    from ipcockpit.web.server import CockpitHolder
+    from ipcockpit.web.context import CockpitHolder
 
 log = logging.getLogger("ipcockpit.web.auth")
 Scope = MutableMapping[str, Any]
@@ -84,11 +84,12 @@ POLICY: tuple[Rule, ...] = (
     Rule(WRITE, r"/api/cockpit/publish", WRITERS, "auth.why.publish"),
     Rule(WRITE, r"/cockpit/report.*", WRITERS, "auth.why.report"),  # the page's report forms; GET report.pdf is open
     Rule(WRITE, r"/(api/)?(ingest|upload)(/.*)?", WRITERS, "auth.why.upload"),
-    Rule(None, r"/admin(/.*)?", ADMINS, "auth.why.admin"),
-    Rule(None, r"/api/(users|audit)(/.*)?", ADMINS, "auth.why.admin_api"),
-    Rule(None, r"/api/portfolios(/.*)?", SIGNED_IN, "auth.why.portfolio"),
+    # ([./].*)? covers a page's downloads by suffix (/api/audit.csv) as well as what lies below it
+    Rule(None, r"/admin([./].*)?", ADMINS, "auth.why.admin"),
+    Rule(None, r"/api/(users|audit)([./].*)?", ADMINS, "auth.why.admin_api"),
+    Rule(None, r"/api/portfolios([./].*)?", SIGNED_IN, "auth.why.portfolio"),
     # FTO screening: product descriptions are confidential, results are per company (page, form, API)
-    Rule(None, r"/(api/)?fto(/.*)?", SIGNED_IN, "auth.why.fto"),
+    Rule(None, r"/(api/)?fto([./].*)?", SIGNED_IN, "auth.why.fto"),
     # quarantined records are raw data: their excerpts, paths and reasons (any format, page or API)
     Rule(None, r"/(api/)?data/quarantine([./].*)?", WRITERS, "auth.why.quarantine"),
 )

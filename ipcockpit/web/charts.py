@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 
-def office_year_bars(rows: Sequence[dict[str, Any]], t: Callable[..., str]) -> dict[str, Any]:
+def office_year_bars(rows: Sequence[dict[str, Any]], t: Callable[..., str],
+                     undated: str | None = None) -> dict[str, Any]:
     """A stacked bar chart of documents per year, one series per office (rows of ``by_office_year``).
 
-    Rows without a year are left out: the page lists them beside the chart, where one large
-    undated source cannot flatten every dated bar.
+    Rows without a year are left out by default: the overview lists them beside the chart, where one
+    large undated source cannot flatten every dated bar. With ``undated`` (a label) they are the last bar
+    instead: a page of search results, all undated when the source gives no date, is drawn, not empty.
     """
-    dated = [r for r in rows if r["year"] is not None]
-    years = sorted({r["year"] for r in dated})
-    labels = [str(y) for y in years]
+    dated = [r for r in rows if r["year"] is not None or undated is not None]
+    years = sorted({r["year"] for r in dated}, key=lambda y: (y is None, y or 0))
+    labels = [str(y) if y is not None else str(undated) for y in years]
     position = {y: i for i, y in enumerate(years)}
     offices = sorted({r["office"] or "?" for r in dated})
     series = []
@@ -81,4 +83,21 @@ def condition_bars(rows: Sequence[dict[str, Any]], t: Callable[..., str]) -> dic
                   "minInterval": 1},
         "yAxis": {"type": "category", "data": names},
         "series": series,
+    }
+
+
+def ipc_pie(rows: Sequence[Mapping[str, Any]], t: Callable[..., str], lang: str) -> dict[str, Any]:
+    """A ring chart of documents per IPC subclass (rows of ``top_subclasses``); the tooltip names the
+    subclass with the start of its title in ``lang``."""
+    def label(r: Mapping[str, Any]) -> str:
+        text = (r.get("title_zh") or r.get("title_en")) if lang == "zh-CN" else (r.get("title_en") or r.get("title_zh"))
+        return f"{r['subclass']} {text[:24]}{'…' if len(text) > 24 else ''}" if text else str(r["subclass"])
+
+    return {
+        "aria": {"enabled": True},
+        "tooltip": {"trigger": "item", "formatter": "{b}: {c} ({d}%)"},
+        "legend": {"type": "scroll", "orient": "vertical", "left": "58%", "right": 0, "top": 20, "bottom": 20},
+        "series": [{"name": t("chart.documents"), "type": "pie", "radius": ["30%", "62%"], "center": ["28%", "50%"],
+                    "label": {"show": False},
+                    "data": [{"name": label(r), "value": int(r["documents"])} for r in rows]}],
     }

@@ -1,11 +1,13 @@
 """The FTO screening report (侵权风险筛查报告) of one :func:`ipcockpit.search.fto.fto` result: HTML and PDF.
 
-:func:`fto_html` renders ``web/templates/fto_report.html``, a standalone printable page (inline CSS, no
+:func:`fto_html` renders ``reports/templates/fto_report.html``, a standalone printable page (inline CSS, no
 script): the query and its features, a summary, one section per patent with its claim, the elements found
 in the product highlighted with ``<mark>`` and the others struck through, the element table, the
 explanation, the method (formula, weights, thresholds), the date and the disclaimer.
 :func:`fto_pdf` lays out the same content with reportlab, Chinese in the embedded WenQuanYi font
-(:func:`ipcockpit.cockpit.report_pdf.cjk_font`). Both are Chinese by default and English with ``lang="en"``.
+(:func:`ipcockpit.reports.cockpit_pdf.cjk_font`). Both are Chinese by default and English with ``lang="en"``;
+every label is a ``fto_report.*`` text of the catalogues (:mod:`ipcockpit.i18n`). The web app embeds the same
+template in its FTO page (``embedded=True``).
 """
 
 from __future__ import annotations
@@ -17,115 +19,10 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
+from ipcockpit.i18n import Translator
 
-LABELS: dict[str, dict[str, str]] = {
-    "zh-CN": {
-        "title": "FTO 侵权风险筛查报告",
-        "generated": "生成日期",
-        "as_of": "法律状态基准日",
-        "jurisdictions": "地域范围",
-        "all": "全部",
-        "excluded": "排除的申请人",
-        "none": "无",
-        "index": "权利要求索引",
-        "query": "产品描述",
-        "features": "产品特征",
-        "summary": "结果概览",
-        "results": "件专利",
-        "candidates": "候选权利要求",
-        "analysed": "逐特征比对",
-        "rank": "序号",
-        "patent": "专利",
-        "title_col": "名称",
-        "applicants": "申请人/专利权人",
-        "status": "法律状态",
-        "expiry": "届满日",
-        "remaining": "剩余年限",
-        "value": "价值指数",
-        "claim": "权利要求",
-        "coverage": "特征覆盖率",
-        "risk": "风险分",
-        "level": "风险等级",
-        "high": "高",
-        "medium": "中",
-        "low": "低",
-        "elements": "技术特征比对",
-        "element": "技术特征",
-        "best_feature": "最相近的产品特征",
-        "similarity": "相似度",
-        "found": "找到",
-        "yes": "是",
-        "no": "否",
-        "preamble": "前序部分",
-        "explanation": "说明",
-        "legend": "图例",
-        "legend_hit": "在产品中找到对应的技术特征",
-        "legend_miss": "未找到对应的技术特征",
-        "legend_pre": "前序部分（不计入覆盖率）",
-        "method": "方法",
-        "no_results": "没有找到相关的有效权利要求。",
-        "formula": "风险分 = 100 × 技术相似 × 法律状态系数 × 剩余期限系数 × 价值系数；技术相似 = w覆盖 × 覆盖率 + "
-        "w特征 × 特征平均相似度 + w整体 × 权利要求整体余弦相似度；特征相似度 = w语义 × 余弦 + (1 − w语义) × 词项重合率。"
-        "高风险还要求覆盖率达到阈值（全面覆盖原则）。",
-        "setting": "参数",
-        "setting_value": "取值",
-        "disclaimer_title": "声明",
-    },
-    "en": {
-        "title": "FTO infringement-risk screening report",
-        "generated": "Generated",
-        "as_of": "Legal status as of",
-        "jurisdictions": "Jurisdictions",
-        "all": "all",
-        "excluded": "Excluded applicants",
-        "none": "none",
-        "index": "Claim index",
-        "query": "Product description",
-        "features": "Product features",
-        "summary": "Summary",
-        "results": "patents",
-        "candidates": "candidate claims",
-        "analysed": "compared element by element",
-        "rank": "#",
-        "patent": "Patent",
-        "title_col": "Title",
-        "applicants": "Applicants / owners",
-        "status": "Status",
-        "expiry": "Expiry",
-        "remaining": "Years left",
-        "value": "Value index",
-        "claim": "Claim",
-        "coverage": "Element coverage",
-        "risk": "Risk",
-        "level": "Level",
-        "high": "high",
-        "medium": "medium",
-        "low": "low",
-        "elements": "Claim elements",
-        "element": "Element",
-        "best_feature": "Closest product feature",
-        "similarity": "Similarity",
-        "found": "Found",
-        "yes": "yes",
-        "no": "no",
-        "preamble": "Preamble",
-        "explanation": "Explanation",
-        "legend": "Legend",
-        "legend_hit": "element found in the product",
-        "legend_miss": "element not found",
-        "legend_pre": "preamble (not counted in the coverage)",
-        "method": "Method",
-        "no_results": "No relevant live claim was found.",
-        "formula": "risk = 100 x technical x status factor x term factor x value factor; technical = w_coverage x "
-        "coverage + w_elements x mean element similarity + w_claim x claim cosine; element similarity = "
-        "w_semantic x cosine + (1 - w_semantic) x term overlap. High risk also needs the coverage "
-        "threshold (all-elements rule).",
-        "setting": "Setting",
-        "setting_value": "Value",
-        "disclaimer_title": "Disclaimer",
-    },
-}
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
 LEVEL_COLOURS = {"high": "#c0392b", "medium": "#d68910", "low": "#2e7d32"}
 HIT_COLOUR = "#ffe58f"
 MISS_COLOUR = "#f3d1d1"
@@ -134,7 +31,6 @@ MISS_COLOUR = "#f3d1d1"
 def norm_lang(lang: str | None) -> str:
     """``en`` for English, ``zh-CN`` for anything else (Chinese is the default)."""
     return "en" if (lang or "").lower().startswith("en") else "zh-CN"
-
 
 def claim_segments(
     text: str, elements: list[Mapping[str, Any]], preamble: Mapping[str, Any] | None = None
@@ -184,7 +80,8 @@ def _environment() -> Any:
 
 
 def report_context(result: Mapping[str, Any], lang: str = "zh-CN") -> dict[str, Any]:
-    """What the template (and the PDF) show: the result plus labels, segments and the method table."""
+    """What the template (and the PDF) show: the result plus ``t`` (the catalogue in ``lang``), segments and
+    the method table."""
     lang = norm_lang(lang)
     rows = []
     for r in result["results"]:
@@ -201,7 +98,7 @@ def report_context(result: Mapping[str, Any], lang: str = "zh-CN") -> dict[str, 
     query = result["query"]
     return {
         "lang": lang,
-        "L": LABELS[lang],
+        "t": Translator(lang),
         "result": result,
         "rows": rows,
         "query": query,
@@ -217,9 +114,10 @@ def report_context(result: Mapping[str, Any], lang: str = "zh-CN") -> dict[str, 
     }
 
 
-def fto_html(result: Mapping[str, Any], lang: str = "zh-CN") -> str:
-    """The report of one ``fto()`` result as a standalone printable HTML page."""
-    return _environment().get_template("fto_report.html").render(**report_context(result, lang))
+def fto_html(result: Mapping[str, Any], lang: str = "zh-CN", embedded: bool = False) -> str:
+    """The report of one ``fto()`` result as a standalone printable HTML page; ``embedded``: only its
+    ``<section>`` (with its ``<style>``), for a web page."""
+    return _environment().get_template("fto_report.html").render(**report_context(result, lang), embedded=embedded)
 
 
 # PDF ---------------------------------------------------------------------------------------------
@@ -249,10 +147,10 @@ def fto_pdf(result: Mapping[str, Any], lang: str = "zh-CN") -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from ipcockpit.cockpit.report_pdf import INK, LINE, MUTED, VALUE, cjk_font
+    from ipcockpit.reports.cockpit_pdf import INK, LINE, MUTED, VALUE, cjk_font
 
     c = report_context(result, lang)
-    t, font = c["L"], cjk_font()
+    t, font = c["t"], cjk_font()
     wrap = None if c["lang"] == "en" else "CJK"
     base = ParagraphStyle("base", fontName=font, fontSize=9, leading=13, textColor=INK, wordWrap=wrap)
     st = {
@@ -291,28 +189,28 @@ def fto_pdf(result: Mapping[str, Any], lang: str = "zh-CN") -> bytes:
     q, summary = c["query"], c["summary"]
     disclaimer = f"{c['disclaimer']['zh']} {c['disclaimer']['en']}"
     story: list[Any] = [
-        p(t["title"], "title"),
+        p(t("fto_report.title"), "title"),
         p(
-            f"{t['generated']} {c['generated']} · {t['as_of']} {q['as_of']} · {t['jurisdictions']} "
-            f"{', '.join(q['jurisdictions'] or []) or t['all']} · {t['excluded']} {', '.join(c['excluded']) or t['none']}",
+            f"{t('fto_report.generated')} {c['generated']} · {t('fto_report.as_of')} {q['as_of']} · {t('fto_report.jurisdictions')} "
+            f"{', '.join(q['jurisdictions'] or []) or t('fto_report.all')} · {t('fto_report.excluded')} {', '.join(c['excluded']) or t('fto_report.none')}",
             "sub",
         ),
         Spacer(1, 4),
-        p(f"{t['disclaimer_title']}: {disclaimer}", "small"),
-        p(t["query"], "h2"),
+        p(f"{t('fto_report.disclaimer_title')}: {disclaimer}", "small"),
+        p(t("fto_report.query"), "h2"),
         p(q["text"]),
-        p(t["features"], "h3"),
+        p(t("fto_report.features"), "h3"),
         *[p(f"F{i}. {f['text']}", "small") for i, f in enumerate(c["features"], start=1)],
-        p(t["summary"], "h2"),
+        p(t("fto_report.summary"), "h2"),
         p(
-            f"{summary['results']} {t['results']} · {t['high']} {summary['high']} · {t['medium']} {summary['medium']} · "
-            f"{t['low']} {summary['low']} · {summary['candidates']} {t['candidates']} · {summary['analysed']} "
-            f"{t['analysed']}"
+            f"{summary['results']} {t('fto_report.results')} · {t('fto_report.high')} {summary['high']} · {t('fto_report.medium')} {summary['medium']} · "
+            f"{t('fto_report.low')} {summary['low']} · {summary['candidates']} {t('fto_report.candidates')} · {summary['analysed']} "
+            f"{t('fto_report.analysed')}"
         ),
     ]
     if c["rows"]:
         head = [
-            t[k]
+            t("fto_report." + k)
             for k in ("rank", "patent", "status", "expiry", "value", "claim", "coverage", "risk", "level")
         ]
         data = [[Paragraph(escape(h), st["head"]) for h in head]]
@@ -329,34 +227,34 @@ def fto_pdf(result: Mapping[str, Any], lang: str = "zh-CN") -> bytes:
                         r["claim_num"],
                         f"{r['elements_matched']}/{r['elements_total']}",
                         r["risk_score"],
-                        t[r["risk_level"]],
+                        t("fto_report." + r["risk_level"]),
                     )
                 ]
             )
         story.append(table(data, [8, 32, 34, 20, 14, 14, 18, 14, 14]))
     else:
-        story.append(p(t["no_results"]))
+        story.append(p(t("fto_report.no_results")))
     story += [
-        p(f"{t['legend']}: ", "small"),
+        p(f"{t('fto_report.legend')}: ", "small"),
         Paragraph(
-            f'<span backColor="{HIT_COLOUR}">{escape(t["legend_hit"])}</span> · '
-            f'<span backColor="{MISS_COLOUR}">{escape(t["legend_miss"])}</span> · '
-            f"<u>{escape(t['legend_pre'])}</u>",
+            f'<span backColor="{HIT_COLOUR}">{escape(t("fto_report.legend_hit"))}</span> · '
+            f'<span backColor="{MISS_COLOUR}">{escape(t("fto_report.legend_miss"))}</span> · '
+            f"<u>{escape(t('fto_report.legend_pre'))}</u>",
             st["small"],
         ),
     ]
     for i, r in enumerate(c["rows"], start=1):
-        colour = LEVEL_COLOURS[r["risk_level"]]
+        colour, level = LEVEL_COLOURS[r["risk_level"]], t("fto_report." + r["risk_level"])
         story.append(
             Paragraph(
                 f"{i}. {escape(r['publication_number'])} · {escape(r['title'] or '')} · "
-                f'<font color="{colour}">{escape(t["risk"])} {r["risk_score"]:.0f} ({escape(t[r["risk_level"]])})</font>',
+                f'<font color="{colour}">{escape(t("fto_report.risk"))} {r["risk_score"]:.0f} ({escape(level)})</font>',
                 st["h3"],
             )
         )
         story.append(
             p(
-                f"{t['applicants']}: {'; '.join(r['applicants']) or '–'} · {t['status']}: {r['status_text']} "
+                f"{t('fto_report.applicants')}: {'; '.join(r['applicants']) or '–'} · {t('fto_report.status')}: {r['status_text']} "
                 f"({r['status_reason_zh'] if c['lang'] != 'en' else r['status_reason']})",
                 "small",
             )
@@ -373,12 +271,12 @@ def fto_pdf(result: Mapping[str, Any], lang: str = "zh-CN") -> bytes:
             else:
                 marked.append(text)
         story.append(
-            Paragraph(f"<b>{escape(t['claim'])} {r['claim_num']}</b>: " + "".join(marked), st["base"])
+            Paragraph(f"<b>{escape(t('fto_report.claim'))} {r['claim_num']}</b>: " + "".join(marked), st["base"])
         )
         data = [
             [
                 Paragraph(escape(h), st["head"])
-                for h in ("#", t["element"], t["best_feature"], t["similarity"], t["found"])
+                for h in ("#", t("fto_report.element"), t("fto_report.best_feature"), t("fto_report.similarity"), t("fto_report.found"))
             ]
         ]
         for j, e in enumerate(r["elements"], start=1):
@@ -390,7 +288,7 @@ def fto_pdf(result: Mapping[str, Any], lang: str = "zh-CN") -> bytes:
                         _cell(e["text"]),
                         _cell(f"F{e['best_feature_index'] + 1}. {e['best_feature']}"),
                         _fmt(e["similarity"]),
-                        t["yes"] if e["matched"] else t["no"],
+                        t("fto_report.yes") if e["matched"] else t("fto_report.no"),
                     )
                 ]
             )
@@ -398,10 +296,10 @@ def fto_pdf(result: Mapping[str, Any], lang: str = "zh-CN") -> bytes:
             Spacer(1, 3),
             table(data, [8, 76, 60, 18, 14]),
             Spacer(1, 3),
-            p(f"{t['explanation']}: {r['explanation_text']}", "small"),
+            p(f"{t('fto_report.explanation')}: {r['explanation_text']}", "small"),
         ]
-    story += [p(t["method"], "h2"), p(t["formula"], "small")]
-    data = [[Paragraph(escape(t["setting"]), st["head"]), Paragraph(escape(t["setting_value"]), st["head"])]]
+    story += [p(t("fto_report.method"), "h2"), p(t("fto_report.formula"), "small")]
+    data = [[Paragraph(escape(t("fto_report.setting")), st["head"]), Paragraph(escape(t("fto_report.setting_value")), st["head"])]]
     data += [[p(k, "cell"), p(v, "cell")] for k, v in c["settings"]]
     data += [
         [p("spaces", "cell"), p(", ".join(f"{k}: {v}" for k, v in c["method"]["spaces"].items()), "cell")]
@@ -412,7 +310,7 @@ def fto_pdf(result: Mapping[str, Any], lang: str = "zh-CN") -> bytes:
         canvas.saveState()
         canvas.setFont(font, 7)
         canvas.setFillColor(MUTED)
-        canvas.drawString(14 * mm, 10 * mm, f"{t['title']} · {c['generated']} · {c['disclaimer']['zh']}")
+        canvas.drawString(14 * mm, 10 * mm, f"{t('fto_report.title')} · {c['generated']} · {c['disclaimer']['zh']}")
         canvas.drawRightString(A4[0] - 14 * mm, 10 * mm, str(doc.page))
         canvas.restoreState()
 
@@ -424,7 +322,7 @@ def fto_pdf(result: Mapping[str, Any], lang: str = "zh-CN") -> bytes:
         rightMargin=14 * mm,
         topMargin=14 * mm,
         bottomMargin=18 * mm,
-        title=t["title"],
+        title=t("fto_report.title"),
         author="ipcockpit",
         creator="ipcockpit",
     )

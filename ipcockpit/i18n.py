@@ -1,6 +1,8 @@
-"""The web app's languages: catalogues in ipcockpit/locale/<lang>.json, chosen by ?lang=, cookie, setting.
+"""The languages of what people read (web pages, reports): catalogues in ipcockpit/locale/<lang>.json.
 
-Every string a person reads in the web app comes from a catalogue. Terms follow the project glossary.
+Every string a person reads in the web app and in the PDF and HTML reports comes from a catalogue; both
+catalogues hold the same keys, each with a text and the same ``{placeholders}``. The web app chooses the
+language by ?lang=, then the cookie, then the setting ``language``. Terms follow the project glossary.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
-LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGES: tuple[str, ...] = ("zh-CN", "en")
 DEFAULT_LANGUAGE = "zh-CN"
 COOKIE = "lang"

@@ -4,8 +4,8 @@
 report: title, region, plan and period, a summary of the statuses, a table of the indicators (value,
 baseline, target, progress, status, source), one trend chart per indicator (values, forecast dashed,
 target line; drawn with reportlab's own vector graphics, no image library), and a data-provenance section
-naming the records or reports each figure rests on. Texts come from the web app's catalogues
-(``report.*`` keys), so the report is Chinese by default and English on request.
+naming the records or reports each figure rests on. Texts come from the catalogues (:mod:`ipcockpit.i18n`,
+``report.*`` keys), so the report is Chinese by default and English on request.
 
 Chinese text needs a CJK font: the TrueType WenQuanYi Micro Hei (Debian's fonts-wqy-microhei) is
 embedded when installed (:data:`CJK_FONTS`); otherwise reportlab's built-in CID font STSong-Light is
@@ -42,7 +42,7 @@ from ipcockpit.cockpit.tables import (
     status_counts,
     unit_of,
 )
-from ipcockpit.web.i18n import Translator
+from ipcockpit.i18n import Translator
 
 #: TrueType CJK fonts tried in order (path, subfont index of a .ttc collection)
 CJK_FONTS: tuple[tuple[str, int], ...] = (

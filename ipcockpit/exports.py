@@ -1,0 +1,166 @@
+"""Downloads of a page's dict, for the web app and the CLI: its tables as CSV and as an Excel workbook.
+
+A page's dict holds single values (counts, filters) and tables (lists of rows, mappings). :func:`sections`
+names the tables in declared order; :func:`section_rows` flattens one into rows (lists joined with ``; ``,
+mappings as JSON), so that the CSV of a section and the Excel sheet of the same name hold the same columns
+and rows.
+
+Excel: text is always written as text. A cell of raw data that starts with ``=`` (or ``+``, ``-``, ``@``)
+stays inert text, never a formula a spreadsheet would run; characters Excel cannot hold (control
+characters) are dropped and a cell keeps at most 32,767 characters. This is the one Excel writer of the
+project: the web downloads (``?format=xlsx``) and ``ipcockpit screen --xlsx`` both write through it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: the sheet of a workbook that holds the page's single values (counts, filters ...)
+FIELDS_SHEET = "fields"
+EXCEL_CELL_CHARS = 32_767  # the most characters an Excel cell holds
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def sections(data: Mapping[str, Any]) -> list[str]:
+    """The parts of a page dict that are tables (lists of rows or mappings), in declared order."""
+    return [k for k, v in data.items() if isinstance(v, list | dict) and not _is_scalar_list(v)]
+
+
+def section_rows(data: Mapping[str, Any], section: str) -> list[dict[str, Any]]:
+    """One section of a page dict as flat rows.
+
+    A list of dicts stays as it is; a mapping of scalars becomes ``name, value`` rows; a mapping of
+    mappings (e.g. quality checks) becomes one row per key with the inner scalars as columns.
+    """
+    value = data[section]
+    if isinstance(value, list):
+        return [_flat(r) if isinstance(r, Mapping) else {"value": r} for r in value]
+    rows = []
+    for name, inner in value.items():
+        if isinstance(inner, Mapping):
+            rows.append({"name": name, **_flat(inner)})
+        else:
+            rows.append({"name": name, "value": inner})
+    return rows
+
+
+def columns(rows: list[dict[str, Any]]) -> list[str]:
+    """Every column of ``rows``, in the order they first appear."""
+    out: list[str] = []
+    for r in rows:
+        out += [c for c in r if c not in out]
+    return out
+
+
+def csv_text(rows: list[dict[str, Any]], bom: bool = True) -> str:
+    """Rows as CSV text (CRLF lines; a UTF-8 BOM by default, so that spreadsheet programs read Chinese)."""
+    out = io.StringIO()
+    if bom:
+        out.write("\ufeff")
+    writer = csv.DictWriter(out, fieldnames=columns(rows) or ["value"], lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def xlsx_bytes(data: Mapping[str, Any]) -> bytes:
+    """An Excel workbook of a page dict: one sheet per section (the rows :func:`section_rows` gives the CSV
+    download, same columns, same order) and a sheet ``fields`` of the page's single values."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    used: set[str] = set()
+
+    def sheet(name: str, names: list[str], rows: list[Mapping[str, Any]]) -> None:
+        ws = book.create_sheet(_sheet_name(name, used))
+        ws.freeze_panes = "A2"
+        header = []
+        for c in names:
+            cell = WriteOnlyCell(ws, value=_excel_value(c))
+            cell.font = bold
+            cell.data_type = "s"
+            header.append(cell)
+        ws.append(header)
+        for r in rows:
+            cells = []
+            for c in names:
+                cell = WriteOnlyCell(ws, value=_excel_value(r.get(c)))
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text even when it starts with '=': raw data never becomes a formula
+                cells.append(cell)
+            ws.append(cells)
+
+    scalars = [{"name": k, "value": "; ".join(map(str, v)) if isinstance(v, list) else v}
+               for k, v in data.items() if not isinstance(v, list | dict) or _is_scalar_list(v)]
+    if scalars:
+        sheet(FIELDS_SHEET, ["name", "value"], scalars)
+    for name in sections(data):
+        rows = section_rows(data, name)
+        sheet(name, columns(rows) or ["value"], rows)
+    if not book.worksheets:
+        sheet(FIELDS_SHEET, ["name", "value"], [])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def write_xlsx(data: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
+    """:func:`xlsx_bytes` of ``data`` written to ``path`` (e.g. ``{"patents": rows}``: one sheet)."""
+    Path(path).write_bytes(xlsx_bytes(data))
+
+
+def _flat(row: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in row.items():
+        if isinstance(v, list):
+            out[k] = "; ".join(str(x) for x in v)
+        elif isinstance(v, Mapping):
+            out[k] = json.dumps(v, ensure_ascii=False, default=str)
+        else:
+            out[k] = v
+    return out
+
+
+def _is_scalar_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and not isinstance(value[0], Mapping)
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    """A sheet title Excel accepts (at most 31 characters, none of []:*?/\\), unique in the workbook."""
+    base = _SHEET_BAD.sub("_", name)[:31] or "sheet"
+    title, n = base, 1
+    while title.lower() in used:
+        n += 1
+        title = f"{base[:31 - len(str(n)) - 1]}_{n}"
+    used.add(title.lower())
+    return title
+
+
+def _excel_value(value: Any) -> Any:
+    """A value openpyxl writes as it is (numbers, dates, booleans, text without control characters)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, datetime):  # Excel keeps milliseconds and no time zone: the clock time, cut to ms
+        return value.replace(microsecond=value.microsecond // 1000 * 1000, tzinfo=None)
+    if value is None or isinstance(value, bool | int | date | time | timedelta):
+        return value
+    if isinstance(value, float | Decimal):
+        f = float(value)
+        return f if math.isfinite(f) else None
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str) \
+        if isinstance(value, list | dict) else str(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", text)[:EXCEL_CELL_CHARS]
