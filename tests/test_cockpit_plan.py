@@ -319,8 +319,8 @@ def test_cockpit_keys_exist_in_both_catalogues(reported: Store) -> None:
     literal = re.compile(r"[\"']((?:cockpit|report)\.[a-z0-9_.]+)[\"']")
     call = re.compile(r"(?<![\w.])t\([\"']([a-z_.-]+)[\"']\s*[,)]")
     used: set[str] = set()
-    for f in [*(root / "cockpit").glob("*.py"), root / "web/routes_cockpit.py", root / "web/charts_cockpit.py",
-              *(root / "web/templates").glob("*cockpit*.html")]:
+    for f in [*(root / "cockpit").glob("*.py"), root / "web/routes/cockpit.py", root / "web/charts_cockpit.py",
+              root / "reports/cockpit_pdf.py", *(root / "web/templates").glob("*cockpit*.html")]:
         text = f.read_text(encoding="utf-8")
         used |= set(literal.findall(text)) | set(call.findall(text))
     # not keys: file names, and prefixes a template completes (their keys are checked below)
