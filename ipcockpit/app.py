@@ -30,6 +30,10 @@ def _stats() -> ModuleType:
     return stats
 
 
+#: the filters of a search, every one named in the search page's data (None: not set)
+SEARCH_FILTERS = ("office", "date_from", "date_to", "ipc", "cpc", "industry", "in_force", "applicant")
+
+
 class Cockpit:
     """Settings plus the store, and every operation the interfaces offer."""
 
@@ -500,7 +504,7 @@ class Cockpit:
             "query": query, "mode": mode, "limit": limit, "count": len(rows), "results": rows,
             "by_office_year": [{"office": o, "year": y, "documents": n}
                                for (o, y), n in sorted(counts.items(), key=lambda x: (x[0][0], x[0][1] or 0))],
-            "filters": filters or {},
+            "filters": {k: given.get(k) for k in SEARCH_FILTERS},
             "index": {k: status[k] for k in ("exists", "built_at", "documents", "lexical", "vectors", "claims")},
         }
 

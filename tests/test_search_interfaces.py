@@ -25,7 +25,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from ipcockpit.app import Cockpit
+from ipcockpit.app import SEARCH_FILTERS, Cockpit
 from ipcockpit.auth import ENTERPRISE
 from ipcockpit.cli import app
 from ipcockpit.cli.search import read_description, stage_label
@@ -154,7 +154,7 @@ def test_index_counts_and_incremental_update(config: Path, indexed: dict) -> Non
 def test_search_cli_json(config: Path, indexed: dict) -> None:
     code, out, err = _cli(config, "search", "baseball bat sweet spot", "--json", "--limit", "5")
     assert code == 0, err
-    rows = json.loads(out)
+    rows = json.loads(out)["results"]  # the search page's data, as /search.json
     assert len(rows) == 5
     for r in rows:
         assert {"publication_number", "title", "score", "passage", "lexical_rank", "semantic_rank"} <= set(r)
@@ -166,9 +166,9 @@ def test_search_cli_json(config: Path, indexed: dict) -> None:
 
     code, out, err = _cli(config, "search", "联邦学习 隐私保护", "--json", "--limit", "3")
     assert code == 0, err
-    assert json.loads(out)[0]["publication_number"] == "CN116523080A"
+    assert json.loads(out)["results"][0]["publication_number"] == "CN116523080A"
     code, out, _ = _cli(config, "search", "联邦学习", "--json", "--mode", "lexical", "--limit", "10")
-    rows = json.loads(out)
+    rows = json.loads(out)["results"]
     assert rows[0]["publication_number"] == "CN116523080A" and rows[0]["semantic_rank"] is None
     with (config.parent / "in" / "sample_val.csv").open(encoding="utf-8", newline="") as fh:
         texts = {r["publication_number"]: r["text"] for r in csv.DictReader(fh)}
@@ -179,11 +179,11 @@ def test_search_cli_json(config: Path, indexed: dict) -> None:
 def test_search_cli_filters_and_errors(config: Path, indexed: dict) -> None:
     code, out, err = _cli(config, "search", "data processing method", "--json", "--office", "CN", "--limit", "8")
     assert code == 0, err
-    assert {r["office"] for r in json.loads(out)} == {"CN"}
+    assert {r["office"] for r in json.loads(out)["results"]} == {"CN"}
     code, out, err = _cli(config, "search", "light emitting", "--json", "--from", "2012", "--to", "2012-01",
                           "--limit", "5")
     assert code == 0, err
-    rows = json.loads(out)
+    rows = json.loads(out)["results"]
     assert rows and all(str(r["pub_date"]) == "2012-01-03" for r in rows)  # the XML's week only
     code, out, err = _cli(config, "search", "bat", "--from", "May 2010")
     assert code == 2 and "date_from='May 2010': write a date as YYYY-MM-DD" in err
@@ -235,7 +235,8 @@ def test_api_search_json_csv_xlsx(client: TestClient, config: Path) -> None:
     params = {"q": "baseball bat sweet spot", "limit": 5}
     data = client.get("/api/search", params=params).json()
     code, out, _ = _cli(config, "search", "baseball bat sweet spot", "--json", "--limit", "5")
-    assert [r["publication_number"] for r in data["results"]] == [r["publication_number"] for r in json.loads(out)]
+    cli = json.loads(out)["results"]
+    assert [r["publication_number"] for r in data["results"]] == [r["publication_number"] for r in cli]
     assert data["count"] == 5 and data["mode"] == "hybrid" and data["index"]["documents"] == DOCUMENTS
     assert data["by_office_year"] and sum(r["documents"] for r in data["by_office_year"]) == 5
     r = client.get("/api/search", params={**params, "format": "csv"})
@@ -270,8 +271,7 @@ def test_search_page_marks_passages_and_links(client: TestClient) -> None:
 
 
 def test_search_page_data_is_the_cockpits(client: TestClient, config: Path) -> None:
-    """/search.json, /search?format=json and /api/search are Cockpit.search_page (the CLI's search --json
-    calls it too)."""
+    """/search.json, /search?format=json, /api/search and ``ipcockpit search --json`` are Cockpit.search_page."""
     filters = {"office": ["US"], "in_force": None, "applicant": None}
     with Cockpit(Settings(db=str(config.parent / "store.duckdb"), screen={"as_of": AS_OF}), read_only=True) as c:
         direct = json.loads(json.dumps(c.search_page("baseball bat", limit=6, mode="lexical", filters=filters),
@@ -282,8 +282,15 @@ def test_search_page_data_is_the_cockpits(client: TestClient, config: Path) -> N
         got = client.get(url, params={**params, **extra}).json()
         assert {k: got[k] for k in ("query", "mode", "limit", "count", "results", "by_office_year", "index")} == {
             k: direct[k] for k in ("query", "mode", "limit", "count", "results", "by_office_year", "index")}, url
-        assert got["filters"]["office"] == ["US"], url
+        assert got["filters"] == {**dict.fromkeys(SEARCH_FILTERS), "office": ["US"]}, url
     assert direct["count"] == 6 and sum(r["documents"] for r in direct["by_office_year"]) == 6
+    # ipcockpit search --json prints the same page
+    code, out, err = _cli(config, "search", "baseball bat", "--json", "--limit", "6", "--mode", "lexical",
+                          "--office", "US")
+    assert code == 0, err
+    cli = json.loads(out)
+    assert {k: cli[k] for k in direct if k != "index"} == {k: direct[k] for k in direct if k != "index"}
+    assert cli["filters"] == got["filters"]
 
 
 def _results_chart(html: str) -> dict:

@@ -104,10 +104,11 @@ def search(
     """Hybrid search: full text and meaning, with passages. 专利检索（全文＋语义）。"""
     filters = {"office": office or None, "date_from": date_from, "date_to": date_to, "ipc": ipc, "cpc": cpc,
                "industry": industry, "in_force": True if in_force else None, "applicant": applicant}
-    rows = cockpit.search(query, limit=limit, filters={k: v for k, v in filters.items() if v is not None}, mode=mode)
+    data = cockpit.search_page(query, limit=limit, mode=mode, filters=filters)  # the data of /search.json
     if json_out:
-        dump(rows)
+        dump(data)
         return
+    rows = data["results"]
     table = Table("#", "publication", "title", "score", "lexical", "semantic", "passage")
     table.columns[1].no_wrap = True
     for i, r in enumerate(rows, start=1):
