@@ -1,6 +1,6 @@
 """Users, roles, sessions' secret, the audit log, publication of reported values and saved portfolios.
 
-Roles (issue 4 point 5): ``admin`` manages users and reads the audit log; ``analyst`` reports, uploads and
+Roles: ``admin`` manages users and reads the audit log; ``analyst`` reports, uploads and
 publishes figures; ``enterprise`` screens and keeps its own portfolios; ``public`` is every visitor who has
 not logged in and sees published statistics only. The web layer (:mod:`ipcockpit.web.auth`) enforces the
 policy; this package holds the data and never imports the web framework.
