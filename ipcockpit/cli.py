@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ipcockpit import cli_search
+from ipcockpit.analytics.quality import INFORMATION
 from ipcockpit.app import Cockpit
 from ipcockpit.errors import IPCockpitError
 from ipcockpit.model.flat import arrow_without_pandas
@@ -75,7 +76,7 @@ def ingest(
         if r.quarantined:
             err.print(f"[yellow]{r.file}: {r.quarantined} record(s) quarantined[/yellow] "
                       f"(`ipcockpit quarantine --file {Path(r.file).name}` lists them with the reason)")
-    flagged = {name: c["count"] for name, c in checks.items() if c["count"] and name != "family_members_outside_corpus"}
+    flagged = {name: c["count"] for name, c in checks.items() if c["count"] and name not in INFORMATION}
     if flagged:
         err.print("data quality 数据质量: " + ", ".join(f"{k} {v}" for k, v in flagged.items())
                   + " (`ipcockpit stats` gives examples)")
