@@ -40,6 +40,7 @@ from typing import Any
 from ipcockpit.errors import UnsupportedFormatError
 from ipcockpit.ingest.base import Ingester, Source
 from ipcockpit.ingest.csvutil import header, parse_date
+from ipcockpit.model.names import undo_double_utf8
 from ipcockpit.model.numbers import application_id, canonical_number, doc_id, stage_and_type
 from ipcockpit.model.records import (
     EARLIEST_DATE,
@@ -151,7 +152,6 @@ _CLASS_COMPACT = re.compile(r"^([A-H]\d\d[A-Z])(\d{3})(\d{2,})$")
 _KIND = re.compile(r"^[A-Z]\d?$")
 _LENS_ID = re.compile(r"\b(\d{3}-\d{3}-\d{3}-\d{3}-\d{2}[\dX])\b")
 _SHORT_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2})$")
-_MOJIBAKE = re.compile("[ÃÂÅÄ][\u0080-\u00ff\u0152-\u02dc\u2013-\u2122]")
 
 
 # Helpers shared by the export ingesters -------------------------------------------------------
@@ -189,24 +189,6 @@ def snake(name: str) -> str:
     """``Cited by Patent Count`` / ``citedByPatentCount`` -> ``cited_by_patent_count``."""
     s = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name.strip().lstrip("\ufeff"))
     return re.sub(r"[^a-z0-9]+", "_", s.lower()).strip("_")
-
-
-def undo_double_utf8(text: str) -> str:
-    """Text that was UTF-8, decoded as cp1252 and saved again (``FÃ¼r`` -> ``Für``)."""
-    if not _MOJIBAKE.search(text):
-        return text
-    raw = bytearray()
-    for ch in text:
-        try:
-            raw += ch.encode("cp1252")
-        except UnicodeEncodeError:
-            if ord(ch) > 255:
-                return text
-            raw.append(ord(ch))
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return text
 
 
 def decode_bytes(data: bytes) -> str:
