@@ -69,9 +69,16 @@ DOCUMENTS = 7271
 #: ended by as_of while 20 would not have: 30 at 2023-01-01 (KR 25, PL 2, IT 3) and 34 at 2025-07-01 (KR 30,
 #: PL 1, IT 3); none has a status or event. 1868 + 30 = 1898 and 5395 - 30 = 5365; 2424 + 34 = 2458 and
 #: 4839 - 34 = 4805.
+#:
+#: Then late-December filing dates written with the week-based year (issue 12) were read a year earlier from
+#: the same application's date in Priority Numbers or a filing after the publication: RU2233666C1 (filed
+#: 2002-12-30, not 2003-12-30) ended by 2023-01-01 (by 2025-07-01 either way); CN1796549A, CN1796570A (filed
+#: 2004-12-27) and CN204386782U, CN204386784U, CN204415738U, CN204694208U (utility models filed in December
+#: 2014) by 2025-07-01:
+#: 1898 + 1 = 1899, 5365 - 1 = 5364; 2458 + 6 = 2464, 4805 - 6 = 4799.
 EXPECTED = {
-    date(2023, 1, 1): (8, 1898, 5365),
-    date(2025, 7, 1): (8, 2458, 4805),
+    date(2023, 1, 1): (8, 1899, 5364),
+    date(2025, 7, 1): (8, 2464, 4799),
 }
 
 

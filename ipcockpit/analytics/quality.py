@@ -13,7 +13,7 @@ from ipcockpit.model.schema import CORE_TABLES
 from ipcockpit.store.duckdb_store import Store
 
 #: checks that inform rather than flag a problem
-INFORMATION = ("family_members_outside_corpus", "corrected_week_year_dates")
+INFORMATION = ("family_members_outside_corpus", "corrected_week_year_dates", "kindless_apart")
 #: date columns a reader may have corrected (its note is in extra.date_notes under the column's name)
 _DATE_FIELDS = ("pub_date", "app_date", "priority_date")
 
@@ -45,6 +45,7 @@ def quality(store: Store) -> dict[str, Any]:
     )
     checks["corrected_week_year_dates"] = _week_years(store)
     checks["duplicate_numbers"] = _dupes(store)
+    checks["kindless_apart"] = _kindless_apart(store)
     checks["missing_titles"] = _check(store, "NOT stub AND (title IS NULL OR trim(title) = '')")
     checks["quarantined"] = {"count": store.count("quarantine")}
     return checks
@@ -57,15 +58,32 @@ def _check(store: Store, where: str) -> dict[str, Any]:
 
 
 def _dupes(store: Store) -> dict[str, Any]:
-    """One office+number published under two or more ids that differ only by separators or kind gaps."""
+    """One publication stored twice: with and without a kind code, on the same date or stage (or the kind-less
+    one undated). The loader folds such a pair into one; a count here means it did not."""
     sql = (
-        "SELECT office, number, count(*) AS n FROM documents WHERE NOT stub AND kind IS NULL "
-        "AND EXISTS (SELECT 1 FROM documents e WHERE e.office = documents.office AND e.number = documents.number "
-        "AND e.kind IS NOT NULL) GROUP BY 1, 2"
+        "SELECT doc_id FROM documents s WHERE NOT stub AND kind IS NULL AND EXISTS (SELECT 1 FROM documents e "
+        "WHERE e.office = s.office AND e.number = s.number AND e.kind IS NOT NULL "
+        "AND (s.pub_date IS NULL OR e.pub_date = s.pub_date OR e.stage = s.stage)) ORDER BY doc_id"
     )
     rows = store.query(sql)
-    return {"count": len(rows), "examples": [f"{r['office']}{r['number']}" for r in rows[:5]],
-            "note": "same number loaded with and without a kind code"}
+    return {"count": len(rows), "examples": [r["doc_id"] for r in rows[:5]],
+            "note": "same publication loaded with and without a kind code"}
+
+
+def _kindless_apart(store: Store) -> dict[str, Any]:
+    """Kind-less documents kept as publications of their own beside kinded ones of the same number: none of
+    those has their date or stage (a PATENTSCOPE row of an A1 that no other source loaded, or sources that
+    date one publication differently)."""
+    sql = (
+        "SELECT doc_id FROM documents s WHERE NOT stub AND kind IS NULL AND pub_date IS NOT NULL "
+        "AND EXISTS (SELECT 1 FROM documents e WHERE e.office = s.office AND e.number = s.number "
+        "AND e.kind IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM documents e WHERE e.office = s.office "
+        "AND e.number = s.number AND e.kind IS NOT NULL AND (e.pub_date = s.pub_date OR e.stage = s.stage)) "
+        "ORDER BY doc_id"
+    )
+    rows = store.query(sql)
+    return {"count": len(rows), "examples": [r["doc_id"] for r in rows[:5]],
+            "note": "without a kind code, beside publications of the same number with one, none of the same date"}
 
 
 def _week_years(store: Store) -> dict[str, Any]:

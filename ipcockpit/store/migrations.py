@@ -77,4 +77,8 @@ MIGRATIONS: list[Migration] = [
      _cockpit()),
     (4, "access: users, auth_secrets, audit_log, reported_publication and the reported_public view, portfolios",
      _access()),
+    (5, "name_aliases: other spellings of a party or inventor given by a second source (one party per seq)",
+     ["CREATE TABLE IF NOT EXISTS name_aliases (doc_id VARCHAR, holder VARCHAR, role VARCHAR, seq INTEGER, "
+      "name_raw VARCHAR, name_norm VARCHAR, file_id VARCHAR)",
+      "CREATE INDEX IF NOT EXISTS idx_name_aliases_doc ON name_aliases (doc_id)"]),
 ]
