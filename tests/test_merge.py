@@ -171,3 +171,16 @@ def test_names_merge_the_same_in_either_order(tmp_path: Path, shared: Path) -> N
         assert _twice(c) == (0, 0)
         assert _names(c, "parties", "CN104252133A") == [(1, "UNIV BEI HANG")]
         assert _aliases(c, "parties", "CN104252133A") == [(1, "UNIV BEIHANG")]
+
+
+def test_a_store_of_schema_4_gains_name_aliases(tmp_path: Path, shared: Path) -> None:
+    """Migration 5 adds name_aliases to a store made before it; ingest then merges names into it."""
+    db = tmp_path / "old.duckdb"
+    with Cockpit(Settings(db=str(db))) as c:
+        c.ingest([shared / DRONES])
+        c.store.con.execute("DROP TABLE name_aliases")
+        c.store.con.execute("DELETE FROM schema_migrations WHERE version = 5")
+    with Cockpit(Settings(db=str(db))) as c:
+        assert c.store.schema_version() == 5
+        c.ingest([shared / CLEANED])
+        assert _aliases(c, "parties", "CN104252133A") == [(1, "UNIV BEI HANG")]
