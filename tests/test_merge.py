@@ -17,6 +17,7 @@ from ipcockpit.ingest.patentscope import PatentscopeXls
 from ipcockpit.ingest.sources import file_source
 from ipcockpit.model.records import PatentRecord
 from ipcockpit.settings import Settings
+from ipcockpit.store.merge_names import Placed, name_key, place_names, variant
 
 PS_ZIP = "patentscope/pizza_all_24294_raw.zip"
 PS_OLD = "pizza_all_24294/patentscope_pizza_1940_2005_9659.xls"  # EP584113 (A1 of 1994)
@@ -184,3 +185,37 @@ def test_a_store_of_schema_4_gains_name_aliases(tmp_path: Path, shared: Path) ->
         assert c.store.schema_version() == 5
         c.ingest([shared / CLEANED])
         assert _aliases(c, "parties", "CN104252133A") == [(1, "UNIV BEI HANG")]
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    # pairs the shared files give one document (drones full and cleaned, PATENTSCOPE and Lens, Thomson and Lens)
+    ("UNIV BEIHANG", "UNIV BEI HANG", True),
+    ("JIKANG AO", "AO JIKANG", True),
+    ("MOTOROLA SOLUTIONS INC", "MOTOROLA INC", True),
+    ("Wells Manufacturing Company", "WELLS MFG CORP", True),
+    ("LITTLE CAESAR ENTERPRISES, INC.", "LITTLE CAESAR ENTPR INC", True),
+    ("Suzhou Institute of Trade & Commerce", "SUZHOU INST TRADE & COMME", True),
+    ("OBSHESTVO S OGRANICHENNOJ OTVETSTVENNOSTJU PARAFARM", "OBSCHESTVO S OGRANICHENNOJ OTVETSTVENNOSTJU PARAFARM", True),
+    ("Epifanio Colon", "COLON EPIFANIC", True),
+    ("JOHANN WOLFGANG GOETHE-UNIVERSITÃ„T", "JOHANN WOLFGANG GOETHE-UNIVERSITÄT", True),
+    ("Quantum Technical Services Inc.", "FREUDINGER MARK J", False),
+    ("KOREA AEROSPACE RES INST", "KOREA AEROSPACE IND LTD", False),
+    ("FAIRCHILD INDUSTRIES", "FAIRFIELD IND INC", False),
+    ("WANG WEI", "WANG WEN", False),
+])
+def test_variant(a: str, b: str, same: bool) -> None:
+    assert variant(name_key(a), name_key(b)) is same
+
+
+def test_place_names() -> None:
+    existing = [(1, "SHENGQI WANG", []), (2, "RUXIAN LIN", []), (3, "XIAOCHEN BO", []), (4, "SHAOKE LOU", [])]
+    assert place_names(existing, [(1, "BO XIAOCHEN")]) == [Placed(3, new=False, alias=True)]
+    assert place_names(existing, [(1, "SHENGQI WANG"), (2, "LI MING")]) == [
+        Placed(1, new=False, alias=False), Placed(5, new=True, alias=False)]
+    assert place_names([(1, "SHENGQI WANG", ["WANG SHENGQI"])], [(1, "WANG SHENGQI")]) == [
+        Placed(1, new=False, alias=False)]  # a spelling kept already
+    # lists of one length whose names at a seq cannot be compared: the same person in another script
+    assert place_names([(1, "FUJIMOTO KENICHI", [])], [(1, "藤本 健一")]) == [Placed(1, new=False, alias=True)]
+    assert place_names([(1, "FUJIMOTO KENICHI", []), (2, "KAMINODA JUNZO", [])], [(1, "藤本 健一")]) == [
+        Placed(3, new=True, alias=False)]  # of lists of two lengths, it is not known whose
+    assert place_names([], [(2, "A B")]) == [Placed(2, new=True, alias=False)]

@@ -8,8 +8,10 @@ publication), each name it gives is placed by these rules, first match wins:
    decoded twice), as a party the document has: that party;
 2. a variant of one (:func:`variant`): the same letters without spaces (``UNIV BEI HANG``, ``UNIV BEIHANG``),
    the same words in another order (``AO JIKANG``, ``JIKANG AO``), the words of one within the other
-   (``MOTOROLA INC``, ``MOTOROLA SOLUTIONS INC``), abbreviated words (``GRAPHIC PACKAGING INT``), or a
-   spelling at most a tenth apart in names of ten letters or more: that party, the nearest ``seq`` first;
+   (``MOTOROLA INC``, ``MOTOROLA SOLUTIONS INC``), two or more words abbreviating words of the other in order
+   (``WELLS MFG CORP``, ``Wells Manufacturing Company``), or a spelling at most a tenth apart in names of ten
+   letters or more (also with the words sorted, or without letters a broken decoding left): that party, the
+   nearest ``seq`` first;
 3. when both sources give as many names of that role and the two names at one ``seq`` cannot be compared
    (different scripts: ``藤本 健一`` and ``FUJIMOTO KENICHI``, Cyrillic and its broken decoding): that party;
 4. otherwise a party the document did not have: added at its own ``seq`` when that is free, else after the
@@ -55,6 +57,13 @@ def name_key(name: str | None) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=1 << 16)
+def skeleton(name: str | None) -> str:
+    """The folded name without its letters outside ASCII: what is left of a broken decoding ('PÌäREZ' ->
+    'prez'), to compare with another source's proper spelling ('PÉREZ' -> 'prez')."""
+    return "".join(c for c in normalise_name(undo_double_utf8(name or "")) or "" if c.isascii())
+
+
 def script(name: str) -> str:
     """``cjk``, ``cyrillic``, ``broken`` (UTF-8 read as a code page and not repairable) or ``latin``."""
     if _CJK.search(name):
@@ -78,9 +87,33 @@ def variant(a: str, b: str) -> bool:
     sa, sb = set(ta), set(tb)
     if sa <= sb or sb <= sa:
         return True
-    short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
-    if len(short) >= 2 and all(w.startswith(s) for s, w in zip(short, long_, strict=False)):
-        return True  # abbreviated words, in order: "graphic packaging int", "thomas michael s"
+    if any(len(x) >= 2 and len(x) <= len(y) and _abbreviates(x, y) for x, y in ((ta, tb), (tb, ta))):
+        return True
+    return _alike(a, b) or _alike(" ".join(sorted(ta)), " ".join(sorted(tb)))
+
+
+def _abbreviates(short: list[str], long_: list[str]) -> bool:
+    """Whether the words of ``short`` abbreviate words of ``long_`` in order ("graphic packaging int",
+    "wells mfg", "suzhou inst trade comme"): each begins like its word and keeps its letters' order."""
+    i = 0
+    for word in short:
+        while i < len(long_) and not _abbreviation(word, long_[i]):
+            i += 1
+        if i == len(long_):
+            return False
+        i += 1
+    return True
+
+
+def _abbreviation(word: str, full: str) -> bool:
+    if word[0] != full[0] or len(word) > len(full):
+        return False
+    rest = iter(full[1:])
+    return all(c in rest for c in word[1:])
+
+
+def _alike(a: str, b: str) -> bool:
+    """Spellings at most a tenth apart, in names of SIMILAR_MIN letters or more."""
     ca, cb = a.replace(" ", ""), b.replace(" ", "")
     return min(len(ca), len(cb)) >= SIMILAR_MIN and difflib.SequenceMatcher(None, ca, cb).ratio() >= SIMILARITY
 
@@ -103,13 +136,15 @@ def place_names(existing: Sequence[tuple[int, str, Sequence[str]]],
     every new party, so names of one source that repeat are placed once."""
     parties = [(seq, raw, {raw, *aliases}) for seq, raw, aliases in existing]
     keys = {seq: name_key(raw) for seq, raw, _ in parties}
+    bones = {seq: skeleton(raw) for seq, raw, _ in parties}
     same_length = len(existing) == len(incoming)
     out: list[Placed] = []
     for seq_in, raw in incoming:
-        key = name_key(raw)
+        key, bone = name_key(raw), skeleton(raw)
         hit = _nearest([s for s, k in keys.items() if k and k == key], seq_in)
         if hit is None:
-            hit = _nearest([s for s, k in keys.items() if variant(k, key)], seq_in)
+            hit = _nearest([s for s, k in keys.items() if variant(k, key)
+                            or (not raw.isascii() and _alike(bones[s], bone))], seq_in)
         if hit is None and same_length and seq_in in keys:
             raw_there = next(r for s, r, _ in parties if s == seq_in)
             if script(raw_there) != script(raw):
@@ -117,7 +152,7 @@ def place_names(existing: Sequence[tuple[int, str, Sequence[str]]],
         if hit is None:
             seq = seq_in if seq_in not in keys else max(keys) + 1
             parties.append((seq, raw, {raw}))
-            keys[seq] = key
+            keys[seq], bones[seq] = key, bone
             out.append(Placed(seq, new=True, alias=False))
             continue
         spellings = next(sp for s, _, sp in parties if s == hit)
