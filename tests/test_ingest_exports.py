@@ -168,6 +168,12 @@ def test_lens_iso_dates_with_week_based_years(cockpit: Cockpit, shared: Path) ->
     check = cockpit.quality()["corrected_week_year_dates"]
     assert check["count"] == 66 + 74 + 24 and check["by_field"] == {"pub_date": 66, "app_date": 98}
     assert check["examples"]
+    # the JSON lines write it too: US 2005/0186575 A1 (application 10/750,411) has filingDate and
+    # earliestPriorityDate '2004-12-30', and priorityFilingKeysActive 'US 75041103 A 20031230'
+    src = file_source(shared / "lens/covid_jsonl/Coronavirus-SARS-diagnosis-patents.jsonl")
+    [rec] = [r for r in LensJsonl().read(src) if isinstance(r, PatentRecord) and r.doc_id == "US20050186575A1"]
+    assert (rec.app_date, rec.priority_date) == (date(2003, 12, 30), date(2003, 12, 30))
+    assert rec.extra["date_notes"]["priority_date"].endswith("2004-12-30 would be after the filing date 2003-12-30")
 
 
 def test_lens_dates_that_make_no_sense_stay_empty(shared: Path) -> None:

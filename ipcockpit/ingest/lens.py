@@ -249,7 +249,8 @@ def short_date_order(cells: Iterable[object]) -> bool | None:
 
 
 def lens_date(value: object, year: int | None = None, known: Iterable[date] = (), before: date | None = None,
-              day_first: bool | None = None, same_application: Iterable[date] = ()) -> tuple[date | None, str | None]:
+              day_first: bool | None = None, same_application: Iterable[date] = (),
+              before_name: str = "publication date") -> tuple[date | None, str | None]:
     """(date, note) from an ISO date or a spreadsheet's two-digit-year ``25/04/13``; raises ValueError saying why
     a cell cannot be made sense of.
 
@@ -274,7 +275,7 @@ def lens_date(value: object, year: int | None = None, known: Iterable[date] = ()
     raw = str(value or "").strip()
     m = _SHORT_DATE.match(raw)
     if not m:
-        return iso_week_year(raw, parse_date(value), year, same_application, before)
+        return iso_week_year(raw, parse_date(value), year, same_application, before, before_name)
     try:
         return _short_date(raw, m, year, list(known), before, day_first)
     except ValueError as exc:
@@ -282,14 +283,15 @@ def lens_date(value: object, year: int | None = None, known: Iterable[date] = ()
 
 
 def iso_week_year(raw: str, when: date | None, year: int | None = None, same_application: Iterable[date] = (),
-                  before: date | None = None) -> tuple[date | None, str | None]:
+                  before: date | None = None, before_name: str = "publication date") -> tuple[date | None, str | None]:
     """(date, note): an ISO date of the last days of December written with the week-based year (the year of the
     week of the next 1 January, :func:`week_year`) is read as the year before when the row proves it:
 
     - ``year``, the row's four-digit year for this date (Publication Year), is the year before;
     - the same application in the row's priorities (``same_application``, their dates) is dated the year before
       (and not on this date);
-    - the date is after ``before`` (the row's publication date, for a filing date) and the year before is not.
+    - the date is after ``before`` (``before_name``: the row's publication date for a filing date, its filing
+      date for a priority date) and the year before is not.
 
     Otherwise the date stays as written: a late-December filing one year after a priority of another
     application is common (the priority year ends on that day).
@@ -306,7 +308,7 @@ def iso_week_year(raw: str, when: date | None, year: int | None = None, same_app
     if when not in dates and prev in dates:
         return prev, f"{lead}; the same application in Priority Numbers is dated {prev}"
     if before is not None and prev <= before < when:
-        return prev, f"{lead}; {when} would be after the publication date {before}"
+        return prev, f"{lead}; {when} would be after the {before_name} {before}"
     return when, None
 
 
@@ -439,10 +441,11 @@ def build_record(row: dict[str, Any], position: str, sep: str = ";;", column_map
     notes: dict[str, str] = {}
     for target in ("pub_date", "app_date", "priority_date"):
         before = dates.get("app_date") or dates.get("pub_date")
+        before_name = "filing date" if dates.get("app_date") else "publication date"
         try:
             when, note = lens_date(values.get(target), pub_year if target == "pub_date" else None,
                                    known if target != "pub_date" else (), before, day_first,
-                                   same_app if target == "app_date" else ())
+                                   same_app if target == "app_date" else (), before_name)
             dates[target] = _plausible(when)
         except ValueError as exc:  # kept empty, with the cell and the reason, never a made-up date
             dates[target], note = None, str(exc)
