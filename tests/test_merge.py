@@ -69,8 +69,10 @@ def _check_kindless_placement(c: Cockpit, sheets: dict[str, Path]) -> None:
     # EP584113 of 1994-03-02 is the A1, which no other file holds: kept as its own record beside the B1
     assert docs["EP584113"] == "1994-03-02" and docs["EP584113B1"] == "1997-01-08"
     assert _holders(c, old, "EP584113") == {"EP584113"}
-    # the two rows of EP2174549 (its A1 of 2010 and B1 of 2011) are two records
+    # the two rows of EP2174549 (its A1 of 2010 and B1 of 2011) are two records; the patent page finds each
     assert sorted(p for d, p in docs.items() if d.startswith("EP2174549")) == ["2010-04-14", "2011-06-22"]
+    assert {c.patent(d)["document"]["doc_id"] for d in docs if d.startswith("EP2174549")} == {
+        d for d in docs if d.startswith("EP2174549")}
     assert "CA2574375" not in docs and "EP1618127" not in docs
     # no kinded document holds rows of a PATENTSCOPE record of another date (read apart with the reader)
     for path, file_id in ((sheets["mid"], mid), (sheets["old"], old)):
