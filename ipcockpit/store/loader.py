@@ -9,7 +9,10 @@ process killed mid-file leaves the mark, and the next writable open of the store
 of that file before anything reads it (a read-only open refuses to serve such a store). Each record
 is counted once:
 ``read == loaded + quarantined + merged``. *merged* records name a document the store already has
-(from another file or earlier in this one): their rows are added and empty document fields filled.
+(from another file or earlier in this one): their rows are added where the document has no equal row,
+their parties and inventors by :mod:`ipcockpit.store.merge_names` (one party per seq, other spellings in
+``name_aliases``), and empty document fields filled. A record without a kind code is placed by its date
+(:meth:`_FileLoad._place_kindless`).
 """
 
 from __future__ import annotations
@@ -215,7 +218,7 @@ class _FileLoad:
                 tables, merged_rows = _split_rows(tables, merged.column("doc_id"))
         for name, data in tables.items():
             self._append(name, data)
-        # after the rows of the new documents: one document twice in a batch is merged with its first rows
+        # after the rows of the new documents (all rows of a document that comes twice in one batch are here)
         for name, data in merged_rows.items():
             self._append_merged(name, data.append_column("file_id", pa.array([self.file_id] * data.num_rows,
                                                                                pa.string())))
@@ -351,28 +354,29 @@ class _FileLoad:
 
     def _append_merged(self, table: str, data: pa.Table) -> None:
         """Rows (with their file_id) of documents the store has: parties and inventors by merge_names, other rows
-        only where the document lacks an equal one (the same abstract from a second source is not stored twice)."""
+        only where the document lacks an equal one, once (the same abstract from a second source, or from a record
+        repeated in one file, is not stored twice)."""
         if table in NAME_TABLES:
             merge_names(self.store.con, table, data)
         else:
             key = [c for c in data.column_names if c not in ("seq", "file_id")]
-            self._insert_new(table, data, key, distinct=False)
+            self._insert_new(table, data, key)
 
-    def _append_new(self, table: str, data: pa.Table, key: list[str], distinct: bool = True) -> None:
+    def _append_new(self, table: str, data: pa.Table, key: list[str]) -> None:
         """Insert the rows whose key the table does not hold yet (once each)."""
         self._insert_new(table, data.append_column("file_id", pa.array([self.file_id] * data.num_rows, pa.string())),
-                         key, distinct)
+                         key)
 
-    def _insert_new(self, table: str, data: pa.Table, key: list[str], distinct: bool = True) -> None:
-        """Insert the rows (with their file_id) whose key the table does not hold yet."""
+    def _insert_new(self, table: str, data: pa.Table, key: list[str]) -> None:
+        """Insert the rows (with their file_id) whose key the table does not hold yet (once each)."""
         con = self.store.con
         con.register("_ipc_new", data)
         on = " AND ".join(f'x."{k}" IS NOT DISTINCT FROM a."{k}"' for k in key)
         cols = ", ".join(f'"{k}"' for k in key)
-        pick = f"DISTINCT ON ({cols}) * FROM _ipc_new a" if distinct else "* FROM _ipc_new a"
+        first = "".join(f', "{c}"' for c in ("seq", "file_id") if c in data.column_names and c not in key)
         con.execute(
-            f'INSERT INTO "{table}" BY NAME SELECT {pick} '
-            f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" x WHERE {on})'
+            f'INSERT INTO "{table}" BY NAME SELECT DISTINCT ON ({cols}) * FROM _ipc_new a '
+            f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" x WHERE {on}) ORDER BY {cols}{first}'
         )
         con.unregister("_ipc_new")
 
