@@ -54,7 +54,7 @@ def split_number(office: str, number: str) -> tuple[str, str | None]:
         return (_wo_digits(num) if office == "WO" else _digits(office, num)), None
     num = num.upper()
     front = None
-    if len(num) > 2 and num[:2].replace("0", "O") == office:  # the office written again
+    if num[:1] == office[:1] and len(num) > 2 and num[:2].replace("0", "O") == office:  # the office again
         num = num[2:].lstrip(" -/_.")
     if office != "US":
         m = _KIND_FRONT.match(num)
@@ -116,7 +116,7 @@ def doc_id(office: str, number: str, kind: str | None = None) -> str:
 def cited_id(office: str, number: str, kind: str | None = None) -> str:
     """The id of a cited patent document: its publication id, or for a PCT application (``PCT/US01/13682``,
     not a publication) the PCT application number ``PCT/US2001/013682``."""
-    m = _PCT.match(number.strip().upper()) if "PCT" in number.upper() else None
+    m = _PCT.match(number.strip().upper()) if "PCT" in number or "pct" in number else None
     if m:
         country, year, serial = m.groups()
         y = _wo(year, serial)
