@@ -9,7 +9,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ipcockpit.analytics.quality import quality
-from ipcockpit.errors import IPCockpitError, UnknownFormatError
+from ipcockpit.errors import IPCockpitError
 from ipcockpit.ingest import registry
 from ipcockpit.ingest.sources import walk
 from ipcockpit.model.schema import ALL_TABLES
@@ -73,7 +73,7 @@ class Cockpit:
         reports: list[FileReport] = []
         for source, ingester in registry.plan(walk(path_list), self.settings):
             if ingester is None:
-                err = UnknownFormatError(source.path)
+                err = registry.unrecognised(source)
                 if strict:
                     raise err
                 report = FileReport(source.path, None, error=str(err))

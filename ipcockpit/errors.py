@@ -24,6 +24,17 @@ class UnknownFormatError(IPCockpitError):
         self.path = path
 
 
+class EmptyFileError(UnknownFormatError):
+    """A file holds no data at all: no bytes, or only whitespace and a byte-order mark."""
+
+    def __init__(self, path: str, size: int) -> None:
+        what = "0 bytes" if size == 0 else f"{size} bytes, only whitespace"
+        IPCockpitError.__init__(
+            self, f"{path}: empty file ({what}); there is nothing to load. Check that the export or download "
+            "finished, then ingest the file again.")
+        self.path = path
+
+
 class UnsupportedFormatError(IPCockpitError):
     """A file is recognised but its format is not parsed (yet)."""
 

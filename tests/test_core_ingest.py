@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ipcockpit.app import Cockpit
-from ipcockpit.errors import StoreError
+from ipcockpit.errors import EmptyFileError, StoreError
 from ipcockpit.settings import Settings
 from ipcockpit.store import Store
 
@@ -45,12 +45,37 @@ def test_unknown_format_is_reported_not_loaded(cockpit: Cockpit, tmp_path: Path)
     assert cockpit.store.count("documents") == 0
 
 
-def test_empty_file(cockpit: Cockpit, tmp_path: Path) -> None:
-    f = tmp_path / "empty.csv"
-    f.write_bytes(b"")
-    [r] = cockpit.ingest([f])
-    assert r.read == 0 and r.loaded == 0
-    assert r.error and "empty.csv" in r.error
+EMPTY = "cn/abstracts_multilang_ipc/Abstract/ClassF22D1-40/Date2008-2009.txt"  # a real zero-byte file
+
+
+def test_empty_file(cockpit: Cockpit, shared: Path, tmp_path: Path) -> None:
+    """A file of no bytes, or of nothing but whitespace and a byte-order mark, is said to be empty (not an
+    unknown format), with its name; nothing is loaded."""
+    assert (shared / EMPTY).stat().st_size == 0
+    blank = tmp_path / "blank.csv"
+    blank.write_bytes(b"\xef\xbb\xbf \r\n\t\n")
+    utf16 = tmp_path / "blank16.txt"
+    utf16.write_bytes("\ufeff  \n".encode("utf-16-le"))
+    reports = cockpit.ingest([shared / EMPTY, blank, utf16])
+    for r, name, why in zip(reports, ("Date2008-2009.txt", "blank.csv", "blank16.txt"),
+                            ("0 bytes", "only whitespace", "only whitespace"), strict=True):
+        assert r.format is None and r.read == r.loaded == 0
+        assert r.error and name in r.error and "empty file" in r.error and why in r.error, r.error
+        assert "not a format ipcockpit knows" not in r.error
+    assert cockpit.store.count("documents") == 0
+    assert cockpit.store.scalar("SELECT count(*) FROM source_files WHERE path LIKE '%abstracts_multilang%'") == 0
+    with pytest.raises(EmptyFileError, match="Date2008-2009.txt: empty file"):
+        cockpit.ingest([shared / EMPTY], strict=True)
+
+
+def test_cli_reports_an_empty_file(tmp_path: Path, shared: Path) -> None:
+    run = [sys.executable, "-m", "ipcockpit.cli", "ingest", "--db", str(tmp_path / "e.duckdb"), "--json"]
+    out = subprocess.run([*run, str(shared / EMPTY)], capture_output=True, text=True)
+    assert out.returncode == 1  # a file named on the command line could not be read
+    [report] = json.loads(out.stdout)
+    assert report["format"] is None and report["read"] == 0
+    assert report["error"].startswith(f"{shared / EMPTY}: empty file (0 bytes)")
+    assert "empty file" in out.stderr
 
 
 def test_killed_mid_file_leaves_nothing(tmp_path: Path, shared: Path) -> None:

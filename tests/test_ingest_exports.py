@@ -135,6 +135,49 @@ def test_lens_two_digit_years_are_week_based(cockpit: Cockpit, shared: Path) -> 
     assert str(_doc(cockpit, "US6299918B1")["app_date"]) == "1999-12-27"
 
 
+def _drones_rows(shared: Path) -> list[dict[str, str]]:
+    text = (shared / "lens/drone_drones_fulltext_families_5884.csv").read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def test_lens_iso_dates_with_week_based_years(cockpit: Cockpit, shared: Path) -> None:
+    """Issue 12: the drones export writes ISO dates, but with the week-based year (Java ``YYYY``).
+
+    Counted with csv: 66 Publication Dates are one year after the row's Publication Year, all in the last
+    days of December that fall in the week of the next 1 January (CN 104252133 A: 2015-12-31, year 2014);
+    74 Application Dates in those days are one year after the same application's date in Priority Numbers
+    (CN 104483987 A: 2015-12-29, 'CN 201410835651 A 20141229'; EP 2889212 B1: 2014-12-30,
+    'EP 13400042 A 20131230'; the issue's 72 left out two whose priority spaces the number differently:
+    'US 2014/0072531 W' and 'US 2014 0072531 W 20141229'), and 24 more, with no such priority, are after the
+    row's own publication date while the year before is not (US 2014/0240144 A1: filed 2014-12-31,
+    published 2014-08-28; application US 201314145879, of 2013).
+    """
+    [r] = cockpit.ingest([shared / "lens/drone_drones_fulltext_families_5884.csv"])
+    assert (r.read, r.loaded, r.quarantined) == (5884, 5884, 0)
+    dates = {d: (str(p), str(a)) for d, p, a in cockpit.store.con.execute(
+        "SELECT doc_id, pub_date, app_date FROM documents WHERE doc_id IN "
+        "('CN104252133A', 'CN104483987A', 'EP2889212B1', 'US20140240144A1')").fetchall()}
+    assert dates == {"CN104252133A": ("2014-12-31", "2014-07-29"), "CN104483987A": ("2015-04-01", "2014-12-29"),
+                     "EP2889212B1": ("2016-01-06", "2013-12-30"), "US20140240144A1": ("2014-08-28", "2013-12-31")}
+    notes = json.loads(_doc(cockpit, "CN104483987A")["extra"])["date_notes"]
+    assert notes["app_date"] == ("'2015-12-29' read as 2014-12-29: the year is the week-based year (the week of "
+                                 "1 January 2015); the same application in Priority Numbers is dated 2014-12-29")
+    # every publication date now has its row's Publication Year
+    stored = dict(cockpit.store.con.execute("SELECT position, pub_date FROM documents").fetchall())
+    rows = _drones_rows(shared)
+    assert all(str(stored[f"line {i}"])[:4] == row["Publication Year"] for i, row in enumerate(rows, 2))
+    assert cockpit.store.scalar("SELECT count(*) FROM documents WHERE app_date > pub_date") == 0
+    check = cockpit.quality()["corrected_week_year_dates"]
+    assert check["count"] == 66 + 74 + 24 and check["by_field"] == {"pub_date": 66, "app_date": 98}
+    assert check["examples"]
+    # the JSON lines write it too: US 2005/0186575 A1 (application 10/750,411) has filingDate and
+    # earliestPriorityDate '2004-12-30', and priorityFilingKeysActive 'US 75041103 A 20031230'
+    src = file_source(shared / "lens/covid_jsonl/Coronavirus-SARS-diagnosis-patents.jsonl")
+    [rec] = [r for r in LensJsonl().read(src) if isinstance(r, PatentRecord) and r.doc_id == "US20050186575A1"]
+    assert (rec.app_date, rec.priority_date) == (date(2003, 12, 30), date(2003, 12, 30))
+    assert rec.extra["date_notes"]["priority_date"].endswith("2004-12-30 would be after the filing date 2003-12-30")
+
+
 def test_lens_dates_that_make_no_sense_stay_empty(shared: Path) -> None:
     """USD629684S1's real row, with its Publication Year edited, and cells that are not patent dates."""
     row = next(r for r in _pizza_rows(shared) if r["Publication Number"] == "US D629684 S1")
@@ -204,8 +247,13 @@ def test_patentscope_zip_of_xls(cockpit: Cockpit, shared: Path) -> None:
         assert r.quarantined == 0
     assert sum(r.read for r in xls) == 24294
     # 14 numbers listed twice: US4377109, EP2174549, EP1874120 as written, and 11 once in lower case
-    # (national collection: es2228454, ru0002529060, il219036 ...) and once in upper case
-    assert cockpit.store.count("documents") == 24294 - 14 == sum(r.loaded for r in xls)
+    # (national collection: es2228454, ru0002529060, il219036 ...) and once in upper case. Without kind codes
+    # the date tells the publications apart: 12 are one publication listed twice (the same date); EP2174549 of
+    # 2010-04-14 and of 2011-06-22 (its A1 and B1) and US4377109 of 1983-03-22 and 1996-08-06 (the grant
+    # and its reexamination certificate) are two each, the second stored as EP2174549@2010-04-14 ...
+    assert cockpit.store.count("documents") == 24294 - 12 == sum(r.loaded for r in xls)
+    assert _col(cockpit, "SELECT doc_id FROM documents WHERE doc_id LIKE '%@%' ORDER BY 1") == [
+        "EP2174549@2010-04-14", "US4377109@1983-03-22"]
     d = _doc(cockpit, "US20050286606")
     assert d["title"] == "Method and apparatus for monitoring and detecting defects in plastic package sealing"
     assert (str(d["pub_date"]), str(d["priority_date"])) == ("2005-12-29", "2004-06-24")
@@ -258,7 +306,9 @@ def test_thomson_family_csv_stage_is_the_publications_own(cockpit: Cockpit, shar
     stored = dict(cockpit.store.con.execute("SELECT doc_id, stage FROM documents").fetchall())
     for r in rows:
         kind = r["kind code"]
-        doc_id = re.sub(r"^([A-Z]{2})0+(\d+)$", r"\1\2", r["publication number"]) + kind  # no leading zeros
+        number = re.sub(r"^([A-Z]{2})0+(\d+)$", r"\1\2", r["publication number"])  # no leading zeros
+        wo = re.fullmatch(r"WO(\d{4})(\d+)", number)  # WO: four-digit year and six-digit serial
+        doc_id = (f"WO{wo[1]}{int(wo[2]):06d}" if wo else number) + kind
         old_us_grant = r["publication number"].startswith("US") and kind == "A" and r["publication date"] < "2001"
         expected = "grant" if kind[0] in "BC" or old_us_grant else "application"
         assert stored[doc_id] == expected, doc_id

@@ -99,8 +99,9 @@ def test_store_and_con_parameters_are_typed() -> None:
                 assert arg.arg != "cockpit", f"{name}: {fn.name}({arg.arg})"
 
 
-#: storage code that runs inside a migration, before there is a Store: it takes the connection
-MIGRATION_STEPS = ("store/migrations.py", "store/bundled.py")
+#: storage code that runs inside a migration (before there is a Store) or inside the loader's transaction: it
+#: takes the connection
+MIGRATION_STEPS = ("store/migrations.py", "store/bundled.py", "store/merge_names.py")
 
 
 def test_services_take_the_store_and_engines_the_connection() -> None:

@@ -70,6 +70,13 @@ DOCUMENTS = 7271
 #: PL 1, IT 3); none has a status or event. 1868 + 30 = 1898 and 5395 - 30 = 5365; 2424 + 34 = 2458 and
 #: 4839 - 34 = 4805.
 #:
+#: Then late-December filing dates written with the week-based year (issue 12) were read a year earlier from
+#: the same application's date in Priority Numbers or a filing after the publication: RU2233666C1 (filed
+#: 2002-12-30, not 2003-12-30) ended by 2023-01-01 (by 2025-07-01 either way); CN1796549A, CN1796570A (filed
+#: 2004-12-27) and CN204386782U, CN204386784U, CN204415738U, CN204694208U (utility models filed in December
+#: 2014) by 2025-07-01:
+#: 1898 + 1 = 1899, 5365 - 1 = 5364; 2458 + 6 = 2464, 4805 - 6 = 4799.
+#:
 #: Then the US term became the statute's (issue 12): 20 years from the earliest continuation, division or
 #: continuation-in-part parent the record names, plus the patent-term adjustment it prints, and 17 years from
 #: grant when longer for applications filed before 1995-06-08. Counted without ipcockpit (regular expressions
@@ -77,12 +84,12 @@ DOCUMENTS = 7271
 #: 11 XML grants ended by their parents' dates (US6837514B1 ... US8420883B2, filed 2011 from a 1994 chain) and
 #: 7 ended by 20 years from filing run on with their adjustment (US6837124B2 ... US7314687B2); the Lens drone
 #: row US7286922B1 (filed 1995-02-22, granted 2007-10-23) runs 17 years from grant, to 2024-10-23, not to
-#: 2015-02-22: 1898 + 11 - 7 - 1 = 1901 not, 5365 - 3 = 5362 unknown. By 2025-07-01 8 grants ended by their
+#: 2015-02-22: 1899 + 11 - 7 - 1 = 1902 not, 5364 - 3 = 5361 unknown. By 2025-07-01 8 grants ended by their
 #: parents, 12 run on with their adjustment, and the CIP application US20060288462A1 (filed 2006-06-22, parent
-#: filed 2005-06-22) would have ended on 2025-06-22: 2458 + 8 - 12 + 1 = 2455, 4805 + 3 = 4808.
+#: filed 2005-06-22) would have ended on 2025-06-22: 2464 + 8 - 12 + 1 = 2461, 4799 + 3 = 4802.
 EXPECTED = {
-    date(2023, 1, 1): (8, 1901, 5362),
-    date(2025, 7, 1): (8, 2455, 4808),
+    date(2023, 1, 1): (8, 1902, 5361),
+    date(2025, 7, 1): (8, 2461, 4802),
 }
 
 

@@ -1,12 +1,21 @@
-"""Data-quality checks run after every ingest: orphan rows, impossible dates, duplicates, missing titles."""
+"""Data-quality checks run after every ingest: orphan rows, impossible dates, duplicates, missing titles.
+
+Checks named in :data:`INFORMATION` count what is worth knowing but not wrong (family members outside the
+corpus, dates a reader corrected); the others count problems.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ipcockpit.model.records import EARLIEST_DATE, LATEST_YEARS_AHEAD
+from ipcockpit.model.records import EARLIEST_DATE, LATEST_YEARS_AHEAD, WEEK_YEAR_NOTE
 from ipcockpit.model.schema import CORE_TABLES
 from ipcockpit.store.duckdb_store import Store
+
+#: checks that inform rather than flag a problem
+INFORMATION = ("family_members_outside_corpus", "corrected_week_year_dates", "kindless_apart")
+#: date columns a reader may have corrected (its note is in extra.date_notes under the column's name)
+_DATE_FIELDS = ("pub_date", "app_date", "priority_date")
 
 # family_members may name documents outside the corpus (a family lists every member), so they are
 # counted apart, not as orphans
@@ -34,7 +43,9 @@ def quality(store: Store) -> dict[str, Any]:
         f"OR app_date > pub_date OR app_date > grant_date OR grant_date < DATE '{EARLIEST_DATE}' "
         "OR priority_date > app_date",
     )
+    checks["corrected_week_year_dates"] = _week_years(store)
     checks["duplicate_numbers"] = _dupes(store)
+    checks["kindless_apart"] = _kindless_apart(store)
     checks["missing_titles"] = _check(store, "NOT stub AND (title IS NULL OR trim(title) = '')")
     checks["quarantined"] = {"count": store.count("quarantine")}
     return checks
@@ -47,12 +58,44 @@ def _check(store: Store, where: str) -> dict[str, Any]:
 
 
 def _dupes(store: Store) -> dict[str, Any]:
-    """One office+number published under two or more ids that differ only by separators or kind gaps."""
+    """One publication stored twice: with and without a kind code, on the same date or stage (or the kind-less
+    one undated). The loader folds such a pair into one; a count here means it did not."""
     sql = (
-        "SELECT office, number, count(*) AS n FROM documents WHERE NOT stub AND kind IS NULL "
-        "AND EXISTS (SELECT 1 FROM documents e WHERE e.office = documents.office AND e.number = documents.number "
-        "AND e.kind IS NOT NULL) GROUP BY 1, 2"
+        "SELECT doc_id FROM documents s WHERE NOT stub AND kind IS NULL AND EXISTS (SELECT 1 FROM documents e "
+        "WHERE e.office = s.office AND e.number = s.number AND e.kind IS NOT NULL "
+        "AND (s.pub_date IS NULL OR e.pub_date = s.pub_date OR e.stage = s.stage)) ORDER BY doc_id"
     )
     rows = store.query(sql)
-    return {"count": len(rows), "examples": [f"{r['office']}{r['number']}" for r in rows[:5]],
-            "note": "same number loaded with and without a kind code"}
+    return {"count": len(rows), "examples": [r["doc_id"] for r in rows[:5]],
+            "note": "same publication loaded with and without a kind code"}
+
+
+def _kindless_apart(store: Store) -> dict[str, Any]:
+    """Kind-less documents kept as publications of their own beside kinded ones of the same number: none of
+    those has their date or stage (a PATENTSCOPE row of an A1 that no other source loaded, or sources that
+    date one publication differently)."""
+    sql = (
+        "SELECT doc_id FROM documents s WHERE NOT stub AND kind IS NULL AND pub_date IS NOT NULL "
+        "AND EXISTS (SELECT 1 FROM documents e WHERE e.office = s.office AND e.number = s.number "
+        "AND e.kind IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM documents e WHERE e.office = s.office "
+        "AND e.number = s.number AND e.kind IS NOT NULL AND (e.pub_date = s.pub_date OR e.stage = s.stage)) "
+        "ORDER BY doc_id"
+    )
+    rows = store.query(sql)
+    return {"count": len(rows), "examples": [r["doc_id"] for r in rows[:5]],
+            "note": "without a kind code, beside publications of the same number with one, none of the same date"}
+
+
+def _week_years(store: Store) -> dict[str, Any]:
+    """Dates a reader read with the week-based year (Lens exports write the year of the week of the next
+    1 January for the last days of December), by column; the reader's note is in ``extra.date_notes``."""
+    like = f"%{WEEK_YEAR_NOTE}%"
+    fields = ", ".join(f"count(*) FILTER (WHERE json_extract_string(extra, '$.date_notes.{f}') LIKE ?)"
+                       for f in _DATE_FIELDS)
+    where = "extra IS NOT NULL AND extra LIKE ?"
+    counts = store.con.execute(f"SELECT {fields} FROM documents WHERE {where}", [like] * 4).fetchone() or ()
+    by_field = {f: int(n) for f, n in zip(_DATE_FIELDS, counts, strict=True) if n}
+    examples = [r["doc_id"] for r in store.query(
+        f"SELECT doc_id FROM documents WHERE {where} ORDER BY doc_id LIMIT 5", [like])]
+    return {"count": sum(by_field.values()), "by_field": by_field, "examples": examples,
+            "note": "dates read as the year before: the source wrote the week-based year (extra.date_notes says why)"}

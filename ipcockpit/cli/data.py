@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ipcockpit.analytics.quality import INFORMATION
 from ipcockpit.app import Cockpit
 from ipcockpit.cli.options import command_options, dump, err
 from ipcockpit.model.flat import arrow_without_pandas
@@ -42,7 +43,7 @@ def ingest(
         if r.quarantined:
             err.print(f"[yellow]{r.file}: {r.quarantined} record(s) quarantined[/yellow] "
                       f"(`ipcockpit quarantine --file {Path(r.file).name}` lists them with the reason)")
-    flagged = {name: c["count"] for name, c in checks.items() if c["count"] and name != "family_members_outside_corpus"}
+    flagged = {name: c["count"] for name, c in checks.items() if c["count"] and name not in INFORMATION}
     if flagged:
         err.print("data quality 数据质量: " + ", ".join(f"{k} {v}" for k, v in flagged.items())
                   + " (`ipcockpit stats` gives examples)")

@@ -13,7 +13,8 @@ the map; a column the map does not know is kept in ``extra`` under its snake-cas
   the year from the row's other columns (Publication Year, the priority dates) and says in
   ``extra['date_notes']`` when it corrected one; a date it cannot make sense of, or one before 1790
   or more than two years ahead, stays empty, with the cell in ``extra['<field>_raw']`` and the reason
-  in ``extra['date_notes']``. The record is kept.
+  in ``extra['date_notes']``. The record is kept. ISO dates can carry the week-based year too
+  (``2015-12-31`` for 31 December 2014): :func:`iso_week_year` reads the year before when the row proves it.
 - ``lens-csv-tidy``: the snake_case "cleaned" Lens table of the opensource-patent-analytics
   course (``publication_number, publication_country_code ...``), ``;``-separated, with UTF-8 text
   that was decoded twice (``FÃ¼r``); the double decoding is undone.
@@ -39,10 +40,12 @@ from typing import Any
 from ipcockpit.errors import UnsupportedFormatError
 from ipcockpit.ingest.base import Ingester, Source
 from ipcockpit.ingest.csvutil import header, parse_date
+from ipcockpit.model.names import undo_double_utf8
 from ipcockpit.model.numbers import application_id, canonical_number, doc_id, stage_and_type
 from ipcockpit.model.records import (
     EARLIEST_DATE,
     LATEST_YEARS_AHEAD,
+    WEEK_YEAR_NOTE,
     Citation,
     Classification,
     Inventor,
@@ -149,7 +152,6 @@ _CLASS_COMPACT = re.compile(r"^([A-H]\d\d[A-Z])(\d{3})(\d{2,})$")
 _KIND = re.compile(r"^[A-Z]\d?$")
 _LENS_ID = re.compile(r"\b(\d{3}-\d{3}-\d{3}-\d{3}-\d{2}[\dX])\b")
 _SHORT_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2})$")
-_MOJIBAKE = re.compile("[ÃÂÅÄ][\u0080-\u00ff\u0152-\u02dc\u2013-\u2122]")
 
 
 # Helpers shared by the export ingesters -------------------------------------------------------
@@ -187,24 +189,6 @@ def snake(name: str) -> str:
     """``Cited by Patent Count`` / ``citedByPatentCount`` -> ``cited_by_patent_count``."""
     s = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name.strip().lstrip("\ufeff"))
     return re.sub(r"[^a-z0-9]+", "_", s.lower()).strip("_")
-
-
-def undo_double_utf8(text: str) -> str:
-    """Text that was UTF-8, decoded as cp1252 and saved again (``FÃ¼r`` -> ``Für``)."""
-    if not _MOJIBAKE.search(text):
-        return text
-    raw = bytearray()
-    for ch in text:
-        try:
-            raw += ch.encode("cp1252")
-        except UnicodeEncodeError:
-            if ord(ch) > 255:
-                return text
-            raw.append(ord(ch))
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return text
 
 
 def decode_bytes(data: bytes) -> str:
@@ -265,9 +249,13 @@ def short_date_order(cells: Iterable[object]) -> bool | None:
 
 
 def lens_date(value: object, year: int | None = None, known: Iterable[date] = (), before: date | None = None,
-              day_first: bool | None = None) -> tuple[date | None, str | None]:
+              day_first: bool | None = None, same_application: Iterable[date] = (),
+              before_name: str = "publication date") -> tuple[date | None, str | None]:
     """(date, note) from an ISO date or a spreadsheet's two-digit-year ``25/04/13``; raises ValueError saying why
     a cell cannot be made sense of.
+
+    An ISO date can carry the week-based year too (the export's ``YYYY``: ``2015-12-31`` for 31 December 2014);
+    see :func:`iso_week_year` for when the row proves it.
 
     A two-digit date is read in the file's order (``day_first``, see :func:`short_date_order`) unless one of its
     numbers is above 12; where the file does not tell, in the order that matches a date of ``known`` (the
@@ -287,11 +275,41 @@ def lens_date(value: object, year: int | None = None, known: Iterable[date] = ()
     raw = str(value or "").strip()
     m = _SHORT_DATE.match(raw)
     if not m:
-        return parse_date(value), None
+        return iso_week_year(raw, parse_date(value), year, same_application, before, before_name)
     try:
         return _short_date(raw, m, year, list(known), before, day_first)
     except ValueError as exc:
         raise ValueError(f"{raw!r}: {exc}") from None
+
+
+def iso_week_year(raw: str, when: date | None, year: int | None = None, same_application: Iterable[date] = (),
+                  before: date | None = None, before_name: str = "publication date") -> tuple[date | None, str | None]:
+    """(date, note): an ISO date of the last days of December written with the week-based year (the year of the
+    week of the next 1 January, :func:`week_year`) is read as the year before when the row proves it:
+
+    - ``year``, the row's four-digit year for this date (Publication Year), is the year before;
+    - the same application in the row's priorities (``same_application``, their dates) is dated the year before
+      (and not on this date);
+    - the date is after ``before`` (``before_name``: the row's publication date for a filing date, its filing
+      date for a priority date) and the year before is not.
+
+    Otherwise the date stays as written: a late-December filing one year after a priority of another
+    application is common (the priority year ends on that day).
+    """
+    if when is None or when.month != 12:
+        return when, None
+    prev = when.replace(year=when.year - 1)  # December has no 29 February
+    if week_year(prev) != when.year:
+        return when, None
+    lead = f"{raw!r} read as {prev}: the year is the {WEEK_YEAR_NOTE} (the week of 1 January {when.year})"
+    if year is not None:
+        return (prev, f"{lead}; the row's year is {year}") if year == prev.year else (when, None)
+    dates = set(same_application)
+    if when not in dates and prev in dates:
+        return prev, f"{lead}; the same application in Priority Numbers is dated {prev}"
+    if before is not None and prev <= before < when:
+        return prev, f"{lead}; {when} would be after the {before_name} {before}"
+    return when, None
 
 
 def _short_date(raw: str, m: re.Match[str], year: int | None, known: list[date], before: date | None,
@@ -311,7 +329,7 @@ def _short_date(raw: str, m: re.Match[str], year: int | None, known: list[date],
         except ValueError:  # 29 February
             return None
         return None if week_year(when) != y + 1 else (
-            f"{raw!r} read as {when}: the two-digit year is the week-based year (the week of 1 January {y + 1})")
+            f"{raw!r} read as {when}: the two-digit year is the {WEEK_YEAR_NOTE} (the week of 1 January {y + 1})")
 
     if year is not None:
         if year % 100 == yy:
@@ -411,13 +429,23 @@ def build_record(row: dict[str, Any], position: str, sep: str = ";;", column_map
         pub_year = int(m.group(1))
     priorities = _priorities(many("priorities"))
     known = [p.date for p in priorities if p.date]
+    app_id = None
+    app_text = text("application")
+    if app_text:
+        app_parts = lens_number(app_text, office)
+        if app_parts:
+            app_id = application_id(app_parts[0], app_parts[1])
+    same_app = [p.date for p in priorities if p.date and p.country and p.number
+                and application_id(p.country, p.number) == app_id]
     dates: dict[str, date | None] = {}
     notes: dict[str, str] = {}
     for target in ("pub_date", "app_date", "priority_date"):
         before = dates.get("app_date") or dates.get("pub_date")
+        before_name = "filing date" if dates.get("app_date") else "publication date"
         try:
             when, note = lens_date(values.get(target), pub_year if target == "pub_date" else None,
-                                   known if target != "pub_date" else (), before, day_first)
+                                   known if target != "pub_date" else (), before, day_first,
+                                   same_app if target == "app_date" else (), before_name)
             dates[target] = _plausible(when)
         except ValueError as exc:  # kept empty, with the cell and the reason, never a made-up date
             dates[target], note = None, str(exc)
@@ -426,12 +454,6 @@ def build_record(row: dict[str, Any], position: str, sep: str = ";;", column_map
             notes[target] = note
     if notes:
         extra["date_notes"] = notes
-    app_id = None
-    app_text = text("application")
-    if app_text:
-        app_parts = lens_number(app_text, office)
-        if app_parts:
-            app_id = application_id(app_parts[0], app_parts[1])
     doc_type, stage = LENS_TYPES.get((text("doc_type") or "").lower(), (None, None))
     if text("doc_type"):
         extra["lens_type"] = text("doc_type")

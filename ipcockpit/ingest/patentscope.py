@@ -5,8 +5,9 @@ The sheet holds an empty line and a ``Query: ...`` line above the header row
 Numbers come without kind codes (``US20050286606``, ``WO2005123456``); national collections
 that PATENTSCOPE lists by application number have a lower-case office (``za2004/01234``,
 ``mxPA/a/2005/012345``): the office is upper-cased and the number kept as written, and the original
-text goes to ``extra['patentscope_number']``. So ``doc_id`` has no kind; a document also loaded with
-its kind from another source (``US20050286606A1``) is a different ``doc_id``.
+text goes to ``extra['patentscope_number']``. So ``doc_id`` has no kind: the loader links the row to the
+publication of the same number and date loaded with its kind from another source (``US20050286606A1``), or
+keeps it as a publication of its own (docs/model.md, "Identifiers and links").
 
 Priority data is ``[number date country, ...]`` with ISO or day-first dates. The export has no application number or date.
 """

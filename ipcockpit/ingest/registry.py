@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Iterator
 from functools import cache
 
-from ipcockpit.errors import UnknownFormatError
+from ipcockpit.errors import EmptyFileError, UnknownFormatError
 from ipcockpit.ingest.base import Ingester, Source
 from ipcockpit.settings import Settings
 from ipcockpit.startup import without_gc
@@ -69,6 +69,41 @@ def detect(source: Source, settings: Settings | None = None, candidates: tuple[I
         if ing.sniff(source):
             return ing
     return None
+
+
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+#: bytes of no data: ASCII whitespace, and the NUL half of UTF-16 whitespace
+_BLANK = b" \t\r\n\x0b\x0c\x00"
+
+
+def blank_size(source: Source) -> int | None:
+    """The size of a source that holds no data (no bytes, or only whitespace after a byte-order mark); None
+    when it holds something."""
+    body = source.head()
+    for bom in _BOMS:
+        if body.startswith(bom):
+            body = body[len(bom):]
+            break
+    if body.strip(_BLANK):
+        return None  # most files: the head says it
+    size = 0
+    with source.open() as fh:  # a head of whitespace: read on
+        while chunk := fh.read(1 << 20):
+            if size == 0:
+                for bom in _BOMS:
+                    if chunk.startswith(bom):
+                        chunk, size = chunk[len(bom):], len(bom)
+                        break
+            if chunk.strip(_BLANK):
+                return None
+            size += len(chunk)
+    return size
+
+
+def unrecognised(source: Source) -> UnknownFormatError:
+    """The error for a source no format recognises: an empty file is said to be empty."""
+    size = blank_size(source)
+    return UnknownFormatError(source.path) if size is None else EmptyFileError(source.path, size)
 
 
 def plan(sources: Iterator[Source], settings: Settings | None = None) -> Iterator[tuple[Source, Ingester | None]]:

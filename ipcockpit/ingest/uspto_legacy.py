@@ -28,7 +28,7 @@ from ipcockpit.errors import UnsupportedFormatError
 from ipcockpit.ingest.base import Ingester, Source
 from ipcockpit.ingest.uspto_xml import split_documents
 from ipcockpit.ingest.uspto_xml_fields import ipc_fixed, uspc, ymd
-from ipcockpit.model.numbers import application_id, canonical_number, doc_id
+from ipcockpit.model.numbers import application_id, canonical_number, cited_id, doc_id
 from ipcockpit.model.records import (
     Address,
     Citation,
@@ -217,7 +217,7 @@ def _xml25(root: etree._Element, position: str) -> PatentRecord:
             if d is None:
                 continue
             num, ck, cc = _t(d, "DNUM"), _t(d, "KIND"), _t(d, "CTRY") or "US"
-            citations.append(Citation(doc_id(cc, num, ck) if num else None, " ".join(x for x in (cc, num, ck) if x),
+            citations.append(Citation(cited_id(cc, num, ck) if num else None, " ".join(x for x in (cc, num, ck) if x),
                                       cc, ymd(_t(d, "DATE")), False, None, by))
         elif e.tag == "B562":
             citations.append(Citation(cited_raw=_t(e, "NCIT"), npl=True, cited_by=by))

@@ -36,7 +36,7 @@ from ipcockpit.ingest.base import Ingester, Source
 from ipcockpit.ingest.uspto_xml_fields import CITED_BY, DOC_TYPES, Fields, extract, parse, ymd
 from ipcockpit.ingest.uspto_xml_rows import add_rows
 from ipcockpit.model.flat import FlatBatch, empty_rows, tables_of_rows
-from ipcockpit.model.numbers import application_id, canonical_number, doc_id
+from ipcockpit.model.numbers import application_id, canonical_number, cited_id, doc_id
 from ipcockpit.model.records import (
     Address,
     Citation,
@@ -261,9 +261,9 @@ def prepare(offset: int, f: Fields) -> tuple[Any, ...]:
             citations.append((None, num, None, None, True, None, cited_by, i))
         else:
             cc = (country or "US").upper()
-            cited_id = doc_id(cc, num, ckind) if num and len(cc) == 2 else None
+            cited = cited_id(cc, num, ckind) if num and len(cc) == 2 else None
             raw = " ".join(x for x in (cc, num, ckind) if x)
-            citations.append((cited_id, raw, cc, ymd(cdate), False, None, cited_by, i))
+            citations.append((cited, raw, cc, ymd(cdate), False, None, cited_by, i))
     texts = [(k, v) for k, v in (("title", title), ("abstract", f["abstract"]), ("description", f["description"]))
              if v]
     return ("doc", head, parties, inventors, f["class"], citations, f["claims"], texts, prio)

@@ -78,6 +78,34 @@ def _normalise_en(text: str) -> str | None:
     return text or None
 
 
+_MOJIBAKE = re.compile("[ÃÂÅÄÐÑ][\u0080-\u00ff\u0152-\u02dc\u2013-\u2122]")
+
+
+def undo_double_utf8(text: str) -> str:
+    """Text that was UTF-8, decoded as cp1252 and saved again (``FÃ¼r`` -> ``Für``). A character cut at the
+    end (a table that shortened the broken text: ``...Ð²Ð¸Ñ``) is dropped; anything else undecodable is
+    left as it was."""
+    if not _MOJIBAKE.search(text):
+        return text
+    raw = bytearray()
+    for ch in text:
+        try:
+            raw += ch.encode("cp1252")
+        except UnicodeEncodeError:
+            if ord(ch) > 255:
+                return text
+            raw.append(ord(ch))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":
+            try:
+                return raw[:exc.start].decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+        return text
+
+
 # party types ---------------------------------------------------------------------------------
 _ZH_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("hospital", re.compile(r"医院|卫生院|妇幼保健|疾病预防控制中心")),

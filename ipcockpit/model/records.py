@@ -15,6 +15,9 @@ from typing import Any
 #: A reader keeps a date outside them empty, with the reason; the data-quality check counts stored ones.
 EARLIEST_DATE = date(1790, 1, 1)
 LATEST_YEARS_AHEAD = 1
+#: the words a reader's note (``extra['date_notes']``) holds when it read a date's year as the week-based year
+#: (the year of the week of the next 1 January); the data-quality check counts such dates
+WEEK_YEAR_NOTE = "week-based year"
 
 # Vocabularies --------------------------------------------------------------------------------
 PARTY_ROLES = ("applicant", "assignee", "current_owner", "patentee", "agent", "examiner")

@@ -75,6 +75,17 @@ CORE_TABLES: dict[str, list[Column]] = {
         ("address_raw", "VARCHAR"),
         ("file_id", "VARCHAR"),
     ],
+    # other spellings of a party or inventor that a second source gave: (doc_id, holder, role, seq) names the
+    # row of ``holder`` (parties: by role and seq; inventors: by seq, role empty) (ipcockpit.store.merge_names)
+    "name_aliases": [
+        ("doc_id", "VARCHAR"),
+        ("holder", "VARCHAR"),
+        ("role", "VARCHAR"),
+        ("seq", "INTEGER"),
+        ("name_raw", "VARCHAR"),
+        ("name_norm", "VARCHAR"),
+        ("file_id", "VARCHAR"),
+    ],
     "classifications": [
         ("doc_id", "VARCHAR"),
         ("scheme", "VARCHAR"),

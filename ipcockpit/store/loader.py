@@ -10,7 +10,10 @@ the file back at once; a process killed mid-file leaves the mark, and the next w
 store removes every row of that file before anything reads it (a read-only open refuses to serve such
 a store). Each record is counted once:
 ``read == loaded + quarantined + merged``. *merged* records name a document the store already has
-(from another file or earlier in this one): their rows are added and empty document fields filled.
+(from another file or earlier in this one): their rows are added where the document has no equal row,
+their parties and inventors by :mod:`ipcockpit.store.merge_names` (one party per seq, other spellings in
+``name_aliases``), and empty document fields filled. A record without a kind code is placed by its date
+(:meth:`_FileLoad._place_kindless`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -35,6 +38,10 @@ from ipcockpit.model.reference import REF_TABLES
 from ipcockpit.model.schema import CORE_TABLES
 from ipcockpit.store.bundled import BUNDLED_TABLES, retire_bundled
 from ipcockpit.store.duckdb_store import Store, arrow_schema
+from ipcockpit.store.merge_names import merge_names
+
+#: tables whose rows a merge places by name (one party per seq, other spellings to name_aliases)
+NAME_TABLES = ("parties", "inventors")
 
 _MERGE_FIELDS = (
     "kind", "doc_type", "stage", "pub_date", "app_id", "app_date", "grant_date", "priority_date",
@@ -161,25 +168,42 @@ class _FileLoad:
 
     def flush_records(self) -> None:
         if self.pending:
+            kindless = [r for r in self.pending if isinstance(r, PatentRecord) and not r.kind]
+            if kindless:
+                targets = self._place_kindless([(r.doc_id, r.office, r.number, r.pub_date, r.stage) for r in kindless])
+                for rec, target in zip(kindless, targets, strict=True):
+                    rec.doc_id = target
             batch = flatten(self.pending)
             self.pending = []
             self.pending_bytes = 0
-            self.load(batch)
+            self.load(batch, placed=True)
 
-    def load(self, batch: FlatBatch) -> None:
-        """Write a flattened batch: new documents are inserted, known ones merged (counted apart)."""
+    def load(self, batch: FlatBatch, placed: bool = False) -> None:
+        """Write a flattened batch: new documents are inserted, known ones merged (counted apart).
+
+        ``placed``: its kind-less documents already name the document they belong to (records are placed one
+        by one before flattening; a parallel ingester's batch is placed here, by id)."""
         tables = dict(batch.tables)
         docs = tables.pop("documents", None)
         apps = tables.pop("applications", None)
         families = tables.pop("family_members", None)
+        merged_rows: dict[str, pa.Table] = {}
         for name in REF_TABLES:
             if name in tables:
                 self.report.loaded += tables[name].num_rows
                 self.ref_tables.add(name)
-        if docs is not None:
-            docs, mapping = self._resolve_kindless(docs)
+        if docs is not None and not placed and docs.column("kind").null_count:
+            kindless = docs.filter(pc.is_null(docs.column("kind"))).select(
+                ["doc_id", "office", "number", "pub_date", "stage"])
+            rows = list(zip(*(kindless.column(c).to_pylist() for c in kindless.column_names), strict=True))
+            mapping: dict[str, str] = {}
+            for (doc, *_), target in zip(rows, self._place_kindless(rows), strict=True):
+                mapping.setdefault(doc, target)  # a batch's rows name a document by id only: its first place
+            mapping = {k: v for k, v in mapping.items() if k != v}
             if mapping:
+                docs = _remap(docs, mapping)
                 tables = {n: _remap(t, mapping) if "doc_id" in t.column_names else t for n, t in tables.items()}
+        if docs is not None:
             ids = docs.column("doc_id").to_pylist()
             # documents the store held before this file: none when it started empty
             existing = set() if self.store_empty else self._existing(ids)
@@ -195,9 +219,13 @@ class _FileLoad:
             if new < len(ids):
                 merged = docs.filter(pc.invert(keep))
                 self.merged_docs.append(merged)
-                tables = self._append_merged_rows(tables, merged.column("doc_id"))
+                tables, merged_rows = _split_rows(tables, merged.column("doc_id"))
         for name, data in tables.items():
             self._append(name, data)
+        # after the rows of the new documents (all rows of a document that comes twice in one batch are here)
+        for name, data in merged_rows.items():
+            self._append_merged(name, data.append_column("file_id", pa.array([self.file_id] * data.num_rows,
+                                                                               pa.string())))
         if apps is not None:
             self._append_new("applications", apps, ["app_id"])
         if families is not None:
@@ -228,21 +256,35 @@ class _FileLoad:
         self.store.con.unregister("_ipc_ids")
         return {r[0] for r in rows}
 
-    def _resolve_kindless(self, docs: pa.Table) -> tuple[pa.Table, dict[str, str]]:
-        """A document without a kind code names the stored document of the same office and number
-        (the grant first), so that e.g. an assignment of US7654321 lands on US7654321B2."""
-        kindless = docs.filter(pc.is_null(docs.column("kind")))
-        if not kindless.num_rows:
-            return docs, {}
-        self._register("_ipc_kl", kindless.select(["doc_id", "office", "number"]))
+    def _place_kindless(self, docs: list[tuple[str, str, str, date | None, str | None]]) -> list[str]:
+        """The id each kind-less document (doc_id, office, number, pub_date, stage) is stored under, in order.
+
+        Its publication date picks the publication: a stored document of the same office, number and date
+        (a kinded one first); else, when its stage is known, one of that stage (a number has one grant: a grant
+        listed in two journal issues is one); else a kind-less one of that number without a date. Without a
+        date of its own it names the stored kinded document of its number (the grant first), so that an
+        assignment of US7654321 lands on US7654321B2. When none fits, it is a publication of its own: its id,
+        or, when a kind-less document of another date holds that id (a source listing the A1 and the B1 of one
+        number without kinds), its id + ``@`` + its date (``EP2174549@2010-04-14``)."""
+        keys = {(o, n) for _, o, n, _, _ in docs}
+        self._register("_ipc_kl", {"office": [k[0] for k in keys], "number": [k[1] for k in keys]})
         rows = self.store.con.execute(
-            "SELECT k.doc_id, arg_min(d.doc_id, (d.stage IS DISTINCT FROM 'grant', d.doc_id)) FROM documents d "
-            "JOIN _ipc_kl k ON d.office = k.office AND d.number = k.number "
-            "WHERE d.kind IS NOT NULL GROUP BY 1"
+            "SELECT d.office, d.number, d.doc_id, d.kind, d.stage, d.pub_date FROM documents d "
+            "JOIN _ipc_kl k ON d.office = k.office AND d.number = k.number"
         ).fetchall()
         self.store.con.unregister("_ipc_kl")
-        mapping = dict(rows)
-        return (_remap(docs, mapping) if mapping else docs), mapping
+        known: dict[tuple[str, str], list[tuple[str, str | None, str | None, date | None]]] = {}
+        for office, number, *cand in rows:
+            known.setdefault((office, number), []).append(tuple(cand))  # type: ignore[arg-type]
+        out = []
+        for doc, office, number, when, stage in docs:
+            cands = known.setdefault((office, number), [])
+            target = _kindless_target(doc, when, stage, cands)
+            if target is None:
+                target = doc if all(c[0] != doc for c in cands) else f"{doc}@{when}"
+                cands.append((target, None, stage, when))
+            out.append(target)
+        return out
 
     def _absorb_kindless(self) -> None:
         """Kind-less documents stored with the office and number of a kinded one of this file are folded
@@ -250,56 +292,95 @@ class _FileLoad:
         con = self.store.con
         con.execute("CREATE OR REPLACE TEMP TABLE _ipc_kd AS SELECT DISTINCT office, number FROM documents "
                     "WHERE file_id = ? AND kind IS NOT NULL", [self.file_id])
+        # a dated one joins the kinded document of its date, else of its stage; an undated one the grant first
+        # (the rules of _place_kindless)
         pairs = con.execute(
-            "SELECT s.doc_id AS old, arg_min(k.doc_id, (k.stage IS DISTINCT FROM 'grant', k.doc_id)) AS new "
+            "SELECT s.doc_id AS old, arg_min(k.doc_id, (s.pub_date IS NOT NULL AND k.pub_date IS DISTINCT FROM "
+            "s.pub_date, k.stage IS DISTINCT FROM 'grant', k.doc_id)) AS new "
             "FROM documents s JOIN (SELECT DISTINCT office, number FROM _ipc_kd) b "
             "ON s.office = b.office AND s.number = b.number "
             "JOIN documents k ON k.office = s.office AND k.number = s.number AND k.kind IS NOT NULL "
+            "AND (s.pub_date IS NULL OR k.pub_date = s.pub_date OR k.stage = s.stage) "
             "WHERE s.kind IS NULL GROUP BY s.doc_id"
         ).fetchall()
         con.execute("DROP TABLE _ipc_kd")
         if not pairs:
             return
         self._register("_ipc_pairs", {"old": [p[0] for p in pairs], "new": [p[1] for p in pairs]})
+        # their rows join the kinded document as a merged record's do: equal rows once, names by merge_names
         for table, cols in CORE_TABLES.items():
-            if table != "documents" and any(c == "doc_id" for c, _ in cols):
-                con.execute(f'UPDATE "{table}" t SET doc_id = p.new FROM _ipc_pairs p WHERE t.doc_id = p.old')
+            if table in ("documents", "name_aliases") or not any(c == "doc_id" for c, _ in cols):
+                continue
+            moved = con.sql(
+                f'SELECT t.* REPLACE (p.new AS doc_id), p.old AS _ipc_old FROM "{table}" t JOIN _ipc_pairs p '
+                "ON t.doc_id = p.old ORDER BY p.new, p.old" + (", t.seq" if any(c == "seq" for c, _ in cols) else "")
+            ).to_arrow_table()
+            if not moved.num_rows:
+                continue
+            con.execute(f'DELETE FROM "{table}" WHERE doc_id IN (SELECT old FROM _ipc_pairs)')
+            olds = moved.column("_ipc_old").to_pylist()
+            moved = moved.drop_columns(["_ipc_old"])
+            if table in NAME_TABLES:
+                self._move_names(table, moved, olds, dict(pairs))
+            else:
+                self._append_merged(table, moved)
         sets = ", ".join(f'"{f}" = coalesce(k."{f}", s."{f}")' for f in _MERGE_FIELDS if f != "kind")
         con.execute(
             f"UPDATE documents AS k SET {sets} FROM (SELECT p.new, d.* FROM _ipc_pairs p JOIN documents d "
             f"ON d.doc_id = p.old) s WHERE k.doc_id = s.new"
         )
         con.execute("DELETE FROM documents WHERE doc_id IN (SELECT old FROM _ipc_pairs)")
+        con.execute("DELETE FROM name_aliases WHERE doc_id IN (SELECT old FROM _ipc_pairs)")  # moved with their party
         con.unregister("_ipc_pairs")
 
-    def _append_merged_rows(self, tables: dict[str, pa.Table], merged_ids: pa.ChunkedArray) -> dict[str, pa.Table]:
-        """Rows of merged documents are added only where the document lacks an equal row already
-        (the same abstract or applicant from a second source is not stored twice). Returns the rest."""
-        rest = {}
-        ids = pc.unique(merged_ids)
-        for name, data in tables.items():
-            if "doc_id" not in data.column_names or name in REF_TABLES:
-                rest[name] = data
-                continue
-            hit = pc.is_in(data.column("doc_id"), value_set=ids)
-            rest[name] = data.filter(pc.invert(hit))
-            dup = data.filter(hit)
-            if dup.num_rows:
-                key = [c for c in data.column_names if c not in ("seq", "file_id")]
-                self._append_new(name, dup, key, distinct=False)
-        return rest
-
-    def _append_new(self, table: str, data: pa.Table, key: list[str], distinct: bool = True) -> None:
-        """Insert the rows whose key the table does not hold yet (once each)."""
+    def _move_names(self, table: str, moved: pa.Table, olds: list[str], new_of: dict[str, str]) -> None:
+        """Parties or inventors of folded kind-less documents (``olds``, each row's) join the kinded one by
+        merge_names; the spellings kept for them follow them to the seq they ended at."""
         con = self.store.con
-        data = data.append_column("file_id", pa.array([self.file_id] * data.num_rows, pa.string()))
+        ends = merge_names(con, table, moved)
+        roles = moved.column("role").to_pylist() if table == "parties" else [None] * moved.num_rows
+        where = {(old, role, seq): end for old, role, seq, end in
+                 zip(olds, roles, moved.column("seq").to_pylist(), ends, strict=True)}
+        self._register("_ipc_old", {"doc_id": list(new_of)})
+        aliases = con.execute(
+            "SELECT * FROM name_aliases WHERE holder = ? AND doc_id IN (SELECT doc_id FROM _ipc_old)", [table]
+        ).fetchall()
+        con.unregister("_ipc_old")
+        names = [c for c, _ in CORE_TABLES["name_aliases"]]
+        rows = []
+        for values in aliases:
+            row = dict(zip(names, values, strict=True))
+            end = where.get((row["doc_id"], row["role"], row["seq"]))
+            if end is not None:
+                rows.append({**row, "doc_id": new_of[row["doc_id"]], "seq": end})
+        if rows:
+            self._append_merged("name_aliases", pa.Table.from_pylist(rows, schema=arrow_schema("name_aliases")))
+
+    def _append_merged(self, table: str, data: pa.Table) -> None:
+        """Rows (with their file_id) of documents the store has: parties and inventors by merge_names, other rows
+        only where the document lacks an equal one, once (the same abstract from a second source, or from a record
+        repeated in one file, is not stored twice)."""
+        if table in NAME_TABLES:
+            merge_names(self.store.con, table, data)
+        else:
+            key = [c for c in data.column_names if c not in ("seq", "file_id")]
+            self._insert_new(table, data, key)
+
+    def _append_new(self, table: str, data: pa.Table, key: list[str]) -> None:
+        """Insert the rows whose key the table does not hold yet (once each)."""
+        self._insert_new(table, data.append_column("file_id", pa.array([self.file_id] * data.num_rows, pa.string())),
+                         key)
+
+    def _insert_new(self, table: str, data: pa.Table, key: list[str]) -> None:
+        """Insert the rows (with their file_id) whose key the table does not hold yet (once each)."""
+        con = self.store.con
         con.register("_ipc_new", data)
         on = " AND ".join(f'x."{k}" IS NOT DISTINCT FROM a."{k}"' for k in key)
         cols = ", ".join(f'"{k}"' for k in key)
-        pick = f"DISTINCT ON ({cols}) * FROM _ipc_new a" if distinct else "* FROM _ipc_new a"
+        first = "".join(f', "{c}"' for c in ("seq", "file_id") if c in data.column_names and c not in key)
         con.execute(
-            f'INSERT INTO "{table}" BY NAME SELECT {pick} '
-            f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" x WHERE {on})'
+            f'INSERT INTO "{table}" BY NAME SELECT DISTINCT ON ({cols}) * FROM _ipc_new a '
+            f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" x WHERE {on}) ORDER BY {cols}{first}'
         )
         con.unregister("_ipc_new")
 
@@ -332,6 +413,41 @@ def concat_batches(batches: list[FlatBatch]) -> FlatBatch:
     names = dict.fromkeys(n for b in batches for n in b.tables)
     tables = {n: pa.concat_tables([b.tables[n] for b in batches if n in b.tables]) for n in names}
     return FlatBatch(tables, sum(b.records for b in batches))
+
+
+def _split_rows(tables: dict[str, pa.Table], merged_ids: pa.ChunkedArray) -> tuple[dict[str, pa.Table],
+                                                                                  dict[str, pa.Table]]:
+    """(rows of new documents, rows of merged ones) of a batch's tables (reference tables are all new)."""
+    rest, merged = {}, {}
+    ids = pc.unique(merged_ids)
+    for name, data in tables.items():
+        if "doc_id" not in data.column_names or name in REF_TABLES:
+            rest[name] = data
+            continue
+        hit = pc.is_in(data.column("doc_id"), value_set=ids)
+        rest[name] = data.filter(pc.invert(hit))
+        dup = data.filter(hit)
+        if dup.num_rows:
+            merged[name] = dup
+    return rest, merged
+
+
+def _kindless_target(doc: str, when: date | None, stage: str | None,
+                     cands: list[tuple[str, str | None, str | None, date | None]]) -> str | None:
+    """The stored document (doc_id, kind, stage, pub_date) a kind-less one belongs to, or None (see
+    _FileLoad._place_kindless)."""
+    if when is None:
+        kinded = [c for c in cands if c[1]]
+        if kinded:
+            return min(kinded, key=lambda c: (c[2] != "grant", c[0]))[0]
+        return doc
+    same = [c for c in cands if c[3] == when] or [c for c in cands if stage and c[2] == stage]
+    if same:
+        return min(same, key=lambda c: (c[1] is None, c[2] != "grant", c[0]))[0]
+    undated = [c for c in cands if not c[1] and c[3] is None]
+    if undated:
+        return min(undated, key=lambda c: (c[0] != doc, c[0]))[0]
+    return None
 
 
 def _remap(table: pa.Table, mapping: dict[str, str]) -> pa.Table:

@@ -91,4 +91,8 @@ MIGRATIONS: list[Migration] = [
      ["ALTER TABLE ref_ipc_concordance ADD COLUMN IF NOT EXISTS reading VARCHAR",
       "ALTER TABLE ref_ipc_concordance ADD COLUMN IF NOT EXISTS condition_terms VARCHAR[]",
       load_bundled]),
+    (7, "name_aliases: other spellings of a party or inventor given by a second source (one party per seq)",
+     ["CREATE TABLE IF NOT EXISTS name_aliases (doc_id VARCHAR, holder VARCHAR, role VARCHAR, seq INTEGER, "
+      "name_raw VARCHAR, name_norm VARCHAR, file_id VARCHAR)",
+      "CREATE INDEX IF NOT EXISTS idx_name_aliases_doc ON name_aliases (doc_id)"]),
 ]

@@ -61,9 +61,9 @@ FROM docs d ORDER BY input, doc_id
 
 _FIND_SQL = """
 SELECT doc_id FROM documents
-WHERE doc_id = $p OR office || number = $n OR app_id = $a
-ORDER BY (doc_id = $p) DESC, (office || number = $n) DESC, stub, (stage = 'grant') DESC, pub_date DESC NULLS LAST,
-         doc_id
+WHERE doc_id = $id OR doc_id = $p OR office || number = $n OR app_id = $a
+ORDER BY (doc_id = $id) DESC, (doc_id = $p) DESC, (office || number = $n) DESC, stub, (stage = 'grant') DESC,
+         pub_date DESC NULLS LAST, doc_id
 LIMIT 1
 """
 
@@ -86,14 +86,14 @@ def number_keys(text: str) -> dict[str, str | None]:
 
 
 def find_document(con: duckdb.DuckDBPyConnection, text: str) -> str | None:
-    """The stored ``doc_id`` a written number names: the exact publication, else the same office and
-    number with another kind (a grant first), else a publication of the application (``ZL...``)."""
+    """The stored ``doc_id`` a written number names: a stored id as written, the exact publication, else the
+    same office and number with another kind (a grant first), else a publication of the application
+    (``ZL...``)."""
     if not text or not text.strip():
         return None
     keys = number_keys(text)
-    if not any(keys[k] for k in ("p", "n", "a")):
-        return None
-    rows = con.execute(_FIND_SQL, {k: keys[k] for k in ("p", "n", "a")}).fetchall()
+    stored = text.strip()  # a stored id as it is, such as a kind-less one of a date (EP2174549@2010-04-14)
+    rows = con.execute(_FIND_SQL, {"id": stored, **{k: keys[k] for k in ("p", "n", "a")}}).fetchall()
     return rows[0][0] if rows else None
 
 
