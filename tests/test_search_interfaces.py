@@ -126,6 +126,7 @@ def test_search_before_index_says_run_index(tmp_path: Path) -> None:
 
 
 # index --------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_index_counts_and_incremental_update(config: Path, indexed: dict) -> None:
     docs, claims = indexed["documents"], indexed["claims"]
     assert (docs["documents"], docs["embedded"], docs["lexical_updated"], docs["removed"]) == (DOCUMENTS,) * 3 + (0,)
@@ -148,6 +149,7 @@ def test_index_counts_and_incremental_update(config: Path, indexed: dict) -> Non
 
 
 # search -------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_search_cli_json(config: Path, indexed: dict) -> None:
     code, out, err = _cli(config, "search", "baseball bat sweet spot", "--json", "--limit", "5")
     assert code == 0, err
@@ -173,6 +175,7 @@ def test_search_cli_json(config: Path, indexed: dict) -> None:
     assert all("联邦" in texts[r["publication_number"]] or "学习" in texts[r["publication_number"]] for r in rows)
 
 
+@pytest.mark.slow
 def test_search_cli_filters_and_errors(config: Path, indexed: dict) -> None:
     code, out, err = _cli(config, "search", "data processing method", "--json", "--office", "CN", "--limit", "8")
     assert code == 0, err
@@ -191,6 +194,7 @@ def test_search_cli_filters_and_errors(config: Path, indexed: dict) -> None:
 
 
 # FTO CLI ------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_fto_cli_json_and_reports(config: Path, indexed: dict, tmp_path: Path) -> None:
     description = tmp_path / "product.txt"
     description.write_text(LED, encoding="utf-8")
@@ -228,6 +232,7 @@ def test_description_file_encodings(tmp_path: Path) -> None:
 
 
 # REST API and pages -------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_api_search_json_csv_xlsx(client: TestClient, config: Path) -> None:
     params = {"q": "baseball bat sweet spot", "limit": 5}
     data = client.get("/api/search", params=params).json()
@@ -251,6 +256,7 @@ def test_api_search_json_csv_xlsx(client: TestClient, config: Path) -> None:
     assert bad.status_code == 400 and "in_force='maybe'" in bad.json()["error"]
 
 
+@pytest.mark.slow
 def test_search_page_marks_passages_and_links(client: TestClient) -> None:
     page = client.get("/search", params={"q": "baseball bat sweet spot", "limit": 5}).text
     assert "<mark>sweet</mark> <mark>spot</mark>" in page
@@ -266,6 +272,7 @@ def test_search_page_marks_passages_and_links(client: TestClient) -> None:
     assert 'id="more-like-this"' in patent and "/search?q=US8089085B2" in patent and "/fto?number=US8089085B2" in patent
 
 
+@pytest.mark.slow
 def test_fto_policy_api_form_and_downloads(client: TestClient, config: Path) -> None:
     assert rule_for("POST", "/api/fto").roles == SIGNED_IN  # type: ignore[union-attr]
     assert rule_for("GET", "/fto").roles == SIGNED_IN  # type: ignore[union-attr]
