@@ -159,7 +159,7 @@ def page(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[
     assert errors == [], f"JavaScript errors on {p.url}: {errors}"
 
 
-def _nav(page: Any, text: str, heading: str | None = None) -> None:
+def _nav(page: Any, text: str, heading: str | re.Pattern[str] | None = None) -> None:
     """Follow the navigation link named ``text`` (routes may move; the labels stay) and wait for the page it
     leads to: its heading (``heading``, by default the link's text)."""
     page.locator("header nav").get_by_role("link", name=text, exact=True).click()
