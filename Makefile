@@ -42,7 +42,7 @@ test: $(TEST_STAMP)
 	$(BIN)/ruff check ipcockpit training tests bench
 	$(BIN)/python -m pytest -q
 
-# the tests without a browser, Spark, torch or long runs: under 2 minutes (docs/testing.md)
+# the tests without a browser, Spark, torch or long runs: about a minute on a quiet 2-core machine (docs/testing.md)
 test-fast: $(TEST_STAMP)
 	$(BIN)/ruff check ipcockpit training tests bench
 	$(BIN)/python -m pytest -q -m "$(FAST)"
