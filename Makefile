@@ -1,40 +1,59 @@
 # One entry point for development work. `make run` and `make test` work on a fresh machine with python3.
+# Two installs in one venv, each with its own stamp: `make run` / `make demo` install the runtime only (no
+# torch, no pyspark, no browser, no Java); `make test` adds the test, spark and train extras and the system
+# packages the tests use (scripts/setup_system.sh). Either order works; the test install includes the runtime.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 DB ?= var/ipcockpit.duckdb
+PORT ?= 8000
+FAST := not browser and not spark and not train and not slow
 
-.PHONY: install run test lint format bench demo clean
+.PHONY: install install-test run test test-fast lint format bench demo clean
 
-$(STAMP): pyproject.toml scripts/setup_system.sh
+$(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml scripts/setup_system.sh | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,spark,train]'
 	bash scripts/setup_system.sh
-	touch $(STAMP)
+	touch $@ $(RUN_STAMP)
 
-install: $(STAMP)
+install: $(RUN_STAMP)
 
-demo: install
+install-test: $(TEST_STAMP)
+
+demo: $(RUN_STAMP)
 	$(BIN)/ipcockpit ingest data/demo --db $(DB)
 	$(BIN)/ipcockpit index --db $(DB)
 	$(BIN)/ipcockpit report --plan --db $(DB) > /dev/null
 
 run: demo
-	$(BIN)/ipcockpit serve --db $(DB)
+	$(BIN)/ipcockpit serve --db $(DB) --port $(PORT)
 
-test: install
-	$(BIN)/ruff check ipcockpit tests bench
+test: $(TEST_STAMP)
+	$(BIN)/ruff check ipcockpit training tests bench
 	$(BIN)/python -m pytest -q
 
-lint: install
-	$(BIN)/ruff check ipcockpit tests bench
+# the tests without a browser, Spark, torch or long runs: about a minute on a quiet 2-core machine (docs/testing.md)
+test-fast: $(TEST_STAMP)
+	$(BIN)/ruff check ipcockpit training tests bench
+	$(BIN)/python -m pytest -q -m "$(FAST)"
 
-format: install
-	$(BIN)/ruff format ipcockpit tests bench
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check ipcockpit training tests bench
 
-bench: install
+format: $(TEST_STAMP)
+	$(BIN)/ruff format ipcockpit training tests bench
+
+bench: $(TEST_STAMP)
 	$(BIN)/python bench/ingest_uspto.py
 
 clean:

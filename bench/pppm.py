@@ -6,7 +6,7 @@
   score, off the shelf. A string is a vector space (``en``, ``multi``) or a model folder name under
   ``ipcockpit/search/models``; a model with a ``context`` rule gets ``"<class title>: <phrase>"`` inputs,
   exactly as at indexing time. A callable ``encode(list[str]) -> array`` gets the plain phrases.
-- ``cv_finetune(pairs, k, **train_args)``: the grouped-CV fine-tune of ``ipcockpit.search.train``.
+- ``cv_finetune(pairs, k, **train_args)``: the grouped-CV fine-tune of ``training.train``.
   Run time on the 2-core development machine (shared with other jobs, 1 torch thread): about
   0.7-0.9 s per training step of 32 pairs, so ~2-3 min per fold with 3,000 training pairs and ~9 min
   per variant with 3 folds (scoring included); see docs/search.md for the measured figures.
@@ -19,15 +19,18 @@ in-sample; its honest figure is the grouped CV in ``bench/results/pppm_cv.json``
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from ipcockpit.search import train
-from ipcockpit.search.embedding import MODELS_DIR, embed_with_model, model_for, spaces, with_context
-from ipcockpit.search.train import Pair
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the training package is not installed
+
+from ipcockpit.search.embedding import MODELS_DIR, embed_with_model, model_for, spaces, with_context  # noqa: E402
+from training import train  # noqa: E402
+from training.train import Pair  # noqa: E402
 
 DEFAULT_FILE = Path("/work/shared/data") / train.PPPM_FILE
 
@@ -70,7 +73,7 @@ def score_model(space_or_callable: str | Callable[[list[str]], np.ndarray], pair
 
 
 def cv_finetune(pairs: list[Pair], k: int = 3, **train_args) -> dict:
-    """Grouped-by-anchor CV of the fine-tune (see ``ipcockpit.search.train.cross_validate``).
+    """Grouped-by-anchor CV of the fine-tune (see ``training.train.cross_validate``).
 
     ``train_args``: ``titles`` (default: read from the shared data), ``variants`` (list of
     ``{"loss": "cosine"|"cosent"|"angle", "context": bool}``), ``train_pairs``, ``val_pairs``,

@@ -9,7 +9,7 @@ the answer), and precision@10 is the share of those neighbours that share a labe
 (c) English: abstracts_us (label: which of the two files, i.e. the topic);
 (a) PPPM phrase matching: each shipped model scored on the development pairs (bench/pppm.py) and the
     grouped-by-anchor CV of the fine-tune (``--pppm-cv`` reruns the CPU recipe; else the recorded figures,
-    with the GPU grid of ``ipcockpit/search/tune_pppm.py`` from bench/results/pppm_gpu/report.json).
+    with the GPU grid of ``training/tune_pppm.py`` from bench/results/pppm_gpu/report.json).
 
 Each set is ingested into a temporary store with Cockpit and indexed with build_index. ``--per-set N``
 keeps the first N documents of each set (embedding Chinese on 2 CPU cores runs at ~20 texts/s), so
@@ -141,7 +141,7 @@ def pppm(cv: bool) -> dict[str, object]:
     """(a) USPPPM: off-the-shelf Pearson/Spearman of each shipped model on all development pairs (the tuned
     model's figure is in-sample: it was trained on these pairs) and the grouped-by-anchor CV of the
     fine-tune — run here with ``--pppm-cv`` (3 folds, ~7 min each on one core), else the figures the
-    training script recorded in bench/results/pppm_cv.json (``python -m ipcockpit.search.train cv``)."""
+    training script recorded in bench/results/pppm_cv.json (``python -m training.train cv``)."""
     sys.path.insert(0, str(ROOT / "bench"))
     import pppm as helpers  # type: ignore[import-not-found]
 
@@ -160,7 +160,7 @@ def pppm(cv: bool) -> dict[str, object]:
                               for c in recorded["candidates"]}
     gpu = ROOT / "bench" / "results" / "pppm_gpu"
     reports = [json.loads(f.read_text(encoding="utf-8")) for f in sorted(gpu.glob("report*.json"))]
-    if reports:  # the GPU grids of ipcockpit/search/tune_pppm.py: each candidate at its best epoch
+    if reports:  # the GPU grids of training/tune_pppm.py: each candidate at its best epoch
         # among the epochs that the most folds reached
         shipped = next(r["final"] for r in reports if "final" in r)
         out["cv_gpu_recorded"] = {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# System packages the tests need, installed only when missing (quiet, idempotent; `make install` runs it):
+# System packages the tests need, installed only when missing (quiet, idempotent; `make test` runs it, `make run`
+# needs none of them):
 #   Java 17 for the local Spark test; Debian's chromium (driven by Playwright through executable_path, never
 #   a browser download) and a CJK font for the browser tests; poppler-utils (pdftotext) for the PDF report test.
 set -euo pipefail

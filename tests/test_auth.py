@@ -70,6 +70,7 @@ def login(client: TestClient, name: str) -> str:
 
 
 # users ------------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_cli_adds_and_lists_users(store: Path, tmp_path: Path) -> None:
     listed = _cli(store, "user", "list", "--json")
     assert listed.returncode == 0, listed.stderr

@@ -33,6 +33,7 @@ def db(tmp_path: Path, shared: Path) -> str:
     return path
 
 
+@pytest.mark.slow
 def test_cli_report_and_cockpit(db: str) -> None:
     plan = _cli("report", "--plan", "--db", db, "--json")
     assert plan.returncode == 0, plan.stderr

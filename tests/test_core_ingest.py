@@ -154,6 +154,7 @@ def test_duckdb_threads_lowered_while_a_file_loads(cockpit: Cockpit, shared: Pat
     assert report.loaded == cockpit.store.count("documents") > 0
 
 
+@pytest.mark.slow
 def test_cli_ingest_json_and_stats(tmp_path: Path, shared: Path) -> None:
     db = str(tmp_path / "cli.duckdb")
     out = subprocess.run(

@@ -148,6 +148,7 @@ def test_legal_status_and_index(store: Cockpit, built: dict) -> None:
     assert built["documents"] == {"granted": 19, "in_force": 8, "pending": 2}
 
 
+@pytest.mark.slow
 def test_index_is_incremental(shared: Path, cockpit: Cockpit) -> None:
     cockpit.ingest([shared / CN_DUMP])
     folder = index_folder(cockpit.settings)
@@ -189,6 +190,7 @@ def test_unrelated_description_is_low_risk(store: Cockpit, built: dict) -> None:
     assert {r["space"] for r in result["results"]} == {"en"}
 
 
+@pytest.mark.slow
 def test_jurisdictions_and_own_applicants(store: Cockpit, built: dict) -> None:
     cn = _run(store, LED, jurisdictions=["cn"])
     assert cn["results"] and {r["office"] for r in cn["results"]} == {"CN"}

@@ -38,6 +38,7 @@ def _balanced(r) -> None:
     assert r.read == r.loaded + r.quarantined + r.merged
 
 
+@pytest.mark.slow
 def test_lens_csv_drones(cockpit: Cockpit, shared: Path) -> None:
     [r] = cockpit.ingest([shared / "lens/drone_drones_fulltext_families_5884.csv"])
     assert r.format == "lens-csv"
@@ -213,6 +214,7 @@ def test_lens_tidy_variant(cockpit: Cockpit, shared: Path) -> None:
     assert _col(cockpit, "SELECT name_raw FROM inventors WHERE doc_id='CN101161283A' ORDER BY seq")[0] == "DALONG MA"
 
 
+@pytest.mark.slow
 def test_lens_jsonl_folder_merges_overlaps(cockpit: Cockpit, shared: Path) -> None:
     folder = shared / "lens/covid_jsonl"
     reports = [r for r in cockpit.ingest([folder]) if r.format == "lens-jsonl"]
@@ -238,6 +240,7 @@ def test_lens_jsonl_folder_merges_overlaps(cockpit: Cockpit, shared: Path) -> No
     assert owner[0] == "NATIONAL HEALTH RESEARCH INSTITUTES"
 
 
+@pytest.mark.slow
 def test_patentscope_zip_of_xls(cockpit: Cockpit, shared: Path) -> None:
     reports = cockpit.ingest([shared / "patentscope/pizza_all_24294_raw.zip"])
     xls = [r for r in reports if r.format == "patentscope-xls"]
@@ -280,6 +283,7 @@ def test_thomson_synbio(cockpit: Cockpit, shared: Path) -> None:
     assert cockpit.store.scalar("SELECT count(*) FROM texts WHERE kind='first_claim'") > 600
 
 
+@pytest.mark.slow
 def test_thomson_inventor_split_and_family_csv(cockpit: Cockpit, shared: Path) -> None:
     inv, rit = cockpit.ingest([shared / "thomson/synbio_inventors.xlsx", shared / "thomson/ritonavir.csv"])
     assert inv.format == "thomson-xlsx" and (inv.read, inv.loaded) == (642, 642)  # 2,116 rows, one per inventor
@@ -318,6 +322,7 @@ def test_thomson_family_csv_stage_is_the_publications_own(cockpit: Cockpit, shar
     assert not any(d.startswith(("WO", "EP")) and d[-2:-1] == "A" or d.endswith(("A1", "A2")) for d in screened)
 
 
+@pytest.mark.slow
 def test_india_grants(cockpit: Cockpit, shared: Path) -> None:
     reports = cockpit.ingest([shared / "india"])
     grants = {Path(r.file).name: r for r in reports if r.format == "india-grants-csv"}

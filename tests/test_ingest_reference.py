@@ -57,6 +57,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Iterator[t
 
 
 # ingest -------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_formats_and_counts(loaded: tuple[Cockpit, dict]) -> None:
     _, reports = loaded
     for name, (fmt, rows, quarantined) in FILES.items():
@@ -66,6 +67,7 @@ def test_formats_and_counts(loaded: tuple[Cockpit, dict]) -> None:
         assert r.read == r.loaded + r.quarantined + r.merged
 
 
+@pytest.mark.slow
 def test_english_titles(loaded: tuple[Cockpit, dict]) -> None:
     c, _ = loaded
     q = c.store.query
@@ -107,6 +109,7 @@ def _archive_counts(path: Path) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.slow
 def test_chinese_tree_levels(loaded: tuple[Cockpit, dict], shared: Path) -> None:
     archive = shared / CLS / "IPC_Tree_2026.01_zh.tar.gz"
     assert _archive_counts(archive) == {"section": 8, "class": 132, "subclass": 652, "main_group_files": 7495,
@@ -134,6 +137,7 @@ def test_chinese_tree_levels(loaded: tuple[Cockpit, dict], shared: Path) -> None
     assert "E21B43_00_" in quarantined[0]["position"] and "complete Chinese IPC scheme" in quarantined[0]["reason"]
 
 
+@pytest.mark.slow
 def test_tech_fields(loaded: tuple[Cockpit, dict]) -> None:
     c, _ = loaded
     q = c.store.query
@@ -149,6 +153,7 @@ def test_tech_fields(loaded: tuple[Cockpit, dict]) -> None:
     assert nber["A61"] == (3, "Drugs & Medical") and nber["C06"] == (6, "Others")
 
 
+@pytest.mark.slow
 def test_sei_concordance(loaded: tuple[Cockpit, dict], shared: Path) -> None:
     c, _ = loaded
     q = c.store.query
@@ -180,6 +185,7 @@ def test_sei_concordance(loaded: tuple[Cockpit, dict], shared: Path) -> None:
         "AND NOT coalesce(regexp_full_match('C12N 15/56', exclusion_regex), false) AND rule_id='4.3#8'")}
 
 
+@pytest.mark.slow
 def test_green_digital_prefiling(loaded: tuple[Cockpit, dict]) -> None:
     c, _ = loaded
     q = c.store.query
@@ -201,6 +207,7 @@ def test_green_digital_prefiling(loaded: tuple[Cockpit, dict]) -> None:
     assert (row["code"], row["parent_name"], row["pattern_title"]) == ("生物", "成都知识产权保护中心", "医用、牙科用或梳妆用的配制品")
 
 
+@pytest.mark.slow
 def test_reingest_is_idempotent(loaded: tuple[Cockpit, dict], shared: Path) -> None:
     c, first = loaded
     before = {t: c.store.count(t) for t in (*REF, "quarantine", "source_files")}
@@ -264,6 +271,7 @@ def _sei_csv(shared: Path, path: Path, encoding: str, delimiter: str = ",") -> P
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("encoding", "delimiter"), [("utf-8", ","), ("gbk", ","), ("gbk", "\t")])
 def test_sei_table_csv_matches_json(loaded: tuple[Cockpit, dict], cockpit: Cockpit, shared: Path, tmp_path: Path,
                                     encoding: str, delimiter: str) -> None:

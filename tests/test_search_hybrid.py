@@ -12,6 +12,8 @@ from ipcockpit.search.index import build_index
 from ipcockpit.settings import Settings
 from tests.test_search_index import US_ROWS, us_subset
 
+pytestmark = pytest.mark.slow  # every test uses the module's indexed store (~14 s to build)
+
 
 @pytest.fixture(scope="module")
 def indexed(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Cockpit, Path, dict[str, list[str]]]:

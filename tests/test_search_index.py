@@ -120,6 +120,7 @@ def test_lexical_query_leaves_out_words_in_most_documents(shared: Path, tmp_path
 
 
 # the build from the store -------------------------------------------------------------------------
+@pytest.mark.slow
 def test_build_index_is_incremental(cockpit, shared: Path, tmp_path: Path) -> None:
     numbers = us_subset(shared, tmp_path / "us")
     cockpit.ingest([tmp_path / "us"])
@@ -162,6 +163,7 @@ def test_build_index_is_incremental(cockpit, shared: Path, tmp_path: Path) -> No
     assert force["CN218751475U"] == 1 and force["CN116245100A"] == -1 and force["US5535303"] == 0
 
 
+@pytest.mark.slow
 def test_new_model_weights_rebuild_their_space(cockpit, shared: Path, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """The index records each space's model by name and weights digest; other weights under the same

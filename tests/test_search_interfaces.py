@@ -129,6 +129,7 @@ def test_search_before_index_says_run_index(tmp_path: Path) -> None:
 
 
 # index --------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_index_counts_and_incremental_update(config: Path, indexed: dict) -> None:
     docs, claims = indexed["documents"], indexed["claims"]
     assert (docs["documents"], docs["embedded"], docs["lexical_updated"], docs["removed"]) == (DOCUMENTS,) * 3 + (0,)
@@ -151,6 +152,7 @@ def test_index_counts_and_incremental_update(config: Path, indexed: dict) -> Non
 
 
 # search -------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_search_cli_json(config: Path, indexed: dict) -> None:
     code, out, err = _cli(config, "search", "baseball bat sweet spot", "--json", "--limit", "5")
     assert code == 0, err
@@ -176,6 +178,7 @@ def test_search_cli_json(config: Path, indexed: dict) -> None:
     assert all("联邦" in texts[r["publication_number"]] or "学习" in texts[r["publication_number"]] for r in rows)
 
 
+@pytest.mark.slow
 def test_search_cli_filters_and_errors(config: Path, indexed: dict) -> None:
     code, out, err = _cli(config, "search", "data processing method", "--json", "--office", "CN", "--limit", "8")
     assert code == 0, err
@@ -194,6 +197,7 @@ def test_search_cli_filters_and_errors(config: Path, indexed: dict) -> None:
 
 
 # FTO CLI ------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_fto_cli_json_and_reports(config: Path, indexed: dict, tmp_path: Path) -> None:
     description = tmp_path / "product.txt"
     description.write_text(LED, encoding="utf-8")
@@ -231,6 +235,7 @@ def test_description_file_encodings(tmp_path: Path) -> None:
 
 
 # REST API and pages -------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_api_search_json_csv_xlsx(client: TestClient, config: Path) -> None:
     params = {"q": "baseball bat sweet spot", "limit": 5}
     data = client.get("/api/search", params=params).json()
@@ -255,6 +260,7 @@ def test_api_search_json_csv_xlsx(client: TestClient, config: Path) -> None:
     assert bad.status_code == 400 and "in_force='maybe'" in bad.json()["error"]
 
 
+@pytest.mark.slow
 def test_search_page_marks_passages_and_links(client: TestClient) -> None:
     page = client.get("/search", params={"q": "baseball bat sweet spot", "limit": 5}).text
     assert "<mark>sweet</mark> <mark>spot</mark>" in page
@@ -270,6 +276,7 @@ def test_search_page_marks_passages_and_links(client: TestClient) -> None:
     assert 'id="more-like-this"' in patent and "/search?q=US8089085B2" in patent and "/fto?number=US8089085B2" in patent
 
 
+@pytest.mark.slow
 def test_search_page_data_is_the_cockpits(client: TestClient, config: Path) -> None:
     """/search.json, /search?format=json, /api/search and ``ipcockpit search --json`` are Cockpit.search_page."""
     filters = {"office": ["US"], "in_force": None, "applicant": None}
@@ -310,6 +317,7 @@ def _check_bars(option: dict, count: int) -> None:
     assert sum(v for s in option["series"] for v in s["data"]) == count
 
 
+@pytest.mark.slow
 def test_search_chart_has_the_results(client: TestClient) -> None:
     # the 30 Chinese rows of sample_val.csv carry no date (the CSV has no date column): their results
     # must still be drawn, under "no date", not leave the chart empty
@@ -327,6 +335,7 @@ def test_search_chart_has_the_results(client: TestClient) -> None:
     assert option["xAxis"]["data"] == sorted(option["xAxis"]["data"])
 
 
+@pytest.mark.slow
 def test_fto_policy_api_form_and_downloads(client: TestClient, config: Path) -> None:
     assert rule_for("POST", "/api/fto").roles == SIGNED_IN  # type: ignore[union-attr]
     assert rule_for("GET", "/fto").roles == SIGNED_IN  # type: ignore[union-attr]

@@ -6,18 +6,26 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("sentence_transformers")
+from ipcockpit.search.embedding import embed_with_model
+from training import tune_pppm
 
-from ipcockpit.search import tune_pppm  # noqa: E402
-from ipcockpit.search.embedding import embed_with_model  # noqa: E402
+pytestmark = pytest.mark.train
 
 
-def test_losses_match_sentence_transformers() -> None:
+@pytest.fixture(scope="module")
+def torch() -> Any:
+    """torch and sentence-transformers (the train extra), imported only when a test runs: importing them takes
+    seconds, which every collection of the suite (make test-fast too) would otherwise pay."""
+    pytest.importorskip("sentence_transformers")
+    return pytest.importorskip("torch")
+
+
+def test_losses_match_sentence_transformers(torch: Any) -> None:
     from sentence_transformers.sentence_transformer.losses import CoSENTLoss
 
     g = torch.Generator().manual_seed(3)
@@ -58,8 +66,8 @@ def test_training_inputs_are_the_search_time_inputs(shared: Path) -> None:
     """The grid step writes its own "<class title>: <phrase>" inputs (it runs without ipcockpit): they must be
     the texts the CPU training code and the shipped model's context rule give, or the tuned model would be
     queried with inputs it was not trained on."""
-    from ipcockpit.search import train
     from ipcockpit.search.embedding import with_context
+    from training import train
 
     pairs = train.load_pairs(shared / train.PPPM_FILE)[:3000]
     titles = train.class_titles(shared / train.TITLES_FILE)
@@ -72,14 +80,14 @@ def test_training_inputs_are_the_search_time_inputs(shared: Path) -> None:
 
 
 def test_full_titles_keep_every_clause(shared: Path) -> None:
-    from ipcockpit.search.train import class_titles
+    from training.train import class_titles
 
     titles = class_titles(shared / "classification" / "all_ipc.csv", whole=True)
     assert titles["A47"].startswith("furniture; domestic articles or appliances; coffee mills")
     assert len(titles) > 120 and all(len(code) == 3 for code in titles)
 
 
-def test_prepare_train_parts_ship_round_trip(shared: Path, tmp_path: Path) -> None:
+def test_prepare_train_parts_ship_round_trip(torch: Any, shared: Path, tmp_path: Path) -> None:
     work, out = tmp_path / "work", tmp_path / "out"
     tune_pppm.prepare(work, shared)
     rows = json.loads((work / "pairs.json").read_text())

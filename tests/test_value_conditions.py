@@ -69,6 +69,7 @@ def rows(cockpit: Cockpit, ids: list[str] | None = None, **settings: Any) -> dic
     return {r["publication_number"]: r for r in condition_rows(cockpit.store.con, s, universe)}
 
 
+@pytest.mark.slow
 def test_universe_is_every_invention_grant(cockpit: Cockpit) -> None:
     all_rows = rows(cockpit)
     # 1 CN grant from the dump (CN115883397B; its A publication and 7 utility models are not screened),
@@ -86,6 +87,7 @@ def test_universe_is_every_invention_grant(cockpit: Cockpit) -> None:
             assert c["met"] is not None or c["reason"]
 
 
+@pytest.mark.slow
 def test_cn_grant_from_the_dump(cockpit: Cockpit) -> None:
     r = rows(cockpit)["CN115883397B"]
     # the dump row 10: 法律状态 有权-审定授权, 分类号 H04L43/02;H04L9/40;H04L67/025, 申请日 20221102, 实质审查日 20230418
@@ -118,6 +120,7 @@ def test_cn_grant_from_the_dump(cockpit: Cockpit) -> None:
     assert r["applicants"] == ["中科大数据研究院"]
 
 
+@pytest.mark.slow
 def test_keyword_condition_with_or_without_strict(cockpit: Cockpit) -> None:
     for strict in (False, True):  # strict_sei reads product columns; a keyword condition applies always
         r = rows(cockpit, ["CN115883397B", "CN999999992B", "US9999999B2"], strict_sei=strict)
@@ -132,6 +135,7 @@ def test_keyword_condition_with_or_without_strict(cockpit: Cockpit) -> None:
         assert us["met"] is True and us["evidence"]["matches"][0]["condition_term"] == "cross-chain*"
 
 
+@pytest.mark.slow
 def test_strict_sei_needs_a_product_keyword(cockpit: Cockpit) -> None:
     # the test row CN999999995B (G06T 7/00, 一种测试用图像处理方法) meets rule 9.1#2, a product column
     loose = rows(cockpit, ["CN999999995B"])["CN999999995B"]["conditions"]["strategic_emerging_industry"]
@@ -142,6 +146,7 @@ def test_strict_sei_needs_a_product_keyword(cockpit: Cockpit) -> None:
     assert sei["met"] is False and sei["reason"].startswith("strict mode: IPC G06T 7/00 matches rule 9.1#2")
 
 
+@pytest.mark.slow
 def test_title_alone_leaves_a_keyword_condition_unknown(cockpit: Cockpit) -> None:
     # CN999999994B (H01M 4/13, 一种测试用电池极片) falls under 5.2#5 only, which asks for vehicle terms;
     # the row has a title and no abstract or claims, so the condition cannot be checked
@@ -151,6 +156,7 @@ def test_title_alone_leaves_a_keyword_condition_unknown(cockpit: Cockpit) -> Non
     assert sei["reason"].endswith("the data has only the title, and it does not show the condition")
 
 
+@pytest.mark.slow
 def test_sql_matches_agree_with_python(cockpit: Cockpit, shared: Path) -> None:
     data = json.loads((shared / SEI).read_text(encoding="utf-8"))
     rules = {f"{e['branch_no']}#{i + 1}": r for e in data["entries"] for i, r in enumerate(e["rules"])}
@@ -171,6 +177,7 @@ def test_sql_matches_agree_with_python(cockpit: Cockpit, shared: Path) -> None:
     assert checked > 50
 
 
+@pytest.mark.slow
 def test_in_force_from_term_events_and_status(cockpit: Cockpit) -> None:
     r = rows(cockpit, ["EP1000000B1", "CN999999994B"])
     ep = r["EP1000000B1"]  # filed 1999-11-08 (OPS legal fixture); its national lapses do not decide
@@ -188,6 +195,7 @@ def test_in_force_from_term_events_and_status(cockpit: Cockpit) -> None:
     assert after["in_force"] is False and after["in_force_detail"]["evidence"]["term_end"] == "2025-07-25"
 
 
+@pytest.mark.slow
 def test_overseas_family(cockpit: Cockpit) -> None:
     r = rows(cockpit, ["CN999999992B", "EP1000000B1", "AU2005203234B2"])
     fam = r["CN999999992B"]["conditions"]["overseas_family"]
@@ -204,6 +212,7 @@ def test_overseas_family(cockpit: Cockpit) -> None:
     assert alone["met"] is False and alone["evidence"] == {"office": "KR", "family_size": 1}
 
 
+@pytest.mark.slow
 def test_maintained_years_from_filing_or_grant(cockpit: Cockpit) -> None:
     filing = rows(cockpit, ["CN999999992B"])["CN999999992B"]["conditions"]["maintained_over_10_years"]
     assert filing["met"] is True and filing["evidence"] == {
@@ -216,6 +225,7 @@ def test_maintained_years_from_filing_or_grant(cockpit: Cockpit) -> None:
     assert award["met"] is None and award["reason"] == "no filing date in the data"
 
 
+@pytest.mark.slow
 def test_pledge_amounts_threshold_and_unknown(cockpit: Cockpit) -> None:
     r = rows(cockpit, ["CN999999992B", "CN999999995B", "US9410410"])
     big = r["CN999999992B"]["conditions"]["pledge_financing"]
@@ -232,6 +242,7 @@ def test_pledge_amounts_threshold_and_unknown(cockpit: Cockpit) -> None:
     assert lens["met"] is None and lens["reason"] == "no legal events in the data, so pledges cannot be known"
 
 
+@pytest.mark.slow
 def test_award_from_the_list(cockpit: Cockpit) -> None:
     r = rows(cockpit, ["CN999999991B"])["CN999999991B"]
     award = r["conditions"]["award"]
@@ -256,6 +267,7 @@ def test_missing_reference_tables_give_null_with_reason(tmp_path: Path, shared: 
     assert r["high_value"] is None  # in force, nothing met, SEI/family/award unknown
 
 
+@pytest.mark.slow
 def test_evaluate_is_one_arrow_table(cockpit: Cockpit) -> None:
     table = evaluate(cockpit.store.con, ScreenSettings(as_of=AS_OF), Universe(doc_ids=tuple(TEST_ROWS)))
     assert table.num_rows == 5 and "sei_matches" in table.column_names

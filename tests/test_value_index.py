@@ -58,6 +58,7 @@ def _weights(codes: set[str]) -> float:
     return sum(float(rows[c]["weight"]) for c in codes)
 
 
+@pytest.mark.slow
 def test_uspto_grant_indicators_match_the_xml(indicators: dict[str, dict[str, Any]], shared: Path) -> None:
     # US8418590B2 is in the 2013-04-16 weekly file; counted here with lxml
     data = (shared / WEEKLY / "ipg130416.small.xml").read_bytes()
@@ -84,6 +85,7 @@ def test_uspto_grant_indicators_match_the_xml(indicators: dict[str, dict[str, An
     assert (r["forward_citations"], r["forward_citations_source"]) == (0, "corpus")
 
 
+@pytest.mark.slow
 def test_thomson_indicators_match_the_workbook(indicators: dict[str, dict[str, Any]], shared: Path) -> None:
     with warnings.catch_warnings():  # the workbook carries an extension openpyxl does not read
         warnings.simplefilter("ignore", UserWarning)
@@ -117,6 +119,7 @@ def test_thomson_indicators_match_the_workbook(indicators: dict[str, dict[str, A
     assert r["claims"] is None and r["first_claim_length"] == 25  # the first claim only, in words
 
 
+@pytest.mark.slow
 def test_lens_indicators_match_the_csv(indicators: dict[str, dict[str, Any]], shared: Path) -> None:
     with (shared / LENS).open(encoding="utf-8") as f:
         lens = {r["Publication Number"]: r for r in csv.DictReader(f)}
@@ -133,6 +136,7 @@ def test_lens_indicators_match_the_csv(indicators: dict[str, dict[str, Any]], sh
     assert r["market_coverage"] is None  # four members, but which offices is not known
 
 
+@pytest.mark.slow
 def test_percentiles_lie_in_0_1_and_follow_the_raw_values(scored: list[dict[str, Any]]) -> None:
     meta = load_profiles()["indicators"]
     checked = 0
@@ -161,6 +165,7 @@ def test_percentiles_lie_in_0_1_and_follow_the_raw_values(scored: list[dict[str,
     assert checked > 20_000
 
 
+@pytest.mark.slow
 def test_cohorts_are_field_by_year_and_pool_small_ones(scored: list[dict[str, Any]]) -> None:
     sizes: dict[str, int] = defaultdict(int)
     field_year: dict[tuple[str, str], int] = defaultdict(int)
@@ -181,6 +186,7 @@ def test_cohorts_are_field_by_year_and_pool_small_ones(scored: list[dict[str, An
     assert by["US8377674B2"]["cohort"] == "wipo35:15|2012" and by["US8377674B2"]["cohort_size"] >= 10
 
 
+@pytest.mark.slow
 def test_missing_inputs_lower_confidence_and_never_count_as_zero(scored: list[dict[str, Any]]) -> None:
     profiles = load_profiles()
     by = {r["doc_id"]: r for r in scored}
@@ -202,6 +208,7 @@ def test_missing_inputs_lower_confidence_and_never_count_as_zero(scored: list[di
     assert uspto["value_index"] == pytest.approx(sum(wc[d] * uspto[f"{d}_score"] for d in wc) / sum(wc.values()))
 
 
+@pytest.mark.slow
 def test_every_scored_document_is_explained(cockpit: Cockpit) -> None:
     rows = compute_index(cockpit.store.con, as_of=AS_OF)
     # 375 USPTO grants and 1 application (grep), 644 Thomson rows (openpyxl), 5,884 Lens rows (csv)
@@ -229,6 +236,7 @@ def test_every_scored_document_is_explained(cockpit: Cockpit) -> None:
     assert "count given by the source" in fc["text_en"] and "数据源提供" in fc["text_zh"]
 
 
+@pytest.mark.slow
 def test_contributions_add_up_to_the_index(cockpit: Cockpit, tmp_path: Path) -> None:
     user = tmp_path / "profiles.yaml"
     user.write_text("settings:\n  explain_top: 100\n", encoding="utf-8")
@@ -240,6 +248,7 @@ def test_contributions_add_up_to_the_index(cockpit: Cockpit, tmp_path: Path) -> 
         assert sum(i["weight"] for i in r["explanation"]) == pytest.approx(1.0, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_profiles_weigh_differently(cockpit: Cockpit) -> None:
     profiles = load_profiles()
     assert set(profiles["profiles"]) == {"government_statistics", "enterprise_ip_manager",
@@ -257,6 +266,7 @@ def test_profiles_weigh_differently(cockpit: Cockpit) -> None:
     assert b["US8418590B2"]["dimensions"]["legal"]["weight"] == pytest.approx(0.5)
 
 
+@pytest.mark.slow
 def test_stage_follows_the_grant_age(cockpit: Cockpit) -> None:
     old = compute_index(cockpit.store.con, doc_ids=["US8418590B2"], as_of=AS_OF)[0]
     young = compute_index(cockpit.store.con, doc_ids=["US8418590B2"], as_of=date(2015, 1, 1))[0]
@@ -267,6 +277,7 @@ def test_stage_follows_the_grant_age(cockpit: Cockpit) -> None:
     assert app["dimensions"]["technical"]["weight"] == pytest.approx(0.45)
 
 
+@pytest.mark.slow
 def test_a_user_yaml_profile_is_honoured(cockpit: Cockpit, tmp_path: Path) -> None:
     user = tmp_path / "mine.yaml"
     user.write_text(
@@ -303,6 +314,7 @@ def test_a_bad_profile_names_the_file_and_the_key(tmp_path: Path) -> None:
         load_profiles(bad)
 
 
+@pytest.mark.slow
 def test_generality_originality_radicalness_recomputed_in_python(cockpit: Cockpit,
                                                                   indicators: dict[str, dict[str, Any]]) -> None:
     """The SQL against a plain Python count over the rows (fractional counts: 1/n per class of a document)."""

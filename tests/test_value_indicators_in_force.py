@@ -27,6 +27,8 @@ from ipcockpit.value.indicators import indicator_table
 from ipcockpit.value.legal_status import statuses
 from ipcockpit.value.settings import ScreenSettings
 
+pytestmark = pytest.mark.slow  # every test uses the module's store (~8 s to build)
+
 FILES = ["cn/table_export_sample", "epo_ops/family/fixtures/family_input.xml",
          *(f"epo_ops/legal/fixtures/example_{i}.xml" for i in (1, 2, 3)), "uspto_api/peds_bulk",
          "uspto_api/peds/fixtures/app_1_input.json", "uspto_xml/weekly_excerpts",

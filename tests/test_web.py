@@ -211,6 +211,7 @@ def test_empty_database_shows_zeros(tmp_path: Path) -> None:
         assert c.get("/api/overview").json()["by_office_year"] == []
 
 
+@pytest.mark.slow
 def test_applicants_and_subclasses_with_chinese_ipc_titles(tmp_path: Path, shared: Path) -> None:
     path = tmp_path / "weekly.duckdb"
     _store(path, [shared / WEEKLY, shared / IPC_TREE_ZH])
@@ -227,6 +228,7 @@ def test_applicants_and_subclasses_with_chinese_ipc_titles(tmp_path: Path, share
     assert re.search(r"<code>G02B</code></td>\s*<td>光学元件、系统或仪器</td>", html)
 
 
+@pytest.mark.slow
 def test_undated_documents_listed_beside_the_chart(tmp_path: Path, shared: Path) -> None:
     path = tmp_path / "mixed.duckdb"
     _store(path, [shared / BASEBALL, shared / CN_TITLES])

@@ -25,6 +25,8 @@ from ipcockpit.settings import Settings
 from ipcockpit.web import render
 from ipcockpit.web.server import create_app
 
+pytestmark = pytest.mark.slow  # every test uses the module's store (~8 s to build)
+
 SQL = "cn/table_export_sample/专利总表(案例).sql"
 WEEKLY = "uspto_xml/weekly_excerpts/ipg080101.small.xml"
 IPC_TREE_ZH = "classification/IPC_Tree_2026.01_zh.tar.gz"

