@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from ipcockpit.app import Cockpit
 from ipcockpit.store.bundled import SEI_FILE, ZH_TITLES_FILE, file_ids, load_bundled
@@ -51,6 +52,7 @@ def test_fresh_store_screens_a_cn_grant_and_shows_chinese_titles(tmp_path: Path,
         assert files[f"bundled:{ZH_TITLES_FILE}"]["loaded"] == 77188
 
 
+@pytest.mark.slow
 def test_bundled_tables_equal_the_shared_files_and_are_replaced_by_them(tmp_path: Path, shared: Path) -> None:
     with Cockpit(db=tmp_path / "a.duckdb") as c:
         bundled_sei, bundled_titles = _concordance(c.store.con), _titles(c.store.con)

@@ -124,6 +124,7 @@ def test_python_m_ipcockpit_cli_runs(tmp_path: Path) -> None:
     assert out.returncode == 2 and out.stderr.startswith("error: ") and "Traceback" not in out.stderr, out.stderr
 
 
+@pytest.mark.slow
 def test_the_cli_package_has_no_import_cycle() -> None:
     """Command modules import the shared options module, never the package that registers them; and each
     module imports on its own in a fresh interpreter."""

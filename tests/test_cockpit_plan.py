@@ -121,6 +121,7 @@ def test_plan_rows_written_the_old_way_are_restated_once(store: Store) -> None:
     assert [(r["reported_by"], r["current"]) for r in old] == [(PLAN_TEXT, True), (OFFICE, False)]
 
 
+@pytest.mark.slow
 def test_plan_text_on_the_page_and_in_the_pdf(reported: Store, tmp_path: Path) -> None:
     data = cockpit(reported, year=2024, today=TODAY)
     for lang, phrase in (("zh-CN", "规划文本"), ("en", "plan text")):
@@ -133,6 +134,7 @@ def test_plan_text_on_the_page_and_in_the_pdf(reported: Store, tmp_path: Path) -
 
 
 # 2. progress is unknown with only a baseline --------------------------------------------------------
+@pytest.mark.slow
 def test_progress_unknown_with_only_the_baseline(reported: Store, tmp_path: Path) -> None:
     cards = by_id(cockpit(reported, year=2024, today=TODAY))
     for ind in BASELINE_ONLY:
@@ -313,6 +315,7 @@ def reason_keys(cards: list[dict[str, Any]]) -> set[str]:
     return keys
 
 
+@pytest.mark.slow
 def test_cockpit_keys_exist_in_both_catalogues(reported: Store) -> None:
     zh, en = i18n.catalogue("zh-CN"), i18n.catalogue("en")
     root = Path(__file__).resolve().parents[1] / "ipcockpit"
@@ -372,6 +375,7 @@ def notes(card: str) -> list[str]:
     return [re.sub(r"<[^>]+>", "", t) for t in out]
 
 
+@pytest.mark.slow
 def test_chinese_page_shows_no_english_reason(store: Store, tmp_path: Path) -> None:
     # no baselines stored, no population: every kind of reason is on the page
     html = page(store, tmp_path, "zh-CN")

@@ -123,6 +123,7 @@ def test_description_features() -> None:
 
 
 # status and index --------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_legal_status_and_index(store: Cockpit, built: dict) -> None:
     status = legal_status(store.store.con, None, AS_OF)
     counts: dict[str, int] = {}
@@ -205,6 +206,7 @@ def test_jurisdictions_and_own_applicants(store: Cockpit, built: dict) -> None:
         fto(store.store.con, Path(store.settings.db).with_suffix(".nowhere"), LED)
 
 
+@pytest.mark.slow
 def test_chinese_description_and_pending_application(store: Cockpit, built: dict) -> None:
     drone = _run(store, DRONE, limit=3)["results"][0]
     assert drone["publication_number"] == "CN215361852U" and drone["status"] == "in_force"

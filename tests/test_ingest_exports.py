@@ -141,6 +141,7 @@ def _drones_rows(shared: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
+@pytest.mark.slow
 def test_lens_iso_dates_with_week_based_years(cockpit: Cockpit, shared: Path) -> None:
     """Issue 12: the drones export writes ISO dates, but with the week-based year (Java ``YYYY``).
 

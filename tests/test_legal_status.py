@@ -176,6 +176,7 @@ def test_us_designs_end_with_their_design_term(designs: Cockpit, shared: Path) -
     assert ca["CA152634S"]["status"] == "expired" and ca["CA47869S"]["expiry_date"] is None
 
 
+@pytest.mark.slow
 def test_screening_and_fto_agree_on_every_invention_grant(screen: Cockpit) -> None:
     con = screen.store.con
     for settings, counts in (
@@ -339,6 +340,7 @@ def test_value_indicators_follow_the_rule(screen: Cockpit) -> None:
     assert early["CN999999994B"]["remaining_term"] == 0.0
 
 
+@pytest.mark.slow
 def test_search_index_in_force_is_the_rule(indexed: tuple[Cockpit, Path, list], shared: Path) -> None:
     c, folder, lens = indexed
     manifest = read_manifest(folder)

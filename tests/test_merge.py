@@ -19,6 +19,8 @@ from ipcockpit.model.records import PatentRecord
 from ipcockpit.settings import Settings
 from ipcockpit.store.merge_names import Placed, name_key, place_names, variant
 
+pytestmark = pytest.mark.slow  # real multi-file stores built per test or module (docs/testing.md)
+
 PS_ZIP = "patentscope/pizza_all_24294_raw.zip"
 PS_OLD = "pizza_all_24294/patentscope_pizza_1940_2005_9659.xls"  # EP584113 (A1 of 1994)
 PS_MID = "pizza_all_24294/patentscope_pizza_2006_2011_8458.xls"  # CA2574375, EP1618127, EP2174549 twice

@@ -26,6 +26,8 @@ from ipcockpit.value.conditions import Universe, condition_rows
 from ipcockpit.value.indicators import indicator_table
 from ipcockpit.value.settings import ScreenSettings
 
+pytestmark = pytest.mark.slow  # real multi-file stores built per test or module (docs/testing.md)
+
 AS_OF = ScreenSettings(as_of=date(2026, 12, 5))
 FILES = ["lens/covid_jsonl", "thomson/synbio.xlsx", "cn/table_export_sample", "uspto_api/assignment/fixtures",
          "epo_ops/family/fixtures/family_input.xml", "epo_ops/legal/fixtures/example_1.xml"]

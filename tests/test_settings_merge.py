@@ -21,6 +21,8 @@ from ipcockpit.portfolio import PortfolioError, portfolio, read_numbers
 from ipcockpit.settings import load_settings
 from ipcockpit.web.server import create_app
 
+pytestmark = pytest.mark.slow  # real multi-file stores built per test or module (docs/testing.md)
+
 # the pledge of CN999999992B is 13,000,000 CNY: high with the default threshold (10 million), not with 20
 CONFIG = "screen:\n  as_of: '2025-07-01'\n  pledge_threshold: 20000000\n"
 PLEDGED = "CN999999992B"
