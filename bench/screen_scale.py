@@ -129,7 +129,8 @@ def synthesise(con: duckdb.DuckDBPyConnection, model: dict[str, Any], rows: int)
         cols.append(f"CASE WHEN n_{col} < {spec['nulls']!r} THEN NULL ELSE {draw} END AS {col}")
     for col in ["forward_citations_source", "applicant_type"]:
         cols.append(_categorical(col, model["categorical"][col]))
-    con.execute(f"CREATE TABLE synth_raw AS SELECT {', '.join(cols)} FROM (SELECT i, {uniforms} FROM range({rows}) r(i))")
+    con.execute(f"CREATE TABLE synth_raw AS SELECT {', '.join(cols)} "
+                f"FROM (SELECT i, {uniforms} FROM range({rows}) r(i))")
     con.execute("""
         CREATE TABLE synth AS SELECT * EXCLUDE (_pair, forward_citations_source),
             split_part(_pair, '~', 1) AS cohort_field, split_part(_pair, '~', 1) AS cohort_field_name,
@@ -145,7 +146,8 @@ def _categorical(col: str, freq: pd.Series) -> str:
         acc += float(p)
         out = "NULL" if value == "\x00" else repr(value)
         edges.append(f"WHEN u < {acc!r} THEN {out}")
-    return f"(SELECT CASE {' '.join(edges[:-1])} ELSE {edges[-1].split('THEN ')[1]} END FROM (SELECT random() AS u)) AS {col}"
+    return (f"(SELECT CASE {' '.join(edges[:-1])} ELSE {edges[-1].split('THEN ')[1]} END "
+            f"FROM (SELECT random() AS u)) AS {col}")
 
 
 # 4. the pandas row-wise baseline --------------------------------------------------------------------

@@ -91,7 +91,8 @@ def labels_by_class(c: Cockpit, scheme: str, cut: Callable[[str], str]) -> dict[
 
 
 def labels_by_file(c: Cockpit) -> dict[str, set[str]]:
-    rows = c.store.con.execute("SELECT d.doc_id, s.path FROM documents d JOIN source_files s USING (file_id)").fetchall()
+    rows = c.store.con.execute(
+        "SELECT d.doc_id, s.path FROM documents d JOIN source_files s USING (file_id)").fetchall()
     return {d: {Path(p).stem} for d, p in rows}
 
 

@@ -261,7 +261,8 @@ def main() -> None:
               "embed_speedup": round(speedup, 2), "onnx_texts_per_s": round(onnx_rate, 1),
               "torch_texts_per_s": round(torch_rate, 1), "passage_ms": round(passage_ms, 1),
               "lexical_build_s": round(lex_s, 1), "vector_build_s": round(vec_s, 1), "queries": len(queries),
-              "vector_index": opened.structure(), "nprobe": opened.nprobe, "distribution": args.distribution, "fit_texts": len(fit)}
+              "vector_index": opened.structure(), "nprobe": opened.nprobe, "distribution": args.distribution,
+              "fit_texts": len(fit)}
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     record = out / "search_scale.json"  # the latest run of each distribution

@@ -88,10 +88,12 @@ WITH u AS (
 ),
 ev AS (
     SELECT e.doc_id,
-        count(DISTINCT {EVENT_KEY}) FILTER (WHERE e.event_class = 'transfer' AND e.event_date <= u.grant_date_eff) AS tr,
+        count(DISTINCT {EVENT_KEY}) FILTER (WHERE e.event_class = 'transfer'
+                                            AND e.event_date <= u.grant_date_eff) AS tr,
         count(DISTINCT {EVENT_KEY}) FILTER (WHERE e.event_class = 'licence' AND e.event_date <= u.grant_date_eff) AS li,
         count(DISTINCT {EVENT_KEY}) FILTER (WHERE e.event_class = 'pledge' AND e.event_date <= u.grant_date_eff) AS pl,
-        count(DISTINCT {EVENT_KEY}) FILTER (WHERE e.event_class = 'litigation' AND e.event_date <= u.grant_date_eff) AS lit,
+        count(DISTINCT {EVENT_KEY}) FILTER (WHERE e.event_class = 'litigation'
+                                            AND e.event_date <= u.grant_date_eff) AS lit,
         count(*) FILTER (WHERE e.event_class IN ('invalidation_request', 'invalidation_decision')
                          AND e.event_date <= u.grant_date_eff) AS inval,
         coalesce(bool_or(e.event_class = 'invalidation_decision' AND e.influence = '-'
@@ -112,7 +114,8 @@ SELECT u.* EXCLUDE (app_date, cited_by_count, file_id) REPLACE (
     NULL::BIGINT AS forward_citations_5y,
     NULL::DOUBLE AS generality,
     CASE WHEN u.app_date IS NOT NULL AND u.grant_date_eff >= u.app_date
-         THEN round(greatest((u.app_date + INTERVAL 20 YEAR)::DATE - u.grant_date_eff, 0) / 365.25, 3) END AS remaining_term,
+         THEN round(greatest((u.app_date + INTERVAL 20 YEAR)::DATE - u.grant_date_eff, 0) / 365.25, 3) END
+         AS remaining_term,
     CASE WHEN u.transfers IS NOT NULL THEN coalesce(ev.tr, 0) END::BIGINT AS transfers,
     CASE WHEN u.licences IS NOT NULL THEN coalesce(ev.li, 0) END::BIGINT AS licences,
     CASE WHEN u.pledges IS NOT NULL THEN coalesce(ev.pl, 0) END::BIGINT AS pledges,

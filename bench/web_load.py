@@ -77,8 +77,10 @@ CREATE TEMP TABLE ipc_pool AS
     FROM ref_ipc_concordance WHERE regexp_matches(ipc_pattern, '^[A-H][0-9]{2}[A-Z]')
   ) ORDER BY code;
 INSERT INTO ipc_pool
-  SELECT (SELECT count(*) FROM ipc_pool) + row_number() OVER () - 1, c || ' ' || (1 + g % 9)::VARCHAR || '/' || (g % 37)::VARCHAR
-  FROM unnest(['A47J', 'B65D', 'E04B', 'F16B', 'A47B', 'B60R', 'E04F', 'F16K', 'B65G', 'A63B']) t(c), range($other) r(g);
+  SELECT (SELECT count(*) FROM ipc_pool) + row_number() OVER () - 1,
+         c || ' ' || (1 + g % 9)::VARCHAR || '/' || (g % 37)::VARCHAR
+  FROM unnest(['A47J', 'B65D', 'E04B', 'F16B', 'A47B', 'B60R', 'E04F', 'F16K', 'B65G', 'A63B']) t(c),
+       range($other) r(g);
 CREATE TEMP TABLE apps AS
   SELECT a, CASE WHEN (hash(a, 1)) % 100 < 60 THEN 'invention' ELSE 'utility_model' END AS doc_type,
          DATE '2012-01-01' + ((hash(a, 2)) % 4700)::INTEGER AS app_date,
@@ -127,11 +129,14 @@ INSERT INTO classifications (doc_id, scheme, code, main, seq, file_id)
   JOIN ipc_pool p ON p.k = ((hash(s.a, 11, i)) % $pool)::BIGINT
   WHERE i <= 1 + (hash(s.a, 10)) % 3;
 INSERT INTO legal_events (doc_id, event_date, office, raw_text, event_class, file_id)
-  SELECT 'CN' || (300000000 + a)::VARCHAR || kind, grant_date + 1100, 'CN', '专利权的终止（未缴年费）', 'lapse', 'synthetic'
+  SELECT 'CN' || (300000000 + a)::VARCHAR || kind, grant_date + 1100, 'CN', '专利权的终止（未缴年费）', 'lapse',
+         'synthetic'
   FROM synth WHERE stage = 'grant' AND lapsed;
 INSERT INTO legal_events (doc_id, event_date, office, raw_text, event_class, counterparty, amount, currency, file_id)
-  SELECT 'CN' || (300000000 + a)::VARCHAR || kind, least(grant_date + (200 + (hash(a, 12)) % 700)::INTEGER, DATE '2025-10-31'),
-         'CN', '专利权质押合同登记的生效', 'pledge', '重庆农村商业银行', 1e6 * (1 + (hash(a, 13)) % 50), 'CNY', 'synthetic'
+  SELECT 'CN' || (300000000 + a)::VARCHAR || kind,
+         least(grant_date + (200 + (hash(a, 12)) % 700)::INTEGER, DATE '2025-10-31'),
+         'CN', '专利权质押合同登记的生效', 'pledge', '重庆农村商业银行', 1e6 * (1 + (hash(a, 13)) % 50),
+         'CNY', 'synthetic'
   FROM synth WHERE stage = 'grant' AND (hash(a, 14)) % 100 < 3;
 """
 
@@ -229,7 +234,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=120, help="stop sending after this many seconds")
     ap.add_argument("--bishan-share", type=float, default=0.005, help="share of applicants addressed in Bishan")
     ap.add_argument("--cache", action="store_true",
-                    help="serve Cockpit.cockpit through ipcockpit.cockpit.cache (until Cockpit.cockpit calls it itself)")
+                    help="serve Cockpit.cockpit through ipcockpit.cockpit.cache "
+                    "(until Cockpit.cockpit calls it itself)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "load.duckdb"

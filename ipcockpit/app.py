@@ -405,7 +405,8 @@ class Cockpit:
             "not_found": [r["publication_number"] for r in rows if r.get("found") is False],
         }
 
-    def patent(self, number: str, profile: str | None = None, settings: ScreenSettings | None = None) -> dict[str, Any] | None:
+    def patent(self, number: str, profile: str | None = None,
+               settings: ScreenSettings | None = None) -> dict[str, Any] | None:
         """The patent page: a document named by a number in any written form with its parties,
         inventors, classes (with IPC titles when loaded), texts, claims, legal events, citations both
         ways, family members and its screening row; None when no stored document has that number.

@@ -349,7 +349,8 @@ def test_sessions_survive_a_restart_of_a_read_only_server(store: Path) -> None:
         second.cookies.set(COOKIE, cookie)
         assert second.get("/api/me").json()["user"] == "acme"
         token = second.get("/api/me").json()["csrf_token"]
-        r = second.post("/api/portfolios", json={"name": "x", "numbers": ["US5269177"]}, headers={"X-CSRF-Token": token})
+        r = second.post("/api/portfolios", json={"name": "x", "numbers": ["US5269177"]},
+                        headers={"X-CSRF-Token": token})
         assert r.status_code == 403 and "read-only" in r.json()["error"]
     with Cockpit(db=store, read_only=True) as c:
         secrets_kept = c.store.query("SELECT name FROM auth_secrets")

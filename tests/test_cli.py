@@ -93,7 +93,8 @@ def test_a_missing_settings_file_is_a_clean_error(command: str, tmp_path: Path) 
 
 
 @pytest.mark.parametrize("command", sorted(READS))
-def test_a_read_command_does_not_create_the_store(command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_read_command_does_not_create_the_store(command: str, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     import uvicorn
 
     served: list[object] = []

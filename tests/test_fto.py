@@ -39,7 +39,8 @@ LED = ("Our LED lamp module is built on a metal heat sink base. Several LED chip
 BOARD = "A wooden chopping board with a juice groove around the edge and rubber feet on the underside."
 # from claim 1 of CN 215361852 U (搭载热成像的农作物监管无人机) and of CN 116245100 A (pending)
 DRONE = "一种农业巡检无人机，机身上装有图像采集模块和GPS模块，机壳内设有通信模块，机壳顶部有带气孔的弧形引流板。"
-NEWS = "新闻热词分析软件：获取互联网新闻文本并清洗，分句分词得到候选词，对文本进行向量表示，按时间加权获取热点词库，用改进的图模型计算关键词。"
+NEWS = ("新闻热词分析软件：获取互联网新闻文本并清洗，分句分词得到候选词，对文本进行向量表示，"
+        "按时间加权获取热点词库，用改进的图模型计算关键词。")
 
 
 @pytest.fixture(scope="module")

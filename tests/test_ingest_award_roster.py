@@ -27,7 +27,8 @@ CN_DUMP = "cn/table_export_sample"
 AS_OF = date(2025, 7, 1)
 NOT_LISTED = ("not on the China Patent Award lists loaded: sessions 8–20 (2007–2018; 11 and 16 absent, 8 partial); "
               "no State Science and Technology Award list loaded")
-NOT_LISTED_ZH = "不在已载入的中国专利奖名单中：第8–20届（2007–2018年；缺第11、16届，第8届不全）；未载入国家科学技术奖名单"
+NOT_LISTED_ZH = ("不在已载入的中国专利奖名单中：第8–20届（2007–2018年；缺第11、16届，第8届不全）；"
+                 "未载入国家科学技术奖名单")
 WINNER = """申请号,申请日,公开号,公开日,授权公告号,授权公告日,专利类型,专利名称,申请人,申请人地址,法律状态,分类号
 CN200510010470.7,,,,CN999999981B,,发明授权,轻合金管材热态内高压成形方法（测试行）,哈尔滨工业大学,,,
 """
@@ -71,7 +72,8 @@ def test_roster_numbers_and_names(cockpit: Cockpit, shared: Path) -> None:
     win = rows["kwy_pa_patent_award#2"]
     assert (win["award"], win["edition"], win["year"], win["level"], win["app_id"], win["doc_id"]) == (
         "china_patent_award", 20, 2018, "gold", "CN200510010470", None)
-    assert (win["title"], win["holders"], win["inventors"]) == ("轻合金管材热态内高压成形方法", ["哈尔滨工业大学"], ["苑世剑", "何祝斌"])
+    assert (win["title"], win["holders"], win["inventors"]) == (
+        "轻合金管材热态内高压成形方法", ["哈尔滨工业大学"], ["苑世剑", "何祝斌"])
     # ZL + 8 digits + check digit without its dot; a 'Z' for 'ZL'
     assert rows["kwy_pa_patent_award#1"]["app_id"] == "CN00136535"
     assert rows["kwy_pa_patent_award#2430"]["app_id"] == "CN201210518887"

@@ -109,7 +109,8 @@ def test_unknown_columns_are_kept_and_events_read(tmp_path: Path, cockpit: Cockp
     match = load_column_map().match(next(csv.reader(f.read_text(encoding="utf-8-sig").splitlines())))
     assert match.unknown_names == ["自定义评分", "备注"]
     assert [p.name for p in rec.parties if p.role == "applicant"] == ["重庆某某科技有限公司", "张三"]
-    events = [(e.event_class, e.event_date and e.event_date.isoformat(), e.counterparty, e.amount) for e in rec.legal_events]
+    events = [(e.event_class, e.event_date and e.event_date.isoformat(), e.counterparty, e.amount)
+              for e in rec.legal_events]
     assert events == [
         ("transfer", "2022-05-01", None, None),  # two transfers counted, one dated: the second is undated
         ("transfer", None, None, None),

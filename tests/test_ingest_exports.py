@@ -51,7 +51,8 @@ def test_lens_csv_drones(cockpit: Cockpit, shared: Path) -> None:
     assert _col(cockpit, "SELECT name_raw FROM parties WHERE doc_id='AT556755T' ORDER BY seq") == ["PARROT"]
     ipc = _col(cockpit, "SELECT code FROM classifications WHERE doc_id='AT556755T' AND scheme='IPC' ORDER BY seq")
     assert ipc[0] == "A63H 30/04" and len(ipc) == 6
-    assert _col(cockpit, "SELECT country || number FROM priorities WHERE doc_id='AT556755T'") == ["FR1051751", "FR1054449"]
+    assert _col(cockpit, "SELECT country || number FROM priorities WHERE doc_id='AT556755T'") == [
+        "FR1051751", "FR1054449"]
     cn = _doc(cockpit, "CN101025382A")
     assert cn["app_id"] == "CN200710063161"
     # NPL citations of Chinese documents are kept as text
@@ -82,7 +83,8 @@ def test_lens_csv_excel_resaved_pizza(cockpit: Cockpit, shared: Path) -> None:
     assert r.format == "lens-csv" and (r.read, r.loaded, r.quarantined) == (1000, 1000, 0)
     _balanced(r)
     d = _doc(cockpit, "US20130101709A1")
-    assert (str(d["pub_date"]), str(d["app_date"]), str(d["priority_date"])) == ("2013-04-25", "2012-10-22", "2011-10-24")
+    assert (str(d["pub_date"]), str(d["app_date"]), str(d["priority_date"])) == (
+        "2013-04-25", "2012-10-22", "2011-10-24")
     assert (d["cited_by_count"], d["family_size"], d["stage"]) == (3, 2, "application")
     assert _doc(cockpit, "US3982033A")["app_date"].year == 1971  # '24/08/71' before the 1976 publication
     assert _doc(cockpit, "USD533981S1")["doc_type"] == "design"
@@ -126,7 +128,8 @@ def test_lens_two_digit_years_are_week_based(cockpit: Cockpit, shared: Path) -> 
     stored = {p: (str(pub), str(app) if app else "")
               for p, pub, app in con.execute("SELECT position, pub_date, app_date FROM documents").fetchall()}
     rows = _pizza_rows(shared)
-    assert Counter(stored[f"line {i}"][0][:4] == row["Publication Year"] for i, row in enumerate(rows, 2)) == {True: 1000}
+    assert Counter(stored[f"line {i}"][0][:4] == row["Publication Year"]
+                   for i, row in enumerate(rows, 2)) == {True: 1000}
     assert all(stored[f"line {i}"][0][8:] + "/" + stored[f"line {i}"][0][5:7] == row["Publication Date"][:5]
                for i, row in enumerate(rows, 2))
     notes = Counter(k for (e,) in con.execute("SELECT extra FROM documents").fetchall()
@@ -210,8 +213,8 @@ def test_lens_tidy_variant(cockpit: Cockpit, shared: Path) -> None:
     d = _doc(cockpit, "ATA33585A")
     assert d["title"] == "Doppelstocktrogbeute Für Die Zweivölkerbetriebsweise Zur Gänzlichen Schwarmunterbindung"
     assert json.loads(d["extra"])["lens_id"] == "080-780-325-762-321"
-    assert _col(cockpit, "SELECT code FROM classifications WHERE doc_id='CN101161283A' AND scheme='IPC' ORDER BY seq") == [
-        "A61K 38/17", "A61K 39/395", "A61P 35/00"]
+    assert _col(cockpit, "SELECT code FROM classifications WHERE doc_id='CN101161283A' AND scheme='IPC' "
+                         "ORDER BY seq") == ["A61K 38/17", "A61K 39/395", "A61P 35/00"]
     assert _col(cockpit, "SELECT name_raw FROM inventors WHERE doc_id='CN101161283A' ORDER BY seq")[0] == "DALONG MA"
 
 
@@ -274,8 +277,8 @@ def test_thomson_synbio(cockpit: Cockpit, shared: Path) -> None:
     assert d["title"] == "Leader-Proteinase Deleted Foot-And-Mouth Disease Viruses And Their Use As Vaccines"
     assert (d["cited_by_count"], d["family_id"], d["family_size"]) == (9, "US5824316A", 1)
     assert json.loads(d["extra"])["applicant_sector"] == "Government"
-    assert _col(cockpit, "SELECT code FROM classifications WHERE doc_id='US5824316A' AND scheme='IPC' ORDER BY seq")[0] == (
-        "A61K 39/00")
+    assert _col(cockpit, "SELECT code FROM classifications WHERE doc_id='US5824316A' AND scheme='IPC' "
+                         "ORDER BY seq")[0] == "A61K 39/00"
     fam = _col(cockpit, "SELECT doc_id FROM family_members WHERE family_id='CA2400890A1' AND scheme='inpadoc'")
     assert "EP1285390A2" in fam and "WO2001063543A2" in fam
     lit = cockpit.store.query("SELECT * FROM legal_events WHERE event_class='litigation' ORDER BY event_date")

@@ -148,7 +148,8 @@ def test_tech_fields(loaded: tuple[Cockpit, dict]) -> None:
     hits = q("SELECT ipc_prefix FROM ref_tech_fields WHERE scheme='wipo35' AND 'H04N 3/12' LIKE ipc_prefix || '%' "
              "ORDER BY length(ipc_prefix) DESC")
     assert hits[0]["ipc_prefix"] == "H04N 3/"
-    nber = {r["ipc_prefix"]: (r["field_id"], r["field_en"]) for r in q("SELECT * FROM ref_tech_fields WHERE scheme='nber6'")}
+    nber = {r["ipc_prefix"]: (r["field_id"], r["field_en"])
+            for r in q("SELECT * FROM ref_tech_fields WHERE scheme='nber6'")}
     assert nber["A01N"] == (1, "Chemical") and nber["H04"] == (2, "Computers & Communications")
     assert nber["A61"] == (3, "Drugs & Medical") and nber["C06"] == (6, "Others")
 
@@ -189,7 +190,8 @@ def test_sei_concordance(loaded: tuple[Cockpit, dict], shared: Path) -> None:
 def test_green_digital_prefiling(loaded: tuple[Cockpit, dict]) -> None:
     c, _ = loaded
     q = c.store.query
-    green = q("SELECT count(DISTINCT code) b, count(DISTINCT rule_id) r FROM ref_ipc_concordance WHERE scheme='green2022'")
+    green = q("SELECT count(DISTINCT code) b, count(DISTINCT rule_id) r FROM ref_ipc_concordance "
+              "WHERE scheme='green2022'")
     assert green[0] == {"b": 143, "r": 155}
     assert q("SELECT coverage FROM ref_ipc_concordance WHERE scheme='green2022' AND code='1.1.1.2' LIMIT 1")[0] == {
         "coverage": "全部涉及"}
@@ -200,11 +202,13 @@ def test_green_digital_prefiling(loaded: tuple[Cockpit, dict]) -> None:
             "ORDER BY ipc_pattern LIMIT 1")[0]
     assert (gpu["name"], gpu["parent_code"], gpu["parent_name"]) == ("GPU", "1.1", "智能芯片")
     scopes = {(r["scheme"], r["class_scheme"]): r["n"] for r in q(
-        "SELECT scheme, class_scheme, count(*) n FROM ref_ipc_concordance WHERE scheme LIKE 'prefiling_%' GROUP BY ALL")}
+        "SELECT scheme, class_scheme, count(*) n FROM ref_ipc_concordance WHERE scheme LIKE 'prefiling_%' "
+        "GROUP BY ALL")}
     assert scopes[("prefiling_chongqing", "IPC")] == 111 and scopes[("prefiling_chongqing", "LOCARNO")] == 23
     assert sum(scopes.values()) == 412
     row = q("SELECT * FROM ref_ipc_concordance WHERE scheme='prefiling_chengdu' AND ipc_pattern='A61K'")[0]
-    assert (row["code"], row["parent_name"], row["pattern_title"]) == ("生物", "成都知识产权保护中心", "医用、牙科用或梳妆用的配制品")
+    assert (row["code"], row["parent_name"], row["pattern_title"]) == (
+        "生物", "成都知识产权保护中心", "医用、牙科用或梳妆用的配制品")
 
 
 @pytest.mark.slow

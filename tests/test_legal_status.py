@@ -336,7 +336,8 @@ def test_value_indicators_follow_the_rule(screen: Cockpit) -> None:
         assert (design["doc_type"], design["in_force"], design["status"], design["expiry_date"]) == (
             "design", False, "expired", "2020-11-28")
     # 无权-未缴年费 before its lapse event: the rule says not in force, so no remaining term
-    early = {r["doc_id"]: r for r in indicator_table(screen.store.con, as_of=EARLY.as_of, doc_ids=["CN999999994B"]).to_pylist()}
+    early = {r["doc_id"]: r
+             for r in indicator_table(screen.store.con, as_of=EARLY.as_of, doc_ids=["CN999999994B"]).to_pylist()}
     assert early["CN999999994B"]["remaining_term"] == 0.0
 
 

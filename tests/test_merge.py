@@ -80,7 +80,8 @@ def _check_kindless_placement(c: Cockpit, sheets: dict[str, Path]) -> None:
     for path, file_id in ((sheets["mid"], mid), (sheets["old"], old)):
         dates = _record_dates(path)
         held = c.store.con.execute(
-            "SELECT DISTINCT d.office, d.number, d.pub_date, d.doc_id FROM priorities x JOIN documents d USING (doc_id) "
+            "SELECT DISTINCT d.office, d.number, d.pub_date, d.doc_id "
+            "FROM priorities x JOIN documents d USING (doc_id) "
             "WHERE x.file_id = ? AND d.kind IS NOT NULL", [file_id]).fetchall()
         assert held and all(when in dates[(o, n)] for o, n, when, _ in held), [
             h for h in held if h[2] not in dates[(h[0], h[1])]]
@@ -199,7 +200,8 @@ def test_a_store_of_schema_4_gains_name_aliases(tmp_path: Path, shared: Path) ->
     ("Wells Manufacturing Company", "WELLS MFG CORP", True),
     ("LITTLE CAESAR ENTERPRISES, INC.", "LITTLE CAESAR ENTPR INC", True),
     ("Suzhou Institute of Trade & Commerce", "SUZHOU INST TRADE & COMME", True),
-    ("OBSHESTVO S OGRANICHENNOJ OTVETSTVENNOSTJU PARAFARM", "OBSCHESTVO S OGRANICHENNOJ OTVETSTVENNOSTJU PARAFARM", True),
+    ("OBSHESTVO S OGRANICHENNOJ OTVETSTVENNOSTJU PARAFARM", "OBSCHESTVO S OGRANICHENNOJ OTVETSTVENNOSTJU PARAFARM",
+     True),
     ("Epifanio Colon", "COLON EPIFANIC", True),
     ("JOHANN WOLFGANG GOETHE-UNIVERSITÃ„T", "JOHANN WOLFGANG GOETHE-UNIVERSITÄT", True),
     ("Quantum Technical Services Inc.", "FREUDINGER MARK J", False),

@@ -5,10 +5,10 @@ The store: the first 80 rows of abstracts_us/baseball_patent_query.csv, the firs
 Chinese abstracts (sample_val.csv) and the 25 USPTO grants of ipg120103.small.xml (with claims), legal
 status as of 2026-06-01 (setting ``screen.as_of``, so that counts do not move with the calendar).
 Counted independently: 80 + 30 CSV rows with pandas (every row has a title), 25 ``<us-patent-grant``
-elements with a regex; the 30 Chinese rows go to the vector space "multi", the 105 others to "en"; of the 54 independent claims of the XML (lxml, tests/test_fto.py), 3 of
-US8088480B2 and 4 of US8090141B2 are expired by that date: 47 live claims; the CSV records have no claims.
-Of the Chinese rows only CN116523080A holds 联邦学习 (grep); of the baseball rows only US5269177 holds
-"sweet spot".
+elements with a regex; the 30 Chinese rows go to the vector space "multi", the 105 others to "en"; of the
+54 independent claims of the XML (lxml, tests/test_fto.py), 3 of US8088480B2 and 4 of US8090141B2 are
+expired by that date: 47 live claims; the CSV records have no claims. Of the Chinese rows only
+CN116523080A holds 联邦学习 (grep); of the baseball rows only US5269177 holds "sweet spot".
 """
 
 from __future__ import annotations

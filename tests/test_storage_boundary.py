@@ -82,7 +82,8 @@ def test_the_any_of_them_helpers_are_gone() -> None:
         assert helper not in defined, f"{name}: {helper}"
     for name, tree in MODULES.items():  # nor a new one: no probing of an argument for .store or .con
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("hasattr", "getattr"):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in ("hasattr", "getattr")):
                 probed = node.args[1] if len(node.args) > 1 else None
                 assert not (isinstance(probed, ast.Constant) and probed.value in ("store", "con")), \
                     f"{name}:{node.lineno}"

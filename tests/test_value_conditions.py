@@ -28,10 +28,12 @@ SEI = "classification/cnipa_sei2021_ipc_concordance.json"
 AWARDS = "awards/25th-preview.jsonl"
 AS_OF = date(2025, 7, 1)
 
-EXPORT = """申请号,申请日,公开号,公开日,授权公告号,授权公告日,专利类型,专利名称,申请人,申请人地址,法律状态,分类号,同族专利,质押次数,质押日期,质押金额(万元),失效日期
+EXPORT = """申请号,申请日,公开号,公开日,授权公告号,授权公告日,专利类型,专利名称,申请人,申请人地址,法律状态,分类号,\
+同族专利,质押次数,质押日期,质押金额(万元),失效日期
 CN201610705624.2,,,,CN999999991B,,发明授权,抗CTLA4-抗PD-1双功能抗体、其药物组合物及其用途,康方药业有限公司,,,,,,,,
 CN201010000002.1,20100105,,,CN999999992B,20130605,发明授权,一种基于中继链的跨链数据传输方法（测试行）,重庆测试科技有限公司,重庆市璧山区璧泉街道测试路1号,有权-审定授权,H04L9/40,US9999999B2,2,20180105;20200310,800;500,
-US13000003,20110301,,,US9999999B2,20140506,发明授权,Cross-chain data transfer (test row),CHONGQING TEST TECH CO LTD,,有效,H04L9/40,,,,,
+US13000003,20110301,,,US9999999B2,20140506,发明授权,Cross-chain data transfer (test row),\
+CHONGQING TEST TECH CO LTD,,有效,H04L9/40,,,,,
 CN201210000004.5,20120210,,,CN999999994B,20150407,发明授权,一种测试用电池极片（测试行）,重庆测试科技有限公司,重庆市璧山区璧泉街道测试路1号,无权-未缴年费,H01M4/13,,,,,20230301
 CN202010000005.9,20200415,,,CN999999995B,20220708,发明授权,一种测试用图像处理方法（测试行）,河南测试信息有限公司,河南省郑州市金水区测试路5号,有权-审定授权,G06T7/00,,1,20230110,,
 """
@@ -90,7 +92,8 @@ def test_universe_is_every_invention_grant(cockpit: Cockpit) -> None:
 @pytest.mark.slow
 def test_cn_grant_from_the_dump(cockpit: Cockpit) -> None:
     r = rows(cockpit)["CN115883397B"]
-    # the dump row 10: 法律状态 有权-审定授权, 分类号 H04L43/02;H04L9/40;H04L67/025, 申请日 20221102, 实质审查日 20230418
+    # the dump row 10: 法律状态 有权-审定授权, 分类号 H04L43/02;H04L9/40;H04L67/025, 申请日 20221102,
+    # 实质审查日 20230418
     assert r["in_force"] is True and r["in_force_detail"]["evidence"] == {"basis": "status", "status": "有权-审定授权"}
     # H04L 9/40 falls under rule 1.3#4 only, which applies to blockchain alone (区块链相关关键词): a web
     # data-collection method whose title, abstract and first claim name no blockchain term is not SEI
@@ -102,8 +105,8 @@ def test_cn_grant_from_the_dump(cockpit: Cockpit) -> None:
     assert m["keywords"] == ["平行链、中继链、以太币等区块链相关关键词"]
     assert (m["reading"], m["condition_state"], m["condition_term"], m["counted"]) == (
         "keyword_condition", "not_met", None, False)
-    assert sei["reason"].endswith("but its condition '平行链、中继链、以太币等区块链相关关键词' is not met: none of its "
-                                  "terms occurs in the title, abstract or claims")
+    assert sei["reason"].endswith("but its condition '平行链、中继链、以太币等区块链相关关键词' is not met: "
+                                  "none of its terms occurs in the title, abstract or claims")
     fam = r["conditions"]["overseas_family"]
     assert fam["met"] is None and fam["reason"] == "no family data for this document"
     kept = r["conditions"]["maintained_over_10_years"]
@@ -168,7 +171,8 @@ def test_sql_matches_agree_with_python(cockpit: Cockpit, shared: Path) -> None:
     screened = rows(cockpit)
     checked = 0
     for doc, r in sorted(screened.items())[:300]:
-        sql = {(m["ipc"], m["rule_id"]) for m in r["conditions"]["strategic_emerging_industry"]["evidence"]["matches"]} \
+        sql = {(m["ipc"], m["rule_id"])
+               for m in r["conditions"]["strategic_emerging_industry"]["evidence"]["matches"]} \
             if r["conditions"]["strategic_emerging_industry"]["evidence"] else set()
         py = {(c, rid) for c in codes.get(doc, []) for rid, rule in rules.items()
               if match_rule(c, rule["ipc_patterns"], rule.get("ipc_exclusions") or [])}

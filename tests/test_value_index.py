@@ -289,7 +289,8 @@ def test_a_user_yaml_profile_is_honoured(cockpit: Cockpit, tmp_path: Path) -> No
         encoding="utf-8",
     )
     rows = compute_index(cockpit.store.con, "claims_only", as_of=AS_OF, profiles=user)
-    table = {r["doc_id"]: r for r in score_table(cockpit.store.con, "claims_only", AS_OF, load_profiles(user)).to_pylist()}
+    table = {r["doc_id"]: r
+             for r in score_table(cockpit.store.con, "claims_only", AS_OF, load_profiles(user)).to_pylist()}
     with_claims = [r for r in rows if table[r["doc_id"]]["claims"] is not None]
     assert len(with_claims) == 375 + 1  # the USPTO grants and the application
     for r in rows:

@@ -156,7 +156,8 @@ def test_csv_download(client: TestClient) -> None:
     assert len(rows) == 43  # distinct years of patent_date (pandas)
     assert rows[0] == {"office": "US", "year": "1976", "documents": "33"}
     assert sum(int(row["documents"]) for row in rows) == 2664
-    tables = list(csv.DictReader(io.StringIO(client.get("/overview?format=csv&section=tables").content.decode("utf-8-sig"))))
+    tables = list(csv.DictReader(io.StringIO(
+        client.get("/overview?format=csv&section=tables").content.decode("utf-8-sig"))))
     assert {"name": "documents", "value": "2664"} in tables
     checks = client.get("/api/stats?format=csv&section=quality").content.decode("utf-8-sig")
     assert checks.splitlines()[0].startswith("name,count")

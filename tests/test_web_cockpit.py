@@ -134,7 +134,8 @@ def test_home_is_the_cockpit_with_the_plan(client: TestClient) -> None:
 
 def test_cockpit_in_english(client: TestClient) -> None:
     html = client.get("/cockpit", params={"lang": "en"}).text
-    assert '<html lang="en">' in html and "<h1>IP cockpit · <span id=\"region-name\">Bishan District, Chongqing</span>" in html
+    assert '<html lang="en">' in html and (
+        "<h1>IP cockpit · <span id=\"region-name\">Bishan District, Chongqing</span>" in html)
     card = card_html(html, "invention_patents_per_10k_pop")
     assert "Invention patents in force per 10,000 population" in card and "Baseline (2020)" in card
     assert "知识产权驾驶舱" not in html
@@ -161,7 +162,8 @@ def test_json_equals_cockpit_and_downloads(client: TestClient) -> None:
     book = load_workbook(io.BytesIO(x.content), read_only=True)
     assert book.sheetnames == ["indicators", "trend", "series"]
     sheet = list(book["indicators"].iter_rows(values_only=True))
-    assert len(sheet) == 11 and sheet[0][0] == "id" and sheet[1][:2] == ("invention_patents_per_10k_pop", "每万人发明专利拥有量")
+    assert len(sheet) == 11 and sheet[0][0] == "id" and sheet[1][:2] == (
+        "invention_patents_per_10k_pop", "每万人发明专利拥有量")
     assert sheet[10][5:8] == (None, 2020, 82)  # satisfaction: no baseline, target 82
     book.close()
     bad = client.get("/cockpit", params={"format": "xml"})
@@ -245,8 +247,9 @@ def test_read_only_store_shows_the_error(base: tuple[Path, Path], tmp_path: Path
         login(c)
         html = c.get("/").text
         assert 'id="read-only-note"' in html
-        r = c.post("/cockpit/reported", data={"csrf_token": csrf(html), "region": "500120", "indicator": "ip_service_agencies",
-                                              "year": "2024", "value": "1", "source_document": "x"})
+        r = c.post("/cockpit/reported", data={"csrf_token": csrf(html), "region": "500120",
+                                              "indicator": "ip_service_agencies", "year": "2024", "value": "1",
+                                              "source_document": "x"})
         assert r.status_code == 403 and "数据库以只读方式打开，填报未保存" in r.text
 
 

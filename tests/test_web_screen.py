@@ -136,11 +136,13 @@ def test_screen_page_in_chinese(client: TestClient, expected: dict[str, Any]) ->
     assert "战略性新兴产业：否。IPC H04L 9/40 符合规则 1.3#4" in row
     lapsed = re.search(r'<tr id="row-CN999999994B".*?</tr>', html, re.S).group(0)
     assert '<span class="badge no">否</span>' in lapsed
-    assert 'title="有效性：否。法律事件（lapse）2023-03-01：专利权失效 (失效日期: 20230301)"' in lapsed  # the lapse is the evidence
+    # the lapse is the evidence
+    assert 'title="有效性：否。法律事件（lapse）2023-03-01：专利权失效 (失效日期: 20230301)"' in lapsed
     assert 'id="chart-value-index-option"' in html and 'id="chart-conditions-option"' in html
     assert "/static/vendor/echarts/echarts.min.js" in html
     nav = re.search(r"<nav>(.*?)</nav>", html, re.S).group(1)
-    assert re.findall(r">([^<]+)</a>", nav) == ["驾驶舱", "数据总览", "高价值专利筛选", "检索", "侵权风险筛查", "数据与入库状态", "接口文档"]
+    assert re.findall(r">([^<]+)</a>", nav) == [
+        "驾驶舱", "数据总览", "高价值专利筛选", "检索", "侵权风险筛查", "数据与入库状态", "接口文档"]
 
 
 @pytest.mark.slow
@@ -185,7 +187,8 @@ def test_downloads_equal_the_python_result(client: TestClient, expected: dict[st
         assert {k: mine[k] for k in ("publication_number", "applicant", "high_value", "value_index", "award")} == {
             k: theirs[k] for k in ("publication_number", "applicant", "high_value", "value_index", "award")}
     summary = list(csv.DictReader(io.StringIO(
-        client.get("/screen", params={**params, "format": "csv", "section": "conditions"}).content.decode("utf-8-sig"))))
+        client.get("/screen", params={**params, "format": "csv",
+                                      "section": "conditions"}).content.decode("utf-8-sig"))))
     assert [row["condition"] for row in summary] == ["in_force", *CONDITIONS]
 
 
@@ -234,7 +237,8 @@ def test_patent_page_of_a_cn_grant(client: TestClient, expected: dict[str, Any])
     assert re.search(r"<code>H04L 9/40</code></td>\s*<td>网络安全协议", html)  # the IPC tree's title
     assert "权利要求（0 项，独立权利要求 0 项）" in html and "1.一种web端数据通用采集方法，其特征在于" in html
     events = re.search(r'<section class="card" id="events">.*?</section>', html, re.S).group(0)
-    assert "法律事件（1）" in events and "2023-04-18" in events and '<span class="event examination">实质审查</span>' in events
+    assert "法律事件（1）" in events and "2023-04-18" in events and (
+        '<span class="event examination">实质审查</span>' in events)
     sei = re.search(r'<tr id="condition-strategic_emerging_industry">.*?</tr>', html, re.S).group(0)
     assert "IPC H04L 9/40 符合规则 1.3#4" in sei and "<code>rule_id</code></dt><dd>1.3#4</dd>" in sei
     assert 'id="dimension-legal"' in html

@@ -93,8 +93,8 @@ def applicant_profile(store: Store, name: str, limit: int = 200, top: int = 10) 
             f"JOIN mine USING (doc_id) WHERE p.role IN {_ROLES_SQL} AND p.name_norm = $norm "
             "GROUP BY ALL ORDER BY documents DESC, name, role"),
         "by_office_year": q(
-            "SELECT d.office, year(d.pub_date) AS year, count(*) AS documents FROM documents d JOIN mine USING (doc_id) "
-            "GROUP BY ALL ORDER BY d.office, year NULLS LAST"),
+            "SELECT d.office, year(d.pub_date) AS year, count(*) AS documents "
+            "FROM documents d JOIN mine USING (doc_id) GROUP BY ALL ORDER BY d.office, year NULLS LAST"),
         "by_type": q(
             "SELECT coalesce(d.doc_type, 'other') AS doc_type, count(*) AS documents, "
             "count(*) FILTER (d.stage = 'grant') AS grants, count(*) FILTER (d.stage = 'application') AS applications "

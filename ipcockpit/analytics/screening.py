@@ -58,4 +58,5 @@ def sei_industries(store: Store, scheme: str = "sei2021") -> list[dict[str, Any]
         "WHERE scheme = ? AND parent_code IS NOT NULL "
         "UNION SELECT DISTINCT code, name, 2 AS level FROM ref_ipc_concordance WHERE scheme = ? AND code IS NOT NULL",
         [scheme, scheme])
-    return sorted(rows, key=lambda r: ([(0, int(p), "") if p.isdigit() else (1, 0, p) for p in r["code"].split(".")], r["level"]))
+    return sorted(rows, key=lambda r: ([(0, int(p), "") if p.isdigit() else (1, 0, p) for p in r["code"].split(".")],
+                                       r["level"]))

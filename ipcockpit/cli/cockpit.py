@@ -65,7 +65,8 @@ def report(
     basis: Annotated[str | None, typer.Option("--basis", help="Running totals only: total (default) or year "
                                                              "(VALUE is the year's amount).")] = None,
     region: RegionOption = None,
-    csv_file: Annotated[Path | None, typer.Option("--csv", help="Import a CSV of reported values (all or nothing).")] = None,
+    csv_file: Annotated[Path | None, typer.Option("--csv",
+                                                  help="Import a CSV of reported values (all or nothing).")] = None,
     plan: Annotated[bool, typer.Option("--plan", help="Store the plan's baselines as reported values.")] = False,
     json_out: bool = False,
 ) -> None:

@@ -33,8 +33,10 @@ from ipcockpit.settings import load_settings
 
 err = Console(stderr=True, soft_wrap=True)  # messages stay whole lines when piped
 
-DbOption = Annotated[str | None, typer.Option("--db", help="DuckDB file (default: setting 'db', var/ipcockpit.duckdb).")]
-ConfigOption = Annotated[str | None, typer.Option("--config", help="Settings file (default ipcockpit.yaml if present).")]
+DbOption = Annotated[str | None, typer.Option("--db",
+                                              help="DuckDB file (default: setting 'db', var/ipcockpit.duckdb).")]
+ConfigOption = Annotated[str | None, typer.Option("--config",
+                                                  help="Settings file (default ipcockpit.yaml if present).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 #: what a command does with the store: read it (must exist), write it (created when missing), or not open it
 Opens = Literal["read", "write"] | None

@@ -28,7 +28,8 @@ def screen(
     strict_sei: Annotated[bool | None, typer.Option("--strict-sei/--no-strict-sei",
                                                     help="SEI product rules need a product word in the text "
                                                     "(default: the settings file, else no).")] = None,
-    maintenance_start: Annotated[str | None, typer.Option(help="Years maintained count from 'filing' or 'grant'.")] = None,
+    maintenance_start: Annotated[str | None, typer.Option(help="Years maintained count from 'filing' "
+                                                          "or 'grant'.")] = None,
     pledge_threshold: Annotated[float | None, typer.Option(help="Pledge amount (CNY) that counts as high.")] = None,
     sei_scheme: Annotated[str | None, typer.Option(help="ref_ipc_concordance scheme of the SEI table.")] = None,
     as_of: Annotated[str | None, typer.Option(help="Screen as of this date (YYYY-MM-DD; default today).")] = None,

@@ -45,7 +45,8 @@ def user_list(cockpit: Cockpit, json_out: bool = False) -> None:
         return
     table = Table("name", "role", "created at", "created by", "disabled")
     for r in rows:
-        table.add_row(r["name"], r["role"], str(r["created_at"]), r["created_by"] or "-", "yes" if r["disabled"] else "")
+        table.add_row(r["name"], r["role"], str(r["created_at"]), r["created_by"] or "-",
+                      "yes" if r["disabled"] else "")
     Console().print(table)
 
 

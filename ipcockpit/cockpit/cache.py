@@ -9,8 +9,8 @@ number of source files (a deleted file), the number of documents, the last repor
 count, and a digest of the publication flags (when that table exists). Reading the fingerprint is one
 query over table counts and maxima (about a millisecond); a change computes the cockpit afresh.
 
-Each caller gets its own copy (unpickled from the kept bytes), so a route that filters a result (public users see published values
-only) never changes the cached one.
+Each caller gets its own copy (unpickled from the kept bytes), so a route that filters a result (public
+users see published values only) never changes the cached one.
 """
 
 from __future__ import annotations

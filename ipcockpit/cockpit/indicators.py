@@ -42,7 +42,8 @@ STATUS_RULE = {
     "at_risk": f"forecast >= {AT_RISK_SHARE:.0%} of the target",
     "off_track": f"forecast < {AT_RISK_SHARE:.0%} of the target",
     "null": "no value to forecast from, or no target",
-    "zh": f"预测值≥目标值（或最新值已达标）为正常；≥目标值的{AT_RISK_SHARE:.0%}为有风险；否则为滞后；无数据或无目标为空",
+    "zh": f"预测值≥目标值（或最新值已达标）为正常；≥目标值的{AT_RISK_SHARE:.0%}为有风险；"
+          "否则为滞后；无数据或无目标为空",
 }
 
 

@@ -222,7 +222,8 @@ class AwardRosterSql(Ingester):
         return ReferenceRecord("ref_awards", {
             "award": "china_patent_award", "edition": session, "level": level, "year": _int(v.get("pa_year")) or None,
             "app_id": app, "doc_id": None, "title": (v.get("patent_name") or "").strip() or None,
-            "holders": split_names(v.get("patentee")), "inventors": split_names(v.get("patent_inventor"), spaces_separate=True),
+            "holders": split_names(v.get("patentee")),
+            "inventors": split_names(v.get("patent_inventor"), spaces_separate=True),
             "record_id": f"{table}#{v['id']}" if v.get("id") else f"{table}@{pos}",
         }, pos)
 

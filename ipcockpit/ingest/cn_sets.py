@@ -107,7 +107,8 @@ class ChineseCpcAbstracts(Ingester):
                 continue
             title, keywords, abstract = split_text(row.get("text") or "")
             rec.title = title
-            for kind, text, lang in (("title", title, "zh"), ("keywords", keywords, "en"), ("abstract", abstract, "zh")):
+            for kind, text, lang in (("title", title, "zh"), ("keywords", keywords, "en"),
+                                     ("abstract", abstract, "zh")):
                 if text:
                     rec.texts.append(Text(kind, text, lang))
             codes = class_codes(";".join(str(label) for label in labels))

@@ -211,7 +211,8 @@ class RowReader:
         applicants = split_multi(v.get("applicants"))
         types = split_multi(v.get("applicant_type"))
         for i, name in enumerate(applicants):
-            kind = _party_type(types[i] if len(types) == len(applicants) else types[0] if len(applicants) == 1 and types else None)
+            kind = _party_type(types[i] if len(types) == len(applicants)
+                               else types[0] if len(applicants) == 1 and types else None)
             address = Address(raw=v["applicant_address"]) if i == 0 and v.get("applicant_address") else None
             rec.parties.append(Party(name, "applicant", kind, address=address, sequence=i + 1))
         for i, name in enumerate(split_multi(v.get("current_owners"))):
@@ -226,7 +227,8 @@ class RowReader:
         rec.inventors = [Inventor(name, sequence=i + 1) for i, name in enumerate(split_multi(v.get("inventors")))]
 
     def _classes(self, rec: PatentRecord, v: dict[str, str | None]) -> None:
-        for scheme, main_field, all_field in (("IPC", "ipc_main", "ipc"), ("CPC", "cpc_main", "cpc"), ("FI", "fi_main", "fi")):
+        for scheme, main_field, all_field in (("IPC", "ipc_main", "ipc"), ("CPC", "cpc_main", "cpc"),
+                                              ("FI", "fi_main", "fi")):
             main = class_codes(v.get(main_field))[:1]
             codes = list(dict.fromkeys(main + class_codes(v.get(all_field))))
             for i, code in enumerate(codes):
@@ -304,9 +306,12 @@ class RowReader:
             total = max(len(dated), count)
             for i in range(total):
                 when, text = dated[i] if i < len(dated) else (None, None)
-                raw = f"{label} ({col[dates_f]}: {text})" if text else f"{label} ({col.get(count_f or '', '')}: {count}, no date given)"
-                party = parties[i] if len(parties) == total else parties[0] if len(parties) == 1 and total == 1 else None
-                amount_text = amounts[i] if len(amounts) == total else amounts[0] if len(amounts) == 1 and total == 1 else None
+                raw = (f"{label} ({col[dates_f]}: {text})" if text
+                       else f"{label} ({col.get(count_f or '', '')}: {count}, no date given)")
+                party = (parties[i] if len(parties) == total
+                         else parties[0] if len(parties) == 1 and total == 1 else None)
+                amount_text = (amounts[i] if len(amounts) == total
+                               else amounts[0] if len(amounts) == 1 and total == 1 else None)
                 rec.legal_events.append(LegalEvent(
                     when, office=rec.office, raw_text=raw, event_class=cls, counterparty=party,
                     amount=_amount(amount_text, col.get(amount_f or "", "")), currency="CNY" if amount_text else None,
@@ -514,7 +519,8 @@ class ChineseTableSql(_ChineseTable):
         counts: dict[str, int] = {}
         with source.open_text() as fh:
             for stmt in sql_statements(fh):
-                create = CREATE_TABLE.match(stmt) or (CREATE_TABLE.search(stmt) if stmt[:6].upper() == "CREATE" else None)
+                create = (CREATE_TABLE.match(stmt)
+                          or (CREATE_TABLE.search(stmt) if stmt[:6].upper() == "CREATE" else None))
                 if create:
                     cols = COLUMN.findall(create.group(2))
                     tables[create.group(1)] = (cols, self.recognise(cols))

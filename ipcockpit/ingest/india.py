@@ -4,7 +4,8 @@ Columns: ``Serial No., Patent Number, Application Number, Date of Application, D
 Title of Invention, Patentee Name, Date of Application Publication, Office, journal``.
 ``doc_id`` is ``IN`` + patent number (the journal gives no kind code); the patentee is a party with
 role ``patentee``; the journal issue date (``47/2019 Dated 22/11/2019``) is the publication date of
-the grant (the journal gives no grant date, so ``grant_date`` stays empty); the branch office (DELHI, CHENNAI ...) and journal issue go to ``extra``.
+the grant (the journal gives no grant date, so ``grant_date`` stays empty); the branch office (DELHI,
+CHENNAI ...) and journal issue go to ``extra``.
 
 The PDF extraction put rows of other journal tables into some files (2018: addresses for service,
 restorations, repeated header rows). Such a row has no numeric patent number and is rejected with

@@ -9,7 +9,8 @@ text goes to ``extra['patentscope_number']``. So ``doc_id`` has no kind: the loa
 publication of the same number and date loaded with its kind from another source (``US20050286606A1``), or
 keeps it as a publication of its own (docs/model.md, "Identifiers and links").
 
-Priority data is ``[number date country, ...]`` with ISO or day-first dates. The export has no application number or date.
+Priority data is ``[number date country, ...]`` with ISO or day-first dates. The export has no application
+number or date.
 """
 
 from __future__ import annotations

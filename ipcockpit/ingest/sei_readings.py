@@ -97,7 +97,8 @@ def reading_for(keywords: list[str] | str | None) -> Reading:
 
 
 # the docs table ------------------------------------------------------------------------------
-DOC_START = "<!-- sei-readings:start (scripts/write_sei_readings_doc.py writes this table from sei2021_readings.csv) -->"
+DOC_START = ("<!-- sei-readings:start "
+             "(scripts/write_sei_readings_doc.py writes this table from sei2021_readings.csv) -->")
 DOC_END = "<!-- sei-readings:end -->"
 _SHORT = 40
 

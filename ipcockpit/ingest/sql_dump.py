@@ -62,7 +62,8 @@ def statements(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
             if stripped.startswith("/*") and "*/" not in stripped:
                 in_comment = True
                 continue
-            if not stripped or stripped.startswith(("--", "#")) or (stripped.startswith("/*") and stripped.endswith("*/")):
+            if not stripped or stripped.startswith(("--", "#")) or (
+                    stripped.startswith("/*") and stripped.endswith("*/")):
                 continue
             start = line_no
         buf.append(line)

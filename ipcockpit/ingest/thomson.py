@@ -274,7 +274,8 @@ def family_record(row: dict[str, str], position: str) -> Record:
     raw = _cell(row.get("publication number"))
     m = re.match(r"^([A-Z]{2})(\S+)$", raw)
     if not m:
-        return Rejected(position, f"publication number {raw!r} is not of the form 'AU2007202956'; fix it or drop the row",
+        return Rejected(position,
+                        f"publication number {raw!r} is not of the form 'AU2007202956'; fix it or drop the row",
                         excerpt, "publication number")
     office = m.group(1)
     number = canonical_number(office, m.group(2))
@@ -289,7 +290,8 @@ def family_record(row: dict[str, str], position: str) -> Record:
     title = _cell(row.get("title")) or None
     inventors = [re.sub(r"\s{2,}[A-Z]{2}$", "", n).strip() for n in _split(row.get("inventors"), "|")]
     extra = {k.replace(" ", "_"): _cell(row.get(k)) for k in
-             ("family size 2", "wo in family", "grant or application type families", "granted patent", "priority country")
+             ("family size 2", "wo in family", "grant or application type families", "granted patent",
+              "priority country")
              if _cell(row.get(k))}
     pdoc = _cell(row.get("priority document"))
     return PatentRecord(

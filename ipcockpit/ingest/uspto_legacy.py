@@ -242,7 +242,8 @@ def _xml25(root: etree._Element, position: str) -> PatentRecord:
     title = _t(bi, "B500/B540") or None
     abstract = _text(root.find("SDOAB"))
     desc = root.find("SDODE")
-    description = etree.tostring(desc, method="text", encoding="unicode", with_tail=False).strip() if desc is not None else ""
+    description = (etree.tostring(desc, method="text", encoding="unicode", with_tail=False).strip()
+                   if desc is not None else "")
     doc_type = {"S": "design", "P": "plant", "E": "reissue", "H": "sir"}.get((kind or "B")[:1], "invention")
     app_date = ymd(_t(bi, "B200/B220/DATE"))
     return PatentRecord(
@@ -252,7 +253,8 @@ def _xml25(root: etree._Element, position: str) -> PatentRecord:
         priority_date=min([p.date for p in prio if p.date] or [app_date]) if app_date or prio else None,
         title=title, lang="en", parties=parties, inventors=inventors, classifications=classes,
         citations=citations, claims=_claims(claims), priorities=prio, position=position,
-        texts=[Text(k, v, "en") for k, v in (("title", title), ("abstract", abstract), ("description", description)) if v],
+        texts=[Text(k, v, "en") for k, v in (("title", title), ("abstract", abstract), ("description", description))
+               if v],
         extra={"dtd_version": "2.5"},
     )
 
@@ -305,10 +307,12 @@ def _pap(root: etree._Element, position: str) -> PatentRecord:
     for i, c in enumerate(root.iterfind("subdoc-claims/claim"), start=1):
         ref = c.find(".//dependent-claim-reference")
         digits = "".join(ch for ch in (c.get("id") or "") if ch.isdigit())
-        claims.append((int(digits) if digits else i, _text(c), (ref.get("depends_on") or "x") if ref is not None else None))
+        claims.append((int(digits) if digits else i, _text(c),
+                       (ref.get("depends_on") or "x") if ref is not None else None))
     abstract = _text(root.find("subdoc-abstract"))
     desc = root.find("subdoc-description")
-    description = etree.tostring(desc, method="text", encoding="unicode", with_tail=False).strip() if desc is not None else ""
+    description = (etree.tostring(desc, method="text", encoding="unicode", with_tail=False).strip()
+                   if desc is not None else "")
     return PatentRecord(
         doc_id=doc_id("US", number, kind), office="US", number=canonical_number("US", number), kind=kind,
         doc_type="invention", stage="application", pub_date=pub,
@@ -316,7 +320,8 @@ def _pap(root: etree._Element, position: str) -> PatentRecord:
         priority_date=min([p.date for p in prio if p.date] or [app_date]) if app_date or prio else None,
         title=title, lang="en", parties=parties, inventors=inventors, classifications=classes,
         claims=_claims(claims), priorities=prio, position=position,
-        texts=[Text(k, v, "en") for k, v in (("title", title), ("abstract", abstract), ("description", description)) if v],
+        texts=[Text(k, v, "en") for k, v in (("title", title), ("abstract", abstract), ("description", description))
+               if v],
         extra={"dtd_version": "pap"},
     )
 

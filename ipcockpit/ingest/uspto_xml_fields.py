@@ -398,8 +398,8 @@ def extract(doc: Any) -> Fields:
     root = doc.root
     f: Fields = {
         "root": root.name, "pub": {}, "app": {}, "appl_type": None, "title": "", "class": [], "cit": [],
-        "parties": [], "inventors": [], "app_inventors": [], "has_inventors": False, "prio": [], "claims": [], "abstract": "",
-        "description": "", "extra": {},
+        "parties": [], "inventors": [], "app_inventors": [], "has_inventors": False, "prio": [], "claims": [],
+        "abstract": "", "description": "", "extra": {},
     }
     version = root.attribute("dtd-version").value
     if version:

@@ -166,7 +166,8 @@ def _table(cards: Sequence[Mapping[str, Any]], st: dict[str, ParagraphStyle], t:
                                                                                          colors.HexColor("#f5f7fa")])]
     for i, c in enumerate(cards, start=1):
         value = number(c.get("value")) + (f" ({c['year']})" if c.get("year") else "")
-        pct = t("cockpit.progress_unknown") if c.get("progress") is None else f"{number(100 * float(c['progress']), 1)}%"
+        pct = (t("cockpit.progress_unknown") if c.get("progress") is None
+               else f"{number(100 * float(c['progress']), 1)}%")
         fc = c.get("forecast")
         rows.append([_p(name_of(c, lang), st["cell"]), _p(unit_of(c, lang), st["cell"]),
                      _p(number(c.get("baseline")), st["cell"]), _p(number(c.get("target")), st["cell"]),
@@ -211,7 +212,8 @@ def _provenance(card: Mapping[str, Any], st: dict[str, ParagraphStyle], t: Calla
                            when=when[:19], origin=t(f"cockpit.origin_{origin}") if origin else "–"))
         added = prov.get("added_to")
         if added:
-            lines.append(t("report.prov_basis_year", year=card.get("year"), value=number(card["value"] - added["value"]),
+            lines.append(t("report.prov_basis_year", year=card.get("year"),
+                           value=number(card["value"] - added["value"]),
                            previous_year=added["year"], previous=number(added["value"])))
         if prov.get("note"):
             lines.append(t("report.prov_note", note=prov["note"]))

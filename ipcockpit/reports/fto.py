@@ -191,8 +191,9 @@ def fto_pdf(result: Mapping[str, Any], lang: str = "zh-CN") -> bytes:
     story: list[Any] = [
         p(t("fto_report.title"), "title"),
         p(
-            f"{t('fto_report.generated')} {c['generated']} · {t('fto_report.as_of')} {q['as_of']} · {t('fto_report.jurisdictions')} "
-            f"{', '.join(q['jurisdictions'] or []) or t('fto_report.all')} · {t('fto_report.excluded')} {', '.join(c['excluded']) or t('fto_report.none')}",
+            f"{t('fto_report.generated')} {c['generated']} · {t('fto_report.as_of')} {q['as_of']} · "
+            f"{t('fto_report.jurisdictions')} {', '.join(q['jurisdictions'] or []) or t('fto_report.all')} · "
+            f"{t('fto_report.excluded')} {', '.join(c['excluded']) or t('fto_report.none')}",
             "sub",
         ),
         Spacer(1, 4),
@@ -203,9 +204,9 @@ def fto_pdf(result: Mapping[str, Any], lang: str = "zh-CN") -> bytes:
         *[p(f"F{i}. {f['text']}", "small") for i, f in enumerate(c["features"], start=1)],
         p(t("fto_report.summary"), "h2"),
         p(
-            f"{summary['results']} {t('fto_report.results')} · {t('fto_report.high')} {summary['high']} · {t('fto_report.medium')} {summary['medium']} · "
-            f"{t('fto_report.low')} {summary['low']} · {summary['candidates']} {t('fto_report.candidates')} · {summary['analysed']} "
-            f"{t('fto_report.analysed')}"
+            f"{summary['results']} {t('fto_report.results')} · {t('fto_report.high')} {summary['high']} · "
+            f"{t('fto_report.medium')} {summary['medium']} · {t('fto_report.low')} {summary['low']} · "
+            f"{summary['candidates']} {t('fto_report.candidates')} · {summary['analysed']} {t('fto_report.analysed')}"
         ),
     ]
     if c["rows"]:
@@ -254,7 +255,8 @@ def fto_pdf(result: Mapping[str, Any], lang: str = "zh-CN") -> bytes:
         )
         story.append(
             p(
-                f"{t('fto_report.applicants')}: {'; '.join(r['applicants']) or '–'} · {t('fto_report.status')}: {r['status_text']} "
+                f"{t('fto_report.applicants')}: {'; '.join(r['applicants']) or '–'} · "
+                f"{t('fto_report.status')}: {r['status_text']} "
                 f"({r['status_reason_zh'] if c['lang'] != 'en' else r['status_reason']})",
                 "small",
             )
@@ -276,7 +278,13 @@ def fto_pdf(result: Mapping[str, Any], lang: str = "zh-CN") -> bytes:
         data = [
             [
                 Paragraph(escape(h), st["head"])
-                for h in ("#", t("fto_report.element"), t("fto_report.best_feature"), t("fto_report.similarity"), t("fto_report.found"))
+                for h in (
+                    "#",
+                    t("fto_report.element"),
+                    t("fto_report.best_feature"),
+                    t("fto_report.similarity"),
+                    t("fto_report.found"),
+                )
             ]
         ]
         for j, e in enumerate(r["elements"], start=1):
@@ -299,7 +307,12 @@ def fto_pdf(result: Mapping[str, Any], lang: str = "zh-CN") -> bytes:
             p(f"{t('fto_report.explanation')}: {r['explanation_text']}", "small"),
         ]
     story += [p(t("fto_report.method"), "h2"), p(t("fto_report.formula"), "small")]
-    data = [[Paragraph(escape(t("fto_report.setting")), st["head"]), Paragraph(escape(t("fto_report.setting_value")), st["head"])]]
+    data = [
+        [
+            Paragraph(escape(t("fto_report.setting")), st["head"]),
+            Paragraph(escape(t("fto_report.setting_value")), st["head"]),
+        ]
+    ]
     data += [[p(k, "cell"), p(v, "cell")] for k, v in c["settings"]]
     data += [
         [p("spaces", "cell"), p(", ".join(f"{k}: {v}" for k, v in c["method"]["spaces"].items()), "cell")]

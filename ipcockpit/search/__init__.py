@@ -8,7 +8,8 @@ Modules (one concern each):
   space a text of that language goes to; ``spaces()`` lists them.
 - ``lexical.py``  — BM25 index on tantivy, Chinese segmented with jieba (documents and queries by the
   same call).
-- ``vectors.py``  — persisted, memory-mapped, incrementally updated faiss index per vector space (exact, IVF past 65,536).
+- ``vectors.py``  — persisted, memory-mapped, incrementally updated faiss index per vector space (exact, IVF
+  past 65,536).
 - ``index.py``    — builds or updates both indexes from the store (``ipcockpit index``).
 - ``hybrid.py``   — reciprocal-rank fusion, filters, passages with highlights (``ipcockpit search``).
 - ``fto.py``      — FTO / infringement-risk screening against independent claims (``ipcockpit fto``).

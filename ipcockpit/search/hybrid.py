@@ -5,7 +5,8 @@ a claim, or a publication number written in any usual form (then it finds docume
 from its stored vector and its text, the document itself left out). The lexical and each semantic
 list contribute their top :data:`TOP_N`; a document's score is ``sum(w / (60 + rank))`` over the lists
 that hold it, ``w`` = 1 for the lexical list and the vector space of the query's language, and
-:data:`CROSS_SPACE_WEIGHT` for another space (cross-language neighbours). Filters narrow both sides before ranking, so a filtered search still fills ``limit``:
+:data:`CROSS_SPACE_WEIGHT` for another space (cross-language neighbours). Filters narrow both sides before
+ranking, so a filtered search still fills ``limit``:
 
 - ``office`` (``"CN"`` or a list), ``date_from`` / ``date_to`` (publication date, ``YYYY-MM-DD``),
   ``in_force`` (true/false, as :func:`ipcockpit.search.index.build_index` recorded it) — from the
@@ -137,8 +138,9 @@ def _sql_ids(con: duckdb.DuckDBPyConnection, f: dict[str, Any]) -> set[str] | No
                 "(table ref_ipc_concordance); ingest cnipa_sei2021_ipc_concordance.json first"
             )
         rows = con.execute(
-            "WITH r AS (SELECT ipc_regex, exclusion_regex FROM ref_ipc_concordance WHERE scheme = $s AND "
-            "coalesce(class_scheme, 'IPC') = 'IPC' AND (code = $c OR parent_code = $c OR starts_with(code, $c || '.'))) "
+            "WITH r AS (SELECT ipc_regex, exclusion_regex FROM ref_ipc_concordance "
+            "WHERE scheme = $s AND coalesce(class_scheme, 'IPC') = 'IPC' "
+            "AND (code = $c OR parent_code = $c OR starts_with(code, $c || '.'))) "
             "SELECT DISTINCT k.doc_id FROM classifications k JOIN r ON regexp_full_match(k.code, r.ipc_regex) "
             "WHERE k.scheme = 'IPC' AND NOT coalesce(regexp_full_match(k.code, r.exclusion_regex), false)",
             {"s": scheme, "c": code},
@@ -316,8 +318,8 @@ def _rows(con: duckdb.DuckDBPyConnection, ids: list[str], state: _State | None =
         titles = man["title"].take(at).to_pylist()
         names = man["applicants"].take(at).to_pylist()
         return {
-            d: {"title": titles[i], "office": str(man["office"][p]) or None, "pub_date": key_date(int(man["pub_date"][p])),
-                "applicants": names[i] or []}
+            d: {"title": titles[i], "office": str(man["office"][p]) or None,
+                "pub_date": key_date(int(man["pub_date"][p])), "applicants": names[i] or []}
             for i, (d, p) in enumerate(zip(ids, at.to_pylist(), strict=True))
         }
     marks = ", ".join("?" * len(ids))

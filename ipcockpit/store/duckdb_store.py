@@ -81,7 +81,8 @@ class Store:
         """Apply the migrations not yet applied; returns their versions."""
         con = self.con
         con.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP)"
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP)"
         )
         done = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
         applied = []

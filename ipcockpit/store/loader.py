@@ -112,7 +112,8 @@ class _FileLoad:
         self.seen: set[str] = set()
         self.report = FileReport(source.path, None, file_id=file_id)
         # kind-less documents to fold into kinded ones can only exist if the store or this file has some
-        self.kindless_stored = bool(store.scalar("SELECT count(*) FROM (SELECT 1 FROM documents WHERE kind IS NULL LIMIT 1)"))
+        self.kindless_stored = bool(
+            store.scalar("SELECT count(*) FROM (SELECT 1 FROM documents WHERE kind IS NULL LIMIT 1)"))
         self.store_empty = not store.scalar("SELECT count(*) FROM (SELECT 1 FROM documents LIMIT 1)")
         self.written = 0  # Arrow bytes written since the last commit
         self.merged_docs: list[pa.Table] = []  # applied to other files' documents in the last transaction
@@ -242,7 +243,8 @@ class _FileLoad:
 
     def _append(self, table: str, data: pa.Table) -> None:
         if data.num_rows:
-            self.store.append(table, data.append_column("file_id", pa.array([self.file_id] * data.num_rows, pa.string())),
+            self.store.append(table,
+                              data.append_column("file_id", pa.array([self.file_id] * data.num_rows, pa.string())),
                               by_name=True)
 
     def _register(self, name: str, data: dict[str, list[object]] | pa.Table) -> None:

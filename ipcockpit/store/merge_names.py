@@ -184,8 +184,8 @@ def merge_names(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> l
     cols = ", ".join(f'"{c}"' for c in address)
     existing: dict[tuple[str, str | None], dict[int, list]] = {}
     for doc, r, seq, raw, *addr in con.execute(
-            f'SELECT doc_id, {role}, seq, name_raw, {cols} FROM "{table}" WHERE doc_id IN (SELECT doc_id FROM _ipc_mn_ids) '
-            "ORDER BY doc_id, seq").fetchall():
+            f'SELECT doc_id, {role}, seq, name_raw, {cols} FROM "{table}" '
+            "WHERE doc_id IN (SELECT doc_id FROM _ipc_mn_ids) ORDER BY doc_id, seq").fetchall():
         existing.setdefault((doc, r), {})[seq] = [raw, [], any(a is not None for a in addr)]
     for doc, r, seq, raw in con.execute(
             "SELECT doc_id, role, seq, name_raw FROM name_aliases WHERE holder = ? "

@@ -62,8 +62,8 @@ def _access() -> list[str]:
         "created_at TIMESTAMP NOT NULL)",
         "CREATE SEQUENCE IF NOT EXISTS audit_log_id START 1",
         "CREATE TABLE IF NOT EXISTS audit_log (id BIGINT PRIMARY KEY DEFAULT nextval('audit_log_id'), "
-        "logged_at TIMESTAMP NOT NULL, user_name VARCHAR, role VARCHAR NOT NULL, action VARCHAR NOT NULL, target VARCHAR, "
-        "outcome VARCHAR NOT NULL, status INTEGER, detail VARCHAR, remote VARCHAR)",
+        "logged_at TIMESTAMP NOT NULL, user_name VARCHAR, role VARCHAR NOT NULL, action VARCHAR NOT NULL, "
+        "target VARCHAR, outcome VARCHAR NOT NULL, status INTEGER, detail VARCHAR, remote VARCHAR)",
         "CREATE TABLE IF NOT EXISTS reported_publication (reported_id BIGINT PRIMARY KEY, published BOOLEAN NOT NULL, "
         "changed_by VARCHAR NOT NULL, changed_at TIMESTAMP NOT NULL)",
         f"CREATE VIEW IF NOT EXISTS reported_public AS {public}",

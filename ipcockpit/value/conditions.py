@@ -114,7 +114,9 @@ cdoc AS (  -- every candidate as the source gives it (the family condition reads
   FROM cand c LEFT JOIN documents d USING (doc_id)
 ),
 {legal},
-ipc AS (SELECT DISTINCT s.doc_id, c.code FROM sib s JOIN classifications c ON c.doc_id = s.sib_id WHERE c.scheme = 'IPC'),
+ipc AS (
+  SELECT DISTINCT s.doc_id, c.code FROM sib s JOIN classifications c ON c.doc_id = s.sib_id WHERE c.scheme = 'IPC'
+),
 rules AS (
   SELECT rule_id, code AS branch_code, name AS branch_name, parent_code AS industry_code,
          parent_name AS industry_name, ipc_regex, exclusion_regex, keywords, ipc_only, reading, condition_terms,
@@ -428,7 +430,8 @@ def _sei_false(m: dict[str, Any]) -> tuple[str, str]:
         f_en, f_zh = _found(m)
         return f"{en}, but its exclusion '{col}' applies: {f_en}", f"{zh}，但属于排除情形“{col}”：{f_zh}"
     if m["condition_state"] == "not_met":
-        return (f"{en}, but its condition '{col}' is not met: none of its terms occurs in the title, abstract or claims",
+        return (f"{en}, but its condition '{col}' is not met: none of its terms occurs in the title, "
+                "abstract or claims",
                 f"{zh}，但不满足条件“{col}”：题名、摘要和权利要求中均无其判断词")
     return (f"strict mode: IPC {m['ipc']} matches rule {m['rule_id']} but no keyword of the rule occurs in the title, "
             "abstract or claims",
@@ -490,7 +493,8 @@ def _overseas(r: dict[str, Any]) -> dict[str, Any]:
                   "来源记载同族数为1（仅本件）")
     if size:
         return _c(None, {"office": office, "family_size": size},
-                  f"the source counts a family of {size} but lists no members", f"来源记载同族数为{size}，但未列出同族成员")
+                  f"the source counts a family of {size} but lists no members",
+                  f"来源记载同族数为{size}，但未列出同族成员")
     return _c(None, None, "no family data for this document", "数据中无该专利的同族信息")
 
 
@@ -528,7 +532,8 @@ def _pledge(r: dict[str, Any], s: ScreenSettings) -> dict[str, Any]:
                       f"质押融资金额{total:,.0f}元（阈值{threshold:,.0f}元）")
         if r["pl_unknown"]:
             return _c(None, ev, f"pledge registered, amount unknown ({r['pl_unknown']} of {r['pl_n']} pledges "
-                      "without a CNY amount)", f"有质押登记，金额未知（{r['pl_n']}次中{r['pl_unknown']}次无人民币金额）")
+                      "without a CNY amount)",
+                      f"有质押登记，金额未知（{r['pl_n']}次中{r['pl_unknown']}次无人民币金额）")
         return _c(False, ev, f"pledge financing of {total:,.0f} CNY, below the threshold of {threshold:,.0f}",
                   f"质押融资金额{total:,.0f}元，低于阈值{threshold:,.0f}元")
     if r["pledge_sources"]:
@@ -540,8 +545,10 @@ def _pledge(r: dict[str, Any], s: ScreenSettings) -> dict[str, Any]:
         sources = ", ".join(r["ev_sources"])
         return _c(None, {"event_sources": r["ev_sources"]},
                   f"the legal events in the data come only from sources that do not record pledges ({sources}), "
-                  "so pledges cannot be known", f"数据中的法律事件仅来自不记录质押的来源（{sources}），无法判断质押情况")
-    return _c(None, None, "no legal events in the data, so pledges cannot be known", "数据中无法律事件，无法判断质押情况")
+                  "so pledges cannot be known",
+                  f"数据中的法律事件仅来自不记录质押的来源（{sources}），无法判断质押情况")
+    return _c(None, None, "no legal events in the data, so pledges cannot be known",
+              "数据中无法律事件，无法判断质押情况")
 
 
 def _award(r: dict[str, Any], s: ScreenSettings, refs: dict[str, Any]) -> dict[str, Any]:

@@ -288,9 +288,9 @@ def score_table(con: duckdb.DuckDBPyConnection, profile: str = "government_stati
     return score_arrow(con, indicator_table(con, as_of, young_grant_years=years), profile, data)
 
 
-def compute_index(con: duckdb.DuckDBPyConnection, profile: str = "government_statistics", doc_ids: list[str] | None = None,
-                  as_of: date | None = None, *, profiles: dict[str, Any] | str | Path | None = None
-                  ) -> list[dict[str, Any]]:
+def compute_index(con: duckdb.DuckDBPyConnection, profile: str = "government_statistics",
+                  doc_ids: list[str] | None = None, as_of: date | None = None, *,
+                  profiles: dict[str, Any] | str | Path | None = None) -> list[dict[str, Any]]:
     """The value index of stored documents (all, or ``doc_ids``), explained, best first.
 
     ``profiles`` is a loaded profile set or the path of a user YAML (merged over the defaults).
@@ -352,7 +352,8 @@ def _item(i: str, d: str, row: dict[str, Any], sc: float, eff: float, w_in_dim: 
     info = INDICATORS[i]
     raw, pct = row.get(i), row.get(f"pct_{i}")
     source = row.get("forward_citations_source") if i == "forward_citations" else None
-    src_en = {"source": " (count given by the source)", "corpus": " (citing documents in the corpus)"}.get(source or "", "")
+    src_en = {"source": " (count given by the source)",
+              "corpus": " (citing documents in the corpus)"}.get(source or "", "")
     src_zh = {"source": "（数据源提供的计数）", "corpus": "（库内施引文献）"}.get(source or "", "")
     contribution, effect = eff * sc * 100, eff * (sc - 0.5) * 100
     field, year = row["cohort"].split("|")

@@ -227,10 +227,14 @@ rad AS (
 ),
 ev AS (
     SELECT doc_id,
-        count(DISTINCT concat_ws('|', event_date, code, raw_text, counterparty)) FILTER (WHERE event_class = 'transfer') AS transfers,
-        count(DISTINCT concat_ws('|', event_date, code, raw_text, counterparty)) FILTER (WHERE event_class = 'licence') AS licences,
-        count(DISTINCT concat_ws('|', event_date, code, raw_text, counterparty)) FILTER (WHERE event_class = 'pledge') AS pledges,
-        count(DISTINCT concat_ws('|', event_date, code, raw_text, counterparty)) FILTER (WHERE event_class = 'litigation') AS litigations,
+        count(DISTINCT concat_ws('|', event_date, code, raw_text, counterparty))
+            FILTER (WHERE event_class = 'transfer') AS transfers,
+        count(DISTINCT concat_ws('|', event_date, code, raw_text, counterparty))
+            FILTER (WHERE event_class = 'licence') AS licences,
+        count(DISTINCT concat_ws('|', event_date, code, raw_text, counterparty))
+            FILTER (WHERE event_class = 'pledge') AS pledges,
+        count(DISTINCT concat_ws('|', event_date, code, raw_text, counterparty))
+            FILTER (WHERE event_class = 'litigation') AS litigations,
         count(*) FILTER (WHERE event_class IN ('invalidation_request', 'invalidation_decision')) AS invalidations,
         bool_or(event_class = 'invalidation_decision' AND influence = '-') AS invalidated
     FROM legal_events WHERE event_date IS NULL OR event_date <= DATE '{as_of}'  -- events known at as_of
@@ -322,7 +326,8 @@ SELECT
     CASE WHEN ind_known > 0 THEN ind END::BIGINT AS independent_claims,
     CASE WHEN first_text IS NULL OR trim(first_text) = '' THEN NULL
          WHEN regexp_matches(first_text, '\\p{{Han}}')
-             THEN length(regexp_replace(regexp_replace(first_text, '^\\s*\\d+\\s*[.、．]', ''), '[\\s\\p{{P}}]', '', 'g'))
+             THEN length(regexp_replace(regexp_replace(first_text, '^\\s*\\d+\\s*[.、．]', ''),
+                                        '[\\s\\p{{P}}]', '', 'g'))
          ELSE len(regexp_split_to_array(trim(regexp_replace(first_text, '^\\s*\\d+\\s*[.)]', '')), '\\s+'))
     END::BIGINT AS first_claim_length,
     n_sub::BIGINT AS ipc_subclasses,
@@ -334,8 +339,10 @@ SELECT
     CASE WHEN ended THEN 0.0  -- the rule's term end is after as_of when it does not say ended
          WHEN term_end_is = 'at_most' THEN NULL  -- a terminal disclaimer may end it any day before
          ELSE round((term_end - DATE '{as_of}') / 365.25, 3) END AS remaining_term,
-    CASE WHEN coalesce(transfers, 0) > 0 OR coalesce(o_transfer, false) THEN coalesce(transfers, 0) END::BIGINT AS transfers,
-    CASE WHEN coalesce(licences, 0) > 0 OR coalesce(o_licence, false) THEN coalesce(licences, 0) END::BIGINT AS licences,
+    CASE WHEN coalesce(transfers, 0) > 0 OR coalesce(o_transfer, false) THEN coalesce(transfers, 0) END::BIGINT
+         AS transfers,
+    CASE WHEN coalesce(licences, 0) > 0 OR coalesce(o_licence, false) THEN coalesce(licences, 0) END::BIGINT
+         AS licences,
     CASE WHEN coalesce(pledges, 0) > 0 OR coalesce(o_pledge, false) THEN coalesce(pledges, 0) END::BIGINT AS pledges,
     CASE WHEN coalesce(litigations, 0) > 0 OR coalesce(o_litigation, false) THEN coalesce(litigations, 0) END::BIGINT
          AS litigations,

@@ -260,7 +260,8 @@ ls_life AS (
          CAST(CASE WHEN c.doc_type = 'utility_model' AND list_contains($ls_um_month_end, c.office)
                    THEN last_day(c.app_date + to_years(c.term_years)) + 1  -- the month's last day is in force
                    ELSE CASE c.term_from WHEN 'grant' THEN c.grant_day ELSE c.filing_start END
-                        + to_years(c.term_years) + to_days(coalesce(c.term_adjustment_days, 0)) END AS DATE) AS term_end,
+                        + to_years(c.term_years) + to_days(coalesce(c.term_adjustment_days, 0)) END AS DATE)
+         AS term_end,
          n.neg_date, n.neg_text, n.neg_class, r.rest_date, r.rest_text, g.doc_id IS NOT NULL AS superseded,
          CASE WHEN regexp_matches(coalesce(c.status, ''), $ls_st_true_first, 'i') THEN true
               WHEN regexp_matches(coalesce(c.status, ''), $ls_st_false_first, 'i') THEN false
@@ -313,7 +314,8 @@ def status_ctes(docs: str) -> str:
     ``rest_text``), ``superseded``, ``status_says``, ``basis``, ``in_force`` and ``legal_status`` (the label).
     ``ls_ev`` holds the events of each document and of the other publications of its application up to
     ``as_of`` (``doc_id``, ``event_date``, ``event_class``, ``influence``, ``raw_text``, ``amount``,
-    ``currency``, ``counterparty``, ``file_id``); ``ls_end_ev`` those of them that rule 2 counts as ending the rights."""
+    ``currency``, ``counterparty``, ``file_id``); ``ls_end_ev`` those of them that rule 2 counts as ending the
+    rights."""
     ending = "(" + ", ".join(f"'{c}'" for c in ENDING_EVENTS) + ")"
     event_status = " ".join(f"WHEN '{c}' THEN '{s}'" for c, s in EVENT_STATUS.items())
     return _CTES.format(docs=docs, ending=ending, refusal=REFUSAL, event_status=event_status)

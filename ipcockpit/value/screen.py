@@ -181,8 +181,8 @@ def _unscreened(note: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def screen(con: duckdb.DuckDBPyConnection, profile: str | None = None, region: str | None = None, industry: str | None = None,
-           applicant: str | None = None, year_from: int | None = None, limit: int = 50,
+def screen(con: duckdb.DuckDBPyConnection, profile: str | None = None, region: str | None = None,
+           industry: str | None = None, applicant: str | None = None, year_from: int | None = None, limit: int = 50,
            doc_ids: Iterable[str] | None = None, settings: ScreenSettings | None = None) -> list[dict[str, Any]]:
     """Screen the invention grants of the store (or of a portfolio of numbers): ranked, explained rows.
 
