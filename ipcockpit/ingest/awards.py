@@ -33,7 +33,7 @@ from typing import Any
 
 from ipcockpit.ingest.base import Ingester, Source
 from ipcockpit.ingest.csvutil import dict_rows, header
-from ipcockpit.ingest.sql_dump import insert_rows
+from ipcockpit.ingest.sql_dump import dump_head, insert_rows
 from ipcockpit.model.numbers import application_id, cn_check_digit, publication_id
 from ipcockpit.model.records import Record, ReferenceRecord, Rejected
 
@@ -184,13 +184,8 @@ class AwardRosterSql(Ingester):
     priority = 30
 
     def sniff(self, source: Source) -> bool:
-        if source.suffix not in (".sql", ".txt", ".dump"):
-            return False
-        try:
-            head = source.text_head()
-        except UnicodeDecodeError:
-            return False
-        return bool(re.search(r"(?i)CREATE\s+TABLE|INSERT\s+INTO", head)) and all(
+        head = dump_head(source)
+        return head is not None and bool(re.search(r"(?i)CREATE\s+TABLE|INSERT\s+INTO", head)) and all(
             re.search(rf"[`\"]{key}[`\"]", head) for key in ROSTER_KEYS)
 
     def read(self, source: Source) -> Iterator[Record]:

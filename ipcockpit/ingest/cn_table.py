@@ -23,7 +23,7 @@ from typing import Any
 from ipcockpit.ingest.base import Ingester, Source
 from ipcockpit.ingest.column_maps import ColumnMap, HeaderMatch, fold, load_column_map
 from ipcockpit.ingest.csvutil import parse_date
-from ipcockpit.ingest.sql_dump import COLUMN, CREATE_TABLE, INSERT, sql_statements, sql_tuples
+from ipcockpit.ingest.sql_dump import COLUMN, CREATE_TABLE, INSERT, dump_head, sql_statements, sql_tuples
 from ipcockpit.ingest.sql_dump import parse_sql_rows as parse_sql_rows  # re-exported for tools and tests
 from ipcockpit.model.numbers import application_id, parse_publication, publication_id
 from ipcockpit.model.records import (
@@ -501,11 +501,8 @@ class ChineseTableSql(_ChineseTable):
     priority = 40
 
     def sniff(self, source: Source) -> bool:
-        if source.suffix not in (".sql", ".txt", ".dump"):
-            return False
-        try:
-            head = source.text_head()
-        except UnicodeDecodeError:
+        head = dump_head(source)
+        if head is None:
             return False
         for stmt in sql_statements(head.splitlines(keepends=True)):
             m = CREATE_TABLE.search(stmt)

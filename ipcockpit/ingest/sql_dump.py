@@ -18,6 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ipcockpit.ingest.base import Source
 
 CREATE_TABLE = re.compile(r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?[`\"]?([^`\"(\s]+)[`\"]?\s*\((.*)\)",
                           re.S | re.I)
@@ -31,6 +35,20 @@ _ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
 _STATEMENT_START = re.compile(r"(?:INSERT\s+(?:IGNORE\s+)?INTO|REPLACE\s+INTO|CREATE\s+TABLE|ALTER\s+TABLE|"
                               r"DROP\s+TABLE|LOCK\s+TABLES|UNLOCK\s+TABLES)\s", re.I)
 _NEXT_TUPLE = re.compile(r"\)\s*,\s*\(")
+
+
+#: the suffixes a SQL dump is sniffed in
+DUMP_SUFFIXES = (".sql", ".txt", ".dump")
+
+
+def dump_head(source: Source) -> str | None:
+    """The start of a file that may be a SQL dump, as text; None for another suffix or bytes that are not text."""
+    if source.suffix not in DUMP_SUFFIXES:
+        return None
+    try:
+        return source.text_head()
+    except UnicodeDecodeError:
+        return None
 
 
 def unescape(text: str) -> str:
