@@ -51,39 +51,32 @@ def quality(store: Store) -> dict[str, Any]:
     return checks
 
 
-def _check(store: Store, where: str) -> dict[str, Any]:
-    n = store.scalar(f"SELECT count(*) FROM documents WHERE {where}")
-    examples = [r["doc_id"] for r in store.query(f"SELECT doc_id FROM documents WHERE {where} ORDER BY doc_id LIMIT 5")]
-    return {"count": int(n), "examples": examples}
+def _check(store: Store, where: str, note: str | None = None) -> dict[str, Any]:
+    """Documents (alias ``s``) matching ``where``: their count and the first few ids (and ``note``)."""
+    n = store.scalar(f"SELECT count(*) FROM documents s WHERE {where}")
+    examples = [r["doc_id"] for r in store.query(f"SELECT doc_id FROM documents s WHERE {where} "
+                                                 "ORDER BY doc_id LIMIT 5")]
+    return {"count": int(n), "examples": examples, **({"note": note} if note else {})}
 
 
 def _dupes(store: Store) -> dict[str, Any]:
     """One publication stored twice: with and without a kind code, on the same date or stage (or the kind-less
     one undated). The loader folds such a pair into one; a count here means it did not."""
-    sql = (
-        "SELECT doc_id FROM documents s WHERE NOT stub AND kind IS NULL AND EXISTS (SELECT 1 FROM documents e "
-        "WHERE e.office = s.office AND e.number = s.number AND e.kind IS NOT NULL "
-        "AND (s.pub_date IS NULL OR e.pub_date = s.pub_date OR e.stage = s.stage)) ORDER BY doc_id"
-    )
-    rows = store.query(sql)
-    return {"count": len(rows), "examples": [r["doc_id"] for r in rows[:5]],
-            "note": "same publication loaded with and without a kind code"}
+    return _check(store, "NOT stub AND kind IS NULL AND EXISTS (SELECT 1 FROM documents e WHERE e.office = s.office "
+                  "AND e.number = s.number AND e.kind IS NOT NULL "
+                  "AND (s.pub_date IS NULL OR e.pub_date = s.pub_date OR e.stage = s.stage))",
+                  "same publication loaded with and without a kind code")
 
 
 def _kindless_apart(store: Store) -> dict[str, Any]:
     """Kind-less documents kept as publications of their own beside kinded ones of the same number: none of
     those has their date or stage (a PATENTSCOPE row of an A1 that no other source loaded, or sources that
     date one publication differently)."""
-    sql = (
-        "SELECT doc_id FROM documents s WHERE NOT stub AND kind IS NULL AND pub_date IS NOT NULL "
-        "AND EXISTS (SELECT 1 FROM documents e WHERE e.office = s.office AND e.number = s.number "
-        "AND e.kind IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM documents e WHERE e.office = s.office "
-        "AND e.number = s.number AND e.kind IS NOT NULL AND (e.pub_date = s.pub_date OR e.stage = s.stage)) "
-        "ORDER BY doc_id"
-    )
-    rows = store.query(sql)
-    return {"count": len(rows), "examples": [r["doc_id"] for r in rows[:5]],
-            "note": "without a kind code, beside publications of the same number with one, none of the same date"}
+    return _check(store, "NOT stub AND kind IS NULL AND pub_date IS NOT NULL "
+                  "AND EXISTS (SELECT 1 FROM documents e WHERE e.office = s.office AND e.number = s.number "
+                  "AND e.kind IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM documents e WHERE e.office = s.office "
+                  "AND e.number = s.number AND e.kind IS NOT NULL AND (e.pub_date = s.pub_date OR e.stage = s.stage))",
+                  "without a kind code, beside publications of the same number with one, none of the same date")
 
 
 def _week_years(store: Store) -> dict[str, Any]:

@@ -38,8 +38,9 @@ def screen(
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write an Excel workbook to this file.")] = None,
 ) -> None:
     """High-value invention patent screening with evidence and value index. 高价值发明专利筛选。"""
+    from ipcockpit.exports import write_xlsx
     from ipcockpit.portfolio import portfolio, read_numbers
-    from ipcockpit.value.screen import flat_rows, write_xlsx
+    from ipcockpit.value.screen import flat_rows
 
     # the settings file's screen: section, then these options (one merge, in the core)
     settings = cockpit.screen_settings(
@@ -54,7 +55,7 @@ def screen(
     rows = cockpit.screen(profile=profile, region=region, industry=industry, applicant=applicant,
                           year_from=year_from, limit=limit, doc_ids=numbers_given, settings=settings)
     if xlsx is not None:
-        write_xlsx(rows, str(xlsx))
+        write_xlsx({"patents": flat_rows(rows)}, str(xlsx))  # the one Excel writer: text stays text
         err.print(f"wrote {len(rows)} patents to {xlsx}")
     if json_out:
         dump(rows)

@@ -248,11 +248,3 @@ def flat_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         )
         out.append(flat)
     return out
-
-
-def write_xlsx(rows: list[dict[str, Any]], path: str) -> None:
-    """The screening rows as an Excel workbook: one sheet ``patents`` of :func:`flat_rows`, written by the
-    project's one Excel writer (:func:`ipcockpit.exports.write_xlsx`: text stays text)."""
-    from ipcockpit.exports import write_xlsx
-
-    write_xlsx({"patents": flat_rows(rows)}, path)
