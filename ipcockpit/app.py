@@ -65,6 +65,8 @@ class Cockpit:
         strict: bool = False,
     ) -> list[FileReport]:
         """Ingest files and folders; returns one report per file (archive members count as files).
+        ``on_file(report)`` after each file, ``on_record(n)``: ``n`` more records read (every thousand or so,
+        and the rest at the end of each file).
 
         A file in no known format gets a report with ``error`` set (and raises with ``strict``).
         """

@@ -60,6 +60,19 @@ class StoreError(IPCockpitError):
     """The database cannot be opened or migrated."""
 
 
+class StoreLockedError(StoreError):
+    """Another process holds the database file: DuckDB lets one process write a file, or several read it.
+    ``holder`` describes that process (its command line where the system tells it), ``pid`` is its id,
+    ``readers`` is True when it holds the file read-only (a read-only open would work beside it)."""
+
+    def __init__(self, path: str, holder: str, pid: int | None, readers: bool) -> None:
+        how = "read-only" if readers else "for writing"
+        super().__init__(
+            f"{path}: the database is in use by another process ({holder}), which holds it {how}. Stop that "
+            "process (a server: Ctrl+C in its terminal) or wait for it to finish, then run this again.")
+        self.path, self.holder, self.pid, self.readers = path, holder, pid, readers
+
+
 class UnavailableError(IPCockpitError):
     """Something a request needs is not there yet (e.g. a search index): the message says how to make it.
     ``key`` may name the catalogue text people read instead of the message."""

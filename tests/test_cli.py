@@ -34,6 +34,7 @@ ARGS: dict[str, list[str]] = {
     "serve": [],
     "cockpit": [],
     "report": ["--plan"],
+    "publish": ["1", "--by", "pytest"],
     "user add": ["alice", "--role", "admin", "--password-stdin"],
     "user list": [],
     "index": [],
@@ -117,6 +118,92 @@ def test_a_write_command_creates_the_store(tmp_path: Path) -> None:
     assert db.exists()
     listed = runner.invoke(app, ["user", "list", "--json", "--db", str(db)])
     assert listed.exit_code == 0 and '"alice"' in listed.stdout
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Any:
+    """``ipcockpit serve`` (read-only, as ``make run``) on a store with a user, after its first request:
+    the server process holds the store file."""
+    import time
+
+    import httpx
+
+    db = tmp_path / "served.duckdb"
+    added = runner.invoke(app, ["user", "add", "alice", "--role", "admin", "--password-stdin", "--db", str(db)],
+                          input="a-long-password\n")
+    assert added.exit_code == 0, added.output
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "ipcockpit.cli", "serve", "--db", str(db), "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(150):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/cockpit", timeout=10).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError("the server did not start")
+        yield db, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def _run(*args: str, config: Path | None = None) -> subprocess.CompletedProcess[str]:
+    extra = ["--config", str(config)] if config else []
+    return subprocess.run([sys.executable, "-m", "ipcockpit.cli", *args, *extra], capture_output=True, text=True,
+                          input="another-long-password\n", timeout=120)
+
+
+@pytest.mark.slow
+def test_a_write_command_while_the_server_runs_says_what_to_do(served: tuple[Path, int], tmp_path: Path) -> None:
+    """DuckDB's lock text ("IO Error: Could not set lock ...") becomes a message in the CLI's language that
+    names the server's process and says what to do; the same for every write command."""
+    db, pid = served
+    out = _run("user", "add", "bob", "--role", "analyst", "--password-stdin", "--db", str(db))
+    assert out.returncode == 2 and out.stderr.startswith("error: "), out.stderr
+    assert "Could not set lock" not in out.stderr and "IO Error" not in out.stderr, out.stderr
+    assert f"PID {pid}" in out.stderr and "ipcockpit serve" in out.stderr, out.stderr
+    assert "正被另一个进程使用" in out.stderr and "Ctrl+C" in out.stderr, out.stderr
+    assert "serve --writable" in out.stderr and "/admin/users" in out.stderr, out.stderr  # the web's way
+    report = _run("report", "ip_service_agencies", "30", "--year", "2024", "--source", "名录", "--by", "区局",
+                  "--db", str(db))
+    assert report.returncode == 2 and "正被另一个进程使用" in report.stderr and "驾驶舱" in report.stderr, report.stderr
+    ingest = _run("ingest", str(tmp_path / "nothing"), "--db", str(db))
+    assert ingest.returncode == 2 and "正被另一个进程使用" in ingest.stderr, ingest.stderr
+    english = tmp_path / "en.yaml"
+    english.write_text("language: en\n", encoding="utf-8")
+    en = _run("user", "add", "bob", "--role", "analyst", "--password-stdin", "--db", str(db), config=english)
+    assert en.returncode == 2 and "in use by another process" in en.stderr and "/admin/users" in en.stderr, en.stderr
+    # a command that only reads opens the store read-only beside the read-only server
+    read = _run("user", "list", "--json", "--db", str(db))
+    assert read.returncode == 0 and '"alice"' in read.stdout, read.stderr
+
+
+@pytest.mark.slow
+def test_a_read_command_while_another_process_writes(tmp_path: Path) -> None:
+    db = tmp_path / "held.duckdb"
+    assert runner.invoke(app, ["report", "--plan", "--db", str(db)]).exit_code == 0
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time, duckdb\n"
+                               "con = duckdb.connect(sys.argv[1])\nprint('ready', flush=True)\ntime.sleep(120)",
+                               str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        out = _run("cockpit", "--db", str(db))
+        assert out.returncode == 2 and f"PID {holder.pid}" in out.stderr, out.stderr
+        assert "正被另一个进程使用" in out.stderr and "可写" in out.stderr and "IO Error" not in out.stderr, out.stderr
+    finally:
+        holder.terminate()
+        holder.wait(timeout=20)
 
 
 def test_python_m_ipcockpit_cli_runs(tmp_path: Path) -> None:

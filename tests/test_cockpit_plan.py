@@ -166,8 +166,8 @@ def test_cli_shows_unknown_progress(reported: Store, tmp_path: Path) -> None:
                          capture_output=True, text=True, env={**os.environ, "COLUMNS": "250"})
     assert out.returncode == 0, out.stderr
     rows = [line for line in out.stdout.splitlines() if "地理标志拥有量" in line]
-    assert len(rows) == 1 and "0%" not in rows[0]
-    assert "geographical_indications: progress unknown: only the 2020 baseline is known" in out.stderr
+    assert len(rows) == 1 and "0%" not in rows[0] and "未知" in rows[0]
+    assert "地理标志拥有量：仅有2020年基期值，完成进度需要其后的数值" in out.stderr  # the reason, in the CLI's language
 
 
 # 3. pledge financing: a running total since the baseline --------------------------------------------

@@ -29,6 +29,7 @@ from ipcockpit.app import SEARCH_FILTERS, Cockpit
 from ipcockpit.auth import ENTERPRISE
 from ipcockpit.cli import app
 from ipcockpit.cli.search import read_description, stage_label
+from ipcockpit.i18n import Translator
 from ipcockpit.search.hybrid import SearchError
 from ipcockpit.settings import Settings
 from ipcockpit.web.auth import SIGNED_IN, rule_for
@@ -146,9 +147,11 @@ def test_index_counts_and_incremental_update(config: Path, indexed: dict) -> Non
     status = json.loads(out)
     assert (status["exists"], status["documents"], status["lexical"]) == (True, DOCUMENTS, DOCUMENTS)
     assert status["vectors"] == SPACES and status["claims"] == {"en": LIVE_CLAIMS}
-    code, out, err = _cli(config, "index")  # the table, not JSON (CliRunner is no terminal: no bar)
+    code, out, err = _cli(config, "index")  # the table, not JSON (CliRunner is no terminal: plain progress lines)
     assert code == 0 and "documents" in out and str(DOCUMENTS) in out and "store.index" in err
-    assert stage_label("embed:en") == "embed 向量化 (en)" and stage_label("claims:en") == "claims 权利要求 (en)"
+    assert re.search(r"^扫描：1 / 1（100%），完成，用时 \d+:\d\d:\d\d", err, re.M), err
+    assert stage_label("embed:en", Translator("zh-CN")) == "向量化 (en)"
+    assert stage_label("claims:en", Translator("en")) == "claims (en)"
 
 
 # search -------------------------------------------------------------------------------------------

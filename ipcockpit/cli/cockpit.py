@@ -1,48 +1,95 @@
-"""The cockpit commands: ``cockpit`` (the plan's indicators, 规划指标驾驶舱) and ``report`` (填报指标数据)."""
+"""The cockpit commands: ``cockpit`` (the plan's indicators, 规划指标驾驶舱), ``report`` (填报指标数据) and
+``publish`` (发布填报值). What they print for people is in the command line's language (setting
+``language``); ``--json`` prints the data itself."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from ipcockpit.app import Cockpit
-from ipcockpit.cli.options import command_options, dump, err, fail
+from ipcockpit.cli.options import command_options, dump, err, fail, texts
+from ipcockpit.cockpit.reasons import translate
+from ipcockpit.cockpit.tables import name_of, number, unit_of
+from ipcockpit.i18n import Translator
 
 RegionOption = Annotated[str | None, typer.Option("--region", help="GB/T 2260 code of the region (default 500120).")]
 YearOption = Annotated[int | None, typer.Option("--year", help="Year (default: this year, at most the target year).")]
 
 
-def _num(value: float | None) -> str:
-    return "-" if value is None else f"{value:g}"
+def forecast_text(forecast: dict[str, Any] | None, t: Translator) -> str:
+    """``443.83（线性趋势）``: the forecast rounded as on the page, and its method in words."""
+    if not forecast:
+        return "–"
+    key = f"cockpit.forecast_method_{forecast['method']}"
+    method = t(key) if t.has(key) else str(forecast["method"])
+    return t("cli.forecast_value", value=number(forecast["value"]), method=method)
 
 
 @command_options()
-def cockpit_cmd(cockpit: Cockpit, region: RegionOption = None, year: YearOption = None, json_out: bool = False) -> None:
+def cockpit_cmd(cockpit: Cockpit, region: RegionOption = None, year: YearOption = None,
+                published: Annotated[bool, typer.Option("--published", help="Only published reported values: "
+                                                        "the figures public visitors see.")] = False,
+                json_out: bool = False) -> None:
     """The plan's indicators against baseline and target. 规划指标驾驶舱。"""
-    data = cockpit.cockpit(region, year)
+    data = cockpit.cockpit(region, year, published_only=published)
     if json_out:
         dump(data)
         return
-    reg = data["region"]
-    table = Table("indicator 指标", "value 当前值", "year", "source", "records", "baseline 基期", "target 目标",
-                  "progress", "forecast 预测", "status 状态", title=f"{reg['name']} {reg['code']} ({data['year']})")
+    t = texts(cockpit.settings)
+    lang, reg = t.lang, data["region"]
+    name = reg["name_en"] if lang == "en" and reg.get("name_en") else reg["name"]
+    table = Table(t("cockpit.indicator"), t("cockpit.value"), t("cockpit.year"), t("cli.cockpit_source"),
+                  t("cockpit.records_count"), t("cockpit.baseline", year=reg["baseline_year"]),
+                  t("cockpit.target", year=reg["target_year"]), t("cockpit.progress"),
+                  t("cockpit.forecast", year=reg["target_year"]), t("cli.cockpit_status"),
+                  title=t("cli.cockpit_title", region=name, code=reg["code"], year=data["year"]))
     for c in data["indicators"]:
-        fc = c["forecast"]
-        table.add_row(c["name"], "-" if c["value"] is None else f"{c['value']:g} {c['unit']}", str(c["year"]),
-                      c["source"] or "-", "-" if c["records"] is None else str(c["records"]),
-                      _num(c["baseline"]), _num(c["target"]),
-                      "-" if c["progress"] is None else f"{c['progress']:.0%}",
-                      "-" if fc is None else f"{fc['value']:g} ({fc['method']})", c["status"] or "-")
-    Console().print(table)
+        value = "–" if c["value"] is None else f"{number(c['value'])} {unit_of(c, lang)}".strip()
+        table.add_row(name_of(c, lang), value, str(c["year"] or "–"),
+                      t(f"cockpit.source_{c['source']}") if c["source"] else "–",
+                      "–" if c["records"] is None else f"{c['records']:,}", number(c["baseline"]),
+                      number(c["target"]),
+                      t("cockpit.progress_unknown") if c["progress"] is None else f"{number(100 * c['progress'], 1)}%",
+                      forecast_text(c["forecast"], t), t(f"cockpit.status_{c['status'] or 'none'}"))
+    Console().print(whole(table))
     for c in data["indicators"]:
-        if c["reason"]:
-            err.print(f"{c['id']}: {c['reason']}")
-        if c["progress"] is None and c["value"] is not None and c.get("progress_reason"):
-            err.print(f"{c['id']}: progress unknown: {c['progress_reason']}")
+        reason = translate(c, "reason", t)
+        if reason:
+            err.print(t("cli.cockpit_note", name=name_of(c, lang), reason=reason))
+        progress_reason = translate(c, "progress_reason", t)
+        if c["progress"] is None and c["value"] is not None and progress_reason:
+            err.print(t("cli.cockpit_note", name=name_of(c, lang), reason=progress_reason))
+
+
+def _published(cockpit: Cockpit, rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    return {p["id"]: p for p in cockpit.publication([r["id"] for r in rows])}
+
+
+def _reported_table(rows: list[dict[str, Any]], publication: dict[int, dict[str, Any]], t: Translator) -> Table:
+    """Reported values with their id (what ``publish`` takes) and publication."""
+    table = Table("id", t("cockpit.region"), t("cockpit.indicator"), t("cockpit.year"), t("cockpit.value"),
+                  t("cockpit.source_document"), t("cockpit.reported_by"), t("cockpit.publication"))
+    for r in rows:
+        pub = publication.get(r["id"]) or {}
+        state = t("cockpit.published_yes" if pub.get("published") else "cockpit.published_no")
+        if pub.get("published_by"):
+            state = t("cockpit.published_by", state=state, who=pub["published_by"])
+        table.add_row(str(r["id"]), r["region"], r["indicator"], str(r["year"]), number(r["value"]),
+                      r["source_document"], r["reported_by"], state)
+    return whole(table)
+
+
+def whole(table: Table) -> Table:
+    """Cells wrap onto more lines rather than end in '…' on a narrow terminal or a pipe (80 columns): an id
+    or a figure cut short is worse than a taller table."""
+    for column in table.columns:
+        column.overflow = "fold"
+    return table
 
 
 def _report_usage(indicator: str | None = None, value: float | None = None, year: int | None = None,
@@ -53,7 +100,7 @@ def _report_usage(indicator: str | None = None, value: float | None = None, year
                    "(see `ipcockpit report --help`)")
 
 
-@command_options(opens="write", check=_report_usage)
+@command_options(opens="write", check=_report_usage, locked="cli.locked_report")
 def report(
     cockpit: Cockpit,
     indicator: Annotated[str | None, typer.Argument(help="Indicator id, or population / market_entities.")] = None,
@@ -80,14 +127,56 @@ def report(
     if json_out:
         dump(rows)
         return
-    table = Table("region", "indicator", "year", "value", "source", "reported by", "reported at")
-    for r in rows:
-        table.add_row(r["region"], r["indicator"], str(r["year"]), f"{r['value']:g}", r["source_document"],
-                      r["reported_by"], str(r["reported_at"]))
-    Console().print(table)
-    err.print(f"{len(rows)} value(s) reported")
+    t = texts(cockpit.settings)
+    publication = _published(cockpit, rows)
+    Console().print(_reported_table(rows, publication, t))
+    err.print(t("cli.reported", count=len(rows)))
+    if any(not (publication.get(r["id"]) or {}).get("published") for r in rows):
+        err.print(t("cli.reported_unpublished"))
+
+
+def _publish_usage(ids: list[int] | None = None, indicator: str | None = None, by: str = "", **_: object) -> None:
+    if not ids and not indicator:
+        raise fail("give the ids of reported values (`ipcockpit report` prints them), or --indicator ID "
+                   "[--year Y] [--region CODE] for the value in force")
+    if not by.strip():
+        raise fail("--by: name who publishes (a person or an office)")
+
+
+@command_options(opens="write", check=_publish_usage, locked="cli.locked_publish")
+def publish(
+    cockpit: Cockpit,
+    ids: Annotated[list[int] | None, typer.Argument(help="Ids of reported values (`ipcockpit report` and the "
+                                                    "reported-values page show them).")] = None,
+    by: Annotated[str, typer.Option("--by", help="Who publishes (a person or an office); kept with the "
+                                    "publication.")] = "",
+    indicator: Annotated[str | None, typer.Option("--indicator", help="Instead of ids: the value in force of "
+                                                  "this indicator (every year, or --year).")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="With --indicator: only this year.")] = None,
+    region: RegionOption = None,
+    withdraw: Annotated[bool, typer.Option("--withdraw", help="Withdraw the publication instead.")] = False,
+    json_out: bool = False,
+) -> None:
+    """Publish reported values (or withdraw them): public visitors see published values only. 发布填报值。"""
+    if not ids:
+        from ipcockpit.cockpit.profiles import DEFAULT_REGION
+
+        code = region or DEFAULT_REGION
+        ids = [r["id"] for r in cockpit.reported(code, indicator, year, current_only=True)]
+        if not ids:
+            raise fail(f"no reported value of {indicator}{f' in {year}' if year else ''} for region {code}; "
+                       "`ipcockpit report` reports one")
+    publication = {p["id"]: p for p in cockpit.publish(list(ids), by.strip(), published=not withdraw)}
+    if json_out:
+        dump(list(publication.values()))
+        return
+    t = texts(cockpit.settings)
+    rows = [r for r in cockpit.reported(region) if r["id"] in publication]
+    Console().print(_reported_table(rows, publication, t))
+    err.print(t("cli.withdrawn" if withdraw else "cli.published", count=len(publication)))
 
 
 def register(app: typer.Typer) -> None:
     app.command(name="cockpit")(cockpit_cmd)
     app.command()(report)
+    app.command()(publish)

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ipcockpit.analytics.quality import INFORMATION
 from ipcockpit.app import Cockpit
-from ipcockpit.cli.options import command_options, dump, err
+from ipcockpit.cli.options import command_options, dump, err, texts
+from ipcockpit.cli.progress import Progress
 from ipcockpit.model.flat import arrow_without_pandas
 from ipcockpit.settings import Settings
 
@@ -25,10 +25,7 @@ def ingest(
 ) -> None:
     """Load files into the store. 导入专利数据文件。"""
     arrow_without_pandas()  # this process hands pyarrow no pandas objects: a quarter second saved
-    if err.is_terminal and not json_out:
-        reports = _ingest_with_progress(cockpit, paths)
-    else:
-        reports = cockpit.ingest(paths)
+    reports = cockpit.ingest(paths) if json_out else _ingest_with_progress(cockpit, paths)
     checks = cockpit.quality()  # the data-quality step after every ingest
     if json_out:
         dump([r.as_dict() for r in reports])
@@ -53,16 +50,18 @@ def ingest(
 
 
 def _ingest_with_progress(cockpit: Cockpit, paths: list[Path]) -> list[Any]:
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err) as progress:
-        records = progress.add_task("records 记录", total=None)
-        files = progress.add_task("files 文件", total=None)
+    """Ingest with progress on stderr: a bar on a terminal, plain lines under a pipe or in a log."""
+    t = texts(cockpit.settings)
+    label = t("cli.progress_ingest")
+    with Progress(err, t) as progress:
+        files = 0
 
         def on_file(report: Any) -> None:
-            progress.advance(files)
-            progress.update(records, description=f"records 记录 ({Path(report.file).name})")
+            nonlocal files
+            files += 1
+            progress.advance("records", label, 0, t("cli.progress_files", count=files, name=Path(report.file).name))
 
-        return cockpit.ingest(paths, on_file=on_file, on_record=lambda n: progress.advance(records, n))
+        return cockpit.ingest(paths, on_file=on_file, on_record=lambda n: progress.advance("records", label, n))
 
 
 @command_options()

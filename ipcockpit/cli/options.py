@@ -9,7 +9,15 @@ not open the store) and it makes one call on it. Rules:
   search, FTO, reporting, access ...) and any file-system error becomes ``error: <message>`` on stderr
   and exit status 2, never a traceback. The messages say what to do.
 - ``opens="read"``: the store must exist (a missing file is an error saying to ingest first; nothing is
-  created). ``opens="write"``: a missing store is created (ingest, report, user add).
+  created). ``opens="write"``: a missing store is created (ingest, report, publish, user add).
+- A store another process holds (DuckDB: one writer, or several readers, per file) is not DuckDB's lock
+  text but a message in the command line's language naming that process and what to do
+  (``locked``: the command's own advice, e.g. the web page that does the same while the server runs). A
+  command that only reads opens the store read-only when another process only reads it (``ipcockpit
+  serve`` without ``--writable``).
+- Language: what the commands print for people (tables' headings and words, progress, the lock message)
+  is in the setting ``language`` (zh-CN by default; ``language: en`` in the settings file for English),
+  from the catalogues of :mod:`ipcockpit.i18n`. JSON output is the data itself, as the API's.
 - This module imports no command module and not the ``ipcockpit.cli`` package (no import cycle).
 """
 
@@ -27,9 +35,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from ipcockpit import i18n
 from ipcockpit.app import Cockpit
-from ipcockpit.errors import IPCockpitError
-from ipcockpit.settings import load_settings
+from ipcockpit.errors import IPCockpitError, StoreLockedError
+from ipcockpit.settings import Settings, load_settings
 
 err = Console(stderr=True, soft_wrap=True)  # messages stay whole lines when piped
 
@@ -52,24 +61,59 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
+def language(settings: Settings | None) -> str:
+    """The language of what the command line prints: the setting ``language`` (zh-CN unless set)."""
+    return i18n.normalise(settings.language if settings is not None else None) or i18n.DEFAULT_LANGUAGE
+
+
+def texts(settings: Settings | None) -> i18n.Translator:
+    """The catalogue texts in the command line's language: ``texts(cockpit.settings)("cockpit.title")``."""
+    return i18n.Translator(language(settings))
+
+
+def message(exc: BaseException, t: i18n.Translator, opens: Opens = "read", locked: str | None = None) -> str:
+    """What the user reads for an error: a store held by another process in ``t``'s language, with the
+    command's advice (``locked``, a catalogue key) or the general one; any other error's own message."""
+    if isinstance(exc, StoreLockedError):
+        if opens == "write" or exc.readers:
+            hint = locked or "cli.locked_write"
+        else:
+            hint = "cli.locked_read"
+        return t("cli.locked", path=exc.path, holder=exc.holder) + t(hint)
+    return str(exc)
+
+
 @contextmanager
-def reported_errors() -> Iterator[None]:
+def reported_errors(t: i18n.Translator | None = None, opens: Opens = "read",
+                    locked: str | None = None) -> Iterator[None]:
     """The one error mapping of the command line."""
     try:
         yield
     except ERRORS as exc:
-        raise fail(str(exc)) from exc
+        raise fail(message(exc, t or texts(None), opens, locked)) from exc
+
+
+def open_cockpit(settings: Settings, opens: Literal["read", "write"]) -> Cockpit:
+    """The core object for a command: a read command opens the store read-only when another process holds
+    it read-only (a read-only server); the lock error stays when that process writes."""
+    try:
+        return Cockpit(settings, create=opens == "write")
+    except StoreLockedError as exc:
+        if opens == "write" or not exc.readers:
+            raise
+        return Cockpit(settings, create=False, read_only=True)
 
 
 def command_options(opens: Opens = "read", json_output: bool = True,
-                    check: Callable[..., None] | None = None) -> Callable[[F], F]:
+                    check: Callable[..., None] | None = None, locked: str | None = None) -> Callable[[F], F]:
     """Add ``--db`` and ``--config`` (and ``--json`` when ``json_output``) to a command, open the core
     object with them and map errors.
 
     The decorated function's first parameter receives the opened Cockpit (``opens`` "read" or "write",
     closed after the command) or the loaded Settings (``opens=None``); with ``json_output`` it has a
     ``json_out: bool`` parameter. Its other parameters are the command's own typer options. ``check``
-    is called with those options before anything is opened (a usage error then creates no store)."""
+    is called with those options before anything is opened (a usage error then creates no store).
+    ``locked``: the catalogue key of what to do when another process holds the store (default: stop it)."""
 
     def decorate(func: F) -> F:
         signature = inspect.signature(func, eval_str=True)
@@ -86,9 +130,10 @@ def command_options(opens: Opens = "read", json_output: bool = True,
                 if check is not None:
                     check(*args, **kwargs)
                 settings = load_settings(config, db=db)
+            with reported_errors(texts(settings), opens, locked):
                 if opens is None:
                     return func(settings, *args, **kwargs)
-                with Cockpit(settings, create=opens == "write") as cockpit:
+                with open_cockpit(settings, opens) as cockpit:
                     return func(cockpit, *args, **kwargs)
 
         run.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]

@@ -10,32 +10,28 @@ from rich.console import Console
 from rich.table import Table
 
 from ipcockpit.app import Cockpit
-from ipcockpit.cli.options import command_options, dump, err, fail
+from ipcockpit.cli.options import command_options, dump, err, fail, texts
+from ipcockpit.cli.progress import Progress
+from ipcockpit.i18n import Translator
 
 MODES = ("hybrid", "lexical", "semantic")
-#: what a progress stage of the index build is called on the terminal
-STAGES = {"scan": "scan 扫描", "lexical": "full text 全文索引", "save": "save 保存", "embed": "embed 向量化",
-          "claims": "claims 权利要求"}
 
 
-def stage_label(stage: str) -> str:
-    """``embed:en`` -> ``embed 向量化 (en)``."""
+def stage_label(stage: str, t: Translator) -> str:
+    """``embed:en`` -> ``向量化 (en)``: a stage of the index build, in the command line's language."""
     name, _, space = stage.partition(":")
-    label = STAGES.get(name, name)
+    key = f"cli.stage_{name}"
+    label = t(key) if t.has(key) else name
     return f"{label} ({space})" if space else label
 
 
 def _index_with_progress(cockpit: Cockpit, rebuild: bool) -> dict[str, Any]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err) as progress:
-        tasks: dict[str, Any] = {}
+    """Build the indexes with progress on stderr: a bar on a terminal, plain lines under a pipe or in a log."""
+    t = texts(cockpit.settings)
+    with Progress(err, t) as progress:
 
         def tick(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(stage_label(stage), total=max(total, 1))
-            progress.update(tasks[stage], total=max(total, 1), completed=done if total else 1)
+            progress.update(stage, stage_label(stage, t), done if total else 1, max(total, 1))
 
         return cockpit.index(progress=tick, rebuild=rebuild)
 
@@ -50,10 +46,10 @@ def index(
     """Build or update the search and FTO claim indexes (incremental). 建立检索索引。"""
     if status:
         data = cockpit.index_status()
-    elif err.is_terminal and not json_out:
-        data = _index_with_progress(cockpit, rebuild)
-    else:
+    elif json_out:
         data = cockpit.index(rebuild=rebuild)
+    else:
+        data = _index_with_progress(cockpit, rebuild)
     if json_out:
         dump(data)
         return

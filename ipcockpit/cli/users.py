@@ -17,7 +17,7 @@ user_app = typer.Typer(help="Users and roles of the web app (admin, analyst, ent
 
 
 @user_app.command("add")
-@command_options(opens="write", json_output=False)
+@command_options(opens="write", json_output=False, locked="cli.locked_user_add")
 def user_add(
     cockpit: Cockpit,
     name: Annotated[str, typer.Argument(help="User name (letters, digits, Chinese characters, _ . @ -).")],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ipcockpit.errors import StoreError
+from ipcockpit.errors import StoreError, StoreLockedError
 from ipcockpit.model.schema import ALL_TABLES, DATA_TABLES, arrow_schema  # noqa: F401 (re-export)
 from ipcockpit.store.migrations import MIGRATIONS
 
@@ -34,6 +35,42 @@ def require_file(path: str | os.PathLike[str]) -> None:
                          "or name another file with --db or the setting db")
 
 
+#: DuckDB's text when another process holds the file: its executable and process id
+_LOCKED = re.compile(r"Conflicting lock is held in (?P<exe>.+?) \(PID (?P<pid>\d+)\)")
+
+
+def locked_error(path: str, exc: Exception) -> StoreLockedError | None:
+    """A :class:`StoreLockedError` naming the process that holds ``path`` when ``exc`` is DuckDB's lock
+    conflict; None for any other error."""
+    text = str(exc)
+    found = _LOCKED.search(text)
+    if found is None:
+        return None
+    pid = int(found["pid"])
+    holder = f"PID {pid}: {process_command(pid) or found['exe']}"
+    # DuckDB adds that a read-only open would work when the holder itself only reads
+    return StoreLockedError(path, holder, pid, readers="read-only mode" in text)
+
+
+def process_command(pid: int, limit: int = 160) -> str | None:
+    """The command line of process ``pid`` (Linux: /proc), an ipcockpit command as ``ipcockpit serve ...``
+    rather than the interpreter's path; None where the system does not tell."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    args = [a for a in raw.decode("utf-8", "replace").split("\0") if a]
+    for i, arg in enumerate(args):
+        if Path(arg).name == "ipcockpit":
+            args = ["ipcockpit", *args[i + 1:]]
+            break
+        if arg == "-m" and i + 1 < len(args) and args[i + 1].startswith("ipcockpit.cli"):
+            args = ["ipcockpit", *args[i + 2:]]
+            break
+    text = " ".join(args)
+    return (text if len(text) <= limit else text[: limit - 1] + "…") or None
+
+
 class Store:
     """A DuckDB database holding the canonical model. ``Store(":memory:")`` works for experiments.
 
@@ -50,6 +87,9 @@ class Store:
         try:
             self.con = self._connect(read_only)
         except duckdb.Error as exc:
+            locked = locked_error(self.path, exc)
+            if locked is not None:
+                raise locked from exc
             raise StoreError(f"{self.path}: cannot open the database ({exc}). Is another process writing it?") from exc
         if read_only:
             self._refuse_interrupted()

@@ -499,10 +499,14 @@ def ingest_source(
             con.execute("BEGIN TRANSACTION")
             load = _FileLoad(store, source, file_id, run_id, batch_size)
             load.report.format = ingester.name
+            told = 0  # records read that on_record was told of (a flattened batch holds many)
             for index, rec in enumerate(itertools.chain(first, records), start=1):
                 load.add(rec, index)
-                if on_record and index % 1000 == 0:
-                    on_record(1000)
+                if on_record and load.report.read - told >= 1000:
+                    on_record(load.report.read - told)
+                    told = load.report.read
+            if on_record and load.report.read > told:
+                on_record(load.report.read - told)
             load.finish()
             if load.ref_tables & BUNDLED_TABLES:
                 retire_bundled(con, file_id)

@@ -1,0 +1,122 @@
+"""Progress of long commands (``ingest``, ``index``) on stderr: a live bar on a terminal, plain lines otherwise.
+
+Where stderr is no terminal (a pipe, a log file, CI, ``make run | tee``) rich draws no live bar, and a
+command that ran for minutes printed nothing. There :class:`Progress` prints plain lines instead, per stage:
+one when the stage starts, then one at most every ``every`` seconds (default :data:`EVERY`) and, for a
+known total, one at each tenth (at most one a second), and one when it ends. A line holds the stage, the
+count (with the total and the share when known), the time since the command began and a note (e.g. the
+files done so far), in the command line's language (catalogue keys ``cli.progress_*``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from types import TracebackType
+from typing import Any
+
+from rich.console import Console
+
+from ipcockpit.i18n import Translator
+
+#: seconds between two plain lines of one stage
+EVERY = 10.0
+#: a plain line at each this many percent of a known total
+STEP = 10
+#: the fewest seconds between two lines that the percent steps alone would print
+STEP_GAP = 1.0
+
+
+@dataclass
+class _Stage:
+    label: str
+    done: int = 0
+    total: int | None = None
+    note: str = ""
+    printed_at: float | None = None
+    printed_step: int = -1
+    finished: bool = False
+    task: Any = None  # the live bar's task
+
+
+class Progress:
+    """``with Progress(err, t) as p: p.advance("records", label, n)`` or ``p.update(stage, label, done,
+    total)``; stages not finished are finished when the block ends without an error."""
+
+    def __init__(self, console: Console, t: Translator, *, every: float = EVERY,
+                 clock: Callable[[], float] = time.monotonic, live: bool | None = None) -> None:
+        self.console, self.t, self.every, self.clock = console, t, every, clock
+        self.live = console.is_terminal if live is None else live
+        self.started = clock()
+        self._stages: dict[str, _Stage] = {}
+        self._bar: Any = None
+
+    def __enter__(self) -> Progress:
+        if self.live:
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as Bar
+
+            self._bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            console=self.console)
+            self._bar.__enter__()
+        self.started = self.clock()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(kind, exc, tb)
+        elif kind is None:
+            for key in list(self._stages):
+                self.finish(key)
+
+    def update(self, key: str, label: str, done: int, total: int | None = None, note: str = "") -> None:
+        """Stage ``key`` (shown as ``label``) has done ``done`` of ``total`` (None: not known)."""
+        stage = self._stages.setdefault(key, _Stage(label))
+        stage.label, stage.done, stage.total = label, done, total
+        stage.note = note or stage.note
+        if self._bar is not None:
+            description = f"{label} ({stage.note})" if stage.note else label
+            if stage.task is None:
+                stage.task = self._bar.add_task(description, total=total)
+            self._bar.update(stage.task, completed=done, total=total, description=description)
+            return
+        if stage.finished:
+            return
+        if total is not None and done >= total:
+            self.finish(key)
+            return
+        now = self.clock()
+        step = (100 * done // total) // STEP if total else -1
+        if (stage.printed_at is None or now - stage.printed_at >= self.every
+                or (step > stage.printed_step and now - stage.printed_at >= STEP_GAP)):
+            self._print(stage, now, "cli.progress_line")
+            stage.printed_step = step
+
+    def advance(self, key: str, label: str, n: int = 1, note: str = "") -> None:
+        """Stage ``key`` has done ``n`` more."""
+        stage = self._stages.get(key)
+        self.update(key, label, (stage.done if stage else 0) + n, stage.total if stage else None, note)
+
+    def finish(self, key: str) -> None:
+        """Stage ``key`` is done: its last line (plain output only; the bar shows it by itself)."""
+        stage = self._stages.get(key)
+        if stage is None or stage.finished:
+            return
+        stage.finished = True
+        if self._bar is None:
+            self._print(stage, self.clock(), "cli.progress_done")
+
+    def _print(self, stage: _Stage, now: float, key: str) -> None:
+        t = self.t
+        if stage.total:
+            count = t("cli.progress_of", done=f"{stage.done:,}", total=f"{stage.total:,}",
+                      pct=100 * stage.done // stage.total)
+        else:
+            count = f"{stage.done:,}"
+        note = t("cli.progress_note", text=stage.note) if stage.note else ""
+        elapsed = str(timedelta(seconds=int(now - self.started)))
+        self.console.print(t(key, label=stage.label, count=count, elapsed=elapsed, note=note), markup=False,
+                           highlight=False)
+        stage.printed_at = now
