@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -48,6 +49,13 @@ MODES = ("computed", "reported")
 FORECAST_METHODS = ("linear", "cagr")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _CODE = re.compile(r"^\d{6}$")
+
+
+def _name_keys(name: str) -> set[str]:
+    """What a name is matched by: without case, width and spaces; also without a bracketed end."""
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or "")).casefold()
+    short = re.sub(r"\([^()]*\)$", "", text)
+    return {k for k in (text, short) if k}
 
 
 class ProfileError(IPCockpitError):
@@ -126,6 +134,26 @@ class Region:
         """Ids a value may be reported for: the indicators, then the input series."""
         return [i.id for i in self.indicators] + list(SERIES_IDS)
 
+    def reportable_names(self) -> dict[str, tuple[str, str]]:
+        """Chinese and English name of each id of :meth:`reportable`."""
+        names = {i.id: (i.name_zh, i.name_en) for i in self.indicators}
+        for sid in SERIES_IDS:
+            series = self.series.get(sid)
+            names[sid] = (series.name_zh, series.name_en) if series else SERIES_NAMES[sid][:2]
+        return names
+
+    def resolve(self, text: str) -> str | None:
+        """The id of the indicator or input series ``text`` names: its id, its Chinese or its English name
+        (case, full or half width and spaces do not matter; a name's bracketed end may be left out:
+        常住人口 for 常住人口（年末））. None when it names none, or more than one."""
+        found: dict[str, set[str]] = {}
+        for ind_id, names in self.reportable_names().items():
+            for name in (ind_id, *names):
+                for key in _name_keys(name):
+                    found.setdefault(key, set()).add(ind_id)
+        ids = set().union(*(found.get(key, set()) for key in _name_keys(text)))
+        return ids.pop() if len(ids) == 1 else None
+
     def plan_citation(self) -> str:
         """The plan: title and document number."""
         parts = [p for p in (self.plan, f"（{self.plan_document}）" if self.plan_document else None) if p]
@@ -157,6 +185,7 @@ class Region:
             "target_year": self.target_year,
             "other_goals": [dict(g) for g in self.other_goals],
             "leading_industries_zh": list(self.leading_industries_zh),
+            "reportable": {i: list(names) for i, names in self.reportable_names().items()},
             "profile": Path(self.file).name,
         }
 

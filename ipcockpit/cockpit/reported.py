@@ -24,6 +24,7 @@ import csv
 import io
 import math
 import os
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -44,17 +45,24 @@ KINDS = {"plan": "plan_text", "profile": "profile", "api": "reported", "csv": "r
 #: basis of a reported value of a running total: written forms accepted -> stored value
 BASES = {"total": "total", "running_total": "total", "累计": "total", "累计值": "total",
          "year": "year", "yearly": "year", "当年": "year", "当年值": "year", "年度": "year"}
-#: CSV header names (lower case) for each field; Chinese headers are accepted too
+#: CSV header names for each field: the API's names, the labels of the page's report form in both
+#: languages and the Chinese names offices write (matched without case, and with _ and - as spaces)
 CSV_COLUMNS: dict[str, tuple[str, ...]] = {
-    "region": ("region", "region_code", "admin_code", "地区", "地区代码", "行政区划代码"),
-    "indicator": ("indicator", "indicator_id", "指标", "指标代码"),
+    "region": ("region", "region code", "admin code", "地区", "地区代码", "行政区划代码", "区划代码"),
+    "indicator": ("indicator", "indicator id", "indicator name", "指标", "指标代码", "指标名称", "指标编号"),
     "year": ("year", "年份", "年度"),
-    "value": ("value", "数值", "值"),
-    "source": ("source", "source_document", "来源", "来源文件", "数据来源"),
-    "reported_by": ("reported_by", "reporter", "填报人", "填报单位", "报送单位"),
-    "note": ("note", "notes", "备注"),
+    "value": ("value", "数值", "值", "填报值", "指标值"),
+    "source": ("source", "source document", "来源", "来源文件", "数据来源", "依据文件", "依据"),
+    "reported_by": ("reported by", "reporter", "填报人", "填报单位", "报送单位"),
+    "note": ("note", "notes", "备注", "说明"),
     "basis": ("basis", "口径"),
+    # the reported-values download marks the report in force of each key; earlier reports are skipped
+    "current": ("current", "in force", "是否当前值", "当前"),
 }
+#: the fields of a reported value, as the API names them
+FIELDS = ("region", "indicator", "year", "value", "source", "reported_by", "note", "basis")
+#: written values of the download's ``current`` column that mark an earlier report (skipped on import)
+NOT_CURRENT = frozenset({"false", "0", "no", "n", "否", "已被后来的填报取代", "superseded"})
 REQUIRED = ("indicator", "year", "value", "source", "reported_by")
 ENCODINGS = ("utf-8-sig", "gb18030")  # UTF-8 (with or without BOM), else GBK (GB 18030 is its superset)
 MAX_ERRORS = 20
@@ -140,12 +148,14 @@ def check(
     def fail(field: str, what: str) -> ReportError:
         return ReportError(f"{where}, field '{field}': {what}")
 
-    ind_id = str(indicator or "").strip()
+    written_id = str(indicator or "").strip()
+    ind_id = region.resolve(written_id) or written_id  # an id, or an indicator's Chinese or English name
     if ind_id not in region.reportable():
+        names = ", ".join(f"{i} ({zh})" for i, (zh, _) in region.reportable_names().items())
         raise fail(
             "indicator",
             f"{ind_id!r} is not an indicator of region {region.admin_code} "
-            f"({Path(region.file).name}); use one of: {', '.join(region.reportable())}",
+            f"({Path(region.file).name}); write an id or a name of one of: {names}",
         )
     try:
         y = int(str(year).strip())
@@ -457,8 +467,13 @@ def _decode(path: Path) -> str:
     raise ReportError(f"{path}: neither UTF-8 nor GBK text; save the file as UTF-8 CSV.")
 
 
+def _header_name(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).lstrip("\ufeff").replace("_", " ").replace("-", " ")
+                    .lower().split())
+
+
 def _header_map(path: Path, header: list[str]) -> dict[str, int]:
-    names = [h.strip().lstrip("\ufeff").lower() for h in header]
+    names = [_header_name(h) for h in header]
     found: dict[str, int] = {}
     for field, aliases in CSV_COLUMNS.items():
         for i, name in enumerate(names):
@@ -467,15 +482,51 @@ def _header_map(path: Path, header: list[str]) -> dict[str, int]:
     return found
 
 
+Key = tuple[str, str, int]
+
+
+def _in_force(store: Store) -> dict[Key, dict[str, Any]]:
+    """The report in force of every region, indicator and year."""
+    try:
+        cur = execute(store, "SELECT {columns} FROM reported_current", [])
+    except duckdb.CatalogException:
+        return {}
+    rows = (dict(zip(COLUMNS, r, strict=True)) for r in cur.fetchall())
+    return {(r["region"], r["indicator"], int(r["year"])): r for r in rows}
+
+
+def _restates(in_force: dict[Key, dict[str, Any]], region: Region, get: dict[str, str]) -> bool:
+    """True when a CSV row states the report in force of its key again: the same value, source, note and
+    basis (who reports it does not matter). Importing a download unchanged then writes nothing."""
+    try:
+        key = (region.admin_code, region.resolve(get.get("indicator", "")) or "", int(get.get("year", "")))
+        value = float(get.get("value", "").replace(",", ""))
+    except ValueError:
+        return False
+    now = in_force.get(key)
+    return now is not None and (
+        float(now["value"]) == value
+        and now["source_document"] == get.get("source", "")
+        and (now["note"] or "") == get.get("note", "")
+        and now["basis"] == BASES.get(get.get("basis", "").lower())
+    )
+
+
 def read_csv(
     path: str | os.PathLike[str],
     *,
     region: str | None = None,
     reported_by: str | None = None,
     folders: Any = None,
+    in_force: dict[Key, dict[str, Any]] | None = None,
 ) -> list[Report]:
     """Check every row of a CSV of reported values; :class:`ReportError` lists every bad row (file, line,
-    field). ``region`` and ``reported_by`` fill rows that leave those columns empty or out."""
+    field). ``region`` and ``reported_by`` fill rows that leave those columns empty or out.
+
+    The indicator may be written as its id or its Chinese or English name. So that the reported-values
+    download comes back in unchanged: rows its ``current`` column marks as earlier reports are skipped, and
+    so are rows that state the report in force (``in_force``, by region, indicator and year) again; the
+    plan's text is no reporter (:data:`PLAN_TEXT`: an edited baseline is reported by ``reported_by``)."""
     p = Path(path)
     try:
         text = _decode(p)
@@ -484,7 +535,7 @@ def read_csv(
     rows = list(csv.reader(io.StringIO(text, newline="")))
     if not rows:
         raise ReportError(
-            f"{p}: empty file; the first line must name the columns ({', '.join(CSV_COLUMNS)})."
+            f"{p}: empty file; the first line must name the columns ({', '.join(FIELDS)})."
         )
     cols = _header_map(p, rows[0])
     missing = [f for f in REQUIRED if f not in cols and not (f == "reported_by" and reported_by)]
@@ -493,17 +544,23 @@ def read_csv(
     if missing:
         raise ReportError(
             f"{p}, line 1: missing column(s) {', '.join(missing)}; the columns are "
-            f"{', '.join(CSV_COLUMNS)} (Chinese headers such as 地区, 指标, 年份, 数值, 来源, 填报人, 备注 "
-            "also work)."
+            f"{', '.join(FIELDS)} (Chinese headers such as 地区, 指标 or 指标名称, 年份, 数值, 来源 or 依据文件, "
+            "填报人, 备注, 口径 also work)."
         )
     regions = list_regions(folders)
     errors: list[str] = []
     reports: list[Report] = []
     first_line: dict[tuple[str, str, int], int] = {}
+    skipped = 0
     for n, raw in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in raw):
             continue
         get = {f: (raw[i].strip() if i < len(raw) else "") for f, i in cols.items()}
+        if get.get("current", "").lower() in NOT_CURRENT:
+            skipped += 1
+            continue
+        if get.get("reported_by") == PLAN_TEXT:
+            get["reported_by"] = ""
         where = f"{p}, line {n}"
         code = get.get("region") or region or ""
         reg = regions.get(code)
@@ -512,6 +569,9 @@ def read_csv(
                 f"{where}, field 'region': {code!r} has no region profile; known: "
                 f"{', '.join(sorted(regions))}"
             )
+            continue
+        if in_force and _restates(in_force, reg, get):
+            skipped += 1
             continue
         try:
             rep = check(
@@ -546,7 +606,7 @@ def read_csv(
             f"{p}: {len(errors)} bad row(s), nothing was imported; fix them and import the file "
             "again:\n" + "\n".join(errors[:MAX_ERRORS]) + more
         )
-    if not reports:
+    if not reports and not skipped:
         raise ReportError(f"{p}: no rows after the header; nothing was imported.")
     return reports
 
@@ -560,10 +620,11 @@ def import_csv(
     folders: Any = None,
 ) -> list[dict[str, Any]]:
     """Import a CSV of reported values, all or nothing (columns region, indicator, year, value, source,
-    reported_by, note; UTF-8 or GBK). Returns the rows written."""
-    reports = read_csv(path, region=region, reported_by=reported_by, folders=folders)
+    reported_by, note; UTF-8 or GBK). Returns the rows written; rows that state the report in force again
+    and earlier reports of a download are not written (:func:`read_csv`)."""
+    reports = read_csv(path, region=region, reported_by=reported_by, folders=folders, in_force=_in_force(store))
     con = store.con
-    return _by_ids(con, _insert(con, reports))
+    return _by_ids(con, _insert(con, reports)) if reports else []
 
 
 def report_many(
