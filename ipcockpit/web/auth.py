@@ -81,7 +81,7 @@ WRITE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: the route policy of the whole app, first match wins; paths no rule names are open to everyone
 POLICY: tuple[Rule, ...] = (
     Rule(WRITE, r"/api/cockpit/reported(/csv)?", WRITERS, "auth.why.report"),
-    Rule(WRITE, r"/api/cockpit/publish", WRITERS, "auth.why.publish"),
+    Rule(WRITE, r"/(api/)?cockpit/publish", WRITERS, "auth.why.publish"),  # the API and the page's buttons
     Rule(WRITE, r"/cockpit/report.*", WRITERS, "auth.why.report"),  # the page's report forms; GET report.pdf is open
     Rule(WRITE, r"/(api/)?(ingest|upload)(/.*)?", WRITERS, "auth.why.upload"),
     # ([./].*)? covers a page's downloads by suffix (/api/audit.csv) as well as what lies below it

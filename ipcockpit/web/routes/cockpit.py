@@ -1,11 +1,14 @@
 """The cockpit (驾驶舱): its pages, forms and API.
 
 Pages: the cockpit (``/``, ``/cockpit``; ``?screen=big`` the dark full-screen mode), the drill-down
-(``/cockpit/records``), reported values (``/api/cockpit/reported``), each also JSON, CSV and Excel. Forms:
-the reported-value form and CSV upload (POST ``/cockpit/reported``, ``/cockpit/reported/csv``, redirecting
-back) and the periodic evaluation report (``/cockpit/report.pdf``). API writes: POST
-``/api/cockpit/reported`` (JSON) and ``/api/cockpit/reported/csv``. Writes are refused on a read-only store
-(403); who may write is the policy's business (:data:`ipcockpit.web.auth.POLICY`).
+(``/cockpit/records``), reported values with their publication (``/cockpit/reported``, its data also
+``/api/cockpit/reported``), each also JSON, CSV and Excel. Forms: the reported-value form and CSV upload
+(POST ``/cockpit/reported``, ``/cockpit/reported/csv``, redirecting back), the publish button of the
+reported values (POST ``/cockpit/publish``, shown to those the policy lets publish, on a writable store)
+and the periodic evaluation report (``/cockpit/report.pdf``). API writes: POST ``/api/cockpit/reported``
+(JSON) and ``/api/cockpit/reported/csv`` (publishing through the API: :mod:`ipcockpit.web.routes.auth`).
+Writes are refused on a read-only store (403); who may write is the policy's business
+(:data:`ipcockpit.web.auth.POLICY`).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from ipcockpit.auth.access import only_published
 from ipcockpit.cockpit import tables
 from ipcockpit.errors import IPCockpitError, StoreError
 from ipcockpit.web import charts_cockpit, render
-from ipcockpit.web.auth import current_user
+from ipcockpit.web.auth import audit_target, current_user, rule_for
 from ipcockpit.web.context import Web
 from ipcockpit.web.errors import BadRequest, Forbidden
 from ipcockpit.web.pages import Page, PageParams, View, parse, show
@@ -102,8 +105,35 @@ def cockpit_extra(c: Cockpit, data: dict[str, Any], p: CockpitParams, v: View) -
 
 
 def _reported(c: Cockpit, p: ReportedParams, v: View) -> dict[str, Any]:
+    """Reported values, newest first per key, with their publication (the public sees published ones)."""
     found = c.reported(p.region, p.indicator, p.year)
-    return {"reported": only_published(found, c.store) if _public(v) else found}
+    rows = only_published(found, c.store) if _public(v) else found
+    publication = {x["id"]: x for x in c.publication([r["id"] for r in rows])}
+    return {"reported": [{**r, **{k: (publication.get(r["id"]) or {}).get(k)
+                                  for k in ("published", "published_by", "published_at")}} for r in rows]}
+
+
+def may_publish(v: View) -> bool:
+    """Whether the caller may publish, by the policy's rule for the publish form."""
+    rule = rule_for("POST", "/cockpit/publish")
+    return rule is None or v.user.has(rule.roles)
+
+
+def _utc(value: Any) -> str:
+    """``2024-03-01T09:30:00`` (stored in UTC) as ``2024-03-01 09:30 UTC``."""
+    text = str(value or "")
+    return f"{text[:16].replace('T', ' ')} UTC" if text else "–"
+
+
+def reported_extra(c: Cockpit, data: dict[str, Any], p: ReportedParams, v: View) -> dict[str, Any]:
+    """Indicator names and units in the page's language, and whether the publish buttons are shown: to those
+    who may publish, on a writable store (on a read-only one they get a note instead)."""
+    en = v.t.lang == "en"
+    names = {r["code"]: {i: n[1] if en and n[1] else n[0] for i, n in r["reportable"].items()} for r in c.regions()}
+    allowed = may_publish(v)
+    return {"names": names, "num": charts_cockpit.number, "when": _utc, "region": p.region,
+            "may_publish": allowed and not v.read_only, "publish_read_only": allowed and v.read_only,
+            "error": None}
 
 
 COCKPIT = Page(
@@ -119,8 +149,9 @@ RECORDS = Page(
     tables=lambda d: {"rows": tables.record_rows(d)},
     filename=lambda d: f"cockpit-records-{d['indicator']}-{d['year']}",
     summary="Drill-down: the records a computed indicator rests on")
-REPORTED = Page("reported", _reported, ReportedParams, path="/cockpit/reported",
-                summary="Reported values with provenance (the public sees published ones)")
+REPORTED = Page("reported", _reported, ReportedParams, path="/cockpit/reported", template="cockpit_reported.html",
+                extra=reported_extra, filename=lambda d: "cockpit-reported",
+                summary="Reported values with provenance and publication (the public sees published ones)")
 PAGES = (COCKPIT, RECORDS, REPORTED)
 
 
@@ -216,6 +247,37 @@ def register(app: FastAPI, web: Web) -> None:
         except IPCockpitError as exc:
             return again(request, region, back, 400, t("cockpit.error_report", detail=str(exc)))
         return _back(request, region=region, year=back, imported=len(rows))
+
+    @app.post("/cockpit/publish", response_class=HTMLResponse,
+              summary="Publish button 发布 of the reported values (published=true|false, ids); redirects back")
+    async def cockpit_publish_form(request: Request) -> Response:
+        async with request.form() as form:
+            fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        region = (fields.get("region") or "").strip() or None
+        t = web.translator(request)
+        published = (fields.get("published") or "true").strip().lower() != "false"
+        try:
+            ids = [int(i) for i in (fields.get("ids") or "").replace(",", " ").split()]
+        except ValueError as exc:
+            raise BadRequest(f"ids={fields.get('ids')!r}: write the ids of reported values") from exc
+        audit_target(request, "reported:" + ",".join(map(str, ids)), {"published": published})
+
+        def again(status: int, error: str) -> Response:
+            return show(web, request, REPORTED, parse(ReportedParams, {"region": region}), "html",
+                        status_code=status, context={"error": error})
+
+        if web.read_only:
+            return again(403, t("cockpit.publish_read_only"))
+        try:
+            web.call(lambda c: c.publish(ids, current_user(request).label, published))
+        except StoreError:
+            raise
+        except IPCockpitError as exc:
+            return again(400, t("cockpit.error_publish", detail=str(exc)))
+        url = request.url_for("reported_html").include_query_params(
+            **{k: v for k, v in {"region": region, "published" if published else "withdrawn":
+                                 ",".join(map(str, ids))}.items() if v})
+        return RedirectResponse(f"{url.path}?{url.query}", status_code=303)
 
     @app.get("/cockpit/report.pdf", summary="Periodic evaluation report 定期评估报告 (PDF)",
              response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
