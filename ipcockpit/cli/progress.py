@@ -77,7 +77,7 @@ class Progress:
         stage.label, stage.done, stage.total = label, done, total
         stage.note = note or stage.note
         if self._bar is not None:
-            description = f"{label} ({stage.note})" if stage.note else label
+            description = label + (self.t("cli.progress_note", text=stage.note) if stage.note else "")
             if stage.task is None:
                 stage.task = self._bar.add_task(description, total=total)
             self._bar.update(stage.task, completed=done, total=total, description=description)
