@@ -26,13 +26,14 @@ Design (fixed before any outcome was looked at; nothing is fitted, so every pate
   whose file carries such events; (c) the Thomson litigation flag; (d) MPEG-LA video-codec pool
   membership (benchmarks/landscaping_seeds/video_codec.seed.csv). An outcome with fewer than 10
   positives or negatives, or whose patents are not in the data, is reported as not evaluable, with why.
-* Predictors: the value index; claims only; family size only; the PatSnap 30/30/20/20 rule (30 x
-  cohort percentile of family forward citations, 30 x cohort percentile of family size, 20 when an
-  inventor is a core inventor, 20 for any litigation, invalidation, licence or transfer event). A core
-  inventor is in the top decile of inventors by number of documents in the store (name as
-  normalised by the ingesters), counting the documents published on or before the cut-off. At grant
-  the forward-citation term is unknown and scores 0.5 for every patent (a constant: it cannot change
-  an AUC). Each predictor is evaluated on the patents where it is known (its ``n``).
+* Predictors: the value index (and the raw index, before its shrinkage towards the cohort); claims
+  only; family size only; the PatSnap 30/30/20/20 rule (30 x cohort percentile of family forward
+  citations, 30 x cohort percentile of family size, 20 when an inventor is a core inventor, 20 for
+  any litigation, invalidation, licence or transfer event). A core inventor is in the top decile of
+  inventors by number of documents in the store (name as normalised by the ingesters), counting the
+  documents published on or before the cut-off. At grant the forward-citation term is unknown and
+  scores 0.5 for every patent (a constant: it cannot change an AUC). Each predictor is evaluated on
+  the patents where it is known (its ``n``).
 
 Run: ``.venv/bin/python bench/value_validation.py [--db FILE] [--boot 1000] [--seed 7]``. The last
 line is ``RESULT auc_index=<f> auc_claims=<f> auc_family=<f> auc_patsnap=<f> n=<int>`` for the main
@@ -267,6 +268,7 @@ def predictors(df: pd.DataFrame) -> dict[str, pd.Series]:
     return {
         "value index (at grant)": df["value_index"],
         "value index, strict (no undated family)": df["value_index_strict"],
+        "value index, raw (not shrunk)": df["value_index_raw"],
         "claims only": df["claims"].astype(float),
         "family size only": df["family_size"].astype(float),
         "PatSnap 30/30/20/20": fixed + 30 * fam_pct.fillna(0.0),

@@ -202,10 +202,13 @@ def test_missing_inputs_lower_confidence_and_never_count_as_zero(scored: list[di
     assert r["legal_score"] > as_zero
     uspto = by["US8418590B2"]
     assert uspto["economic_confidence"] < 0.2 < uspto["legal_confidence"]  # families and events unknown
-    # the index is the dimension scores weighted by dimension weight x confidence
+    # the raw index is the dimension scores weighted by dimension weight x confidence (the index is it shrunk
+    # towards the cohort: tests/test_value_confidence.py)
     dims = stage_weights(profiles, "government_statistics", uspto["stage"])["dimensions"]
     wc = {d: dims[d] * uspto[f"{d}_confidence"] for d in dims if uspto[f"{d}_score"] is not None}
-    assert uspto["value_index"] == pytest.approx(sum(wc[d] * uspto[f"{d}_score"] for d in wc) / sum(wc.values()))
+    assert uspto["value_index_raw"] == pytest.approx(
+        sum(wc[d] * uspto[f"{d}_score"] for d in wc) / sum(wc.values()))
+    assert uspto["confidence"] == pytest.approx(sum(wc.values()))
 
 
 @pytest.mark.slow
@@ -223,11 +226,13 @@ def test_every_scored_document_is_explained(cockpit: Cockpit) -> None:
             assert r["explanation"][0]["name"] == "no_data"
             continue
         assert 0 <= r["value_index"] <= 100
-        for item in r["explanation"]:
+        pull, *indicators = r["explanation"]  # first how far the confidence pulled the raw index
+        assert pull["kind"] == "confidence" and pull["text_zh"] and pull["text_en"] and 0 <= pull["weight"] < 1
+        for item in indicators:
             assert item["text_zh"] and item["text_en"] and item["raw"] is not None and 0 < item["weight"] <= 1
     by = {r["doc_id"]: r for r in rows}
     uspto = by["US8418590B2"]
-    lag = uspto["explanation"][0]  # 4.87 years to grant, slow for its cohort: the largest effect
+    lag = uspto["explanation"][1]  # 4.87 years to grant, slow for its cohort: the largest effect
     assert (lag["name"], lag["raw"], lag["effect"] < 0) == ("grant_lag", 4.865, True)
     assert "lower is better" in lag["text_en"] and "越小越好" in lag["text_zh"]
     assert "family_size" in uspto["missing"] and "claims" not in uspto["missing"]
@@ -244,8 +249,11 @@ def test_contributions_add_up_to_the_index(cockpit: Cockpit, tmp_path: Path) -> 
                          profiles=user)
     assert [r["doc_id"] for r in rows] != [] and len(rows) == 3
     for r in rows:
+        # the indicators' contributions add up to the raw index, the confidence's pull takes it to the index
+        pull, *indicators = r["explanation"]
+        assert sum(i["contribution"] for i in indicators) == pytest.approx(r["value_index_raw"], abs=0.05)
         assert sum(i["contribution"] for i in r["explanation"]) == pytest.approx(r["value_index"], abs=0.05)
-        assert sum(i["weight"] for i in r["explanation"]) == pytest.approx(1.0, abs=1e-3)
+        assert sum(i["weight"] for i in indicators) == pytest.approx(1.0, abs=1e-3)
 
 
 @pytest.mark.slow
@@ -299,7 +307,9 @@ def test_a_user_yaml_profile_is_honoured(cockpit: Cockpit, tmp_path: Path) -> No
             assert r["value_index"] is None and r["explanation"][0]["name"] == "no_data"
         else:
             assert r["value_index"] == pytest.approx(100 * sc, abs=0.01)
-            assert r["dimensions"]["legal"]["confidence"] == 1.0 and r["explanation"][0]["name"] == "claims"
+            # full confidence: nothing to pull, the index is the raw index
+            assert r["dimensions"]["legal"]["confidence"] == 1.0 and r["explanation"][1]["name"] == "claims"
+            assert r["explanation"][0]["effect"] == 0 and r["value_index_raw"] == r["value_index"]
             assert r["profile"] == "claims_only"
     # the default profiles are still there
     assert "government_statistics" in load_profiles(user)["profiles"]

@@ -70,11 +70,12 @@ def screen(
         writer.writeheader()
         writer.writerows(flat)
     elif xlsx is None:
-        table = Table("publication", "title", "applicant", "high value", "in force", "index")
+        table = Table("publication", "title", "applicant", "high value", "in force", "index", "confidence")
         for r in rows:
-            vi = r.get("value_index")
+            vi, conf = r.get("value_index"), r.get("confidence")
             table.add_row(r["publication_number"], (r.get("title") or "")[:40], (r.get("applicant") or "")[:30],
-                          str(r["high_value"]), str(r["in_force"]), "-" if vi is None else f"{vi:.1f}")
+                          str(r["high_value"]), str(r["in_force"]), "-" if vi is None else f"{vi:.1f}",
+                          "-" if vi is None or conf is None else f"{conf:.0%}")
         Console().print(table)
 
 

@@ -9,7 +9,12 @@ on DuckDB and on Spark (bench/screen_scale.py runs both). Formulas (docs/value_i
   reversed (1 - p) when lower is better; score s = min(p, cap) / cap (capped as the OECD caps at p99);
 * dimension score S_d = 100 * sum(w_i s_i) / sum(w_i) over the AVAILABLE indicators of d;
   confidence c_d = sum(w_i available) / sum(w_i all);
-* value_index = sum_d(W_d c_d S_d) / sum_d(W_d c_d); None when no indicator is available.
+* raw index R = sum_d(W_d c_d S_d) / sum_d(W_d c_d) (``value_index_raw``); None when no indicator is
+  available; confidence c = sum_d(W_d c_d);
+* shrunk towards the cohort by the confidence (empirical Bayes): m = sum(c R) / sum(c) over the cohort
+  (``cohort_mean``), lambda = c / (c + k (1 - c)) with k = ``settings.shrinkage`` (default 1), and
+  value_index = m + lambda (R - m). With k = 1 it is the index the whole profile would give if every
+  missing indicator scored the cohort's mean; rankings use it.
 """
 
 from __future__ import annotations
@@ -73,7 +78,13 @@ def _number(value: Any, where: str) -> float:
     return float(value)
 
 
+def shrinkage(profiles: dict[str, Any], source: str = "profiles") -> float:
+    """The shrinkage strength k of ``settings.shrinkage`` (default 1; 0 keeps the raw index)."""
+    return _number(profiles.get("settings", {}).get("shrinkage", 1.0), f"{source}: settings.shrinkage")
+
+
 def _validate(data: dict[str, Any], source: str) -> None:
+    shrinkage(data, source)
     for name, meta in data.get("indicators", {}).items():
         if name not in INDICATORS:
             raise ProfileError(f"{source}: indicators.{name} is not an indicator; use one of {', '.join(INDICATORS)}")
@@ -174,7 +185,8 @@ def score_expr(t: Table, profiles: dict[str, Any], profile: str, *, with_cohorts
     ``t`` is the indicator table, or with ``with_cohorts`` the output of :func:`cohort_expr` (which
     lets an engine materialise the cohorts once). Adds ``cohort``, ``cohort_size``,
     ``pct_<indicator>``, ``sc_<indicator>``, ``<dimension>_score``, ``<dimension>_confidence``,
-    ``value_index`` and ``confidence``.
+    ``value_index_raw``, ``confidence``, ``cohort_mean`` and ``value_index`` (the raw index shrunk
+    towards ``cohort_mean`` by the confidence).
     """
     cap = float(profiles.get("settings", {}).get("cap", 0.99))
     weights = {s: stage_weights(profiles, profile, s) for s in STAGES}
@@ -227,8 +239,20 @@ def score_expr(t: Table, profiles: dict[str, Any], profile: str, *, with_cohorts
         num_index = num_index + (wc * out[f"{d}_score"]).fill_null(0.0)
         den_index = den_index + ibis.ifelse(out[f"{d}_score"].notnull(), wc, 0.0)
     out = out.mutate(_num=num_index, confidence=den_index)
-    out = out.mutate(value_index=ibis.ifelse(out.confidence > 0, out._num / out.confidence, ibis.null("float64")))
-    return out.drop("_num", "forward_cohort", *parts)
+    out = out.mutate(value_index_raw=ibis.ifelse(out.confidence > 0, out._num / out.confidence,
+                                                 ibis.null("float64")))
+    # empirical Bayes: the cohort's mean raw index, each document weighted by its confidence (the
+    # precision of its raw index), and the raw index pulled towards it by lambda = c / (c + k (1 - c))
+    cohort = ibis.window(group_by="cohort")
+    scored = out.value_index_raw.notnull()
+    out = out.mutate(_cnum=(out.confidence * out.value_index_raw).sum().over(cohort),
+                     _cden=ibis.ifelse(scored, out.confidence, 0.0).sum().over(cohort))
+    out = out.mutate(cohort_mean=ibis.ifelse(out._cden > 0, out._cnum / out._cden, ibis.null("float64")))
+    k = _double(shrinkage(profiles))
+    lam = out.confidence / (out.confidence + k * (_double(1.0) - out.confidence))
+    out = out.mutate(value_index=ibis.ifelse(scored, out.cohort_mean + lam * (out.value_index_raw - out.cohort_mean),
+                                             ibis.null("float64")))
+    return out.drop("_num", "_cnum", "_cden", "forward_cohort", *parts)
 
 
 # DuckDB entry points -----------------------------------------------------------------------------
@@ -337,13 +361,32 @@ def _explain(row: dict[str, Any], profiles: dict[str, Any], weights: dict[str, A
                 "weight": 0.0, "contribution": 0.0, "effect": 0.0,
                 "text_en": f"No indicator weighted by profile {profile} is available for this document.",
                 "text_zh": f"本文献没有画像 {profile} 所用的任何指标数据，无法评分。"}]
-    index = row["value_index"]
+    else:
+        top.insert(0, _confidence_item(row, shrinkage(profiles)))
     return {
-        "doc_id": row["doc_id"], "value_index": _round(index), "confidence": _round(den, 3),
+        "doc_id": row["doc_id"], "value_index": _round(row["value_index"]),
+        "value_index_raw": _round(row["value_index_raw"]), "confidence": _round(den, 3),
         "dimensions": dimensions, "explanation": top, "missing": sorted(missing),
         "cohort": {"key": row["cohort"], "field": row["cohort_field"], "name": row["cohort_field_name"],
-                   "year": row["cohort_year"], "size": row["cohort_size"]},
+                   "year": row["cohort_year"], "size": row["cohort_size"], "mean": _round(row["cohort_mean"])},
         "stage": row["stage"], "profile": profile,
+    }
+
+
+def _confidence_item(row: dict[str, Any], k: float) -> dict[str, Any]:
+    """How far the confidence pulled the raw index towards the cohort's mean (the first explanation line)."""
+    raw, index, c, mean = row["value_index_raw"], row["value_index"], row["confidence"], row["cohort_mean"]
+    lam = c / (c + k * (1 - c))
+    pull = index - raw
+    return {
+        "kind": "confidence", "name": "confidence", "name_zh": "可信度修正", "name_en": "Confidence adjustment",
+        "dimension": None, "raw": _round(raw), "unit": None, "source": None, "percentile": None, "score": None,
+        "confidence": _round(c, 3), "cohort_mean": _round(mean), "weight": round(1 - lam, 4),
+        "contribution": round(pull, 2), "effect": round(pull, 2),
+        "text_en": f"Confidence {c:.0%}: the raw index {raw:.1f} rests on {c:.0%} of the profile's weight, so it "
+                   f"is pulled {abs(pull):.1f} points towards its cohort's mean {mean:.1f}, to {index:.1f}",
+        "text_zh": f"可信度 {c:.0%}：原始指数 {raw:.1f} 依据画像权重 {c:.0%} 的数据，按可信度向同组均值 "
+                   f"{mean:.1f} 拉近 {abs(pull):.1f} 分，得 {index:.1f}",
     }
 
 

@@ -4,9 +4,11 @@ an applicant or a portfolio of numbers.
 :func:`screen` is the one entry point the CLI, the Python API (``Cockpit.screen``) and the REST API
 (``/api/screen``) call. Each row has at least ``publication_number``, ``title``, ``applicant``,
 ``high_value`` (true/false/null), ``conditions`` (the five CNIPA conditions, each ``{"met",
-"evidence", "reason"}``), ``value_index`` (0-100 or null), ``dimensions`` and ``explanation`` (never
-empty: the conditions in Chinese and English, then the index's indicator lines). Rows are ranked high
-value first (then unknown, then not high value), then by value index, highest first.
+"evidence", "reason"}``), ``value_index`` (0-100 or null: the raw index shrunk towards its cohort by the
+confidence, docs/value_index.md), ``value_index_raw``, ``confidence`` (0-1: the share of the profile's weight
+the data covers), ``dimensions`` and ``explanation`` (never empty: the conditions in Chinese and English, then
+how far the confidence pulled the index, then the index's indicator lines). Rows are ranked high value first
+(then unknown, then not high value), then by value index, highest first.
 
 Numbers written in any form (``CN 115883397 B``, ``ZL202211359874.7``, ``US 7,315,680``) name stored
 documents through :func:`number_keys`: :func:`resolve` gives the invention grants of a portfolio,
@@ -175,7 +177,8 @@ def _unscreened(note: dict[str, Any]) -> dict[str, Any]:
         "publication_number": note["input"], "found": note["found"], "title": None, "applicant": None,
         "applicants": [], "high_value": met, "high_value_reason": en, "high_value_reason_zh": zh,
         "in_force": None, "in_force_detail": dict(cond), "conditions": {n: dict(cond) for n in CONDITIONS},
-        "value_index": None, "dimensions": {}, "documents": note.get("documents", []),
+        "value_index": None, "value_index_raw": None, "confidence": None, "dimensions": {},
+        "documents": note.get("documents", []),
     }
     row["explanation"] = explain(row)
     return row
@@ -207,6 +210,8 @@ def screen(con: duckdb.DuckDBPyConnection, profile: str | None = None, region: s
         row["found"] = True
         scored = index.get(row["publication_number"], {})
         row["value_index"] = scored.get("value_index")
+        row["value_index_raw"] = scored.get("value_index_raw")
+        row["confidence"] = scored.get("confidence")
         row["dimensions"] = scored.get("dimensions") or {}
         row["cohort"] = scored.get("cohort")
         row["stage"] = scored.get("stage")
@@ -232,7 +237,8 @@ def flat_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "filing_date": r.get("filing_date"), "grant_date": r.get("grant_date"),
             "high_value": r["high_value"], "high_value_reason": r.get("high_value_reason"),
             "in_force": r["in_force"], "in_force_reason": r["in_force_detail"].get("reason"),
-            "value_index": r.get("value_index"),
+            "value_index": r.get("value_index"), "value_index_raw": r.get("value_index_raw"),
+            "confidence": r.get("confidence"),
         }
         for dim, val in (r.get("dimensions") or {}).items():
             if isinstance(val, dict):
