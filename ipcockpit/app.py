@@ -235,9 +235,10 @@ class Cockpit:
                            published_only: bool = False) -> bytes:
         """The periodic evaluation report (定期评估报告) of the cockpit as PDF bytes: the indicators' table,
         trend charts and data provenance (:mod:`ipcockpit.reports.cockpit_pdf`; needs reportlab)."""
+        from ipcockpit import localtime
         from ipcockpit.reports.cockpit_pdf import report_pdf
 
-        return report_pdf(self.cockpit(region, year, published_only), lang)
+        return report_pdf(self.cockpit(region, year, published_only), lang, localtime.zone(self.settings.timezone))
 
     def regions(self) -> list[dict[str, Any]]:
         """The region profiles (built-in and the `regions` folder)."""
