@@ -170,11 +170,12 @@ class Cockpit:
         return data_status(self.store, show_paths, limit)
 
     def quarantine_page(self, file: str | None = None, field: str | None = None, reason: str | None = None,
-                        limit: int = 50, offset: int = 0) -> dict[str, Any]:
-        """One page of quarantined records, filtered by file (id or part of the path), field and reason."""
+                        limit: int = 50, offset: int = 0, code: str | None = None) -> dict[str, Any]:
+        """One page of quarantined records, filtered by file (id or part of the path), field, kind of reason
+        (``code``) and reason, with the counts by kind of reason and field."""
         from ipcockpit.analytics.ingest_status import quarantine_page
 
-        return quarantine_page(self.store, file, field, reason, limit, offset)
+        return quarantine_page(self.store, file, field, reason, limit, offset, code)
 
     def applicant(self, name: str, limit: int = 200) -> dict[str, Any] | None:
         """The applicant profile (申请人画像) of ``name`` (Chinese or English, as written or folded), with
