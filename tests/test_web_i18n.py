@@ -171,6 +171,18 @@ def test_times_in_the_zone_of_the_setting(india: Path) -> None:
         assert re.search(r"生成时间 \S+ \S+ UTC\b", visible(c.get("/", params={"lang": "zh-CN"}).text))
 
 
+def test_data_page_in_chinese(analyst: TestClient) -> None:
+    html = analyst.get("/data", params={"lang": "zh-CN"}).text
+    formats = visible(section(html, "by-format"))
+    assert "印度专利局公报授权清单（CSV）" in formats and "india-grants-csv" in formats  # the name, then the code
+    files = section(html, "files")
+    assert ">None<" not in files  # the bundled tables have no ingest run
+    times = re.findall(r'<td class="nowrap">([^<]*)</td>', files)
+    assert times and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC([+-]\d+(:\d\d)?)?", t) for t in times)
+    english_html = analyst.get("/data", params={"lang": "en"}).text
+    assert "Indian Patent Office journal grants (CSV)" in visible(section(english_html, "by-format"))
+
+
 def test_an_unknown_zone_stops_the_server(india: Path) -> None:
     from ipcockpit.errors import SettingsError
 

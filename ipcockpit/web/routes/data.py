@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from typing import Any
 
 from pydantic import Field
@@ -52,6 +53,12 @@ class ApplicantParams(PageParams):
 def shows_paths(v: View) -> bool:
     """True when the caller may see source paths, run commands and quarantine excerpts."""
     return v.user.has(WRITERS)
+
+
+def _data_extra(c: Cockpit, data: dict[str, Any], p: DataParams, v: View) -> dict[str, Any]:
+    """Who may follow the quarantine link; each source format's name in the request's language."""
+    names = {f["name"]: f["label" if v.t.lang == "en" else "label_zh"] or f["label"] for f in c.formats()}
+    return {"can_quarantine": shows_paths(v), "format_names": defaultdict(str, names)}
 
 
 def field_name(t: Any, field: str | None) -> str:
@@ -104,7 +111,7 @@ def _applicant_charts(c: Cockpit, data: dict[str, Any], p: ApplicantParams, v: V
 
 PAGES = (
     Page("data", lambda c, p, v: c.data_status(show_paths=shows_paths(v), limit=p.limit), DataParams,
-         template="data.html", extra=lambda c, d, p, v: {"can_quarantine": shows_paths(v)},
+         template="data.html", extra=_data_extra,
          summary="Data and ingest status 数据与入库状态"),
     Page("quarantine", lambda c, p, v: c.quarantine_page(p.file, p.field, p.reason, p.limit, p.offset, p.code),
          QuarantineParams, path="/data/quarantine", template="quarantine.html", section="rows",
