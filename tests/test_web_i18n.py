@@ -259,3 +259,12 @@ def test_quantity_text() -> None:
     assert quantity_text(zh, "forward_citations", 1234) == "1,234 件施引文献"
     assert quantity_text(zh, "market_coverage", 0.3512) == "全球 GDP 的 35.1%"
     assert quantity_text(zh, "invalidation_survived", 1) == "是" and quantity_text(zh, "claims", None) == "–"
+
+
+def test_a_number_that_is_no_grant_is_said_in_chinese(cn_table: Path) -> None:
+    """CN116245100A, an application of the CN table export: why it is not screened, in the page's language."""
+    with _client(cn_table) as c:
+        zh = visible(c.get("/patent/CN116245100A", params={"lang": "zh-CN"}).text)
+        en = visible(c.get("/patent/CN116245100A", params={"lang": "en"}).text)
+    assert "库中该号码不是已授权的发明专利：CN116245100A（发明申请公开）" in zh and "invention application" not in zh
+    assert "not a granted invention patent in the store: CN116245100A (invention application)" in en
