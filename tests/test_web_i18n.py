@@ -142,6 +142,8 @@ def test_every_reason_kind_is_named_in_both_languages() -> None:
 
     for lang in i18n.LANGUAGES:
         assert [c for c in ALL_CODES if f"quarantine.code.{c}" not in i18n.catalogue(lang)] == []
+    web = (Path(__file__).resolve().parents[1] / "docs" / "web.md").read_text(encoding="utf-8")
+    assert [c for c in ALL_CODES if f"`{c}`" not in web] == []
     # the reasons the loader and the date reader give, as the baseball copies in test_web_data get them
     assert classify("month must be in 1..12") == classify("day is out of range for month") == "bad_date"
     assert classify("unreadable date 'not a date'") == "bad_date"
