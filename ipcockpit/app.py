@@ -172,11 +172,12 @@ class Cockpit:
         return data_status(self.store, show_paths, limit)
 
     def quarantine_page(self, file: str | None = None, field: str | None = None, reason: str | None = None,
-                        limit: int = 50, offset: int = 0) -> dict[str, Any]:
-        """One page of quarantined records, filtered by file (id or part of the path), field and reason."""
+                        limit: int = 50, offset: int = 0, code: str | None = None) -> dict[str, Any]:
+        """One page of quarantined records, filtered by file (id or part of the path), field, kind of reason
+        (``code``) and reason, with the counts by kind of reason and field."""
         from ipcockpit.analytics.ingest_status import quarantine_page
 
-        return quarantine_page(self.store, file, field, reason, limit, offset)
+        return quarantine_page(self.store, file, field, reason, limit, offset, code)
 
     def applicant(self, name: str, limit: int = 200) -> dict[str, Any] | None:
         """The applicant profile (申请人画像) of ``name`` (Chinese or English, as written or folded), with
@@ -237,9 +238,10 @@ class Cockpit:
                            published_only: bool = False) -> bytes:
         """The periodic evaluation report (定期评估报告) of the cockpit as PDF bytes: the indicators' table,
         trend charts and data provenance (:mod:`ipcockpit.reports.cockpit_pdf`; needs reportlab)."""
+        from ipcockpit import localtime
         from ipcockpit.reports.cockpit_pdf import report_pdf
 
-        return report_pdf(self.cockpit(region, year, published_only), lang)
+        return report_pdf(self.cockpit(region, year, published_only), lang, localtime.zone(self.settings.timezone))
 
     def regions(self) -> list[dict[str, Any]]:
         """The region profiles (built-in and the `regions` folder)."""

@@ -27,6 +27,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("batch_size", 5000, "Records per Arrow batch when loading into the store."),
     Setting("language", "zh-CN", "Language of the web app (its default) and of what the command line prints "
             "(zh-CN or en)."),
+    Setting("timezone", "", "Time zone the web app and the reports show times in (an IANA name such as "
+            "Asia/Shanghai; empty = the system's zone: TZ, else /etc/localtime)."),
     Setting("host", "127.0.0.1", "Address the web app listens on."),
     Setting("port", 8000, "Port the web app listens on."),
     Setting("column_maps", "", "Folder of extra YAML column maps for table exports (added to the built-in ones)."),
@@ -50,6 +52,7 @@ class Settings:
     db: str = "var/ipcockpit.duckdb"
     batch_size: int = 5000
     language: str = "zh-CN"
+    timezone: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     column_maps: str = ""

@@ -300,7 +300,7 @@ def test_analyst_reports_a_value_and_sees_it_on_its_card(page: Any) -> None:
 
 def test_analyst_browses_the_quarantine(page: Any) -> None:
     """Log in as an analyst, open the data page from the navigation, follow its quarantine link and see
-    the broken record with its file, position, field and reason."""
+    the broken record with its file, position, field and reason, in Chinese, counted in its group."""
     _login(page)
     page.goto("/")
     _nav(page, "数据与入库状态")
@@ -310,7 +310,10 @@ def test_analyst_browses_the_quarantine(page: Any) -> None:
     rows = page.locator("table.quarantine tbody tr.quarantined")
     expect(rows).to_have_count(1)
     cells = rows.first.locator("td").all_inner_texts()
-    assert cells[0].startswith("broken_export.csv") and cells[1:4] == ["line 2", "patent_date", BROKEN_REASON]
+    assert cells[0].startswith("broken_export.csv") and cells[1:4] == ["第 2 行", "授权公告日", "日期无法识别或不存在"]
+    assert rows.first.locator("td.reason").get_attribute("title") == BROKEN_REASON  # the ingester's own words
+    expect(page.locator("#quarantine-groups tr.group")).to_have_count(1)
+    expect(page.locator("#quarantine-groups")).to_contain_text("日期无法识别或不存在")
     assert "1993-02-30" in cells[4]
 
 

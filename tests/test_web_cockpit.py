@@ -141,6 +141,25 @@ def test_cockpit_in_english(client: TestClient) -> None:
     assert "知识产权驾驶舱" not in html
 
 
+def test_cockpit_in_chinese_has_no_english_notes(client: TestClient) -> None:
+    """Every card of Bishan and of Zhengzhou (a test profile with no plan title and a computed value from the
+    CN table export) in Chinese: names, notes, reasons, tooltips, the time it was made (with its zone)."""
+    for params in ({}, {"region": "410100", "year": 2024}):
+        html = client.get("/cockpit", params={**params, "lang": "zh-CN"}).text
+        cards = re.search(r'<section class="cards" id="cards">.*?</section>', html, re.S)
+        assert cards, params
+        text = re.sub(r'<script type="application/json".*?</script>', "", cards.group(0), flags=re.S)
+        shown = re.sub(r"<[^>]+>", " ", text) + " ".join(re.findall(r'(?:title|aria-label)="([^"]*)"', text))
+        words = re.findall(r"[A-Za-z]{3,}(?:[ ,.'-]+[A-Za-z]{2,})+", shown.replace("PCT", ""))
+        assert words == [], (params, words[:5])
+        intro = re.search(r'<p class="intro">(.*?)</p>', html, re.S)
+        assert intro and "None" not in intro.group(1), intro
+        note = re.search(r"生成时间 ([^<]*)</p>", html)
+        assert note and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC([+-]\d+(:\d\d)?)?", note.group(1)), note
+    card = card_html(html, "copyright_registrations")  # the baseline: from the profile, which has no plan title
+    assert "地区配置文件 410100.yaml" in card and "region profile" not in card
+
+
 def test_json_equals_cockpit_and_downloads(client: TestClient) -> None:
     data = client.get("/cockpit", params={"year": 2024, "format": "json"}).json()
     expected = client.app.state.cockpit.call(lambda c: c.cockpit(None, 2024))

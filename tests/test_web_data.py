@@ -214,6 +214,28 @@ def test_quarantine_filters_and_pages(client: TestClient, store: dict[str, Any])
     assert client.get("/api/data/quarantine", params={"limit": 0}).status_code == 400
 
 
+def test_quarantine_groups_by_kind_and_field(client: TestClient, store: dict[str, Any]) -> None:
+    """The three broken records of a_broken.csv and the twelve of b_bad_dates.csv: 14 dates that cannot be
+    read or do not exist (three different texts) and one empty number, counted before the rows."""
+    login(client, "ana")
+    data = client.get("/api/data/quarantine").json()
+    assert data["groups"] == [{"reason_code": "bad_date", "field": "patent_date", "records": 14},
+                              {"reason_code": "no_number", "field": "patent_number", "records": 1}]
+    assert data["group_total"] == data["total"] == 15
+    a_file = client.get("/api/data/quarantine", params={"file": "a_broken"}).json()
+    assert [(g["reason_code"], g["records"]) for g in a_file["groups"]] == [("bad_date", 2), ("no_number", 1)]
+    dates = client.get("/api/data/quarantine", params={"code": "bad_date", "field": "patent_date"}).json()
+    assert dates["total"] == 14 and {r["reason_code"] for r in dates["rows"]} == {"bad_date"}
+    html = client.get("/data/quarantine", params={"lang": "zh-CN"}).text
+    groups = re.search(r'<section class="card" id="quarantine-groups">.*?</section>', html, re.S)
+    assert groups and "日期无法识别或不存在" in groups.group(0) and "缺少专利号码" in groups.group(0)
+    # PatentsView's patent_date and patent_number
+    assert ">授权公告日<" in groups.group(0) and ">专利号<" in groups.group(0)
+    rows = re.findall(r'<tr class="quarantined">.*?</tr>', html, re.S)
+    assert len(rows) == 15 and all("month must be" not in re.sub(r'title="[^"]*"', "", r) for r in rows)
+    assert sum('title="month must be in 1..12"' in r for r in rows) == 1  # the ingester's words, kept
+
+
 def test_quarantine_is_for_analysts_only(client: TestClient) -> None:
     r = client.get("/data/quarantine", headers={"Accept": "text/html"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login?next=/data/quarantine"

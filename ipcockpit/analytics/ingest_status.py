@@ -2,17 +2,23 @@
 
 :func:`data_status` gathers the row count of every table in the store, the ingested source files with
 their counts (``read = loaded + quarantined + merged``), the ingest runs, ingests that were interrupted
-and the data-quality checks. :func:`quarantine_page` pages through the quarantined records, filtered by
-file, field and reason. Source file paths, run commands (which name paths) and quarantine excerpts can
+and the data-quality checks. :func:`quarantine_page` counts the quarantined records by kind of reason
+(:mod:`ipcockpit.model.quarantine`) and field, and pages through them, filtered by file, field, kind
+and reason. Source file paths, run commands (which name paths) and quarantine excerpts can
 hold raw data: :func:`data_status` leaves paths out unless asked (``show_paths``); the web app shows the
 quarantine only to analysts and admins.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import pyarrow as pa
+
 from ipcockpit.analytics.quality import quality
+from ipcockpit.model.quarantine import OTHER, classify
 from ipcockpit.model.schema import ALL_TABLES
 from ipcockpit.store import Store
 
@@ -119,48 +125,79 @@ def data_status(store: Store, show_paths: bool = False, limit: int = 200) -> dic
     }
 
 
+@contextmanager
+def _reason_codes(store: Store) -> Iterator[str]:
+    """The SQL of a quarantined record's reason code (over alias ``q``): the stored one, or, in a store
+    opened read-only before migration 8 gave the column, the code of its reason worked out here."""
+    columns = {r["column_name"] for r in store.query(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = 'quarantine'")}
+    if "reason_code" in columns:
+        yield f"coalesce(q.reason_code, '{OTHER}')"
+        return
+    reasons = [r["reason"] for r in store.query("SELECT DISTINCT reason FROM quarantine")]
+    store.con.register("_ipc_reason_codes", pa.table(
+        {"reason": pa.array(reasons, pa.string()), "code": pa.array([classify(r) for r in reasons], pa.string())}))
+    try:
+        yield (f"coalesce((SELECT c.code FROM _ipc_reason_codes c WHERE c.reason IS NOT DISTINCT FROM q.reason), "
+               f"'{OTHER}')")
+    finally:
+        store.con.unregister("_ipc_reason_codes")
+
+
 def quarantine_page(store: Store, file: str | None = None, field: str | None = None, reason: str | None = None,
-                    limit: int = 50, offset: int = 0) -> dict[str, Any]:
-    """One page of quarantined records with the file each came from.
+                    limit: int = 50, offset: int = 0, code: str | None = None) -> dict[str, Any]:
+    """One page of quarantined records with the file each came from, and the counts by kind of reason.
 
     ``file``: a ``file_id`` or part of the path (case-insensitive); ``field``: the field named by the
-    ingester (exact, case-insensitive; ``-`` for records whose reason names no field); ``reason``: part
-    of the reason. Rows are ordered by path and position (line 9 before line 10). Also the files and
-    fields with quarantined records (for the filters) and the counts per field under the file filter."""
+    ingester (exact, case-insensitive; ``-`` for records whose reason names no field); ``code``: the kind
+    of reason (:data:`ipcockpit.model.quarantine.CODES`, ``other``); ``reason``: part of the reason. Rows
+    are ordered by path and position (line 9 before line 10). ``groups`` counts the records under the
+    file filter by code and field, the most first (their counts add up to ``group_total``); ``files`` and
+    ``fields`` are the choices of the filters."""
     _check_page(limit, offset)
-    file, field, reason = (v.strip() if v and v.strip() else None for v in (file, field, reason))
-    where, params = [], []
-    if file:
-        where.append("(q.file_id = ? OR q.path ILIKE ? ESCAPE '\\')")
-        params += [file, f"%{_like(file)}%"]
-    file_where, file_params = list(where), list(params)
-    if field:
-        if field == "-":
-            where.append("q.field IS NULL")
-        else:
-            where.append("lower(q.field) = lower(?)")
-            params.append(field)
-    if reason:
-        where.append("q.reason ILIKE ? ESCAPE '\\'")
-        params.append(f"%{_like(reason)}%")
-    sql_where = ("WHERE " + " AND ".join(where)) if where else ""
-    total = int(store.scalar(f"SELECT count(*) FROM quarantine q {sql_where}", params))
-    rows = store.query(
-        "SELECT q.file_id, q.path, f.format, q.position, q.field, q.reason, q.excerpt, q.run_id "
-        f"FROM quarantine q LEFT JOIN source_files f USING (file_id) {sql_where} "
-        f"ORDER BY q.path, {_POSITION_ORDER}, q.field NULLS FIRST, q.reason LIMIT ? OFFSET ?",
-        [*params, limit, offset])
+    file, field, reason, code = (v.strip() if v and v.strip() else None for v in (file, field, reason, code))
+    with _reason_codes(store) as code_sql:
+        where, params = [], []
+        if file:
+            where.append("(q.file_id = ? OR q.path ILIKE ? ESCAPE '\\')")
+            params += [file, f"%{_like(file)}%"]
+        file_where, file_params = list(where), list(params)
+        if field:
+            if field == "-":
+                where.append("q.field IS NULL")
+            else:
+                where.append("lower(q.field) = lower(?)")
+                params.append(field)
+        if code:
+            where.append(f"{code_sql} = ?")
+            params.append(code)
+        if reason:
+            where.append("q.reason ILIKE ? ESCAPE '\\'")
+            params.append(f"%{_like(reason)}%")
+        sql_where = ("WHERE " + " AND ".join(where)) if where else ""
+        total = int(store.scalar(f"SELECT count(*) FROM quarantine q {sql_where}", params))
+        rows = store.query(
+            f"SELECT q.file_id, q.path, f.format, q.position, q.field, {code_sql} AS reason_code, q.reason, "
+            f"q.excerpt, q.run_id FROM quarantine q LEFT JOIN source_files f USING (file_id) {sql_where} "
+            f"ORDER BY q.path, {_POSITION_ORDER}, q.field NULLS FIRST, q.reason LIMIT ? OFFSET ?",
+            [*params, limit, offset])
+        file_sql_where = ("WHERE " + " AND ".join(file_where)) if file_where else ""
+        groups = store.query(
+            f"SELECT {code_sql} AS reason_code, coalesce(q.field, '-') AS field, count(*) AS records "
+            f"FROM quarantine q {file_sql_where} GROUP BY ALL ORDER BY records DESC, reason_code, field", file_params)
     for r in rows:
         r["file_name"] = _file_name(r["path"])
-    file_sql_where = ("WHERE " + " AND ".join(file_where)) if file_where else ""
     return {
-        "filters": {"file": file, "field": field, "reason": reason, "limit": limit, "offset": offset},
+        "filters": {"file": file, "field": field, "code": code, "reason": reason, "limit": limit, "offset": offset},
         "total": total,
         "count": len(rows),
         "first": offset + 1 if rows else 0,
         "last": offset + len(rows),
         "prev_offset": max(offset - limit, 0) if offset > 0 else None,
         "next_offset": offset + limit if offset + limit < total else None,
+        "groups": groups,
+        "group_total": sum(g["records"] for g in groups),
         "rows": rows,
         "files": store.query(
             "SELECT q.file_id, q.path, any_value(f.format) AS format, count(*) AS quarantined "

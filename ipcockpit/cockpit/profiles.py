@@ -157,12 +157,12 @@ class Region:
     def plan_citation(self) -> str:
         """The plan: title and document number."""
         parts = [p for p in (self.plan, f"（{self.plan_document}）" if self.plan_document else None) if p]
-        return "".join(parts) or f"region profile {Path(self.file).name}"
+        return "".join(parts) or f"地区配置文件 {Path(self.file).name}"
 
     def plan_source(self) -> str:
         """Where the baselines stand in the plan's text: the title in 《》, the document number, the box
         and the baseline-year column, e.g. 《…规划》（璧山府办发〔2022〕30号）专栏1 …，2020年栏."""
-        title = f"《{self.plan}》" if self.plan else f"region profile {Path(self.file).name}"
+        title = f"《{self.plan}》" if self.plan else f"地区配置文件 {Path(self.file).name}"
         number = f"（{self.plan_document}）" if self.plan_document else ""
         where = f"{self.plan_box}，{self.baseline_year}年栏" if self.plan_box else f"{self.baseline_year}年基期值"
         return f"{title}{number}{where}"

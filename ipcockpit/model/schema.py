@@ -173,6 +173,7 @@ SYSTEM_TABLES: dict[str, list[Column]] = {
         ("reason", "VARCHAR"),
         ("excerpt", "VARCHAR"),
         ("run_id", "VARCHAR"),
+        ("reason_code", "VARCHAR"),  # ipcockpit.model.quarantine: the kind of reason, for grouping and languages
     ],
 }
 

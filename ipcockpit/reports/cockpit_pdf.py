@@ -5,7 +5,8 @@ report: title, region, plan and period, a summary of the statuses, a table of th
 baseline, target, progress, status, source), one trend chart per indicator (values, forecast dashed,
 target line; drawn with reportlab's own vector graphics, no image library), and a data-provenance section
 naming the records or reports each figure rests on. Texts come from the catalogues (:mod:`ipcockpit.i18n`,
-``report.*`` keys), so the report is Chinese by default and English on request.
+``report.*`` keys), so the report is Chinese by default and English on request; times are in the zone
+given (the setting ``timezone``, :mod:`ipcockpit.localtime`), with the zone named.
 
 Chinese text needs a CJK font: the TrueType WenQuanYi Micro Hei (Debian's fonts-wqy-microhei) is
 embedded when installed (:data:`CJK_FONTS`); otherwise reportlab's built-in CID font STSong-Light is
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping, Sequence
+from datetime import tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
+from ipcockpit import localtime
 from ipcockpit.cockpit.reasons import translate
 from ipcockpit.cockpit.tables import (
     STATUS_COLOURS,
@@ -182,7 +185,8 @@ def _table(cards: Sequence[Mapping[str, Any]], st: dict[str, ParagraphStyle], t:
     return table
 
 
-def _provenance(card: Mapping[str, Any], st: dict[str, ParagraphStyle], t: Callable[..., str], lang: str) -> list[Any]:
+def _provenance(card: Mapping[str, Any], st: dict[str, ParagraphStyle], t: Callable[..., str], lang: str,
+                tz: tzinfo) -> list[Any]:
     prov = card.get("provenance") or {}
     out: list[Any] = [_p(f"{name_of(card, lang)}（{card.get('year') or '–'}）", st["base"])]
     lines: list[str] = []
@@ -209,7 +213,8 @@ def _provenance(card: Mapping[str, Any], st: dict[str, ParagraphStyle], t: Calla
         else:
             origin = prov.get("origin")
             lines.append(t("report.prov_reported", document=document, who=prov.get("reported_by") or "–",
-                           when=when[:19], origin=t(f"cockpit.origin_{origin}") if origin else "–"))
+                           when=localtime.show(prov.get("reported_at"), tz, "utc") or "–",
+                           origin=t(f"cockpit.origin_{origin}") if origin else "–"))
         added = prov.get("added_to")
         if added:
             lines.append(t("report.prov_basis_year", year=card.get("year"),
@@ -236,8 +241,9 @@ def _provenance(card: Mapping[str, Any], st: dict[str, ParagraphStyle], t: Calla
     return [KeepTogether(out), Spacer(1, 4)]
 
 
-def report_pdf(data: Mapping[str, Any], lang: str = "zh-CN") -> bytes:
-    """The evaluation report of one ``cockpit()`` result as PDF bytes."""
+def report_pdf(data: Mapping[str, Any], lang: str = "zh-CN", tz: tzinfo | None = None) -> bytes:
+    """The evaluation report of one ``cockpit()`` result as PDF bytes; times in ``tz`` (default the system's)."""
+    tz = tz or localtime.system_zone()
     t = Translator(lang)
     font = cjk_font()
     st = _styles(font, lang)
@@ -268,7 +274,7 @@ def report_pdf(data: Mapping[str, Any], lang: str = "zh-CN") -> bytes:
     story.append(_p(t("report.chart_legend"), st["small"]))
     story.append(_p(t("report.section_provenance"), st["h2"]))
     for c in cards:
-        story += _provenance(c, st, t, lang)
+        story += _provenance(c, st, t, lang, tz)
     series = [(sid, s, v) for sid, s in (reg.get("series") or {}).items() for v in s.get("values") or []]
     if series:
         story.append(_p(t("report.section_series"), st["h2"]))
@@ -277,7 +283,7 @@ def report_pdf(data: Mapping[str, Any], lang: str = "zh-CN") -> bytes:
             story.append(_p("· " + t("report.series_line", name=name, year=v["year"], value=number(v["value"], 0),
                                      document=v.get("source_document") or "–", who=v.get("reported_by") or "–"),
                             st["small"]))
-    generated = str(data.get("generated_at") or "")
+    generated = localtime.show(data.get("generated_at"), tz)
 
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()

@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 
 from ipcockpit.ingest.base import Ingester, Source
 from ipcockpit.model.flat import FlatBatch, flatten, record_weight
+from ipcockpit.model.quarantine import classify
 from ipcockpit.model.records import PatentRecord, Record, ReferenceRecord, Rejected
 from ipcockpit.model.reference import REF_TABLES
 from ipcockpit.model.schema import CORE_TABLES
@@ -127,6 +128,7 @@ class _FileLoad:
         for key, value in (
             ("file_id", self.file_id), ("path", self.source.path), ("position", position), ("field", field_name),
             ("reason", reason), ("excerpt", (excerpt or "")[:_EXCERPT]), ("run_id", self.run_id),
+            ("reason_code", classify(reason)),
         ):
             q[key].append(value)
         self.report.quarantined += 1

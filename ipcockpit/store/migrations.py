@@ -8,7 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
+from ipcockpit.model.quarantine import classify
 from ipcockpit.model.schema import ALL_TABLES, create_table_sql
 from ipcockpit.store.bundled import load_bundled
 
@@ -75,6 +77,21 @@ def _access() -> list[str]:
     ]
 
 
+def _classify_quarantine(con: duckdb.DuckDBPyConnection) -> None:
+    """Give every quarantined record without a reason code the code of its reason (ipcockpit.model.quarantine)."""
+    reasons = [r[0] for r in con.execute(
+        "SELECT DISTINCT reason FROM quarantine WHERE reason_code IS NULL AND reason IS NOT NULL").fetchall()]
+    if not reasons:
+        return
+    codes = pa.table({"reason": reasons, "code": [classify(r) for r in reasons]})
+    con.register("_ipc_reason_codes", codes)
+    try:
+        con.execute("UPDATE quarantine SET reason_code = c.code FROM _ipc_reason_codes c "
+                    "WHERE quarantine.reason = c.reason AND quarantine.reason_code IS NULL")
+    finally:
+        con.unregister("_ipc_reason_codes")
+
+
 MIGRATIONS: list[Migration] = [
     (1, "canonical model: documents, parties, classes, citations, legal events, texts, references", _initial()),
     (2, "pending_files: files whose ingest has not finished (removed on the next writable open)",
@@ -95,4 +112,7 @@ MIGRATIONS: list[Migration] = [
      ["CREATE TABLE IF NOT EXISTS name_aliases (doc_id VARCHAR, holder VARCHAR, role VARCHAR, seq INTEGER, "
       "name_raw VARCHAR, name_norm VARCHAR, file_id VARCHAR)",
       "CREATE INDEX IF NOT EXISTS idx_name_aliases_doc ON name_aliases (doc_id)"]),
+    (8, "quarantine.reason_code: the kind of each quarantine reason (ipcockpit.model.quarantine), given to the "
+        "records already there",
+     ["ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS reason_code VARCHAR", _classify_quarantine]),
 ]

@@ -25,6 +25,7 @@ from typing import Any
 
 import duckdb
 
+from ipcockpit.i18n import catalogue
 from ipcockpit.model.numbers import application_id, parse_publication, publication_id
 from ipcockpit.value.conditions import CONDITIONS, INVENTION_GRANT, Universe, condition_rows
 from ipcockpit.value.settings import ScreenSettings
@@ -167,8 +168,16 @@ def _unscreened(note: dict[str, Any]) -> dict[str, Any]:
     """A portfolio number that names no invention grant in the store: a row that says so."""
     if note["found"]:
         kinds = ", ".join(f"{d['doc_id']} ({d['doc_type'] or '?'} {d['stage'] or '?'})" for d in note["documents"])
+        zh_names = catalogue("zh-CN")
+
+        def zh_kind(d: dict[str, Any]) -> str:
+            doc_type = zh_names.get(f"doc_type.{d['doc_type']}", d["doc_type"] or "?")
+            stage = zh_names.get(f"stage.{d['stage']}", d["stage"] or "?")
+            return f"{d['doc_id']}（{doc_type}{stage}）"
+
+        kinds_zh = "，".join(zh_kind(d) for d in note["documents"])
         en = f"not a granted invention patent in the store: {kinds}"
-        zh = f"库中该号码不是已授权的发明专利：{kinds}"
+        zh = f"库中该号码不是已授权的发明专利：{kinds_zh}"
         met: bool | None = False
     else:
         en, zh, met = "the number is not in the store; ingest its data first", "库中无此号码，请先导入数据", None

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from datetime import tzinfo
 from typing import Any
 
+from ipcockpit import localtime
 from ipcockpit.cockpit.reasons import translate
 from ipcockpit.cockpit.tables import STATUS_COLOURS, STATUSES, name_of, number, status_counts, unit_of
 
@@ -25,23 +27,23 @@ def progress_pct(card: Mapping[str, Any]) -> float | None:
     return None if p is None else round(100 * float(p), 1)
 
 
-def provenance_text(card: Mapping[str, Any], t: T, lang: str) -> str:
+def provenance_text(card: Mapping[str, Any], t: T, lang: str, tz: tzinfo | None = None) -> str:
     """The provenance tooltip of a card: the plan text (document, box, column) for a plan baseline; the
-    profile for a profile's value; who, when and which document for a reported value; the method and the
-    record count for a computed one."""
+    profile for a profile's value; who, when (the day in ``tz``: a report time is stored in UTC) and which
+    document for a reported value; the method and the record count for a computed one."""
     prov = card.get("provenance") or {}
     if card.get("source") == "computed":
         method = (prov.get("method_zh") if lang != "en" else None) or prov.get("method") or ""
         return t("cockpit.provenance_computed", method=method, records=f"{int(card.get('records') or 0):,}")
     if card.get("source") == "reported":
-        when = str(prov.get("reported_at") or "")[:10] or "–"
         document = prov.get("source_document") or "–"
         kind = prov.get("kind") or ("plan_text" if prov.get("origin") == "plan" else "reported")
-        if kind == "plan_text":
-            text = t("cockpit.provenance_plan", document=document, when=when)
+        if kind == "plan_text":  # the plan's date of issue, a day
+            text = t("cockpit.provenance_plan", document=document, when=str(prov.get("reported_at") or "")[:10] or "–")
         elif kind == "profile":
             text = t("cockpit.provenance_profile", document=document, file=prov.get("origin_ref") or "–")
         else:
+            when = localtime.local_date(prov.get("reported_at"), tz or localtime.system_zone(), "utc") or "–"
             text = t("cockpit.provenance_reported", who=prov.get("reported_by") or "–", when=when, document=document)
         added = prov.get("added_to")
         if added:
@@ -141,7 +143,8 @@ def progress_bars(cards: Sequence[Mapping[str, Any]], t: T, lang: str, *, dark: 
     }
 
 
-def cards_view(cards: Sequence[Mapping[str, Any]], t: T, lang: str, *, dark: bool = False) -> dict[str, dict[str, Any]]:
+def cards_view(cards: Sequence[Mapping[str, Any]], t: T, lang: str, *, dark: bool = False,
+               tz: tzinfo | None = None) -> dict[str, dict[str, Any]]:
     """Per card id, what the template shows besides the card itself: name, unit, progress bar width,
     provenance tooltip, status colour and the trend chart's option."""
     out = {}
@@ -152,7 +155,7 @@ def cards_view(cards: Sequence[Mapping[str, Any]], t: T, lang: str, *, dark: boo
             "unit": unit_of(c, lang),
             "progress": pct,
             "bar": None if pct is None else max(0.0, min(100.0, pct)),
-            "provenance": provenance_text(c, t, lang),
+            "provenance": provenance_text(c, t, lang, tz),
             "colour": STATUS_COLOURS.get(c.get("status"), STATUS_COLOURS[None]),
             "chart": trend_chart(c, t, lang, dark=dark),
             "forecast_method": ((c["forecast"].get("method_text") if lang == "en" else c["forecast"].get("method_zh"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -65,6 +66,7 @@ class Web:
     holder: CockpitHolder
     templates: Jinja2Templates
     settings: Settings
+    tz: tzinfo  # the zone times are shown in (the setting ``timezone``)
 
     @property
     def read_only(self) -> bool:

@@ -22,6 +22,7 @@ import inspect
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Annotated, Any, TypeVar
 
 from fastapi import FastAPI, Path, Query, Request
@@ -82,6 +83,7 @@ class View:
     t: i18n.Translator  # the caller's language
     read_only: bool  # the store is open read-only
     key: str | None = None  # the path's key (a patent number, an applicant's name)
+    tz: tzinfo | None = None  # the zone times are shown in (None: the system's)
 
 
 Data = Callable[[Cockpit, Any, View], dict[str, Any]]
@@ -146,7 +148,7 @@ def split_suffix(key: str, fmt: str | None) -> tuple[str, str | None]:
 
 
 def view(web: Web, request: Request, fmt: str, key: str | None = None) -> View:
-    return View(current_user(request), fmt, web.translator(request), web.read_only, key)
+    return View(current_user(request), fmt, web.translator(request), web.read_only, key, web.tz)
 
 
 def show(web: Web, request: Request, page: Page, params: PageParams, fmt: str, *, key: str | None = None,

@@ -18,9 +18,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from ipcockpit import __version__
+from ipcockpit import __version__, localtime
 from ipcockpit.settings import Settings, load_settings
-from ipcockpit.web import auth, errors, routes
+from ipcockpit.web import auth, errors, filters, routes
 from ipcockpit.web.context import CockpitHolder, Web
 
 HERE = Path(__file__).resolve().parent
@@ -29,8 +29,10 @@ HERE = Path(__file__).resolve().parent
 def create_app(settings: Settings | None = None, *, read_only: bool = True) -> FastAPI:
     """The FastAPI app over the store named by ``settings.db``. ``read_only=False`` opens it for writing."""
     settings = settings or load_settings()
+    tz = localtime.zone(settings.timezone)  # an unknown zone stops the server here, naming the setting
     holder = CockpitHolder(settings, read_only)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    filters.install(templates, tz)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -46,7 +48,7 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
     )
     app.state.cockpit = holder
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    web = Web(holder, templates, settings)
+    web = Web(holder, templates, settings, tz)
     errors.install(app, web)
     routes.register(app, web)
     auth.install(app, holder, templates, settings)  # sessions, CSRF, the route policy, the audit of writes

@@ -84,7 +84,7 @@ def cockpit_extra(c: Cockpit, data: dict[str, Any], p: CockpitParams, v: View) -
     cards = data["indicators"]
     region = data["region"]
     out: dict[str, Any] = {
-        "cards": charts_cockpit.cards_view(cards, t, lang, dark=big),
+        "cards": charts_cockpit.cards_view(cards, t, lang, dark=big, tz=v.tz),
         "counts": charts_cockpit.status_counts(cards),
         "status_colours": {str(k): v for k, v in charts_cockpit.STATUS_COLOURS.items()},
         "num": charts_cockpit.number, "regions": c.regions(), "big": big,
