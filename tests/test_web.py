@@ -198,6 +198,24 @@ def test_healthz_and_openapi(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
 
 
+def test_api_docs_and_favicon_need_no_internet(client: TestClient) -> None:
+    """/docs loads Swagger UI from the app's own static files (vendored), never from a CDN; /favicon.ico
+    answers and every page links the icon. The browser test checks the page renders its operations."""
+    html = client.get("/docs").text
+    assert re.findall(r"https?://[^\s\"'<>]+", html) == []  # nothing outside this server (no CDN, no icon)
+    urls = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
+    assert {u.rsplit("/", 1)[-1] for u in urls} >= {"swagger-ui-bundle.js", "swagger-ui.css"}
+    for url in urls:
+        r = client.get(url)
+        assert r.status_code == 200 and len(r.content) > 0, url
+    assert '"validatorUrl": null' in html  # Swagger UI would otherwise ask validator.swagger.io
+    assert client.get("/redoc").status_code == 404  # ReDoc loads from a CDN: not offered
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/")
+    page = client.get("/overview").text
+    assert re.search(r'<link rel="icon" [^>]*href="[^"]*/static/favicon.svg"', page)
+
+
 def test_empty_database_shows_zeros(tmp_path: Path) -> None:
     with TestClient(create_app(Settings(db=str(tmp_path / "empty.duckdb")))) as c:
         r = c.get("/overview")
