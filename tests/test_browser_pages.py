@@ -15,6 +15,10 @@ store, server, browser, page = test_browser.store, test_browser.server, test_bro
 
 pytestmark = pytest.mark.browser
 
+#: screens the big screen is shown on: laptops and office monitors (1366x768, 1440x900) and 1080p
+SCREENS = ((1366, 768), (1440, 900), (1920, 1080))
+
+
 def _local_only(page: Any, server: str) -> list[str]:
     """Refuse every request that would leave the server (as an offline machine does) and list them."""
     outside: list[str] = []
@@ -46,4 +50,26 @@ def test_favicon(page: Any, server: str) -> None:
     icon = page.locator("link[rel=icon]").get_attribute("href")
     assert page.request.get(icon).status == 200
     assert page.request.get("/favicon.ico").status == 200
+    assert outside == []
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_big_screen_fits_common_screens(page: Any, server: str, lang: str) -> None:
+    """At 1366, 1440 and 1920 px the big screen is no wider than the window (every card column shown),
+    and its buttons keep their label on one line."""
+    outside = _local_only(page, server)
+    for width, height in SCREENS:
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"/cockpit?screen=big&lang={lang}")
+        cards = page.locator("#cards article.ind-card")
+        expect(cards).to_have_count(10)
+        expect(page.locator("#chart-progress canvas").first).to_be_attached()  # the charts are drawn
+        scroll, client = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert scroll <= client, f"{lang} {width}x{height}: the page is {scroll} px wide in a {client} px window"
+        rights = [cards.nth(i).bounding_box()["x"] + cards.nth(i).bounding_box()["width"] for i in range(10)]
+        assert max(rights) <= client, f"{lang} {width}: a card column is cut at {max(rights)} px"
+        lines = page.evaluate("""[...document.querySelectorAll('.screen-head .ghost')].map(b => {
+            const r = document.createRange(); r.selectNodeContents(b); return [b.id, r.getClientRects().length]; })""")
+        assert lines and all(n == 1 for _, n in lines), f"{lang} {width}: button labels wrap: {lines}"
     assert outside == []
