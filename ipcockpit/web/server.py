@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
     web = Web(holder, templates, settings)
     errors.install(app, web)
     routes.register(app, web)
-    auth.install(app, holder, templates, settings)  # sessions, CSRF, the route policy, the audit of writes
+    auth.install(app, web)  # sessions, CSRF, the route policy, the audit of writes
 
     @app.get("/docs", include_in_schema=False)
     def api_docs(request: Request) -> HTMLResponse:
