@@ -144,7 +144,9 @@ class Cockpit:
 
     def overview(self, limit: int = 10) -> dict[str, Any]:
         """The data overview page: counts, documents by office and year, top applicants, top IPC
-        subclasses (with titles when ref_ipc_titles is loaded) and the data-quality checks."""
+        subclasses (with titles when ref_ipc_titles is loaded) and the data-quality checks. ``documents``
+        counts the documents with a record of their own, ``stubs`` those a source only refers to (a search
+        hit, an assignment, a family member): ``tables.documents`` is their sum."""
         data = self.stats()
         subclasses = self.top_subclasses(limit)
         titles = self.ipc_titles(r["subclass"] for r in subclasses)
@@ -152,7 +154,8 @@ class Cockpit:
             r["title_zh"] = titles.get(r["subclass"], {}).get("zh")
             r["title_en"] = titles.get(r["subclass"], {}).get("en")
         return {
-            "documents": sum(r["documents"] for r in data["by_office_year"]),
+            "documents": sum(r["documents"] for r in data["by_office_year"]),  # with a record of their own
+            "stubs": _stats().rows(_stats().stubs(self.ibis().table("documents")))[0]["stubs"],  # only referred to
             "offices": sorted({r["office"] for r in data["by_office_year"] if r["office"]}),
             "by_office_year": data["by_office_year"],
             "top_applicants": self.top_applicants(limit),
