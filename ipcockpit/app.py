@@ -416,8 +416,11 @@ class Cockpit:
 
         ``screening`` is the row of :meth:`screen` for the document, or for the granted invention
         patent of its application (``screened_as`` says which), or the row saying why it is not screened.
+        ``legal_status`` is the in-force rule's answer for the document itself
+        (:func:`ipcockpit.value.legal_status.statuses`, as of the same date; None for a stub).
         """
         from ipcockpit.analytics.patent import patent_record
+        from ipcockpit.value.legal_status import statuses
         from ipcockpit.value.screen import find_document
 
         doc_id = find_document(self.store.con, number)
@@ -436,7 +439,9 @@ class Cockpit:
         from ipcockpit.value.index import load_profiles
         from ipcockpit.value.screen import DEFAULT_PROFILE
 
+        settings = settings or self.screen_settings()
         rows = self.screen(profile=profile, doc_ids=[doc_id], limit=0, settings=settings)
+        record["legal_status"] = statuses(self.store.con, [doc_id], settings).get(doc_id)
         chosen = profile or DEFAULT_PROFILE
         names = load_profiles()["profiles"].get(chosen) or {}
         record["profile"] = {"name": chosen, "name_zh": names.get("name_zh"), "name_en": names.get("name_en")}

@@ -73,3 +73,17 @@ def test_big_screen_fits_common_screens(page: Any, server: str, lang: str) -> No
             const r = document.createRange(); r.selectNodeContents(b); return [b.id, r.getClientRects().length]; })""")
         assert lines and all(n == 1 for _, n in lines), f"{lang} {width}: button labels wrap: {lines}"
     assert outside == []
+
+
+def test_patent_page_reads_straight(page: Any, server: str) -> None:
+    """The CN grant of the dump: the claims heading does not say 0 claims above its first claim, the legal
+    status line is the rule's answer (what the screening's in-force condition says), and the two downloads
+    stand apart."""
+    outside = _local_only(page, server)
+    page.goto(f"/patent/{test_browser.CN_GRANT}")
+    expect(page.locator("#claims h2")).to_have_text("权利要求（项数未知：数据中只有首项权利要求）")
+    expect(page.locator("#legal-status td b")).to_have_text("有效")
+    expect(page.locator("#condition-in_force .badge")).to_have_text("是")
+    xlsx, json_link = (page.locator(f"#download-{f}").bounding_box() for f in ("xlsx", "json"))
+    assert json_link["x"] - (xlsx["x"] + xlsx["width"]) >= 4  # a gap, not one run of underlined text
+    assert outside == []
