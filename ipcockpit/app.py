@@ -146,7 +146,9 @@ class Cockpit:
 
     def overview(self, limit: int = 10) -> dict[str, Any]:
         """The data overview page: counts, documents by office and year, top applicants, top IPC
-        subclasses (with titles when ref_ipc_titles is loaded) and the data-quality checks."""
+        subclasses (with titles when ref_ipc_titles is loaded) and the data-quality checks. ``documents``
+        counts the documents with a record of their own, ``stubs`` those a source only refers to (a search
+        hit, an assignment, a family member): ``tables.documents`` is their sum."""
         data = self.stats()
         subclasses = self.top_subclasses(limit)
         titles = self.ipc_titles(r["subclass"] for r in subclasses)
@@ -154,7 +156,8 @@ class Cockpit:
             r["title_zh"] = titles.get(r["subclass"], {}).get("zh")
             r["title_en"] = titles.get(r["subclass"], {}).get("en")
         return {
-            "documents": sum(r["documents"] for r in data["by_office_year"]),
+            "documents": sum(r["documents"] for r in data["by_office_year"]),  # with a record of their own
+            "stubs": _stats().rows(_stats().stubs(self.ibis().table("documents")))[0]["stubs"],  # only referred to
             "offices": sorted({r["office"] for r in data["by_office_year"] if r["office"]}),
             "by_office_year": data["by_office_year"],
             "top_applicants": self.top_applicants(limit),
@@ -417,8 +420,11 @@ class Cockpit:
 
         ``screening`` is the row of :meth:`screen` for the document, or for the granted invention
         patent of its application (``screened_as`` says which), or the row saying why it is not screened.
+        ``legal_status`` is the in-force rule's answer for the document itself
+        (:func:`ipcockpit.value.legal_status.statuses`, as of the same date; None for a stub).
         """
         from ipcockpit.analytics.patent import patent_record
+        from ipcockpit.value.legal_status import statuses
         from ipcockpit.value.screen import find_document
 
         doc_id = find_document(self.store.con, number)
@@ -437,7 +443,9 @@ class Cockpit:
         from ipcockpit.value.index import load_profiles
         from ipcockpit.value.screen import DEFAULT_PROFILE
 
+        settings = settings or self.screen_settings()
         rows = self.screen(profile=profile, doc_ids=[doc_id], limit=0, settings=settings)
+        record["legal_status"] = statuses(self.store.con, [doc_id], settings).get(doc_id)
         chosen = profile or DEFAULT_PROFILE
         names = load_profiles()["profiles"].get(chosen) or {}
         record["profile"] = {"name": chosen, "name_zh": names.get("name_zh"), "name_en": names.get("name_en")}

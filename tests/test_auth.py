@@ -313,6 +313,68 @@ def test_admin_pages_refuse_others(client: TestClient) -> None:
     assert r.status_code == 400 and "exists already" in r.json()["error"]
 
 
+def _form(html: str, form_id: str) -> str | None:
+    found = re.search(rf'<form [^>]*id="{form_id}".*?</form>', html, re.S)
+    return found.group(0) if found else None
+
+
+def test_forms_are_shown_only_where_they_can_work(store: Path) -> None:
+    """A form is on the page only when its submit can succeed (a writable store and a user the policy lets
+    submit it); otherwise a note says why. `ipcockpit serve` serves read-only unless --writable."""
+    with TestClient(create_app(Settings(db=str(store)))) as ro:  # read-only, as `ipcockpit serve` by default
+        home = ro.get("/").text
+        assert _form(home, "report-form") is None and _form(home, "report-csv-form") is None
+        assert re.search(r'id="read-only-note"[^>]*>[^<]*只读', home) and "ipcockpit serve --writable" in home
+        login(ro, "boss")
+        home = ro.get("/").text
+        assert _form(home, "report-form") is None and 'id="read-only-note"' in home
+        users = ro.get("/admin/users").text
+        assert _form(users, "user-form") is None
+        assert re.search(r'id="users-read-only-note"[^>]*>[^<]*只读', users)
+        en = ro.get("/admin/users", params={"lang": "en"}).text
+        assert re.search(r'id="users-read-only-note"[^>]*>[^<]*read-only', en)
+    with TestClient(create_app(Settings(db=str(store)), read_only=False)) as rw:
+        home = rw.get("/").text  # a visitor: sign in first
+        assert _form(home, "report-form") is None and 'id="read-only-note"' not in home
+        assert re.search(r'id="report-login-note".*?href="[^"]*/login\?next=/"', home, re.S)
+        login(rw, "acme")  # an enterprise user may not report
+        home = rw.get("/").text
+        assert _form(home, "report-form") is None and 'id="report-role-note"' in home
+        login(rw, "ana")
+        home = rw.get("/").text
+        assert _form(home, "report-form") and _form(home, "report-csv-form")
+        assert "report-login-note" not in home and "report-role-note" not in home
+        login(rw, "boss")
+        form = _form(rw.get("/admin/users").text, "user-form")
+        assert form is not None
+        options = re.findall(r'<option value="(\w+)"( selected)?>', form)
+        # the least privilege first and chosen: an admin is made on purpose, not by leaving the default
+        assert options == [("enterprise", " selected"), ("analyst", ""), ("admin", "")]
+
+
+def test_refusals_of_pages_are_the_sites_error_page(client: TestClient) -> None:
+    """A page a browser asks for and the policy refuses answers with the site's error page in the user's
+    language (navigation, title, the reason, a way on), not a bare line of text."""
+    html = {"Accept": "text/html"}
+    form = {"csrf_token": _token(client), "indicator": "copyright_registrations", "year": "2024", "value": "1",
+            "source_document": "x"}
+    # the form's page: where logging in leads back to
+    r = client.post("/cockpit/reported", data=form, headers={**html, "Referer": "http://testserver/cockpit?year=2024"})
+    assert r.status_code == 401 and '<header class="top">' in r.text and "<h1>需要登录</h1>" in r.text
+    assert re.search(r'id="error-message">填报指标数据需要分析员或管理员权限：请先以', r.text)
+    assert re.search(r'<a [^>]*id="error-login" href="/login\?next=/cockpit"', r.text)
+    assert client.post("/cockpit/reported", data=form).json()["error"]  # a script still gets JSON
+    login(client, "ana")
+    r = client.get("/admin/users", headers=html)
+    assert r.status_code == 403 and '<header class="top">' in r.text and "<h1>无权访问</h1>" in r.text
+    assert "管理页面仅限管理员" in r.text and 'id="user-name"' in r.text
+    r = client.post("/cockpit/reported", data={**form, "csrf_token": "forged"}, headers=html)
+    assert r.status_code == 403 and "<h1>无权访问</h1>" in r.text and "安全令牌无效" in r.text
+    client.post("/logout", data={"csrf_token": client.get("/api/me").json()["csrf_token"]})
+    en = client.post("/cockpit/reported?lang=en", data={**form, "csrf_token": _token(client)}, headers=html)
+    assert en.status_code == 401 and '<html lang="en">' in en.text and "<h1>Sign-in required</h1>" in en.text
+
+
 def test_the_audit_log_records_each_write_with_its_user(client: TestClient) -> None:
     token = login(client, "ana")
     client.post("/api/cockpit/reported", json={**REPORT, "year": 2021}, headers={"X-CSRF-Token": token})

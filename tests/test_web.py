@@ -87,6 +87,30 @@ def test_chart_option_holds_real_counts(client: TestClient) -> None:
     assert series["data"][0] == 33  # 1976, counted with pandas from patent_date
 
 
+def test_overview_tells_full_records_from_documents_only_referred_to(tmp_path: Path, shared: Path) -> None:
+    """The headline counts documents with a record of their own; the documents table also holds those a
+    source only names (an EPO OPS search hit: a number, no bibliographic data). Both numbers are on the page
+    and say which is which, so that they no longer seem to disagree."""
+    hits = shared / "epo_ops/published/fixtures/search_result.xml"  # EPO OPS search result, JSON inside
+    referred = len({r["docdb_number"] for r in json.loads(hits.read_text(encoding="utf-8"))["results"]})
+    full = 11  # the CN table dump: 10 rows, 11 documents (tests/test_browser.py)
+    db = tmp_path / "stubs.duckdb"
+    with Cockpit(db=db) as c:
+        reports = c.ingest([shared / "cn/table_export_sample", hits])
+    assert [r.error for r in reports] == [None, None]
+    with TestClient(create_app(Settings(db=str(db)))) as client:
+        data = client.get("/api/overview").json()
+        assert (data["documents"], data["stubs"], data["tables"]["documents"]) == (full, referred, full + referred)
+        html = client.get("/overview").text
+        assert re.search(rf'id="documents-count">{full}<', html)
+        note = re.search(r'<p class="note" id="stubs-note">(.*?)</p>', html, re.S)
+        assert note and f"另有 {referred} 件" in note.group(1) and f"共 {full + referred} 行" in note.group(1)
+        row = re.search(r'<tr id="table-documents">(.*?)</tr>', html, re.S)
+        assert row and f"{full + referred}" in row.group(1) and f"含仅被提及的 {referred} 件" in row.group(1)
+        en = client.get("/overview", params={"lang": "en"}).text
+        assert re.search(rf'id="stubs-note">[^<]*{referred} more', en)
+
+
 def test_api_stats_equals_cockpit_stats(client: TestClient, baseball_db: tuple[Path, dict[str, Any]]) -> None:
     r = client.get("/api/stats")
     assert r.status_code == 200
@@ -196,6 +220,24 @@ def test_healthz_and_openapi(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/", "/overview", "/api/overview", "/api/stats", "/healthz"} <= set(paths)
     assert client.get("/docs").status_code == 200
+
+
+def test_api_docs_and_favicon_need_no_internet(client: TestClient) -> None:
+    """/docs loads Swagger UI from the app's own static files (vendored), never from a CDN; /favicon.ico
+    answers and every page links the icon. The browser test checks the page renders its operations."""
+    html = client.get("/docs").text
+    assert re.findall(r"https?://[^\s\"'<>]+", html) == []  # nothing outside this server (no CDN, no icon)
+    urls = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
+    assert {u.rsplit("/", 1)[-1] for u in urls} >= {"swagger-ui-bundle.js", "swagger-ui.css"}
+    for url in urls:
+        r = client.get(url)
+        assert r.status_code == 200 and len(r.content) > 0, url
+    assert '"validatorUrl": null' in html  # Swagger UI would otherwise ask validator.swagger.io
+    assert client.get("/redoc").status_code == 404  # ReDoc loads from a CDN: not offered
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/")
+    page = client.get("/overview").text
+    assert re.search(r'<link rel="icon" [^>]*href="[^"]*/static/favicon.svg"', page)
 
 
 def test_empty_database_shows_zeros(tmp_path: Path) -> None:

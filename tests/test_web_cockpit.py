@@ -269,7 +269,8 @@ def test_read_only_store_shows_the_error(base: tuple[Path, Path], tmp_path: Path
         r = c.post("/cockpit/reported", data={"csrf_token": csrf(html), "region": "500120",
                                               "indicator": "ip_service_agencies", "year": "2024", "value": "1",
                                               "source_document": "x"})
-        assert r.status_code == 403 and "数据库以只读方式打开，填报未保存" in r.text
+        assert r.status_code == 403 and "本服务以只读方式运行，填报未保存" in r.text
+        assert "ipcockpit serve --writable" in r.text and 'id="report-form"' not in r.text
 
 
 def test_big_screen(client: TestClient) -> None:

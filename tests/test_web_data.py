@@ -274,7 +274,7 @@ def test_every_page_offers_excel(client: TestClient, store: dict[str, Any]) -> N
     patent = client.get(f"/patent/US{store['numbers'][0]}").text
     assert 'id="download-xlsx"' in patent
     fields = {r["name"]: r["value"] for r in _sheet(client.get("/overview?format=xlsx").content, "fields")}
-    assert fields == {"documents": "2664", "offices": "US"}
+    assert fields == {"documents": "2664", "stubs": "0", "offices": "US"}
 
 
 def test_excel_cells_stay_text_and_drop_control_characters() -> None:

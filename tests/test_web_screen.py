@@ -235,7 +235,13 @@ def test_patent_page_of_a_cn_grant(client: TestClient, expected: dict[str, Any])
     assert re.search(r"<td>申请人</td>\s*<td>中科大数据研究院", parties) and "<code>410100</code>" in parties
     assert "李玺; 康锐文; 冯凯; 王元卓" in re.sub(r"\s+", " ", parties)
     assert re.search(r"<code>H04L 9/40</code></td>\s*<td>网络安全协议", html)  # the IPC tree's title
-    assert "权利要求（0 项，独立权利要求 0 项）" in html and "1.一种web端数据通用采集方法，其特征在于" in html
+    # the dump gives the first claim only: how many claims there are is unknown, not 0
+    claims = re.search(r'<section class="card" id="claims">.*?</section>', html, re.S).group(0)
+    assert "<h2>权利要求（项数未知：数据中只有首项权利要求）</h2>" in claims and "0 项" not in claims
+    assert "1.一种web端数据通用采集方法，其特征在于" in claims
+    # the legal status line is the rule's answer (the dump's status text: in force), the source's words beside it
+    status = re.search(r'<tr id="legal-status">.*?</tr>', html, re.S).group(0)
+    assert re.search(r"<td><b>有效</b>", status) and "来源记载：有权-审定授权" in status
     events = re.search(r'<section class="card" id="events">.*?</section>', html, re.S).group(0)
     assert "法律事件（1）" in events and "2023-04-18" in events and (
         '<span class="event examination">实质审查</span>' in events)
@@ -244,6 +250,8 @@ def test_patent_page_of_a_cn_grant(client: TestClient, expected: dict[str, Any])
     assert 'id="dimension-legal"' in html
     api = _stable(client.get("/api/patent/CN115883397B", params={"as_of": AS_OF}).json())
     assert api == expected["CN115883397B"]
+    assert api["claims_count"] is None and api["independent_claims_count"] is None
+    assert (api["legal_status"]["status"], api["legal_status"]["basis"]) == ("in_force", "status")
     assert api["screening"]["high_value"] is None and api["same_application"][0]["doc_id"] == "CN115883397A"
     assert "但不满足条件“平行链、中继链、以太币等区块链相关关键词”" in sei
     # the A publication of the application is screened as its grant
@@ -261,6 +269,25 @@ def test_patent_page_of_a_us_grant_in_english(client: TestClient, expected: dict
     api = _stable(client.get("/api/patent/US7315680B1", params={"as_of": AS_OF}).json())
     assert api == expected["US7315680B1"]
     assert api["claims_count"] == 23 and len(api["citations"]) > 0 and api["description_chars"] > 20_000
+
+
+@pytest.mark.slow
+def test_patent_page_legal_status_agrees_with_its_screening(client: TestClient) -> None:
+    """US 7,314,891 B2 (filed 2003-10-23, no term adjustment, no status text in the XML) ended its term on
+    2023-10-23: the legal status line says so, as the in-force condition of its screening does, not "–"."""
+    html = client.get("/patent/US7314891B2", params={"as_of": AS_OF}).text
+    status = re.search(r'<tr id="legal-status">.*?</tr>', html, re.S).group(0)
+    assert "<b>期限届满</b>" in status and "自申请日2003-10-23起20年保护期已于2023-10-23届满" in status
+    assert "来源记载" not in status  # the XML gives no status text
+    in_force = re.search(r'<tr id="condition-in_force">.*?</tr>', html, re.S).group(0)
+    assert '<span class="badge no">否</span>' in in_force and "2023-10-23届满" in in_force
+    assert '<span class="tag" id="legal-status-tag"' in html and ">期限届满</span>" in html
+    en = client.get("/patent/US7314891B2", params={"as_of": AS_OF, "lang": "en"}).text
+    assert "<b>expired</b>" in re.search(r'<tr id="legal-status">.*?</tr>', en, re.S).group(0)
+    # the two downloads are two links apart, not one run of underlined text
+    tags = re.search(r'<p class="tags">.*?</p>', html, re.S).group(0)
+    assert re.search(r'<a class="tag" id="download-xlsx" [^>]*>下载 Excel</a>\s*<a class="tag" id="download-json" ',
+                     tags)
 
 
 @pytest.mark.slow

@@ -2,7 +2,8 @@
 
 :func:`patent_record` gathers the document's rows from every canonical table, the backward citations
 (marked when the cited document is in the corpus), the forward citations within the corpus and the
-family members. Plain dicts, ready for JSON. The ``doc_id`` of a number written in any form
+family members. Plain dicts, ready for JSON. ``claims_count`` is null when the store holds no claim rows of
+the document (every patent has claims: the data does not say how many). The ``doc_id`` of a number written in any form
 (``CN 115883397 B``, ``ZL202211359874.7``, ``US 7,315,680``) is :func:`ipcockpit.value.screen.find_document`'s.
 """
 
@@ -47,8 +48,9 @@ def patent_record(store: Store, doc_id: str) -> dict[str, Any] | None:
             "SELECT scheme, code, main, seq FROM classifications WHERE doc_id = ? "
             "ORDER BY scheme, main DESC NULLS LAST, seq NULLS LAST, code", [doc_id]),
         "claims": claims,
-        "claims_count": len(claims),
-        "independent_claims_count": sum(1 for c in claims if c["independent"]),
+        # no claim rows: the source gave none (or the first claim only, in texts); how many there are is unknown
+        "claims_count": len(claims) if claims else None,
+        "independent_claims_count": sum(1 for c in claims if c["independent"]) if claims else None,
         "priorities": store.query(
             "SELECT country, number, priority_date FROM priorities WHERE doc_id = ? ORDER BY priority_date, number",
             [doc_id]),

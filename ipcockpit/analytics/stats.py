@@ -18,6 +18,14 @@ def by_office_year(documents: Table) -> Table:
     )
 
 
+def stubs(documents: Table) -> Table:
+    """How many documents a source only refers to (``stub``: an OPS search hit, an assignment, a family member,
+    a legal event): a number without a bibliographic record of its own. :func:`by_office_year` leaves them
+    out; the documents table holds them."""
+    docs = documents.filter(documents.stub.fill_null(False))
+    return docs.aggregate(stubs=docs.count())
+
+
 def top_applicants(parties: Table, limit: int = 20) -> Table:
     first = parties.filter(parties.role.isin(["applicant", "assignee", "patentee"]))
     return (

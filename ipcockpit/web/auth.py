@@ -10,7 +10,9 @@ every write, in one ASGI middleware in front of every route.
   the field ``csrf_token``, script sends it as the header ``X-CSRF-Token``. Every non-GET request with a
   form body (urlencoded, multipart, text/plain) or with a session cookie must carry it; a request whose
   ``Origin`` is another site is refused. JSON requests without a cookie (scripts) need no token.
-* **Policy**: :data:`POLICY`, first matching rule wins; a path no rule names is open to everyone.
+* **Policy**: :data:`POLICY`, first matching rule wins; a path no rule names is open to everyone. Pages ask
+  :func:`allowed` before they show a form, so that a form is shown only to those who may submit it.
+  A refused request for a page answers with the site's error page (:func:`ipcockpit.web.errors.respond`).
 * **Audit**: every non-GET request leaves a row in ``audit_log`` (who, when, method and path, target,
   outcome, status). A route names its target with :func:`audit_target`.
 """
@@ -30,22 +32,21 @@ from urllib.parse import quote, urlsplit
 
 import jinja2
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from markupsafe import escape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from ipcockpit import i18n
 from ipcockpit.auth import ADMIN, ANALYST, ANONYMOUS, ENTERPRISE, User
 from ipcockpit.errors import IPCockpitError
+from ipcockpit.web import errors
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
-    from fastapi.templating import Jinja2Templates
 
     from ipcockpit.settings import Settings
-    from ipcockpit.web.context import CockpitHolder
+    from ipcockpit.web.context import CockpitHolder, Web
 
 log = logging.getLogger("ipcockpit.web.auth")
 Scope = MutableMapping[str, Any]
@@ -97,6 +98,12 @@ POLICY: tuple[Rule, ...] = (
 
 def rule_for(method: str, path: str) -> Rule | None:
     return next((r for r in POLICY if r.matches(method, path)), None)
+
+
+def allowed(user: User, method: str, path: str) -> bool:
+    """Whether the policy lets ``user`` make the request (a page asks before it shows a form)."""
+    rule = rule_for(method, path)
+    return rule is None or user.has(rule.roles)
 
 
 @dataclass
@@ -175,17 +182,26 @@ def _current_user(ctx: Any) -> User:
     return current_user(ctx["request"])
 
 
-def install(app: FastAPI, holder: CockpitHolder, templates: Jinja2Templates, settings: Settings) -> None:
+Refuse = Callable[[Request, int, str], Response]
+
+
+def install(app: FastAPI, web: Web) -> None:
     """Put the middleware in front of every route and ``csrf_token()`` / ``current_user()`` in templates."""
-    templates.env.globals["csrf_token"] = _csrf_token
-    templates.env.globals["current_user"] = _current_user
-    app.add_middleware(AuthMiddleware, holder=holder, settings=AuthSettings.from_settings(settings))
+    web.templates.env.globals["csrf_token"] = _csrf_token
+    web.templates.env.globals["current_user"] = _current_user
+
+    def refuse(request: Request, status: int, message: str) -> Response:
+        return errors.respond(web, request, status, message)  # the error page, or JSON for scripts
+
+    app.add_middleware(AuthMiddleware, holder=web.holder, settings=AuthSettings.from_settings(web.settings),
+                       refuse=refuse)
 
 
 # the middleware -------------------------------------------------------------------------------------
 class AuthMiddleware:
-    def __init__(self, app: Callable[..., Awaitable[None]], holder: CockpitHolder, settings: AuthSettings) -> None:
-        self.app, self.holder, self.settings = app, holder, settings
+    def __init__(self, app: Callable[..., Awaitable[None]], holder: CockpitHolder, settings: AuthSettings,
+                 refuse: Refuse) -> None:
+        self.app, self.holder, self.settings, self.refuse = app, holder, settings, refuse
         self._serializer: URLSafeTimedSerializer | None = None
 
     def serializer(self) -> URLSafeTimedSerializer:
@@ -272,7 +288,7 @@ class AuthMiddleware:
         t = i18n.Translator(_language(request))
         origin = request.headers.get("origin")
         if origin is not None and urlsplit(origin).netloc != request.headers.get("host", ""):
-            return _refuse(request, 403, t("auth.cross_site", origin=origin), "cross_site")
+            return self._refuse(request, 403, t("auth.cross_site", origin=origin), "cross_site")
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         is_form = ctype in FORM_TYPES
         if not is_form and COOKIE not in request.cookies:
@@ -285,7 +301,7 @@ class AuthMiddleware:
         if session.loaded and session.nonce and sent and hmac.compare_digest(sent, session.nonce):
             return None
         why = t("auth.csrf_missing") if not sent else t("auth.csrf_invalid")
-        return _refuse(request, 403, why, "csrf")
+        return self._refuse(request, 403, why, "csrf")
 
     def check_policy(self, request: Request, user: User) -> Response | None:
         rule = rule_for(request.method, request.url.path)
@@ -296,9 +312,13 @@ class AuthMiddleware:
         if user.is_public:
             if request.method == "GET" and _wants_html(request):
                 return RedirectResponse(f"/login?next={quote(str(request.url.path), safe='/')}", status_code=303)
-            return _refuse(request, 401, t("auth.login_needed", why=why, roles=roles), "unauthenticated")
-        return _refuse(request, 403, t("auth.role_needed", user=user.label, role=t("user_role." + user.role),
+            return self._refuse(request, 401, t("auth.login_needed", why=why, roles=roles), "unauthenticated")
+        return self._refuse(request, 403, t("auth.role_needed", user=user.label, role=t("user_role." + user.role),
                                        roles=roles, why=why), "forbidden")
+
+    def _refuse(self, request: Request, status: int, message: str, outcome: str) -> Response:
+        request.scope.setdefault("state", {})["audit_outcome"] = outcome
+        return self.refuse(request, status, message)
 
     async def audit(self, request: Request, user: User, status: int, refused: bool) -> None:
         state = request.scope.get("state", {})
@@ -366,16 +386,5 @@ def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
 
 
-def _refuse(request: Request, status: int, message: str, outcome: str) -> Response:
-    request.scope.setdefault("state", {})["audit_outcome"] = outcome
-    if _wants_html(request):
-        t = i18n.Translator(_language(request))
-        body = (f'<!doctype html><html lang="{t.lang}"><meta charset="utf-8"><title>{status}</title>'
-                f'<p id="refused">{escape(message)}</p>'
-                f'<p><a href="/login">{t("auth.login")}</a></p></html>')
-        return HTMLResponse(body, status_code=status)
-    return JSONResponse({"error": message}, status_code=status)
-
-
-__all__ = ["POLICY", "AuthMiddleware", "AuthSettings", "Rule", "Session", "audit_target", "current_user",
-           "install", "rule_for", "session_of"]
+__all__ = ["POLICY", "AuthMiddleware", "AuthSettings", "Rule", "Session", "allowed", "audit_target",
+           "current_user", "install", "rule_for", "session_of"]

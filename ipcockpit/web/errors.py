@@ -4,7 +4,8 @@ Routes raise; they do not catch. Each error answers in the caller's format and l
 
 * :class:`BadRequest`, a parameter that fails its model (FastAPI's ``RequestValidationError``, a form's
   ``ValidationError``) and any other :class:`~ipcockpit.errors.IPCockpitError`: 400;
-* :class:`Forbidden` (e.g. a write on a read-only store): 403;
+* :class:`Forbidden` (e.g. a write on a read-only store): 403 (the route policy's 401 and 403 answer through
+  :func:`respond` too: :mod:`ipcockpit.web.auth`);
 * :class:`NotFound` and an unknown path: 404;
 * :class:`~ipcockpit.errors.StoreError` and :class:`~ipcockpit.errors.UnavailableError` (no search index
   yet): 503.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -126,7 +128,18 @@ def respond(web: Web, request: Request, status: int, message: str, error: Except
     t = web.translator(request)
     if not t.has(f"error.title_{status}"):
         return JSONResponse({"error": message, **body}, status_code=status)
-    return web.html(request, "error.html", {"status": status, "message": message}, "error", status)
+    return web.html(request, "error.html", {"status": status, "message": message, "back": back_path(request)},
+                    "error", status)
+
+
+def back_path(request: Request) -> str:
+    """Where to go on from an error page (after logging in): the page asked for, or for a form's submit the
+    page that held the form (the Referer, when it is this site), else the home page."""
+    if request.method == "GET":
+        return request.url.path
+    referer = urlsplit(request.headers.get("referer", ""))
+    same_site = referer.netloc == request.headers.get("host", "") and referer.path.startswith("/")
+    return referer.path if same_site and not referer.path.startswith("//") else "/"
 
 
 def message(web: Web, request: Request, exc: Exception) -> str:

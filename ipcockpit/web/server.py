@@ -5,6 +5,10 @@ area (:mod:`ipcockpit.web.routes`; each page one data function on the Cockpit, r
 or Excel by :mod:`ipcockpit.web.pages`), the error handlers (:mod:`ipcockpit.web.errors`) and the access
 middleware (:mod:`ipcockpit.web.auth`: sessions, CSRF, the route policy, the audit of writes). The home page
 is the cockpit (驾驶舱).
+
+Nothing a page loads comes from outside the server: the API documentation (``/docs``, Swagger UI) is served
+from the vendored copy in ``static/vendor/swagger-ui`` (ReDoc, which only loads from a CDN, is not offered)
+and the icon from ``static`` (``/favicon.ico`` for clients that ask for it without a link).
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -45,13 +51,29 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
         description="IP big data for regional IP offices. 知识产权大数据驾驶舱。 Every page is also JSON, CSV and "
                     "Excel: `/x?format=`, `/x.json`, `/api/x`. Errors answer `{\"error\": ...}` (400, 403, 404, 503).",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's own /docs loads Swagger UI from a CDN; ours below serves the vendored copy
+        redoc_url=None,
     )
     app.state.cockpit = holder
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     web = Web(holder, templates, settings, tz)
     errors.install(app, web)
     routes.register(app, web)
-    auth.install(app, holder, templates, settings)  # sessions, CSRF, the route policy, the audit of writes
+    auth.install(app, web)  # sessions, CSRF, the route policy, the audit of writes
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        vendor = f"{root}/static/vendor/swagger-ui"
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} API",
+            swagger_js_url=f"{vendor}/swagger-ui-bundle.js", swagger_css_url=f"{vendor}/swagger-ui.css",
+            swagger_favicon_url=f"{root}/static/favicon.svg",
+            swagger_ui_parameters={"validatorUrl": None})  # else it asks validator.swagger.io about the schema
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(HERE / "static" / "favicon.ico", media_type="image/x-icon")
 
     @app.get("/healthz", summary="Liveness: the store answers")
     def healthz() -> dict[str, Any]:

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 
-from ipcockpit.auth import ROLES
+from ipcockpit.auth import ADMIN, ANALYST, ENTERPRISE
 from ipcockpit.errors import IPCockpitError, StoreError
 from ipcockpit.web import render
 from ipcockpit.web.auth import audit_target, current_user, session_of
@@ -22,6 +22,8 @@ from ipcockpit.web.errors import BadRequest, Forbidden, NotFound, message
 from ipcockpit.web.pages import Page, PageParams, show
 
 READ_ONLY = "the store is open read-only; start the server with a writable store to change users or data"
+#: the roles of the add-user form, the least privilege first (and chosen): an admin is made on purpose
+ROLES_LEAST_FIRST = (ENTERPRISE, ANALYST, ADMIN)
 
 
 class AuditParams(PageParams):
@@ -30,8 +32,9 @@ class AuditParams(PageParams):
     limit: int = Field(200, ge=1, le=10_000, description="Entries, newest first.")
 
 
-USERS = Page("admin_users", lambda c, p, v: {"users": c.users(), "roles": list(ROLES)}, path="/admin/users",
-             api="/api/users", template="admin_users.html", extra=lambda c, d, p, v: {"error": None},
+USERS = Page("admin_users", lambda c, p, v: {"users": c.users(), "roles": list(ROLES_LEAST_FIRST)},
+             path="/admin/users", api="/api/users", template="admin_users.html",
+             extra=lambda c, d, p, v: {"error": None, "writable": not v.read_only},
              summary="Users and roles 用户管理 (admin)")
 AUDIT = Page("audit", lambda c, p, v: {"audit": c.audit_log(p.user, p.action, p.limit)}, AuditParams,
              path="/audit", summary="The audit log, newest first (admin)")
@@ -108,7 +111,7 @@ def register(app: FastAPI, web: Web) -> None:
         name, role = str(fields.get("name") or ""), str(fields.get("role") or "")
         audit_target(request, f"user:{name}", {"role": role})
         if web.read_only:
-            raise Forbidden(READ_ONLY)
+            raise Forbidden(READ_ONLY, "auth.error_read_only")
         by = current_user(request).name
         return web.call(lambda c: c.add_user(name, role, str(fields.get("password") or ""), by))
 

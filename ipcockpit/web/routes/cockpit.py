@@ -27,7 +27,7 @@ from ipcockpit.auth.access import only_published
 from ipcockpit.cockpit import tables
 from ipcockpit.errors import IPCockpitError, StoreError
 from ipcockpit.web import charts_cockpit, render
-from ipcockpit.web.auth import audit_target, current_user, rule_for
+from ipcockpit.web.auth import allowed, audit_target, current_user, rule_for
 from ipcockpit.web.context import Web
 from ipcockpit.web.errors import BadRequest, Forbidden
 from ipcockpit.web.pages import Page, PageParams, View, parse, show
@@ -78,6 +78,17 @@ def _big(p: CockpitParams) -> bool:
     return (p.screen or "").lower() == "big"
 
 
+def report_block(v: View) -> str | None:
+    """Why the reporting forms cannot work for this caller (``read_only``: the server's store; ``login``: a
+    visitor; ``role``: a user the policy does not let report), or None when they can: the page shows the
+    forms only then, and otherwise a note that says why."""
+    if v.read_only:
+        return "read_only"
+    if allowed(v.user, "POST", "/cockpit/reported"):
+        return None
+    return "login" if v.user.is_public else "role"
+
+
 def cockpit_extra(c: Cockpit, data: dict[str, Any], p: CockpitParams, v: View) -> dict[str, Any]:
     """The cards' views, the charts' options and the forms' choices of the cockpit page."""
     t, lang, big = v.t, v.t.lang, _big(p)
@@ -88,7 +99,7 @@ def cockpit_extra(c: Cockpit, data: dict[str, Any], p: CockpitParams, v: View) -
         "counts": charts_cockpit.status_counts(cards),
         "status_colours": {str(k): v for k, v in charts_cockpit.STATUS_COLOURS.items()},
         "num": charts_cockpit.number, "regions": c.regions(), "big": big,
-        "writable": not v.read_only, "notice": {}, "form": {},
+        "report_block": report_block(v), "notice": {}, "form": {},
         "region_name": region["name_en"] if lang == "en" and region.get("name_en") else region["name"],
         "plan_name": region.get("plan_en") if lang == "en" and region.get("plan_en") else region.get("plan"),
         "progress_chart": charts_cockpit.progress_bars(cards, t, lang, dark=big),
