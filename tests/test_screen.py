@@ -154,9 +154,9 @@ def test_rest_get_post_csv(client: TestClient) -> None:
         check_row(row)
     c = client.get("/api/screen", params={"applicant": "中科大数据", "format": "csv", "as_of": "2025-07-01"})
     assert c.status_code == 200 and c.headers["content-type"].startswith("text/csv")
-    [row] = list(csv.DictReader(io.StringIO(c.text.lstrip("\ufeff"))))
-    assert row["publication_number"] == "CN115883397B" and row["high_value"] == ""  # unknown
-    assert row["strategic_emerging_industry"] == "False"
+    [row] = list(csv.DictReader(io.StringIO(c.text.lstrip("\ufeff"))))  # Chinese: the default language
+    assert row["公开（公告）号"] == "CN115883397B" and row["高价值"] == "未知"
+    assert row["战略性新兴产业"] == "否"
     p = client.post("/api/screen", json=["ZL201610705624.2", "CN999999994B"], params={"as_of": "2025-07-01"})
     assert p.status_code == 200
     got = {x["publication_number"]: x for x in p.json()["patents"]}
