@@ -162,12 +162,13 @@ class Cockpit:
         }
 
     # data status, quarantine browser, applicant profile ------------------------------------------
-    def data_status(self, show_paths: bool = False, limit: int = 200) -> dict[str, Any]:
+    def data_status(self, show_paths: bool = False, limit: int = 200, show_internal: bool = False) -> dict[str, Any]:
         """The data and ingest status page: table counts, source files, runs, quality checks
-        (:func:`ipcockpit.analytics.ingest_status.data_status`; paths only with ``show_paths``)."""
+        (:func:`ipcockpit.analytics.ingest_status.data_status`; paths only with ``show_paths``, the app's
+        own tables only with ``show_internal``)."""
         from ipcockpit.analytics.ingest_status import data_status
 
-        return data_status(self.store, show_paths, limit)
+        return data_status(self.store, show_paths, limit, show_internal)
 
     def quarantine_page(self, file: str | None = None, field: str | None = None, reason: str | None = None,
                         limit: int = 50, offset: int = 0) -> dict[str, Any]:
