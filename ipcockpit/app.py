@@ -118,12 +118,16 @@ class Cockpit:
         return _stats().rows(_stats().top_subclasses(self.ibis().table("classifications"), limit))
 
     def quarantine(self, path: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        """Quarantined records, newest files first; ``path`` filters on the file path (substring)."""
-        where, params = ("WHERE path LIKE ?", [f"%{path}%"]) if path else ("", [])
-        return self.store.query(
-            f"SELECT path, position, field, reason, excerpt FROM quarantine {where} ORDER BY path, position LIMIT ?",
-            [*params, limit],
-        )
+        """Quarantined records by path and position; ``path`` filters on the file path (part of it), ``limit``
+        0 lists them all (:meth:`quarantine_list` says how many there are)."""
+        return self.quarantine_list(path, limit)["rows"]
+
+    def quarantine_list(self, path: str | None = None, limit: int = 100) -> dict[str, Any]:
+        """:meth:`quarantine`'s rows with their ``total``, the ``limit`` and ``truncated`` (the rows are not all)
+        (:func:`ipcockpit.analytics.ingest_status.quarantine_list`)."""
+        from ipcockpit.analytics.ingest_status import quarantine_list
+
+        return quarantine_list(self.store, path, limit)
 
     def ipc_titles(self, codes: Iterable[str]) -> dict[str, dict[str, str]]:
         """Titles from ref_ipc_titles for the given IPC codes: ``{code: {"zh": ..., "en": ...}}``.
