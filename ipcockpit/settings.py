@@ -25,7 +25,8 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("db", "var/ipcockpit.duckdb", "Path of the DuckDB database file."),
     Setting("batch_size", 5000, "Records per Arrow batch when loading into the store."),
-    Setting("language", "zh-CN", "Default language of the web app (zh-CN or en)."),
+    Setting("language", "zh-CN", "Default language of the web app and the language of the command line's "
+            "answers (zh-CN or en)."),
     Setting("host", "127.0.0.1", "Address the web app listens on."),
     Setting("port", 8000, "Port the web app listens on."),
     Setting("column_maps", "", "Folder of extra YAML column maps for table exports (added to the built-in ones)."),
