@@ -23,7 +23,6 @@ from typing import Any
 
 import duckdb
 
-from ipcockpit.i18n import Translator
 from ipcockpit.model.numbers import application_id, parse_publication, publication_id
 from ipcockpit.value.conditions import CONDITIONS, INVENTION_GRANT, Universe, condition_rows
 from ipcockpit.value.settings import ScreenSettings
@@ -257,41 +256,3 @@ def flat_rows(rows: list[dict[str, Any]], lang: str = "en") -> list[dict[str, An
 def _line_text(line: dict[str, Any], zh: bool) -> str:
     keys = ("zh", "text_zh", "en", "text_en") if zh else ("en", "text_en")
     return str(next((line[k] for k in keys if line.get(k)), line.get("name")))
-
-
-#: the columns of :func:`flat_rows` that hold an answer (true, false or null: met, not met, unknown)
-ANSWER_COLUMNS = ("high_value", "in_force", *CONDITIONS)
-_ANSWER_KEYS = {True: "answer.yes", False: "answer.no", None: "answer.unknown"}
-
-
-def column_label(name: str, t: Translator) -> str:
-    """The header of a :func:`flat_rows` column in ``t``'s language (``column.*``, ``condition.*`` and
-    ``dimension.*`` of the catalogues; ``x_reason``, ``x_confidence`` name the label of ``x``); a column
-    the catalogues do not name keeps its name."""
-    for prefix in ("column", "condition", "dimension"):
-        if t.has(f"{prefix}.{name}"):
-            return t(f"{prefix}.{name}")
-    base, _, part = name.rpartition("_")
-    if base and part == "score" and t.has(f"dimension.{base}"):
-        return t(f"dimension.{base}")
-    if base and part in ("reason", "confidence"):
-        label = column_label(base, t)
-        if label != base:
-            return t(f"column.{part}_of", name=label)
-    return name
-
-
-def labelled_rows(rows: list[dict[str, Any]], t: Translator) -> list[dict[str, Any]]:
-    """:func:`flat_rows` for people, in ``t``'s language: headers from the catalogues, answers as
-    是/否/未知 (yes/no/unknown), reasons and explanation in that language. What the web's CSV and Excel
-    downloads of a screening hold."""
-    labels: dict[str, str] = {}
-    out = []
-    for r in flat_rows(rows, t.lang):
-        row = {}
-        for k, v in r.items():
-            if k not in labels:
-                labels[k] = column_label(k, t)
-            row[labels[k]] = t(_ANSWER_KEYS[v]) if k in ANSWER_COLUMNS and (v is None or isinstance(v, bool)) else v
-        out.append(row)
-    return out

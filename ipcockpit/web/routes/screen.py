@@ -20,7 +20,8 @@ from starlette.datastructures import UploadFile
 from ipcockpit import i18n
 from ipcockpit.app import Cockpit
 from ipcockpit.portfolio import portfolio, read_numbers, split_numbers
-from ipcockpit.value.screen import labelled_rows
+from ipcockpit.value.conditions import CONDITIONS
+from ipcockpit.value.screen import flat_rows
 from ipcockpit.web import charts
 from ipcockpit.web.context import Web
 from ipcockpit.web.errors import BadRequest, NotFound
@@ -69,9 +70,47 @@ def screen_data(c: Cockpit, p: ScreenParams, v: View, numbers: list[str] | None 
                          settings=c.screen_settings(**p.overrides()))
 
 
+#: the columns of :func:`~ipcockpit.value.screen.flat_rows` that hold an answer (true, false or null)
+ANSWER_COLUMNS = ("high_value", "in_force", *CONDITIONS)
+_ANSWER_KEYS = {True: "answer.yes", False: "answer.no", None: "answer.unknown"}
+
+
+def column_label(name: str, t: i18n.Translator) -> str:
+    """The header of a :func:`~ipcockpit.value.screen.flat_rows` column in ``t``'s language (``column.*``,
+    ``condition.*`` and ``dimension.*`` of the catalogues; ``x_reason``, ``x_confidence`` name the label of
+    ``x``); a column the catalogues do not name keeps its name."""
+    for prefix in ("column", "condition", "dimension"):
+        if t.has(f"{prefix}.{name}"):
+            return t(f"{prefix}.{name}")
+    base, _, part = name.rpartition("_")
+    if base and part == "score" and t.has(f"dimension.{base}"):
+        return t(f"dimension.{base}")
+    if base and part in ("reason", "confidence"):
+        label = column_label(base, t)
+        if label != base:
+            return t(f"column.{part}_of", name=label)
+    return name
+
+
+def labelled_rows(rows: list[dict[str, Any]], t: i18n.Translator) -> list[dict[str, Any]]:
+    """:func:`~ipcockpit.value.screen.flat_rows` for people, in ``t``'s language: headers from the
+    catalogues, answers as 是/否/未知 (yes/no/unknown), reasons and explanation in that language. What the
+    web's CSV and Excel downloads of a screening hold."""
+    labels: dict[str, str] = {}
+    out = []
+    for r in flat_rows(rows, t.lang):
+        row = {}
+        for k, v in r.items():
+            if k not in labels:
+                labels[k] = column_label(k, t)
+            row[labels[k]] = t(_ANSWER_KEYS[v]) if k in ANSWER_COLUMNS and (v is None or isinstance(v, bool)) else v
+        out.append(row)
+    return out
+
+
 def screen_tables(data: dict[str, Any], t: i18n.Translator) -> dict[str, Any]:
     """What the CSV and Excel downloads hold, in ``t``'s language: one row per patent
-    (:func:`~ipcockpit.value.screen.labelled_rows`), the condition and value-index counts, the numbers
+    (:func:`labelled_rows`), the condition and value-index counts, the numbers
     not found."""
     answers = {"yes": "column.met", "no": "column.not_met", "unknown": "column.met_unknown"}
     high = {a: f"screen.high_value_{a}" for a in answers}
