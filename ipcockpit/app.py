@@ -120,12 +120,16 @@ class Cockpit:
         return _stats().rows(_stats().top_subclasses(self.ibis().table("classifications"), limit))
 
     def quarantine(self, path: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        """Quarantined records, newest files first; ``path`` filters on the file path (substring)."""
-        where, params = ("WHERE path LIKE ?", [f"%{path}%"]) if path else ("", [])
-        return self.store.query(
-            f"SELECT path, position, field, reason, excerpt FROM quarantine {where} ORDER BY path, position LIMIT ?",
-            [*params, limit],
-        )
+        """Quarantined records by path and position; ``path`` filters on the file path (part of it), ``limit``
+        0 lists them all (:meth:`quarantine_list` says how many there are)."""
+        return self.quarantine_list(path, limit)["rows"]
+
+    def quarantine_list(self, path: str | None = None, limit: int = 100) -> dict[str, Any]:
+        """:meth:`quarantine`'s rows with their ``total``, the ``limit`` and ``truncated`` (the rows are not all)
+        (:func:`ipcockpit.analytics.ingest_status.quarantine_list`)."""
+        from ipcockpit.analytics.ingest_status import quarantine_list
+
+        return quarantine_list(self.store, path, limit)
 
     def ipc_titles(self, codes: Iterable[str]) -> dict[str, dict[str, str]]:
         """Titles from ref_ipc_titles for the given IPC codes: ``{code: {"zh": ..., "en": ...}}``.
@@ -167,12 +171,13 @@ class Cockpit:
         }
 
     # data status, quarantine browser, applicant profile ------------------------------------------
-    def data_status(self, show_paths: bool = False, limit: int = 200) -> dict[str, Any]:
+    def data_status(self, show_paths: bool = False, limit: int = 200, show_internal: bool = False) -> dict[str, Any]:
         """The data and ingest status page: table counts, source files, runs, quality checks
-        (:func:`ipcockpit.analytics.ingest_status.data_status`; paths only with ``show_paths``)."""
+        (:func:`ipcockpit.analytics.ingest_status.data_status`; paths only with ``show_paths``, the app's
+        own tables only with ``show_internal``)."""
         from ipcockpit.analytics.ingest_status import data_status
 
-        return data_status(self.store, show_paths, limit)
+        return data_status(self.store, show_paths, limit, show_internal)
 
     def quarantine_page(self, file: str | None = None, field: str | None = None, reason: str | None = None,
                         limit: int = 50, offset: int = 0, code: str | None = None) -> dict[str, Any]:

@@ -196,7 +196,9 @@ def test_bad_rows_are_quarantined_with_file_record_field(cockpit: Cockpit, share
         [sys.executable, "-m", "ipcockpit.cli", "quarantine", "--db", cockpit.settings.db, "--json"],
         capture_output=True, text=True, check=True,
     )
-    assert [x["field"] for x in json.loads(res.stdout)] == ["patent_date", "patent_number"]
+    listed = json.loads(res.stdout)
+    assert [x["field"] for x in listed["rows"]] == ["patent_date", "patent_number"]
+    assert (listed["total"], listed["count"], listed["truncated"]) == (2, 2, False)
     again = subprocess.run([sys.executable, "-m", "ipcockpit.cli", "ingest", str(f), "--db", cockpit.settings.db],
                            capture_output=True, text=True, check=True)
     assert "2 record(s) quarantined" in again.stderr and "quarantined 2" in again.stderr  # quality step

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -138,6 +139,38 @@ def test_cli_json_csv_xlsx(store: Path, tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "maintenance_start" in bad.output
 
 
+def test_cli_table_answers_in_words(store: Path, everything: list[dict], tmp_path: Path) -> None:
+    """The table says 是/否/未知 (the setting language, zh-CN by default; yes/no/unknown in English) and
+    – for what is missing, never Python's None/True/False."""
+    runner = CliRunner()
+    base = ["screen", "--db", str(store), "--as-of", "2025-07-01", "--limit", "0"]
+    out = runner.invoke(cli, base)
+    assert out.exit_code == 0, out.output
+    assert not re.search(r"\b(None|True|False)\b", out.stdout)
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[1:-1]]
+            for line in out.stdout.splitlines() if line.startswith("│")}
+    by = {r["publication_number"]: r for r in everything}
+    assert rows["CN999999992B"][3:5] == ["是", "是"] and rows["CN999999994B"][3:5] == ["否", "否"]
+    words = {True: "是", False: "否", None: "未知"}
+    assert len(rows) == len(everything) and all(
+        rows[n][3:5] == [words[r["high_value"]], words[r["in_force"]]] for n, r in by.items())
+    assert rows["CN115883397B"][3] == "未知"
+    numbers = tmp_path / "numbers.txt"
+    numbers.write_text("CN123456789B\n", encoding="utf-8")  # not in the store: nothing known
+    bogus = runner.invoke(cli, [*base, "--numbers", str(numbers)]).stdout
+    assert re.search(r"│ CN123456789B\s+│ –\s+│ –\s+│ 未知\s+│ 未知\s+│ –\s+│", bogus), bogus
+    untitled = [n for n, r in by.items() if not r.get("applicant") and n in rows]
+    assert untitled and all(rows[n][2] == "–" for n in untitled)
+    config = tmp_path / "en.yaml"
+    config.write_text("language: en\n", encoding="utf-8")
+    en = runner.invoke(cli, [*base, "--config", str(config)])
+    assert en.exit_code == 0, en.output
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[1:-1]]
+            for line in en.stdout.splitlines() if line.startswith("│")}
+    assert rows["CN999999992B"][3:5] == ["yes", "yes"] and rows["CN115883397B"][3] == "unknown"
+    assert rows["CN999999994B"][3:5] == ["no", "no"]
+
+
 @pytest.fixture
 def client(store: Path) -> Iterator[TestClient]:
     with TestClient(create_app(Settings(db=str(store)))) as c:
@@ -154,9 +187,9 @@ def test_rest_get_post_csv(client: TestClient) -> None:
         check_row(row)
     c = client.get("/api/screen", params={"applicant": "中科大数据", "format": "csv", "as_of": "2025-07-01"})
     assert c.status_code == 200 and c.headers["content-type"].startswith("text/csv")
-    [row] = list(csv.DictReader(io.StringIO(c.text.lstrip("\ufeff"))))
-    assert row["publication_number"] == "CN115883397B" and row["high_value"] == ""  # unknown
-    assert row["strategic_emerging_industry"] == "False"
+    [row] = list(csv.DictReader(io.StringIO(c.text.lstrip("\ufeff"))))  # Chinese: the default language
+    assert row["公开（公告）号"] == "CN115883397B" and row["高价值"] == "未知"
+    assert row["战略性新兴产业"] == "否"
     p = client.post("/api/screen", json=["ZL201610705624.2", "CN999999994B"], params={"as_of": "2025-07-01"})
     assert p.status_code == 200
     got = {x["publication_number"]: x for x in p.json()["patents"]}

@@ -24,7 +24,10 @@ from ipcockpit.web import render
 from ipcockpit.web.server import create_app
 
 BASEBALL = "abstracts_us/baseball_patent_query.csv"
-PASSWORDS = {"ana": "analyst-pass-1", "acme": "enterprise-pass-2"}
+PASSWORDS = {"ana": "analyst-pass-1", "acme": "enterprise-pass-2", "root": "admin-pass-3"}
+#: tables of the app's own working: the data page lists them to admins only
+INTERNAL = {"schema_migrations", "auth_secrets", "users", "audit_log", "portfolios", "reported_publication",
+            "pending_files"}
 MARKUP = "<script>alert('raw')</script>"
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -68,6 +71,7 @@ def store(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> dict[str, A
         reports += c.ingest([a, b])
         c.add_user("ana", "analyst", PASSWORDS["ana"])
         c.add_user("acme", "enterprise", PASSWORDS["acme"])
+        c.add_user("root", "admin", PASSWORDS["root"])
     return {"db": db, "a": a, "b": b, "a_lines": a_lines, "b_lines": b_lines, "reports": reports,
             "numbers": [r["patent_number"] for r in first]}
 
@@ -138,7 +142,7 @@ def test_data_page_for_the_public_hides_paths(client: TestClient, store: dict[st
     by_name = {f["format"]: f for f in data["by_format"]}
     assert by_name["patentsview-csv"]["files"] == 3
     assert data["quality"]["quarantined"] == {"count": 15}
-    assert {"users", "audit_log", "portfolios", "reported_values"} <= set(data["tables"])
+    assert not INTERNAL & set(data["tables"]) and {"documents", "quarantine", "reported_values"} <= set(data["tables"])
     html = client.get("/data").text
     assert "<h1>数据与入库状态</h1>" in html
     assert str(store["a"]) not in html and "a_broken.csv" not in html
@@ -163,6 +167,28 @@ def test_data_page_for_an_analyst_names_the_files(client: TestClient, store: dic
     assert f'href="http://testserver/data/quarantine?file={a["file_id"]}"' in html
     rows = _csv(client.get("/data.csv?section=files"))
     assert len(rows) == 5 and {r["path"] for r in rows} == set(files)
+
+
+def test_internal_tables_are_for_admins_only(client: TestClient, store: dict[str, Any]) -> None:
+    """auth_secrets, audit_log, schema_migrations ... are the app's own working, not data: the public and
+    analysts see the data tables only (page, JSON, CSV); an admin sees every table, the internal ones marked."""
+    for who in (None, "ana"):
+        if who:
+            login(client, who)
+        data = client.get("/data.json").json()
+        assert not INTERNAL & set(data["tables"]) and data["internal_tables"] == []
+        assert {"documents", "source_files", "quarantine", "ref_ipc_titles", "reported_values"} <= set(data["tables"])
+        html = client.get("/data").text
+        assert not [t for t in INTERNAL if t in html] and "会话签名密钥" not in html and "审计日志" not in html
+        assert not INTERNAL & {r["name"] for r in _csv(client.get("/data.csv?section=tables"))}
+    login(client, "root")
+    data = client.get("/data.json").json()
+    assert INTERNAL <= set(data["tables"]) and set(data["internal_tables"]) == INTERNAL
+    assert data["tables"]["users"] == 3 and data["tables"]["schema_migrations"] >= 7
+    html = client.get("/data").text
+    row = re.search(r'<tr id="table-auth_secrets" class="internal">.*?</tr>', html, re.S).group(0)
+    assert "会话签名密钥" in row and "内部表" in row and "仅管理员可见" in row
+    assert 'id="table-documents" class="internal"' not in html
 
 
 # the quarantine browser -----------------------------------------------------------------------------

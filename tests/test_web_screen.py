@@ -32,6 +32,7 @@ from ipcockpit.settings import Settings
 from ipcockpit.value.conditions import CONDITIONS
 from ipcockpit.value.screen import flat_rows
 from ipcockpit.value.settings import ScreenSettings
+from ipcockpit.web.routes import screen as screen_routes
 from ipcockpit.web.server import create_app
 
 AS_OF = "2025-07-01"
@@ -168,28 +169,94 @@ def test_downloads_equal_the_python_result(client: TestClient, expected: dict[st
     assert data["summary"] == expected["page"]["summary"]
     assert data["filters"]["limit"] == 0 and data["settings"]["as_of"] == AS_OF
 
-    flat = flat_rows(expected["all"])
-    r = client.get("/screen", params={**params, "format": "csv"})
+    flat = flat_rows(expected["all"], "en")
+    r = client.get("/screen", params={**params, "format": "csv", "lang": "en"})
     assert r.status_code == 200 and r.headers["content-disposition"] == 'attachment; filename="screen-patents.csv"'
     table = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert [row["publication_number"] for row in table] == _numbers(expected["all"])
-    assert table[0]["high_value"] == "True" and table[0]["value_index"] == str(flat[0]["value_index"])
-    assert table[0]["strategic_emerging_industry_reason"] == flat[0]["strategic_emerging_industry_reason"]
+    assert [row["Publication number"] for row in table] == _numbers(expected["all"])
+    assert table[0]["High value"] == "yes" and table[0]["Value index"] == str(flat[0]["value_index"])
+    assert table[0]["Strategic emerging industry: reason"] == flat[0]["strategic_emerging_industry_reason"]
 
-    x = client.get("/screen", params={**params, "format": "xlsx"})
+    x = client.get("/screen", params={**params, "format": "xlsx", "lang": "en"})
     assert x.status_code == 200 and x.headers["content-type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(x.content)).active
     header = [c.value for c in sheet[1]]
     got = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert len(got) == SCREENED
+    answer = {True: "yes", False: "no", None: "unknown"}
     for mine, theirs in zip(got, _stable(flat), strict=True):
-        mine["applicant"] = "; ".join(sorted(mine["applicant"].split("; "))) if mine["applicant"] else None
-        assert {k: mine[k] for k in ("publication_number", "applicant", "high_value", "value_index", "award")} == {
-            k: theirs[k] for k in ("publication_number", "applicant", "high_value", "value_index", "award")}
+        mine["Applicant"] = "; ".join(sorted(mine["Applicant"].split("; "))) if mine["Applicant"] else None
+        assert (mine["Publication number"], mine["Applicant"], mine["Value index"]) == (
+            theirs["publication_number"], theirs["applicant"], theirs["value_index"])
+        assert (mine["High value"], mine["State S&T Award or China Patent Award"]) == (
+            answer[theirs["high_value"]], answer[theirs["award"]])
     summary = list(csv.DictReader(io.StringIO(
-        client.get("/screen", params={**params, "format": "csv",
+        client.get("/screen", params={**params, "format": "csv", "lang": "en",
                                       "section": "conditions"}).content.decode("utf-8-sig"))))
-    assert [row["condition"] for row in summary] == ["in_force", *CONDITIONS]
+    assert [row["Condition"] for row in summary] == ["In force", *(i18n.Translator("en")(f"condition.{c}")
+                                                                   for c in CONDITIONS)]
+
+
+@pytest.mark.slow
+def test_downloads_hold_every_match_in_the_callers_language(client: TestClient, expected: dict[str, Any]) -> None:
+    """The page lists 50 rows; its CSV and Excel hold all 79, with Chinese headers, answers and reasons
+    (the default language), English ones with ?lang=en or the language cookie."""
+    page = client.get("/screen", params={"as_of": AS_OF})
+    assert page.status_code == 200 and "筛选结果：显示 50 件，共 79 件" in page.text
+    link = re.search(r'href="([^"]+)" id="download-csv"', page.text).group(1).replace("&amp;", "&")
+    r = client.get(f"/screen{link}")
+    json_link = re.search(r'href="([^"]+)" id="download-json"', page.text).group(1).replace("&amp;", "&")
+    assert len(client.get(f"/screen{json_link}").json()["patents"]) == SCREENED
+    assert r.status_code == 200
+    table = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert len(table) == SCREENED and [row["公开（公告）号"] for row in table] == _numbers(expected["all"])
+    assert 'id="download-rows">下载全部 79 件：' in page.text
+    assert {"名称", "申请人", "高价值", "高价值依据", "有效性", "有效性依据", "价值指数", "法律价值度",
+            "法律价值度可信度", "战略性新兴产业", "战略性新兴产业依据", "评价说明"} <= set(table[0])
+    assert not [c for c in table[0] if re.search(r"[a-z]_[a-z]", c)]  # no column key left untranslated
+    by = {row["公开（公告）号"]: row for row in table}
+    top = expected["all"][0]["publication_number"]
+    assert by[top]["高价值"] == "是" and by["CN999999994B"]["高价值"] == "否"
+    assert by["CN115883397B"]["高价值"] == "未知"
+    assert by["CN115883397B"]["战略性新兴产业依据"].startswith("IPC H04L 9/40 符合规则 1.3#4")
+    assert by["CN115883397B"]["评价说明"].startswith("高价值发明专利：未知")
+    assert not re.search(r"\b(True|False|None)\b", r.content.decode("utf-8-sig"))
+    assert {row["有效性"] for row in table} == {"是", "否", "未知"}
+    # the summaries
+    conditions = list(csv.DictReader(io.StringIO(client.get(
+        "/screen.csv", params={"as_of": AS_OF, "section": "conditions"}).content.decode("utf-8-sig"))))
+    assert conditions[0] == {"条件": "有效性", **{k: str(v) for k, v in zip(
+        ("满足", "不满足", "无法判断"), (expected["page"]["summary"]["conditions"][0][a]
+                                   for a in ("yes", "no", "unknown")), strict=True)}}
+    # the API's downloads: the same rows; English by ?lang=en, then by the cookie it sets
+    en = client.get("/api/screen.csv", params={"as_of": AS_OF, "lang": "en"})
+    rows = list(csv.DictReader(io.StringIO(en.content.decode("utf-8-sig"))))
+    assert len(rows) == SCREENED and rows[0]["High value"] == "yes"
+    assert {row["Publication number"]: row for row in rows}["CN115883397B"][
+        "Strategic emerging industry: reason"].startswith("IPC H04L 9/40 matches rule 1.3#4")
+    book = load_workbook(io.BytesIO(client.get("/screen.xlsx", params={"as_of": AS_OF}).content))
+    assert book.sheetnames == ["patents", "conditions", "value_index_bins", "not_found"]
+    assert book["patents"].max_row == SCREENED + 1 and book["patents"]["A1"].value == "Publication number"
+    client.cookies.delete(i18n.COOKIE)
+    book = load_workbook(io.BytesIO(client.get("/screen.xlsx", params={"as_of": AS_OF}).content))
+    assert book["patents"]["A1"].value == "公开（公告）号" and book["patents"].max_row == SCREENED + 1
+    assert [c.value for c in book["value_index_bins"][1]] == [
+        "价值指数下限", "价值指数上限", "高价值发明专利", "非高价值", "无法判断"]
+
+
+@pytest.mark.slow
+def test_downloads_beyond_the_cap_say_so(client: TestClient, expected: dict[str, Any],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(screen_routes, "DOWNLOAD_ROWS", 10)
+    page = client.get("/screen", params={"as_of": AS_OF})
+    command = "ipcockpit screen --as-of 2025-07-01 --limit 0 --csv"
+    assert f'id="download-rows">下载前 10 件（共 79 件；全部请用 {command}）：' in page.text
+    r = client.get("/screen.csv", params={"as_of": AS_OF})
+    assert r.headers["content-disposition"] == 'attachment; filename="screen-first-10-of-79-patents.csv"'
+    table = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert [row["公开（公告）号"] for row in table] == _numbers(expected["all"])[:10]
+    x = client.get("/screen.xlsx", params={"as_of": AS_OF})
+    assert x.headers["content-disposition"] == 'attachment; filename="screen-first-10-of-79.xlsx"'
 
 
 @pytest.mark.slow
@@ -212,7 +279,7 @@ def test_portfolio_post(client: TestClient, expected: dict[str, Any]) -> None:
     upload = "公开号,备注\nCN999999995B,x\nUS 9999999 B2,y\n".encode()
     r = client.post("/screen", data={"as_of": AS_OF, "format": "csv", "csrf_token": token},
                     files={"file": ("mine.csv", upload)})
-    assert [row["publication_number"] for row in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))] == [
+    assert [row["公开（公告）号"] for row in csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))] == [
         "CN999999995B", "US9999999B2"]
     empty = client.post("/screen", data={"numbers": " ", "csrf_token": token})
     assert empty.status_code == 400 and "请粘贴专利号（每行一个）或上传 .txt / .csv 文件" in empty.text

@@ -6,12 +6,13 @@ and the data-quality checks. :func:`quarantine_page` counts the quarantined reco
 (:mod:`ipcockpit.model.quarantine`) and field, and pages through them, filtered by file, field, kind
 and reason. Source file paths, run commands (which name paths) and quarantine excerpts can
 hold raw data: :func:`data_status` leaves paths out unless asked (``show_paths``); the web app shows the
-quarantine only to analysts and admins.
+quarantine only to analysts and admins. The app's own tables (users, session secret, audit log, schema
+version ...) are not data: :func:`data_status` counts them only when asked (``show_internal``, admins).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,6 +23,10 @@ from ipcockpit.model.quarantine import OTHER, classify
 from ipcockpit.model.schema import ALL_TABLES
 from ipcockpit.store import Store
 
+#: tables of later migrations that hold data (the cockpit's reported figures); every other table outside the
+#: canonical model (:data:`~ipcockpit.model.schema.ALL_TABLES`) is the app's own working (schema version,
+#: users, session secret, audit log, portfolios, publication state, pending ingests): not listed to the public
+LATER_DATA_TABLES = frozenset({"reported_values"})
 #: the most rows one page of the quarantine browser or of the file list holds
 MAX_LIMIT = 10_000
 #: characters of a sha256 shown (the full digest is ``sha256``)
@@ -40,14 +45,22 @@ def _check_page(limit: int, offset: int) -> None:
         raise ValueError(f"offset={offset}: must be 0 or more")
 
 
-def table_counts(store: Store) -> dict[str, int]:
-    """Rows of every base table in the store: the canonical model in declared order, then the tables of
-    later migrations (reported values, users, audit log ...) by name. Views are not counted."""
+def table_counts(store: Store, internal: bool = False) -> dict[str, int]:
+    """Rows of every data table in the store: the canonical model in declared order, then the data tables of
+    later migrations (:data:`LATER_DATA_TABLES`) by name; with ``internal`` also the app's own tables (users,
+    secrets, audit log, schema version ...) after them. Views are not counted."""
     names = [r["table_name"] for r in store.query(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
         "AND schema_name = 'main' ORDER BY table_name")]
-    ordered = [t for t in ALL_TABLES if t in names] + [t for t in names if t not in ALL_TABLES]
+    ordered = [t for t in ALL_TABLES if t in names] + [t for t in names if t in LATER_DATA_TABLES]
+    if internal:
+        ordered += [t for t in names if t not in ordered]
     return {t: store.count(t) for t in ordered}
+
+
+def internal_tables(names: Iterable[str]) -> list[str]:
+    """The tables of ``names`` that are the app's own working, not data."""
+    return [t for t in names if t not in ALL_TABLES and t not in LATER_DATA_TABLES]
 
 
 def source_files(store: Store, show_paths: bool, limit: int = 200) -> list[dict[str, Any]]:
@@ -97,14 +110,17 @@ def pending(store: Store, show_paths: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def data_status(store: Store, show_paths: bool = False, limit: int = 200) -> dict[str, Any]:
-    """The data page: a summary, every table's row count, files per format, the latest ``limit`` source
-    files and ingest runs, interrupted ingests and the data-quality checks."""
+def data_status(store: Store, show_paths: bool = False, limit: int = 200,
+                show_internal: bool = False) -> dict[str, Any]:
+    """The data page: a summary, every data table's row count (``show_internal``: every table, and
+    ``internal_tables`` names the app's own), files per format, the latest ``limit`` source files and
+    ingest runs, interrupted ingests and the data-quality checks."""
     totals = store.query(
         "SELECT count(*) AS files, coalesce(sum(read), 0) AS read, coalesce(sum(loaded), 0) AS loaded, "
         "coalesce(sum(quarantined), 0) AS quarantined, coalesce(sum(merged), 0) AS merged, "
         "max(ingested_at) AS last_ingest FROM source_files")[0]
     files = source_files(store, show_paths, limit)
+    tables = table_counts(store, show_internal)
     return {
         "summary": {
             "documents": int(store.scalar("SELECT count(*) FROM documents WHERE NOT coalesce(stub, false)")),
@@ -116,7 +132,8 @@ def data_status(store: Store, show_paths: bool = False, limit: int = 200) -> dic
         "paths_shown": show_paths,
         "files_total": int(totals["files"]),
         "files_shown": len(files),
-        "tables": table_counts(store),
+        "tables": tables,
+        "internal_tables": internal_tables(tables),
         "by_format": by_format(store),
         "files": files,
         "runs": ingest_runs(store, show_paths),
@@ -207,6 +224,21 @@ def quarantine_page(store: Store, file: str | None = None, field: str | None = N
             f"SELECT coalesce(q.field, '-') AS field, count(*) AS records FROM quarantine q {file_sql_where} "
             "GROUP BY 1 ORDER BY records DESC, field", file_params),
     }
+
+
+def quarantine_list(store: Store, path: str | None = None, limit: int = 100) -> dict[str, Any]:
+    """The quarantined records of files whose path contains ``path`` (case-insensitive), by path and
+    position (line 9 before line 10): the first ``limit`` (0: all), how many there are (``total``) and
+    whether the list is cut (``truncated``). What ``ipcockpit quarantine`` prints."""
+    if limit < 0:
+        raise ValueError(f"limit={limit}: give 0 (all) or more")
+    where, params = ("WHERE q.path ILIKE ? ESCAPE '\\'", [f"%{_like(path)}%"]) if path else ("", [])
+    total = int(store.scalar(f"SELECT count(*) FROM quarantine q {where}", params))
+    rows = store.query(
+        f"SELECT q.path, q.position, q.field, q.reason, q.excerpt FROM quarantine q {where} "
+        f"ORDER BY q.path, {_POSITION_ORDER}, q.field NULLS FIRST, q.reason"
+        + (" LIMIT ?" if limit else ""), [*params, *([limit] if limit else [])])
+    return {"total": total, "count": len(rows), "limit": limit, "truncated": len(rows) < total, "rows": rows}
 
 
 def _like(text: str) -> str:

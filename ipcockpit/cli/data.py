@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from ipcockpit.analytics.quality import INFORMATION
 from ipcockpit.app import Cockpit
-from ipcockpit.cli.options import command_options, dump, err, texts
+from ipcockpit.cli.options import command_options, dump, err, table_console, texts
 from ipcockpit.cli.progress import Progress
 from ipcockpit.model.flat import arrow_without_pandas
 from ipcockpit.settings import Settings
@@ -30,10 +30,10 @@ def ingest(
     if json_out:
         dump([r.as_dict() for r in reports])
     else:
-        table = Table("file", "format", "read", "loaded", "quarantined", "merged")
+        table = Table(Column("file", overflow="fold"), "format", "read", "loaded", "quarantined", "merged")
         for r in reports:
             table.add_row(r.file, r.format or "-", str(r.read), str(r.loaded), str(r.quarantined), str(r.merged))
-        Console().print(table)
+        table_console().print(table)
     for r in reports:
         if r.error:
             err.print(f"[yellow]skipped:[/yellow] {r.error}")
@@ -68,18 +68,23 @@ def _ingest_with_progress(cockpit: Cockpit, paths: list[Path]) -> list[Any]:
 def quarantine(
     cockpit: Cockpit,
     file: Annotated[str | None, typer.Option("--file", help="Only records of files whose path contains this.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many records.")] = 100,
+    limit: Annotated[int, typer.Option(min=0, help="At most this many records; 0 for all.")] = 100,
     json_out: bool = False,
 ) -> None:
-    """Records that could not be loaded, with file, position, field and reason. 隔离区记录。"""
-    rows = cockpit.quarantine(file, limit)
+    """Records that could not be loaded, with file, position, field and reason. 隔离区记录。
+
+    --json prints {"total", "count", "limit", "truncated", "rows"}: truncated is true when rows are not all."""
+    found = cockpit.quarantine_list(file, limit)
+    if found["truncated"]:
+        err.print(texts(cockpit.settings)("quarantine.cli_cut", count=f"{found['count']:,}",
+                                               total=f"{found['total']:,}"), markup=False)
     if json_out:
-        dump(rows)
+        dump(found)
         return
-    table = Table("file", "position", "field", "reason")
-    for r in rows:
+    table = Table(Column("file", overflow="fold"), "position", "field", "reason")
+    for r in found["rows"]:
         table.add_row(r["path"], r["position"], r["field"] or "", r["reason"])
-    Console().print(table)
+    table_console().print(table)
 
 
 @command_options()
@@ -89,7 +94,7 @@ def stats(cockpit: Cockpit, json_out: bool = False) -> None:
     if json_out:
         dump(data)
         return
-    console = Console()
+    console = table_console()
     table = Table("table", "rows")
     for name, n in data["tables"].items():
         table.add_row(name, str(n))

@@ -18,6 +18,8 @@ not open the store) and it makes one call on it. Rules:
 - Language: what the commands print for people (tables' headings and words, progress, the lock message)
   is in the setting ``language`` (zh-CN by default; ``language: en`` in the settings file for English),
   from the catalogues of :mod:`ipcockpit.i18n`. JSON output is the data itself, as the API's.
+- Tables go to :func:`table_console`: a terminal's width (path columns fold, never an ellipsis), and
+  whole lines when stdout is not a terminal (rich would cut them at 80 columns).
 - This module imports no command module and not the ``ipcockpit.cli`` package (no import cycle).
 """
 
@@ -41,6 +43,9 @@ from ipcockpit.errors import IPCockpitError, StoreLockedError
 from ipcockpit.settings import Settings, load_settings
 
 err = Console(stderr=True, soft_wrap=True)  # messages stay whole lines when piped
+MISSING = "–"  # a table's cell for a value the data does not give
+#: columns of a table printed to a pipe, a file or a log: wide enough that rows stay whole lines
+PIPE_WIDTH = 1000
 
 DbOption = Annotated[str | None, typer.Option("--db",
                                               help="DuckDB file (default: setting 'db', var/ipcockpit.duckdb).")]
@@ -146,3 +151,15 @@ def command_options(opens: Opens = "read", json_output: bool = True,
 def dump(data: Any) -> None:
     """Print ``data`` as JSON (UTF-8 text, dates as ISO strings)."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def table_console() -> Console:
+    """The console of a command's tables on stdout: the terminal's width, or, when stdout is not a
+    terminal (a pipe, a file, a log), :data:`PIPE_WIDTH` columns, so that no row is cut or wrapped."""
+    console = Console()
+    return console if console.is_terminal else Console(width=PIPE_WIDTH)
+
+
+def answer(value: bool | None, t: i18n.Translator) -> str:
+    """A yes/no/unknown answer in ``t``'s language: 是, 否, 未知 (yes, no, unknown)."""
+    return t("answer.unknown" if value is None else "answer.yes" if value else "answer.no")

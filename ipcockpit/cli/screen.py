@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from ipcockpit.app import Cockpit
-from ipcockpit.cli.options import command_options, dump, err
+from ipcockpit.cli.options import MISSING, answer, command_options, dump, err, table_console, texts
 from ipcockpit.errors import IPCockpitError
 
 
@@ -70,13 +69,15 @@ def screen(
         writer.writeheader()
         writer.writerows(flat)
     elif xlsx is None:
+        t = texts(cockpit.settings)
         table = Table("publication", "title", "applicant", "high value", "in force", "index", "confidence")
         for r in rows:
             vi, conf = r.get("value_index"), r.get("confidence")
-            table.add_row(r["publication_number"], (r.get("title") or "")[:40], (r.get("applicant") or "")[:30],
-                          str(r["high_value"]), str(r["in_force"]), "-" if vi is None else f"{vi:.1f}",
-                          "-" if vi is None or conf is None else f"{conf:.0%}")
-        Console().print(table)
+            table.add_row(r["publication_number"], (r.get("title") or MISSING)[:40],
+                          (r.get("applicant") or MISSING)[:30], answer(r["high_value"], t), answer(r["in_force"], t),
+                          MISSING if vi is None else f"{vi:.1f}",
+                          MISSING if vi is None or conf is None else f"{conf:.0%}")
+        table_console().print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -237,15 +237,21 @@ def screen(con: duckdb.DuckDBPyConnection, profile: str | None = None, region: s
     return rows if not limit or limit <= 0 else rows[:limit]
 
 
-def flat_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One flat row per patent for CSV and spreadsheets: each condition as met + reason columns."""
+def flat_rows(rows: list[dict[str, Any]], lang: str = "en") -> list[dict[str, Any]]:
+    """One flat row per patent for CSV and spreadsheets: each condition as met + reason columns; the
+    reasons and the explanation in ``lang`` (``zh-CN``: Chinese, else English)."""
+    zh = lang.lower().startswith("zh")
+
+    def why(d: dict[str, Any], key: str = "reason") -> Any:
+        return (d.get(f"{key}_zh") if zh else None) or d.get(key)
+
     out = []
     for r in rows:
         flat: dict[str, Any] = {
             "publication_number": r["publication_number"], "title": r.get("title"), "applicant": r.get("applicant"),
             "filing_date": r.get("filing_date"), "grant_date": r.get("grant_date"),
-            "high_value": r["high_value"], "high_value_reason": r.get("high_value_reason"),
-            "in_force": r["in_force"], "in_force_reason": r["in_force_detail"].get("reason"),
+            "high_value": r["high_value"], "high_value_reason": why(r, "high_value_reason"),
+            "in_force": r["in_force"], "in_force_reason": why(r["in_force_detail"]),
             "value_index": r.get("value_index"), "value_index_raw": r.get("value_index_raw"),
             "confidence": r.get("confidence"),
         }
@@ -256,10 +262,12 @@ def flat_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for name in CONDITIONS:
             c = r["conditions"][name]
             flat[name] = c["met"]
-            flat[f"{name}_reason"] = c.get("reason")
-        flat["explanation"] = " | ".join(
-            str(line.get("en") or line.get("text_en") or line.get("name")) for line in r["explanation"]
-            if isinstance(line, dict)
-        )
+            flat[f"{name}_reason"] = why(c)
+        flat["explanation"] = " | ".join(_line_text(line, zh) for line in r["explanation"] if isinstance(line, dict))
         out.append(flat)
     return out
+
+
+def _line_text(line: dict[str, Any], zh: bool) -> str:
+    keys = ("zh", "text_zh", "en", "text_en") if zh else ("en", "text_en")
+    return str(next((line[k] for k in keys if line.get(k)), line.get("name")))

@@ -39,6 +39,7 @@ from ipcockpit.web.errors import BadRequest, invalid
 
 FORMATS = render.FORMATS
 DOWNLOADS = ("json", "csv", "xlsx")
+TABLE_FORMATS = ("csv", "xlsx")  # the downloads of a page's tables (:attr:`Page.tables`)
 P = TypeVar("P", bound="Fields")
 _KEY = re.compile(r"\{(\w+)(?::path)?\}")
 
@@ -103,7 +104,8 @@ class Page:
     api: str = ""  # default /api + path
     aliases: tuple[tuple[str, str], ...] = ()  # more HTML paths of the page and their route names ("/", "home")
     extra: Extra | None = None  # extra(cockpit, data, params, view) -> what only the HTML needs
-    tables: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # the downloads' tables (default the dict)
+    # the CSV and Excel downloads' tables in the caller's language (default the dict itself)
+    tables: Callable[[dict[str, Any], i18n.Translator], dict[str, Any]] | None = None
     section: str | None = None  # the table a CSV holds when ``section`` is not given (default the first)
     filename: Callable[[dict[str, Any]], str] | None = None  # downloads' file name (default the name)
     formats: tuple[str, ...] = FORMATS
@@ -172,8 +174,8 @@ def show(web: Web, request: Request, page: Page, params: PageParams, fmt: str, *
 def render_page(web: Web, request: Request, page: Page, params: PageParams, data: dict[str, Any], fmt: str,
                 extra: Mapping[str, Any] | None = None, status_code: int = 200) -> Response:
     """A page's dict as JSON, CSV (one table), Excel (every table) or HTML."""
-    if fmt in ("csv", "xlsx"):
-        tables = page.tables(data) if page.tables is not None else data
+    if fmt in TABLE_FORMATS:
+        tables = page.tables(data, web.translator(request)) if page.tables is not None else data
         name = page.filename(data) if page.filename is not None else page.name
         if fmt == "csv":
             response = render.csv_response(tables, params.section or page.section, name)

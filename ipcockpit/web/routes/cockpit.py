@@ -150,14 +150,14 @@ def reported_extra(c: Cockpit, data: dict[str, Any], p: ReportedParams, v: View)
 COCKPIT = Page(
     "cockpit", lambda c, p, v: c.cockpit(p.region, p.year, _public(v)), CockpitParams,
     template=lambda p: "cockpit_screen.html" if _big(p) else "cockpit.html", extra=cockpit_extra,
-    aliases=(("/", "cockpit_home"),), tables=tables.cockpit_tables, section="indicators",
+    aliases=(("/", "cockpit_home"),), tables=lambda d, t: tables.cockpit_tables(d), section="indicators",
     filename=lambda d: f"cockpit-{d['region']['code']}-{d['year']}",
     summary="Cockpit page 驾驶舱: the plan's indicators against baseline and target (the home page)")
 RECORDS = Page(
     "cockpit_records", lambda c, p, v: c.cockpit_records(p.region, p.indicator, p.year), RecordsParams,
     path="/cockpit/records", template="cockpit_records.html",
     extra=lambda c, d, p, v: charts_cockpit.records_view(d, v.t, v.t.lang),
-    tables=lambda d: {"rows": tables.record_rows(d)},
+    tables=lambda d, t: {"rows": tables.record_rows(d)},
     filename=lambda d: f"cockpit-records-{d['indicator']}-{d['year']}",
     summary="Drill-down: the records a computed indicator rests on")
 REPORTED = Page("reported", _reported, ReportedParams, path="/cockpit/reported", template="cockpit_reported.html",

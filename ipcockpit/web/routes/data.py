@@ -3,7 +3,8 @@
 
 * ``/data``: table counts, the ingested source files, ingest runs, interrupted ingests and the
   data-quality checks. Source paths and run commands can hold raw data: only analysts and admins see
-  them; other visitors see the counts.
+  them; other visitors see the counts. The app's own tables (users, session secret, audit log, schema
+  version ...) are listed to admins only, marked internal.
 * ``/data/quarantine``: the counts of quarantined records by kind of reason and field, then the records,
   filtered by ``file`` (id or part of the path), ``field``, ``code`` (the kind of reason) and ``reason``
   (part of its text), ``limit`` rows from ``offset``. Kinds and fields are named in the request's language
@@ -24,7 +25,7 @@ from pydantic import Field
 from ipcockpit.app import Cockpit
 from ipcockpit.model.quarantine import field_key
 from ipcockpit.web import charts
-from ipcockpit.web.auth import WRITERS
+from ipcockpit.web.auth import ADMINS, WRITERS
 from ipcockpit.web.errors import NotFound
 from ipcockpit.web.pages import Page, PageParams, View
 
@@ -110,7 +111,8 @@ def _applicant_charts(c: Cockpit, data: dict[str, Any], p: ApplicantParams, v: V
 
 
 PAGES = (
-    Page("data", lambda c, p, v: c.data_status(show_paths=shows_paths(v), limit=p.limit), DataParams,
+    Page("data", lambda c, p, v: c.data_status(show_paths=shows_paths(v), limit=p.limit,
+                                               show_internal=v.user.has(ADMINS)), DataParams,
          template="data.html", extra=_data_extra,
          summary="Data and ingest status 数据与入库状态"),
     Page("quarantine", lambda c, p, v: c.quarantine_page(p.file, p.field, p.reason, p.limit, p.offset, p.code),

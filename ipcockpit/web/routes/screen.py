@@ -8,6 +8,7 @@ scheme) go on top of the settings file's ``screen:`` section (:meth:`ipcockpit.a
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -16,13 +17,19 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 from starlette.datastructures import UploadFile
 
+from ipcockpit import i18n
 from ipcockpit.app import Cockpit
 from ipcockpit.portfolio import portfolio, read_numbers, split_numbers
+from ipcockpit.value.conditions import CONDITIONS
 from ipcockpit.value.screen import flat_rows
 from ipcockpit.web import charts
 from ipcockpit.web.context import Web
 from ipcockpit.web.errors import BadRequest, NotFound
-from ipcockpit.web.pages import Page, PageParams, View, check_format, parse, show
+from ipcockpit.web.pages import TABLE_FORMATS, Page, PageParams, View, check_format, parse, show
+
+#: the most rows a CSV or Excel download of a screening holds (the first ones, ranked); the file name then
+#: says ``screen-first-N-of-M`` and the page names the command that prints them all
+DOWNLOAD_ROWS = 50_000
 
 
 class SettingsParams(PageParams):
@@ -46,32 +53,98 @@ class ScreenParams(SettingsParams):
     industry: str | None = Field(None, description="SEI 2021 industry code (1, 1.2).")
     applicant: str | None = Field(None, description="Part of an applicant's name.")
     year_from: int | None = Field(None, description="Filed in this year or later.", examples=[2015])
-    limit: int = Field(50, ge=0, description="Rows listed (0: all); the counts cover every match.")
+    limit: int = Field(50, ge=0, description="Rows listed on the page and in its JSON (0: all); the counts "
+                       f"cover every match; CSV and Excel hold every match (at most {DOWNLOAD_ROWS:,}).")
     numbers: str | None = Field(None, description="A portfolio: numbers separated by commas or new lines.")
 
 
-def screen_data(c: Cockpit, p: ScreenParams, numbers: list[str] | None = None) -> dict[str, Any]:
+def screen_data(c: Cockpit, p: ScreenParams, v: View, numbers: list[str] | None = None) -> dict[str, Any]:
     """The screening page's dict (:meth:`~ipcockpit.app.Cockpit.screen_page`) of ``p``'s filters, for
-    ``numbers`` (a portfolio) when given, else for the query's ``numbers``."""
+    ``numbers`` (a portfolio) when given, else for the query's ``numbers``. The page and its JSON list
+    ``p.limit`` rows; the CSV and Excel downloads every matching row, at most :data:`DOWNLOAD_ROWS`."""
     if numbers is None and p.numbers:
         numbers = split_numbers(p.numbers)
+    limit = DOWNLOAD_ROWS if v.format in TABLE_FORMATS else p.limit
     return c.screen_page(profile=p.profile, region=p.region, industry=p.industry, applicant=p.applicant,
-                         year_from=p.year_from, limit=p.limit, doc_ids=numbers,
+                         year_from=p.year_from, limit=limit, doc_ids=numbers,
                          settings=c.screen_settings(**p.overrides()))
 
 
-def screen_tables(data: dict[str, Any]) -> dict[str, Any]:
-    """What the CSV and Excel downloads hold: one flat row per patent, the condition and value-index
-    counts, the numbers not found."""
-    return {"patents": flat_rows(data["patents"]), "conditions": data["summary"]["conditions"],
-            "value_index_bins": data["summary"]["value_index_bins"],
-            "not_found": [{"number": n} for n in data["not_found"]]}
+#: the columns of :func:`~ipcockpit.value.screen.flat_rows` that hold an answer (true, false or null)
+ANSWER_COLUMNS = ("high_value", "in_force", *CONDITIONS)
+_ANSWER_KEYS = {True: "answer.yes", False: "answer.no", None: "answer.unknown"}
+
+
+def column_label(name: str, t: i18n.Translator) -> str:
+    """The header of a :func:`~ipcockpit.value.screen.flat_rows` column in ``t``'s language (``column.*``,
+    ``condition.*`` and ``dimension.*`` of the catalogues; ``x_reason``, ``x_confidence`` name the label of
+    ``x``); a column the catalogues do not name keeps its name."""
+    for prefix in ("column", "condition", "dimension"):
+        if t.has(f"{prefix}.{name}"):
+            return t(f"{prefix}.{name}")
+    base, _, part = name.rpartition("_")
+    if base and part == "score" and t.has(f"dimension.{base}"):
+        return t(f"dimension.{base}")
+    if base and part in ("reason", "confidence"):
+        label = column_label(base, t)
+        if label != base:
+            return t(f"column.{part}_of", name=label)
+    return name
+
+
+def labelled_rows(rows: list[dict[str, Any]], t: i18n.Translator) -> list[dict[str, Any]]:
+    """:func:`~ipcockpit.value.screen.flat_rows` for people, in ``t``'s language: headers from the
+    catalogues, answers as 是/否/未知 (yes/no/unknown), reasons and explanation in that language. What the
+    web's CSV and Excel downloads of a screening hold."""
+    labels: dict[str, str] = {}
+    out = []
+    for r in flat_rows(rows, t.lang):
+        row = {}
+        for k, v in r.items():
+            if k not in labels:
+                labels[k] = column_label(k, t)
+            row[labels[k]] = t(_ANSWER_KEYS[v]) if k in ANSWER_COLUMNS and (v is None or isinstance(v, bool)) else v
+        out.append(row)
+    return out
+
+
+def screen_tables(data: dict[str, Any], t: i18n.Translator) -> dict[str, Any]:
+    """What the CSV and Excel downloads hold, in ``t``'s language: one row per patent
+    (:func:`labelled_rows`), the condition and value-index counts, the numbers
+    not found."""
+    answers = {"yes": "column.met", "no": "column.not_met", "unknown": "column.met_unknown"}
+    high = {a: f"screen.high_value_{a}" for a in answers}
+    return {
+        "patents": labelled_rows(data["patents"], t),
+        "conditions": [{t("column.condition"): t(f"condition.{r['condition']}"),
+                        **{t(answers[a]): r[a] for a in answers}} for r in data["summary"]["conditions"]],
+        "value_index_bins": [{t("column.index_from"): b["from"], t("column.index_to"): b["to"],
+                              **{t(high[a]): b[a] for a in answers}} for b in data["summary"]["value_index_bins"]],
+        "not_found": [{t("column.number"): n} for n in data["not_found"]],
+    }
+
+
+def screen_filename(data: dict[str, Any]) -> str:
+    """``screen``, or ``screen-first-N-of-M`` when a download holds the first N of M matching rows."""
+    return "screen" if data["count"] >= data["total"] else f"screen-first-{data['count']}-of-{data['total']}"
+
+
+def cli_command(p: ScreenParams) -> str:
+    """The ``ipcockpit screen`` command that prints every row of ``p``'s screening as CSV."""
+    options = {"--profile": p.profile, "--region": p.region, "--industry": p.industry, "--applicant": p.applicant,
+               "--year-from": p.year_from, "--as-of": p.as_of, "--maintenance-start": p.maintenance_start,
+               "--pledge-threshold": p.pledge_threshold, "--sei-scheme": p.sei_scheme}
+    words = ["ipcockpit", "screen", *(w for k, v in options.items() if v is not None for w in (k, str(v)))]
+    if p.strict_sei is not None:
+        words.append("--strict-sei" if p.strict_sei else "--no-strict-sei")
+    return " ".join(shlex.quote(w) for w in [*words, "--limit", "0", "--csv"])
 
 
 def _screen_charts(c: Cockpit, data: dict[str, Any], p: ScreenParams, v: View) -> dict[str, Any]:
     return {"histogram": charts.value_index_histogram(data["summary"]["value_index_bins"], v.t),
             "condition_chart": charts.condition_bars(data["summary"]["conditions"], v.t),
-            "portfolio": data["filters"]["numbers"] is not None}
+            "portfolio": data["filters"]["numbers"] is not None,
+            "download_rows": min(data["total"], DOWNLOAD_ROWS), "download_command": cli_command(p)}
 
 
 def patent_data(c: Cockpit, p: SettingsParams, v: View) -> dict[str, Any]:
@@ -81,8 +154,8 @@ def patent_data(c: Cockpit, p: SettingsParams, v: View) -> dict[str, Any]:
     return data
 
 
-SCREEN = Page("screen", lambda c, p, v: screen_data(c, p), ScreenParams, template="screen.html",
-              extra=_screen_charts, tables=screen_tables, section="patents",
+SCREEN = Page("screen", screen_data, ScreenParams, template="screen.html",
+              extra=_screen_charts, tables=screen_tables, section="patents", filename=screen_filename,
               summary="High-value invention patent screening 高价值发明专利筛选",
               description="The filters as the CLI's options; the same rows as `ipcockpit screen`.")
 PATENT = Page("patent", patent_data, SettingsParams, path="/patent/{number:path}", template="patent.html",
@@ -116,7 +189,7 @@ def register(app: FastAPI, web: Web) -> None:
         params = parse(ScreenParams, {k: v for k, v in fields.items() if k != "numbers"})
         numbers = await portfolio_numbers(form)
         return show(web, request, SCREEN, params, request.state.format,
-                    data=lambda c, v: screen_data(c, params, numbers))
+                    data=lambda c, v: screen_data(c, params, v, numbers))
 
     @app.post("/api/screen", summary="Portfolio screening: a JSON list of numbers 专利组合筛选")
     async def screen_portfolio(request: Request, params: Annotated[ScreenParams, Query()]) -> Response:
@@ -135,4 +208,4 @@ def register(app: FastAPI, web: Web) -> None:
                              '"ZL202211359874.7"]) or {"numbers": [...]}')
         numbers = body
         return show(web, request, SCREEN, params, "json" if fmt == "html" else fmt,
-                    data=lambda c, v: screen_data(c, params, numbers))
+                    data=lambda c, v: screen_data(c, params, v, numbers))
