@@ -170,10 +170,14 @@ def test_screen_page_shows_the_confidence_beside_the_index(client: TestClient, d
             assert _cell(row_html) == f"{100 * r['confidence']:.0f}%"
     data = client.get("/screen", params={"as_of": AS_OF.isoformat(), "limit": 20, "format": "json"}).json()
     assert [p["confidence"] for p in data["patents"]] == [r["confidence"] for r in rows]
-    text = client.get("/screen", params={"as_of": AS_OF.isoformat(), "limit": 20, "format": "csv"}).content
-    table = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig"))))
-    assert [float(t["confidence"]) for t in table] == [r["confidence"] for r in rows]
-    assert [float(t["value_index_raw"]) for t in table] == [r["value_index_raw"] for r in rows]
+    # the download holds every match (not the page's 20), headed in the request's language
+    for lang, conf, raw in (("en", "Confidence", "Raw value index (before shrinking by confidence)"),
+                            ("zh-CN", "可信度", "原始价值指数（未按可信度收缩）")):
+        text = client.get("/screen", params={"as_of": AS_OF.isoformat(), "limit": 20, "format": "csv",
+                                             "lang": lang}).content
+        table = list(csv.DictReader(io.StringIO(text.decode("utf-8-sig"))))[:len(rows)]
+        assert [float(t[conf]) for t in table] == [r["confidence"] for r in rows]
+        assert [float(t[raw]) for t in table] == [r["value_index_raw"] for r in rows]
 
 
 def test_patent_page_shows_the_confidence_and_the_pull(client: TestClient, ranked: list[dict[str, Any]]) -> None:
