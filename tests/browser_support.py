@@ -65,7 +65,12 @@ SAFETY_MS = 300_000  # the cap on any one wait; a check passes as soon as its st
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
-    path = tmp_path_factory.mktemp("browser") / "browser.duckdb"
+    return build_store(tmp_path_factory.mktemp("browser"), shared)
+
+
+def build_store(folder: Path, shared: Path) -> Path:
+    """The browser tests' store in ``folder``, its indexes built."""
+    path = folder / "browser.duckdb"
     broken = path.parent / "broken_export.csv"  # a PatentsView export whose one record has no valid date
     broken.write_text(BROKEN_CSV, encoding="utf-8")
     with Cockpit(db=path) as c:
