@@ -186,15 +186,17 @@ class Walk:
             texts = page.evaluate(VISIBLE_TEXT_JS)
             problems += _english(texts) if self.lang == "zh-CN" else []
             problems += _raw_times(texts)
-        for width, height in SIZES:
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        for width, height in SIZES:  # the smaller first: growing never leaves a chart wider than its box
             page.set_viewport_size({"width": width, "height": height})
             page.evaluate(PAINTED_JS)
             wide = page.evaluate(OVERFLOW_JS)
             if wide:
                 problems.append(f"horizontal overflow at {width}×{height}: scrollWidth {wide['scrollWidth']} > "
                                 f"clientWidth {wide['clientWidth']} ({', '.join(wide['culprits'])})")
+            if width == SIZES[0][0]:  # the screenshot at the smaller size, where overflow shows
+                page.screenshot(path=str(ARTIFACTS / f"first_hour-{self.lang}-{slug}.png"), full_page=True)
         problems += self._icon(page)
-        page.screenshot(path=str(ARTIFACTS / f"first_hour-{self.lang}-{name}.png"), full_page=True)
         problems += list(dict.fromkeys(self._events))  # events come in order; the same one once
         if problems:
             self.failures[name] = problems
