@@ -11,6 +11,10 @@ import json
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from markupsafe import Markup
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGES: tuple[str, ...] = ("zh-CN", "en")
@@ -63,6 +67,14 @@ class Translator:
     def __call__(self, key: str, **values: object) -> str:
         text = self._texts.get(key) or self._fallback.get(key) or key
         return text.format(**values) if values else text
+
+    def markup(self, key: str, **values: object) -> Markup:
+        """``key``'s text as HTML for a template: the text and plain values escaped, values that are already
+        HTML (``Markup``, e.g. a name in an element marked ``translate="no"``) kept as they are."""
+        from markupsafe import Markup, escape
+
+        text = self._texts.get(key) or self._fallback.get(key) or key
+        return Markup(escape(text)).format(**values) if values else Markup(escape(text))
 
     def has(self, key: str) -> bool:
         return key in self._texts

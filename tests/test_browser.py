@@ -1,19 +1,12 @@
 """Browser tests: Playwright (sync API) drives Debian's chromium against a real uvicorn server on loopback.
 
-The server runs in a subprocess over a real DuckDB file built from the shared data: the Chinese table-export
-SQL dump (10 rows: 7 utility models, 3 invention applications, and the B grant of one of them = 11
-documents), the USPTO weekly excerpt ipg080101 (25 ``<us-patent-grant>`` elements: 15 B2, 3 B1, 6 S1,
-1 P2, counted with a regex over the XML) and the SEI 2021 industry-IPC concordance. The browser is never
-downloaded: ``scripts/setup_system.sh`` (run by ``make test``) installs Debian's chromium and a CJK font,
-and the ``playwright`` PyPI package drives it through ``executable_path``. When either is missing the tests
-fail and say so. Screenshots are kept in tests/artifacts/ (git-ignored).
+The store, the server and the browser are the fixtures of ``tests/browser_support.py`` (it says what the
+store holds). Screenshots are kept in tests/artifacts/ (git-ignored).
 
 Waiting: every check waits for the state it checks (Playwright's ``expect``, which retries until the page
 shows it: the heading of the page a link leads to, a count, a text, the ``data-rendered`` attribute the
-page's script sets once a chart is drawn), never for a fixed time. On a loaded machine the server can take
-well over 15 s to answer the first search (a fresh-clone ``make test`` on a busy 2-core machine failed on a
-15 s click timeout), so one generous cap, ``SAFETY_MS``, bounds every wait; it only decides how long a broken
-page takes to fail.
+page's script sets once a chart is drawn), never for a fixed time. One generous cap, ``SAFETY_MS``, bounds
+every wait; it only decides how long a broken page takes to fail.
 """
 
 from __future__ import annotations
@@ -21,19 +14,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from ipcockpit.app import Cockpit
+from tests import browser_support
+from tests.browser_support import ARTIFACTS, BROKEN_REASON, SAFETY_MS
 
 try:
     from playwright.sync_api import expect
@@ -42,104 +30,15 @@ except ImportError:  # the browser fixture fails and says what to install
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[1]
-ARTIFACTS = REPO / "tests" / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-SETUP = ("install them with `bash scripts/setup_system.sh` as root (chromium, fonts-wqy-microhei; `make test` "
-         "runs it) and `pip install -e '.[test]'` (playwright); never `playwright install`")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
-FILES = ["cn/table_export_sample", "uspto_xml/weekly_excerpts/ipg080101.small.xml",
-         "classification/cnipa_sei2021_ipc_concordance.json"]
+# the shared fixtures, bound to names of this module so that pytest finds them (tests/browser_support.py)
+store, server, browser = browser_support.store, browser_support.server, browser_support.browser
+
 DOCUMENTS = 25 + 11
 # invention grants screened: 15 B2 + 3 B1 of the weekly excerpt and the one CN B grant of the dump
 SCREENED = 15 + 3 + 1
 AS_OF = "2025-07-01"
 CN_GRANT = "CN115883397B"
 CN_TITLE = "一种web端数据通用采集方法"
-ANALYST = ("ana", "analyst", "browser-test-password")
-BROKEN_CSV = "patent_abstract,patent_date,patent_number,patent_title\nA bat.,1993-02-30,5269177,Sweet spot\n"
-BROKEN_REASON = "day is out of range for month"
-SERVER = """
-import sys
-import uvicorn
-from ipcockpit.settings import Settings
-from ipcockpit.web.server import create_app
-app = create_app(Settings(db=sys.argv[1]), read_only=False)
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
-"""
-SAFETY_MS = 300_000  # the cap on any one wait; a check passes as soon as its state is there
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
-    path = tmp_path_factory.mktemp("browser") / "browser.duckdb"
-    broken = path.parent / "broken_export.csv"  # a PatentsView export whose one record has no valid date
-    broken.write_text(BROKEN_CSV, encoding="utf-8")
-    with Cockpit(db=path) as c:
-        reports = c.ingest([shared / f for f in FILES])
-        [bad] = c.ingest([broken])
-        c.add_user(*ANALYST, created_by="pytest")
-        c.index()  # the search and FTO claim indexes (36 documents: a few seconds)
-    assert [r.error for r in reports] == [None, None, None]
-    assert (bad.read, bad.loaded, bad.quarantined) == (1, 0, 1)
-    return path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app under uvicorn in a subprocess on a free loopback port; stopped when the module ends."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "uvicorn.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-c", SERVER, str(store), str(port)], cwd=REPO, stdout=out,
-                                stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SAFETY_MS / 1000
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the server exited with {proc.returncode} before answering:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the server did not answer {url}/healthz within {SAFETY_MS // 1000} s:\n"
-                            f"{log.read_text()}")
-            time.sleep(0.1)  # the polling interval, not a wait for the server
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        pytest.fail(f"the Python package playwright is missing: {SETUP}", pytrace=False)
-        raise AssertionError from exc  # unreachable: pytest.fail raises
-    chromium = shutil.which("chromium") or (str(CHROMIUM) if CHROMIUM.exists() else None)
-    if chromium is None:
-        pytest.fail(f"Debian's chromium is missing (no chromium on PATH, no {CHROMIUM}): {SETUP}", pytrace=False)
-    expect.set_options(timeout=SAFETY_MS)  # expect() retries until the state is there, at most this long
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS, timeout=SAFETY_MS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -178,12 +77,7 @@ def _expect_chart(page: Any, chart_id: str) -> None:
     expect(chart.locator("canvas").first).to_be_attached()
 
 
-def _login(page: Any) -> None:
-    page.goto("/login")
-    page.fill("#login-form input[name=username]", ANALYST[0])
-    page.fill("#login-form input[name=password]", ANALYST[2])
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(lambda url: not url.endswith("/login"))  # the server answered: signed in, sent on
+_login = browser_support.login
 
 
 def test_overview_and_language_switch(page: Any) -> None:

@@ -33,3 +33,13 @@ def test_translator_falls_back_and_formats() -> None:
     assert t("error.bad_request", detail="x") == "The request cannot be answered: x"
     assert t("no.such.key") == "no.such.key"
     assert i18n.choose(None, "EN-us", None) == "en" and i18n.choose("xx", None, None) == i18n.DEFAULT_LANGUAGE
+
+
+def test_markup_escapes_the_text_and_plain_values_and_keeps_html() -> None:
+    from markupsafe import Markup
+
+    t = i18n.Translator("zh-CN")
+    name = Markup('<span translate="no">{}</span>').format("<ana>")
+    assert t.markup("auth.signed_in_as", user=name) == '当前用户：<span translate="no">&lt;ana&gt;</span>'
+    assert t.markup("auth.signed_in_as", user="<b>") == "当前用户：&lt;b&gt;"
+    assert isinstance(t.markup("nav.data"), Markup) and t.markup("nav.data") == t("nav.data")
