@@ -64,6 +64,9 @@ ALLOWED = frozenset(w.lower() for w in (
     "USPTO", "CNIPA", "EPO", "WIPO", "PCT",  # patent offices and the treaty, by their usual abbreviations
     "FTO",  # freedom to operate: the name Chinese practice uses for infringement-risk screening
     "SHA",  # the hash of a file (SHA-256)
+    "UTC",  # the time zone a time is shown in, named as ISO 8601 and Chinese usage name it (UTC+8)
+    "XML", "SQL", "MySQL",  # the formats of source files (a format's name on the data page)
+    "PatentsView",  # the USPTO's data product, a source format's proper name
 ))
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 RAW_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")  # an ISO 8601 timestamp as the machine writes it

@@ -497,7 +497,7 @@ def _seekable(source: Source) -> io.BytesIO | Any:
 class ChineseTableSql(_ChineseTable):
     name = "cn-table-sql"
     label = "Chinese patent table as a MySQL dump (CREATE TABLE + INSERT, e.g. a 专利总表 export)"
-    label_zh = "中文专利总表 MySQL 导出（CREATE TABLE + INSERT）"
+    label_zh = "中文专利总表 MySQL 导出（建表与插入语句）"
     priority = 40
 
     def sniff(self, source: Source) -> bool:

@@ -427,7 +427,7 @@ def read_file(path: str, size: int, workers: int | None = None) -> Iterator[Reco
 class UsptoXml(Ingester):
     name = "uspto-xml"
     label = "USPTO full-text XML, grants and applications (ICE DTD v4.0+, 2005 on; weekly or single)"
-    label_zh = "美国专利商标局全文 XML（授权与申请，2005 年起 ICE DTD v4.x）"
+    label_zh = "美国专利商标局全文 XML（授权与申请，2005 年起的 4.x 版文档类型定义）"
     priority = 20
 
     def sniff(self, source: Source) -> bool:

@@ -31,8 +31,8 @@ LEVEL_NAMES = {"gold": ("gold", "金奖"), "silver": ("silver", "银奖"), "exce
                "design_excellence": ("design excellence award", "外观设计优秀奖")}
 NO_LIST = ("no award list loaded (China Patent Award, State Science and Technology Award): load the China Patent "
            "Award roster (awards/china_patent_award_roster), awards/25th-preview.jsonl or an award-csv list",
-           "未载入获奖名单（中国专利奖、国家科学技术奖）：请导入中国专利奖获奖名单（awards/china_patent_award_roster）、"
-           "awards/25th-preview.jsonl 或 award-csv 名单")
+           "未载入获奖名单（中国专利奖、国家科学技术奖）：请导入中国专利奖历届获奖名单、第二十五届预获奖名单或"
+           "获奖名单 CSV 文件")
 
 _LISTS_SQL = """
 SELECT award, edition, min(year) AS year, count(*) AS rows, coalesce(bool_or(level = 'excellence'), false) AS excellence

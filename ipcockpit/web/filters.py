@@ -5,10 +5,14 @@
 * ``quantity(name)``: a value indicator's raw value with its unit, ``15.9 年``, ``5 个小类``, ``35.2%``:
   counts as whole numbers, years to one decimal, shares as percentages, indices to two decimals (the
   catalogue key ``indicator_unit.<name>`` places the number).
+
+Test ``code_word``: a value that is a machine word (``product``, ``filing_date``, ``B2``): evidence shows it
+as code, as the key it belongs to, not as prose of the page's language.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import tzinfo
 from typing import Any
 
@@ -18,6 +22,14 @@ from jinja2.runtime import Context
 
 from ipcockpit import localtime
 from ipcockpit.cockpit.tables import number
+
+CODE_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[_\-.:/][A-Za-z0-9]+)*")
+
+
+def is_code_word(value: Any) -> bool:
+    """Whether ``value`` is one machine word (an identifier, a kind code, a path) rather than prose."""
+    return isinstance(value, str) and CODE_WORD.fullmatch(value) is not None
+
 
 #: how each value indicator's raw value is written; an indicator not named here is a count
 INDICATOR_FORMS = {
@@ -66,3 +78,4 @@ def install(templates: Jinja2Templates, tz: tzinfo) -> None:
         return quantity_text(context["t"], name, raw)
 
     templates.env.filters.update(localtime=show_time, localdate=show_date, quantity=quantity)
+    templates.env.tests["code_word"] = is_code_word

@@ -130,19 +130,13 @@ def may_publish(v: View) -> bool:
     return rule is None or v.user.has(rule.roles)
 
 
-def _utc(value: Any) -> str:
-    """``2024-03-01T09:30:00`` (stored in UTC) as ``2024-03-01 09:30 UTC``."""
-    text = str(value or "")
-    return f"{text[:16].replace('T', ' ')} UTC" if text else "–"
-
-
 def reported_extra(c: Cockpit, data: dict[str, Any], p: ReportedParams, v: View) -> dict[str, Any]:
     """Indicator names and units in the page's language, and whether the publish buttons are shown: to those
     who may publish, on a writable store (on a read-only one they get a note instead)."""
     en = v.t.lang == "en"
     names = {r["code"]: {i: n[1] if en and n[1] else n[0] for i, n in r["reportable"].items()} for r in c.regions()}
     allowed = may_publish(v)
-    return {"names": names, "num": charts_cockpit.number, "when": _utc, "region": p.region,
+    return {"names": names, "num": charts_cockpit.number, "region": p.region,
             "may_publish": allowed and not v.read_only, "publish_read_only": allowed and v.read_only,
             "error": None}
 
