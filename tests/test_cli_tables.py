@@ -63,6 +63,8 @@ def test_quarantine_json_says_how_many_and_whether_all(india: dict[str, Any]) ->
     every = json.loads(runner.invoke(cli, ["quarantine", "--db", india["db"], "--json", "--limit", "0"]).stdout)
     assert (every["total"], every["count"], every["truncated"]) == (QUARANTINED, QUARANTINED, False)
     assert {r["field"] for r in every["rows"]} == {"Patent Number"}
+    # the kind of reason, as the web page groups them: the journal's other tables' rows (one group of all)
+    assert {r["reason_code"] for r in every["rows"]} == {"other_table_row"}
     none = ["quarantine", "--db", india["db"], "--json", "--file", "no-such-file"]
     some = json.loads(runner.invoke(cli, none).stdout)
     assert (some["total"], some["count"], some["truncated"], some["rows"]) == (0, 0, False, [])

@@ -229,7 +229,9 @@ def quarantine_page(store: Store, file: str | None = None, field: str | None = N
 def quarantine_list(store: Store, path: str | None = None, limit: int = 100) -> dict[str, Any]:
     """The quarantined records of files whose path contains ``path`` (case-insensitive), by path and
     position (line 9 before line 10): the first ``limit`` (0: all), how many there are (``total``) and
-    whether the list is cut (``truncated``). What ``ipcockpit quarantine`` prints."""
+    whether the list is cut (``truncated``). Each row names its kind of reason (``reason_code``,
+    :func:`ipcockpit.model.quarantine.classify`, as the web page groups them). What ``ipcockpit quarantine``
+    prints."""
     if limit < 0:
         raise ValueError(f"limit={limit}: give 0 (all) or more")
     where, params = ("WHERE q.path ILIKE ? ESCAPE '\\'", [f"%{_like(path)}%"]) if path else ("", [])
@@ -238,6 +240,7 @@ def quarantine_list(store: Store, path: str | None = None, limit: int = 100) -> 
         f"SELECT q.path, q.position, q.field, q.reason, q.excerpt FROM quarantine q {where} "
         f"ORDER BY q.path, {_POSITION_ORDER}, q.field NULLS FIRST, q.reason"
         + (" LIMIT ?" if limit else ""), [*params, *([limit] if limit else [])])
+    rows = [{**r, "reason_code": classify(r["reason"])} for r in rows]
     return {"total": total, "count": len(rows), "limit": limit, "truncated": len(rows) < total, "rows": rows}
 
 
