@@ -149,9 +149,10 @@ def _download_csv(page: Any) -> list[dict[str, str]]:
 def test_csv_download(page: Any) -> None:
     _screen_for_applicant(page)
     rows = _download_csv(page)
-    assert [r["publication_number"] for r in rows] == [CN_GRANT]
-    assert rows[0]["title"] == CN_TITLE and rows[0]["high_value"] == ""
-    assert rows[0]["applicant"] == "中科大数据研究院"
+    # the download is in the page's language: Chinese headers, 是/否/未知 for the answers
+    assert [r["公开（公告）号"] for r in rows] == [CN_GRANT]
+    assert rows[0]["名称"] == CN_TITLE and rows[0]["高价值"] == "未知"
+    assert rows[0]["申请人"] == "中科大数据研究院"
 
     # cleared filters: every screened invention grant
     page.get_by_role("link", name="清除条件").click()
@@ -159,7 +160,7 @@ def test_csv_download(page: Any) -> None:
     expect(page.locator("#total")).to_have_text(f"{SCREENED}")
     all_rows = _download_csv(page)
     assert len(all_rows) == SCREENED
-    numbers = [r["publication_number"] for r in all_rows]
+    numbers = [r["公开（公告）号"] for r in all_rows]
     assert CN_GRANT in numbers
     assert sum(n.startswith("US") for n in numbers) == 15 + 3
 
