@@ -15,9 +15,18 @@ ranking, so a filtered search still fills ``limit``:
   such as ``1`` or ``1.2``, through ``ref_ipc_concordance``), ``applicant`` (a substring of an
   applicant's name) — from the store, by SQL.
 
+Relevance: only documents above the relevance floors are results (:class:`Ranking`): a calibrated cosine
+at the floor of the document's vector space for the query's length
+(:func:`ipcockpit.search.embedding.relevance_floor`), or, for a short query, at least
+:data:`LEXICAL_SHARE` of its idf-weighted terms; every hit in ``lexical`` mode. The others follow them
+only when asked (``weaker``), each row saying ``relevant``. A number the store does not hold is reported
+missing and nothing is searched (no text search stands in for it). :func:`search_results` also gives the
+total of relevant documents and pages through them (``offset``).
+
 Each result: ``publication_number``, ``doc_id``, ``title``, ``score``, ``lexical_rank``,
-``semantic_rank``, ``semantic_score`` (cosine), ``office``, ``pub_date``, ``applicants``, ``passage``
-and ``passage_html`` (escaped, matched terms in ``<mark>``).
+``semantic_rank``, ``semantic_score`` (cosine), ``semantic_calibrated``, ``semantic_space``, ``relevant``,
+``office``, ``pub_date``, ``applicants``, ``passage`` and ``passage_html`` (escaped, matched terms in
+``<mark>``).
 """
 
 from __future__ import annotations
