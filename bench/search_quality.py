@@ -103,7 +103,8 @@ def evaluate(c: Cockpit, folder: Path, labels: dict[str, set[str]], queries: int
         t = time.perf_counter()
         precisions = []
         for d in docs:
-            hits = [r["doc_id"] for r in search(c.store.con, folder, d, limit=10, mode=mode, passages=False)]
+            hits = [r["doc_id"] for r in search(c.store.con, folder, d, limit=10, mode=mode, passages=False,
+                                                        weaker=True)]
             hits = [h for h in hits if h != d][:10]
             precisions.append(sum(bool(labels.get(h, set()) & labels[d]) for h in hits) / 10)
         out[mode] = round(sum(precisions) / max(1, len(precisions)), 4)

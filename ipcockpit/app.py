@@ -494,37 +494,30 @@ class Cockpit:
         return status
 
     def search(self, query: str, limit: int = 10, filters: dict[str, Any] | None = None,
-               mode: str = "hybrid") -> list[dict[str, Any]]:
+               mode: str = "hybrid", offset: int = 0, weaker: bool = False) -> list[dict[str, Any]]:
         """Hybrid (or ``lexical`` / ``semantic``) search for words, a claim or a publication number ("more
         like this"); ``filters``: office, date_from, date_to, in_force, ipc, cpc, industry, applicant
-        (:func:`ipcockpit.search.hybrid.search`). A store without an index raises ``SearchError`` saying
-        to run ``ipcockpit index``."""
+        (:func:`ipcockpit.search.hybrid.search`). Only documents above the relevance floors, unless
+        ``weaker``. A store without an index raises ``SearchError`` saying to run ``ipcockpit index``."""
         from ipcockpit.search.hybrid import search
 
-        return search(self.store.con, self.index_folder(), query, limit=limit, filters=_date_filters(filters),
-                      mode=mode)
+        return search(self.store.con, self.index_folder(), query, limit=limit, offset=offset,
+                      filters=_date_filters(filters), mode=mode, weaker=weaker)
 
     def search_page(self, query: str, limit: int = 20, mode: str = "hybrid",
-                    filters: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The search page (/search, /api/search, ``ipcockpit search --json``): the query, its results (as
-        :meth:`search` returns them), the results counted by office and publication year (``year`` None:
-        no date), the filters and what the index holds. An empty query gives no results (the page's form);
-        a query on a store without an index raises :class:`~ipcockpit.search.hybrid.IndexMissingError`."""
-        status = self.index_status()
+                    filters: dict[str, Any] | None = None, page: int = 1, weaker: bool = False) -> dict[str, Any]:
+        """The search page (/search, /api/search, ``ipcockpit search --json``): one page of results with the
+        total, the looked-up patent of a number query, the relevance floors, the results counted by office
+        and year, example queries from this store and what the index holds
+        (:func:`ipcockpit.search.page.search_page`). An empty query gives no results (the page's form); a
+        query on a store without an index raises :class:`~ipcockpit.search.hybrid.IndexMissingError`."""
+        from ipcockpit.search.page import search_page
+
         given = {k: v for k, v in (filters or {}).items() if v is not None}
-        rows = self.search(query, limit=limit, filters=given, mode=mode) if query else []
-        counts: dict[tuple[str, int | None], int] = {}
-        for r in rows:
-            when = str(r.get("pub_date") or "")
-            key = (r.get("office") or "?", int(when[:4]) if when[:4].isdigit() else None)
-            counts[key] = counts.get(key, 0) + 1
-        return {
-            "query": query, "mode": mode, "limit": limit, "count": len(rows), "results": rows,
-            "by_office_year": [{"office": o, "year": y, "documents": n}
-                               for (o, y), n in sorted(counts.items(), key=lambda x: (x[0][0], x[0][1] or 0))],
-            "filters": {k: given.get(k) for k in SEARCH_FILTERS},
-            "index": {k: status[k] for k in ("exists", "built_at", "documents", "lexical", "vectors", "claims")},
-        }
+        return search_page(self.store.con, self.index_folder(), self.index_status(), query, limit=limit,
+                           mode=mode, filters=_date_filters(given),
+                           shown_filters={k: given.get(k) for k in SEARCH_FILTERS}, page=page,
+                           weaker=weaker)
 
     def fto(self, text: str, jurisdictions: list[str] | None = None, exclude_applicants: list[str] | None = None,
             limit: int = 20) -> dict[str, Any]:

@@ -231,7 +231,19 @@ def test_search_and_fto(page: Any) -> None:
     expect(hits.first.locator(".passage mark").first).to_have_text("无人机")
     assert all(n.startswith("CN") for n in hits.locator("a.hit-link").all_inner_texts()[:3])
     _expect_chart(page, "chart-results")
+    expect(page.locator("#results-total")).to_contain_text("件相关专利")  # the total, not the page's count
     page.screenshot(path=str(ARTIFACTS / "search_results.png"), full_page=True)
+    # the page's example numbers are this store's: the application number of its CN grant, written ZL...,
+    # shows that patent first, linked to its page
+    zl = page.locator("#search-examples a.example", has_text=re.compile(r"^ZL\d{12}\.\d$"))
+    expect(zl).to_have_count(1)
+    zl.click()
+    link = page.locator("#number-found #number-link")
+    expect(link).to_have_text(CN_GRANT)
+    expect(page.locator("#number-found")).to_contain_text(CN_TITLE)
+    link.click()
+    page.wait_for_url(re.compile(rf"/patent/{CN_GRANT}$"))
+    expect(page.locator("#doc-id")).to_have_text(CN_GRANT)
 
     _login(page)
     page.goto("/")

@@ -35,9 +35,11 @@ def test_store_holds_what_was_ingested(indexed) -> None:
 @pytest.mark.parametrize("mode", ["hybrid", "lexical", "semantic"])
 def test_english_query_finds_its_topic(indexed, mode: str) -> None:
     c, folder, numbers = indexed
-    rows = search(c.store.con, folder, "neural network", limit=10, mode=mode)
-    assert len(rows) == 10
     neural = set(numbers["neural_network_patent_query"])
+    relevant = search(c.store.con, folder, "neural network", limit=10, mode=mode)
+    assert relevant and all(r["doc_id"] in neural for r in relevant)  # above the floors: the topic only
+    rows = search(c.store.con, folder, "neural network", limit=10, mode=mode, weaker=True)
+    assert len(rows) == 10
     assert sum(r["doc_id"] in neural for r in rows) >= 9
     rows = search(c.store.con, folder, "baseball bat", limit=5, mode=mode)
     assert all(r["doc_id"] in set(numbers["baseball_patent_query"]) for r in rows)
@@ -75,11 +77,14 @@ def test_number_query_is_more_like_this(indexed) -> None:
     c, folder, numbers = indexed
     target = numbers["neural_network_patent_query"][3]
     written = f"US {int(target[2:]):,}"  # "US 5,371,834": the way people write it
-    rows = search(c.store.con, folder, written, limit=10)
+    neural = set(numbers["neural_network_patent_query"])
+    relevant = search(c.store.con, folder, written, limit=10)  # those above the floor, all of its topic
+    assert relevant and all(r["relevant"] and r["doc_id"] in neural for r in relevant)
+    rows = search(c.store.con, folder, written, limit=10, weaker=True)  # then the weaker ones
     ids = [r["doc_id"] for r in rows]
-    assert target not in ids and len(ids) == 10
-    assert sum(d in set(numbers["neural_network_patent_query"]) for d in ids) >= 8
-    semantic = search(c.store.con, folder, target, limit=10, mode="semantic")
+    assert target not in ids and len(ids) == 10 and ids[:len(relevant)] == [r["doc_id"] for r in relevant]
+    assert sum(d in neural for d in ids) >= 8
+    semantic = search(c.store.con, folder, target, limit=10, mode="semantic", weaker=True)
     assert target not in [r["doc_id"] for r in semantic] and len(semantic) == 10
 
 
@@ -91,22 +96,22 @@ def test_filters_exclude_what_they_should(indexed) -> None:
     ).fetchall()}
     assert len(in_range) == 36
     f = {"office": "US", "date_from": "1995-01-01", "date_to": "1999-12-31"}
-    rows = search(con, folder, "neural network", limit=100, filters=f, mode="semantic")
+    rows = search(con, folder, "neural network", limit=100, filters=f, mode="semantic", weaker=True)
     assert {r["doc_id"] for r in rows} == in_range  # every allowed document, nothing else
-    rows = search(con, folder, "neural network", limit=10, filters=f)
+    rows = search(con, folder, "neural network", limit=10, filters=f, weaker=True)
     assert len(rows) == 10 and {r["doc_id"] for r in rows} <= in_range
 
     assert search(con, folder, "neural network", filters={"office": "CN"}, mode="lexical") == []
     owned = {r[0] for r in con.execute("SELECT DISTINCT doc_id FROM parties WHERE role = 'applicant' AND "
                                        "name_norm LIKE '%中科大数据%'").fetchall()}
-    rows = search(con, folder, "无人机 系统", limit=50, filters={"applicant": "中科大数据"})
+    rows = search(con, folder, "无人机 系统", limit=50, filters={"applicant": "中科大数据"}, weaker=True)
     assert {r["doc_id"] for r in rows} <= owned and len(rows) == len(owned) == 11
     h04n = {r[0] for r in con.execute("SELECT DISTINCT doc_id FROM classifications WHERE scheme = 'IPC' AND "
                                       "code LIKE 'H04N%'").fetchall()}
-    rows = search(con, folder, "摄像头", limit=50, filters={"ipc": "H04N"}, mode="semantic")
+    rows = search(con, folder, "摄像头", limit=50, filters={"ipc": "H04N"}, mode="semantic", weaker=True)
     assert {r["doc_id"] for r in rows} == h04n and len(h04n) == 2
     in_force = {r[0] for r in con.execute("SELECT doc_id FROM documents WHERE status LIKE '有权%'").fetchall()}
-    rows = search(con, folder, "无人机", limit=50, filters={"in_force": True}, mode="semantic")
+    rows = search(con, folder, "无人机", limit=50, filters={"in_force": True}, mode="semantic", weaker=True)
     assert {r["doc_id"] for r in rows} == in_force and len(in_force) == 8
     with pytest.raises(SearchError, match="unknown search filter 'colour'"):
         search(con, folder, "x", filters={"colour": "red"})

@@ -157,10 +157,10 @@ def test_index_counts_and_incremental_update(config: Path, indexed: dict) -> Non
 # search -------------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_search_cli_json(config: Path, indexed: dict) -> None:
-    code, out, err = _cli(config, "search", "baseball bat sweet spot", "--json", "--limit", "5")
+    code, out, err = _cli(config, "search", "baseball bat sweet spot", "--json", "--limit", "5", "--weaker")
     assert code == 0, err
     rows = json.loads(out)["results"]  # the search page's data, as /search.json
-    assert len(rows) == 5
+    assert len(rows) == 5 and rows[0]["relevant"]  # the one relevant document, then weaker ones
     for r in rows:
         assert {"publication_number", "title", "score", "passage", "lexical_rank", "semantic_rank"} <= set(r)
         assert r["publication_number"].startswith("US")
@@ -183,7 +183,8 @@ def test_search_cli_json(config: Path, indexed: dict) -> None:
 
 @pytest.mark.slow
 def test_search_cli_filters_and_errors(config: Path, indexed: dict) -> None:
-    code, out, err = _cli(config, "search", "data processing method", "--json", "--office", "CN", "--limit", "8")
+    code, out, err = _cli(config, "search", "data processing method", "--json", "--office", "CN", "--limit", "8",
+                          "--weaker")
     assert code == 0, err
     assert {r["office"] for r in json.loads(out)["results"]} == {"CN"}
     code, out, err = _cli(config, "search", "light emitting", "--json", "--from", "2012", "--to", "2012-01",
@@ -240,13 +241,13 @@ def test_description_file_encodings(tmp_path: Path) -> None:
 # REST API and pages -------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_api_search_json_csv_xlsx(client: TestClient, config: Path) -> None:
-    params = {"q": "baseball bat sweet spot", "limit": 5}
+    params = {"q": "baseball bat sweet spot", "limit": 5, "weaker": 1}
     data = client.get("/api/search", params=params).json()
-    code, out, _ = _cli(config, "search", "baseball bat sweet spot", "--json", "--limit", "5")
+    code, out, _ = _cli(config, "search", "baseball bat sweet spot", "--json", "--limit", "5", "--weaker")
     cli = json.loads(out)["results"]
     assert [r["publication_number"] for r in data["results"]] == [r["publication_number"] for r in cli]
     assert data["count"] == 5 and data["mode"] == "hybrid" and data["index"]["documents"] == DOCUMENTS
-    assert data["by_office_year"] and sum(r["documents"] for r in data["by_office_year"]) == 5
+    assert data["by_office_year"] and sum(r["documents"] for r in data["by_office_year"]) == data["listed"]
     r = client.get("/api/search", params={**params, "format": "csv"})
     assert r.headers["content-disposition"] == 'attachment; filename="search-results.csv"'
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
@@ -256,7 +257,8 @@ def test_api_search_json_csv_xlsx(client: TestClient, config: Path) -> None:
     book = openpyxl.load_workbook(io.BytesIO(r.content), read_only=True)
     sheet = list(book["results"].iter_rows(values_only=True))
     assert sheet[0][0] == "publication_number" and [x[0] for x in sheet[1:]] == [x["publication_number"] for x in rows]
-    cn = client.get("/api/search", params={"q": "data processing method", "office": "CN", "limit": 4}).json()
+    cn = client.get("/api/search", params={"q": "data processing method", "office": "CN", "limit": 4,
+                                           "weaker": 1}).json()
     assert {x["office"] for x in cn["results"]} == {"CN"} and cn["filters"]["office"] == ["CN"]
     assert client.get("/api/search", params={"q": ""}).status_code == 400
     bad = client.get("/api/search", params={"q": "bat", "in_force": "maybe"})
@@ -293,7 +295,7 @@ def test_search_page_data_is_the_cockpits(client: TestClient, config: Path) -> N
         assert {k: got[k] for k in ("query", "mode", "limit", "count", "results", "by_office_year", "index")} == {
             k: direct[k] for k in ("query", "mode", "limit", "count", "results", "by_office_year", "index")}, url
         assert got["filters"] == {**dict.fromkeys(SEARCH_FILTERS), "office": ["US"]}, url
-    assert direct["count"] == 6 and sum(r["documents"] for r in direct["by_office_year"]) == 6
+    assert direct["count"] == 6 and sum(r["documents"] for r in direct["by_office_year"]) == direct["total"]
     # ipcockpit search --json prints the same page
     code, out, err = _cli(config, "search", "baseball bat", "--json", "--limit", "6", "--mode", "lexical",
                           "--office", "US")
@@ -324,16 +326,18 @@ def _check_bars(option: dict, count: int) -> None:
 def test_search_chart_has_the_results(client: TestClient) -> None:
     # the 30 Chinese rows of sample_val.csv carry no date (the CSV has no date column): their results
     # must still be drawn, under "no date", not leave the chart empty
-    data = client.get("/api/search", params={"q": "联邦学习 隐私保护", "office": "CN", "limit": 5}).json()
+    query = {"q": "联邦学习 隐私保护", "office": "CN", "limit": 5, "weaker": 1}
+    data = client.get("/api/search", params=query).json()
     assert data["count"] == 5 and {r["pub_date"] for r in data["results"]} == {None}
-    html = client.get("/search", params={"q": "联邦学习 隐私保护", "office": "CN", "limit": 5}).text
+    html = client.get("/search", params=query).text
     option = _results_chart(html)
-    _check_bars(option, 5)
+    _check_bars(option, data["listed"])  # every listed result, not only this page's
     assert option["xAxis"]["data"] == ["年份未知"] and [s["name"] for s in option["series"]] == ["CN"]
     # dated US results: one bar per year, "no date" absent
-    dated = client.get("/search", params={"q": "baseball bat sweet spot", "limit": 8, "lang": "en"}).text
-    option = _results_chart(dated)
-    _check_bars(option, 8)
+    dated_query = {"q": "baseball bat", "limit": 8}
+    listed = client.get("/api/search", params=dated_query).json()["listed"]
+    option = _results_chart(client.get("/search", params={**dated_query, "lang": "en"}).text)
+    _check_bars(option, listed)
     assert "no date" not in option["xAxis"]["data"]
     assert option["xAxis"]["data"] == sorted(option["xAxis"]["data"])
 
@@ -375,3 +379,117 @@ def test_fto_policy_api_form_and_downloads(client: TestClient, config: Path) -> 
     entries = client.app.state.cockpit.call(lambda c: c.audit_log(action="POST /fto"))
     assert entries and all("LED" not in json.dumps(e, default=str) for e in entries)  # never the description
     assert any('"chars": 282' in str(e["detail"]) for e in entries)
+
+
+# relevance floors, numbers, totals and pages ------------------------------------------------------
+# from claim 1 of CN 215361852 U (a farm drone): this store's claims are the English ones of ipg120103
+# (LED lamps, smoke alarms, Akt inhibitors ...), none about a drone
+DRONE = "一种农业巡检无人机，机身上装有图像采集模块和GPS模块，机壳内设有通信模块，机壳顶部有带气孔的弧形引流板。"
+# valid numbers (the ZL check digit is right) of a CN grant this store does not hold
+MISSING = ("CN115883397B", "CN 115883397 B", "ZL202211359874.7")
+
+
+@pytest.mark.slow
+def test_fto_says_no_relevant_claim(client: TestClient, config: Path) -> None:
+    token = _login(client)
+    result = client.post("/api/fto", json={"text": DRONE}, headers={"X-CSRF-Token": token}).json()
+    relevance, best = result["relevance"], result["relevance"]["best"]
+    assert result["results"] == [] and relevance["passed"] == 0 and result["weaker"]
+    assert best["technical"] < relevance["floor"] and best["elements_matched"] == 0
+    assert best["publication_number"] == result["weaker"][0]["publication_number"] or \
+        best["technical"] == max(r["factors"]["technical"] for r in result["weaker"])
+    form = client.get("/fto").text
+    csrf = re.search(r'id="fto-form">\s*<input type="hidden" name="csrf_token" value="([^"]+)"', form).group(1)
+    page = client.post("/fto", data={"text": DRONE, "limit": "5", "csrf_token": csrf}).text
+    shown = re.search(r'<p class="no-relevant" id="fto-no-relevant">(.*?)</p>', page, re.S).group(1)
+    assert "没有找到与该产品相关的有效权利要求" in shown and best["publication_number"] in shown
+    assert f"{best['technical']:.2f}" in shown and f"{relevance['floor']:.2f}" in shown
+    assert 'id="fto-weaker"' in page and '<table class="results">' not in page  # no risk table of nonsense
+    code, out, err = _cli(config, "fto", DRONE)
+    assert code == 0 and "没有找到与该产品相关的有效权利要求" in err and "--weaker" in err
+    assert best["publication_number"] not in out  # no table of unrelated claims ...
+    code, out, err = _cli(config, "fto", DRONE, "--weaker")
+    assert code == 0 and best["publication_number"] in out  # ... unless asked for
+
+
+@pytest.mark.slow
+def test_semantic_search_says_nothing_relevant(client: TestClient, config: Path) -> None:
+    query = "A wooden chopping board with a juice groove and rubber feet"
+    data = client.get("/api/search", params={"q": query, "mode": "semantic"}).json()
+    assert data["total"] == 0 and data["results"] == [] and data["pages"] == 0 and data["weaker"] > 0
+    best = data["best"]
+    assert best["calibrated"] < best["floor"] == data["floors"][best["space"]] and not best["relevant"]
+    weaker = client.get("/api/search", params={"q": query, "mode": "semantic", "weaker": 1, "limit": 5}).json()
+    assert len(weaker["results"]) == 5 and not any(r["relevant"] for r in weaker["results"])
+    assert weaker["results"][0]["publication_number"] == best["doc_id"]
+    page = client.get("/search", params={"q": query, "mode": "semantic"}).text
+    said = re.search(r'<p id="no-relevant">(.*?)</p>', page, re.S).group(1)
+    assert "没有找到相关专利" in said and best["doc_id"] in said and '<li id="hit-' not in page
+    assert 'id="show-weaker"' in page and "weaker=1" in page
+    assert 'class="hit weaker"' in client.get("/search", params={"q": query, "mode": "semantic", "weaker": 1}).text
+    code, out, err = _cli(config, "search", query, "--mode", "semantic")
+    assert code == 0 and "没有找到相关专利" in err and "--weaker" in err
+
+
+@pytest.mark.slow
+def test_search_by_number_shows_that_patent_first(client: TestClient, config: Path) -> None:
+    page = client.get("/search", params={"q": "US 8,089,085 B2"}).text
+    found = page.index('id="number-found"')
+    assert found < page.index('id="results"')
+    title = "Heat sink base for LEDS"  # as the XML's <invention-title> writes it
+    link = re.search(r'<a href="([^"]+)" id="number-link" class="hit-link">([^<]+)</a>([^<]*)</h3>', page)
+    assert link.groups() == ("http://testserver/patent/US8089085B2", "US8089085B2", f" {title}")
+    assert "与 US8089085B2 相似的专利" in page
+    data = client.get("/api/search", params={"q": "US 8,089,085 B2"}).json()
+    number = data["number"]
+    assert (number["found"], number["doc_id"], number["document"]["title"]) == (True, "US8089085B2", title)
+    assert "US8089085B2" not in {r["publication_number"] for r in data["results"]}  # the others: like it
+    code, out, err = _cli(config, "search", "US 8,089,085 B2", "--limit", "3")
+    assert code == 0 and out.splitlines()[0].startswith(f"US8089085B2  {title}")
+
+
+@pytest.mark.slow
+def test_search_for_a_missing_number_says_not_in_store(client: TestClient, config: Path) -> None:
+    for number in MISSING:
+        data = client.get("/api/search", params={"q": number}).json()
+        assert data["number"] == {"query": number, "found": False, "doc_id": None, "document": None}
+        assert data["results"] == [] and data["total"] == 0  # no text search presented as its answer
+        page = client.get("/search", params={"q": number, "lang": "zh-CN"}).text
+        said = re.search(r'<section class="card warn" id="number-missing"><p>(.*?)</p>', page, re.S).group(1)
+        assert said.startswith(f"数据库中没有该专利：{number}") and '<li id="hit-' not in page
+        assert "Not in this store" in client.get("/search", params={"q": number, "lang": "en"}).text
+    code, out, err = _cli(config, "search", MISSING[0])
+    assert code == 0 and "数据库中没有该专利" in err and out == ""
+
+
+@pytest.mark.slow
+def test_search_page_examples_are_in_the_store(client: TestClient) -> None:
+    page = client.get("/search").text
+    examples = re.findall(r'<a class="example" href="[^"]*\?q=([^"]+)">([^<]+)</a>', page)
+    assert len(examples) >= 2
+    assert "CN115883397B" not in page  # the old hard-coded example, absent from this store
+    for _, number in examples:
+        assert client.get("/api/search", params={"q": number, "limit": 1}).json()["number"]["found"], number
+
+
+@pytest.mark.slow
+def test_search_total_and_pages(client: TestClient, config: Path) -> None:
+    query = {"q": "baseball bat", "limit": 5}
+    first = client.get("/api/search", params=query).json()
+    total = first["total"]
+    assert total > 10 and first["total_exact"] and (first["page"], first["page_size"], first["count"]) == (1, 5, 5)
+    assert first["pages"] == -(-total // 5)
+    seen: list[str] = []
+    for number in range(1, first["pages"] + 1):
+        got = client.get("/api/search", params={**query, "page": number}).json()
+        assert got["total"] == total and got["page"] == number and got["first"] == 5 * (number - 1) + 1
+        seen += [r["publication_number"] for r in got["results"]]
+        assert all(r["relevant"] for r in got["results"])
+    assert len(seen) == len(set(seen)) == total  # every relevant document once, none twice
+    assert client.get("/api/search", params={**query, "page": first["pages"] + 1}).json()["results"] == []
+    page = client.get("/search", params={**query, "page": 2}).text
+    assert f"“baseball bat”：共 {total} 件相关专利" in page and "第 6–10 件" in page
+    assert 'id="page-prev"' in page and 'id="page-next"' in page and "page=3" in page
+    assert client.get("/api/search", params={**query, "page": 0}).status_code == 400
+    code, out, err = _cli(config, "search", "baseball bat", "--limit", "5", "--page", "2", "--json")
+    assert [r["publication_number"] for r in json.loads(out)["results"]] == seen[5:10]

@@ -84,8 +84,12 @@ def _search_usage(mode: str = "hybrid", **_: object) -> None:
 @command_options(check=_search_usage)
 def search(
     cockpit: Cockpit,
-    query: Annotated[str, typer.Argument(help="Words, a claim, or a publication number (then: documents like it).")],
-    limit: Annotated[int, typer.Option("--limit", help="At most this many results.")] = 10,
+    query: Annotated[str, typer.Argument(help="Words, a claim, or a publication number (then: that patent and "
+                                              "documents like it).")],
+    limit: Annotated[int, typer.Option("--limit", help="At most this many results per page.")] = 10,
+    page: Annotated[int, typer.Option("--page", min=1, help="Page of results, from 1.")] = 1,
+    weaker: Annotated[bool, typer.Option("--weaker", help="Also list the matches below the relevance "
+                                                          "floors, after the relevant ones.")] = False,
     mode: Annotated[str, typer.Option("--mode", help="hybrid, lexical or semantic.")] = "hybrid",
     office: Annotated[list[str] | None, typer.Option("--office", help="Office code (CN, US ...); repeatable.")] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="Published on or after (YYYY-MM-DD).")] = None,
@@ -100,19 +104,45 @@ def search(
     """Hybrid search: full text and meaning, with passages. 专利检索（全文＋语义）。"""
     filters = {"office": office or None, "date_from": date_from, "date_to": date_to, "ipc": ipc, "cpc": cpc,
                "industry": industry, "in_force": True if in_force else None, "applicant": applicant}
-    data = cockpit.search_page(query, limit=limit, mode=mode, filters=filters)  # the data of /search.json
+    data = cockpit.search_page(query, limit=limit, mode=mode, filters=filters, page=page,
+                               weaker=weaker)  # the data of /search.json
     if json_out:
         dump(data)
         return
+    number = data["number"]
+    if number and not number["found"]:
+        err.print(say("search.number_missing", query=number["query"]))
+        return
+    if number:
+        doc = number["document"] or {}
+        Console().print(f"{number['doc_id']}  {doc.get('title') or ''}")
     rows = data["results"]
     table = Table("#", "publication", "title", "score", "lexical", "semantic", "passage")
     table.columns[1].no_wrap = True
-    for i, r in enumerate(rows, start=1):
-        table.add_row(str(i), r["publication_number"], (r.get("title") or "")[:50], f"{r['score']:.4f}",
+    for i, r in enumerate(rows, start=data["first"]):
+        title = (r.get("title") or "")[:50] + ("" if r["relevant"] else f" ({say('search.weaker_badge')})")
+        table.add_row(str(i), r["publication_number"], title, f"{r['score']:.4f}",
                       _rank(r.get("lexical_rank")), _rank(r.get("semantic_rank")), (r.get("passage") or "")[:160])
-    Console().print(table)
-    if not rows:
-        err.print("no result 无结果: try other words, mode, or fewer filters")
+    if rows:
+        Console().print(table)
+    if data["total"]:
+        key = "search.cli_total" if data["total_exact"] else "search.cli_total_at_least"
+        err.print(say(key, total=data["total"], first=data["first"], last=data["last"], page=data["page"],
+                      pages=data["pages"]))
+    elif data["best"]:
+        best = data["best"]
+        err.print(say("search.no_relevant", patent=best["doc_id"], score=f"{best['calibrated']:.2f}",
+                      floor=f"{best['floor']:.2f}"))
+    else:
+        err.print(say("search.no_results"))
+    if data["weaker"] and not weaker:
+        err.print(say("search.cli_weaker", count=data["weaker"]))
+
+
+def say(key: str, **values: object) -> str:
+    """A catalogue text in Chinese, then in English (the CLI speaks both)."""
+    zh, en = Translator("zh-CN")(key, **values), Translator("en")(key, **values)
+    return zh if zh == en else f"{zh}  {en}"
 
 
 def _rank(value: int | None) -> str:
@@ -149,6 +179,8 @@ def fto(
     pdf: Annotated[Path | None, typer.Option("--pdf", help="Write the PDF report to this file.")] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write the HTML report to this file.")] = None,
     lang: Annotated[str, typer.Option("--lang", help="Language of the report: zh-CN or en.")] = "zh-CN",
+    weaker: Annotated[bool, typer.Option("--weaker", help="Also list the claims below the relevance floor "
+                                                          "(the JSON and HTML report always hold them).")] = False,
     json_out: bool = False,
 ) -> None:
     """FTO infringement-risk screening of a product description against live claims. 侵权风险筛查。"""
@@ -167,11 +199,23 @@ def fto(
         return
     table = Table("#", "patent 专利", "title 名称", "status 法律状态", "claim", "elements 特征", "risk 风险", "level")
     table.columns[1].no_wrap = True
-    for i, r in enumerate(result["results"], start=1):
+    listed = result["results"] + (result.get("weaker", []) if weaker else [])
+    for i, r in enumerate(listed, start=1):
         status = r["status_label"] if lang.startswith("en") else r["status_label_zh"]
+        level = r["risk_level"] if r.get("relevant", True) else say("search.weaker_badge")
         table.add_row(str(i), r["publication_number"], (r.get("title") or "")[:40], status, str(r["claim_num"]),
-                      f"{r['elements_matched']}/{r['elements_total']}", f"{r['risk_score']:.0f}", r["risk_level"])
-    Console().print(table)
+                      f"{r['elements_matched']}/{r['elements_total']}", f"{r['risk_score']:.0f}", level)
+    if listed:
+        Console().print(table)
+    relevance = result.get("relevance") or {}
+    best = relevance.get("best")
+    if not result["results"] and best:
+        err.print(say("fto_report.no_relevant", patent=best["publication_number"], claim=best["claim_num"],
+                      found=best["elements_matched"], total=best["elements_total"],
+                      technical=f"{best['technical']:.2f}", floor=f"{relevance['floor']:.2f}"))
+    if relevance.get("weaker") and not weaker:
+        err.print(say("fto_report.weaker", count=relevance["weaker"], floor=f"{relevance['floor']:.2f}")
+                  + " (--weaker)")
     s = result["summary"]
     err.print(f"high {s['high']} · medium {s['medium']} · low {s['low']} ({s['candidates']} candidate claims, "
               f"{s['analysed']} compared) — {result['disclaimer']['zh']} {result['disclaimer']['en']}")

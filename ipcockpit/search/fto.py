@@ -23,6 +23,11 @@ it). Steps, each visible in the result:
    claim cosine. The all-elements rule: literal infringement needs every element, so ``high`` also needs the
    coverage to reach ``high_coverage``.
 
+6. Relevance: a claim whose technical score is below :attr:`FtoMethod.relevance_floor` is about something
+   else than the product (measured: the best unrelated claim of a real store stays below it 19 times in
+   20, bench/relevance_floors.py); it is listed under ``weaker``, not as a result, so "no relevant claim"
+   is said with what came closest (``relevance.best``) instead of ranking unrelated claims as risks.
+
 One row per patent (its riskiest independent claim), riskiest first. Every number is explained in Chinese
 and English. A screening aid, not a legal opinion (仅供风险筛查参考，不构成法律意见).
 """
@@ -81,6 +86,9 @@ class FtoMethod:
     high: float = 55.0  # risk at least this and coverage at least high_coverage: high
     high_coverage: float = 0.75
     medium: float = 35.0  # risk at least this: medium, else low
+    #: technical score a claim needs to be a result; below it the claim is listed under ``weaker`` (what came
+    #: closest to a product no claim is about); measured by bench/relevance_floors.py, see docs/fto.md
+    relevance_floor: float = 0.184
 
     def status_factor(self, status: str) -> float:
         return dict(self.status_factors).get(status, 0.0)
@@ -445,9 +453,11 @@ def fto(
 
     ``con``: the store's DuckDB connection; ``jurisdictions``: office codes (``["CN", "US"]``;
     None: all); ``exclude_applicants``: the user's own applicant names (any written form); ``limit``: rows
-    (patents) returned, 0 for all analysed; ``settings``: the screening settings (``as_of``, ``term_years``);
-    ``method``: the weights and thresholds. Returns ``{"query", "features", "results", "summary",
-    "excluded", "method", "disclaimer"}`` (see the module docstring and docs/fto.md).
+    (patents) returned, 0 for all analysed (and as many ``weaker`` rows); ``settings``: the screening settings
+    (``as_of``, ``term_years``); ``method``: the weights and thresholds. Returns ``{"query", "features",
+    "results"`` (claims above the relevance floor), ``"weaker"`` (below it), ``"relevance"`` (the floor, counts
+    and the closest claim), ``"summary", "excluded", "method", "disclaimer"}`` (see the module docstring and
+    docs/fto.md).
     """
     from ipcockpit.search.embedding import model_for
 
@@ -523,10 +533,16 @@ def fto(
             best[doc_id]["claim_similarity"],
         ):
             best[doc_id] = row
-    rows = sorted(best.values(), key=lambda r: (-r["risk_score"], -r["claim_similarity"], r["doc_id"]))
-    rows = rows[:limit] if limit and limit > 0 else rows
-    parties = _parties(con, [r["doc_id"] for r in rows])
-    for r in rows:
+    ranked = sorted(best.values(), key=lambda r: (-r["risk_score"], -r["claim_similarity"], r["doc_id"]))
+    for r in ranked:
+        r["relevant"] = r["factors"]["technical"] >= m.relevance_floor
+    rows = [r for r in ranked if r["relevant"]]
+    weaker = [r for r in ranked if not r["relevant"]]
+    closest = max(ranked, key=lambda r: (r["factors"]["technical"], r["risk_score"]), default=None)
+    if limit and limit > 0:
+        rows, weaker = rows[:limit], weaker[:limit]
+    parties = _parties(con, [r["doc_id"] for r in rows + weaker])
+    for r in rows + weaker:
         r["applicants"] = parties.get(r["doc_id"], [])
         r["explanation"] = _explain(r, r["factors"], m)
     return {
@@ -540,9 +556,20 @@ def fto(
         },
         "features": [f.as_dict() for f in feats],
         "results": rows,
+        "weaker": weaker,
+        "relevance": {
+            "floor": m.relevance_floor,
+            "passed": sum(1 for r in ranked if r["relevant"]),
+            "weaker": sum(1 for r in ranked if not r["relevant"]),
+            "best": None if closest is None else {
+                k: closest[k] for k in ("publication_number", "title", "claim_num", "elements_matched",
+                                        "elements_total", "claim_similarity", "risk_score", "relevant")
+            } | {"technical": closest["factors"]["technical"]},
+        },
         "summary": {
             **{lvl: sum(1 for r in rows if r["risk_level"] == lvl) for lvl in LEVEL_LABELS},
             "results": len(rows),
+            "weaker": sum(1 for r in ranked if not r["relevant"]),
             "candidates": len(pool),
             "analysed": len(chosen),
         },

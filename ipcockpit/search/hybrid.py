@@ -15,9 +15,18 @@ ranking, so a filtered search still fills ``limit``:
   such as ``1`` or ``1.2``, through ``ref_ipc_concordance``), ``applicant`` (a substring of an
   applicant's name) — from the store, by SQL.
 
+Relevance: only documents above the relevance floors are results (:class:`Ranking`): a calibrated cosine
+at the floor of the document's vector space for the query's length
+(:func:`ipcockpit.search.embedding.relevance_floor`), or, for a short query, at least
+:data:`LEXICAL_SHARE` of its idf-weighted terms; every hit in ``lexical`` mode. The others follow them
+only when asked (``weaker``), each row saying ``relevant``. A number the store does not hold is reported
+missing and nothing is searched (no text search stands in for it). :func:`search_results` also gives the
+total of relevant documents and pages through them (``offset``).
+
 Each result: ``publication_number``, ``doc_id``, ``title``, ``score``, ``lexical_rank``,
-``semantic_rank``, ``semantic_score`` (cosine), ``office``, ``pub_date``, ``applicants``, ``passage``
-and ``passage_html`` (escaped, matched terms in ``<mark>``).
+``semantic_rank``, ``semantic_score`` (cosine), ``semantic_calibrated``, ``semantic_space``, ``relevant``,
+``office``, ``pub_date``, ``applicants``, ``passage`` and ``passage_html`` (escaped, matched terms in
+``<mark>``).
 """
 
 from __future__ import annotations
@@ -48,6 +57,12 @@ RRF_K = 60
 #: which rank below the query language's own neighbours of the same rank
 CROSS_SPACE_WEIGHT = 0.5
 TOP_N = 100
+#: share of a short query's term weight (idf) a document must hold to be relevant by its words alone
+LEXICAL_SHARE = 0.5
+#: words up to which a query is short (see is_short)
+SHORT_WORDS = 4
+_LATIN_WORD = re.compile(r"[A-Za-z0-9]+")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 MODES = ("hybrid", "lexical", "semantic")
 FILTERS = ("office", "date_from", "date_to", "in_force", "ipc", "cpc", "industry", "applicant", "sei_scheme")
 _NUMBER = re.compile(r"^(ZL|[A-Z]{2})?[\s\-]?[A-Z]{0,2}\d[\d\s,./\-]{4,}[A-Z]?\d?$|^\d{8,13}\.?[\dX]$", re.I)
@@ -105,6 +120,11 @@ def _state(folder: Path) -> _State:
         state = _State(LexicalIndex(folder), vectors, man, pos, vec_pos)
         _CACHE[str(folder)] = (key, state)
         return state
+
+
+def indexed_ids(folder: str | Path) -> dict[str, int]:
+    """The documents the index of ``folder`` holds (doc_id -> position in its manifest)."""
+    return _state(Path(folder)).pos
 
 
 # filters ------------------------------------------------------------------------------------------
@@ -192,12 +212,23 @@ def _mask(state: _State, f: dict[str, Any], ids: set[str] | None) -> np.ndarray 
 
 
 # the query ----------------------------------------------------------------------------------------
-def _find_number(con: duckdb.DuckDBPyConnection, query: str) -> str | None:
-    if not _NUMBER.match(query.strip()):
-        return None
-    from ipcockpit.value.screen import find_document
+def looks_like_number(query: str) -> bool:
+    """Whether ``query`` is written as a patent number the number normaliser reads (an office prefix and
+    digits, ``ZL`` and an application number, or a CN application number with its check digit)."""
+    q = (query or "").strip()
+    if not _NUMBER.match(q):
+        return False
+    from ipcockpit.value.screen import number_keys
 
-    return find_document(con, query)
+    keys = number_keys(q)
+    return bool(keys["p"] or keys["a"])
+
+
+def is_short(query: str) -> bool:
+    """A query of a few words (at most :data:`SHORT_WORDS`, a run of Chinese characters counting one word per
+    two characters): it has its own relevance floor, its cosines with everything being lower."""
+    words = len(_LATIN_WORD.findall(query)) + sum((len(run) + 1) // 2 for run in _CJK_RUN.findall(query))
+    return words <= SHORT_WORDS
 
 
 def _doc_text(con: duckdb.DuckDBPyConnection, doc_id: str) -> str:
@@ -209,37 +240,44 @@ def _doc_text(con: duckdb.DuckDBPyConnection, doc_id: str) -> str:
     return (rows[0][0] if rows else None) or ""
 
 
-def search(
+@dataclass
+class Ranking:
+    """Every candidate of one query (the top ``depth`` of each list), fused, each judged against the
+    relevance floors: ``relevant`` when its meaning reaches the floor of its vector space
+    (:func:`ipcockpit.search.embedding.relevance_floor`, calibrated cosine) or, for a query of a few words,
+    when it holds at least :data:`LEXICAL_SHARE` of their weight (idf: a rare word weighs more than a
+    common one); every full-text hit in ``lexical`` mode."""
+
+    text: str
+    order: list[str]  # fused, best first
+    score: dict[str, float]
+    lexical_ranks: dict[str, int]
+    semantic: dict[str, tuple[int, float, str]]  # doc -> (rank, cosine, space) of its best semantic rank
+    relevant: dict[str, bool]
+    qvecs: dict[str, np.ndarray]
+    complete: bool  # False when a list was cut at its depth while it still held relevant hits
+    lexical_total: int | None  # documents holding any query term (None: no full-text side)
+    short: bool = False  # a query of a few words (is_short): the floors for short queries apply
+
+
+def _rank(
     con: duckdb.DuckDBPyConnection,
-    folder: str | Path,
-    query: str,
-    *,
-    limit: int = 10,
-    filters: dict[str, Any] | None = None,
-    mode: str = "hybrid",
-    passages: bool = True,
-    top_n: int = TOP_N,
-) -> list[dict[str, Any]]:
-    """The best ``limit`` documents for ``query`` (see the module text); ``passages=False`` skips the
-    passage choice (no sentence embeddings: the fastest call)."""
-    if mode not in MODES:
-        raise SearchError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
-    query = (query or "").strip()
-    if not query:
-        raise SearchError("empty search query; give words, a claim or a publication number")
-    state = _state(Path(folder))
-    f = _check_filters(dict(filters or {}))
+    state: _State,
+    text: str,
+    f: dict[str, Any],
+    mode: str,
+    depth: int,
+    like: str | None,
+) -> Ranking:
     ids = _sql_ids(con, f)
     mask = _mask(state, f, ids)
-    n = max(top_n, limit)
-
-    like = _find_number(con, query)
-    text = _doc_text(con, like) if like else query
     exclude = {like} if like else set()
-
+    short = not like and is_short(text)
     lists: list[tuple[float, list[tuple[str, float]]]] = []
     home = emb.space_for(language(text))
     lexical_ranks: dict[str, int] = {}
+    relevant: dict[str, bool] = {}
+    complete, lexical_total = True, None
     if mode in ("hybrid", "lexical"):
         lex_filters = {
             "office": f.get("office"),
@@ -248,12 +286,17 @@ def search(
             "in_force": f.get("in_force"),
             "doc_ids": ids,
         }
-        hits = [
-            h for h in state.lexical.search(text, n + len(exclude), **lex_filters) if h[0] not in exclude
-        ][:n]
+        found = state.lexical.hits(text, depth + len(exclude), **lex_filters)
+        hits = [h for h in found.ranked if h[0] not in exclude][:depth]
         lists.append((1.0, hits))
         lexical_ranks = {d: i + 1 for i, (d, _) in enumerate(hits)}
-    semantic: dict[str, tuple[int, float]] = {}
+        lexical_total = found.total - sum(1 for d, _ in found.ranked if d in exclude)
+        for d, _ in hits:
+            if mode == "lexical" or found.held.get(d, 0.0) >= LEXICAL_SHARE:
+                relevant[d] = True
+        if lexical_total > len(hits) and (mode == "lexical" or any(relevant.get(d) for d, _ in hits[-1:])):
+            complete = False
+    semantic: dict[str, tuple[int, float, str]] = {}
     qvecs: dict[str, np.ndarray] = {}
     if mode in ("hybrid", "semantic"):
         for space, vi in state.vectors.items():
@@ -261,6 +304,8 @@ def search(
                 continue
             qv = vi.vector(like) if like else None
             if qv is None:
+                if not text:
+                    continue
                 qv = emb.embed([text], space=space)[0]
             qvecs[space] = qv
             allowed = None
@@ -268,32 +313,95 @@ def search(
                 vp = state.vec_pos[space]
                 allowed = np.where(vp >= 0, mask[np.clip(vp, 0, None)], False)
             hits = [
-                h for h in vi.search(qv[None, :], n + len(exclude), allowed=allowed)[0] if h[0] not in exclude
-            ][:n]
+                h for h in vi.search(qv[None, :], depth + len(exclude), allowed=allowed)[0] if h[0] not in exclude
+            ][:depth]
             lists.append((1.0 if space == home else CROSS_SPACE_WEIGHT, hits))
-            for rank, (d, s) in enumerate(hits, 1):
+            floor = emb.relevance_floor(space, short)
+            passed = [float(c) >= floor for c in emb.calibrated(np.array([s for _, s in hits]), space)] if hits else []
+            for rank, ((d, s), ok) in enumerate(zip(hits, passed, strict=True), 1):
                 if d not in semantic or rank < semantic[d][0]:
-                    semantic[d] = (rank, s)
-
+                    semantic[d] = (rank, s, space)
+                if ok:
+                    relevant[d] = True
+            if len(hits) == depth and passed and passed[-1]:
+                complete = False
     fused: dict[str, float] = {}
     for weight, hits in lists:
         for rank, (d, _) in enumerate(hits, 1):
             fused[d] = fused.get(d, 0.0) + weight / (RRF_K + rank)
-    best = sorted(fused.items(), key=lambda x: (-x[1], x[0]))[:limit]
-    rows = _rows(con, [d for d, _ in best], state)
-    out = []
-    for d, score in best:
+    order = [d for d, _ in sorted(fused.items(), key=lambda x: (-x[1], x[0]))]
+    return Ranking(text, order, fused, lexical_ranks, semantic, {d: relevant.get(d, False) for d in order},
+                   qvecs, complete, lexical_total, short)
+
+
+def search_results(
+    con: duckdb.DuckDBPyConnection,
+    folder: str | Path,
+    query: str,
+    *,
+    limit: int = 10,
+    offset: int = 0,
+    filters: dict[str, Any] | None = None,
+    mode: str = "hybrid",
+    passages: bool = True,
+    top_n: int = TOP_N,
+    weaker: bool = False,
+) -> dict[str, Any]:
+    """One page of the search for ``query``: the relevant documents (see :class:`Ranking`) from ``offset``,
+    at most ``limit``; with ``weaker`` the documents below the floors follow them. Returns ``{"results",
+    "total"`` (relevant documents), ``"total_exact"`` (False: a list was cut at its depth, there may be
+    more), ``"weaker"`` (candidates below the floors), ``"best"`` (the best semantic score seen, whether
+    or not it passed), ``"floors"``, ``"lexical_matches"`` (documents holding any query term),
+    ``"by_office_year"`` (the listed documents counted), ``"depth"`` (candidates taken from each list),
+    ``"number"}``: for a query written as a patent
+    number, ``{"query", "found", "doc_id", "document"}`` -- found, the results are the documents like it
+    (itself left out); not found, nothing is searched."""
+    if mode not in MODES:
+        raise SearchError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
+    query = (query or "").strip()
+    if not query:
+        raise SearchError("empty search query; give words, a claim or a publication number")
+    state = _state(Path(folder))
+    f = _check_filters(dict(filters or {}))
+    depth = max(top_n, limit)
+    out: dict[str, Any] = {"results": [], "total": 0, "total_exact": True, "weaker": 0, "best": None,
+                           "floors": {}, "lexical_matches": None, "by_office_year": [], "number": None,
+                           "depth": depth}
+    like = None
+    if looks_like_number(query):
+        from ipcockpit.value.screen import find_document
+
+        like = find_document(con, query)
+        out["number"] = {"query": query, "found": like is not None, "doc_id": like,
+                         "document": _rows(con, [like], state).get(like) if like else None}
+        if like is None:
+            return out
+    text = _doc_text(con, like) if like else query
+    ranking = _rank(con, state, text, f, mode, depth, like)
+    out["floors"] = {space: emb.relevance_floor(space, ranking.short) for space in state.vectors}
+    good = [d for d in ranking.order if ranking.relevant[d]]
+    weak = [d for d in ranking.order if not ranking.relevant[d]]
+    listed = good + weak if weaker else good
+    out.update(total=len(good), total_exact=ranking.complete, weaker=len(weak),
+               lexical_matches=ranking.lexical_total, best=_best(ranking),
+               by_office_year=_office_years(state, listed))
+    page = listed[offset: offset + limit] if offset >= 0 else []
+    rows = _rows(con, page, state)
+    for d in page:
         r = rows.get(d, {})
-        sem = semantic.get(d)
-        out.append(
+        sem = ranking.semantic.get(d)
+        out["results"].append(
             {
                 "publication_number": d,
                 "doc_id": d,
                 "title": r.get("title"),
-                "score": round(score, 6),
-                "lexical_rank": lexical_ranks.get(d),
+                "score": round(ranking.score[d], 6),
+                "lexical_rank": ranking.lexical_ranks.get(d),
                 "semantic_rank": sem[0] if sem else None,
                 "semantic_score": round(sem[1], 4) if sem else None,
+                "semantic_calibrated": round(float(emb.calibrated(sem[1], sem[2])), 4) if sem else None,
+                "semantic_space": sem[2] if sem else None,
+                "relevant": ranking.relevant[d],
                 "office": r.get("office"),
                 "pub_date": r.get("pub_date"),
                 "applicants": r.get("applicants") or [],
@@ -301,9 +409,55 @@ def search(
                 "passage_html": None,
             }
         )
-    if passages and out:
-        _passages(out, text, qvecs, state)
+    if passages and out["results"]:
+        _passages(out["results"], text, ranking.qvecs, state)
     return out
+
+
+def _best(ranking: Ranking) -> dict[str, Any] | None:
+    """The candidate with the best calibrated semantic score, passed or not (what a page says when nothing
+    reached the floor)."""
+    scored = [(float(emb.calibrated(c, sp)), d, c, sp) for d, (_, c, sp) in ranking.semantic.items()]
+    if not scored:
+        return None
+    cal, d, cos, space = max(scored, key=lambda x: (x[0], x[1]))
+    return {"doc_id": d, "calibrated": round(cal, 4), "cosine": round(cos, 4), "space": space,
+            "floor": emb.relevance_floor(space, ranking.short), "relevant": ranking.relevant.get(d, False)}
+
+
+def _office_years(state: _State, ids: list[str]) -> list[dict[str, Any]]:
+    """``ids`` counted by office and publication year (``year`` None: no date), from the manifest."""
+    counts: dict[tuple[str, int | None], int] = {}
+    for d in ids:
+        p = state.pos.get(d)
+        if p is None:
+            continue
+        office = str(state.man["office"][p]) or "?"
+        when = int(state.man["pub_date"][p])
+        key = (office, when // 10000 if when else None)
+        counts[key] = counts.get(key, 0) + 1
+    return [{"office": o, "year": y, "documents": n}
+            for (o, y), n in sorted(counts.items(), key=lambda x: (x[0][0], x[0][1] or 0))]
+
+
+def search(
+    con: duckdb.DuckDBPyConnection,
+    folder: str | Path,
+    query: str,
+    *,
+    limit: int = 10,
+    offset: int = 0,
+    filters: dict[str, Any] | None = None,
+    mode: str = "hybrid",
+    passages: bool = True,
+    top_n: int = TOP_N,
+    weaker: bool = False,
+) -> list[dict[str, Any]]:
+    """The best ``limit`` relevant documents for ``query`` (the results of :func:`search_results`: the
+    module text says how they are ranked); ``weaker=True`` lets the documents below the relevance floors
+    follow; ``passages=False`` skips the passage choice (no sentence embeddings: the fastest call)."""
+    return search_results(con, folder, query, limit=limit, offset=offset, filters=filters, mode=mode,
+                          passages=passages, top_n=top_n, weaker=weaker)["results"]
 
 
 def _rows(con: duckdb.DuckDBPyConnection, ids: list[str], state: _State | None = None) -> dict[str, dict[str, Any]]:

@@ -17,6 +17,7 @@ fast fields
 from __future__ import annotations
 
 import logging
+import math
 import re
 import shutil
 from collections.abc import Iterable, Iterator
@@ -38,6 +39,9 @@ _STORED_CHARS = 6000
 COMMON_SHARE = 0.5
 #: ... once the index holds this many documents (below, document frequencies say little)
 COMMON_MIN_DOCS = 10_000
+#: terms of a query up to which each hit's matched terms are counted (a longer text, such as a claim, is
+#: judged by its meaning: one more search per term would cost more than the rest of the query)
+MAX_COUNTED_TERMS = 12
 
 
 @cache
@@ -104,6 +108,26 @@ def _schema() -> tantivy.Schema:
     b.add_integer_field("pub_date", stored=False, indexed=True, fast=True)
     b.add_integer_field("in_force", stored=False, indexed=True, fast=True)
     return b.build()
+
+
+@dataclass(frozen=True)
+class Hits:
+    """What :meth:`LexicalIndex.hits` found: ``ranked`` (doc_id, BM25 score) best first, ``total`` documents
+    matching any term, and ``held``: the share (0-1) of the query's term weight each ranked document holds
+    (the idf of its terms over the idf of all; empty for a query of more than :data:`MAX_COUNTED_TERMS`
+    terms, which is judged by its meaning)."""
+
+    ranked: list[tuple[str, float]]
+    total: int
+    held: dict[str, float]
+
+
+@cache
+def _analyser() -> Any:
+    """tantivy's ``en_stem`` analyser (simple tokenizer, long tokens dropped, lower case, English stemmer),
+    built again here to turn a query word into the term the index holds (``doc_freq`` takes terms)."""
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
+            .filter(tantivy.Filter.lowercase()).filter(tantivy.Filter.stemmer("english")).build())
 
 
 class LexicalIndex:
@@ -216,12 +240,46 @@ class LexicalIndex:
 
     def search(self, text: str, limit: int = 100, **filters: Any) -> list[tuple[str, float]]:
         """(doc_id, BM25 score) of the best ``limit`` documents, best first; filters as :meth:`query`."""
+        return self.hits(text, limit, **filters).ranked
+
+    def hits(self, text: str, limit: int = 100, **filters: Any) -> Hits:
+        """The best ``limit`` documents (as :meth:`search`) with the number of documents that match any
+        term and, for a short query, the share of the query's weight each of them holds (:class:`Hits`)."""
         q = self.query(text, **filters)
         if q is None or limit <= 0:
-            return []
+            return Hits([], 0, {})
         searcher = self.index.searcher()
-        hits = searcher.search(q, limit).hits
-        return [(searcher.doc(addr)["doc_id"][0], float(score)) for score, addr in hits]
+        found = searcher.search(q, limit)
+        ranked, where = [], {}
+        for score, addr in found.hits:
+            doc_id = searcher.doc(addr)["doc_id"][0]
+            ranked.append((doc_id, float(score)))
+            where[(addr.segment_ord, addr.doc)] = doc_id
+        return Hits(ranked, int(found.count or 0), self._weight_held(searcher, text, ranked, where))
+
+    def _weight_held(self, searcher: Any, text: str, ranked: list[tuple[str, float]],
+                     where: dict[tuple[int, int], str]) -> dict[str, float]:
+        """Share of the query's term weight (BM25 idf) each ranked document holds; {} for a query of more
+        than :data:`MAX_COUNTED_TERMS` terms. A term no document holds weighs most, so a query whose key
+        word is absent from the store is not half-matched by its common words."""
+        terms = list(dict.fromkeys(t for token in self._content_tokens(list(dict.fromkeys(segment(text))))
+                                   for t in _analyser().analyze(token)))
+        if not ranked or not terms or len(terms) > MAX_COUNTED_TERMS:
+            return {}
+        n = searcher.num_docs
+        idf = {t: math.log(1 + (n - (df := searcher.doc_freq("body", t)) + 0.5) / (df + 0.5)) for t in terms}
+        total = sum(idf.values())
+        # each term searched among the ranked documents only (their addresses: no stored field read again)
+        among = tantivy.Query.term_set_query(self.schema, "doc_id", [d for d, _ in ranked])
+        held: dict[str, float] = {}
+        for t in terms:
+            both = tantivy.Query.boolean_query([(tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "body", t)),
+                                                (tantivy.Occur.Must, among)])
+            for _, addr in searcher.search(both, len(ranked), count=False).hits:
+                doc_id = where.get((addr.segment_ord, addr.doc))
+                if doc_id is not None:
+                    held[doc_id] = held.get(doc_id, 0.0) + idf[t] / total
+        return held
 
     def texts(self, doc_ids: list[str]) -> dict[str, str]:
         """The stored text of each of ``doc_ids`` that the index holds."""

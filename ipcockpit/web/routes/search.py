@@ -1,7 +1,9 @@
 """Search (专利检索): ``/search`` and ``/api/search``, the page of
-:meth:`~ipcockpit.app.Cockpit.search_page` (the same dict as ``ipcockpit search --json``). A publication
-number as the query finds documents like it ("more like this", linked from every result and from the
-patent page)."""
+:meth:`~ipcockpit.app.Cockpit.search_page` (the same dict as ``ipcockpit search --json``): the relevant
+documents only (``weaker=1`` lists the matches below the relevance floors after them), a total and pages
+(``page``, ``limit``). A publication number as the query shows that patent, linked to its page, and the
+documents like it ("more like this", linked from every result and from the patent page); a number the
+store does not hold is said to be missing, and nothing else is searched."""
 
 from __future__ import annotations
 
@@ -17,11 +19,15 @@ from ipcockpit.web.pages import Page, PageParams, View
 
 MODES = ("hybrid", "lexical", "semantic")
 MAX_LIMIT = 200
+MAX_PAGE = 10_000
 
 
 class SearchParams(PageParams):
     q: str = Field("", description="Words, a claim, or a publication number (then: documents like it).")
-    limit: int = Field(20, ge=1, le=MAX_LIMIT, description=f"Results, 1 to {MAX_LIMIT}.")
+    limit: int = Field(20, ge=1, le=MAX_LIMIT, description=f"Results per page, 1 to {MAX_LIMIT}.")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="Page of results, from 1.")
+    weaker: bool = Field(False, description="1: list the matches below the relevance floors after the relevant "
+                         "ones (each result says `relevant`).")
     mode: str = Field("hybrid", description="hybrid, lexical or semantic.")
     office: list[str] = Field(default_factory=list, description="Office codes (CN, US); repeat the parameter "
                               "or separate them by commas.")
@@ -56,12 +62,12 @@ class SearchParams(PageParams):
 def search_data(c: Cockpit, p: SearchParams, v: View) -> dict[str, Any]:
     if v.format != "html" and not p.q:
         raise BadRequest("q: give words, a claim or a publication number, e.g. /api/search?q=无人机")
-    return c.search_page(p.q, p.limit, p.mode, p.filters())
+    return c.search_page(p.q, p.limit, p.mode, p.filters(), page=p.page, weaker=p.weaker)
 
 
 def _chart(c: Cockpit, data: dict[str, Any], p: SearchParams, v: View) -> dict[str, Any]:
     return {"chart": charts.office_year_bars(data["by_office_year"], v.t, undated=v.t("chart.no_year")),
-            "modes": MODES}
+            "modes": MODES, "floors_text": ", ".join(f"{s} {f:.2f}" for s, f in data["floors"].items())}
 
 
 PAGES = (
