@@ -237,3 +237,13 @@ def test_the_same_ranking_on_spark(demo: Path, tmp_path: Path) -> None:
             assert (r[col] is None) == (d[col] is None) and (r[col] is None or r[col] == pytest.approx(d[col])), (
                 r["doc_id"], col)
     assert duck[THIN]["value_index"] < duck[THIN]["value_index_raw"] == 100.0
+
+
+def test_a_cohort_without_classification_is_named_in_words(client: TestClient, ranked: list[dict[str, Any]]) -> None:
+    """A grant without any class (a PatentsView export row) is ranked among the grants of its type and year: the
+    page names that cohort in words, not by its key (``unclassified:invention|1993``)."""
+    row = next(r for r in ranked if r["doc_id"] == "US5269177")
+    assert row["cohort"]["field"] == "unclassified:invention" and row["cohort"]["name"] is None
+    for lang, name in (("zh-CN", "同组：无分类号的发明"), ("en", "Invention without a classification")):
+        page = client.get("/patent/US5269177", params={"as_of": AS_OF.isoformat(), "lang": lang}).text
+        assert name in page and "unclassified:" not in page

@@ -33,6 +33,7 @@ import yaml
 from ibis.expr.types import Table
 
 from ipcockpit.errors import IPCockpitError
+from ipcockpit.i18n import catalogue
 from ipcockpit.value.indicators import INDICATORS, indicator_table
 
 PROFILES_YAML = Path(__file__).with_name("profiles.yaml")
@@ -331,6 +332,21 @@ def compute_index(con: duckdb.DuckDBPyConnection, profile: str = "government_sta
 
 
 # explanations ------------------------------------------------------------------------------------
+def cohort_field_names(field: str | None, name: str | None) -> tuple[str, str]:
+    """A cohort's technology field in words, (English, Chinese): its name (a WIPO field, an IPC subclass), or for
+    a record without any class its document type (``unclassified:invention``: inventions without a class)."""
+    if name:
+        return name, name
+    if field and field.startswith("unclassified:"):
+        kind = field.split(":", 1)[1]
+        en, zh = catalogue("en"), catalogue("zh-CN")
+        return (f"{en.get(f'doc_type.{kind}', kind)} without a classification",
+                f"无分类号的{zh.get(f'doc_type.{kind}', kind)}")
+    if field in (None, "unknown"):
+        return "type and classification unknown", "类型与分类号均不明"
+    return field, field
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3g}"
@@ -400,10 +416,10 @@ def _item(i: str, d: str, row: dict[str, Any], sc: float, eff: float, w_in_dim: 
     src_zh = {"source": "（数据源提供的计数）", "corpus": "（库内施引文献）"}.get(source or "", "")
     contribution, effect = eff * sc * 100, eff * (sc - 0.5) * 100
     field, year = row["cohort"].split("|")
-    name = row["cohort_field_name"] or row["cohort_field"]
-    cohort_en = {"*": f"{name}, all years (small cohorts pooled)"}.get(year, f"{name} {year}") if field != "*" \
+    name_en, name_zh = cohort_field_names(row["cohort_field"], row["cohort_field_name"])
+    cohort_en = {"*": f"{name_en}, all years (small cohorts pooled)"}.get(year, f"{name_en} {year}") if field != "*" \
         else "the pooled small cohorts"
-    cohort_zh = {"*": f"{name}（各年小组合并）"}.get(year, f"{name} {year}") if field != "*" else "合并的小组"
+    cohort_zh = {"*": f"{name_zh}（各年小组合并）"}.get(year, f"{name_zh} {year}") if field != "*" else "合并的小组"
     if pct is None:
         pos_en, pos_zh = f"scored {sc:.2f} for this profile", f"本画像评分 {sc:.2f}"
     else:
