@@ -62,6 +62,7 @@ ALLOWED = frozenset(w.lower() for w in (
     "UTF", "GBK",  # text encodings (UTF-8), which a CSV upload names
     "IPC", "SEI",  # the classification and the strategic emerging industries catalogue
     "USPTO", "CNIPA", "EPO", "WIPO", "PCT",  # patent offices and the treaty, by their usual abbreviations
+    "OPS", "INPADOC", "CPC",  # the EPO's data services and the cooperative classification, by their names
     "FTO",  # freedom to operate: the name Chinese practice uses for infringement-risk screening
     "SHA",  # the hash of a file (SHA-256)
     "UTC",  # the time zone a time is shown in, named as ISO 8601 and Chinese usage name it (UTC+8)

@@ -61,7 +61,7 @@ def _int(value: Any) -> int | None:
 class AwardJsonl(Ingester):
     name = "award-jsonl"
     label = "Award list, JSON lines (China Patent Award records)"
-    label_zh = "专利奖名单（JSON lines，中国专利奖）"
+    label_zh = "专利奖名单（每行一个 JSON 对象，中国专利奖）"
     priority = 30
 
     def sniff(self, source: Source) -> bool:
