@@ -63,7 +63,7 @@ def test_big_screen_fits_common_screens(page: Any, server: str, lang: str) -> No
         page.goto(f"/cockpit?screen=big&lang={lang}")
         cards = page.locator("#cards article.ind-card")
         expect(cards).to_have_count(10)
-        expect(page.locator("#chart-progress canvas").first).to_be_attached()  # the charts are drawn
+        expect(page.locator("#chart-featured canvas").first).to_be_attached()  # the charts are drawn
         scroll, client = page.evaluate(
             "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert scroll <= client, f"{lang} {width}x{height}: the page is {scroll} px wide in a {client} px window"
