@@ -280,7 +280,8 @@ def test_big_screen(client: TestClient) -> None:
     assert len(re.findall(r'<article class="ind-card', html)) == 10
     # no Bishan record and no report after 2020: every progress is unknown, none is drawn as 0 %, and the
     # panel says why instead of showing an empty chart
-    assert 'id="chart-progress"' not in html and '<p class="empty-chart" id="progress-none">暂无可计算完成进度的指标' in html
+    assert 'id="chart-progress"' not in html
+    assert '<p class="empty-chart" id="progress-none">暂无可计算完成进度的指标' in html
     featured = json.loads(re.search(r'id="chart-featured-option">(.*?)</script>', html, re.S)[1])
     assert featured["series"][0]["markLine"]["data"] == [{"yAxis": 12.0}]
     assert 'data-refresh="60"' in client.get("/", params={"screen": "big"}).text
