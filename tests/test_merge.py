@@ -185,9 +185,9 @@ def test_a_store_of_schema_4_gains_name_aliases(tmp_path: Path, shared: Path) ->
     with Cockpit(Settings(db=str(db))) as c:
         c.ingest([shared / DRONES])
         c.store.con.execute("DROP TABLE name_aliases")
-        c.store.con.execute("DELETE FROM schema_migrations WHERE version = 7")
+        c.store.con.execute("DELETE FROM schema_migrations WHERE version >= 7")
     with Cockpit(Settings(db=str(db))) as c:
-        assert c.store.schema_version() == 7
+        assert c.store.scalar("SELECT count(*) FROM schema_migrations WHERE version = 7") == 1
         c.ingest([shared / CLEANED])
         assert _aliases(c, "parties", "CN104252133A") == [(1, "UNIV BEI HANG")]
 
