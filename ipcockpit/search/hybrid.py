@@ -16,7 +16,7 @@ ranking, so a filtered search still fills ``limit``:
   applicant's name) — from the store, by SQL.
 
 Relevance: only documents above the relevance floors are results (:class:`Ranking`): a calibrated cosine
-at the floor of the document's vector space for the query's length
+at the floor of the document's vector space for the query's length and language
 (:func:`ipcockpit.search.embedding.relevance_floor`), or, for a short query, at least
 :data:`LEXICAL_SHARE` of its idf-weighted terms; every hit in ``lexical`` mode. The others follow them
 only when asked (``weaker``), each row saying ``relevant``. A number the store does not hold is reported
@@ -24,13 +24,14 @@ missing and nothing is searched (no text search stands in for it). :func:`search
 total of relevant documents and pages through them (``offset``).
 
 Each result: ``publication_number``, ``doc_id``, ``title``, ``score``, ``lexical_rank``,
-``semantic_rank``, ``semantic_score`` (cosine), ``semantic_calibrated``, ``semantic_space``, ``relevant``,
-``office``, ``pub_date``, ``applicants``, ``passage`` and ``passage_html`` (escaped, matched terms in
-``<mark>``).
+``semantic_rank``, ``semantic_score`` (cosine), ``semantic_calibrated``, ``semantic_space``,
+``semantic_floor`` (the floor it met), ``relevant``, ``office``, ``pub_date``, ``applicants``, ``passage``
+and ``passage_html`` (escaped, matched terms in ``<mark>``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import re
 import threading
@@ -244,7 +245,8 @@ def _doc_text(con: duckdb.DuckDBPyConnection, doc_id: str) -> str:
 class Ranking:
     """Every candidate of one query (the top ``depth`` of each list), fused, each judged against the
     relevance floors: ``relevant`` when its meaning reaches the floor of its vector space
-    (:func:`ipcockpit.search.embedding.relevance_floor`, calibrated cosine) or, for a query of a few words,
+    (:func:`ipcockpit.search.embedding.relevance_floor` for the query's length and language: a space other
+    than the query language's own has lower cosines), or, for a query of a few words,
     when it holds at least :data:`LEXICAL_SHARE` of their weight (idf: a rare word weighs more than a
     common one); every full-text hit in ``lexical`` mode."""
 
@@ -252,12 +254,12 @@ class Ranking:
     order: list[str]  # fused, best first
     score: dict[str, float]
     lexical_ranks: dict[str, int]
-    semantic: dict[str, tuple[int, float, str]]  # doc -> (rank, cosine, space) of its best semantic rank
+    semantic: dict[str, tuple[int, float, str, float]]  # doc -> (rank, cosine, space, its floor), best rank
     relevant: dict[str, bool]
     qvecs: dict[str, np.ndarray]
     complete: bool  # False when a list was cut at its depth while it still held relevant hits
     lexical_total: int | None  # documents holding any query term (None: no full-text side)
-    short: bool = False  # a query of a few words (is_short): the floors for short queries apply
+    floors: dict[str, dict[str, float]] = field(default_factory=dict)  # space -> {"full", "title_only"}
 
 
 def _rank(
@@ -296,8 +298,9 @@ def _rank(
                 relevant[d] = True
         if lexical_total > len(hits) and (mode == "lexical" or any(relevant.get(d) for d, _ in hits[-1:])):
             complete = False
-    semantic: dict[str, tuple[int, float, str]] = {}
+    semantic: dict[str, tuple[int, float, str, float]] = {}
     qvecs: dict[str, np.ndarray] = {}
+    floors: dict[str, dict[str, float]] = {}
     if mode in ("hybrid", "semantic"):
         for space, vi in state.vectors.items():
             if not len(vi):
@@ -316,11 +319,15 @@ def _rank(
                 h for h in vi.search(qv[None, :], depth + len(exclude), allowed=allowed)[0] if h[0] not in exclude
             ][:depth]
             lists.append((1.0 if space == home else CROSS_SPACE_WEIGHT, hits))
-            floor = emb.relevance_floor(space, short)
-            passed = [float(c) >= floor for c in emb.calibrated(np.array([s for _, s in hits]), space)] if hits else []
-            for rank, ((d, s), ok) in enumerate(zip(hits, passed, strict=True), 1):
+            cross = space != home
+            floors[space] = {"full": emb.relevance_floor(space, short, cross),
+                             "title_only": emb.relevance_floor(space, short, cross, True)}
+            titled = _title_only(state, [d for d, _ in hits])
+            cal = emb.calibrated(np.array([s for _, s in hits]), space) if hits else []
+            passed = [float(c) >= emb.relevance_floor(space, short, cross, t) for c, t in zip(cal, titled, strict=True)]
+            for rank, ((d, s), ok, t) in enumerate(zip(hits, passed, titled, strict=True), 1):
                 if d not in semantic or rank < semantic[d][0]:
-                    semantic[d] = (rank, s, space)
+                    semantic[d] = (rank, s, space, emb.relevance_floor(space, short, cross, t))
                 if ok:
                     relevant[d] = True
             if len(hits) == depth and passed and passed[-1]:
@@ -331,7 +338,17 @@ def _rank(
             fused[d] = fused.get(d, 0.0) + weight / (RRF_K + rank)
     order = [d for d, _ in sorted(fused.items(), key=lambda x: (-x[1], x[0]))]
     return Ranking(text, order, fused, lexical_ranks, semantic, {d: relevant.get(d, False) for d in order},
-                   qvecs, complete, lexical_total, short)
+                   qvecs, complete, lexical_total, floors)
+
+
+def _title_only(state: _State, ids: list[str]) -> list[bool]:
+    """Whether each document's vector embeds its title alone (no abstract): the md5 of its title is the
+    manifest's hash of the embedded text. Such short texts have higher cosines with everything."""
+    if not ids or state.man.get("title") is None or state.man.get("embed_hash") is None:
+        return [False] * len(ids)
+    at = pa.array([state.pos.get(d, 0) for d in ids], pa.int64())
+    titles, hashes = state.man["title"].take(at).to_pylist(), state.man["embed_hash"].take(at).to_pylist()
+    return [bool(t) and hashlib.md5(t.encode("utf-8")).hexdigest() == h for t, h in zip(titles, hashes, strict=True)]
 
 
 def search_results(
@@ -351,7 +368,9 @@ def search_results(
     at most ``limit``; with ``weaker`` the documents below the floors follow them. Returns ``{"results",
     "total"`` (relevant documents), ``"total_exact"`` (False: a list was cut at its depth, there may be
     more), ``"weaker"`` (candidates below the floors), ``"best"`` (the best semantic score seen, whether
-    or not it passed), ``"floors"``, ``"lexical_matches"`` (documents holding any query term),
+    or not it passed, with the floor it met), ``"floors"`` (per space, this query's floor for documents
+    embedded with their abstract, ``full``, and from their title alone, ``title_only``),
+    ``"lexical_matches"`` (documents holding any query term),
     ``"by_office_year"`` (the listed documents counted), ``"depth"`` (candidates taken from each list),
     ``"number"}``: for a query written as a patent
     number, ``{"query", "found", "doc_id", "document"}`` -- found, the results are the documents like it
@@ -378,7 +397,7 @@ def search_results(
             return out
     text = _doc_text(con, like) if like else query
     ranking = _rank(con, state, text, f, mode, depth, like)
-    out["floors"] = {space: emb.relevance_floor(space, ranking.short) for space in state.vectors}
+    out["floors"] = ranking.floors
     good = [d for d in ranking.order if ranking.relevant[d]]
     weak = [d for d in ranking.order if not ranking.relevant[d]]
     listed = good + weak if weaker else good
@@ -400,6 +419,7 @@ def search_results(
                 "semantic_rank": sem[0] if sem else None,
                 "semantic_score": round(sem[1], 4) if sem else None,
                 "semantic_calibrated": round(float(emb.calibrated(sem[1], sem[2])), 4) if sem else None,
+                "semantic_floor": sem[3] if sem else None,
                 "semantic_space": sem[2] if sem else None,
                 "relevant": ranking.relevant[d],
                 "office": r.get("office"),
@@ -417,12 +437,12 @@ def search_results(
 def _best(ranking: Ranking) -> dict[str, Any] | None:
     """The candidate with the best calibrated semantic score, passed or not (what a page says when nothing
     reached the floor)."""
-    scored = [(float(emb.calibrated(c, sp)), d, c, sp) for d, (_, c, sp) in ranking.semantic.items()]
+    scored = [(float(emb.calibrated(c, sp)), d, c, sp, fl) for d, (_, c, sp, fl) in ranking.semantic.items()]
     if not scored:
         return None
-    cal, d, cos, space = max(scored, key=lambda x: (x[0], x[1]))
+    cal, d, cos, space, floor = max(scored, key=lambda x: (x[0], x[1]))
     return {"doc_id": d, "calibrated": round(cal, 4), "cosine": round(cos, 4), "space": space,
-            "floor": emb.relevance_floor(space, ranking.short), "relevant": ranking.relevant.get(d, False)}
+            "floor": floor, "relevant": ranking.relevant.get(d, False)}
 
 
 def _office_years(state: _State, ids: list[str]) -> list[dict[str, Any]]:

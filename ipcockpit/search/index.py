@@ -355,7 +355,8 @@ def index_status(folder: str | os.PathLike[str]) -> dict[str, Any]:
 
 def manifest_arrays(folder: Path) -> dict[str, Any]:
     """The manifest as numpy arrays (``doc_id`` as object array), for filters; ``title`` and
-    ``applicants`` as Arrow arrays (None when the manifest is of a version without them)."""
+    ``applicants`` as Arrow arrays (None when the manifest is of a version without them), ``embed_hash``
+    as an Arrow array (whether a document's vector embeds its title alone: see hybrid's relevance floors)."""
     path = Path(folder) / MANIFEST
     display = path.is_file() and "title" in pq.read_schema(path).names
     t = read_manifest(folder)
@@ -367,4 +368,5 @@ def manifest_arrays(folder: Path) -> dict[str, Any]:
         "space": np.array(t.column("space").to_pylist(), dtype=object),
         "title": t.column("title").combine_chunks() if display else None,
         "applicants": t.column("applicants").combine_chunks() if display else None,
+        "embed_hash": t.column("embed_hash").combine_chunks(),
     }

@@ -67,7 +67,8 @@ def search_data(c: Cockpit, p: SearchParams, v: View) -> dict[str, Any]:
 
 def _chart(c: Cockpit, data: dict[str, Any], p: SearchParams, v: View) -> dict[str, Any]:
     return {"chart": charts.office_year_bars(data["by_office_year"], v.t, undated=v.t("chart.no_year")),
-            "modes": MODES, "floors_text": ", ".join(f"{s} {f:.2f}" for s, f in data["floors"].items())}
+            "modes": MODES, "floors_text": ", ".join(f"{s} {f['full']:.2f} / {f['title_only']:.2f}"
+                                     for s, f in data["floors"].items())}
 
 
 PAGES = (
