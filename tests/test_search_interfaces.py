@@ -429,7 +429,12 @@ def test_semantic_search_says_nothing_relevant(client: TestClient, config: Path)
     assert 'id="show-weaker"' in page and "weaker=1" in page
     assert 'class="hit weaker"' in client.get("/search", params={"q": query, "mode": "semantic", "weaker": 1}).text
     code, out, err = _cli(config, "search", query, "--mode", "semantic")
-    assert code == 0 and "没有找到相关专利" in err and "--weaker" in err
+    assert code == 0 and "没有找到相关专利" in err and "--weaker" in err and "No relevant" not in err
+    # the command line speaks the setting's language only
+    english = config.parent / "english.yaml"
+    english.write_text(config.read_text(encoding="utf-8") + "\nlanguage: en\n", encoding="utf-8")
+    code, out, err = _cli(english, "search", query, "--mode", "semantic")
+    assert code == 0 and "No relevant" in err and "没有找到" not in err
 
 
 @pytest.mark.slow

@@ -109,6 +109,7 @@ def search(
     if json_out:
         dump(data)
         return
+    say = texts(cockpit.settings)  # the command line's language (setting `language`)
     number = data["number"]
     if number and not number["found"]:
         err.print(say("search.number_missing", query=number["query"]))
@@ -137,12 +138,6 @@ def search(
         err.print(say("search.no_results"))
     if data["weaker"] and not weaker:
         err.print(say("search.cli_weaker", count=data["weaker"]))
-
-
-def say(key: str, **values: object) -> str:
-    """A catalogue text in Chinese, then in English (the CLI speaks both)."""
-    zh, en = Translator("zh-CN")(key, **values), Translator("en")(key, **values)
-    return zh if zh == en else f"{zh}  {en}"
 
 
 def _rank(value: int | None) -> str:
@@ -197,6 +192,7 @@ def fto(
     if json_out:
         dump(result)
         return
+    say = Translator("en" if lang.lower().startswith("en") else "zh-CN")  # the report's language
     table = Table("#", "patent 专利", "title 名称", "status 法律状态", "claim", "elements 特征", "risk 风险", "level")
     table.columns[1].no_wrap = True
     listed = result["results"] + (result.get("weaker", []) if weaker else [])
