@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ipcockpit.app import Cockpit
-from ipcockpit.cli.options import command_options, dump, err, fail, texts
+from ipcockpit.cli.options import MISSING, command_options, dump, err, fail, texts
 from ipcockpit.cockpit.reasons import translate
 from ipcockpit.cockpit.tables import name_of, number, unit_of
 from ipcockpit.i18n import Translator
@@ -24,7 +24,7 @@ YearOption = Annotated[int | None, typer.Option("--year", help="Year (default: t
 def forecast_text(forecast: dict[str, Any] | None, t: Translator) -> str:
     """``443.83（线性趋势）``: the forecast rounded as on the page, and its method in words."""
     if not forecast:
-        return "–"
+        return MISSING
     key = f"cockpit.forecast_method_{forecast['method']}"
     method = t(key) if t.has(key) else str(forecast["method"])
     return t("cli.forecast_value", value=number(forecast["value"]), method=method)
@@ -49,10 +49,10 @@ def cockpit_cmd(cockpit: Cockpit, region: RegionOption = None, year: YearOption 
                   t("cockpit.forecast", year=reg["target_year"]), t("cli.cockpit_status"),
                   title=t("cli.cockpit_title", region=name, code=reg["code"], year=data["year"]))
     for c in data["indicators"]:
-        value = "–" if c["value"] is None else f"{number(c['value'])} {unit_of(c, lang)}".strip()
-        table.add_row(name_of(c, lang), value, str(c["year"] or "–"),
-                      t(f"cockpit.source_{c['source']}") if c["source"] else "–",
-                      "–" if c["records"] is None else f"{c['records']:,}", number(c["baseline"]),
+        value = MISSING if c["value"] is None else f"{number(c['value'])} {unit_of(c, lang)}".strip()
+        table.add_row(name_of(c, lang), value, str(c["year"] or MISSING),
+                      t(f"cockpit.source_{c['source']}") if c["source"] else MISSING,
+                      MISSING if c["records"] is None else f"{c['records']:,}", number(c["baseline"]),
                       number(c["target"]),
                       t("cockpit.progress_unknown") if c["progress"] is None else f"{number(100 * c['progress'], 1)}%",
                       forecast_text(c["forecast"], t), t(f"cockpit.status_{c['status'] or 'none'}"))
