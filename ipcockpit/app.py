@@ -46,6 +46,13 @@ class Cockpit:
             self.settings = self.settings.with_overrides(db=str(db))
         self.store = Store(self.settings.db, read_only=read_only, create=create)
 
+    def cursor(self) -> Cockpit:
+        """A Cockpit over a new connection to the same store (:meth:`ipcockpit.store.Store.cursor`), for
+        another thread: the web app gives each request its own."""
+        other = object.__new__(Cockpit)
+        other.settings, other.store = self.settings, self.store.cursor()
+        return other
+
     def close(self) -> None:
         self.store.close()
 

@@ -31,6 +31,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Asia/Shanghai; empty = the system's zone: TZ, else /etc/localtime)."),
     Setting("host", "127.0.0.1", "Address the web app listens on."),
     Setting("port", 8000, "Port the web app listens on."),
+    Setting("web_connections", 8, "Connections to the store the web app uses at once (one per request; more "
+            "requests wait for a free one)."),
+    Setting("request_timeout", 30, "Seconds a web request may run its queries (and wait for a connection) "
+            "before it is stopped with 503; 0 = no limit."),
     Setting("column_maps", "", "Folder of extra YAML column maps for table exports (added to the built-in ones)."),
     Setting("workers", 0, "Parser processes for large XML files (0 = one per core)."),
     Setting("regions", "", "Folder of extra region profiles (YAML) for the cockpit; a profile there replaces a "
@@ -55,6 +59,8 @@ class Settings:
     timezone: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
+    web_connections: int = 8
+    request_timeout: float = 30
     column_maps: str = ""
     workers: int = 0
     regions: str = ""

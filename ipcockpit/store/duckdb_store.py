@@ -80,6 +80,7 @@ class Store:
     def __init__(self, path: str | os.PathLike[str], read_only: bool = False, create: bool = True) -> None:
         self.path = str(path)
         self.read_only = read_only  # nobody can write the file while it is open read-only
+        self.root: Store = self  # the store whose connection this one's was made from (see cursor)
         if read_only or not create:
             require_file(self.path)
         elif self.path != ":memory:":
@@ -115,6 +116,20 @@ class Store:
             con.close()
             raise
         return con
+
+    def cursor(self) -> Store:
+        """A Store over a new connection to the same database (DuckDB's ``cursor()``): its own transactions,
+        so it may run in another thread while this one runs a query, and it sees what was committed when
+        its statement started (a reader never sees half an ingest). ``root`` stays this store, which keeps
+        what is shared per database (the cockpit cache). Closing it leaves this store open."""
+        other = object.__new__(Store)
+        other.path, other.read_only, other.root = self.path, self.read_only, self.root
+        con = self.con.cursor()
+        catalog = self.con.execute("SELECT current_database()").fetchone()
+        if catalog and catalog[0] == "ipcockpit":  # a cursor starts in the default catalog: use the attached file
+            con.execute("USE ipcockpit")
+        other.con = con
+        return other
 
     # schema -----------------------------------------------------------------------------------
     def migrate(self) -> list[int]:
