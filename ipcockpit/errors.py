@@ -73,6 +73,15 @@ class StoreLockedError(StoreError):
         self.path, self.holder, self.pid, self.readers = path, holder, pid, readers
 
 
+class StoreMissingError(StoreError):
+    """No database file at ``path``, where a command only reads (nothing is created there)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path}: no database here; load data into it first (`ipcockpit ingest PATH --db {path}`), "
+                         "or name another file with --db or the setting db")
+        self.path = path
+
+
 class UnavailableError(IPCockpitError):
     """Something a request needs is not there yet (e.g. a search index): the message says how to make it.
     ``key`` may name the catalogue text people read instead of the message."""

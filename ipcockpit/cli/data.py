@@ -11,7 +11,7 @@ from rich.table import Column, Table
 
 from ipcockpit.analytics.quality import INFORMATION
 from ipcockpit.app import Cockpit
-from ipcockpit.cli.options import command_options, dump, err, table_console, texts
+from ipcockpit.cli.options import command_options, dump, err, fail, table_console, texts
 from ipcockpit.cli.progress import Progress
 from ipcockpit.model.flat import arrow_without_pandas
 from ipcockpit.settings import Settings
@@ -105,7 +105,13 @@ def stats(cockpit: Cockpit, json_out: bool = False) -> None:
     console.print(q)
 
 
-@command_options(json_output=False)
+def _export_usage(parquet: Path | None = None, *, settings: Settings, **_: object) -> None:
+    """A file where the folder of the Parquet files should be, said before the store is opened."""
+    if parquet is not None and parquet.exists() and not parquet.is_dir():
+        raise fail(texts(settings)("cli.export_not_folder", path=str(parquet)))
+
+
+@command_options(json_output=False, check=_export_usage)
 def export(
     cockpit: Cockpit,
     parquet: Annotated[Path, typer.Option("--parquet", help="Folder to write one Parquet file per table into.")],

@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ipcockpit.errors import StoreError, StoreLockedError
+from ipcockpit.errors import StoreError, StoreLockedError, StoreMissingError
 from ipcockpit.model.schema import ALL_TABLES, DATA_TABLES, arrow_schema  # noqa: F401 (re-export)
 from ipcockpit.store.migrations import MIGRATIONS
 
@@ -29,10 +29,9 @@ EXPORTED_EXTRA = ("reported_values",)
 
 
 def require_file(path: str | os.PathLike[str]) -> None:
-    """Raise a StoreError naming ``path`` when no database file is there (``:memory:`` always is)."""
+    """Raise a StoreMissingError naming ``path`` when no database file is there (``:memory:`` always is)."""
     if str(path) != ":memory:" and not Path(path).exists():
-        raise StoreError(f"{path}: no database here; load data into it first (`ipcockpit ingest PATH --db {path}`), "
-                         "or name another file with --db or the setting db")
+        raise StoreMissingError(str(path))
 
 
 #: DuckDB's text when another process holds the file: its executable and process id
