@@ -142,17 +142,18 @@ def test_disabling_a_user_or_a_new_password_ends_their_sessions(writable: TestCl
     with Cockpit(db=store) as c:  # the same process: the server's own store
         c.set_password("ana", "another-pass-9")
     assert thief.get("/api/me").json()["user"] is None and writable.get("/api/me").json()["user"] is None
-    assert writable.post("/login", json={"username": "ana", "password": PASSWORDS["ana"]}).status_code == 401
+    script = TestClient(writable.app)  # a script logging in: JSON, no cookie
+    assert script.post("/login", json={"username": "ana", "password": PASSWORDS["ana"]}).status_code == 401
     login(writable, "ana", "another-pass-9")
     with Cockpit(db=store) as c:
         c.disable_user("ana")
         assert c.store.query("SELECT count(*) AS n FROM web_sessions WHERE user_name = 'ana' "
                              "AND revoked_at IS NULL") == [{"n": 0}]
     assert writable.get("/api/me").json()["user"] is None
-    assert writable.post("/login", json={"username": "ana", "password": "another-pass-9"}).status_code == 401
+    assert script.post("/login", json={"username": "ana", "password": "another-pass-9"}).status_code == 401
     with Cockpit(db=store) as c:
         c.disable_user("ana", disabled=False)
-    assert writable.post("/login", json={"username": "ana", "password": "another-pass-9"}).status_code == 200
+    assert script.post("/login", json={"username": "ana", "password": "another-pass-9"}).status_code == 200
 
 
 def test_an_admin_ends_a_users_sessions_on_the_web(writable: TestClient) -> None:
@@ -181,6 +182,32 @@ def test_cli_ends_sessions_of_a_read_only_server(read_only: TestClient, store: P
     assert acme.get("/api/portfolios").status_code == 401
     missing = _cli(store, "user", "logout", "nobody")
     assert missing.returncode == 2 and "nobody" in missing.stderr
+
+
+@pytest.mark.slow
+def test_cli_disables_enables_and_sets_passwords(store: Path) -> None:
+    with TestClient(create_app(Settings(db=str(store)))) as ro:
+        login(ro, "ana")
+        cookie = ro.cookies[COOKIE]
+    done = _cli(store, "user", "password", "ana", "--password-stdin", stdin="fresh-pass-77\n")
+    assert done.returncode == 0, done.stderr
+    done = _cli(store, "user", "disable", "ana")
+    assert done.returncode == 0, done.stderr
+    with TestClient(create_app(Settings(db=str(store)))) as ro:
+        ro.cookies.set(COOKIE, cookie)
+        assert ro.get("/api/me").json()["user"] is None  # the new password ended the session
+        script = TestClient(ro.app)
+        assert script.post("/login", json={"username": "ana", "password": "fresh-pass-77"}).status_code == 401
+    done = _cli(store, "user", "enable", "ana")
+    assert done.returncode == 0, done.stderr
+    with TestClient(create_app(Settings(db=str(store)))) as ro:
+        assert ro.post("/login", json={"username": "ana", "password": "fresh-pass-77"}).status_code == 200
+    log = [e["action"] for e in Cockpit(db=store, read_only=True).audit_log(limit=20)]
+    assert {"cli user password", "cli user disable", "cli user enable"} <= set(log)
+    short = _cli(store, "user", "password", "ana", "--password-stdin", stdin="short\n")
+    assert short.returncode == 2 and "at least 8 characters" in short.stderr
+    missing = _cli(store, "user", "disable", "nobody")
+    assert missing.returncode == 2 and "no such user" in missing.stderr
 
 
 def test_idle_and_absolute_expiry(writable: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -232,6 +259,23 @@ def test_the_audit_log_shows_the_store_and_the_sidecar(store: Path) -> None:
         assert rw.get("/api/audit", params={"user": "acme"}).json()["audit"][0]["action"] == "POST /login"
         csv = rw.get("/api/audit", params={"format": "csv"}).text
         assert "sidecar" in csv and "store" in csv
+
+
+def test_a_read_only_server_that_cannot_keep_sessions_says_so(store: Path) -> None:
+    """No sidecar can be made (here: a folder is in its place): public pages work, a login answers 503
+    naming no path."""
+    store.with_name(store.name + ".web.sqlite").mkdir()
+    with TestClient(create_app(Settings(db=str(store)))) as ro:
+        me = ro.get("/api/me").json()
+        assert me["user"] is None
+        r = ro.post("/login", json={"username": "acme", "password": PASSWORDS["acme"]},
+                    headers={"X-CSRF-Token": me["csrf_token"]})
+        assert r.status_code == 503 and r.json()["error"].startswith("服务器无法在数据库旁保存登录会话")
+        r = ro.post("/login?lang=en", json={"username": "acme", "password": PASSWORDS["acme"]},
+                    headers={"X-CSRF-Token": me["csrf_token"]})
+        assert r.status_code == 503 and "next to the store" in r.json()["error"]
+        assert str(store.parent) not in r.text
+        assert ro.get("/api/stats").status_code == 200
 
 
 def test_sessions_of_read_only_servers_are_shared(store: Path) -> None:
@@ -378,7 +422,7 @@ def test_the_reported_values_upload_has_its_limit(writable: TestClient) -> None:
 
 
 def test_body_limits_are_settings(store: Path) -> None:
-    settings = Settings(db=str(store), extra={"body_limits": {"default": 2048}})
+    settings = Settings(db=str(store), body_limits={"default": 2000})
     with TestClient(create_app(settings, read_only=False)) as c:
         r = c.post("/api/screen", json=["US5269177"] * 400)
         assert r.status_code == 413 and "2 KB" in r.json()["error"]
