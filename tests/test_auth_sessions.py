@@ -460,3 +460,12 @@ def test_a_real_server_answers_a_huge_anonymous_post_at_once(store: Path) -> Non
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_a_deeply_nested_json_body_is_no_server_error(writable: TestClient) -> None:
+    """The audit row's detail and the login parse a JSON body: 100,000 nested brackets (within the 1 MB
+    limit) must not raise out of them (RecursionError: a 500 before)."""
+    r = writable.post("/login", content=b"[" * 100_000, headers={"Content-Type": "application/json"})
+    assert r.status_code == 401 and r.json()["error"] == "用户名或密码不正确"
+    log = writable.app.state.cockpit.call(lambda c: c.audit_log(limit=1))  # type: ignore[attr-defined]
+    assert log[0]["action"] == "POST /login" and log[0]["detail"] is None

@@ -492,7 +492,7 @@ def _body_detail(request: Request, body: bytes, limit: int = 500) -> str | None:
         return None
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # deeply nested arrays exhaust the parser's recursion
         return None
     if isinstance(data, dict):
         data = {k: v for k, v in data.items() if "password" not in str(k).lower()}

@@ -58,7 +58,7 @@ async def _fields(request: Request) -> dict[str, Any]:
     if _is_json(request):
         try:
             body = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
             return {}
         return body if isinstance(body, dict) else {}
     async with request.form() as form:
