@@ -469,3 +469,18 @@ def test_a_deeply_nested_json_body_is_no_server_error(writable: TestClient) -> N
     assert r.status_code == 401 and r.json()["error"] == "用户名或密码不正确"
     log = writable.app.state.cockpit.call(lambda c: c.audit_log(limit=1))  # type: ignore[attr-defined]
     assert log[0]["action"] == "POST /login" and log[0]["detail"] is None
+
+
+def test_settings_of_throttling_and_bodies_are_checked(store: Path) -> None:
+    from ipcockpit.errors import SettingsError
+
+    with pytest.raises(SettingsError, match="login_throttle: unknown key tries"):
+        create_app(Settings(db=str(store), login_throttle={"tries": 3}))
+    with pytest.raises(SettingsError, match="login_throttle"):
+        create_app(Settings(db=str(store), login_throttle={"failures": 0}))
+    with pytest.raises(SettingsError, match="body_limits: unknown name 'upload'; known: default, reported_csv"):
+        create_app(Settings(db=str(store), body_limits={"upload": 10}))
+    with pytest.raises(SettingsError, match="body_limits.default='big': give a number of bytes"):
+        create_app(Settings(db=str(store), body_limits={"default": "big"}))
+    app = create_app(Settings(db=str(store), login_throttle={"failures": "3"}))
+    assert app.state.login_throttle.settings.failures == 3  # type: ignore[attr-defined]
