@@ -340,14 +340,36 @@ class Cockpit:
 
         return users.session_secret(self.store)
 
+    def set_password(self, name: str, password: str) -> None:
+        """A new password for ``name``; the user's open sessions end."""
+        from ipcockpit.auth import users
+
+        users.set_password(self.store, name, password)
+
+    def disable_user(self, name: str, disabled: bool = True) -> dict[str, Any]:
+        """Disable (``disabled=False``: enable again) an account; disabling ends the user's open sessions."""
+        from ipcockpit.auth import users
+
+        return users.set_disabled(self.store, name, disabled)
+
+    def end_sessions(self, name: str) -> int:
+        """End every open session of ``name`` (every browser is logged out); returns how many there were."""
+        from ipcockpit.auth import sessions, users
+
+        if users.get_user(self.store, name) is None:
+            raise users.AccessError(f"user {name!r}: no such user; `ipcockpit user list` lists them")
+        return sessions.end_user(self.store, name)
+
     def audit(self, user: str | None, role: str, action: str, target: str | None, outcome: str,
               status: int | None = None, detail: Any = None, remote: str | None = None) -> bool:
-        """Append an audit entry (who, what, target, outcome); False when the store is read-only."""
+        """Append an audit entry (who, what, target, outcome), in the store's sidecar when the store is
+        read-only; False when it cannot be kept."""
         from ipcockpit.auth import audit
 
         return audit.record(self.store, user, role, action, target, outcome, status, detail, remote)
 
     def audit_log(self, user: str | None = None, action: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Audit entries newest first, of the store and of its sidecar (read-only servers); ``kept_in`` says which."""
         from ipcockpit.auth import audit
 
         return audit.entries(self.store, user, action, limit)

@@ -42,7 +42,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("secret_key", "", "Key that signs session cookies (a secret: put it in the settings file or the "
             "IPCOCKPIT_SECRET_KEY environment variable; empty = one generated and kept in the store)."),
     Setting("secure_cookies", "auto", "Mark session cookies Secure: auto (when served over https), always, never."),
-    Setting("session_hours", 12, "Hours a login lasts."),
+    Setting("session_hours", 12, "Hours a login lasts at most."),
+    Setting("session_idle_minutes", 120, "Minutes without a request after which a login ends."),
+    Setting("login_throttle", {}, "Login throttling: failures (per account, 5), address_failures (per client "
+            "address, 20), window_minutes (15), delay_seconds (30, doubling); see docs/operations.md."),
+    Setting("body_limits", {}, "Bytes a write request may send, by route: default (1000000), reported_csv "
+            "(2000000), portfolio_file (6000000); see docs/operations.md."),
     Setting("index_dir", "", "Folder of the search indexes (empty = next to the database: <db without suffix>.index)."),
     Setting("screen", {}, "High-value screening settings (maintenance_start, pledge_threshold, strict_sei, "
             "sei_scheme ...; see docs/value.md)."),
@@ -67,6 +72,9 @@ class Settings:
     secret_key: str = ""
     secure_cookies: str = "auto"
     session_hours: float = 12
+    session_idle_minutes: float = 120
+    login_throttle: dict[str, Any] = field(default_factory=dict)
+    body_limits: dict[str, Any] = field(default_factory=dict)
     index_dir: str = ""
     screen: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
