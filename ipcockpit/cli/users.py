@@ -74,8 +74,11 @@ def user_password(
                                                  "line of standard input instead of prompting.")] = False,
 ) -> None:
     """Give a user a new password; their open sessions end. 修改密码（该用户的会话随即结束）。"""
+    from ipcockpit.auth.users import check_password
+
+    password = check_password(_password(password_stdin), name)  # a bad password is refused before the store opens
     with _existing_store(settings) as cockpit:
-        cockpit.set_password(name, _password(password_stdin))
+        cockpit.set_password(name, password)
         cockpit.audit(None, "admin", "cli user password", f"user:{name}", "ok")
     err.print(f"user {name}: new password set; their sessions have ended")
 

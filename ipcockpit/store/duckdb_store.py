@@ -79,7 +79,7 @@ class Store:
     def __init__(self, path: str | os.PathLike[str], read_only: bool = False, create: bool = True) -> None:
         self.path = str(path)
         self.read_only = read_only  # nobody can write the file while it is open read-only
-        self.root: Store = self  # the store whose connection this one's was made from (see cursor)
+        self._root: Store | None = None  # the store whose connection this one's was made from (see cursor)
         if read_only or not create:
             require_file(self.path)
         elif self.path != ":memory:":
@@ -122,13 +122,19 @@ class Store:
         its statement started (a reader never sees half an ingest). ``root`` stays this store, which keeps
         what is shared per database (the cockpit cache). Closing it leaves this store open."""
         other = object.__new__(Store)
-        other.path, other.read_only, other.root = self.path, self.read_only, self.root
+        other.path, other.read_only, other._root = self.path, self.read_only, self.root
         con = self.con.cursor()
         catalog = self.con.execute("SELECT current_database()").fetchone()
         if catalog and catalog[0] == "ipcockpit":  # a cursor starts in the default catalog: use the attached file
             con.execute("USE ipcockpit")
         other.con = con
         return other
+
+    @property
+    def root(self) -> Store:
+        """This store, or for a :meth:`cursor` the store it was made from (no reference to itself: a store
+        nobody closes is freed, and its file let go, as soon as nobody holds it)."""
+        return self._root or self
 
     # schema -----------------------------------------------------------------------------------
     def migrate(self) -> list[int]:
