@@ -39,7 +39,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ipcockpit import i18n
 from ipcockpit.auth import ADMIN, ANALYST, ANONYMOUS, ENTERPRISE, User
-from ipcockpit.errors import IPCockpitError
+from ipcockpit.errors import IPCockpitError, StoreError
 from ipcockpit.web import errors
 
 if TYPE_CHECKING:
@@ -214,12 +214,21 @@ class AuthMiddleware:
             self._serializer = URLSafeTimedSerializer(secret, salt="ipcockpit-session")
         return self._serializer
 
+    def usable_serializer(self) -> URLSafeTimedSerializer | None:
+        """The serializer, or None while the store that keeps the session secret cannot be opened (another
+        program holds it): no session is read or set then, and the request answers 503 by itself."""
+        try:
+            return self.serializer()
+        except StoreError:
+            return None
+
     def read_session(self, request: Request) -> Session:
         raw = request.cookies.get(COOKIE)
-        if not raw:
+        serializer = self.usable_serializer() if raw else None
+        if not raw or serializer is None:
             return Session()
         try:
-            data = self.serializer().loads(raw, max_age=int(self.settings.session_hours * 3600))
+            data = serializer.loads(raw, max_age=int(self.settings.session_hours * 3600))
         except BadSignature:  # tampered, expired or signed with another secret: start afresh
             return Session()
         if not isinstance(data, dict) or not isinstance(data.get("n"), str):
@@ -233,7 +242,10 @@ class AuthMiddleware:
         if session.cleared and not session.changed:
             r.delete_cookie(COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
         else:
-            value = self.serializer().dumps({"u": session.user_name, "n": session.nonce})
+            serializer = self.usable_serializer()
+            if serializer is None:
+                return []
+            value = serializer.dumps({"u": session.user_name, "n": session.nonce})
             r.set_cookie(COOKIE, value, max_age=int(self.settings.session_hours * 3600), path="/", secure=secure,
                          httponly=True, samesite="lax")
         return [(k, v) for k, v in r.raw_headers if k == b"set-cookie"]
