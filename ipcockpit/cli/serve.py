@@ -6,6 +6,8 @@ answering: :mod:`ipcockpit.web.jobs`). It opens the store before it listens, so 
 process holds is the command line's lock error, not a server that answers 503. ``--read-only`` opens it
 read-only instead, for several servers sharing one file (replicas); data is then loaded with the servers
 stopped, or into a copy (docs/operations.md). ``--writable`` is accepted for old scripts and does nothing.
+Either way the store must exist (``ipcockpit ingest`` or ``ipcockpit user add`` make it): a mistyped ``--db``
+is an error, not an empty store.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     read_only: Annotated[bool, typer.Option("--read-only", help="Open the store read-only, so that several "
                                             "servers can share the file; nothing is written, and new data is "
-                                            "loaded with the servers stopped (docs/operations.md).")] = False,
+                                            "loaded with the servers stopped or into a copy "
+                                            "(docs/operations.md).")] = False,
     writable: Annotated[bool, typer.Option("--writable", hidden=True, help="The default; kept for old "
                                            "scripts.")] = False,
 ) -> None:
@@ -38,8 +41,7 @@ def serve(
     if read_only and writable:
         raise fail("--read-only and --writable: give one of them (writable is the default)")
     settings = settings.with_overrides(host=host, port=port)
-    if read_only:
-        require_file(settings.db)  # a read-only app serves a store that exists; a writable one may create it
+    require_file(settings.db)  # a mistyped --db is an error, not a new empty store served as if it were data
     app = create_app(settings, read_only=read_only)
     if not read_only:
         app.state.cockpit.root  # noqa: B018 (open the store now: held by another process, this says so and stops)
