@@ -11,13 +11,15 @@ from rich.table import Column, Table
 
 from ipcockpit.analytics.quality import INFORMATION
 from ipcockpit.app import Cockpit
+from ipcockpit.cli.handover import hands_over
 from ipcockpit.cli.options import command_options, dump, err, fail, table_console, texts
 from ipcockpit.cli.progress import Progress
 from ipcockpit.model.flat import arrow_without_pandas
 from ipcockpit.settings import Settings
 
 
-@command_options(opens="write")
+@hands_over  # a live server holding the store loads the files (ipcockpit.cli.handover)
+@command_options(opens="write", locked="cli.locked_ingest")
 def ingest(
     cockpit: Cockpit,
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (recursive); .zip/.gz/.tar.gz are read.")],

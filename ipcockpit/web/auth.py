@@ -54,7 +54,7 @@ from starlette.responses import RedirectResponse, Response
 from ipcockpit import i18n
 from ipcockpit.auth import ADMIN, ANALYST, ANONYMOUS, ENTERPRISE, User, sessions
 from ipcockpit.auth.throttle import LoginThrottle, ThrottleSettings
-from ipcockpit.errors import IPCockpitError
+from ipcockpit.errors import IPCockpitError, StoreError, UnavailableError
 from ipcockpit.web import bodies, errors
 
 if TYPE_CHECKING:
@@ -258,6 +258,8 @@ class SessionKeeper:
             if not secret:
                 try:
                     secret = self.holder.call(lambda c: sessions.secret(c.store))
+                except (StoreError, UnavailableError):
+                    raise  # the store cannot be read now (another program holds it): ask again next request
                 except (IPCockpitError, OSError, sqlite3.Error) as exc:
                     log.warning("session secret not read: %s", exc)
             if not secret:
@@ -267,6 +269,14 @@ class SessionKeeper:
             self._csrf_key = hashlib.sha256(b"ipcockpit-csrf\0" + secret.encode()).digest()
             self._serializer = URLSafeTimedSerializer(secret, salt="ipcockpit-session")
         return self._serializer
+
+    def usable_serializer(self) -> URLSafeTimedSerializer | None:
+        """The serializer, or None while the store that keeps the session secret cannot be opened (another
+        program holds it): no session is read or set then, and the request answers 503 by itself."""
+        try:
+            return self.serializer()
+        except (StoreError, UnavailableError):
+            return None
 
     def csrf_of(self, session_id: str) -> str:
         """The CSRF token of a session: an HMAC of its id, so it is bound to the session and never stored."""
@@ -281,10 +291,11 @@ class SessionKeeper:
     def read(self, request: Request) -> Session:
         """The session the cookie names (not yet looked up: :meth:`resolve`); a fresh one without a valid cookie."""
         raw = request.cookies.get(COOKIE)
-        if not raw:
+        serializer = self.usable_serializer() if raw else None
+        if not raw or serializer is None:
             return Session()
         try:
-            data = self.serializer().loads(raw, max_age=self.max_age)
+            data = serializer.loads(raw, max_age=self.max_age)
         except BadSignature:  # tampered, expired or signed with another secret: start afresh
             return Session()
         if isinstance(data, dict) and isinstance(data.get("s"), str):
@@ -344,8 +355,11 @@ class SessionKeeper:
         if session.cleared and not session.changed:
             r.delete_cookie(COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
         else:
+            serializer = self.usable_serializer()
+            if serializer is None:
+                return []
             data = {"s": session.session_id} if session.session_id else {"n": session.nonce}
-            r.set_cookie(COOKIE, self.serializer().dumps(data), max_age=self.max_age, path="/", secure=secure,
+            r.set_cookie(COOKIE, serializer.dumps(data), max_age=self.max_age, path="/", secure=secure,
                          httponly=True, samesite="lax")
         return [(k, v) for k, v in r.raw_headers if k == b"set-cookie"]
 
