@@ -4,11 +4,12 @@ the store, ``ipcockpit ingest --json`` prints its JSON and exits 1 when a file f
 
 The bad files are built in a temporary folder from real files of the shared data (a zero-byte or a garbage
 ``.zip``, a zip whose member's checksum is wrong, a ``.gz`` that is not gzip, a truncated ``.gz`` and
-``.tar.gz``, archives inside archives)
+``.tar.gz``, archives inside archives, a CSV field longer than Python's csv default of 131,072 characters)
 and ingested next to a real good file through the command line in-process (typer's CliRunner)."""
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
@@ -23,6 +24,7 @@ from typer.testing import CliRunner
 
 from ipcockpit.app import Cockpit
 from ipcockpit.cli import app as cli
+from ipcockpit.ingest import csvutil
 from ipcockpit.settings import Settings
 from ipcockpit.store import Store
 
@@ -33,6 +35,7 @@ US = "abstracts_us/baseball_patent_query.csv"  # 2,664 records: the content of t
 US_READ = 2664
 OTHER = "abstracts_us/neural_network_patent_query.csv"  # 3,522 records
 OTHER_READ = 3522
+CN_DUMP = "cn/table_export_sample/专利总表(案例).sql"  # 10 records of a Chinese patent table
 
 
 def _ingest(db: Path, *paths: Path) -> tuple[Any, list[dict[str, Any]]]:
@@ -298,3 +301,95 @@ def test_error_mid_file_leaves_nothing_and_the_next_file_loads(tmp_path: Path, s
 
         with pytest.raises(UnreadableFileError, match="late_bad_bytes.csv"):
             c.ingest([bad], strict=True)
+
+
+# CSV fields longer than the csv module's default ------------------------------------------------------------
+def _real_csv(shared: Path, name: str) -> str:
+    """A real CSV's text (bytes that are not UTF-8 kept as surrogates: write it with ``surrogateescape``)."""
+    return (shared / name).read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8", "surrogateescape")
+
+
+def _cn_table_csv(shared: Path) -> str:
+    """The real CNIPA/incoPat-style 专利总表 of the shared MySQL dump, as the CSV such a table is exported to."""
+    from ipcockpit.ingest.sql_dump import parse_sql_rows
+
+    records = parse_sql_rows((shared / CN_DUMP).read_text(encoding="utf-8"))
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=list(records[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+    return out.getvalue()
+
+
+def _csv_with(text: str, rows: int, column: str, value: str, at: int) -> tuple[str, int]:
+    """The header and the first ``rows`` records of a CSV's text, the cell ``column`` of record ``at`` (0-based)
+    set to ``value``; returns the text and the line the changed record starts on."""
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    header, body = records[0], records[1: rows + 1]
+    body[at][header.index(column)] = value
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    line = 2
+    for i, rec in enumerate(body):
+        if i == at:
+            start = line
+        before = out.tell()
+        writer.writerow(rec)
+        line += out.getvalue()[before:].count("\n")
+    return out.getvalue(), start
+
+
+def test_long_patent_text_in_a_csv_loads(tmp_path: Path, shared: Path) -> None:
+    """A 200,000-character abstract (Python's csv stops at 131,072 by default): the record loads whole."""
+    long = ("A long description. " * 10_000)[:199_999] + "."
+    text, _ = _csv_with(_real_csv(shared, US), 5, "patent_abstract", long, 1)
+    path = tmp_path / "long_field.csv"
+    path.write_text(text, encoding="utf-8")
+    out, [row] = _ingest(tmp_path / "s.duckdb", path)
+    assert out.exit_code == 0, out.output
+    assert (row["read"], row["loaded"], row["quarantined"]) == (5, 5, 0)
+    with Store(str(tmp_path / "s.duckdb"), read_only=True) as s:
+        assert s.scalar("SELECT max(length(text)) FROM texts WHERE kind = 'abstract'") == 200_000
+
+
+#: (real CSV, column whose cell is made too long): one per CSV reader, by the format it is
+READERS: dict[str, tuple[str | Callable[[Path], str], str]] = {
+    "patentsview-csv": (US, "patent_abstract"),
+    "cn-cpc-abstracts": (GOOD, "text"),
+    "india-grants-csv": ("india/2018_grants.csv", "Title of Invention"),
+    "lens-csv": ("lens/pizza_lens_1000_raw.csv", "Title"),
+    "thomson-family-csv": ("thomson/ritonavir.csv", "title"),
+    "cn-table-csv": (_cn_table_csv, "申请摘要"),
+}
+
+
+@pytest.mark.parametrize("fmt", list(READERS))
+def test_field_over_the_bound_is_quarantined_and_reading_goes_on(fmt: str, tmp_path: Path, shared: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A field longer than csvutil.FIELD_LIMIT (lowered here to 150,000 characters so that the test stays small)
+    is quarantined with its record's line and its field's name; the records after it load as without it. The
+    long field runs over lines and holds quotes, so that reading has to find the record's end."""
+    monkeypatch.setattr(csvutil, "FIELD_LIMIT", 150_000, raising=False)
+    source, column = READERS[fmt]
+    real = _real_csv(shared, source) if isinstance(source, str) else source(shared)
+    long = 'a "quoted" start,\n' + "x" * 200_000 + '\nand the end, "quoted" too'
+    good_text, _ = _csv_with(real, 10, column, "plain", 3)
+    bad_text, line = _csv_with(real, 10, column, long, 3)
+    reports = []
+    for label, text in (("plain", good_text), ("long", bad_text)):
+        path = tmp_path / label / (Path(source).name if isinstance(source, str) else "专利总表.csv")
+        path.parent.mkdir()
+        path.write_bytes(text.encode("utf-8", "surrogateescape"))
+        out, [row] = _ingest(tmp_path / f"{label}.duckdb", path)
+        assert out.exit_code == 0 and row["format"] == fmt, out.output
+        reports.append(row)
+    plain, long_row = reports
+    assert long_row["read"] == plain["read"], (plain, long_row)
+    assert long_row["quarantined"] == plain["quarantined"] + 1
+    assert long_row["loaded"] + long_row["merged"] == plain["loaded"] + plain["merged"] - 1
+    with Store(str(tmp_path / "long.duckdb"), read_only=True) as s:
+        q = s.query("SELECT position, field, reason, excerpt FROM quarantine WHERE reason LIKE '%150,000%'")
+    assert len(q) == 1, q
+    assert (q[0]["position"], q[0]["field"]) == (f"line {line}", column), q
+    assert "longer than 150,000 characters" in q[0]["reason"] and q[0]["excerpt"]
