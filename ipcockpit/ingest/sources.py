@@ -85,9 +85,7 @@ def _source(spath: str, name: str, opener: Opener, size: int | None, depth: int,
     if depth >= MAX_DEPTH:
         return Source(spath, name, opener, size, is_archive=True, members=lambda: _too_deep(spath))
     if lister is None:  # one compressed stream: the file inside has the name without .gz
-        gunzip: Opener = (lambda: gzip.open(local, "rb")) if local is not None else (  # type: ignore[assignment,return-value]
-            lambda: _gunzip(opener))
-        return _source(spath, name[:-3], gunzip, None, depth + 1, None)
+        return _source(spath, name[:-3], lambda: _gunzip(opener, local), None, depth + 1, None)
     return Source(spath, name, opener, size, is_archive=True, members=lambda: lister(spath, opener, local, depth + 1))
 
 
@@ -97,13 +95,15 @@ def _too_deep(spath: str) -> Iterator[Source]:
     yield  # pragma: no cover - a generator, like the other listers
 
 
-def _gunzip(opener: Opener) -> BinaryIO:
+def _gunzip(opener: Opener, local: Path | None) -> BinaryIO:
+    if local is not None:
+        return gzip.open(local, "rb")  # type: ignore[return-value]
     raw = opener()
     return _Closing(gzip.GzipFile(fileobj=raw, mode="rb"), raw)  # type: ignore[return-value]
 
 
 @contextmanager
-def _on_disk(spath: str, opener: Opener, local: Path | None) -> Iterator[Path]:
+def _on_disk(opener: Opener, local: Path | None) -> Iterator[Path]:
     """The archive as a file: itself, or (inside another archive) a temporary copy while it is read."""
     if local is not None:
         yield local
@@ -116,7 +116,7 @@ def _on_disk(spath: str, opener: Opener, local: Path | None) -> Iterator[Path]:
 
 
 def _zip_members(spath: str, opener: Opener, local: Path | None, depth: int) -> Iterator[Source]:
-    with _on_disk(spath, opener, local) as file:
+    with _on_disk(opener, local) as file:
         if file.stat().st_size == 0:
             raise EmptyFileError(spath, 0)
         with zipfile.ZipFile(file) as zf:
@@ -136,7 +136,7 @@ def _zip_members(spath: str, opener: Opener, local: Path | None, depth: int) -> 
 
 
 def _tar_members(spath: str, opener: Opener, local: Path | None, depth: int) -> Iterator[Source]:
-    with _on_disk(spath, opener, local) as file:
+    with _on_disk(opener, local) as file:
         infos: list[tarfile.TarInfo] = []
         cut: Exception | None = None
         with tarfile.open(file) as tf:
