@@ -35,7 +35,7 @@ from ipcockpit.ingest.base import Source
 _SKIP_PARTS = ("__MACOSX", ".DS_Store", ".git")
 #: archives are opened down to this many levels: a.zip!b.zip!c.zip!data.csv is read, an archive in c.zip is not
 MAX_DEPTH = 3
-_AGAIN = "Nothing of it was loaded; copy or download it again, then ingest it again."
+_AGAIN = "Nothing of it was loaded; copy or download it once more, then ingest it again."
 
 Opener = Callable[[], BinaryIO]
 
@@ -169,7 +169,7 @@ def _tar_members(spath: str, opener: Opener, local: Path | None, depth: int) -> 
             what = "truncated" if _truncated(cut) else "damaged"
             raise UnreadableFileError(spath, f"the archive ends in an error{after}: it is {what} ({_detail(cut)}); "
                                       "the members before were read, any after are missing. Copy or download it "
-                                      "again, then ingest it again.")
+                                      "once more, then ingest it again.")
 
 
 def _whole(file: Path, info: tarfile.TarInfo) -> bool:
