@@ -9,9 +9,9 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ipcockpit.analytics.quality import quality
-from ipcockpit.errors import IPCockpitError
+from ipcockpit.errors import IPCockpitError, UnknownFormatError
 from ipcockpit.ingest import registry
-from ipcockpit.ingest.sources import walk
+from ipcockpit.ingest.sources import check_paths, walk
 from ipcockpit.model.schema import ALL_TABLES
 from ipcockpit.settings import Settings, load_settings
 from ipcockpit.store import Store
@@ -75,24 +75,29 @@ class Cockpit:
         ``on_file(report)`` after each file, ``on_record(n)``: ``n`` more records read (every thousand or so,
         and the rest at the end of each file).
 
-        A file in no known format gets a report with ``error`` set (and raises with ``strict``).
+        A path that is not there raises FileNotFoundError before anything is loaded. A file that cannot be
+        loaded gets a report with ``error`` set, and the others load (with ``strict``, the first such error
+        raises): in no known format or empty (``skipped`` when it was found in a folder or an archive rather
+        than named), or unreadable (:class:`~ipcockpit.errors.UnreadableFileError`: a damaged archive, a
+        truncated ``.gz`` ...). Nothing of a file that fails stays in the store. An error of the store itself
+        raises.
         """
         path_list = [str(p) for p in paths]
+        check_paths(path_list)
+        named = {str(Path(p)) for p in path_list}
         run_id = new_run(self.store, "ingest " + " ".join(path_list))
         reports: list[FileReport] = []
-        for source, ingester in registry.plan(walk(path_list), self.settings):
-            if ingester is None:
-                err = registry.unrecognised(source)
-                if strict:
-                    raise err
-                report = FileReport(source.path, None, error=str(err))
-            else:
+        for source, ingester, error in registry.plan(walk(path_list), self.settings):
+            if error is None and ingester is not None:
                 try:
                     report = ingest_source(self.store, source, ingester, run_id, self.settings.batch_size, on_record)
-                except IPCockpitError as exc:
-                    if strict:
-                        raise
-                    report = FileReport(source.path, ingester.name, error=str(exc))
+                except IPCockpitError as exc:  # the file's own (loader.ingest_source rolled it back)
+                    error = exc
+            if error is not None:
+                if strict:
+                    raise error
+                report = FileReport(source.path, ingester.name if ingester else None, error=str(error),
+                                    skipped=isinstance(error, UnknownFormatError) and source.path not in named)
             reports.append(report)
             if on_file:
                 on_file(report)

@@ -44,6 +44,20 @@ class UnsupportedFormatError(IPCockpitError):
         self.format_name = format_name
 
 
+class UnreadableFileError(IPCockpitError):
+    """A file, or a member of an archive, cannot be read to its end (a damaged or truncated archive, a
+    ``.gz`` that is not gzip, text in two encodings ...): nothing of it is loaded, the other files are.
+    ``path`` names the file (``x.zip!member.csv`` for a member), ``reason`` says what is wrong and what to do."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type[UnreadableFileError], tuple[str, str]]:
+        return type(self), (self.path, self.reason)  # it crosses process boundaries (parallel readers)
+
+
 class RecordError(IPCockpitError):
     """One record of a file cannot be loaded; the record goes to quarantine."""
 

@@ -187,7 +187,7 @@ def test_a_write_command_while_the_server_runs_says_what_to_do(served: tuple[Pat
     report = _run("report", "ip_service_agencies", "30", "--year", "2024", "--source", "名录", "--by", "区局",
                   "--db", str(db))
     assert report.returncode == 2 and "正被另一个进程使用" in report.stderr and "驾驶舱" in report.stderr, report.stderr
-    ingest = _run("ingest", str(tmp_path / "nothing"), "--db", str(db))
+    ingest = _run("ingest", str(tmp_path), "--db", str(db))  # a path that is there (a missing one is said first)
     assert ingest.returncode == 2 and "正被另一个进程使用" in ingest.stderr, ingest.stderr
     english = tmp_path / "en.yaml"
     english.write_text("language: en\n", encoding="utf-8")

@@ -31,7 +31,9 @@ from datetime import date, datetime
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ipcockpit.errors import IPCockpitError
 from ipcockpit.ingest.base import Ingester, Source
+from ipcockpit.ingest.sources import unreadable
 from ipcockpit.model.flat import FlatBatch, flatten, record_weight
 from ipcockpit.model.quarantine import classify
 from ipcockpit.model.records import PatentRecord, Record, ReferenceRecord, Rejected
@@ -63,6 +65,9 @@ class FileReport:
     error: str | None = None
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    #: with ``error``: the file is in no known format (or empty) and was found in a folder or an archive, not
+    #: named; false: it failed (see :meth:`ipcockpit.app.Cockpit.ingest`)
+    skipped: bool = False
 
     def as_dict(self) -> dict[str, object]:
         d = asdict(self)
@@ -70,6 +75,7 @@ class FileReport:
             d.pop("warnings")
         if d["error"] is None:
             d.pop("error")
+            d.pop("skipped")
         return d
 
 
@@ -481,7 +487,7 @@ def ingest_source(
     # (hashlib works without the GIL): nothing is written before both are there
     with ThreadPoolExecutor(1, thread_name_prefix="ipcockpit-digest") as hasher:
         digest = hasher.submit(file_digest, source)
-        records = iter(ingester.read(source))
+        records = _reading(ingester, source)
         try:
             first: list[Record | FlatBatch] = [next(records)]
         except StopIteration:
@@ -489,7 +495,10 @@ def ingest_source(
         except BaseException:
             digest.cancel()
             raise
-        sha, size = digest.result()
+        try:
+            sha, size = digest.result()
+        except Exception as exc:  # noqa: BLE001 - the file cannot be read to its end
+            raise unreadable(source.path, exc) from exc
     file_id = sha[:20]
     con = store.con
     con.execute("BEGIN TRANSACTION")
@@ -526,6 +535,18 @@ def ingest_source(
             raise
     r.seconds = round((datetime.now() - started).total_seconds(), 3)
     return r
+
+
+def _reading(ingester: Ingester, source: Source) -> Iterator[Record | FlatBatch]:
+    """The ingester's records; what stops the reading of the file becomes its error, in plain words
+    (:func:`ipcockpit.ingest.sources.unreadable`). Errors of the store, raised while the records are
+    written, do not pass here: they stop the ingest."""
+    try:
+        yield from ingester.read(source)
+    except IPCockpitError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged file, or a reader's defect the file brings out
+        raise unreadable(source.path, exc) from exc
 
 
 @contextmanager
