@@ -236,7 +236,7 @@ def test_a_mistyped_db_says_there_is_no_store_and_creates_nothing(command: str, 
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
-@pytest.mark.parametrize("command", ["stats", "screen --json", "ingest {tmp}/nothing"])
+@pytest.mark.parametrize("command", ["stats", "screen --json", "ingest {tmp}"])
 def test_a_folder_given_as_db_says_so(command: str, lang: str, tmp_path: Path) -> None:
     """``--db var`` instead of ``--db var/ipcockpit.duckdb``: the folder is named as a folder, not as a
     database another process might be writing."""

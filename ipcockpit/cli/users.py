@@ -76,6 +76,7 @@ def user_password(
     """Give a user a new password; their open sessions end. 修改密码（该用户的会话随即结束）。"""
     from ipcockpit.auth.users import check_password
 
+    require_file(settings.db)  # an account to change must exist: so must its store
     password = check_password(_password(password_stdin), name)  # a bad password is refused before the store opens
     with _existing_store(settings) as cockpit:
         cockpit.set_password(name, password)
