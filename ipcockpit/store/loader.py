@@ -8,12 +8,16 @@ documents (merges, kind-less links), removes the bundled reference rows of the s
 the file brings (:func:`ipcockpit.store.bundled.retire_bundled`) and clears the mark. An error rolls
 the file back at once; a process killed mid-file leaves the mark, and the next writable open of the
 store removes every row of that file before anything reads it (a read-only open refuses to serve such
-a store). Each record is counted once:
-``read == loaded + quarantined + merged``. *merged* records name a document the store already has
-(from another file or earlier in this one): their rows are added where the document has no equal row,
-their parties and inventors by :mod:`ipcockpit.store.merge_names` (one party per seq, other spellings in
-``name_aliases``), and empty document fields filled. A record without a kind code is placed by its date
-(:meth:`_FileLoad._place_kindless`).
+a store).
+
+Each record is counted once: ``read == loaded + quarantined + merged``. *merged* records name a document the
+store already has, from another file or earlier in this one: their rows are added where the document has no
+equal row, their parties and inventors by :mod:`ipcockpit.store.merge_names` (one party per seq, other
+spellings in ``name_aliases``), and empty document fields filled. A document's first record in a file is
+written as it is, its rows a source itself repeats included; a record repeated in the file merges into what
+that first one stored, exactly like a record of another file (:func:`_rounds`; a flattened batch names each
+document once, and one that names a document of an earlier one waits for a later round). A record without a
+kind code is placed by its date (:meth:`_FileLoad._place_kindless`).
 """
 
 from __future__ import annotations
@@ -119,8 +123,9 @@ class _FileLoad:
         self.written = 0  # Arrow bytes written since the last commit
         self.merged_docs: list[pa.Table] = []  # applied to other files' documents in the last transaction
         self.any_kinded = False
-        self.flat: list[FlatBatch] = []  # flattened batches not written yet
+        self.flat: list[tuple[int, FlatBatch]] = []  # flattened batches not written yet, with their round
         self.flat_bytes = 0
+        self.flat_round: dict[str, int] = {}  # each of their documents: the round of its last batch
         self.ref_tables: set[str] = set()  # the reference tables the file wrote to
 
     def reject(self, position: str, reason: str, excerpt: str = "", field_name: str | None = None) -> None:
@@ -137,8 +142,14 @@ class _FileLoad:
         if isinstance(rec, FlatBatch):
             self.flush_records()
             self.report.read += rec.records
-            # flattened batches wait until a commit's worth is there: one INSERT per table per commit
-            self.flat.append(rec)
+            docs = rec.tables.get("documents")
+            ids = docs.column("doc_id").to_pylist() if docs is not None else []
+            # a batch naming a document of a waiting one is written in a later round, merged into what that one
+            # stored (as _rounds does with records)
+            level = max((self.flat_round.get(d, -1) for d in ids), default=-1) + 1
+            self.flat_round.update(dict.fromkeys(ids, level))
+            # flattened batches wait until a commit's worth is there: one INSERT per table per commit and round
+            self.flat.append((level, rec))
             self.flat_bytes += sum(t.nbytes for t in rec.tables.values())
             if self.flat_bytes >= FLAT_BYTES:
                 self.flush_flat()
@@ -161,9 +172,10 @@ class _FileLoad:
 
     def flush_flat(self) -> None:
         if self.flat:
-            batch = concat_batches(self.flat)
-            self.flat, self.flat_bytes = [], 0
-            self.load(batch)
+            flat = self.flat
+            self.flat, self.flat_bytes, self.flat_round = [], 0, {}
+            for level in sorted({n for n, _ in flat}):
+                self.load(concat_batches([b for n, b in flat if n == level]))
 
     def flush(self) -> None:
         self.flush_flat()
@@ -176,10 +188,11 @@ class _FileLoad:
                 targets = self._place_kindless([(r.doc_id, r.office, r.number, r.pub_date, r.stage) for r in kindless])
                 for rec, target in zip(kindless, targets, strict=True):
                     rec.doc_id = target
-            batch = flatten(self.pending)
+            records = self.pending
             self.pending = []
             self.pending_bytes = 0
-            self.load(batch, placed=True)
+            for records_round in _rounds(records):
+                self.load(flatten(records_round), placed=True)
 
     def load(self, batch: FlatBatch, placed: bool = False) -> None:
         """Write a flattened batch: new documents are inserted, known ones merged (counted apart).
@@ -225,7 +238,8 @@ class _FileLoad:
                 tables, merged_rows = _split_rows(tables, merged.column("doc_id"))
         for name, data in tables.items():
             self._append(name, data)
-        # after the rows of the new documents (all rows of a document that comes twice in one batch are here)
+        # after the rows of the new documents; a flattened batch that names a document twice (the loader's own
+        # never do: _rounds, add) has all its rows here, merged at once
         for name, data in merged_rows.items():
             self._append_merged(name, data.append_column("file_id", pa.array([self.file_id] * data.num_rows,
                                                                                pa.string())))
@@ -417,6 +431,24 @@ def concat_batches(batches: list[FlatBatch]) -> FlatBatch:
     names = dict.fromkeys(n for b in batches for n in b.tables)
     tables = {n: pa.concat_tables([b.tables[n] for b in batches if n in b.tables]) for n in names}
     return FlatBatch(tables, sum(b.records for b in batches))
+
+
+def _rounds(records: list[PatentRecord | ReferenceRecord]) -> list[list[PatentRecord | ReferenceRecord]]:
+    """Records in rounds, in order, no document twice in one: a record of a document that came earlier in the
+    batch goes to the round after that one's. Loaded one round after the other, a repeat is merged into the
+    document its first record stored, as a record of another file would be (merging a document's records all
+    at once would fold rows a record repeats itself: one agent named at two places, a citation listed twice)."""
+    rounds: list[list[PatentRecord | ReferenceRecord]] = []
+    times: dict[str, int] = {}
+    for rec in records:
+        n = 0
+        if isinstance(rec, PatentRecord):
+            n = times.get(rec.doc_id, 0)
+            times[rec.doc_id] = n + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(rec)
+    return rounds
 
 
 def _split_rows(tables: dict[str, pa.Table], merged_ids: pa.ChunkedArray) -> tuple[dict[str, pa.Table],
