@@ -1,9 +1,14 @@
-"""Repeats inside one file, on real files: a record that comes twice adds nothing (it merges like a record
-of another file), and the quality check ``duplicate_child_rows`` counts the child rows stored twice."""
+"""Repeats inside one file and new versions of a file, on real files: a record that comes twice adds nothing
+(it merges like a record of another file), a changed file replaces what its earlier version gave, and the
+quality check ``duplicate_child_rows`` counts the child rows stored twice."""
 
 from __future__ import annotations
 
 import csv
+import os
+import shutil
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -14,6 +19,7 @@ from ipcockpit.ingest import uspto_xml
 from ipcockpit.ingest.cn_table import parse_sql_rows
 from ipcockpit.model.schema import CORE_TABLES
 from ipcockpit.settings import Settings
+from ipcockpit.store import Store
 
 WEEKLY = "uspto_xml/weekly_excerpts"
 IPG05 = f"{WEEKLY}/ipg050104.small.xml"  # 25 grants; US6837520B2 names the agent Robert W. Becker at two places
@@ -167,3 +173,154 @@ def test_duplicate_child_rows_counts_rows_stored_twice(shared: Path, tmp_path: P
     assert check["by_table"] == {"claims": 23, "citations": 5, "parties": 3, "texts": 1, "legal_events": 3}
     assert check["count"] == 35
     assert check["examples"] == ["US20170071586", FIRST]
+
+
+# a new version of a file -------------------------------------------------------------------------
+
+EDIT = {0: {"申请人": "河南省科学院"}}  # CN218751475U: another applicant
+DROP = 3  # CN218824140U's row deleted
+
+
+def _state(c: Cockpit) -> dict[str, Counter[tuple[object, ...]]]:
+    """The canonical tables with their file ids, the quarantine and the files (without run and time)."""
+    out = _rows(c, drop=())
+    for table, cols in (("quarantine", "file_id, path, position, field, reason, excerpt, reason_code"),
+                        ("source_files", "file_id, path, sha256, size, format, read, loaded, quarantined, merged")):
+        out[table] = Counter(c.store.con.execute(f"SELECT {cols} FROM {table}").fetchall())
+    return out
+
+
+def test_a_changed_file_replaces_its_earlier_version(shared: Path, tmp_path: Path) -> None:
+    """Ingested again under its path with a row deleted and an applicant changed, the file gives the store of
+    its new version alone: no stale applicant, the deleted row's document gone, one source_files row."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    path = _cn_csv(shared, folder / "专利.csv")
+    c, counts = _ingest(tmp_path / "store.duckdb", path)
+    assert counts == (11, 11, 0, 0)
+    assert c.store.scalar("SELECT count(*) FROM documents WHERE doc_id = 'CN218824140U'") == 1
+    _cn_csv(shared, path, edit=EDIT, drop=DROP)
+    [r] = c.ingest([path])
+    assert (r.read, r.loaded, r.quarantined, r.merged) == (10, 10, 0, 0)
+    applicants = c.store.query("SELECT name_raw FROM parties WHERE doc_id = 'CN218751475U' AND role = 'applicant'")
+    assert [a["name_raw"] for a in applicants] == ["河南省科学院"]
+    assert c.store.scalar("SELECT count(*) FROM documents WHERE doc_id = 'CN218824140U'") == 0
+    assert c.store.scalar("SELECT count(*) FROM source_files WHERE path LIKE '%专利.csv'") == 1
+    alone, _ = _ingest(tmp_path / "alone.duckdb", path)
+    assert not _diff(_state(alone), _state(c))
+    # the same content again, by another spelling of the path: nothing changes
+    before = _state(c)
+    [again] = c.ingest([folder / ".." / "exports" / "专利.csv"])
+    assert (again.read, again.loaded, again.merged) == (10, 10, 0)
+    assert not _diff(before, _state(c))
+
+
+def test_a_changed_archive_member_replaces_its_earlier_version(shared: Path, tmp_path: Path) -> None:
+    """An archive member is the file ``archive!member``: its new version replaces the earlier one."""
+    import zipfile
+
+    path = tmp_path / "exports.zip"
+    for version in (_cn_csv(shared, tmp_path / "v1.csv"), _cn_csv(shared, tmp_path / "v2.csv", edit=EDIT, drop=DROP)):
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.write(version, "2023/专利.csv")
+        c = Cockpit(Settings(db=str(tmp_path / "store.duckdb")))
+        c.ingest([path])
+        c.close()
+    with Cockpit(Settings(db=str(tmp_path / "store.duckdb"))) as c:
+        assert c.store.count("documents") == 10
+        assert c.store.scalar("SELECT list(path) FROM source_files WHERE path LIKE '%专利.csv'") == [
+            f"{path.resolve()}!2023/专利.csv"]
+
+
+def test_a_failing_new_version_leaves_the_earlier_one(shared: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The new version fails after some of its records were written (mid-file commits included): the store
+    is what the earlier version gave, to the row."""
+    from ipcockpit.store import loader
+
+    path = _cn_csv(shared, tmp_path / "专利.csv")
+    c, _ = _ingest(tmp_path / "store.duckdb", path, batch_size=2)
+    before = _state(c)
+    _cn_csv(shared, path, edit=EDIT, drop=DROP)
+    monkeypatch.setattr(loader, "COMMIT_BYTES", 1)  # commit after every batch, as a large file does
+    real = loader._FileLoad.flush
+    calls: list[int] = []
+
+    def flush(self: loader._FileLoad) -> None:
+        real(self)
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError("the file cannot be read any further")
+
+    monkeypatch.setattr(loader._FileLoad, "flush", flush)
+    with pytest.raises(OSError, match="cannot be read any further"):
+        c.ingest([path])
+    assert len(calls) == 3
+    assert not _diff(before, _state(c))
+    assert c.store.count("pending_files") == 0
+
+
+def test_a_new_version_killed_mid_file_leaves_the_earlier_one(shared: Path, tmp_path: Path) -> None:
+    db = tmp_path / "kill.duckdb"
+    path = _cn_csv(shared, tmp_path / "专利.csv")
+    c, _ = _ingest(db, path)
+    before = _state(c)
+    c.close()
+    _cn_csv(shared, path, edit=EDIT, drop=DROP)
+    code = f"""
+import os
+from ipcockpit.app import Cockpit
+from ipcockpit.settings import Settings
+from ipcockpit.store import loader
+loader.COMMIT_BYTES = 1
+real = loader._FileLoad.flush
+calls = []
+def flush(self):
+    real(self)
+    calls.append(1)
+    if len(calls) == 3:
+        os._exit(9)
+loader._FileLoad.flush = flush
+Cockpit(Settings(db={str(db)!r}, batch_size=2)).ingest([{str(path)!r}])
+"""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert proc.returncode == 9, proc.stderr
+    with Cockpit(Settings(db=str(db))) as c:  # the writable open removes the interrupted file's rows
+        assert not _diff(before, _state(c))
+    with Store(str(db), read_only=True) as s:
+        assert s.count("pending_files") == 0
+
+
+def test_a_copy_under_another_path_is_not_a_new_version(shared: Path, tmp_path: Path) -> None:
+    """Two paths, two files: a changed file at one path leaves what the other path gave."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    shutil.copy(shared / IPG05, a / "ipg.xml")
+    c, _ = _ingest(tmp_path / "store.duckdb", a / "ipg.xml")
+    _cn_csv(shared, b / "专利.csv")
+    c.ingest([b / "专利.csv"])
+    _cn_csv(shared, b / "专利.csv", drop=DROP)
+    c.ingest([b / "专利.csv"])
+    assert c.store.scalar("SELECT count(*) FROM documents WHERE office = 'US'") == 25
+    assert c.store.scalar("SELECT count(*) FROM documents WHERE office = 'CN'") == 10
+
+
+def test_a_new_version_names_the_files_left_without_a_document(shared: Path, tmp_path: Path) -> None:
+    """Another file's record merged into a document the new version lacks: its rows lose their document; the
+    report says which file to ingest again, and doing so stores that record as a document of its own."""
+    rows = parse_sql_rows((shared / SQL).read_text(encoding="utf-8"))
+    path = _cn_csv(shared, tmp_path / "专利.csv")
+    other = _cn_csv(shared, tmp_path / "另一导出.csv", edit={3: {"发明人": rows[3]["发明人"] + ";张三"}})
+    c, _ = _ingest(tmp_path / "store.duckdb", path)
+    [r] = c.ingest([other])
+    assert (r.loaded, r.merged) == (0, 11)  # adds one inventor to CN218824140U
+    _cn_csv(shared, path, drop=DROP)
+    [r] = c.ingest([path])
+    assert len(r.warnings) == 1 and "1 document(s)" in r.warnings[0] and str(other) in r.warnings[0]
+    assert c.quality()["orphan_rows"]["by_table"] == {"inventors": 1}
+    [r] = c.ingest([other])
+    assert (r.loaded, r.merged) == (1, 10) and not r.warnings
+    assert c.quality()["orphan_rows"]["count"] == 0
+    assert c.store.scalar("SELECT count(*) FROM inventors WHERE doc_id = 'CN218824140U'") == 6

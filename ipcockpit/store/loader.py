@@ -10,6 +10,12 @@ the file back at once; a process killed mid-file leaves the mark, and the next w
 store removes every row of that file before anything reads it (a read-only open refuses to serve such
 a store).
 
+A file is named by its path as stored (:func:`stored_path`: resolved; an archive member as
+``archive!member``). Other content under that path is an earlier version of the file: its rows (data,
+quarantine, ``source_files``) are removed in the transaction that writes the new version, which is then one
+transaction (no mid-file commits), so the new version replaces the old at its commit and an error or a killed
+process leaves the old one as it was.
+
 Each record is counted once: ``read == loaded + quarantined + merged``. *merged* records name a document the
 store already has, from another file or earlier in this one: their rows are added where the document has no
 equal row, their parties and inventors by :mod:`ipcockpit.store.merge_names` (one party per seq, other
@@ -77,6 +83,19 @@ class FileReport:
         return d
 
 
+def stored_path(path: str) -> str:
+    """A source's path as ``source_files`` keeps it, which names the file whose new version replaces it: the file
+    resolved (absolute, links followed); an archive member ``archive!member`` with its archive resolved."""
+    if os.path.exists(path):
+        return os.path.realpath(path)
+    cut = path.find("!")
+    while cut > 0:
+        if os.path.isfile(path[:cut]):
+            return os.path.realpath(path[:cut]) + path[cut:]
+        cut = path.find("!", cut + 1)
+    return path
+
+
 def file_digest(source: Source) -> tuple[str, int]:
     h = hashlib.sha256()
     size = 0
@@ -105,9 +124,12 @@ FLAT_BYTES = 16 << 20
 
 
 class _FileLoad:
-    def __init__(self, store: Store, source: Source, file_id: str, run_id: str, batch_size: int) -> None:
+    def __init__(self, store: Store, source: Source, file_id: str, run_id: str, batch_size: int, path: str,
+                 commits: bool = True) -> None:
         self.store = store
         self.source = source
+        self.path = path  # as stored (stored_path)
+        self.commits = commits  # commit every COMMIT_BYTES (else the file is one transaction)
         self.file_id = file_id
         self.run_id = run_id
         self.batch_size = batch_size
@@ -131,7 +153,7 @@ class _FileLoad:
     def reject(self, position: str, reason: str, excerpt: str = "", field_name: str | None = None) -> None:
         q = self.quarantine
         for key, value in (
-            ("file_id", self.file_id), ("path", self.source.path), ("position", position), ("field", field_name),
+            ("file_id", self.file_id), ("path", self.path), ("position", position), ("field", field_name),
             ("reason", reason), ("excerpt", (excerpt or "")[:_EXCERPT]), ("run_id", self.run_id),
             ("reason_code", classify(reason)),
         ):
@@ -252,7 +274,7 @@ class _FileLoad:
                 self.kindless_stored = True
             self.any_kinded = self.any_kinded or docs.column("kind").null_count < docs.num_rows
         self.written += sum(t.nbytes for t in batch.tables.values())
-        if self.written >= COMMIT_BYTES:
+        if self.commits and self.written >= COMMIT_BYTES:
             self.store.con.execute("COMMIT")
             self.store.con.execute("BEGIN TRANSACTION")
             self.written = 0
@@ -523,15 +545,21 @@ def ingest_source(
             raise
         sha, size = digest.result()
     file_id = sha[:20]
+    path = stored_path(source.path)
     con = store.con
     con.execute("BEGIN TRANSACTION")
     store.delete_file(file_id)
-    con.execute("INSERT INTO pending_files VALUES (?, ?, ?, ?)", [file_id, source.path, run_id, started])
+    # earlier versions: what this path gave before (stores written before paths were resolved hold them as given)
+    earlier = [r[0] for r in con.execute("SELECT file_id FROM source_files WHERE path IN (?, ?) AND file_id <> ?",
+                                         [path, source.path, file_id]).fetchall()]
+    con.execute("INSERT INTO pending_files VALUES (?, ?, ?, ?)", [file_id, path, run_id, started])
     con.execute("COMMIT")
     with _loading_threads(store):
         try:
             con.execute("BEGIN TRANSACTION")
-            load = _FileLoad(store, source, file_id, run_id, batch_size)
+            if earlier:  # removed in the transaction that commits the new version, which sees none of them
+                _remove_versions(store, earlier)
+            load = _FileLoad(store, source, file_id, run_id, batch_size, path, commits=not earlier)
             load.report.format = ingester.name
             told = 0  # records read that on_record was told of (a flattened batch holds many)
             for index, rec in enumerate(itertools.chain(first, records), start=1):
@@ -545,9 +573,11 @@ def ingest_source(
             if load.ref_tables & BUNDLED_TABLES:
                 retire_bundled(con, file_id)
             r = load.report
+            if earlier:
+                r.warnings.extend(_left_behind(store))
             con.execute(
                 "INSERT INTO source_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [file_id, source.path, sha, size, ingester.name, run_id, r.read, r.loaded, r.quarantined, r.merged,
+                [file_id, path, sha, size, ingester.name, run_id, r.read, r.loaded, r.quarantined, r.merged,
                  datetime.now()],
             )
             con.execute("DELETE FROM pending_files WHERE file_id = ?", [file_id])
@@ -558,6 +588,34 @@ def ingest_source(
             raise
     r.seconds = round((datetime.now() - started).total_seconds(), 3)
     return r
+
+
+def _remove_versions(store: Store, file_ids: list[str]) -> None:
+    """Remove the rows of earlier versions of a file; their documents' ids stay in ``_ipc_gone`` for
+    :func:`_left_behind`."""
+    store.con.execute("CREATE OR REPLACE TEMP TABLE _ipc_gone AS SELECT doc_id FROM documents "
+                      "WHERE list_contains(?, file_id)", [file_ids])
+    for file_id in file_ids:
+        store.delete_file(file_id)
+
+
+def _left_behind(store: Store) -> list[str]:
+    """A warning when documents of the earlier version that the new one lacks keep rows other files gave them
+    (a record of another file merged into them): those files are to be ingested again, which stores their
+    records as documents of their own."""
+    con = store.con
+    rows = " UNION ALL ".join(f'SELECT doc_id, file_id FROM "{t}"' for t, cols in CORE_TABLES.items()
+                              if t not in ("documents", "family_members") and any(c == "doc_id" for c, _ in cols))
+    n, paths = con.execute(
+        f"SELECT count(DISTINCT x.doc_id), list(DISTINCT f.path ORDER BY f.path) FROM ({rows}) x "
+        "JOIN _ipc_gone g USING (doc_id) LEFT JOIN source_files f USING (file_id) "
+        "WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.doc_id = x.doc_id)").fetchone() or (0, [])
+    con.execute("DROP TABLE _ipc_gone")
+    if not n:
+        return []
+    return [f"{n} document(s) of the earlier version of this file are not in this one, and other files gave them "
+            f"rows, now without their document: ingest {', '.join(p for p in paths if p)} again to store those "
+            "files' records of them as documents of their own"]
 
 
 @contextmanager
