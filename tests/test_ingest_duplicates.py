@@ -232,16 +232,18 @@ def test_a_changed_archive_member_replaces_its_earlier_version(shared: Path, tmp
             f"{path.resolve()}!2023/专利.csv"]
 
 
+@pytest.mark.parametrize("version", ["changed", "same"])
 def test_a_failing_new_version_leaves_the_earlier_one(shared: Path, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """The new version fails after some of its records were written (mid-file commits included): the store
-    is what the earlier version gave, to the row."""
+                                                      monkeypatch: pytest.MonkeyPatch, version: str) -> None:
+    """The new version (or the same content again) fails after some of its records were written (mid-file
+    commits included): the store is what the earlier ingest gave, to the row."""
     from ipcockpit.store import loader
 
     path = _cn_csv(shared, tmp_path / "专利.csv")
     c, _ = _ingest(tmp_path / "store.duckdb", path, batch_size=2)
     before = _state(c)
-    _cn_csv(shared, path, edit=EDIT, drop=DROP)
+    if version == "changed":
+        _cn_csv(shared, path, edit=EDIT, drop=DROP)
     monkeypatch.setattr(loader, "COMMIT_BYTES", 1)  # commit after every batch, as a large file does
     real = loader._FileLoad.flush
     calls: list[int] = []
@@ -260,13 +262,15 @@ def test_a_failing_new_version_leaves_the_earlier_one(shared: Path, tmp_path: Pa
     assert c.store.count("pending_files") == 0
 
 
-def test_a_new_version_killed_mid_file_leaves_the_earlier_one(shared: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", ["changed", "same"])
+def test_a_new_version_killed_mid_file_leaves_the_earlier_one(shared: Path, tmp_path: Path, version: str) -> None:
     db = tmp_path / "kill.duckdb"
     path = _cn_csv(shared, tmp_path / "专利.csv")
     c, _ = _ingest(db, path)
     before = _state(c)
     c.close()
-    _cn_csv(shared, path, edit=EDIT, drop=DROP)
+    if version == "changed":
+        _cn_csv(shared, path, edit=EDIT, drop=DROP)
     code = f"""
 import os
 from ipcockpit.app import Cockpit

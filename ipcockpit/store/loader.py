@@ -1,20 +1,19 @@
 """Load one Source through its ingester into the store: atomic per file, idempotent, nothing lost.
 
-The rows of any earlier ingest of the same content (same SHA-256) are removed first, so a re-ingest
-gives the same state and counts. A file is then written in transactions of about ``COMMIT_BYTES``
-each (memory stays bounded whatever the file size) while a ``pending_files`` row marks it as
-incomplete; the last transaction writes its ``source_files`` row, applies what touches other files'
-documents (merges, kind-less links), removes the bundled reference rows of the schemes and languages
-the file brings (:func:`ipcockpit.store.bundled.retire_bundled`) and clears the mark. An error rolls
-the file back at once; a process killed mid-file leaves the mark, and the next writable open of the
-store removes every row of that file before anything reads it (a read-only open refuses to serve such
-a store).
+A new file is written in transactions of about ``COMMIT_BYTES`` each (memory stays bounded whatever the file
+size) while a ``pending_files`` row marks it as incomplete; the last transaction writes its ``source_files``
+row, applies what touches other files' documents (merges, kind-less links), removes the bundled reference rows
+of the schemes and languages the file brings (:func:`ipcockpit.store.bundled.retire_bundled`) and clears the
+mark. An error rolls the file back at once; a process killed mid-file leaves the mark, and the next writable
+open of the store removes every row of that file before anything reads it (a read-only open refuses to serve
+such a store).
 
 A file is named by its path as stored (:func:`stored_path`: resolved; an archive member as
-``archive!member``). Other content under that path is an earlier version of the file: its rows (data,
-quarantine, ``source_files``) are removed in the transaction that writes the new version, which is then one
-transaction (no mid-file commits), so the new version replaces the old at its commit and an error or a killed
-process leaves the old one as it was.
+``archive!member``). Other content under that path is an earlier version of the file. A file that replaces
+rows, the earlier version's (data, quarantine, ``source_files``) or those of an earlier ingest of the same
+content (same SHA-256, so a re-ingest gives the same state and counts), is written in one transaction that
+removes them first: the replacement is seen at its commit, and an error or a killed process leaves the store
+as it was.
 
 Each record is counted once: ``read == loaded + quarantined + merged``. *merged* records name a document the
 store already has, from another file or earlier in this one: their rows are added where the document has no
@@ -547,19 +546,27 @@ def ingest_source(
     file_id = sha[:20]
     path = stored_path(source.path)
     con = store.con
-    con.execute("BEGIN TRANSACTION")
-    store.delete_file(file_id)
     # earlier versions: what this path gave before (stores written before paths were resolved hold them as given)
     earlier = [r[0] for r in con.execute("SELECT file_id FROM source_files WHERE path IN (?, ?) AND file_id <> ?",
                                          [path, source.path, file_id]).fetchall()]
-    con.execute("INSERT INTO pending_files VALUES (?, ?, ?, ?)", [file_id, path, run_id, started])
-    con.execute("COMMIT")
+    # a file that replaces rows (its content's, from an earlier ingest, or an earlier version's) is written in one
+    # transaction that removes them first: until it commits, the store keeps them; a new file in transactions of
+    # COMMIT_BYTES, marked in pending_files until the last
+    whole = bool(earlier) or bool(con.execute("SELECT count(*) FROM source_files WHERE file_id = ?",
+                                              [file_id]).fetchone()[0])
+    if not whole:
+        con.execute("BEGIN TRANSACTION")
+        store.delete_file(file_id)
+        con.execute("INSERT INTO pending_files VALUES (?, ?, ?, ?)", [file_id, path, run_id, started])
+        con.execute("COMMIT")
     with _loading_threads(store):
         try:
             con.execute("BEGIN TRANSACTION")
-            if earlier:  # removed in the transaction that commits the new version, which sees none of them
+            if whole:
+                store.delete_file(file_id)
+            if earlier:
                 _remove_versions(store, earlier)
-            load = _FileLoad(store, source, file_id, run_id, batch_size, path, commits=not earlier)
+            load = _FileLoad(store, source, file_id, run_id, batch_size, path, commits=not whole)
             load.report.format = ingester.name
             told = 0  # records read that on_record was told of (a flattened batch holds many)
             for index, rec in enumerate(itertools.chain(first, records), start=1):
@@ -584,7 +591,8 @@ def ingest_source(
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
-            store.discard_file(file_id)
+            if not whole:  # rows of its committed transactions
+                store.discard_file(file_id)
             raise
     r.seconds = round((datetime.now() - started).total_seconds(), 3)
     return r
