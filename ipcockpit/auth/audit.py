@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from ipcockpit.store import Store
+from ipcockpit.store.like import ESCAPE, contains_pattern
 
 log = logging.getLogger("ipcockpit.audit")
 COLUMNS = ("id", "logged_at", "user_name", "role", "action", "target", "outcome", "status", "detail", "remote")
@@ -42,8 +43,8 @@ def entries(store: Store, user: str | None = None, action: str | None = None, li
         where.append("user_name = ?")
         params.append(user)
     if action:
-        where.append("action LIKE ?")
-        params.append(f"%{action}%")
+        where.append(f"action LIKE ? {ESCAPE}")
+        params.append(contains_pattern(action))
     sql = (f"SELECT {', '.join(COLUMNS)} FROM audit_log {'WHERE ' + ' AND '.join(where) if where else ''} "
            "ORDER BY id DESC LIMIT ?")
     try:
