@@ -40,8 +40,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("secure_cookies", "auto", "Mark session cookies Secure: auto (when served over https), always, never."),
     Setting("session_hours", 12, "Hours a login lasts."),
     Setting("index_dir", "", "Folder of the search indexes (empty = next to the database: <db without suffix>.index)."),
-    Setting("screen", {}, "High-value screening settings (maintenance_start, pledge_threshold, strict_sei, "
-            "sei_scheme ...; see docs/value.md)."),
+    # what one request may ask (docs/operations.md, "Query and result limits"); beyond a limit: refused, never cut
+    Setting("max_query_chars", 5000, "Characters of a search query (a claim is a query)."),
+    Setting("max_description_chars", 20000, "Characters of an FTO product description."),
+    Setting("max_numbers", 10000, "Publication numbers one screening or portfolio may hold."),
+    Setting("max_name_chars", 200, "Characters of an applicant name given as a filter or an exclusion."),
+    Setting("max_rows", 1000, "Rows a page or its JSON lists (limit); screening's limit=0 (all) only when "
+            "all fit."),
+    Setting("max_results", 200, "Ranked results one search or FTO request lists (limit)."),
+    Setting("max_download_rows", 50000, "Rows a CSV or Excel download holds (the first ones; the file name "
+            "says screen-first-N-of-M)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -62,6 +70,13 @@ class Settings:
     secure_cookies: str = "auto"
     session_hours: float = 12
     index_dir: str = ""
+    max_query_chars: int = 5000
+    max_description_chars: int = 20000
+    max_numbers: int = 10000
+    max_name_chars: int = 200
+    max_rows: int = 1000
+    max_results: int = 200
+    max_download_rows: int = 50000
     screen: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -32,7 +32,6 @@ from ipcockpit.settings import Settings
 from ipcockpit.value.conditions import CONDITIONS
 from ipcockpit.value.screen import flat_rows
 from ipcockpit.value.settings import ScreenSettings
-from ipcockpit.web.routes import screen as screen_routes
 from ipcockpit.web.server import create_app
 
 AS_OF = "2025-07-01"
@@ -245,9 +244,12 @@ def test_downloads_hold_every_match_in_the_callers_language(client: TestClient, 
 
 
 @pytest.mark.slow
-def test_downloads_beyond_the_cap_say_so(client: TestClient, expected: dict[str, Any],
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(screen_routes, "DOWNLOAD_ROWS", 10)
+def test_downloads_beyond_the_cap_say_so(store: Path, expected: dict[str, Any]) -> None:
+    with TestClient(create_app(Settings(db=str(store), max_download_rows=10))) as client:
+        _downloads_beyond_the_cap_say_so(client, expected)
+
+
+def _downloads_beyond_the_cap_say_so(client: TestClient, expected: dict[str, Any]) -> None:
     page = client.get("/screen", params={"as_of": AS_OF})
     command = "ipcockpit screen --as-of 2025-07-01 --limit 0 --csv"
     assert f'id="download-rows">下载前 10 件（共 79 件；全部请用 {command}）：' in page.text

@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
     holder = CockpitHolder(settings, read_only)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     filters.install(templates, tz)
+    templates.env.globals["limits"] = {"max_rows": settings.max_rows, "max_results": settings.max_results}
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
