@@ -50,6 +50,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_results", 200, "Ranked results one search or FTO request lists (limit)."),
     Setting("max_download_rows", 50000, "Rows a CSV or Excel download holds (the first ones; the file name "
             "says screen-first-N-of-M)."),
+    Setting("base_url", "", "The address users reach the app at (https://ip.example.org/cockpit): links are built "
+            "from it; empty = links are paths on the server, never built from a request's Host header."),
+    Setting("screen", {}, "High-value screening settings (maintenance_start, pledge_threshold, strict_sei, "
+            "sei_scheme ...; see docs/value.md)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -77,6 +81,7 @@ class Settings:
     max_rows: int = 1000
     max_results: int = 200
     max_download_rows: int = 50000
+    base_url: str = ""
     screen: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -8,7 +8,8 @@ description itself.
 
 Limits (:mod:`ipcockpit.limits`): the description (``max_description_chars``) and each excluded applicant
 (``max_name_chars``) are the Cockpit's to check; the results asked for (``limit``) are held to
-``max_results`` here.
+``max_results`` here. The embedded report's rules are a file (GET ``/fto/report.css``): the page's
+Content-Security-Policy refuses ``<style>`` elements.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, Field, field_validator
 
 from ipcockpit import limits
@@ -110,6 +111,13 @@ def register(app: FastAPI, web: Web) -> None:
             report_html = fto_html(result, web.language(request), embedded=True)
         return web.html(request, "fto.html", {"data": {"form": dict(form), "result": result},
                                               "report_html": report_html, "error": error}, "fto", status)
+
+    @app.get("/fto/report.css", include_in_schema=False)
+    def fto_report_css() -> FileResponse:
+        """The FTO report's rules, for the page that embeds the report."""
+        from ipcockpit.reports.fto import TEMPLATES
+
+        return FileResponse(TEMPLATES / "fto_report.css", media_type="text/css")
 
     @app.get("/fto", response_class=HTMLResponse, summary="FTO infringement-risk screening form 侵权风险筛查")
     def fto_page(request: Request, params: Annotated[FtoForm, Query()]) -> Response:
