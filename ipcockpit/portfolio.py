@@ -7,8 +7,9 @@ A portfolio comes as pasted text or as a file. Rules:
   a comma between digits followed by three digits (``US 7,315,680``) is a thousands separator;
 - tables (a ``.csv``/``.tsv`` file, or lines whose second field is not a number, such as an export with a
   title column): the column headed like a number (公开号, 申请号, publication number ...), else the first;
-- each number once, in the order given; at most :data:`MAX_NUMBERS` numbers, files of at most
-  :data:`MAX_BYTES` bytes.
+- each number once, in the order given; files of at most :data:`MAX_BYTES` bytes. How many numbers one
+  screening takes is the setting ``max_numbers``, which :meth:`ipcockpit.app.Cockpit.screen` holds every
+  portfolio to (:mod:`ipcockpit.limits`), however it came.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from typing import Any
 from ipcockpit.errors import IPCockpitError
 
 MAX_BYTES = 5_000_000
-MAX_NUMBERS = 10_000
 #: header cells that name the number column of a table
 NUMBER_HEADERS = {"publication_number", "publication number", "number", "doc_id", "patent number", "公开号",
                   "公告号", "公开（公告）号", "公开(公告)号", "授权公告号", "申请号", "专利号", "申请号/专利号"}
@@ -82,9 +82,8 @@ def table_numbers(text: str) -> list[str]:
 def read_numbers(name: str, content: bytes) -> list[str]:
     """The numbers of a portfolio file named ``name`` (its suffix tells a table from a list)."""
     if len(content) > MAX_BYTES:
-        raise PortfolioError(f"{name}: the file is larger than {MAX_BYTES:,} bytes; give at most "
-                             f"{MAX_NUMBERS:,} numbers, one per line", "screen.error_too_large", file=name,
-                             size=f"{MAX_BYTES:,}")
+        raise PortfolioError(f"{name}: the file is larger than {MAX_BYTES:,} bytes; give the numbers only, "
+                             "one per line", "screen.error_too_large", file=name, size=f"{MAX_BYTES:,}")
     text = decode(name, content)
     if name.lower().endswith((".csv", ".tsv")) or _is_table(text):
         return table_numbers(text)
@@ -92,12 +91,9 @@ def read_numbers(name: str, content: bytes) -> list[str]:
 
 
 def portfolio(parts: Iterable[list[str]]) -> list[str]:
-    """The numbers of several parts (pasted text, files) in order, each once, checked against the limits."""
+    """The numbers of several parts (pasted text, files) in order, each once; none at all is an error."""
     numbers = list(dict.fromkeys(n for part in parts for n in part))
     if not numbers:
         raise PortfolioError("portfolio: paste publication numbers (one per line) or upload a .txt or .csv file",
                              "screen.error_no_numbers")
-    if len(numbers) > MAX_NUMBERS:
-        raise PortfolioError(f"portfolio: {len(numbers):,} numbers; screen at most {MAX_NUMBERS:,} at a time",
-                             "screen.error_too_many", count=f"{len(numbers):,}", most=f"{MAX_NUMBERS:,}")
     return numbers
