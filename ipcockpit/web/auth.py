@@ -34,6 +34,7 @@ import jinja2
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -295,9 +296,12 @@ class AuthMiddleware:
             return None  # a script's JSON request carries no ambient credentials
         sent = request.headers.get(CSRF_HEADER)
         if sent is None and is_form and ctype != "text/plain":
-            async with request.form() as form:
-                value = form.get(CSRF_FIELD)
-                sent = value if isinstance(value, str) else None
+            try:
+                async with request.form() as form:
+                    value = form.get(CSRF_FIELD)
+                    sent = value if isinstance(value, str) else None
+            except HTTPException as exc:  # a body starlette cannot parse: outside the app's error handlers here
+                return self._refuse(request, 400, t("error.bad_body", detail=str(exc.detail)), "bad_body")
         if session.loaded and session.nonce and sent and hmac.compare_digest(sent, session.nonce):
             return None
         why = t("auth.csrf_missing") if not sent else t("auth.csrf_invalid")
