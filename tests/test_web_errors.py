@@ -228,3 +228,13 @@ def test_an_unknown_path_or_method_is_named_in_the_callers_language(public: Test
     r = admin.delete("/api/me")
     assert r.status_code == 405 and r.headers["allow"] == "GET"
     assert r.json()["error"] == catalogue("zh-CN", "error.method", path="/api/me", method="DELETE", allowed="GET")
+
+
+def test_data_page_limit_over_its_most_is_400(admin: TestClient) -> None:
+    """GET /data?limit=10001 signed in (the source files' list is shown to analysts and admins). Before: 500
+    (ValueError of the data function: the parameter model had no upper bound)."""
+    for url in ("/api/data", "/data"):
+        r = admin.get(url, params={"limit": 10_001, "lang": "en"})
+        assert r.status_code == 400, (url, r.status_code)
+        assert "limit='10001': give a number at most 10000" in error_text(r)
+    assert admin.get("/api/data", params={"limit": 10_000}).status_code == 200
