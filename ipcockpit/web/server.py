@@ -26,7 +26,7 @@ from fastapi.templating import Jinja2Templates
 
 from ipcockpit import __version__, localtime
 from ipcockpit.settings import Settings, load_settings
-from ipcockpit.web import auth, errors, filters, routes
+from ipcockpit.web import auth, errors, filters, openapi, routes
 from ipcockpit.web.context import CockpitHolder, Web
 
 HERE = Path(__file__).resolve().parent
@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
         title="ipcockpit",
         version=__version__,
         description="IP big data for regional IP offices. 知识产权大数据驾驶舱。 Every page is also JSON, CSV and "
-                    "Excel: `/x?format=`, `/x.json`, `/api/x`. Errors answer `{\"error\": ...}` (400, 403, 404, 503).",
+                    "Excel: `/x?format=`, `/x.json`, `/api/x`. Errors answer `{\"error\": ...}` with the status each "
+                    "operation lists (schema `Error`).",
         lifespan=lifespan,
         docs_url=None,  # FastAPI's own /docs loads Swagger UI from a CDN; ours below serves the vendored copy
         redoc_url=None,
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
     errors.install(app, web)
     routes.register(app, web)
     auth.install(app, web)  # sessions, CSRF, the route policy, the audit of writes
+    openapi.install(app)  # the document declares the errors, bodies, 201 and 303 the routes answer
 
     @app.get("/docs", include_in_schema=False)
     def api_docs(request: Request) -> HTMLResponse:
