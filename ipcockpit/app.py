@@ -9,9 +9,9 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ipcockpit.analytics.quality import quality
-from ipcockpit.errors import IPCockpitError
+from ipcockpit.errors import IPCockpitError, UnknownFormatError
 from ipcockpit.ingest import registry
-from ipcockpit.ingest.sources import walk
+from ipcockpit.ingest.sources import check_paths, walk
 from ipcockpit.model.schema import ALL_TABLES
 from ipcockpit.settings import Settings, load_settings
 from ipcockpit.store import Store
@@ -46,6 +46,13 @@ class Cockpit:
             self.settings = self.settings.with_overrides(db=str(db))
         self.store = Store(self.settings.db, read_only=read_only, create=create)
 
+    def cursor(self) -> Cockpit:
+        """A Cockpit over a new connection to the same store (:meth:`ipcockpit.store.Store.cursor`), for
+        another thread: the web app gives each request its own."""
+        other = object.__new__(Cockpit)
+        other.settings, other.store = self.settings, self.store.cursor()
+        return other
+
     def close(self) -> None:
         self.store.close()
 
@@ -68,24 +75,29 @@ class Cockpit:
         ``on_file(report)`` after each file, ``on_record(n)``: ``n`` more records read (every thousand or so,
         and the rest at the end of each file).
 
-        A file in no known format gets a report with ``error`` set (and raises with ``strict``).
+        A path that is not there raises FileNotFoundError before anything is loaded. A file that cannot be
+        loaded gets a report with ``error`` set, and the others load (with ``strict``, the first such error
+        raises): in no known format or empty (``skipped`` when it was found in a folder or an archive rather
+        than named), or unreadable (:class:`~ipcockpit.errors.UnreadableFileError`: a damaged archive, a
+        truncated ``.gz`` ...). Nothing of a file that fails stays in the store. An error of the store itself
+        raises.
         """
         path_list = [str(p) for p in paths]
+        check_paths(path_list)
+        named = {str(Path(p)) for p in path_list}
         run_id = new_run(self.store, "ingest " + " ".join(path_list))
         reports: list[FileReport] = []
-        for source, ingester in registry.plan(walk(path_list), self.settings):
-            if ingester is None:
-                err = registry.unrecognised(source)
-                if strict:
-                    raise err
-                report = FileReport(source.path, None, error=str(err))
-            else:
+        for source, ingester, error in registry.plan(walk(path_list), self.settings):
+            if error is None and ingester is not None:
                 try:
                     report = ingest_source(self.store, source, ingester, run_id, self.settings.batch_size, on_record)
-                except IPCockpitError as exc:
-                    if strict:
-                        raise
-                    report = FileReport(source.path, ingester.name, error=str(exc))
+                except IPCockpitError as exc:  # the file's own (loader.ingest_source rolled it back)
+                    error = exc
+            if error is not None:
+                if strict:
+                    raise error
+                report = FileReport(source.path, ingester.name if ingester else None, error=str(error),
+                                    skipped=isinstance(error, UnknownFormatError) and source.path not in named)
             reports.append(report)
             if on_file:
                 on_file(report)
@@ -333,14 +345,36 @@ class Cockpit:
 
         return users.session_secret(self.store)
 
+    def set_password(self, name: str, password: str) -> None:
+        """A new password for ``name``; the user's open sessions end."""
+        from ipcockpit.auth import users
+
+        users.set_password(self.store, name, password)
+
+    def disable_user(self, name: str, disabled: bool = True) -> dict[str, Any]:
+        """Disable (``disabled=False``: enable again) an account; disabling ends the user's open sessions."""
+        from ipcockpit.auth import users
+
+        return users.set_disabled(self.store, name, disabled)
+
+    def end_sessions(self, name: str) -> int:
+        """End every open session of ``name`` (every browser is logged out); returns how many there were."""
+        from ipcockpit.auth import sessions, users
+
+        if users.get_user(self.store, name) is None:
+            raise users.AccessError(f"user {name!r}: no such user; `ipcockpit user list` lists them")
+        return sessions.end_user(self.store, name)
+
     def audit(self, user: str | None, role: str, action: str, target: str | None, outcome: str,
               status: int | None = None, detail: Any = None, remote: str | None = None) -> bool:
-        """Append an audit entry (who, what, target, outcome); False when the store is read-only."""
+        """Append an audit entry (who, what, target, outcome), in the store's sidecar when the store is
+        read-only; False when it cannot be kept."""
         from ipcockpit.auth import audit
 
         return audit.record(self.store, user, role, action, target, outcome, status, detail, remote)
 
     def audit_log(self, user: str | None = None, action: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Audit entries newest first, of the store and of its sidecar (read-only servers); ``kept_in`` says which."""
         from ipcockpit.auth import audit
 
         return audit.entries(self.store, user, action, limit)

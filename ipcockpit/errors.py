@@ -44,6 +44,20 @@ class UnsupportedFormatError(IPCockpitError):
         self.format_name = format_name
 
 
+class UnreadableFileError(IPCockpitError):
+    """A file, or a member of an archive, cannot be read to its end (a damaged or truncated archive, a
+    ``.gz`` that is not gzip, text in two encodings ...): nothing of it is loaded, the other files are.
+    ``path`` names the file (``x.zip!member.csv`` for a member), ``reason`` says what is wrong and what to do."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type[UnreadableFileError], tuple[str, str]]:
+        return type(self), (self.path, self.reason)  # it crosses process boundaries (parallel readers)
+
+
 class RecordError(IPCockpitError):
     """One record of a file cannot be loaded; the record goes to quarantine."""
 
@@ -71,6 +85,15 @@ class StoreLockedError(StoreError):
             f"{path}: the database is in use by another process ({holder}), which holds it {how}. Stop that "
             "process (a server: Ctrl+C in its terminal) or wait for it to finish, then run this again.")
         self.path, self.holder, self.pid, self.readers = path, holder, pid, readers
+
+
+class StoreMissingError(StoreError):
+    """No database file at ``path``, where a command only reads (nothing is created there)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path}: no database here; load data into it first (`ipcockpit ingest PATH --db {path}`), "
+                         "or name another file with --db or the setting db")
+        self.path = path
 
 
 class UnavailableError(IPCockpitError):

@@ -31,6 +31,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Asia/Shanghai; empty = the system's zone: TZ, else /etc/localtime)."),
     Setting("host", "127.0.0.1", "Address the web app listens on."),
     Setting("port", 8000, "Port the web app listens on."),
+    Setting("web_connections", 8, "Connections to the store the web app uses at once (one per request; more "
+            "requests wait for a free one)."),
+    Setting("request_timeout", 30, "Seconds a web request may run its queries (and wait for a connection) "
+            "before it is stopped with 503; 0 = no limit."),
     Setting("column_maps", "", "Folder of extra YAML column maps for table exports (added to the built-in ones)."),
     Setting("workers", 0, "Parser processes for large XML files (0 = one per core)."),
     Setting("regions", "", "Folder of extra region profiles (YAML) for the cockpit; a profile there replaces a "
@@ -38,7 +42,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("secret_key", "", "Key that signs session cookies (a secret: put it in the settings file or the "
             "IPCOCKPIT_SECRET_KEY environment variable; empty = one generated and kept in the store)."),
     Setting("secure_cookies", "auto", "Mark session cookies Secure: auto (when served over https), always, never."),
-    Setting("session_hours", 12, "Hours a login lasts."),
+    Setting("session_hours", 12, "Hours a login lasts at most."),
+    Setting("session_idle_minutes", 120, "Minutes without a request after which a login ends."),
+    Setting("login_throttle", {}, "Login throttling: failures (per account, 5), address_failures (per client "
+            "address, 20), window_minutes (15), delay_seconds (30, doubling); see docs/operations.md."),
+    Setting("body_limits", {}, "Bytes a write request may send, by route: default (1000000), reported_csv "
+            "(2000000), portfolio_file (6000000); see docs/operations.md."),
     Setting("index_dir", "", "Folder of the search indexes (empty = next to the database: <db without suffix>.index)."),
     Setting("screen", {}, "High-value screening settings (maintenance_start, pledge_threshold, strict_sei, "
             "sei_scheme ...; see docs/value.md)."),
@@ -55,12 +64,17 @@ class Settings:
     timezone: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
+    web_connections: int = 8
+    request_timeout: float = 30
     column_maps: str = ""
     workers: int = 0
     regions: str = ""
     secret_key: str = ""
     secure_cookies: str = "auto"
     session_hours: float = 12
+    session_idle_minutes: float = 120
+    login_throttle: dict[str, Any] = field(default_factory=dict)
+    body_limits: dict[str, Any] = field(default_factory=dict)
     index_dir: str = ""
     screen: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)

@@ -320,11 +320,11 @@ def _form(html: str, form_id: str) -> str | None:
 
 def test_forms_are_shown_only_where_they_can_work(store: Path) -> None:
     """A form is on the page only when its submit can succeed (a writable store and a user the policy lets
-    submit it); otherwise a note says why. `ipcockpit serve` serves read-only unless --writable."""
-    with TestClient(create_app(Settings(db=str(store)))) as ro:  # read-only, as `ipcockpit serve` by default
+    submit it); otherwise a note says why. `ipcockpit serve --read-only` serves read-only."""
+    with TestClient(create_app(Settings(db=str(store)))) as ro:  # read-only, as `ipcockpit serve --read-only`
         home = ro.get("/").text
         assert _form(home, "report-form") is None and _form(home, "report-csv-form") is None
-        assert re.search(r'id="read-only-note"[^>]*>[^<]*只读', home) and "ipcockpit serve --writable" in home
+        assert re.search(r'id="read-only-note"[^>]*>[^<]*只读', home) and "不加 --read-only" in home
         login(ro, "boss")
         home = ro.get("/").text
         assert _form(home, "report-form") is None and 'id="read-only-note"' in home

@@ -37,6 +37,10 @@ ARGS: dict[str, list[str]] = {
     "publish": ["1", "--by", "pytest"],
     "user add": ["alice", "--role", "admin", "--password-stdin"],
     "user list": [],
+    "user password": ["alice", "--password-stdin"],
+    "user disable": ["alice"],
+    "user enable": ["alice"],
+    "user logout": ["alice"],
     "index": [],
     "search": ["drone"],
     "fto": ["a drone with a camera"],
@@ -50,6 +54,10 @@ READS: dict[str, list[str]] = {
     "serve": [],
     "cockpit": [],
     "user list": [],
+    "user password": ["alice", "--password-stdin"],  # an account to change must exist: so must its store
+    "user disable": ["alice"],
+    "user enable": ["alice"],
+    "user logout": ["alice"],
     "index": [],
     "index --status": [],
     "search": ["drone"],
@@ -130,8 +138,8 @@ def _free_port() -> int:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Any:
-    """``ipcockpit serve`` (read-only, as ``make run``) on a store with a user, after its first request:
-    the server process holds the store file."""
+    """``ipcockpit serve --read-only`` on a store with a user, after its first request: the server process
+    holds the store file."""
     import time
 
     import httpx
@@ -141,7 +149,8 @@ def served(tmp_path: Path) -> Any:
                           input="a-long-password\n")
     assert added.exit_code == 0, added.output
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "ipcockpit.cli", "serve", "--db", str(db), "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "ipcockpit.cli", "serve", "--db", str(db), "--port", str(port),
+                             "--read-only"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(150):
@@ -174,11 +183,11 @@ def test_a_write_command_while_the_server_runs_says_what_to_do(served: tuple[Pat
     assert "Could not set lock" not in out.stderr and "IO Error" not in out.stderr, out.stderr
     assert f"PID {pid}" in out.stderr and "ipcockpit serve" in out.stderr, out.stderr
     assert "正被另一个进程使用" in out.stderr and "Ctrl+C" in out.stderr, out.stderr
-    assert "serve --writable" in out.stderr and "/admin/users" in out.stderr, out.stderr  # the web's way
+    assert "--read-only" in out.stderr and "/admin/users" in out.stderr, out.stderr  # the web's way
     report = _run("report", "ip_service_agencies", "30", "--year", "2024", "--source", "名录", "--by", "区局",
                   "--db", str(db))
     assert report.returncode == 2 and "正被另一个进程使用" in report.stderr and "驾驶舱" in report.stderr, report.stderr
-    ingest = _run("ingest", str(tmp_path / "nothing"), "--db", str(db))
+    ingest = _run("ingest", str(tmp_path), "--db", str(db))  # a path that is there (a missing one is said first)
     assert ingest.returncode == 2 and "正被另一个进程使用" in ingest.stderr, ingest.stderr
     english = tmp_path / "en.yaml"
     english.write_text("language: en\n", encoding="utf-8")

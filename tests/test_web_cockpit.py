@@ -270,7 +270,7 @@ def test_read_only_store_shows_the_error(base: tuple[Path, Path], tmp_path: Path
                                               "indicator": "ip_service_agencies", "year": "2024", "value": "1",
                                               "source_document": "x"})
         assert r.status_code == 403 and "本服务以只读方式运行，填报未保存" in r.text
-        assert "ipcockpit serve --writable" in r.text and 'id="report-form"' not in r.text
+        assert "ipcockpit serve（不加 --read-only）" in r.text and 'id="report-form"' not in r.text
 
 
 def test_big_screen(client: TestClient) -> None:

@@ -21,6 +21,10 @@ _DATE_FIELDS = ("pub_date", "app_date", "priority_date")
 # counted apart, not as orphans
 _CHILD_TABLES = [t for t, cols in CORE_TABLES.items()
                  if t not in ("documents", "family_members") and any(c == "doc_id" for c, _ in cols)]
+#: child tables without a column that places a row in its record (seq, num): a source may give two equal rows
+#: (USPTO ODP lists an IDS filed twice on one day; a PATENTSCOPE export writes two priorities of one country and
+#: date as number 'null'), so equal rows count as duplicates there only when they come from different files
+_UNPLACED = ("legal_events", "priorities")
 
 
 def quality(store: Store) -> dict[str, Any]:
@@ -45,6 +49,7 @@ def quality(store: Store) -> dict[str, Any]:
     )
     checks["corrected_week_year_dates"] = _week_years(store)
     checks["duplicate_numbers"] = _dupes(store)
+    checks["duplicate_child_rows"] = _duplicate_rows(store)
     checks["kindless_apart"] = _kindless_apart(store)
     checks["missing_titles"] = _check(store, "NOT stub AND (title IS NULL OR trim(title) = '')")
     checks["quarantined"] = {"count": store.count("quarantine")}
@@ -66,6 +71,33 @@ def _dupes(store: Store) -> dict[str, Any]:
                   "AND e.number = s.number AND e.kind IS NOT NULL "
                   "AND (s.pub_date IS NULL OR e.pub_date = s.pub_date OR e.stage = s.stage))",
                   "same publication loaded with and without a kind code")
+
+
+def _duplicate_rows(store: Store) -> dict[str, Any]:
+    """Rows a document holds twice, by table: equal to another row of the same document in every column but
+    ``file_id`` (``seq`` and ``num`` included: a row a source itself repeats, one agent named at two places or a
+    citation listed twice, sits at another place and is none). In legal_events and priorities, which place no
+    row, only rows equal to one from another file count. A record repeated in its file, or a document given by
+    two files, adds no row equal to one the document has (:mod:`ipcockpit.store.loader`): a count here means a
+    load or a hand-made change stored one twice. The count is the rows beyond the first of each set (beyond
+    one file's rows, in the two unplaced tables)."""
+    by_table: dict[str, int] = {}
+    examples: set[str] = set()
+    for table in [*_CHILD_TABLES, "family_members"]:
+        key = ", ".join(f'"{c}"' for c, _ in CORE_TABLES[table] if c != "file_id")
+        if table in _UNPLACED:
+            sets = (f'SELECT doc_id, sum(n) - max(n) AS extra FROM (SELECT {key}, count(*) AS n FROM "{table}" '
+                    f"GROUP BY {key}, file_id) GROUP BY {key} HAVING count(*) > 1")
+        else:
+            sets = f'SELECT doc_id, count(*) - 1 AS extra FROM "{table}" GROUP BY {key} HAVING count(*) > 1'
+        n, docs = store.con.execute(
+            f"WITH s AS MATERIALIZED ({sets}) SELECT (SELECT coalesce(sum(extra), 0) FROM s), "
+            "(SELECT list(doc_id) FROM (SELECT DISTINCT doc_id FROM s ORDER BY doc_id LIMIT 5))").fetchone() or (0, [])
+        if n:
+            by_table[table] = int(n)
+            examples.update(docs or [])
+    return {"count": sum(by_table.values()), "by_table": by_table, "examples": sorted(examples)[:5],
+            "note": "rows a document holds twice (seq included; legal events and priorities: from two files)"}
 
 
 def _kindless_apart(store: Store) -> dict[str, Any]:

@@ -65,6 +65,32 @@ def add_user(store: Store, name: str, role: str, password: str, created_by: str 
     return get_user(store, name) or {}
 
 
+def set_password(store: Store, name: str, password: str) -> None:
+    """Give ``name`` a new password; every open session of the user ends (:mod:`ipcockpit.auth.sessions`)."""
+    from ipcockpit.auth import sessions
+
+    _existing(store, name)
+    check_password(password, name)
+    store.con.execute("UPDATE users SET password_hash = ? WHERE name = ?", [hasher().hash(password), name])
+    sessions.end_user(store, name)
+
+
+def set_disabled(store: Store, name: str, disabled: bool = True) -> dict[str, Any]:
+    """Disable (or enable again) the account ``name``; disabling ends every open session of the user."""
+    from ipcockpit.auth import sessions
+
+    _existing(store, name)
+    store.con.execute("UPDATE users SET disabled = ? WHERE name = ?", [disabled, name])
+    if disabled:
+        sessions.end_user(store, name)
+    return get_user(store, name) or {}
+
+
+def _existing(store: Store, name: str) -> None:
+    if get_user(store, name) is None:
+        raise AccessError(f"user {name!r}: no such user; `ipcockpit user list` lists them")
+
+
 def get_user(store: Store, name: str) -> dict[str, Any] | None:
     rows = store.con.execute(
         "SELECT name, role, created_at, created_by, disabled FROM users WHERE name = ?", [name]).fetchall()

@@ -12,10 +12,11 @@ from rich.console import Console
 from rich.table import Table
 
 from ipcockpit.app import Cockpit
-from ipcockpit.cli.options import MISSING, command_options, dump, err, fail, texts
+from ipcockpit.cli.options import MISSING, command_options, dump, err, fail, known, texts
 from ipcockpit.cockpit.reasons import translate
 from ipcockpit.cockpit.tables import name_of, number, unit_of
 from ipcockpit.i18n import Translator
+from ipcockpit.settings import Settings
 
 RegionOption = Annotated[str | None, typer.Option("--region", help="GB/T 2260 code of the region (default 500120).")]
 YearOption = Annotated[int | None, typer.Option("--year", help="Year (default: this year, at most the target year).")]
@@ -30,7 +31,21 @@ def forecast_text(forecast: dict[str, Any] | None, t: Translator) -> str:
     return t("cli.forecast_value", value=number(forecast["value"]), method=method)
 
 
-@command_options()
+def _region_usage(region: str | None = None, *, settings: Settings, **_: object) -> None:
+    """An unknown --region (the code of a region profile), said before the store is opened (``report`` and
+    ``publish`` would create one), with the regions known: the built-in ones and the setting regions."""
+    from ipcockpit.cockpit.profiles import DEFAULT_REGION, list_regions
+
+    if region is None:
+        return
+    regions = list_regions(settings.regions or None)  # the folders the core reads (Cockpit._region_folders)
+    if (region.strip() or DEFAULT_REGION) not in regions:
+        t = texts(settings)
+        choices = {code: r.name_en if t.lang == "en" else r.name_zh for code, r in sorted(regions.items())}
+        raise fail(t("cli.unknown_region", region=region, known=known(choices, t)))
+
+
+@command_options(check=_region_usage)
 def cockpit_cmd(cockpit: Cockpit, region: RegionOption = None, year: YearOption = None,
                 published: Annotated[bool, typer.Option("--published", help="Only published reported values: "
                                                         "the figures public visitors see.")] = False,
@@ -94,10 +109,11 @@ def whole(table: Table) -> Table:
 
 def _report_usage(indicator: str | None = None, value: float | None = None, year: int | None = None,
                   source: str | None = None, by: str | None = None, csv_file: Path | None = None,
-                  plan: bool = False, **_: object) -> None:
+                  plan: bool = False, region: str | None = None, *, settings: Settings, **_: object) -> None:
     if not (plan or csv_file is not None or (indicator and value is not None and year and source and by)):
         raise fail("give INDICATOR VALUE --year Y --source DOC --by WHO, or --csv FILE, or --plan "
                    "(see `ipcockpit report --help`)")
+    _region_usage(region, settings=settings)
 
 
 @command_options(opens="write", check=_report_usage, locked="cli.locked_report")
@@ -135,12 +151,14 @@ def report(
         err.print(t("cli.reported_unpublished"))
 
 
-def _publish_usage(ids: list[int] | None = None, indicator: str | None = None, by: str = "", **_: object) -> None:
+def _publish_usage(ids: list[int] | None = None, indicator: str | None = None, by: str = "",
+                   region: str | None = None, *, settings: Settings, **_: object) -> None:
     if not ids and not indicator:
         raise fail("give the ids of reported values (`ipcockpit report` prints them), or --indicator ID "
                    "[--year Y] [--region CODE] for the value in force")
     if not by.strip():
         raise fail("--by: name who publishes (a person or an office)")
+    _region_usage(region, settings=settings)
 
 
 @command_options(opens="write", check=_publish_usage, locked="cli.locked_publish")

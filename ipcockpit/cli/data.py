@@ -7,24 +7,38 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Column, Table
 
 from ipcockpit.analytics.quality import INFORMATION
 from ipcockpit.app import Cockpit
-from ipcockpit.cli.options import command_options, dump, err, table_console, texts
+from ipcockpit.cli.handover import hands_over
+from ipcockpit.cli.options import command_options, dump, err, fail, table_console, texts
 from ipcockpit.cli.progress import Progress
+from ipcockpit.ingest.sources import check_paths
 from ipcockpit.model.flat import arrow_without_pandas
 from ipcockpit.settings import Settings
 
 
-@command_options(opens="write")
+def _paths_exist(paths: list[Path], json_out: bool = False, **_: object) -> None:
+    check_paths(paths)  # a mistyped path is a usage error: nothing is loaded, no store is created
+
+
+@hands_over  # a live server holding the store loads the files (ipcockpit.cli.handover)
+@command_options(opens="write", locked="cli.locked_ingest", check=_paths_exist)
 def ingest(
     cockpit: Cockpit,
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (recursive); .zip/.gz/.tar.gz are read.")],
     json_out: bool = False,
 ) -> None:
-    """Load files into the store. 导入专利数据文件。"""
+    """Load files into the store. 导入专利数据文件。
+
+    Exit status 0: every file loaded (records that cannot be read are quarantined; in folders and archives,
+    files in no known format are skipped). 1: a file failed (named but in no known format or empty, or not
+    readable: a damaged archive, a truncated .gz ...); the others loaded, and the report names each failure
+    with its reason. 2: the command could not run (a path that is not there, the store in use ...)."""
     arrow_without_pandas()  # this process hands pyarrow no pandas objects: a quarter second saved
+    t = texts(cockpit.settings)
     reports = cockpit.ingest(paths) if json_out else _ingest_with_progress(cockpit, paths)
     checks = cockpit.quality()  # the data-quality step after every ingest
     if json_out:
@@ -36,17 +50,19 @@ def ingest(
         table_console().print(table)
     for r in reports:
         if r.error:
-            err.print(f"[yellow]skipped:[/yellow] {r.error}")
+            key = "cli.ingest_skipped" if r.skipped else "cli.ingest_failed"
+            err.print(t(key, error=r.error), style="yellow" if r.skipped else "red", markup=False, highlight=False)
         if r.quarantined:
-            err.print(f"[yellow]{r.file}: {r.quarantined} record(s) quarantined[/yellow] "
-                      f"(`ipcockpit quarantine --file {Path(r.file).name}` lists them with the reason)")
+            err.print(f"[yellow]{escape(r.file)}: {r.quarantined} record(s) quarantined[/yellow] "
+                      f"(`ipcockpit quarantine --file {escape(Path(r.file).name)}` lists them with the reason)")
     flagged = {name: c["count"] for name, c in checks.items() if c["count"] and name not in INFORMATION}
     if flagged:
         err.print("data quality 数据质量: " + ", ".join(f"{k} {v}" for k, v in flagged.items())
                   + " (`ipcockpit stats` gives examples)")
-    named = {str(p) for p in paths if p.is_file()}
-    if any(r.error and r.file in named for r in reports):
-        raise typer.Exit(1)  # a file named on the command line could not be read; in folders, unknown files are skipped
+    failed = sum(1 for r in reports if r.error and not r.skipped)
+    if failed:
+        err.print(t("cli.ingest_failed_count", failed=failed, files=len(reports)), style="red", markup=False)
+        raise typer.Exit(1)
 
 
 def _ingest_with_progress(cockpit: Cockpit, paths: list[Path]) -> list[Any]:
@@ -105,7 +121,13 @@ def stats(cockpit: Cockpit, json_out: bool = False) -> None:
     console.print(q)
 
 
-@command_options(json_output=False)
+def _export_usage(parquet: Path | None = None, *, settings: Settings, **_: object) -> None:
+    """A file where the folder of the Parquet files should be, said before the store is opened."""
+    if parquet is not None and parquet.exists() and not parquet.is_dir():
+        raise fail(texts(settings)("cli.export_not_folder", path=str(parquet)))
+
+
+@command_options(json_output=False, check=_export_usage)
 def export(
     cockpit: Cockpit,
     parquet: Annotated[Path, typer.Option("--parquet", help="Folder to write one Parquet file per table into.")],

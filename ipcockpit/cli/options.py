@@ -7,9 +7,14 @@ not open the store) and it makes one call on it. Rules:
 
 - Any error ipcockpit raises on purpose (:class:`~ipcockpit.errors.IPCockpitError`: settings, store,
   search, FTO, reporting, access ...) and any file-system error becomes ``error: <message>`` on stderr
-  and exit status 2, never a traceback. The messages say what to do.
-- ``opens="read"``: the store must exist (a missing file is an error saying to ingest first; nothing is
-  created). ``opens="write"``: a missing store is created (ingest, report, publish, user add).
+  and exit status 2, never a traceback: one line (line breaks in a message, e.g. of a holder's command
+  line, become spaces), also with ``--json`` (stdout stays empty; no command answers an error in JSON).
+  The messages say what to do.
+- ``opens="read"``: the store must exist (a missing file is an error in the command line's language
+  saying to ingest first; nothing is created, no folder either). ``opens="write"``: a missing store is
+  created (ingest, report, publish, user add). A folder given as the store is an error naming it.
+- A command's ``check`` (usage errors, an unknown profile or region) runs with the settings before the
+  store is opened: an error there opens, and creates, nothing.
 - A store another process holds (DuckDB: one writer, or several readers, per file) is not DuckDB's lock
   text but a message in the command line's language naming that process and what to do
   (``locked``: the command's own advice, e.g. the web page that does the same while the server runs). A
@@ -28,9 +33,11 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import typer
@@ -39,7 +46,7 @@ from rich.markup import escape
 
 from ipcockpit import i18n
 from ipcockpit.app import Cockpit
-from ipcockpit.errors import IPCockpitError, StoreLockedError
+from ipcockpit.errors import IPCockpitError, StoreLockedError, StoreMissingError
 from ipcockpit.settings import Settings, load_settings
 
 err = Console(stderr=True, soft_wrap=True)  # messages stay whole lines when piped
@@ -61,9 +68,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def fail(message: str) -> typer.Exit:
-    """Print ``error: message`` on stderr; the caller raises the returned exit (status 2)."""
-    err.print(f"[red]error:[/red] {escape(message)}")
+    """Print ``error: message`` on stderr, on one line; the caller raises the returned exit (status 2)."""
+    err.print(f"[red]error:[/red] {escape(one_line(message))}")
     return typer.Exit(2)
+
+
+def one_line(text: str) -> str:
+    """``text`` with its line breaks (and the spaces around them) as one space: an error is one line, also
+    where it quotes a process's command line (``python -c`` with a script) or a database's message."""
+    return re.sub(r"\s*[\r\n]+\s*", " ", text.strip())
 
 
 def language(settings: Settings | None) -> str:
@@ -78,7 +91,10 @@ def texts(settings: Settings | None) -> i18n.Translator:
 
 def message(exc: BaseException, t: i18n.Translator, opens: Opens = "read", locked: str | None = None) -> str:
     """What the user reads for an error: a store held by another process in ``t``'s language, with the
-    command's advice (``locked``, a catalogue key) or the general one; any other error's own message."""
+    command's advice (``locked``, a catalogue key) or the general one; no store where one is read, in
+    ``t``'s language; any other error's own message."""
+    if isinstance(exc, StoreMissingError):
+        return t("cli.no_store", path=exc.path)
     if isinstance(exc, StoreLockedError):
         if opens == "write" or exc.readers:
             hint = locked or "cli.locked_write"
@@ -117,7 +133,8 @@ def command_options(opens: Opens = "read", json_output: bool = True,
     The decorated function's first parameter receives the opened Cockpit (``opens`` "read" or "write",
     closed after the command) or the loaded Settings (``opens=None``); with ``json_output`` it has a
     ``json_out: bool`` parameter. Its other parameters are the command's own typer options. ``check``
-    is called with those options before anything is opened (a usage error then creates no store).
+    is called with those options and ``settings=`` (the loaded Settings) before the store is opened (a
+    usage error then creates no store); it raises :func:`fail` or an IPCockpitError.
     ``locked``: the catalogue key of what to do when another process holds the store (default: stop it)."""
 
     def decorate(func: F) -> F:
@@ -132,12 +149,16 @@ def command_options(opens: Opens = "read", json_output: bool = True,
         @functools.wraps(func)
         def run(*args: Any, db: str | None = None, config: str | None = None, **kwargs: Any) -> Any:
             with reported_errors():
-                if check is not None:
-                    check(*args, **kwargs)
                 settings = load_settings(config, db=db)
-            with reported_errors(texts(settings), opens, locked):
+            t = texts(settings)
+            with reported_errors(t, opens, locked):
+                if check is not None:
+                    check(*args, settings=settings, **kwargs)
                 if opens is None:
                     return func(settings, *args, **kwargs)
+                if Path(settings.db).is_dir():  # `--db var` for `--db var/ipcockpit.duckdb`; DuckDB says "I/O error"
+                    raise fail(t("cli.store_is_folder", path=settings.db,
+                                 example=str(Path(settings.db) / "ipcockpit.duckdb")))
                 with open_cockpit(settings, opens) as cockpit:
                     return func(cockpit, *args, **kwargs)
 
@@ -158,6 +179,11 @@ def table_console() -> Console:
     terminal (a pipe, a file, a log), :data:`PIPE_WIDTH` columns, so that no row is cut or wrapped."""
     console = Console()
     return console if console.is_terminal else Console(width=PIPE_WIDTH)
+
+
+def known(choices: dict[str, str], t: i18n.Translator) -> str:
+    """What may be chosen, for an error: ``government_statistics（政府统计）、...`` (id and name)."""
+    return t("cli.known_separator").join(t("cli.known_item", id=k, name=v) for k, v in choices.items())
 
 
 def answer(value: bool | None, t: i18n.Translator) -> str:

@@ -10,11 +10,25 @@ import typer
 from rich.table import Table
 
 from ipcockpit.app import Cockpit
-from ipcockpit.cli.options import MISSING, answer, command_options, dump, err, table_console, texts
+from ipcockpit.cli.options import MISSING, answer, command_options, dump, err, fail, known, table_console, texts
 from ipcockpit.errors import IPCockpitError
+from ipcockpit.settings import Settings
 
 
-@command_options()
+def _screen_usage(profile: str | None = None, *, settings: Settings, **_: object) -> None:
+    """An unknown --profile, said before the store is opened (the screening would run first), with the
+    profiles to choose from."""
+    from ipcockpit.value.index import load_profiles
+
+    profiles = load_profiles()["profiles"]  # the set the screening's value index uses
+    if profile and profile not in profiles:
+        t = texts(settings)
+        name = "name_en" if t.lang == "en" else "name_zh"
+        choices = {k: str((v or {}).get(name) or k) for k, v in profiles.items()}
+        raise fail(t("cli.unknown_profile", profile=profile, known=known(choices, t)))
+
+
+@command_options(check=_screen_usage)
 def screen(
     cockpit: Cockpit,
     profile: Annotated[str | None, typer.Option(help="Value-index weight profile (role x stage).")] = None,

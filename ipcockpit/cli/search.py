@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ipcockpit.app import Cockpit
+from ipcockpit.cli.handover import hands_over
 from ipcockpit.cli.options import command_options, dump, err, fail, texts
 from ipcockpit.cli.progress import Progress
 from ipcockpit.i18n import Translator
@@ -36,6 +37,7 @@ def _index_with_progress(cockpit: Cockpit, rebuild: bool) -> dict[str, Any]:
         return cockpit.index(progress=tick, rebuild=rebuild)
 
 
+@hands_over  # a live server holding the store builds the indexes (ipcockpit.cli.handover)
 @command_options()
 def index(
     cockpit: Cockpit,

@@ -109,4 +109,4 @@ def cache_of(store: Store) -> CockpitCache:
 
 def cached(store: Store, key: Hashable, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """``compute()`` through the cache of ``store``, for ``key`` (a read-only store's fingerprint is read once)."""
-    return cache_of(store).get(store.con, key, compute, frozen=store.read_only)
+    return cache_of(store.root).get(store.con, key, compute, frozen=store.read_only)

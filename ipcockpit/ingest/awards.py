@@ -107,6 +107,9 @@ class AwardCsv(Ingester):
 
     def read(self, source: Source) -> Iterator[Record]:
         for line, row in dict_rows(source):
+            if isinstance(row, Rejected):  # a record csv cannot read (csvutil)
+                yield row
+                continue
             pos = f"line {line}"
             app = _app_id(row.get("application_number"))
             if not app:

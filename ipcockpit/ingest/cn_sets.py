@@ -58,6 +58,9 @@ class ChineseIpcTitles(Ingester):
 
     def read(self, source: Source) -> Iterator[Record]:
         for line, row in dict_rows(source):
+            if isinstance(row, Rejected):  # a record csv cannot read (csvutil)
+                yield row
+                continue
             if not any((v or "").strip() for v in row.values()):
                 continue
             position = f"line {line}"
@@ -92,6 +95,9 @@ class ChineseCpcAbstracts(Ingester):
     def read(self, source: Source) -> Iterator[Record]:
         selected = _selected_labels(source)
         for line, row in dict_rows(source):
+            if isinstance(row, Rejected):  # a record csv cannot read (csvutil)
+                yield row
+                continue
             if not any((v or "").strip() for v in row.values()):
                 continue
             position = f"line {line}"

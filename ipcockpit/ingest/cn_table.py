@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
+from ipcockpit.ingest import csvutil
 from ipcockpit.ingest.base import Ingester, Source
 from ipcockpit.ingest.column_maps import ColumnMap, HeaderMatch, fold, load_column_map
 from ipcockpit.ingest.csvutil import parse_date
@@ -354,12 +355,16 @@ class _ChineseTable(Ingester):
             return None
         return m
 
-    def records(self, source: Source, match: HeaderMatch, rows: Iterable[tuple[str, list[Any]]]) -> Iterator[Record]:
+    def records(self, source: Source, match: HeaderMatch,
+                rows: Iterable[tuple[str, list[Any] | Rejected]]) -> Iterator[Record]:
         if match.unknown:
             log.info("%s: %d unknown columns kept in extra: %s", source.path, len(match.unknown),
                      ", ".join(match.unknown_names))
         reader = RowReader(source.path, match)
         for position, row in rows:
+            if isinstance(row, Rejected):  # a record csv cannot read (csvutil)
+                yield row
+                continue
             yield from reader.read(position, row)
 
 
@@ -385,12 +390,12 @@ class ChineseTableCsv(_ChineseTable):
             yield Rejected("line 1", "no header with 申请号 or 公开（公告）号 found in the first rows; "
                            "add the column names to a column map", source.text_head(300), "header")
             return
-        delimiter, _, skip = found
+        delimiter, names, skip = found
         with source.open_text() as fh:
-            reader = csv.reader(fh, delimiter=delimiter)
+            records = csvutil.rows(fh, delimiter, names)
             for _ in range(skip + 1):
-                next(reader, None)
-            yield from self.records(source, match, _csv_rows(reader))
+                next(records, None)
+            yield from self.records(source, match, _csv_rows(records))
 
 
 def _csv_header(source: Source, cmap: ColumnMap) -> tuple[str, list[str], int] | None:
@@ -407,12 +412,10 @@ def _csv_header(source: Source, cmap: ColumnMap) -> tuple[str, list[str], int] |
     return None
 
 
-def _csv_rows(reader: Any) -> Iterator[tuple[str, list[Any]]]:
-    line = reader.line_num
-    for row in reader:
-        if any(c.strip() for c in row):
-            yield f"line {line + 1}", row
-        line = reader.line_num
+def _csv_rows(records: Iterator[tuple[int, list[str] | Rejected]]) -> Iterator[tuple[str, list[Any] | Rejected]]:
+    for line, row in records:
+        if isinstance(row, Rejected) or any(c.strip() for c in row):
+            yield f"line {line}", row
 
 
 class ChineseTableSheet(_ChineseTable):

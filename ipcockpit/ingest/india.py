@@ -49,6 +49,9 @@ class IndiaGrantsCsv(Ingester):
 
     def read(self, source: Source) -> Iterator[Record]:
         for line, row in dict_rows(source):
+            if isinstance(row, Rejected):  # a record csv cannot read (csvutil)
+                yield row
+                continue
             yield grant_record(row, f"line {line}")
 
 

@@ -28,7 +28,6 @@ exports carry no family id, so ``family_id`` stays empty and ``family_size`` is 
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -39,7 +38,7 @@ from typing import Any
 
 from ipcockpit.errors import UnsupportedFormatError
 from ipcockpit.ingest.base import Ingester, Source
-from ipcockpit.ingest.csvutil import header, parse_date
+from ipcockpit.ingest.csvutil import dict_records, header, parse_date
 from ipcockpit.model.names import undo_double_utf8
 from ipcockpit.model.numbers import application_id, canonical_number, doc_id, stage_and_type
 from ipcockpit.model.records import (
@@ -565,15 +564,11 @@ def _earliest(priorities: list[Priority]) -> date | None:
 
 
 # Ingesters ------------------------------------------------------------------------------------
-def _csv_rows(source: Source) -> Iterator[tuple[int, dict[str, str]]]:
+def _csv_rows(source: Source) -> Iterator[tuple[int, dict[str, str] | Rejected]]:
     with source.open() as fh:
         text = decode_bytes(fh.read())
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    _ = reader.fieldnames  # read the header so that line numbers count it
-    line = reader.line_num
-    for row in reader:
-        yield line + 1, {k.strip(): v for k, v in row.items() if k is not None}
-        line = reader.line_num
+    for line, row in dict_records(io.StringIO(text, newline=""), path=source.path):
+        yield line, row if isinstance(row, Rejected) else {k.strip(): v for k, v in row.items() if k is not None}
 
 
 class LensCsv(Ingester):
@@ -592,8 +587,12 @@ class LensCsv(Ingester):
     def read(self, source: Source) -> Iterator[Record]:
         rows = _csv_rows(source)
         head = list(islice(rows, 2000))  # enough dates to tell a day-first file from a month-first one
-        day_first = short_date_order(v for _, row in head for k, v in row.items() if "date" in k.lower())
+        day_first = short_date_order(v for _, row in head if not isinstance(row, Rejected)
+                                     for k, v in row.items() if "date" in k.lower())
         for line, row in chain(head, rows):
+            if isinstance(row, Rejected):  # a record csv cannot read (csvutil)
+                yield row
+                continue
             yield build_record(row, f"line {line}", self.sep, fix_text=self.fix_text, day_first=day_first)
 
 

@@ -222,6 +222,9 @@ class SeiTableCsv(Ingester):
         cols = _column_map(header(source, delim))
         rules: dict[str, int] = {}
         for line, row in dict_rows(source, delim):
+            if isinstance(row, Rejected):  # a record csv cannot read (csvutil)
+                yield row
+                continue
             def get(canon: str, row: dict[str, str] = row) -> str:
                 name = cols.get(canon)
                 return (row.get(name) or "").strip() if name else ""

@@ -47,6 +47,9 @@ class WipoTechFields(Ingester):
 
     def read(self, source: Source) -> Iterator[Record]:
         for line, row in dict_rows(source):
+            if isinstance(row, Rejected):  # a record csv cannot read (csvutil)
+                yield row
+                continue
             raw = (row.get("IPC_code") or "").strip()
             m = _LIKE.match(raw)
             if not m:
@@ -80,6 +83,9 @@ class NberFields(Ingester):
 
     def read(self, source: Source) -> Iterator[Record]:
         for line, row in dict_rows(source):
+            if isinstance(row, Rejected):  # a record csv cannot read (csvutil)
+                yield row
+                continue
             row = {k.lower(): v for k, v in row.items() if k}
             raw = (row.get("ipc_code") or "").strip().upper()
             try:

@@ -6,8 +6,9 @@ import importlib
 from collections.abc import Iterator
 from functools import cache
 
-from ipcockpit.errors import EmptyFileError, UnknownFormatError
+from ipcockpit.errors import EmptyFileError, IPCockpitError, UnknownFormatError
 from ipcockpit.ingest.base import Ingester, Source
+from ipcockpit.ingest.sources import unreadable
 from ipcockpit.settings import Settings
 from ipcockpit.startup import without_gc
 
@@ -106,13 +107,37 @@ def unrecognised(source: Source) -> UnknownFormatError:
     return UnknownFormatError(source.path) if size is None else EmptyFileError(source.path, size)
 
 
-def plan(sources: Iterator[Source], settings: Settings | None = None) -> Iterator[tuple[Source, Ingester | None]]:
-    """Pair each source with its ingester; an archive no ingester reads whole is opened into members."""
+def plan(sources: Iterator[Source], settings: Settings | None = None,
+         ) -> Iterator[tuple[Source, Ingester | None, IPCockpitError | None]]:
+    """Pair each source with its ingester, or with the error that says why it is not read: in no known format
+    (:class:`~ipcockpit.errors.UnknownFormatError`, an empty file included) or unreadable
+    (:func:`ipcockpit.ingest.sources.unreadable`). An archive no ingester reads whole is opened into its members,
+    an archive among them too (down to :data:`ipcockpit.ingest.sources.MAX_DEPTH`); an archive that cannot be
+    opened is one error, and the members it yielded before stay planned."""
     candidates = ingesters(settings)
     for source in sources:
+        yield from _plan(source, candidates)
+
+
+def _plan(source: Source, candidates: tuple[Ingester, ...],
+          ) -> Iterator[tuple[Source, Ingester | None, IPCockpitError | None]]:
+    error: IPCockpitError | None = None
+    try:
         ing = detect(source, candidates=candidates)
-        if ing is None and source.is_archive and source.members is not None:
-            for member in source.members():
-                yield member, detect(member, candidates=candidates)
-        else:
-            yield source, ing
+        if ing is None and not (source.is_archive and source.members is not None):
+            error = unrecognised(source)
+    except Exception as exc:  # noqa: BLE001 - whatever stops reading its head is this file's error, in plain words
+        ing, error = None, unreadable(source.path, exc)
+    if ing is not None or error is not None or source.members is None:
+        yield source, ing, error
+        return
+    members = source.members()
+    while True:
+        try:
+            member = next(members)
+        except StopIteration:
+            return
+        except Exception as exc:  # noqa: BLE001 - the archive cannot be listed (on): its error
+            yield source, None, unreadable(source.path, exc)
+            return
+        yield from _plan(member, candidates)

@@ -22,7 +22,6 @@ Workbooks are read with openpyxl in read-only mode (its "unknown extension" warn
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import warnings
@@ -32,7 +31,7 @@ from datetime import date
 from typing import Any
 
 from ipcockpit.ingest.base import Ingester, Source
-from ipcockpit.ingest.csvutil import header, parse_date
+from ipcockpit.ingest.csvutil import header, header_row, parse_date, rows
 from ipcockpit.ingest.lens import classifications
 from ipcockpit.model.numbers import application_id, canonical_number, parse_publication
 from ipcockpit.model.records import (
@@ -258,10 +257,14 @@ class ThomsonFamilyCsv(Ingester):
     def read(self, source: Source) -> Iterator[Record]:
         # two columns are both called "family size": read by position, not by name
         with source.open_text() as fh:
-            reader = csv.reader(fh)
-            names = [c.strip().lower() for c in next(reader, [])]
+            names: list[str] = []
+            records = rows(fh, names=names)
+            names.extend(c.strip().lower() for c in header_row(records, source.path))
             sizes = [i for i, n in enumerate(names) if n == "family size"]
-            for line, values in enumerate(reader, start=2):
+            for line, values in records:
+                if isinstance(values, Rejected):  # a record csv cannot read (csvutil)
+                    yield values
+                    continue
                 row = dict(zip(names, values, strict=False))
                 row["family size"] = values[sizes[0]] if sizes and len(values) > sizes[0] else ""
                 if len(sizes) > 1 and len(values) > sizes[1]:

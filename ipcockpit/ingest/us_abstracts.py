@@ -22,6 +22,9 @@ class PatentsViewCsv(Ingester):
 
     def read(self, source: Source) -> Iterator[Record]:
         for line, row in dict_rows(source):
+            if isinstance(row, Rejected):  # a record csv cannot read (csvutil)
+                yield row
+                continue
             raw = (row.get("patent_number") or "").strip()
             if not raw:
                 yield Rejected(f"line {line}", "empty patent_number", str(row)[:300], "patent_number")

@@ -156,27 +156,34 @@ def _unparsable(offset: int, raw: bytes) -> tuple[Any, ...]:
 
 def parse_batch(batch: list[tuple[int, bytes]]) -> list[Record | FlatBatch]:
     """A worker's job: parse documents and write their table rows, so that the loading process only
-    writes Arrow tables. Returns the rejects and one FlatBatch of the good records.
+    writes Arrow tables. Returns the rejects and a FlatBatch of the good records; a document that comes again
+    goes to a second FlatBatch (a third ...), as a FlatBatch names each document once (the loader merges the
+    later batches into what the first stored).
 
     The cyclic garbage collector is off meanwhile: a batch allocates hundreds of thousands of small
     tuples and no cycles, and the collector's passes over them cost a tenth of the time."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        rows = empty_rows()
+        rows = [empty_rows()]
+        good = [0]
+        times: dict[str, int] = {}  # documents seen: how often
         out: list[Record | FlatBatch] = []
-        good = 0
         for offset, raw in batch:
             r = parse_document(offset, raw)
             if r is None:
                 continue
             if r[0] == "doc":
-                add_rows(r, rows)
-                good += 1
+                n = times.get(r[1]["doc_id"], 0)
+                times[r[1]["doc_id"]] = n + 1
+                if n == len(rows):
+                    rows.append(empty_rows())
+                    good.append(0)
+                add_rows(r, rows[n])
+                good[n] += 1
             else:
                 out.append(_rejected(r))
-        if good:
-            out.append(FlatBatch(tables_of_rows(rows), good))
+        out.extend(FlatBatch(tables_of_rows(t), n) for t, n in zip(rows, good, strict=True) if n)
         return out
     finally:
         if enabled:

@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ipcockpit.errors import StoreError, StoreLockedError
+from ipcockpit.errors import StoreError, StoreLockedError, StoreMissingError
 from ipcockpit.model.schema import ALL_TABLES, DATA_TABLES, arrow_schema  # noqa: F401 (re-export)
 from ipcockpit.store.migrations import MIGRATIONS
 
@@ -29,10 +29,9 @@ EXPORTED_EXTRA = ("reported_values",)
 
 
 def require_file(path: str | os.PathLike[str]) -> None:
-    """Raise a StoreError naming ``path`` when no database file is there (``:memory:`` always is)."""
+    """Raise a StoreMissingError naming ``path`` when no database file is there (``:memory:`` always is)."""
     if str(path) != ":memory:" and not Path(path).exists():
-        raise StoreError(f"{path}: no database here; load data into it first (`ipcockpit ingest PATH --db {path}`), "
-                         "or name another file with --db or the setting db")
+        raise StoreMissingError(str(path))
 
 
 #: DuckDB's text when another process holds the file: its executable and process id
@@ -80,6 +79,7 @@ class Store:
     def __init__(self, path: str | os.PathLike[str], read_only: bool = False, create: bool = True) -> None:
         self.path = str(path)
         self.read_only = read_only  # nobody can write the file while it is open read-only
+        self._root: Store | None = None  # the store whose connection this one's was made from (see cursor)
         if read_only or not create:
             require_file(self.path)
         elif self.path != ":memory:":
@@ -115,6 +115,26 @@ class Store:
             con.close()
             raise
         return con
+
+    def cursor(self) -> Store:
+        """A Store over a new connection to the same database (DuckDB's ``cursor()``): its own transactions,
+        so it may run in another thread while this one runs a query, and it sees what was committed when
+        its statement started (a reader never sees half an ingest). ``root`` stays this store, which keeps
+        what is shared per database (the cockpit cache). Closing it leaves this store open."""
+        other = object.__new__(Store)
+        other.path, other.read_only, other._root = self.path, self.read_only, self.root
+        con = self.con.cursor()
+        catalog = self.con.execute("SELECT current_database()").fetchone()
+        if catalog and catalog[0] == "ipcockpit":  # a cursor starts in the default catalog: use the attached file
+            con.execute("USE ipcockpit")
+        other.con = con
+        return other
+
+    @property
+    def root(self) -> Store:
+        """This store, or for a :meth:`cursor` the store it was made from (no reference to itself: a store
+        nobody closes is freed, and its file let go, as soon as nobody holds it)."""
+        return self._root or self
 
     # schema -----------------------------------------------------------------------------------
     def migrate(self) -> list[int]:

@@ -1,19 +1,28 @@
 """Load one Source through its ingester into the store: atomic per file, idempotent, nothing lost.
 
-The rows of any earlier ingest of the same content (same SHA-256) are removed first, so a re-ingest
-gives the same state and counts. A file is then written in transactions of about ``COMMIT_BYTES``
-each (memory stays bounded whatever the file size) while a ``pending_files`` row marks it as
-incomplete; the last transaction writes its ``source_files`` row, applies what touches other files'
-documents (merges, kind-less links), removes the bundled reference rows of the schemes and languages
-the file brings (:func:`ipcockpit.store.bundled.retire_bundled`) and clears the mark. An error rolls
-the file back at once; a process killed mid-file leaves the mark, and the next writable open of the
-store removes every row of that file before anything reads it (a read-only open refuses to serve such
-a store). Each record is counted once:
-``read == loaded + quarantined + merged``. *merged* records name a document the store already has
-(from another file or earlier in this one): their rows are added where the document has no equal row,
-their parties and inventors by :mod:`ipcockpit.store.merge_names` (one party per seq, other spellings in
-``name_aliases``), and empty document fields filled. A record without a kind code is placed by its date
-(:meth:`_FileLoad._place_kindless`).
+A new file is written in transactions of about ``COMMIT_BYTES`` each (memory stays bounded whatever the file
+size) while a ``pending_files`` row marks it as incomplete; the last transaction writes its ``source_files``
+row, applies what touches other files' documents (merges, kind-less links), removes the bundled reference rows
+of the schemes and languages the file brings (:func:`ipcockpit.store.bundled.retire_bundled`) and clears the
+mark. An error rolls the file back at once; a process killed mid-file leaves the mark, and the next writable
+open of the store removes every row of that file before anything reads it (a read-only open refuses to serve
+such a store).
+
+A file is named by its path as stored (:func:`stored_path`: resolved; an archive member as
+``archive!member``). Other content under that path is an earlier version of the file. A file that replaces
+rows, the earlier version's (data, quarantine, ``source_files``) or those of an earlier ingest of the same
+content (same SHA-256, so a re-ingest gives the same state and counts), is written in one transaction that
+removes them first: the replacement is seen at its commit, and an error or a killed process leaves the store
+as it was.
+
+Each record is counted once: ``read == loaded + quarantined + merged``. *merged* records name a document the
+store already has, from another file or earlier in this one: their rows are added where the document has no
+equal row, their parties and inventors by :mod:`ipcockpit.store.merge_names` (one party per seq, other
+spellings in ``name_aliases``), and empty document fields filled. A document's first record in a file is
+written as it is, its rows a source itself repeats included; a record repeated in the file merges into what
+that first one stored, exactly like a record of another file (:func:`_rounds`; a flattened batch names each
+document once, and one that names a document of an earlier one waits for a later round). A record without a
+kind code is placed by its date (:meth:`_FileLoad._place_kindless`).
 """
 
 from __future__ import annotations
@@ -31,7 +40,9 @@ from datetime import date, datetime
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ipcockpit.errors import IPCockpitError
 from ipcockpit.ingest.base import Ingester, Source
+from ipcockpit.ingest.sources import unreadable
 from ipcockpit.model.flat import FlatBatch, flatten, record_weight
 from ipcockpit.model.quarantine import classify
 from ipcockpit.model.records import PatentRecord, Record, ReferenceRecord, Rejected
@@ -63,6 +74,9 @@ class FileReport:
     error: str | None = None
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    #: with ``error``: the file is in no known format (or empty) and was found in a folder or an archive, not
+    #: named; false: it failed (see :meth:`ipcockpit.app.Cockpit.ingest`)
+    skipped: bool = False
 
     def as_dict(self) -> dict[str, object]:
         d = asdict(self)
@@ -70,7 +84,21 @@ class FileReport:
             d.pop("warnings")
         if d["error"] is None:
             d.pop("error")
+            d.pop("skipped")
         return d
+
+
+def stored_path(path: str) -> str:
+    """A source's path as ``source_files`` keeps it, which names the file whose new version replaces it: the file
+    resolved (absolute, links followed); an archive member ``archive!member`` with its archive resolved."""
+    if os.path.exists(path):
+        return os.path.realpath(path)
+    cut = path.find("!")
+    while cut > 0:
+        if os.path.isfile(path[:cut]):
+            return os.path.realpath(path[:cut]) + path[cut:]
+        cut = path.find("!", cut + 1)
+    return path
 
 
 def file_digest(source: Source) -> tuple[str, int]:
@@ -101,9 +129,12 @@ FLAT_BYTES = 16 << 20
 
 
 class _FileLoad:
-    def __init__(self, store: Store, source: Source, file_id: str, run_id: str, batch_size: int) -> None:
+    def __init__(self, store: Store, source: Source, file_id: str, run_id: str, batch_size: int, path: str,
+                 commits: bool = True) -> None:
         self.store = store
         self.source = source
+        self.path = path  # as stored (stored_path)
+        self.commits = commits  # commit every COMMIT_BYTES (else the file is one transaction)
         self.file_id = file_id
         self.run_id = run_id
         self.batch_size = batch_size
@@ -119,14 +150,15 @@ class _FileLoad:
         self.written = 0  # Arrow bytes written since the last commit
         self.merged_docs: list[pa.Table] = []  # applied to other files' documents in the last transaction
         self.any_kinded = False
-        self.flat: list[FlatBatch] = []  # flattened batches not written yet
+        self.flat: list[tuple[int, FlatBatch]] = []  # flattened batches not written yet, with their round
         self.flat_bytes = 0
+        self.flat_round: dict[str, int] = {}  # each of their documents: the round of its last batch
         self.ref_tables: set[str] = set()  # the reference tables the file wrote to
 
     def reject(self, position: str, reason: str, excerpt: str = "", field_name: str | None = None) -> None:
         q = self.quarantine
         for key, value in (
-            ("file_id", self.file_id), ("path", self.source.path), ("position", position), ("field", field_name),
+            ("file_id", self.file_id), ("path", self.path), ("position", position), ("field", field_name),
             ("reason", reason), ("excerpt", (excerpt or "")[:_EXCERPT]), ("run_id", self.run_id),
             ("reason_code", classify(reason)),
         ):
@@ -137,8 +169,14 @@ class _FileLoad:
         if isinstance(rec, FlatBatch):
             self.flush_records()
             self.report.read += rec.records
-            # flattened batches wait until a commit's worth is there: one INSERT per table per commit
-            self.flat.append(rec)
+            docs = rec.tables.get("documents")
+            ids = docs.column("doc_id").to_pylist() if docs is not None else []
+            # a batch naming a document of a waiting one is written in a later round, merged into what that one
+            # stored (as _rounds does with records)
+            level = max((self.flat_round.get(d, -1) for d in ids), default=-1) + 1
+            self.flat_round.update(dict.fromkeys(ids, level))
+            # flattened batches wait until a commit's worth is there: one INSERT per table per commit and round
+            self.flat.append((level, rec))
             self.flat_bytes += sum(t.nbytes for t in rec.tables.values())
             if self.flat_bytes >= FLAT_BYTES:
                 self.flush_flat()
@@ -161,9 +199,10 @@ class _FileLoad:
 
     def flush_flat(self) -> None:
         if self.flat:
-            batch = concat_batches(self.flat)
-            self.flat, self.flat_bytes = [], 0
-            self.load(batch)
+            flat = self.flat
+            self.flat, self.flat_bytes, self.flat_round = [], 0, {}
+            for level in sorted({n for n, _ in flat}):
+                self.load(concat_batches([b for n, b in flat if n == level]))
 
     def flush(self) -> None:
         self.flush_flat()
@@ -176,10 +215,11 @@ class _FileLoad:
                 targets = self._place_kindless([(r.doc_id, r.office, r.number, r.pub_date, r.stage) for r in kindless])
                 for rec, target in zip(kindless, targets, strict=True):
                     rec.doc_id = target
-            batch = flatten(self.pending)
+            records = self.pending
             self.pending = []
             self.pending_bytes = 0
-            self.load(batch, placed=True)
+            for records_round in _rounds(records):
+                self.load(flatten(records_round), placed=True)
 
     def load(self, batch: FlatBatch, placed: bool = False) -> None:
         """Write a flattened batch: new documents are inserted, known ones merged (counted apart).
@@ -225,7 +265,8 @@ class _FileLoad:
                 tables, merged_rows = _split_rows(tables, merged.column("doc_id"))
         for name, data in tables.items():
             self._append(name, data)
-        # after the rows of the new documents (all rows of a document that comes twice in one batch are here)
+        # after the rows of the new documents; a flattened batch that names a document twice (the loader's own
+        # never do: _rounds, add) has all its rows here, merged at once
         for name, data in merged_rows.items():
             self._append_merged(name, data.append_column("file_id", pa.array([self.file_id] * data.num_rows,
                                                                                pa.string())))
@@ -238,7 +279,7 @@ class _FileLoad:
                 self.kindless_stored = True
             self.any_kinded = self.any_kinded or docs.column("kind").null_count < docs.num_rows
         self.written += sum(t.nbytes for t in batch.tables.values())
-        if self.written >= COMMIT_BYTES:
+        if self.commits and self.written >= COMMIT_BYTES:
             self.store.con.execute("COMMIT")
             self.store.con.execute("BEGIN TRANSACTION")
             self.written = 0
@@ -419,6 +460,24 @@ def concat_batches(batches: list[FlatBatch]) -> FlatBatch:
     return FlatBatch(tables, sum(b.records for b in batches))
 
 
+def _rounds(records: list[PatentRecord | ReferenceRecord]) -> list[list[PatentRecord | ReferenceRecord]]:
+    """Records in rounds, in order, no document twice in one: a record of a document that came earlier in the
+    batch goes to the round after that one's. Loaded one round after the other, a repeat is merged into the
+    document its first record stored, as a record of another file would be (merging a document's records all
+    at once would fold rows a record repeats itself: one agent named at two places, a citation listed twice)."""
+    rounds: list[list[PatentRecord | ReferenceRecord]] = []
+    times: dict[str, int] = {}
+    for rec in records:
+        n = 0
+        if isinstance(rec, PatentRecord):
+            n = times.get(rec.doc_id, 0)
+            times[rec.doc_id] = n + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(rec)
+    return rounds
+
+
 def _split_rows(tables: dict[str, pa.Table], merged_ids: pa.ChunkedArray) -> tuple[dict[str, pa.Table],
                                                                                   dict[str, pa.Table]]:
     """(rows of new documents, rows of merged ones) of a batch's tables (reference tables are all new)."""
@@ -481,7 +540,7 @@ def ingest_source(
     # (hashlib works without the GIL): nothing is written before both are there
     with ThreadPoolExecutor(1, thread_name_prefix="ipcockpit-digest") as hasher:
         digest = hasher.submit(file_digest, source)
-        records = iter(ingester.read(source))
+        records = _reading(ingester, source)
         try:
             first: list[Record | FlatBatch] = [next(records)]
         except StopIteration:
@@ -489,17 +548,34 @@ def ingest_source(
         except BaseException:
             digest.cancel()
             raise
-        sha, size = digest.result()
+        try:
+            sha, size = digest.result()
+        except Exception as exc:  # noqa: BLE001 - the file cannot be read to its end
+            raise unreadable(source.path, exc) from exc
     file_id = sha[:20]
+    path = stored_path(source.path)
     con = store.con
-    con.execute("BEGIN TRANSACTION")
-    store.delete_file(file_id)
-    con.execute("INSERT INTO pending_files VALUES (?, ?, ?, ?)", [file_id, source.path, run_id, started])
-    con.execute("COMMIT")
+    # earlier versions: what this path gave before (stores written before paths were resolved hold them as given)
+    earlier = [r[0] for r in con.execute("SELECT file_id FROM source_files WHERE path IN (?, ?) AND file_id <> ?",
+                                         [path, source.path, file_id]).fetchall()]
+    # a file that replaces rows (its content's, from an earlier ingest, or an earlier version's) is written in one
+    # transaction that removes them first: until it commits, the store keeps them; a new file in transactions of
+    # COMMIT_BYTES, marked in pending_files until the last
+    whole = bool(earlier) or bool(con.execute("SELECT count(*) FROM source_files WHERE file_id = ?",
+                                              [file_id]).fetchone()[0])
+    if not whole:
+        con.execute("BEGIN TRANSACTION")
+        store.delete_file(file_id)
+        con.execute("INSERT INTO pending_files VALUES (?, ?, ?, ?)", [file_id, path, run_id, started])
+        con.execute("COMMIT")
     with _loading_threads(store):
         try:
             con.execute("BEGIN TRANSACTION")
-            load = _FileLoad(store, source, file_id, run_id, batch_size)
+            if whole:
+                store.delete_file(file_id)
+            if earlier:
+                _remove_versions(store, earlier)
+            load = _FileLoad(store, source, file_id, run_id, batch_size, path, commits=not whole)
             load.report.format = ingester.name
             told = 0  # records read that on_record was told of (a flattened batch holds many)
             for index, rec in enumerate(itertools.chain(first, records), start=1):
@@ -513,19 +589,62 @@ def ingest_source(
             if load.ref_tables & BUNDLED_TABLES:
                 retire_bundled(con, file_id)
             r = load.report
+            if earlier:
+                r.warnings.extend(_left_behind(store))
             con.execute(
                 "INSERT INTO source_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [file_id, source.path, sha, size, ingester.name, run_id, r.read, r.loaded, r.quarantined, r.merged,
+                [file_id, path, sha, size, ingester.name, run_id, r.read, r.loaded, r.quarantined, r.merged,
                  datetime.now()],
             )
             con.execute("DELETE FROM pending_files WHERE file_id = ?", [file_id])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
-            store.discard_file(file_id)
+            if not whole:  # rows of its committed transactions
+                store.discard_file(file_id)
             raise
     r.seconds = round((datetime.now() - started).total_seconds(), 3)
     return r
+
+
+def _reading(ingester: Ingester, source: Source) -> Iterator[Record | FlatBatch]:
+    """The ingester's records; what stops the reading of the file becomes its error, in plain words
+    (:func:`ipcockpit.ingest.sources.unreadable`). Errors of the store, raised while the records are
+    written, do not pass here: they stop the ingest."""
+    try:
+        yield from ingester.read(source)
+    except IPCockpitError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged file, or a reader's defect the file brings out
+        raise unreadable(source.path, exc) from exc
+
+
+def _remove_versions(store: Store, file_ids: list[str]) -> None:
+    """Remove the rows of earlier versions of a file; their documents' ids stay in ``_ipc_gone`` for
+    :func:`_left_behind`."""
+    store.con.execute("CREATE OR REPLACE TEMP TABLE _ipc_gone AS SELECT doc_id FROM documents "
+                      "WHERE list_contains(?, file_id)", [file_ids])
+    for file_id in file_ids:
+        store.delete_file(file_id)
+
+
+def _left_behind(store: Store) -> list[str]:
+    """A warning when documents of the earlier version that the new one lacks keep rows other files gave them
+    (a record of another file merged into them): those files are to be ingested again, which stores their
+    records as documents of their own."""
+    con = store.con
+    rows = " UNION ALL ".join(f'SELECT doc_id, file_id FROM "{t}"' for t, cols in CORE_TABLES.items()
+                              if t not in ("documents", "family_members") and any(c == "doc_id" for c, _ in cols))
+    n, paths = con.execute(
+        f"SELECT count(DISTINCT x.doc_id), list(DISTINCT f.path ORDER BY f.path) FROM ({rows}) x "
+        "JOIN _ipc_gone g USING (doc_id) LEFT JOIN source_files f USING (file_id) "
+        "WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.doc_id = x.doc_id)").fetchone() or (0, [])
+    con.execute("DROP TABLE _ipc_gone")
+    if not n:
+        return []
+    return [f"{n} document(s) of the earlier version of this file are not in this one, and other files gave them "
+            f"rows, now without their document: ingest {', '.join(p for p in paths if p)} again to store those "
+            "files' records of them as documents of their own"]
 
 
 @contextmanager

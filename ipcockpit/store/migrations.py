@@ -115,4 +115,8 @@ MIGRATIONS: list[Migration] = [
     (8, "quarantine.reason_code: the kind of each quarantine reason (ipcockpit.model.quarantine), given to the "
         "records already there",
      ["ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS reason_code VARCHAR", _classify_quarantine]),
+    (9, "web_sessions: server-side sessions of the web app, the id kept as its SHA-256 (ipcockpit.auth.sessions)",
+     ["CREATE TABLE IF NOT EXISTS web_sessions (id_hash VARCHAR PRIMARY KEY, user_name VARCHAR NOT NULL, "
+      "created_at DOUBLE NOT NULL, last_seen DOUBLE NOT NULL, expires_at DOUBLE NOT NULL, revoked_at DOUBLE, "
+      "remote VARCHAR)"]),
 ]

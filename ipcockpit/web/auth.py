@@ -1,32 +1,46 @@
-"""Access for the web app: signed session cookies, CSRF checks, the route policy table and the audit of
-every write, in one ASGI middleware in front of every route.
+"""Access for the web app: server-side sessions, CSRF checks, the route policy table, request-body limits,
+login throttling and the audit of every write, in one ASGI middleware in front of every route.
 
-* **Sessions** are cookies signed with itsdangerous (HMAC-SHA1 over a key derived from the secret): the
-  user's name and a random nonce, nothing else. The secret is the setting ``secret_key`` (or the
-  environment variable ``IPCOCKPIT_SECRET_KEY``), else one generated in the store on first use. Cookies
-  are HttpOnly, SameSite=Lax, Secure over https (setting ``secure_cookies``: auto, always, never), and
-  expire after ``session_hours``. The account is read on every request, so a disabled user is out at once.
-* **CSRF**: the session's nonce is the CSRF token. Templates call ``csrf_token()``; a form sends it as
-  the field ``csrf_token``, script sends it as the header ``X-CSRF-Token``. Every non-GET request with a
-  form body (urlencoded, multipart, text/plain) or with a session cookie must carry it; a request whose
-  ``Origin`` is another site is refused. JSON requests without a cookie (scripts) need no token.
+* **Sessions** are server-side (:mod:`ipcockpit.auth.sessions`): a login creates a record (the id's hash,
+  the user, created, last seen, expiry, revoked) and the cookie carries only the id, signed with
+  itsdangerous (HMAC over a key derived from the secret). The secret is the setting ``secret_key`` (or the
+  environment variable ``IPCOCKPIT_SECRET_KEY``), else one generated in the store (or, for a read-only
+  store without one, in its sidecar) on first use. Every request looks the session up: a session that was
+  ended (logout, a disabled user, a new password, an admin) or has expired (``session_hours`` after the
+  login, ``session_idle_minutes`` without a request) is a public visitor's, and the account is read too, so
+  a disabled user is out at once. Cookies are HttpOnly, SameSite=Lax, Secure over https (setting
+  ``secure_cookies``: auto, always, never). A visitor who has not logged in has no record: the cookie
+  carries a random nonce only, the CSRF token of the login form.
+* **CSRF**: a session's token is derived from its id (HMAC-SHA256 with the secret), so it ends with the
+  session; a visitor's is the nonce. Templates call ``csrf_token()``; a form sends it as the field
+  ``csrf_token``, script sends it as the header ``X-CSRF-Token``. Every non-GET request with a form body
+  (urlencoded, multipart, text/plain) or with a session cookie must carry it; a request whose ``Origin``
+  is another site is refused. JSON requests without a cookie (scripts) need no token.
 * **Policy**: :data:`POLICY`, first matching rule wins; a path no rule names is open to everyone. Pages ask
   :func:`allowed` before they show a form, so that a form is shown only to those who may submit it.
   A refused request for a page answers with the site's error page (:func:`ipcockpit.web.errors.respond`).
-* **Audit**: every non-GET request leaves a row in ``audit_log`` (who, when, method and path, target,
-  outcome, status). A route names its target with :func:`audit_target`.
+* **Bodies** (:mod:`ipcockpit.web.bodies`): a write the policy refuses is answered before its body is
+  read; a body over its route's limit is refused with 413, by its ``Content-Length`` unread, or while it
+  arrives. Only then is it read (once: the CSRF check and the route each get a replay).
+* **Login throttling** (:mod:`ipcockpit.auth.throttle`): the login route asks ``app.state.login_throttle``.
+* **Audit**: every non-GET request leaves a row in the audit log (who, when, method and path, target,
+  outcome, status): the store's, or the sidecar's on a read-only server. A route names its target with
+  :func:`audit_target`.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import json
 import logging
 import os
 import re
 import secrets
+import sqlite3
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
@@ -39,9 +53,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ipcockpit import i18n
-from ipcockpit.auth import ADMIN, ANALYST, ANONYMOUS, ENTERPRISE, User
-from ipcockpit.errors import IPCockpitError
-from ipcockpit.web import errors
+from ipcockpit.auth import ADMIN, ANALYST, ANONYMOUS, ENTERPRISE, User, sessions
+from ipcockpit.auth.throttle import LoginThrottle, ThrottleSettings
+from ipcockpit.errors import IPCockpitError, StoreError, UnavailableError
+from ipcockpit.web import bodies, errors
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -114,6 +129,9 @@ class AuthSettings:
     secret_key: str | None = None
     secure_cookies: str = "auto"
     session_hours: float = 12.0
+    session_idle_minutes: float = 120.0
+    throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
+    body_limits: bodies.BodyLimits = field(default_factory=bodies.BodyLimits)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuthSettings:
@@ -121,37 +139,47 @@ class AuthSettings:
 
         def get(name: str, default: Any) -> Any:
             value = getattr(settings, name, None)
-            return value if value not in (None, "") else extra.get(name, default)
+            return value if value not in (None, "", {}) else extra.get(name, default)
 
         secure = str(get("secure_cookies", "auto")).lower()
         if secure not in ("auto", "always", "never", "true", "false"):
             raise ValueError(f"setting secure_cookies={secure!r}: use auto, always or never")
         return cls(secret_key=os.environ.get("IPCOCKPIT_SECRET_KEY") or get("secret_key", None) or None,
                    secure_cookies={"true": "always", "false": "never"}.get(secure, secure),
-                   session_hours=float(get("session_hours", 12.0)))
+                   session_hours=float(get("session_hours", 12.0)),
+                   session_idle_minutes=float(get("session_idle_minutes", 120.0)),
+                   throttle=ThrottleSettings.from_mapping(get("login_throttle", None)),
+                   body_limits=bodies.BodyLimits.from_mapping(get("body_limits", None)))
 
 
 @dataclass
 class Session:
-    """The signed cookie's content: the user's name (None: public) and the nonce that is the CSRF token."""
+    """A request's session: a logged-in user's (``session_id``, the id of its server-side record, and
+    ``token``, its CSRF token) or a visitor's (``nonce``, the CSRF token of the login form)."""
 
     user_name: str | None = None
+    session_id: str | None = None
+    token: str = ""
     nonce: str = ""
     changed: bool = False  # the cookie must be (re)sent
     cleared: bool = False  # the cookie must be deleted
     loaded: bool = False  # it came from a valid cookie
 
     def csrf_token(self) -> str:
+        if self.session_id:
+            return self.token
         if not self.nonce:
             self.nonce, self.changed = secrets.token_urlsafe(24), True
         return self.nonce
 
-    def login(self, user: User) -> None:
-        """A new session for ``user`` (a new nonce: no fixation of a session from before the login)."""
-        self.user_name, self.nonce, self.changed, self.cleared = user.name, secrets.token_urlsafe(24), True, False
+    def login(self, user: User, session_id: str, token: str) -> None:
+        """Hold the new session of ``user`` (its record made by :class:`SessionKeeper`)."""
+        self.user_name, self.session_id, self.token, self.nonce = user.name, session_id, token, ""
+        self.changed, self.cleared, self.loaded = True, False, True
 
     def logout(self) -> None:
-        self.user_name, self.nonce, self.changed, self.cleared = None, "", False, True
+        self.user_name, self.session_id, self.token, self.nonce = None, None, "", ""
+        self.changed, self.cleared = False, True
 
 
 # what routes and templates use ---------------------------------------------------------------------
@@ -186,47 +214,141 @@ def _current_user(ctx: Any) -> User:
 Refuse = Callable[[Request, int, str], Response]
 
 
+async def start_session(request: Request, user: User) -> str:
+    """Log ``user`` in: a new server-side session (the request's earlier one, if any, ended; no fixation of
+    a session from before the login) and its cookie; returns its CSRF token."""
+    keeper: SessionKeeper = request.app.state.sessions
+    return await keeper.start(request, user)
+
+
+async def end_session(request: Request) -> None:
+    """Log out: the request's session ends on the server, its cookie is deleted."""
+    keeper: SessionKeeper = request.app.state.sessions
+    await keeper.end(request)
+
+
 def install(app: FastAPI, web: Web) -> None:
-    """Put the middleware in front of every route and ``csrf_token()`` / ``current_user()`` in templates."""
+    """Put the middleware in front of every route, the session keeper and the login throttle in the app's
+    state (``app.state.sessions``, ``app.state.login_throttle``) and ``csrf_token()`` / ``current_user()``
+    in templates."""
     web.templates.env.globals["csrf_token"] = _csrf_token
     web.templates.env.globals["current_user"] = _current_user
+    settings = AuthSettings.from_settings(web.settings)
+    app.state.sessions = keeper = SessionKeeper(web.holder, settings)
+    app.state.login_throttle = LoginThrottle(settings.throttle)
 
     def refuse(request: Request, status: int, message: str) -> Response:
         return errors.respond(web, request, status, message)  # the error page, or JSON for scripts
 
-    app.add_middleware(AuthMiddleware, holder=web.holder, settings=AuthSettings.from_settings(web.settings),
-                       refuse=refuse)
+    app.add_middleware(AuthMiddleware, keeper=keeper, refuse=refuse)
 
 
-# the middleware -------------------------------------------------------------------------------------
-class AuthMiddleware:
-    def __init__(self, app: Callable[..., Awaitable[None]], holder: CockpitHolder, settings: AuthSettings,
-                 refuse: Refuse) -> None:
-        self.app, self.holder, self.settings, self.refuse = app, holder, settings, refuse
+# sessions -------------------------------------------------------------------------------------------
+class SessionKeeper:
+    """Reads a request's session from its cookie and the session's record, starts and ends sessions, and
+    writes the cookie."""
+
+    def __init__(self, holder: CockpitHolder, settings: AuthSettings) -> None:
+        self.holder, self.settings = holder, settings
         self._serializer: URLSafeTimedSerializer | None = None
+        self._csrf_key = b""
 
     def serializer(self) -> URLSafeTimedSerializer:
         if self._serializer is None:
-            secret = self.settings.secret_key or self.holder.call(lambda c: c.session_secret())
+            secret = self.settings.secret_key
+            if not secret:
+                try:
+                    secret = self.holder.call(lambda c: sessions.secret(c.store))
+                except (StoreError, UnavailableError):
+                    raise  # the store cannot be read now (another program holds it): ask again next request
+                except (IPCockpitError, OSError, sqlite3.Error) as exc:
+                    log.warning("session secret not read: %s", exc)
             if not secret:
                 log.warning("no session secret in a read-only store and no setting secret_key: sessions end "
                             "when the server stops (open the store writable once, or set secret_key)")
                 secret = secrets.token_urlsafe(32)
+            self._csrf_key = hashlib.sha256(b"ipcockpit-csrf\0" + secret.encode()).digest()
             self._serializer = URLSafeTimedSerializer(secret, salt="ipcockpit-session")
         return self._serializer
 
-    def read_session(self, request: Request) -> Session:
+    def usable_serializer(self) -> URLSafeTimedSerializer | None:
+        """The serializer, or None while the store that keeps the session secret cannot be opened (another
+        program holds it): no session is read or set then, and the request answers 503 by itself."""
+        try:
+            return self.serializer()
+        except (StoreError, UnavailableError):
+            return None
+
+    def csrf_of(self, session_id: str) -> str:
+        """The CSRF token of a session: an HMAC of its id, so it is bound to the session and never stored."""
+        self.serializer()
+        digest = hmac.new(self._csrf_key, session_id.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+    @property
+    def max_age(self) -> int:
+        return int(self.settings.session_hours * 3600)
+
+    def read(self, request: Request) -> Session:
+        """The session the cookie names (not yet looked up: :meth:`resolve`); a fresh one without a valid cookie."""
         raw = request.cookies.get(COOKIE)
-        if not raw:
+        serializer = self.usable_serializer() if raw else None
+        if not raw or serializer is None:
             return Session()
         try:
-            data = self.serializer().loads(raw, max_age=int(self.settings.session_hours * 3600))
+            data = serializer.loads(raw, max_age=self.max_age)
         except BadSignature:  # tampered, expired or signed with another secret: start afresh
             return Session()
-        if not isinstance(data, dict) or not isinstance(data.get("n"), str):
-            return Session()
-        name = data.get("u")
-        return Session(user_name=name if isinstance(name, str) else None, nonce=data["n"], loaded=True)
+        if isinstance(data, dict) and isinstance(data.get("s"), str):
+            return Session(session_id=data["s"], token=self.csrf_of(data["s"]), loaded=True)
+        if isinstance(data, dict) and isinstance(data.get("n"), str) and set(data) == {"n"}:
+            return Session(nonce=data["n"], loaded=True)
+        return Session()  # a cookie of another version (one naming a user without a session): nobody
+
+    async def resolve(self, request: Request, session: Session) -> User:
+        """The user of a logged-in session while it holds (and the account is active); else the public
+        visitor, and the session is dropped (its cookie deleted)."""
+        session_id = session.session_id
+        if not session_id:
+            return ANONYMOUS
+        idle = self.settings.session_idle_minutes
+
+        def who(c: Any) -> User | None:
+            name = sessions.user_of(c.store, session_id, idle)
+            return c.user(name) if name else None
+
+        try:
+            found = await run_in_threadpool(self.holder.call, who)
+        except (IPCockpitError, OSError, sqlite3.Error) as exc:  # the pages say what is wrong with the store
+            log.warning("session not looked up (%s): %s %s", exc, request.method, request.url.path)
+            found = None
+        if not isinstance(found, User):
+            session.logout()
+            return ANONYMOUS
+        session.user_name = found.name
+        return found
+
+    async def start(self, request: Request, user: User) -> str:
+        session = session_of(request)
+        before, name = session.session_id, str(user.name)
+        remote = request.client.host if request.client else None
+
+        def begin(c: Any) -> str:
+            if before:
+                sessions.end(c.store, before)
+            return sessions.start(c.store, name, self.settings.session_hours, remote)
+
+        session_id = await run_in_threadpool(self.holder.call, begin)
+        session.login(user, session_id, self.csrf_of(session_id))
+        request.scope.setdefault("state", {})["user"] = user
+        return session.token
+
+    async def end(self, request: Request) -> None:
+        session = session_of(request)
+        session_id = session.session_id
+        if session_id:
+            await run_in_threadpool(self.holder.call, lambda c: sessions.end(c.store, session_id))
+        session.logout()
 
     def cookie_headers(self, request: Request, session: Session) -> list[tuple[bytes, bytes]]:
         secure = {"always": True, "never": False}.get(self.settings.secure_cookies, request.url.scheme == "https")
@@ -234,34 +356,32 @@ class AuthMiddleware:
         if session.cleared and not session.changed:
             r.delete_cookie(COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
         else:
-            value = self.serializer().dumps({"u": session.user_name, "n": session.nonce})
-            r.set_cookie(COOKIE, value, max_age=int(self.settings.session_hours * 3600), path="/", secure=secure,
+            serializer = self.usable_serializer()
+            if serializer is None:
+                return []
+            data = {"s": session.session_id} if session.session_id else {"n": session.nonce}
+            r.set_cookie(COOKIE, serializer.dumps(data), max_age=self.max_age, path="/", secure=secure,
                          httponly=True, samesite="lax")
         return [(k, v) for k, v in r.raw_headers if k == b"set-cookie"]
+
+
+# the middleware -------------------------------------------------------------------------------------
+class AuthMiddleware:
+    def __init__(self, app: Callable[..., Awaitable[None]], keeper: SessionKeeper, refuse: Refuse) -> None:
+        self.app, self.keeper, self.refuse = app, keeper, refuse
+        self.holder, self.settings = keeper.holder, keeper.settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        session = self.read_session(request)
-        user = ANONYMOUS
-        if session.user_name:
-            name = session.user_name
-            found = await run_in_threadpool(self.holder.call, lambda c: c.user(name))
-            if found is None:
-                session.logout()
-            else:
-                user = found
+        session = self.keeper.read(request)
         state = scope.setdefault("state", {})
-        state["session"], state["user"] = session, user
-        method = scope["method"]
-        write = method not in SAFE_METHODS
-        body = b""
-        if write:  # read the body once: the CSRF check and the route each get a replay of it
-            body = await _read_body(receive)
-            request = Request(scope, _replay(body, receive))
-            receive = _replay(body, receive)
+        state["session"] = session
+        user = await self.keeper.resolve(request, session)
+        state["user"] = user
+        write = scope["method"] not in SAFE_METHODS
         status: dict[str, int] = {}
 
         async def send_with_cookie(message: Message) -> None:
@@ -269,14 +389,23 @@ class AuthMiddleware:
                 status["code"] = message["status"]
                 if session.changed or session.cleared:
                     headers = MutableHeaders(scope=message)
-                    for k, v in self.cookie_headers(request, session):
+                    for k, v in self.keeper.cookie_headers(request, session):
                         headers.append(k.decode("latin-1"), v.decode("latin-1"))
             await send(message)
 
-        refusal = (await self.check_csrf(request, session) if write else None) or self.check_policy(request, user)
+        refusal: Response | None = None
         try:
-            if write and "audit_detail" not in state:
-                state["audit_detail"] = _body_detail(request, body)
+            if not write:
+                refusal = self.check_policy(request, user)
+            else:
+                # nothing of the body is read before the origin, the policy and the declared length pass
+                refusal = self.check_origin(request) or self.check_policy(request, user)
+                if refusal is None:
+                    refusal, body = await self.read_body(request, receive)
+                    if refusal is None:
+                        state.setdefault("audit_detail", _body_detail(request, body))
+                        refusal = await self.check_csrf(Request(scope, _replay(body, receive)), session)
+                        receive = _replay(body, receive)  # the route reads the body again
             if refusal is not None:
                 await refusal(scope, receive, send_with_cookie)
             else:
@@ -285,11 +414,27 @@ class AuthMiddleware:
             if write:
                 await self.audit(request, user, status.get("code", 500), refusal is not None)
 
-    async def check_csrf(self, request: Request, session: Session) -> Response | None:
-        t = i18n.Translator(_language(request))
+    async def read_body(self, request: Request, receive: Receive) -> tuple[Response | None, bytes]:
+        """The body, or the 413 refusal of one over the route's limit (by its length, before reading it)."""
+        limit = self.settings.body_limits.for_path(request.url.path)
+        declared = bodies.declared_length(request.headers)
+        try:
+            if declared is not None and declared > limit:
+                raise bodies.TooLarge(limit)
+            return None, await bodies.read(receive, limit)
+        except bodies.TooLarge:
+            t = i18n.Translator(_language(request))
+            return self._refuse(request, 413, t("auth.body_too_large", limit=bodies.size_text(limit, t("auth.bytes"))),
+                                "too_large"), b""
+
+    def check_origin(self, request: Request) -> Response | None:
         origin = request.headers.get("origin")
         if origin is not None and urlsplit(origin).netloc != request.headers.get("host", ""):
+            t = i18n.Translator(_language(request))
             return self._refuse(request, 403, t("auth.cross_site", origin=origin), "cross_site")
+        return None
+
+    async def check_csrf(self, request: Request, session: Session) -> Response | None:
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         is_form = ctype in FORM_TYPES
         if not is_form and COOKIE not in request.cookies:
@@ -301,9 +446,12 @@ class AuthMiddleware:
                     value = form.get(CSRF_FIELD)
                     sent = value if isinstance(value, str) else None
             except HTTPException as exc:  # a body starlette cannot parse: outside the app's error handlers here
+                t = i18n.Translator(_language(request))
                 return self._refuse(request, 400, t("error.bad_body", detail=str(exc.detail)), "bad_body")
-        if session.loaded and session.nonce and sent and hmac.compare_digest(sent, session.nonce):
+        expected = (session.token if session.session_id else session.nonce) if session.loaded else ""
+        if expected and sent and hmac.compare_digest(sent, expected):
             return None
+        t = i18n.Translator(_language(request))
         why = t("auth.csrf_missing") if not sent else t("auth.csrf_invalid")
         return self._refuse(request, 403, why, "csrf")
 
@@ -338,20 +486,9 @@ class AuthMiddleware:
 
         try:
             await run_in_threadpool(self.holder.call, write)
-        except IPCockpitError as exc:  # the store cannot be opened: keep the entry in the log at least
+        except (IPCockpitError, OSError, sqlite3.Error) as exc:  # the store cannot be opened: the log at least
             log.warning("audit entry not stored (%s): %s %s by %s: %s", exc, request.method, request.url.path,
                         who.label, outcome)
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks, more = [], True
-    while more:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        more = message.get("more_body", False)
-    return b"".join(chunks)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
@@ -374,7 +511,7 @@ def _body_detail(request: Request, body: bytes, limit: int = 500) -> str | None:
         return None
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # deeply nested arrays exhaust the parser's recursion
         return None
     if isinstance(data, dict):
         data = {k: v for k, v in data.items() if "password" not in str(k).lower()}

@@ -9,7 +9,9 @@ Routes raise; they do not catch. Each error answers in the caller's format and l
 * :class:`NotFound` and an unknown path: 404 (a method the path does not take: 405);
 * a form body starlette cannot parse (broken multipart): 400;
 * :class:`~ipcockpit.errors.StoreError` and :class:`~ipcockpit.errors.UnavailableError` (no search index
-  yet): 503.
+  yet): 503. A store error answers a generic text (another program updating the database, or the
+  database cannot be opened): its message names the file and the process holding it, which go to the
+  server's log only.
 
 The format: JSON ``{"error": message}`` (plus what a :class:`NotFound` adds, e.g. ``suggestions``) unless
 the caller asked for a page, then the error page (or the page's own template, for a :class:`NotFound` that
@@ -21,6 +23,7 @@ request cannot be answered: <the error's own message>", which names the paramete
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,9 +34,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 
-from ipcockpit.errors import IPCockpitError, StoreError, UnavailableError
+from ipcockpit.errors import IPCockpitError, StoreError, StoreLockedError, UnavailableError
 from ipcockpit.web.context import Web
 
+log = logging.getLogger("ipcockpit.web")
 DOWNLOAD_SUFFIXES = (".json", ".csv", ".xlsx")
 
 
@@ -149,8 +153,9 @@ def message(web: Web, request: Request, exc: Exception) -> str:
     key = getattr(exc, "key", None)
     if key:
         return t(key, **(getattr(exc, "values", None) or {}))
-    if isinstance(exc, StoreError):
-        return t("error.store_unavailable", detail=str(exc))
+    if isinstance(exc, StoreError):  # the path and the holder's PID are for the log, not for visitors
+        log.warning("%s %s: the store cannot be opened: %s", request.method, request.url.path, exc)
+        return t("error.store_locked" if isinstance(exc, StoreLockedError) else "error.store_unavailable")
     if status_of(exc) != 400:  # not found, forbidden, unavailable: the message says it all
         return str(exc)
     return t("error.bad_request", detail=str(exc))

@@ -23,27 +23,36 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from ipcockpit import __version__, localtime
 from ipcockpit.settings import Settings, load_settings
 from ipcockpit.web import auth, errors, filters, openapi, routes
 from ipcockpit.web.context import CockpitHolder, Web
+from ipcockpit.web.jobs import JobRunner
 
 HERE = Path(__file__).resolve().parent
 
 
 def create_app(settings: Settings | None = None, *, read_only: bool = True) -> FastAPI:
-    """The FastAPI app over the store named by ``settings.db``. ``read_only=False`` opens it for writing."""
+    """The FastAPI app over the store named by ``settings.db``. ``read_only=False`` opens it for writing, at
+    start-up, and publishes the sidecar through which ``ipcockpit ingest`` and ``index`` hand their jobs to
+    the server (:mod:`ipcockpit.web.jobs`; its URL is ``settings.host`` and ``settings.port``)."""
     settings = settings or load_settings()
     tz = localtime.zone(settings.timezone)  # an unknown zone stops the server here, naming the setting
     holder = CockpitHolder(settings, read_only)
+    jobs = JobRunner(holder, settings)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     filters.install(templates, tz)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        holder.close()
+        await run_in_threadpool(jobs.start)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(jobs.stop)
+            holder.close()
 
     app = FastAPI(
         title="ipcockpit",
@@ -56,6 +65,7 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
         redoc_url=None,
     )
     app.state.cockpit = holder
+    app.state.jobs = jobs
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     web = Web(holder, templates, settings, tz)
     errors.install(app, web)

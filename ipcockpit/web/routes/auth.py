@@ -12,11 +12,13 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
+from starlette.concurrency import run_in_threadpool
 
 from ipcockpit.auth import ADMIN, ANALYST, ENTERPRISE
+from ipcockpit.auth.throttle import LoginThrottle
 from ipcockpit.errors import IPCockpitError, StoreError
 from ipcockpit.web import render
-from ipcockpit.web.auth import audit_target, current_user, session_of
+from ipcockpit.web.auth import audit_target, current_user, end_session, session_of, start_session
 from ipcockpit.web.context import Web
 from ipcockpit.web.errors import BadRequest, Forbidden, NotFound, message
 from ipcockpit.web.pages import Page, PageParams, show
@@ -56,7 +58,7 @@ async def _fields(request: Request) -> dict[str, Any]:
     if _is_json(request):
         try:
             body = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
             return {}
         return body if isinstance(body, dict) else {}
     async with request.form() as form:
@@ -73,29 +75,41 @@ def register(app: FastAPI, web: Web) -> None:
             description="Path to go to afterwards.")] = None) -> Response:
         return login_page(request, None, _safe_next(next))
 
-    @app.post("/login", summary="Log in: form fields or JSON {username, password}; sets the session cookie")
+    @app.post("/login", summary="Log in: form fields or JSON {username, password}; sets the session cookie",
+              responses={429: {"description": "Too many failed logins: try again after Retry-After seconds"}})
     async def login(request: Request) -> Response:
         fields = await _fields(request)
         name, password = str(fields.get("username") or ""), str(fields.get("password") or "")
-        user = web.call(lambda c: c.authenticate(name, password))
         audit_target(request, f"user:{name}")
+        t = web.translator(request)
+        throttle: LoginThrottle = request.app.state.login_throttle
+        address = request.client.host if request.client else None
+        wait = throttle.wait(name, address)
+        if wait:  # refused before the password is checked: the right one too
+            request.scope["state"]["audit_outcome"] = "login_throttled"
+            return failed(request, fields, t("auth.throttled", seconds=wait), 429, {"Retry-After": str(wait)})
+        user = await run_in_threadpool(web.call, lambda c: c.authenticate(name, password))
         if user is None:
+            throttle.failed(name, address)
             request.scope["state"]["audit_outcome"] = "login_failed"
-            text = web.translator(request)("auth.bad_login")
-            if _is_json(request):
-                return render.json_response({"error": text}, 401)
-            return login_page(request, text, _safe_next(fields.get("next")), 401)
-        session = session_of(request)
-        session.login(user)
-        request.scope["state"]["user"] = user
+            return failed(request, fields, t("auth.bad_login"), 401)
+        throttle.succeeded(name)
+        token = await start_session(request, user)
         if _is_json(request):
-            return render.json_response({"user": user.name, "role": user.role, "csrf_token": session.nonce})
+            return render.json_response({"user": user.name, "role": user.role, "csrf_token": token})
         return RedirectResponse(_safe_next(fields.get("next")), status_code=303)
 
-    @app.post("/logout", summary="Log out: the session cookie is deleted")
+    def failed(request: Request, fields: dict[str, Any], text: str, status: int,
+               headers: dict[str, str] | None = None) -> Response:
+        response = (render.json_response({"error": text}, status) if _is_json(request)
+                    else login_page(request, text, _safe_next(fields.get("next")), status))
+        response.headers.update(headers or {})
+        return response
+
+    @app.post("/logout", summary="Log out: the session ends on the server and its cookie is deleted")
     async def logout(request: Request) -> Response:
         audit_target(request, f"user:{current_user(request).label}")
-        session_of(request).logout()
+        await end_session(request)
         if _is_json(request):
             return render.json_response({"user": None, "role": "public"})
         return RedirectResponse("/", status_code=303)
@@ -131,6 +145,19 @@ def register(app: FastAPI, web: Web) -> None:
     @app.post("/api/users", summary="Add a user: JSON {name, role, password} (admin)")
     async def users_add_api(request: Request) -> Response:
         return render.json_response(add_user(request, await _fields(request)), 201)
+
+    @app.post("/api/users/{name}/logout", summary="End every session of a user: all their browsers are logged "
+              "out (admin)")
+    def user_logout_api(request: Request, name: str) -> Response:
+        audit_target(request, f"user:{name}")
+
+        def end(c: Any) -> int | None:
+            return c.end_sessions(name) if any(u["name"] == name for u in c.users()) else None
+
+        ended = web.call(end)
+        if ended is None:
+            raise NotFound(f"user {name!r}: no such user; GET /api/users lists them")
+        return render.json_response({"user": name, "sessions_ended": ended})
 
     # publishing (analyst, admin) --------------------------------------------------------------------
     @app.post("/api/cockpit/publish", summary="Publish reported values: JSON {ids: [...], published: true}")
