@@ -48,7 +48,9 @@ def app(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Any:
 
 
 @pytest.fixture(scope="module")
-def api(app: Any) -> Any:
+def api(app: Any, admin_session: Any) -> Any:
+    """The document, loaded once the admin has signed in: the anonymous cases' wrong passwords then throttle
+    further log-ins from the test client's address (429), not the admin's."""
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 

@@ -329,7 +329,7 @@ def register(app: FastAPI, web: Web) -> None:
             raise Forbidden(READ_ONLY)
         try:
             body = await request.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # not JSON, or nested deeper than the parser goes
             raise BadRequest('the body must be JSON: {"region", "indicator", "year", "value", "source", '
                              '"reported_by", "note", "basis"} or a list of them') from exc
         items = body if isinstance(body, list) else [body]

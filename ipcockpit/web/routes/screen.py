@@ -214,7 +214,7 @@ def register(app: FastAPI, web: Web) -> None:
         request.state.format = fmt
         try:
             body = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
             body = None
         if isinstance(body, dict):
             body = body.get("numbers")
