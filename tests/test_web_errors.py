@@ -114,6 +114,7 @@ def test_an_unknown_profile_in_a_posted_portfolio_is_400(admin: TestClient) -> N
     assert r.status_code == 400 and "nope" in r.json()["error"]
 
 
+@pytest.mark.slow  # screens (the value index: seconds)
 def test_a_known_profile_still_screens(public: TestClient) -> None:
     r = public.get("/api/screen", params={"profile": "technology_transfer", "limit": 0})
     assert r.status_code == 200 and r.json()["filters"]["profile"] == "technology_transfer"
@@ -160,6 +161,7 @@ def test_portfolio_upload_with_a_field_over_the_csv_limit_is_400_naming_the_line
     assert r.status_code == 400 and "portfolio.csv, line 3" in error_text(r)
 
 
+@pytest.mark.slow  # screens (the value index: seconds)
 def test_portfolio_csv_with_bare_cr_line_ends_is_read(admin: TestClient) -> None:
     """A CSV saved with old Mac line ends (CR only). Before: 500 (csv.Error 'new-line character seen in
     unquoted field')."""
