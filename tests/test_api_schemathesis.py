@@ -77,6 +77,8 @@ def run(api: Any, method: str, path: str, session: Any | None) -> None:
         case.call_and_validate(session=session, checks=CHECKS)
 
     check()
+    if session is not None:  # the cases ran as the admin throughout (no case ended the session)
+        assert session.get("/api/me").json()["user"] == ADMIN[0]
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
