@@ -12,6 +12,7 @@ from ipcockpit.analytics.quality import quality
 from ipcockpit.errors import IPCockpitError, UnknownFormatError
 from ipcockpit.ingest import registry
 from ipcockpit.ingest.sources import check_paths, walk
+from ipcockpit.limits import check_description, check_names, check_numbers, check_query
 from ipcockpit.model.schema import ALL_TABLES
 from ipcockpit.settings import Settings, load_settings
 from ipcockpit.store import Store
@@ -203,6 +204,7 @@ class Cockpit:
         """The applicant profile (申请人画像) of ``name`` (Chinese or English, as written or folded), with
         IPC titles and the high-value answer of its invention grants; None when no applicant has that name
         (:func:`ipcockpit.analytics.applicant.suggestions` lists near names)."""
+        check_names(name, self.settings)
         from ipcockpit.analytics import applicant
 
         data = applicant.applicant_profile(self.store, name, limit)
@@ -216,6 +218,7 @@ class Cockpit:
         return applicant.add_high_value(data, answers)
 
     def applicant_suggestions(self, name: str, limit: int = 10) -> list[dict[str, Any]]:
+        check_names(name, self.settings)
         """Applicants whose name contains ``name`` (written or folded), the most documents first: what the
         applicant page offers when no applicant has that name."""
         from ipcockpit.analytics.applicant import suggestions
@@ -393,6 +396,7 @@ class Cockpit:
     def save_portfolio(self, owner: str, name: str, numbers: list[str], result: Any = None) -> dict[str, Any]:
         from ipcockpit.auth import access
 
+        check_numbers(numbers, self.settings)
         return access.save_portfolio(self.store, owner, name, numbers, result)
 
     def portfolios(self, owner: str) -> list[dict[str, Any]]:
@@ -413,9 +417,13 @@ class Cockpit:
                settings: ScreenSettings | None = None) -> list[dict[str, Any]]:
         """High-value invention patent screening: ranked rows with the CNIPA conditions, the value index
         and an explanation (see :func:`ipcockpit.value.screen.screen`). ``settings``: default
-        :meth:`screen_settings` (the settings file's ``screen:`` section)."""
+        :meth:`screen_settings` (the settings file's ``screen:`` section). ``doc_ids`` and ``applicant`` are
+        held to the settings ``max_numbers`` and ``max_name_chars`` (:mod:`ipcockpit.limits`)."""
         from ipcockpit.value.screen import screen
 
+        doc_ids = list(doc_ids) if doc_ids is not None else None
+        check_numbers(doc_ids, self.settings)
+        check_names(applicant, self.settings)
         if settings is None:
             settings = self.screen_settings()
         return screen(self.store.con, profile=profile, region=region, industry=industry, applicant=applicant,
@@ -532,9 +540,12 @@ class Cockpit:
         """Hybrid (or ``lexical`` / ``semantic``) search for words, a claim or a publication number ("more
         like this"); ``filters``: office, date_from, date_to, in_force, ipc, cpc, industry, applicant
         (:func:`ipcockpit.search.hybrid.search`). Only documents above the relevance floors, unless
-        ``weaker``. A store without an index raises ``SearchError`` saying to run ``ipcockpit index``."""
+        ``weaker``. A store without an index raises ``SearchError`` saying to run ``ipcockpit index``. The
+        query and the applicant filter are held to the settings ``max_query_chars`` and ``max_name_chars``."""
         from ipcockpit.search.hybrid import search
 
+        check_query(query, self.settings)
+        check_names((filters or {}).get("applicant"), self.settings)
         return search(self.store.con, self.index_folder(), query, limit=limit, offset=offset,
                       filters=_date_filters(filters), mode=mode, weaker=weaker)
 
@@ -544,9 +555,12 @@ class Cockpit:
         total, the looked-up patent of a number query, the relevance floors, the results counted by office
         and year, example queries from this store and what the index holds
         (:func:`ipcockpit.search.page.search_page`). An empty query gives no results (the page's form); a
-        query on a store without an index raises :class:`~ipcockpit.search.hybrid.IndexMissingError`."""
+        query on a store without an index raises :class:`~ipcockpit.search.hybrid.IndexMissingError`. The
+        query and the applicant filter are held to the settings ``max_query_chars`` and ``max_name_chars``."""
         from ipcockpit.search.page import search_page
 
+        check_query(query, self.settings)
+        check_names((filters or {}).get("applicant"), self.settings)
         given = {k: v for k, v in (filters or {}).items() if v is not None}
         return search_page(self.store.con, self.index_folder(), self.index_status(), query, limit=limit,
                            mode=mode, filters=_date_filters(given),
@@ -556,9 +570,13 @@ class Cockpit:
     def fto(self, text: str, jurisdictions: list[str] | None = None, exclude_applicants: list[str] | None = None,
             limit: int = 20) -> dict[str, Any]:
         """FTO / infringement-risk screening of a product description against the live independent claims
-        (:func:`ipcockpit.search.fto.fto`; the legal status as of the ``screen`` settings' ``as_of``)."""
+        (:func:`ipcockpit.search.fto.fto`; the legal status as of the ``screen`` settings' ``as_of``). The
+        description and each excluded applicant are held to the settings ``max_description_chars`` and
+        ``max_name_chars``."""
         from ipcockpit.search.fto import fto
 
+        check_description(text, self.settings)
+        check_names(exclude_applicants, self.settings)
         return fto(self.store.con, self.index_folder(), text, jurisdictions=jurisdictions,
                    exclude_applicants=exclude_applicants, limit=limit, settings=self.screen_settings())
 

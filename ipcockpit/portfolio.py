@@ -9,8 +9,9 @@ A portfolio comes as pasted text or as a file. Rules:
   title column): the column headed like a number (公开号, 申请号, publication number ...), else the first;
 - a table row the csv module cannot read (a field over its 131,072-character limit, as after an unclosed
   quote) is an error naming the file and the line where that row starts;
-- each number once, in the order given; at most :data:`MAX_NUMBERS` numbers, files of at most
-  :data:`MAX_BYTES` bytes.
+- each number once, in the order given; files of at most :data:`MAX_BYTES` bytes. How many numbers one
+  screening takes is the setting ``max_numbers``, which :meth:`ipcockpit.app.Cockpit.screen` holds every
+  portfolio to (:mod:`ipcockpit.limits`), however it came.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from typing import Any
 from ipcockpit.errors import IPCockpitError
 
 MAX_BYTES = 5_000_000
-MAX_NUMBERS = 10_000
 #: header cells that name the number column of a table
 NUMBER_HEADERS = {"publication_number", "publication number", "number", "doc_id", "patent number", "公开号",
                   "公告号", "公开（公告）号", "公开(公告)号", "授权公告号", "申请号", "专利号", "申请号/专利号"}
@@ -105,9 +105,8 @@ def _csv_rows(name: str, text: str, dialect: type[csv.Dialect]) -> list[list[str
 def read_numbers(name: str, content: bytes) -> list[str]:
     """The numbers of a portfolio file named ``name`` (its suffix tells a table from a list)."""
     if len(content) > MAX_BYTES:
-        raise PortfolioError(f"{name}: the file is larger than {MAX_BYTES:,} bytes; give at most "
-                             f"{MAX_NUMBERS:,} numbers, one per line", "screen.error_too_large", file=name,
-                             size=f"{MAX_BYTES:,}")
+        raise PortfolioError(f"{name}: the file is larger than {MAX_BYTES:,} bytes; give the numbers only, "
+                             "one per line", "screen.error_too_large", file=name, size=f"{MAX_BYTES:,}")
     text = decode(name, content)
     if name.lower().endswith((".csv", ".tsv")) or _is_table(text):
         return table_numbers(text, name)
@@ -115,12 +114,9 @@ def read_numbers(name: str, content: bytes) -> list[str]:
 
 
 def portfolio(parts: Iterable[list[str]]) -> list[str]:
-    """The numbers of several parts (pasted text, files) in order, each once, checked against the limits."""
+    """The numbers of several parts (pasted text, files) in order, each once; none at all is an error."""
     numbers = list(dict.fromkeys(n for part in parts for n in part))
     if not numbers:
         raise PortfolioError("portfolio: paste publication numbers (one per line) or upload a .txt or .csv file",
                              "screen.error_no_numbers")
-    if len(numbers) > MAX_NUMBERS:
-        raise PortfolioError(f"portfolio: {len(numbers):,} numbers; screen at most {MAX_NUMBERS:,} at a time",
-                             "screen.error_too_many", count=f"{len(numbers):,}", most=f"{MAX_NUMBERS:,}")
     return numbers

@@ -49,6 +49,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("body_limits", {}, "Bytes a write request may send, by route: default (1000000), reported_csv "
             "(2000000), portfolio_file (6000000); see docs/operations.md."),
     Setting("index_dir", "", "Folder of the search indexes (empty = next to the database: <db without suffix>.index)."),
+    # what one request may ask (docs/operations.md, "Query and result limits"); beyond a limit: refused, never cut
+    Setting("max_query_chars", 5000, "Characters of a search query (a claim is a query)."),
+    Setting("max_description_chars", 20000, "Characters of an FTO product description."),
+    Setting("max_numbers", 10000, "Publication numbers one screening or portfolio may hold."),
+    Setting("max_name_chars", 200, "Characters of an applicant name given as a filter or an exclusion."),
+    Setting("max_rows", 1000, "Rows a page or its JSON lists (limit); screening's limit=0 (all) only when "
+            "all fit."),
+    Setting("max_results", 200, "Ranked results one search or FTO request lists (limit)."),
+    Setting("max_download_rows", 50000, "Rows a CSV or Excel download holds (the first ones; the file name "
+            "says screen-first-N-of-M)."),
+    Setting("base_url", "", "The address users reach the app at (https://ip.example.org/cockpit): links are built "
+            "from it; empty = links are paths on the server, never built from a request's Host header."),
     Setting("screen", {}, "High-value screening settings (maintenance_start, pledge_threshold, strict_sei, "
             "sei_scheme ...; see docs/value.md)."),
 )
@@ -76,6 +88,14 @@ class Settings:
     login_throttle: dict[str, Any] = field(default_factory=dict)
     body_limits: dict[str, Any] = field(default_factory=dict)
     index_dir: str = ""
+    max_query_chars: int = 5000
+    max_description_chars: int = 20000
+    max_numbers: int = 10000
+    max_name_chars: int = 200
+    max_rows: int = 1000
+    max_results: int = 200
+    max_download_rows: int = 50000
+    base_url: str = ""
     screen: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -269,7 +269,7 @@ def test_api_search_json_csv_xlsx(client: TestClient, config: Path) -> None:
 def test_search_page_marks_passages_and_links(client: TestClient) -> None:
     page = client.get("/search", params={"q": "baseball bat sweet spot", "limit": 5}).text
     assert "<mark>sweet</mark> <mark>spot</mark>" in page
-    assert 'href="http://testserver/patent/US5269177"' in page
+    assert 'href="/patent/US5269177"' in page
     assert '/search?q=US5269177&amp;mode=hybrid" class="more-like-this"' in page
     assert 'id="chart-results-option"' in page and "全文排名" in page
     like = client.get("/api/search", params={"q": "US5269177", "limit": 5}).json()["results"]
@@ -445,7 +445,7 @@ def test_search_by_number_shows_that_patent_first(client: TestClient, config: Pa
     title = "Heat sink base for LEDS"  # as the XML's <invention-title> writes it
     link = re.search(r'<a href="([^"]+)" id="number-link" class="hit-link" translate="no">([^<]+)</a> '
                      r'<span translate="no">([^<]*)</span></h3>', page)
-    assert link.groups() == ("http://testserver/patent/US8089085B2", "US8089085B2", title)
+    assert link.groups() == ("/patent/US8089085B2", "US8089085B2", title)
     assert "与 US8089085B2 相似的专利" in page
     data = client.get("/api/search", params={"q": "US 8,089,085 B2"}).json()
     number = data["number"]

@@ -23,8 +23,9 @@ from ipcockpit.web.server import create_app
 
 pytestmark = pytest.mark.slow  # real multi-file stores built per test or module (docs/testing.md)
 
-# the pledge of CN999999992B is 13,000,000 CNY: high with the default threshold (10 million), not with 20
-CONFIG = "screen:\n  as_of: '2025-07-01'\n  pledge_threshold: 20000000\n"
+# the pledge of CN999999992B is 13,000,000 CNY: high with the default threshold (10 million), not with 20;
+# max_rows: the web's JSON lists every screened patent (limit=0), more than the default 1,000
+CONFIG = "screen:\n  as_of: '2025-07-01'\n  pledge_threshold: 20000000\nmax_rows: 100000\n"
 PLEDGED = "CN999999992B"
 
 

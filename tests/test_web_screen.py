@@ -32,7 +32,6 @@ from ipcockpit.settings import Settings
 from ipcockpit.value.conditions import CONDITIONS
 from ipcockpit.value.screen import flat_rows
 from ipcockpit.value.settings import ScreenSettings
-from ipcockpit.web.routes import screen as screen_routes
 from ipcockpit.web.server import create_app
 
 AS_OF = "2025-07-01"
@@ -126,7 +125,7 @@ def test_screen_page_in_chinese(client: TestClient, expected: dict[str, Any]) ->
     assert '<html lang="zh-CN">' in html and "<h1>高价值专利筛选</h1>" in html
     assert re.search(rf'id="total">{SCREENED}<', html) and re.search(r'id="high-value-yes">3<', html)
     row = re.search(r'<tr id="row-CN115883397B".*?</tr>', html, re.S).group(0)
-    assert '<a href="http://testserver/patent/CN115883397B" translate="no">CN115883397B</a>' in row
+    assert '<a href="/patent/CN115883397B" translate="no">CN115883397B</a>' in row
     assert "一种web端数据通用采集方法" in row and "中科大数据研究院" in row
     assert '<span class="badge unknown">未知</span>' in row
     top = expected["all"][0]
@@ -245,9 +244,12 @@ def test_downloads_hold_every_match_in_the_callers_language(client: TestClient, 
 
 
 @pytest.mark.slow
-def test_downloads_beyond_the_cap_say_so(client: TestClient, expected: dict[str, Any],
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(screen_routes, "DOWNLOAD_ROWS", 10)
+def test_downloads_beyond_the_cap_say_so(store: Path, expected: dict[str, Any]) -> None:
+    with TestClient(create_app(Settings(db=str(store), max_download_rows=10))) as client:
+        _downloads_beyond_the_cap_say_so(client, expected)
+
+
+def _downloads_beyond_the_cap_say_so(client: TestClient, expected: dict[str, Any]) -> None:
     page = client.get("/screen", params={"as_of": AS_OF})
     command = "ipcockpit screen --as-of 2025-07-01 --limit 0 --csv"
     assert f'id="download-rows">下载前 10 件（共 79 件；全部请用 {command}）：' in page.text
@@ -365,7 +367,7 @@ def test_citations_legal_events_and_family(client: TestClient) -> None:
     cited = client.get("/api/patent/WO2008137092A2").json()
     assert [c["doc_id"] for c in cited["cited_by"]] == ["US20090203070A1"]
     citing = client.get("/patent/US20090203070A1").text
-    assert '<a href="http://testserver/patent/WO2008137092A2" translate="no">WO2008137092A2</a>' in citing
+    assert '<a href="/patent/WO2008137092A2" translate="no">WO2008137092A2</a>' in citing
     # its litigation_us cell names two cases, filed 2013-02-19 and 2013-04-19
     lit = client.get("/api/patent/US8377674B2").json()["legal_events"]
     assert [(e["event_date"], e["event_class"]) for e in lit] == [("2013-02-19", "litigation"),
@@ -373,7 +375,7 @@ def test_citations_legal_events_and_family(client: TestClient) -> None:
     pledged = client.get("/patent/CN999999992B", params={"as_of": AS_OF}).text
     assert pledged.count('<span class="event pledge">质押</span>') == 2 and "8,000,000 CNY" in pledged
     # a family member abroad
-    assert '<a href="http://testserver/patent/US9999999B2" translate="no">US9999999B2</a>' in pledged
+    assert '<a href="/patent/US9999999B2" translate="no">US9999999B2</a>' in pledged
 
 
 @pytest.mark.slow

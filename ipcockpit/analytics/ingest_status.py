@@ -22,6 +22,7 @@ from ipcockpit.analytics.quality import quality
 from ipcockpit.model.quarantine import OTHER, classify
 from ipcockpit.model.schema import ALL_TABLES
 from ipcockpit.store import Store
+from ipcockpit.store.like import ESCAPE, contains_pattern
 
 #: tables of later migrations that hold data (the cockpit's reported figures); every other table outside the
 #: canonical model (:data:`~ipcockpit.model.schema.ALL_TABLES`) is the app's own working (schema version,
@@ -177,8 +178,8 @@ def quarantine_page(store: Store, file: str | None = None, field: str | None = N
     with _reason_codes(store) as code_sql:
         where, params = [], []
         if file:
-            where.append("(q.file_id = ? OR q.path ILIKE ? ESCAPE '\\')")
-            params += [file, f"%{_like(file)}%"]
+            where.append(f"(q.file_id = ? OR q.path ILIKE ? {ESCAPE})")
+            params += [file, contains_pattern(file)]
         file_where, file_params = list(where), list(params)
         if field:
             if field == "-":
@@ -190,8 +191,8 @@ def quarantine_page(store: Store, file: str | None = None, field: str | None = N
             where.append(f"{code_sql} = ?")
             params.append(code)
         if reason:
-            where.append("q.reason ILIKE ? ESCAPE '\\'")
-            params.append(f"%{_like(reason)}%")
+            where.append(f"q.reason ILIKE ? {ESCAPE}")
+            params.append(contains_pattern(reason))
         sql_where = ("WHERE " + " AND ".join(where)) if where else ""
         total = int(store.scalar(f"SELECT count(*) FROM quarantine q {sql_where}", params))
         rows = store.query(
@@ -234,7 +235,7 @@ def quarantine_list(store: Store, path: str | None = None, limit: int = 100) -> 
     prints."""
     if limit < 0:
         raise ValueError(f"limit={limit}: give 0 (all) or more")
-    where, params = ("WHERE q.path ILIKE ? ESCAPE '\\'", [f"%{_like(path)}%"]) if path else ("", [])
+    where, params = (f"WHERE q.path ILIKE ? {ESCAPE}", [contains_pattern(path)]) if path else ("", [])
     total = int(store.scalar(f"SELECT count(*) FROM quarantine q {where}", params))
     rows = store.query(
         f"SELECT q.path, q.position, q.field, q.reason, q.excerpt FROM quarantine q {where} "
@@ -242,11 +243,6 @@ def quarantine_list(store: Store, path: str | None = None, limit: int = 100) -> 
         + (" LIMIT ?" if limit else ""), [*params, *([limit] if limit else [])])
     rows = [{**r, "reason_code": classify(r["reason"])} for r in rows]
     return {"total": total, "count": len(rows), "limit": limit, "truncated": len(rows) < total, "rows": rows}
-
-
-def _like(text: str) -> str:
-    """``text`` matched literally by ILIKE ... ESCAPE '\\' (its %, _ and \\ escaped)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _file_name(path: str | None) -> str | None:

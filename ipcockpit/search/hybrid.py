@@ -169,12 +169,13 @@ def _sql_ids(con: duckdb.DuckDBPyConnection, f: dict[str, Any]) -> set[str] | No
         sets.append({r[0] for r in rows})
     if f.get("applicant"):
         from ipcockpit.model.names import normalise_name
+        from ipcockpit.store.like import ESCAPE, contains_pattern
 
         raw = str(f["applicant"]).strip()
         rows = con.execute(
             f"SELECT DISTINCT doc_id FROM parties WHERE role IN {_APPLICANT_ROLES} AND "
-            "(name_norm ILIKE $n OR name_raw ILIKE $r)",
-            {"n": f"%{normalise_name(raw) or raw}%", "r": f"%{raw}%"},
+            f"(name_norm ILIKE $n {ESCAPE} OR name_raw ILIKE $r {ESCAPE})",
+            {"n": contains_pattern(normalise_name(raw) or raw), "r": contains_pattern(raw)},
         ).fetchall()
         sets.append({r[0] for r in rows})
     if not sets:

@@ -324,10 +324,12 @@ def _query(settings: ScreenSettings, universe: Universe) -> tuple[str, dict[str,
         where.append(party.format(cond="starts_with(p.admin_code, $region)"))
     if universe.applicant:
         from ipcockpit.model.names import normalise_name
+        from ipcockpit.store.like import ESCAPE, contains_pattern
 
-        params["applicant"] = f"%{universe.applicant.strip()}%"
-        params["applicant_norm"] = f"%{normalise_name(universe.applicant) or universe.applicant.strip()}%"
-        where.append(party.format(cond="(p.name_raw ILIKE $applicant OR p.name_norm ILIKE $applicant_norm)"))
+        params["applicant"] = contains_pattern(universe.applicant.strip())
+        params["applicant_norm"] = contains_pattern(normalise_name(universe.applicant) or universe.applicant.strip())
+        where.append(party.format(cond=f"(p.name_raw ILIKE $applicant {ESCAPE} "
+                                       f"OR p.name_norm ILIKE $applicant_norm {ESCAPE})"))
     if universe.year_from:
         params["year_from"] = int(universe.year_from)
         where.append("year(d.app_date) >= $year_from")

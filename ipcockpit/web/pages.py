@@ -12,8 +12,11 @@ A page with a key in its path (``/patent/{number:path}``) takes the format as a 
 (``/patent/CN115883397B.json``) instead. Every one of these URLs answers from the same dict: JSON is the
 dict itself, CSV one of its tables (``?section=``), Excel every table (:mod:`ipcockpit.exports`), HTML the
 template over it. The parameter model's fields are the query parameters, documented in the OpenAPI
-schema; a value that fails them answers 400 naming it (:mod:`ipcockpit.web.errors`). Who may see a page
-is the policy table's business (:data:`ipcockpit.web.auth.POLICY`).
+schema; a value that fails them answers 400 naming it (:mod:`ipcockpit.web.errors`). A page's ``limit``
+(the rows it lists) is held to one rule (:func:`ipcockpit.limits.hold_limit`): ``max_results`` for ranked
+results, ``max_download_rows`` for CSV and Excel, ``max_rows`` otherwise; one given beyond it is a 400 naming
+the most, a default beyond it is lowered to it.
+Who may see a page is the policy table's business (:data:`ipcockpit.web.auth.POLICY`).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from fastapi import FastAPI, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ipcockpit import i18n
+from ipcockpit import i18n, limits
 from ipcockpit.app import Cockpit
 from ipcockpit.auth import User
 from ipcockpit.web import render
@@ -111,6 +114,7 @@ class Page:
     filename: Callable[[dict[str, Any]], str] | None = None  # downloads' file name (default the name)
     formats: tuple[str, ...] = FORMATS
     description: str = ""  # the OpenAPI description of /x
+    ranked: bool = False  # its rows are ranked results (search): ``limit`` is held to max_results
 
     @property
     def url(self) -> str:
@@ -160,6 +164,7 @@ def show(web: Web, request: Request, page: Page, params: PageParams, fmt: str, *
     """The page in ``fmt``: its data function's dict (or ``data``'s, e.g. a posted portfolio), rendered;
     ``context`` goes on top of the page's HTML extras (a form's notice)."""
     request.state.format = fmt  # errors from here on answer in the asked format
+    limits.hold_limit(params, web.settings, ranked=page.ranked, download=fmt in TABLE_FORMATS)
     v = view(web, request, fmt, key)
 
     def run(c: Cockpit) -> tuple[dict[str, Any], dict[str, Any]]:

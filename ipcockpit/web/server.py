@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -27,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ipcockpit import __version__, localtime
 from ipcockpit.settings import Settings, load_settings
-from ipcockpit.web import auth, errors, filters, openapi, routes
+from ipcockpit.web import auth, errors, filters, headers, links, openapi, routes
 from ipcockpit.web.context import CockpitHolder, Web
 from ipcockpit.web.jobs import JobRunner
 
@@ -44,6 +43,7 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
     jobs = JobRunner(holder, settings)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     filters.install(templates, tz)
+    templates.env.globals["limits"] = {"max_rows": settings.max_rows, "max_results": settings.max_results}
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -71,17 +71,17 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
     errors.install(app, web)
     routes.register(app, web)
     auth.install(app, web)  # sessions, CSRF, the route policy, the audit of writes
+    links.install(app, templates, settings)  # links from the setting base_url, never from the Host header
+    headers.install(app)  # security headers on every response
     openapi.install(app)  # the document declares the errors, bodies, 201 and 303 the routes answer
 
     @app.get("/docs", include_in_schema=False)
     def api_docs(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
-        vendor = f"{root}/static/vendor/swagger-ui"
-        return get_swagger_ui_html(
-            openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} API",
-            swagger_js_url=f"{vendor}/swagger-ui-bundle.js", swagger_css_url=f"{vendor}/swagger-ui.css",
-            swagger_favicon_url=f"{root}/static/favicon.svg",
-            swagger_ui_parameters={"validatorUrl": None})  # else it asks validator.swagger.io about the schema
+        """Swagger UI's settings as a JSON data block, started by static/swagger-init.js: no inline script."""
+        config = {"url": links.url(request, settings, app.openapi_url or "/openapi.json"), "dom_id": "#swagger-ui",
+                  "layout": "BaseLayout", "deepLinking": True, "showExtensions": True, "showCommonExtensions": True,
+                  "validatorUrl": None}  # else it asks validator.swagger.io about the schema
+        return templates.TemplateResponse(request, "api_docs.html", {"title": f"{app.title} API", "config": config})
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> FileResponse:

@@ -5,6 +5,11 @@ JSON body).
 The policy (:data:`ipcockpit.web.auth.POLICY`) lets signed-in users in (enterprise users, analysts,
 admins): descriptions are confidential. The audit row of a query names its size and filters, never the
 description itself.
+
+Limits (:mod:`ipcockpit.limits`): the description (``max_description_chars``) and each excluded applicant
+(``max_name_chars``) are the Cockpit's to check; the results asked for (``limit``) are held to
+``max_results`` here. The embedded report's rules are a file (GET ``/fto/report.css``): the page's
+Content-Security-Policy refuses ``<style>`` elements.
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, Field, field_validator
 
+from ipcockpit import limits
 from ipcockpit.app import Cockpit
 from ipcockpit.errors import IPCockpitError, StoreError
 from ipcockpit.web import render
@@ -25,8 +31,7 @@ from ipcockpit.web.context import Web
 from ipcockpit.web.errors import BadRequest, message
 from ipcockpit.web.pages import Fields, parse
 
-MAX_DESCRIPTION = 20_000  # characters of a product description
-DEFAULT_LIMIT, MAX_LIMIT = 20, 200
+DEFAULT_LIMIT = 20
 #: the form's ``format`` values and the report each gives
 FORM_FORMATS = {"page": None, "pdf": "pdf", "report": "html", "json": "json"}
 #: the FTO form is a form, not a data page: no page data to download
@@ -36,19 +41,13 @@ PAGES: tuple[()] = ()
 class FtoQuery(Fields):
     """An FTO query: a form's fields or the JSON body of POST /api/fto."""
 
-    text: str = Field("", description="The product description (at most 20,000 characters).")
+    text: str = Field("", description="The product description (at most the setting max_description_chars "
+                      "characters, default 20,000).")
     jurisdictions: list[str] | None = Field(None, description="Office codes (CN, US); a form separates them "
                                             "by commas or spaces.")
     exclude_applicants: list[str] | None = Field(None, description="Applicants left out (your own); a form "
                                                  "writes one a line.")
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Results, 1 to {MAX_LIMIT}.")
-
-    @field_validator("text")
-    @classmethod
-    def _size(cls, value: str) -> str:
-        if len(value) > MAX_DESCRIPTION:
-            raise ValueError(f"text: {len(value):,} characters; describe the product in at most {MAX_DESCRIPTION:,}")
-        return value
+    limit: int = Field(DEFAULT_LIMIT, ge=1, description="Results, from 1 to the setting max_results (default 200).")
 
     @field_validator("jurisdictions", mode="before")
     @classmethod
@@ -113,6 +112,13 @@ def register(app: FastAPI, web: Web) -> None:
         return web.html(request, "fto.html", {"data": {"form": dict(form), "result": result},
                                               "report_html": report_html, "error": error}, "fto", status)
 
+    @app.get("/fto/report.css", include_in_schema=False)
+    def fto_report_css() -> FileResponse:
+        """The FTO report's rules, for the page that embeds the report."""
+        from ipcockpit.reports.fto import TEMPLATES
+
+        return FileResponse(TEMPLATES / "fto_report.css", media_type="text/css")
+
     @app.get("/fto", response_class=HTMLResponse, summary="FTO infringement-risk screening form 侵权风险筛查")
     def fto_page(request: Request, params: Annotated[FtoForm, Query()]) -> Response:
         text = web.call(lambda c: _prefill(c, params.number)) if params.number else ""
@@ -132,6 +138,7 @@ def register(app: FastAPI, web: Web) -> None:
         shown = {k: fields.get(k, "") for k in ("text", "jurisdictions", "exclude_applicants", "limit")}
         try:
             query = parse(FtoQuery, fields)
+            limits.hold_limit(query, web.settings, ranked=True)
             result = web.call(lambda c: c.fto(**query.model_dump()))
         except StoreError:
             raise
@@ -155,6 +162,7 @@ def register(app: FastAPI, web: Web) -> None:
         if fmt not in ("json", "pdf", "html"):
             raise BadRequest(f"format={fmt!r} is not offered; use one of json, pdf, html")
         try:
+            limits.hold_limit(query, web.settings, ranked=True)
             result = web.call(lambda c: c.fto(**query.model_dump()))
         except IPCockpitError:
             _audit(request, query.model_dump(), None)

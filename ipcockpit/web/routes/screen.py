@@ -4,6 +4,12 @@ and the patent page (``/patent/{number}``, ``/api/patent/{number}``).
 
 The screening settings of a request (as-of date, strict SEI, maintenance start, pledge threshold, SEI
 scheme) go on top of the settings file's ``screen:`` section (:meth:`ipcockpit.app.Cockpit.screen_settings`).
+
+Limits (:mod:`ipcockpit.limits`): a portfolio holds at most ``max_numbers`` numbers and the applicant filter
+``max_name_chars`` characters (the Cockpit checks both); the page and its JSON list ``limit`` rows, at most
+``max_rows``, and ``limit=0`` (all) only when at most ``max_rows`` match; a CSV or Excel download holds
+every matching row up to ``max_download_rows`` (the first ones, ranked: the file name then says
+``screen-first-N-of-M`` and the page names the command that prints them all).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 from starlette.datastructures import UploadFile
 
-from ipcockpit import i18n
+from ipcockpit import i18n, limits
 from ipcockpit.app import Cockpit
 from ipcockpit.portfolio import portfolio, read_numbers, split_numbers
 from ipcockpit.value.conditions import CONDITIONS
@@ -26,10 +32,6 @@ from ipcockpit.web import charts
 from ipcockpit.web.context import Web
 from ipcockpit.web.errors import BadRequest, NotFound
 from ipcockpit.web.pages import TABLE_FORMATS, Page, PageParams, View, check_format, parse, show
-
-#: the most rows a CSV or Excel download of a screening holds (the first ones, ranked); the file name then
-#: says ``screen-first-N-of-M`` and the page names the command that prints them all
-DOWNLOAD_ROWS = 50_000
 
 
 class SettingsParams(PageParams):
@@ -53,8 +55,10 @@ class ScreenParams(SettingsParams):
     industry: str | None = Field(None, description="SEI 2021 industry code (1, 1.2).")
     applicant: str | None = Field(None, description="Part of an applicant's name.")
     year_from: int | None = Field(None, description="Filed in this year or later.", examples=[2015])
-    limit: int = Field(50, ge=0, description="Rows listed on the page and in its JSON (0: all); the counts "
-                       f"cover every match; CSV and Excel hold every match (at most {DOWNLOAD_ROWS:,}).")
+    limit: int = Field(50, ge=0, description="Rows listed on the page and in its JSON, at most the setting "
+                       "max_rows (default 1,000); 0: all, when that many match at most. The counts cover every "
+                       "match; CSV and Excel hold every match, at most the setting max_download_rows (default "
+                       "50,000).")
     numbers: str | None = Field(None, description="A portfolio: numbers separated by commas or new lines.")
 
 
@@ -74,14 +78,18 @@ def check_profile(profile: str | None) -> None:
 def screen_data(c: Cockpit, p: ScreenParams, v: View, numbers: list[str] | None = None) -> dict[str, Any]:
     """The screening page's dict (:meth:`~ipcockpit.app.Cockpit.screen_page`) of ``p``'s filters, for
     ``numbers`` (a portfolio) when given, else for the query's ``numbers``. The page and its JSON list
-    ``p.limit`` rows; the CSV and Excel downloads every matching row, at most :data:`DOWNLOAD_ROWS`."""
+    ``p.limit`` rows (0: all, refused when more than ``max_rows`` match); the CSV and Excel downloads every
+    matching row, at most ``max_download_rows``."""
     check_profile(p.profile)
     if numbers is None and p.numbers:
         numbers = split_numbers(p.numbers)
-    limit = DOWNLOAD_ROWS if v.format in TABLE_FORMATS else p.limit
-    return c.screen_page(profile=p.profile, region=p.region, industry=p.industry, applicant=p.applicant,
-                         year_from=p.year_from, limit=limit, doc_ids=numbers,
-                         settings=c.screen_settings(**p.overrides()))
+    download = v.format in TABLE_FORMATS
+    data = c.screen_page(profile=p.profile, region=p.region, industry=p.industry, applicant=p.applicant,
+                         year_from=p.year_from, limit=c.settings.max_download_rows if download else p.limit,
+                         doc_ids=numbers, settings=c.screen_settings(**p.overrides()))
+    if not download and p.limit == 0:
+        limits.check_all_rows(data["total"], c.settings)
+    return data
 
 
 #: the columns of :func:`~ipcockpit.value.screen.flat_rows` that hold an answer (true, false or null)
@@ -158,7 +166,8 @@ def _screen_charts(c: Cockpit, data: dict[str, Any], p: ScreenParams, v: View) -
     return {"histogram": charts.value_index_histogram(data["summary"]["value_index_bins"], v.t),
             "condition_chart": charts.condition_bars(data["summary"]["conditions"], v.t),
             "portfolio": data["filters"]["numbers"] is not None,
-            "download_rows": min(data["total"], DOWNLOAD_ROWS), "download_command": cli_command(p)}
+            "download_rows": min(data["total"], c.settings.max_download_rows),
+            "json_rows": min(data["total"], c.settings.max_rows), "download_command": cli_command(p)}
 
 
 def patent_data(c: Cockpit, p: SettingsParams, v: View) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 documents only (``weaker=1`` lists the matches below the relevance floors after them), a total and pages
 (``page``, ``limit``). A publication number as the query shows that patent, linked to its page, and the
 documents like it ("more like this", linked from every result and from the patent page); a number the
-store does not hold is said to be missing, and nothing else is searched."""
+store does not hold is said to be missing, and nothing else is searched. The query, the applicant filter
+and ``limit`` are held to the settings ``max_query_chars``, ``max_name_chars`` and ``max_results``
+(:mod:`ipcockpit.limits`)."""
 
 from __future__ import annotations
 
@@ -18,13 +20,12 @@ from ipcockpit.web.errors import BadRequest
 from ipcockpit.web.pages import Page, PageParams, View
 
 MODES = ("hybrid", "lexical", "semantic")
-MAX_LIMIT = 200
 MAX_PAGE = 10_000
 
 
 class SearchParams(PageParams):
     q: str = Field("", description="Words, a claim, or a publication number (then: documents like it).")
-    limit: int = Field(20, ge=1, le=MAX_LIMIT, description=f"Results per page, 1 to {MAX_LIMIT}.")
+    limit: int = Field(20, ge=1, description="Results per page, from 1 to the setting max_results (default 200).")
     page: int = Field(1, ge=1, le=MAX_PAGE, description="Page of results, from 1.")
     weaker: bool = Field(False, description="1: list the matches below the relevance floors after the relevant "
                          "ones (each result says `relevant`).")
@@ -72,7 +73,7 @@ def _chart(c: Cockpit, data: dict[str, Any], p: SearchParams, v: View) -> dict[s
 
 
 PAGES = (
-    Page("search", search_data, SearchParams, template="search.html", extra=_chart, section="results",
+    Page("search", search_data, SearchParams, template="search.html", extra=_chart, section="results", ranked=True,
          summary="Patent search 专利检索 (full text and meaning)",
          description="A store without a search index answers 503: build it with `ipcockpit index`."),
 )
