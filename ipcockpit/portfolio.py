@@ -7,6 +7,8 @@ A portfolio comes as pasted text or as a file. Rules:
   a comma between digits followed by three digits (``US 7,315,680``) is a thousands separator;
 - tables (a ``.csv``/``.tsv`` file, or lines whose second field is not a number, such as an export with a
   title column): the column headed like a number (公开号, 申请号, publication number ...), else the first;
+- a table row the csv module cannot read (a field over its 131,072-character limit, as after an unclosed
+  quote) is an error naming the file and the line where that row starts;
 - each number once, in the order given; files of at most :data:`MAX_BYTES` bytes. How many numbers one
   screening takes is the setting ``max_numbers``, which :meth:`ipcockpit.app.Cockpit.screen` holds every
   portfolio to (:mod:`ipcockpit.limits`), however it came.
@@ -66,10 +68,10 @@ def _is_table(text: str) -> bool:
     return False
 
 
-def table_numbers(text: str) -> list[str]:
-    """The number column of a table: the column headed like a number, else the first column."""
+def table_numbers(text: str, name: str = "table") -> list[str]:
+    """The number column of a table (the file ``name``): the column headed like a number, else the first."""
     dialect: type[csv.Dialect] = csv.excel_tab if text.count("\t") > text.count(",") else csv.excel
-    rows = [r for r in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in r)]
+    rows = [r for r in _csv_rows(name, text, dialect) if any(c.strip() for c in r)]
     if not rows:
         return []
     header = [c.strip().lower() for c in rows[0]]
@@ -79,6 +81,27 @@ def table_numbers(text: str) -> list[str]:
     return [_THOUSANDS.sub("", r[column]).strip() for r in body if len(r) > column and r[column].strip()]
 
 
+def _csv_rows(name: str, text: str, dialect: type[csv.Dialect]) -> list[list[str]]:
+    """The rows of ``text`` (any line ends: CR, LF, CRLF); a row the csv module cannot read (a field over its
+    limit, e.g. after an unclosed quote) is a :class:`PortfolioError` naming the line where it starts."""
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    rows: list[list[str]] = []
+    start = 1
+    try:
+        for row in reader:
+            rows.append(row)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "field limit" in str(exc):
+            limit = f"{csv.field_size_limit():,}"
+            raise PortfolioError(f"{name}, line {start}: a field is longer than {limit} characters; check that "
+                                 "the quotes of that line are paired, or write one number per line",
+                                 "screen.error_csv_field", file=name, line=start, limit=limit) from exc
+        raise PortfolioError(f"{name}, line {start}: cannot be read as CSV ({exc})", "screen.error_csv",
+                             file=name, line=start, detail=str(exc)) from exc
+    return rows
+
+
 def read_numbers(name: str, content: bytes) -> list[str]:
     """The numbers of a portfolio file named ``name`` (its suffix tells a table from a list)."""
     if len(content) > MAX_BYTES:
@@ -86,7 +109,7 @@ def read_numbers(name: str, content: bytes) -> list[str]:
                              "one per line", "screen.error_too_large", file=name, size=f"{MAX_BYTES:,}")
     text = decode(name, content)
     if name.lower().endswith((".csv", ".tsv")) or _is_table(text):
-        return table_numbers(text)
+        return table_numbers(text, name)
     return split_numbers(text)
 
 

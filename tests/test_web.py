@@ -202,7 +202,8 @@ def test_bad_parameters_say_what_to_use(client: TestClient) -> None:
     assert r.status_code == 400 and "section='nosuch'" in r.json()["error"]
     r = client.get("/nosuch", headers={"accept": "text/html"})
     assert r.status_code == 404 and '<p class="error" id="error-message">' in r.text
-    assert client.get("/api/nosuch").json() == {"error": "Not Found"}
+    assert client.get("/api/nosuch").json() == {"error": "没有这个网址：/api/nosuch。请从导航栏进入，API 的全部地址见 "
+                                                          "/docs。"}
 
 
 def test_static_echarts_is_served(client: TestClient) -> None:

@@ -85,7 +85,13 @@ COLUMNS = (
 
 
 class ReportError(IPCockpitError):
-    """A reported value (or a CSV row) is not acceptable; the message names the file, line and field."""
+    """A reported value (or a CSV row) is not acceptable; the message names the file, line and field.
+    ``key`` and ``values``, when given, name the catalogue text shown to people."""
+
+    def __init__(self, message: str, key: str | None = None, **values: Any) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -467,6 +473,28 @@ def _decode(path: Path) -> str:
     raise ReportError(f"{path}: neither UTF-8 nor GBK text; save the file as UTF-8 CSV.")
 
 
+def _csv_rows(path: Path, text: str) -> list[list[str]]:
+    """The rows of ``text``; a row the csv module cannot read (a field over its limit, e.g. after an
+    unclosed quote) is a :class:`ReportError` naming the line where that row starts."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[str]] = []
+    start = 1
+    try:
+        for row in reader:
+            rows.append(row)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        where = f"{path}, line {start}"
+        if "field limit" in str(exc):
+            limit = f"{csv.field_size_limit():,}"
+            raise ReportError(f"{where}: a field is longer than {limit} characters (the limit of a CSV field); "
+                              "check that the quotes of that line are paired", "cockpit.error_csv_field",
+                              file=path.name, line=start, limit=limit) from exc
+        raise ReportError(f"{where}: cannot be read as CSV ({exc})", "cockpit.error_csv", file=path.name,
+                          line=start, detail=str(exc)) from exc
+    return rows
+
+
 def _header_name(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).lstrip("\ufeff").replace("_", " ").replace("-", " ")
                     .lower().split())
@@ -532,7 +560,7 @@ def read_csv(
         text = _decode(p)
     except OSError as exc:
         raise ReportError(f"{p}: cannot read the file ({exc}).") from exc
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    rows = _csv_rows(p, text)
     if not rows:
         raise ReportError(
             f"{p}: empty file; the first line must name the columns ({', '.join(FIELDS)})."

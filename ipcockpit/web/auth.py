@@ -48,6 +48,7 @@ import jinja2
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -440,9 +441,13 @@ class AuthMiddleware:
             return None  # a script's JSON request carries no ambient credentials
         sent = request.headers.get(CSRF_HEADER)
         if sent is None and is_form and ctype != "text/plain":
-            async with request.form() as form:
-                value = form.get(CSRF_FIELD)
-                sent = value if isinstance(value, str) else None
+            try:
+                async with request.form() as form:
+                    value = form.get(CSRF_FIELD)
+                    sent = value if isinstance(value, str) else None
+            except HTTPException as exc:  # a body starlette cannot parse: outside the app's error handlers here
+                t = i18n.Translator(_language(request))
+                return self._refuse(request, 400, t("error.bad_body", detail=str(exc.detail)), "bad_body")
         expected = (session.token if session.session_id else session.nonce) if session.loaded else ""
         if expected and sent and hmac.compare_digest(sent, expected):
             return None

@@ -6,7 +6,8 @@ Routes raise; they do not catch. Each error answers in the caller's format and l
   ``ValidationError``) and any other :class:`~ipcockpit.errors.IPCockpitError`: 400;
 * :class:`Forbidden` (e.g. a write on a read-only store): 403 (the route policy's 401 and 403 answer through
   :func:`respond` too: :mod:`ipcockpit.web.auth`);
-* :class:`NotFound` and an unknown path: 404;
+* :class:`NotFound` and an unknown path: 404 (a method the path does not take: 405);
+* a form body starlette cannot parse (broken multipart): 400;
 * :class:`~ipcockpit.errors.StoreError` and :class:`~ipcockpit.errors.UnavailableError` (no search index
   yet): 503. A store error answers a generic text (another program updating the database, or the
   database cannot be opened): its message names the file and the process holding it, which go to the
@@ -160,6 +161,20 @@ def message(web: Web, request: Request, exc: Exception) -> str:
     return t("error.bad_request", detail=str(exc))
 
 
+def http_message(web: Web, request: Request, exc: HTTPException) -> str:
+    """Starlette's own errors in the caller's language: a form body it cannot parse (400), no such path
+    (404), a method the path does not take (405); any other keeps its detail."""
+    t = web.translator(request)
+    if exc.status_code == 400:
+        return t("error.bad_body", detail=str(exc.detail))
+    if exc.status_code == 404:
+        return t("error.no_path", path=request.url.path)
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        return t("error.method", path=request.url.path, method=request.method, allowed=allowed)
+    return str(exc.detail)
+
+
 def status_of(exc: Exception) -> int:
     if isinstance(exc, StoreError | UnavailableError):
         return 503
@@ -184,7 +199,7 @@ def install(app: FastAPI, web: Web) -> None:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        response = respond(web, request, exc.status_code, str(exc.detail))
+        response = respond(web, request, exc.status_code, http_message(web, request, exc))
         for k, v in (exc.headers or {}).items():
             response.headers[k] = v
         return response

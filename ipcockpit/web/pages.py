@@ -72,7 +72,8 @@ class PageParams(Fields):
 
     lang: str | None = Field(None, description="Language of a page or an error: zh-CN (default) or en; "
                              "remembered in a cookie.")
-    format: str | None = Field(None, description="html, json, csv or xlsx (the page's default: html; the "
+    format: str | None = Field(None, json_schema_extra={"enum": list(FORMATS)},
+                               description="html, json, csv or xlsx (the page's default: html; the "
                                "API's: json).")
     section: str | None = Field(None, description="With format=csv: which table of the page to download "
                                 "(default: the first).")
@@ -219,7 +220,7 @@ def register_page(app: FastAPI, web: Web, page: Page) -> None:
                 str, Path(description="Suffix .json, .csv or .xlsx: that format.")]))
         if suffix:
             parameters.append(inspect.Parameter("fmt", inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[
-                str, Path(description="json, csv or xlsx.")]))
+                str, Path(description="json, csv or xlsx.", json_schema_extra={"enum": list(DOWNLOADS)})]))
         parameters.append(inspect.Parameter("params", inspect.Parameter.KEYWORD_ONLY,
                                             annotation=Annotated[page.params, Query()]))
         answer.__signature__ = inspect.Signature(parameters, return_annotation=Response)  # type: ignore[attr-defined]

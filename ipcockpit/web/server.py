@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ipcockpit import __version__, localtime
 from ipcockpit.settings import Settings, load_settings
-from ipcockpit.web import auth, errors, filters, headers, links, routes
+from ipcockpit.web import auth, errors, filters, headers, links, openapi, routes
 from ipcockpit.web.context import CockpitHolder, Web
 from ipcockpit.web.jobs import JobRunner
 
@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
         title="ipcockpit",
         version=__version__,
         description="IP big data for regional IP offices. 知识产权大数据驾驶舱。 Every page is also JSON, CSV and "
-                    "Excel: `/x?format=`, `/x.json`, `/api/x`. Errors answer `{\"error\": ...}` (400, 403, 404, 503).",
+                    "Excel: `/x?format=`, `/x.json`, `/api/x`. Errors answer `{\"error\": ...}` with the status each "
+                    "operation lists (schema `Error`).",
         lifespan=lifespan,
         docs_url=None,  # FastAPI's own /docs loads Swagger UI from a CDN; ours below serves the vendored copy
         redoc_url=None,
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
     auth.install(app, web)  # sessions, CSRF, the route policy, the audit of writes
     links.install(app, templates, settings)  # links from the setting base_url, never from the Host header
     headers.install(app)  # security headers on every response
+    openapi.install(app)  # the document declares the errors, bodies, 201 and 303 the routes answer
 
     @app.get("/docs", include_in_schema=False)
     def api_docs(request: Request) -> HTMLResponse:

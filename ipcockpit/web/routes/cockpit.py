@@ -13,6 +13,7 @@ Writes are refused on a read-only store (403); who may write is the policy's bus
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path as FilePath
 from typing import Annotated, Any
@@ -36,6 +37,8 @@ READ_ONLY = "the store is open read-only; start the server with a writable store
 #: seconds between reloads of the big screen: default, least, most
 REFRESH = (60, 10, 3600)
 MAX_UPLOAD_BYTES = 2_000_000
+#: the longest upload name kept, in bytes of UTF-8 (a file system allows 255 in one name)
+MAX_NAME_BYTES = 200
 REGION = "GB/T 2260 code of the region (default 500120, Bishan District)."
 
 
@@ -180,6 +183,21 @@ def _reporter(request: Request, form: dict[str, str]) -> str | None:
     return by.strip() if isinstance(by, str) and by.strip() else None
 
 
+def upload_name(filename: str | None, default: str = "reported.csv") -> str:
+    """The name an uploaded CSV is imported under (its rows cite it): the last part of the name the browser
+    sent (folders, with / or \\, left out), ``default`` when it sent none. A name that is no file name
+    (``.``, ``..``, a control character, over :data:`MAX_NAME_BYTES` bytes) is a :class:`BadRequest`."""
+    if not filename:
+        return default
+    name = re.split(r"[/\\]", filename)[-1]
+    if name in ("", ".", "..") or not name.isprintable() or len(name.encode()) > MAX_NAME_BYTES:
+        shown = "".join(ch for ch in filename if ch.isprintable())
+        shown = shown if len(shown) <= 60 else shown[:60] + "…"
+        raise BadRequest(f"file name {filename!r} is not a usable file name; upload the CSV under a name such as "
+                         "reported.csv", "cockpit.error_file_name", file=shown)
+    return name
+
+
 def _back(request: Request, **params: Any) -> RedirectResponse:
     """303 to the cockpit page (a relative URL, so that it works behind a proxy) with ``params`` set."""
     url = request.url_for("cockpit_html").include_query_params(**{k: v for k, v in params.items() if v})
@@ -234,14 +252,18 @@ def register(app: FastAPI, web: Web) -> None:
             upload = form.get("file")
             fields = {k: v for k, v in form.items() if isinstance(v, str)}
             content = await upload.read() if isinstance(upload, UploadFile) else b""
-            name = FilePath(upload.filename or "reported.csv").name if isinstance(upload, UploadFile) else ""
+            filename = upload.filename if isinstance(upload, UploadFile) else None
         region = fields.get("region") or None
         back = fields.get("back_year") if (fields.get("back_year") or "").strip().isdigit() else None
         t = web.translator(request)
         if web.read_only:
             return again(request, region, back, 403, t("cockpit.error_read_only"))
-        if not name or not content:
+        if not isinstance(upload, UploadFile) or not content:
             return again(request, region, back, 400, t("cockpit.error_no_file"))
+        try:
+            name = upload_name(filename)
+        except BadRequest as exc:
+            return again(request, region, back, 400, t(exc.key or "error.bad_request", **exc.values))
         if len(content) > MAX_UPLOAD_BYTES:
             return again(request, region, back, 400, t("cockpit.error_too_large", file=name,
                                                        size=f"{MAX_UPLOAD_BYTES:,}"))
@@ -250,7 +272,9 @@ def register(app: FastAPI, web: Web) -> None:
         except StoreError:
             raise
         except IPCockpitError as exc:
-            return again(request, region, back, 400, t("cockpit.error_report", detail=str(exc)))
+            key = getattr(exc, "key", None)
+            text = t(key, **exc.values) if key else t("cockpit.error_report", detail=str(exc))  # type: ignore[attr-defined]
+            return again(request, region, back, 400, text)
         return _back(request, region=region, year=back, imported=len(rows))
 
     @app.post("/cockpit/publish", response_class=HTMLResponse,
@@ -305,7 +329,7 @@ def register(app: FastAPI, web: Web) -> None:
             raise Forbidden(READ_ONLY)
         try:
             body = await request.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # not JSON, or nested deeper than the parser goes
             raise BadRequest('the body must be JSON: {"region", "indicator", "year", "value", "source", '
                              '"reported_by", "note", "basis"} or a list of them') from exc
         items = body if isinstance(body, list) else [body]
@@ -322,7 +346,7 @@ def register(app: FastAPI, web: Web) -> None:
             upload, region, by = form.get("file"), form.get("region"), form.get("reported_by")
             if upload is None or isinstance(upload, str):
                 raise BadRequest("send the CSV as the form field 'file'")
-            name = FilePath(upload.filename or "reported.csv").name
+            name = upload_name(upload.filename)
             content = await upload.read()
         rows = _import(web, content, name, region if isinstance(region, str) and region else None,
                        by if isinstance(by, str) and by else None)
@@ -330,11 +354,15 @@ def register(app: FastAPI, web: Web) -> None:
 
 
 def _import(web: Web, content: bytes, name: str, region: str | None, by: str | None) -> list[dict[str, Any]]:
-    """Import an uploaded CSV of reported values; an error names the uploaded file, not the temporary copy."""
+    """Import an uploaded CSV of reported values (``name``: :func:`upload_name`); an error names the uploaded
+    file, not the temporary copy, and keeps its catalogue text."""
     with tempfile.TemporaryDirectory() as tmp:
         path = FilePath(tmp) / name
         path.write_bytes(content)
         try:
             return web.call(lambda c: c.import_reported(path, region=region, reported_by=by))
+        except StoreError:
+            raise
         except IPCockpitError as exc:
-            raise BadRequest(str(exc).replace(str(path), name)) from exc
+            raise BadRequest(str(exc).replace(str(path), name), getattr(exc, "key", None),
+                             **(getattr(exc, "values", None) or {})) from exc

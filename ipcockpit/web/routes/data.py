@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import Field
 
+from ipcockpit.analytics.ingest_status import MAX_LIMIT
 from ipcockpit.app import Cockpit
 from ipcockpit.model.quarantine import field_key
 from ipcockpit.web import charts
@@ -35,7 +36,7 @@ _PLACE = re.compile(r"\b(line|offset|record) (\d+)\b")
 
 
 class DataParams(PageParams):
-    limit: int = Field(200, ge=1, description="Latest source files listed.")
+    limit: int = Field(200, ge=1, le=MAX_LIMIT, description=f"Latest source files listed, 1 to {MAX_LIMIT:,}.")
 
 
 class QuarantineParams(PageParams):

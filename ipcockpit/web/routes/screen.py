@@ -62,11 +62,25 @@ class ScreenParams(SettingsParams):
     numbers: str | None = Field(None, description="A portfolio: numbers separated by commas or new lines.")
 
 
+def check_profile(profile: str | None) -> None:
+    """An unknown value-index profile is a bad request whatever the filters match (with no row to score it
+    was shown as chosen): 400 naming the profiles to choose from."""
+    if profile is None:
+        return
+    from ipcockpit.value.index import load_profiles
+
+    names = list(load_profiles()["profiles"])
+    if profile not in names:
+        raise BadRequest(f"profile={profile!r}: no value-index profile has this name; choose one of "
+                         f"{', '.join(names)}", "screen.error_profile", profile=profile, choices=", ".join(names))
+
+
 def screen_data(c: Cockpit, p: ScreenParams, v: View, numbers: list[str] | None = None) -> dict[str, Any]:
     """The screening page's dict (:meth:`~ipcockpit.app.Cockpit.screen_page`) of ``p``'s filters, for
     ``numbers`` (a portfolio) when given, else for the query's ``numbers``. The page and its JSON list
     ``p.limit`` rows (0: all, refused when more than ``max_rows`` match); the CSV and Excel downloads every
     matching row, at most ``max_download_rows``."""
+    check_profile(p.profile)
     if numbers is None and p.numbers:
         numbers = split_numbers(p.numbers)
     download = v.format in TABLE_FORMATS
@@ -157,6 +171,7 @@ def _screen_charts(c: Cockpit, data: dict[str, Any], p: ScreenParams, v: View) -
 
 
 def patent_data(c: Cockpit, p: SettingsParams, v: View) -> dict[str, Any]:
+    check_profile(p.profile)
     data = c.patent(v.key or "", profile=p.profile, settings=c.screen_settings(**p.overrides()))
     if data is None:
         raise NotFound(f"no patent document numbered {v.key!r}", "patent.not_found", number=v.key)
@@ -208,7 +223,7 @@ def register(app: FastAPI, web: Web) -> None:
         request.state.format = fmt
         try:
             body = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
             body = None
         if isinstance(body, dict):
             body = body.get("numbers")
