@@ -193,6 +193,9 @@ def test_jobs_answer_only_loopback_callers_with_the_sidecar_token(stores: tuple[
         token = published["token"]
         assert published["url"] == f"http://127.0.0.1:{port}" and published["pid"] == os.getpid()
         assert len(token) >= 32
+        nested = here.post("/api/admin/jobs", content=b"[" * 100_000, headers={"X-IPCockpit-Token": token,
+                                                                               "Content-Type": "application/json"})
+        assert nested.status_code == 400, nested.text  # JSON nested deeper than the parser goes: not a 500
         body = {"kind": "ingest", "paths": [str(shared / BASEBALL)]}
         refused = [
             _job(here, body, None),

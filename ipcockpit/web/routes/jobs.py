@@ -68,7 +68,7 @@ def register(app: FastAPI, web: Web) -> None:
         jobs = runner(request)
         try:
             body = await request.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # not JSON, or nested deeper than the parser goes
             raise BadRequest('the body must be JSON: {"kind": "ingest", "paths": [...]} or {"kind": "index"}') from exc
         spec = JobRequest.model_validate(body)
         try:
