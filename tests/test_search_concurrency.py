@@ -17,7 +17,7 @@ import pytest
 from ipcockpit.app import Cockpit
 from ipcockpit.search import embedding as emb
 from ipcockpit.search import fto, hybrid
-from ipcockpit.search.index import build_index
+from ipcockpit.search.index import build_index, index_status
 from ipcockpit.settings import Settings
 from tests.test_search_index import us_subset
 
@@ -147,7 +147,10 @@ def test_caches_follow_a_rebuilt_index(shared: Path, tmp_path: Path) -> None:
         build_index(c.store.con, folder)
         before = hybrid.search_results(c.store.con, folder, "无人机", mode="lexical")
         assert before["total"] == 0 and hybrid.search_results(c.store.con, folder, "无人机", mode="lexical") == before
+        status = index_status(folder)
+        assert index_status(folder) == status and status["lexical"] == 20 and set(status["vectors"]) == {"en"}
         c.ingest([shared / "cn" / "table_export_sample", shared / "cn" / "cnki_export"])
         build_index(c.store.con, folder)
         after = hybrid.search_results(c.store.con, folder, "无人机", mode="lexical")
         assert after["total"] == 6 and all(r["office"] == "CN" for r in after["results"])
+        assert index_status(folder)["lexical"] == 64 and index_status(folder)["vectors"]["multi"] == 44
