@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import queue
 import random
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -154,3 +155,47 @@ def test_caches_follow_a_rebuilt_index(shared: Path, tmp_path: Path) -> None:
         after = hybrid.search_results(c.store.con, folder, "无人机", mode="lexical")
         assert after["total"] == 6 and all(r["office"] == "CN" for r in after["results"])
         assert index_status(folder)["lexical"] == 64 and index_status(folder)["vectors"]["multi"] == 44
+
+
+@pytest.mark.slow
+def test_the_same_search_asked_at_once_is_computed_once(indexed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Eight users asking the same new query together: one computes the page, the others wait for it; if the
+    one computing fails, another computes it."""
+    c, folder = indexed
+    computed, failed = [], []
+    real = hybrid._search_results
+
+    def counted(*args: Any) -> dict[str, Any]:
+        computed.append(args[2])
+        if args[2] == "swing trainer" and not failed:
+            failed.append(1)
+            time.sleep(0.2)
+            raise RuntimeError("the first computation fails")
+        time.sleep(0.2)  # long enough for every thread to ask while it runs
+        return real(*args)
+
+    monkeypatch.setattr(hybrid, "_search_results", counted)
+    hybrid.clear_caches()
+    free = queue.Queue()
+    opened = [c.cursor() for _ in range(8)]
+    for cursor in opened:
+        free.put(cursor)
+
+    def ask(q: str) -> dict[str, Any] | str:
+        cursor = free.get()
+        try:
+            return hybrid.search_results(cursor.store.con, folder, q, limit=5)
+        except RuntimeError as e:
+            return str(e)
+        finally:
+            free.put(cursor)
+
+    with ThreadPoolExecutor(8) as pool:
+        pages = list(pool.map(ask, ["neural network"] * 8))
+        again = list(pool.map(ask, ["swing trainer"] * 8))
+    for cursor in opened:
+        cursor.close()
+    assert computed.count("neural network") == 1 and all(p == pages[0] for p in pages) and pages[0]["results"]
+    assert again.count("the first computation fails") == 1
+    answered = [p for p in again if isinstance(p, dict)]
+    assert len(answered) == 7 and all(p == answered[0] for p in answered)

@@ -26,9 +26,11 @@ import itertools
 import json
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -37,18 +39,19 @@ from ipcockpit.errors import IPCockpitError
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 SPACES_FILE = MODELS_DIR / "spaces.json"
 RELEVANCE_FILE = "relevance_floors.json"  # in MODELS_DIR: the search relevance floor of each model
+T = TypeVar("T")
 
 
 _LOADING = threading.RLock()
 
 
-def _once(fn):  # noqa: ANN001, ANN202 -- a decorator
-    """``functools.cache`` that computes each key once even when threads ask for it together (a model or
-    an onnxruntime session loaded twice would be hundreds of MB and seconds spent for nothing)."""
+def _once(fn: Callable[..., T]) -> Callable[..., T]:
+    """``functools.cache`` that computes each key once even when threads ask for it together (concurrent
+    first searches would each load the model or open the session, and all but one be thrown away)."""
     cached = functools.cache(fn)
 
     @functools.wraps(fn)
-    def get(*args):  # noqa: ANN002, ANN202
+    def get(*args: Any) -> T:
         with _LOADING:
             return cached(*args)
 

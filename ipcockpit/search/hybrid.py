@@ -37,8 +37,9 @@ and embedding engine, the best-ranked results first (past it, the first of the n
 Caches (:mod:`ipcockpit.search.caches`; searches run on many threads at once): the opened indexes of a
 folder (re-opened when the manifest or ``index.json`` changes), and with them the result pages asked of
 that index (keyed by everything a page depends on; a page that reads the store, a number query or a
-store-side filter, also by the store's fingerprint); the vectors of queries and of passage windows, per
-model and text. Query and window embeddings run on the calling thread (``threads=1``).
+store-side filter, also by the store's fingerprint; a page being computed is waited for, not computed
+again); the vectors of queries and of passage windows, per model and text. Query and window embeddings
+run on the calling thread (``threads=1``).
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ WINDOW_VECTORS_KEPT = 8192
 STATES_KEPT = 8
 #: documents whose stored texts are kept cut into sentences, per opened index
 DOCS_KEPT = 2048
+#: seconds a search waits for the same page being computed by another thread before computing it itself
+WAIT_FOR_SAME = 60.0
 _NUMBER = re.compile(r"^(ZL|[A-Z]{2})?[\s\-]?[A-Z]{0,2}\d[\d\s,./\-]{4,}[A-Z]?\d?$|^\d{8,13}\.?[\dX]$", re.I)
 _APPLICANT_ROLES = "(" + ", ".join(f"'{r}'" for r in APPLICANT_ROLES) + ")"
 
@@ -123,6 +126,8 @@ class _State:
     pos: dict[str, int]
     vec_pos: dict[str, np.ndarray] = field(default_factory=dict)  # space -> manifest position per vector row
     pages: LRU[Hashable, bytes] = field(default_factory=lambda: LRU(PAGES_KEPT))  # search_results, pickled
+    computing: dict[Hashable, threading.Event] = field(default_factory=dict)  # pages being computed
+    lock: threading.Lock = field(default_factory=threading.Lock)  # guards ``computing``
     sentences: LRU[str, psg.Sentences] = field(default_factory=lambda: LRU(DOCS_KEPT))  # doc_id -> its texts
 
 
@@ -173,9 +178,13 @@ def _state(folder: Path) -> _State:
 
 
 def clear_caches() -> None:
-    """Forget every opened index, kept page and kept vector (the next search computes everything afresh)."""
+    """Forget every kept page, document and vector (the next search computes everything afresh; the opened
+    indexes stay open)."""
     with _LOCK:
-        _CACHE.clear()
+        states = [state for _, state in _CACHE.values()]
+    for state in states:
+        state.pages.clear()
+        state.sentences.clear()
     _QUERY_VECTORS.clear()
     _WINDOW_VECTORS.clear()
 
@@ -459,10 +468,26 @@ def search_results(
     key = (_text_key(query), repr(sorted(f.items())), mode, limit, offset, passages, top_n, weaker,
            _store_mark(con) if reads_store else None)
     kept = state.pages.get(key)
+    running: threading.Event | None = None
+    if kept is None:
+        # a page another thread is computing is waited for, not computed twice (a popular query asked by
+        # several users at once); should that thread fail, this one computes it
+        with state.lock:
+            running = state.computing.get(key)
+            if running is None:
+                state.computing[key] = threading.Event()
+        if running is not None:
+            running.wait(WAIT_FOR_SAME)
+            kept = state.pages.get(key)
     if kept is not None:
         return pickle.loads(kept)
-    out = _search_results(con, state, query, f, number, limit, offset, mode, passages, top_n, weaker)
-    state.pages.put(key, pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
+    try:
+        out = _search_results(con, state, query, f, number, limit, offset, mode, passages, top_n, weaker)
+        state.pages.put(key, pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
+    finally:
+        if running is None:
+            with state.lock:
+                state.computing.pop(key).set()
     return out
 
 
