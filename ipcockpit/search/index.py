@@ -21,6 +21,7 @@ left the store. The manifest is written last, so an interrupted build is redone 
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 import os
@@ -36,6 +37,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ipcockpit.search.caches import LRU
 from ipcockpit.search.lexical import LexicalDoc, LexicalIndex, date_key
 from ipcockpit.search.vectors import VectorIndex
 from ipcockpit.value.legal_status import in_force
@@ -321,10 +323,40 @@ def _embed_into(
     return done
 
 
+_STATUS: LRU[str, tuple[Any, dict[str, Any]]] = LRU(16)
+
+
+def _written(folder: Path) -> Any:
+    """The modification times and sizes of the files :func:`index_status` reads (None: one is missing)."""
+    out = []
+    try:
+        for f in (folder / INFO, folder / MANIFEST, folder / "lexical" / "meta.json"):
+            st = f.stat() if f.exists() else None
+            out.append((f.name, st.st_mtime_ns, st.st_size) if st else (f.name, None))
+        with os.scandir(folder) as entries:
+            out.extend(sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in entries
+                              if e.name.startswith("vec_") and e.name.endswith(".json")))
+    except OSError:
+        return None
+    return tuple(out)
+
+
 def index_status(folder: str | os.PathLike[str]) -> dict[str, Any]:
     """What the index folder holds: ``exists``, ``built_at``, ``documents``, ``lexical`` (documents in
-    the full-text index), ``vectors`` (live vectors per space) and ``models`` (model per space)."""
+    the full-text index), ``vectors`` (live vectors per space) and ``models`` (model per space). Kept
+    while the files it reads are unchanged (every search page shows it)."""
     folder = Path(folder)
+    key = _written(folder)
+    held = _STATUS.get(str(folder))
+    if key is not None and held is not None and held[0] == key:
+        return copy.deepcopy(held[1])
+    status = _index_status(folder)
+    if key is not None:
+        _STATUS.put(str(folder), (key, copy.deepcopy(status)))
+    return status
+
+
+def _index_status(folder: Path) -> dict[str, Any]:
     info = _read_info(folder)
     if not info:
         return {

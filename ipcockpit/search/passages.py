@@ -114,15 +114,58 @@ def highlight(text: str, terms: Sequence[str]) -> str:
     return "".join(out)
 
 
-def candidates(terms: Sequence[str], texts: Sequence[str | None], keep: int = 4) -> list[tuple[str, float]]:
-    """The ``keep`` windows of ``texts`` (title, abstract, claims ...) with the most query terms, as
-    (window, overlap); ties keep the text order, so the first sentences win among equals."""
+class Sentences:
+    """A document's texts (title, keywords, abstract, claims ...) cut into sentences once, for the windows of
+    every query that finds it: the lower-cased text of each sentence, and its words (stemmed), segmented on
+    first need. Safe to share between threads (a sentence two threads segment at once is segmented twice)."""
+
+    def __init__(self, texts: Sequence[str | None]) -> None:
+        self.texts = [s for s in (split_sentences(t) for t in texts) if s]
+        self._lower = [[s.lower() for s in t] for t in self.texts]
+        self._words: dict[tuple[int, int], frozenset[str]] = {}
+
+    def held(self, stems: Sequence[str], t: int, i: int) -> set[int]:
+        """Positions of the query terms (by stem) that are words of sentence ``i`` of text ``t``: a word of a
+        text is a piece of it, so a sentence is segmented only when a stem is in its text at all."""
+        low = self._lower[t][i]
+        maybe = [k for k, st in enumerate(stems) if st and st in low]
+        if not maybe:
+            return set()
+        words = self._words.get((t, i))
+        if words is None:
+            words = self._words[(t, i)] = frozenset(_stem(w) for w in segment(self.texts[t][i]))
+        return {k for k in maybe if stems[k] in words}
+
+
+def candidates(terms: Sequence[str], texts: Sequence[str | None] | Sentences, keep: int = 4) -> list[tuple[str, float]]:
+    """The ``keep`` windows of ``texts`` (title, abstract, claims ...; or their :class:`Sentences`) with the
+    most query terms, as (window, overlap); ties keep the text order, so the first sentences win among equals.
+
+    The overlap of each window is :func:`overlap`'s, found per sentence: a window's words are the words of
+    its sentences (they are joined at punctuation or a space, which no word spans)."""
+    doc = texts if isinstance(texts, Sentences) else Sentences(texts)
+    stems = [_stem(t) for t in terms]
     scored: list[tuple[float, int, str]] = []
-    for text in texts:
-        for w in windows(text):
-            scored.append((overlap(terms, w), len(scored), w))
+    for t, sentences in enumerate(doc.texts):
+        held = [doc.held(stems, t, i) for i in range(len(sentences))]
+        n = len(sentences)
+        for g in [range(n)] if n <= 2 else [range(i, i + 2) for i in range(n - 1)]:
+            found = set().union(*(held[i] for i in g))
+            ov = len(found) / len(terms) if terms else 0.0
+            scored.append((ov, len(scored), _join([sentences[i] for i in g])))
     scored.sort(key=lambda x: (-x[0], x[1]))
     return [(w, s) for s, _, w in scored[:keep]]
+
+
+def contested(cands: Sequence[tuple[str, float]], margin: float) -> list[tuple[str, float]]:
+    """The candidates (best overlap first, as :func:`candidates` gives them) whose overlap comes within
+    ``margin`` of the best one's, when there are several: the cosine may decide between them. Empty when
+    the best overlap leads by ``margin`` or more (or there is one candidate): the overlap decides."""
+    if len(cands) < 2:
+        return []
+    top = cands[0][1]
+    close = [c for c in cands if top - c[1] < margin - 1e-9]
+    return close if len(close) > 1 else []
 
 
 def best_window(

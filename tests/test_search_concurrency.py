@@ -1,0 +1,201 @@
+"""Searches from many threads at once, and the caches behind them (issue 14: 20 concurrent clients).
+
+The store: 30 + 30 US abstracts of two topics and the 44 Chinese records of two CN exports, indexed; the
+queries are its own titles, words of them, an abstract pasted whole and publication numbers."""
+
+from __future__ import annotations
+
+import queue
+import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from ipcockpit.app import Cockpit
+from ipcockpit.search import embedding as emb
+from ipcockpit.search import fto, hybrid
+from ipcockpit.search.index import build_index, index_status
+from ipcockpit.settings import Settings
+from tests.test_search_index import us_subset
+
+CN = ("table_export_sample", "cnki_export")
+
+
+@pytest.fixture(scope="module")
+def indexed(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Cockpit, Path]:
+    tmp = tmp_path_factory.mktemp("concurrency")
+    us_subset(shared, tmp / "us", rows=30)
+    c = Cockpit(Settings(db=str(tmp / "test.duckdb")))
+    c.ingest([tmp / "us", *(shared / "cn" / name for name in CN)])
+    build_index(c.store.con, tmp / "idx")
+    yield c, tmp / "idx"
+    c.close()
+
+
+def real_queries(c: Cockpit) -> list[str]:
+    """Titles (Chinese and English), words of them, an abstract as a long query, numbers as written."""
+    con = c.store.con
+    zh = [r[0] for r in con.execute("SELECT title FROM documents WHERE office = 'CN' AND title IS NOT NULL "
+                                    "ORDER BY doc_id LIMIT 4").fetchall()]
+    en = [r[0] for r in con.execute("SELECT title FROM documents WHERE office = 'US' AND title IS NOT NULL "
+                                    "ORDER BY doc_id LIMIT 4").fetchall()]
+    abstract = con.execute("SELECT text FROM texts WHERE kind = 'abstract' AND lang = 'en' "
+                           "ORDER BY doc_id LIMIT 1").fetchone()[0]
+    cn = con.execute("SELECT doc_id FROM documents WHERE office = 'CN' AND title IS NOT NULL "
+                     "ORDER BY doc_id LIMIT 1").fetchone()[0]
+    us = con.execute("SELECT doc_id FROM documents WHERE office = 'US' AND regexp_matches(doc_id, '^US[0-9]+$') "
+                     "ORDER BY doc_id LIMIT 1").fetchone()[0]
+    return [*zh, *en, "无人机", "神经网络", "neural network", "baseball bat", "swing training", abstract,
+            cn, f"US {int(us[2:]):,}", "CN 999999999 A"]
+
+
+def ranking(page: dict[str, Any]) -> list[tuple]:
+    return [(r["doc_id"], r["score"], r["relevant"], r["semantic_rank"], r["lexical_rank"]) for r in page["results"]]
+
+
+def test_element_vectors_when_the_cache_is_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A call holding a kept element and a new one, with the cache full: the kept one was dropped by the
+    clear() that made room, and reading it back raised KeyError (one thread is enough; with several, a clear
+    by another thread between storing and reading did the same)."""
+    monkeypatch.setattr(fto, "CACHE_SIZE", 2)
+    fto._CACHE.clear()
+    fto._embed_cached(["a rotating blade", "a handle"], "en")
+    out = fto._embed_cached(["a rotating blade", "a motor"], "en")
+    assert set(out) == {"a rotating blade", "a motor"}
+    assert all(v.shape == (384,) for v in out.values())
+
+
+def test_embedding_on_one_thread_and_from_many_threads_gives_the_same_vectors() -> None:
+    texts = ["无人机 图像识别", "a baseball bat with a sweet spot", "一种基于深度学习的行人检测方法，包括获取图像。",
+             "neural network training with backpropagation"]
+    for space in emb.spaces():
+        every_core = emb.embed(texts, space=space)
+        assert np.array_equal(emb.embed(texts, space=space, threads=1), every_core)
+        with ThreadPoolExecutor(8) as pool:
+            alone = list(pool.map(lambda t, sp=space: emb.embed([t], space=sp, threads=1)[0], texts * 4))
+        assert all(np.array_equal(v, every_core[i % len(texts)]) for i, v in enumerate(alone))
+
+
+@pytest.mark.slow
+def test_kept_results_equal_computed_ones(indexed) -> None:
+    """For real queries: the page kept from the first search, the ranking of another page computed from a
+    kept query vector, and the query vectors themselves equal what is computed afresh with nothing kept."""
+    c, folder = indexed
+    for q in real_queries(c):
+        hybrid.clear_caches()
+        fresh = hybrid.search_results(c.store.con, folder, q, limit=10)
+        assert hybrid.search_results(c.store.con, folder, q, limit=10) == fresh  # the kept page
+        other = hybrid.search_results(c.store.con, folder, q, limit=5, passages=False)  # kept query vectors
+        assert ranking(other) == ranking(fresh)[:5]
+        assert {k: v for k, v in other.items() if k != "results"} == {k: v for k, v in fresh.items()
+                                                                       if k != "results"}
+        if fresh["number"] is None:
+            for space in emb.spaces():
+                kept = hybrid._QUERY_VECTORS.get((emb.model_for(space), hybrid._text_key(q)))
+                assert kept is not None and np.array_equal(kept, emb.embed([q], space=space)[0])
+    assert hybrid.search_results(c.store.con, folder, "CN 999999999 A")["number"]["found"] is False
+
+
+@pytest.mark.slow
+def test_concurrent_searches_equal_sequential_ones(indexed) -> None:
+    """The same searches (each query three times, mixed filters and pages) from 8 threads, each over its own
+    connection, give what one thread gives, passages included: no cache or library shared by the threads
+    mixes their answers, and what is kept does not change an answer."""
+    c, folder = indexed
+    asks = [(q, {"office": office}, page) for q in real_queries(c) for office, page in
+            ((None, 0), ("CN", 0), (None, 5))] * 3
+    random.Random(14).shuffle(asks)
+
+    def one(ask: tuple[str, dict[str, Any], int], con: Any = None) -> dict[str, Any]:
+        q, filters, offset = ask
+        return hybrid.search_results(con or c.store.con, folder, q, limit=5, offset=offset, filters=filters)
+
+    hybrid.clear_caches()
+    sequential = [one(a) for a in asks]
+    hybrid.clear_caches()
+    free = queue.Queue()  # a connection per search, as the web app gives each request
+    opened = [c.cursor() for _ in range(8)]
+    for cursor in opened:
+        free.put(cursor)
+
+    def mine(ask: tuple[str, dict[str, Any], int]) -> dict[str, Any]:
+        cursor = free.get()
+        try:
+            return one(ask, cursor.store.con)
+        finally:
+            free.put(cursor)
+
+    with ThreadPoolExecutor(8) as pool:
+        concurrent = list(pool.map(mine, asks))
+    for cursor in opened:
+        cursor.close()
+    assert concurrent == sequential
+    assert any(r["results"] for r in sequential) and any(r["results"][0]["passage"] for r in sequential
+                                                         if r["results"])
+
+
+@pytest.mark.slow
+def test_caches_follow_a_rebuilt_index(shared: Path, tmp_path: Path) -> None:
+    """A page kept from an index is not answered once the index is rebuilt with other documents."""
+    us_subset(shared, tmp_path / "us", rows=10)
+    with Cockpit(Settings(db=str(tmp_path / "t.duckdb"))) as c:
+        c.ingest([tmp_path / "us"])
+        folder = tmp_path / "idx"
+        build_index(c.store.con, folder)
+        before = hybrid.search_results(c.store.con, folder, "无人机", mode="lexical")
+        assert before["total"] == 0 and hybrid.search_results(c.store.con, folder, "无人机", mode="lexical") == before
+        status = index_status(folder)
+        assert index_status(folder) == status and status["lexical"] == 20 and set(status["vectors"]) == {"en"}
+        c.ingest([shared / "cn" / "table_export_sample", shared / "cn" / "cnki_export"])
+        build_index(c.store.con, folder)
+        after = hybrid.search_results(c.store.con, folder, "无人机", mode="lexical")
+        assert after["total"] == 6 and all(r["office"] == "CN" for r in after["results"])
+        assert index_status(folder)["lexical"] == 64 and index_status(folder)["vectors"]["multi"] == 44
+
+
+@pytest.mark.slow
+def test_the_same_search_asked_at_once_is_computed_once(indexed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Eight users asking the same new query together: one computes the page, the others wait for it; if the
+    one computing fails, another computes it."""
+    c, folder = indexed
+    computed, failed = [], []
+    real = hybrid._search_results
+
+    def counted(*args: Any) -> dict[str, Any]:
+        computed.append(args[2])
+        if args[2] == "swing trainer" and not failed:
+            failed.append(1)
+            time.sleep(0.2)
+            raise RuntimeError("the first computation fails")
+        time.sleep(0.2)  # long enough for every thread to ask while it runs
+        return real(*args)
+
+    monkeypatch.setattr(hybrid, "_search_results", counted)
+    hybrid.clear_caches()
+    free = queue.Queue()
+    opened = [c.cursor() for _ in range(8)]
+    for cursor in opened:
+        free.put(cursor)
+
+    def ask(q: str) -> dict[str, Any] | str:
+        cursor = free.get()
+        try:
+            return hybrid.search_results(cursor.store.con, folder, q, limit=5)
+        except RuntimeError as e:
+            return str(e)
+        finally:
+            free.put(cursor)
+
+    with ThreadPoolExecutor(8) as pool:
+        pages = list(pool.map(ask, ["neural network"] * 8))
+        again = list(pool.map(ask, ["swing trainer"] * 8))
+    for cursor in opened:
+        cursor.close()
+    assert computed.count("neural network") == 1 and all(p == pages[0] for p in pages) and pages[0]["results"]
+    assert again.count("the first computation fails") == 1
+    answered = [p for p in again if isinstance(p, dict)]
+    assert len(answered) == 7 and all(p == answered[0] for p in answered)
