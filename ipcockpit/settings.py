@@ -31,7 +31,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Asia/Shanghai; empty = the system's zone: TZ, else /etc/localtime)."),
     Setting("host", "127.0.0.1", "Address the web app listens on."),
     Setting("port", 8000, "Port the web app listens on."),
-    Setting("web_connections", 8, "Connections to the store the web app uses at once (one per request; more "
+    Setting("web_connections", 32, "Connections to the store the web app uses at once (one per request; more "
             "requests wait for a free one)."),
     Setting("request_timeout", 30, "Seconds a web request may run its queries (and wait for a connection) "
             "before it is stopped with 503; 0 = no limit."),
@@ -76,7 +76,7 @@ class Settings:
     timezone: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
-    web_connections: int = 8
+    web_connections: int = 32
     request_timeout: float = 30
     column_maps: str = ""
     workers: int = 0
