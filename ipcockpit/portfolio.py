@@ -17,12 +17,12 @@ A portfolio comes as pasted text or as a file. Rules:
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from ipcockpit.errors import IPCockpitError
+from ipcockpit.ingest.csvutil import CsvRowError, text_rows
 
 MAX_BYTES = 5_000_000
 #: header cells that name the number column of a table
@@ -84,22 +84,17 @@ def table_numbers(text: str, name: str = "table") -> list[str]:
 def _csv_rows(name: str, text: str, dialect: type[csv.Dialect]) -> list[list[str]]:
     """The rows of ``text`` (any line ends: CR, LF, CRLF); a row the csv module cannot read (a field over its
     limit, e.g. after an unclosed quote) is a :class:`PortfolioError` naming the line where it starts."""
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    rows: list[list[str]] = []
-    start = 1
     try:
-        for row in reader:
-            rows.append(row)
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        if "field limit" in str(exc):
-            limit = f"{csv.field_size_limit():,}"
+        return text_rows(text, dialect)
+    except CsvRowError as exc:
+        start = exc.line
+        if exc.over_limit:
+            limit = f"{exc.limit:,}"
             raise PortfolioError(f"{name}, line {start}: a field is longer than {limit} characters; check that "
                                  "the quotes of that line are paired, or write one number per line",
                                  "screen.error_csv_field", file=name, line=start, limit=limit) from exc
-        raise PortfolioError(f"{name}, line {start}: cannot be read as CSV ({exc})", "screen.error_csv",
-                             file=name, line=start, detail=str(exc)) from exc
-    return rows
+        raise PortfolioError(f"{name}, line {start}: cannot be read as CSV ({exc.detail})", "screen.error_csv",
+                             file=name, line=start, detail=exc.detail) from exc
 
 
 def read_numbers(name: str, content: bytes) -> list[str]:

@@ -20,8 +20,6 @@ year before. ``basis`` is refused for other indicators.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import os
 import unicodedata
@@ -35,6 +33,7 @@ import duckdb
 
 from ipcockpit.cockpit.profiles import DEFAULT_REGION, Region, list_regions, load_region
 from ipcockpit.errors import IPCockpitError
+from ipcockpit.ingest.csvutil import CsvRowError, text_rows
 from ipcockpit.store import Store
 
 ORIGINS = ("plan", "profile", "api", "csv")
@@ -476,23 +475,17 @@ def _decode(path: Path) -> str:
 def _csv_rows(path: Path, text: str) -> list[list[str]]:
     """The rows of ``text``; a row the csv module cannot read (a field over its limit, e.g. after an
     unclosed quote) is a :class:`ReportError` naming the line where that row starts."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[list[str]] = []
-    start = 1
     try:
-        for row in reader:
-            rows.append(row)
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        where = f"{path}, line {start}"
-        if "field limit" in str(exc):
-            limit = f"{csv.field_size_limit():,}"
+        return text_rows(text)
+    except CsvRowError as exc:
+        where = f"{path}, line {exc.line}"
+        if exc.over_limit:
+            limit = f"{exc.limit:,}"
             raise ReportError(f"{where}: a field is longer than {limit} characters (the limit of a CSV field); "
                               "check that the quotes of that line are paired", "cockpit.error_csv_field",
-                              file=path.name, line=start, limit=limit) from exc
-        raise ReportError(f"{where}: cannot be read as CSV ({exc})", "cockpit.error_csv", file=path.name,
-                          line=start, detail=str(exc)) from exc
-    return rows
+                              file=path.name, line=exc.line, limit=limit) from exc
+        raise ReportError(f"{where}: cannot be read as CSV ({exc.detail})", "cockpit.error_csv", file=path.name,
+                          line=exc.line, detail=exc.detail) from exc
 
 
 def _header_name(text: str) -> str:

@@ -16,6 +16,7 @@ Every delimited-text ingester reads its records through :func:`rows` (or :func:`
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
@@ -54,6 +55,32 @@ def parse_date(text: object) -> date | None:
         except ValueError:
             continue
     raise ValueError(f"unreadable date {s!r}")
+
+
+class CsvRowError(ValueError):
+    """A row of a CSV text that the csv module cannot read: ``line`` where the row starts, ``over_limit``
+    when a field is longer than the csv module's limit (``limit``; an unclosed quote makes one), ``detail``
+    the csv module's words."""
+
+    def __init__(self, line: int, over_limit: bool, limit: int, detail: str) -> None:
+        super().__init__(f"line {line}: {detail}")
+        self.line, self.over_limit, self.limit, self.detail = line, over_limit, limit, detail
+
+
+def text_rows(text: str, dialect: type[csv.Dialect] | str = "excel") -> list[list[str]]:
+    """Every row of a small CSV text held in memory (an upload: reported values, a portfolio), any line
+    ends (CR, LF, CRLF), with the csv module's own field limit; a row it cannot read raises
+    :class:`CsvRowError` naming the line where that row starts (the upload is refused whole)."""
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    out: list[list[str]] = []
+    start = 1
+    try:
+        for row in reader:
+            out.append(row)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise CsvRowError(start, "field limit" in str(exc), csv.field_size_limit(), str(exc)) from exc
+    return out
 
 
 def header(source: Source, delimiter: str = ",") -> list[str]:
