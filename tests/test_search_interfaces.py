@@ -285,9 +285,11 @@ def test_search_page_marks_passages_and_links(client: TestClient) -> None:
 def test_search_page_data_is_the_cockpits(client: TestClient, config: Path) -> None:
     """/search.json, /search?format=json, /api/search and ``ipcockpit search --json`` are Cockpit.search_page."""
     filters = {"office": ["US"], "in_force": None, "applicant": None}
-    with Cockpit(Settings(db=str(config.parent / "store.duckdb"), screen={"as_of": AS_OF}), read_only=True) as c:
-        direct = json.loads(json.dumps(c.search_page("baseball bat", limit=6, mode="lexical", filters=filters),
-                                       default=str))
+    # the app holds the store writable from its start (one process may not also open it read-only): the
+    # Cockpit's own answer comes through the app's holder, a connection of its own
+    holder = client.app.state.cockpit  # type: ignore[attr-defined]
+    page = holder.call(lambda c: c.search_page("baseball bat", limit=6, mode="lexical", filters=filters))
+    direct = json.loads(json.dumps(page, default=str))
     params = {"q": "baseball bat", "limit": 6, "mode": "lexical", "office": "US"}
     for url, extra in (("/api/search", {}), ("/search", {"format": "json"}), ("/search.json", {}),
                        ("/api/search.json", {})):
