@@ -199,3 +199,46 @@ def test_the_same_search_asked_at_once_is_computed_once(indexed, monkeypatch: py
     assert again.count("the first computation fails") == 1
     answered = [p for p in again if isinstance(p, dict)]
     assert len(answered) == 7 and all(p == answered[0] for p in answered)
+
+
+def test_at_most_one_search_per_core_is_computed_at_once(indexed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Eight users asking eight different new queries together: at most ``os.cpu_count()`` computations run at
+    the same time (the others wait their turn), while a kept page is answered without waiting."""
+    import os
+    import threading
+
+    c, folder = indexed
+    running, most, lock = [0], [0], threading.Lock()
+    real = hybrid._search_results
+
+    def counted(*args: Any) -> dict[str, Any]:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            time.sleep(0.2)  # long enough for every thread to be asking while this one runs
+            return real(*args)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    hybrid.clear_caches()
+    kept = hybrid.search_results(c.store.con, folder, "baseball bat", limit=5)  # a page kept before the crowd
+    monkeypatch.setattr(hybrid, "_search_results", counted)
+    queries = ["neural network", "swing training", "无人机", "神经网络", "baseball glove", "drone camera",
+               "电池", "helmet"]
+    opened = [c.cursor() for _ in range(9)]
+    try:
+        with ThreadPoolExecutor(9) as pool:
+            crowd = [pool.submit(hybrid.search_results, cur.store.con, folder, q, limit=5)
+                     for cur, q in zip(opened, queries, strict=False)]
+            time.sleep(0.05)  # the crowd is computing (or waiting its turn)
+            again = pool.submit(hybrid.search_results, opened[8].store.con, folder, "baseball bat", limit=5)
+            assert again.result(timeout=60) == kept
+            assert not all(f.done() for f in crowd)  # the kept page did not wait for the crowd
+            pages = [f.result(timeout=120) for f in crowd]
+    finally:
+        for cur in opened:
+            cur.close()
+    assert all(isinstance(p, dict) for p in pages)
+    assert 1 <= most[0] <= (os.cpu_count() or 1), most[0]

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import os
 import pickle
 import re
 import threading
@@ -483,13 +484,20 @@ def search_results(
     if kept is not None:
         return pickle.loads(kept)
     try:
-        out = _search_results(con, state, query, f, number, limit, offset, mode, passages, top_n, weaker)
+        with COMPUTING:
+            out = _search_results(con, state, query, f, number, limit, offset, mode, passages, top_n, weaker)
         state.pages.put(key, pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
     finally:
         if running is None:
             with state.lock:
                 state.computing.pop(key).set()
     return out
+
+
+#: searches computed at once in a process, one per core: the others wait their turn instead of sharing the
+#: cores with them, so that what needs little CPU -- a kept page, the cockpit, a health check -- is not slowed
+#: to a crawl behind a crowd of embeddings (20 concurrent clients on 2 cores: bench/web_load.py --search)
+COMPUTING = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
 
 def _store_mark(con: duckdb.DuckDBPyConnection) -> Hashable:
