@@ -26,31 +26,14 @@ from ipcockpit.app import Cockpit
 from ipcockpit.cli import app
 from ipcockpit.settings import Settings
 from ipcockpit.value.index import load_profiles
+from tests.test_cli import ARGS
 
 runner = CliRunner()
 
-#: every command that opens the store, with its smallest arguments (``{tmp}``: a fresh folder)
-OPENS: dict[str, list[str]] = {
-    "ingest": ["{tmp}"],
-    "quarantine": [],
-    "stats": [],
-    "export": ["--parquet", "{tmp}/parquet"],
-    "screen": [],
-    "cockpit": [],
-    "report": ["--plan"],
-    "publish": ["1", "--by", "pytest"],
-    "user add": ["alice", "--role", "admin", "--password-stdin"],
-    "user list": [],
-    "user password": ["alice", "--password-stdin"],
-    "user disable": ["alice"],
-    "user enable": ["alice"],
-    "user logout": ["alice"],
-    "index": [],
-    "search": ["drone"],
-    "fto": ["a drone with a camera"],
-}
 #: the commands that open no store (``serve`` opens it in the web app, ``formats`` not at all)
 NO_STORE = {"serve", "formats"}
+#: every command that opens the store, with its smallest arguments (``{tmp}``: a fresh folder): test_cli's list
+OPENS: dict[str, list[str]] = {name: args for name, args in ARGS.items() if name not in NO_STORE}
 #: the commands that only read: a missing store is an error and nothing is created
 READS: dict[str, list[str]] = {
     "quarantine": [],
