@@ -20,7 +20,7 @@ from ipcockpit.model.names import guess_party_type, normalise_name
 from ipcockpit.model.records import Address
 
 Rows = dict[str, list[tuple[Any, ...]]]
-_NO_ADDRESS = (None,) * 6
+_NO_ADDRESS = (None,) * 7
 
 
 @lru_cache(maxsize=65536)
@@ -35,9 +35,9 @@ def _norm(name: str) -> str | None:
 
 @lru_cache(maxsize=65536)
 def _place(addr: tuple[str, str | None, str | None, str | None]) -> tuple[Any, ...]:
-    """(country, province, city, district, admin_code, raw) of a prepared address tuple."""
+    """(country, province, city, district, admin_code, raw, admin_reason) of a prepared address tuple."""
     a = enrich_address(Address(*addr))
-    return (a.country, a.province, a.city, a.district, a.admin_code, a.raw)
+    return (a.country, a.province, a.city, a.district, a.admin_code, a.raw, a.admin_reason)
 
 
 def add_rows(prepared: tuple[Any, ...], rows: Rows) -> None:

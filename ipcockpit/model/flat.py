@@ -144,7 +144,8 @@ def _patent_rows(rec: PatentRecord, rows: dict[str, list[tuple[Any, ...]]]) -> N
             out.append((
                 d, p.sequence or i, p.role, p.name, p.name_norm or normalise_name(p.name),
                 p.type or guess_party_type(p.name),
-                *((a.country, a.province, a.city, a.district, a.admin_code, a.raw) if a else (None,) * 6),
+                *((a.country, a.province, a.city, a.district, a.admin_code, a.raw, a.admin_reason)
+                  if a else (None,) * 7),
             ))
     if rec.inventors:
         out = rows["inventors"]

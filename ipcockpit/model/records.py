@@ -62,6 +62,7 @@ class Address:
     district: str | None = None
     admin_code: str | None = None  # 6-digit GB/T 2260 code of the finest level found
     postcode: str | None = None
+    admin_reason: str | None = None  # why admin_code is coarser than the text, a former name, or none at all
 
 
 @dataclass(slots=True)

@@ -62,6 +62,7 @@ CORE_TABLES: dict[str, list[Column]] = {
         ("district", "VARCHAR"),
         ("admin_code", "VARCHAR"),
         ("address_raw", "VARCHAR"),
+        ("admin_reason", "VARCHAR"),
         ("file_id", "VARCHAR"),
     ],
     "inventors": [

@@ -119,4 +119,7 @@ MIGRATIONS: list[Migration] = [
      ["CREATE TABLE IF NOT EXISTS web_sessions (id_hash VARCHAR PRIMARY KEY, user_name VARCHAR NOT NULL, "
       "created_at DOUBLE NOT NULL, last_seen DOUBLE NOT NULL, expires_at DOUBLE NOT NULL, revoked_at DOUBLE, "
       "remote VARCHAR)"]),
+    (10, "parties.admin_reason: why a party's GB/T 2260 code is coarser than its address text, came from a former "
+         "name, or is missing (ipcockpit.model.addresses)",
+     ["ALTER TABLE parties ADD COLUMN IF NOT EXISTS admin_reason VARCHAR"]),
 ]
