@@ -37,6 +37,7 @@ HEAD_ROWS = 6
 _SCIENTIFIC = re.compile(r"\d[.,]?\d*E[+-]?\d", re.I)
 _APP = re.compile(r"(?:CN|ZL)?(\d{8}|\d{12})(?:\.?([\dX]))?")
 _PUB = re.compile(r"([A-Z]{2})(\d{6,10})([A-Z]\d?)?")
+_NAME_SEP = re.compile(r"[;；\n]")
 _MARKUP = re.compile(r"</?(?:base:)?(?:sub|sup|su[bp]script|i|b)>", re.I)
 
 
@@ -104,6 +105,13 @@ def cn_publication(cell: object) -> tuple[tuple[str, str, str | None] | None, st
     if not m:
         return None, raw, f"{raw} is not a publication number (office, digits and kind, e.g. CN102110728A)"
     return (m.group(1), m.group(2).lstrip("0") or "0", m.group(3)), raw, None
+
+
+def split_names(text: str | None) -> list[str]:
+    """The names of a cell these exports separate with ``;`` (``深圳大学 ; 张会生``). Unlike
+    :func:`ipcockpit.ingest.cn_table.split_multi`, never at ``、`` or ``,``: they occur inside one name
+    (``中山大学肿瘤防治中心(中山大学附属肿瘤医院、中山大学肿瘤研究所)``)."""
+    return [n for n in (p.strip() for p in _NAME_SEP.split(text or "")) if n]
 
 
 def plain_title(text: str | None) -> str | None:

@@ -38,8 +38,9 @@ from ipcockpit.ingest.cn_exports import (
     head_rows,
     plain_title,
     raw_text,
+    split_names,
 )
-from ipcockpit.ingest.cn_table import class_codes, split_multi
+from ipcockpit.ingest.cn_table import class_codes
 from ipcockpit.ingest.column_maps import fold
 from ipcockpit.ingest.csvutil import parse_date
 from ipcockpit.model.records import (
@@ -143,12 +144,12 @@ def _record(path: str, position: str, cells: dict[str, Any], extra: dict[str, An
         grant_date=dates["pub_date"] if stage == "grant" else None, title=title, lang="zh", status=status,
         position=position, extra=extra,
     )
-    rec.parties = [Party(n, "applicant", sequence=i + 1) for i, n in enumerate(split_multi(text.get("applicants")))]
-    agencies = split_multi(text.get("agency"))
+    rec.parties = [Party(n, "applicant", sequence=i + 1) for i, n in enumerate(split_names(text.get("applicants")))]
+    agencies = split_names(text.get("agency"))
     rec.parties += [Party(n, "agent", "company", sequence=i + 1) for i, n in enumerate(agencies)]
     rec.parties += [Party(n, "agent", "person", sequence=len(agencies) + i + 1)
-                    for i, n in enumerate(split_multi(text.get("agents")))]
-    rec.inventors = [Inventor(n, sequence=i + 1) for i, n in enumerate(split_multi(text.get("inventors")))]
+                    for i, n in enumerate(split_names(text.get("agents")))]
+    rec.inventors = [Inventor(n, sequence=i + 1) for i, n in enumerate(split_names(text.get("inventors")))]
     codes = class_codes(text.get("ipc"))
     rec.classifications = [Classification("IPC", c, sequence=i + 1) for i, c in enumerate(codes)]
     for major, minor in _LOCARNO.findall(text.get("locarno") or ""):
