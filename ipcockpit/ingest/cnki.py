@@ -16,7 +16,7 @@ Columns are known by their Chinese name. CNKI fills 中图分类号 of patents w
 read (a Chinese Library Classification code such as TP391 is not one). 国省名称 names the province (or country) of
 the record's address, which CNIPA prints for the first applicant: it becomes the first applicant's
 ``Address.raw`` when the export has no 地址, and stays in ``extra['province_name']`` either way (in the shared
-export 5 of 24 rows naming another province than 广东省 list 中山大学 first: the export cannot tell whose address it
+export 4 of 24 rows naming another province than 广东省 list 中山大学 first: the export cannot tell whose address it
 is beyond the first applicant). Columns of no field (Label-标签, added by the project that shared the file) stay in
 ``extra`` under their header. The publication number must be intact (:mod:`ipcockpit.ingest.cn_exports`); a row
 without one is quarantined.
