@@ -165,13 +165,15 @@ def test_trs_province_code_is_evidence_not_admin_code(cockpit: Cockpit, shared: 
     assert code and code.startswith("50")  # 400060重庆市南岸区...: Chongqing by GB/T 2260
 
 
-def _trs_copy(shared: Path, tmp_path: Path, edits: dict[tuple[int, str], object]) -> tuple[Path, list[str]]:
-    """The real TRS rows written to an xlsx, with some cells replaced as a spreadsheet would damage them."""
+def _trs_copy(shared: Path, tmp_path: Path, edits: dict[tuple[int, str], object],
+              half_width: bool = False) -> tuple[Path, list[str]]:
+    """The real TRS rows written to an xlsx, with some cells replaced as a spreadsheet would damage them;
+    ``half_width``: the header's brackets written half-width, as some exports write them."""
     sh = xlrd.open_workbook(str(shared / TRS)).sheet_by_index(0)
     header = [str(h) for h in sh.row_values(0)]
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(header)
+    ws.append([h.replace("（", "(").replace("）", ")") for h in header] if half_width else header)
     for r in range(1, sh.nrows):
         values: list[object] = list(sh.row_values(r))
         for (row, column), value in edits.items():
@@ -219,6 +221,13 @@ def test_trs_mangled_numbers_are_kept_raw_and_never_keys(cockpit: Cockpit, share
         ("line 6", "公开（公告）号", "no_number"), ("line 7", "公开（公告）号", "bad_number")]
     for x in rejected:
         assert str(path) in x["reason"] and x["position"] in x["reason"] and "公开（公告）号" in x["reason"], x
+
+
+def test_trs_header_with_half_width_brackets(cockpit: Cockpit, shared: Path, tmp_path: Path) -> None:
+    path, _ = _trs_copy(shared, tmp_path, {}, half_width=True)  # 公开(公告)号, 申请(专利权)人 ...
+    [r] = cockpit.ingest([path])
+    assert (r.format, r.read, r.loaded, r.quarantined) == ("sipo-trs-xls", 113, 113, 0), r
+    assert counts(cockpit, r.file_id) == trs_expected(sheet(shared / TRS))
 
 
 # pss-system -------------------------------------------------------------------------------------------------

@@ -84,17 +84,19 @@ class SipoTrsSheet(Ingester):
             log.info("%s: %d unknown columns kept in extra: %s", source.path, len(match.unknown),
                      ", ".join(match.unknown_names))
         reader = RowReader(source.path, match)
-        app_i, pub_i = header.index(APP_COLUMN), header.index(PUB_COLUMN)
+        folded = [fold(h) for h in header]  # 公开(公告)号 is 公开（公告）号
+        app_i, pub_i = folded.index(fold(APP_COLUMN)), folded.index(fold(PUB_COLUMN))
+        pub_name = header[pub_i]
         type_i = match.fields.get("doc_type")
         inv_i = match.fields.get("inventors")
         for position, row in first_sheet(source):
             row = row + [None] * (len(header) - len(row))
             parts, pub_raw, why = cn_publication(row[pub_i])
             if parts is None:
-                where = f"{source.path}, {position}, column {PUB_COLUMN!r}"
+                where = f"{source.path}, {position}, column {pub_name!r}"
                 reason = (f"{where}: {why}; the row is keyed on it" if why else
                           f"{where}: no publication number; a TRS row is keyed on its publication number")
-                yield Rejected(position, reason, _excerpt(row), PUB_COLUMN)
+                yield Rejected(position, reason, _excerpt(row), pub_name)
                 continue
             app = cn_application(row[app_i])
             row[pub_i] = "".join(p or "" for p in parts)
