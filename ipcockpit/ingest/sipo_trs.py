@@ -91,7 +91,7 @@ class SipoTrsSheet(Ingester):
         inv_i = match.fields.get("inventors")
         for position, row in first_sheet(source):
             row = row + [None] * (len(header) - len(row))
-            parts, pub_raw, why = cn_publication(row[pub_i])
+            parts, _, why = cn_publication(row[pub_i])
             if parts is None:
                 where = f"{source.path}, {position}, column {pub_name!r}"
                 reason = (f"{where}: {why}; the row is keyed on it" if why else
