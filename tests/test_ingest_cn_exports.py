@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from ipcockpit.app import Cockpit
 from ipcockpit.cli import app
+from ipcockpit.ingest.cn_exports import cn_application, cn_publication
 from ipcockpit.model.addresses import enrich_address
 from ipcockpit.model.numbers import cn_check_digit
 from ipcockpit.model.records import Address
@@ -387,3 +388,26 @@ def test_cli_ingest_reports_every_file(shared: Path, tmp_path: Path, folder: str
         raw = len(cnki_rows(shared)) if path.suffix == ".csv" else len(sheet(path))
         assert (report["format"], report["read"], report["loaded"], report["quarantined"]) == (
             formats[name], raw, raw, 0), report
+
+
+@pytest.mark.parametrize(("cell", "app_id"), [
+    ("CN201010554637.7", "CN201010554637"), ("ZL201010554637.7", "CN201010554637"), ("2010105546377", "CN201010554637"),
+    ("CN201610895413.X", "CN201610895413"), ("201010554637", "CN201010554637"),  # text without a check digit
+    (201010554637.7, "CN201010554637"),  # a number cell whose fraction is its check digit
+    (201010554640.0, None), (201010554640, None),  # what Excel keeps of a rounded number: nothing confirms it
+    ("2.01011E+11", None), ("CN201010554637.8", None), ("20101055463", None),
+])
+def test_application_numbers_from_cells(cell: object, app_id: str | None) -> None:
+    got = cn_application(cell)
+    assert got.value == app_id and (got.why is None) == (app_id is not None), got
+
+
+@pytest.mark.parametrize(("cell", "key"), [
+    ("CN102110728A", "CN102110728A"), ("CN 102110728 A", "CN102110728A"), ("CN303347858S", "CN303347858S"),
+    ("CN102110728E1", "CN102110728E1"),  # a kind E1 is no exponent: Excel signs one (E+08)
+    ("1.02492E+08", None), (102110728.0, None), ("#N/A", None),
+])
+def test_publication_numbers_from_cells(cell: object, key: str | None) -> None:
+    parts, raw, why = cn_publication(cell)
+    assert ("".join(p or "" for p in parts) if parts else None) == key and (why is None) == (key is not None)
+    assert raw is not None

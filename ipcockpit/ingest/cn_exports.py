@@ -34,7 +34,8 @@ OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (BIFF in an OLE compound file)
 ZIP = b"PK\x03\x04"  # .xlsx
 HEAD_ROWS = 6
 
-_SCIENTIFIC = re.compile(r"\d[.,]?\d*E[+-]?\d", re.I)
+#: a whole cell in scientific notation, signed as Excel writes it: 2.01011E+11
+_SCIENTIFIC = re.compile(r"(?:CN|ZL)?\d+(?:[.,]\d*)?E[+-]\d+", re.I)
 _APP = re.compile(r"(?:CN|ZL)?(\d{8}|\d{12})(?:\.?([\dX]))?")
 _PUB = re.compile(r"([A-Z]{2})(\d{6,10})([A-Z]\d?)?")
 _NAME_SEP = re.compile(r"[;；\n]")
@@ -71,7 +72,7 @@ def cn_application(cell: object) -> Number:
     if raw is None:
         return Number(None, None)
     text = _compact(raw)
-    if _SCIENTIFIC.search(text):
+    if _SCIENTIFIC.fullmatch(text):
         return Number(None, raw, f"{raw} is in scientific notation: a spreadsheet rounded it and its digits are lost")
     m = _APP.fullmatch(text)
     if not m:
@@ -98,7 +99,7 @@ def cn_publication(cell: object) -> tuple[tuple[str, str, str | None] | None, st
     if raw is None:
         return None, None, None
     text = _compact(raw)
-    if isinstance(cell, (int, float)) or _SCIENTIFIC.search(text):
+    if isinstance(cell, (int, float)) or _SCIENTIFIC.fullmatch(text):
         return None, raw, (f"{raw} is in scientific notation or a number cell: a publication number is text "
                            "(office, digits and kind, e.g. CN102110728A) and its digits are lost")
     m = _PUB.fullmatch(text)
