@@ -20,6 +20,8 @@ MODULES = (
     "patentscope",
     "cn_table",
     "cnki",
+    "sipo_trs",
+    "pss",
     "cn_sets",
     "thomson",
     "india",

@@ -79,6 +79,12 @@ _TEXT_RULES: list[tuple[str, re.Pattern[str]]] = [
     ),
 ]
 
+#: CNIPA 法律状态 wordings (pss-system exports) that the patterns above miss or misread, matched whole before them
+CN_STATUS_CLASSES: dict[str, str] = {
+    "发明专利申请公布": "publication",  # 公布, not 公开/公告
+    "专利权人的姓名或者名称、地址的变更": "other",  # the holder's name or address changed: no right moved
+}
+
 #: a code classed as the key may be refined by its text into one of these (None: into any class)
 _REFINABLE: dict[str, frozenset[str] | None] = {
     "other": None,
@@ -108,6 +114,8 @@ def code_class(office: str | None, code: str | None) -> str | None:
 
 def text_class(text: str | None) -> str | None:
     """The class the words of an event give, or None."""
+    if text and (hit := CN_STATUS_CLASSES.get(text.strip())):
+        return hit
     if text:
         for cls, pattern in _TEXT_RULES:
             if pattern.search(text):
