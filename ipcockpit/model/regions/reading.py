@@ -88,10 +88,10 @@ def _matches(text: str, level: int, parent: str) -> list[_Hit]:
     """Divisions of ``level`` under the code prefix ``parent`` that a name at the start of ``text`` names, the best
     name of each division only, best first (longest text, then the kind of name)."""
     found: dict[str, _Hit] = {}
-    for alias in table().aliases.get(text[:2], ()):
-        div = alias.division
-        if div.level != level or not alias.inside(parent) or not text.startswith(alias.text):
+    for alias in table().aliases.get((text[:2], level), ()):
+        if not text.startswith(alias.text) or not alias.inside(parent):
             continue
+        div = alias.division
         used, rank = len(alias.text), alias.kind
         if rank == SHORT:
             rest = text[used:]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -45,11 +45,10 @@ FULL, FORMER, SHORT_SUFFIXED, SHORT = 3, 2, 1, 0
 class Division:
     code: str
     name: str
+    level: int = field(init=False, compare=False)  # 1 province, 2 prefecture, 3 county
 
-    @property
-    def level(self) -> int:
-        """1 province, 2 prefecture, 3 county."""
-        return 1 if self.code.endswith("0000") else 2 if self.code.endswith("00") else 3
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "level", 1 if self.code.endswith("0000") else 2 if self.code.endswith("00") else 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +63,8 @@ class Alias:
     moved: bool = False  # a history row keeping today's name: the division moved to another prefecture
 
     def inside(self, parent: str) -> bool:
-        return any(code.startswith(parent) for code in self.within)
+        within = self.within
+        return within[0].startswith(parent) or (len(within) > 1 and within[1].startswith(parent))
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,7 @@ class Zone:
 @dataclass(frozen=True, slots=True)
 class Table:
     by_code: dict[str, Division]
-    aliases: dict[str, list[Alias]]  # first two characters -> aliases, longest first
+    aliases: dict[tuple[str, int], list[Alias]]  # (first two characters, level) -> aliases, longest first
     zones: list[Zone]  # longest name first
     postcode_provinces: dict[str, str]  # first two digits -> province code
     traditional: dict[int, str]  # str.translate table, traditional -> simplified
@@ -119,10 +119,10 @@ def _rows(name: str) -> list[dict[str, str]]:
 @cache
 def table() -> Table:
     by_code = {r["code"]: Division(r["code"], r["name"]) for r in _rows("gbt2260.csv")}
-    aliases: dict[str, list[Alias]] = {}
+    aliases: dict[tuple[str, int], list[Alias]] = {}
 
     def add(alias: Alias) -> None:
-        aliases.setdefault(alias.text[:2], []).append(alias)
+        aliases.setdefault((alias.text[:2], alias.division.level), []).append(alias)
 
     for div in by_code.values():
         add(Alias(div.name, div, FULL, (div.code,)))
