@@ -4,13 +4,14 @@ Chongqing records against an independent reading (tests/data/gazette_2019_chongq
 from __future__ import annotations
 
 import csv
+import json
 import time
 from pathlib import Path
 
 import pytest
 
 from bench.attribution import gazette_records, trs_addresses
-from ipcockpit.model.addresses import division, enrich_address
+from ipcockpit.model.addresses import REASON_KEYS, division, enrich_address, reason_items
 from ipcockpit.model.flat import flatten
 from ipcockpit.model.records import Address, Party, PatentRecord
 
@@ -137,6 +138,7 @@ def test_postcode_file_agrees_with_the_gazette_texts(shared: Path) -> None:
     agree = total = 0
     for raw in {a for _, _, a in gazette_records(shared)}:
         a = enrich_address(Address(raw=raw))
+        assert {key for key, _ in reason_items(a.admin_reason)} <= set(REASON_KEYS), raw
         if a.admin_code and a.postcode and "postcode_only" not in (a.admin_reason or ""):
             total += 1
             agree += provinces.get(a.postcode[:2]) == a.admin_code[:2] + "0000"
@@ -187,6 +189,17 @@ def test_empty_and_unreadable() -> None:
     assert kept.admin_reason == "from the source"  # what the source says is kept
 
 
+def test_every_reason_has_words_in_both_catalogues() -> None:
+    locale = Path(__file__).resolve().parents[1] / "ipcockpit" / "locale"
+    for name in ("en.json", "zh-CN.json"):
+        catalogue = json.loads((locale / name).read_text(encoding="utf-8"))
+        for key in REASON_KEYS:
+            assert f"admin_reason.{key}" in catalogue, (name, key)
+    assert reason_items("former_name:璧山县;postcode_conflict:400000") == [
+        ("former_name", "璧山县"), ("postcode_conflict", "400000")]
+    assert reason_items("empty") == [("empty", "")] and reason_items(None) == []
+
+
 def test_the_loader_stores_the_reason() -> None:
     rec = PatentRecord(doc_id="CN209074011U", office="CN", number="209074011", kind="U", parties=[
         Party("重庆某某有限公司", address=Address(raw="402761重庆市璧山县青杠大森村6组"))])
@@ -227,5 +240,6 @@ def test_gazette_chongqing_records_match_the_independent_reading(shared: Path) -
             assert (code, reason) == ("500000", KNOWN_EXCEPTIONS[r["publication_number"]]), r
         else:
             assert code == r["code"], r
+            assert all(key in REASON_KEYS for key, _ in reason_items(reason)), r
             if code == "500000":
                 assert reason.startswith("zone:"), r  # every record left at the city says why

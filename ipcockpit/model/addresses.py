@@ -26,8 +26,20 @@ from ipcockpit.model.records import Address
 from ipcockpit.model.regions.reading import Reading, parse_cn_address, read_cn_address
 from ipcockpit.model.regions.table import Division, division, subdivisions, table
 
-__all__ = ["Division", "clear_cache", "division", "enrich_address", "iso_country", "parse_cn_address",
-           "read_cn_address", "subdivisions"]
+__all__ = ["REASON_KEYS", "Division", "clear_cache", "division", "enrich_address", "iso_country", "parse_cn_address",
+           "read_cn_address", "reason_items", "subdivisions"]
+
+# every key admin_reason may hold; each has its words in the catalogues as admin_reason.<key> with {value}
+REASON_KEYS = ("former_name", "moved", "other_suffix", "zone", "districts_conflict", "no_district", "no_city",
+               "ambiguous", "postcode_conflict", "postcode_chose", "postcode_only", "foreign", "empty", "not_found",
+               "no_country")
+
+
+def reason_items(admin_reason: str | None) -> list[tuple[str, str]]:
+    """(key, value) of each part of an ``admin_reason`` ("former_name:璧山县;postcode_conflict:400000")."""
+    if not admin_reason:
+        return []
+    return [(k, v) for k, _, v in (part.partition(":") for part in admin_reason.split(";"))]
 
 
 # countries -----------------------------------------------------------------------------------
