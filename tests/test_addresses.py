@@ -176,7 +176,7 @@ def test_missing_province() -> None:
 def test_foreign_address_written_in_chinese() -> None:
     assert place("美国明尼苏达州") == ("US", None, "foreign:US")
     assert place("美國明尼蘇達州") == ("US", None, "foreign:US")
-    assert place("日本国东京都港区") == ("JP", None, "foreign:JP")  # 港区 is no Chinese county here
+    assert place("日本国东京都港区") == ("JP", None, "foreign:JP")
     assert place("Armonk, NY, US") == ("US", None, "foreign:US")
 
 
