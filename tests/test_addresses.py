@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench.attribution import gazette_records, trs_addresses
-from ipcockpit.model.addresses import REASON_KEYS, division, enrich_address, reason_items
+from ipcockpit.model.addresses import REASON_KEYS, division, enrich_address, reason_items, subdivisions
 from ipcockpit.model.flat import flatten
 from ipcockpit.model.records import Address, Party, PatentRecord
 
@@ -93,6 +93,14 @@ def test_zones_stop_where_the_text_stops(raw: str, code: str, reason: str) -> No
 def test_a_district_after_a_zone_is_read() -> None:
     assert place("重庆市北部新区渝北区金开大道")[1:] == ("500112", None)
     assert place("401121重庆市渝北区北部新区黄山大道中段5号")[1:] == ("500112", None)
+
+
+def test_subdivisions() -> None:
+    chongqing = subdivisions("500000")
+    assert len(chongqing) == 38 and chongqing[19].name == "璧山区"  # 26 districts and 12 counties, no prefecture
+    henan = {d.code for d in subdivisions("410000")}
+    assert "410100" in henan and "419001" in henan and "410102" not in henan  # 济源市 is the province's own
+    assert [d.code for d in subdivisions("510100")][:2] == ["510104", "510105"] and subdivisions("500120") == []
 
 
 def test_zone_file_rows_are_divisions() -> None:

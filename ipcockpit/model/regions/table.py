@@ -150,11 +150,14 @@ def division(code: str) -> Division | None:
 
 
 def subdivisions(code: str) -> list[Division]:
-    """The divisions one level below ``code`` (a municipality's districts and counties directly), by code."""
+    """The divisions directly below ``code``, by code: a prefecture's counties; a province's prefectures and the
+    county-level cities it administers itself (济源市 419001); a municipality's districts and counties."""
     div = division(code)
     if div is None or div.level == 3:
         return []
-    level = 3 if div.level == 2 or code[:2] in MUNICIPALITIES else 2
-    prefix = code[:2] if div.level == 1 else code[:4]
-    return sorted((d for d in table().by_code.values() if d.level == level and d.code.startswith(prefix)),
-                  key=lambda d: d.code)
+    by_code = table().by_code
+    if div.level == 2:
+        return sorted((d for d in by_code.values() if d.level == 3 and d.code[:4] == code[:4]), key=lambda d: d.code)
+    municipal = code[:2] in MUNICIPALITIES
+    return sorted((d for d in by_code.values() if d.code[:2] == code[:2] and d.code != code and (
+        d.level == 2 or (d.level == 3 and (municipal or d.code[:4] + "00" not in by_code)))), key=lambda d: d.code)
