@@ -1,185 +1,45 @@
-"""Addresses: Chinese addresses parsed to province, city and district with GB/T 2260 codes; countries to ISO.
+"""Addresses: Chinese addresses placed in GB/T 2260 divisions with the reasons; other addresses given their country.
 
-:func:`enrich_address` reads the raw text of a Chinese address ("402760 重庆市璧山区璧泉街道...",
-"四川成都高新区...", "北京市海淀区...") into province, city, district, the GB/T 2260 six-digit code of the
-finest level found (``admin_code``) and the postcode, and sets ``country`` to ``CN``. Other addresses
-keep their text; only ``country`` is filled when the text names one (:func:`iso_country`).
+:func:`enrich_address` fills what the raw text tells and the source left empty. A Chinese text ("402760 重庆市璧山区
+璧泉街道...", "四川成都高新区...", "重慶市璧山區...", a bare postcode) is read by
+:func:`ipcockpit.model.regions.reading.read_cn_address` into province, city, district, the GB/T 2260 code of the finest
+level the text supports (``admin_code``) and the postcode, with ``country`` CN; ``admin_reason`` says why the code is
+coarser than the text, came from a former name, or is missing (the keys are listed in the reading module and in
+docs/region.md). Taiwan, Hong Kong and Macao written as divisions are read as the GB/T 2260 provinces 71, 81 and 82
+(country CN, as CNIPA codes them); :func:`iso_country` still maps 台湾/香港/澳门 written as a country to TW/HK/MO.
 
-The code table ``data/gbt2260.csv`` (3,210 divisions; its first line names its source) is read once.
-Parsing walks the levels from the left: province, then a prefecture of that province, then a county
-of the prefecture (or of the province when the prefecture is left out); a text that starts below the
-province level ("成都市武侯区", "璧山区...") is matched against all prefectures, then all counties, and
-is kept only when the name is unique. Short forms ("重庆", "成都", "阿坝州", "璧山") are accepted, and a
-former suffix (璧山县 for today's 璧山区) still finds the division. Development zones (高新区, 郑东新区)
-are not GB/T 2260 divisions: such an address stops at the prefecture. Municipalities (北京, 天津, 上海,
-重庆) have no prefecture level: their ``city`` repeats the province name. Taiwan, Hong Kong and Macao
-addresses written as divisions are read as the GB/T 2260 provinces 71, 81 and 82 (country CN, as
-CNIPA codes them); :func:`iso_country` still maps 台湾/香港/澳门 written as a country to TW/HK/MO.
+Other addresses keep their text; ``country`` is filled when the text names one (:func:`iso_country`), and a missing
+code gets its reason: ``foreign:XX`` (an address in country XX, also when written in Chinese: 美国明尼苏达州),
+``empty`` (no address text), ``not_found`` (Chinese text naming no division and no postcode), ``no_country`` (text
+naming neither a country nor a division). Each distinct text is read once (cached), so repeated addresses cost a
+dictionary look-up.
 """
 
 from __future__ import annotations
 
-import csv
 import gettext
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 
 from ipcockpit.model.records import Address
+from ipcockpit.model.regions.reading import Reading, parse_cn_address, read_cn_address
+from ipcockpit.model.regions.table import Division, division, subdivisions, table
 
-_MUNICIPALITIES = ("11", "12", "31", "50")
-_PROVINCE_SHORT = {
-    "11": "北京", "12": "天津", "13": "河北", "14": "山西", "15": "内蒙古", "21": "辽宁", "22": "吉林",
-    "23": "黑龙江", "31": "上海", "32": "江苏", "33": "浙江", "34": "安徽", "35": "福建", "36": "江西",
-    "37": "山东", "41": "河南", "42": "湖北", "43": "湖南", "44": "广东", "45": "广西", "46": "海南",
-    "50": "重庆", "51": "四川", "52": "贵州", "53": "云南", "54": "西藏", "61": "陕西", "62": "甘肃",
-    "63": "青海", "64": "宁夏", "65": "新疆", "71": "台湾", "81": "香港", "82": "澳门",
-}
-_ETHNIC = (
-    "蒙古|回|藏|维吾尔|苗|彝|壮|布依|朝鲜|满|侗|瑶|白|土家|哈尼|哈萨克|傣|黎|傈僳|佤|畲|高山|拉祜|水|东乡|纳西|"
-    "景颇|柯尔克孜|土|达斡尔|仫佬|羌|布朗|撒拉|毛南|仡佬|锡伯|阿昌|普米|塔吉克|怒|乌孜别克|俄罗斯|鄂温克|德昂|"
-    "保安|裕固|京|塔塔尔|独龙|鄂伦春|赫哲|门巴|珞巴|基诺|各"
-)
-_AUTONOMOUS = re.compile(rf"(?:(?:{_ETHNIC})族?)+自治(州|县|旗)$")
-_SUFFIXES = ("特别行政区", "自治区", "新区", "地区", "林区", "省", "市", "区", "县", "旗", "盟")
-# suffixes a short form may carry at each level (an informal or former one: 成都市, 阿坝州, 璧山县)
-_LEVEL_SUFFIXES = {1: ("省", "市"), 2: ("地区", "市", "州", "盟"), 3: ("区", "县", "市", "旗")}
-# after a short form, these characters mean the word goes on as a street or place name, not a division
-_STREET = set("路街道巷弄号桥村镇乡园里湾口门") | set("0123456789")
-_POSTCODE = re.compile(r"^\s*(?:邮编[:：]?\s*)?(\d{6})(?!\d)[\s,，]*")
-_COUNTRY_PREFIX = re.compile(r"^(?:中华人民共和国|中国)(?![人石])")
-_SPACE = re.compile(r"[\s\u3000]+")
+__all__ = ["REASON_KEYS", "Division", "clear_cache", "division", "enrich_address", "iso_country", "parse_cn_address",
+           "read_cn_address", "reason_items", "subdivisions"]
+
+# every key admin_reason may hold; each has its words in the catalogues as admin_reason.<key> with {value}
+REASON_KEYS = ("former_name", "moved", "other_suffix", "zone", "districts_conflict", "no_district", "no_city",
+               "ambiguous", "postcode_conflict", "postcode_chose", "postcode_only", "foreign", "empty", "not_found",
+               "no_country")
 
 
-@dataclass(frozen=True, slots=True)
-class Division:
-    code: str
-    name: str
-
-    @property
-    def level(self) -> int:
-        """1 province, 2 prefecture, 3 county."""
-        return 1 if self.code.endswith("0000") else 2 if self.code.endswith("00") else 3
-
-
-@dataclass(frozen=True, slots=True)
-class _Table:
-    by_code: dict[str, Division]
-    aliases: dict[str, list[tuple[str, Division]]]  # first two characters -> (alias, division), longest first
-
-
-def _aliases(div: Division) -> list[str]:
-    name = div.name
-    out = [name]
-    if div.level == 1:
-        out.append(_PROVINCE_SHORT.get(div.code[:2], name))
-    m = _AUTONOMOUS.search(name)
-    if m:
-        stem = name[: m.start()]
-        if len(stem) >= 2:
-            out.append(stem)
-            if m.group(1) == "州":
-                out.append(stem + "州")
-    else:
-        for suffix in _SUFFIXES:
-            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-                out.append(name[: -len(suffix)])
-                break
-    return list(dict.fromkeys(out))
-
-
-@cache
-def _table() -> _Table:
-    ref = resources.files("ipcockpit.model").joinpath("data/gbt2260.csv")
-    with ref.open("r", encoding="utf-8") as fh:
-        rows = [line for line in fh if not line.startswith("#")]
-    by_code = {r["code"]: Division(r["code"], r["name"]) for r in csv.DictReader(rows)}
-    aliases: dict[str, list[tuple[str, Division]]] = {}
-    for div in by_code.values():
-        for alias in _aliases(div):
-            aliases.setdefault(alias[:2], []).append((alias, div))
-    for entries in aliases.values():
-        entries.sort(key=lambda e: (-len(e[0]), e[1].code))
-    return _Table(by_code, aliases)
-
-
-def division(code: str) -> Division | None:
-    """The GB/T 2260 division of a six-digit code, or None."""
-    return _table().by_code.get(code)
-
-
-def _matches(text: str, level: int, parent: str) -> list[tuple[int, Division]]:
-    """Divisions of ``level`` under the code prefix ``parent`` whose name or short form starts ``text``,
-    with the length of text consumed; the longest alias wins for each division."""
-    found: dict[str, tuple[int, Division]] = {}
-    for alias, div in _table().aliases.get(text[:2], ()):
-        if div.level != level or not div.code.startswith(parent) or not text.startswith(alias):
-            continue
-        used = len(alias)
-        if alias != div.name:
-            rest = text[used:]
-            suffix = next((s for s in _LEVEL_SUFFIXES[level] if rest.startswith(s)), None)
-            if suffix:
-                used += len(suffix)
-            elif rest[:1] in _SUFFIXES or rest[:2] in _SUFFIXES:
-                continue  # "朝阳区" is not 朝阳市
-            elif rest[:1] in _STREET and level == 3:
-                continue  # "和平路" is a street, not 和平区
-        if div.code not in found or found[div.code][0] < used:
-            found[div.code] = (used, div)
-    return sorted(found.values(), key=lambda f: -f[0])
-
-
-def _unique(hits: list[tuple[int, Division]]) -> tuple[int, Division] | None:
-    if not hits:
-        return None
-    best = [h for h in hits if h[0] == hits[0][0]]
-    return best[0] if len(best) == 1 else None
-
-
-@lru_cache(maxsize=200_000)
-def parse_cn_address(raw: str) -> tuple[str | None, str | None, str | None, str | None, str | None]:
-    """(province, city, district, admin_code, postcode) of a Chinese address; Nones when nothing is found."""
-    text = unicodedata.normalize("NFKC", raw)
-    postcode = None
-    m = _POSTCODE.match(text)
-    if m:
-        postcode = m.group(1)
-        text = text[m.end():]
-    text = _SPACE.sub("", text)
-    text = _COUNTRY_PREFIX.sub("", text)
-    province = city = county = None
-    hit = _unique(_matches(text, 1, ""))
-    if hit:
-        used, province = hit
-        text = text[used:]
-        if province.code[:2] in _MUNICIPALITIES:
-            text = re.sub(r"^(?:市辖区|市辖县|县)", "", text)
-            if text.startswith(province.name):  # "重庆市重庆市璧山区"
-                text = text[len(province.name):]
-    prefix = province.code[:2] if province else ""
-    if not province or province.code[:2] not in _MUNICIPALITIES:
-        hit = _unique(_matches(text, 2, prefix))
-        if hit:
-            used, city = hit
-            text = text[used:]
-            prefix = city.code[:4]
-    if len(text) >= 2:
-        hit = _unique(_matches(text, 3, prefix))
-        if hit:
-            county = hit[1]
-    finest = county or city or province
-    if finest is None:
-        return None, None, None, None, postcode
-    by_code = _table().by_code
-    code = finest.code
-    prov = by_code.get(code[:2] + "0000")
-    pref = by_code.get(code[:4] + "00") if finest.level >= 2 else None
-    city_name = pref.name if pref else (prov.name if prov and code[:2] in _MUNICIPALITIES else None)
-    district = county.name if county else None
-    return (prov.name if prov else None), city_name, district, code, postcode
+def reason_items(admin_reason: str | None) -> list[tuple[str, str]]:
+    """(key, value) of each part of an ``admin_reason`` ("former_name:璧山县;postcode_conflict:400000")."""
+    if not admin_reason:
+        return []
+    return [(k, v) for k, _, v in (part.partition(":") for part in admin_reason.split(";"))]
 
 
 # countries -----------------------------------------------------------------------------------
@@ -190,6 +50,7 @@ _ZH_EXTRA = {
     "中华人民共和国": "CN", "中国": "CN",
     "荷兰": "NL", "瑞士": "CH", "瑞典": "SE", "意大利": "IT", "西班牙": "ES", "加拿大": "CA", "澳大利亚": "AU",
     "新加坡": "SG", "以色列": "IL", "印度": "IN", "芬兰": "FI", "丹麦": "DK", "奥地利": "AT", "比利时": "BE",
+    "马耳他": "MT", "开曼群岛": "KY", "英属开曼群岛": "KY", "维尔京群岛": "VG", "百慕大群岛": "BM",
 }
 _EN_EXTRA = {
     "usa": "US", "u s a": "US", "united states of america": "US", "us": "US", "uk": "GB", "great britain": "GB",
@@ -227,6 +88,7 @@ def _fold_en(text: str) -> str:
     return re.sub(r"[^\w]+", " ", unicodedata.normalize("NFKC", text).lower()).strip()
 
 
+@lru_cache(maxsize=4096)
 def iso_country(text: str | None) -> str | None:
     """ISO 3166-1 alpha-2 of a country written as a code (CN, CHN), an English or a Chinese name; else None.
 
@@ -244,16 +106,18 @@ def iso_country(text: str | None) -> str | None:
 _TAIL = re.compile(r"[,;，；(（]\s*([^,;，；()（）]+?)\s*[)）]?\s*$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _ZH_HEAD = re.compile(r"^[\u4e00-\u9fff]{2,12}")
+_BARE_POSTCODE = re.compile(r"^\s*(?:邮编[:：]?\s*)?\d{6}\s*$")
 
 
 def _country_of_text(text: str) -> str | None:
-    """The country an address names at its start (Chinese: 美国加利福尼亚州...) or its end (Latin: ..., Japan)."""
+    """The country an address names at its start (Chinese: 美国加利福尼亚州..., 美國...) or its end (..., Japan)."""
     t = unicodedata.normalize("NFKC", text).strip()
     head = _ZH_HEAD.match(t)
     if head:
         names = _country_names()
-        for n in range(min(len(head.group(0)), 8), 1, -1):
-            code = names.get(head.group(0)[:n])
+        words = head.group(0).translate(table().traditional)
+        for n in range(min(len(words), 8), 1, -1):
+            code = names.get(words[:n])
             if code:
                 return code
         return None
@@ -263,31 +127,65 @@ def _country_of_text(text: str) -> str | None:
     return None
 
 
-def enrich_address(address: Address) -> Address:
-    """Fill what the raw text tells and the source left empty. Returns the same object.
+@lru_cache(maxsize=200_000)
+def _read(raw: str, country: str | None) -> tuple[str | None, Reading | None]:
+    """(the country the text names, the Chinese reading or None when the text is not read as Chinese)."""
+    named = _country_of_text(raw)
+    if country not in (None, "CN") or not (_CJK.search(raw) or _BARE_POSTCODE.match(raw)):
+        return named, None
+    reading = read_cn_address(raw)
+    if reading.code and reading.from_text and named not in (None, "CN") and division(reading.code).level == 3:
+        return named, None  # 日本国东京都港区: a county name inside a foreign address is not a Chinese division
+    if reading.code and not reading.from_text and named not in (None, "CN"):
+        return named, None  # a number in front of a foreign address is no Chinese postcode
+    return named, reading
 
-    A Chinese address is parsed when the source gives no country or CN; a division found at province
-    or prefecture level makes it Chinese even when the text also starts like a country name.
+
+def clear_cache() -> None:
+    """Forget every address text read so far (a benchmark measures first readings this way)."""
+    _read.cache_clear()
+    read_cn_address.cache_clear()
+    parse_cn_address.cache_clear()
+
+
+def enrich_address(address: Address) -> Address:
+    """Fill what the raw text tells and the source left empty (``admin_reason`` included). Returns the same object.
+
+    A Chinese address is read when the source gives no country or CN; a division found at province or prefecture
+    level makes it Chinese even when the text also starts like a country name (中国台湾台北市 is 710000).
     """
     if address.country and len(address.country) != 2:
         address.country = iso_country(address.country) or address.country
     raw = address.raw
     if not raw or not raw.strip():
+        if address.admin_code is None and address.admin_reason is None:
+            address.admin_reason = _no_code_reason(address.country, None, empty=True)
         return address
-    named = _country_of_text(raw)
-    if _CJK.search(raw) and address.country in (None, "CN"):
-        province, city, district, code, postcode = parse_cn_address(raw)
-        found = division(code) if code else None
-        if found and (named in (None, "CN") or found.level <= 2):
-            address.country = "CN"
-            address.province = address.province or province
-            address.city = address.city or city
-            address.district = address.district or district
-            address.admin_code = address.admin_code or code
-            address.postcode = address.postcode or postcode
-            return address
-        if named is None and code is None and postcode:
-            address.postcode = address.postcode or postcode
+    named, reading = _read(raw, address.country)
+    if reading is not None and reading.code:
+        address.country = "CN"
+        address.province = address.province or reading.province
+        address.city = address.city or reading.city
+        address.district = address.district or reading.district
+        if address.admin_code is None:
+            address.admin_code = reading.code
+            address.admin_reason = address.admin_reason or reading.reason
+        address.postcode = address.postcode or reading.postcode
+        return address
+    if reading is not None and named is None:
+        address.postcode = address.postcode or reading.postcode
     if not address.country and named:
         address.country = named
+    if address.admin_code is None and address.admin_reason is None:
+        address.admin_reason = _no_code_reason(address.country, reading, empty=False)
     return address
+
+
+def _no_code_reason(country: str | None, reading: Reading | None, *, empty: bool) -> str:
+    if country and country != "CN":
+        return f"foreign:{country}"
+    if empty:
+        return "empty"
+    if reading is not None:
+        return reading.reason or "not_found"
+    return "no_country"
