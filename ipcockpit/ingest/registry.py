@@ -21,6 +21,7 @@ MODULES = (
     "cn_table",
     "cnki",
     "cn_sets",
+    "cn_gazette",
     "thomson",
     "india",
     "multilang_abstracts",
