@@ -22,6 +22,7 @@ MODULES = (
     "cnki",
     "cn_sets",
     "cn_gazette",
+    "cn_legal_events",
     "thomson",
     "india",
     "multilang_abstracts",
