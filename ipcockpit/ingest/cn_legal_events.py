@@ -43,6 +43,7 @@ from ipcockpit.model.records import LegalEvent, PatentRecord, Record, Rejected
 PUBLICATION, APPLICATION, DATE, CATEGORY, INFO = "授权公告号", "申请号", "法律状态公告日", "法律状态", "法律状态信息"
 COLUMNS = (PUBLICATION, APPLICATION, DATE, CATEGORY, INFO)
 _EXCERPT = 300
+_BIBLIOGRAPHIC = ("名称", "标题", "申请人", "专利权人", "发明人", "摘要", "分类号", "IPC")
 
 
 class CnLegalEventsCsv(Ingester):
@@ -58,7 +59,9 @@ class CnLegalEventsCsv(Ingester):
             cols = set(csvutil.header(source))
         except (UnicodeDecodeError, ValueError):
             return False
-        return {APPLICATION, DATE, CATEGORY} <= cols and bool({PUBLICATION, INFO} & cols)
+        # a bibliographic table with a 法律状态 column (titles, applicants ...) is a cn-table export, not this
+        bibliographic = any(word in c for c in cols - set(COLUMNS) for word in _BIBLIOGRAPHIC)
+        return {APPLICATION, DATE, CATEGORY} <= cols and bool({PUBLICATION, INFO} & cols) and not bibliographic
 
     def read(self, source: Source) -> Iterator[Record]:
         names: list[str] = []
