@@ -20,16 +20,17 @@ How a code gets its class (``ipcockpit.model.records.EVENT_CLASSES``):
    invalidation ...), P re-publication, Q publication, R party data change, S licensing and similar
    transactions (licences, pledges), T administrative procedure, U payment, V appeal, W other, Y
    correction/deletion, Z classification pending, blank: not classified by EPO) when the rule names
-   them. The order matters: corrections and deleted events before what they correct; pledge
-   release before pledge before licence; transfers before name changes; invalidation before
+   them. The order matters: corrections and deleted events before what they correct; changes to a
+   recorded pledge or licence contract before them; pledge release before pledge before licence, the end
+   of a licence before the licence; transfers before name changes; invalidation before
    litigation (a court decision on validity is an invalidation decision); non-payment before expiry
    (a US patent "expired" for unpaid maintenance fees has lapsed); application withdrawal before
    the lapse of a granted right.
 3. ``CLASS_DEFAULTS``: the table's own class letter when no rule matched.
 4. ``other`` for the rest (blank class, W, Z, T ... with no telling words).
 
-``other`` is a real answer: the code names something outside the model's classes (a change of
-name or address, an SPC, a classification change) or too general to say. At run time
+``other`` is a real answer: the code names something outside the model's classes (an SPC, a
+classification change, a new representative) or too general to say. At run time
 :func:`ipcockpit.model.events.classify_event` still lets the event's own text refine a code
 classed ``other`` (and refine ``transfer`` into pledge/release/licence, since USPTO "AS" covers every
 recorded conveyance).
@@ -56,6 +57,7 @@ DEFAULT_OUT = REPO / "ipcockpit/model/data/inpadoc_event_classes.csv"
 OVERRIDES: dict[tuple[str, str], str] = {
     ("CN", "PLDC"): "pledge",  # enforcement, change and cancellation of contracts on pledge
     ("CN", "LICC"): "licence",  # enforcement, change and cancellation of licence contracts
+    ("CN", "RINS"): "preservation",  # preservation of the patent right and its discharge
     ("US", "FEPP"): "other",  # "fee payment procedure": entity status, petitions; payments are MAFP/FPAY
 }
 
@@ -70,6 +72,13 @@ RULES: list[tuple[str, str, str]] = [
         r"(DECISION|REJECTION|CHANGE|LAPSE|EXPIRY|NOTICE)\s+CANCELLED$|RE-?PUBLICATION",
         _ANY,
     ),
+    # a change to a recorded pledge or licence contract is neither a new pledge or licence nor their end
+    (
+        "change",
+        r"^(CHANGES?|MODIFICATION|AMENDMENT) (OF|IN|TO) .*(PLEDGE|LICEN[CS]|SECURITY|MORTGAGE)|"
+        r"CHANGE OF (DATA ON|NAME OF) (THE )?(LICEN|PLEDG)",
+        _ANY,
+    ),
     # pledges (security interests, rights in rem) and their release
     (
         "pledge_release",
@@ -79,11 +88,27 @@ RULES: list[tuple[str, str, str]] = [
         _ANY,
     ),
     ("pledge", r"PLEDGE|SECURITY (INTEREST|AGREEMENT|RIGHT)|MORTGAGE|\bLIEN\b|\bIN REM\b|COLLATERAL", _ANY),
-    # court measures on the right itself (seizure, CN 财产保全 "preservation") are not financing
+    # court measures that freeze the right itself (seizure, CN 财产保全 "preservation") are not financing;
+    # their discharge before them
     (
-        "litigation",
-        r"SEIZ|CONFISCAT|PRESERVATION OF (THE )?PATENT|LEGAL MEANS OF EXECUTION|DISTRAINT|"
-        r"ATTACHMENT OF|ENTITLEMENT|PROPERTY CLAIM|CLAIM OWNERSHIP",
+        "preservation_release",
+        r"(DISCHARGE|RELEASE|LIFTING|CANCELLATION|TERMINATION|REMOVAL) OF (A |AN |THE )?(PRESERVATION|SEIZURE|"
+        r"ATTACHMENT|DISTRAINT)|(PRESERVATION|SEIZURE|ATTACHMENT|DISTRAINT)\b.*\b(LIFTED|RELEASED|DISCHARGED|"
+        r"CANCELLED|REMOVED|TERMINATED|FREED)",
+        _ANY,
+    ),
+    (
+        "preservation",
+        r"SEIZ|CONFISCAT|PRESERVATION OF (THE )?PATENT|LEGAL MEANS OF EXECUTION|DISTRAINT|ATTACHMENT OF",
+        _ANY,
+    ),
+    ("litigation", r"ENTITLEMENT|PROPERTY CLAIM|CLAIM OWNERSHIP", _ANY),
+    # licences: a request or an opposition about a licence entry is neither; the end of one before licences
+    ("other", r"^(APPLICATION|OPPOSITION FILED)\b.*LICEN[CS]", _ANY),
+    (
+        "licence_release",
+        r"(CANCEL|TERMINAT|REVOC|EXPIR|DELET|LAPSE|END OF|EXTINCT|REMOV|ERAS)\w*.*LICEN[CS]|"
+        r"LICEN[CS]\w*.*\b(CANCELL?ED|TERMINATED|REVOKED|EXPIRED|DELETED|LAPSED|ENDED|EXTINGUISHED|REMOVED|ERASED)\b",
         _ANY,
     ),
     ("licence", r"LICEN[CS]|\bLICENSING\b|LICEN[CS]E OF RIGHT|WILLINGNESS TO GRANT", _ANY),
@@ -97,6 +122,15 @@ RULES: list[tuple[str, str, str]] = [
         r"SUCCESS(ION|OR)|CHANGE (OF|IN) (THE )?(PATENT )?(OWNER|PROPRIETOR|HOLDER|APPLICANT|PATENTEE)(?!'?S? (NAME|ADDRESS|INFORMATION|DATA))|"
         r"CHANGE (IN|OF) (THE )?(PERSON|OWNERSHIP)|OWNERSHIP|NEW (PROPRIETOR|OWNER|HOLDER)|"
         r"\bMERGER\b|TRANSFER OF RIGHTS|RIGHTS? TRANSFERRED",
+        _ANY,
+    ),
+    # the recorded names, addresses or other bibliographic data changed (ownership did not move); a change
+    # refused is neither a change nor the refusal of the application
+    ("other", r"CHANGE .*(REFUSED|REJECTED)$", _ANY),
+    (
+        "change",
+        r"CHANGE (IN|OF|TO) (THE )?([\w']+ ){0,3}(NAME|NAMES|ADDRESS|ADDRESSES|BIBLIOGRAPHIC|PARTICULARS|"
+        r"INFORMATION|DATA)\b|\b(NAME|ADDRESS) CHANGE|CHANGED? (OF )?(NAME|ADDRESS)",
         _ANY,
     ),
     ("other", r"\bNO OPPOSITION\b|NOT OPPOSED|OPPOSITION PERIOD (HAS )?EXPIRED", _ANY),

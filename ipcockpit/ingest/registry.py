@@ -23,6 +23,8 @@ MODULES = (
     "sipo_trs",
     "pss",
     "cn_sets",
+    "cn_gazette",
+    "cn_legal_events",
     "thomson",
     "india",
     "multilang_abstracts",

@@ -39,13 +39,17 @@ EVENT_CLASSES = (
     "refusal",
     "transfer",
     "licence",
+    "licence_release",
     "pledge",
     "pledge_release",
+    "preservation",
+    "preservation_release",
     "invalidation_request",
     "invalidation_decision",
     "litigation",
     "fee_paid",
     "correction",
+    "change",
     "other",
 )
 TEXT_KINDS = ("title", "abstract", "description", "keywords", "first_claim")
