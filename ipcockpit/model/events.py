@@ -107,7 +107,7 @@ _TEXT_RULES: list[tuple[str, re.Pattern[str]]] = [
 #: CNIPA 法律状态 wordings (pss-system exports) that the patterns above miss or misread, matched whole before them
 CN_STATUS_CLASSES: dict[str, str] = {
     "发明专利申请公布": "publication",  # 公布, not 公开/公告
-    "专利权人的姓名或者名称、地址的变更": "other",  # the holder's name or address changed: no right moved
+    "专利权人的姓名或者名称、地址的变更": "change",  # the holder's name or address changed: no right moved
 }
 
 #: a code classed as the key may be refined by its text into one of these (None: into any class)
