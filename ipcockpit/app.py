@@ -225,6 +225,22 @@ class Cockpit:
 
         return suggestions(self.store, name, limit)
 
+    def region(self, code: str, limit: int = 200) -> dict[str, Any] | None:
+        """The region page (地区专利) of a GB/T 2260 code (2, 4 or 6 digits): the CN documents attributed to
+        it with their evidence, counts by type and year, in-force and high-value invention grants (the
+        screening settings), holders, IPC and SEI mix, legal events, transfers in and out, pledges and
+        sub-regions (:func:`ipcockpit.analytics.region.region_page`); None when no division has that code."""
+        from ipcockpit.analytics.region import region_page
+
+        data = region_page(self.store, code, self.screen_settings(), limit)
+        if data is None:
+            return None
+        titles = self.ipc_titles(r["subclass"] for r in data["ipc_mix"])
+        for r in data["ipc_mix"]:
+            r["title_zh"] = titles.get(r["subclass"], {}).get("zh")
+            r["title_en"] = titles.get(r["subclass"], {}).get("en")
+        return data
+
     # cockpit (驾驶舱) ------------------------------------------------------------------------------
     def _region_folders(self) -> str | None:
         return self.settings.regions or None
