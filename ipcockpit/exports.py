@@ -72,12 +72,13 @@ def columns(rows: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-def csv_text(rows: list[dict[str, Any]], bom: bool = True) -> str:
-    """Rows as CSV text (CRLF lines; a UTF-8 BOM by default, so that spreadsheet programs read Chinese)."""
+def csv_text(rows: list[dict[str, Any]], bom: bool = True, empty: list[str] | None = None) -> str:
+    """Rows as CSV text (CRLF lines; a UTF-8 BOM by default, so that spreadsheet programs read Chinese);
+    ``empty``: the header when there are no rows (default ``value``)."""
     out = io.StringIO()
     if bom:
         out.write("\ufeff")
-    writer = csv.DictWriter(out, fieldnames=columns(rows) or ["value"], lineterminator="\r\n")
+    writer = csv.DictWriter(out, fieldnames=columns(rows) or empty or ["value"], lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
@@ -94,12 +95,13 @@ def csv_encoding(name: str | None) -> str:
     return found
 
 
-def csv_bytes(rows: list[dict[str, Any]], encoding: str | None = None) -> bytes:
-    """Rows as a CSV file's bytes: UTF-8 with a BOM (default) or GB18030 without one (:func:`csv_encoding`)."""
+def csv_bytes(rows: list[dict[str, Any]], encoding: str | None = None, empty: list[str] | None = None) -> bytes:
+    """Rows as a CSV file's bytes: UTF-8 with a BOM (default) or GB18030 without one (:func:`csv_encoding`);
+    ``empty`` as :func:`csv_text`."""
     chosen = csv_encoding(encoding)
     if chosen == "utf-8":
-        return csv_text(rows).encode("utf-8")
-    return csv_text(rows, bom=False).encode(chosen)
+        return csv_text(rows, empty=empty).encode("utf-8")
+    return csv_text(rows, bom=False, empty=empty).encode(chosen)
 
 
 def xlsx_bytes(data: Mapping[str, Any]) -> bytes:
