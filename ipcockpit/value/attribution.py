@@ -80,10 +80,10 @@ ATTRIBUTION_ZH = (
 )
 #: the rule as data, for the pages and the JSON that state it
 RULE = {
-    "text": ATTRIBUTION_TEXT + "; holders of Taiwan, Hong Kong and Macao (71, 81, 82) and foreign holders "
-            "are not domestic and place a document in no region",
-    "text_zh": ATTRIBUTION_ZH + "；同一申请的各公开文本中以本文本的当事人优先；台湾、香港、澳门（71、81、82）"
-               "及外国权利人不属国内，不归属任何地区",
+    "text": "A patent document is " + ATTRIBUTION_TEXT + "; holders of Taiwan, Hong Kong and Macao (71, 81, 82) "
+            "and foreign holders are not domestic and place a document in no region.",
+    "text_zh": "专利文献" + ATTRIBUTION_ZH + "；同一申请的各公开文本中以本文本的当事人优先；台湾、香港、澳门"
+               "（71、81、82）及外国权利人不属国内，不归属任何地区。",
     "switch": ATTRIBUTION_SWITCH.isoformat(),
     "roles": ", ".join(HOLDER_ROLES),
     "not_domestic": ", ".join(NOT_DOMESTIC),

@@ -104,6 +104,8 @@ def region_map(data: dict[str, Any], t: Callable[..., str], url: Callable[[str],
         item: dict[str, Any] = {"name": f["name"], "value": value, "code": f["code"], "url": url(f["code"])}
         if f["code"] == data["code"]:
             item["itemStyle"] = {"borderColor": "#c53030", "borderWidth": 2}
+        elif value in (0, "-"):
+            item["label"] = {"show": False}  # the areas with documents (and the page's own) are named
         items.append(item)
     top = max([i["value"] for i in items if i["value"] != "-"] + [1])
     return {
