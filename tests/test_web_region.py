@@ -13,6 +13,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,43 @@ def test_page_shows_the_rule_the_evidence_and_the_figures(client: TestClient) ->
     assert "专利归属地区的规则" not in english
 
 
+class _Visible(HTMLParser):
+    """The text of a page a Chinese reader sees outside data: not in ``translate="no"``, code, scripts."""
+
+    SKIP = {"script", "style", "code", "template"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[bool] = []
+        self.texts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("br", "meta", "link", "input", "img"):
+            return
+        skip = tag in self.SKIP or ("translate", "no") in attrs
+        self.stack.append(skip or bool(self.stack and self.stack[-1]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in ("br", "meta", "link", "input", "img") and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if data.strip() and not (self.stack and self.stack[-1]):
+            self.texts.append(data.strip())
+
+
+@pytest.mark.parametrize("code", [BISHAN, "50", "4101", "650100"])
+def test_chinese_pages_hold_no_english_outside_data(client: TestClient, code: str) -> None:
+    """As tests/test_first_hour.py asks of every page: Latin words only in data (names, addresses, numbers,
+    marked translate="no") and in the words it allows (CSV, Excel, JSON, IPC ...)."""
+    from test_first_hour import ALLOWED, LATIN_WORD
+
+    parser = _Visible()
+    parser.feed(client.get(f"/region/{code}?lang=zh-CN").text)
+    english = [t for t in parser.texts if any(w.lower() not in ALLOWED for w in LATIN_WORD.findall(t))]
+    assert english == []
+
+
 def test_every_text_of_the_page_is_in_both_catalogues() -> None:
     template = (Path(__file__).resolve().parents[1] / "ipcockpit/web/templates/region.html").read_text("utf-8")
     keys = {k for k in re.findall(r't\("((?:region|download|patent)[\w.]*)"', template) if not k.endswith(".")}
@@ -112,7 +150,7 @@ def test_downloads_csv_gb18030_and_xlsx(client: TestClient) -> None:
 
 
 def test_unknown_code_is_404_and_empty_region_has_its_reason(client: TestClient) -> None:
-    for url in ("/api/region/999999", "/api/region/abc", "/region/5099.json"):
+    for url in ("/api/region/999999?lang=en", "/api/region/abc?lang=en", "/region/5099.json?lang=en"):
         r = client.get(url)
         assert r.status_code == 404 and "GB/T 2260" in r.json()["error"], url
     page = client.get("/region/999999?lang=zh-CN")

@@ -289,8 +289,9 @@ def _names(counterparty: str | None) -> list[str]:
 
 
 def _locate(store: Store, names: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Where each assignee name is, by its folded form: ``{"code", "records", "address"}`` from the store's
-    parties of that name that have a code (the most frequent code; None when split evenly)."""
+    """Where each assignee name is, by its folded form: ``{"code", "records", "address", "codes"}`` from the
+    store's parties of that name that have a code (the most frequent code; None when split evenly); the
+    transfer rows carry ``assignee_records`` and ``assignee_codes`` as the evidence."""
     norms = sorted({n for n in (normalise_name(x) for x in names) if n})
     if not norms:
         return {}
@@ -356,9 +357,8 @@ def _transfers(store: Store, region: dict[str, Any], docs: list[dict[str, Any]])
             "assignor": holder["holder"] if holder else None,
             "assignor_code": holder["admin_code"] if holder else None,
             "assignee": r["counterparty"], "assignee_code": assignee_code,
-            "assignee_evidence": "; ".join(
-                f"{n}: {a['records']} party record(s), code {a['code'] or '/'.join(a['codes'])}"
-                for n, a in assignees if a),
+            "assignee_records": sum(a["records"] for _, a in assignees if a),
+            "assignee_codes": sorted({c for _, a in assignees if a for c in a["codes"]}),
             "raw_text": r["raw_text"],
         })
     out.sort(key=lambda t: (t["date"] or date.min, t["doc_id"]), reverse=True)
