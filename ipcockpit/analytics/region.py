@@ -34,7 +34,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ipcockpit.cockpit.profiles import code_level, match_prefix
 from ipcockpit.cockpit.reasons import Reason, fields
@@ -42,6 +42,9 @@ from ipcockpit.model.addresses import division
 from ipcockpit.model.names import normalise_name
 from ipcockpit.store import Store
 from ipcockpit.value.attribution import HOLDER_ROLES, RULE, attributed, attribution_of, first_holder_rule
+
+if TYPE_CHECKING:
+    from ipcockpit.value.settings import ScreenSettings
 
 #: the GB/T 2260 provinces that are municipalities: their districts and counties stand directly below them
 MUNICIPALITIES = ("11", "12", "31", "50")
@@ -104,8 +107,8 @@ def _kind(doc_type: str | None, stage: str | None) -> str:
 
 
 # the page -------------------------------------------------------------------------------------------
-def region_page(store: Store, code: str, settings: Any = None, limit: int = 200, top: int = 10,
-                ) -> dict[str, Any] | None:
+def region_page(store: Store, code: str, settings: ScreenSettings | None = None, limit: int = 200,
+                top: int = 10) -> dict[str, Any] | None:
     """The region page of ``code`` (None: no such division); ``settings``: the
     :class:`ipcockpit.value.settings.ScreenSettings` the in-force and high-value rules use (their
     ``as_of`` is the date the answers hold for); ``limit``: documents listed; ``top``: rows of the holder
