@@ -225,6 +225,22 @@ class Cockpit:
 
         return suggestions(self.store, name, limit)
 
+    def region(self, code: str, limit: int = 200) -> dict[str, Any] | None:
+        """The region page (地区专利) of a GB/T 2260 code (2, 4 or 6 digits): the CN documents attributed to
+        it with their evidence, counts by type and year, in-force and high-value invention grants (the
+        screening settings), holders, IPC and SEI mix, legal events, transfers in and out, pledges and
+        sub-regions (:func:`ipcockpit.analytics.region.region_page`); None when no division has that code."""
+        from ipcockpit.analytics.region import region_page
+
+        data = region_page(self.store, code, self.screen_settings(), limit)
+        if data is None:
+            return None
+        titles = self.ipc_titles(r["subclass"] for r in data["ipc_mix"])
+        for r in data["ipc_mix"]:
+            r["title_zh"] = titles.get(r["subclass"], {}).get("zh")
+            r["title_en"] = titles.get(r["subclass"], {}).get("en")
+        return data
+
     # cockpit (驾驶舱) ------------------------------------------------------------------------------
     def _region_folders(self) -> str | None:
         return self.settings.regions or None
@@ -497,9 +513,32 @@ class Cockpit:
         names = load_profiles()["profiles"].get(chosen) or {}
         record["profile"] = {"name": chosen, "name_zh": names.get("name_zh"), "name_en": names.get("name_en")}
         record["query"] = number
+        record["attribution"] = self._attribution(record["document"])
         record["screening"] = rows[0] if rows else None
         record["screened_as"] = rows[0]["publication_number"] if rows else None
         return record
+
+    def _attribution(self, doc: dict[str, Any]) -> dict[str, Any] | None:
+        """The region a CN document is attributed to and the evidence (:mod:`ipcockpit.value.attribution`):
+        the holder's row with ``region_name``; ``{"admin_code": None, "why": ...}`` when it goes to no region
+        (no applicant/patentee address with a code, or the first coded one is not domestic); None for other
+        offices and stubs."""
+        from ipcockpit.model.addresses import division
+        from ipcockpit.value.attribution import HOLDER_ROLES, attribution_of
+
+        if doc.get("office") != "CN" or doc.get("stub"):
+            return None
+        found = attribution_of(self.store.con, [doc["doc_id"]]).get(doc["doc_id"])
+        if found is None:
+            coded = self.store.scalar(
+                "SELECT count(*) FROM parties p JOIN documents d ON d.doc_id = p.doc_id WHERE (d.doc_id = ? OR "
+                f"d.app_id = ?) AND p.role IN {HOLDER_ROLES} AND p.admin_code IS NOT NULL",
+                [doc["doc_id"], doc.get("app_id")])
+            return {"admin_code": None, "why": "first_holder_not_domestic" if coded else "no_code"}
+        region = division(found["admin_code"])
+        keep = ("admin_code", "holder", "holder_role", "holder_seq", "holder_doc", "holder_address",
+                "holder_admin_reason", "rule")
+        return {**{k: found[k] for k in keep}, "region_name": region.name if region else None, "why": None}
 
     # search and FTO (ipcockpit.search) ------------------------------------------------------------
     def index_folder(self) -> Path:

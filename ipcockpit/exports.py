@@ -5,6 +5,11 @@ names the tables in declared order; :func:`section_rows` flattens one into rows 
 mappings as JSON), so that the CSV of a section and the Excel sheet of the same name hold the same columns
 and rows.
 
+CSV: UTF-8 with a BOM by default, so that spreadsheet programs read Chinese as UTF-8; on request GB18030
+without a BOM (:data:`CSV_ENCODINGS`), the encoding Excel on Chinese Windows assumes for a CSV file (the
+system code page, GBK, of which GB18030 is the superset: every character can be written, those beyond GBK
+as four bytes).
+
 Excel: text is always written as text. A cell of raw data that starts with ``=`` (or ``+``, ``-``, ``@``)
 stays inert text, never a formula a spreadsheet would run; characters Excel cannot hold (control
 characters) are dropped and a cell keeps at most 32,767 characters. This is the one Excel writer of the
@@ -29,6 +34,10 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: the sheet of a workbook that holds the page's single values (counts, filters ...)
 FIELDS_SHEET = "fields"
 EXCEL_CELL_CHARS = 32_767  # the most characters an Excel cell holds
+#: the encodings a CSV can be written in; the first is the default
+CSV_ENCODINGS = ("utf-8", "gb18030")
+_ENCODING_NAMES = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8", "gb18030": "gb18030",
+                   "gb-18030": "gb18030"}
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -63,15 +72,36 @@ def columns(rows: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-def csv_text(rows: list[dict[str, Any]], bom: bool = True) -> str:
-    """Rows as CSV text (CRLF lines; a UTF-8 BOM by default, so that spreadsheet programs read Chinese)."""
+def csv_text(rows: list[dict[str, Any]], bom: bool = True, empty: list[str] | None = None) -> str:
+    """Rows as CSV text (CRLF lines; a UTF-8 BOM by default, so that spreadsheet programs read Chinese);
+    ``empty``: the header when there are no rows (default ``value``)."""
     out = io.StringIO()
     if bom:
         out.write("\ufeff")
-    writer = csv.DictWriter(out, fieldnames=columns(rows) or ["value"], lineterminator="\r\n")
+    writer = csv.DictWriter(out, fieldnames=columns(rows) or empty or ["value"], lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
+
+
+def csv_encoding(name: str | None) -> str:
+    """The CSV encoding ``name`` means (``utf-8`` when None or empty); ValueError naming the choices for any
+    other."""
+    if name is None or not name.strip():
+        return CSV_ENCODINGS[0]
+    found = _ENCODING_NAMES.get(name.strip().lower())
+    if found is None:
+        raise ValueError(f"encoding {name!r} is not offered for CSV; use {' or '.join(CSV_ENCODINGS)}")
+    return found
+
+
+def csv_bytes(rows: list[dict[str, Any]], encoding: str | None = None, empty: list[str] | None = None) -> bytes:
+    """Rows as a CSV file's bytes: UTF-8 with a BOM (default) or GB18030 without one (:func:`csv_encoding`);
+    ``empty`` as :func:`csv_text`."""
+    chosen = csv_encoding(encoding)
+    if chosen == "utf-8":
+        return csv_text(rows, empty=empty).encode("utf-8")
+    return csv_text(rows, bom=False, empty=empty).encode(chosen)
 
 
 def xlsx_bytes(data: Mapping[str, Any]) -> bytes:

@@ -35,6 +35,7 @@ ARGS: dict[str, list[str]] = {
     "cockpit": [],
     "report": ["--plan"],
     "publish": ["1", "--by", "pytest"],
+    "region": ["500120"],
     "user add": ["alice", "--role", "admin", "--password-stdin"],
     "user list": [],
     "user password": ["alice", "--password-stdin"],
@@ -53,6 +54,7 @@ READS: dict[str, list[str]] = {
     "screen": [],
     "serve": [],
     "cockpit": [],
+    "region": ["500120"],
     "user list": [],
     "user password": ["alice", "--password-stdin"],  # an account to change must exist: so must its store
     "user disable": ["alice"],

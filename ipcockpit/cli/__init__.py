@@ -4,16 +4,16 @@ object (:class:`ipcockpit.app.Cockpit`); anything the command line does, Python 
 Layout: :mod:`~ipcockpit.cli.options` holds what every command shares (``--db/--config/--json``, the
 opening of the core object, the one error mapping, JSON output); the command modules are grouped by
 area (:mod:`~ipcockpit.cli.data`, :mod:`~ipcockpit.cli.screen`, :mod:`~ipcockpit.cli.cockpit`,
-:mod:`~ipcockpit.cli.search`, :mod:`~ipcockpit.cli.users`, :mod:`~ipcockpit.cli.serve`), each with a
-``register(app)`` called below in the order of ``ipcockpit --help``. Command modules import
-``ipcockpit.cli.options``, never this package (no import cycle).
+:mod:`~ipcockpit.cli.search`, :mod:`~ipcockpit.cli.region`, :mod:`~ipcockpit.cli.users`,
+:mod:`~ipcockpit.cli.serve`), each with a ``register(app)`` called below in the order of ``ipcockpit
+--help``. Command modules import ``ipcockpit.cli.options``, never this package (no import cycle).
 """
 
 from __future__ import annotations
 
 import typer
 
-from ipcockpit.cli import cockpit, data, screen, search, serve, users
+from ipcockpit.cli import cockpit, data, region, screen, search, serve, users
 
 app = typer.Typer(help="ipcockpit: IP big data for regional IP offices. 知识产权大数据驾驶舱。", no_args_is_help=True)
 
@@ -21,6 +21,7 @@ data.register(app)  # ingest, quarantine, stats, export, formats
 screen.register(app)
 serve.register(app)
 cockpit.register(app)  # cockpit, report
+region.register(app)  # region
 users.register(app)  # user add, user list
 search.register(app)  # index, search, fto
 

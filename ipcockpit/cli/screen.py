@@ -15,10 +15,17 @@ from ipcockpit.errors import IPCockpitError
 from ipcockpit.settings import Settings
 
 
-def _screen_usage(profile: str | None = None, *, settings: Settings, **_: object) -> None:
-    """An unknown --profile, said before the store is opened (the screening would run first), with the
-    profiles to choose from."""
+def _screen_usage(profile: str | None = None, *, settings: Settings, encoding: str | None = None,
+                  **_: object) -> None:
+    """An unknown --profile or --encoding, said before the store is opened (the screening would run first),
+    with the profiles to choose from."""
+    from ipcockpit.exports import csv_encoding
     from ipcockpit.value.index import load_profiles
+
+    try:
+        csv_encoding(encoding)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
 
     profiles = load_profiles()["profiles"]  # the set the screening's value index uses
     if profile and profile not in profiles:
@@ -48,6 +55,9 @@ def screen(
     as_of: Annotated[str | None, typer.Option(help="Screen as of this date (YYYY-MM-DD; default today).")] = None,
     json_out: bool = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV (one row per patent).")] = False,
+    encoding: Annotated[str | None, typer.Option("--encoding", help="Write --csv for a spreadsheet: utf-8 (with "
+                                                 "a BOM) or gb18030 (Excel on Chinese Windows); default UTF-8 "
+                                                 "without a BOM, for pipes.")] = None,
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write an Excel workbook to this file.")] = None,
 ) -> None:
     """High-value invention patent screening with evidence and value index. 高价值发明专利筛选。"""
@@ -72,6 +82,12 @@ def screen(
         err.print(f"wrote {len(rows)} patents to {xlsx}")
     if json_out:
         dump(rows)
+    elif csv_out and encoding is not None:  # bytes in the encoding asked for (csv_encoding said it is offered)
+        from ipcockpit.exports import csv_bytes
+
+        sys.stdout.flush()
+        sys.stdout.buffer.write(csv_bytes(flat_rows(rows), encoding, empty=["publication_number"]))
+        sys.stdout.buffer.flush()
     elif csv_out:
         import csv
 

@@ -20,6 +20,9 @@ import duckdb
 
 from ipcockpit.cockpit.profiles import Region
 from ipcockpit.cockpit.reasons import Reason
+from ipcockpit.value.attribution import ATTRIBUTED_SQL, ATTRIBUTION_SWITCH
+from ipcockpit.value.attribution import ATTRIBUTION_TEXT as ATTRIBUTION_TEXT  # re-exported: computations
+from ipcockpit.value.attribution import ATTRIBUTION_ZH as ATTRIBUTION_ZH
 from ipcockpit.value.conditions import (
     INVENTION_GRANT,
     Universe,
@@ -31,58 +34,6 @@ from ipcockpit.value.conditions import (
 )
 from ipcockpit.value.legal_status import ending_event_dates
 from ipcockpit.value.settings import ScreenSettings
-
-#: grants before this date are attributed by patentee address, later ones by applicant address (CNIPA)
-ATTRIBUTION_SWITCH = date(2021, 1, 1)
-#: GB/T 2260 province codes of Taiwan, Hong Kong and Macao: not domestic holders in CNIPA's counting
-NOT_DOMESTIC = ("71", "81", "82")
-HOLDER_ROLES = ("applicant", "patentee", "assignee")
-
-ATTRIBUTED_SQL = f"""
-WITH region_docs AS (
-  SELECT DISTINCT doc_id FROM parties
-  WHERE starts_with(admin_code, $prefix) AND role IN {HOLDER_ROLES}
-),
-region_apps AS (
-  SELECT DISTINCT d.app_id FROM documents d SEMI JOIN region_docs r ON r.doc_id = d.doc_id
-  WHERE d.app_id IS NOT NULL
-),
-docs AS (
-  SELECT d.doc_id, d.office, d.app_id, d.app_date, coalesce(d.grant_date, d.pub_date) AS grant_day,
-         d.pub_date,
-         d.title, d.doc_type, d.stage, d.status
-  FROM documents d
-  WHERE d.office = $office AND NOT coalesce(d.stub, false) AND {{doc_filter}}
-    AND (d.doc_id IN (SELECT doc_id FROM region_docs) OR d.app_id IN (SELECT app_id FROM region_apps))
-),
-sibs AS (
-  SELECT doc_id, doc_id AS sib_id, true AS own FROM docs
-  UNION ALL
-  SELECT x.doc_id, d.doc_id, false FROM docs x JOIN documents d ON d.app_id = x.app_id
-  WHERE d.doc_id <> x.doc_id
-),
-ranked AS (
-  SELECT s.doc_id, s.sib_id, p.role, p.seq, p.admin_code, p.country, p.name_raw,
-         row_number() OVER (PARTITION BY s.doc_id ORDER BY s.own DESC,
-           CASE WHEN x.stage = 'grant' AND x.grant_day < $switch THEN p.role = 'applicant'
-                ELSE p.role <> 'applicant' END, p.seq, s.sib_id) AS rn
-  FROM sibs s JOIN parties p ON p.doc_id = s.sib_id JOIN docs x ON x.doc_id = s.doc_id
-  WHERE p.role IN {HOLDER_ROLES} AND p.admin_code IS NOT NULL
-)
-SELECT d.*, r.admin_code, r.name_raw AS holder, r.role AS holder_role, r.sib_id AS holder_doc
-FROM docs d JOIN ranked r ON r.doc_id = d.doc_id AND r.rn = 1
-WHERE starts_with(r.admin_code, $prefix) AND left(r.admin_code, 2) NOT IN {NOT_DOMESTIC}
-  AND coalesce(r.country, 'CN') = 'CN'
-ORDER BY d.doc_id
-"""
-ATTRIBUTION_TEXT = (
-    "attributed by the address (GB/T 2260 code) of the first applicant/patentee party that has one "
-    "-- patentee first for grants up to 2020, applicant first from 2021; the publication's own "
-    "parties before those of other publications of the same application"
-)
-ATTRIBUTION_ZH = (
-    "按第一个有行政区划代码的申请人/专利权人地址归属（2020年底前授权的以专利权人优先，2021年起以申请人优先）"
-)
 
 
 @dataclass

@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ipcockpit import i18n, limits
 from ipcockpit.app import Cockpit
 from ipcockpit.auth import User
+from ipcockpit.exports import CSV_ENCODINGS
 from ipcockpit.web import render
 from ipcockpit.web.auth import current_user
 from ipcockpit.web.context import Web, remember_language
@@ -77,6 +78,9 @@ class PageParams(Fields):
                                "API's: json).")
     section: str | None = Field(None, description="With format=csv: which table of the page to download "
                                 "(default: the first).")
+    encoding: str | None = Field(None, json_schema_extra={"enum": list(CSV_ENCODINGS)},
+                                 description="With format=csv: utf-8 (default, with a BOM) or gb18030 (for Excel "
+                                 "on Chinese Windows).")
 
 
 @dataclass(frozen=True)
@@ -184,7 +188,7 @@ def render_page(web: Web, request: Request, page: Page, params: PageParams, data
         tables = page.tables(data, web.translator(request)) if page.tables is not None else data
         name = page.filename(data) if page.filename is not None else page.name
         if fmt == "csv":
-            response = render.csv_response(tables, params.section or page.section, name)
+            response = render.csv_response(tables, params.section or page.section, name, params.encoding)
         else:
             response = render.xlsx_response(tables, name)
     elif fmt == "html" and page.template is not None:

@@ -10,20 +10,26 @@ from typing import Any
 
 from fastapi.responses import Response
 
-from ipcockpit.exports import XLSX_TYPE, csv_text, section_rows, sections, xlsx_bytes
+from ipcockpit.exports import XLSX_TYPE, csv_bytes, csv_encoding, section_rows, sections, xlsx_bytes
 from ipcockpit.web.errors import BadRequest
 
 FORMATS = ("html", "json", "csv", "xlsx")
 
 
-def csv_response(data: Mapping[str, Any], section: str | None, page: str) -> Response:
-    """One section as CSV (UTF-8 with BOM, so that spreadsheet programs read Chinese correctly)."""
+def csv_response(data: Mapping[str, Any], section: str | None, page: str, encoding: str | None = None) -> Response:
+    """One section as CSV: UTF-8 with BOM, so that spreadsheet programs read Chinese correctly, or GB18030
+    (``encoding``), for Excel on Chinese Windows."""
+    try:
+        chosen = csv_encoding(encoding)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from exc
     available = sections(data)
     name = section or (available[0] if available else "")
     if name not in available:
         raise BadRequest(f"section={name!r} is not part of the {page} page; use one of {', '.join(available)}")
     headers = {"Content-Disposition": f'attachment; filename="{page}-{name}.csv"'}
-    return Response(csv_text(section_rows(data, name)), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(csv_bytes(section_rows(data, name), chosen), media_type=f"text/csv; charset={chosen}",
+                    headers=headers)
 
 
 def xlsx_response(data: Mapping[str, Any], page: str) -> Response:
