@@ -92,6 +92,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app under uvicorn in a subprocess on a free loopback port; stopped when the module ends."""
+    yield from serve(store, tmp_path_factory)
+
+
+def serve(store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Run the app on ``store`` under uvicorn in a subprocess; yield its URL, stop it after."""
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "uvicorn.log"
     with log.open("wb") as out:
