@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
 from ipcockpit.cockpit.computations import pct_rows, pledge_events, start_of
@@ -133,8 +134,9 @@ def _stock(ctx: Context, year: int) -> Coverage:
     official, figure, derived = stock_official(ctx, year)
     if official is not None:
         return _judge(year, STOCK_COUNT, loaded, official, figure, min_share, derived)
-    floor = next(((y, *stock_official(ctx, y)) for y in range(year - 1, 1899, -1)
-                  if stock_official(ctx, y)[0] is not None), None)
+    earlier = sorted({f.year for f in ctx.region.official if f.measure in (STOCK_COUNT, STOCK_RATE)
+                      and f.year < year}, reverse=True)
+    floor = next(((y, *stock_official(ctx, y)) for y in earlier if stock_official(ctx, y)[0] is not None), None)
     if floor is not None:
         f_year, f_count, f_figure, f_derived = floor
         floor_out = {"year": f_year, "official": f_count, "source": f_figure.as_dict() if f_figure else None,
@@ -155,7 +157,10 @@ def _stock(ctx: Context, year: int) -> Coverage:
 
 
 # running totals ---------------------------------------------------------------------------------------
-def _running_loaded(ctx: Context, ind: Indicator, year: int, computed: dict[int, Computed]) -> float:
+Events = Callable[[], list[dict[str, Any]]]
+
+
+def _running_loaded(ctx: Context, ind: Indicator, year: int, computed: dict[int, Computed], events: Events) -> float:
     """After the baseline year, what the year's value adds to its start; up to it, every record up to then."""
     base = ctx.region.baseline_year
     after = year > base
@@ -168,15 +173,14 @@ def _running_loaded(ctx: Context, ind: Indicator, year: int, computed: dict[int,
     c = computed.get(year)
     if after and c is not None:
         return round(c.detail.get("added_cny", 0.0) / 1e8, 4)
-    docs = ctx.attributed("CN", "true")
-    known = [e["amount_cny"] for e in pledge_events(ctx, docs) if e["counted"] and e["date"].year <= year
+    known = [e["amount_cny"] for e in events() if e["counted"] and e["date"].year <= year
              and (e["date"].year > base or not after)]
     return round(sum(known) / 1e8, 4)
 
 
-def _running(ctx: Context, ind: Indicator, year: int, computed: dict[int, Computed]) -> Coverage:
+def _running(ctx: Context, ind: Indicator, year: int, computed: dict[int, Computed], events: Events) -> Coverage:
     reg, min_share = ctx.region, ctx.region.min_share
-    loaded = _running_loaded(ctx, ind, year, computed)
+    loaded = _running_loaded(ctx, ind, year, computed, events)
     figure = reg.official_figure(ind.id, year)
     start = start_of(ctx, ind) if year > reg.baseline_year else None
     base = start["value"] if start else 0.0
@@ -190,13 +194,20 @@ def _running(ctx: Context, ind: Indicator, year: int, computed: dict[int, Comput
         "cockpit.coverage.no_official", {"year": year, "loaded": _count(loaded)}))
 
 
+def _events(ctx: Context) -> Events:
+    """The region's pledge registrations, read at the first call and kept."""
+    return cache(lambda: pledge_events(ctx, ctx.attributed("CN", "true")))
+
+
 # the cards --------------------------------------------------------------------------------------------
-def coverage(ctx: Context, ind: Indicator, year: int, computed: dict[int, Computed]) -> Coverage | None:
-    """The coverage of a computed indicator in ``year``; None for an indicator that has no rule here."""
+def coverage(ctx: Context, ind: Indicator, year: int, computed: dict[int, Computed],
+             events: Events | None = None) -> Coverage | None:
+    """The coverage of a computed indicator in ``year``; None for an indicator that has no rule here.
+    ``events``: the region's pledge registrations, when the caller has them (read once per call else)."""
     if ind.id in STOCK:
         return _stock(ctx, year)
     if ind.id in RUNNING:
-        return _running(ctx, ind, year, computed)
+        return _running(ctx, ind, year, computed, events or _events(ctx))
     if ind.id in NOT_LOADABLE:
         return Coverage(year, "records", 0, ctx.region.min_share, UNKNOWN,
                         reason=Reason("cockpit.coverage.not_loadable", {"year": year}))
@@ -204,9 +215,11 @@ def coverage(ctx: Context, ind: Indicator, year: int, computed: dict[int, Comput
 
 
 def coverages(ctx: Context, ind: Indicator, computed: dict[int, Computed], years: list[int]) -> dict[int, Coverage]:
+    """The coverage of each of ``years`` (none for an indicator without a rule)."""
+    events = _events(ctx)
     out = {}
     for y in years:
-        c = coverage(ctx, ind, y, computed)
+        c = coverage(ctx, ind, y, computed, events)
         if c is not None:
             out[y] = c
     return out
