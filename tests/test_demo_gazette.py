@@ -60,6 +60,8 @@ def test_script_rebuilds_the_shipped_files(shared: Path, tmp_path: Path) -> None
     done = subprocess.run([sys.executable, str(REPO / "scripts" / "make_gazette_subset.py"), "--shared", str(shared),
                            "--out", str(tmp_path)], capture_output=True, text=True, check=True)
     assert "'publications': 560, 'bishan': 14" in done.stdout
-    for path in SHIPPED.rglob("*.csv"):
+    shipped = sorted(SHIPPED.rglob("*.csv"))
+    assert len(shipped) == 6
+    for path in shipped:
         assert (tmp_path / "cn" / "gazette_2019_chongqing" / path.relative_to(SHIPPED)).read_bytes() == \
             path.read_bytes()
