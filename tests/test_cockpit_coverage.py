@@ -259,3 +259,25 @@ def test_official_figures_are_in_the_profile(shared: Path) -> None:
     assert {"measure": "valid_invention_patents", "year": 2020, "value": 907.0} .items() <= \
         reg.as_dict()["official"][0].items()
     assert yaml.safe_load(Path(reg.file).read_text(encoding="utf-8"))["coverage"] == {"min_share": 0.9}
+
+
+def test_official_figures_are_validated(tmp_path: Path) -> None:
+    good = yaml.safe_load(ZHENGZHOU)
+    figure = {"measure": "valid_invention_patents", "year": 2020, "value": 100, "source": "测试来源"}
+    cases = [({**figure, "source": None}, "official[0].source", "missing"),
+             ({**figure, "value": 0}, "official[0].value", "positive"),
+             ({**figure, "measure": "有效发明专利"}, "official[0].measure", "lower-case id"),
+             ({**figure, "bound": "upper"}, "official[0].bound", "not one of lower")]
+    for n, (bad, key, what) in enumerate(cases):
+        folder = tmp_path / f"case{n}"
+        folder.mkdir()
+        (folder / "410100.yaml").write_text(yaml.safe_dump({**good, "official": [bad]}, allow_unicode=True),
+                                            encoding="utf-8")
+        with pytest.raises(ProfileError, match=re.escape(f"410100.yaml: {key}: ")) as err:
+            list_regions(folder)
+        assert what in str(err.value)
+    (tmp_path / "twice").mkdir()
+    (tmp_path / "twice" / "410100.yaml").write_text(
+        yaml.safe_dump({**good, "official": [figure, figure]}, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"official\[1\].year: valid_invention_patents of 2020 is given twice"):
+        list_regions(tmp_path / "twice")
