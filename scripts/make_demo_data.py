@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Rebuild data/demo from the shared real data, deterministically, and write data/README.md.
 
-Only sources whose MANIFEST row says ``ship: yes`` are taken. Files are copied byte for byte; CSV
-subsets keep the header line and whole records (quoted newlines included) exactly as in the source,
-picked at evenly spaced positions so that the years and topics spread like the full file.
+Only sources whose MANIFEST row says ``ship: yes`` are taken, and the subsets a MANIFEST row names
+(:data:`SUBSETS`: the Chongqing records of the CNIPA gazette week, cut by scripts/make_gazette_subset.py).
+Files are copied byte for byte; CSV subsets keep the header line and whole records (quoted newlines
+included) exactly as in the source, picked at evenly spaced positions so that the years and topics spread
+like the full file.
 
     python scripts/make_demo_data.py [--shared ../shared/data] [--out data/demo]
 """
@@ -18,6 +20,10 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from make_gazette_subset import SOURCE as GAZETTE
+from make_gazette_subset import TARGET as GAZETTE_DEMO
+from make_gazette_subset import summary, write_subset
 
 REPO = Path(__file__).resolve().parents[1]
 MAX_TOTAL_BYTES = 10 * 1024 * 1024
@@ -55,6 +61,11 @@ PLAN: tuple[Item, ...] = (
     Item("uspto_api", "uspto_api/assignment/fixtures/assignment_2.xml"),
     Item("uspto_api", "uspto_api/assignment/fixtures/assignment_3.xml"),
 )
+
+
+#: sources shipped only as the subset their MANIFEST row names: folder -> (how the ship cell begins, the demo
+#: folder, the function that writes it)
+SUBSETS = {GAZETTE: ("the Chongqing subset only", GAZETTE_DEMO, write_subset)}
 
 
 @dataclass(frozen=True)
@@ -112,6 +123,10 @@ def build(shared: Path, out: Path) -> list[Written]:
             sys.exit(f"{shared / 'MANIFEST.md'}: no row for {item.manifest!r}; fix PLAN in {__file__}")
         if row["ship"] != "yes":
             sys.exit(f"{item.manifest}: MANIFEST says ship: {row['ship']}; it must not go into data/demo")
+    for folder, (ship, _, _) in SUBSETS.items():
+        row = manifest.get(folder)
+        if row is None or not row["ship"].startswith(ship):
+            sys.exit(f"{folder}: MANIFEST says ship: {row and row['ship']!r}, not {ship!r}; fix SUBSETS in {__file__}")
     if out.exists():
         shutil.rmtree(out)
     written: list[Written] = []
@@ -124,14 +139,18 @@ def build(shared: Path, out: Path) -> list[Written]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         written.append(Written(item, len(data), records, hashlib.sha256(data).hexdigest()))
+    for folder, (_, _, writer) in SUBSETS.items():
+        for path, data, kept, _read in writer(shared, out):
+            written.append(Written(Item(folder, path, kept), len(data), kept, hashlib.sha256(data).hexdigest()))
     total = sum(w.size for w in written)
     if total > MAX_TOTAL_BYTES:
         sys.exit(f"data/demo would hold {total:,} bytes, over {MAX_TOTAL_BYTES:,}; take fewer rows in PLAN")
     return written
 
 
-def readme(shared: Path, written: list[Written]) -> str:
+def readme(shared: Path, written: list[Written], out: Path) -> str:
     manifest = manifest_rows(shared)
+    gazette = summary(out)
     lines = [
         "# Data",
         "",
@@ -140,6 +159,12 @@ def readme(shared: Path, written: list[Written]) -> str:
         "`python scripts/make_demo_data.py` from the project's shared data folder, taking only the",
         "sources whose licence allows redistribution. Files keep their source's relative path; CSV",
         "subsets keep the source's header and whole records, picked at evenly spaced positions.",
+        "`demo/cn/gazette_2019_chongqing` holds the records of the CNIPA gazette week whose patentee",
+        "address is in Chongqing (the only part of that source the MANIFEST allows to ship), cut by",
+        "`scripts/make_gazette_subset.py`: same file names, header lines (one file's `address` and",
+        "`designer` headers are swapped, as in the source), GB18030 encoding and record order:",
+        f"{gazette['records']:,} records, {gazette['publications']:,} distinct publications (the source's two folders",
+        f"overlap), {gazette['bishan']:,} of them with an address in Bishan (璧山区, or 璧山县 before 2014).",
         "",
         "## Sources and licences",
         "",
@@ -150,7 +175,11 @@ def readme(shared: Path, written: list[Written]) -> str:
     ]
     for key in dict.fromkeys(w.item.manifest for w in written):
         row = manifest[key]
-        lines.append(f"| `{key}` | {row['what']} | {row['source']} | {row['licence']} |")
+        if key in SUBSETS:  # the demo folder of the subset; the licence cell says what may ship and the credit
+            shown, licence = SUBSETS[key][1], f"{row['licence']}; shipped: {row['ship']}"
+        else:
+            shown, licence = key, row["licence"]
+        lines.append(f"| `{shown}` | {row['what']} | {row['source']} | {licence} |")
     lines += [
         "",
         "## Files",
@@ -205,7 +234,7 @@ def main(argv: list[str] | None = None) -> None:
     if not (args.shared / "MANIFEST.md").exists():
         sys.exit(f"{args.shared}: no MANIFEST.md; pass --shared with the shared data folder")
     written = build(args.shared, args.out)
-    args.readme.write_text(readme(args.shared, written), encoding="utf-8")
+    args.readme.write_text(readme(args.shared, written, args.out), encoding="utf-8")
     total = sum(w.size for w in written)
     print(f"wrote {len(written)} files, {total:,} bytes, to {args.out}; attribution in {args.readme}")
 

@@ -98,6 +98,17 @@ def reported(store: Store) -> Store:
     return store
 
 
+@pytest.fixture(scope="module")
+def lenient(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Bishan profile with no coverage threshold: the tests of how a value is computed see the value over
+    the few constructed records (test_cockpit_coverage.py tests that the built-in profile withholds it)."""
+    folder = tmp_path_factory.mktemp("lenient")
+    text = Path(load_region().file).read_text(encoding="utf-8")
+    assert text.count("min_share: 0.9") == 1
+    (folder / "500120.yaml").write_text(text.replace("min_share: 0.9", "min_share: 0"), encoding="utf-8")
+    return folder
+
+
 def by_id(out: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c["id"]: c for c in out["indicators"]}
 
@@ -236,8 +247,8 @@ def test_a_second_region_from_a_user_folder(tmp_path: Path) -> None:
 
 
 # computed indicators -------------------------------------------------------------------------------
-def test_invention_patents_per_10k_computed(reported: Store) -> None:
-    out = cockpit(reported, year=2024, today=TODAY)
+def test_invention_patents_per_10k_computed(reported: Store, lenient: Path) -> None:
+    out = cockpit(reported, year=2024, today=TODAY, folders=lenient)
     assert out["region"]["code"] == "500120" and out["years"] == [2020, 2021, 2022, 2023, 2024]
     card = by_id(out)["invention_patents_per_10k_pop"]
     expected = export_in_force("璧山区", date(2024, 12, 31))
@@ -257,7 +268,8 @@ def test_invention_patents_per_10k_computed(reported: Store) -> None:
         assert trend[year] == (pytest.approx(n / POPULATION * 10_000), "computed", n)
     assert [len(export_in_force("璧山区", date(y, 12, 31))) for y in (2021, 2022, 2023)] == [3, 4, 3]
     rows = {
-        r["doc_id"]: r for r in indicator_records(reported, "500120", card["id"], 2022, today=TODAY)["rows"]
+        r["doc_id"]: r
+        for r in indicator_records(reported, "500120", card["id"], 2022, today=TODAY, folders=lenient)["rows"]
     }
     assert rows["CN999000102B"]["in_force"] is True
     assert "after 2022-12-31" in rows["CN999000102B"]["in_force_reason"]
@@ -265,8 +277,8 @@ def test_invention_patents_per_10k_computed(reported: Store) -> None:
     assert set(rows) == {"CN999000101B", "CN999000102B", "CN999000103B", "CN999000106B"}
 
 
-def test_high_value_per_10k_uses_the_conditions(reported: Store) -> None:
-    card = by_id(cockpit(reported, year=2024, today=TODAY))["high_value_invention_patents_per_10k_pop"]
+def test_high_value_per_10k_uses_the_conditions(reported: Store, lenient: Path) -> None:
+    card = by_id(cockpit(reported, year=2024, today=TODAY, folders=lenient))["high_value_invention_patents_per_10k_pop"]
     # CN999000101B and CN999000103B: SEI (H04L 9/40 with 中继链 in the title, rule 1.3#4's blockchain
     # condition; H01M 10/0525 with 汽车 in the title, rule 5.2#5's vehicle condition); CN999000106B: its 15,000,000 CNY
     # pledge of 2023-05-15 reaches the pledge threshold from 2023; CN999000102B meets none (unknown)

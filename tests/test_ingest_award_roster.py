@@ -149,7 +149,7 @@ def test_winner_is_award_true_with_session_and_level(winner_store: Cockpit) -> N
     assert (a["award"], a["edition"], a["year"], a["level"], a["record_id"]) == (
         "china_patent_award", 20, 2018, "gold", "kwy_pa_patent_award#2")
     assert award["reason"] == "China Patent Award session 20 (2018), gold"
-    assert award["reason_zh"] == "中国专利奖第20届（2018年）金奖"
+    assert award["reason_zh"] == "第20届中国专利奖金奖（2018年）"
     # the award is met, but the data has no legal status for the row: high value unknown, not true
     assert r["in_force"] is None and r["high_value"] is None
     # an award counts from its year on: as of 2017 the session-20 award had not been given

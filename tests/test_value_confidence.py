@@ -41,8 +41,13 @@ THIN = "CN111678188B"  # title and IPC codes only
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    # the demo as these figures were measured: without the Chongqing gazette records added for the cockpit and
+    # the region pages (560 CN documents with a title and IPC codes only, which move the cohorts' means)
+    demo = REPO / "data" / "demo"
+    parts = [p for p in demo.iterdir() if p.name != "cn"]
+    parts += [p for p in (demo / "cn").iterdir() if p.name != "gazette_2019_chongqing"]
     with Cockpit(db=path) as c:
-        reports = c.ingest([REPO / "data" / "demo"])
+        reports = c.ingest(sorted(parts))
     assert all(r.error is None for r in reports)
     return path
 

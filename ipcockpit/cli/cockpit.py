@@ -13,6 +13,7 @@ from rich.table import Table
 
 from ipcockpit.app import Cockpit
 from ipcockpit.cli.options import MISSING, command_options, dump, err, fail, known, texts
+from ipcockpit.cockpit.coverage import coverage_short
 from ipcockpit.cockpit.reasons import translate
 from ipcockpit.cockpit.tables import name_of, number, unit_of
 from ipcockpit.i18n import Translator
@@ -61,7 +62,7 @@ def cockpit_cmd(cockpit: Cockpit, region: RegionOption = None, year: YearOption 
     table = Table(t("cockpit.indicator"), t("cockpit.value"), t("cockpit.year"), t("cli.cockpit_source"),
                   t("cockpit.records_count"), t("cockpit.baseline", year=reg["baseline_year"]),
                   t("cockpit.target", year=reg["target_year"]), t("cockpit.progress"),
-                  t("cockpit.forecast", year=reg["target_year"]), t("cli.cockpit_status"),
+                  t("cockpit.forecast", year=reg["target_year"]), t("cli.cockpit_status"), t("cockpit.coverage"),
                   title=t("cli.cockpit_title", region=name, code=reg["code"], year=data["year"]))
     for c in data["indicators"]:
         value = MISSING if c["value"] is None else f"{number(c['value'])} {unit_of(c, lang)}".strip()
@@ -70,12 +71,16 @@ def cockpit_cmd(cockpit: Cockpit, region: RegionOption = None, year: YearOption 
                       MISSING if c["records"] is None else f"{c['records']:,}", number(c["baseline"]),
                       number(c["target"]),
                       t("cockpit.progress_unknown") if c["progress"] is None else f"{number(100 * c['progress'], 1)}%",
-                      forecast_text(c["forecast"], t), t(f"cockpit.status_{c['status'] or 'none'}"))
+                      forecast_text(c["forecast"], t), t(f"cockpit.status_{c['status'] or 'none'}"),
+                      coverage_short(c.get("coverage"), t))
     Console().print(whole(table))
     for c in data["indicators"]:
         reason = translate(c, "reason", t)
         if reason:
             err.print(t("cli.cockpit_note", name=name_of(c, lang), reason=reason))
+        coverage = translate(c.get("coverage") or {}, "reason", t)
+        if coverage and coverage != reason:
+            err.print(t("cli.cockpit_note", name=name_of(c, lang), reason=coverage))
         progress_reason = translate(c, "progress_reason", t)
         if c["progress"] is None and c["value"] is not None and progress_reason:
             err.print(t("cli.cockpit_note", name=name_of(c, lang), reason=progress_reason))

@@ -109,15 +109,20 @@ def _start_text(start: dict[str, Any], unit_zh: str) -> tuple[str, str]:
     return en, zh
 
 
-def _pct(ctx: Context, ind: Indicator) -> Result:
-    apps = ctx.attributed("WO", "true")
-    if not apps:
-        return {}, Reason("cockpit.reason.no_pct", {"region": ctx.region.admin_code})
+def pct_rows(ctx: Context) -> list[dict[str, Any]]:
+    """The region's PCT applications: its WO publications with an international filing date, one per
+    application (the first publication by number)."""
     first: dict[str, dict[str, Any]] = {}
-    for a in sorted(apps, key=lambda a: a["doc_id"]):
-        key = a["app_id"] or a["doc_id"]
+    for a in sorted(ctx.attributed("WO", "true"), key=lambda a: a["doc_id"]):
         if a["app_date"] is not None:
-            first.setdefault(key, a)
+            first.setdefault(a["app_id"] or a["doc_id"], a)
+    return list(first.values())
+
+
+def _pct(ctx: Context, ind: Indicator) -> Result:
+    if not ctx.attributed("WO", "true"):
+        return {}, Reason("cockpit.reason.no_pct", {"region": ctx.region.admin_code})
+    first = pct_rows(ctx)
     base_year = ctx.region.baseline_year
     start = start_of(ctx, ind)
     base = start["value"] if start else None
@@ -126,7 +131,7 @@ def _pct(ctx: Context, ind: Indicator) -> Result:
         if start is not None and y <= base_year:
             continue  # the baseline year's value is the reported one
         lo = base_year if start is not None else 0
-        rows = [a for a in first.values() if lo < a["app_date"].year <= y]
+        rows = [a for a in first if lo < a["app_date"].year <= y]
         ids = sorted(a["doc_id"] for a in rows)
         if start is not None:
             en, zh = _start_text(start, "件")
@@ -158,7 +163,7 @@ def _pct(ctx: Context, ind: Indicator) -> Result:
     return out, None
 
 
-def _pledge_events(ctx: Context, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def pledge_events(ctx: Context, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The pledge registrations (not releases) on ``docs``, one per application, date and amount;
     ``amount_cny`` None where the data gives no amount in CNY."""
     app_of = {d["doc_id"]: d for d in docs}
@@ -201,7 +206,7 @@ def _pledge(ctx: Context, ind: Indicator) -> Result:
         return {}, Reason("cockpit.reason.no_patents", {"region": region})
     start = start_of(ctx, ind)
     base_year = ctx.region.baseline_year
-    after = [e for e in _pledge_events(ctx, docs) if start is None or e["date"].year > base_year]
+    after = [e for e in pledge_events(ctx, docs) if start is None or e["date"].year > base_year]
     if not after:
         if start is None:
             return {}, Reason("cockpit.reason.no_pledges", {"region": region})

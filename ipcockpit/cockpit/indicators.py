@@ -15,6 +15,11 @@ baseline year (stored by :func:`ipcockpit.cockpit.reported.load_plan_baselines`,
 profile when not stored yet). A running total's value reported with basis ``year`` is added to the total
 of the year before (unknown without one).
 
+Every computed card carries its data coverage (:mod:`ipcockpit.cockpit.coverage`): the records loaded for
+the region and the year asked against the official count. A year whose coverage is partial (below the
+profile's ``coverage.min_share``) has no computed value: the figure over the loaded records is kept as
+``value_loaded`` and the card falls back to the reported value, as for any year that cannot be computed.
+
 Progress needs a value after the baseline year: with the baseline alone it is unknown (``None``) and
 ``progress_reason`` says why. Every reason is a :class:`ipcockpit.cockpit.reasons.Reason` (catalogue key
 and values; the English text kept in the data).
@@ -28,6 +33,7 @@ from typing import Any
 
 from ipcockpit.cockpit.computations import COMPUTATIONS, ROW_KINDS, mode_of
 from ipcockpit.cockpit.context import Computed, Context
+from ipcockpit.cockpit.coverage import Coverage, coverages, withhold
 from ipcockpit.cockpit.forecast import AT_RISK_SHARE, change, forecast, progress, status
 from ipcockpit.cockpit.profiles import Indicator, Region, load_region
 from ipcockpit.cockpit.reasons import Reason, fields
@@ -64,7 +70,7 @@ def _plan_provenance(reg: Region) -> dict[str, Any]:
 
 
 def _trend(
-    ctx: Context, ind: Indicator, computed: dict[int, Computed]
+    ctx: Context, ind: Indicator, computed: dict[int, Computed], cover: dict[int, Coverage]
 ) -> tuple[list[dict[str, Any]], list[int]]:
     """Each year's value: computed, else reported, else (the baseline year) the profile's baseline. A running
     total's value reported with basis ``year`` is added to the year before's total; the years where there is
@@ -76,7 +82,10 @@ def _trend(
         c = computed.get(y)
         row = reported.get(y)
         if c is not None and c.value is not None:
-            trend.append({"year": y, "value": c.value, "source": "computed", "records": c.records})
+            point = {"year": y, "value": c.value, "source": "computed", "records": c.records}
+            if y in cover:
+                point["coverage"] = {"status": cover[y].status, "share": cover[y].as_dict()["share"]}
+            trend.append(point)
         elif row is not None and ind.cumulative and row.get("basis") == "year":
             before = trend[-1] if trend and trend[-1]["year"] == y - 1 else None
             if before is None:
@@ -112,8 +121,10 @@ def _card(ctx: Context, ind: Indicator, year: int, doc_limit: int) -> dict[str, 
     computed, why_not = (
         COMPUTATIONS[ind.id](ctx, ind) if mode == "computed" and ind.id in COMPUTATIONS else ({}, None)
     )
+    cover = coverages(ctx, ind, computed, ctx.years) if mode == "computed" else {}
+    computed = withhold(computed, cover)
     reported = ctx.reported.get(ind.id, {})
-    trend, unknown = _trend(ctx, ind, computed)
+    trend, unknown = _trend(ctx, ind, computed, cover)
     latest = trend[-1] if trend else None
     card_year = latest["year"] if latest else year
     c_year = computed.get(card_year) if latest and latest["source"] == "computed" else None
@@ -139,6 +150,7 @@ def _card(ctx: Context, ind: Indicator, year: int, doc_limit: int) -> dict[str, 
         "records": None,
         "doc_ids": None,
         "records_query": None,
+        "coverage": cover[year].as_dict() if year in cover else None,
     }
     if c_year is not None:
         card["provenance"] = {
@@ -179,6 +191,7 @@ def _card(ctx: Context, ind: Indicator, year: int, doc_limit: int) -> dict[str, 
             "doc_ids": asked.doc_ids[:doc_limit],
             "method": asked.method,
             "method_zh": asked.method_zh,
+            "value_loaded": asked.detail.get("value_loaded"),
             **fields(asked.reason),
         }
     if year in reported and not (latest and latest["source"] == "reported" and card_year == year):
@@ -310,6 +323,8 @@ def indicator_records(
         )
     ctx.years = [year]
     computed, why_not = COMPUTATIONS[ind.id](ctx, ind)
+    cover = coverages(ctx, ind, computed, [year])
+    computed = withhold(computed, cover)
     c = computed.get(year)
     if c is None and why_not is None and year <= ctx.region.baseline_year:
         why_not = Reason("cockpit.reason.drill_baseline_year", {"year": ctx.region.baseline_year})
@@ -321,6 +336,8 @@ def indicator_records(
         "year": year,
         "row_kind": ROW_KINDS.get(ind.id, "patent"),
         "value": c.value if c else None,
+        "value_loaded": c.detail.get("value_loaded") if c else None,
+        "coverage": cover[year].as_dict() if year in cover else None,
         "records": c.records if c else 0,
         "method": c.method if c else None,
         "method_zh": c.method_zh if c else None,

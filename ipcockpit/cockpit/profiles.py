@@ -11,10 +11,19 @@ same ``admin_code`` as a built-in one replaces it. The shape follows
     indicators: [{id, name_zh, name_en?, unit_zh, unit_en?, baseline, target, mode?, forecast?, min?, max?,
                   cumulative?}]
     series: {population: {name_zh, unit_zh, values: [{year, value, source, note?}]}, market_entities: ...}
+    official: [{measure, year, value, unit?, source, url?, quote?, note?, bound?}]
+    coverage: {min_share: 0.9}
     other_goals: [...]
     leading_industries_zh: [...]
 
 Validation names the file and the key of every problem: ids unique, numbers or null, years.
+
+``official`` holds the official figures of the region with their source -- counts such as the valid invention
+patents of a year (measure ``valid_invention_patents``) or rates such as an indicator's published value
+(measure = the indicator id) -- against which :mod:`ipcockpit.cockpit.coverage` measures how much of the
+district the loaded records cover; ``coverage.min_share`` is the share below which a computed value is
+partial (default :data:`DEFAULT_MIN_SHARE`). ``bound: lower`` marks a figure the source gives as a floor
+(超2000万元).
 
 ``cumulative: true`` marks a running total: the value of a year is the total at the end of that year, the
 baseline itself a total (the plan's PCT applications, Madrid applications, pledge financing). A reported
@@ -48,6 +57,9 @@ SERIES_NAMES = {
 MODES = ("computed", "reported")
 FORECAST_METHODS = ("linear", "cagr")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+#: a computed value resting on less than this share of the official count is partial (docs/cockpit.md)
+DEFAULT_MIN_SHARE = 0.9
+BOUNDS = ("lower",)
 _CODE = re.compile(r"^\d{6}$")
 
 
@@ -78,6 +90,26 @@ class Series:
     unit_zh: str
     unit_en: str
     values: tuple[SeriesValue, ...] = ()
+
+
+@dataclass(frozen=True)
+class OfficialFigure:
+    """An official figure of the region with its source: a count (``valid_invention_patents``) or an
+    indicator's published value (``measure`` = the indicator id)."""
+
+    measure: str
+    year: int
+    value: float
+    source: str
+    unit: str = ""
+    url: str | None = None
+    quote: str | None = None
+    note: str | None = None
+    bound: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"measure": self.measure, "year": self.year, "value": self.value, "unit": self.unit,
+                "source": self.source, "url": self.url, "quote": self.quote, "note": self.note, "bound": self.bound}
 
 
 @dataclass(frozen=True)
@@ -120,6 +152,8 @@ class Region:
     forecast: str = "linear"
     other_goals: tuple[dict[str, Any], ...] = ()
     leading_industries_zh: tuple[str, ...] = ()
+    official: tuple[OfficialFigure, ...] = ()
+    min_share: float = DEFAULT_MIN_SHARE
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -129,6 +163,10 @@ class Region:
 
     def indicator(self, indicator_id: str) -> Indicator | None:
         return next((i for i in self.indicators if i.id == indicator_id), None)
+
+    def official_figure(self, measure: str, year: int) -> OfficialFigure | None:
+        """The official figure of ``measure`` for ``year``, or None."""
+        return next((f for f in self.official if f.measure == measure and f.year == year), None)
 
     def reportable(self) -> list[str]:
         """Ids a value may be reported for: the indicators, then the input series."""
@@ -186,6 +224,8 @@ class Region:
             "other_goals": [dict(g) for g in self.other_goals],
             "leading_industries_zh": list(self.leading_industries_zh),
             "reportable": {i: list(names) for i, names in self.reportable_names().items()},
+            "official": [f.as_dict() for f in self.official],
+            "coverage_min_share": self.min_share,
             "profile": Path(self.file).name,
         }
 
@@ -362,6 +402,8 @@ def parse_profile(data: Any, file: str) -> Region:
         "other_goals",
         "leading_industries_zh",
         "forecast",
+        "official",
+        "coverage",
     }
     return Region(
         admin_code=code,
@@ -382,6 +424,8 @@ def parse_profile(data: Any, file: str) -> Region:
         forecast=forecast,
         other_goals=tuple(goals),
         leading_industries_zh=tuple(str(i) for i in industries),
+        official=_official(ck, top.get("official")),
+        min_share=_min_share(ck, top.get("coverage")),
         extra={k: v for k, v in top.items() if k not in known},
     )
 
@@ -452,3 +496,39 @@ def _series(ck: _Check, raw: Any) -> dict[str, Series]:
             tuple(sorted(values, key=lambda x: x.year)),
         )
     return out
+
+
+def _official(ck: _Check, raw: Any) -> tuple[OfficialFigure, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ck.fail("official", "expected a list of figures {measure, year, value, source, ...}")
+    out: list[OfficialFigure] = []
+    for n, v in enumerate(raw):
+        k = f"official[{n}]"
+        v = ck.mapping(v, k)
+        measure = v.get("measure")
+        if not isinstance(measure, str) or not _ID.match(measure):
+            raise ck.fail(f"{k}.measure", f"expected a lower-case id such as valid_invention_patents, got {measure!r}")
+        year = ck.year(v.get("year"), f"{k}.year")
+        if any(f.measure == measure and f.year == year for f in out):
+            raise ck.fail(f"{k}.year", f"{measure} of {year} is given twice")
+        value = ck.number(v.get("value"), f"{k}.value")
+        if value is None or value <= 0:
+            raise ck.fail(f"{k}.value", f"expected a positive number, got {v.get('value')!r}")
+        out.append(OfficialFigure(
+            measure, year, value, ck.text(v.get("source"), f"{k}.source") or "",
+            ck.text(v.get("unit"), f"{k}.unit", required=False) or "",
+            ck.text(v.get("url"), f"{k}.url", required=False), ck.text(v.get("quote"), f"{k}.quote", required=False),
+            ck.text(v.get("note"), f"{k}.note", required=False), ck.choice(v.get("bound"), f"{k}.bound", BOUNDS),
+        ))
+    return tuple(out)
+
+
+def _min_share(ck: _Check, raw: Any) -> float:
+    if raw is None:
+        return DEFAULT_MIN_SHARE
+    share = ck.number(ck.mapping(raw, "coverage").get("min_share", DEFAULT_MIN_SHARE), "coverage.min_share")
+    if share is None or not 0 <= share <= 1:
+        raise ck.fail("coverage.min_share", f"expected a share from 0 to 1 such as 0.9, got {share!r}")
+    return share

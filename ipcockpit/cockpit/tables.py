@@ -18,6 +18,7 @@ INDICATOR_COLUMNS = (
     "id", "name", "name_en", "unit", "mode", "baseline", "baseline_year", "target", "target_year", "value",
     "year", "source", "records", "progress", "change", "change_pct", "forecast", "forecast_method", "status",
     "source_document", "reported_by", "reported_at", "method", "reason", "provenance_kind", "progress_reason",
+    "coverage_status", "coverage_year", "coverage_loaded", "coverage_official", "coverage_share", "coverage_reason",
 )
 
 
@@ -70,6 +71,7 @@ def indicator_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     for c in data["indicators"]:
         change = c.get("change") or {}
         fc = c.get("forecast") or {}
+        cov = c.get("coverage") or {}
         row = {
             "id": c["id"], "name": c.get("name_zh") or c.get("name"), "name_en": c.get("name_en"),
             "unit": c.get("unit"), "mode": c.get("mode"), "baseline": c.get("baseline"),
@@ -79,6 +81,9 @@ def indicator_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
             "forecast": fc.get("value"), "forecast_method": fc.get("method_text"), "status": c.get("status"),
             **provenance_summary(c), "reason": c.get("reason") or c.get("status_reason"),
             "progress_reason": c.get("progress_reason"),
+            "coverage_status": cov.get("status"), "coverage_year": cov.get("year"),
+            "coverage_loaded": cov.get("loaded"), "coverage_official": cov.get("official"),
+            "coverage_share": cov.get("share"), "coverage_reason": cov.get("reason"),
         }
         rows.append({k: row.get(k) for k in INDICATOR_COLUMNS})
     return rows

@@ -2,11 +2,13 @@
 
 :func:`report_pdf` turns the dict of :func:`ipcockpit.cockpit.indicators.cockpit` into a printable A4
 report: title, region, plan and period, a summary of the statuses, a table of the indicators (value,
-baseline, target, progress, status, source), one trend chart per indicator (values, forecast dashed,
-target line; drawn with reportlab's own vector graphics, no image library), and a data-provenance section
-naming the records or reports each figure rests on. Texts come from the catalogues (:mod:`ipcockpit.i18n`,
-``report.*`` keys), so the report is Chinese by default and English on request; times are in the zone
-given (the setting ``timezone``, :mod:`ipcockpit.localtime`), with the zone named.
+baseline, target, progress, status, source, data coverage), one trend chart per indicator (values,
+forecast dashed, target line; drawn with reportlab's own vector graphics, no image library), and a
+data-provenance section naming the records or reports each figure rests on and, for a computed card, its
+data coverage (the records loaded against the official count, :mod:`ipcockpit.cockpit.coverage`). Texts
+come from the catalogues (:mod:`ipcockpit.i18n`, ``report.*`` keys), so the report is Chinese by default
+and English on request; times are in the zone given (the setting ``timezone``,
+:mod:`ipcockpit.localtime`), with the zone named.
 
 Chinese text needs a CJK font: the TrueType WenQuanYi Micro Hei (Debian's fonts-wqy-microhei) is
 embedded when installed (:data:`CJK_FONTS`); otherwise reportlab's built-in CID font STSong-Light is
@@ -36,6 +38,7 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 from reportlab.platypus.flowables import Flowable
 
 from ipcockpit import localtime
+from ipcockpit.cockpit.coverage import coverage_short, coverage_view
 from ipcockpit.cockpit.reasons import translate
 from ipcockpit.cockpit.tables import (
     STATUS_COLOURS,
@@ -162,7 +165,7 @@ def _table(cards: Sequence[Mapping[str, Any]], st: dict[str, ParagraphStyle], t:
            lang: str) -> Table:
     head = [t("report.col_indicator"), t("report.col_unit"), t("report.col_baseline"), t("report.col_target"),
             t("report.col_value"), t("report.col_progress"), t("report.col_forecast"), t("report.col_status"),
-            t("report.col_source")]
+            t("report.col_source"), t("report.col_coverage")]
     rows: list[list[Any]] = [[_p(h, st["head"]) for h in head]]
     style = [("BACKGROUND", (0, 0), (-1, 0), VALUE), ("GRID", (0, 0), (-1, -1), 0.4, LINE),
              ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white,
@@ -176,10 +179,10 @@ def _table(cards: Sequence[Mapping[str, Any]], st: dict[str, ParagraphStyle], t:
                      _p(number(c.get("baseline")), st["cell"]), _p(number(c.get("target")), st["cell"]),
                      _p(value, st["cell"]), _p(pct, st["cell"]), _p(number(fc["value"]) if fc else "–", st["cell"]),
                      _p(t(f"cockpit.status_{c.get('status') or 'none'}"), st["head"]),
-                     _p(_source_text(c, t), st["cell"])])
+                     _p(_source_text(c, t), st["cell"]), _p(coverage_short(c.get("coverage"), t), st["cell"])])
         style.append(("BACKGROUND", (7, i), (7, i), colors.HexColor(STATUS_COLOURS.get(c.get("status"),
                                                                                       STATUS_COLOURS[None]))))
-    widths = [42 * mm, 11 * mm, 14 * mm, 14 * mm, 22 * mm, 15 * mm, 15 * mm, 17 * mm, 32 * mm]
+    widths = [34 * mm, 10 * mm, 13 * mm, 13 * mm, 20 * mm, 14 * mm, 14 * mm, 16 * mm, 24 * mm, 24 * mm]
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle(style))
     return table
@@ -237,6 +240,11 @@ def _provenance(card: Mapping[str, Any], st: dict[str, ParagraphStyle], t: Calla
     reason = translate(card, "reason", t)
     if reason:
         lines.append(t("report.prov_reason", reason=reason))
+    cov = coverage_view(card.get("coverage"), t, lang)
+    if cov:
+        extra = [x for x in (cov["reason"] if cov["reason"] != reason else None, cov["derived"], cov["source"]) if x]
+        sep = "; " if lang == "en" else "；"
+        lines.append(t("report.prov_coverage", text=sep.join([f"{cov['status_text']} · {cov['line']}", *extra])))
     out += [_p("· " + line, st["small"]) for line in lines]
     return [KeepTogether(out), Spacer(1, 4)]
 

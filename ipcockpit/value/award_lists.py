@@ -150,7 +150,8 @@ def not_listed(lists: list[dict[str, Any]], as_of: date) -> tuple[str, str]:
 
 
 def listed(awards: list[dict[str, Any]]) -> tuple[str, str]:
-    """The reason of a patent on a list: its first award, and how many more listings it has."""
+    """The reason of a patent on a list: its first award (session, level, year), and how many more listings it
+    has: ``China Patent Award session 20 (2018), gold`` / ``第20届中国专利奖金奖（2018年）``."""
     a = awards[0]
     name, name_zh = award_name(a["award"])
     level, level_zh = level_name(a["level"])
@@ -158,7 +159,8 @@ def listed(awards: list[dict[str, Any]]) -> tuple[str, str]:
     session, session_zh = (f" session {a['edition']}", f"第{a['edition']}届") if a["edition"] is not None else ("", "")
     more, more_zh = (f" (and {len(awards) - 1} more listing{'s' if len(awards) > 2 else ''})",
                      f"（另有{len(awards) - 1}项）") if len(awards) > 1 else ("", "")
-    return f"{name}{session}{year}, {level}{more}", f"{name_zh}{session_zh}{year_zh}{level_zh}{more_zh}"
+    # as the award names itself: 第20届中国专利奖金奖, 第17届中国专利奖优秀奖, 第20届中国专利奖外观设计金奖
+    return f"{name}{session}{year}, {level}{more}", f"{session_zh}{name_zh}{level_zh}{year_zh}{more_zh}"
 
 
 def counted_lists(lists: list[dict[str, Any]], as_of: date) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

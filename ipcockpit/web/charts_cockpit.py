@@ -9,6 +9,7 @@ from datetime import tzinfo
 from typing import Any
 
 from ipcockpit import localtime
+from ipcockpit.cockpit.coverage import coverage_view
 from ipcockpit.cockpit.reasons import translate
 from ipcockpit.cockpit.tables import STATUS_COLOURS, STATUSES, name_of, number, status_counts, unit_of
 
@@ -163,6 +164,7 @@ def cards_view(cards: Sequence[Mapping[str, Any]], t: T, lang: str, *, dark: boo
             "reason": translate(c, "reason", t),
             "progress_reason": translate(c, "progress_reason", t),
             "status_reason": translate(c, "status_reason", t),
+            "coverage": coverage_view(c.get("coverage"), t, lang),
         }
     return out
 
@@ -175,6 +177,7 @@ def records_view(data: Mapping[str, Any], t: T, lang: str) -> dict[str, Any]:
         "num": number,
         "method": (data.get("method_zh") if lang != "en" else None) or data.get("method"),
         "reason": translate(data, "reason", t),
+        "coverage": coverage_view(data.get("coverage"), t, lang),
         "start": t("cockpit.records_baseline", value=number(start["value"]), year=start["year"],
                    kind=t(f"cockpit.kind_{start['kind']}"), document=start.get("source_document") or "–")
         if start else None,
