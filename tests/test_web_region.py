@@ -76,6 +76,12 @@ def test_page_shows_the_rule_the_evidence_and_the_figures(client: TestClient) ->
         assert f'id="transfers-{k}">' in page
     years = _option(page, "chart-region-years")
     assert sum(sum(s["data"]) for s in years["series"]) == data["summary"]["documents"]
+    # a count the data cannot fully decide is the range from what is known to all that may be, never a bare 0
+    s = data["summary"]
+    assert s["in_force_unknown"] > 0
+    assert (f'id="in-force-count">{s["in_force_inventions"]}–{s["in_force_inventions"] + s["in_force_unknown"]}<'
+            in page)
+    assert f'id="high-value-count">{s["high_value_yes"]}–{s["high_value_yes"] + s["high_value_unknown"]}<' in page
     english = client.get(f"/region/{BISHAN}?lang=en").text
     assert "How a patent is attributed to a region" in english and escape(data["rule"]["text"]) in english
     assert "专利归属地区的规则" not in english
