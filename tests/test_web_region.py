@@ -82,6 +82,13 @@ def test_page_shows_the_rule_the_evidence_and_the_figures(client: TestClient) ->
     assert (f'id="in-force-count">{s["in_force_inventions"]}–{s["in_force_inventions"] + s["in_force_unknown"]}<'
             in page)
     assert f'id="high-value-count">{s["high_value_yes"]}–{s["high_value_yes"] + s["high_value_unknown"]}<' in page
+    city = client.get("/api/region/50").json()
+    for r in city["sub_regions"] + city["top_applicants"]:
+        assert r["in_force_unknown"] <= r["invention_grants"]
+    shown = client.get("/region/50").text
+    unsure = [r for r in city["sub_regions"] if r["in_force_unknown"] and not r["own_level"]]
+    low_high = [(r["in_force_inventions"], r["in_force_inventions"] + r["in_force_unknown"]) for r in unsure]
+    assert unsure and all(f'<td class="num">{lo}–{hi}</td>' in shown for lo, hi in low_high)
     english = client.get(f"/region/{BISHAN}?lang=en").text
     assert "How a patent is attributed to a region" in english and escape(data["rule"]["text"]) in english
     assert "专利归属地区的规则" not in english

@@ -243,6 +243,7 @@ def _top_holders(docs: list[dict[str, Any]], judged: dict[str, dict[str, Any]], 
             "documents": len(ds),
             "invention_grants": len(grants),
             "in_force_inventions": sum(1 for d in grants if (judged.get(d["doc_id"]) or {}).get("in_force") is True),
+            "in_force_unknown": sum(1 for d in grants if (judged.get(d["doc_id"]) or {}).get("in_force") is None),
             "admin_code": Counter(d["admin_code"] for d in ds).most_common(1)[0][0],
         })
     rows.sort(key=lambda r: (-r["documents"], r["name_norm"] or ""))
@@ -381,6 +382,7 @@ def _sub_regions(region: dict[str, Any], docs: list[dict[str, Any]],
         return {"documents": len(ds), "invention_grants": len(grants),
                 "in_force_inventions": sum(1 for d in grants
                                            if (judged.get(d["doc_id"]) or {}).get("in_force") is True),
+                "in_force_unknown": sum(1 for d in grants if (judged.get(d["doc_id"]) or {}).get("in_force") is None),
                 "utility_models": sum(1 for d in ds if d["kind"] == "utility_model"),
                 "designs": sum(1 for d in ds if d["kind"] == "design")}
 

@@ -84,14 +84,14 @@ def _tables(data: dict[str, Any], t: Translator) -> None:
         (t("region.kind.utility_model"), s["utility_models"]),
         (t("region.kind.design"), s["designs"]),
         (t("region.in_force", screened=f"{s['screened']:,}", unknown=f"{s['in_force_unknown']:,}"),
-         s["in_force_inventions"]),
+         known_range(s["in_force_inventions"], s["in_force_unknown"])),
         (t("region.high_value", screened=f"{s['screened']:,}", unknown=f"{s['high_value_unknown']:,}"),
-         s["high_value_yes"]),
+         known_range(s["high_value_yes"], s["high_value_unknown"])),
         *((t("cli.region_transfers", direction=t(f"region.direction.{k}")), s[f"transfers_{k}"])
           for k in ("in", "out", "within", "unknown")),
         (t("region.pledges"), s["pledge_events"]),
     ):
-        figures.add_row(label, f"{value:,}")
+        figures.add_row(label, value if isinstance(value, str) else f"{value:,}")
     console.print(figures)
     if data["sub_regions"]:
         subs = Table(t("region.division"), t("patent.admin_code"), t("region.documents"),
@@ -100,7 +100,7 @@ def _tables(data: dict[str, Any], t: Translator) -> None:
             if r["documents"] or r["own_level"]:
                 name = t("region.own_level", name=r["name"]) if r["own_level"] else r["name"]
                 subs.add_row(name, r["code"], f"{r['documents']:,}", f"{r['invention_grants']:,}",
-                             f"{r['in_force_inventions']:,}")
+                             known_range(r["in_force_inventions"], r["in_force_unknown"]))
         console.print(subs)
     if data["top_applicants"]:
         holders = Table(t("column.applicant"), t("patent.admin_code"), t("region.documents"),
@@ -122,3 +122,8 @@ def _tables(data: dict[str, Any], t: Translator) -> None:
 
 def register(app: typer.Typer) -> None:
     app.command()(region)
+
+
+def known_range(known: int, unknown: int) -> str:
+    """A count some of whose members the data cannot decide: from the known ones to all that may be (as the page)."""
+    return f"{known:,}–{known + unknown:,}" if unknown else f"{known:,}"
