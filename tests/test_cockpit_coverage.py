@@ -28,7 +28,8 @@ from typer.testing import CliRunner
 from ipcockpit.app import Cockpit
 from ipcockpit.cli import app as cli
 from ipcockpit.cockpit import ProfileError, cockpit, indicator_records, list_regions, load_region, report_value
-from ipcockpit.cockpit.coverage import pct
+from ipcockpit.cockpit.coverage import coverage_view, pct
+from ipcockpit.i18n import catalogue
 from ipcockpit.reports.cockpit_pdf import report_pdf
 from ipcockpit.settings import Settings
 from ipcockpit.store import Store
@@ -174,6 +175,13 @@ def test_rate_without_population_falls_back_to_the_earlier_count(store: Store) -
     assert cov["reason"] == ("partial data: no official count for 2021, and the 3 loaded are fewer than 90% of "
                              "the official 907 of 2020 (the stock of valid invention patents grows year on year, so "
                              "an earlier year's count is a floor)")
+    # the card's line names the earlier count it was held against, in both languages
+    for lang, line in (("en", "2021: 3 patents loaded / official count unknown (2020: 907 patents)"),
+                       ("zh-CN", "2021年已载入 3 件 / 官方数未知（2020年官方 907 件）")):
+        def t(key: str, _words: dict[str, str] = catalogue(lang), **v: Any) -> str:
+            return _words[key].format(**v)
+
+        assert coverage_view(cov, t, lang)["line"] == line
 
 
 def test_threshold_is_the_profiles(store: Store, tmp_path: Path) -> None:

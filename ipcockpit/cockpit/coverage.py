@@ -246,8 +246,11 @@ def coverage_view(cov: Mapping[str, Any] | None, t: Callable[..., str], lang: st
         return None
     unit = (cov.get("unit_en") if lang == "en" else cov.get("unit_zh")) or ""
     values = {"year": cov["year"], "loaded": _count(cov["loaded"]), "unit": unit}
+    floor = cov.get("floor") or {}
     if cov.get("official") is not None:
         line = t("cockpit.coverage_line", official=_count(cov["official"]), share=pct(cov["share"]), **values)
+    elif floor.get("official") is not None:  # no count for the year: the latest earlier one, a floor of the stock
+        line = t("cockpit.coverage_line_floor", floor_year=floor["year"], floor=_count(floor["official"]), **values)
     else:
         line = t("cockpit.coverage_line_unknown", **values)
     source = cov.get("source") or ((cov.get("floor") or {}).get("source"))
