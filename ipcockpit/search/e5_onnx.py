@@ -172,7 +172,7 @@ def build_graph(b: E5Bin, accuracy_level: int = 4):
     from onnx import TensorProto, helper, numpy_helper
 
     c = b.cfg
-    H, NH, FF, eps = c["H"], c["NH"], c["FF"], float(c["eps"])
+    H, NH, eps = c["H"], c["NH"], float(c["eps"])
     D = H // NH
     inits: list = []
     nodes: list = []
