@@ -399,10 +399,11 @@ def _rank(
                              "title_only": emb.relevance_floor(space, short, cross, True)}
             titled = _title_only(state, [d for d, _ in hits])
             cal = emb.calibrated(np.array([s for _, s in hits]), space) if hits else []
-            passed = [float(c) >= emb.relevance_floor(space, short, cross, t) for c, t in zip(cal, titled, strict=True)]
+            floor = {t: emb.relevance_floor(space, short, cross, t) for t in (False, True)}
+            passed = [float(c) >= floor[t] for c, t in zip(cal, titled, strict=True)]
             for rank, ((d, s), ok, t) in enumerate(zip(hits, passed, titled, strict=True), 1):
                 if d not in semantic or rank < semantic[d][0]:
-                    semantic[d] = (rank, s, space, emb.relevance_floor(space, short, cross, t))
+                    semantic[d] = (rank, s, space, floor[t])
                 if ok:
                     relevant[d] = True
             if len(hits) == depth and passed and passed[-1]:
@@ -578,9 +579,15 @@ def _search_results(con: duckdb.DuckDBPyConnection, state: _State, query: str, f
 def _best(ranking: Ranking) -> dict[str, Any] | None:
     """The candidate with the best calibrated semantic score, passed or not (what a page says when nothing
     reached the floor)."""
-    scored = [(float(emb.calibrated(c, sp)), d, c, sp, fl) for d, (_, c, sp, fl) in ranking.semantic.items()]
-    if not scored:
+    if not ranking.semantic:
         return None
+    by_space: dict[str, list[tuple[str, float, float]]] = {}
+    for d, (_, c, sp, fl) in ranking.semantic.items():
+        by_space.setdefault(sp, []).append((d, c, fl))
+    scored = []
+    for sp, rows in by_space.items():  # one calibration per space, not one per candidate
+        cal = emb.calibrated(np.array([c for _, c, _ in rows], dtype=np.float64), sp)
+        scored += [(float(k), d, c, sp, fl) for k, (d, c, fl) in zip(cal, rows, strict=True)]
     cal, d, cos, space, floor = max(scored, key=lambda x: (x[0], x[1]))
     return {"doc_id": d, "calibrated": round(cal, 4), "cosine": round(cos, 4), "space": space,
             "floor": floor, "relevant": ranking.relevant.get(d, False)}
