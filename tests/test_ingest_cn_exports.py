@@ -170,7 +170,14 @@ def _trs_copy(shared: Path, tmp_path: Path, edits: dict[tuple[int, str], object]
               half_width: bool = False) -> tuple[Path, list[str]]:
     """The real TRS rows written to an xlsx, with some cells replaced as a spreadsheet would damage them;
     ``half_width``: the header's brackets written half-width, as some exports write them."""
-    sh = xlrd.open_workbook(str(shared / TRS)).sheet_by_index(0)
+    return _resaved(shared / TRS, tmp_path / "trs_resaved.xlsx", edits, half_width)
+
+
+def _resaved(src: Path, path: Path, edits: dict[tuple[int, str], object],
+             half_width: bool = False) -> tuple[Path, list[str]]:
+    """The first sheet of the .xls ``src`` written to the xlsx ``path``, the cells ``edits`` names (row, column)
+    replaced; returns the path and the original header."""
+    sh = xlrd.open_workbook(str(src)).sheet_by_index(0)
     header = [str(h) for h in sh.row_values(0)]
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -181,7 +188,6 @@ def _trs_copy(shared: Path, tmp_path: Path, edits: dict[tuple[int, str], object]
             if row == r:
                 values[header.index(column)] = value
         ws.append(values)
-    path = tmp_path / "trs_resaved.xlsx"
     wb.save(path)
     return path, header
 
@@ -268,20 +274,7 @@ def test_pss_status_classes(cockpit: Cockpit, shared: Path) -> None:
 
 
 def _pss_copy(shared: Path, tmp_path: Path, edits: dict[tuple[int, str], object]) -> Path:
-    sh = xlrd.open_workbook(str(shared / PSS / "专利.xls")).sheet_by_index(0)
-    header = [str(h) for h in sh.row_values(0)]
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(header)
-    for r in range(1, sh.nrows):
-        values: list[object] = list(sh.row_values(r))
-        for (row, column), value in edits.items():
-            if row == r:
-                values[header.index(column)] = value
-        ws.append(values)
-    path = tmp_path / "pss_resaved.xlsx"
-    wb.save(path)
-    return path
+    return _resaved(shared / PSS / "专利.xls", tmp_path / "pss_resaved.xlsx", edits)[0]
 
 
 def test_pss_without_a_trusted_number_is_quarantined(cockpit: Cockpit, shared: Path, tmp_path: Path) -> None:
