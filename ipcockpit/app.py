@@ -571,7 +571,7 @@ class Cockpit:
 
         folder = self.index_folder()
         status = index_status(folder)
-        status["claims"] = {s: len(VectorIndex.open(folder, index_name(s))) for s in claim_spaces(folder)}
+        status["claims"] = {s: VectorIndex.live_count(folder, index_name(s)) for s in claim_spaces(folder)}
         return status
 
     def search(self, query: str, limit: int = 10, filters: dict[str, Any] | None = None,

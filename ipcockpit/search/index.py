@@ -372,7 +372,7 @@ def _index_status(folder: Path) -> dict[str, Any]:
     for space in info.get("spaces", {}):
         name = vector_name(space)
         if VectorIndex.exists(folder, name):
-            vectors[space] = int(json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))["live"])
+            vectors[space] = VectorIndex.live_count(folder, name)
     lexical = len(LexicalIndex(folder)) if LexicalIndex.exists(folder) else 0
     return {
         "folder": str(folder),

@@ -84,6 +84,12 @@ class VectorIndex:
         return all(p.is_file() for p in cls._paths(folder, name))
 
     @classmethod
+    def live_count(cls, folder: Path, name: str) -> int:
+        """The live vectors of the saved index ``name``, from its JSON alone (what a status line shows:
+        opening the index would map the graph and read every key)."""
+        return int(json.loads(cls._paths(folder, name)[2].read_text(encoding="utf-8"))["live"])
+
+    @classmethod
     def open(cls, folder: Path, name: str) -> VectorIndex:
         graph, keys, meta = cls._paths(folder, name)
         missing = [p for p in (graph, keys, meta) if not p.is_file()]
