@@ -139,6 +139,8 @@ class _State:
     computing: dict[Hashable, threading.Event] = field(default_factory=dict)  # pages being computed
     lock: threading.Lock = field(default_factory=threading.Lock)  # guards ``computing``
     sentences: LRU[str, psg.Sentences] = field(default_factory=lambda: LRU(DOCS_KEPT))  # doc_id -> its texts
+    # manifest position -> 1 when the document's vector embeds its title alone, 0 not, -1 not looked at yet
+    titled: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
 
 
 _CACHE: dict[str, tuple[Hashable, _State]] = {}
@@ -182,7 +184,8 @@ def _state(folder: Path) -> _State:
                 vec_pos[space] = np.fromiter(
                     (pos.get(k, -1) for k in vi.row_keys()), dtype=np.int64, count=len(vi.row_keys())
                 )
-        state = _State(LexicalIndex(folder), vectors, man, pos, vec_pos)
+        state = _State(LexicalIndex(folder), vectors, man, pos, vec_pos,
+                       titled=np.full(len(man["doc_id"]), -1, dtype=np.int8))
         _CACHE[str(folder)] = (key, state)
         return state
 
@@ -442,12 +445,19 @@ def _query_vector(text: str, space: str) -> np.ndarray:
 
 def _title_only(state: _State, ids: list[str]) -> list[bool]:
     """Whether each document's vector embeds its title alone (no abstract): the md5 of its title is the
-    manifest's hash of the embedded text. Such short texts have higher cosines with everything."""
+    manifest's hash of the embedded text. Such short texts have higher cosines with everything. Each
+    document is looked at once per opened index (a race writes the same answer twice)."""
     if not ids or state.man.get("title") is None or state.man.get("embed_hash") is None:
         return [False] * len(ids)
-    at = pa.array([state.pos.get(d, 0) for d in ids], pa.int64())
-    titles, hashes = state.man["title"].take(at).to_pylist(), state.man["embed_hash"].take(at).to_pylist()
-    return [bool(t) and hashlib.md5(t.encode("utf-8")).hexdigest() == h for t, h in zip(titles, hashes, strict=True)]
+    at = np.fromiter((state.pos.get(d, 0) for d in ids), dtype=np.int64, count=len(ids))
+    todo = np.unique(at[state.titled[at] < 0])
+    if len(todo):
+        where = pa.array(todo, pa.int64())
+        titles = state.man["title"].take(where).to_pylist()
+        hashes = state.man["embed_hash"].take(where).to_pylist()
+        state.titled[todo] = [bool(t) and hashlib.md5(t.encode("utf-8")).hexdigest() == h
+                              for t, h in zip(titles, hashes, strict=True)]
+    return (state.titled[at] == 1).tolist()
 
 
 def search_results(
