@@ -407,8 +407,15 @@ def _apply_vectors(folder: Path, plan: Plan, space: str, new_space: dict[str, st
     wanted = plan.to_embed.get(space, {})
     got: set[str] = set()
     if wanted:
-        for keys, matrix in vector_parts.vectors(root, space, plan.models[space], wanted, emb.dim(space)):
-            vi.add(keys, matrix)
+        keys: list[str] = []
+        blocks: list[np.ndarray] = []
+        for part_keys, matrix in vector_parts.vectors(root, space, plan.models[space], wanted, emb.dim(space)):
+            keys += part_keys
+            blocks.append(matrix)
+        if keys:
+            # rows in doc_id order, whatever engine or batches made the parts: equal cosines then rank alike
+            order = sorted(range(len(keys)), key=keys.__getitem__)
+            vi.add([keys[i] for i in order], np.concatenate(blocks)[order])
             got.update(keys)
     tick("save", 0, 1)
     vi.save()

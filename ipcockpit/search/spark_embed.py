@@ -120,7 +120,7 @@ def _task(batches: Iterator[pa.RecordBatch], root: str, models: dict[str, str], 
 
 
 def embed_pending(root: str, models: dict[str, str], advance: Callable[[str, int], None], *,
-                  session: SparkSession | None = None, docs_per_task: int = DOCS_PER_TASK) -> list[dict[str, Any]]:
+                  session: SparkSession | None = None, docs_per_task: int | None = None) -> list[dict[str, Any]]:
     """Embed the staging folder's ``pending.parquet`` into vector parts on Spark; ``advance(space, rows)``
     as parts appear. Returns the tasks' rows (space, rows, part, seconds per part)."""
     from ipcockpit.search.index import EMBED_BATCH
@@ -133,12 +133,16 @@ def embed_pending(root: str, models: dict[str, str], advance: Callable[[str, int
     if not total:
         return []
     runtimes, shipped = _runtimes(models), ship_models(session, models)
-    frame = session.read.parquet(pending).repartition(max(1, math.ceil(total / docs_per_task)))
+    frame = session.read.parquet(pending).repartition(max(1, math.ceil(total / (docs_per_task or DOCS_PER_TASK))))
     job = frame.mapInArrow(functools.partial(_task, root=root, models=models, runtimes=runtimes, shipped=shipped),
                            RESULT_DDL)
-    key = "spark.sql.execution.arrow.maxRecordsPerBatch"
-    before = session.conf.get(key, None)
-    session.conf.set(key, str(EMBED_BATCH))
+    # a batch per EMBED_BATCH rows; and the partitions as asked: adaptive execution would merge them by
+    # bytes, and a few MB of text is hours of embedding
+    conf = {"spark.sql.execution.arrow.maxRecordsPerBatch": str(EMBED_BATCH),
+            "spark.sql.adaptive.coalescePartitions.enabled": "false"}
+    before = {k: session.conf.get(k, None) for k in conf}
+    for k, v in conf.items():
+        session.conf.set(k, v)
     told = vector_parts.counts(root, models)
     result: dict[str, Any] = {}
 
@@ -165,10 +169,11 @@ def embed_pending(root: str, models: dict[str, str], advance: Callable[[str, int
         if worker.is_alive():  # interrupted here: stop the job (its finished parts stay)
             session.sparkContext.cancelAllJobs()
             worker.join(30)
-        if before is None:
-            session.conf.unset(key)
-        else:
-            session.conf.set(key, before)
+        for k, v in before.items():
+            if v is None:
+                session.conf.unset(k)
+            else:
+                session.conf.set(k, v)
     if "error" in result:
         exc = result["error"]
         raise SparkEmbedError(f"embedding on Spark failed: {_last_line(exc)}") from exc
