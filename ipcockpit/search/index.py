@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import importlib.util
 import json
 import os
 import shutil
@@ -269,6 +270,11 @@ def build_index(
     started = time.perf_counter()
     if engine not in ENGINES:
         raise ValueError(f"engine {engine!r}: use one of {', '.join(ENGINES)}")
+    if engine == "spark" and spark is None and importlib.util.find_spec("pyspark") is None:
+        from ipcockpit.analytics.spark import SparkUnavailableError  # before any work, not after the scan
+
+        raise SparkUnavailableError("--engine spark: pyspark is not installed; install the extra with "
+                                    "`pip install 'ipcockpit[spark]'` (and Java 17)")
     folder = Path(folder)
     root = staging_folder(folder, staging)
     if rebuild and folder.exists():

@@ -4,7 +4,8 @@ The build (:func:`ipcockpit.search.index.build_index`) does everything but the e
 engine: it selects the texts, picks each document's space, hashes, writes ``pending.parquet`` to the
 staging folder and, afterwards, builds the faiss indexes, the manifest and the lexical index from the
 vector parts. Here the pending texts are read by Spark, spread over ``ceil(rows / docs_per_task)``
-partitions (round robin: the slower multilingual texts are shared out evenly), and each task runs
+partitions, at least one per core while there is a batch for each (round robin: the slower
+multilingual texts are shared out evenly; adaptive execution is told not to merge them), and each task runs
 :func:`ipcockpit.search.vector_parts.embed_batches` on its Arrow record batches (``mapInArrow``; a batch is
 :data:`ipcockpit.search.index.EMBED_BATCH` rows) on ``spark.task.cpus`` threads. A task writes each batch's
 vectors as a Parquet part itself, the moment it is embedded, and returns one small row per part, so a job
@@ -133,7 +134,10 @@ def embed_pending(root: str, models: dict[str, str], advance: Callable[[str, int
     if not total:
         return []
     runtimes, shipped = _runtimes(models), ship_models(session, models)
-    frame = session.read.parquet(pending).repartition(max(1, math.ceil(total / (docs_per_task or DOCS_PER_TASK))))
+    # a task per docs_per_task texts, and at least one per core while there is a batch for each
+    tasks = max(math.ceil(total / (docs_per_task or DOCS_PER_TASK)),
+                min(session.sparkContext.defaultParallelism, math.ceil(total / EMBED_BATCH)))
+    frame = session.read.parquet(pending).repartition(tasks)
     job = frame.mapInArrow(functools.partial(_task, root=root, models=models, runtimes=runtimes, shipped=shipped),
                            RESULT_DDL)
     # a batch per EMBED_BATCH rows; and the partitions as asked: adaptive execution would merge them by

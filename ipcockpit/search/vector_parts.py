@@ -151,7 +151,10 @@ def write_part(root: str | os.PathLike[str], space: str, model: str, doc_ids: li
     fs.create_dir(folder, recursive=True)
     tmp = f"{path}.{os.getpid()}.tmp"
     with fs.open_output_stream(tmp) as out:
-        pq.write_table(table, out)
+        # floats: no dictionary (pyarrow's default tries one and writes it: 2,400 bytes a vector instead of
+        # 1,585), byte-stream-split + zstd: 1,439 bytes a vector of 384 floats (measured on real vectors)
+        pq.write_table(table, out, use_dictionary=["doc_id", "space", "embed_hash"], compression="zstd",
+                       column_encoding={"vector": "BYTE_STREAM_SPLIT"})
     fs.move(tmp, path)
     return path
 
