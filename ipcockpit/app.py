@@ -548,30 +548,42 @@ class Cockpit:
         return index_folder(self.settings)
 
     def index(self, progress: Callable[[str, int, int], None] | None = None,
-              rebuild: bool = False) -> dict[str, Any]:
+              rebuild: bool = False, engine: str = "local", staging: str | None = None) -> dict[str, Any]:
         """Build or update the search indexes (full text and vectors of the documents) and the claim index
-        of FTO screening; incremental unless ``rebuild``. ``progress(stage, done, total)``: stages
-        ``scan``, ``lexical``, ``embed:<space>``, ``save`` then ``claims:<space>``. Returns
+        of FTO screening; incremental unless ``rebuild``; an interrupted build resumes from the batches it
+        embedded. ``progress(stage, done, total)``: stages ``scan``, ``lexical``, ``embed:<space>``,
+        ``save`` then ``claims:<space>``. ``engine``: where the documents are embedded, ``local`` or
+        ``spark`` (``staging``: a folder every executor sees; docs/search.md "Spark"). Returns
         ``{"folder", "documents": build_index's counts, "claims": build_claim_index's counts}``."""
         from ipcockpit.search.claim_index import build_claim_index
         from ipcockpit.search.index import build_index
 
         folder = self.index_folder()
-        documents = build_index(self.store.con, folder, progress=progress, rebuild=rebuild)
+        documents = build_index(self.store.con, folder, progress=progress, rebuild=rebuild, engine=engine,
+                                staging=staging)
         claims = build_claim_index(self.store.con, folder, progress, settings=self.screen_settings(),
                                    rebuild=rebuild)
         return {"folder": str(folder), "documents": documents, "claims": claims}
 
-    def index_status(self) -> dict[str, Any]:
+    def index_status(self, detail: bool = False) -> dict[str, Any]:
         """What the index folder holds (:func:`ipcockpit.search.index.index_status`) plus ``claims``:
-        independent claims indexed per vector space."""
+        independent claims indexed per vector space. ``detail``: also ``partial`` (an unfinished build's
+        progress, :func:`~ipcockpit.search.index.partial_status`) and ``embedding`` (per space: embedded,
+        pending, stale against the store, :func:`~ipcockpit.search.index.embed_status`; None with
+        ``embedding_unknown`` when the store cannot be read here)."""
         from ipcockpit.search.claim_index import claim_spaces, index_name
-        from ipcockpit.search.index import index_status
+        from ipcockpit.search.index import embed_status, index_status, partial_status
         from ipcockpit.search.vectors import VectorIndex
 
         folder = self.index_folder()
         status = index_status(folder)
         status["claims"] = {s: VectorIndex.live_count(folder, index_name(s)) for s in claim_spaces(folder)}
+        if detail:
+            status["partial"] = partial_status(folder)
+            store = getattr(self, "store", None)  # None: a running server holds it (cli.handover)
+            status["embedding"] = embed_status(store.con, folder) if store is not None else None
+            if store is None:
+                status["embedding_unknown"] = "the store is held by the running server"
         return status
 
     def search(self, query: str, limit: int = 10, filters: dict[str, Any] | None = None,

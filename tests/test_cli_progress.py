@@ -71,3 +71,28 @@ def test_ingest_in_clirunner_prints_progress_lines(shared: Path, tmp_path: Path)
     assert LINE.search(result.stderr), result.stderr
     quiet = runner.invoke(app, ["ingest", str(shared / ABSTRACTS), "--db", str(tmp_path / "s.duckdb"), "--json"])
     assert quiet.exit_code == 0 and not LINE.search(quiet.stderr)  # --json: machine output, no progress
+
+
+def test_rate_and_time_left_of_a_resumed_stage() -> None:
+    """A stage with a unit shows its rate and the time left; a stage resumed at 400 of 1,000 counts only
+    what it does from there (100 docs in 4 s: 25 docs/s, 500 left: 20 s)."""
+    out = Console(file=__import__("io").StringIO(), force_terminal=False, width=200)
+    clock = Clock()
+    with Progress(out, Translator("en"), every=2.0, clock=clock) as progress:
+        for done in (400, 450, 500):
+            progress.update("embed:multi", "embed (multi)", done, 1000, unit="docs")
+            clock.now += 2.0
+        clock.now = 40.0
+        progress.update("embed:multi", "embed (multi)", 1000, 1000, unit="docs")
+    lines = out.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert lines[0] == "embed (multi): 400 / 1,000 (40%), 0:00:00 elapsed", lines  # no rate before a second
+    assert lines[-2] == "embed (multi): 500 / 1,000 (50%), 0:00:04 elapsed, 25.0 docs/s, ETA 0:00:20", lines
+    assert lines[-1] == "embed (multi): 1,000 / 1,000 (100%), done in 0:00:40, 15.0 docs/s", lines
+    out = Console(file=__import__("io").StringIO(), force_terminal=False, width=200)
+    clock.now = 0.0
+    with Progress(out, Translator("zh-CN"), every=2.0, clock=clock) as progress:
+        for done in (0, 60):
+            progress.update("embed:en", "向量化 (en)", done, 120, unit="篇")
+            clock.now += 2.0
+    line = out.file.getvalue().splitlines()[1]  # type: ignore[attr-defined]
+    assert line == "向量化 (en)：60 / 120（50%），已用 0:00:02，30.0 篇/秒，预计还需 0:00:02"

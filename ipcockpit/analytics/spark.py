@@ -51,6 +51,9 @@ def local_session(cores: int = 2, memory: str = "1g", app_name: str = "ipcockpit
             "pyspark is not installed; install the extra with `pip install 'ipcockpit[spark]'`"
         ) from exc
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # local only; also silences the loopback warning
+    # the Python workers (UDFs, mapInArrow) run this interpreter: a SparkContext made in-process reads
+    # PYSPARK_PYTHON, not spark.pyspark.python, and otherwise starts `python3` from PATH (no ipcockpit, no pyarrow)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = (SparkSession.builder.master(f"local[{cores}]").appName(app_name)
                .config("spark.driver.memory", memory).config("spark.pyspark.python", sys.executable))
     for key, value in {**LOCAL_CONF, **(conf or {})}.items():

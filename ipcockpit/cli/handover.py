@@ -196,8 +196,13 @@ class RemoteCockpit:
             raise IPCockpitError("quality: the server gives the checks after an ingest only")
         return self._quality
 
-    def index(self, progress: Callable[[str, int, int], None] | None = None, rebuild: bool = False) -> dict[str, Any]:
-        """The server builds or updates the indexes; ``progress`` as :meth:`ipcockpit.app.Cockpit.index`."""
+    def index(self, progress: Callable[[str, int, int], None] | None = None, rebuild: bool = False,
+              engine: str = "local", staging: str | None = None) -> dict[str, Any]:
+        """The server builds or updates the indexes; ``progress`` as :meth:`ipcockpit.app.Cockpit.index`
+        (the server embeds on its own cores: ``engine`` ``spark`` is not handed over)."""
+        if engine != "local":
+            raise NotHandedOver(f"--engine {engine}: not something the running server does for the command line; "
+                                "stop the server (Ctrl+C in its terminal) and run the command again")
         seen: dict[str, list[int]] = {}
 
         def update(job: dict[str, Any]) -> None:

@@ -4,8 +4,10 @@ Where stderr is no terminal (a pipe, a log file, CI, ``make run | tee``) rich dr
 command that ran for minutes printed nothing. There :class:`Progress` prints plain lines instead, per stage:
 one when the stage starts, then one at most every ``every`` seconds (default :data:`EVERY`) and, for a
 known total, one at each tenth (at most one a second), and one when it ends. A line holds the stage, the
-count (with the total and the share when known), the time since the command began and a note (e.g. the
-files done so far), in the command line's language (catalogue keys ``cli.progress_*``).
+count (with the total and the share when known), the time since the command began, for a stage given a
+``unit`` its rate and, with a known total, the time left (ETA), and a note (e.g. the files done so far), in
+the command line's language (catalogue keys ``cli.progress_*``). The rate counts what the stage did since
+its first update, so a resumed stage that starts at 40 % is not credited with work done before.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ class _Stage:
     printed_step: int = -1
     finished: bool = False
     task: Any = None  # the live bar's task
+    unit: str = ""  # "docs": a rate and an ETA are shown
+    first_done: int = 0
+    first_at: float | None = None
 
 
 class Progress:
@@ -59,7 +64,7 @@ class Progress:
             from rich.progress import Progress as Bar
 
             self._bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            console=self.console)
+                            TextColumn("{task.fields[speed]}"), console=self.console)
             self._bar.__enter__()
         self.started = self.clock()
         return self
@@ -71,28 +76,45 @@ class Progress:
             for key in list(self._stages):
                 self.finish(key)
 
-    def update(self, key: str, label: str, done: int, total: int | None = None, note: str = "") -> None:
-        """Stage ``key`` (shown as ``label``) has done ``done`` of ``total`` (None: not known)."""
+    def update(self, key: str, label: str, done: int, total: int | None = None, note: str = "",
+               unit: str = "") -> None:
+        """Stage ``key`` (shown as ``label``) has done ``done`` of ``total`` (None: not known); ``unit`` (a
+        word, e.g. "docs"): show the rate and the time left."""
         stage = self._stages.setdefault(key, _Stage(label))
         stage.label, stage.done, stage.total = label, done, total
         stage.note = note or stage.note
+        stage.unit = unit or stage.unit
+        now = self.clock()
+        if stage.first_at is None:
+            stage.first_done, stage.first_at = done, now
         if self._bar is not None:
             description = label + (self.t("cli.progress_note", text=stage.note) if stage.note else "")
-            if stage.task is None:
-                stage.task = self._bar.add_task(description, total=total)
-            self._bar.update(stage.task, completed=done, total=total, description=description)
+            speed = self.speed(stage, now).lstrip(",，").strip()
+            if stage.task is None:  # created at its first count: a resumed stage's start is no burst of speed
+                stage.task = self._bar.add_task(description, total=total, completed=done, speed=speed)
+            self._bar.update(stage.task, completed=done, total=total, description=description, speed=speed)
             return
         if stage.finished:
             return
         if total is not None and done >= total:
             self.finish(key)
             return
-        now = self.clock()
         step = (100 * done // total) // STEP if total else -1
         if (stage.printed_at is None or now - stage.printed_at >= self.every
                 or (step > stage.printed_step and now - stage.printed_at >= STEP_GAP)):
             self._print(stage, now, "cli.progress_line")
             stage.printed_step = step
+
+    def speed(self, stage: _Stage, now: float, left: bool = True) -> str:
+        """``, 35.2 docs/s, ETA 0:01:25`` (in the command line's language) for a stage with a unit that has
+        advanced for at least a second; "" otherwise."""
+        if not stage.unit or stage.first_at is None or now - stage.first_at < 1 or stage.done <= stage.first_done:
+            return ""
+        rate = (stage.done - stage.first_done) / (now - stage.first_at)
+        text = self.t("cli.progress_rate", rate=f"{rate:,.1f}" if rate < 100 else f"{rate:,.0f}", unit=stage.unit)
+        if left and stage.total and stage.done < stage.total:
+            text += self.t("cli.progress_eta", eta=str(timedelta(seconds=round((stage.total - stage.done) / rate))))
+        return text
 
     def advance(self, key: str, label: str, n: int = 1, note: str = "") -> None:
         """Stage ``key`` has done ``n`` more."""
@@ -117,6 +139,7 @@ class Progress:
             count = f"{stage.done:,}"
         note = t("cli.progress_note", text=stage.note) if stage.note else ""
         elapsed = str(timedelta(seconds=int(now - self.started)))
-        self.console.print(t(key, label=stage.label, count=count, elapsed=elapsed, note=note), markup=False,
-                           highlight=False)
+        speed = self.speed(stage, now, left=key != "cli.progress_done")
+        self.console.print(t(key, label=stage.label, count=count, elapsed=elapsed, speed=speed, note=note),
+                           markup=False, highlight=False)
         stage.printed_at = now

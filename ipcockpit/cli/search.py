@@ -16,6 +16,7 @@ from ipcockpit.cli.progress import Progress
 from ipcockpit.i18n import Translator
 
 MODES = ("hybrid", "lexical", "semantic")
+ENGINES = ("local", "spark")
 
 
 def stage_label(stage: str, t: Translator) -> str:
@@ -26,35 +27,50 @@ def stage_label(stage: str, t: Translator) -> str:
     return f"{label} ({space})" if space else label
 
 
-def _index_with_progress(cockpit: Cockpit, rebuild: bool) -> dict[str, Any]:
-    """Build the indexes with progress on stderr: a bar on a terminal, plain lines under a pipe or in a log."""
+def _index_with_progress(cockpit: Cockpit, rebuild: bool, engine: str, staging: str | None) -> dict[str, Any]:
+    """Build the indexes with progress on stderr: a bar on a terminal, plain lines under a pipe or in a log;
+    the stages that count documents show documents/s and the time left."""
     t = texts(cockpit.settings)
     with Progress(err, t) as progress:
 
         def tick(stage: str, done: int, total: int) -> None:
-            progress.update(stage, stage_label(stage, t), done if total else 1, max(total, 1))
+            unit = t("cli.unit_docs") if stage.split(":")[0] in ("lexical", "embed") else ""
+            progress.update(stage, stage_label(stage, t), done if total else 1, max(total, 1), unit=unit)
 
-        return cockpit.index(progress=tick, rebuild=rebuild)
+        return cockpit.index(progress=tick, rebuild=rebuild, engine=engine, staging=staging)
+
+
+def _index_usage(engine: str = "local", settings: Any = None, **_: object) -> None:
+    if engine not in ENGINES:
+        raise fail(texts(settings)("cli.index_engine_unknown", engine=engine))
 
 
 @hands_over  # a live server holding the store builds the indexes (ipcockpit.cli.handover)
-@command_options()
+@command_options(check=_index_usage)
 def index(
     cockpit: Cockpit,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the indexes and embed everything again.")] = False,
-    status: Annotated[bool, typer.Option("--status", help="Only say what the index folder holds.")] = False,
+    status: Annotated[bool, typer.Option("--status", help="Only say what is indexed and embedded, what is "
+                                                          "pending or stale, and an unfinished build's progress.")
+                      ] = False,
+    engine: Annotated[str, typer.Option("--engine", help="Where the documents are embedded: local (this "
+                                                         "process) or spark (docs/search.md \"Spark\").")] = "local",
+    spark_dir: Annotated[str | None, typer.Option("--spark-dir", help="Staging folder of the pending texts and "
+                                                                      "vector parts (with --engine spark on a "
+                                                                      "cluster: one every executor sees).")] = None,
     json_out: bool = False,
 ) -> None:
-    """Build or update the search and FTO claim indexes (incremental). 建立检索索引。"""
+    """Build or update the search and FTO claim indexes (incremental; an interrupted build resumes). 建立检索索引。"""
     if status:
-        data = cockpit.index_status()
+        data = cockpit.index_status(detail=True)
     elif json_out:
-        data = cockpit.index(rebuild=rebuild)
+        data = cockpit.index(rebuild=rebuild, engine=engine, staging=spark_dir)
     else:
-        data = _index_with_progress(cockpit, rebuild)
+        data = _index_with_progress(cockpit, rebuild, engine, spark_dir)
     if json_out:
         dump(data)
         return
+    t = texts(cockpit.settings)
     table = Table("index 索引", "count 数量")
     if status:
         table.add_row("documents 文献", str(data["documents"]))
@@ -64,18 +80,49 @@ def index(
         for space, n in data["claims"].items():
             table.add_row(f"claims 权利要求 ({space})", str(n))
         Console().print(table)
+        _print_embedding(data, t)
         err.print(f"{data['folder']}: " + (f"built {data['built_at']}" if data["exists"]
                                            else "no index yet; run `ipcockpit index`"))
         return
     docs, claims = data["documents"], data["claims"]
     table.add_row("documents 文献", str(docs["documents"]))
     table.add_row("embedded now 本次向量化", str(docs["embedded"]))
+    if docs.get("resumed"):
+        table.add_row(t("cli.index_resumed"), str(docs["resumed"]))
     table.add_row("full text updated 全文更新", str(docs["lexical_updated"]))
     table.add_row("removed 移除", str(docs["removed"]))
     for space, c in claims["spaces"].items():
         table.add_row(f"claims 权利要求 ({space})", f"{c['claims']} (+{c['added']} -{c['removed']})")
     Console().print(table)
     err.print(f"indexes in {data['folder']} ({docs['seconds'] + claims['seconds']:.1f} s)")
+
+
+def _print_embedding(data: dict[str, Any], t: Translator) -> None:
+    """``index --status``: per space what is embedded, pending and stale, and an unfinished build."""
+    embedding = data.get("embedding")
+    if embedding is None:
+        err.print(t("cli.index_store_held"))
+    else:
+        cols = ("space", "model", "documents", "embedded", "pending", "stale", "checkpointed")
+        table = Table(*(t(f"cli.index_col_{c}") for c in cols))
+        for space, row in embedding["spaces"].items():
+            model = row["model"]
+            if row["index_model"] and row["index_model"] != model:
+                model = t("cli.index_model_changed", model=model, old=row["index_model"])
+            table.add_row(space, model, *(f"{row[c]:,}" for c in cols[2:]))
+        Console().print(table)
+        if embedding["removed"]:
+            err.print(t("cli.index_removed", count=f"{embedding['removed']:,}"))
+    partial = data.get("partial")
+    if partial is None:
+        return
+    if partial["embedded"] is None:
+        err.print(t("cli.index_partial_unknown", engine=partial["engine"], started=partial["started"],
+                    staging=partial["staging"]))
+        return
+    err.print(t("cli.index_partial", engine=partial["engine"], started=partial["started"],
+                updated=partial["updated"] or "-", done=f"{sum(partial['embedded'].values()):,}",
+                total=f"{sum(partial['to_embed'].values()):,}"))
 
 
 def _search_usage(mode: str = "hybrid", **_: object) -> None:

@@ -10,7 +10,9 @@ Modules (one concern each):
   same call).
 - ``vectors.py``  — persisted, memory-mapped, incrementally updated faiss index per vector space (exact, IVF
   past 65,536).
-- ``index.py``    — builds or updates both indexes from the store (``ipcockpit index``).
+- ``index.py``    — builds or updates both indexes from the store (``ipcockpit index``); resumes an
+  interrupted build from ``vector_parts.py`` (the shared embedding step and its Parquet parts); engine
+  ``spark``: ``spark_embed.py``.
 - ``hybrid.py``   — reciprocal-rank fusion, filters, passages with highlights (``ipcockpit search``).
 - ``fto.py``      — FTO / infringement-risk screening against independent claims (``ipcockpit fto``).
 

@@ -12,22 +12,33 @@ One folder (setting ``index_dir``, by default ``<db without suffix>.index``, see
   the embedded text), ``lex_hash`` (md5 of the lexical text and the filter fields), and the filter
   fields ``office``, ``pub_date`` (``yyyymmdd``, 0 unknown) and ``in_force`` (1, 0, -1 unknown, as of the
   build, by :mod:`ipcockpit.value.legal_status`);
-- ``index.json`` — when it was built, the model of each space, counts.
+- ``index.json`` — when it was built, the model of each space, counts;
+- while a build embeds: ``partial.json`` (its engine, staging folder, models, counts) and the staging
+  folder (default ``partial/``): ``pending.parquet``, the texts to embed, and ``vectors/``, the Parquet
+  parts of the batches embedded so far (:mod:`ipcockpit.search.vector_parts`).
 
 An update embeds only documents whose embedded text (or space, or the space's model) changed, rewrites
 in the lexical index only documents whose text or filter fields changed, and removes documents that
-left the store. The manifest is written last, so an interrupted build is redone by the next one.
+left the store. Order of a build: scan, full text, embedding (every batch written as a part as soon as
+it is embedded), then the vectors into the faiss indexes, the manifest, ``index.json``, and last the
+staging folder removed. An interrupted build leaves the manifest of the last finished one, so the next
+build plans the same work and takes every vector a part already holds (same document, text hash and
+model) instead of embedding it again. The engines (``local``; ``spark``, :mod:`ipcockpit.search.spark_embed`)
+differ only in where :func:`ipcockpit.search.vector_parts.embed_batches` runs: the text selection, the space
+of each document, the hashes and the index files are this module's.
 """
 
 from __future__ import annotations
 
 import copy
 import importlib
+import importlib.util
 import json
 import os
 import shutil
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +48,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ipcockpit.search import vector_parts
 from ipcockpit.search.caches import LRU
 from ipcockpit.search.lexical import LexicalDoc, LexicalIndex, date_key
 from ipcockpit.search.vectors import VectorIndex
@@ -47,7 +59,15 @@ emb = importlib.import_module("ipcockpit.search.embedding")
 
 MANIFEST = "manifest.parquet"
 INFO = "index.json"
+#: in the index folder while a build embeds: its engine, staging folder, models and counts (removed at the end)
+PARTIAL = "partial.json"
+#: the default staging folder, in the index folder: pending texts and vector parts of a build not finished
+STAGING = "partial"
+ENGINES = ("local", "spark")
+#: texts per embedding call and per vector part (the checkpoint's grain: ~2-13 s of work on 2 cores)
 EMBED_BATCH = 256
+#: rows per Arrow batch when the pending texts are written
+PENDING_ROWS = 8192
 LEX_BATCH = 20_000
 CLAIMS_CHARS = 4000
 
@@ -153,25 +173,23 @@ def _read_info(folder: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def build_index(
-    con: duckdb.DuckDBPyConnection,
-    folder: str | os.PathLike[str],
-    *,
-    progress: Progress | None = None,
-    rebuild: bool = False,
-) -> dict[str, Any]:
-    """Build or update the lexical and vector indexes of the store behind ``con`` in ``folder``.
+@dataclass
+class Plan:
+    """What a build does, from the store and the manifest (:func:`plan_build`)."""
 
-    Returns counts: ``documents`` (indexed now), ``embedded`` (texts embedded in this run, per space in
-    ``embedded_by_space``), ``lexical_updated``, ``removed``, ``spaces`` and ``seconds``."""
-    started = time.perf_counter()
-    folder = Path(folder)
-    if rebuild and folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    tick = progress or (lambda stage, done, total: None)
+    rows: list[dict[str, Any]]  # the new manifest
+    old: dict[str, dict[str, Any]]  # the manifest's rows by doc_id
+    models: dict[str, str]  # space -> model id now
+    to_embed: dict[str, dict[str, str]]  # space -> doc_id -> embed_hash of the documents to embed
+    stale: dict[str, int]  # space -> of to_embed, the documents that had a vector (text, space or model changed)
+    to_lex: list[str]
+    removed: list[str]
+    spaces_now: list[str]  # spaces of the new manifest and of the old one
 
-    tick("scan", 0, 1)
+
+def plan_build(con: duckdb.DuckDBPyConnection, folder: Path) -> Plan:
+    """Compare the store with the index folder's manifest: which documents to embed (their text, space or
+    space model changed), to rewrite in the full-text index, to remove."""
     docs = (
         con.sql(_docs_sql())
         .select(
@@ -183,13 +201,12 @@ def build_index(
     force = _in_force(con)
     applicants = _applicants(con)
     old = {r["doc_id"]: r for r in read_manifest(folder).to_pylist()}
-    old_info = _read_info(folder)
     models = {s: emb.model_id(s) for s in emb.spaces()}
-    stale_spaces = {s for s, m in old_info.get("models", {}).items() if models.get(s) != m}
-    tick("scan", 1, 1)
+    stale_spaces = {s for s, m in _read_info(folder).get("models", {}).items() if models.get(s) != m}
 
     rows: list[dict[str, Any]] = []
-    to_embed: dict[str, list[str]] = {}
+    to_embed: dict[str, dict[str, str]] = {}
+    stale: dict[str, int] = {}
     to_lex: list[str] = []
     for doc_id, office, pub_date, lang, embed_hash, text_hash, has_embed, title in docs:
         space = emb.space_for(lang) if has_embed else ""
@@ -215,54 +232,201 @@ def build_index(
             or prev["embed_hash"] != embed_hash
             or space in stale_spaces
         ):
-            to_embed.setdefault(space, []).append(doc_id)
+            to_embed.setdefault(space, {})[doc_id] = embed_hash
+            if prev is not None and prev["space"]:
+                stale[space] = stale.get(space, 0) + 1
         if prev is None or prev["lex_hash"] != lex_hash:
             to_lex.append(doc_id)
     current = {r["doc_id"] for r in rows}
-    removed = [d for d in old if d not in current]
+    spaces_now = sorted({r["space"] for r in rows if r["space"]} | {p["space"] for p in old.values() if p["space"]})
+    return Plan(rows, old, models, to_embed, stale, to_lex, [d for d in old if d not in current], spaces_now)
+
+
+def staging_folder(folder: Path, staging: str | os.PathLike[str] | None = None) -> str:
+    """Where a build's pending texts and vector parts go: ``staging`` (on a cluster, a folder every
+    executor sees) or ``<index folder>/partial``."""
+    return str(staging) if staging else str(Path(folder) / STAGING)
+
+
+def build_index(
+    con: duckdb.DuckDBPyConnection,
+    folder: str | os.PathLike[str],
+    *,
+    progress: Progress | None = None,
+    rebuild: bool = False,
+    engine: str = "local",
+    staging: str | os.PathLike[str] | None = None,
+    spark: Any = None,
+) -> dict[str, Any]:
+    """Build or update the lexical and vector indexes of the store behind ``con`` in ``folder``.
+
+    ``engine``: where the texts are embedded, ``local`` (this process, every core) or ``spark``
+    (:mod:`ipcockpit.search.spark_embed`: the SparkSession ``spark``, else the one spark-submit started,
+    else a local one); ``staging``: the folder of the pending texts and vector parts (default
+    ``<folder>/partial``; for Spark on a cluster, one every executor sees). Returns counts: ``documents``
+    (indexed now), ``embedded`` (texts embedded in this run, per space in ``embedded_by_space``),
+    ``resumed`` (vectors taken from an interrupted build's parts), ``lexical_updated``, ``removed``,
+    ``spaces``, ``engine`` and ``seconds``."""
+    started = time.perf_counter()
+    if engine not in ENGINES:
+        raise ValueError(f"engine {engine!r}: use one of {', '.join(ENGINES)}")
+    if engine == "spark" and spark is None and importlib.util.find_spec("pyspark") is None:
+        from ipcockpit.analytics.spark import SparkUnavailableError  # before any work, not after the scan
+
+        raise SparkUnavailableError("--engine spark: pyspark is not installed; install the extra with "
+                                    "`pip install 'ipcockpit[spark]'` (and Java 17)")
+    folder = Path(folder)
+    root = staging_folder(folder, staging)
+    if rebuild and folder.exists():
+        _drop_indexes(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tick = progress or (lambda stage, done, total: None)
+
+    tick("scan", 0, 1)
+    plan = plan_build(con, folder)
+    tick("scan", 1, 1)
 
     lexical = LexicalIndex(folder)
-    lex_updated = _update_lexical(con, lexical, to_lex, removed, {r["doc_id"]: r for r in rows}, tick)
+    lex_updated = _update_lexical(con, lexical, plan.to_lex, plan.removed, {r["doc_id"]: r for r in plan.rows}, tick)
 
-    new_space = {r["doc_id"]: r["space"] for r in rows}
-    spaces_now = sorted(
-        {s for s in new_space.values() if s} | {p["space"] for p in old.values() if p["space"]}
-    )
-    embedded: dict[str, int] = {}
-    for space in spaces_now:
-        name = vector_name(space)
-        vi = (
-            VectorIndex.open(folder, name)
-            if VectorIndex.exists(folder, name)
-            else VectorIndex(folder, name, emb.dim(space))
-        )
-        leaving = [d for d, p in old.items() if p["space"] == space and new_space.get(d) != space]
-        vi.remove(leaving)
-        ids = to_embed.get(space, [])
-        embedded[space] = _embed_into(con, vi, space, ids, tick)
-        tick("save", 0, 1)
-        vi.save()
-        tick("save", 1, 1)
+    embedded, resumed = _embed_pending(con, folder, plan, root, engine, tick, spark)
 
-    table = pa.Table.from_pylist(rows, schema=MANIFEST_SCHEMA)
+    new_space = {r["doc_id"]: r["space"] for r in plan.rows}
+    missing: set[str] = set()
+    for space in plan.spaces_now:
+        missing |= _apply_vectors(folder, plan, space, new_space, root, tick)
+    for r in plan.rows:  # a text changed after the scan has no vector of it yet: the next build embeds it
+        if r["doc_id"] in missing:
+            r["embed_hash"] = ""
+
+    table = pa.Table.from_pylist(plan.rows, schema=MANIFEST_SCHEMA)
     write_manifest(folder, table)
     info = {
         "built_at": datetime.now().isoformat(timespec="seconds"),
-        "models": models,
-        "documents": len(rows),
-        "spaces": {s: sum(1 for r in rows if r["space"] == s) for s in spaces_now},
+        "models": plan.models,
+        "documents": len(plan.rows),
+        "spaces": {s: sum(1 for r in plan.rows if r["space"] == s) for s in plan.spaces_now},
     }
     (folder / INFO).write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
+    vector_parts.clear(root)  # the index holds the vectors now
+    (folder / PARTIAL).unlink(missing_ok=True)
     return {
         "folder": str(folder),
-        "documents": len(rows),
+        "engine": engine,
+        "documents": len(plan.rows),
         "embedded": sum(embedded.values()),
         "embedded_by_space": embedded,
+        "resumed": sum(resumed.values()),
         "lexical_updated": lex_updated,
-        "removed": len(removed),
+        "removed": len(plan.removed),
         "spaces": info["spaces"],
         "seconds": round(time.perf_counter() - started, 2),
     }
+
+
+def _drop_indexes(folder: Path) -> None:
+    """``rebuild``: remove the index files, keeping an interrupted build's vector parts (a vector is a
+    function of its text and model, both checked when a part is used)."""
+    for entry in folder.iterdir():
+        if entry.name in (STAGING, PARTIAL):
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def _embed_pending(
+    con: duckdb.DuckDBPyConnection, folder: Path, plan: Plan, root: str, engine: str, tick: Progress, spark: Any
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Embed the documents of ``plan.to_embed`` that no part holds yet, into parts; (embedded now,
+    taken from parts) per space."""
+    have = vector_parts.done(root, plan.models) if plan.to_embed else {}
+    pending = {s: {d: h for d, h in ids.items() if have.get(s, {}).get(d) != h} for s, ids in plan.to_embed.items()}
+    totals = {s: len(ids) for s, ids in plan.to_embed.items()}
+    resumed = {s: totals[s] - len(pending[s]) for s in plan.to_embed}
+    for space in sorted(plan.to_embed):
+        tick(f"embed:{space}", resumed[space], totals[space])
+    if not any(pending.values()):
+        return {s: 0 for s in plan.to_embed}, resumed
+    info = {"started": datetime.now().isoformat(timespec="seconds"), "engine": engine, "staging": root,
+            "models": plan.models, "to_embed": totals, "resumed": resumed}
+    (folder / PARTIAL).write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
+    _write_pending(con, pending, root)
+    done = dict(resumed)
+
+    def advance(space: str, rows: int) -> None:
+        done[space] = done.get(space, 0) + rows
+        tick(f"embed:{space}", min(done[space], totals[space]), totals[space])
+
+    if engine == "spark":
+        from ipcockpit.search import spark_embed
+
+        spark_embed.embed_pending(root, plan.models, advance, session=spark)
+    else:
+        fs, base = vector_parts.filesystem(root)
+        with fs.open_input_file(f"{base}/{vector_parts.PENDING}") as fh:
+            batches = pq.ParquetFile(fh).iter_batches(batch_size=EMBED_BATCH)
+            for part in vector_parts.embed_batches(batches, root, plan.models):
+                advance(part["space"], part["rows"])
+    return {s: done[s] - resumed[s] for s in plan.to_embed}, resumed
+
+
+def _write_pending(con: duckdb.DuckDBPyConnection, pending: dict[str, dict[str, str]], root: str) -> int:
+    """Write the texts to embed to the staging folder's ``pending.parquet``, ordered by space and doc_id,
+    by the one text selection of the index (``_DOCS_SQL``); a text that changed since the scan (its hash
+    differs) is left out. The rows written."""
+    ids = [(d, s, h) for s, docs in sorted(pending.items()) for d, h in docs.items()]
+    table = pa.table({"doc_id": [i[0] for i in ids], "space": [i[1] for i in ids], "embed_hash": [i[2] for i in ids]})
+    fs, base = vector_parts.filesystem(root)
+    fs.create_dir(base, recursive=True)
+    path = f"{base}/{vector_parts.PENDING}"
+    database, schema = con.execute("SELECT current_database(), current_schema()").fetchall()[0]
+    cur = con.cursor()  # its own connection: the registered table and the long read stay apart from others'
+    written = 0
+    try:
+        cur.execute(f'USE "{database}"."{schema}"')  # a cursor starts in the default catalog, not the store's
+        cur.register("ipcockpit_pending", table)
+        reader = cur.sql(
+            f"SELECT p.doc_id, p.space, p.embed_hash, d.embed_text AS text FROM ipcockpit_pending p "
+            f"JOIN ({_docs_sql()}) d USING (doc_id) WHERE md5(coalesce(d.embed_text, '')) = p.embed_hash "
+            "ORDER BY p.space, p.doc_id"
+        ).to_arrow_reader(PENDING_ROWS)
+        with fs.open_output_stream(path + ".tmp") as out, pq.ParquetWriter(out, vector_parts.PENDING_SCHEMA) as w:
+            for batch in reader:
+                w.write_batch(batch.cast(vector_parts.PENDING_SCHEMA))
+                written += batch.num_rows
+    finally:
+        cur.close()
+    fs.move(path + ".tmp", path)
+    return written
+
+
+def _apply_vectors(folder: Path, plan: Plan, space: str, new_space: dict[str, str], root: str,
+                   tick: Progress) -> set[str]:
+    """Put the space's new vectors (from the parts) into its faiss index and save it; the documents to
+    embed that no part holds (their text changed after the scan)."""
+    name = vector_name(space)
+    exists = VectorIndex.exists(folder, name)
+    vi = VectorIndex.open(folder, name) if exists else VectorIndex(folder, name, emb.dim(space))
+    vi.remove([d for d, p in plan.old.items() if p["space"] == space and new_space.get(d) != space])
+    wanted = plan.to_embed.get(space, {})
+    got: set[str] = set()
+    if wanted:
+        keys: list[str] = []
+        blocks: list[np.ndarray] = []
+        for part_keys, matrix in vector_parts.vectors(root, space, plan.models[space], wanted, emb.dim(space)):
+            keys += part_keys
+            blocks.append(matrix)
+        if keys:
+            # rows in doc_id order, whatever engine or batches made the parts: equal cosines then rank alike
+            order = sorted(range(len(keys)), key=keys.__getitem__)
+            vi.add([keys[i] for i in order], np.concatenate(blocks)[order])
+            got.update(keys)
+    tick("save", 0, 1)
+    vi.save()
+    tick("save", 1, 1)
+    return set(wanted) - got
 
 
 def _texts(con: duckdb.DuckDBPyConnection, ids: list[str], column: str) -> dict[str, tuple]:
@@ -302,24 +466,6 @@ def _update_lexical(
         ]
         done += lexical.update(docs, remove=removed if start == 0 else ())
         tick("lexical", min(start + LEX_BATCH, len(ids)), len(ids))
-    return done
-
-
-def _embed_into(
-    con: duckdb.DuckDBPyConnection, vi: VectorIndex, space: str, ids: list[str], tick: Progress
-) -> int:
-    stage = f"embed:{space}"
-    tick(stage, 0, len(ids))
-    done = 0
-    for start in range(0, len(ids), EMBED_BATCH * 8):
-        part = ids[start : start + EMBED_BATCH * 8]
-        texts = _texts(con, part, "embed_text")
-        part = [d for d in part if d in texts]
-        for s in range(0, len(part), EMBED_BATCH):
-            chunk = part[s : s + EMBED_BATCH]
-            vi.add(chunk, emb.embed([texts[d][0] for d in chunk], space=space))
-            done += len(chunk)
-            tick(stage, done, len(ids))
     return done
 
 
@@ -383,6 +529,70 @@ def _index_status(folder: Path) -> dict[str, Any]:
         "vectors": vectors,
         "models": info.get("models", {}),
     }
+
+
+def partial_status(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """An unfinished build's progress (None when there is none): ``started``, ``engine``, ``staging``,
+    ``models``, ``to_embed`` (documents it set out to embed, per space), ``embedded`` (of those, the
+    vectors its parts hold, per space) and ``updated`` (when its last part was written)."""
+    path = Path(folder) / PARTIAL
+    if not path.is_file():
+        return None
+    info = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        parts = vector_parts.parts(info["staging"])
+    except OSError:  # a staging folder on a filesystem this process cannot read
+        parts = None
+    tags = {s: vector_parts.model_tag(m) for s, m in info.get("models", {}).items()}
+    embedded = None
+    updated = None
+    if parts is not None:
+        embedded = {s: 0 for s in info.get("to_embed", {})}
+        for p in parts:
+            if tags.get(p.space) == p.tag and p.space in embedded:
+                embedded[p.space] = min(embedded[p.space] + p.rows, info["to_embed"][p.space])
+        local = [Path(p.path) for p in parts if "://" not in info["staging"]]
+        if local:
+            updated = datetime.fromtimestamp(max(f.stat().st_mtime for f in local)).isoformat(timespec="seconds")
+    return {**{k: info.get(k) for k in ("started", "engine", "staging", "models", "to_embed")},
+            "embedded": embedded, "updated": updated}
+
+
+def embed_status(con: duckdb.DuckDBPyConnection, folder: str | os.PathLike[str]) -> dict[str, Any]:
+    """What is embedded, against the store (a scan of it, as a build's first step): per space ``model``
+    (now), ``index_model`` (the index's), ``documents`` (the store's documents in that space),
+    ``embedded`` (their vector in the index is current), ``pending`` (never embedded), ``stale`` (a
+    vector of an older text, space or model), ``checkpointed`` (of pending and stale, the vectors an
+    unfinished build's parts already hold); and ``removed`` (indexed documents that left the store)."""
+    folder = Path(folder)
+    plan = plan_build(con, folder)
+    index_models = _read_info(folder).get("models", {})
+    partial = _read_partial(folder)
+    root = partial.get("staging") or staging_folder(folder)
+    try:
+        have = vector_parts.done(root, plan.models) if plan.to_embed else {}
+    except OSError:
+        have = {}
+    spaces: dict[str, dict[str, Any]] = {}
+    for space in sorted({r["space"] for r in plan.rows if r["space"]} | set(plan.to_embed)):
+        docs = sum(1 for r in plan.rows if r["space"] == space)
+        todo = plan.to_embed.get(space, {})
+        stale = plan.stale.get(space, 0)
+        spaces[space] = {
+            "model": plan.models.get(space),
+            "index_model": index_models.get(space),
+            "documents": docs,
+            "embedded": docs - len(todo),
+            "pending": len(todo) - stale,
+            "stale": stale,
+            "checkpointed": sum(1 for d, h in todo.items() if have.get(space, {}).get(d) == h),
+        }
+    return {"spaces": spaces, "removed": len(plan.removed)}
+
+
+def _read_partial(folder: Path) -> dict[str, Any]:
+    path = folder / PARTIAL
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 def manifest_arrays(folder: Path) -> dict[str, Any]:
