@@ -675,6 +675,7 @@ def _passages(out: list[dict[str, Any]], query: str, qvecs: dict[str, np.ndarray
     :data:`OVERLAP_MARGIN` of it, the best of those by overlap and cosine, for the results in order while
     their windows fit in their engine's :data:`WINDOW_BUDGET` (else the first of them in text order)."""
     terms = psg.query_terms(query)
+    pattern = psg.term_pattern(terms)
     ids = [r["doc_id"] for r in out]
     docs = state.sentences.get_many(ids)
     missing = [d for d in ids if d not in docs]
@@ -704,7 +705,7 @@ def _passages(out: list[dict[str, Any]], query: str, qvecs: dict[str, np.ndarray
                                    spaces[i] or None)
         if best:
             res["passage"] = best
-            res["passage_html"] = psg.highlight(best, terms)
+            res["passage_html"] = psg.highlight(best, terms, pattern)
 
 
 def _window_vectors(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:

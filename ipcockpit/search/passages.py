@@ -88,7 +88,8 @@ def overlap(terms: Sequence[str], text: str) -> float:
     return sum(1 for t in terms if _stem(t) in words) / len(terms)
 
 
-def _pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
+def term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
+    """The regular expression :func:`highlight` marks: English terms by stem, then any ending."""
     parts = []
     for t in sorted({_stem(t) for t in terms}, key=len, reverse=True):
         if _LATIN.match(t):
@@ -98,9 +99,10 @@ def _pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(parts), re.IGNORECASE) if parts else None
 
 
-def highlight(text: str, terms: Sequence[str]) -> str:
-    """``text`` as HTML: escaped, each occurrence of a query term wrapped in ``<mark>``."""
-    pattern = _pattern(terms)
+def highlight(text: str, terms: Sequence[str], pattern: re.Pattern[str] | None = None) -> str:
+    """``text`` as HTML: escaped, each occurrence of a query term wrapped in ``<mark>``. ``pattern``: the
+    terms' :func:`term_pattern`, made once for the many texts of one query."""
+    pattern = pattern or term_pattern(terms)
     if pattern is None:
         return html.escape(text)
     out, last = [], 0
@@ -145,16 +147,16 @@ def candidates(terms: Sequence[str], texts: Sequence[str | None] | Sentences, ke
     its sentences (they are joined at punctuation or a space, which no word spans)."""
     doc = texts if isinstance(texts, Sentences) else Sentences(texts)
     stems = [_stem(t) for t in terms]
-    scored: list[tuple[float, int, str]] = []
+    scored: list[tuple[float, int, int, range]] = []  # (overlap, order, text, its sentences): joined if kept
     for t, sentences in enumerate(doc.texts):
         held = [doc.held(stems, t, i) for i in range(len(sentences))]
         n = len(sentences)
         for g in [range(n)] if n <= 2 else [range(i, i + 2) for i in range(n - 1)]:
             found = set().union(*(held[i] for i in g))
             ov = len(found) / len(terms) if terms else 0.0
-            scored.append((ov, len(scored), _join([sentences[i] for i in g])))
+            scored.append((ov, len(scored), t, g))
     scored.sort(key=lambda x: (-x[0], x[1]))
-    return [(w, s) for s, _, w in scored[:keep]]
+    return [(_join([doc.texts[t][i] for i in g]), ov) for ov, _, t, g in scored[:keep]]
 
 
 def contested(cands: Sequence[tuple[str, float]], margin: float) -> list[tuple[str, float]]:
