@@ -143,3 +143,16 @@ def test_the_app_answers_on_pooled_connections(db: Path) -> None:
         finally:
             release.set()
             worker.join(PATIENCE)
+
+
+def test_the_app_hands_the_gil_over_sooner_than_python_does(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cheap request waits for its turn between two searches' Python steps: the app sets the GIL switch
+    interval below Python's default 5 ms (docs/operations.md)."""
+    import sys
+
+    from ipcockpit.web.server import GIL_SWITCH_INTERVAL
+
+    monkeypatch.setattr(sys, "setswitchinterval", lambda s: calls.append(s))
+    calls: list[float] = []
+    create_app(Settings(db=str(db)))
+    assert calls == [GIL_SWITCH_INTERVAL] and GIL_SWITCH_INTERVAL < 0.005
