@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from shared_stores import copy_store, empty_store
 
 from ipcockpit.app import Cockpit
 from ipcockpit.settings import Settings
@@ -32,7 +33,9 @@ def shared() -> Path:
 
 
 @pytest.fixture
-def cockpit(tmp_path: Path) -> Cockpit:
-    c = Cockpit(Settings(db=str(tmp_path / "test.duckdb")))
+def cockpit(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Cockpit:
+    """A new store of the test's own: a copy of the one new store made for the run (tests/shared_stores.py)."""
+    c = Cockpit(Settings(db=str(copy_store(empty_store(tmp_path_factory), tmp_path, "test.duckdb"))))
     yield c
     c.close()
+
