@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from shared_stores import copy_store, empty_store
@@ -39,3 +40,14 @@ def cockpit(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Cockpit
     yield c
     c.close()
 
+
+@pytest.fixture(scope="session")
+def spark_session() -> Any:
+    """One local Spark session per test process (starting the JVM takes seconds), for the tests of
+    tests/test_spark_stats.py and tests/test_value_confidence.py; each registers its tables under names of
+    its own."""
+    from ipcockpit.analytics.spark import local_session
+
+    session = local_session(cores=2, memory="1g")
+    yield session
+    session.stop()
