@@ -38,9 +38,14 @@ demo: $(RUN_STAMP)
 run: demo
 	$(BIN)/ipcockpit serve --db $(DB) --port $(PORT)
 
+# two pytest-xdist workers (one per core of the 2-core CI machine; one where there is one core), each module on
+# one worker (its module-scoped stores built once); stores several modules share are built once for both
+# (tests/shared_stores.py)
+XDIST := -n logical --maxprocesses 2 --dist loadfile
+
 test: $(TEST_STAMP)
 	$(BIN)/ruff check ipcockpit training tests bench
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(XDIST)
 
 # the tests without a browser, Spark, torch or long runs: about a minute on a quiet 2-core machine (docs/testing.md)
 test-fast: $(TEST_STAMP)

@@ -32,6 +32,7 @@ from typing import Any
 
 import httpx
 import pytest
+from shared_stores import built_once, copy_store
 
 from ipcockpit.app import Cockpit
 
@@ -65,7 +66,14 @@ SAFETY_MS = 300_000  # the cap on any one wait; a check passes as soon as its st
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
-    return build_store(tmp_path_factory.mktemp("browser"), shared)
+    """A copy of the store :func:`build_store` makes, built once for the run (tests/shared_stores.py): the
+    module's server writes to its copy (accounts, reported values, sessions)."""
+    return shared_store(tmp_path_factory, shared, "browser")
+
+
+def shared_store(factory: pytest.TempPathFactory, shared: Path, name: str) -> Path:
+    """A copy, in a new folder named ``name``, of the store :func:`build_store` makes (its indexes with it)."""
+    return copy_store(built_once("browser", factory, lambda folder: build_store(folder, shared)), factory.mktemp(name))
 
 
 def build_store(folder: Path, shared: Path) -> Path:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+from shared_stores import copy_store, empty_store
 
 from ipcockpit.app import Cockpit
 from ipcockpit.settings import Settings
@@ -32,7 +34,20 @@ def shared() -> Path:
 
 
 @pytest.fixture
-def cockpit(tmp_path: Path) -> Cockpit:
-    c = Cockpit(Settings(db=str(tmp_path / "test.duckdb")))
+def cockpit(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Cockpit:
+    """A new store of the test's own: a copy of the one new store made for the run (tests/shared_stores.py)."""
+    c = Cockpit(Settings(db=str(copy_store(empty_store(tmp_path_factory), tmp_path, "test.duckdb"))))
     yield c
     c.close()
+
+
+@pytest.fixture(scope="session")
+def spark_session() -> Any:
+    """One local Spark session per test process (starting the JVM takes seconds), for the tests of
+    tests/test_spark_stats.py and tests/test_value_confidence.py; each registers its tables under names of
+    its own."""
+    from ipcockpit.analytics.spark import local_session
+
+    session = local_session(cores=2, memory="1g")
+    yield session
+    session.stop()

@@ -20,6 +20,7 @@ import duckdb
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from shared_stores import built_once, copy_store
 
 from ipcockpit.app import Cockpit
 from ipcockpit.settings import Settings
@@ -39,9 +40,14 @@ def _cli(db: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[s
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Path:
-    """A store with an admin, an analyst and an enterprise user (the web app needs no patents here)."""
-    db = tmp_path / "sessions.duckdb"
+def store(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with an admin, an analyst and an enterprise user (the web app needs no patents here): the
+    test's own copy of one built for the run (tests/shared_stores.py; hashing three passwords takes a second)."""
+    return copy_store(built_once("sessions", tmp_path_factory, _users_store), tmp_path)
+
+
+def _users_store(folder: Path) -> Path:
+    db = folder / "sessions.duckdb"
     with Cockpit(db=db) as c:
         for name, role in (("boss", "admin"), ("ana", "analyst"), ("acme", "enterprise")):
             c.add_user(name, role, PASSWORDS[name], created_by="test")

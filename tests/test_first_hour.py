@@ -254,12 +254,11 @@ def _english(texts: list[list[str]]) -> list[str]:
 def store(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
     """The browser tests' store, or a copy of the store named by ``IPCOCKPIT_FIRST_HOUR_STORE`` (e.g. the one
     `make demo` builds, var/ipcockpit.duckdb) with its indexes and the analyst's account added."""
-    folder = tmp_path_factory.mktemp("first_hour")
     given = os.environ.get(STORE_ENV)
     if not given:
-        return browser_support.build_store(folder, shared)
+        return browser_support.shared_store(tmp_path_factory, shared, "first_hour")
     source = Path(given)
-    path = folder / "walk.duckdb"
+    path = tmp_path_factory.mktemp("first_hour") / "walk.duckdb"
     shutil.copyfile(source, path)
     index = source.with_suffix(".index")
     if index.is_dir():

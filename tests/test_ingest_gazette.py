@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from shared_stores import copy_store, gazette_week
 from typer.testing import CliRunner
 
 from ipcockpit.app import Cockpit
@@ -79,8 +80,10 @@ def _recount(shared: Path, order: list[str]) -> dict:
 
 @pytest.fixture(scope="module")
 def store(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Cockpit, list, dict]:
-    c = Cockpit(Settings(db=str(tmp_path_factory.mktemp("gazette") / "g.duckdb")))
-    reports = c.ingest([shared / GAZETTE])
+    """A copy of the week as ``Cockpit.ingest`` loaded it into a new store (tests/shared_stores.py), and that
+    ingest's reports; the copy is this module's (the idempotence test ingests the week into it again)."""
+    path, reports = gazette_week(tmp_path_factory, shared)
+    c = Cockpit(Settings(db=str(copy_store(path, tmp_path_factory.mktemp("gazette"), "g.duckdb"))))
     order = [str(Path(r.file).relative_to(shared / GAZETTE)) for r in reports if r.format]
     yield c, reports, _recount(shared, order)
     c.close()

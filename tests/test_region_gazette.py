@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shared_stores import copy_store, gazette_week
 from typer.testing import CliRunner
 
 from ipcockpit.app import Cockpit
@@ -26,11 +27,10 @@ BISHAN = "500120"
 
 @pytest.fixture(scope="module")
 def store(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("region_gazette") / "gazette.duckdb"
-    with Cockpit(db=path) as c:
-        reports = c.ingest([shared / "cn" / "gazette_2019"])
+    """A copy of the week as ``Cockpit.ingest`` loaded it into a new store (tests/shared_stores.py)."""
+    path, reports = gazette_week(tmp_path_factory, shared)
     assert [r.format for r in reports if r.format] == ["cn-gazette-csv"] * 6
-    return path
+    return copy_store(path, tmp_path_factory.mktemp("region_gazette"))
 
 
 @pytest.fixture(scope="module")

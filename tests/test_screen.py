@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from test_value_conditions import TEST_ROWS, build_store
+from test_value_conditions import TEST_ROWS, screen_store
 from typer.testing import CliRunner
 
 from ipcockpit.app import Cockpit
@@ -33,8 +33,7 @@ REQUIRED = {"publication_number", "title", "applicant", "high_value", "condition
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
-    tmp = tmp_path_factory.mktemp("screen_api")
-    return build_store(tmp / "screen.duckdb", shared, tmp)
+    return screen_store(tmp_path_factory, shared, "screen_api")
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from test_value_conditions import build_store
+from test_value_conditions import screen_store
 from typer.testing import CliRunner
 
 from ipcockpit.app import Cockpit
@@ -31,8 +31,7 @@ PLEDGED = "CN999999992B"
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
-    tmp = tmp_path_factory.mktemp("settings_merge")
-    return build_store(tmp / "screen.duckdb", shared, tmp)
+    return screen_store(tmp_path_factory, shared, "settings_merge")
 
 
 @pytest.fixture(scope="module")

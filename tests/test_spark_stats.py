@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,10 +37,8 @@ def exported(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Iterator
 
 
 @pytest.fixture(scope="module")
-def spark_con(exported: tuple[Cockpit, Path]) -> Iterator[object]:
-    session = local_session(cores=2, memory="512m")
-    yield connect_parquet(exported[1], session=session)
-    session.stop()
+def spark_con(exported: tuple[Cockpit, Path], spark_session: Any) -> object:
+    return connect_parquet(exported[1], session=spark_session)
 
 
 def test_by_office_year_same_on_spark(exported: tuple[Cockpit, Path], spark_con) -> None:

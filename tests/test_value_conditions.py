@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shared_stores import built_once, copy_store
 
 from ipcockpit.app import Cockpit
 from ipcockpit.errors import SettingsError
@@ -53,10 +54,17 @@ def build_store(path: Path, shared: Path, tmp: Path) -> Path:
     return path
 
 
+def screen_store(factory: pytest.TempPathFactory, shared: Path, name: str) -> Path:
+    """A copy, in a new folder named ``name``, of the store :func:`build_store` makes; it is built once for
+    the run (tests/shared_stores.py): tests/test_screen.py, test_settings_merge.py and test_legal_status.py
+    start from it too."""
+    path = built_once("screen", factory, lambda folder: build_store(folder / "screen.duckdb", shared, folder))
+    return copy_store(path, factory.mktemp(name))
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
-    tmp = tmp_path_factory.mktemp("screen")
-    return build_store(tmp / "screen.duckdb", shared, tmp)
+    return screen_store(tmp_path_factory, shared, "screen")
 
 
 @pytest.fixture(scope="module")

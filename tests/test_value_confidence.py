@@ -216,25 +216,20 @@ def test_cli_table_shows_the_confidence(demo: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.spark
-def test_the_same_ranking_on_spark(demo: Path, tmp_path: Path) -> None:
+def test_the_same_ranking_on_spark(demo: Path, tmp_path: Path, spark_session: Any) -> None:
     """The scoring expression, shrinkage included, gives DuckDB's figures on local Spark."""
     import ibis
     import pyarrow.parquet as pq
-
-    from ipcockpit.analytics.spark import local_session
 
     columns = ["doc_id", "value_index", "value_index_raw", "confidence", "cohort_mean"]
     with Cockpit(db=demo, read_only=True) as c:
         table = indicator_table(c.store.con, AS_OF)
         duck = {r["doc_id"]: r for r in score_arrow(c.store.con, table).select(columns).to_pylist()}
     pq.write_table(table, tmp_path / "indicators.parquet")
-    session = local_session(cores=2, memory="1g")
-    try:
-        session.read.parquet(str(tmp_path / "indicators.parquet")).createOrReplaceTempView("indicators")
-        expr = score_expr(ibis.pyspark.connect(session).table("indicators"), load_profiles(), "government_statistics")
-        spark = expr.select(columns).to_pyarrow().to_pylist()
-    finally:
-        session.stop()
+    spark_session.read.parquet(str(tmp_path / "indicators.parquet")).createOrReplaceTempView("indicators")
+    expr = score_expr(ibis.pyspark.connect(spark_session).table("indicators"), load_profiles(),
+                      "government_statistics")
+    spark = expr.select(columns).to_pyarrow().to_pylist()
     assert len(spark) == len(duck) > 3000
     for r in spark:
         d = duck[r["doc_id"]]

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from shared_stores import built_once, copy_store
 
 from ipcockpit import i18n
 from ipcockpit.app import Cockpit
@@ -39,7 +40,14 @@ OVER = MANY[:20_000]
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
-    path = tmp_path_factory.mktemp("limits") / "limits.duckdb"
+    """A copy of the store :func:`build_store` makes, built once for the run (tests/shared_stores.py); this
+    module and tests/test_web_headers.py each get their own."""
+    return copy_store(built_once("limits", tmp_path_factory, lambda folder: build_store(folder, shared)),
+                      tmp_path_factory.mktemp("limits"))
+
+
+def build_store(folder: Path, shared: Path) -> Path:
+    path = folder / "limits.duckdb"
     with Cockpit(db=path) as c:
         reports = c.ingest([shared / PIZZA, shared / CLAIMS])
         assert [(r.error, r.loaded) for r in reports] == [(None, 1000), (None, 25)]
