@@ -162,8 +162,12 @@ def run(
 
     torch.set_num_threads(1)
     torch.manual_seed(SEED)
-    rng = np.random.default_rng(SEED + (fold or 0))
+    # a continued run draws other batches than the run it continues
+    rng = np.random.default_rng(SEED + (fold or 0) + (100 if cand.get("init") else 0))
     model = CrossEncoder(base_dir(cand["base"]))
+    if cand.get("init"):  # continue from another candidate's weights of the same fold (a fresh schedule)
+        src = out.parent / cand["init"] / (f"fold{fold}.pt" if fold is not None else "final.pt")
+        model.load_state_dict(torch.load(src, weights_only=True))
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cand["lr"], weight_decay=0.01)
     # every epoch's batches and swaps are drawn up front, so a resumed run trains on the same batches
@@ -249,6 +253,12 @@ def run(
 def setup(a) -> tuple[dict, Path, list[train.Pair], Data]:
     cand = {"name": a.name, "base": a.base, "title": a.title, "epochs": a.epochs, "lr": a.lr, "batch": a.batch,
             "max_length": a.max_length, "seed": SEED, "loss": "bce", "swap": 0.5, "pooling": "mean"}
+    if a.init:
+        init = json.loads((a.runs / a.init / "candidate.json").read_text())
+        for k in ("base", "title", "max_length"):
+            if init[k] != cand[k]:
+                raise SystemExit(f"--init {a.init}: its {k} is {init[k]!r}, this candidate's {cand[k]!r}")
+        cand.update(init=a.init, init_epochs=init.get("init_epochs", 0) + init["epochs"])
     out = a.runs / a.name
     out.mkdir(parents=True, exist_ok=True)
     (out / "candidate.json").write_text(json.dumps(cand, indent=1))
@@ -467,6 +477,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--probe", type=int, default=1500, help="cv: validation pairs (whole anchors) scored "
                    "every --probe-every steps for the learning curve (0 = none)")
     p.add_argument("--probe-every", type=int, default=132)
+    p.add_argument("--init", default="", help="continue from this candidate's weights (same fold; a new schedule)")
     p.add_argument("--weights", default="", help="ship: weights file in the run folder (default final.pt)")
     p.add_argument("--check", type=int, default=500, help="ship: pairs scored by torch and ONNX")
     p.add_argument("--models-dir", type=Path, default=None)
