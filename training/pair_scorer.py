@@ -123,8 +123,9 @@ def predict(model, data: Data, idx: np.ndarray, batch: int = 128) -> np.ndarray:
     with torch.no_grad():
         for s in range(0, len(order), batch):
             sel = order[s : s + batch]
-            ids, mask, types = batch_tensors([data.fwd[i] for i in idx[sel]])
-            out[sel] = torch.sigmoid(model(ids, mask, types)).numpy()
+            dev = next(model.parameters()).device
+            ids, mask, types = (t.to(dev) for t in batch_tensors([data.fwd[i] for i in idx[sel]]))
+            out[sel] = torch.sigmoid(model(ids, mask, types)).float().cpu().numpy()
     return out
 
 
@@ -164,10 +165,12 @@ def run(
     torch.manual_seed(SEED)
     # a continued run draws other batches than the run it continues
     rng = np.random.default_rng(SEED + (fold or 0) + (100 if cand.get("init") else 0))
+    device = cand.get("device", "cpu")
     model = CrossEncoder(base_dir(cand["base"]))
     if cand.get("init"):  # continue from another candidate's weights of the same fold (a fresh schedule)
         src = out.parent / cand["init"] / (f"fold{fold}.pt" if fold is not None else "final.pt")
         model.load_state_dict(torch.load(src, weights_only=True))
+    model.to(device)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cand["lr"], weight_decay=0.01)
     # every epoch's batches and swaps are drawn up front, so a resumed run trains on the same batches
@@ -183,7 +186,7 @@ def run(
     start = 0
     ck = _ckpt_path(out, fold)
     if ck.exists():
-        state = torch.load(ck, weights_only=False)
+        state = torch.load(ck, weights_only=False, map_location=device)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         sched.load_state_dict(state["sched"])
@@ -200,8 +203,9 @@ def run(
         running = []
         for step, sel in enumerate(batches):
             sw = swap[sel]
-            ids, mask, types = batch_tensors([data.rev[i] if w else data.fwd[i] for i, w in zip(sel, sw, strict=True)])
-            loss = lossf(model(ids, mask, types), y[torch.from_numpy(sel)])
+            parts = batch_tensors([data.rev[i] if w else data.fwd[i] for i, w in zip(sel, sw, strict=True)])
+            ids, mask, types = (t.to(device) for t in parts)
+            loss = lossf(model(ids, mask, types), y[torch.from_numpy(sel)].to(device))
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
@@ -244,8 +248,9 @@ def run(
             ck.with_suffix(".tmp"),
         )
         os.replace(ck.with_suffix(".tmp"), ck)
-    if True:  # the weights of every fold and of the final run (the ONNX check of a fold needs them)
-        torch.save(model.state_dict(), out / (f"fold{fold}.pt" if fold is not None else "final.pt"))
+    # the weights of every fold (an ONNX check or a continued run needs them) and of the final run
+    weights = out / (f"fold{fold}.pt" if fold is not None else "final.pt")
+    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, weights)
     log(f"fold {fold} done in {time.perf_counter() - t_start:.0f} s")
     return history
 
@@ -253,6 +258,8 @@ def run(
 def setup(a) -> tuple[dict, Path, list[train.Pair], Data]:
     cand = {"name": a.name, "base": a.base, "title": a.title, "epochs": a.epochs, "lr": a.lr, "batch": a.batch,
             "max_length": a.max_length, "seed": SEED, "loss": "bce", "swap": 0.5, "pooling": "mean"}
+    if a.device != "cpu":  # the GPU machine: same recipe, same folds (not bit-identical to the CPU run)
+        cand["device"] = a.device
     if a.init:
         init = json.loads((a.runs / a.init / "candidate.json").read_text())
         for k in ("base", "title", "max_length"):
@@ -477,6 +484,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--probe", type=int, default=1500, help="cv: validation pairs (whole anchors) scored "
                    "every --probe-every steps for the learning curve (0 = none)")
     p.add_argument("--probe-every", type=int, default=132)
+    p.add_argument("--device", default="cpu", help="torch device (cuda on a GPU machine)")
     p.add_argument("--init", default="", help="continue from this candidate's weights (same fold; a new schedule)")
     p.add_argument("--weights", default="", help="ship: weights file in the run folder (default final.pt)")
     p.add_argument("--check", type=int, default=500, help="ship: pairs scored by torch and ONNX")
