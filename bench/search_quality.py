@@ -52,7 +52,8 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def copy_csv(src: Path, dst: Path, rows: int) -> int:
-    with src.open(encoding="utf-8", newline="") as fh:
+    """The header and first ``rows`` records of the CSV ``src`` written to ``dst`` (a byte-order mark dropped)."""
+    with src.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         kept = [r for _, r in zip(range(rows), reader, strict=False)]
         fields = reader.fieldnames or []

@@ -33,7 +33,6 @@ parquet_bytes_per_vector=<float> ...``; JSON to ``bench/results/spark_embed.json
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import os
@@ -55,27 +54,18 @@ from ipcockpit.search import vector_parts  # noqa: E402
 from ipcockpit.search.vectors import VectorIndex  # noqa: E402
 from ipcockpit.settings import Settings  # noqa: E402
 
+sys.path.insert(0, str(REPO / "bench"))
+from search_quality import copy_csv  # noqa: E402
+
 SHARED = Path(os.environ.get("IPCOCKPIT_SHARED_DATA", REPO.parent / "shared" / "data"))
 if not (SHARED / "MANIFEST.md").exists():
     SHARED = Path("/work/shared/data")
 
 
-def head_csv(src: Path, dst: Path, rows: int) -> None:
-    with src.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        kept = [r for _, r in zip(range(rows), reader, strict=False)]
-        fields = reader.fieldnames or []
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    with dst.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.DictWriter(out, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(kept)
-
-
 def make_store(tmp: Path, en: int, zh: int) -> Path:
     for src in sorted((SHARED / "abstracts_us").glob("*.csv")):
-        head_csv(src, tmp / "in" / src.name, en // 2)
-    head_csv(SHARED / "cn" / "abstracts_cpc_liaoleyuan" / "sample_val.csv", tmp / "in" / "sample_val.csv", zh)
+        copy_csv(src, tmp / "in" / src.name, en // 2)
+    copy_csv(SHARED / "cn" / "abstracts_cpc_liaoleyuan" / "sample_val.csv", tmp / "in" / "sample_val.csv", zh)
     db = tmp / "store.duckdb"
     with Cockpit(Settings(db=str(db))) as c:
         c.ingest([tmp / "in"])
