@@ -41,7 +41,7 @@ from ipcockpit.search.pair_scorer import MODEL_NAME, PairTokenizer
 from training import train
 
 SEED = 13
-DEFAULT_RUNS = Path("/work/wt/pair-scorer-runs")
+DEFAULT_RUNS = Path("var/pair-scorer-runs")  # git-ignored; checkpoints of ~270 MB per fold
 REPORT = Path("bench/results/pair_scorer.json")
 BASES = {"minilm": "all-minilm-l6-v2"}
 
