@@ -6,6 +6,10 @@
   score, off the shelf. A string is a vector space (``en``, ``multi``) or a model folder name under
   ``ipcockpit/search/models``; a model with a ``context`` rule gets ``"<class title>: <phrase>"`` inputs,
   exactly as at indexing time. A callable ``encode(list[str]) -> array`` gets the plain phrases.
+- ``score_pair_scorer(pairs)``: Pearson/Spearman of the pair scorer (``ipcockpit.search.similarity``, a
+  cross-encoder) with the human score, the class of each pair as its context. It was trained on all
+  development pairs: in-sample; its grouped CV is in its model.json (``grouped_cv``) and
+  bench/results/pair_scorer.json (``python -m training.pair_scorer cv``).
 - ``cv_finetune(pairs, k, **train_args)``: the grouped-CV fine-tune of ``training.train``.
   Run time on the 2-core development machine (shared with other jobs, 1 torch thread): about
   0.7-0.9 s per training step of 32 pairs, so ~2-3 min per fold with 3,000 training pairs and ~9 min
@@ -72,6 +76,14 @@ def score_model(space_or_callable: str | Callable[[list[str]], np.ndarray], pair
     return train.score_encoder(lambda texts: embed_with_model(texts, name), with_ctx)
 
 
+def score_pair_scorer(pairs: list[Pair], model: str = "pair-scorer") -> dict:
+    """{"pearson", "spearman"} of the pair scorer's score against the human score (contexts given)."""
+    from ipcockpit.search.pair_scorer import similarity
+
+    sims = similarity([(p.anchor, p.target) for p in pairs], [p.context for p in pairs], model=model)
+    return train.correlation(sims, np.array([p.score for p in pairs]))
+
+
 def cv_finetune(pairs: list[Pair], k: int = 3, **train_args) -> dict:
     """Grouped-by-anchor CV of the fine-tune (see ``training.train.cross_validate``).
 
@@ -94,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     pairs = load_pairs(a.data / train.PPPM_FILE)
     if a.n:
         pairs = train._subset(np.arange(len(pairs)), pairs, a.n, seed=13)
-    names = sorted(d.name for d in MODELS_DIR.iterdir() if (d / "model.json").exists())
+    # the embedding models (a "dim"); the pair scorer, a cross-encoder, is scored apart below
+    names = sorted(d.name for d in MODELS_DIR.iterdir()
+                   if (d / "model.json").exists() and "dim" in model_info_of(d.name))
     for name in names:
         t0 = time.perf_counter()
         note = (
@@ -103,6 +117,14 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{name}: {score_model(name, pairs)} ({time.perf_counter() - t0:.0f} s, {len(pairs)} pairs){note}"
         )
+    if (MODELS_DIR / "pair-scorer" / "model.json").exists():
+        from ipcockpit.search.pair_scorer import model_info
+
+        t0 = time.perf_counter()
+        cv = model_info().get("grouped_cv") or {}
+        last = cv[max(cv, key=int)] if cv else {}
+        print(f"pair-scorer (cross-encoder): {score_pair_scorer(pairs)} ({time.perf_counter() - t0:.0f} s, "
+              f"{len(pairs)} pairs) IN-SAMPLE; grouped CV of its recipe: pearson {last.get('pearson')}")
     print(f"default space {model_for(None)} pearson {score_model(model_for(None), pairs)['pearson']}")
     return 0
 

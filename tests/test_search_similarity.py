@@ -41,7 +41,7 @@ def test_scores_follow_the_human_score(sample: list, scores: np.ndarray) -> None
     means = [float(scores[label == v].mean()) for v in (0.0, 0.25, 0.5, 0.75, 1.0)]
     assert all(b > a for a, b in zip(means, means[1:], strict=False)), means
     assert means[-1] - means[0] > 0.5
-    assert np.corrcoef(scores, label)[0, 1] > 0.7  # in-sample 0.77 for the 1-epoch model shipped
+    assert np.corrcoef(scores, label)[0, 1] > 0.7  # in-sample: 0.83 for the model shipped (0.77 after 1 epoch)
 
 
 def test_near_symmetric(sample: list, scores: np.ndarray) -> None:

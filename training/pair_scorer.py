@@ -41,7 +41,7 @@ from ipcockpit.search.pair_scorer import MODEL_NAME, PairTokenizer
 from training import train
 
 SEED = 13
-DEFAULT_RUNS = Path("/work/wt/pair-scorer-runs")
+DEFAULT_RUNS = Path("var/pair-scorer-runs")  # git-ignored; checkpoints of ~270 MB per fold
 REPORT = Path("bench/results/pair_scorer.json")
 BASES = {"minilm": "all-minilm-l6-v2"}
 
@@ -165,8 +165,8 @@ def run(
 
     torch.set_num_threads(1)
     torch.manual_seed(SEED)
-    # a continued run draws other batches than the run it continues
-    rng = np.random.default_rng(SEED + (fold or 0) + (100 if cand.get("init") else 0))
+    # a continued run draws other batches than the runs it continues (one seed per epoch of the chain)
+    rng = np.random.default_rng(SEED + (fold or 0) + 100 * cand.get("init_epochs", 0))
     device = cand.get("device", "cpu")
     model = CrossEncoder(base_dir(cand["base"]))
     if cand.get("init"):  # continue from another candidate's weights of the same fold (a fresh schedule)
@@ -316,7 +316,11 @@ def cmd_time(a) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         r = run(cand, data, tr, None, Path(tmp), 0, print, max_steps=a.steps)[0]
     per_epoch = r["seconds_per_step"] * (len(tr) / cand["batch"])
-    print(json.dumps(dict(r, candidate=cand, train_pairs=len(tr), est_epoch_minutes=round(per_epoch / 60, 1))))
+    row = dict(r, candidate=cand, train_pairs=len(tr), est_epoch_minutes=round(per_epoch / 60, 1),
+               load_average=round(os.getloadavg()[0], 1), when=time.strftime("%Y-%m-%d %H:%M"))
+    with (a.runs / "timing.jsonl").open("a") as fh:
+        fh.write(json.dumps(row) + "\n")
+    print(json.dumps(row))
 
 
 def cmd_final(a) -> None:
@@ -400,6 +404,17 @@ def torch_scores(weights: Path, cand: dict, pairs: list[train.Pair], data_dir: P
     return predict(model, data, np.arange(len(pairs)))
 
 
+def _final_command(runs: Path, cand: dict) -> list[str]:
+    """The ``final`` commands that made a candidate's weights, the runs it continues first."""
+    before = _final_command(runs, json.loads((runs / cand["init"] / "candidate.json").read_text())) \
+        if cand.get("init") else []
+    return before + [
+        f"python -m training.pair_scorer final --name {cand['name']} --base {cand['base']} --title {cand['title']} "
+        f"--epochs {cand['epochs']} --lr {cand['lr']:g} --batch {cand['batch']} --max-length {cand['max_length']}"
+        + (f" --init {cand['init']}" if cand.get("init") else "")
+    ]
+
+
 def cmd_ship(a) -> None:
     from ipcockpit.search.pair_scorer import similarity
 
@@ -408,9 +423,8 @@ def cmd_ship(a) -> None:
     weights = out / (a.weights or "final.pt")
     cv = cv_summary(out / "cv.jsonl")
     how = (
-        f"python -m training.pair_scorer final --name {cand['name']} --base {cand['base']} --title {cand['title']} "
-        f"--epochs {cand['epochs']} --lr {cand['lr']:g} --batch {cand['batch']} --max-length {cand['max_length']} "
-        f"(seed {SEED}, 1 torch thread) on all {len(train.load_pairs(a.data / train.PPPM_FILE))} USPPPM "
+        " then ".join(_final_command(a.runs, cand))
+        + f" (seed {SEED}, 1 torch thread) on all {len(train.load_pairs(a.data / train.PPPM_FILE))} USPPPM "
         "development pairs; then `ship`: torch.onnx.export opset 17, train.quantise_dynamic"
     )
     folder = ship(weights, cand, a.data, models_dir=a.models_dir, how=how,
@@ -494,6 +508,8 @@ def cmd_report(a) -> None:
     old = json.loads(REPORT.read_text()) if REPORT.exists() else {}
     old.update({"k": a.k, "grouping": "anchor (sklearn GroupKFold, training.train.grouped_folds)",
                 "candidates": cands})
+    if (a.runs / "timing.jsonl").exists():  # `time` runs: seconds per training step of each base
+        old["step_timing"] = [json.loads(x) for x in (a.runs / "timing.jsonl").read_text().splitlines() if x]
     REPORT.write_text(json.dumps(old, indent=1) + "\n")
     print(f"{REPORT}: {len(cands)} candidates")
 
