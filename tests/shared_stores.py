@@ -10,18 +10,17 @@ it and read what it returned (pickled beside it).
 
 from __future__ import annotations
 
-import fcntl
 import os
 import pickle
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
 from ipcockpit.app import Cockpit
+from ipcockpit.filelock import file_lock
 from ipcockpit.settings import Settings
 
 T = TypeVar("T")
@@ -38,7 +37,7 @@ def built_once(key: str, factory: pytest.TempPathFactory, build: Callable[[Path]
         if os.environ.get("PYTEST_XDIST_WORKER"):
             root = root.parent  # the run's folder, above each worker's own
         folder, result = root / f"built_{key}", root / f"built_{key}.pickle"
-        with _locked(root / f"built_{key}.lock"):
+        with file_lock(root / f"built_{key}.lock"):
             if result.exists():
                 _BUILT[key] = pickle.loads(result.read_bytes())
             else:
@@ -47,17 +46,6 @@ def built_once(key: str, factory: pytest.TempPathFactory, build: Callable[[Path]
                 _BUILT[key] = build(folder)
                 result.write_bytes(pickle.dumps(_BUILT[key]))
     return _BUILT[key]
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """An exclusive lock on ``path`` (created), held by one process of the run at a time."""
-    with path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def copy_store(source: Path, folder: Path, name: str | None = None) -> Path:

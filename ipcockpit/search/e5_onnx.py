@@ -39,11 +39,12 @@ import struct
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from ipcockpit.filelock import file_lock
 
 log = logging.getLogger(__name__)
 
@@ -340,23 +341,6 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-@contextmanager
-def _file_lock(path: Path):
-    """An exclusive lock between processes (fcntl; where there is none, the atomic rename alone keeps the
-    folder whole and a second process may build it too)."""
-    try:
-        import fcntl
-    except ImportError:  # Windows
-        yield
-        return
-    with path.open("a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 FILES = ("model.onnx", "model.onnx.data", "tokenizer.json", "normalize.json")
 _BUILDING = threading.Lock()
 
@@ -372,7 +356,7 @@ def ensure_built(bin_path: Path | None = None, root: Path | None = None, variant
     if all((folder / f).is_file() for f in FILES):
         return folder
     root.mkdir(parents=True, exist_ok=True)
-    with _BUILDING, _file_lock(root / f".{folder.name}.lock"):
+    with _BUILDING, file_lock(root / f".{folder.name}.lock"):
         if all((folder / f).is_file() for f in FILES):  # another process built it while we waited
             return folder
         t0 = time.perf_counter()
