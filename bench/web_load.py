@@ -42,6 +42,7 @@ mixed_cockpit_p95_ms=<float>``. Goal at the demo's size and 20 clients: search p
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import random
 import re
@@ -263,15 +264,16 @@ _EN_STOP = set("a an and are as at be by for from has have in into is it its of 
 
 def query_pools(con: Any) -> dict[str, list[str]]:
     """The queries of each kind that the store's own texts give (sorted, so that a seed draws the same)."""
-    from ipcockpit.search.lexical import _jieba
+    import jieba  # the bench extra: the mix drawn as in every earlier session (precise mode)
 
+    jieba.setLogLevel(logging.WARNING)
     zh = [r[0] for r in con.execute("SELECT title FROM documents WHERE lang = 'zh' AND title IS NOT NULL "
                                     "ORDER BY doc_id").fetchall()]
     en = [r[0] for r in con.execute("SELECT title FROM documents WHERE lang = 'en' AND title IS NOT NULL "
                                     "ORDER BY doc_id").fetchall()]
     words: dict[str, set[str]] = {k: set() for k in ("zh_word", "zh_phrase", "en_word", "en_phrase")}
     for t in zh:
-        ws = [w for w in _jieba().cut(t) if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w) and w not in _ZH_STOP]
+        ws = [w for w in jieba.cut(t) if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w) and w not in _ZH_STOP]
         words["zh_word"].update(ws)
         words["zh_phrase"].update(f"{a} {b}" for a, b in zip(ws, ws[1:], strict=False))
     for t in en:
