@@ -88,17 +88,32 @@ def _evidence(col: str = "doc_id") -> str:
     return f"list_slice(list(DISTINCT {col} ORDER BY {col}), 1, {EVIDENCE})"
 
 
+#: each document's family node (``fam``) and year
+FAMILY_SQL = (
+    "SELECT d.doc_id, d.title, d.stub, CASE WHEN coalesce(d.family_id, f.family_id) IS NOT NULL "
+    "THEN 'fam:' || coalesce(d.family_id, f.family_id) ELSE 'doc:' || d.doc_id END AS fam, "
+    "year(coalesce(d.priority_date, d.app_date, d.pub_date)) AS year FROM documents d "
+    "LEFT JOIN (SELECT doc_id, arg_min(family_id, (CASE scheme WHEN 'docdb' THEN 0 ELSE 1 END, family_id)) "
+    "AS family_id FROM family_members GROUP BY doc_id) f USING (doc_id)")
+
+
+def sei_match_sql(ipc: str) -> str:
+    """The SEI branches (``code``, ``reading``, ``industry``) of the rows of ``ipc`` (a relation with ``code``,
+    an IPC code, and any other columns, kept) whose code matches a rule's IPC pattern and none of its
+    exclusions. The rules with a subclass are joined on it (fast); the few without, to every row."""
+    rules = ("(SELECT code AS branch, reading, parent_code AS industry, ipc_regex, exclusion_regex, "
+             "regexp_extract(ipc_regex, '^([A-HY]\\d\\d[A-Z])', 1) AS sub_key FROM ref_ipc_concordance "
+             f"WHERE scheme = '{SEI_SCHEME}' AND coalesce(class_scheme, 'IPC') = 'IPC')")
+    return (f"SELECT * EXCLUDE (ipc_regex, exclusion_regex, sub_key) FROM (SELECT i.*, r.* FROM {ipc} i "
+            f"JOIN {rules} r ON left(i.code, 4) = r.sub_key UNION ALL SELECT i.*, r.* FROM {ipc} i JOIN {rules} r "
+            "ON r.sub_key = '') WHERE regexp_full_match(code, ipc_regex) "
+            "AND NOT coalesce(regexp_full_match(code, exclusion_regex), false)")
+
+
 def _steps(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """The temp tables of the build, in order: (name, SELECT)."""
-    years = "year(coalesce(d.priority_date, d.app_date, d.pub_date))"
     return [
-        # each document's family node and year
-        ("g_fam", "SELECT d.doc_id, d.title, d.stub, "
-                  "CASE WHEN coalesce(d.family_id, f.family_id) IS NOT NULL THEN 'fam:' || coalesce(d.family_id, "
-                  "f.family_id) ELSE 'doc:' || d.doc_id END AS fam, "
-                  f"{years} AS year FROM documents d LEFT JOIN (SELECT doc_id, arg_min(family_id, "
-                  "(CASE scheme WHEN 'docdb' THEN 0 ELSE 1 END, family_id)) AS family_id FROM family_members "
-                  "GROUP BY doc_id) f USING (doc_id)"),
+        ("g_fam", FAMILY_SQL),
         ("g_holder", "SELECT p.doc_id, p.seq, p.role, p.name_raw, p.type, p.admin_code, 'org:' || p.entity_id AS node, "
                      f"g.fam, g.year FROM ({party_ids_sql(con)}) p JOIN g_fam g USING (doc_id) "
                      f"WHERE p.role IN {_ROLES} AND p.entity_id IS NOT NULL"),
@@ -107,15 +122,7 @@ def _steps(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
         ("g_ipc", "SELECT DISTINCT c.doc_id, g.fam, g.year, c.code, "
                   "CASE WHEN contains(c.code, '/') THEN split_part(c.code, '/', 1) || '/00' ELSE NULL END AS grp "
                   "FROM classifications c JOIN g_fam g USING (doc_id) WHERE c.scheme = 'IPC'"),
-        ("g_sei", "WITH rules AS (SELECT code, name, parent_code, ipc_regex, exclusion_regex, reading, "
-                  "regexp_extract(ipc_regex, '^([A-HY]\\d\\d[A-Z])', 1) AS sub_key FROM ref_ipc_concordance "
-                  f"WHERE scheme = '{SEI_SCHEME}' AND coalesce(class_scheme, 'IPC') = 'IPC') "
-                  "SELECT DISTINCT * FROM (SELECT i.doc_id, i.fam, i.year, r.code, r.reading, i.code AS ipc, "
-                  "r.ipc_regex, r.exclusion_regex FROM g_ipc i JOIN rules r ON left(i.code, 4) = r.sub_key "
-                  "UNION ALL SELECT i.doc_id, i.fam, i.year, r.code, r.reading, i.code, r.ipc_regex, "
-                  "r.exclusion_regex FROM g_ipc i JOIN rules r ON r.sub_key = '') "
-                  "WHERE regexp_full_match(ipc, ipc_regex) AND NOT coalesce(regexp_full_match(ipc, exclusion_regex), "
-                  "false)"),
+        ("g_sei", f"SELECT DISTINCT doc_id, fam, year, branch AS code, reading FROM ({sei_match_sql('g_ipc')})"),
         ("g_event", "SELECT e.doc_id, e.event_class, e.counterparty, year(e.event_date) AS year, "
                     "row_number() OVER () AS event_no FROM legal_events e "
                     f"WHERE e.event_class IN {_EVENTS}"),
