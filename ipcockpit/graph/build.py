@@ -36,7 +36,8 @@ Edges (``edges.parquet``: ``src``, ``dst``, ``relationship``, ``weight``, ``firs
   family (the USPTO assignment records name the patent, not its holder). Events that name no counterparty
   (the CNIPA legal-status gazette) make no edge; the build counts them.
 
-Years are of ``coalesce(priority_date, app_date, pub_date)``; an event's of its date. Stubs (publications a
+Years are of ``coalesce(priority_date, app_date, pub_date)`` (none where that date is impossible: before 1790
+or more than a year ahead); an event's of its date. Stubs (publications a
 source only refers to) take part where they have rows.
 """
 
@@ -88,11 +89,15 @@ def _evidence(col: str = "doc_id") -> str:
     return f"list_slice(list(DISTINCT {col} ORDER BY {col}), 1, {EVIDENCE})"
 
 
+#: the date of a document's work (alias ``d``), None where it is impossible (before 1790, more than a year
+#: ahead: the data-quality check's impossible dates, e.g. a year 9620 read from a defective source date)
+DAY_SQL = ("CASE WHEN coalesce(d.priority_date, d.app_date, d.pub_date) BETWEEN DATE '1790-01-01' "
+           "AND current_date + INTERVAL 1 YEAR THEN coalesce(d.priority_date, d.app_date, d.pub_date) END")
 #: each document's family node (``fam``) and year
 FAMILY_SQL = (
     "SELECT d.doc_id, d.title, d.stub, CASE WHEN coalesce(d.family_id, f.family_id) IS NOT NULL "
     "THEN 'fam:' || coalesce(d.family_id, f.family_id) ELSE 'doc:' || d.doc_id END AS fam, "
-    "year(coalesce(d.priority_date, d.app_date, d.pub_date)) AS year FROM documents d "
+    f"year({DAY_SQL}) AS year FROM documents d "
     "LEFT JOIN (SELECT doc_id, arg_min(family_id, (CASE scheme WHEN 'docdb' THEN 0 ELSE 1 END, family_id)) "
     "AS family_id FROM family_members GROUP BY doc_id) f USING (doc_id)")
 
