@@ -47,7 +47,11 @@ def subgraph_tables(nodes: pa.Table, edges: pa.Table, relationships: Sequence[st
 
 def to_igraph(nodes: pa.Table, edges: pa.Table, directed: bool = False) -> ig.Graph:
     """An igraph graph of the tables (every edge's ends must be nodes): vertex attributes ``name`` (the node
-    id), ``label`` and ``title`` (the node's name); edge attributes ``relationship`` and ``weight``."""
+    id), ``label`` and ``title`` (the node's name); edge attributes ``relationship`` and ``weight``. Nodes and
+    edges are taken in id order, so that a graph gives the same igraph (and communities) however its files
+    were written."""
+    nodes = nodes.sort_by("id")
+    edges = edges.sort_by([("src", "ascending"), ("dst", "ascending"), ("relationship", "ascending")])
     ids = nodes["id"].combine_chunks()
     src = pc.index_in(edges["src"], value_set=ids).to_numpy(zero_copy_only=False)
     dst = pc.index_in(edges["dst"], value_set=ids).to_numpy(zero_copy_only=False)

@@ -232,15 +232,18 @@ _NODES_SQL = [
 ]
 
 
-def build_graph(con: duckdb.DuckDBPyConnection, folder: str | os.PathLike[str]) -> dict[str, Any]:
+def build_graph(con: duckdb.DuckDBPyConnection, folder: str | os.PathLike[str],
+                source: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the graph of the store on ``con`` into ``folder`` (``nodes.parquet``, ``edges.parquet``,
     ``graph.json``); returns the summary written to ``graph.json``: counts by label and relationship,
-    ``events_without_counterparty`` and ``seconds``."""
+    ``events_without_counterparty``, ``seconds`` and ``source`` (what the caller says it was built from)."""
     started = time.perf_counter()
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
+    [(catalog,)] = con.execute("SELECT current_database()").fetchall()
     cur = con.cursor()  # temp tables of its own, gone when it closes
     try:
+        cur.execute(f'USE "{catalog}"')  # a cursor starts in the default catalog; the store may be attached
         for name, sql in _steps(cur):
             cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
         _counterparties(cur)
@@ -263,6 +266,7 @@ def build_graph(con: duckdb.DuckDBPyConnection, folder: str | os.PathLike[str]) 
         "by_relationship": _counts(edges, "relationship", RELATIONSHIPS),
         "events_without_counterparty": int(no_cp),
         "seconds": round(time.perf_counter() - started, 3),
+        "source": source,
     }
     (out / "graph.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
     return summary

@@ -11,3 +11,7 @@ class GraphMissingError(IPCockpitError):
 
 class GraphNodeNotFoundError(IPCockpitError):
     """A node id, name or entity that the graph does not hold."""
+
+
+class GraphArgumentError(IPCockpitError):
+    """A choice the graph does not know (an export format, a flow dimension)."""

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from ipcockpit.graph.build import DAY_SQL, FAMILY_SQL, sei_match_sql
-from ipcockpit.graph.errors import GraphNodeNotFoundError
+from ipcockpit.graph.errors import GraphArgumentError, GraphNodeNotFoundError
 from ipcockpit.graph.ids import inventor_ids_sql, party_ids_sql
 from ipcockpit.store import Store
 
@@ -187,7 +187,7 @@ def flows(store: Store, by: str = "region", level: int = 2, year_from: int | Non
     """Inflow, outflow and moves within, per region (``by="region"``, codes cut to ``level`` digits) or per
     SEI industry (``by="industry"``), of the mobility events (``resolved_only``: of resolved inventors only)."""
     if by not in ("region", "industry"):
-        raise ValueError(f"flows by {by!r}: give region or industry")
+        raise GraphArgumentError(f"flows by {by!r}: give region or industry")
     events = [e for e in _events(_stints(store))
               if (year_from is None or e["year"] >= year_from) and (year_to is None or e["year"] <= year_to)
               and (e["resolved"] or not resolved_only)]
