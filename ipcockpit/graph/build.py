@@ -10,8 +10,11 @@ inventor and an applicant of the same folded name stay two nodes:
   party type, ``individual`` when it is ``person``;
 - ``inventor``: ``inv:<entity id>``;
 - ``family``: ``fam:<family id>`` (the document's ``family_id``, else its family in ``family_members``, DOCDB
-  before the others), ``doc:<doc_id>`` for a document of no known family; a cited publication that the store
-  does not hold is a ``doc:`` node with ``in_store`` false;
+  before the others, else the family of another publication of its application); a document of no known
+  family stands with the other publications of its application: ``app:<app_id>`` (the application of another
+  publication of the same office and number where it has none: CNIPA and EPO publish the grant under the
+  application publication's number), else ``pub:<office><number>``, else ``doc:<doc_id>``; a cited
+  publication that the store does not hold is a ``doc:`` node with ``in_store`` false;
 - ``ipc_group``: ``ipc:<main group>`` (``H04N 19/00``) of the IPC codes; ``sei_branch``: ``sei:<branch code>``
   (``parent`` its industry); ``region``: ``region:<GB/T 2260 code>`` of a holder's address.
 
@@ -60,6 +63,8 @@ OWN_ROLES = ("assignee", "patentee", "current_owner")
 EVENT_RELATIONSHIPS = ("transfer", "licence", "pledge")
 RELATIONSHIPS = ("apply", "own", "invent", "co_invent", "co_apply", "cite", "classified", "in_industry",
                  "located_in", *EVENT_RELATIONSHIPS)
+#: the id prefixes of family nodes (see FAMILY_SQL)
+FAMILY_PREFIXES = ("fam:", "app:", "pub:", "doc:")
 LABELS = ("organisation", "individual", "inventor", "family", "ipc_group", "sei_branch", "region")
 EVIDENCE = 5
 SEI_SCHEME = "sei2021"
@@ -93,13 +98,20 @@ def _evidence(col: str = "doc_id") -> str:
 #: ahead: the data-quality check's impossible dates, e.g. a year 9620 read from a defective source date)
 DAY_SQL = ("CASE WHEN coalesce(d.priority_date, d.app_date, d.pub_date) BETWEEN DATE '1790-01-01' "
            "AND current_date + INTERVAL 1 YEAR THEN coalesce(d.priority_date, d.app_date, d.pub_date) END")
-#: each document's family node (``fam``) and year
+#: each document's family node (``fam``) and year: its family (its own ``family_id``, else one from
+#: ``family_members``, DOCDB first, else one of another publication of its application), else its application
+#: (``app_id``, else that of another publication of the same office and number: CNIPA and EPO grant under the
+#: number of the application's publication), else its office and number, else the document itself
 FAMILY_SQL = (
-    "SELECT d.doc_id, d.title, d.stub, CASE WHEN coalesce(d.family_id, f.family_id) IS NOT NULL "
-    "THEN 'fam:' || coalesce(d.family_id, f.family_id) ELSE 'doc:' || d.doc_id END AS fam, "
-    f"year({DAY_SQL}) AS year FROM documents d "
-    "LEFT JOIN (SELECT doc_id, arg_min(family_id, (CASE scheme WHEN 'docdb' THEN 0 ELSE 1 END, family_id)) "
-    "AS family_id FROM family_members GROUP BY doc_id) f USING (doc_id)")
+    "WITH d0 AS (SELECT d.*, coalesce(d.family_id, f.family_id) AS fid, "
+    "coalesce(d.app_id, CASE WHEN d.number IS NOT NULL THEN max(d.app_id) OVER (PARTITION BY d.office, d.number) "
+    "END) AS aid FROM documents d LEFT JOIN (SELECT doc_id, arg_min(family_id, (CASE scheme WHEN 'docdb' THEN 0 "
+    "ELSE 1 END, family_id)) AS family_id FROM family_members GROUP BY doc_id) f USING (doc_id)), "
+    "d1 AS (SELECT *, coalesce(fid, CASE WHEN aid IS NOT NULL THEN max(fid) OVER (PARTITION BY aid) END, "
+    "CASE WHEN number IS NOT NULL THEN max(fid) OVER (PARTITION BY office, number) END) AS fid2 FROM d0) "
+    "SELECT d.doc_id, d.title, d.stub, CASE WHEN d.fid2 IS NOT NULL THEN 'fam:' || d.fid2 "
+    "WHEN d.aid IS NOT NULL THEN 'app:' || d.aid WHEN d.number IS NOT NULL THEN 'pub:' || d.office || d.number "
+    f"ELSE 'doc:' || d.doc_id END AS fam, year({DAY_SQL}) AS year FROM d1 d")
 
 
 def sei_match_sql(ipc: str) -> str:

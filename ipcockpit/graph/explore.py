@@ -29,7 +29,7 @@ from typing import Any
 
 import duckdb
 
-from ipcockpit.graph.build import LABELS
+from ipcockpit.graph.build import FAMILY_PREFIXES, LABELS
 from ipcockpit.graph.errors import GraphMissingError, GraphNodeNotFoundError
 
 COLLABORATION = ("co_invent", "co_apply")
@@ -66,7 +66,7 @@ def _find(con: duckdb.DuckDBPyConnection, nodes: str, text: str) -> dict[str, An
                        "OR lower(name) = lower($1) ORDER BY (id = $1) DESC, (entity_id = $1) DESC, "
                        "documents DESC NULLS LAST, id LIMIT 1", [key])
     if not found:
-        raise GraphNodeNotFoundError(f"no node {key!r} in the graph; give a node id (org:…, inv:…, fam:…), an "
+        raise GraphNodeNotFoundError(f"no node {key!r} in the graph; give a node id (org:…, inv:…, fam:…, app:…), an "
                                      "entity id or a name as written, e.g. from `ipcockpit graph show`")
     return found[0]
 
@@ -155,9 +155,11 @@ def _drop_other_fields(con: duckdb.DuckDBPyConnection, ipc: str | None, sei: str
         tests.append(f"(relationship = 'in_industry' AND (dst = ${len(params) - 1} "
                      f"OR starts_with(dst, ${len(params)})))")
     con.execute(f"CREATE TEMP TABLE fams AS SELECT DISTINCT src AS id FROM e WHERE {' OR '.join(tests)}", params)
-    con.execute("DELETE FROM e WHERE ((starts_with(src, 'fam:') OR starts_with(src, 'doc:')) "
-                "AND src NOT IN (SELECT id FROM fams)) OR ((starts_with(dst, 'fam:') OR starts_with(dst, 'doc:')) "
-                "AND dst NOT IN (SELECT id FROM fams))")
+    def family(col: str) -> str:
+        return "(" + " OR ".join(f"starts_with({col}, '{p}')" for p in FAMILY_PREFIXES) + ")"
+
+    con.execute(f"DELETE FROM e WHERE ({family('src')} AND src NOT IN (SELECT id FROM fams)) "
+                f"OR ({family('dst')} AND dst NOT IN (SELECT id FROM fams))")
 
 
 def _echarts(center: dict[str, Any], nodes: list[dict[str, Any]], links: list[dict[str, Any]], truncated: bool,
