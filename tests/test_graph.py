@@ -198,3 +198,19 @@ def test_summary_says_when_the_graph_is_stale(built: tuple[Cockpit, Path, dict],
         assert other.graph_summary(str(tmp_path / "g"))["stale"] is True
     finally:
         other.close()
+
+
+def test_sei_matching_in_python_equals_duckdbs_regex(built: tuple[Cockpit, Path, dict]) -> None:
+    """The graph matches IPC codes to SEI rules in Python (once per code); the screening matches them in DuckDB.
+    Both read the same patterns the same way on every IPC code of the store."""
+    from ipcockpit.graph.sei import sei_codes
+
+    cockpit, _, _ = built
+    con = cockpit.store.con
+    codes = "SELECT DISTINCT code FROM classifications WHERE scheme = 'IPC'"
+    ours = {(r["code"], r["branch"]) for r in sei_codes(con, codes).to_pylist()}
+    theirs = set(con.execute(
+        f"SELECT DISTINCT c.code, r.code FROM ({codes}) c JOIN ref_ipc_concordance r ON r.scheme = 'sei2021' "
+        "AND coalesce(r.class_scheme, 'IPC') = 'IPC' AND regexp_full_match(c.code, r.ipc_regex) "
+        "AND NOT coalesce(regexp_full_match(c.code, r.exclusion_regex), false)").fetchall())
+    assert ours == theirs and len(ours) > 1000

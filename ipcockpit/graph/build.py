@@ -56,6 +56,8 @@ import duckdb
 import pyarrow as pa
 
 from ipcockpit.graph.ids import inventor_ids_sql, party_ids_sql
+from ipcockpit.graph.sei import SCHEME as SEI
+from ipcockpit.graph.sei import sei_codes
 from ipcockpit.model.names import normalise_name
 
 HOLDER_ROLES = ("applicant", "assignee", "patentee", "current_owner")
@@ -67,7 +69,6 @@ RELATIONSHIPS = ("apply", "own", "invent", "co_invent", "co_apply", "cite", "cla
 FAMILY_PREFIXES = ("fam:", "app:", "pub:", "doc:")
 LABELS = ("organisation", "individual", "inventor", "family", "ipc_group", "sei_branch", "region")
 EVIDENCE = 5
-SEI_SCHEME = "sei2021"
 _ROLES = "(" + ", ".join(f"'{r}'" for r in HOLDER_ROLES) + ")"
 _OWN = "(" + ", ".join(f"'{r}'" for r in OWN_ROLES) + ")"
 _EVENTS = "(" + ", ".join(f"'{r}'" for r in EVENT_RELATIONSHIPS) + ")"
@@ -114,19 +115,6 @@ FAMILY_SQL = (
     f"ELSE 'doc:' || d.doc_id END AS fam, year({DAY_SQL}) AS year FROM d1 d")
 
 
-def sei_match_sql(ipc: str) -> str:
-    """The SEI branches (``code``, ``reading``, ``industry``) of the rows of ``ipc`` (a relation with ``code``,
-    an IPC code, and any other columns, kept) whose code matches a rule's IPC pattern and none of its
-    exclusions. The rules with a subclass are joined on it (fast); the few without, to every row."""
-    rules = ("(SELECT code AS branch, reading, parent_code AS industry, ipc_regex, exclusion_regex, "
-             "regexp_extract(ipc_regex, '^([A-HY]\\d\\d[A-Z])', 1) AS sub_key FROM ref_ipc_concordance "
-             f"WHERE scheme = '{SEI_SCHEME}' AND coalesce(class_scheme, 'IPC') = 'IPC')")
-    return (f"SELECT * EXCLUDE (ipc_regex, exclusion_regex, sub_key) FROM (SELECT i.*, r.* FROM {ipc} i "
-            f"JOIN {rules} r ON left(i.code, 4) = r.sub_key UNION ALL SELECT i.*, r.* FROM {ipc} i JOIN {rules} r "
-            "ON r.sub_key = '') WHERE regexp_full_match(code, ipc_regex) "
-            "AND NOT coalesce(regexp_full_match(code, exclusion_regex), false)")
-
-
 def _steps(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """The temp tables of the build, in order: (name, SELECT)."""
     return [
@@ -139,7 +127,8 @@ def _steps(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
         ("g_ipc", "SELECT DISTINCT c.doc_id, g.fam, g.year, c.code, "
                   "CASE WHEN contains(c.code, '/') THEN split_part(c.code, '/', 1) || '/00' ELSE NULL END AS grp "
                   "FROM classifications c JOIN g_fam g USING (doc_id) WHERE c.scheme = 'IPC'"),
-        ("g_sei", f"SELECT DISTINCT doc_id, fam, year, branch AS code, reading FROM ({sei_match_sql('g_ipc')})"),
+        ("g_sei", "SELECT DISTINCT i.doc_id, i.fam, i.year, s.branch AS code, s.reading FROM g_ipc i "
+                  "JOIN g_sei_codes s USING (code)"),
         ("g_event", "SELECT e.doc_id, e.event_class, e.counterparty, year(e.event_date) AS year, "
                     "row_number() OVER () AS event_no FROM legal_events e "
                     f"WHERE e.event_class IN {_EVENTS}"),
@@ -237,7 +226,7 @@ _NODES_SQL = [
     "LEFT JOIN ref_ipc_titles te ON te.code = i.grp AND te.lang = 'en' WHERE grp IS NOT NULL GROUP BY grp",
     f"SELECT 'sei:' || s.code, 'sei_branch', any_value(r.name), NULL, NULL, count(DISTINCT s.doc_id), "
     "count(DISTINCT s.fam), min(s.year), max(s.year), NULL, any_value(r.parent_code), true FROM g_sei s "
-    f"LEFT JOIN (SELECT DISTINCT code, name, parent_code FROM ref_ipc_concordance WHERE scheme = '{SEI_SCHEME}') r "
+    f"LEFT JOIN (SELECT DISTINCT code, name, parent_code FROM ref_ipc_concordance WHERE scheme = '{SEI}') r "
     "USING (code) GROUP BY s.code",
     "SELECT 'region:' || admin_code, 'region', NULL, NULL, NULL, count(DISTINCT doc_id), count(DISTINCT fam), "
     "min(year), max(year), admin_code, NULL, true FROM g_holder WHERE admin_code IS NOT NULL GROUP BY admin_code",
@@ -248,20 +237,34 @@ def build_graph(con: duckdb.DuckDBPyConnection, folder: str | os.PathLike[str],
                 source: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the graph of the store on ``con`` into ``folder`` (``nodes.parquet``, ``edges.parquet``,
     ``graph.json``); returns the summary written to ``graph.json``: counts by label and relationship,
-    ``events_without_counterparty``, ``seconds`` and ``source`` (what the caller says it was built from)."""
+    ``events_without_counterparty``, ``seconds`` (``stages``: each step's) and ``source`` (what the caller says
+    it was built from)."""
     started = time.perf_counter()
+    stages: dict[str, float] = {}
+
+    def lap(name: str, since: float) -> float:
+        now = time.perf_counter()
+        stages[name] = round(now - since, 3)
+        return now
+
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     [(catalog,)] = con.execute("SELECT current_database()").fetchall()
     cur = con.cursor()  # temp tables of its own, gone when it closes
+    t = started
     try:
         cur.execute(f'USE "{catalog}"')  # a cursor starts in the default catalog; the store may be attached
         for name, sql in _steps(cur):
+            if name == "g_sei":  # the SEI branches of the IPC codes, matched once per distinct code
+                cur.register("g_sei_codes", sei_codes(cur, "SELECT code FROM g_ipc"))
             cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+            t = lap(name, t)
         _counterparties(cur)
+        t = lap("g_event_cp", t)
         edges = _arrow(cur, " UNION ALL ".join(f"({s})" for s in _edges_sql()), EDGE_SCHEMA)
-        nodes = _arrow(cur, " UNION ALL ".join(f"({s})" for s in _NODES_SQL), NODE_SCHEMA)
-        nodes = _name_regions(nodes)
+        t = lap("edges", t)
+        nodes = _name_regions(_arrow(cur, " UNION ALL ".join(f"({s})" for s in _NODES_SQL), NODE_SCHEMA))
+        t = lap("nodes", t)
         no_cp = cur.execute("SELECT count(*) FROM g_event WHERE event_no NOT IN (SELECT event_no FROM g_event_cp)"
                             ).fetchall()[0][0]
     finally:
@@ -270,6 +273,7 @@ def build_graph(con: duckdb.DuckDBPyConnection, folder: str | os.PathLike[str],
 
     pq.write_table(nodes, out / "nodes.parquet")
     pq.write_table(edges, out / "edges.parquet")
+    lap("write", t)
     summary = {
         "folder": str(out),
         "nodes": nodes.num_rows,
@@ -278,6 +282,7 @@ def build_graph(con: duckdb.DuckDBPyConnection, folder: str | os.PathLike[str],
         "by_relationship": _counts(edges, "relationship", RELATIONSHIPS),
         "events_without_counterparty": int(no_cp),
         "seconds": round(time.perf_counter() - started, 3),
+        "stages": stages,
         "source": source,
     }
     (out / "graph.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")

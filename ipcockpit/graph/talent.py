@@ -34,9 +34,10 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from ipcockpit.graph.build import DAY_SQL, FAMILY_SQL, sei_match_sql
+from ipcockpit.graph.build import DAY_SQL, FAMILY_SQL
 from ipcockpit.graph.errors import GraphArgumentError, GraphNodeNotFoundError
 from ipcockpit.graph.ids import inventor_ids_sql, party_ids_sql
+from ipcockpit.graph.sei import sei_codes
 from ipcockpit.store import Store
 
 if TYPE_CHECKING:
@@ -162,12 +163,14 @@ def _doc_industries(store: Store, docs: Iterable[str]) -> dict[str, list[str]]:
     con = store.con
     con.register("_talent_docs", pa.table({"doc_id": pa.array(wanted, pa.string())}))
     try:
-        rows = con.execute(
-            "SELECT doc_id, list(DISTINCT industry ORDER BY industry) FROM (" + sei_match_sql(
-                "(SELECT DISTINCT c.doc_id, c.code FROM classifications c JOIN _talent_docs USING (doc_id) "
-                "WHERE c.scheme = 'IPC')") + ") WHERE industry IS NOT NULL GROUP BY doc_id").fetchall()
+        ipc = ("SELECT DISTINCT c.doc_id, c.code FROM classifications c JOIN _talent_docs USING (doc_id) "
+               "WHERE c.scheme = 'IPC'")
+        con.register("_talent_sei", sei_codes(con, f"SELECT code FROM ({ipc})"))
+        rows = con.execute(f"SELECT i.doc_id, list(DISTINCT s.industry ORDER BY s.industry) FROM ({ipc}) i "
+                           "JOIN _talent_sei s USING (code) WHERE s.industry IS NOT NULL GROUP BY i.doc_id").fetchall()
     finally:
         con.unregister("_talent_docs")
+        con.unregister("_talent_sei")
     found = dict(rows)
     return {d: list(found.get(d) or []) for d in wanted}
 
@@ -226,17 +229,23 @@ def _industry_names(store: Store) -> dict[str, str | None]:
                                   "WHERE scheme = 'sei2021' AND parent_code IS NOT NULL").fetchall())
 
 
-def field_docs_sql(ipc: str | None, sei: str | None) -> tuple[str, dict[str, Any]]:
-    """A SELECT of the doc_ids of a field: IPC codes starting with ``ipc``, or SEI branch ``sei`` (``1.2``) or
-    industry (``1``) by the concordance's IPC patterns."""
+def _field_docs(store: Store, ipc: str | None, sei: str | None) -> None:
+    """The temp table ``_field_docs`` (``doc_id``) of a field: IPC codes starting with ``ipc``, or SEI branch
+    ``sei`` (``1.2``) or industry (``1``) by the concordance's IPC patterns (:mod:`ipcockpit.graph.sei`)."""
+    con = store.con
     if ipc:
-        return ("SELECT DISTINCT doc_id FROM classifications WHERE scheme = 'IPC' AND starts_with(code, $ipc)",
-                {"ipc": ipc.strip().upper()})
-    if sei:
-        return ("SELECT DISTINCT doc_id FROM (" + sei_match_sql(
-            "(SELECT DISTINCT doc_id, code FROM classifications WHERE scheme = 'IPC')") +
-                ") WHERE branch = $sei OR industry = $sei OR starts_with(branch, $sei || '.')", {"sei": sei.strip()})
-    raise ValueError("a field is an IPC prefix (ipc=) or an SEI code (sei=)")
+        con.execute("CREATE OR REPLACE TEMP TABLE _field_docs AS SELECT DISTINCT doc_id FROM classifications "
+                    "WHERE scheme = 'IPC' AND starts_with(code, $ipc)", {"ipc": ipc.strip().upper()})
+        return
+    if not sei:
+        raise GraphArgumentError("a field is an IPC prefix (--ipc H04N) or an SEI code (--sei 1.2)")
+    con.register("_field_sei", sei_codes(con, "SELECT code FROM classifications WHERE scheme = 'IPC'"))
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE _field_docs AS SELECT DISTINCT c.doc_id FROM classifications c "
+                    "JOIN _field_sei s USING (code) WHERE c.scheme = 'IPC' AND (s.branch = $sei OR s.industry = $sei)",
+                    {"sei": sei.strip()})
+    finally:
+        con.unregister("_field_sei")
 
 
 def key_inventors(store: Store, ipc: str | None = None, sei: str | None = None, top: int = 20,
@@ -245,9 +254,8 @@ def key_inventors(store: Store, ipc: str | None = None, sei: str | None = None, 
     from ipcockpit.graph.analysis import measures
     from ipcockpit.value.conditions import Universe, condition_rows
 
-    docs_sql, params = field_docs_sql(ipc, sei)
     con = store.con
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _field_docs AS {docs_sql}", params)
+    _field_docs(store, ipc, sei)
     try:
         inv = _rows(store, f"SELECT i.entity_id, i.name_raw, i.doc_id, g.fam FROM ({inventor_ids_sql(con)}) i "
                            f"JOIN _field_docs USING (doc_id) JOIN ({FAMILY_SQL}) g USING (doc_id) "
