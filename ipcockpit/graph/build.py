@@ -39,8 +39,8 @@ Edges (``edges.parquet``: ``src``, ``dst``, ``relationship``, ``weight``, ``firs
   family (the USPTO assignment records name the patent, not its holder). Events that name no counterparty
   (the CNIPA legal-status gazette) make no edge; the build counts them.
 
-Years are of ``coalesce(priority_date, app_date, pub_date)`` (none where that date is impossible: before 1790
-or more than a year ahead); an event's of its date. Stubs (publications a
+Years are of the first plausible of ``priority_date``, ``app_date``, ``pub_date`` (an impossible date, before
+1790 or more than a year ahead, is passed over); an event's of its date. Stubs (publications a
 source only refers to) take part where they have rows.
 """
 
@@ -95,10 +95,12 @@ def _evidence(col: str = "doc_id") -> str:
     return f"list_slice(list(DISTINCT {col} ORDER BY {col}), 1, {EVIDENCE})"
 
 
-#: the date of a document's work (alias ``d``), None where it is impossible (before 1790, more than a year
-#: ahead: the data-quality check's impossible dates, e.g. a year 9620 read from a defective source date)
-DAY_SQL = ("CASE WHEN coalesce(d.priority_date, d.app_date, d.pub_date) BETWEEN DATE '1790-01-01' "
-           "AND current_date + INTERVAL 1 YEAR THEN coalesce(d.priority_date, d.app_date, d.pub_date) END")
+#: the date of a document's work (alias ``d``): the first plausible of its priority, filing and publication
+#: dates; a date before 1790 or more than a year ahead is impossible (the data-quality check's impossible dates,
+#: e.g. a priority date of year 8643 read from a defective source) and is passed over
+DAY_SQL = "coalesce(" + ", ".join(
+    f"CASE WHEN d.{c} BETWEEN DATE '1790-01-01' AND current_date + INTERVAL 1 YEAR THEN d.{c} END"
+    for c in ("priority_date", "app_date", "pub_date")) + ")"
 #: each document's family node (``fam``) and year: its family (its own ``family_id``, else one from
 #: ``family_members``, DOCDB first, else one of another publication of its application), else its application
 #: (``app_id``, else that of another publication of the same office and number: CNIPA and EPO grant under the

@@ -4,9 +4,9 @@ Rules:
 
 - An inventor's **employer** on a document is each organisation that holds it (applicant, assignee or
   patentee; not a party of type ``person``, nor one of the inventor's own folded name, nor the current owner,
-  who may have bought it), as entities (:mod:`ipcockpit.graph.ids`). The date of the work is
-  ``coalesce(priority_date, app_date, pub_date)``; a document whose date is impossible (before 1790, more than
-  a year ahead) dates no stint.
+  who may have bought it), as entities (:mod:`ipcockpit.graph.ids`). The date of the work is the first
+  plausible of the priority, filing and publication dates (one before 1790 or more than a year ahead is passed
+  over, :data:`ipcockpit.graph.build.DAY_SQL`).
 - A **stint** is an inventor with one employer: its first and last date and documents. A **mobility event**
   from A to B is a stint B that starts after every earlier stint of the inventor has ended (strictly after the
   latest last date among the stints that started before it); A is the stint that ended last. Overlapping
