@@ -83,7 +83,8 @@ def show(
                                                "neighbourhood. Without it: what the graph holds.")] = None,
     depth: Annotated[int, typer.Option(help="Steps from the node.")] = 1,
     rel: RelOption = None,
-    label: LabelOption = None,
+    label: Annotated[list[str] | None, typer.Option("--label", help="With --central: a node kind to keep "
+                                                    "(repeat).")] = None,
     year_from: Annotated[int | None, typer.Option(help="Edges of this year or later.")] = None,
     year_to: Annotated[int | None, typer.Option(help="Edges of this year or earlier.")] = None,
     ipc: Annotated[str | None, typer.Option(help="Only families with an IPC main group starting so (H04N).")] = None,
