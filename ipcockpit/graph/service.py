@@ -31,8 +31,12 @@ EXPORT_FORMATS = ("graphml", "neo4j")
 
 
 def folder_of(store: Store, folder: str | os.PathLike[str] | None = None) -> Path:
-    """The graph folder of the store (``folder`` when given)."""
-    return Path(folder) if folder else default_folder(store.path)
+    """The graph folder of the store (``folder`` when given; an in-memory store has none of its own)."""
+    if folder:
+        return Path(folder)
+    if store.path == ":memory:":
+        raise GraphArgumentError("an in-memory store has no folder beside it: give the graph's folder")
+    return default_folder(store.path)
 
 
 def _source(store: Store) -> dict[str, Any]:
