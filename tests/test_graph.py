@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import itertools
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
 import igraph as ig
@@ -19,9 +20,11 @@ from graph_support import graph_mix
 from shared_stores import copy_store
 
 from ipcockpit.app import Cockpit
-from ipcockpit.graph.build import read_graph
+from ipcockpit.graph.build import FAMILY_SQL, read_graph
 from ipcockpit.model.names import normalise_name
 from ipcockpit.settings import Settings
+
+NEXT_YEAR = date.today().year + 1
 
 
 @pytest.fixture(scope="module")
@@ -214,3 +217,31 @@ def test_sei_matching_in_python_equals_duckdbs_regex(built: tuple[Cockpit, Path,
         "AND coalesce(r.class_scheme, 'IPC') = 'IPC' AND regexp_full_match(c.code, r.ipc_regex) "
         "AND NOT coalesce(regexp_full_match(c.code, r.exclusion_regex), false)").fetchall())
     assert ours == theirs and len(ours) > 1000
+
+
+def test_an_impossible_priority_date_does_not_hide_the_year(tmp_path_factory: pytest.TempPathFactory,
+                                                            shared: Path) -> None:
+    """PATENTSCOPE's pizza export gives EP1605700 (published 2005-12-14) a priority date in the year 8643, and 41
+    other records such dates: the year of the work is the first plausible date, here the publication's."""
+    from shared_stores import built_once
+
+    def build(folder: Path) -> Path:
+        path = folder / "patentscope.duckdb"
+        with Cockpit(Settings(db=str(path))) as c:
+            c.ingest([shared / "patentscope/pizza_all_24294_raw.zip"])
+        return path
+
+    db = copy_store(built_once("graph_patentscope", tmp_path_factory, build), tmp_path_factory.mktemp("ps"))
+    with Cockpit(Settings(db=str(db))) as cockpit:
+        con = cockpit.store.con
+        assert con.execute("SELECT year(priority_date), pub_date FROM documents WHERE doc_id = 'EP1605700'"
+                           ).fetchall()[0][0] == 8643
+        summary = cockpit.graph_build()
+        nodes, _ = read_graph(summary["folder"])
+        rows = nodes.filter(pc.equal(nodes["label"], "family")).to_pylist()
+        assert max(r["last_year"] for r in rows if r["last_year"] is not None) <= NEXT_YEAR
+        bad = con.execute("SELECT doc_id FROM documents WHERE year(priority_date) > 2100").fetchall()
+        assert len(bad) == 42
+        years = dict(con.execute(f"SELECT doc_id, year FROM ({FAMILY_SQL}) WHERE doc_id IN "
+                                 "(SELECT doc_id FROM documents WHERE year(priority_date) > 2100)").fetchall())
+        assert years["EP1605700"] == 2005 and all(y is not None and y <= NEXT_YEAR for y in years.values())
