@@ -166,6 +166,10 @@ def test_communities_are_stable_and_centrality_matches_degree(built: tuple[Cockp
 def test_exports_round_trip(built: tuple[Cockpit, Path, dict], tmp_path: Path) -> None:
     cockpit, folder, summary = built
     nodes, edges = read_graph(folder)
+    # GraphFrames' layout: nodes `id` (unique), edges `src`, `dst` (nodes), `relationship`
+    ids = set(nodes["id"].to_pylist())
+    assert len(ids) == nodes.num_rows and {"src", "dst", "relationship"} <= set(edges.column_names)
+    assert set(edges["src"].to_pylist()) | set(edges["dst"].to_pylist()) <= ids
     out = cockpit.graph_export("graphml", str(tmp_path / "g.graphml"))
     g = ig.Graph.Read_GraphML(out["path"])
     assert (g.vcount(), g.ecount()) == (nodes.num_rows, edges.num_rows) == (summary["nodes"], summary["edges"])
