@@ -31,6 +31,13 @@ def _stats() -> ModuleType:
     return stats
 
 
+def _graph() -> ModuleType:
+    """The graph's operations, imported when first needed (they import igraph)."""
+    from ipcockpit.graph import service
+
+    return service
+
+
 #: the filters of a search, every one named in the search page's data (None: not set)
 SEARCH_FILTERS = ("office", "date_from", "date_to", "ipc", "cpc", "industry", "in_force", "applicant")
 
@@ -224,6 +231,41 @@ class Cockpit:
         from ipcockpit.analytics.applicant import suggestions
 
         return suggestions(self.store, name, limit)
+
+    # graph ---------------------------------------------------------------------------------------
+    # the knowledge graph and talent (ipcockpit.graph; docs/entities.md): ``folder`` None is <db stem>.graph
+    def graph_build(self, folder: str | None = None) -> dict[str, Any]:
+        return _graph().build(self.store, folder)
+
+    def graph_summary(self, folder: str | None = None) -> dict[str, Any]:
+        return _graph().summary(self.store, folder)
+
+    def graph_subgraph(self, node: str, folder: str | None = None, **filters: Any) -> dict[str, Any]:
+        return _graph().subgraph(self.store, node, folder, **filters)
+
+    def graph_communities(self, folder: str | None = None, **options: Any) -> dict[str, Any]:
+        return _graph().communities(self.store, folder, **options)
+
+    def graph_centrality(self, folder: str | None = None, **options: Any) -> dict[str, Any]:
+        return _graph().centrality(self.store, folder, **options)
+
+    def graph_export(self, fmt: str, target: str, folder: str | None = None, **options: Any) -> dict[str, Any]:
+        return _graph().export_graph(self.store, fmt, target, folder, **options)
+
+    def talent_employers(self, inventor: str) -> dict[str, Any]:
+        return _graph().talent_employers(self.store, inventor)
+
+    def talent_mobility(self, **filters: Any) -> dict[str, Any]:
+        return _graph().talent_mobility(self.store, **filters)
+
+    def talent_flows(self, **options: Any) -> dict[str, Any]:
+        return _graph().talent_flows(self.store, **options)
+
+    def talent_key_inventors(self, **field: Any) -> dict[str, Any]:
+        return _graph().talent_key_inventors(self.store, settings=self.screen_settings(), **field)
+
+    def talent_team(self, inventor: str, limit: int = 50) -> dict[str, Any]:
+        return _graph().talent_team(self.store, inventor, limit)
 
     def region(self, code: str, limit: int = 200) -> dict[str, Any] | None:
         """The region page (地区专利) of a GB/T 2260 code (2, 4 or 6 digits): the CN documents attributed to

@@ -45,6 +45,15 @@ ARGS: dict[str, list[str]] = {
     "index": [],
     "search": ["drone"],
     "fto": ["a drone with a camera"],
+    "graph build": [],
+    "graph show": [],
+    "graph communities": [],
+    "graph export": ["graphml", "{tmp}/g.graphml"],
+    "graph talent mobility": [],
+    "graph talent flows": [],
+    "graph talent key": ["--ipc", "H04N"],
+    "graph talent team": ["someone"],
+    "graph talent employers": ["someone"],
 }
 #: commands that only read the store, with their arguments: they must not create it
 READS: dict[str, list[str]] = {
@@ -64,6 +73,15 @@ READS: dict[str, list[str]] = {
     "index --status": [],
     "search": ["drone"],
     "fto": ["a drone with a camera"],
+    "graph build": [],
+    "graph show": [],
+    "graph communities": [],
+    "graph export": ["graphml", "{tmp}/g.graphml"],
+    "graph talent mobility": [],
+    "graph talent flows": [],
+    "graph talent key": ["--ipc", "H04N"],
+    "graph talent team": ["someone"],
+    "graph talent employers": ["someone"],
 }
 
 
