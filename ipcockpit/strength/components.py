@@ -22,8 +22,10 @@ Components (raw values; None = unknown, with the reason in :mod:`ipcockpit.stren
 * ``market_coverage``: distinct offices (countries or regional offices; WO not counted) among its documents
   and their family members;
 * ``grant_ratio``: granted invention applications / invention applications; unknown without inventions;
-* ``growth``: applications filed in the last ``growth_years`` filing years of the store / those filed in the
-  last 2 x ``growth_years`` (the recent share: 0.5 is flat); unknown when it filed in neither window;
+* ``growth``: applications filed in the recent window (the last ``growth_years`` filing years, ending at
+  ``growth_last_year`` or the store's latest filing year that holds at least 1 % of its dated documents) / those
+  filed in it and in the ``growth_years`` before it (the recent share: 0.5 is flat); unknown when it filed in
+  neither window;
 * ``operations``: transfers + licences + pledges recorded on its documents (the value index's counts: distinct
   events); unknown when no source that records them covers any of its documents.
 """

@@ -8,6 +8,7 @@ nature asked for; their components are normalised among them (:mod:`ipcockpit.st
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -47,11 +48,15 @@ def _check(con: duckdb.DuckDBPyConnection, nature: str | None, field: int | None
                                 "the WIPO IPC concordance first (ipcockpit ingest classification/ipc_technology.csv)")
 
 
-def _years(scores: pa.Table, n: int) -> tuple[int, int, int]:
-    """(earlier_from, recent_from, to): the growth windows ending at the store's latest filing year."""
-    years = [y for y in scores.column("cohort_year").to_pylist() if y is not None]
-    to = max(years) if years else date.today().year
-    return to - 2 * n + 1, to - n + 1, to
+def _years(scores: pa.Table, n: int, last: int | None) -> tuple[int, int, int]:
+    """(earlier_from, recent_from, to): the growth windows of ``n`` filing years each, ending at ``last``, else at
+    the latest filing year that holds at least 1 % of the store's dated documents (a stray late filing does not
+    move the windows past the data)."""
+    if last is None:
+        counts = Counter(y for y in scores.column("cohort_year").to_pylist() if y is not None)
+        total = sum(counts.values())
+        last = max((y for y, k in counts.items() if k * 100 >= total), default=date.today().year)
+    return last - 2 * n + 1, last - n + 1, last
 
 
 def _high_value(con: duckdb.DuckDBPyConnection, settings: ScreenSettings) -> pa.Table:
@@ -72,7 +77,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, *, region: str | None = None, indus
     settings = settings or ScreenSettings()
     scores = score_table(con, w["settings"].get("value_index_profile", "government_statistics"), settings.as_of)
     scores = scores.select(list(_SCORE_COLUMNS))
-    years = _years(scores, int(w["settings"]["growth_years"]))
+    years = _years(scores, int(w["settings"]["growth_years"]), w["settings"].get("growth_last_year"))
     frags, params = comp.filters(con, region, industry, field, settings.sei_scheme)
     comp.register(con, scores, _high_value(con, settings))
     try:

@@ -43,5 +43,8 @@ def load_weights(path: str | Path | None = None) -> dict[str, Any]:
     years = data["settings"].get("growth_years")
     if isinstance(years, bool) or not isinstance(years, int) or years < 1:
         raise WeightsError(f"{source}: settings.growth_years = {years!r}; write a whole number of years, e.g. 3")
+    last = data["settings"].get("growth_last_year")
+    if last is not None and (isinstance(last, bool) or not isinstance(last, int)):
+        raise WeightsError(f"{source}: settings.growth_last_year = {last!r}; write a year, e.g. 2020, or null")
     data["source"] = source
     return data
