@@ -283,3 +283,21 @@ def test_cli_json_csv_and_show(tmp_path_factory: pytest.TempPathFactory, shared:
     assert out.exit_code == 2
     out = runner.invoke(app, ["strength", "--db", db, "--nature", "company"])
     assert out.exit_code == 2 and "enterprise" in out.output
+
+
+def test_registry_beats_the_name(tmp_path: Path, cockpit: Cockpit, result: dict[str, Any],
+                                 settings: ScreenSettings) -> None:
+    before = next(o for o in result["orgs"] if o["entity_id"] == "n:dana farber cancer inst")
+    assert (before["nature"], before["nature_basis"]) == ("enterprise", "name")  # the trailing INC
+    reg = tmp_path / "registry.csv"
+    reg.write_text("name,nature,region,aliases\nDANA FARBER CANCER INST INC,institute,US-MA,"
+                   "DANA-FARBER CANCER INSTITUTE INC\n", encoding="utf-8")
+    data = evaluate(cockpit.store.con, nature="institute", registry=reg, settings=settings)
+    hits = {o["entity_id"]: o for o in data["orgs"]}
+    for entity in ("n:dana farber cancer inst", "n:dana farber cancer institute"):
+        o = hits[entity]
+        ev = o["nature_detail"].evidence[0]
+        assert (o["nature"], o["nature_basis"], ev["rule"], ev["name_said"]) == (
+            "institute", "registry", "registry", "enterprise")
+        assert ev["file"] == str(reg) and ev["line"] == 2
+    assert data["context"]["registry"]["names"] == 2

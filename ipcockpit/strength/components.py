@@ -3,7 +3,10 @@
 Documents: the stored (non-stub) documents on which the organisation is a party in a holder role
 (applicant, patentee, assignee, current owner; ``ids.OWNER_ROLES``), kept by the filters:
 
-* ``region``: the organisation's own party row on the document has an ``admin_code`` starting with the code;
+* ``region``: the organisation's own party row on the document has an ``admin_code`` starting with the
+  region's prefix (500000 -> ``50``, 500120 -> ``500120``, as the region pages match). This is the
+  organisation's own address, not the document's attribution (docs/region.md: the first coded holder), so a
+  Bishan co-applicant of a Beijing company's application counts for Bishan;
 * ``industry``: one of the document's IPC codes falls under an SEI 2021 rule of that industry or branch (the
   concordance's IPC patterns and exclusions; the keyword conditions the screening reads in the text are not
   applied, so this is the IPC reading of the industry);

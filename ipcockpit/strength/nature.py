@@ -9,8 +9,9 @@ that spoke (so a registry that overrides the name says what the name said):
    form or 公司/厂/集团 (enterprise), 大学/学院/学校/
    University/College (university), 研究院/研究所/科学院/实验室/Institute/Academy/Laboratory (institute),
    人民政府/局/委员会/Ministry/Department of (government). Endings decide before words inside the name
-   (重庆大学科技园有限公司 is an enterprise, 中国科学院重庆绿色智能技术研究院 an institute). A hospital is
-   none of the five: unknown, with that reason;
+   (重庆大学科技园有限公司 is an enterprise, 中国科学院重庆绿色智能技术研究院 an institute; a bracket at the end
+   is not the ending); in English a trailing legal form decides the same way (DANA FARBER CANCER INST INC is an
+   enterprise by its name: a registry row corrects it). A hospital is none of the five: unknown, with that reason;
 3. the applicant type a Chinese table export gives (申请人类型, formats ``cn-table-*``);
 4. the organisation is also an inventor of one of its documents (applicant == inventor): an individual;
 5. a Chinese personal name: 2-4 Han characters starting with a common surname (or a compound one), or a
@@ -61,8 +62,8 @@ _EN_RULES: list[tuple[str, re.Pattern[str]]] = [
                               r"\binst(itute)? (of )?tech")),
     ("enterprise", _EN_LEGAL),
     ("institute", re.compile(r"\binstitut|\binst\b|\bresearch\b|laborator|\bacademy\b|akademi|fraunhofer|\bcnrs\b|"
-                             r"\binserm\b|\bcsiro\b|commissariat|\brech\b|recherche|forschung")),
-    ("government", re.compile(r"\bgovernment\b|\bministry\b|\bdepartment of\b|\bsecretary of\b|"
+                             r"\binserm\b|\bcsiro\b|commissariat|\brech\b|recherche|forschung|\bacademia\b")),
+    ("government", re.compile(r"\bgovernment\b|\bgov\b|\bministry\b|\bdepartment of\b|\bsecretary of\b|"
                               r"\bunited states of america\b|\bstate of\b|\bcity of\b|\bcounty of\b|\bagency\b|"
                               r"\bnavy\b|\barmy\b|\bair force\b|\bnasa\b|"
                               r"^(us|usa) (secretary|navy|army|agriculture|health|energy|commerce)\b")),
@@ -88,6 +89,7 @@ _SURNAMES_2 = {"欧阳", "司马", "诸葛", "上官", "司徒", "东方", "皇�
 _HAN = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 _DOTTED = re.compile(r"^[\u4e00-\u9fff]{1,10}[·・•][\u4e00-\u9fff]{1,10}$")
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+_TAIL_BRACKET = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
 _ZH_DROP = re.compile(r"[\s()\[\]{}<>《》【】〔〕「」『』\"'“”‘’,，、.。;；:：\-—_/]+")
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 _SPACE = re.compile(r"\s+")
@@ -125,10 +127,13 @@ def name_marker(name: str | None) -> tuple[str, str] | None:
         return None
     text = unicodedata.normalize("NFKC", name).strip()
     if _CJK.search(text):
+        # a bracket at the end names another unit or the old name (……附属医院（野战外科研究所）): the ending
+        # before it decides
+        head = _ZH_DROP.sub("", _TAIL_BRACKET.sub("", text)) or _ZH_DROP.sub("", text)
         compact = _ZH_DROP.sub("", text)
-        for rules in (_ZH_END, _ZH_IN):
+        for rules, where in ((_ZH_END, head), (_ZH_IN, compact)):
             for kind, pattern in rules:
-                m = pattern.search(compact)
+                m = pattern.search(where)
                 if m:
                     return kind, m.group(0)
         return None

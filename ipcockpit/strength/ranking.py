@@ -48,6 +48,20 @@ def _check(con: duckdb.DuckDBPyConnection, nature: str | None, field: int | None
                                 "the WIPO IPC concordance first (ipcockpit ingest classification/ipc_technology.csv)")
 
 
+def region_prefix(region: str | None) -> str | None:
+    """The admin-code prefix a GB/T 2260 code matches (500000 -> 50, 500100 -> 5001, 500120 -> 500120), as the
+    region pages match (docs/region.md); a code of no division raises StrengthError."""
+    if not region:
+        return None
+    from ipcockpit.analytics.region import region_of
+
+    found = region_of(region)
+    if found is None:
+        raise StrengthError(f"region {region!r} is not a GB/T 2260 division; give 2, 4 or 6 digits, e.g. 500000 "
+                            "(Chongqing) or 500120 (Bishan)")
+    return str(found["prefix"])
+
+
 def _years(scores: pa.Table, n: int, last: int | None) -> tuple[int, int, int]:
     """(earlier_from, recent_from, to): the growth windows of ``n`` filing years each, ending at ``last``, else at
     the latest filing year that holds at least 1 % of the store's dated documents (a stray late filing does not
@@ -78,7 +92,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, *, region: str | None = None, indus
     scores = score_table(con, w["settings"].get("value_index_profile", "government_statistics"), settings.as_of)
     scores = scores.select(list(_SCORE_COLUMNS))
     years = _years(scores, int(w["settings"]["growth_years"]), w["settings"].get("growth_last_year"))
-    frags, params = comp.filters(con, region, industry, field, settings.sei_scheme)
+    frags, params = comp.filters(con, region_prefix(region), industry, field, settings.sei_scheme)
     comp.register(con, scores, _high_value(con, settings))
     try:
         rows = comp.component_rows(con, frags, params, years)
