@@ -80,7 +80,8 @@ def _pick(orgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for test in (lambda o: o["components"]["citations"]["known"],
                  lambda o: (o["components"]["operations"]["raw"] or 0) > 0,
                  lambda o: (o["components"]["market_coverage"]["raw"] or 0) > 2,
-                 lambda o: o["components"]["high_value"]["detail"]["invention_grants"] > 0,
+                 lambda o: o["components"]["high_value"]["detail"]["no"] > 0,
+                 lambda o: o["components"]["high_value"]["detail"]["unknown"] > 0,
                  lambda o: o["components"]["growth"]["known"] and o["components"]["growth"]["raw"] not in (0, 1),
                  lambda o: any(e["rule"] == "source_type" for e in o["nature_detail"].evidence)):
         hit = next((o for o in by_volume if test(o) and o["entity_id"] not in chosen), None)
@@ -114,9 +115,11 @@ def _recount(con: Any, docs: list[str], ind: dict[str, dict[str, Any]], subclass
                                                "(SELECT unnest(?::VARCHAR[]))", [docs]).fetchall()}
     out: dict[str, Any] = {"volume": len(set(apps.values()))}
     grants = [r for r in hv if r["publication_number"] in docs]
-    out["high_value"] = sum(r["high_value"] is True for r in grants)
+    out["hv_yes"] = sum(r["high_value"] is True for r in grants)
     out["hv_no"] = sum(r["high_value"] is False for r in grants)
     out["hv_unknown"] = sum(r["high_value"] is None for r in grants)
+    # undecided grants and none decided high value: the count is unknown, not 0
+    out["high_value"] = None if out["hv_unknown"] and not out["hv_yes"] else out["hv_yes"]
     vis = [r["value_index"] for r in compute_index(con, doc_ids=docs, as_of=AS_OF) if r["value_index"] is not None]
     out["value_index"] = round(mean(vis), 2) if vis else None
     ratios = []
@@ -170,7 +173,7 @@ def test_every_component_equals_an_independent_recount(cockpit: Cockpit, result:
     assert result["context"]["growth_windows"] == {"earlier": [last_year - 5, last_year - 3],
                                                    "recent": [last_year - 2, last_year]}
     chosen = _pick(result["orgs"])
-    assert len(chosen) == 9
+    assert len(chosen) == 10
     all_docs = sorted({d for o in chosen for d in _docs(con, o["entity_id"])})
     hv = condition_rows(con, settings, Universe(doc_ids=tuple(all_docs)))
     for o in chosen:
@@ -183,7 +186,7 @@ def test_every_component_equals_an_independent_recount(cockpit: Cockpit, result:
             else:
                 assert got[c] == want[c], (o["name"], c, got[c], want[c])
         d = o["components"]["high_value"]["detail"]
-        assert (d["no"], d["unknown"]) == (want["hv_no"], want["hv_unknown"])
+        assert (d["yes"], d["no"], d["unknown"]) == (want["hv_yes"], want["hv_no"], want["hv_unknown"])
 
 
 def test_composite_is_the_weighted_percentiles(result: dict[str, Any]) -> None:

@@ -17,7 +17,8 @@ Components (raw values; None = unknown, with the reason in :mod:`ipcockpit.stren
 
 * ``volume``: distinct applications (``app_id``, else the document);
 * ``high_value``: its invention grants that the CNIPA five-condition screening calls high value (yes); the
-  grants it calls not high value (no) and cannot decide (unknown) are counted beside it;
+  grants it calls not high value (no) and cannot decide (unknown) are counted beside it. With undecided grants
+  the count is a lower bound (``at_least``), and unknown when none is decided high value;
 * ``value_index``: the mean value index of its scored documents, with the distribution (quartiles, p90);
 * ``citations``: the mean over its documents of forward citations / the mean forward citations of the
   document's cohort (main IPC subclass x filing year x document type x count source, over the whole store);

@@ -29,6 +29,8 @@ NAMES: dict[str, tuple[str, str, str]] = {
 }
 
 UNKNOWN: dict[str, tuple[str, str]] = {
+    "high_value": ("the screening cannot decide any of its invention grants and calls none high value",
+                   "其发明授权专利均无法判断是否高价值，且无一件判定为高价值"),
     "value_index": ("no document of it has a value index", "其文献均无价值指数"),
     "citations": ("no document of it has forward citations in a cohort with any citation (the data carry no "
                   "citation counts for them)", "其文献均无可比的被引数据（数据源未提供被引，或同组均无被引）"),
@@ -50,8 +52,11 @@ def raw_values(row: dict[str, Any], years: tuple[int, int, int]) -> dict[str, di
     both = row["recent"] + row["earlier"]
     return {
         "volume": {"raw": row["volume"], "detail": {"applications": row["volume"], "documents": row["documents"]}},
-        "high_value": {"raw": row["hv_yes"], "detail": {"invention_grants": grants, "yes": row["hv_yes"],
-                                                        "no": row["hv_no"], "unknown": row["hv_unknown"]}},
+        # the screening cannot decide some grants: with none decided high value the count is unknown (0 to the
+        # undecided), with some it is at least those (a lower bound, never more than the data show)
+        "high_value": {"raw": None if row["hv_unknown"] and not row["hv_yes"] else row["hv_yes"],
+                       "detail": {"invention_grants": grants, "yes": row["hv_yes"], "no": row["hv_no"],
+                                  "unknown": row["hv_unknown"], "at_least": bool(row["hv_unknown"])}},
         "value_index": {"raw": _r(row["vi_mean"]) if row["vi_n"] else None,
                         "detail": {"scored": row["vi_n"], "min": _r(row["vi_min"]), "p25": _r(q[0]),
                                    "median": _r(q[1]), "p75": _r(q[2]), "p90": _r(q[3]), "max": _r(row["vi_max"])}},
@@ -135,8 +140,11 @@ def explain(component: str, item: dict[str, Any]) -> dict[str, Any]:
 
 def _detail_words(component: str, d: dict[str, Any]) -> tuple[str, str]:
     if component == "high_value":
-        return (f" (of {d['invention_grants']} invention grants: {d['no']} not high value, {d['unknown']} undecided)",
-                f"（发明授权 {d['invention_grants']} 件，其中非高价值 {d['no']} 件、无法判断 {d['unknown']} 件）")
+        least_en, least_zh = ("at least: ", "至少；") if d["at_least"] else ("", "")
+        return (f" ({least_en}of {d['invention_grants']} invention grants {d['no']} are not high value and "
+                f"{d['unknown']} undecided)",
+                f"（{least_zh}发明授权 {d['invention_grants']} 件，其中非高价值 {d['no']} 件、"
+                f"无法判断 {d['unknown']} 件）")
     if component == "value_index":
         return (f" over {d['scored']} documents (median {_fmt(d['median'])}, p90 {_fmt(d['p90'])})",
                 f"（{d['scored']} 件文献，中位数 {_fmt(d['median'])}，第 90 百分位 {_fmt(d['p90'])}）")

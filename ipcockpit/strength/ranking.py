@@ -9,6 +9,8 @@ nature asked for; their components are normalised among them (:mod:`ipcockpit.st
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -73,6 +75,17 @@ def _years(scores: pa.Table, n: int, last: int | None) -> tuple[int, int, int]:
     return last - 2 * n + 1, last - n + 1, last
 
 
+@contextmanager
+def _quiet(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """No DuckDB progress bar while the strength queries run: it prints to stdout after 2 s, into `--json`."""
+    [(before,)] = con.execute("SELECT current_setting('enable_progress_bar')").fetchall()
+    con.execute("SET enable_progress_bar = false")
+    try:
+        yield
+    finally:
+        con.execute(f"SET enable_progress_bar = {'true' if before else 'false'}")
+
+
 def _high_value(con: duckdb.DuckDBPyConnection, settings: ScreenSettings) -> pa.Table:
     rows = condition_rows(con, settings, Universe())
     return pa.table({"doc_id": pa.array([r["publication_number"] for r in rows], pa.string()),
@@ -89,6 +102,13 @@ def evaluate(con: duckdb.DuckDBPyConnection, *, region: str | None = None, indus
     w = weights if isinstance(weights, dict) else load_weights(weights)
     reg = load_registry(registry) if isinstance(registry, str | Path) else registry
     settings = settings or ScreenSettings()
+    with _quiet(con):
+        return _evaluate(con, region, industry, field, nature, reg, w, settings, entity)
+
+
+def _evaluate(con: duckdb.DuckDBPyConnection, region: str | None, industry: str | None, field: int | None,
+              nature: str | None, reg: Registry | None, w: dict[str, Any], settings: ScreenSettings,
+              entity: str | None) -> dict[str, Any]:
     scores = score_table(con, w["settings"].get("value_index_profile", "government_statistics"), settings.as_of)
     scores = scores.select(list(_SCORE_COLUMNS))
     years = _years(scores, int(w["settings"]["growth_years"]), w["settings"].get("growth_last_year"))
