@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from ipcockpit.app import Cockpit
 from ipcockpit.cli import app
 from ipcockpit.settings import Settings
+from ipcockpit.strength.components import sei_codes
 from ipcockpit.strength.composite import percentiles
 from ipcockpit.strength.ranking import StrengthError, evaluate, organisation, ranking
 from ipcockpit.strength.weights import COMPONENTS, WeightsError, load_weights
@@ -223,6 +224,13 @@ def test_filters_keep_the_organisations_documents(cockpit: Cockpit, result: dict
     assert 0 < by_field["context"]["organisations"] < result["context"]["organisations"]
     for o in by_field["orgs"][:5]:
         assert o["components"]["volume"]["raw"] <= len(set(_docs(con, o["entity_id"])) & docs)
+    # the IPC codes of an SEI industry, matched in Python, are those DuckDB's regexp matching gives
+    want = {c for (c,) in con.execute(
+        "SELECT DISTINCT c.code FROM classifications c JOIN ref_ipc_concordance r ON r.scheme = 'sei2021' "
+        "AND (r.code = '4' OR r.parent_code = '4' OR starts_with(r.code, '4.')) WHERE c.scheme = 'IPC' "
+        "AND regexp_full_match(c.code, r.ipc_regex) AND NOT coalesce(regexp_full_match(c.code, r.exclusion_regex), "
+        "false)").fetchall()}
+    assert want and set(sei_codes(con, "4", "sei2021")) == want
     by_industry = evaluate(con, industry="4", settings=settings)  # SEI 4: biology (COVID vaccines, drugs)
     assert 0 < by_industry["context"]["organisations"] < result["context"]["organisations"]
     unis = evaluate(con, nature="university", settings=settings)

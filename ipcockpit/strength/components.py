@@ -36,6 +36,7 @@ Components (raw values; None = unknown, with the reason in :mod:`ipcockpit.stren
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import duckdb
@@ -53,16 +54,32 @@ SELECT doc_id, arg_min(code, (scheme <> 'IPC')::INT * 1000000000 + (NOT coalesce
                              + coalesce(seq, 999999)) AS code
 FROM classifications WHERE scheme IN ('IPC', 'CPC') AND code IS NOT NULL GROUP BY 1"""
 
-SEI_DOCS = r"""
-SELECT DISTINCT c.doc_id
-FROM classifications c
-JOIN (SELECT ipc_regex, exclusion_regex, code, parent_code,
-             regexp_extract(ipc_regex, '^([A-HY]\d\d[A-Z])', 1) AS sub_key
-      FROM ref_ipc_concordance WHERE scheme = $scheme AND coalesce(class_scheme, 'IPC') = 'IPC'
-        AND (code = $industry OR parent_code = $industry OR starts_with(code, $industry || '.'))) r
-  ON (r.sub_key = '' OR left(c.code, 4) = r.sub_key)
-WHERE c.scheme = 'IPC' AND regexp_full_match(c.code, r.ipc_regex)
-  AND NOT coalesce(regexp_full_match(c.code, r.exclusion_regex), false)"""
+SEI_CODES_VIEW = "_strength_sei_codes"
+SEI_DOCS = (f"SELECT DISTINCT doc_id FROM classifications WHERE scheme = 'IPC' "
+            f"AND code IN (SELECT code FROM {SEI_CODES_VIEW})")
+_SUB_KEY = re.compile(r"^([A-HY]\d\d[A-Z])")
+
+
+def sei_codes(con: duckdb.DuckDBPyConnection, industry: str, scheme: str) -> list[str]:
+    """The stored IPC codes that a rule of the SEI industry or branch ``industry`` covers and does not exclude.
+
+    Matched in Python once per distinct code (DuckDB compiles a regular expression taken from a column again for
+    every row: minutes on a gazette week); the patterns are ipcockpit.model.classes.pattern_regex's, which
+    Python's re reads as DuckDB's RE2 does."""
+    rules = con.execute(
+        "SELECT ipc_regex, exclusion_regex FROM ref_ipc_concordance WHERE scheme = ? AND "
+        "coalesce(class_scheme, 'IPC') = 'IPC' AND (code = ? OR parent_code = ? OR starts_with(code, ? || '.'))",
+        [scheme, industry, industry, industry]).fetchall()
+    by_sub: dict[str, list[tuple[re.Pattern[str], re.Pattern[str] | None]]] = {}
+    for regex, exclusion in rules:
+        m = _SUB_KEY.match(regex)
+        by_sub.setdefault(m.group(1) if m else "", []).append(
+            (re.compile(regex), re.compile(exclusion) if exclusion else None))
+    codes = [r[0] for r in con.execute("SELECT DISTINCT code FROM classifications WHERE scheme = 'IPC' "
+                                       "AND code IS NOT NULL").fetchall()]
+    return [c for c in codes if any(rx.fullmatch(c) and not (ex and ex.fullmatch(c))
+                                    for rx, ex in by_sub.get(c[:4], []) + by_sub.get("", []))]
+
 
 OWN = f"""
 SELECT p.entity_id, p.doc_id, p.seq, p.role, p.name_raw, p.name_norm, p.type, p.admin_code, f.format
@@ -165,7 +182,8 @@ def filters(con: duckdb.DuckDBPyConnection, region: str | None, industry: str | 
     params: dict[str, Any] = {}
     doc_filter = ""
     if industry:
-        params.update(industry=industry.strip().rstrip("."), scheme=sei_scheme)
+        con.register(SEI_CODES_VIEW, pa.table({"code": pa.array(sei_codes(con, industry.strip().rstrip("."),
+                                                                           sei_scheme), pa.string())}))
         doc_filter += f" AND s.doc_id IN ({SEI_DOCS})"
     if field is not None:
         params["field"] = f"wipo35:{int(field)}"
@@ -224,5 +242,5 @@ def register(con: duckdb.DuckDBPyConnection, scores: pa.Table, high_value: pa.Ta
 
 
 def unregister(con: duckdb.DuckDBPyConnection) -> None:
-    for view in (SCORES_VIEW, HV_VIEW):
+    for view in (SCORES_VIEW, HV_VIEW, SEI_CODES_VIEW):
         con.unregister(view)
