@@ -45,6 +45,7 @@ ARGS: dict[str, list[str]] = {
     "index": [],
     "search": ["drone"],
     "fto": ["a drone with a camera"],
+    "strength": [],
 }
 #: commands that only read the store, with their arguments: they must not create it
 READS: dict[str, list[str]] = {
@@ -64,6 +65,7 @@ READS: dict[str, list[str]] = {
     "index --status": [],
     "search": ["drone"],
     "fto": ["a drone with a camera"],
+    "strength": ["--region", "500120"],
 }
 
 

@@ -287,9 +287,18 @@ def test_cli_json_csv_and_show(tmp_path_factory: pytest.TempPathFactory, shared:
     text = csv_file.read_text(encoding="utf-8-sig")
     assert text.splitlines()[0].startswith("rank,entity_id,name,nature") and data["ranking"][0]["name"] in text
     name = data["ranking"][0]["name"]
-    out = runner.invoke(app, ["strength", "show", name, "--db", db, "--as-of", "2025-01-01", "--json"])
+    book = tmp_path / "s.xlsx"
+    out = runner.invoke(app, ["strength", "show", name, "--db", db, "--as-of", "2025-01-01", "--json", "--xlsx",
+                              str(book)])
     assert out.exit_code == 0, out.output
-    assert json.loads(out.stdout)["composite"] == data["ranking"][0]["composite"]
+    shown = json.loads(out.stdout)
+    assert shown["composite"] == data["ranking"][0]["composite"]
+    from openpyxl import load_workbook
+
+    wb = load_workbook(book, read_only=True)
+    assert wb.sheetnames == ["components", "documents"]
+    rows = list(wb["components"].values)
+    assert [r[0] for r in rows[1:]] == list(COMPONENTS) and rows[1][3] == shown["components"][0]["raw"]
     out = runner.invoke(app, ["strength", "show", "--db", db])
     assert out.exit_code == 2
     out = runner.invoke(app, ["strength", "--db", db, "--nature", "company"])
