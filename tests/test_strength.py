@@ -256,6 +256,9 @@ def test_organisation_explains_each_component(cockpit: Cockpit, result: dict[str
     volume = next(c for c in data["components"] if c["name"] == "volume")
     [(n,)] = cockpit.store.con.execute(volume["evidence"]["query"]).fetchall()
     assert n == volume["raw"]
+    market = next(c for c in data["components"] if c["name"] == "market_coverage")
+    [(offices,)] = cockpit.store.con.execute(market["evidence"]["query"]).fetchall()
+    assert offices == market["detail"]["offices"] and len(offices) == market["raw"]
     assert data["documents_total"] == len(_docs(cockpit.store.con, o["entity_id"]))
     assert organisation(cockpit.store.con, "no such organisation 不存在", settings=settings) is None
 
@@ -321,3 +324,31 @@ def test_registry_beats_the_name(tmp_path: Path, cockpit: Cockpit, result: dict[
             "institute", "registry", "registry", "enterprise")
         assert ev["file"] == str(reg) and ev["line"] == 2
     assert data["context"]["registry"]["names"] == 2
+
+
+def test_resolved_entities_are_counted_as_one(tmp_path_factory: pytest.TempPathFactory, shared: Path,
+                                              settings: ScreenSettings) -> None:
+    """Where organisation resolution stored ids (party_entities, migration 11), a resolved organisation is one:
+    its spellings' documents add up; parties without a row keep the folded-name id."""
+    import duckdb
+
+    path = copy_store(strength_store(tmp_path_factory, shared), tmp_path_factory.mktemp("strength_resolved"))
+    con = duckdb.connect(str(path))
+    spellings = ["dana farber cancer inst", "dana farber cancer institute"]
+    con.execute("CREATE TABLE party_entities AS SELECT doc_id, seq, role, 'o:dana-farber' AS entity_id FROM parties "
+                "WHERE name_norm IN (SELECT unnest(?::VARCHAR[]))", [spellings])
+    con.execute("SET enable_progress_bar = true")
+    data = evaluate(con, settings=settings)
+    # the progress bar is off while strength runs (it printed into --json) and as the caller had it after
+    assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0] is True
+    ids = {o["entity_id"]: o for o in data["orgs"]}
+    assert "o:dana-farber" in ids and not any(f"n:{s}" in ids for s in spellings)
+    docs = sorted({d for s in spellings for d in _docs(con, f"n:{s}")})
+    [(apps,)] = con.execute("SELECT count(DISTINCT coalesce(app_id, doc_id)) FROM documents WHERE doc_id IN "
+                            "(SELECT unnest(?::VARCHAR[]))", [docs]).fetchall()
+    merged = ids["o:dana-farber"]
+    assert merged["components"]["volume"]["raw"] == apps
+    assert set(merged["names"]) >= {"DANA FARBER CANCER INST INC", "DANA-FARBER CANCER INSTITUTE INC"}
+    shown = organisation(con, "DANA-FARBER CANCER INSTITUTE INC", settings=settings)
+    assert shown["entity_id"] == "o:dana-farber" and shown["documents_total"] == len(docs)
+    con.close()
