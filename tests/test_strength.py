@@ -259,6 +259,11 @@ def test_organisation_explains_each_component(cockpit: Cockpit, result: dict[str
     market = next(c for c in data["components"] if c["name"] == "market_coverage")
     [(offices,)] = cockpit.store.con.execute(market["evidence"]["query"]).fetchall()
     assert offices == market["detail"]["offices"] and len(offices) == market["raw"]
+    [(events,)] = cockpit.store.con.execute(ops["evidence"]["query"]).fetchall()
+    assert events == ops["raw"]
+    growth = next(c for c in data["components"] if c["name"] == "growth")
+    [(recent, earlier)] = cockpit.store.con.execute(growth["evidence"]["query"]).fetchall()
+    assert (recent, earlier) == (growth["detail"]["recent"], growth["detail"]["earlier"])
     assert data["documents_total"] == len(_docs(cockpit.store.con, o["entity_id"]))
     assert organisation(cockpit.store.con, "no such organisation 不存在", settings=settings) is None
 

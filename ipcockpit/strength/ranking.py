@@ -198,7 +198,7 @@ def organisation(con: duckdb.DuckDBPyConnection, org: str, **kw: Any) -> dict[st
     items = []
     for c in COMPONENTS:
         item = explain(c, o["components"][c])
-        item["evidence"] = _evidence(c, docs, n, entity, ctx)
+        item["evidence"] = _evidence(c, docs, n, ctx)
         items.append(item)
     top = sorted(items, key=lambda i: (-abs(i["effect"]), i["name"]))
     out.update({
@@ -229,8 +229,11 @@ def _documents(con: duckdb.DuckDBPyConnection, frags: dict[str, str], params: di
     return con.sql(sql, params={"ids": ids}).to_arrow_table().to_pylist()
 
 
-def _evidence(component: str, docs: list[dict[str, Any]], n: int, entity: str, ctx: dict[str, Any]) -> dict[str, Any]:
-    """The documents a component counts (first ``n``) and, where the canonical tables alone give it, a query."""
+def _evidence(component: str, docs: list[dict[str, Any]], n: int, ctx: dict[str, Any]) -> dict[str, Any]:
+    """The documents a component counts (first ``n``) and, where the canonical tables alone give it, a query that
+    gives the raw value again (volume, market coverage; growth: the recent and earlier counts; operations: the
+    events, where a source records them). The others rest on the value index and the screening: their figures per
+    document are in ``documents``."""
     pick = {
         "high_value": lambda d: d["high_value"] is True,
         "value_index": lambda d: d["value_index"] is not None,
@@ -240,6 +243,7 @@ def _evidence(component: str, docs: list[dict[str, Any]], n: int, entity: str, c
     }.get(component, lambda d: True)
     chosen = [d["doc_id"] for d in docs if pick(d)]
     ids = ", ".join("'" + d["doc_id"].replace("'", "''") + "'" for d in docs)
+    earlier, recent = ctx["growth_windows"]["earlier"], ctx["growth_windows"]["recent"]
     queries = {
         "volume": f"SELECT count(DISTINCT coalesce(app_id, doc_id)) FROM documents WHERE doc_id IN ({ids})",
         "market_coverage": (
@@ -248,6 +252,15 @@ def _evidence(component: str, docs: list[dict[str, Any]], n: int, entity: str, c
             f"WHERE m1.doc_id IN ({ids}) UNION SELECT left(d2.doc_id, 2) FROM documents d1 JOIN documents d2 "
             f"ON d2.family_id = d1.family_id WHERE d1.doc_id IN ({ids}) UNION SELECT left(doc_id, 2) FROM documents "
             f"WHERE doc_id IN ({ids})) WHERE office <> 'WO'"),
+        "growth": (
+            "SELECT count(DISTINCT coalesce(app_id, doc_id)) FILTER (WHERE year(coalesce(app_date, pub_date)) "
+            f"BETWEEN {recent[0]} AND {recent[1]}) AS recent, count(DISTINCT coalesce(app_id, doc_id)) FILTER "
+            f"(WHERE year(coalesce(app_date, pub_date)) BETWEEN {earlier[0]} AND {earlier[1]}) AS earlier "
+            f"FROM documents WHERE doc_id IN ({ids})"),
+        "operations": (
+            "SELECT count(*) FROM (SELECT DISTINCT doc_id, event_class, concat_ws('|', event_date, code, raw_text, "
+            f"counterparty) FROM legal_events WHERE doc_id IN ({ids}) AND event_class IN ('transfer', 'licence', "
+            f"'pledge') AND (event_date IS NULL OR event_date <= DATE '{ctx['as_of']}'))"),
     }
     return {"documents": chosen[:n], "documents_total": len(chosen), "query": queries.get(component) if docs else None}
 
