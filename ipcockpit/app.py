@@ -267,6 +267,20 @@ class Cockpit:
     def talent_team(self, inventor: str, limit: int = 50) -> dict[str, Any]:
         return _graph().talent_team(self.store, inventor, limit)
 
+    # strength ---------------------------------------------------------------------------------------
+    def strength(self, limit: int = 50, as_of: str | None = None, **filters: Any) -> dict[str, Any]:
+        """Enterprise strength ranking (企业实力评价), :func:`ipcockpit.strength.ranking.ranking`; ``filters``:
+        region, industry, field, nature, registry, weights."""
+        from ipcockpit.strength.ranking import ranking
+
+        return ranking(self.store.con, limit=limit, settings=self.screen_settings(as_of=as_of), **filters)
+
+    def strength_show(self, org: str, as_of: str | None = None, **filters: Any) -> dict[str, Any] | None:
+        """One organisation's strength explained, :func:`ipcockpit.strength.ranking.organisation`."""
+        from ipcockpit.strength.ranking import organisation
+
+        return organisation(self.store.con, org, settings=self.screen_settings(as_of=as_of), **filters)
+
     def region(self, code: str, limit: int = 200) -> dict[str, Any] | None:
         """The region page (地区专利) of a GB/T 2260 code (2, 4 or 6 digits): the CN documents attributed to
         it with their evidence, counts by type and year, in-force and high-value invention grants (the

@@ -54,6 +54,7 @@ ARGS: dict[str, list[str]] = {
     "graph talent key": ["--ipc", "H04N"],
     "graph talent team": ["someone"],
     "graph talent employers": ["someone"],
+    "strength": [],
 }
 #: commands that only read the store, with their arguments: they must not create it
 READS: dict[str, list[str]] = {
@@ -82,6 +83,7 @@ READS: dict[str, list[str]] = {
     "graph talent key": ["--ipc", "H04N"],
     "graph talent team": ["someone"],
     "graph talent employers": ["someone"],
+    "strength": ["--region", "500120"],
 }
 
 
