@@ -71,9 +71,9 @@ _ABBREV = {
     "cent": "center", "centre": "center", "hosp": "hospital", "govt": "government", "admin": "administration",
     "assn": "association", "assoc": "association", "found": "foundation", "fdn": "foundation",
     "elect": "electric", "electronic": "electronics", "mach": "machine", "machines": "machine",
-    "corporate": "corporate", "gesellschaft": "gesellschaft", "maschfab": "maschinenfabrik", "mt": "mount",
+    "maschfab": "maschinenfabrik", "mt": "mount",
     "st": "saint", "ste": "sainte", "comm": "communication", "aeronaut": "aeronautics", "telecom": "telecommunication",
-    "co": "company", "nippon": "japan", "nihon": "japan", "america": "america", "american": "america", "americas": "america",
+    "co": "company", "nippon": "japan", "nihon": "japan", "american": "america", "americas": "america",
 }
 _STOP = {"of", "the", "and", "at", "in", "for", "a", "an", "de", "des", "du", "der", "la", "le", "di", "d", "on", "by"}
 _US = re.compile(r"^(?:the )?(?:government of )?(?:the )?(?:u ?s ?a?\b|unit\w* s\w*)")

@@ -108,7 +108,8 @@ class Resolution:
 class _Clusters:
     """Union-find over node keys that remembers each group's most frequent key and its family."""
 
-    def __init__(self, nodes: dict[str, OrgName], weight: Counter[str]) -> None:
+    def __init__(self, nodes: dict[str, OrgName], weight: Counter[str], fixed: dict[str, str]) -> None:
+        self.fixed = {k: fixed.get(k) for k in nodes}
         self.parent = {k: k for k in nodes}
         self.head = {k: k for k in nodes}
         self.form = {k: n.form for k, n in nodes.items()}
@@ -131,12 +132,15 @@ class _Clusters:
         fa, fb = self.form[ra], self.form[rb]
         if fa and fb and fa != fb:
             return False
+        if self.fixed[ra] and self.fixed[rb] and self.fixed[ra] != self.fixed[rb]:
+            return False  # two entities already given ids stay two (an analyst's merge joins them)
         if not forced and score(self.nodes[self.head[ra]], self.nodes[self.head[rb]]) < THRESHOLD:
             return False
         if self.weight[ra] < self.weight[rb]:
             ra, rb = rb, ra
         self.parent[rb] = ra
         self.form[ra] = fa or fb
+        self.fixed[ra] = self.fixed[ra] or self.fixed[rb]
         self.weight[ra] += self.weight[rb]
         self.head[ra] = max(self.head[ra], self.head[rb], key=lambda k: (self.count[k], k))
         return True
@@ -160,16 +164,21 @@ def candidate_pairs(nodes: dict[str, OrgName]) -> set[tuple[str, str]]:
 
 
 def resolve(names: Sequence[str | None], evidence: Iterable[tuple[str, str]] = (),
-            fixed: dict[str, str] | None = None) -> Resolution:
+            fixed: dict[str, str] | None = None, weights: Sequence[int] | None = None) -> Resolution:
     """Resolve names (module steps). ``evidence``: pairs of raw names known to be one party (name_aliases);
-    ``fixed``: node keys whose entity id is already given (the store's), kept as given."""
+    ``fixed``: node keys whose entity id is already given (the store's): kept as given, and two of them never
+    joined; ``weights``: how many mentions each name stands for (default 1 each)."""
+    fixed = fixed or {}
     read = [read_name(n) if n else None for n in names]
-    count: Counter[str] = Counter(r.key for r in read if r)
+    count: Counter[str] = Counter()
+    for i, r in enumerate(read):
+        if r:
+            count[r.key] += weights[i] if weights is not None else 1
     nodes: dict[str, OrgName] = {}
     for r in read:
         if r and r.key not in nodes:
             nodes[r.key] = r
-    clusters = _Clusters(nodes, count)
+    clusters = _Clusters(nodes, count, fixed)
     reasons: dict[tuple[str, str], str] = {}
     for a, b in evidence:
         ra, rb = read_name(a), read_name(b)
@@ -202,11 +211,11 @@ def resolve(names: Sequence[str | None], evidence: Iterable[tuple[str, str]] = (
     key_id: dict[str, str] = {}
     members: dict[str, list[str]] = {}
     for keys in groups.values():
-        given = sorted({fixed[k] for k in keys if fixed and k in fixed})
+        given = sorted({fixed[k] for k in keys if k in fixed})
         eid = given[0] if given else entity_id(min(keys))
         members.setdefault(eid, []).extend(sorted(keys))
         for k in keys:
-            key_id[k] = fixed[k] if fixed and k in fixed else eid
+            key_id[k] = fixed.get(k, eid)
     links = _links(nodes, key_id)
     return Resolution([key_id[r.key] if r else None for r in read], members, links, reasons)
 
