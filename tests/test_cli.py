@@ -45,6 +45,12 @@ ARGS: dict[str, list[str]] = {
     "index": [],
     "search": ["drone"],
     "fto": ["a drone with a camera"],
+    "entities resolve": ["Motorola Inc"],
+    "entities show": ["o:0"],
+    "entities merge": ["o:0", "o:1", "--analyst", "pytest"],
+    "entities split": ["o:0", "Motorola Inc", "--analyst", "pytest"],
+    "entities assign": [],
+    "entities overrides": [],
 }
 #: commands that only read the store, with their arguments: they must not create it
 READS: dict[str, list[str]] = {
@@ -64,6 +70,9 @@ READS: dict[str, list[str]] = {
     "index --status": [],
     "search": ["drone"],
     "fto": ["a drone with a camera"],
+    "entities resolve": ["Motorola Inc"],
+    "entities show": ["o:0"],
+    "entities overrides": [],
 }
 
 

@@ -98,7 +98,8 @@ _AFFILIATE = re.compile(r"^(.+?)\b(research foundation|patent foundation|foundat
                         r"laboratory of america|research institute)$")
 _SUBSIDIARY_EN = re.compile(r"^(.+?) (china|japan|america|europe|deutschland|usa|uk|korea|india|france|"
                             r"asia|north america|canada|taiwan|hong kong|shanghai|beijing)$")
-_ZH_BRANCH = re.compile(r"^(.+?)(?:有限公司|股份有限公司|有限责任公司|公司)?([\u4e00-\u9fff]{2,8})分(?:公司|厂|院|所)$")
+#: a branch names its company, then the place: "华为技术有限公司北京分公司" -> 华为技术有限公司
+_ZH_BRANCH = re.compile(r"^(.+(?:公司|集团|厂|研究院|医院))[\u4e00-\u9fff]{2,10}?分(?:公司|厂|院|所|中心)$")
 _ZH_SUB = re.compile(r"^(.+?)[(（](中国|中國|china|上海|北京|深圳|香港)[)）]")
 
 
@@ -235,7 +236,8 @@ def _chinese(raw: str) -> OrgName:
         parent, link = normalise_name(branch.group(1)), "branch"
     elif sub:
         parent, link = normalise_name(sub.group(1)), "subsidiary"
-    return OrgName(raw, core, "cn", "cjk", parent, link, _zh_blocks(core))
+    # no legal-form family: a Chinese name's 有限公司 and its English "Co., Ltd." are one company
+    return OrgName(raw, core, None, "cjk", parent, link, _zh_blocks(core))
 
 
 def _zh_blocks(core: str) -> tuple[str, ...]:
