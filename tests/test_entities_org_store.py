@@ -92,6 +92,25 @@ def test_a_new_spelling_joins_the_stored_entity_and_a_second_source_is_evidence(
     assert why == ("evidence", raw)
 
 
+def test_the_sole_applicants_of_one_family_in_two_scripts_are_one_entity(drones: Cockpit) -> None:
+    con = drones.store.con
+    doc, raw, eid = con.execute(
+        "SELECT p.doc_id, p.name_raw, e.entity_id FROM parties p JOIN party_entities e USING (doc_id, seq, role) "
+        "WHERE p.doc_id IN (SELECT doc_id FROM parties WHERE role = 'applicant' GROUP BY 1 HAVING count(*) = 1) "
+        "AND p.role = 'applicant' ORDER BY p.doc_id LIMIT 1").fetchone()
+    # the Lens files give no family ids: this document gets one, and a Chinese member of its family whose sole
+    # applicant is written in Chinese; a Chinese name in no family stays apart
+    con.execute("UPDATE documents SET family_id = 'F-1' WHERE doc_id = ?", [doc])
+    con.execute("INSERT INTO documents (doc_id, office, number, family_id) VALUES ('CN-X1', 'CN', 'X1', 'F-1')")
+    for d, name in (("CN-X1", "某某无人机有限公司"), ("CN-X2", "另一无人机有限公司")):
+        con.execute("INSERT INTO parties (doc_id, seq, role, name_raw) VALUES (?, 1, 'applicant', ?)", [d, name])
+    drones.resolve_entities()
+    got = dict(con.execute("SELECT name_raw, entity_id FROM org_names WHERE name_raw LIKE '%无人机%'").fetchall())
+    assert got["某某无人机有限公司"] == eid != got["另一无人机有限公司"]
+    why = con.execute("SELECT reason, matched FROM org_names WHERE name_raw = '某某无人机有限公司'").fetchone()
+    assert why == ("family", raw)
+
+
 def test_lookup_writes_nothing(drones: Cockpit) -> None:
     con = drones.store.con
     raw, eid = con.execute("SELECT name_raw, entity_id FROM org_names LIMIT 1").fetchone()

@@ -169,15 +169,17 @@ def resolve(names: Sequence[str | None], evidence: Iterable[tuple[str, str]] = (
     ``fixed``: node keys whose entity id is already given (the store's): kept as given, and two of them never
     joined; ``weights``: how many mentions each name stands for (default 1 each)."""
     fixed = fixed or {}
-    read = [read_name(n) if n else None for n in names]
+    weight: Counter[str] = Counter()  # mentions repeat: each distinct name is read once
+    for i, n in enumerate(names):
+        if n:
+            weight[n] += weights[i] if weights is not None else 1
+    read = {n: read_name(n) for n in weight}
     count: Counter[str] = Counter()
-    for i, r in enumerate(read):
-        if r:
-            count[r.key] += weights[i] if weights is not None else 1
     nodes: dict[str, OrgName] = {}
-    for r in read:
-        if r and r.key not in nodes:
-            nodes[r.key] = r
+    for n, r in read.items():
+        if r:
+            count[r.key] += weight[n]
+            nodes.setdefault(r.key, r)
     clusters = _Clusters(nodes, count, fixed)
     reasons: dict[tuple[str, str], str] = {}
     for a, b in evidence:
@@ -217,7 +219,8 @@ def resolve(names: Sequence[str | None], evidence: Iterable[tuple[str, str]] = (
         for k in keys:
             key_id[k] = fixed.get(k, eid)
     links = _links(nodes, key_id)
-    return Resolution([key_id[r.key] if r else None for r in read], members, links, reasons)
+    ids = [key_id[r.key] if n and (r := read[n]) else None for n in names]
+    return Resolution(ids, members, links, reasons)
 
 
 def _links(nodes: dict[str, OrgName], key_id: dict[str, str]) -> list[tuple[str, str, str]]:

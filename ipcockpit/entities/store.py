@@ -6,7 +6,8 @@ Tables:
 - ``org_names(name_raw, key, core, form, parent_core, link_kind, entity_id, reason, matched, first_seen)``: every
   distinct party name seen, the entity it belongs to and why (``reason``: ``new`` a name that began an entity,
   ``key`` one core and legal form as ``matched``, ``score 0.953`` a spelling that likeness from ``matched``,
-  ``evidence`` a second source gave it for the same party of document ``matched``, ``merge #n`` / ``split #n`` an
+  ``evidence`` a second source gave it for the same party of a document as ``matched``, ``family`` the sole
+  applicant of a document of one family as ``matched`` in the other script, ``merge #n`` / ``split #n`` an
   analyst's override). This table is the truth: a name's row, once written, changes only by an override;
 - ``org_entities(entity_id, name, created_at, merged_into)``: one row per entity id ever given; ``name`` its
   display name (its most frequent name when it was made); ``merged_into`` the entity an analyst merged it into;
@@ -121,16 +122,18 @@ def _match(con: duckdb.DuckDBPyConnection, names: list[str], weights: list[int])
             known[raw] = (key, eid)
     finally:
         con.unregister("_ipc_org_keys")
+    evidence = _evidence(con, names)
+    partners = {n for pair in evidence for n in pair}
     blocks = {b for n in names for b in read[n].blocks}
     for raw, key, eid in con.execute("SELECT name_raw, key, entity_id FROM org_names").fetchall():
-        if raw not in known and (r := read_name(raw)) is not None and blocks.intersection(r.blocks):
+        if raw not in known and (raw in partners or ((r := read_name(raw)) is not None
+                                                     and blocks.intersection(r.blocks))):
             known[raw] = (key, eid)
     fixed: dict[str, str] = {}
     for _raw, (key, eid) in sorted(known.items()):
         fixed.setdefault(key, eid)  # a key split by an analyst keeps its first entity for new spellings
-    evidence = _evidence(con, names)
     all_names = names + sorted(known)
-    result = resolve(all_names, evidence=evidence, fixed=fixed,
+    result = resolve(all_names, evidence=list(evidence), fixed=fixed,
                      weights=[weight.get(n, 1) for n in names] + [1] * len(known))
     members: dict[str, list[str]] = defaultdict(list)
     for n, eid in zip(all_names, result.ids, strict=True):
@@ -191,15 +194,15 @@ def lookup(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[dict[str, A
 
 
 def _why(name: str, key: str, eid: str, by_key_known: dict[str, str], reasons: dict[tuple[str, str], str],
-         members: dict[str, list[str]], evidence: list[tuple[str, str]]) -> tuple[str, str | None]:
+         members: dict[str, list[str]], evidence: dict[tuple[str, str], str]) -> tuple[str, str | None]:
     """The reason a new name is in its entity and the name it matched."""
     if key in by_key_known:
         return "key", by_key_known[key]
-    for a, b in evidence:
+    for (a, b), kind in evidence.items():
         if name in (a, b):
             other = b if name == a else a
             if other in members[eid]:
-                return "evidence", other
+                return kind, other
     for (ka, kb), why in reasons.items():
         if key in (ka, kb):
             other_key = kb if key == ka else ka
@@ -210,15 +213,32 @@ def _why(name: str, key: str, eid: str, by_key_known: dict[str, str], reasons: d
     return ("new", None) if not same else ("key", same[0])
 
 
-def _evidence(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[tuple[str, str]]:
-    """Pairs (alias, party name) a second source gave for the same party of a document, where either is new."""
+def _evidence(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[tuple[str, str], str]:
+    """Pairs of names known to be one organisation, where either is new, and how it is known:
+
+    - ``evidence``: a second source gave the name for the same party of a document (``name_aliases``);
+    - ``family``: the sole applicant of two documents of one family, one name in Chinese script and the other
+      not (the same invention filed by one applicant at home and abroad; within one script a different name in
+      the family may be a new owner, so it is no evidence)."""
     con.register("_ipc_org_new", pa.table({"name_raw": names}))
     try:
-        return [(a, b) for a, b in con.execute(
+        out = {(a, b): "evidence" for a, b in con.execute(
             "SELECT DISTINCT a.name_raw, p.name_raw FROM name_aliases a JOIN parties p ON p.doc_id = a.doc_id "
             "AND p.seq = a.seq AND p.role = a.role WHERE a.holder = 'parties' AND a.name_raw <> p.name_raw "
             "AND (a.name_raw IN (SELECT name_raw FROM _ipc_org_new) OR p.name_raw IN "
-            "(SELECT name_raw FROM _ipc_org_new))").fetchall()]
+            "(SELECT name_raw FROM _ipc_org_new))").fetchall()}
+        for a, b in con.execute(
+                "WITH fam AS (SELECT doc_id, family_id FROM documents WHERE family_id IS NOT NULL UNION "
+                "SELECT doc_id, scheme || ':' || family_id FROM family_members WHERE family_id IS NOT NULL), "
+                "solo AS (SELECT p.doc_id, f.family_id, min(p.name_raw) AS name FROM parties p "
+                "JOIN fam f USING (doc_id) WHERE p.role IN ('applicant', 'assignee') "
+                "AND trim(p.name_raw) <> '' GROUP BY ALL HAVING count(DISTINCT p.name_raw) = 1) "
+                "SELECT DISTINCT x.name, y.name FROM solo x JOIN solo y ON x.family_id = y.family_id "
+                "AND x.doc_id < y.doc_id WHERE regexp_matches(x.name, '[\u4e00-\u9fff]') "
+                "<> regexp_matches(y.name, '[\u4e00-\u9fff]') AND (x.name IN (SELECT name_raw FROM _ipc_org_new) "
+                "OR y.name IN (SELECT name_raw FROM _ipc_org_new))").fetchall():
+            out.setdefault((a, b), "family")
+        return out
     finally:
         con.unregister("_ipc_org_new")
 
