@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -36,7 +37,8 @@ DATA = Path("entity_resolution/nber-subset-assignees-benchmark.csv")
 
 
 def shared_data() -> Path:
-    for c in (REPO.parent / "shared" / "data", Path("/work/shared/data")):
+    env = os.environ.get("IPCOCKPIT_SHARED_DATA")
+    for c in [*([Path(env)] if env else []), REPO.parent / "shared" / "data", Path("/work/shared/data")]:
         if (c / DATA).exists():
             return c
     raise SystemExit("../shared/data/entity_resolution not found")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import glob
+import os
 import random
 import sys
 import time
@@ -35,7 +36,8 @@ from ipcockpit.entities.organisations import resolve, score  # noqa: E402
 
 
 def shared_data() -> Path:
-    for c in (REPO.parent / "shared" / "data", Path("/work/shared/data")):
+    env = os.environ.get("IPCOCKPIT_SHARED_DATA")
+    for c in [*([Path(env)] if env else []), REPO.parent / "shared" / "data", Path("/work/shared/data")]:
         if (c / "MANIFEST.md").exists():
             return c
     raise SystemExit("../shared/data not found")
