@@ -32,7 +32,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ipcockpit.model.names import normalise_name, undo_double_utf8
+from ipcockpit.model.names import guess_party_type, normalise_name, undo_double_utf8
 
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
@@ -105,9 +105,11 @@ _ZH_SUB = re.compile(r"^(.+?)[(（](中国|中國|china|上海|北京|深圳|香
 
 @dataclass(frozen=True)
 class OrgName:
-    """One distinct name read: ``core`` compares; ``form`` the legal-form family (None: no form);
-    ``script`` latin or cjk; ``parent`` the core of the organisation a branch, subsidiary or affiliate belongs
-    to and ``link`` its kind (branch, subsidiary, affiliate, national); ``blocks`` the blocking keys."""
+    """One distinct name read: ``core`` compares; ``form`` the legal-form family (None: no form); ``script`` latin
+    (every letter a Latin one once accents are off), other (Hangul, Cyrillic, Arabic ...: compared only whole) or
+    cjk; ``parent`` the core of the organisation a branch, subsidiary or affiliate belongs to and ``link`` its kind
+    (branch, subsidiary, affiliate); ``blocks`` the blocking keys; ``person`` a person's name
+    (``guess_party_type``), compared only whole or with other spacing and punctuation."""
 
     raw: str
     core: str
@@ -116,6 +118,7 @@ class OrgName:
     parent: str | None
     link: str | None
     blocks: tuple[str, ...]
+    person: bool = False
 
     @property
     def key(self) -> str:
@@ -201,7 +204,8 @@ def _latin(raw: str) -> OrgName:
             parent, link = aff.group(1).strip(), "affiliate"
         elif sub:
             parent, link = sub.group(1).strip(), "subsidiary"
-    return OrgName(raw, core, form, "latin", parent, link, _latin_blocks(core))
+    script = "latin" if all(c.isascii() for c in core) else "other"
+    return OrgName(raw, core, form, script, parent, link, _latin_blocks(core), guess_party_type(raw) == "person")
 
 
 def _latin_blocks(core: str) -> tuple[str, ...]:
@@ -237,7 +241,7 @@ def _chinese(raw: str) -> OrgName:
     elif sub:
         parent, link = normalise_name(sub.group(1)), "subsidiary"
     # no legal-form family: a Chinese name's 有限公司 and its English "Co., Ltd." are one company
-    return OrgName(raw, core, None, "cjk", parent, link, _zh_blocks(core))
+    return OrgName(raw, core, None, "cjk", parent, link, _zh_blocks(core), guess_party_type(raw) == "person")
 
 
 def _zh_blocks(core: str) -> tuple[str, ...]:

@@ -47,9 +47,11 @@ def entity_id(key: str) -> str:
 
 
 def score(a: OrgName, b: OrgName) -> float:
-    """The likeness of two names: 1 for one core; else the indel similarity of the cores (and of their sorted
-    words, the larger), 0 when they cannot be one organisation (two legal-form families, other digits, two
-    scripts, one a government agency and the other not, or one too short for a spelling to tell)."""
+    """The likeness of two names: 1 for one core, 0.99 for one core but for spaces; else the indel similarity of
+    the cores, 0 when they cannot be one organisation (two legal-form families, other digits, two scripts, one a
+    state's agency and the other not, a word of one the other lacks) or a spelling likeness cannot tell (a core
+    under MIN_FUZZY letters, letters not Latin: Chinese, Hangul, Cyrillic ..., a person's name: "Frederic" and
+    "Fredric Newberg" may be two people)."""
     if a.form and b.form and a.form != b.form:
         return 0.0
     if a.core == b.core:
@@ -61,8 +63,8 @@ def score(a: OrgName, b: OrgName) -> float:
     ca, cb = a.core.replace(" ", ""), b.core.replace(" ", "")
     if ca == cb:
         return 0.99
-    if min(len(ca), len(cb)) < MIN_FUZZY or a.script == "cjk":
-        return 0.0
+    if min(len(ca), len(cb)) < MIN_FUZZY or a.script != "latin" or a.person or b.person:
+        return 0.0  # a spelling likeness tells nothing in a short name, another script, or a person's name
     if "|" in a.core:  # a state's agency: the agencies compare ("navy" and "army" are one letter apart)
         sa, sb = a.core.split("|", 1)[1].strip(), b.core.split("|", 1)[1].strip()
         if min(len(sa), len(sb)) < MIN_FUZZY:
