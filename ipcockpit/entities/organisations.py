@@ -229,15 +229,18 @@ def _links(nodes: dict[str, OrgName], key_id: dict[str, str]) -> list[tuple[str,
     """(child id, parent id, kind): a branch, subsidiary or affiliate to the entity of its parent's core, and the
     entities of one core in two legal-form families to each other (national)."""
     by_core: dict[str, set[str]] = defaultdict(set)
+    formed: dict[str, set[str]] = defaultdict(set)
     for k, n in nodes.items():
         by_core[n.core].add(key_id[k])
+        if n.form:
+            formed[n.core].add(key_id[k])
     out: set[tuple[str, str, str]] = set()
     for k, n in nodes.items():
         if n.parent and n.parent in by_core:
             for target in by_core[n.parent]:
                 if target != key_id[k]:
                     out.add((key_id[k], target, n.link or "affiliate"))
-    for ids in by_core.values():
+    for ids in formed.values():
         ordered = sorted(ids)
         for other in ordered[1:]:
             out.add((other, ordered[0], "national"))

@@ -138,17 +138,17 @@ def _match(con: duckdb.DuckDBPyConnection, names: list[str], weights: list[int])
     members: dict[str, list[str]] = defaultdict(list)
     for n, eid in zip(all_names, result.ids, strict=True):
         members[eid].append(n)
-    by_key_known = {k: raw for raw, (k, _) in known.items()}
+    why = _Why(known, result.reasons, evidence, members)
     existing_ids = set(fixed.values())
+    display = {eid: max((m for m in group if m in weight), key=lambda m: (weight[m], m), default=None)
+               for eid, group in members.items()}
     rows: list[dict[str, Any]] = []
     for n, eid in zip(names, result.ids[: len(names)], strict=True):
         r = read[n]
-        reason, matched = _why(n, r.key, eid, by_key_known, result.reasons, members, evidence)
-        group = [m for m in members[eid] if m in weight]
+        reason, matched = why(n, r.key, eid)
         rows.append({"name_raw": n, "key": r.key, "core": r.core, "form": r.form, "parent_core": r.parent,
                      "link_kind": r.link, "entity_id": eid, "reason": reason, "matched": matched,
-                     "new_entity": eid not in existing_ids,
-                     "name": max(group, key=lambda m: (weight[m], m))})
+                     "new_entity": eid not in existing_ids, "name": display[eid]})
     return rows
 
 
@@ -193,24 +193,40 @@ def lookup(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[dict[str, A
     return out
 
 
-def _why(name: str, key: str, eid: str, by_key_known: dict[str, str], reasons: dict[tuple[str, str], str],
-         members: dict[str, list[str]], evidence: dict[tuple[str, str], str]) -> tuple[str, str | None]:
-    """The reason a new name is in its entity and the name it matched."""
-    if key in by_key_known:
-        return "key", by_key_known[key]
-    for (a, b), kind in evidence.items():
-        if name in (a, b):
-            other = b if name == a else a
-            if other in members[eid]:
+class _Why:
+    """The reason a new name is in its entity and the name it matched, from indexes built once (a migration
+    resolves every name of a store at once)."""
+
+    def __init__(self, known: dict[str, tuple[str, str]], reasons: dict[tuple[str, str], str],
+                 evidence: dict[tuple[str, str], str], members: dict[str, list[str]]) -> None:
+        self.known_by_key = {k: raw for raw, (k, _) in sorted(known.items(), reverse=True)}
+        self.evidence: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for (a, b), kind in evidence.items():
+            self.evidence[a].append((b, kind))
+            self.evidence[b].append((a, kind))
+        self.reasons: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for (ka, kb), why in reasons.items():
+            self.reasons[ka].append((kb, why))
+            self.reasons[kb].append((ka, why))
+        self.entity = {n: eid for eid, group in members.items() for n in group}
+        self.raw_of_key: dict[tuple[str, str], str] = {}  # (entity, key) -> a name of that key in it
+        for eid, group in members.items():
+            for n in sorted(group, reverse=True):
+                if (r := read_name(n)) is not None:
+                    self.raw_of_key[(eid, r.key)] = n
+
+    def __call__(self, name: str, key: str, eid: str) -> tuple[str, str | None]:
+        if key in self.known_by_key:
+            return "key", self.known_by_key[key]
+        for other, kind in self.evidence.get(name, ()):
+            if self.entity.get(other) == eid:
                 return kind, other
-    for (ka, kb), why in reasons.items():
-        if key in (ka, kb):
-            other_key = kb if key == ka else ka
-            other = next((m for m in members[eid] if (read_name(m) and read_name(m).key == other_key)), None)
+        for other_key, why in self.reasons.get(key, ()):
+            other = self.raw_of_key.get((eid, other_key))
             if other is not None:
                 return (why if why in ("evidence", "core") else f"score {why}"), other
-    same = [m for m in members[eid] if m != name]
-    return ("new", None) if not same else ("key", same[0])
+        same = self.raw_of_key.get((eid, key))
+        return ("key", same) if same is not None and same != name else ("new", None)
 
 
 def _evidence(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[tuple[str, str], str]:
