@@ -102,10 +102,18 @@ def test_fixed_ids_are_kept_and_two_of_them_never_joined() -> None:
     assert res.ids == ["o:a", "o:b", "o:a", "o:b", "o:b"]
 
 
-def test_chinese_names_have_pinyin_blocking_keys() -> None:
-    r = read_name("重庆璧山科技有限公司")
-    assert r is not None and r.script == "cjk" and r.core == "重庆璧山科技"
-    assert "y:chongqin" in r.blocks
+def test_chinese_names_meet_by_pinyin_but_homophones_stay_apart() -> None:
+    r = read_name("璧山科技有限公司")
+    assert r is not None and r.script == "cjk" and r.core == "璧山科技" and r.blocks == ("y:bishankeji",)
+    a, b = read_name("华为技术有限公司"), read_name("华威技术有限公司")
+    assert a.blocks == b.blocks and not _same("华为技术有限公司", "华威技术有限公司")
+
+
+def test_a_chinese_group_and_its_company_are_two_entities_linked() -> None:
+    names = ["中国石油天然气集团有限公司", "中国石油天然气集团公司", "中国石油天然气股份有限公司"]
+    res = resolve(names)
+    assert res.ids[0] == res.ids[1] != res.ids[2]
+    assert (res.ids[2], res.ids[0], "group") in res.links
 
 
 def test_cluster_metrics_by_hand() -> None:

@@ -20,9 +20,11 @@ Rules of the core (English and other Latin-script names):
 - a branch or subsidiary is its own entity and names its parent: ``分公司`` (branch), "X (China) Co." / "X
   (中国)有限公司" (subsidiary), "X Research Foundation" and "X Laboratories of America" (affiliate).
 
-Chinese names: :func:`ipcockpit.model.names.normalise_name` (legal forms off, brackets kept as words); the pinyin
-of the core is a blocking key, and a name in both scripts is matched through the ``name_aliases`` a second
-source gave the same document, never through pinyin alone.
+Chinese names: folded as :func:`ipcockpit.model.names.normalise_name` folds them (legal forms off, brackets kept
+as words) but keeping 集团: "X集团有限公司" is the group, "X股份有限公司" a company of it (linked, ``group``). The
+pinyin of the core is a blocking key; a Chinese name matches another only whole (homophones are other companies:
+华为, 华威), and a name in both scripts through the evidence of the data (``name_aliases``, families), never
+through pinyin alone.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ipcockpit.model.names import guess_party_type, normalise_name, undo_double_utf8
+from ipcockpit.model.names import guess_party_type, undo_double_utf8
 
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
@@ -109,7 +111,7 @@ class OrgName:
     (every letter a Latin one once accents are off), other (Hangul, Cyrillic, Arabic ...: compared only whole) or
     cjk; ``parent`` the core of the organisation a branch, subsidiary or affiliate belongs to and ``link`` its kind
     (branch, subsidiary, affiliate); ``blocks`` the blocking keys; ``person`` a person's name
-    (``guess_party_type``), compared only whole or with other spacing and punctuation."""
+    (``guess_party_type``), compared only whole or with other spacing and punctuation; ``digits`` the core's."""
 
     raw: str
     core: str
@@ -119,6 +121,7 @@ class OrgName:
     link: str | None
     blocks: tuple[str, ...]
     person: bool = False
+    digits: str = ""
 
     @property
     def key(self) -> str:
@@ -205,7 +208,8 @@ def _latin(raw: str) -> OrgName:
         elif sub:
             parent, link = sub.group(1).strip(), "subsidiary"
     script = "latin" if all(c.isascii() for c in core) else "other"
-    return OrgName(raw, core, form, script, parent, link, _latin_blocks(core), guess_party_type(raw) == "person")
+    return OrgName(raw, core, form, script, parent, link, _latin_blocks(core), guess_party_type(raw) == "person",
+                   _digits(core))
 
 
 def _latin_blocks(core: str) -> tuple[str, ...]:
@@ -229,28 +233,61 @@ def read_name(raw: str) -> OrgName | None:
     return _latin(raw)
 
 
+#: legal forms at the end of a Chinese name, longest first; 集团 is not one here (a group and its company are two)
+_ZH_FORMS = ("股份有限公司", "有限责任公司", "股份合作公司", "特殊普通合伙", "有限公司", "股份公司", "总公司",
+             "普通合伙", "有限合伙", "株式会社", "公司")
+_ZH_DROP = re.compile(r"[\s()\[\]{}<>《》【】〔〕「」『』\"'“”‘’,，、.。;；:：·•\-—_/（）]+")
+
+
+def _zh_core(text: str) -> str:
+    """The name without punctuation, brackets (their words kept) and the legal form at its end (repeatedly),
+    as :func:`ipcockpit.model.names.normalise_name` folds it, but keeping 集团 and 分公司."""
+    text = _ZH_DROP.sub("", unicodedata.normalize("NFKC", text)).lower()
+    changed = True
+    while changed:
+        changed = False
+        for form in _ZH_FORMS:
+            if text.endswith(form) and len(text) - len(form) >= 2 and not (form == "公司" and text.endswith("分公司")):
+                text, changed = text[: -len(form)], True
+                break
+    return text
+
+
 def _chinese(raw: str) -> OrgName:
-    core = normalise_name(raw) or raw
-    core = core.replace("（", "(").replace("）", ")")
+    core = _zh_core(raw) or raw
     parent = link = None
     text = unicodedata.normalize("NFKC", raw).replace(" ", "")
     branch = _ZH_BRANCH.match(text)
     sub = _ZH_SUB.match(text)
     if branch:
-        parent, link = normalise_name(branch.group(1)), "branch"
+        parent, link = _zh_core(branch.group(1)), "branch"
     elif sub:
-        parent, link = normalise_name(sub.group(1)), "subsidiary"
+        parent, link = _zh_core(sub.group(1)), "subsidiary"
+    elif not core.endswith("集团") and len(core) >= 2:
+        parent, link = core + "集团", "group"  # linked when the group is an entity: 中国石油天然气股份 -> ...集团
     # no legal-form family: a Chinese name's 有限公司 and its English "Co., Ltd." are one company
-    return OrgName(raw, core, None, "cjk", parent, link, _zh_blocks(core), guess_party_type(raw) == "person")
+    return OrgName(raw, core, None, "cjk", parent, link, _zh_blocks(core), guess_party_type(raw) == "person",
+                   _digits(core))
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
 
 
 def _zh_blocks(core: str) -> tuple[str, ...]:
-    from pypinyin import lazy_pinyin
+    """The toneless pinyin of the whole core (each character's first reading: a blocking key only, so one
+    reading for 重 in 重庆 and in 重要 is enough; :func:`pinyin` reads phrases, for people)."""
+    return ("y:" + "".join(_char_pinyin(c) for c in core),)
 
-    py = "".join(lazy_pinyin(core))
-    blocks = {"z:" + core[i:i + 2] for i in range(0, max(1, len(core) - 1)) if not core[i:i + 2].isascii()}
-    blocks.add("y:" + py[:8])
-    return tuple(sorted(blocks))
+
+@lru_cache(maxsize=1 << 15)
+def _char_pinyin(ch: str) -> str:
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    readings = pinyin_dict.get(ord(ch))
+    if not readings:
+        return ch
+    return "".join(c for c in unicodedata.normalize("NFKD", readings.split(",")[0]) if not unicodedata.combining(c))
 
 
 def pinyin(core: str) -> str:

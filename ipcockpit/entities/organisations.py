@@ -56,9 +56,7 @@ def score(a: OrgName, b: OrgName) -> float:
         return 0.0
     if a.core == b.core:
         return 1.0
-    if a.script != b.script or ("|" in a.core) != ("|" in b.core):
-        return 0.0
-    if _digits(a.core) != _digits(b.core):
+    if a.script != b.script or ("|" in a.core) != ("|" in b.core) or a.digits != b.digits:
         return 0.0
     ca, cb = a.core.replace(" ", ""), b.core.replace(" ", "")
     if ca == cb:
@@ -89,10 +87,6 @@ def _aligned(core: str, other: str) -> bool:
         if not any(OSA.normalized_similarity(w, x) >= WORD_LIKENESS for x in words):
             return False
     return True
-
-
-def _digits(text: str) -> str:
-    return "".join(c for c in text if c.isdigit())
 
 
 @dataclass

@@ -162,10 +162,11 @@ def _place(con: duckdb.DuckDBPyConnection, names: list[str], weights: list[int],
         con.register("_ipc_org_rows", pa.Table.from_pylist(rows, schema=_NAMES_SCHEMA))
         con.execute("INSERT INTO org_names SELECT *, ? FROM _ipc_org_rows", [now])
         con.unregister("_ipc_org_rows")
-        taken = {r[0] for r in con.execute("SELECT entity_id FROM org_entities").fetchall()}
-        fresh = [(eid, name, now) for eid, name in new_entities.items() if eid not in taken]
-        if fresh:
-            con.executemany("INSERT INTO org_entities VALUES (?, ?, ?, NULL)", fresh)
+        con.register("_ipc_org_new_entities", pa.table({"entity_id": list(new_entities),
+                                                        "name": list(new_entities.values())}))
+        con.execute("INSERT INTO org_entities SELECT entity_id, name, ?, NULL FROM _ipc_org_new_entities n "
+                    "WHERE NOT EXISTS (SELECT 1 FROM org_entities e WHERE e.entity_id = n.entity_id)", [now])
+        con.unregister("_ipc_org_new_entities")
     return len(new_entities)
 
 
