@@ -55,6 +55,12 @@ ARGS: dict[str, list[str]] = {
     "graph talent team": ["someone"],
     "graph talent employers": ["someone"],
     "strength": [],
+    "entities resolve": ["Motorola Inc"],
+    "entities show": ["o:0"],
+    "entities merge": ["o:0", "o:1", "--analyst", "pytest"],
+    "entities split": ["o:0", "Motorola Inc", "--analyst", "pytest"],
+    "entities assign": [],
+    "entities overrides": [],
 }
 #: commands that only read the store, with their arguments: they must not create it
 READS: dict[str, list[str]] = {
@@ -84,6 +90,9 @@ READS: dict[str, list[str]] = {
     "graph talent team": ["someone"],
     "graph talent employers": ["someone"],
     "strength": ["--region", "500120"],
+    "entities resolve": ["Motorola Inc"],
+    "entities show": ["o:0"],
+    "entities overrides": [],
 }
 
 
