@@ -13,6 +13,7 @@ The benchmark patents' titles, applicants, classes and cities are in no shared s
 
 Methods: ``name`` (baseline): mentions with the same folded name (ipcockpit.model.names.normalise_name of
 "first last", the store's name_norm) are one person. ``resolved``: ipcockpit.entities.resolve_inventors.
+``names_only``: the same resolver given the names alone (no co-inventors, no year): what the features add.
 Metrics: pairwise precision/recall/F1 and B-cubed precision/recall/F1, on all mentions and on the ambiguous
 set (mentions whose folded name is shared by two or more true persons: the set names alone cannot solve).
 
@@ -137,6 +138,7 @@ def evaluate(name: str, rows: list[dict], extra: dict) -> dict[str, Any]:
     t0 = time.perf_counter()
     resolved = resolve_inventors(mentions)
     seconds = time.perf_counter() - t0
+    names_only = resolve_inventors([{"name": m["name"]} for m in mentions])
     persons_per_name: dict[str, set[str]] = defaultdict(set)
     for b, t in zip(base, truth, strict=True):
         persons_per_name[b].add(t)
@@ -146,7 +148,9 @@ def evaluate(name: str, rows: list[dict], extra: dict) -> dict[str, Any]:
         "set": name, "mentions": len(rows), "persons": len(set(truth)), "ambiguous_mentions": len(amb),
         "seconds": round(seconds, 2),
         "resolved": metrics(resolved, truth), "baseline": metrics(base, truth),
+        "names_only": metrics(names_only, truth),
         "ambiguous_resolved": metrics(sub(resolved), sub(truth)) if amb else None,
+        "ambiguous_names_only": metrics(sub(names_only), sub(truth)) if amb else None,
         "ambiguous_baseline": metrics(sub(base), sub(truth)) if amb else None,
         "_ids": (resolved, base, truth, amb),
     }
@@ -186,7 +190,8 @@ def main() -> None:
         results.append(r)
         print(f"{name}: {r['mentions']} mentions, {r['persons']} persons, {r['ambiguous_mentions']} ambiguous, "
               f"resolved in {r['seconds']} s")
-        for label in ("resolved", "baseline", "ambiguous_resolved", "ambiguous_baseline"):
+        for label in ("resolved", "names_only", "baseline", "ambiguous_resolved", "ambiguous_names_only",
+                      "ambiguous_baseline"):
             print(_line(label, r[label]))
     resolved, base, truth, amb = pooled
     sub = lambda ids: [ids[i] for i in amb]  # noqa: E731

@@ -140,6 +140,8 @@ def parse_name(raw: str | None) -> InventorName | None:
         last_toks, first_toks = _tokens(kept[0]), _tokens(" ".join(kept[1:]))
     else:
         toks = _tokens(kept[0]) if kept else []
+        while len(toks) > 2 and toks[-1] in _SUFFIXES:  # "John Smith Jr."
+            suffix = _SUFFIXES[toks.pop()]
         last_toks, first_toks = toks[-1:], toks[:-1]
     for toks in (first_toks, last_toks):
         while toks and toks[-1] in _SUFFIXES and len(toks) > 1:

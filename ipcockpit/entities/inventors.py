@@ -42,6 +42,7 @@ WEIGHTS: dict[str, float] = {
     "given_near": -3.0,        # a near spelling (one edit, 5 letters or more, not pinyin)
     "coinventor": 3.0,         # one co-inventor in common
     "coinventor_more": 1.5,    # a second or further co-inventor in common
+    "coinventor_none": -1.0,   # both have co-inventors, none in common
     "applicant": 2.0,          # the same (resolved) applicant
     "applicant_other": -0.5,   # both known, no applicant in common
     "ipc": 1.0,                # an IPC subclass in common
@@ -201,6 +202,8 @@ def pair_score(a: _Mention, b: _Mention) -> float | None:
     shared = len(a.coinv & b.coinv)
     if shared:
         score += w["coinventor"] + w["coinventor_more"] * (shared - 1)
+    elif a.coinv and b.coinv:
+        score += w["coinventor_none"]
     if a.applicants and b.applicants:
         score += w["applicant"] if a.applicants & b.applicants else w["applicant_other"]
     if a.ipc and b.ipc:
