@@ -45,6 +45,9 @@ ARGS: dict[str, list[str]] = {
     "index": [],
     "search": ["drone"],
     "fto": ["a drone with a camera"],
+    "inventors resolve": [],
+    "inventors find": ["chen"],
+    "inventors show": ["i:0"],
 }
 #: commands that only read the store, with their arguments: they must not create it
 READS: dict[str, list[str]] = {
@@ -64,6 +67,8 @@ READS: dict[str, list[str]] = {
     "index --status": [],
     "search": ["drone"],
     "fto": ["a drone with a camera"],
+    "inventors find": ["chen"],
+    "inventors show": ["i:0"],
 }
 
 

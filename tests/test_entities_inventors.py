@@ -69,8 +69,8 @@ def test_hyphenated_and_spaced_given_names_agree_other_pinyin_names_do_not() -> 
     assert len({ids[0], ids[2], ids[3]}) == 3
 
 
-_COMMON = [{"name": f"{g} Zhang"} for g in ("Li", "Hong", "Jun", "Ming", "Xin", "Yan", "Bo", "Tao")]
-_COMMON += [{"name": f"Wei {s}"} for s in ("Li", "Wang", "Chen", "Liu", "Yang", "Huang", "Zhao", "Wu")]
+_COMMON = [{"name": f"{g} Zhang"} for g in ("Li", "Hong", "Jun", "Ming")]
+_COMMON += [{"name": f"Wei {s}"} for s in ("Li", "Wang", "Chen", "Liu")]
 
 
 @pytest.mark.parametrize(("feature", "first", "second"), [

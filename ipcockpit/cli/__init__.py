@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import typer
 
-from ipcockpit.cli import cockpit, data, region, screen, search, serve, users
+from ipcockpit.cli import cockpit, data, inventors, region, screen, search, serve, users
 
 app = typer.Typer(help="ipcockpit: IP big data for regional IP offices. 知识产权大数据驾驶舱。", no_args_is_help=True)
 
@@ -24,6 +24,7 @@ cockpit.register(app)  # cockpit, report
 region.register(app)  # region
 users.register(app)  # user add, user list
 search.register(app)  # index, search, fto
+inventors.register(app)  # inventors resolve, find, show
 
 
 def main() -> None:

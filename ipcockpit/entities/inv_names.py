@@ -5,13 +5,16 @@ Rules:
   else "First Middle Last". Suffixes (Jr, Sr, II, III, IV) are kept apart and never part of a name token.
 - Folding: HTML entities (``&Hcirc;``) decoded, NFKC, accents dropped, case folded; hyphens and apostrophes
   join ("Gil-yong" -> "gilyong", "O'Brien" -> "obrien"); other punctuation separates.
+- A withheld name (不公告发明人, 不公告设计人, "not published") is no name: each such mention is a person apart.
 - Chinese names (CJK characters) are read as surname (the first character, or a compound surname such as
   欧阳) and given name, both in pinyin without tones (pypinyin; ü as u; heteronym surnames such as 曾, 单 and
   区 read as surnames). So 张伟 is (given "wei", surname "zhang").
 - The canopy is the PatentsView block: first letter of the given name and the full surname. Where the order
   of a name is not known for sure (a Chinese name, or a romanised name of two tokens that are both pinyin,
   e.g. "Zhang Wei" / "Wei Zhang"), the canopy is the smaller of the two orders' keys, so that 张伟, "Zhang Wei"
-  and "Wei Zhang" share one canopy; the pairwise name comparison then accepts either order.
+  and "Wei Zhang" share one canopy; the pairwise name comparison then accepts either order. Two names both
+  written in characters agree only when the characters agree: pinyin is the bridge to romanised names, never
+  between homophones (王刚 and 汪刚 are two names; 刘杨 and 杨柳 too).
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ class InventorName:
     pinyin: bool
     joined: str = ""  # every given-name token joined ("Chi Gon" -> "chigon"), to meet "Chi-Gon"
     middle_names: tuple[str, ...] = ()  # the further given-name tokens as written (initials or names)
+    given_hz: str = ""  # a Chinese name's given name and surname in characters ("" for a romanised name)
+    surname_hz: str = ""
 
     @property
     def canopy(self) -> str:
@@ -116,13 +121,18 @@ def _parse_cjk(text: str) -> InventorName | None:
     sur_chars, given_chars = chars[:head], chars[head:]
     surname = _SURNAME_READINGS.get(sur_chars) or _pinyin(sur_chars)
     given = _pinyin(given_chars)
-    return InventorName(given, (), surname, None, True, given)
+    return InventorName(given, (), surname, None, True, given, (), given_chars, sur_chars)
+
+
+# what offices print where the inventor asked not to be named: no one's name
+_WITHHELD = re.compile(r"不公告|不公布|请求不公|未公告|"
+                       r"^(?:not (?:published|disclosed|announced)|withheld|unknown|n/?a)$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1 << 18)
 def parse_name(raw: str | None) -> InventorName | None:
-    """Parse one inventor name; None for a name with no letters."""
-    if not raw or not raw.strip():
+    """Parse one inventor name; None for a name with no letters or a name withheld (不公告发明人)."""
+    if not raw or not raw.strip() or _WITHHELD.search(raw.strip()):
         return None
     if _CJK.search(raw):
         return _parse_cjk(raw)

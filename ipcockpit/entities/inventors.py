@@ -52,7 +52,7 @@ WEIGHTS: dict[str, float] = {
     "city": 1.0,               # the same city
     "city_other": -0.3,        # both known and different
     "title": 1.0,              # title words in common (Jaccard >= 0.2)
-    "common_name": 1.2,        # per unit of log(1 + expected people sharing the name)
+    "common_name": 2.0,        # per unit of log(1 + expected people sharing the name)
 }
 LINK = 0.0
 _UNSCORED = -10.0
@@ -129,10 +129,14 @@ def _prepare(mentions: Sequence[dict[str, Any]]) -> list[_Mention | None]:
     return out
 
 
+def _name_key(name: InventorName) -> tuple[str, str]:
+    return (name.given_hz or name.given, name.surname_hz or name.surname)
+
+
 def _commonness(prepared: list[_Mention]) -> None:
     """Expected number of people sharing each name: (surnames seen with the given name) x (given names seen with
     the surname) / (distinct names), the independence estimate; its log weighs a name's agreement down."""
-    names = {(m.name.given, m.name.surname) for m in prepared}
+    names = {_name_key(m.name) for m in prepared}
     by_given: dict[str, set[str]] = defaultdict(set)
     by_surname: dict[str, set[str]] = defaultdict(set)
     for g, s in names:
@@ -145,7 +149,8 @@ def _commonness(prepared: list[_Mention]) -> None:
             middles[(m.name.given, m.name.surname)].add(m.name.middle)
     for m in prepared:
         m.middles = math.log(max(len(middles[(m.name.given, m.name.surname)]), 1))
-        expected = len(by_given[m.name.given]) * len(by_surname[m.name.surname]) / total
+        given, surname = _name_key(m.name)
+        expected = len(by_given[given]) * len(by_surname[surname]) / total
         m.commonness = math.log1p(expected)
 
 
@@ -157,6 +162,9 @@ def _spelled_apart(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 def _given_level(a: InventorName, b: InventorName) -> float | None:
     """The given name and surname part of a pair's score; None when they cannot be one person's."""
     w = WEIGHTS
+    if a.given_hz and b.given_hz:  # both in characters: the characters decide
+        same = a.given_hz == b.given_hz and a.surname_hz == b.surname_hz
+        return w["same_name"] if same else None
     swapped = a.pinyin and b.pinyin and a.given == b.surname and a.surname == b.given
     if a.surname != b.surname and not swapped:
         return None
@@ -198,7 +206,7 @@ def pair_score(a: _Mention, b: _Mention) -> float | None:
     if name is None:
         return None
     w = WEIGHTS
-    score = name - w["common_name"] * min(a.commonness, b.commonness)
+    score = name - w["common_name"] * max(a.commonness, b.commonness)
     shared = len(a.coinv & b.coinv)
     if shared:
         score += w["coinventor"] + w["coinventor_more"] * (shared - 1)
@@ -224,9 +232,10 @@ def _cluster(members: list[_Mention]) -> list[list[_Mention]]:
     n = len(members)
     if n == 1:
         return [members]
-    groups: dict[tuple[str, str, str, bool], list[int]] = defaultdict(list)
+    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for i, m in enumerate(members):
-        groups[(m.name.given, m.name.joined, m.name.surname, m.name.pinyin)].append(i)
+        nm = m.name
+        groups[(nm.given, nm.joined, nm.surname, str(nm.pinyin), nm.given_hz, nm.surname_hz)].append(i)
     keys = list(groups)
     scores: list[tuple[float, int, int]] = []
     for gi, ka in enumerate(keys):
@@ -278,31 +287,57 @@ def _cluster(members: list[_Mention]) -> list[list[_Mention]]:
     return [[members[i] for i in c] for c in clusters.values()]
 
 
-def _entity_id(first: _Mention, canopy: str) -> str:
-    digest = hashlib.sha1(f"{canopy}|{first.name.full}|{first.index}".encode()).hexdigest()
-    return "i:" + digest[:16]
+def _entity_id(cluster: list[_Mention], canopy: str, mentions: Sequence[dict[str, Any]]) -> str:
+    keys = [str(mentions[m.index]["key"]) for m in cluster if mentions[m.index].get("key") is not None]
+    if keys:
+        seed = "key|" + min(keys)
+    else:
+        first = min(cluster, key=lambda m: m.index)
+        seed = f"{canopy}|{first.name.full}|{first.index}"
+    return "i:" + hashlib.sha1(seed.encode()).hexdigest()[:16]
 
 
-def resolve_inventors(mentions: list[dict[str, Any]]) -> list[str]:
-    """One inventor entity id (``i:...``) per mention; mentions of one person share an id.
-
-    A mention is a dict with ``name`` and optional ``coinventors`` (names), ``applicant`` (a name or names),
-    ``ipc`` (codes), ``year``, ``city`` and ``title``. A mention without a usable name gets an id of its own.
-    """
+def cluster_labels(mentions: Sequence[dict[str, Any]]) -> list[int]:
+    """A cluster number per mention (mentions of one person share it; -1 for a mention without a usable name,
+    which is a person of its own)."""
     prepared = _prepare(mentions)
     valid = [m for m in prepared if m is not None]
     _commonness(valid)
     canopies: dict[str, list[_Mention]] = defaultdict(list)
     for m in valid:
         canopies[m.name.canopy].append(m)
-    ids: list[str] = [""] * len(mentions)
-    for canopy, members in canopies.items():
-        for cluster in _cluster(members):
-            first = min(cluster, key=lambda m: m.index)
-            entity = _entity_id(first, canopy)
+    labels = [-1] * len(mentions)
+    label = 0
+    for canopy in sorted(canopies):
+        for cluster in _cluster(canopies[canopy]):
             for m in cluster:
-                ids[m.index] = entity
-    for i, m in enumerate(prepared):
-        if m is None:
-            ids[i] = "i:" + hashlib.sha1(f"unnamed|{i}|{mentions[i].get('name')}".encode()).hexdigest()[:16]
+                labels[m.index] = label
+            label += 1
+    return labels
+
+
+def resolve_inventors(mentions: list[dict[str, Any]]) -> list[str]:
+    """One inventor entity id (``i:...``) per mention; mentions of one person share an id.
+
+    A mention is a dict with ``name`` and optional ``coinventors`` (names), ``applicant`` (a name or names),
+    ``ipc`` (codes), ``year``, ``city`` and ``title``; an optional ``key`` (e.g. "doc_id#seq") makes the ids
+    independent of the order of the input: a person's id then comes from the smallest key among its mentions,
+    else from its first mention's name and position. A mention without a usable name gets an id of its own.
+    """
+    labels = cluster_labels(mentions)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i, label in enumerate(labels):
+        if label >= 0:
+            groups[label].append(i)
+    ids = [""] * len(mentions)
+    for members in groups.values():
+        cluster = [_Mention(index=i, name=parse_name(mentions[i].get("name"))) for i in members]  # type: ignore[arg-type]
+        entity = _entity_id(cluster, cluster[0].name.canopy, mentions)
+        for i in members:
+            ids[i] = entity
+    for i, label in enumerate(labels):
+        if label < 0:
+            key = mentions[i].get("key")
+            seed = f"key|{key}" if key is not None else f"unnamed|{i}|{mentions[i].get('name')}"
+            ids[i] = "i:" + hashlib.sha1(seed.encode()).hexdigest()[:16]
     return ids

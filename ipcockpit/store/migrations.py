@@ -122,4 +122,8 @@ MIGRATIONS: list[Migration] = [
     (10, "parties.admin_reason: why a party's GB/T 2260 code is coarser than its address text, came from a former "
          "name, or is missing (ipcockpit.model.addresses)",
      ["ALTER TABLE parties ADD COLUMN IF NOT EXISTS admin_reason VARCHAR"]),
+    (12, "inventor_entities: the resolved inventor (an i: entity id) of each row of inventors (ipcockpit.entities)",
+     ["CREATE TABLE IF NOT EXISTS inventor_entities (doc_id VARCHAR, seq INTEGER, entity_id VARCHAR)",
+      "CREATE INDEX IF NOT EXISTS idx_inventor_entities_doc ON inventor_entities (doc_id)",
+      "CREATE INDEX IF NOT EXISTS idx_inventor_entities_entity ON inventor_entities (entity_id)"]),
 ]
