@@ -40,7 +40,10 @@ def test_name_parsing_orders_suffixes_and_chinese() -> None:
     zh = parse_name("欧阳晓明")
     assert (zh.surname, zh.given) == ("ouyang", "xiaoming")
     assert parse_name("曾国藩").surname == "zeng"  # the surname reading, not pypinyin's ceng
-    assert parse_name("Oscar_&Hcirc;emberg").surname == "hemberg"  # HTML entity as in raw_inventor_sample
+    assert parse_name("Oscar_&Hcirc;emberg").surname == "hemberg"
+    foreign = parse_name("G·K·彼得森")  # a foreign name in characters: given name first, surname last
+    assert (foreign.given, foreign.middle, foreign.surname_hz) == ("g", ("k",), "彼得森")
+    assert parse_name("不公告发明人") is None  # HTML entity as in raw_inventor_sample
 
 
 def test_chinese_name_and_both_romanisations_share_a_canopy_and_an_id() -> None:

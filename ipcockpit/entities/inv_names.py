@@ -14,7 +14,8 @@ Rules:
   e.g. "Zhang Wei" / "Wei Zhang"), the canopy is the smaller of the two orders' keys, so that 张伟, "Zhang Wei"
   and "Wei Zhang" share one canopy; the pairwise name comparison then accepts either order. Two names both
   written in characters agree only when the characters agree: pinyin is the bridge to romanised names, never
-  between homophones (王刚 and 汪刚 are two names; 刘杨 and 杨柳 too).
+  between homophones (王刚 and 汪刚 are two names; 刘杨 and 杨柳 too). A name in characters with separators
+  (·, ., ・) is a foreign name, given name first and surname last ("G·K·彼得森").
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from functools import lru_cache
 _SUFFIXES = {"jr": "jr", "junior": "jr", "sr": "sr", "senior": "sr", "ii": "ii", "iii": "iii", "iv": "iv",
              "2nd": "ii", "3rd": "iii"}
 _CJK = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
+_FOREIGN_SEP = re.compile(r"[·•.．・\s]+")
 _JOIN = re.compile(r"[-'’‐‑]")
 _SPLIT = re.compile(r"[^\w]+|_")
 _COMPOUND_SURNAMES = (
@@ -113,7 +115,18 @@ def _pinyin(text: str) -> str:
     return "".join(lazy_pinyin(text)).replace("ü", "u").replace("v", "u")
 
 
+def _part(text: str) -> str:
+    return _pinyin(text) if _CJK.search(text) else "".join(_tokens(text))
+
+
 def _parse_cjk(text: str) -> InventorName | None:
+    parts = [p for p in _FOREIGN_SEP.split(fold(text).strip()) if p]
+    if len(parts) >= 2:  # a foreign name written in characters, given name first: "G·K·彼得森", "E.彼得森"
+        given, surname = _part(parts[0]), _part(parts[-1])
+        if not given or not surname:
+            return None
+        middle = tuple(_part(p)[:1] for p in parts[1:-1] if _part(p))
+        return InventorName(given, middle, surname, None, False, given, middle, parts[0], parts[-1])
     chars = "".join(_CJK.findall(text))
     if len(chars) < 2:
         return None

@@ -1,8 +1,8 @@
 """Resolved inventors in the store: the ``inventor_entities`` table (migration 12) and an inventor's profile data.
 
 Rules:
-- Employers in a profile are the applicants and assignees of the inventor's documents, less the inventor's own
-  name (a US applicant that is the inventor), by year of filing.
+- Employers in a profile are the applicants, assignees and patentees of the inventor's documents, less the
+  inventor's own name (a US applicant that is the inventor), by year of filing.
 - ``inventor_entities(doc_id, seq, entity_id)`` holds one row per row of ``inventors``; entity ids start with
   ``i:``. Readers fall back to ``'n:' || name_norm`` for an inventor without a row (the contract of issue 17).
 - Resolution reads every inventor of the store with its evidence (the other inventors of the document, its
@@ -28,7 +28,7 @@ from ipcockpit.store import Store
 _MENTIONS_SQL = """
 WITH co AS (SELECT doc_id, list(name_raw ORDER BY seq) AS names FROM inventors GROUP BY doc_id),
 app AS (SELECT doc_id, list(DISTINCT name_raw) AS names FROM parties
-        WHERE role IN ('applicant', 'assignee') AND name_raw IS NOT NULL GROUP BY doc_id),
+        WHERE role IN ('applicant', 'assignee', 'patentee') AND name_raw IS NOT NULL GROUP BY doc_id),
 ipc AS (SELECT doc_id, list(DISTINCT substr(replace(code, ' ', ''), 1, 4)) AS codes FROM classifications
         WHERE scheme = 'IPC' AND code IS NOT NULL GROUP BY doc_id)
 SELECT i.doc_id, i.seq, i.name_raw, i.city, d.title,
@@ -41,6 +41,9 @@ LEFT JOIN app USING (doc_id)
 LEFT JOIN ipc USING (doc_id)
 ORDER BY i.doc_id, i.seq
 """
+
+
+_HOLDERS = "('applicant', 'assignee', 'patentee')"  # the parties that employ an inventor (not current owners)
 
 
 def _key(doc_id: str, seq: int) -> str:
@@ -152,14 +155,14 @@ def inventor_profile(store: Store, entity_id: str, limit: int = 200) -> dict[str
         "min(year(coalesce(d.app_date, d.priority_date, d.pub_date, d.grant_date))) AS first_year, "
         "max(year(coalesce(d.app_date, d.priority_date, d.pub_date, d.grant_date))) AS last_year "
         f"FROM parties p {party_join} LEFT JOIN documents d ON d.doc_id = p.doc_id "
-        "WHERE p.role IN ('applicant', 'assignee') AND p.doc_id IN (SELECT unnest(?)) AND p.name_norm IS NOT NULL "
+        f"WHERE p.role IN {_HOLDERS} AND p.doc_id IN (SELECT unnest(?)) AND p.name_norm IS NOT NULL "
         "AND p.name_norm NOT IN (SELECT unnest(?)) "
         "GROUP BY 1 ORDER BY first_year NULLS LAST, documents DESC, 1", [doc_ids, own])
     by_year = store.query(
         f"SELECT year(coalesce(d.app_date, d.priority_date, d.pub_date, d.grant_date)) AS year, {party_id} AS "
         "entity_id, mode(p.name_raw) AS name, count(DISTINCT p.doc_id) AS documents "
         f"FROM parties p {party_join} JOIN documents d ON d.doc_id = p.doc_id "
-        "WHERE p.role IN ('applicant', 'assignee') AND p.doc_id IN (SELECT unnest(?)) AND p.name_norm IS NOT NULL "
+        f"WHERE p.role IN {_HOLDERS} AND p.doc_id IN (SELECT unnest(?)) AND p.name_norm IS NOT NULL "
         "AND p.name_norm NOT IN (SELECT unnest(?)) "
         "GROUP BY 1, 2 ORDER BY 1 NULLS LAST, documents DESC, 2", [doc_ids, own])
     years = [r["year"] for r in docs if r["year"] is not None]
