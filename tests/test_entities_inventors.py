@@ -141,3 +141,14 @@ def test_ambiguous_names_gain_from_coinventors_on_als(bench: ModuleType) -> None
 
     assert f1(with_features) > f1(names_only) + 0.003
     assert f1(with_features) > f1([base[i] for i in keep]) + 0.01
+
+
+def test_touched_canopies_cluster_as_in_a_full_run() -> None:
+    from ipcockpit.entities.inventors import cluster_labels
+
+    mentions = [{"name": "David E. Moore"}, {"name": "David F. Moore"}, {"name": "D. E. Moore"},
+                {"name": "Stephen A. Cochran"}, {"name": "Stephen Cochran"}]
+    full = cluster_labels(mentions)
+    part = cluster_labels(mentions, touched=[4])
+    assert part[:3] == [-2, -2, -2]  # the Moore canopy holds no touched mention: not clustered
+    assert (part[3] == part[4]) and (full[3] == full[4])

@@ -109,10 +109,16 @@ def is_pinyin(token: str) -> bool:
     return ok[n]
 
 
-def _pinyin(text: str) -> str:
+@lru_cache(maxsize=1 << 16)
+def _char_pinyin(char: str) -> str:
     from pypinyin import lazy_pinyin
 
-    return "".join(lazy_pinyin(text)).replace("ü", "u").replace("v", "u")
+    return "".join(lazy_pinyin(char)).replace("ü", "u").replace("v", "u")
+
+
+def _pinyin(text: str) -> str:
+    """Pinyin without tones, character by character (a name is no phrase: each character its first reading)."""
+    return "".join(_char_pinyin(c) for c in text)
 
 
 def _part(text: str) -> str:

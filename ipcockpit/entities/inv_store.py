@@ -8,6 +8,7 @@ Rules:
 - Resolution reads every inventor of the store with its evidence (the other inventors of the document, its
   applicants and assignees, IPC subclasses, the year of its filing, else priority, publication or grant date,
   the inventor's city, the title) and calls :func:`ipcockpit.entities.inventors.cluster_labels`.
+- Only the canopies that hold a new row are clustered again (name commonness still counts every inventor).
 - Ids are stable: a row that has an id keeps it, always. A new row takes the id that most of the rows already
   resolved in its cluster hold (the smallest id on a tie); a cluster with no row resolved before gets a new id
   from its smallest ``doc_id#seq``, so that the same files give the same ids in any order. Rows whose inventor
@@ -20,6 +21,8 @@ import hashlib
 import time
 from collections import Counter, defaultdict
 from typing import Any
+
+import pyarrow as pa
 
 from ipcockpit.entities.inventors import cluster_labels
 from ipcockpit.model.names import normalise_name
@@ -74,10 +77,12 @@ def resolve_store_inventors(store: Store) -> dict[str, Any]:
     mentions = store_mentions(store)
     existing = {_key(r["doc_id"], r["seq"]): r["entity_id"]
                 for r in store.query("SELECT doc_id, seq, entity_id FROM inventor_entities")}
-    labels = cluster_labels(mentions)
+    touched = [i for i, m in enumerate(mentions) if m["key"] not in existing]
+    labels = cluster_labels(mentions, touched) if touched else [-2] * len(mentions)
     clusters: dict[int, list[int]] = defaultdict(list)
     for i, label in enumerate(labels):
-        clusters[label if label >= 0 else -1 - i].append(i)
+        if label != -2:  # -2: a canopy with no new mention, all its ids kept as they are
+            clusters[label if label >= 0 else -1 - i].append(i)
     new_rows = []
     for members in clusters.values():
         held = Counter(existing[mentions[i]["key"]] for i in members if mentions[i]["key"] in existing)
@@ -98,7 +103,12 @@ def resolve_store_inventors(store: Store) -> dict[str, Any]:
             con.execute("DELETE FROM inventor_entities WHERE NOT EXISTS (SELECT 1 FROM inventors i "
                         "WHERE i.doc_id = inventor_entities.doc_id AND i.seq = inventor_entities.seq)")
         if new_rows:
-            con.executemany("INSERT INTO inventor_entities VALUES (?, ?, ?)", new_rows)
+            doc_ids, seqs, entities = zip(*new_rows, strict=True)
+            rows = pa.table({"doc_id": pa.array(doc_ids, pa.string()), "seq": pa.array(seqs, pa.int32()),
+                             "entity_id": pa.array(entities, pa.string())})
+            con.register("_new_inventor_entities", rows)
+            con.execute("INSERT INTO inventor_entities SELECT doc_id, seq, entity_id FROM _new_inventor_entities")
+            con.unregister("_new_inventor_entities")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

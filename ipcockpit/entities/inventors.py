@@ -24,7 +24,7 @@ import hashlib
 import math
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -297,9 +297,11 @@ def _entity_id(cluster: list[_Mention], canopy: str, mentions: Sequence[dict[str
     return "i:" + hashlib.sha1(seed.encode()).hexdigest()[:16]
 
 
-def cluster_labels(mentions: Sequence[dict[str, Any]]) -> list[int]:
+def cluster_labels(mentions: Sequence[dict[str, Any]], touched: Collection[int] | None = None) -> list[int]:
     """A cluster number per mention (mentions of one person share it; -1 for a mention without a usable name,
-    which is a person of its own)."""
+    which is a person of its own). With ``touched`` (mention indexes), only the canopies holding one of them are
+    clustered and the other mentions get -2; name commonness is still counted over all mentions, so a canopy
+    clusters the same either way."""
     prepared = _prepare(mentions)
     valid = [m for m in prepared if m is not None]
     _commonness(valid)
@@ -307,6 +309,11 @@ def cluster_labels(mentions: Sequence[dict[str, Any]]) -> list[int]:
     for m in valid:
         canopies[m.name.canopy].append(m)
     labels = [-1] * len(mentions)
+    if touched is not None:
+        wanted = {prepared[i].name.canopy for i in touched if prepared[i] is not None}  # type: ignore[union-attr]
+        for canopy in set(canopies) - wanted:
+            for m in canopies.pop(canopy):
+                labels[m.index] = -2
     label = 0
     for canopy in sorted(canopies):
         for cluster in _cluster(canopies[canopy]):
