@@ -152,3 +152,18 @@ def test_touched_canopies_cluster_as_in_a_full_run() -> None:
     part = cluster_labels(mentions, touched=[4])
     assert part[:3] == [-2, -2, -2]  # the Moore canopy holds no touched mention: not clustered
     assert (part[3] == part[4]) and (full[3] == full[4])
+
+
+def test_grant_year_from_the_patent_number_agrees_with_the_weekly_files(bench: ModuleType, shared: Path) -> None:
+    import re
+
+    checked = 0
+    for f in sorted((shared / "uspto_xml" / "weekly_excerpts").glob("ipg*.xml")):
+        year = 2000 + int(f.name[3:5])
+        text = f.read_text(encoding="utf-8", errors="replace")
+        for number in re.findall(r"<publication-reference>\s*<document-id>\s*<country>US</country>\s*"
+                                 r"<doc-number>0*(\d+)</doc-number>", text):
+            assert bench.grant_year(number) == year, (f.name, number)
+            checked += 1
+    assert checked > 150
+    assert bench.grant_year("D656296") is None
