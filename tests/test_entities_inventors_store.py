@@ -147,3 +147,28 @@ def test_inventors_commands(grants_store: Path, tmp_path: Path) -> None:
     assert found.exit_code == 0 and entity in {r["entity_id"] for r in json.loads(found.stdout)}
     missing = runner.invoke(app, ["inventors", "show", "i:nobody", "--db", db])
     assert missing.exit_code == 2 and "i:nobody" in missing.stderr
+
+
+def test_rows_of_a_removed_file_are_removed(grants_store: Path, tmp_path: Path) -> None:
+    with Cockpit(db=_copy(grants_store, tmp_path)) as c:
+        c.resolve_inventors()
+        rows = c.store.count("inventor_entities")
+        file_id = c.store.scalar("SELECT DISTINCT file_id FROM inventors")
+        c.store.discard_file(file_id)
+        assert c.store.count("inventors") == 0
+        report = c.resolve_inventors()
+        assert (report["removed"], report["kept"], report["added"]) == (rows, 0, 0)
+        assert c.store.count("inventor_entities") == 0
+
+
+def test_an_inventor_who_is_also_the_patentee_is_not_an_employer(grants_store: Path, tmp_path: Path) -> None:
+    with Cockpit(db=_copy(grants_store, tmp_path)) as c:
+        c.resolve_inventors()
+        entity, name = c.store.con.execute(
+            "SELECT e.entity_id, i.name_norm FROM inventor_entities e JOIN inventors i USING (doc_id, seq) "
+            "JOIN parties p ON p.doc_id = i.doc_id AND p.name_norm = i.name_norm "
+            "ORDER BY 1 LIMIT 1").fetchone()
+        data = c.inventor(entity)
+        assert data is not None
+        assert name not in {e["entity_id"].removeprefix("n:") for e in data["employers"]}
+        assert name not in {e["entity_id"].removeprefix("n:") for e in data["employers_by_year"]}
