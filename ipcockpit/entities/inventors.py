@@ -108,13 +108,19 @@ def _applicant_ids(mentions: Sequence[dict[str, Any]]) -> dict[str, str]:
     return {n: normalise_name(n) or n for n in names}
 
 
-def _prepare(mentions: Sequence[dict[str, Any]]) -> list[_Mention | None]:
-    applicant_ids = _applicant_ids(mentions)
+def _prepare(mentions: Sequence[dict[str, Any]], canopies: Collection[str] | None = None) -> list[_Mention | None]:
+    """Mentions with their evidence; with ``canopies``, the mentions of other canopies carry their name only."""
+    names = [parse_name(m.get("name")) for m in mentions]
+    if canopies is not None:
+        wanted = [m for m, n in zip(mentions, names, strict=True) if n is not None and n.canopy in canopies]
+    applicant_ids = _applicant_ids(mentions if canopies is None else wanted)
     out: list[_Mention | None] = []
-    for i, m in enumerate(mentions):
-        name = parse_name(m.get("name"))
+    for i, (m, name) in enumerate(zip(mentions, names, strict=True)):
         if name is None:
             out.append(None)
+            continue
+        if canopies is not None and name.canopy not in canopies:
+            out.append(_Mention(index=i, name=name))
             continue
         co = frozenset(p.canopy for p in (parse_name(c) for c in _as_list(m.get("coinventors"))) if p is not None)
         year = m.get("year")
@@ -302,15 +308,17 @@ def cluster_labels(mentions: Sequence[dict[str, Any]], touched: Collection[int] 
     which is a person of its own). With ``touched`` (mention indexes), only the canopies holding one of them are
     clustered and the other mentions get -2; name commonness is still counted over all mentions, so a canopy
     clusters the same either way."""
-    prepared = _prepare(mentions)
+    wanted = None
+    if touched is not None:
+        wanted = {n.canopy for n in (parse_name(mentions[i].get("name")) for i in touched) if n is not None}
+    prepared = _prepare(mentions, wanted)
     valid = [m for m in prepared if m is not None]
     _commonness(valid)
     canopies: dict[str, list[_Mention]] = defaultdict(list)
     for m in valid:
         canopies[m.name.canopy].append(m)
     labels = [-1] * len(mentions)
-    if touched is not None:
-        wanted = {prepared[i].name.canopy for i in touched if prepared[i] is not None}  # type: ignore[union-attr]
+    if wanted is not None:
         for canopy in set(canopies) - wanted:
             for m in canopies.pop(canopy):
                 labels[m.index] = -2
