@@ -32,6 +32,12 @@ def test_ids_are_inventor_ids_and_repeatable() -> None:
     assert resolve_inventors(mentions) == ids
 
 
+def test_years_as_dates_or_text_and_unreadable_years() -> None:
+    ids = resolve_inventors([{"name": "Wei Zhang", "year": "2016-05-01"}, {"name": "Wei Zhang", "year": "n/a"},
+                             {"name": "Wei Zhang", "year": 2017}])
+    assert len(set(ids)) == 1
+
+
 def test_name_parsing_orders_suffixes_and_chinese() -> None:
     houck = parse_name("Theodore John Houck, III")
     assert (houck.given, houck.middle, houck.surname, houck.suffix) == ("theodore", ("j",), "houck", "iii")

@@ -125,6 +125,7 @@ def test_profile_counts_equal_a_recount(grants_store: Path, tmp_path: Path) -> N
         assert c.inventor("i:0000") is None
         found = c.inventor_find(data["name"])
         assert top["entity_id"] in {r["entity_id"] for r in found}
+        assert c.inventor_find("%") == [] and c.inventor_find("_") == []  # characters of a name, not wildcards
 
 
 def test_inventors_commands(grants_store: Path, tmp_path: Path) -> None:

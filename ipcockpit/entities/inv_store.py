@@ -27,6 +27,7 @@ import pyarrow as pa
 from ipcockpit.entities.inventors import cluster_labels
 from ipcockpit.model.names import normalise_name
 from ipcockpit.store import Store
+from ipcockpit.store.like import ESCAPE, contains_pattern
 
 _MENTIONS_SQL = """
 WITH co AS (SELECT doc_id, list(name_raw ORDER BY seq) AS names FROM inventors GROUP BY doc_id),
@@ -130,8 +131,9 @@ def inventor_find(store: Store, name: str, limit: int = 20) -> list[dict[str, An
         "SELECT e.entity_id, mode(i.name_raw) AS name, count(DISTINCT e.doc_id) AS documents "
         "FROM inventor_entities e JOIN inventors i USING (doc_id, seq) "
         "WHERE e.entity_id IN (SELECT e2.entity_id FROM inventor_entities e2 JOIN inventors i2 USING (doc_id, seq) "
-        "  WHERE i2.name_norm LIKE '%' || ? || '%' OR i2.name_raw LIKE '%' || ? || '%') "
-        "GROUP BY e.entity_id ORDER BY documents DESC, e.entity_id LIMIT ?", [folded, name, limit])
+        f"  WHERE i2.name_norm LIKE ? {ESCAPE} OR i2.name_raw ILIKE ? {ESCAPE}) "
+        "GROUP BY e.entity_id ORDER BY documents DESC, e.entity_id LIMIT ?",
+        [contains_pattern(folded), contains_pattern(name), limit])
     return rows
 
 

@@ -82,6 +82,13 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value if v is not None and str(v).strip()]
 
 
+def _year(value: Any) -> int | None:
+    try:
+        return int(str(value)[:4]) if value not in (None, "") else None
+    except ValueError:
+        return None  # a year that cannot be read is unknown
+
+
 def _title_words(title: str | None) -> frozenset[str]:
     if not title:
         return frozenset()
@@ -123,12 +130,12 @@ def _prepare(mentions: Sequence[dict[str, Any]], canopies: Collection[str] | Non
             out.append(_Mention(index=i, name=name))
             continue
         co = frozenset(p.canopy for p in (parse_name(c) for c in _as_list(m.get("coinventors"))) if p is not None)
-        year = m.get("year")
+        year = _year(m.get("year"))
         out.append(_Mention(
             index=i, name=name, coinv=co - {name.canopy},
             applicants=frozenset(applicant_ids[a] for a in _as_list(m.get("applicant"))),
             ipc=frozenset(c.replace(" ", "")[:4].upper() for c in _as_list(m.get("ipc")) if len(c.strip()) >= 4),
-            year=int(year) if year not in (None, "") else None,
+            year=year,
             city=fold(m["city"]).strip() or None if m.get("city") else None,
             title=_title_words(m.get("title")),
         ))
