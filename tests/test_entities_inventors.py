@@ -142,10 +142,12 @@ def test_ambiguous_names_gain_from_coinventors_on_als(bench: ModuleType) -> None
     with_features = resolve_inventors(sub)
     names_only = resolve_inventors([{"name": m["name"]} for m in sub])
 
-    def f1(ids: list[str]) -> float:
-        return bench.metrics([ids[k] for k in amb], [truth[k] for k in amb])["pairwise_f1"]
+    def f1(ids: list[str], kind: str = "pairwise_f1") -> float:
+        return bench.metrics([ids[k] for k in amb], [truth[k] for k in amb])[kind]
 
+    # measured: pairwise F1 0.8528 / 0.8486 names only / 0.8375 baseline; B3 F1 0.8118 / 0.7998 / 0.7650
     assert f1(with_features) > f1(names_only) + 0.003
+    assert f1(with_features, "b3_f1") > f1(names_only, "b3_f1") + 0.008
     assert f1(with_features) > f1([base[i] for i in keep]) + 0.01
 
 
