@@ -112,6 +112,7 @@ class Cockpit:
         finish_run(self.store, run_id)
         if any(r.loaded or r.merged for r in reports):
             self.resolve_entities()  # the new parties' organisation ids (existing ids never change)
+            self.resolve_inventors()  # the new inventors' person ids (kept ids stay; docs/entities.md "Inventors")
         return reports
 
     # statistics -------------------------------------------------------------------------------
@@ -318,6 +319,26 @@ class Cockpit:
         from ipcockpit.entities import overrides
 
         return overrides.overrides(self.store, limit)
+
+    # inventors ---
+    def resolve_inventors(self) -> dict[str, Any]:
+        """Resolve the store's inventors into ``inventor_entities`` (ids kept across runs; ipcockpit.entities)."""
+        from ipcockpit.entities.inv_store import resolve_store_inventors
+
+        return resolve_store_inventors(self.store)
+
+    def inventor(self, entity_id: str, limit: int = 200) -> dict[str, Any] | None:
+        """An inventor's profile data (names, documents, co-inventors, employers over time); None if unknown."""
+        from ipcockpit.entities.inv_store import inventor_profile
+
+        return inventor_profile(self.store, entity_id, limit)
+
+    def inventor_find(self, name: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Resolved inventors whose name contains ``name``, the most documents first."""
+        from ipcockpit.entities.inv_store import inventor_find
+
+        check_names(name, self.settings)
+        return inventor_find(self.store, name, limit)
 
     def region(self, code: str, limit: int = 200) -> dict[str, Any] | None:
         """The region page (地区专利) of a GB/T 2260 code (2, 4 or 6 digits): the CN documents attributed to

@@ -61,6 +61,9 @@ ARGS: dict[str, list[str]] = {
     "entities split": ["o:0", "Motorola Inc", "--analyst", "pytest"],
     "entities assign": [],
     "entities overrides": [],
+    "inventors resolve": [],
+    "inventors find": ["chen"],
+    "inventors show": ["i:0"],
 }
 #: commands that only read the store, with their arguments: they must not create it
 READS: dict[str, list[str]] = {
@@ -93,6 +96,8 @@ READS: dict[str, list[str]] = {
     "entities resolve": ["Motorola Inc"],
     "entities show": ["o:0"],
     "entities overrides": [],
+    "inventors find": ["chen"],
+    "inventors show": ["i:0"],
 }
 
 

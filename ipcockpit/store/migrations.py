@@ -133,4 +133,8 @@ MIGRATIONS: list[Migration] = [
          "org_links view and party_entities (one entity id per party), given to the parties already stored "
          "(ipcockpit.entities.store)",
      [_entities]),
+    (12, "inventor_entities: the resolved inventor (an i: entity id) of each row of inventors (ipcockpit.entities)",
+     ["CREATE TABLE IF NOT EXISTS inventor_entities (doc_id VARCHAR, seq INTEGER, entity_id VARCHAR)",
+      "CREATE INDEX IF NOT EXISTS idx_inventor_entities_doc ON inventor_entities (doc_id)",
+      "CREATE INDEX IF NOT EXISTS idx_inventor_entities_entity ON inventor_entities (entity_id)"]),
 ]
