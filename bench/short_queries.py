@@ -11,9 +11,7 @@ that document -- the labels bench/search_quality.py uses:
 - ``pizza``: lens/pizza_lens_1000_raw.csv (1,000 worldwide titles, no abstracts: every vector embeds a title
   alone), relevant when sharing an IPC main group; and the issue's spot check, "pizza oven conveyor belt",
   whose relevant documents are the ovens (IPC A21B 1/ bakers' ovens, A47J 37/ baking and roasting apparatus);
-- ``cross_zh_en`` / ``cross_en_zh``: cn/abstracts_multilang_ipc (Chinese and other-language abstracts, no
-  titles): the first two (three) content words of an abstract's first clause in one language, relevant when an
-  abstract of the other side shares its IPC main group; only the other side's documents are counted.
+- across languages: bench/cross_languages.py (the same queries drawn from abstracts' first clauses).
 
 P@10 counts the first 10 results, a missing result as not relevant; ``shown`` is what a user sees (relevant
 documents only, the default), ``filled`` lists the matches below the relevance floors after them (``weaker``),
@@ -41,8 +39,7 @@ from search_quality import (  # noqa: E402  # type: ignore[import-not-found]
     labels_by_class,
     labels_by_file,
     subset_liaoleyuan,
-    subset_multilang_all,
-    subset_us,
+        subset_us,
 )
 
 from ipcockpit.app import Cockpit  # noqa: E402
@@ -168,36 +165,6 @@ def pizza_set(work: Path, count: int) -> dict[str, object]:
         c.close()
 
 
-def cross_set(work: Path, per_side: int, count: int) -> dict[str, object]:
-    c, folder, res = build("cross", subset_multilang_all(work / "data", per_side), work)
-    try:
-        labels = labels_by_class(c, "IPC", main_group)
-        rows = c.store.con.execute("SELECT d.doc_id, d.lang, t.text FROM documents d JOIN texts t USING (doc_id) "
-                                   "WHERE t.kind = 'abstract' ORDER BY d.doc_id").fetchall()
-        lang = {d: lg for d, lg, _ in rows}
-        res["languages"] = {lg: sum(1 for v in lang.values() if v == lg) for lg in sorted({*lang.values()}, key=str)}
-        for side, want in (("zh_to_other", lambda lg: lg == "zh"), ("other_to_zh", lambda lg: lg != "zh")):
-            for n in (2, 3):
-                qs: list[tuple[str, Callable[[str], bool]]] = []
-                seen: set[str] = set()
-                for d, lg, text in rows:
-                    if not want(lg) or not labels.get(d) or (lg != "zh" and lg != "en"):
-                        continue
-                    q = keywords(first_clause(text), n)
-                    if q and q.lower() not in seen:
-                        seen.add(q.lower())
-                        mine = labels[d]
-                        qs.append((q, lambda h, mine=mine: bool(labels.get(h, set()) & mine)))  # type: ignore[misc]
-                    if len(qs) >= count:
-                        break
-                other = (lambda h: lang.get(h) != "zh") if side == "zh_to_other" else (lambda h: lang.get(h) == "zh")
-                res[f"{side}_words{n}"] = evaluate(c, folder, qs, keep=other)
-                res[f"{side}_words{n}"]["examples"] = [q for q, _ in qs[:5]]  # type: ignore[index]
-        return res
-    finally:
-        c.close()
-
-
 def doc_sets(work: Path, per_set: int, queries: int, weights: list[float]) -> dict[str, object]:
     """bench/search_quality.py's document-as-query sets (b) and (c), each index built once and searched with
     each ``BELOW_FLOOR_WEIGHT`` of ``weights`` side by side."""
@@ -233,8 +200,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--per-set", type=int, default=300, help="documents kept of each set (abstracts_us: half per file)")
     ap.add_argument("--queries", type=int, default=100, help="queries per set and query length")
-    ap.add_argument("--cross-per-side", type=int, default=15, help="Chinese and other lines kept per IPC folder")
-    ap.add_argument("--sets", default="pizza,en_topic,zh_cpc,cross", help="which sets, comma-separated")
+    ap.add_argument("--sets", default="pizza,en_topic,zh_cpc", help="which sets, comma-separated")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "short_queries.json"))
     ap.add_argument("--doc-sets", help="document-as-query sets instead, with these BELOW_FLOOR_WEIGHTs (1,0.25)")
     ap.add_argument("--below-floor", type=float, help="hybrid.BELOW_FLOOR_WEIGHT for this run")
@@ -270,8 +236,6 @@ def main() -> None:
     if "zh_cpc" in sets:
         results["zh_cpc"] = title_set("cpc", subset_liaoleyuan(work / "data", args.per_set), work,
                                       lambda c: labels_by_class(c, "CPC", lambda x: x), args.queries)
-    if "cross" in sets:
-        results["cross"] = cross_set(work, args.cross_per_side, args.queries)
     figs = []
     print(f"{'set':<28}{'queries':>8}  {'lexical':>8}{'semantic':>9}{'hybrid':>8}  (shown | filled)")
     for key, r in results.items():
