@@ -65,12 +65,13 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ipcockpit.errors import IPCockpitError, UnavailableError
 from ipcockpit.search import passages as psg
 from ipcockpit.search.caches import LRU, frozen
 from ipcockpit.search.elements import language
+from ipcockpit.search.errors import IndexMissingError, SearchError
 from ipcockpit.search.index import APPLICANT_ROLES, INFO, MANIFEST, manifest_arrays, vector_name
 from ipcockpit.search.lexical import LexicalIndex, date_key, force_key, key_date
+from ipcockpit.search.store_filters import store_ids as _sql_ids
 from ipcockpit.search.vectors import VectorIndex
 
 emb = importlib.import_module("ipcockpit.search.embedding")
@@ -140,16 +141,6 @@ DOCS_KEPT = 2048
 WAIT_FOR_SAME = 60.0
 _NUMBER = re.compile(r"^(ZL|[A-Z]{2})?[\s\-]?[A-Z]{0,2}\d[\d\s,./\-]{4,}[A-Z]?\d?$|^\d{8,13}\.?[\dX]$", re.I)
 _APPLICANT_ROLES = "(" + ", ".join(f"'{r}'" for r in APPLICANT_ROLES) + ")"
-
-
-class SearchError(IPCockpitError, ValueError):
-    """A query, filter or index that cannot be searched; the message says what to do."""
-
-
-class IndexMissingError(SearchError, UnavailableError):
-    """The index folder holds no search index (yet): build it with ``ipcockpit index``."""
-
-    key = "search.no_index"
 
 
 @dataclass
@@ -239,56 +230,6 @@ def _check_filters(filters: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise SearchError(f"unknown search filter {unknown[0]!r}; the filters are {', '.join(FILTERS)}")
     return {k: v for k, v in filters.items() if v is not None and v != "" and v != []}
-
-
-def _sql_ids(con: duckdb.DuckDBPyConnection, f: dict[str, Any]) -> set[str] | None:
-    """doc_ids the store-side filters (ipc, cpc, industry, applicant) leave; None when none is set."""
-    sets: list[set[str]] = []
-    for scheme in ("ipc", "cpc"):
-        if f.get(scheme):
-            prefix = re.sub(r"\s+", "", str(f[scheme])).upper()
-            rows = con.execute(
-                "SELECT DISTINCT doc_id FROM classifications WHERE scheme = ? AND "
-                "starts_with(replace(upper(code), ' ', ''), ?)",
-                [scheme.upper(), prefix],
-            ).fetchall()
-            sets.append({r[0] for r in rows})
-    if f.get("industry"):
-        scheme = f.get("sei_scheme") or "sei2021"
-        code = str(f["industry"]).strip().rstrip(".")
-        if not con.execute("SELECT count(*) FROM ref_ipc_concordance WHERE scheme = ?", [scheme]).fetchall()[
-            0
-        ][0]:
-            raise SearchError(
-                f"filter industry={code!r}: the concordance {scheme!r} is not loaded in the store "
-                "(table ref_ipc_concordance); ingest cnipa_sei2021_ipc_concordance.json first"
-            )
-        rows = con.execute(
-            "WITH r AS (SELECT ipc_regex, exclusion_regex FROM ref_ipc_concordance "
-            "WHERE scheme = $s AND coalesce(class_scheme, 'IPC') = 'IPC' "
-            "AND (code = $c OR parent_code = $c OR starts_with(code, $c || '.'))) "
-            "SELECT DISTINCT k.doc_id FROM classifications k JOIN r ON regexp_full_match(k.code, r.ipc_regex) "
-            "WHERE k.scheme = 'IPC' AND NOT coalesce(regexp_full_match(k.code, r.exclusion_regex), false)",
-            {"s": scheme, "c": code},
-        ).fetchall()
-        sets.append({r[0] for r in rows})
-    if f.get("applicant"):
-        from ipcockpit.model.names import normalise_name
-        from ipcockpit.store.like import ESCAPE, contains_pattern
-
-        raw = str(f["applicant"]).strip()
-        rows = con.execute(
-            f"SELECT DISTINCT doc_id FROM parties WHERE role IN {_APPLICANT_ROLES} AND "
-            f"(name_norm ILIKE $n {ESCAPE} OR name_raw ILIKE $r {ESCAPE})",
-            {"n": contains_pattern(normalise_name(raw) or raw), "r": contains_pattern(raw)},
-        ).fetchall()
-        sets.append({r[0] for r in rows})
-    if not sets:
-        return None
-    out = sets[0]
-    for s in sets[1:]:
-        out &= s
-    return out
 
 
 def _mask(state: _State, f: dict[str, Any], ids: set[str] | None) -> np.ndarray | None:
