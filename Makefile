@@ -33,6 +33,7 @@ install-test: $(TEST_STAMP)
 demo: $(RUN_STAMP)
 	$(BIN)/ipcockpit ingest data/demo --db $(DB)
 	$(BIN)/ipcockpit index --db $(DB)
+	$(BIN)/ipcockpit graph build --db $(DB) > /dev/null
 	$(BIN)/ipcockpit report --plan --db $(DB) > /dev/null
 
 run: demo
