@@ -31,6 +31,12 @@ def _stats() -> ModuleType:
     return stats
 
 
+def _graph_pages() -> ModuleType:
+    from ipcockpit.graph import pages
+
+    return pages
+
+
 def _graph() -> ModuleType:
     """The graph's operations, imported when first needed (they import igraph)."""
     from ipcockpit.graph import service
@@ -266,6 +272,13 @@ class Cockpit:
 
     def talent_team(self, inventor: str, limit: int = 50) -> dict[str, Any]:
         return _graph().talent_team(self.store, inventor, limit)
+
+    # the pages' data (ipcockpit.graph.pages): the explorer (知识图谱) and talent flows (人才流动)
+    def graph_explorer(self, node: str | None = None, **filters: Any) -> dict[str, Any]:
+        return _graph_pages().explorer(self.store, node, **filters)
+
+    def talent_page(self, **options: Any) -> dict[str, Any]:
+        return _graph_pages().talent(self.store, settings=self.screen_settings(), **options)
 
     def region(self, code: str, limit: int = 200) -> dict[str, Any] | None:
         """The region page (地区专利) of a GB/T 2260 code (2, 4 or 6 digits): the CN documents attributed to
