@@ -116,6 +116,9 @@ class Cockpit:
             if on_file:
                 on_file(report)
         finish_run(self.store, run_id)
+        if any(r.loaded or r.merged for r in reports):
+            self.resolve_entities()  # the new parties' organisation ids (existing ids never change)
+            self.resolve_inventors()  # the new inventors' person ids (kept ids stay; docs/entities.md "Inventors")
         return reports
 
     # statistics -------------------------------------------------------------------------------
@@ -279,6 +282,76 @@ class Cockpit:
 
     def talent_page(self, **options: Any) -> dict[str, Any]:
         return _graph_pages().talent(self.store, settings=self.screen_settings(), **options)
+
+    # strength ---------------------------------------------------------------------------------------
+    def strength(self, limit: int = 50, as_of: str | None = None, **filters: Any) -> dict[str, Any]:
+        """Enterprise strength ranking (企业实力评价), :func:`ipcockpit.strength.ranking.ranking`; ``filters``:
+        region, industry, field, nature, registry, weights."""
+        from ipcockpit.strength.ranking import ranking
+
+        return ranking(self.store.con, limit=limit, settings=self.screen_settings(as_of=as_of), **filters)
+
+    def strength_show(self, org: str, as_of: str | None = None, **filters: Any) -> dict[str, Any] | None:
+        """One organisation's strength explained, :func:`ipcockpit.strength.ranking.organisation`."""
+        from ipcockpit.strength.ranking import organisation
+
+        return organisation(self.store.con, org, settings=self.screen_settings(as_of=as_of), **filters)
+
+    # entities ---------------------------------------------------------------------------------------
+    def resolve_entities(self) -> dict[str, int]:
+        """Give the parties' names not yet resolved their organisation entities (ipcockpit.entities.store.assign)."""
+        from ipcockpit.entities import store
+
+        return store.assign(self.store.con)
+
+    def organisation(self, entity_id: str) -> dict[str, Any] | None:
+        """An organisation entity: its names with their evidence, links, overrides (None: unknown id)."""
+        from ipcockpit.entities import org_data
+
+        return org_data.organisation(self.store, entity_id)
+
+    def entity_lookup(self, names: list[str]) -> list[dict[str, Any]]:
+        """Each name's organisation entity in this store, nothing written."""
+        from ipcockpit.entities import org_data
+
+        return org_data.lookup(self.store, names)
+
+    def entity_merge(self, into: str, other: str, analyst: str, note: str | None = None) -> dict[str, Any]:
+        """An analyst merges entity ``other`` into ``into`` (kept in org_overrides and the audit log)."""
+        from ipcockpit.entities import overrides
+
+        return overrides.merge(self.store, into, other, analyst, note)
+
+    def entity_split(self, entity_id: str, names: list[str], analyst: str, note: str | None = None) -> dict[str, Any]:
+        """An analyst moves ``names`` out of ``entity_id`` into a new entity (org_overrides and the audit log)."""
+        from ipcockpit.entities import overrides
+
+        return overrides.split(self.store, entity_id, names, analyst, note)
+
+    def entity_overrides(self, limit: int = 200) -> list[dict[str, Any]]:
+        from ipcockpit.entities import overrides
+
+        return overrides.overrides(self.store, limit)
+
+    # inventors ---
+    def resolve_inventors(self) -> dict[str, Any]:
+        """Resolve the store's inventors into ``inventor_entities`` (ids kept across runs; ipcockpit.entities)."""
+        from ipcockpit.entities.inv_store import resolve_store_inventors
+
+        return resolve_store_inventors(self.store)
+
+    def inventor(self, entity_id: str, limit: int = 200) -> dict[str, Any] | None:
+        """An inventor's profile data (names, documents, co-inventors, employers over time); None if unknown."""
+        from ipcockpit.entities.inv_store import inventor_profile
+
+        return inventor_profile(self.store, entity_id, limit)
+
+    def inventor_find(self, name: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Resolved inventors whose name contains ``name``, the most documents first."""
+        from ipcockpit.entities.inv_store import inventor_find
+
+        check_names(name, self.settings)
+        return inventor_find(self.store, name, limit)
 
     def region(self, code: str, limit: int = 200) -> dict[str, Any] | None:
         """The region page (地区专利) of a GB/T 2260 code (2, 4 or 6 digits): the CN documents attributed to

@@ -54,6 +54,16 @@ ARGS: dict[str, list[str]] = {
     "graph talent key": ["--ipc", "H04N"],
     "graph talent team": ["someone"],
     "graph talent employers": ["someone"],
+    "strength": [],
+    "entities resolve": ["Motorola Inc"],
+    "entities show": ["o:0"],
+    "entities merge": ["o:0", "o:1", "--analyst", "pytest"],
+    "entities split": ["o:0", "Motorola Inc", "--analyst", "pytest"],
+    "entities assign": [],
+    "entities overrides": [],
+    "inventors resolve": [],
+    "inventors find": ["chen"],
+    "inventors show": ["i:0"],
 }
 #: commands that only read the store, with their arguments: they must not create it
 READS: dict[str, list[str]] = {
@@ -82,6 +92,12 @@ READS: dict[str, list[str]] = {
     "graph talent key": ["--ipc", "H04N"],
     "graph talent team": ["someone"],
     "graph talent employers": ["someone"],
+    "strength": ["--region", "500120"],
+    "entities resolve": ["Motorola Inc"],
+    "entities show": ["o:0"],
+    "entities overrides": [],
+    "inventors find": ["chen"],
+    "inventors show": ["i:0"],
 }
 
 

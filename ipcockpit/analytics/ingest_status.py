@@ -27,7 +27,8 @@ from ipcockpit.store.like import ESCAPE, contains_pattern
 #: tables of later migrations that hold data (the cockpit's reported figures); every other table outside the
 #: canonical model (:data:`~ipcockpit.model.schema.ALL_TABLES`) is the app's own working (schema version,
 #: users, session secret, audit log, portfolios, publication state, pending ingests): not listed to the public
-LATER_DATA_TABLES = frozenset({"reported_values"})
+LATER_DATA_TABLES = frozenset({"reported_values", "org_names", "org_entities", "org_overrides", "party_entities",
+                               "inventor_entities"})
 #: the most rows one page of the quarantine browser or of the file list holds
 MAX_LIMIT = 10_000
 #: characters of a sha256 shown (the full digest is ``sha256``)

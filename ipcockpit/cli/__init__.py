@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import typer
 
-from ipcockpit.cli import cockpit, data, graph, region, screen, search, serve, users
+from ipcockpit.cli import cockpit, data, entities, graph, inventors, region, screen, search, serve, strength, users
 
 app = typer.Typer(help="ipcockpit: IP big data for regional IP offices. 知识产权大数据驾驶舱。", no_args_is_help=True)
 
@@ -25,6 +25,9 @@ region.register(app)  # region
 users.register(app)  # user add, user list
 search.register(app)  # index, search, fto
 graph.register(app)  # graph build, show, communities, export, talent
+strength.register(app)  # strength, strength show
+entities.register(app)  # entities resolve, show, merge, split, assign, overrides
+inventors.register(app)  # inventors resolve, find, show
 
 
 def main() -> None:

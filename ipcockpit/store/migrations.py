@@ -92,6 +92,13 @@ def _classify_quarantine(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("_ipc_reason_codes")
 
 
+def _entities(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 11 (imported when run: the resolution's libraries load only for it)."""
+    from ipcockpit.entities.store import migrate
+
+    migrate(con)
+
+
 MIGRATIONS: list[Migration] = [
     (1, "canonical model: documents, parties, classes, citations, legal events, texts, references", _initial()),
     (2, "pending_files: files whose ingest has not finished (removed on the next writable open)",
@@ -122,4 +129,12 @@ MIGRATIONS: list[Migration] = [
     (10, "parties.admin_reason: why a party's GB/T 2260 code is coarser than its address text, came from a former "
          "name, or is missing (ipcockpit.model.addresses)",
      ["ALTER TABLE parties ADD COLUMN IF NOT EXISTS admin_reason VARCHAR"]),
+    (11, "organisation entities: org_names (each name's entity and evidence), org_entities, org_overrides, the "
+         "org_links view and party_entities (one entity id per party), given to the parties already stored "
+         "(ipcockpit.entities.store)",
+     [_entities]),
+    (12, "inventor_entities: the resolved inventor (an i: entity id) of each row of inventors (ipcockpit.entities)",
+     ["CREATE TABLE IF NOT EXISTS inventor_entities (doc_id VARCHAR, seq INTEGER, entity_id VARCHAR)",
+      "CREATE INDEX IF NOT EXISTS idx_inventor_entities_doc ON inventor_entities (doc_id)",
+      "CREATE INDEX IF NOT EXISTS idx_inventor_entities_entity ON inventor_entities (entity_id)"]),
 ]

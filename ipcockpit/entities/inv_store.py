@@ -1,0 +1,194 @@
+"""Resolved inventors in the store: the ``inventor_entities`` table (migration 12) and an inventor's profile data.
+
+Rules:
+- Employers in a profile are the applicants, assignees and patentees of the inventor's documents, less the
+  inventor's own name (a US applicant that is the inventor), by year of filing.
+- ``inventor_entities(doc_id, seq, entity_id)`` holds one row per row of ``inventors``; entity ids start with
+  ``i:``. Readers fall back to ``'n:' || name_norm`` for an inventor without a row (the contract of issue 17).
+- Resolution reads every inventor of the store with its evidence (the other inventors of the document, its
+  applicants and assignees, IPC subclasses, the year of its filing, else priority, publication or grant date,
+  the inventor's city, the title) and calls :func:`ipcockpit.entities.inventors.cluster_labels`.
+- Only the canopies that hold a new row are clustered again (name commonness still counts every inventor).
+- Ids are stable: a row that has an id keeps it, always. A new row takes the id that most of the rows already
+  resolved in its cluster hold (the smallest id on a tie); a cluster with no row resolved before gets a new id
+  from its smallest ``doc_id#seq``, so that the same files give the same ids in any order. Rows whose inventor
+  is gone (a file deleted or replaced) are removed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter, defaultdict
+from typing import Any
+
+import pyarrow as pa
+
+from ipcockpit.entities.inventors import cluster_labels
+from ipcockpit.model.names import normalise_name
+from ipcockpit.store import Store
+from ipcockpit.store.like import ESCAPE, contains_pattern
+
+_MENTIONS_SQL = """
+WITH co AS (SELECT doc_id, list(name_raw ORDER BY seq) AS names FROM inventors GROUP BY doc_id),
+app AS (SELECT doc_id, list(DISTINCT name_raw) AS names FROM parties
+        WHERE role IN ('applicant', 'assignee', 'patentee') AND name_raw IS NOT NULL GROUP BY doc_id),
+ipc AS (SELECT doc_id, list(DISTINCT substr(replace(code, ' ', ''), 1, 4)) AS codes FROM classifications
+        WHERE scheme = 'IPC' AND code IS NOT NULL GROUP BY doc_id)
+SELECT i.doc_id, i.seq, i.name_raw, i.city, d.title,
+       year(coalesce(d.app_date, d.priority_date, d.pub_date, d.grant_date)) AS year,
+       co.names AS coinventors, app.names AS applicants, ipc.codes AS ipc
+FROM inventors i
+LEFT JOIN documents d USING (doc_id)
+LEFT JOIN co USING (doc_id)
+LEFT JOIN app USING (doc_id)
+LEFT JOIN ipc USING (doc_id)
+ORDER BY i.doc_id, i.seq
+"""
+
+
+_HOLDERS = "('applicant', 'assignee', 'patentee')"  # the parties that employ an inventor (not current owners)
+
+
+def _key(doc_id: str, seq: int) -> str:
+    return f"{doc_id}#{seq}"
+
+
+def store_mentions(store: Store) -> list[dict[str, Any]]:
+    """Every inventor of the store as a mention for :func:`ipcockpit.entities.resolve_inventors` (with ``key``,
+    ``doc_id`` and ``seq``)."""
+    out = []
+    for r in store.query(_MENTIONS_SQL):
+        co = list(r["coinventors"] or [])
+        if 0 <= r["seq"] - 1 < len(co) and co[r["seq"] - 1] == r["name_raw"]:
+            co.pop(r["seq"] - 1)
+        else:
+            co = [c for c in co if c != r["name_raw"]]
+        own = normalise_name(r["name_raw"])
+        applicants = [a for a in (r["applicants"] or []) if normalise_name(a) != own]  # the inventor applying
+        out.append({"key": _key(r["doc_id"], r["seq"]), "doc_id": r["doc_id"], "seq": r["seq"],
+                    "name": r["name_raw"], "coinventors": co, "applicant": applicants,
+                    "ipc": list(r["ipc"] or []), "year": r["year"], "city": r["city"], "title": r["title"]})
+    return out
+
+
+def resolve_store_inventors(store: Store) -> dict[str, Any]:
+    """Resolve the store's inventors and write ``inventor_entities`` (see the module rules); what was done."""
+    started = time.perf_counter()
+    mentions = store_mentions(store)
+    existing = {_key(r["doc_id"], r["seq"]): r["entity_id"]
+                for r in store.query("SELECT doc_id, seq, entity_id FROM inventor_entities")}
+    touched = [i for i, m in enumerate(mentions) if m["key"] not in existing]
+    labels = cluster_labels(mentions, touched) if touched else [-2] * len(mentions)
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for i, label in enumerate(labels):
+        if label != -2:  # -2: a canopy with no new mention, all its ids kept as they are
+            clusters[label if label >= 0 else -1 - i].append(i)
+    new_rows = []
+    for members in clusters.values():
+        held = Counter(existing[mentions[i]["key"]] for i in members if mentions[i]["key"] in existing)
+        if held:
+            top = max(held.values())
+            entity = min(e for e, n in held.items() if n == top)
+        else:
+            seed = min(mentions[i]["key"] for i in members)
+            entity = "i:" + hashlib.sha1(f"key|{seed}".encode()).hexdigest()[:16]
+        new_rows += [(mentions[i]["doc_id"], mentions[i]["seq"], entity) for i in members
+                     if mentions[i]["key"] not in existing]
+    live = {m["key"] for m in mentions}
+    gone = [k for k in existing if k not in live]
+    con = store.con
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if gone:
+            con.execute("DELETE FROM inventor_entities WHERE NOT EXISTS (SELECT 1 FROM inventors i "
+                        "WHERE i.doc_id = inventor_entities.doc_id AND i.seq = inventor_entities.seq)")
+        if new_rows:
+            doc_ids, seqs, entities = zip(*new_rows, strict=True)
+            rows = pa.table({"doc_id": pa.array(doc_ids, pa.string()), "seq": pa.array(seqs, pa.int32()),
+                             "entity_id": pa.array(entities, pa.string())})
+            con.register("_new_inventor_entities", rows)
+            con.execute("INSERT INTO inventor_entities SELECT doc_id, seq, entity_id FROM _new_inventor_entities")
+            con.unregister("_new_inventor_entities")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    entities = store.scalar("SELECT count(DISTINCT entity_id) FROM inventor_entities")
+    return {"mentions": len(mentions), "entities": int(entities or 0), "added": len(new_rows),
+            "kept": len(existing) - len(gone), "removed": len(gone),
+            "seconds": round(time.perf_counter() - started, 3)}
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def inventor_find(store: Store, name: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Resolved inventors whose name contains ``name`` (as written or folded), the most documents first."""
+    folded = normalise_name(name) or name
+    rows = store.query(
+        "SELECT e.entity_id, mode(i.name_raw) AS name, count(DISTINCT e.doc_id) AS documents "
+        "FROM inventor_entities e JOIN inventors i USING (doc_id, seq) "
+        "WHERE e.entity_id IN (SELECT e2.entity_id FROM inventor_entities e2 JOIN inventors i2 USING (doc_id, seq) "
+        f"  WHERE i2.name_norm LIKE ? {ESCAPE} OR i2.name_raw ILIKE ? {ESCAPE}) "
+        "GROUP BY e.entity_id ORDER BY documents DESC, e.entity_id LIMIT ?",
+        [contains_pattern(folded), contains_pattern(name), limit])
+    return rows
+
+
+def inventor_profile(store: Store, entity_id: str, limit: int = 200) -> dict[str, Any] | None:
+    """An inventor's profile data: names as written, documents, co-inventors and employers (applicants and
+    assignees of the inventor's documents) over time; None when no inventor has that id."""
+    docs = store.query(
+        "SELECT e.doc_id, e.seq, i.name_raw, i.city, i.country, d.office, d.number, d.kind, d.title, "
+        "d.app_date, d.pub_date, d.grant_date, year(coalesce(d.app_date, d.priority_date, d.pub_date, d.grant_date)) "
+        "AS year FROM inventor_entities e JOIN inventors i USING (doc_id, seq) LEFT JOIN documents d USING (doc_id) "
+        "WHERE e.entity_id = ? ORDER BY year NULLS LAST, e.doc_id", [entity_id])
+    if not docs:
+        return None
+    doc_ids = sorted({r["doc_id"] for r in docs})
+    own = sorted({normalise_name(r["name_raw"]) or "" for r in docs})
+    names = Counter(r["name_raw"] for r in docs)
+    places = Counter((r["city"], r["country"]) for r in docs if r["city"] or r["country"])
+    co = store.query(
+        "SELECT coalesce(e.entity_id, 'n:' || i.name_norm) AS entity_id, mode(i.name_raw) AS name, "
+        "count(DISTINCT i.doc_id) AS documents FROM inventors i "
+        "LEFT JOIN inventor_entities e USING (doc_id, seq) WHERE i.doc_id IN (SELECT unnest(?)) "
+        "AND coalesce(e.entity_id, 'n:' || i.name_norm) <> ? GROUP BY 1 ORDER BY documents DESC, 1 LIMIT ?",
+        [doc_ids, entity_id, limit])
+    has_party_entities = bool(store.scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'party_entities'"))
+    party_id = ("coalesce(pe.entity_id, 'n:' || p.name_norm)" if has_party_entities else "'n:' || p.name_norm")
+    party_join = ("LEFT JOIN party_entities pe ON pe.doc_id = p.doc_id AND pe.seq = p.seq AND pe.role = p.role"
+                  if has_party_entities else "")
+    employers = store.query(
+        f"SELECT {party_id} AS entity_id, mode(p.name_raw) AS name, count(DISTINCT p.doc_id) AS documents, "
+        "min(year(coalesce(d.app_date, d.priority_date, d.pub_date, d.grant_date))) AS first_year, "
+        "max(year(coalesce(d.app_date, d.priority_date, d.pub_date, d.grant_date))) AS last_year "
+        f"FROM parties p {party_join} LEFT JOIN documents d ON d.doc_id = p.doc_id "
+        f"WHERE p.role IN {_HOLDERS} AND p.doc_id IN (SELECT unnest(?)) AND p.name_norm IS NOT NULL "
+        "AND p.name_norm NOT IN (SELECT unnest(?)) "
+        "GROUP BY 1 ORDER BY first_year NULLS LAST, documents DESC, 1", [doc_ids, own])
+    by_year = store.query(
+        f"SELECT year(coalesce(d.app_date, d.priority_date, d.pub_date, d.grant_date)) AS year, {party_id} AS "
+        "entity_id, mode(p.name_raw) AS name, count(DISTINCT p.doc_id) AS documents "
+        f"FROM parties p {party_join} JOIN documents d ON d.doc_id = p.doc_id "
+        f"WHERE p.role IN {_HOLDERS} AND p.doc_id IN (SELECT unnest(?)) AND p.name_norm IS NOT NULL "
+        "AND p.name_norm NOT IN (SELECT unnest(?)) "
+        "GROUP BY 1, 2 ORDER BY 1 NULLS LAST, documents DESC, 2", [doc_ids, own])
+    years = [r["year"] for r in docs if r["year"] is not None]
+    return {
+        "entity_id": entity_id,
+        "name": names.most_common(1)[0][0],
+        "names": [{"name": n, "mentions": c} for n, c in names.most_common()],
+        "documents_total": len(doc_ids),
+        "first_year": min(years) if years else None,
+        "last_year": max(years) if years else None,
+        "places": [{"city": c, "country": k, "mentions": n} for (c, k), n in places.most_common()],
+        "documents": [{k: _iso(r[k]) for k in ("doc_id", "office", "number", "kind", "title", "year", "app_date",
+                                                "pub_date", "grant_date")} for r in docs[:limit]],
+        "coinventors": co,
+        "employers": employers,
+        "employers_by_year": by_year,
+    }

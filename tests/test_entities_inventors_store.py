@@ -1,0 +1,175 @@
+"""Resolved inventors in the store: migration 12 (``inventor_entities``), resolution after ingest with stable ids,
+the profile data, and the ``ipcockpit inventors`` commands, on real CNIPA gazette files (cn/gazette_2019)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ipcockpit.app import Cockpit
+from ipcockpit.cli import app
+from ipcockpit.settings import Settings
+
+GRANTS = "cn/gazette_2019/CN_patent_invention_authorized_709.csv"
+DESIGNS = "cn/gazette_2019/CN_patent_appearance_designed_709.csv"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def grants_store(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
+    """The gazette's invention grants of 2019-07-09 ingested, inventors not yet resolved."""
+    db = tmp_path_factory.mktemp("inv_grants") / "grants.duckdb"
+    with Cockpit(Settings(db=str(db))) as c:
+        c.ingest([shared / GRANTS])
+    return db
+
+
+def _copy(src: Path, tmp_path: Path) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    target = tmp_path / src.name
+    shutil.copyfile(src, target)
+    return target
+
+
+def _ids(c: Cockpit) -> dict[tuple[str, int], str]:
+    return {(r["doc_id"], r["seq"]): r["entity_id"]
+            for r in c.store.query("SELECT doc_id, seq, entity_id FROM inventor_entities")}
+
+
+def test_migration_12_creates_the_contract_table(cockpit: Cockpit) -> None:
+    cols = cockpit.store.query("SELECT column_name, data_type FROM information_schema.columns "
+                               "WHERE table_name = 'inventor_entities' ORDER BY ordinal_position")
+    assert [(r["column_name"], r["data_type"]) for r in cols] == [
+        ("doc_id", "VARCHAR"), ("seq", "INTEGER"), ("entity_id", "VARCHAR")]
+
+
+def test_every_inventor_gets_one_id_and_a_second_run_keeps_them(grants_store: Path, tmp_path: Path) -> None:
+    with Cockpit(db=_copy(grants_store, tmp_path)) as c:
+        inventors = c.store.count("inventors")
+        first = c.resolve_inventors()
+        assert first["mentions"] == inventors == first["added"] > 5000
+        ids = _ids(c)
+        assert len(ids) == c.store.count("inventor_entities") == inventors  # one row per inventors row
+        assert all(e.startswith("i:") for e in ids.values())
+        assert first["entities"] == len(set(ids.values())) < inventors  # some people have several grants
+        again = c.resolve_inventors()
+        assert (again["added"], again["kept"], again["removed"]) == (0, inventors, 0)
+        assert _ids(c) == ids
+        # withheld names (不公告发明人) are each a person apart
+        withheld = c.store.query("SELECT e.entity_id FROM inventor_entities e JOIN inventors i USING (doc_id, seq) "
+                                 "WHERE i.name_raw LIKE '%不公告%'")
+        assert len(withheld) == len({r["entity_id"] for r in withheld}) > 0
+
+
+def test_the_same_files_in_another_order_give_the_same_ids(tmp_path: Path, shared: Path) -> None:
+    stores = []
+    for name, files in (("ab", [GRANTS, DESIGNS]), ("ba", [DESIGNS, GRANTS])):
+        c = Cockpit(db=tmp_path / f"{name}.duckdb")
+        for f in files:
+            c.ingest([shared / f])
+        c.resolve_inventors()
+        stores.append(c)
+    try:
+        assert _ids(stores[0]) == _ids(stores[1])
+    finally:
+        for c in stores:
+            c.close()
+
+
+def test_a_later_ingest_keeps_every_id_and_links_new_mentions_to_known_people(
+        grants_store: Path, tmp_path: Path, shared: Path) -> None:
+    with Cockpit(db=_copy(grants_store, tmp_path)) as c:
+        c.resolve_inventors()
+        before = _ids(c)
+        c.ingest([shared / DESIGNS])
+        report = c.resolve_inventors()
+        after = _ids(c)
+        assert {k: after[k] for k in before} == before  # 100 % of existing ids kept
+        assert report["kept"] == len(before) and report["added"] == len(after) - len(before) > 1000
+        # design mentions resolved to a person already known from the grants: same name in characters
+        known = set(before.values())
+        linked = [k for k in after if k not in before and after[k] in known]
+        assert linked
+        names = {(r["doc_id"], r["seq"]): r["name_raw"] for r in c.store.query("SELECT doc_id, seq, name_raw "
+                                                                               "FROM inventors")}
+        by_entity = {before[k]: names[k] for k in before}
+        assert all(names[k] == by_entity[after[k]] for k in linked)
+
+
+def test_profile_counts_equal_a_recount(grants_store: Path, tmp_path: Path) -> None:
+    with Cockpit(db=_copy(grants_store, tmp_path)) as c:
+        c.resolve_inventors()
+        top = c.store.query("SELECT e.entity_id, count(DISTINCT e.doc_id) AS n FROM inventor_entities e "
+                            "JOIN inventors i USING (doc_id, seq) WHERE i.name_raw NOT LIKE '%不公告%' "
+                            "GROUP BY 1 ORDER BY n DESC, 1 LIMIT 1")[0]
+        data = c.inventor(top["entity_id"])
+        assert data is not None and data["documents_total"] == top["n"] >= 2
+        docs = {d["doc_id"] for d in data["documents"]}
+        assert len(docs) == top["n"]
+        # co-inventors: every other inventor of those documents, counted by documents shared
+        recount: dict[str, set[str]] = {}
+        for r in c.store.query("SELECT i.doc_id, e.entity_id FROM inventors i JOIN inventor_entities e "
+                               "USING (doc_id, seq) WHERE i.doc_id IN (SELECT unnest(?))", [sorted(docs)]):
+            if r["entity_id"] != top["entity_id"]:
+                recount.setdefault(r["entity_id"], set()).add(r["doc_id"])
+        assert {r["entity_id"]: r["documents"] for r in data["coinventors"]} == {k: len(v) for k, v in recount.items()}
+        # employers: the applicants of those documents, never the inventor's own name
+        own = {n["name"] for n in data["names"]}
+        assert data["employers"] and not own & {e["name"] for e in data["employers"]}
+        assert sum(r["documents"] for r in data["employers_by_year"]) >= max(e["documents"] for e in data["employers"])
+        json.dumps(data)  # ready for JSON as it is
+        assert c.inventor("i:0000") is None
+        found = c.inventor_find(data["name"])
+        assert top["entity_id"] in {r["entity_id"] for r in found}
+        assert c.inventor_find("%") == [] and c.inventor_find("_") == []  # characters of a name, not wildcards
+
+
+def test_inventors_commands(grants_store: Path, tmp_path: Path) -> None:
+    db = str(_copy(grants_store, tmp_path))
+    resolved = runner.invoke(app, ["inventors", "resolve", "--json", "--db", db])
+    assert resolved.exit_code == 0, resolved.output
+    report = json.loads(resolved.stdout)
+    assert report["added"] == report["mentions"] > 5000
+    with Cockpit(db=db) as c:
+        entity, name = c.store.con.execute(
+            "SELECT e.entity_id, mode(i.name_raw) FROM inventor_entities e JOIN inventors i USING (doc_id, seq) "
+            "WHERE i.name_raw NOT LIKE '%不公告%' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()
+        expected = json.loads(json.dumps(c.inventor(entity), default=str))
+    shown = runner.invoke(app, ["inventors", "show", entity, "--json", "--db", db])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout) == expected
+    table = runner.invoke(app, ["inventors", "show", entity, "--db", db])
+    assert table.exit_code == 0 and name in table.stdout
+    found = runner.invoke(app, ["inventors", "find", name, "--json", "--db", db])
+    assert found.exit_code == 0 and entity in {r["entity_id"] for r in json.loads(found.stdout)}
+    missing = runner.invoke(app, ["inventors", "show", "i:nobody", "--db", db])
+    assert missing.exit_code == 2 and "i:nobody" in missing.stderr
+
+
+def test_rows_of_a_removed_file_are_removed(grants_store: Path, tmp_path: Path) -> None:
+    with Cockpit(db=_copy(grants_store, tmp_path)) as c:
+        c.resolve_inventors()
+        rows = c.store.count("inventor_entities")
+        file_id = c.store.scalar("SELECT DISTINCT file_id FROM inventors")
+        c.store.discard_file(file_id)
+        assert c.store.count("inventors") == 0
+        report = c.resolve_inventors()
+        assert (report["removed"], report["kept"], report["added"]) == (rows, 0, 0)
+        assert c.store.count("inventor_entities") == 0
+
+
+def test_an_inventor_who_is_also_the_patentee_is_not_an_employer(grants_store: Path, tmp_path: Path) -> None:
+    with Cockpit(db=_copy(grants_store, tmp_path)) as c:
+        c.resolve_inventors()
+        entity, name = c.store.con.execute(
+            "SELECT e.entity_id, i.name_norm FROM inventor_entities e JOIN inventors i USING (doc_id, seq) "
+            "JOIN parties p ON p.doc_id = i.doc_id AND p.name_norm = i.name_norm "
+            "ORDER BY 1 LIMIT 1").fetchone()
+        data = c.inventor(entity)
+        assert data is not None
+        assert name not in {e["entity_id"].removeprefix("n:") for e in data["employers"]}
+        assert name not in {e["entity_id"].removeprefix("n:") for e in data["employers_by_year"]}
