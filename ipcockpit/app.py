@@ -283,6 +283,12 @@ class Cockpit:
     def talent_page(self, **options: Any) -> dict[str, Any]:
         return _graph_pages().talent(self.store, settings=self.screen_settings(), **options)
 
+    def organisation_page(self, org: str, **options: Any) -> dict[str, Any] | None:
+        return _graph_pages().profiles.organisation(self.store, org, settings=self.screen_settings(), **options)
+
+    def inventor_page(self, entity_id: str, limit: int = 200) -> dict[str, Any] | None:
+        return _graph_pages().profiles.inventor(self.store, entity_id, limit)
+
     # strength ---------------------------------------------------------------------------------------
     def strength(self, limit: int = 50, as_of: str | None = None, **filters: Any) -> dict[str, Any]:
         """Enterprise strength ranking (企业实力评价), :func:`ipcockpit.strength.ranking.ranking`; ``filters``:

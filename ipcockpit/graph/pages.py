@@ -25,12 +25,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ipcockpit.graph import service
+from ipcockpit.graph import profiles, service
 from ipcockpit.graph import talent as talent_data
 from ipcockpit.graph.errors import GraphMissingError, GraphNodeNotFoundError
 from ipcockpit.graph.explore_index import graph_index
 from ipcockpit.graph.ids import INVENTOR_TABLE, has_table
 from ipcockpit.store import Store
+
+__all__ = ["explorer", "profiles", "search_nodes", "talent"]
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

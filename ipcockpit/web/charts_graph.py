@@ -42,3 +42,43 @@ def flow_bars(rows: Sequence[dict[str, Any]], t: Callable[..., str], top: int = 
         "yAxis": {"type": "category", "data": names},
         "series": series,
     }
+
+
+def strength_bars(rows: Sequence[dict[str, Any]], t: Callable[..., str], top: int = 20) -> dict[str, Any]:
+    """Horizontal bars of the composite strength of the ``top`` organisations ranked."""
+    shown = list(rows)[:top][::-1]
+    return {
+        "aria": {"enabled": True},
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "grid": {"left": 8, "right": 24, "top": 16, "bottom": 32, "containLabel": True},
+        "xAxis": {"type": "value", "name": t("strength.composite"), "max": 100},
+        "yAxis": {"type": "category", "data": [f"{r['rank']}. {r['name']}"[:30] for r in shown]},
+        "series": [{"type": "bar", "name": t("strength.composite"), "data": [r["composite"] for r in shown],
+                    "itemStyle": {"color": "#2b6cb0"}}],
+    }
+
+
+def type_year_bars(rows: Sequence[dict[str, Any]], t: Any) -> dict[str, Any]:
+    """Stacked bars of documents per year of the work, one series per document type (rows: year, doc_type,
+    documents; rows without a year left out)."""
+    dated = [r for r in rows if r["year"] is not None]
+    years = sorted({r["year"] for r in dated})
+    types = sorted({r["doc_type"] or "other" for r in dated})
+    at = {y: i for i, y in enumerate(years)}
+    series = []
+    for kind in types:
+        values = [0] * len(years)
+        for r in dated:
+            if (r["doc_type"] or "other") == kind:
+                values[at[r["year"]]] += int(r["documents"])
+        series.append({"name": t.label("doc_type", kind), "type": "bar",
+                       "stack": "documents", "data": values})
+    return {
+        "aria": {"enabled": True},
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"top": 0},
+        "grid": {"left": 48, "right": 16, "top": 36, "bottom": 40},
+        "xAxis": {"type": "category", "data": [str(y) for y in years]},
+        "yAxis": {"type": "value", "name": t("kg.documents"), "minInterval": 1},
+        "series": series,
+    }

@@ -75,8 +75,10 @@
   function href(n) {
     var label = cfg.labels[n.category];
     if (label === "organisation" || label === "individual") {
-      var name = n.entity_id && n.entity_id.indexOf("n:") === 0 ? n.entity_id.slice(2) : n.name;
-      return cfg.applicant.replace("__ID__", encodeURIComponent(name));
+      return cfg.organisation.replace("__ID__", encodeURIComponent(n.entity_id || n.name));
+    }
+    if (label === "inventor" && n.entity_id && n.entity_id.indexOf("i:") === 0) {
+      return cfg.inventor.replace("__ID__", encodeURIComponent(n.entity_id));
     }
     if (label === "inventor") { return cfg.talent + "?inventor=" + encodeURIComponent(n.entity_id || n.id); }
     if (label === "region") { return cfg.region.replace("__ID__", encodeURIComponent(n.id.slice(7))); }
