@@ -16,7 +16,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
-from graph_support import graph_mix
+from kg_pages_support import graph_store
 from shared_stores import copy_store
 
 from ipcockpit.app import Cockpit
@@ -32,11 +32,8 @@ FILTERS = ({}, {"depth": 2, "limit": 60}, {"year_from": 2020}, {"year_to": 2015,
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
-    """A copy of the mix with its graph built beside it."""
-    db = copy_store(graph_mix(tmp_path_factory, shared), tmp_path_factory.mktemp("kg_pages"))
-    with Cockpit(Settings(db=str(db))) as c:
-        c.graph_build()
-    return db
+    """The mix with its graph built beside it (read only here)."""
+    return graph_store(tmp_path_factory, shared)
 
 
 @pytest.fixture(scope="module")
@@ -146,24 +143,39 @@ def test_graph_not_built_says_how(tmp_path: Path, store: Path) -> None:
         assert "Build it on the server" in c.get("/graph?lang=en").text
 
 
-def test_talent_page_events_flows_and_caveat(client: TestClient, store: Path) -> None:
+def test_talent_page_events_flows_and_evidence(client: TestClient, store: Path) -> None:
+    """Inventors resolved at ingest: every event is of a resolved id, no caveat; 冯钰新's move with its evidence."""
     data = client.get("/api/talent").json()
     with Cockpit(Settings(db=str(store)), read_only=True) as c:
         moves = c.talent_mobility(limit=200)
-    assert data["events_total"] == moves["events_total"] > 20 and data["resolved"] is False
-    assert data["events_unresolved"] == data["events_total"]
+    assert data["events_total"] == moves["events_total"] > 20 and data["resolved"] is True
+    assert data["events_resolved"] == data["events_total"] and data["events_unresolved"] == 0
     [move] = [e for e in data["events"] if e["inventor_name"] == "冯钰新"]
     assert (move["from_document"], move["to_document"]) == ("CN119273581A", "CN119477773A")
-    assert sum(r["outflow"] + r["within"] for r in data["flows_region"]) >= 1
+    assert move["inventor"].startswith("i:") and move["resolved"] is True
+    # every event leaves one region (``unknown`` included): out of it or within it
+    assert sum(r["outflow"] + r["within"] for r in data["flows_region"]) == data["events_total"]
     zh = client.get("/talent", params={"lang": "zh-CN"})
-    assert "发明人尚未做实体消歧" in zh.text and 'href="/patent/CN119477773A"' in zh.text
-    assert 'id="chart-flows-region"' in zh.text
-    en = client.get("/talent", params={"lang": "en"})
-    assert "Inventors are not resolved yet" in en.text
+    assert 'id="talent-caveat"' not in zh.text and 'href="/patent/CN119477773A"' in zh.text
+    assert 'id="chart-flows-region"' in zh.text and f'href="/inventor/{move["inventor"]}"' in zh.text
     rows = list(csv.DictReader(io.StringIO(client.get("/talent.csv").content.decode("utf-8-sig"))))
     assert len(rows) == len(data["events"]) and rows[0]["from_document"]
     flows = client.get("/talent.csv", params={"section": "flows_region"}).content.decode("utf-8-sig")
     assert "inflow" in flows.splitlines()[0]
+
+
+def test_talent_page_says_when_inventor_ids_are_names(store: Path, tmp_path: Path) -> None:
+    """Without inventor resolution (its table emptied) the ids are folded names: the page says so in both
+    languages and every event carries resolved false."""
+    db = copy_store(store, tmp_path)
+    with Cockpit(Settings(db=str(db))) as c:
+        c.store.con.execute("DELETE FROM inventor_entities")
+    with TestClient(create_app(Settings(db=str(db)), read_only=True)) as c:
+        data = c.get("/api/talent").json()
+        assert data["resolved"] is False and data["events_unresolved"] == data["events_total"] > 20
+        assert all(e["inventor"].startswith("n:") for e in data["events"])
+        assert "发明人尚未做实体消歧" in c.get("/talent", params={"lang": "zh-CN"}).text
+        assert "Inventors are not resolved yet" in c.get("/talent", params={"lang": "en"}).text
 
 
 def test_talent_key_inventors_and_team(client: TestClient, store: Path) -> None:

@@ -13,9 +13,9 @@ Rules:
   shared and up to five of them as evidence. **Transfers, licences and pledges out**: the events of its
   documents whose counterparty is not one of its own names; **in**: the events whose counterparty's folded name
   is one of its names' (the loader's folding); each with its document, date and counterparty as evidence.
-- Its **strength** is :func:`ipcockpit.strength.ranking.organisation` over the whole store (no filter), asked
-  only when ``strength`` is true: it compares every organisation of the store, which costs far more than the
-  rest of the page.
+- Its **strength** is :func:`ipcockpit.strength.ranking.organisation` among the organisations of
+  ``strength_filters`` (region, industry, field, nature; none: the whole store), asked only when ``strength``
+  is true: it compares every one of them, which costs far more than the rest of the page.
 - An **inventor** is :func:`ipcockpit.entities.inv_store.inventor_profile` (resolved ids) with its stints and
   mobility events (:func:`ipcockpit.graph.talent.employers`).
 """
@@ -52,6 +52,7 @@ def find_organisation(store: Store, text: str) -> str | None:
 
 
 def organisation(store: Store, text: str, limit: int = 50, strength: bool = False,
+                 strength_filters: dict[str, Any] | None = None,
                  settings: ScreenSettings | None = None) -> dict[str, Any] | None:
     """The organisation page's data (the module's rules); None when no organisation has that id or name."""
     eid = find_organisation(store, text)
@@ -105,7 +106,7 @@ def organisation(store: Store, text: str, limit: int = 50, strength: bool = Fals
     if strength:
         from ipcockpit.strength.ranking import organisation as strength_of
 
-        data["strength"] = strength_of(con, eid, settings=settings)
+        data["strength"] = strength_of(con, eid, settings=settings, **(strength_filters or {}))
     return data
 
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from pydantic import Field
 
@@ -21,28 +22,35 @@ from ipcockpit.web.errors import NotFound
 from ipcockpit.web.pages import Page, PageParams, View
 
 
-class OrganisationParams(PageParams):
+class StrengthFilters(PageParams):
+    region: str | None = Field(None, max_length=12, description="Strength among the organisations of a GB/T 2260 "
+                               "code (500000, 500120).")
+    industry: str | None = Field(None, max_length=12, description="… of an SEI industry or branch (1, 1.2).")
+    field: int | None = Field(None, ge=1, le=35, description="… of a WIPO technology field (1 to 35).")
+    nature: str | None = Field(None, max_length=20, description="… of a nature: enterprise, university, "
+                               "institute, individual, government or unknown.")
+
+    def strength_filters(self) -> dict[str, Any]:
+        return {"region": self.region, "industry": self.industry, "field": self.field, "nature": self.nature}
+
+
+class OrganisationParams(StrengthFilters):
     limit: int = Field(50, ge=1, description="Co-applicants, inventors and events listed.")
-    strength: bool = Field(False, description="Add the organisation's strength explained (compares every "
-                           "organisation of the store: seconds on a large store).")
+    strength: bool = Field(False, description="Add the organisation's strength explained, among the organisations "
+                           "of the filters (it compares them all: seconds on a large store).")
 
 
 class InventorParams(PageParams):
     limit: int = Field(200, ge=1, description="Documents and co-inventors listed.")
 
 
-class StrengthParams(PageParams):
-    region: str | None = Field(None, max_length=12, description="A GB/T 2260 code (500000, 500120).")
-    industry: str | None = Field(None, max_length=12, description="An SEI industry or branch code (1, 1.2).")
-    field: int | None = Field(None, ge=1, le=35, description="A WIPO technology field (1 to 35).")
-    nature: str | None = Field(None, max_length=20, description="enterprise, university, institute, individual, "
-                               "government or unknown.")
+class StrengthParams(StrengthFilters):
     limit: int = Field(50, ge=1, description="Organisations listed.")
 
 
 def organisation_data(c: Cockpit, p: OrganisationParams, v: View) -> dict[str, Any]:
     key = (v.key or "").strip()
-    data = c.organisation_page(key, limit=p.limit, strength=p.strength)
+    data = c.organisation_page(key, limit=p.limit, strength=p.strength, strength_filters=p.strength_filters())
     if data is None:
         raise NotFound(f"no organisation with the id or name {key!r}", "kg.org.not_found", name=key)
     return data
@@ -57,11 +65,12 @@ def inventor_data(c: Cockpit, p: InventorParams, v: View) -> dict[str, Any]:
 
 
 def strength_data(c: Cockpit, p: StrengthParams, v: View) -> dict[str, Any]:
-    return c.strength(limit=p.limit, region=p.region, industry=p.industry, field=p.field, nature=p.nature)
+    return c.strength(limit=p.limit, **p.strength_filters())
 
 
 def _strength_extra(c: Cockpit, data: dict[str, Any], p: StrengthParams, v: View) -> dict[str, Any]:
-    return {"chart": charts_graph.strength_bars(data["ranking"], v.t)}
+    query = urlencode({"strength": "true", **{k: val for k, val in p.strength_filters().items() if val is not None}})
+    return {"chart": charts_graph.strength_bars(data["ranking"], v.t), "org_query": query}
 
 
 def _org_extra(c: Cockpit, data: dict[str, Any], p: OrganisationParams, v: View) -> dict[str, Any]:
