@@ -190,3 +190,38 @@ def test_talent_key_inventors_and_team(client: TestClient, store: Path) -> None:
     assert "领域核心发明人" in page and "王拴紧" in page
     missing = client.get("/api/talent", params={"inventor": "没有这个人"}).json()
     assert missing["inventor_found"] is False
+
+
+def test_an_admin_builds_the_missing_graph_from_the_page(store: Path, tmp_path: Path) -> None:
+    """A writable server without a graph: the admin gets the button, the job builds the graph (its result the
+    build's summary), and the page then draws it; anyone else gets the command only and a refusal."""
+    import time
+
+    db = copy_store(store, tmp_path)
+    with Cockpit(Settings(db=str(db))) as c:
+        c.add_user("boss", "admin", "admin-pass-1", created_by="pytest")
+        c.add_user("ana", "analyst", "analyst-pass-1", created_by="pytest")
+    with TestClient(create_app(Settings(db=str(db)), read_only=False)) as anon:
+        assert 'id="graph-build"' not in anon.get("/graph").text
+        assert anon.post("/admin/graph/build", headers={"X-CSRF-Token": "x"}).status_code == 401  # sign in first
+    with TestClient(create_app(Settings(db=str(db)), read_only=False)) as c:
+        r = c.post("/login", json={"username": "ana", "password": "analyst-pass-1"})
+        assert c.post("/admin/graph/build", headers={"X-CSRF-Token": r.json()["csrf_token"]}).status_code == 403
+    with TestClient(create_app(Settings(db=str(db)), read_only=False)) as c:
+        r = c.post("/login", json={"username": "boss", "password": "admin-pass-1"})
+        token = r.json()["csrf_token"]
+        assert 'id="graph-build"' in c.get("/graph", params={"lang": "zh-CN"}).text
+        started = c.post("/admin/graph/build", headers={"X-CSRF-Token": token})
+        assert started.status_code == 202 and started.json()["kind"] == "graph"
+        where = started.headers["Location"]
+        deadline = time.monotonic() + 120
+        while (job := c.get(where).json())["state"] in ("queued", "running"):
+            assert time.monotonic() < deadline, job
+            time.sleep(0.1)  # the polling interval of a job that runs in the server's thread
+        assert job["state"] == "done", job
+        with Cockpit(Settings(db=str(store)), read_only=True) as ref:
+            expected = ref.graph_summary()
+        assert (job["result"]["nodes"], job["result"]["edges"]) == (expected["nodes"], expected["edges"])
+        data = c.get("/api/graph").json()
+        assert data["built"] and data["found"] and data["graph"]["stale"] is False
+        assert c.get("/admin/graph/build/nope").status_code == 404

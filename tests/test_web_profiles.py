@@ -67,7 +67,8 @@ def test_transfers_in_and_out_equal_recounts(client: TestClient, con: duckdb.Duc
     documents to another counterparty, the events in those whose counterparty folds to one of their names."""
     holders = [e for (e,) in con.execute(
         f"SELECT pe.entity_id FROM party_entities pe JOIN legal_events e USING (doc_id) WHERE pe.role IN {HOLDERS} "
-        "AND e.event_class IN ('transfer', 'licence', 'pledge') GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 15").fetchall()]
+        "AND e.event_class IN ('transfer', 'licence', 'pledge') GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 15"
+    ).fetchall()]
     every = con.execute("SELECT doc_id, event_class, counterparty FROM legal_events WHERE event_class IN "
                         "('transfer', 'licence', 'pledge')").fetchall()
     seen_in = seen_out = 0
