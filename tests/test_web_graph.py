@@ -184,6 +184,7 @@ def test_talent_key_inventors_and_team(client: TestClient, store: Path) -> None:
         team = c.talent_team("孟跃中", 200)
         key = c.talent_key_inventors(ipc="C08G", top=5)
     assert [r["inventor"] for r in data["key_inventors"]] == [r["inventor"] for r in key["rows"]]
+    assert len(data["key_inventors"]) == 5 and data["key_field"]["documents"] == key["documents"] > 0
     assert data["inventor_found"] and [r["inventor"] for r in data["team"]] == [r["inventor"] for r in
                                                                                  team["coinventors"]]
     page = client.get("/talent", params={"ipc": "C08G", "inventor": "孟跃中", "lang": "zh-CN"}).text

@@ -138,3 +138,29 @@ def test_strength_page_equals_the_ranking(client: TestClient, store: Path) -> No
     assert [r["entity_id"] for r in rows] == [r["entity_id"] for r in data["ranking"]]
     assert client.get("/api/strength", params={"nature": "bogus"}).status_code == 400
     assert client.get("/api/strength", params={"field": "36"}).status_code == 400
+
+
+@pytest.mark.parametrize("url", ["/graph", "/graph?node=孟跃中&depth=2", "/graph?node=中山",
+                                 "/talent?ipc=C08G&inventor=孟跃中", "/organisation/中山大学?strength=true",
+                                 "/strength?region=440000"])
+def test_chinese_pages_hold_no_english_outside_data(client: TestClient, url: str) -> None:
+    """As tests/test_first_hour.py asks of every page: Latin words only in data (names, numbers, marked
+    translate="no"), code, and the words it allows (CSV, Excel, JSON, IPC ...)."""
+    from test_first_hour import ALLOWED, LATIN_WORD
+    from test_web_region import _Visible
+
+    parser = _Visible()
+    parser.feed(client.get(url + ("&" if "?" in url else "?") + "lang=zh-CN").text)
+    english = [t for t in parser.texts if any(w.lower() not in ALLOWED for w in LATIN_WORD.findall(t))]
+    assert english == []
+
+
+def test_inventor_page_holds_no_english_outside_data(client: TestClient, store: Path) -> None:
+    from test_first_hour import ALLOWED, LATIN_WORD
+    from test_web_region import _Visible
+
+    with Cockpit(Settings(db=str(store)), read_only=True) as c:
+        eid = c.talent_mobility(limit=1)["events"][0]["inventor"]
+    parser = _Visible()
+    parser.feed(client.get(f"/inventor/{eid}", params={"lang": "zh-CN"}).text)
+    assert [t for t in parser.texts if any(w.lower() not in ALLOWED for w in LATIN_WORD.findall(t))] == []
