@@ -164,3 +164,22 @@ def test_inventor_page_holds_no_english_outside_data(client: TestClient, store: 
     parser = _Visible()
     parser.feed(client.get(f"/inventor/{eid}", params={"lang": "zh-CN"}).text)
     assert [t for t in parser.texts if any(w.lower() not in ALLOWED for w in LATIN_WORD.findall(t))] == []
+
+
+def test_an_unresolved_organisation_is_its_folded_name(store: Path, tmp_path: Path) -> None:
+    """Without organisation resolution (party_entities emptied) the id is the folded name: its documents are the
+    holder rows of that name; the page says the organisation is not resolved."""
+    from shared_stores import copy_store
+
+    db = copy_store(store, tmp_path)
+    with Cockpit(Settings(db=str(db))) as c:
+        c.store.con.execute("DELETE FROM party_entities")
+    with TestClient(create_app(Settings(db=str(db)), read_only=True)) as c:
+        data = c.get("/api/organisation/中山大学").json()
+        assert data["entity_id"] == "n:中山大学" and data["resolved"] is False and data["resolution"] is None
+        with duckdb.connect(str(db), read_only=True) as con:
+            [(docs,)] = con.execute(f"SELECT count(DISTINCT doc_id) FROM parties WHERE name_norm = '中山大学' AND "
+                                    f"role IN {HOLDERS}").fetchall()
+        assert data["documents"] == docs > 1000
+        assert c.get("/api/organisation/n:中山大学").json()["documents"] == docs
+        assert "该机构尚未做实体消歧" in c.get("/organisation/n:中山大学", params={"lang": "zh-CN"}).text

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from ipcockpit.graph.build import DAY_SQL, HOLDER_ROLES
-from ipcockpit.graph.ids import INVENTOR_TABLE, has_table, inventor_ids_sql, party_ids_sql
+from ipcockpit.graph.ids import INVENTOR_TABLE, NAME_PREFIX, PARTY_TABLE, has_table, inventor_ids_sql, party_ids_sql
 from ipcockpit.model.names import normalise_name
 from ipcockpit.store import Store
 
@@ -45,10 +45,35 @@ def _rows(store: Store, sql: str, params: dict[str, Any]) -> list[dict[str, Any]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
+def _parties_of(store: Store, eid: str) -> tuple[str, dict[str, Any]]:
+    """A SELECT of the party rows whose entity id (:func:`ipcockpit.graph.ids.party_ids_sql`) is ``eid``
+    (``doc_id, seq, role, name_raw, name_norm``), by the cheapest filter: the resolved rows of an ``o:`` id, the
+    unresolved rows of that folded name for an ``n:`` id."""
+    cols = "p.doc_id, p.seq, p.role, p.name_raw, p.name_norm"
+    resolved = (f"SELECT {cols} FROM {PARTY_TABLE} pe JOIN parties p ON p.doc_id = pe.doc_id AND p.seq = pe.seq "
+                "AND p.role = pe.role WHERE pe.entity_id = $e")
+    if not has_table(store.con, PARTY_TABLE):
+        return f"SELECT {cols} FROM parties p WHERE 'n:' || p.name_norm = $e", {"e": eid}
+    if not eid.startswith(NAME_PREFIX):
+        return resolved, {"e": eid}
+    return (f"{resolved} UNION ALL SELECT {cols} FROM parties p LEFT JOIN {PARTY_TABLE} pe ON pe.doc_id = p.doc_id "
+            "AND pe.seq = p.seq AND pe.role = p.role WHERE p.name_norm = $norm AND pe.entity_id IS NULL",
+            {"e": eid, "norm": eid[len(NAME_PREFIX):]})
+
+
 def find_organisation(store: Store, text: str) -> str | None:
+    """The entity ``text`` names: an id that has party rows, else :func:`ipcockpit.strength.ranking.find_entity`
+    (the entity of most parties of that name as written or folded)."""
     from ipcockpit.strength.ranking import find_entity
 
-    return find_entity(store.con, (text or "").strip()) if (text or "").strip() else None
+    key = (text or "").strip()
+    if not key:
+        return None
+    if key.startswith(("o:", NAME_PREFIX)):
+        sql, params = _parties_of(store, key)
+        if store.con.execute(f"SELECT count(*) FROM ({sql}) WHERE role IN {_ROLES}", params).fetchall()[0][0]:
+            return key
+    return find_entity(store.con, key)
 
 
 def organisation(store: Store, text: str, limit: int = 50, strength: bool = False,
@@ -67,12 +92,12 @@ def organisation(store: Store, text: str, limit: int = 50, strength: bool = Fals
             eid = resolved["entity_id"]  # the entity it was merged into
     con = store.con
     parties = party_ids_sql(con)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _org_docs AS SELECT DISTINCT doc_id FROM ({parties}) "
-                f"WHERE entity_id = $e AND role IN {_ROLES}", {"e": eid})
+    mine, params = _parties_of(store, eid)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _org_docs AS SELECT DISTINCT doc_id FROM ({mine}) "
+                f"WHERE role IN {_ROLES}", params)
     try:
-        names = _rows(store, f"SELECT name_raw AS name, name_norm, count(*) AS parties, count(DISTINCT doc_id) AS "
-                      f"documents FROM ({parties}) WHERE entity_id = $e GROUP BY ALL ORDER BY parties DESC, name",
-                      {"e": eid})
+        names = _rows(store, "SELECT name_raw AS name, name_norm, count(*) AS parties, count(DISTINCT doc_id) AS "
+                      f"documents FROM ({mine}) GROUP BY ALL ORDER BY parties DESC, name", params)
         by_year = _rows(store, f"SELECT year({DAY_SQL}) AS year, d.doc_type, count(*) AS documents FROM documents d "
                         "JOIN _org_docs USING (doc_id) GROUP BY ALL ORDER BY year NULLS LAST, d.doc_type", {})
         co = _rows(store, "SELECT p.entity_id, mode(p.name_raw) AS name, count(DISTINCT p.doc_id) AS documents, "

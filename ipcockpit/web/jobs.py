@@ -1,4 +1,5 @@
-"""Jobs of a writable server: loading files (``ingest``) and building the search indexes (``index``) in the
+"""Jobs of a writable server: loading files (``ingest``), building the search indexes (``index``) and the
+knowledge graph (``graph``, from the explorer page's button: :mod:`ipcockpit.web.routes.graph`) in the
 server's own process while its pages keep answering, and the sidecar file through which the command line
 on the same machine finds the server (docs/operations.md, "Loading data into a running installation").
 
