@@ -94,12 +94,13 @@
         if (p.dataType === "edge") { return (cfg.relationships[p.data.relationship] || p.data.relationship) + " × " + p.data.value; }
         return p.data.name + " (" + cfg.categories[p.data.category].name + ", " + texts.documents + " " + p.data.value + ")";
       } },
-      legend: [{ data: cfg.categories.map(function (c) { return c.name; }), top: 0 }],
+      legend: [{ data: cfg.categories.map(function (c) { return c.name; }), top: 0, type: "scroll" }],
       series: [{
-        type: "graph", layout: "force", roam: true, draggable: true, categories: cfg.categories,
+        type: "graph", layout: "force", roam: true, draggable: true, categories: cfg.categories, top: 40,
+        labelLayout: { hideOverlap: true },
         force: { repulsion: 90, edgeLength: [30, 110], gravity: 0.08 },
         label: { show: true, position: "right", fontSize: 10, formatter: function (p) {
-          return p.data.symbolSize >= 14 || p.data.id === data.center ? p.data.name : ""; } },
+          return p.data.symbolSize >= 18 || p.data.id === data.center ? p.data.name : ""; } },
         emphasis: { focus: "adjacency" },
         data: Array.from(nodes.values()).map(function (n) {
           return { id: n.id, name: n.name, category: n.category, value: n.value, symbolSize: n.symbolSize,
