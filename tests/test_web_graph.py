@@ -226,3 +226,41 @@ def test_an_admin_builds_the_missing_graph_from_the_page(store: Path, tmp_path: 
         data = c.get("/api/graph").json()
         assert data["built"] and data["found"] and data["graph"]["stale"] is False
         assert c.get("/admin/graph/build/nope").status_code == 404
+
+
+def test_explorer_never_fails_on_any_text(client: TestClient) -> None:
+    """Any text in the explorer's fields (the graph built, unlike the store tests/test_api_schemathesis.py runs
+    over): an answer or a 400 naming the field, never a server error."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    text = st.text(max_size=30)
+
+    @given(node=text, ipc=text, sei=text, rel=st.sampled_from(["", "invent", "cite,own", "x"]),
+           year=st.integers(min_value=1700, max_value=2300), depth=st.integers(min_value=-1, max_value=4))
+    @settings(max_examples=60, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    def check(node: str, ipc: str, sei: str, rel: str, year: int, depth: int) -> None:
+        r = client.get("/api/graph", params={"node": node, "ipc": ipc, "sei": sei, "rel": rel, "year_from": year,
+                                             "depth": depth, "limit": 50})
+        assert r.status_code in (200, 400), (r.status_code, r.text[:300])
+
+    check()
+
+
+def test_requests_at_once_read_the_graph_once(store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    folder = tmp_path / "g.graph"
+    shutil.copytree(_graph(store), folder)
+    reads: list[Path] = []
+    real = explore_index.GraphIndex.__init__
+
+    def counted(self: explore_index.GraphIndex, root: Path) -> None:
+        reads.append(root)
+        real(self, root)
+
+    monkeypatch.setattr(explore_index.GraphIndex, "__init__", counted)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: neighbourhood(folder, "孟跃中")["center"]["id"], range(8)))
+    assert len(set(answers)) == 1 and len(reads) == 1

@@ -41,6 +41,7 @@ _NO_FIRST, _NO_LAST = 1 << 30, -(1 << 30)
 
 _lock = threading.Lock()
 _cache: OrderedDict[str, tuple[tuple[int, ...], GraphIndex]] = OrderedDict()
+_loading: dict[str, threading.Lock] = {}
 
 
 def fingerprint(root: Path) -> tuple[int, ...]:
@@ -64,12 +65,18 @@ def graph_index(folder: str | os.PathLike[str]) -> GraphIndex:
         if found is not None and found[0] == mark:
             _cache.move_to_end(key)
             return found[1]
-    index = GraphIndex(root)  # read outside the lock: other graphs stay answerable meanwhile
-    with _lock:
-        _cache[key] = (mark, index)
-        _cache.move_to_end(key)
-        while len(_cache) > KEEP:
-            _cache.popitem(last=False)
+        loading = _loading.setdefault(key, threading.Lock())
+    with loading:  # one read per graph: the requests that arrive meanwhile wait for it, other graphs do not
+        with _lock:
+            found = _cache.get(key)
+            if found is not None and found[0] == mark:
+                return found[1]
+        index = GraphIndex(root)
+        with _lock:
+            _cache[key] = (mark, index)
+            _cache.move_to_end(key)
+            while len(_cache) > KEEP:
+                _cache.popitem(last=False)
     return index
 
 
