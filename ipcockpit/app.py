@@ -31,6 +31,12 @@ def _stats() -> ModuleType:
     return stats
 
 
+def _graph_pages() -> ModuleType:
+    from ipcockpit.graph import pages
+
+    return pages
+
+
 def _graph() -> ModuleType:
     """The graph's operations, imported when first needed (they import igraph)."""
     from ipcockpit.graph import service
@@ -269,6 +275,19 @@ class Cockpit:
 
     def talent_team(self, inventor: str, limit: int = 50) -> dict[str, Any]:
         return _graph().talent_team(self.store, inventor, limit)
+
+    # the pages' data (ipcockpit.graph.pages): the explorer (知识图谱) and talent flows (人才流动)
+    def graph_explorer(self, node: str | None = None, **filters: Any) -> dict[str, Any]:
+        return _graph_pages().explorer(self.store, node, **filters)
+
+    def talent_page(self, **options: Any) -> dict[str, Any]:
+        return _graph_pages().talent(self.store, settings=self.screen_settings(), **options)
+
+    def organisation_page(self, org: str, **options: Any) -> dict[str, Any] | None:
+        return _graph_pages().profiles.organisation(self.store, org, settings=self.screen_settings(), **options)
+
+    def inventor_page(self, entity_id: str, limit: int = 200) -> dict[str, Any] | None:
+        return _graph_pages().profiles.inventor(self.store, entity_id, limit)
 
     # strength ---------------------------------------------------------------------------------------
     def strength(self, limit: int = 50, as_of: str | None = None, **filters: Any) -> dict[str, Any]:

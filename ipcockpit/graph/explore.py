@@ -14,6 +14,9 @@ Rules:
   keeps the families classified there (``classified`` / ``in_industry`` edges) and drops the other families
   with their edges; ``co_invent`` and ``co_apply`` edges, which stand for families of any field, are left out
   while a field filter is on (the collaboration shows through the shared families).
+- :func:`neighbourhood` answers from the graph held in memory (:mod:`ipcockpit.graph.explore_index`: read
+  once per build, an expand costs the node's edges); :func:`neighbourhood_scan` answers the same by scanning the
+  Parquet files with DuckDB on every call (the reference the tests and ``bench/graph_explore.py`` compare with).
 - The answer is ECharts' graph series: ``nodes`` (``id``, ``name``, ``category`` index, ``label``, ``value``:
   documents, ``symbolSize``), ``links`` (``source``, ``target``, ``relationship``, ``value``: weight,
   ``first_year``, ``last_year``, ``evidence``) and ``categories``.
@@ -31,6 +34,7 @@ import duckdb
 
 from ipcockpit.graph.build import FAMILY_PREFIXES, LABELS
 from ipcockpit.graph.errors import GraphMissingError, GraphNodeNotFoundError
+from ipcockpit.graph.explore_index import graph_index
 
 COLLABORATION = ("co_invent", "co_apply")
 MAX_LIMIT = 2000
@@ -52,12 +56,8 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
 
 def find_node(folder: str | os.PathLike[str], text: str) -> dict[str, Any]:
     """The node ``text`` names (id, entity id or name); raises :class:`GraphNodeNotFoundError`."""
-    nodes, _ = _paths(folder)
-    con = duckdb.connect()
-    try:
-        return _find(con, nodes, text)
-    finally:
-        con.close()
+    index = graph_index(folder)
+    return index.row(index.find(text))
 
 
 def _find(con: duckdb.DuckDBPyConnection, nodes: str, text: str) -> dict[str, Any]:
@@ -79,7 +79,25 @@ def neighbourhood(folder: str | os.PathLike[str], node: str, depth: int = 1,
                   relationships: Sequence[str] | None = None, year_from: int | None = None,
                   year_to: int | None = None, ipc: str | None = None, sei: str | None = None,
                   limit: int = 200) -> dict[str, Any]:
-    """The subgraph around ``node`` (see the module's rules), as ECharts nodes and links."""
+    """The subgraph around ``node`` (see the module's rules), as ECharts nodes and links, from the graph held
+    in memory."""
+    index = graph_index(folder)
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    k = index.find(node)
+    center = index.row(k)
+    keep = index.mask(relationships, year_from, year_to, ipc, sei)
+    rows, links, truncated = index.walk(k, depth, keep, limit)
+    no_year = index.no_year(k) if year_from is not None or year_to is not None else 0
+    return _echarts(center, index.nodes.take(rows).to_pylist(), index.edges.take(links).to_pylist(), truncated,
+                    limit, no_year, {"depth": depth, "relationships": list(relationships or []),
+                                     "year_from": year_from, "year_to": year_to, "ipc": ipc, "sei": sei})
+
+
+def neighbourhood_scan(folder: str | os.PathLike[str], node: str, depth: int = 1,
+                       relationships: Sequence[str] | None = None, year_from: int | None = None,
+                       year_to: int | None = None, ipc: str | None = None, sei: str | None = None,
+                       limit: int = 200) -> dict[str, Any]:
+    """:func:`neighbourhood` by scanning the Parquet files with DuckDB (the reference)."""
     nodes_path, edges_path = _paths(folder)
     limit = max(1, min(int(limit), MAX_LIMIT))
     con = duckdb.connect()

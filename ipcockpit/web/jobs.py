@@ -1,4 +1,5 @@
-"""Jobs of a writable server: loading files (``ingest``) and building the search indexes (``index``) in the
+"""Jobs of a writable server: loading files (``ingest``), building the search indexes (``index``) and the
+knowledge graph (``graph``, from the explorer page's button: :mod:`ipcockpit.web.routes.graph`) in the
 server's own process while its pages keep answering, and the sidecar file through which the command line
 on the same machine finds the server (docs/operations.md, "Loading data into a running installation").
 
@@ -63,7 +64,7 @@ SIDECAR_SUFFIX = ".serve.json"
 TOKEN_HEADER = "X-IPCockpit-Token"
 #: where the jobs API answers (routes: ipcockpit.web.routes.jobs)
 JOBS_PATH = "/api/admin/jobs"
-KINDS = ("ingest", "index")
+KINDS = ("ingest", "index", "graph")  # graph: the knowledge graph, from the explorer page (admins)
 #: the jobs a server remembers (the newest)
 KEEP = 20
 #: headers a proxy adds: a request that carries one was forwarded, so it is not local whatever its address
@@ -299,6 +300,8 @@ class JobRunner:
                 raise JobCancelled
             if job.kind == "ingest":
                 self._ingest(job, cockpit)
+            elif job.kind == "graph":
+                self._graph(job, cockpit)
             else:
                 self._index(job, cockpit)
             final, error = "done", None
@@ -343,6 +346,13 @@ class JobRunner:
         quality = cockpit.quality()  # the data-quality step after every ingest
         with self._lock:
             job.result, job.quality = ingest_result(reports), quality
+
+    def _graph(self, job: Job, cockpit: Cockpit) -> None:
+        with self._lock:
+            job.stage = "graph"
+        result = cockpit.graph_build()
+        with self._lock:
+            job.result = result
 
     def _index(self, job: Job, cockpit: Cockpit) -> None:
         def progress(stage: str, done: int, total: int) -> None:
