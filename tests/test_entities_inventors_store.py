@@ -173,3 +173,26 @@ def test_an_inventor_who_is_also_the_patentee_is_not_an_employer(grants_store: P
         assert data is not None
         assert name not in {e["entity_id"].removeprefix("n:") for e in data["employers"]}
         assert name not in {e["entity_id"].removeprefix("n:") for e in data["employers_by_year"]}
+
+
+def test_two_inventors_of_one_document_are_two_people(tmp_path: Path, shared: Path) -> None:
+    """Lens writes names surname first without a comma ("VENTIMEGLIA JAMIE JOSEPH"), so relatives who invent
+    together (Jamie and Thomas Ventimeglia, Lawrence and Angelo Mongiello, Clifford E Fitch and his son) were one
+    canopy whose shared co-inventors, applicant and classes outweighed the conflicting middle name: two rows of
+    one document became one person. The inventors of one document are different people: never one entity."""
+    with Cockpit(db=tmp_path / "pizza.duckdb") as c:
+        c.ingest([shared / "lens/pizza_lens_1000_raw.csv"])  # ingest resolves the inventors
+        assert c.store.count("inventor_entities") == c.store.count("inventors") > 1000
+        shared_ids = c.store.query(
+            "SELECT i.doc_id, e.entity_id, list(i.name_raw) AS names FROM inventors i "
+            "JOIN inventor_entities e USING (doc_id, seq) GROUP BY ALL HAVING count(*) > 1")
+        assert shared_ids == []
+        ids = {r["name_raw"]: r["entity_id"] for r in c.store.query(
+            "SELECT i.name_raw, e.entity_id FROM inventors i JOIN inventor_entities e USING (doc_id, seq) "
+            "WHERE i.doc_id = 'USD711678S1'")}
+        assert ids["VENTIMEGLIA JAMIE JOSEPH"] != ids["VENTIMEGLIA THOMAS JOSEPH"]
+        # the same person on other documents still gets one id (the link evidence still works)
+        jamie = c.store.query("SELECT count(DISTINCT i.doc_id) AS docs, count(DISTINCT e.entity_id) AS ids "
+                              "FROM inventors i JOIN inventor_entities e USING (doc_id, seq) "
+                              "WHERE i.name_raw = 'VENTIMEGLIA JAMIE JOSEPH'")[0]
+        assert jamie["docs"] >= 2 and jamie["ids"] == 1
