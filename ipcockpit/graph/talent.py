@@ -108,8 +108,9 @@ def _events(stints: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "gap_days": (s["first_day"] - ended["last_day"]).days,
                     "evidence": [ended["last_doc"], s["first_doc"]],
                 })
+            tie = ended is not None and s["last_day"] == ended["last_day"]
             if ended is None or s["last_day"] > ended["last_day"] or (
-                    s["last_day"] == ended["last_day"] and (-s["documents"], s["org"]) < (-ended["documents"], ended["org"])):
+                    tie and (-s["documents"], s["org"]) < (-ended["documents"], ended["org"])):
                 ended = s
     return out
 
