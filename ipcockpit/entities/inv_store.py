@@ -11,8 +11,9 @@ Rules:
 - Only the canopies that hold a new row are clustered again (name commonness still counts every inventor).
 - Ids are stable: a row that has an id keeps it, always. A new row takes the id that most of the rows already
   resolved in its cluster hold (the smallest id on a tie); a cluster with no row resolved before gets a new id
-  from its smallest ``doc_id#seq``, so that the same files give the same ids in any order. Rows whose inventor
-  is gone (a file deleted or replaced) are removed.
+  from its smallest ``doc_id#seq``, so that the same files resolved together give the same ids in any order
+  (ingest resolves after each run: files ingested one by one keep the ids the earlier runs gave). Rows whose
+  inventor is gone (a file deleted or replaced) are removed.
 """
 
 from __future__ import annotations
