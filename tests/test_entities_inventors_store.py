@@ -66,6 +66,7 @@ def test_every_inventor_gets_one_id_and_a_second_run_keeps_them(grants_store: Pa
         assert first["entities"] == len(set(ids.values())) < inventors  # some people have several grants
         again = c.resolve_inventors()
         assert (again["added"], again["kept"], again["removed"]) == (0, inventors, 0)
+        assert (again["mentions"], again["entities"]) == (first["mentions"], first["entities"])
         assert _ids(c) == ids
         # withheld names (不公告发明人) are each a person apart
         withheld = c.store.query("SELECT e.entity_id FROM inventor_entities e JOIN inventors i USING (doc_id, seq) "

@@ -76,6 +76,15 @@ def store_mentions(store: Store) -> list[dict[str, Any]]:
 def resolve_store_inventors(store: Store) -> dict[str, Any]:
     """Resolve the store's inventors and write ``inventor_entities`` (see the module rules); what was done."""
     started = time.perf_counter()
+    [(new, gone_rows)] = store.con.execute(
+        "SELECT (SELECT count(*) FROM inventors i WHERE NOT EXISTS (SELECT 1 FROM inventor_entities e "
+        "WHERE e.doc_id = i.doc_id AND e.seq = i.seq)), (SELECT count(*) FROM inventor_entities e WHERE NOT EXISTS "
+        "(SELECT 1 FROM inventors i WHERE i.doc_id = e.doc_id AND i.seq = e.seq))").fetchall()
+    if not new and not gone_rows:  # every row has its id (ingest merged known rows): nothing to read or write
+        kept = store.count("inventor_entities")
+        entities = store.scalar("SELECT count(DISTINCT entity_id) FROM inventor_entities")
+        return {"mentions": store.count("inventors"), "entities": int(entities or 0), "added": 0, "kept": kept,
+                "removed": 0, "seconds": round(time.perf_counter() - started, 3)}
     mentions = store_mentions(store)
     existing = {_key(r["doc_id"], r["seq"]): r["entity_id"]
                 for r in store.query("SELECT doc_id, seq, entity_id FROM inventor_entities")}
