@@ -29,3 +29,13 @@ def graph_mix(factory: pytest.TempPathFactory, shared: Path) -> Path:
         return path
 
     return built_once("graph_mix", factory, build)
+
+
+#: every party with the entity id the graph and strength give it (the contract of issue 17: its row of
+#: ``party_entities``, else ``'n:' || name_norm``), written out from the tables (not through
+#: ipcockpit.graph.ids) so that a recount reads the same identity without the product's code
+PARTY_IDS = ("(SELECT p.*, coalesce(pe.entity_id, 'n:' || p.name_norm) AS eid FROM parties p "
+             "LEFT JOIN party_entities pe USING (doc_id, seq, role))")
+#: every inventor with its entity id (``inventor_entities``, else ``'n:' || name_norm``)
+INVENTOR_IDS = ("(SELECT i.*, coalesce(ie.entity_id, 'n:' || i.name_norm) AS eid FROM inventors i "
+                "LEFT JOIN inventor_entities ie USING (doc_id, seq))")

@@ -21,7 +21,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def grants_store(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
-    """The gazette's invention grants of 2019-07-09 ingested, inventors not yet resolved."""
+    """The gazette's invention grants of 2019-07-09 ingested (ingest resolves the inventors)."""
     db = tmp_path_factory.mktemp("inv_grants") / "grants.duckdb"
     with Cockpit(Settings(db=str(db))) as c:
         c.ingest([shared / GRANTS])
@@ -33,6 +33,11 @@ def _copy(src: Path, tmp_path: Path) -> Path:
     target = tmp_path / src.name
     shutil.copyfile(src, target)
     return target
+
+
+def _from_scratch(c: Cockpit) -> None:
+    """Forget the ids that ingest gave, so that the next resolution starts from nothing."""
+    c.store.con.execute("DELETE FROM inventor_entities")
 
 
 def _ids(c: Cockpit) -> dict[tuple[str, int], str]:
@@ -50,14 +55,18 @@ def test_migration_12_creates_the_contract_table(cockpit: Cockpit) -> None:
 def test_every_inventor_gets_one_id_and_a_second_run_keeps_them(grants_store: Path, tmp_path: Path) -> None:
     with Cockpit(db=_copy(grants_store, tmp_path)) as c:
         inventors = c.store.count("inventors")
+        ingested = _ids(c)  # what the ingest hook gave
+        assert len(ingested) == c.store.count("inventor_entities") == inventors  # one row per inventors row
+        _from_scratch(c)
         first = c.resolve_inventors()
         assert first["mentions"] == inventors == first["added"] > 5000
         ids = _ids(c)
-        assert len(ids) == c.store.count("inventor_entities") == inventors  # one row per inventors row
+        assert ids == ingested  # the same rows resolved from scratch: the same ids
         assert all(e.startswith("i:") for e in ids.values())
         assert first["entities"] == len(set(ids.values())) < inventors  # some people have several grants
         again = c.resolve_inventors()
         assert (again["added"], again["kept"], again["removed"]) == (0, inventors, 0)
+        assert (again["mentions"], again["entities"]) == (first["mentions"], first["entities"])
         assert _ids(c) == ids
         # withheld names (不公告发明人) are each a person apart
         withheld = c.store.query("SELECT e.entity_id FROM inventor_entities e JOIN inventors i USING (doc_id, seq) "
@@ -66,11 +75,14 @@ def test_every_inventor_gets_one_id_and_a_second_run_keeps_them(grants_store: Pa
 
 
 def test_the_same_files_in_another_order_give_the_same_ids(tmp_path: Path, shared: Path) -> None:
+    """Ingested one by one in either order and then resolved from scratch (a resolution after each ingest keeps
+    the ids the first file gave, so that history decides which key seeds the id of a person in both files)."""
     stores = []
     for name, files in (("ab", [GRANTS, DESIGNS]), ("ba", [DESIGNS, GRANTS])):
         c = Cockpit(db=tmp_path / f"{name}.duckdb")
         for f in files:
             c.ingest([shared / f])
+        _from_scratch(c)
         c.resolve_inventors()
         stores.append(c)
     try:
@@ -83,13 +95,14 @@ def test_the_same_files_in_another_order_give_the_same_ids(tmp_path: Path, share
 def test_a_later_ingest_keeps_every_id_and_links_new_mentions_to_known_people(
         grants_store: Path, tmp_path: Path, shared: Path) -> None:
     with Cockpit(db=_copy(grants_store, tmp_path)) as c:
-        c.resolve_inventors()
-        before = _ids(c)
-        c.ingest([shared / DESIGNS])
-        report = c.resolve_inventors()
+        before = _ids(c)  # the grants' ingest resolved them
+        assert len(before) == c.store.count("inventors") > 5000
+        c.ingest([shared / DESIGNS])  # resolves the new rows
         after = _ids(c)
         assert {k: after[k] for k in before} == before  # 100 % of existing ids kept
-        assert report["kept"] == len(before) and report["added"] == len(after) - len(before) > 1000
+        assert len(after) == c.store.count("inventors") > len(before) + 1000
+        report = c.resolve_inventors()  # nothing left to do
+        assert (report["kept"], report["added"], report["removed"]) == (len(after), 0, 0)
         # design mentions resolved to a person already known from the grants: same name in characters
         known = set(before.values())
         linked = [k for k in after if k not in before and after[k] in known]
@@ -130,6 +143,8 @@ def test_profile_counts_equal_a_recount(grants_store: Path, tmp_path: Path) -> N
 
 def test_inventors_commands(grants_store: Path, tmp_path: Path) -> None:
     db = str(_copy(grants_store, tmp_path))
+    with Cockpit(db=db) as c:
+        _from_scratch(c)  # the command on a store whose inventors are not resolved
     resolved = runner.invoke(app, ["inventors", "resolve", "--json", "--db", db])
     assert resolved.exit_code == 0, resolved.output
     report = json.loads(resolved.stdout)
@@ -173,3 +188,26 @@ def test_an_inventor_who_is_also_the_patentee_is_not_an_employer(grants_store: P
         assert data is not None
         assert name not in {e["entity_id"].removeprefix("n:") for e in data["employers"]}
         assert name not in {e["entity_id"].removeprefix("n:") for e in data["employers_by_year"]}
+
+
+def test_two_inventors_of_one_document_are_two_people(tmp_path: Path, shared: Path) -> None:
+    """Lens writes names surname first without a comma ("VENTIMEGLIA JAMIE JOSEPH"), so relatives who invent
+    together (Jamie and Thomas Ventimeglia, Lawrence and Angelo Mongiello, Clifford E Fitch and his son) were one
+    canopy whose shared co-inventors, applicant and classes outweighed the conflicting middle name: two rows of
+    one document became one person. The inventors of one document are different people: never one entity."""
+    with Cockpit(db=tmp_path / "pizza.duckdb") as c:
+        c.ingest([shared / "lens/pizza_lens_1000_raw.csv"])  # ingest resolves the inventors
+        assert c.store.count("inventor_entities") == c.store.count("inventors") > 1000
+        shared_ids = c.store.query(
+            "SELECT i.doc_id, e.entity_id, list(i.name_raw) AS names FROM inventors i "
+            "JOIN inventor_entities e USING (doc_id, seq) GROUP BY ALL HAVING count(*) > 1")
+        assert shared_ids == []
+        ids = {r["name_raw"]: r["entity_id"] for r in c.store.query(
+            "SELECT i.name_raw, e.entity_id FROM inventors i JOIN inventor_entities e USING (doc_id, seq) "
+            "WHERE i.doc_id = 'USD711678S1'")}
+        assert ids["VENTIMEGLIA JAMIE JOSEPH"] != ids["VENTIMEGLIA THOMAS JOSEPH"]
+        # the same person on other documents still gets one id (the link evidence still works)
+        jamie = c.store.query("SELECT count(DISTINCT i.doc_id) AS docs, count(DISTINCT e.entity_id) AS ids "
+                              "FROM inventors i JOIN inventor_entities e USING (doc_id, seq) "
+                              "WHERE i.name_raw = 'VENTIMEGLIA JAMIE JOSEPH'")[0]
+        assert jamie["docs"] >= 2 and jamie["ids"] == 1

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from graph_support import graph_mix
+from graph_support import INVENTOR_IDS, PARTY_IDS, graph_mix
 from shared_stores import copy_store
 from typer.testing import CliRunner
 
@@ -30,15 +30,24 @@ def cockpit(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Cockpit:
 def test_a_real_inventor_who_changes_applicant(cockpit: Cockpit) -> None:
     """冯钰新 invents for 中山大学 (with 中山大学深圳研究院 on one of them) until January 2025, then for
     中山大学附属第六医院: one move, dated by the first document of the new employer; the two applicants of one
-    document are no move."""
+    document are no move. The move starts from 中山大学, the one of the two that ended last with more documents.
+    Ingest resolved the inventor and the organisations: the ids are those of the entity tables."""
+    con = cockpit.store.con
+    org_id = dict(con.execute(f"SELECT DISTINCT name_norm, eid FROM {PARTY_IDS} WHERE name_norm IN "
+                              "('中山大学', '中山大学深圳研究院', '中山大学附属第六医院')").fetchall())
+    assert all(v.startswith("o:") for v in org_id.values()) and len(org_id) == len(set(org_id.values())) == 3
+    [(person,)] = con.execute(f"SELECT DISTINCT eid FROM {INVENTOR_IDS} WHERE name_norm = '冯钰新'").fetchall()
     data = cockpit.talent_employers("冯钰新")
-    assert [s["org"] for s in data["employers"]] == ["n:中山大学", "n:中山大学深圳研究院", "n:中山大学附属第六医院"]
+    assert data["inventor"]["entity_id"] == person and data["resolved"] is True
+    assert [(s["org"], s["org_name"]) for s in data["employers"]] == [
+        (org_id[n], n) for n in ("中山大学", "中山大学深圳研究院", "中山大学附属第六医院")]
     [move] = data["events"]
-    assert (move["from_org"], move["to_org"], move["year"]) == ("n:中山大学", "n:中山大学附属第六医院", 2025)
-    assert move["evidence"] == ["CN119273581A", "CN119477773A"] and move["resolved"] is False
+    assert (move["from_org"], move["to_org"]) == (org_id["中山大学"], org_id["中山大学附属第六医院"])
+    assert move["year"] == 2025
+    assert move["evidence"] == ["CN119273581A", "CN119477773A"] and move["resolved"] is True
     assert move["from_region"] == move["to_region"] == "440000"
     # the recount: every document of the first employer is dated before every document of the second
-    rows = cockpit.store.con.execute(
+    rows = con.execute(
         "SELECT p.name_norm, coalesce(d.priority_date, d.app_date, d.pub_date) FROM inventors i "
         f"JOIN parties p USING (doc_id) JOIN documents d USING (doc_id) WHERE i.name_norm = '冯钰新' "
         f"AND p.role IN {HOLDERS}").fetchall()
@@ -48,15 +57,18 @@ def test_a_real_inventor_who_changes_applicant(cockpit: Cockpit) -> None:
 
 
 def test_every_mobility_event_stands_on_its_evidence(cockpit: Cockpit) -> None:
+    """Ingest resolved every inventor, so every event is of a resolved person; each names the inventor and the
+    organisation entities on its two evidence documents."""
     data = cockpit.talent_mobility(limit=0)
-    assert data["events_total"] == len(data["events"]) > 20 and data["unresolved"] == data["events_total"]
+    assert data["events_total"] == len(data["events"]) > 20 and data["resolved"] == data["events_total"]
+    assert all(e["inventor"].startswith("i:") and e["resolved"] for e in data["events"])
     con = cockpit.store.con
     for e in data["events"]:
         last, first = e["evidence"]
         for doc, org in ((last, e["from_org"]), (first, e["to_org"])):
             [(on_it, holds)] = con.execute(
-                "SELECT (SELECT count(*) FROM inventors WHERE doc_id = $d AND 'n:' || name_norm = $inv), "
-                f"(SELECT count(*) FROM parties WHERE doc_id = $d AND role IN {HOLDERS} AND 'n:' || name_norm = $org)",
+                f"SELECT (SELECT count(*) FROM {INVENTOR_IDS} WHERE doc_id = $d AND eid = $inv), "
+                f"(SELECT count(*) FROM {PARTY_IDS} WHERE doc_id = $d AND role IN {HOLDERS} AND eid = $org)",
                 {"d": doc, "inv": e["inventor"], "org": org}).fetchall()
             assert on_it and holds, (e, doc)
         assert e["from_last_date"] < e["to_first_date"] and e["from_org"] != e["to_org"]
@@ -93,20 +105,23 @@ def test_key_inventors_keep_unknown_high_value_unknown(cockpit: Cockpit) -> None
 
 def test_the_team_around_an_inventor(cockpit: Cockpit) -> None:
     data = cockpit.talent_team("孟跃中", limit=0)
+    [(person,)] = cockpit.store.con.execute(f"SELECT DISTINCT eid FROM {INVENTOR_IDS} WHERE name_norm = '孟跃中'"
+                                            ).fetchall()
     recount = dict(cockpit.store.con.execute(
-        "SELECT 'n:' || b.name_norm, count(DISTINCT a.doc_id) FROM inventors a JOIN inventors b USING (doc_id) "
-        "WHERE a.name_norm = '孟跃中' AND b.name_norm <> '孟跃中' GROUP BY 1").fetchall())
+        f"SELECT b.eid, count(DISTINCT a.doc_id) FROM {INVENTOR_IDS} a JOIN {INVENTOR_IDS} b USING (doc_id) "
+        "WHERE a.eid = $p AND b.eid <> $p GROUP BY 1", {"p": person}).fetchall())
     assert {r["inventor"]: r["documents"] for r in data["coinventors"]} == recount
     assert data["coinventors_total"] == len(recount)
     assert data["coinventors"][0]["documents"] == max(recount.values())
 
 
 def test_resolved_inventor_ids_are_used(cockpit: Cockpit, tmp_path: Path) -> None:
-    """With inventor_entities (migration 12), an inventor's rows carry its resolved id and its moves say so."""
+    """An inventor's rows carry the id of its inventor_entities rows and its moves say so; the other inventors,
+    without rows there, fall back to their folded names and their moves are unresolved."""
     other = Cockpit(Settings(db=str(copy_store(Path(cockpit.store.path), tmp_path))))
     try:
         con = other.store.con
-        con.execute("CREATE TABLE IF NOT EXISTS inventor_entities (doc_id VARCHAR, seq INTEGER, entity_id VARCHAR)")
+        con.execute("DELETE FROM inventor_entities")  # what ingest resolved: only the rows written here count
         con.execute("INSERT INTO inventor_entities SELECT doc_id, seq, 'i:feng-yuxin' FROM inventors "
                     "WHERE name_norm = '冯钰新'")
         data = other.talent_employers("i:feng-yuxin")

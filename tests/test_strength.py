@@ -18,6 +18,7 @@ from statistics import mean
 from typing import Any
 
 import pytest
+from graph_support import PARTY_IDS
 from shared_stores import built_once, copy_store
 from typer.testing import CliRunner
 
@@ -92,8 +93,9 @@ def _pick(orgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _docs(con: Any, entity: str) -> list[str]:
-    rows = con.execute("SELECT DISTINCT p.doc_id FROM parties p JOIN documents d ON d.doc_id = p.doc_id "
-                       f"WHERE p.role IN {OWNER} AND 'n:' || p.name_norm = ? AND NOT coalesce(d.stub, false)",
+    """The documents an organisation entity holds (ingest resolved the parties: party_entities' ids)."""
+    rows = con.execute(f"SELECT DISTINCT p.doc_id FROM {PARTY_IDS} p JOIN documents d ON d.doc_id = p.doc_id "
+                       f"WHERE p.role IN {OWNER} AND p.eid = ? AND NOT coalesce(d.stub, false)",
                        [entity]).fetchall()
     return sorted(r[0] for r in rows)
 
@@ -315,32 +317,37 @@ def test_cli_json_csv_and_show(tmp_path_factory: pytest.TempPathFactory, shared:
 
 def test_registry_beats_the_name(tmp_path: Path, cockpit: Cockpit, result: dict[str, Any],
                                  settings: ScreenSettings) -> None:
-    before = next(o for o in result["orgs"] if o["entity_id"] == "n:dana farber cancer inst")
+    # ingest resolved the institute's two folded spellings ("... inst", "... institute") as one organisation
+    [(dana,)] = cockpit.store.con.execute(
+        f"SELECT DISTINCT eid FROM {PARTY_IDS} WHERE name_norm IN ('dana farber cancer inst', "
+        "'dana farber cancer institute')").fetchall()
+    before = next(o for o in result["orgs"] if o["entity_id"] == dana)
     assert (before["nature"], before["nature_basis"]) == ("enterprise", "name")  # the trailing INC
     reg = tmp_path / "registry.csv"
     reg.write_text("name,nature,region,aliases\nDANA FARBER CANCER INST INC,institute,US-MA,"
                    "DANA-FARBER CANCER INSTITUTE INC\n", encoding="utf-8")
     data = evaluate(cockpit.store.con, nature="institute", registry=reg, settings=settings)
     hits = {o["entity_id"]: o for o in data["orgs"]}
-    for entity in ("n:dana farber cancer inst", "n:dana farber cancer institute"):
-        o = hits[entity]
-        ev = o["nature_detail"].evidence[0]
-        assert (o["nature"], o["nature_basis"], ev["rule"], ev["name_said"]) == (
-            "institute", "registry", "registry", "enterprise")
-        assert ev["file"] == str(reg) and ev["line"] == 2
+    o = hits[dana]
+    ev = o["nature_detail"].evidence[0]
+    assert (o["nature"], o["nature_basis"], ev["rule"], ev["name_said"]) == (
+        "institute", "registry", "registry", "enterprise")
+    assert ev["file"] == str(reg) and ev["line"] == 2
     assert data["context"]["registry"]["names"] == 2
 
 
 def test_resolved_entities_are_counted_as_one(tmp_path_factory: pytest.TempPathFactory, shared: Path,
                                               settings: ScreenSettings) -> None:
     """Where organisation resolution stored ids (party_entities, migration 11), a resolved organisation is one:
-    its spellings' documents add up; parties without a row keep the folded-name id."""
+    its spellings' documents add up; parties without a row keep the folded-name id. The table is emptied of what
+    ingest resolved and holds only the rows written here."""
     import duckdb
 
     path = copy_store(strength_store(tmp_path_factory, shared), tmp_path_factory.mktemp("strength_resolved"))
     con = duckdb.connect(str(path))
     spellings = ["dana farber cancer inst", "dana farber cancer institute"]
-    con.execute("CREATE TABLE party_entities AS SELECT doc_id, seq, role, 'o:dana-farber' AS entity_id FROM parties "
+    con.execute("DELETE FROM party_entities")
+    con.execute("INSERT INTO party_entities SELECT doc_id, seq, role, 'o:dana-farber' AS entity_id FROM parties "
                 "WHERE name_norm IN (SELECT unnest(?::VARCHAR[]))", [spellings])
     con.execute("SET enable_progress_bar = true")
     data = evaluate(con, settings=settings)
@@ -348,7 +355,11 @@ def test_resolved_entities_are_counted_as_one(tmp_path_factory: pytest.TempPathF
     assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0] is True
     ids = {o["entity_id"]: o for o in data["orgs"]}
     assert "o:dana-farber" in ids and not any(f"n:{s}" in ids for s in spellings)
-    docs = sorted({d for s in spellings for d in _docs(con, f"n:{s}")})
+    assert all(e.startswith("n:") for e in ids if e != "o:dana-farber")  # the others: no row, folded names
+    docs = sorted(r[0] for r in con.execute(
+        "SELECT DISTINCT p.doc_id FROM parties p JOIN documents d ON d.doc_id = p.doc_id "
+        f"WHERE p.role IN {OWNER} AND p.name_norm IN (SELECT unnest(?::VARCHAR[])) AND NOT coalesce(d.stub, false)",
+        [spellings]).fetchall())
     [(apps,)] = con.execute("SELECT count(DISTINCT coalesce(app_id, doc_id)) FROM documents WHERE doc_id IN "
                             "(SELECT unnest(?::VARCHAR[]))", [docs]).fetchall()
     merged = ids["o:dana-farber"]

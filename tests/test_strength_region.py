@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from graph_support import PARTY_IDS
 from shared_stores import copy_store, gazette_week
 
 from ipcockpit.strength.ranking import StrengthError, evaluate, ranking
@@ -39,9 +40,10 @@ def bishan(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 def _in_region(con: duckdb.DuckDBPyConnection, prefix: str) -> dict[str, int]:
-    """Organisation -> distinct applications on which its own holder row has an address in the region."""
+    """Organisation entity (ingest resolved them) -> distinct applications on which its own holder row has an
+    address in the region."""
     rows = con.execute(
-        f"SELECT 'n:' || p.name_norm, count(DISTINCT coalesce(d.app_id, d.doc_id)) FROM parties p "
+        f"SELECT p.eid, count(DISTINCT coalesce(d.app_id, d.doc_id)) FROM {PARTY_IDS} p "
         f"JOIN documents d ON d.doc_id = p.doc_id WHERE {HOLDERS} AND p.name_norm IS NOT NULL "
         "AND p.admin_code LIKE ? || '%' AND NOT coalesce(d.stub, false) GROUP BY 1", [prefix]).fetchall()
     return dict(rows)
@@ -77,8 +79,8 @@ def test_individuals_are_inventors_of_their_documents(con: duckdb.DuckDBPyConnec
     assert by_rule
     for o in by_rule:
         [(n,)] = con.execute(
-            f"SELECT count(*) FROM parties p JOIN inventors i ON i.doc_id = p.doc_id AND i.name_norm = p.name_norm "
-            f"WHERE {HOLDERS} AND 'n:' || p.name_norm = ?", [o["entity_id"]]).fetchall()
+            f"SELECT count(*) FROM {PARTY_IDS} p JOIN inventors i ON i.doc_id = p.doc_id AND i.name_norm = p.name_norm "
+            f"WHERE {HOLDERS} AND p.eid = ?", [o["entity_id"]]).fetchall()
         assert n > 0, o["name"]
     natures = {o["nature"] for o in chongqing["orgs"]}
     assert {"enterprise", "university", "institute", "individual", "unknown"} <= natures

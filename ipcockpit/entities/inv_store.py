@@ -11,8 +11,9 @@ Rules:
 - Only the canopies that hold a new row are clustered again (name commonness still counts every inventor).
 - Ids are stable: a row that has an id keeps it, always. A new row takes the id that most of the rows already
   resolved in its cluster hold (the smallest id on a tie); a cluster with no row resolved before gets a new id
-  from its smallest ``doc_id#seq``, so that the same files give the same ids in any order. Rows whose inventor
-  is gone (a file deleted or replaced) are removed.
+  from its smallest ``doc_id#seq``, so that the same files resolved together give the same ids in any order
+  (ingest resolves after each run: files ingested one by one keep the ids the earlier runs gave). Rows whose
+  inventor is gone (a file deleted or replaced) are removed.
 """
 
 from __future__ import annotations
@@ -75,6 +76,15 @@ def store_mentions(store: Store) -> list[dict[str, Any]]:
 def resolve_store_inventors(store: Store) -> dict[str, Any]:
     """Resolve the store's inventors and write ``inventor_entities`` (see the module rules); what was done."""
     started = time.perf_counter()
+    [(new, gone_rows)] = store.con.execute(
+        "SELECT (SELECT count(*) FROM inventors i WHERE NOT EXISTS (SELECT 1 FROM inventor_entities e "
+        "WHERE e.doc_id = i.doc_id AND e.seq = i.seq)), (SELECT count(*) FROM inventor_entities e WHERE NOT EXISTS "
+        "(SELECT 1 FROM inventors i WHERE i.doc_id = e.doc_id AND i.seq = e.seq))").fetchall()
+    if not new and not gone_rows:  # every row has its id (ingest merged known rows): nothing to read or write
+        kept = store.count("inventor_entities")
+        entities = store.scalar("SELECT count(DISTINCT entity_id) FROM inventor_entities")
+        return {"mentions": store.count("inventors"), "entities": int(entities or 0), "added": 0, "kept": kept,
+                "removed": 0, "seconds": round(time.perf_counter() - started, 3)}
     mentions = store_mentions(store)
     existing = {_key(r["doc_id"], r["seq"]): r["entity_id"]
                 for r in store.query("SELECT doc_id, seq, entity_id FROM inventor_entities")}

@@ -13,7 +13,9 @@ Rules:
   Different given names (not an initial, not one typo apart, not the same letters joined) are never linked:
   nicknames ("Don" / "Donald") are not recognised.
 - Clustering: pairs are taken best first; two clusters join when the mean score over all their cross pairs
-  is at least ``LINK`` (average linkage, so one strong pair does not chain two people together).
+  is at least ``LINK`` (average linkage, so one strong pair does not chain two people together). Two mentions of
+  one document (the same ``doc_id``) are two people: clusters that hold one each never join, whatever the
+  evidence (relatives who invent together share co-inventors, applicant and classes).
 - Entity ids start with ``i:``; they come from the cluster's first mention (name and position) so the same
   input gives the same ids. Ids kept across re-ingests are the store's work (ipcockpit.entities.inv_store).
 """
@@ -71,6 +73,7 @@ class _Mention:
     title: frozenset[str] = frozenset()
     commonness: float = 0.0
     middles: float = 0.0  # log of the distinct middle initials seen with this given name and surname
+    doc: str | None = None  # the document of the mention (``doc_id``): one document's inventors are two people
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -127,7 +130,7 @@ def _prepare(mentions: Sequence[dict[str, Any]], canopies: Collection[str] | Non
             out.append(None)
             continue
         if canopies is not None and name.canopy not in canopies:
-            out.append(_Mention(index=i, name=name))
+            out.append(_Mention(index=i, name=name, doc=m.get("doc_id")))
             continue
         co = frozenset(p.canopy for p in (parse_name(c) for c in _as_list(m.get("coinventors"))) if p is not None)
         year = _year(m.get("year"))
@@ -138,6 +141,7 @@ def _prepare(mentions: Sequence[dict[str, Any]], canopies: Collection[str] | Non
             year=year,
             city=fold(m["city"]).strip() or None if m.get("city") else None,
             title=_title_words(m.get("title")),
+            doc=m.get("doc_id"),
         ))
     return out
 
@@ -264,6 +268,7 @@ def _cluster(members: list[_Mention]) -> list[list[_Mention]]:
     scores.sort(key=lambda t: -t[0])
     cluster_of = list(range(n))
     clusters: dict[int, list[int]] = {i: [i] for i in range(n)}
+    docs: dict[int, set[str]] = {i: {m.doc} if m.doc is not None else set() for i, m in enumerate(members)}
     # between clusters: (sum of scored pairs, number of scored pairs)
     links: dict[int, dict[int, list[float]]] = defaultdict(dict)
     for s, i, j in scores:
@@ -273,7 +278,7 @@ def _cluster(members: list[_Mention]) -> list[list[_Mention]]:
         if s < LINK:
             break
         ci, cj = cluster_of[i], cluster_of[j]
-        if ci == cj:
+        if ci == cj or not docs[ci].isdisjoint(docs[cj]):  # one document's inventors: two people
             continue
         total, count = links[ci][cj]
         pairs = len(clusters[ci]) * len(clusters[cj])
@@ -283,6 +288,7 @@ def _cluster(members: list[_Mention]) -> list[list[_Mention]]:
             ci, cj = cj, ci
         moved = clusters.pop(cj)
         clusters[ci].extend(moved)
+        docs[ci] |= docs.pop(cj)
         for y in moved:
             cluster_of[y] = ci
         row_i, row_j = links[ci], links.pop(cj)
@@ -342,7 +348,8 @@ def resolve_inventors(mentions: list[dict[str, Any]]) -> list[str]:
     """One inventor entity id (``i:...``) per mention; mentions of one person share an id.
 
     A mention is a dict with ``name`` and optional ``coinventors`` (names), ``applicant`` (a name or names),
-    ``ipc`` (codes), ``year``, ``city`` and ``title``; an optional ``key`` (e.g. "doc_id#seq") makes the ids
+    ``ipc`` (codes), ``year``, ``city`` and ``title``; an optional ``doc_id`` (mentions of one document are never
+    one person); an optional ``key`` (e.g. "doc_id#seq") makes the ids
     independent of the order of the input: a person's id then comes from the smallest key among its mentions,
     else from its first mention's name and position. A mention without a usable name gets an id of its own.
     """

@@ -43,8 +43,9 @@ def fallback_sql(alias: str) -> str:
 
 def party_ids_sql(con: duckdb.DuckDBPyConnection) -> str:
     """A SELECT of every party with its entity id: ``doc_id, seq, role, name_raw, name_norm, type, country,
-    admin_code, entity_id`` (``entity_id`` null only where ``name_norm`` is)."""
-    cols = "p.doc_id, p.seq, p.role, p.name_raw, p.name_norm, p.type, p.country, p.admin_code"
+    admin_code, file_id, entity_id`` (``entity_id`` null only where ``name_norm`` is; ``file_id``: strength
+    reads the source format of a party row)."""
+    cols = "p.doc_id, p.seq, p.role, p.name_raw, p.name_norm, p.type, p.country, p.admin_code, p.file_id"
     if not has_table(con, PARTY_TABLE):
         return f"SELECT {cols}, {fallback_sql('p')} AS entity_id FROM parties p"
     return (f"SELECT {cols}, coalesce(pe.entity_id, {fallback_sql('p')}) AS entity_id FROM parties p "

@@ -9,7 +9,8 @@ Rules:
   over, :data:`ipcockpit.graph.build.DAY_SQL`).
 - A **stint** is an inventor with one employer: its first and last date and documents. A **mobility event**
   from A to B is a stint B that starts after every earlier stint of the inventor has ended (strictly after the
-  latest last date among the stints that started before it); A is the stint that ended last. Overlapping
+  latest last date among the stints that started before it); A is the stint that ended last (of two that end on
+  the same day, the one of more documents, then the smaller id: resolved ids are hashes). Overlapping
   stints (two employers at once, a joint application) are no move. The evidence is A's last document and B's
   first. An inventor id that is a folded name (``n:``: not resolved) may join namesakes: such events carry
   ``resolved`` false and the answer counts them apart.
@@ -107,8 +108,9 @@ def _events(stints: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "gap_days": (s["first_day"] - ended["last_day"]).days,
                     "evidence": [ended["last_doc"], s["first_doc"]],
                 })
+            tie = ended is not None and s["last_day"] == ended["last_day"]
             if ended is None or s["last_day"] > ended["last_day"] or (
-                    s["last_day"] == ended["last_day"] and s["org"] < ended["org"]):
+                    tie and (-s["documents"], s["org"]) < (-ended["documents"], ended["org"])):
                 ended = s
     return out
 
