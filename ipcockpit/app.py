@@ -339,6 +339,14 @@ class Cockpit:
 
         return overrides.overrides(self.store, limit)
 
+    def entity_extract(self, source: str, path: str | os.PathLike[str]) -> dict[str, Any]:
+        """Load a registry CSV (``registry``) or a PatentsView assignee extract (``patentsview``) as evidence for
+        the next resolution (ipcockpit.entities.org_extracts)."""
+        from ipcockpit.entities import org_extracts
+
+        load = org_extracts.load_registry if source == "registry" else org_extracts.load_patentsview
+        return load(self.store.con, path)
+
     # inventors ---
     def resolve_inventors(self) -> dict[str, Any]:
         """Resolve the store's inventors into ``inventor_entities`` (ids kept across runs; ipcockpit.entities)."""

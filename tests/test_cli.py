@@ -60,6 +60,8 @@ ARGS: dict[str, list[str]] = {
     "entities merge": ["o:0", "o:1", "--analyst", "pytest"],
     "entities split": ["o:0", "Motorola Inc", "--analyst", "pytest"],
     "entities assign": [],
+    "entities registry": ["{tmp}/registry.csv"],
+    "entities patentsview": ["{tmp}/g_assignee_disambiguated.tsv"],
     "entities overrides": [],
     "inventors resolve": [],
     "inventors find": ["chen"],

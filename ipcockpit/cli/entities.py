@@ -3,11 +3,14 @@
 ``entities resolve NAME...`` each name's entity in the store (nothing written); ``entities show ID`` an entity's
 names with their evidence, links and overrides; ``entities merge ID OTHER --analyst NAME`` and ``entities split ID
 NAME... --analyst NAME`` an analyst's corrections (kept, audited); ``entities assign`` ids for parties not yet
-resolved (ingest does it itself); ``entities overrides`` the corrections made. ``--json`` prints the data itself.
+resolved (ingest does it itself); ``entities overrides`` the corrections made; ``entities registry FILE`` and
+``entities patentsview FILE`` load an extract whose names are evidence for the next resolution.
+``--json`` prints the data itself.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -108,6 +111,38 @@ def assign(cockpit: Cockpit, json_out: bool = False) -> None:
         dump(counts)
         return
     err.print(texts(cockpit.settings)("entities.assigned", **counts))
+
+
+@entities_app.command("registry")
+@command_options(opens="write")
+def registry(cockpit: Cockpit, path: Annotated[Path, typer.Argument(help="A registry CSV (docs/entities.md).")],
+             json_out: bool = False) -> None:
+    """Load an enterprise registry as evidence: the names of one row are one organisation. 载入企业登记名录。"""
+    _extract(cockpit, "registry", path, json_out)
+
+
+@entities_app.command("patentsview")
+@command_options(opens="write")
+def patentsview(cockpit: Cockpit, path: Annotated[Path, typer.Argument(
+        help="A PatentsView g_assignee_disambiguated.tsv extract (docs/entities.md).")],
+        json_out: bool = False) -> None:
+    """Load PatentsView's disambiguated assignees as evidence: one assignee_id, one organisation.
+    载入 PatentsView 消歧受让人。"""
+    _extract(cockpit, "patentsview", path, json_out)
+
+
+def _extract(cockpit: Cockpit, source: str, path: Path, json_out: bool) -> None:
+    result = cockpit.entity_extract(source, path)
+    if json_out:
+        dump(result)
+        return
+    t = texts(cockpit.settings)
+    err.print(t("entities.extract_loaded", groups=result["groups"], names=result["names"],
+                stored=result["stored_names"], file=str(path)))
+    for r in result.get("rejected", []):
+        err.print(t("entities.extract_rejected", line=r["line"], name=r["name"], reason=r["reason"]))
+    for s in result["split"]:
+        err.print(t("entities.extract_split", evidence=s["evidence"], entities=" ".join(s["entities"])))
 
 
 @entities_app.command("overrides")

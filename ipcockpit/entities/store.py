@@ -35,6 +35,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from ipcockpit.entities import org_extracts
 from ipcockpit.entities.org_keys import read_name
 from ipcockpit.entities.organisations import resolve
 
@@ -236,7 +237,9 @@ def _evidence(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[tuple[st
     - ``evidence``: a second source gave the name for the same party of a document (``name_aliases``);
     - ``family``: the sole applicant of two documents of one family, one name in Chinese script and the other
       not (the same invention filed by one applicant at home and abroad; within one script a different name in
-      the family may be a new owner, so it is no evidence)."""
+      the family may be a new owner, so it is no evidence);
+    - ``registry <code>, line N`` / ``patentsview <assignee_id>``: a loaded extract names both as one
+      organisation (:mod:`ipcockpit.entities.org_extracts`)."""
     con.register("_ipc_org_new", pa.table({"name_raw": names}))
     try:
         out = {(a, b): "evidence" for a, b in con.execute(
@@ -255,6 +258,8 @@ def _evidence(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[tuple[st
                 "<> regexp_matches(y.name, '[\u4e00-\u9fff]') AND (x.name IN (SELECT name_raw FROM _ipc_org_new) "
                 "OR y.name IN (SELECT name_raw FROM _ipc_org_new))").fetchall():
             out.setdefault((a, b), "family")
+        for pair, evidence in org_extracts.pairs(con, "_ipc_org_new").items():
+            out.setdefault(pair, evidence)
         return out
     finally:
         con.unregister("_ipc_org_new")

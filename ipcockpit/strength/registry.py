@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,8 +106,10 @@ def _text(path: Path) -> str:
         return data.decode("gb18030")
 
 
-def load_registry(path: str | Path) -> Registry:
-    """Read a registry CSV of the layout above."""
+def read_rows(path: str | Path) -> Iterator[tuple[int, dict[str, str], str | None, list[str]]]:
+    """Each non-empty row of a registry CSV of the layout above: its line, its cells by column key, why it
+    cannot be read (None when it can) and its names (the registered name, then the aliases). Organisation
+    resolution reads the same rows (ipcockpit.entities.org_registry)."""
     p = Path(path)
     try:
         text = _text(p)
@@ -120,13 +123,9 @@ def load_registry(path: str | Path) -> Registry:
     for need in ("name", "nature"):
         if cols[need] is None:
             raise RegistryError(f"{path}: no {need} column ({' / '.join(COLUMNS[need])}); add it to the header")
-    reg = Registry(str(path))
-    seen: dict[str, dict[str, Any]] = {}
-    contradicted: set[str] = set()
     for line, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
             continue
-        reg.rows += 1
         row = {k: (cells[i].strip() if i is not None and i < len(cells) else "") for k, i in cols.items()}
         nature = NATURE_WORDS.get(row["nature"].lower()) or NATURE_WORDS.get(row["nature"])
         reason = None
@@ -138,13 +137,25 @@ def load_registry(path: str | Path) -> Registry:
             reason = f"credit code {row['credit_code']!r} fails the GB 32100-2015 check digit"
         elif row["founded"] and not _DATE.match(row["founded"]):
             reason = f"founded {row['founded']!r} is not YYYY-MM-DD"
+        row["nature"] = nature or row["nature"]
+        names = [row["name"], *[a.strip() for a in re.split(r"[;；]", row["aliases"]) if a.strip()]]
+        yield line, row, reason, names
+
+
+def load_registry(path: str | Path) -> Registry:
+    """Read a registry CSV of the layout above."""
+    reg = Registry(str(path))
+    seen: dict[str, dict[str, Any]] = {}
+    contradicted: set[str] = set()
+    for line, row, reason, names in read_rows(path):
+        reg.rows += 1
         if reason:
             reg.rejected.append({"line": line, "name": row["name"], "reason": reason})
             continue
+        nature = row["nature"]
         entry = {"credit_code": row["credit_code"].upper() or None, "name": row["name"], "nature": nature,
                  "industry": row["industry"] or None, "region": row["region"] or None,
                  "founded": row["founded"] or None, "file": str(path), "line": line}
-        names = [row["name"], *[a for a in re.split(r"[;；]", row["aliases"]) if a.strip()]]
         for n in names:
             folded = normalise_name(n)
             if not folded:
