@@ -107,3 +107,32 @@ def test_an_extract_of_another_layout_is_refused(tmp_path: Path) -> None:
     bad.write_text("patent_id\tassignee_id\n1\tx\n", encoding="utf-8")
     with Cockpit(db=tmp_path / "s.duckdb") as c, pytest.raises(ExtractError, match="assignee_sequence"):
         c.entity_extract("patentsview", bad)
+
+
+#: two weekly files, one "Andy Wu" (US6837124, fifth inventor) and one "Andrew Wu" (US8421425, first inventor):
+#: resolution never links two given names (nicknames are not recognised), PatentsView's inventor_id can
+NICKNAMES = ["uspto_xml/weekly_excerpts/ipg050104.small.xml", "uspto_xml/weekly_excerpts/ipg130416.small.xml"]
+
+
+def _wu(c: Cockpit) -> dict[str, str]:
+    return dict(c.store.con.execute(
+        "SELECT i.name_raw, e.entity_id FROM inventors i JOIN inventor_entities e USING (doc_id, seq) "
+        "WHERE i.name_raw IN ('Andy Wu', 'Andrew Wu')").fetchall())
+
+
+def test_patentsview_inventor_ids_join_two_given_names_of_one_inventor(tmp_path: Path, shared: Path) -> None:
+    with Cockpit(db=tmp_path / "plain.duckdb") as c:
+        c.ingest([shared / f for f in NICKNAMES])
+        plain = _wu(c)
+    assert len(plain) == 2 and len(set(plain.values())) == 2
+    pv = tmp_path / "g_inventor_disambiguated.tsv"
+    pv.write_text("patent_id\tinventor_sequence\tinventor_id\tdisambig_inventor_name_first\t"
+                  "disambig_inventor_name_last\tgender_code\tlocation_id\n"
+                  "6837124\t4\tfl:an_ln:wu-1\tAndrew\tWu\tM\t\n"
+                  "8421425\t0\tfl:an_ln:wu-1\tAndrew\tWu\tM\t\n", encoding="utf-8")
+    with Cockpit(db=tmp_path / "pv.duckdb") as c:
+        loaded = c.entity_extract("patentsview", pv)
+        assert loaded["rows"] == 2 and loaded["groups"] == 1
+        c.ingest([shared / f for f in NICKNAMES])
+        joined = _wu(c)
+    assert len(joined) == 2 and len(set(joined.values())) == 1

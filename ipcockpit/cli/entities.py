@@ -124,10 +124,10 @@ def registry(cockpit: Cockpit, path: Annotated[Path, typer.Argument(help="A regi
 @entities_app.command("patentsview")
 @command_options(opens="write")
 def patentsview(cockpit: Cockpit, path: Annotated[Path, typer.Argument(
-        help="A PatentsView g_assignee_disambiguated.tsv extract (docs/entities.md).")],
+        help="A PatentsView g_assignee_disambiguated.tsv or g_inventor_disambiguated.tsv extract.")],
         json_out: bool = False) -> None:
-    """Load PatentsView's disambiguated assignees as evidence: one assignee_id, one organisation.
-    载入 PatentsView 消歧受让人。"""
+    """Load PatentsView's disambiguated assignees (one assignee_id, one organisation) or inventors (one inventor_id,
+    one person) as evidence. 载入 PatentsView 消歧受让人或发明人。"""
     _extract(cockpit, "patentsview", path, json_out)
 
 

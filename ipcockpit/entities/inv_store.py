@@ -8,6 +8,8 @@ Rules:
 - Resolution reads every inventor of the store with its evidence (the other inventors of the document, its
   applicants and assignees, IPC subclasses, the year of its filing, else priority, publication or grant date,
   the inventor's city, the title) and calls :func:`ipcockpit.entities.inventors.cluster_labels`.
+- A loaded PatentsView inventor extract gives a mention its ``inventor_id`` (``external_id``): one id on two
+  mentions of a canopy is one person, two ids two people (``WEIGHTS["external"]``).
 - Only the canopies that hold a new row are clustered again (name commonness still counts every inventor).
 - Ids are stable: a row that has an id keeps it, always. A new row takes the id that most of the rows already
   resolved in its cluster hold (the smallest id on a tie); a cluster with no row resolved before gets a new id
@@ -59,6 +61,7 @@ def store_mentions(store: Store) -> list[dict[str, Any]]:
     """Every inventor of the store as a mention for :func:`ipcockpit.entities.resolve_inventors` (with ``key``,
     ``doc_id`` and ``seq``)."""
     out = []
+    external = _external_ids(store)
     for r in store.query(_MENTIONS_SQL):
         co = list(r["coinventors"] or [])
         if 0 <= r["seq"] - 1 < len(co) and co[r["seq"] - 1] == r["name_raw"]:
@@ -69,8 +72,24 @@ def store_mentions(store: Store) -> list[dict[str, Any]]:
         applicants = [a for a in (r["applicants"] or []) if normalise_name(a) != own]  # the inventor applying
         out.append({"key": _key(r["doc_id"], r["seq"]), "doc_id": r["doc_id"], "seq": r["seq"],
                     "name": r["name_raw"], "coinventors": co, "applicant": applicants,
-                    "ipc": list(r["ipc"] or []), "year": r["year"], "city": r["city"], "title": r["title"]})
+                    "ipc": list(r["ipc"] or []), "year": r["year"], "city": r["city"], "title": r["title"],
+                    "external_id": external.get((r["doc_id"], r["seq"]))})
     return out
+
+
+def _external_ids(store: Store) -> dict[tuple[str, int], str]:
+    """PatentsView's inventor_id of the store's inventors where an extract was loaded
+    (``ipcockpit entities patentsview g_inventor_disambiguated.tsv``): the ``inventor_sequence``-th inventor, from
+    0 in the order of ``seq``, of the US grant of that number."""
+    if not store.con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'inventor_extract_ids'").fetchall():
+        return {}
+    return {(d, s): i for d, s, i in store.con.execute(
+        "WITH h AS (SELECT ltrim(number, '0') AS patent_id, doc_id FROM documents WHERE office = 'US' "
+        "AND number IS NOT NULL AND NOT starts_with(coalesce(kind, ''), 'A')), "
+        "i AS (SELECT doc_id, seq, row_number() OVER (PARTITION BY doc_id ORDER BY seq) - 1 AS position "
+        "FROM inventors) "
+        "SELECT i.doc_id, i.seq, min(x.inventor_id) FROM inventor_extract_ids x JOIN h USING (patent_id) "
+        "JOIN i ON i.doc_id = h.doc_id AND i.position = x.position GROUP BY ALL").fetchall()}
 
 
 def resolve_store_inventors(store: Store) -> dict[str, Any]:

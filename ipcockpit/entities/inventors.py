@@ -55,6 +55,8 @@ WEIGHTS: dict[str, float] = {
     "city_other": -0.3,        # both known and different
     "title": 1.0,              # title words in common (Jaccard >= 0.2)
     "common_name": 2.0,        # per unit of log(1 + expected people sharing the name)
+    "external": 10.0,          # one external id (PatentsView inventor_id): one person, whatever the given names
+    "external_other": -10.0,   # two external ids: two people
 }
 LINK = 0.0
 _UNSCORED = -10.0
@@ -74,6 +76,7 @@ class _Mention:
     commonness: float = 0.0
     middles: float = 0.0  # log of the distinct middle initials seen with this given name and surname
     doc: str | None = None  # the document of the mention (``doc_id``): one document's inventors are two people
+    external: str | None = None  # an id an extract gave the mention (PatentsView's inventor_id)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -130,7 +133,7 @@ def _prepare(mentions: Sequence[dict[str, Any]], canopies: Collection[str] | Non
             out.append(None)
             continue
         if canopies is not None and name.canopy not in canopies:
-            out.append(_Mention(index=i, name=name, doc=m.get("doc_id")))
+            out.append(_Mention(index=i, name=name, doc=m.get("doc_id"), external=m.get("external_id")))
             continue
         co = frozenset(p.canopy for p in (parse_name(c) for c in _as_list(m.get("coinventors"))) if p is not None)
         year = _year(m.get("year"))
@@ -142,6 +145,7 @@ def _prepare(mentions: Sequence[dict[str, Any]], canopies: Collection[str] | Non
             city=fold(m["city"]).strip() or None if m.get("city") else None,
             title=_title_words(m.get("title")),
             doc=m.get("doc_id"),
+            external=m.get("external_id"),
         ))
     return out
 
@@ -219,10 +223,15 @@ def _given_score(a: InventorName, b: InventorName, middles: float = 0.0) -> floa
 
 
 def pair_score(a: _Mention, b: _Mention) -> float | None:
+    w = WEIGHTS
+    both = a.external is not None and b.external is not None
+    if both and a.external == b.external:
+        return w["external"]
     name = _given_score(a.name, b.name, min(a.middles, b.middles))
     if name is None:
         return None
-    w = WEIGHTS
+    if both:
+        name += w["external_other"]
     score = name - w["common_name"] * max(a.commonness, b.commonness)
     shared = len(a.coinv & b.coinv)
     if shared:
@@ -258,7 +267,8 @@ def _cluster(members: list[_Mention]) -> list[list[_Mention]]:
     for gi, ka in enumerate(keys):
         for kb in keys[gi:]:
             a_idx, b_idx = groups[ka], groups[kb]
-            if ka != kb and _given_level(members[a_idx[0]].name, members[b_idx[0]].name) is None:
+            if ka != kb and _given_level(members[a_idx[0]].name, members[b_idx[0]].name) is None and not (
+                    {members[i].external for i in a_idx} & {members[j].external for j in b_idx} - {None}):
                 continue
             for x, i in enumerate(a_idx):
                 for j in (a_idx[x + 1:] if ka == kb else b_idx):

@@ -11,7 +11,10 @@ name of a *group*, the names the extract says are one organisation:
 - ``patentsview``: the rows of ``g_assignee_disambiguated.tsv`` of one ``assignee_id``: its
   ``disambig_assignee_organization`` and, for each of its rows whose patent is a US grant of the store (now or
   after a later ingest), the store's own name of that assignee (the ``assignee_sequence``-th assignee of the
-  document, from 0, in the order of ``parties.seq``); ``evidence`` ``patentsview <assignee_id>``.
+  document, from 0, in the order of ``parties.seq``); ``evidence`` ``patentsview <assignee_id>``;
+- ``g_inventor_disambiguated.tsv`` (an ``inventor_id`` column) goes to ``inventor_extract_ids(file, patent_id,
+  position, inventor_id)`` instead: inventor resolution reads it as a feature of the mention
+  (ipcockpit.entities.inv_store, ``WEIGHTS["external"]``).
 
 Stored party names that fold (``normalise_name``) to two names of one group are a pair of evidence for
 :func:`ipcockpit.entities.store.assign`, like a second source's name of one party (``name_aliases``): the names
@@ -55,6 +58,10 @@ _GROUP_NAMES = (
     "JOIN h ON h.patent_id = e.patent_id JOIN a ON a.doc_id = h.doc_id AND a.position = e.position")
 #: the columns of g_assignee_disambiguated.tsv read (PatentsView bulk data, granted patents)
 PV_ASSIGNEE = ("patent_id", "assignee_sequence", "assignee_id", "disambig_assignee_organization")
+#: the columns of g_inventor_disambiguated.tsv read
+PV_INVENTOR = ("patent_id", "inventor_sequence", "inventor_id")
+INVENTOR_TABLE = ("CREATE TABLE IF NOT EXISTS inventor_extract_ids (file VARCHAR NOT NULL, patent_id VARCHAR NOT NULL, "
+                  "position INTEGER NOT NULL, inventor_id VARCHAR NOT NULL)")
 
 
 class ExtractError(IPCockpitError):
@@ -80,18 +87,24 @@ def load_registry(con: duckdb.DuckDBPyConnection, path: str | Path) -> dict[str,
 
 
 def load_patentsview(con: duckdb.DuckDBPyConnection, path: str | Path) -> dict[str, Any]:
-    """Store the rows of a ``g_assignee_disambiguated.tsv`` extract, one group per ``assignee_id``; the counts
-    (``rows_of_held_patents``: rows of US grants the store holds now) and the groups split over two entities."""
+    """Store the rows of a ``g_assignee_disambiguated.tsv`` extract, one group per ``assignee_id`` (or of a
+    ``g_inventor_disambiguated.tsv`` extract: :func:`_load_inventors`); the counts (``rows_of_held_patents``: rows
+    of US grants the store holds now) and the groups split over two entities."""
     try:
         with Path(path).open(encoding="utf-8-sig", newline="") as f:
             reader = csv.DictReader(f, delimiter="\t")
-            missing = [c for c in PV_ASSIGNEE if c not in (reader.fieldnames or [])]
+            header = reader.fieldnames or []
+            layout = PV_INVENTOR if "inventor_id" in header else PV_ASSIGNEE
+            missing = [c for c in layout if c not in header]
             if missing:
                 raise ExtractError(f"{path}: no {', '.join(missing)} column; a g_assignee_disambiguated.tsv "
-                                   f"extract has {', '.join(PV_ASSIGNEE)} (tab-separated, with its header)")
-            read = [{k: (r.get(k) or "").strip() for k in PV_ASSIGNEE} for r in reader]
+                                   f"extract has {', '.join(PV_ASSIGNEE)}, a g_inventor_disambiguated.tsv "
+                                   f"{', '.join(PV_INVENTOR)} (tab-separated, with the header)")
+            read = [{k: (r.get(k) or "").strip() for k in layout} for r in reader]
     except OSError as exc:
         raise ExtractError(f"{path}: cannot read the extract ({exc.strerror})") from exc
+    if layout is PV_INVENTOR:
+        return _load_inventors(con, path, read)
     rows: list[dict[str, Any]] = []
     for r in read:
         if not r["assignee_id"] or not r["patent_id"]:
@@ -105,6 +118,31 @@ def load_patentsview(con: duckdb.DuckDBPyConnection, path: str | Path) -> dict[s
                        f"AND EXISTS (SELECT 1 FROM ({_HELD}) h WHERE h.patent_id = x.patent_id)",
                        [str(path)]).fetchone()[0]
     return {**result, "rows": len(read), "rows_of_held_patents": int(held)}
+
+
+def _load_inventors(con: duckdb.DuckDBPyConnection, path: str | Path, read: list[dict[str, str]]) -> dict[str, Any]:
+    """Store ``inventor_id`` per (patent, inventor_sequence): inventor resolution reads it as a feature of the
+    mention (ipcockpit.entities.inv_store: the ``inventor_sequence``-th inventor of the document, from 0)."""
+    rows = [{"file": str(path), "patent_id": r["patent_id"].lstrip("0"), "position": int(r["inventor_sequence"]),
+             "inventor_id": r["inventor_id"]} for r in read
+            if r["patent_id"] and r["inventor_id"] and r["inventor_sequence"].isdigit()]
+    con.execute(INVENTOR_TABLE)
+    con.register("_ipc_extract", pa.Table.from_pylist(rows, schema=pa.schema([
+        ("file", pa.string()), ("patent_id", pa.string()), ("position", pa.int32()), ("inventor_id", pa.string())])))
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM inventor_extract_ids WHERE file = ?", [str(path)])
+        con.execute("INSERT INTO inventor_extract_ids SELECT DISTINCT * FROM _ipc_extract")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_ipc_extract")
+    held = con.execute(f"SELECT count(*) FROM inventor_extract_ids x WHERE file = ? AND EXISTS "
+                       f"(SELECT 1 FROM ({_HELD}) h WHERE h.patent_id = x.patent_id)", [str(path)]).fetchall()[0][0]
+    return {"file": str(path), "source": "patentsview_inventors", "rows": len(read),
+            "groups": len({r["inventor_id"] for r in rows}), "rows_of_held_patents": int(held)}
 
 
 def _names(source: str, path: str | Path, grp: str, evidence: str, names: Iterable[str]) -> list[dict[str, Any]]:
