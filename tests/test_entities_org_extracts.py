@@ -136,3 +136,25 @@ def test_patentsview_inventor_ids_join_two_given_names_of_one_inventor(tmp_path:
         c.ingest([shared / f for f in NICKNAMES])
         joined = _wu(c)
     assert len(joined) == 2 and len(set(joined.values())) == 1
+
+
+def test_the_organisation_page_says_the_evidence_in_words(tmp_path: Path, shared: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from ipcockpit.settings import Settings
+    from ipcockpit.web.server import create_app
+
+    db = tmp_path / "s.duckdb"
+    with Cockpit(db=db) as c:
+        c.entity_extract("registry", _registry(tmp_path))
+        c.ingest([shared / WEEK])
+        eid = _omega(c)[SHORT][0]
+        scored = c.store.con.execute("SELECT entity_id, reason FROM org_names WHERE reason LIKE 'score %' "
+                                     "ORDER BY name_raw LIMIT 1").fetchone()
+    client = TestClient(create_app(Settings(db=str(db))))
+    page = client.get(f"/organisation/{eid}").text
+    assert "企业登记名录同一行载明两者（registry registry.csv, line 2）" in page
+    assert "entities.reason." not in page
+    if scored:  # a spelling's likeness is shown with its figure
+        page = client.get(f"/organisation/{scored[0]}").text
+        assert "entities.reason." not in page and scored[1].split()[1] in page
