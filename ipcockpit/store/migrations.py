@@ -99,6 +99,13 @@ def _entities(con: duckdb.DuckDBPyConnection) -> None:
     migrate(con)
 
 
+def _navigation(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 13 (ipcockpit.navigation.store)."""
+    from ipcockpit.navigation.store import migrate
+
+    migrate(con)
+
+
 MIGRATIONS: list[Migration] = [
     (1, "canonical model: documents, parties, classes, citations, legal events, texts, references", _initial()),
     (2, "pending_files: files whose ingest has not finished (removed on the next writable open)",
@@ -137,4 +144,7 @@ MIGRATIONS: list[Migration] = [
      ["CREATE TABLE IF NOT EXISTS inventor_entities (doc_id VARCHAR, seq INTEGER, entity_id VARCHAR)",
       "CREATE INDEX IF NOT EXISTS idx_inventor_entities_doc ON inventor_entities (doc_id)",
       "CREATE INDEX IF NOT EXISTS idx_inventor_entities_entity ON inventor_entities (entity_id)"]),
+    (13, "patent navigation: nav_definitions (saved industry definitions), nav_branches and nav_branch_edits "
+         "(decomposition trees and their audit), nav_marks (the analyst's marks) (ipcockpit.navigation.store)",
+     [_navigation]),
 ]
