@@ -264,13 +264,17 @@ def _lit(s: str) -> str:
 
 
 def text_sql(universe: str | None = None) -> str:
-    """One lower-cased text per document (``doc_id, txt``): its titles, abstracts and claims; only the documents
-    of the query ``universe`` when given."""
+    """One lower-cased text per document (``doc_id, txt``): its titles, abstracts and claims in that order, each
+    distinct text once (a source gives the title twice); only the documents of the query ``universe`` when
+    given."""
     where = f"AND doc_id IN ({universe})" if universe else ""
-    return ("SELECT doc_id, lower(string_agg(text, ' ')) AS txt FROM ("
-            "SELECT doc_id, title AS text FROM documents WHERE title IS NOT NULL "
-            "UNION ALL SELECT doc_id, text FROM texts WHERE kind IN ('title', 'abstract', 'first_claim', 'claims') "
-            f"UNION ALL SELECT doc_id, text FROM claims) WHERE coalesce(text, '') <> '' {where} GROUP BY doc_id")
+    return ("SELECT doc_id, lower(string_agg(text, ' ' ORDER BY o, text)) AS txt FROM ("
+            "SELECT doc_id, text, min(o) AS o FROM ("
+            "SELECT doc_id, title AS text, 0 AS o FROM documents WHERE title IS NOT NULL "
+            "UNION ALL SELECT doc_id, text, CASE kind WHEN 'title' THEN 0 WHEN 'abstract' THEN 1 ELSE 2 END FROM texts "
+            "WHERE kind IN ('title', 'abstract', 'first_claim', 'claims') "
+            f"UNION ALL SELECT doc_id, text, 3 FROM claims) WHERE coalesce(text, '') <> '' {where} "
+            "GROUP BY doc_id, text) GROUP BY doc_id")
 
 
 def _word_hits(con: duckdb.DuckDBPyConnection, words: list[str], text_table: str) -> str | None:
