@@ -311,3 +311,19 @@ def test_saved_definitions_round_trip(cockpit: Cockpit) -> None:
         save_definition(con, ind.Definition("b", "b", "b", sei_branches=["99"]))
     with pytest.raises(ind.DefinitionError, match="no saved definition"):
         load_definition(con, "nothing")
+
+
+@pytest.mark.slow  # builds the search index of the synbio store (~40 s on 2 cores)
+def test_a_query_part_takes_the_documents_the_search_finds(synbio: Cockpit, tmp_path: Path) -> None:
+    from ipcockpit.search.hybrid import search
+    from ipcockpit.search.index import build_index
+
+    con = synbio.store.con
+    build_index(con, tmp_path / "idx")
+    query = "gene synthesis DNA assembly"
+    found = {r["doc_id"] for r in search(con, tmp_path / "idx", query, limit=ind.QUERY_LIMIT, passages=False)}
+    res = ind.resolve(con, ind.Definition("q", "检索", "Query", query=query), index_folder=tmp_path / "idx")
+    assert res.notes == [] and res.documents == len(found) > 0 and _members(con) == {"query": found}
+    both = ind.resolve(con, ind.Definition("q", "检索", "Query", query=query, keywords=["plasmid*"], combine="all"),
+                       index_folder=tmp_path / "idx")
+    assert _members(con)["query"] == found & _word_docs(_texts(con), "plasmid*") and both.documents > 0
