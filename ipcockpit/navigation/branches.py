@@ -317,7 +317,7 @@ def assign(con: duckdb.DuckDBPyConnection, tree_id: str, branches: list[Branch],
     members = f"SELECT DISTINCT doc_id FROM {table}"
     sei = sorted({i for (k, i) in by_part if k == "sei"})
     if sei:
-        ind._sei_hits(con, sei)
+        ind.sei_hits(con, sei)
         for doc, part in con.execute(f"SELECT doc_id, part FROM _nav_sei WHERE doc_id IN ({members})").fetchall():
             hits[doc].update(by_part[("sei", part)])
     for group in ("ipc", "cpc"):
@@ -339,7 +339,7 @@ def assign(con: duckdb.DuckDBPyConnection, tree_id: str, branches: list[Branch],
     words = sorted({i for (k, i) in by_part if k == "keywords"})
     if words:
         con.execute("CREATE OR REPLACE TEMP TABLE _nav_assign_text AS " + ind.text_sql(members))
-        for doc, w in con.execute(str(ind._word_hits(con, words, "_nav_assign_text"))).fetchall():
+        for doc, w in con.execute(str(ind.word_hits(words, "_nav_assign_text"))).fetchall():
             hits[doc].update(by_part[("keywords", w)])
     for r in marks(con, tree_id):
         hits[r["doc_id"]].add(r["branch"])

@@ -23,7 +23,8 @@ A :class:`Definition` combines parts; each part gives documents and says why (th
 
 ``combine="any"`` keeps a document that one part gives, ``"all"`` one that every non-empty part gives (the
 parts are the six groups above; within a group any of its items is enough). :func:`resolve` writes the
-members to the temporary table ``nav_members(doc_id, branch, reason)``, one row per reason (``branch`` NULL:
+members to the temporary table ``nav_members(doc_id, branch, reason)`` on the connection given, one row per
+reason (documents of the store with a record of their own: stubs, only referred to, never are) (``branch`` NULL:
 :func:`ipcockpit.navigation.branches.assign` fills it from a decomposition tree).
 
 Codes are matched against patterns in Python once per distinct code (DuckDB compiles a regular expression held
@@ -277,7 +278,7 @@ def text_sql(universe: str | None = None) -> str:
             "GROUP BY doc_id, text) GROUP BY doc_id")
 
 
-def _word_hits(con: duckdb.DuckDBPyConnection, words: list[str], text_table: str) -> str | None:
+def word_hits(words: list[str], text_table: str) -> str | None:
     """A query of ``doc_id, word`` for each word found in ``text_table`` (one constant pattern per word)."""
     parts = []
     for w in dict.fromkeys(words):
@@ -288,7 +289,7 @@ def _word_hits(con: duckdb.DuckDBPyConnection, words: list[str], text_table: str
     return " UNION ALL ".join(parts) if parts else None
 
 
-def _sei_hits(con: duckdb.DuckDBPyConnection, parts: list[str]) -> None:
+def sei_hits(con: duckdb.DuckDBPyConnection, parts: list[str]) -> None:
     """``_nav_sei(doc_id, part, rule_id)``: the documents the SEI parts count (module text)."""
     rules = _sei_rules(con, parts)
     by_sub: dict[str, list[tuple]] = defaultdict(list)
@@ -384,7 +385,7 @@ def resolve(con: duckdb.DuckDBPyConnection, d: Definition, *, index_folder: str 
     validate(con, d)
     parts, notes, queries = d.parts(), [], []
     if "sei" in parts:
-        _sei_hits(con, parts["sei"])
+        sei_hits(con, parts["sei"])
         queries.append("SELECT doc_id, 'sei' AS grp, 'sei:' || part AS reason FROM _nav_sei")
     for group in ("ipc", "cpc"):
         if group in parts:
@@ -399,7 +400,7 @@ def resolve(con: duckdb.DuckDBPyConnection, d: Definition, *, index_folder: str 
             queries.append(f"SELECT doc_id, '{group}' AS grp, reason FROM _nav_{group}")
     if "kw" in parts:
         con.execute("CREATE OR REPLACE TEMP TABLE _nav_text AS " + text_sql())
-        con.execute("CREATE OR REPLACE TEMP TABLE _nav_kw AS " + str(_word_hits(con, parts["kw"], "_nav_text")))
+        con.execute("CREATE OR REPLACE TEMP TABLE _nav_kw AS " + str(word_hits(parts["kw"], "_nav_text")))
         queries.append("SELECT doc_id, 'kw' AS grp, 'kw:' || word AS reason FROM _nav_kw")
     if "query" in parts:
         found = _query_hits(con, parts["query"][0], index_folder)
@@ -413,7 +414,8 @@ def resolve(con: duckdb.DuckDBPyConnection, d: Definition, *, index_folder: str 
     if "seed" in parts:
         queries.append(f"SELECT doc_id, 'seed' AS grp, reason FROM ({_seed_hits(con, parts['seed'])})")
     con.execute("CREATE OR REPLACE TEMP TABLE _nav_hits AS SELECT DISTINCT h.doc_id, h.grp, h.reason FROM ("
-                + " UNION ALL ".join(queries) + ") h JOIN documents d USING (doc_id)")
+                + " UNION ALL ".join(queries) + ") h JOIN documents d USING (doc_id) "
+                "WHERE NOT coalesce(d.stub, false)")
     keep = ("SELECT doc_id FROM _nav_hits" if d.combine == "any" else
             f"SELECT doc_id FROM _nav_hits GROUP BY doc_id HAVING count(DISTINCT grp) = {len(parts)}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT DISTINCT doc_id, CAST(NULL AS VARCHAR) AS branch, "
