@@ -172,6 +172,7 @@ def test_each_preset_resolves_and_every_reason_is_true_on_a_recount(gazette: Coc
     got = _members(con)
     assert res.counts == {r: len(docs) for r, docs in got.items()}
     assert res.documents == len(set().union(*got.values()))
+    assert res.relation(con).aggregate("count(DISTINCT doc_id)").fetchall()[0][0] == res.documents
     assert _expected(d, _recount(con, d, _texts(con) if d.keywords else {})) == got
     # the SEI parts hold only documents with an IPC code, and a keyword condition needs its words in the text
     assert con.execute("SELECT count(*) FROM nav_members WHERE branch IS NOT NULL").fetchall()[0][0] == 0

@@ -180,6 +180,10 @@ class Resolved:
         out["definition"] = self.definition.to_dict()
         return out
 
+    def relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
+        """The members as a relation of ``con`` (the connection :func:`resolve` wrote them on)."""
+        return con.table(self.table)
+
 
 # validation ---------------------------------------------------------------------------------------------------
 def _sei_rules(con: duckdb.DuckDBPyConnection, parts: list[str]) -> list[tuple]:
@@ -440,6 +444,8 @@ def resolve(con: duckdb.DuckDBPyConnection, d: Definition, *, index_folder: str 
             out.empty_reason = "nav.empty.no_match"
         out.empty_params.setdefault("industry", d.name_zh)
         out.empty_params["stored"] = int(stored)
+    for scratch in ("_nav_text", "_nav_sei_text", "_nav_sei_raw", "_nav_sei_cond"):
+        con.execute(f"DROP TABLE IF EXISTS {scratch}")  # the texts can be large; the hits stay for a look
     out.seconds = round(time.perf_counter() - started, 3)
     return out
 
