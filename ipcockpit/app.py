@@ -629,6 +629,7 @@ class Cockpit:
         (:func:`ipcockpit.value.legal_status.statuses`, as of the same date; None for a stub).
         """
         from ipcockpit.analytics.patent import patent_record
+        from ipcockpit.value.attribution import document_attribution
         from ipcockpit.value.legal_status import statuses
         from ipcockpit.value.screen import find_document
 
@@ -655,32 +656,10 @@ class Cockpit:
         names = load_profiles()["profiles"].get(chosen) or {}
         record["profile"] = {"name": chosen, "name_zh": names.get("name_zh"), "name_en": names.get("name_en")}
         record["query"] = number
-        record["attribution"] = self._attribution(record["document"])
+        record["attribution"] = document_attribution(self.store.con, record["document"])
         record["screening"] = rows[0] if rows else None
         record["screened_as"] = rows[0]["publication_number"] if rows else None
         return record
-
-    def _attribution(self, doc: dict[str, Any]) -> dict[str, Any] | None:
-        """The region a CN document is attributed to and the evidence (:mod:`ipcockpit.value.attribution`):
-        the holder's row with ``region_name``; ``{"admin_code": None, "why": ...}`` when it goes to no region
-        (no applicant/patentee address with a code, or the first coded one is not domestic); None for other
-        offices and stubs."""
-        from ipcockpit.model.addresses import division
-        from ipcockpit.value.attribution import HOLDER_ROLES, attribution_of
-
-        if doc.get("office") != "CN" or doc.get("stub"):
-            return None
-        found = attribution_of(self.store.con, [doc["doc_id"]]).get(doc["doc_id"])
-        if found is None:
-            coded = self.store.scalar(
-                "SELECT count(*) FROM parties p JOIN documents d ON d.doc_id = p.doc_id WHERE (d.doc_id = ? OR "
-                f"d.app_id = ?) AND p.role IN {HOLDER_ROLES} AND p.admin_code IS NOT NULL",
-                [doc["doc_id"], doc.get("app_id")])
-            return {"admin_code": None, "why": "first_holder_not_domestic" if coded else "no_code"}
-        region = division(found["admin_code"])
-        keep = ("admin_code", "holder", "holder_role", "holder_seq", "holder_doc", "holder_address",
-                "holder_admin_reason", "rule")
-        return {**{k: found[k] for k in keep}, "region_name": region.name if region else None, "why": None}
 
     # search and FTO (ipcockpit.search) ------------------------------------------------------------
     def index_folder(self) -> Path:

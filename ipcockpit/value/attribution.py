@@ -119,3 +119,25 @@ def attribution_of(con: duckdb.DuckDBPyConnection, doc_ids: list[str], office: s
         return {}
     rows = attributed(con, "", office, "d.doc_id IN (SELECT unnest($ids::VARCHAR[]))", {"ids": list(doc_ids)})
     return {r["doc_id"]: {**r, "rule": first_holder_rule(r["stage"], r["grant_day"])} for r in rows}
+
+
+def document_attribution(con: duckdb.DuckDBPyConnection, doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The region a CN document (the patent page's ``document``) is attributed to and the evidence: the
+    holder's row with ``region_name``; ``{"admin_code": None, "why": ...}`` when it goes to no region (no
+    applicant/patentee address with a code, or the first coded one is not domestic); None for other offices
+    and stubs."""
+    from ipcockpit.model.addresses import division
+
+    if doc.get("office") != "CN" or doc.get("stub"):
+        return None
+    found = attribution_of(con, [doc["doc_id"]]).get(doc["doc_id"])
+    if found is None:
+        [(coded,)] = con.execute(
+            "SELECT count(*) FROM parties p JOIN documents d ON d.doc_id = p.doc_id WHERE (d.doc_id = ? OR "
+            f"d.app_id = ?) AND p.role IN {HOLDER_ROLES} AND p.admin_code IS NOT NULL",
+            [doc["doc_id"], doc.get("app_id")]).fetchall()
+        return {"admin_code": None, "why": "first_holder_not_domestic" if coded else "no_code"}
+    region = division(found["admin_code"])
+    keep = ("admin_code", "holder", "holder_role", "holder_seq", "holder_doc", "holder_address",
+            "holder_admin_reason", "rule")
+    return {**{k: found[k] for k in keep}, "region_name": region.name if region else None, "why": None}
