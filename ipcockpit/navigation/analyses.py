@@ -275,14 +275,15 @@ def section(sid: str, level: str, sql: str, *, keys: Sequence[str], values: Sequ
         reason, params = empty or ("nav.empty.no_rows", {})
     return {"id": sid, "part": part, "level": level, "title_key": f"nav.section.{sid.split('.', 1)[1]}",
             "chart": chart(rows) if rows and chart is not None else None,
-            "table": {"columns": [*keys, *[c for c in shown if c not in keys], *values], "rows": rows},
+            "table": {"columns": [*keys, *[c for c in shown if c not in keys], *values], "keys": list(keys),
+                      "rows": rows},
             "numbers": numbers, "empty_reason": reason, "empty_params": params}
 
 
 def missing_section(sid: str, level: str, reason: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
     """A section that cannot be drawn at this level, with the reason in its place."""
     return {"id": sid, "part": sid.split(".")[0], "level": level,
-            "title_key": f"nav.section.{sid.split('.', 1)[1]}", "chart": None, "table": {"columns": [], "rows": []},
+            "title_key": f"nav.section.{sid.split('.', 1)[1]}", "chart": None, "table": {"columns": [], "keys": [], "rows": []},
             "numbers": [], "empty_reason": reason, "empty_params": params or {}}
 
 
