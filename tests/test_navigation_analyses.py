@@ -374,3 +374,23 @@ def test_a_member_set_without_chinese_documents_says_so(analysed) -> None:
     assert nothing is not None and {lv["missing"] for lv in nothing["levels"]} == {"nav.empty.no_members",
                                                                                   "nav.empty.no_china"}
     assert all(s["empty_reason"] for s in nothing["sections"])
+
+
+def test_every_key_is_in_both_catalogues_and_charts_are_translated(analysed) -> None:
+    import json
+
+    from ipcockpit.i18n import Translator, catalogue
+
+    _, report = analysed
+    for lang in ("zh-CN", "en"):
+        texts = catalogue(lang)
+        for s in report["sections"]:
+            assert s["title_key"] in texts
+            if s["empty_reason"]:
+                assert texts[s["empty_reason"]].format(**s["empty_params"])
+            for c in s["table"]["columns"]:
+                assert f"nav.col.{c}" in texts, c
+            assert '"nav.' not in json.dumps(s["chart"], ensure_ascii=False, default=str), s["id"]
+        for lv in report["levels"]:
+            assert f"nav.level.{lv['level']}" in texts
+    assert Translator("en")("nav.section.rta") == "Position: revealed technological advantage (RTA)"

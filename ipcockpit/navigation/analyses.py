@@ -141,8 +141,8 @@ def prepare(con: duckdb.DuckDBPyConnection, members: str, district_prefix: str, 
                 status_params(opts.settings))
     _value_tables(con, opts)
     _create(con, "nav_doc", "SELECT d.*, r.admin_code AS region_code, s.legal_status, v.high_value, v.value_index "
-                            "FROM nav_doc0 d LEFT JOIN nav_region r USING (doc_id) LEFT JOIN nav_status s USING (doc_id) "
-                            "LEFT JOIN nav_value v USING (doc_id)")
+                            "FROM nav_doc0 d LEFT JOIN nav_region r USING (doc_id) "
+                            "LEFT JOIN nav_status s USING (doc_id) LEFT JOIN nav_value v USING (doc_id)")
     for t in ("nav_doc0", "nav_region", "nav_status", "nav_value"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     for name in ("nav_branch", "nav_level", "nav_applicant"):
@@ -179,7 +179,8 @@ def _value_tables(con: duckdb.DuckDBPyConnection, opts: Options) -> None:
             vi = "(SELECT NULL::VARCHAR AS doc_id, NULL::DOUBLE AS value_index WHERE false)"
         try:
             _create(con, "nav_value", f"SELECT d.doc_id, h.high_value, round(v.value_index, 2) AS value_index "
-                                      f"FROM nav_doc0 d LEFT JOIN _nav_hv h USING (doc_id) LEFT JOIN {vi} v USING (doc_id)")
+                                      f"FROM nav_doc0 d LEFT JOIN _nav_hv h USING (doc_id) "
+                                      f"LEFT JOIN {vi} v USING (doc_id)")
         finally:
             if opts.value_index and ids:
                 con.unregister("_nav_vi")
@@ -249,8 +250,9 @@ def _key(row: dict[str, Any], keys: Sequence[str]) -> str:
     return "|".join("" if row[k] is None else str(row[k]) for k in keys)
 
 
-def section(sid: str, level: str, sql: str, *, keys: Sequence[str], values: Sequence[str], con: duckdb.DuckDBPyConnection,
-            labels: dict[str, str] | None = None, provenance: str, chart: Callable[[list[dict[str, Any]]], Any] | None,
+def section(sid: str, level: str, sql: str, *, keys: Sequence[str], values: Sequence[str],
+            con: duckdb.DuckDBPyConnection, labels: dict[str, str] | None = None, provenance: str,
+            chart: Callable[[list[dict[str, Any]]], Any] | None,
             empty: tuple[str, dict[str, Any]] | None = None, shown: Sequence[str] = ()) -> dict[str, Any]:
     """One section: run ``sql`` (its rows are the table), list every value of ``values`` in each row as a number
     whose query is ``sql`` narrowed to that row (by ``keys``), and draw ``chart`` from the rows. ``empty``: the
@@ -283,7 +285,8 @@ def section(sid: str, level: str, sql: str, *, keys: Sequence[str], values: Sequ
 def missing_section(sid: str, level: str, reason: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
     """A section that cannot be drawn at this level, with the reason in its place."""
     return {"id": sid, "part": sid.split(".")[0], "level": level,
-            "title_key": f"nav.section.{sid.split('.', 1)[1]}", "chart": None, "table": {"columns": [], "keys": [], "rows": []},
+            "title_key": f"nav.section.{sid.split('.', 1)[1]}", "chart": None,
+            "table": {"columns": [], "keys": [], "rows": []},
             "numbers": [], "empty_reason": reason, "empty_params": params or {}}
 
 

@@ -94,8 +94,9 @@ def applicants(ctx: Context, level: str) -> dict[str, Any]:
     sql = ("SELECT a.applicant, w.name, w.nature, count(DISTINCT a.doc_id) AS documents "
            f"FROM nav_applicant a JOIN nav_who w USING (applicant) WHERE {in_level(level, 'a.doc_id')} "
            f"GROUP BY ALL ORDER BY documents DESC, a.applicant LIMIT {int(ctx.opts.top)}")
-    return section("direction.applicants", level, sql, keys=("applicant",), values=("documents",), shown=("name", "nature"),
-                   con=ctx.con, provenance=f"parties, {_WHO}", chart=lambda rows: charts.applicant_bars(rows, ctx.t),
+    return section("direction.applicants", level, sql, keys=("applicant",), values=("documents",),
+                   shown=("name", "nature"), con=ctx.con, provenance=f"parties, {_WHO}",
+                   chart=lambda rows: charts.applicant_bars(rows, ctx.t),
                    empty=_applicants_empty(ctx, level))
 
 
@@ -157,13 +158,15 @@ def white_space(ctx: Context, level: str) -> dict[str, Any]:
     last_sql = "NULL::INTEGER" if last is None else str(int(last))
     overall = (f"WITH y AS (SELECT d.year, count(DISTINCT d.doc_id) AS k FROM nav_doc d "
                f"WHERE {in_level(level, 'd.doc_id')} AND d.doc_id IN (SELECT doc_id FROM nav_branch) GROUP BY d.year), "
-               f"e AS (SELECT sum(k) FILTER (WHERE year = {last_sql}) AS l, sum(k) FILTER (WHERE year = {last_sql} - {n}) AS b "
+               f"e AS (SELECT sum(k) FILTER (WHERE year = {last_sql}) AS l, "
+               f"sum(k) FILTER (WHERE year = {last_sql} - {n}) AS b "
                f"FROM y) SELECT CASE WHEN b > 0 AND l > 0 THEN round(pow(l / b, 1 / {n}) - 1, 4) END FROM e")
     sql = (f"WITH c AS ({_branch_counts(ctx, level)}), o AS ({overall}) "
            "SELECT * FROM (SELECT c.branch, CASE WHEN thin AND rising THEN 'thin_rising' WHEN thin THEN 'thin' "
            "WHEN rising THEN 'rising' END AS kind, c.documents, c.share, c.cagr, level_cagr FROM (SELECT c.*, "
            f"c.share < {float(o.thin_share)} AS thin, (SELECT * FROM o) AS level_cagr, "
-           f"coalesce(c.cagr >= (SELECT * FROM o) + {float(o.rising_margin)} AND c.last_year >= {int(o.rising_min_last)}, "
+           f"coalesce(c.cagr >= (SELECT * FROM o) + {float(o.rising_margin)} "
+           f"AND c.last_year >= {int(o.rising_min_last)}, "
            "false) AS rising FROM c) c) WHERE kind IS NOT NULL ORDER BY kind, documents DESC, branch")
     empty = _no_branches(ctx, level)
     if _count(ctx, f"SELECT count(*) FROM nav_branch WHERE {in_level(level)}"):
@@ -222,13 +225,15 @@ def legal_status(ctx: Context, level: str) -> dict[str, Any]:
 def operations(ctx: Context, level: str) -> dict[str, Any]:
     ops = ", ".join(f"({_lit(o)})" for o in OPERATIONS)
     sql = (f"WITH o(operation) AS (VALUES {ops}), e AS (SELECT event_class, doc_id FROM legal_events "
-           f"WHERE {in_level(level)}) SELECT o.operation, count(e.doc_id) AS events, count(DISTINCT e.doc_id) AS documents "
+           f"WHERE {in_level(level)}) "
+           "SELECT o.operation, count(e.doc_id) AS events, count(DISTINCT e.doc_id) AS documents "
            "FROM o LEFT JOIN e ON e.event_class = o.operation GROUP BY o.operation ORDER BY o.operation")
     events = _count(ctx, f"SELECT count(*) FROM legal_events WHERE {in_level(level)}")
     if not events:  # no legal event of these documents at all: zeros would say "no operation", wrongly
         sql += " LIMIT 0"
     return section("direction.operations", level, sql, keys=("operation",), values=("events", "documents"),
-                   con=ctx.con, provenance="legal_events.event_class (ipcockpit.model.events: transfer, licence, pledge)",
+                   con=ctx.con,
+                   provenance="legal_events.event_class (ipcockpit.model.events: transfer, licence, pledge)",
                    chart=lambda rows: charts.operation_bars(rows, ctx.t),
                    empty=("nav.empty.no_legal_events", {"documents": ctx.levels[level].documents}))
 

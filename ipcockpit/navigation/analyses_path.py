@@ -46,11 +46,13 @@ def attract(ctx: Context, level: str) -> dict[str, Any]:
            f"weak AS (SELECT branch FROM rta WHERE rta < 1 ORDER BY reference_documents DESC, branch LIMIT {top}), "
            f"here AS (SELECT DISTINCT applicant FROM nav_applicant WHERE {in_level(level)}), "
            "f AS (SELECT b.branch, a.applicant, count(DISTINCT b.doc_id) AS documents FROM nav_branch b "
-           f"JOIN nav_applicant a USING (doc_id) JOIN nav_who w USING (applicant) WHERE {in_level('china', 'b.doc_id')} "
+           "JOIN nav_applicant a USING (doc_id) JOIN nav_who w USING (applicant) "
+           f"WHERE {in_level('china', 'b.doc_id')} "
            "AND b.branch IN (SELECT branch FROM weak) AND a.applicant NOT IN (SELECT applicant FROM here) "
            "AND w.nature <> 'individual' GROUP BY ALL), "
-           "r AS (SELECT *, row_number() OVER (PARTITION BY branch ORDER BY documents DESC, applicant) AS rank FROM f) "
-           "SELECT r.branch, r.rank, r.applicant, w.name, w.nature, r.documents FROM r JOIN nav_who w USING (applicant) "
+           "r AS (SELECT *, row_number() OVER (PARTITION BY branch ORDER BY documents DESC, applicant) AS rank "
+           "FROM f) SELECT r.branch, r.rank, r.applicant, w.name, w.nature, r.documents FROM r "
+           "JOIN nav_who w USING (applicant) "
            "WHERE r.rank <= 3 ORDER BY r.branch, r.rank")
     return section("path.attract", level, sql, keys=("branch", "rank"), shown=("applicant", "name", "nature"),
                    values=("documents",), con=ctx.con,
@@ -61,13 +63,16 @@ def attract(ctx: Context, level: str) -> dict[str, Any]:
 def cultivate(ctx: Context, level: str) -> dict[str, Any]:
     last = ctx.last_year.get(level)
     if last is None:
-        return missing_section("path.cultivate", level, "nav.empty.no_dates", {"documents": ctx.levels[level].documents})
+        return missing_section("path.cultivate", level, "nav.empty.no_dates",
+                               {"documents": ctx.levels[level].documents})
     k, last = CULTIVATE_YEARS, int(last)
     sql = ("WITH x AS (SELECT a.applicant, count(DISTINCT d.doc_id) AS documents, "
            f"count(DISTINCT d.doc_id) FILTER (WHERE d.year BETWEEN {last - k + 1} AND {last}) AS recent, "
            f"count(DISTINCT d.doc_id) FILTER (WHERE d.year BETWEEN {last - 2 * k + 1} AND {last - k}) AS earlier "
-           f"FROM nav_applicant a JOIN nav_doc d USING (doc_id) WHERE {in_level(level, 'd.doc_id')} GROUP BY a.applicant) "
-           "SELECT x.applicant, w.name, w.nature, x.documents, x.recent, x.earlier FROM x JOIN nav_who w USING (applicant) "
+           "FROM nav_applicant a JOIN nav_doc d USING (doc_id) "
+           f"WHERE {in_level(level, 'd.doc_id')} GROUP BY a.applicant) "
+           "SELECT x.applicant, w.name, w.nature, x.documents, x.recent, x.earlier FROM x "
+           "JOIN nav_who w USING (applicant) "
            "WHERE w.nature <> 'individual' AND x.recent > x.earlier "
            f"ORDER BY x.recent DESC, x.documents DESC, x.applicant LIMIT {int(ctx.opts.top)}")
     return section("path.cultivate", level, sql, keys=("applicant",), shown=("name", "nature"),
@@ -104,6 +109,7 @@ def licensable(ctx: Context, level: str) -> dict[str, Any]:
                         f"AND high_value = {_lit('yes')}"))
     return section("path.licensable", level, sql, keys=("doc_id", "applicant"), shown=("title", "name", "nature"),
                    values=("value_index",), con=ctx.con,
-                   provenance=f"ipcockpit.value.legal_status, ipcockpit.value.conditions, ipcockpit.value.index, {_WHO}",
+                   provenance="ipcockpit.value.legal_status, ipcockpit.value.conditions, ipcockpit.value.index, "
+                              + _WHO,
                    chart=lambda rows: charts.licensable_bars(rows, ctx.t),
                    empty=("nav.empty.no_licensable", {"in_force": in_force, "high_value": hv}))

@@ -3,7 +3,8 @@
 For a level X and its reference R (China for Chongqing and the district, the world for China; the world has
 none):
 
-    RTA(branch) = (X's documents in the branch / X's branch documents) / (R's documents in the branch / R's branch documents)
+    RTA(branch) = (X's documents in the branch / X's branch documents)
+                  / (R's documents in the branch / R's branch documents)
 
 where a level's *branch documents* is the sum over the branches of their document counts (a document in two
 branches counts in both, so the shares of a level sum to 1). RTA > 1: the branch weighs more in X than in R (an

@@ -41,7 +41,8 @@ def _pie(rows: Rows, t: T, title: str, name: Callable[[dict[str, Any]], str], va
 
 def trend_bars(rows: Rows, t: T) -> dict[str, Any]:
     """Filings per filing year, stacked by office (``direction.trend``)."""
-    option = office_year_bars([{"year": r["year"], "office": r["office"], "documents": r["documents"]} for r in rows], t)
+    option = office_year_bars([{"year": r["year"], "office": r["office"], "documents": r["documents"]}
+                               for r in rows], t)
     return {**option, "title": {"text": t("nav.chart.trend"), "left": "center", "textStyle": {"fontSize": 13}},
             "legend": {**option["legend"], "top": 24}, "grid": {**option["grid"], "top": 64}}
 
