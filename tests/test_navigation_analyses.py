@@ -118,7 +118,7 @@ class Recount:
             if d in self.doc and role in HOLDER_ROLES:
                 self.countries[d].add(country)
         self.events = rows(con, "SELECT doc_id, event_class FROM legal_events")
-        self.division = dict(rows(con, "SELECT code, name FROM nav_division"))
+        self.division = dict(rows(con, "SELECT code, name FROM nav_a_division"))
 
     # one function per section: {key: {column: value}} -------------------------------------------------
     def trend(self, lv: str) -> dict:

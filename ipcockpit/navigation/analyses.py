@@ -4,7 +4,7 @@ levels: the world, China, Chongqing and the district.
 :func:`analyse` takes the member documents of an industry (the table ``nav_members(doc_id, branch, reason)`` that
 :func:`ipcockpit.navigation.industry.resolve` writes; any table with those columns) and returns the dict of the
 helpers' contract 2: ``{"levels": [...], "sections": [...], "definitions": {...}}``. Every number a section shows
-is listed in its ``numbers`` with the SQL that gives it (run on the same connection while the ``nav_*`` temporary
+is listed in its ``numbers`` with the SQL that gives it (run on the same connection while the ``nav_a_*`` temporary
 tables of :data:`definitions` exist) and the tables it rests on. docs/navigation.md ("Analyses") defines each
 measure.
 
@@ -102,20 +102,20 @@ def definitions(members: str, district_prefix: str) -> dict[str, str]:
         f"FROM documents d WHERE NOT coalesce(d.stub, false) "
         f"AND d.doc_id IN (SELECT doc_id FROM {members})")
     return {
-        "nav_branch": f"SELECT DISTINCT m.doc_id, m.branch FROM {members} m "
-                      f"WHERE m.branch IS NOT NULL AND m.doc_id IN (SELECT doc_id FROM nav_doc)",
-        "nav_level": (
-            "SELECT 'world' AS level, doc_id FROM nav_doc "
-            "UNION ALL SELECT 'china', doc_id FROM nav_doc WHERE office = 'CN' "
-            "UNION ALL SELECT 'chongqing', doc_id FROM nav_doc WHERE starts_with(region_code, '50') "
-            f"UNION ALL SELECT 'district', doc_id FROM nav_doc WHERE starts_with(region_code, '{district_prefix}')"),
-        "nav_doc": docs,  # made first (see prepare), with region_code, legal_status, high_value, value_index
-        "nav_applicant": (
+        "nav_a_branch": f"SELECT DISTINCT m.doc_id, m.branch FROM {members} m "
+                      f"WHERE m.branch IS NOT NULL AND m.doc_id IN (SELECT doc_id FROM nav_a_doc)",
+        "nav_a_level": (
+            "SELECT 'world' AS level, doc_id FROM nav_a_doc "
+            "UNION ALL SELECT 'china', doc_id FROM nav_a_doc WHERE office = 'CN' "
+            "UNION ALL SELECT 'chongqing', doc_id FROM nav_a_doc WHERE starts_with(region_code, '50') "
+            f"UNION ALL SELECT 'district', doc_id FROM nav_a_doc WHERE starts_with(region_code, '{district_prefix}')"),
+        "nav_a_doc": docs,  # made first (see prepare), with region_code, legal_status, high_value, value_index
+        "nav_a_applicant": (
             "SELECT DISTINCT p.doc_id, coalesce(e.entity_id, 'n:' || p.name_norm) AS applicant "
             "FROM parties p LEFT JOIN party_entities e ON e.doc_id = p.doc_id AND e.seq = p.seq AND e.role = p.role "
             f"WHERE p.role IN {APPLICANT_ROLES} AND coalesce(p.name_norm, '') <> '' "
-            "AND p.doc_id IN (SELECT doc_id FROM nav_doc)"),
-        "nav_who": "one row per applicant of nav_applicant: its display name (the most frequent raw name of its "
+            "AND p.doc_id IN (SELECT doc_id FROM nav_a_doc)"),
+        "nav_a_who": "one row per applicant of nav_a_applicant: its display name (the most frequent raw name of its "
                    "party rows) and its nature (ipcockpit.strength.nature.classify on its names)",
     }
 
@@ -125,32 +125,32 @@ def _create(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
 
 
 def prepare(con: duckdb.DuckDBPyConnection, members: str, district_prefix: str, opts: Options) -> dict[str, str]:
-    """Make the temporary tables ``nav_doc`` (one row per member document: office, type, filing year,
-    ``region_code`` by the attribution rule, ``legal_status``, ``high_value``, ``value_index``), ``nav_branch``,
-    ``nav_level``, ``nav_applicant`` and ``nav_who``; returns their definitions."""
+    """Make the temporary tables ``nav_a_doc`` (one row per member document: office, type, filing year,
+    ``region_code`` by the attribution rule, ``legal_status``, ``high_value``, ``value_index``), ``nav_a_branch``,
+    ``nav_a_level``, ``nav_a_applicant`` and ``nav_a_who``; returns their definitions."""
     members = _check_table(members)
     defs = definitions(members, district_prefix)
-    _create(con, "nav_doc0", defs["nav_doc"])
+    _create(con, "nav_a_doc0", defs["nav_a_doc"])
     # region code: the attribution rule over the CN members
-    region_sql = ATTRIBUTED_SQL.format(doc_filter="d.doc_id IN (SELECT doc_id FROM nav_doc0)")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE nav_region AS SELECT doc_id, admin_code FROM ({region_sql})",
+    region_sql = ATTRIBUTED_SQL.format(doc_filter="d.doc_id IN (SELECT doc_id FROM nav_a_doc0)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE nav_a_region AS SELECT doc_id, admin_code FROM ({region_sql})",
                 {"prefix": "", "office": "CN", "switch": ATTRIBUTION_SWITCH})
     # legal status: the one in-force rule
-    con.execute("CREATE OR REPLACE TEMP TABLE nav_status AS WITH ls_docs AS (SELECT doc_id FROM nav_doc0), "
+    con.execute("CREATE OR REPLACE TEMP TABLE nav_a_status AS WITH ls_docs AS (SELECT doc_id FROM nav_a_doc0), "
                 f"{status_ctes('ls_docs')} SELECT doc_id, legal_status FROM ls_status",
                 status_params(opts.settings))
     _value_tables(con, opts)
-    _create(con, "nav_doc", "SELECT d.*, r.admin_code AS region_code, s.legal_status, v.high_value, v.value_index "
-                            "FROM nav_doc0 d LEFT JOIN nav_region r USING (doc_id) "
-                            "LEFT JOIN nav_status s USING (doc_id) LEFT JOIN nav_value v USING (doc_id)")
-    for t in ("nav_doc0", "nav_region", "nav_status", "nav_value"):
+    _create(con, "nav_a_doc", "SELECT d.*, r.admin_code AS region_code, s.legal_status, v.high_value, v.value_index "
+                            "FROM nav_a_doc0 d LEFT JOIN nav_a_region r USING (doc_id) "
+                            "LEFT JOIN nav_a_status s USING (doc_id) LEFT JOIN nav_a_value v USING (doc_id)")
+    for t in ("nav_a_doc0", "nav_a_region", "nav_a_status", "nav_a_value"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
-    for name in ("nav_branch", "nav_level", "nav_applicant"):
+    for name in ("nav_a_branch", "nav_a_level", "nav_a_applicant"):
         _create(con, name, defs[name])
     _who(con)
     _divisions(con)
-    defs["nav_division"] = "GB/T 2260 names (ipcockpit.model.addresses.division) of the region codes of nav_doc"
-    defs["nav_doc"] = (defs["nav_doc"] + " -- plus region_code (ATTRIBUTED_SQL of ipcockpit.value.attribution, "
+    defs["nav_a_division"] = "GB/T 2260 names (ipcockpit.model.addresses.division) of the region codes of nav_a_doc"
+    defs["nav_a_doc"] = (defs["nav_a_doc"] + " -- plus region_code (ATTRIBUTED_SQL of ipcockpit.value.attribution, "
                        "prefix '' office 'CN'), legal_status (ls_status of ipcockpit.value.legal_status as of "
                        f"{opts.settings.as_of}), high_value (ipcockpit.value.conditions.condition_rows), "
                        f"value_index (ipcockpit.value.index.score_table, profile {opts.profile})")
@@ -158,11 +158,11 @@ def prepare(con: duckdb.DuckDBPyConnection, members: str, district_prefix: str, 
 
 
 def _value_tables(con: duckdb.DuckDBPyConnection, opts: Options) -> None:
-    """``nav_value(doc_id, high_value, value_index)``: the CNIPA high-value answer of each member invention grant
+    """``nav_a_value(doc_id, high_value, value_index)``: the CNIPA high-value answer of each member invention grant
     (yes/no/unknown) and the value index of each member document."""
     from ipcockpit.value.conditions import Universe, condition_rows
 
-    ids = [r[0] for r in con.execute("SELECT doc_id FROM nav_doc0").fetchall()]
+    ids = [r[0] for r in con.execute("SELECT doc_id FROM nav_a_doc0").fetchall()]
     rows = condition_rows(con, opts.settings, Universe(doc_ids=tuple(ids))) if ids else []
     answer = {None: "unknown", True: "yes", False: "no"}
     hv = pa.table({"doc_id": pa.array([r["publication_number"] for r in rows], pa.string()),
@@ -178,8 +178,8 @@ def _value_tables(con: duckdb.DuckDBPyConnection, opts: Options) -> None:
         else:
             vi = "(SELECT NULL::VARCHAR AS doc_id, NULL::DOUBLE AS value_index WHERE false)"
         try:
-            _create(con, "nav_value", f"SELECT d.doc_id, h.high_value, round(v.value_index, 2) AS value_index "
-                                      f"FROM nav_doc0 d LEFT JOIN _nav_hv h USING (doc_id) "
+            _create(con, "nav_a_value", f"SELECT d.doc_id, h.high_value, round(v.value_index, 2) AS value_index "
+                                      f"FROM nav_a_doc0 d LEFT JOIN _nav_hv h USING (doc_id) "
                                       f"LEFT JOIN {vi} v USING (doc_id)")
         finally:
             if opts.value_index and ids:
@@ -189,11 +189,11 @@ def _value_tables(con: duckdb.DuckDBPyConnection, opts: Options) -> None:
 
 
 def _who(con: duckdb.DuckDBPyConnection) -> None:
-    """``nav_who(applicant, name, nature)``: each applicant's display name and nature."""
+    """``nav_a_who(applicant, name, nature)``: each applicant's display name and nature."""
     from ipcockpit.strength.nature import classify
 
     rows = con.execute(
-        "SELECT a.applicant, p.name_raw, p.type, count(*) AS n FROM nav_applicant a "
+        "SELECT a.applicant, p.name_raw, p.type, count(*) AS n FROM nav_a_applicant a "
         "JOIN parties p ON p.doc_id = a.doc_id AND coalesce(p.name_norm, '') <> '' "
         f"AND p.role IN {APPLICANT_ROLES} "
         "LEFT JOIN party_entities e ON e.doc_id = p.doc_id AND e.seq = p.seq AND e.role = p.role "
@@ -213,24 +213,24 @@ def _who(con: duckdb.DuckDBPyConnection) -> None:
     con.register("_nav_who", pa.table({"applicant": pa.array(ids, pa.string()), "name": pa.array(shown, pa.string()),
                                        "nature": pa.array(natures, pa.string())}))
     try:
-        _create(con, "nav_who", "SELECT * FROM _nav_who")
+        _create(con, "nav_a_who", "SELECT * FROM _nav_who")
     finally:
         con.unregister("_nav_who")
 
 
 def _divisions(con: duckdb.DuckDBPyConnection) -> None:
-    """``nav_division(code, name)``: the names of the region codes of ``nav_doc`` and of their provinces."""
+    """``nav_a_division(code, name)``: the names of the region codes of ``nav_a_doc`` and of their provinces."""
     from ipcockpit.model.addresses import division
 
-    codes = {r[0] for r in con.execute("SELECT DISTINCT region_code FROM nav_doc WHERE region_code IS NOT NULL "
-                                       "UNION SELECT DISTINCT left(region_code, 2) || '0000' FROM nav_doc "
+    codes = {r[0] for r in con.execute("SELECT DISTINCT region_code FROM nav_a_doc WHERE region_code IS NOT NULL "
+                                       "UNION SELECT DISTINCT left(region_code, 2) || '0000' FROM nav_a_doc "
                                        "WHERE region_code IS NOT NULL").fetchall()}
     found = {c: division(c) for c in sorted(codes)}
     table = pa.table({"code": pa.array(list(found), pa.string()),
                       "name": pa.array([d.name if d is not None else None for d in found.values()], pa.string())})
     con.register("_nav_div", table)
     try:
-        _create(con, "nav_division", "SELECT * FROM _nav_div")
+        _create(con, "nav_a_division", "SELECT * FROM _nav_div")
     finally:
         con.unregister("_nav_div")
 
@@ -307,8 +307,8 @@ class Context:
 
 def _levels(con: duckdb.DuckDBPyConnection, wanted: Iterable[str], district: str,
             district_name: str | None) -> dict[str, Level]:
-    counts = dict(con.execute("SELECT level, count(DISTINCT doc_id) FROM nav_level GROUP BY level").fetchall())
-    coded = con.execute("SELECT count(*) FROM nav_doc WHERE office = 'CN' AND region_code IS NOT NULL").fetchone()[0]
+    counts = dict(con.execute("SELECT level, count(DISTINCT doc_id) FROM nav_a_level GROUP BY level").fetchall())
+    coded = con.execute("SELECT count(*) FROM nav_a_doc WHERE office = 'CN' AND region_code IS NOT NULL").fetchone()[0]
     cn = counts.get("china", 0)
     out: dict[str, Level] = {}
     for name in wanted:
@@ -337,7 +337,7 @@ def latest_year(con: duckdb.DuckDBPyConnection, level: str, last: int | None) ->
     if last is not None:
         return last
     return con.execute(
-        "WITH y AS (SELECT d.year, count(*) AS n FROM nav_doc d JOIN nav_level l USING (doc_id) "
+        "WITH y AS (SELECT d.year, count(*) AS n FROM nav_a_doc d JOIN nav_a_level l USING (doc_id) "
         f"WHERE l.level = {_lit(level)} AND d.year IS NOT NULL GROUP BY d.year) "
         "SELECT max(year) FROM y WHERE n * 100 >= (SELECT sum(n) FROM y)").fetchone()[0]
 
@@ -348,7 +348,7 @@ def analyse(con: duckdb.DuckDBPyConnection, members_table: str = "nav_members", 
     """The analyses of the members of ``members_table`` at ``levels`` (contract 2 of the navigation helpers).
 
     ``region``: the district level's GB/T 2260 code (default Bishan, 500120). ``t``: the translator of chart
-    titles (default: the Chinese catalogue). The temporary ``nav_*`` tables stay on ``con`` afterwards, so that
+    titles (default: the Chinese catalogue). The temporary ``nav_a_*`` tables stay on ``con`` afterwards, so that
     every number's ``query`` can be run again there."""
     from ipcockpit.analytics.region import region_of
     from ipcockpit.navigation import analyses_direction, analyses_path, analyses_position

@@ -33,11 +33,11 @@ if TYPE_CHECKING:
 IDS = ("trend", "lifecycle", "natures", "applicants", "regions", "branches", "white_space", "high_value",
        "key_patents", "collaboration", "legal_status", "operations")
 DOCS = "documents, nav_members (the industry's members)"
-_WHO = "nav_who (ipcockpit.strength.nature on the applicants' names; entities of party_entities where resolved)"
+_WHO = "nav_a_who (ipcockpit.strength.nature on the applicants' names; entities of party_entities where resolved)"
 
 
 def in_level(level: str, col: str = "doc_id") -> str:
-    return f"{col} IN (SELECT doc_id FROM nav_level WHERE level = {_lit(level)})"
+    return f"{col} IN (SELECT doc_id FROM nav_a_level WHERE level = {_lit(level)})"
 
 
 def sections(ctx: Context, level: str) -> list[dict[str, Any]]:
@@ -57,7 +57,7 @@ def _no_dates(ctx: Context, level: str) -> tuple[str, dict[str, Any]]:
 
 
 def trend(ctx: Context, level: str) -> dict[str, Any]:
-    sql = (f"SELECT year, office, count(*) AS documents FROM nav_doc WHERE {in_level(level)} AND year IS NOT NULL "
+    sql = (f"SELECT year, office, count(*) AS documents FROM nav_a_doc WHERE {in_level(level)} AND year IS NOT NULL "
            "GROUP BY year, office ORDER BY year, office")
     return section("direction.trend", level, sql, keys=("year", "office"), values=("documents",), con=ctx.con,
                    provenance=DOCS + "; filing year = year of app_date, else priority_date, else pub_date",
@@ -66,10 +66,10 @@ def trend(ctx: Context, level: str) -> dict[str, Any]:
 
 def lifecycle(ctx: Context, level: str) -> dict[str, Any]:
     sql = ("SELECT d.year, count(DISTINCT d.doc_id) AS applications, count(DISTINCT a.applicant) AS applicants "
-           f"FROM nav_doc d LEFT JOIN nav_applicant a USING (doc_id) WHERE {in_level(level, 'd.doc_id')} "
+           f"FROM nav_a_doc d LEFT JOIN nav_a_applicant a USING (doc_id) WHERE {in_level(level, 'd.doc_id')} "
            "AND d.year IS NOT NULL GROUP BY d.year ORDER BY d.year")
     empty = _no_dates(ctx, level)
-    if not _count(ctx, f"SELECT count(*) FROM nav_applicant WHERE {in_level(level)}"):
+    if not _count(ctx, f"SELECT count(*) FROM nav_a_applicant WHERE {in_level(level)}"):
         sql, empty = sql.replace("WHERE ", "WHERE false AND ", 1), ("nav.empty.no_applicants",
                                                                     {"documents": ctx.levels[level].documents})
     return section("direction.lifecycle", level, sql, keys=("year",), values=("applications", "applicants"),
@@ -83,7 +83,7 @@ def _applicants_empty(ctx: Context, level: str) -> tuple[str, dict[str, Any]]:
 
 def natures(ctx: Context, level: str) -> dict[str, Any]:
     sql = ("SELECT w.nature, count(DISTINCT a.applicant) AS applicants, count(DISTINCT a.doc_id) AS documents "
-           f"FROM nav_applicant a JOIN nav_who w USING (applicant) WHERE {in_level(level, 'a.doc_id')} "
+           f"FROM nav_a_applicant a JOIN nav_a_who w USING (applicant) WHERE {in_level(level, 'a.doc_id')} "
            "GROUP BY w.nature ORDER BY documents DESC, w.nature")
     return section("direction.natures", level, sql, keys=("nature",), values=("applicants", "documents"),
                    con=ctx.con, provenance=f"parties, {_WHO}", chart=lambda rows: charts.nature_pie(rows, ctx.t),
@@ -92,7 +92,7 @@ def natures(ctx: Context, level: str) -> dict[str, Any]:
 
 def applicants(ctx: Context, level: str) -> dict[str, Any]:
     sql = ("SELECT a.applicant, w.name, w.nature, count(DISTINCT a.doc_id) AS documents "
-           f"FROM nav_applicant a JOIN nav_who w USING (applicant) WHERE {in_level(level, 'a.doc_id')} "
+           f"FROM nav_a_applicant a JOIN nav_a_who w USING (applicant) WHERE {in_level(level, 'a.doc_id')} "
            f"GROUP BY ALL ORDER BY documents DESC, a.applicant LIMIT {int(ctx.opts.top)}")
     return section("direction.applicants", level, sql, keys=("applicant",), values=("documents",),
                    shown=("name", "nature"), con=ctx.con, provenance=f"parties, {_WHO}",
@@ -112,10 +112,10 @@ def regions(ctx: Context, level: str) -> dict[str, Any]:
             "nav.empty.no_countries", {"documents": ctx.levels[level].documents})
     else:
         code = "left(d.region_code, 2) || '0000'" if level == "china" else "d.region_code"
-        sql = (f"SELECT {code} AS region, any_value(v.name) AS name, count(*) AS documents FROM nav_doc d "
-               f"LEFT JOIN nav_division v ON v.code = {code} WHERE {in_level(level, 'd.doc_id')} "
+        sql = (f"SELECT {code} AS region, any_value(v.name) AS name, count(*) AS documents FROM nav_a_doc d "
+               f"LEFT JOIN nav_a_division v ON v.code = {code} WHERE {in_level(level, 'd.doc_id')} "
                f"AND d.region_code IS NOT NULL GROUP BY {code} ORDER BY documents DESC, region LIMIT {top}")
-        prov = "region_code of nav_doc (the attribution rule, ipcockpit.value.attribution), GB/T 2260 names"
+        prov = "region_code of nav_a_doc (the attribution rule, ipcockpit.value.attribution), GB/T 2260 names"
         empty = ("nav.empty.no_addresses", {"documents": ctx.levels[level].documents})
     return section("direction.regions", level, sql, keys=("region",), values=("documents",), shown=("name",),
                    con=ctx.con, provenance=prov, chart=lambda rows: charts.region_bars(rows, ctx.t), empty=empty)
@@ -126,7 +126,7 @@ def _branch_counts(ctx: Context, level: str) -> str:
     and of the base year, the compound annual growth rate between them."""
     last, n = ctx.last_year.get(level), int(ctx.opts.years)
     last_sql = "NULL::INTEGER" if last is None else str(int(last))
-    return (f"WITH bd AS (SELECT b.branch, b.doc_id, d.year FROM nav_branch b JOIN nav_doc d USING (doc_id) "
+    return (f"WITH bd AS (SELECT b.branch, b.doc_id, d.year FROM nav_a_branch b JOIN nav_a_doc d USING (doc_id) "
             f"WHERE {in_level(level, 'b.doc_id')}), "
             "tot AS (SELECT count(DISTINCT doc_id) AS n FROM bd), "
             f"c AS (SELECT branch, count(DISTINCT doc_id) AS documents, "
@@ -156,8 +156,9 @@ def white_space(ctx: Context, level: str) -> dict[str, Any]:
     o = ctx.opts
     last, n = ctx.last_year.get(level), int(o.years)
     last_sql = "NULL::INTEGER" if last is None else str(int(last))
-    overall = (f"WITH y AS (SELECT d.year, count(DISTINCT d.doc_id) AS k FROM nav_doc d "
-               f"WHERE {in_level(level, 'd.doc_id')} AND d.doc_id IN (SELECT doc_id FROM nav_branch) GROUP BY d.year), "
+    overall = (f"WITH y AS (SELECT d.year, count(DISTINCT d.doc_id) AS k FROM nav_a_doc d "
+               f"WHERE {in_level(level, 'd.doc_id')} AND d.doc_id IN (SELECT doc_id FROM nav_a_branch) "
+               "GROUP BY d.year), "
                f"e AS (SELECT sum(k) FILTER (WHERE year = {last_sql}) AS l, "
                f"sum(k) FILTER (WHERE year = {last_sql} - {n}) AS b "
                f"FROM y) SELECT CASE WHEN b > 0 AND l > 0 THEN round(pow(l / b, 1 / {n}) - 1, 4) END FROM e")
@@ -169,7 +170,7 @@ def white_space(ctx: Context, level: str) -> dict[str, Any]:
            f"AND c.last_year >= {int(o.rising_min_last)}, "
            "false) AS rising FROM c) c) WHERE kind IS NOT NULL ORDER BY kind, documents DESC, branch")
     empty = _no_branches(ctx, level)
-    if _count(ctx, f"SELECT count(*) FROM nav_branch WHERE {in_level(level)}"):
+    if _count(ctx, f"SELECT count(*) FROM nav_a_branch WHERE {in_level(level)}"):
         empty = ("nav.empty.no_white_space", {"thin_share": o.thin_share, "rising_margin": o.rising_margin})
     return section("direction.white_space", level, sql, keys=("branch",), shown=("kind",),
                    values=("documents", "share", "cagr", "level_cagr"), con=ctx.con,
@@ -179,7 +180,7 @@ def white_space(ctx: Context, level: str) -> dict[str, Any]:
 
 
 def high_value(ctx: Context, level: str) -> dict[str, Any]:
-    sql = ("SELECT coalesce(high_value, 'not_judged') AS answer, count(*) AS documents FROM nav_doc "
+    sql = ("SELECT coalesce(high_value, 'not_judged') AS answer, count(*) AS documents FROM nav_a_doc "
            f"WHERE {in_level(level)} GROUP BY answer ORDER BY answer")
     return section("direction.high_value", level, sql, keys=("answer",), values=("documents",), con=ctx.con,
                    provenance="ipcockpit.value.conditions (CNIPA high-value conditions; invention grants only: others "
@@ -187,7 +188,7 @@ def high_value(ctx: Context, level: str) -> dict[str, Any]:
 
 
 def key_patents(ctx: Context, level: str) -> dict[str, Any]:
-    sql = ("SELECT doc_id, title, value_index, high_value, legal_status FROM nav_doc "
+    sql = ("SELECT doc_id, title, value_index, high_value, legal_status FROM nav_a_doc "
            f"WHERE {in_level(level)} AND value_index IS NOT NULL ORDER BY value_index DESC, doc_id "
            f"LIMIT {int(ctx.opts.top)}")
     return section("direction.key_patents", level, sql, keys=("doc_id",), shown=("title",),
@@ -200,12 +201,12 @@ def key_patents(ctx: Context, level: str) -> dict[str, Any]:
 
 def collaboration(ctx: Context, level: str) -> dict[str, Any]:
     sql = ("SELECT a.applicant AS a, b.applicant AS b, wa.name AS a_name, wb.name AS b_name, "
-           "count(DISTINCT a.doc_id) AS documents FROM nav_applicant a "
-           "JOIN nav_applicant b ON b.doc_id = a.doc_id AND a.applicant < b.applicant "
-           "JOIN nav_who wa ON wa.applicant = a.applicant JOIN nav_who wb ON wb.applicant = b.applicant "
+           "count(DISTINCT a.doc_id) AS documents FROM nav_a_applicant a "
+           "JOIN nav_a_applicant b ON b.doc_id = a.doc_id AND a.applicant < b.applicant "
+           "JOIN nav_a_who wa ON wa.applicant = a.applicant JOIN nav_a_who wb ON wb.applicant = b.applicant "
            f"WHERE {in_level(level, 'a.doc_id')} GROUP BY ALL ORDER BY documents DESC, a, b LIMIT {int(ctx.opts.top)}")
     empty = ("nav.empty.no_collaboration", {})
-    if not _count(ctx, f"SELECT count(*) FROM nav_applicant WHERE {in_level(level)}"):
+    if not _count(ctx, f"SELECT count(*) FROM nav_a_applicant WHERE {in_level(level)}"):
         empty = _applicants_empty(ctx, level)
     return section("direction.collaboration", level, sql, keys=("a", "b"), shown=("a_name", "b_name"),
                    values=("documents",), con=ctx.con, provenance=f"parties (two applicants of one document), {_WHO}",
@@ -214,7 +215,7 @@ def collaboration(ctx: Context, level: str) -> dict[str, Any]:
 
 def legal_status(ctx: Context, level: str) -> dict[str, Any]:
     case = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in STATUS_GROUPS.items())
-    sql = (f"SELECT coalesce(CASE legal_status {case} END, 'unknown') AS status, count(*) AS documents FROM nav_doc "
+    sql = (f"SELECT coalesce(CASE legal_status {case} END, 'unknown') AS status, count(*) AS documents FROM nav_a_doc "
            f"WHERE {in_level(level)} GROUP BY status ORDER BY documents DESC, status")
     return section("direction.legal_status", level, sql, keys=("status",), values=("documents",), con=ctx.con,
                    provenance="ipcockpit.value.legal_status (the in-force rule: term, ending events, status text) "

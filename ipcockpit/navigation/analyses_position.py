@@ -25,7 +25,7 @@ REFERENCE = {"china": "world", "chongqing": "china", "district": "china"}
 def rta_sql(level: str, reference: str) -> str:
     """The RTA of every branch of ``reference`` for ``level``, with the counts behind it."""
     def counts(lv: str) -> str:
-        return (f"SELECT branch, count(DISTINCT doc_id) AS n FROM nav_branch WHERE {in_level(lv)} GROUP BY branch")
+        return (f"SELECT branch, count(DISTINCT doc_id) AS n FROM nav_a_branch WHERE {in_level(lv)} GROUP BY branch")
 
     return (f"WITH r AS ({counts(level)}), c AS ({counts(reference)}), rt AS (SELECT sum(n) AS n FROM r), "
             "ct AS (SELECT sum(n) AS n FROM c) "
