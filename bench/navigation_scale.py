@@ -74,19 +74,21 @@ def run_spark(path: Path, folder: Path) -> None:
         c.export_parquet(folder)
         c.store.con.execute(f"COPY nav_members TO '{(folder / 'nav_members.parquet').as_posix()}' (FORMAT parquet)")
         ib = c.ibis()
-        duck = {name: stats.rows(f(ib.table("documents"), ib.table("nav_members"), china))
-                for name, f in (("trend", trend_expr), ("branches", branch_expr)) for china in (False, True)}
+        duck = {name: {china: stats.rows(f(ib.table("documents"), ib.table("nav_members"), china))
+                       for china in (False, True)} for name, f in (("trend", trend_expr), ("branches", branch_expr))}
     t0 = time.perf_counter()
     spark = connect_parquet(folder, tables=["documents", "nav_members"])
     for name, f in (("trend", trend_expr), ("branches", branch_expr)):
         for china in (False, True):
             t1 = time.perf_counter()
             rows = stats.rows(f(spark.table("documents"), spark.table("nav_members"), china))
-            same = rows == duck[name]
+            same = rows == duck[name][china]
             print(f"spark {name} china={china}: {len(rows):,} rows in {time.perf_counter() - t1:.1f} s, "
                   f"equal to DuckDB: {same}")
             if not same:
-                sys.exit(f"spark and duckdb differ on {name}")
+                diff = [(a, b) for a, b in zip(rows, duck[name][china], strict=False) if a != b][:3]
+                sys.exit(f"spark and duckdb differ on {name}: {len(rows)} against {len(duck[name][china])} rows; "
+                         f"first differences {diff}")
     print(f"spark total {time.perf_counter() - t0:.1f} s")
 
 
@@ -125,7 +127,8 @@ def main() -> None:
         seconds = time.perf_counter() - t0
         numbers = sum(len(s["numbers"]) for s in report["sections"])
         levels = ", ".join(f"{lv['level']} {lv['documents']:,}" for lv in report["levels"])
-        print(f"analyse: {len(report['sections'])} sections, {numbers:,} numbers in {seconds:.1f} s ({levels})")
+        print(f"analyse: {len(report['sections'])} sections, {numbers:,} numbers in {seconds:.1f} s ({levels}); "
+              f"per-document facts {report['timings']['facts']:.1f} s, sections {report['timings']['sections']:.1f} s")
         con.close()
         if args.spark:
             run_spark(path, folder / "parquet")

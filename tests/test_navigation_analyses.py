@@ -423,3 +423,30 @@ def test_the_ibis_sections_give_the_same_rows_on_duckdb_and_spark(analysed, tmp_
         assert sizes == sorted(({"branch": r["branch"], "documents": r["documents"]}
                                 for r in by[("direction.branches", level)]), key=lambda r: r["branch"])
         assert len(sizes) > 20
+
+
+def test_synthetic_documents_follow_the_real_distributions(analysed, tmp_path: Path) -> None:
+    from ipcockpit.navigation.synthetic import fit, synthesise
+
+    con, report = analysed
+    model = fit(con)
+    assert model.real_documents == report["levels"][0]["documents"]
+    path = tmp_path / "syn.duckdb"
+    Cockpit(Settings(db=str(path))).close()
+    syn = duckdb.connect(str(path))
+    written = synthesise(syn, model, 20_000, seed=1)
+    assert written["documents"] == written["nav_members"] == 20_000
+    real_cn = con.execute("SELECT avg((office = 'CN')::INT) FROM documents WHERE doc_id IN (SELECT doc_id FROM "
+                          "nav_members) AND NOT coalesce(stub, false)").fetchone()[0]
+    syn_cn = syn.execute("SELECT avg((office = 'CN')::INT) FROM documents").fetchone()[0]
+    assert abs(real_cn - syn_cn) < 0.01  # 20,000 draws: the standard error is 0.003
+    real_branches = {b for (b,) in con.execute("SELECT DISTINCT branch FROM nav_members").fetchall()}
+    assert {b for (b,) in syn.execute("SELECT DISTINCT branch FROM nav_members").fetchall()} <= real_branches
+    real_cq = con.execute("SELECT avg(starts_with(admin_code, '50')::INT) FROM parties WHERE admin_code IS NOT NULL "
+                          "AND doc_id IN (SELECT doc_id FROM nav_members)").fetchone()[0]
+    syn_cq = syn.execute("SELECT avg(starts_with(admin_code, '50')::INT) FROM parties "
+                         "WHERE admin_code IS NOT NULL").fetchone()[0]
+    assert abs(real_cq - syn_cq) < 0.005
+    out = analyse(syn, options=Options(settings=ScreenSettings(as_of=AS_OF), value_index=False))
+    assert [lv["missing"] for lv in out["levels"]] == [None] * 4
+    syn.close()

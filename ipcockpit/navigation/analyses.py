@@ -27,6 +27,7 @@ tables (:mod:`ipcockpit.navigation.analyses_direction`, :mod:`~ipcockpit.navigat
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -362,7 +363,9 @@ def analyse(con: duckdb.DuckDBPyConnection, members_table: str = "nav_members", 
         from ipcockpit.i18n import Translator
 
         t = Translator("zh-CN")
+    started = time.perf_counter()
     defs = prepare(con, members_table, str(found["prefix"]), opts)
+    prepared = time.perf_counter()
     lv = _levels(con, levels, found["code"], found["name"])
     ctx = Context(con, opts, lv, t)
     for name, level in lv.items():
@@ -371,7 +374,9 @@ def analyse(con: duckdb.DuckDBPyConnection, members_table: str = "nav_members", 
     for module in (analyses_direction, analyses_position, analyses_path):
         for name in lv:
             sections += module.sections(ctx, name)
+    timings = {"facts": round(prepared - started, 3), "sections": round(time.perf_counter() - prepared, 3)}
     return {"levels": [level.as_dict() for level in lv.values()], "sections": sections, "definitions": defs,
+            "timings": timings,
             "region": {"code": found["code"], "name": found["name"], "full_name": found["full_name"]},
             "options": {"years": opts.years, "top": opts.top, "thin_share": opts.thin_share,
                         "rising_margin": opts.rising_margin, "rising_min_last": opts.rising_min_last,
