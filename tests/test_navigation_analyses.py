@@ -459,4 +459,15 @@ def test_synthetic_documents_follow_the_real_distributions(analysed, tmp_path: P
     assert abs(real_cq - syn_cq) < 0.005
     out = analyse(syn, options=Options(settings=ScreenSettings(as_of=AS_OF), value_index=False))
     assert [lv["missing"] for lv in out["levels"]] == [None] * 4
+    # a corpus without dates and applicants: the sections that need them say so, the others are drawn
+    syn.execute("UPDATE documents SET app_date = NULL, pub_date = NULL, priority_date = NULL, grant_date = NULL")
+    syn.execute("DELETE FROM parties")
+    bare = analyse(syn, options=Options(settings=ScreenSettings(as_of=AS_OF), value_index=False))
+    by = {(s["id"], s["level"]): s for s in bare["sections"]}
+    assert [lv["level"] for lv in bare["levels"] if lv["missing"]] == ["chongqing", "district"]
+    assert by[("direction.trend", "world")]["empty_reason"] == "nav.empty.no_dates"
+    assert by[("direction.lifecycle", "china")]["empty_reason"] == "nav.empty.no_applicants"
+    assert by[("direction.applicants", "world")]["empty_reason"] == "nav.empty.no_applicants"
+    assert by[("direction.trend", "chongqing")]["empty_reason"] == "nav.empty.no_addresses"
+    assert by[("direction.branches", "world")]["chart"] is not None
     syn.close()
