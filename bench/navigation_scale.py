@@ -1,0 +1,140 @@
+"""Navigation analyses at scale: N synthetic member documents fitted to the real data, analysed on DuckDB.
+
+1. Fit. The CNIPA gazette week (cn/gazette_2019) and the Lens drones export are ingested into a temporary store;
+   the members are the documents whose first IPC code is in sections B, G or H, the branch its IPC class (as in
+   tests/test_navigation_analyses.py). :func:`ipcockpit.navigation.synthetic.fit` reads their distributions
+   (office x year x type x stage, branches and their IPC codes, applicants with names and region codes,
+   applicants per document, legal events).
+2. Sample N documents (:func:`~ipcockpit.navigation.synthetic.synthesise`) into a new store.
+3. Baseline, on the same store and connection: the plain corpus count ``stats.by_office_year`` (the overview's
+   chart: one ibis group-by over ``documents``), timed.
+4. :func:`ipcockpit.navigation.analyses.analyse` at the four levels (district Bishan 500120), ``--threads`` DuckDB
+   threads (2), timed whole: the per-document facts (attribution, legal status, high-value conditions, value
+   index, natures) and every section with its numbers. ``--no-value-index`` leaves the value index out (it scores
+   the whole store).
+5. ``--spark``: the ibis expressions of the scale path (filings by year and office, branch sizes; world and
+   China) on local Spark (local[2]) over the Parquet export, compared with DuckDB's rows.
+
+Last line: ``RESULT docs=<int> seconds=<float> baseline_seconds=<float> ratio=<float> numbers=<int>``
+(``ratio`` = analyses seconds / baseline seconds). Run:
+``.venv/bin/python bench/navigation_scale.py --docs 100000 [--spark]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from ipcockpit.analytics import stats  # noqa: E402
+from ipcockpit.app import Cockpit  # noqa: E402
+from ipcockpit.navigation.analyses import Options, analyse  # noqa: E402
+from ipcockpit.navigation.synthetic import fit, synthesise  # noqa: E402
+from ipcockpit.settings import Settings  # noqa: E402
+
+SOURCES = ["cn/gazette_2019", "lens/drone_drones_fulltext_families_5884.csv", "cn/legal_events_gazette"]
+MEMBERS = ("CREATE OR REPLACE TEMP TABLE nav_members AS SELECT doc_id, left(arg_min(code, coalesce(seq, 0)), 3) AS "
+           "branch, 'ipc:' || left(arg_min(code, coalesce(seq, 0)), 3) AS reason FROM classifications "
+           "WHERE scheme = 'IPC' AND left(code, 1) IN ('B', 'G', 'H') GROUP BY doc_id")
+
+
+def shared_data() -> Path:
+    env = os.environ.get("IPCOCKPIT_SHARED_DATA")
+    for c in ([Path(env)] if env else []) + [REPO.parent / "shared" / "data", Path("/work/shared/data")]:
+        if (c / "MANIFEST.md").exists():
+            return c
+    sys.exit("shared data not found; set IPCOCKPIT_SHARED_DATA")
+
+
+def real_model(folder: Path, store: Path | None) -> object:
+    path = store or folder / "real.duckdb"
+    if store is None:
+        with Cockpit(Settings(db=str(path))) as c:
+            c.ingest([shared_data() / s for s in SOURCES])
+    con = duckdb.connect(str(path), read_only=store is not None)
+    con.execute(MEMBERS)
+    model = fit(con)
+    con.close()
+    return model
+
+
+def run_spark(path: Path, folder: Path) -> None:
+    from ipcockpit.analytics.spark import connect_parquet
+    from ipcockpit.navigation.analyses_direction import branch_expr, trend_expr
+
+    with Cockpit(Settings(db=str(path))) as c:
+        c.export_parquet(folder)
+        c.store.con.execute(f"COPY nav_members TO '{(folder / 'nav_members.parquet').as_posix()}' (FORMAT parquet)")
+        ib = c.ibis()
+        duck = {name: {china: stats.rows(f(ib.table("documents"), ib.table("nav_members"), china))
+                       for china in (False, True)} for name, f in (("trend", trend_expr), ("branches", branch_expr))}
+    t0 = time.perf_counter()
+    spark = connect_parquet(folder, tables=["documents", "nav_members"])
+    for name, f in (("trend", trend_expr), ("branches", branch_expr)):
+        for china in (False, True):
+            t1 = time.perf_counter()
+            rows = stats.rows(f(spark.table("documents"), spark.table("nav_members"), china))
+            same = rows == duck[name][china]
+            print(f"spark {name} china={china}: {len(rows):,} rows in {time.perf_counter() - t1:.1f} s, "
+                  f"equal to DuckDB: {same}")
+            if not same:
+                diff = [(a, b) for a, b in zip(rows, duck[name][china], strict=False) if a != b][:3]
+                sys.exit(f"spark and duckdb differ on {name}: {len(rows)} against {len(duck[name][china])} rows; "
+                         f"first differences {diff}")
+    print(f"spark total {time.perf_counter() - t0:.1f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--memory", default="4GB", help="DuckDB memory limit (it spills beyond)")
+    parser.add_argument("--store", type=Path, help="a store already holding the real sources (skips the ingest)")
+    parser.add_argument("--no-value-index", action="store_true", help="leave the value index out")
+    parser.add_argument("--spark", action="store_true", help="also run the ibis expressions on local Spark")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="navigation_scale_") as tmp:
+        folder = Path(tmp)
+        t0 = time.perf_counter()
+        model = real_model(folder, args.store)
+        print(f"fitted to {model.real_documents:,} real member documents of {', '.join(SOURCES)} "  # type: ignore[attr-defined]
+              f"in {time.perf_counter() - t0:.1f} s")
+        path = folder / "synthetic.duckdb"
+        Cockpit(Settings(db=str(path))).close()
+        con = duckdb.connect(str(path))
+        con.execute(f"SET threads = {args.threads}")
+        con.execute(f"SET memory_limit = '{args.memory}'")
+        t0 = time.perf_counter()
+        written = synthesise(con, model, args.docs)  # type: ignore[arg-type]
+        con.execute("CHECKPOINT")
+        print(f"sampled {args.docs:,} documents in {time.perf_counter() - t0:.1f} s: {written}")
+        import ibis
+
+        t0 = time.perf_counter()
+        base = stats.rows(stats.by_office_year(ibis.duckdb.from_connection(con).table("documents")))
+        baseline = time.perf_counter() - t0
+        print(f"baseline by_office_year: {len(base)} rows in {baseline:.3f} s")
+        t0 = time.perf_counter()
+        report = analyse(con, options=Options(value_index=not args.no_value_index))
+        seconds = time.perf_counter() - t0
+        numbers = sum(len(s["numbers"]) for s in report["sections"])
+        levels = ", ".join(f"{lv['level']} {lv['documents']:,}" for lv in report["levels"])
+        print(f"analyse: {len(report['sections'])} sections, {numbers:,} numbers in {seconds:.1f} s ({levels}); "
+              f"per-document facts {report['timings']['facts']:.1f} s, sections {report['timings']['sections']:.1f} s")
+        con.close()
+        if args.spark:
+            run_spark(path, folder / "parquet")
+    print(f"RESULT docs={args.docs} seconds={seconds:.3f} baseline_seconds={baseline:.3f} "
+          f"ratio={seconds / baseline:.1f} numbers={numbers}")
+
+
+if __name__ == "__main__":
+    main()

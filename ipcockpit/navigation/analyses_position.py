@@ -1,0 +1,57 @@
+"""Position (产业定位): the revealed technological advantage (RTA) of a level in each branch against its reference.
+
+For a level X and its reference R (China for Chongqing and the district, the world for China; the world has
+none):
+
+    RTA(branch) = (X's documents in the branch / X's branch documents)
+                  / (R's documents in the branch / R's branch documents)
+
+where a level's *branch documents* is the sum over the branches of their document counts (a document in two
+branches counts in both, so the shares of a level sum to 1). RTA > 1: the branch weighs more in X than in R (an
+advantage); < 1: less (a weakness); 0: X has none. Every branch R holds is listed, with the four counts behind it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ipcockpit.navigation import charts
+from ipcockpit.navigation.analyses import Context, missing_section, section
+from ipcockpit.navigation.analyses_direction import in_level
+
+REFERENCE = {"china": "world", "chongqing": "china", "district": "china"}
+
+
+def rta_sql(level: str, reference: str) -> str:
+    """The RTA of every branch of ``reference`` for ``level``, with the counts behind it."""
+    def counts(lv: str) -> str:
+        return (f"SELECT branch, count(DISTINCT doc_id) AS n FROM nav_a_branch WHERE {in_level(lv)} GROUP BY branch")
+
+    return (f"WITH r AS ({counts(level)}), c AS ({counts(reference)}), rt AS (SELECT sum(n) AS n FROM r), "
+            "ct AS (SELECT sum(n) AS n FROM c) "
+            "SELECT c.branch, coalesce(r.n, 0) AS region_documents, rt.n AS region_total, "
+            "c.n AS reference_documents, ct.n AS reference_total, "
+            "round(coalesce(r.n, 0) / rt.n, 4) AS region_share, round(c.n / ct.n, 4) AS reference_share, "
+            "round((coalesce(r.n, 0) / rt.n) / (c.n / ct.n), 3) AS rta "
+            "FROM c LEFT JOIN r USING (branch) CROSS JOIN rt CROSS JOIN ct WHERE rt.n > 0")
+
+
+def sections(ctx: Context, level: str) -> list[dict[str, Any]]:
+    sid = "position.rta"
+    lv = ctx.levels[level]
+    if level == "world":
+        return [missing_section(sid, level, "nav.empty.rta_reference")]
+    if lv.missing:
+        return [missing_section(sid, level, lv.missing, lv.missing_params)]
+    reference = REFERENCE[level]
+    ref = ctx.levels.get(reference)
+    if ref is None:
+        return [missing_section(sid, level, "nav.empty.rta_needs", {"reference": reference})]
+    sql = f"SELECT * FROM ({rta_sql(level, reference)}) ORDER BY rta DESC, reference_documents DESC, branch"
+    return [section(sid, level, sql, keys=("branch",),
+                    values=("region_documents", "region_total", "reference_documents", "reference_total",
+                            "region_share", "reference_share", "rta"), con=ctx.con,
+                    provenance=f"nav_members.branch; {level} against {reference}: RTA = (region_documents / "
+                               "region_total) / (reference_documents / reference_total), totals = sums over branches",
+                    chart=lambda rows: charts.rta_bars(rows, ctx.t),
+                    empty=("nav.empty.no_branches", {"documents": lv.documents}))]
