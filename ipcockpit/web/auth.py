@@ -109,6 +109,8 @@ POLICY: tuple[Rule, ...] = (
     Rule(None, r"/(api/)?fto([./].*)?", SIGNED_IN, "auth.why.fto"),
     # quarantined records are raw data: their excerpts, paths and reasons (any format, page or API)
     Rule(None, r"/(api/)?data/quarantine([./].*)?", WRITERS, "auth.why.quarantine"),
+    # patent navigation: the analyst's edits of a decomposition tree, marks and tagging (page forms and API)
+    Rule(WRITE, r"/(api/)?navigation/[^/]+/(tree|marks|tag)", WRITERS, "nav.analyst.why"),
 )
 
 
