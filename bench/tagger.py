@@ -1,0 +1,150 @@
+"""Few-shot branch tagger against a TF-IDF + logistic-regression baseline, side by side (issue 18).
+
+Both datasets of bench/tagger_data.py (real data): ``cpc`` (Chinese abstracts, 500 CPC subgroups,
+multi-label) and ``multilang`` (abstracts in 7+ languages, 17 IPC main groups, one branch per text). At each
+size N (200, 750, 2,000 labelled documents, the first N of a seeded shuffle of the training pool, so both
+methods get the same examples: one (text, branch) pair per branch of a document), both methods tag the same
+eval set and are scored by micro-F1 over (document, branch) pairs.
+
+- tagger: ``ipcockpit.navigation.tagger.tag`` (TF-IDF + e5 view, logistic regression + label propagation over
+  the eval texts; multi-label threshold by 3-fold CV on the examples), with the project's encoder behind a
+  disk cache (bench/tagger_data.py) so reruns do not re-embed.
+- baseline: TF-IDF (Latin words 1-2 + CJK characters 1-2, sublinear tf, fitted on the examples), logistic
+  regression (multinomial for one branch per text; one-vs-rest liblinear, balanced, for multi-label), C chosen
+  from {1, 10, 100} by 3-fold CV micro-F1 on the examples; multi-label threshold chosen exactly as the
+  tagger's (relative to a text's best score, on out-of-fold scores).
+
+Prints ``RESULT dataset=<name> examples=<N> micro_f1=<f> baseline_micro_f1=<f>`` per size, last; results
+also to bench/results/tagger.json. Run: ``nice -n 10 .venv/bin/python bench/tagger.py [--sizes 200,750,2000]
+[--datasets cpc,multilang]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tagger_data import ROOT, cached_encoder, load_cpc, load_multilang  # noqa: E402
+
+from ipcockpit.navigation.tagger import (  # noqa: E402
+    Settings,
+    _regression,
+    choose_rule,
+    decide,
+    micro_f1,
+    tag_detailed,
+)
+
+
+def baseline(ex_texts: list[str], y: np.ndarray, labels: list[str], texts: list[str], multi_label: bool) -> list:
+    x_tr, x_te = _fit_train_only(ex_texts, texts)
+    folds = np.arange(len(ex_texts)) % 3
+    np.random.default_rng(1).shuffle(folds)
+    gold = [[labels[j] for j in np.flatnonzero(r)] for r in y]
+    best = (-1.0, 1.0, ("relative", 0.5))
+    for c in (1.0, 10.0, 100.0):
+        oof = np.zeros(y.shape)
+        for f in range(3):
+            tr, te = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
+            xa, xb = _fit_train_only([ex_texts[i] for i in tr], [ex_texts[i] for i in te])
+            oof[te] = _regression(xa, y[tr], xb, c, multi_label)
+        t = choose_rule(oof, y, labels) if multi_label else ("relative", 0.5)
+        f1 = micro_f1(decide(oof, labels, multi_label, t), gold if multi_label else [[g[0]] for g in gold])
+        if f1 > best[0]:
+            best = (f1, c, t)
+    _, c, t = best
+    scores = _regression(x_tr, y, x_te, c, multi_label)
+    return decide(scores, labels, multi_label, t)
+
+
+def _fit_train_only(train: list[str], test: list[str]):
+    """The baseline's TF-IDF: fitted on the training texts only (inductive, the usual way)."""
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    from ipcockpit.navigation.tagger import _cjk_only
+
+    parts_tr, parts_te = [], []
+    for vec in (
+        TfidfVectorizer(token_pattern=r"(?u)\b[^\W\d_]{2,}\b", ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+        TfidfVectorizer(analyzer="char", preprocessor=_cjk_only, ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+    ):
+        try:
+            parts_tr.append(vec.fit_transform(train))
+        except ValueError:
+            continue
+        parts_te.append(vec.transform(test))
+    return normalize(sp.hstack(parts_tr).tocsr()), normalize(sp.hstack(parts_te).tocsr())
+
+
+def run(name: str, pool, ev, sizes: list[int], multi_label: bool, enc, settings: Settings) -> list[dict]:
+    texts = [t for _, t, _ in ev]
+    gold = [g for _, _, g in ev]
+    rows = []
+    for n in sizes:
+        docs = pool[:n]
+        examples = [(t, b) for _, t, bs in docs for b in bs]
+        ex_texts = [t for _, t, _ in docs]
+        labels = sorted({b for _, b in examples})
+        y = np.zeros((len(docs), len(labels)), dtype=np.int8)
+        for i, (_, _, bs) in enumerate(docs):
+            for b in bs:
+                y[i, labels.index(b)] = 1
+        if not multi_label:  # a document in two folders: its first folder is its example branch
+            examples = [(t, bs[0]) for _, t, bs in docs]
+            y = np.zeros((len(docs), len(labels)), dtype=np.int8)
+            for i, (_, _, bs) in enumerate(docs):
+                y[i, labels.index(bs[0])] = 1
+        t0 = time.perf_counter()
+        res = tag_detailed(texts, examples, multi_label, encoder=enc, settings=settings)
+        t1 = time.perf_counter()
+        base = baseline(ex_texts, y, labels, texts, multi_label)
+        t2 = time.perf_counter()
+        as_sets = (lambda p: p) if multi_label else (lambda p: [[b] for b in p])
+        f_tag = micro_f1(as_sets(res.branches), gold)
+        f_base = micro_f1(as_sets(base), gold)
+        row = {"dataset": name, "examples": n, "pairs": len(examples), "branches_seen": len(labels),
+               "eval": len(texts), "micro_f1": round(f_tag, 4), "baseline_micro_f1": round(f_base, 4),
+               "rule": res.rule, "tagger_s": round(t1 - t0, 1), "baseline_s": round(t2 - t1, 1)}
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="200,750,2000")
+    ap.add_argument("--datasets", default="cpc,multilang")
+    ap.add_argument("--eval", type=int, default=1500, help="multilang eval documents")
+    ap.add_argument("--set", action="append", default=[], help="a Settings field, e.g. --set mix=0.3")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    st = Settings()
+    for kv in args.set:
+        k, v = kv.split("=")
+        setattr(st, k, type(getattr(st, k) if getattr(st, k) is not None else 0.0)(v))
+    enc = cached_encoder("multi")
+    rows = []
+    for name in args.datasets.split(","):
+        if name == "cpc":
+            pool, ev = load_cpc()
+            rows += run(name, pool, ev, sizes, True, enc, st)
+        else:
+            pool, ev = load_multilang(n_eval=args.eval)
+            rows += run(name, pool, ev, sizes, False, enc, st)
+    out = ROOT / "bench" / "results" / "tagger.json"
+    out.write_text(json.dumps({"settings": st.__dict__, "rows": rows}, indent=1, ensure_ascii=False))
+    for r in rows:
+        print(f"RESULT dataset={r['dataset']} examples={r['examples']} micro_f1={r['micro_f1']:.4f} "
+              f"baseline_micro_f1={r['baseline_micro_f1']:.4f}")
+
+
+if __name__ == "__main__":
+    main()

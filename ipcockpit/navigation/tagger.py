@@ -1,0 +1,377 @@
+"""Few-shot technology-branch tagger (技术分解表 标引): learns the analyst's branches from marked examples.
+
+``tag(texts, examples, multi_label=False)``: ``examples`` are ``(text, branch)`` pairs, a text appearing once
+per branch it has. The texts to tag are used as unlabelled data (transductive), so one call sees everything.
+
+Method (docs/navigation.md, "Tagger", with the figures of bench/tagger.py):
+1. Each text becomes two views: a sparse TF-IDF view (Latin words and word pairs; character 1-2-grams of
+   Chinese, Japanese and Korean script, so one view reads a mixed-language corpus; the IDF comes from the
+   examples and the texts to tag together) with the classification codes as extra sparse features
+   (subclass, main group and full code of each IPC/CPC code), and a dense view: the project's multilingual
+   sentence encoder (multilingual-e5-small, ``ipcockpit.search.embedding``, space ``multi``).
+2. A one-vs-rest logistic regression on both views together (the dense view scaled up to weigh against the
+   sparse one) gives each text a probability per branch.
+3. Label propagation over the k-nearest-neighbour graph of the dense view, examples and texts to tag together,
+   spreads the examples' branches through the unlabelled texts (Zhou et al. 2004), giving a second score.
+4. The two scores are mixed; a text takes its best branch, and with ``multi_label`` also every other branch
+   whose mixed score reaches ``threshold`` x its best (a relative threshold: a text has at least one branch
+   unless its best score is below ``floor``). ``threshold`` is chosen on the examples by cross-validation
+   when there are enough of them.
+
+Branches with no examples cannot be learnt: ``tag_detailed`` names them in ``Tagging.notes`` (as do branches
+with a single example: weak), so a report says so where the branch would be.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from ipcockpit.errors import IPCockpitError
+
+Encoder = Callable[[list[str]], np.ndarray]
+Rule = tuple[str, float]  # ("relative", t): keep >= t x best; ("absolute", t): keep >= t; ("top", k)
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_NON_CJK = re.compile(r"[^\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+
+
+class TaggerError(IPCockpitError, ValueError):
+    """Input the tagger cannot learn from; the message says what to mark or fix."""
+
+
+@dataclass
+class Settings:
+    """The method's knobs (defaults chosen on bench/tagger.py; see docs/navigation.md)."""
+
+    lam: float = 1.0  # ridge of the kernel regression
+    dense_weight: float = 6.0  # weight of the embedding kernel against the TF-IDF cosine
+    power: float = 3.0  # embedding kernel: cosine ** power (sign kept)
+    class_weight: float = 0.5  # scale of the class-code features
+    neighbours: int = 10  # k of the kNN graph for label propagation
+    alpha: float = 0.8  # label propagation: weight of the neighbours against the examples' own labels
+    mix: float = 0.5  # final score = (1 - mix) * regression + mix * propagation
+    rule: Rule | None = None  # multi-label decision rule (see ``decide``); None: chosen by cross-validation
+    floor: float = 0.0  # below this best score a multi-label text gets no branch
+
+
+@dataclass
+class Tagging:
+    """What ``tag_detailed`` returns: the branches, the scores behind them, and notes per branch."""
+
+    branches: list  # list[str] or, multi-label, list[list[str]]
+    labels: list[str]  # the columns of ``scores``
+    scores: np.ndarray  # (len(texts), len(labels)), mixed scores in [0, 1]
+    rule: Rule | None = None  # the multi-label decision rule used
+    notes: dict[str, str] = field(default_factory=dict)  # branch -> "no_examples" | "one_example"
+    embeddings: np.ndarray | None = None  # dense view of the texts (the queue reuses it)
+
+
+def default_encoder(texts: list[str]) -> np.ndarray:
+    """The project's multilingual encoder (shipped weights, no download)."""
+    from ipcockpit.search.embedding import embed
+
+    return embed(list(texts), space="multi")
+
+
+def _cjk_only(text: str) -> str:
+    return _NON_CJK.sub(" ", text)
+
+
+def sparse_view(train: Sequence[str], other: Sequence[str] = ()) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """TF-IDF of Latin words (1-2) and CJK characters (1-2), fitted on ``train`` + ``other``; rows L2-unit."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    every = list(train) + list(other)
+    parts = []
+    words = TfidfVectorizer(token_pattern=r"(?u)\b[^\W\d_]{2,}\b", ngram_range=(1, 2), min_df=2,
+                            sublinear_tf=True, max_features=200_000)
+    chars = TfidfVectorizer(analyzer="char", preprocessor=_cjk_only, ngram_range=(1, 2), min_df=2,
+                            sublinear_tf=True, max_features=200_000)
+    for vec in (words, chars):
+        try:
+            parts.append(vec.fit_transform(every))
+        except ValueError:  # no token of that kind (an all-Chinese or all-Latin corpus)
+            continue
+    if not parts:
+        m = sp.csr_matrix((len(every), 1))
+    else:
+        m = normalize(sp.hstack(parts).tocsr())
+    return m[: len(train)], m[len(train) :]
+
+
+def class_view(codes: Sequence[Sequence[str]]) -> sp.csr_matrix:
+    """Sparse features of classification codes: subclass (G06F), main group (G06F16) and full code."""
+    from sklearn.feature_extraction import FeatureHasher
+    from sklearn.preprocessing import normalize
+
+    def keys(cs: Sequence[str]) -> list[str]:
+        out: list[str] = []
+        for c in cs:
+            c = re.sub(r"\s+", "", str(c)).upper()
+            if not c:
+                continue
+            out += [f"s:{c[:4]}", f"m:{c.split('/')[0]}", f"c:{c}"]
+        return out
+
+    h = FeatureHasher(n_features=2**16, input_type="string", alternate_sign=False)
+    return normalize(h.transform([keys(cs) for cs in codes]).tocsr())
+
+
+def propagate(dense: np.ndarray, y: np.ndarray, k: int = 10, alpha: float = 0.8, iters: int = 20) -> np.ndarray:
+    """Label spreading over a symmetric kNN cosine graph. ``dense`` (n, d) unit rows; ``y`` (n, L) with the
+    examples' labels and zero rows for the unlabelled. Returns (n, L) scores, rows scaled to max 1."""
+    n = dense.shape[0]
+    k = max(1, min(k, n - 1))
+    rows, cols, vals = [], [], []
+    for s in range(0, n, 2048):
+        sim = dense[s : s + 2048] @ dense.T
+        for r in range(sim.shape[0]):
+            sim[r, s + r] = -np.inf
+        idx = np.argpartition(-sim, k - 1, axis=1)[:, :k] if n > 1 else np.zeros((sim.shape[0], 0), int)
+        for r in range(sim.shape[0]):
+            rows += [s + r] * idx.shape[1]
+            cols += idx[r].tolist()
+            vals += np.clip(sim[r, idx[r]], 0, None).tolist()
+    w = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
+    w = w.maximum(w.T)
+    d = np.asarray(w.sum(axis=1)).ravel()
+    dinv = 1.0 / np.sqrt(np.clip(d, 1e-12, None))
+    s_mat = sp.diags(dinv) @ w @ sp.diags(dinv)
+    f = y.astype(np.float64).copy()
+    for _ in range(iters):
+        f = alpha * (s_mat @ f) + (1 - alpha) * y
+    top = f.max(axis=1, keepdims=True)
+    return f / np.clip(top, 1e-12, None)
+
+
+def _regression(x_train, y: np.ndarray, x_test, c: float, multi_label: bool) -> np.ndarray:
+    """Probabilities (n_test, L): logistic regression (multinomial for one branch per text, else one-vs-rest,
+    liblinear, balanced), one label column of ``y`` per branch. The baseline of bench/tagger.py."""
+    from sklearn.linear_model import LogisticRegression
+
+    out = np.zeros((x_test.shape[0], y.shape[1]))
+    if not multi_label:
+        col = y.argmax(axis=1)
+        present = np.unique(col)
+        if len(present) == 1:
+            out[:, present[0]] = 1.0
+            return out
+        m = LogisticRegression(C=c, max_iter=300)
+        m.fit(x_train, col)
+        out[:, m.classes_] = m.predict_proba(x_test)
+        return out
+    for j in range(y.shape[1]):
+        pos = int(y[:, j].sum())
+        if pos == 0:
+            continue
+        if pos == y.shape[0]:
+            out[:, j] = 1.0
+            continue
+        m = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=200)
+        m.fit(x_train, y[:, j])
+        out[:, j] = m.predict_proba(x_test)[:, 1]
+    return out
+
+
+def _dense_kernel(cos: np.ndarray, power: float) -> np.ndarray:
+    return cos if power == 1 else np.sign(cos) * np.abs(cos) ** power
+
+
+def kernel_ridge(k_train: np.ndarray, y: np.ndarray, k_test: np.ndarray, lam: float) -> np.ndarray:
+    """Regularised least-squares classification in the dual: every branch in one solve.
+    ``k_train`` (n, n) and ``k_test`` (m, n) kernels; targets 1 for the branch, 0 else; scores (m, L)."""
+    a = np.linalg.solve(k_train + lam * np.eye(k_train.shape[0]), y.astype(np.float64))
+    return k_test @ a
+
+
+def cut(row: np.ndarray, rule: Rule) -> float:
+    """The score a branch of this text must reach under ``rule`` (the best branch is always kept)."""
+    kind, v = rule
+    if kind == "relative":
+        return float(v * row.max())
+    if kind == "absolute":
+        return float(v)
+    k = int(v)
+    return float(np.sort(row)[-k]) if k <= len(row) else float(row.min())
+
+
+def decide(scores: np.ndarray, labels: list[str], multi_label: bool, rule: Rule = ("relative", 0.5),
+           floor: float = 0.0) -> list:
+    """Branches from scores: the best one, or (multi-label) the best and every one that reaches the rule's cut,
+    best first; a multi-label text whose best score is at or below ``floor`` gets none."""
+    if scores.shape[1] == 0:
+        return [[] for _ in range(scores.shape[0])] if multi_label else [None] * scores.shape[0]
+    if not multi_label:
+        return [labels[i] for i in scores.argmax(axis=1)]
+    out = []
+    for row in scores:
+        top = row.max()
+        if top <= floor:
+            out.append([])
+            continue
+        keep = np.flatnonzero(row >= min(top, cut(row, rule)))
+        out.append([labels[i] for i in keep[np.argsort(-row[keep])]])
+    return out
+
+
+def micro_f1(pred: Sequence[Sequence[str]], gold: Sequence[Sequence[str]]) -> float:
+    tp = fp = fn = 0
+    for p, g in zip(pred, gold, strict=True):
+        ps, gs = set(p), set(g)
+        tp += len(ps & gs)
+        fp += len(ps - gs)
+        fn += len(gs - ps)
+    return 2 * tp / max(1, 2 * tp + fp + fn)
+
+
+def choose_rule(oof: np.ndarray, y: np.ndarray, labels: list[str], floor: float = 0.0) -> Rule:
+    """The multi-label rule with the best micro-F1 on out-of-fold scores of the examples: a relative threshold
+    (0.05 .. 1), an absolute one (quantiles of the scores) or a fixed number of branches (1 .. 6)."""
+    gold = [[labels[j] for j in np.flatnonzero(r)] for r in y]
+    rules: list[Rule] = [("relative", round(float(t), 2)) for t in np.arange(0.05, 1.0001, 0.05)]
+    pos = oof[oof > 0]
+    if len(pos):
+        rules += [("absolute", float(q)) for q in np.unique(np.quantile(pos, np.linspace(0.5, 0.999, 30)))]
+    rules += [("top", float(k)) for k in range(1, 7)]
+    best, best_rule = -1.0, rules[0]
+    for rule in rules:
+        f = micro_f1(decide(oof, labels, True, rule, floor), gold)
+        if f > best + 1e-9:
+            best, best_rule = f, rule
+    return best_rule
+
+
+def _check(texts: Sequence[str], examples: Sequence[tuple[str, str]], classes, example_classes) -> None:
+    if not examples:
+        raise TaggerError("no examples: mark at least one document for each branch (one example per "
+                          "(text, branch) pair) before tagging")
+    for i, ex in enumerate(examples):
+        if not (isinstance(ex, tuple | list) and len(ex) == 2):
+            raise TaggerError(f"examples[{i}] is {ex!r}: give (text, branch) pairs")
+        if not isinstance(ex[0], str) or not ex[0].strip():
+            raise TaggerError(f"examples[{i}]: the text is empty; give the document's text (title + abstract)")
+        if not isinstance(ex[1], str) or not ex[1].strip():
+            raise TaggerError(f"examples[{i}]: the branch is empty; give the branch id of the tree")
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise TaggerError(f"texts[{i}] is {type(t).__name__}, not a string")
+    if classes is not None and len(classes) != len(texts):
+        raise TaggerError(f"classes: {len(classes)} given for {len(texts)} texts; give one list of codes per "
+                          "text (an empty list when a text has none)")
+    if example_classes is not None and not isinstance(example_classes, dict):
+        raise TaggerError("example_classes: give a dict from an example's text to its list of codes")
+
+
+def tag_detailed(
+    texts: Sequence[str],
+    examples: Sequence[tuple[str, str]],
+    multi_label: bool = False,
+    classes: Sequence[Sequence[str]] | None = None,
+    *,
+    example_classes: dict[str, Sequence[str]] | None = None,
+    branches: Sequence[str] | None = None,
+    encoder: Encoder | None = None,
+    settings: Settings | None = None,
+) -> Tagging:
+    """Tag ``texts`` with the branches learnt from ``examples``; see the module text.
+
+    ``classes``: optional IPC/CPC codes per text; ``example_classes``: the codes of example texts (by text;
+    a text also in ``texts`` takes its codes from ``classes``). ``branches``: every branch of the tree, so
+    that those without examples are named in ``notes`` ("no_examples"; "one_example" for a single one).
+    ``encoder``: texts -> unit vectors (default the project's multilingual encoder)."""
+    st = settings or Settings()
+    texts = list(texts)
+    _check(texts, examples, classes, example_classes)
+    ex_texts: list[str] = []
+    row_of: dict[str, int] = {}
+    pairs: list[tuple[int, str]] = []
+    for text, branch in examples:
+        if text not in row_of:
+            row_of[text] = len(ex_texts)
+            ex_texts.append(text)
+        pairs.append((row_of[text], branch.strip()))
+    labels = sorted({b for _, b in pairs})
+    col = {b: j for j, b in enumerate(labels)}
+    y = np.zeros((len(ex_texts), len(labels)), dtype=np.int8)
+    for r, b in pairs:
+        y[r, col[b]] = 1
+    counts = y.sum(axis=0)
+    notes = {b: "one_example" for b, n in zip(labels, counts, strict=True) if n == 1}
+    for b in branches or ():
+        if b not in col:
+            notes[b] = "no_examples"
+    if not multi_label and (y.sum(axis=1) > 1).any():
+        many = ex_texts[int(np.flatnonzero(y.sum(axis=1) > 1)[0])][:40]
+        raise TaggerError(f"the example text {many!r}… has several branches: pass multi_label=True, or give "
+                          "each text one branch")
+    if multi_label and len(labels) == 1:
+        raise TaggerError(f"multi_label with one branch ({labels[0]!r}): every example is positive and nothing "
+                          "says what is not in it; mark examples of at least one other branch")
+    if not texts:
+        return Tagging([], labels, np.zeros((0, len(labels))), None, notes)
+
+    enc = encoder or default_encoder
+    dense = np.asarray(enc(ex_texts + texts), dtype=np.float64)
+    dense /= np.clip(np.linalg.norm(dense, axis=1, keepdims=True), 1e-12, None)
+    n_ex = len(ex_texts)
+    xs_tr, xs_te = sparse_view(ex_texts, texts)
+    d_tr, d_te = dense[:n_ex], dense[n_ex:]
+    # the kernel against the examples: sparse cosine + weighted dense (cosine ** power) + class codes
+    k_tr = (xs_tr @ xs_tr.T).toarray() + st.dense_weight * _dense_kernel(d_tr @ d_tr.T, st.power)
+    k_te = (xs_te @ xs_tr.T).toarray() + st.dense_weight * _dense_kernel(d_te @ d_tr.T, st.power)
+    if classes is not None or example_classes is not None:
+        by_text = dict(example_classes or {})
+        if classes is not None:
+            by_text.update({t: c for t, c in zip(texts, classes, strict=True) if c})
+        text_codes = [list(c or []) for c in classes] if classes is not None else [[] for _ in texts]
+        cv = class_view([list(by_text.get(t, [])) for t in ex_texts] + text_codes)
+        c_tr, c_te = cv[:n_ex], cv[n_ex:]
+        k_tr += st.class_weight * (c_tr @ c_tr.T).toarray()
+        k_te += st.class_weight * (c_te @ c_tr.T).toarray()
+
+    def scores_for(tr: np.ndarray, te_rows: np.ndarray | None) -> np.ndarray:
+        """Mixed scores of test rows (texts when te_rows is None, else held-out example rows)."""
+        kt = k_te[:, tr] if te_rows is None else k_tr[np.ix_(te_rows, tr)]
+        reg = np.clip(kernel_ridge(k_tr[np.ix_(tr, tr)], y[tr], kt, st.lam), 0, None)
+        if st.mix <= 0:
+            return reg
+        yy = np.zeros((n_ex + len(texts), len(labels)))
+        yy[tr] = y[tr]
+        prop = propagate(dense, yy, st.neighbours, st.alpha)
+        prop = prop[n_ex:] if te_rows is None else prop[te_rows]
+        return (1 - st.mix) * reg + st.mix * prop
+
+    rule = st.rule
+    if multi_label and rule is None:
+        rule = ("relative", 0.5)
+        if len(ex_texts) >= 20:
+            folds = np.arange(len(ex_texts)) % 3
+            np.random.default_rng(0).shuffle(folds)
+            oof = np.zeros(y.shape)
+            for f in range(3):
+                te = np.flatnonzero(folds == f)
+                oof[te] = scores_for(np.flatnonzero(folds != f), te)
+            rule = choose_rule(oof, y, labels, st.floor)
+    scores = scores_for(np.arange(len(ex_texts)), None)
+    out = decide(scores, labels, multi_label, rule or ("relative", 0.5), st.floor)
+    return Tagging(out, labels, scores, rule if multi_label else None, notes, dense[n_ex:])
+
+
+def tag(
+    texts: list[str],
+    examples: list[tuple[str, str]],
+    multi_label: bool = False,
+    classes: list[list[str]] | None = None,
+    **kwargs,
+) -> list:
+    """One branch per text, or with ``multi_label=True`` a list of branches per text (possibly empty).
+
+    Empty ``texts`` gives ``[]``; no examples raise :class:`TaggerError`. Keyword options as in
+    :func:`tag_detailed` (``example_classes``, ``branches``, ``encoder``, ``settings``)."""
+    return tag_detailed(texts, examples, multi_label, classes, **kwargs).branches
