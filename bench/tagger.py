@@ -6,13 +6,14 @@ size N (200, 750, 2,000 labelled documents, the first N of a seeded shuffle of t
 methods get the same examples: one (text, branch) pair per branch of a document), both methods tag the same
 eval set and are scored by micro-F1 over (document, branch) pairs.
 
-- tagger: ``ipcockpit.navigation.tagger.tag`` (TF-IDF + e5 view, logistic regression + label propagation over
-  the eval texts; multi-label threshold by 3-fold CV on the examples), with the project's encoder behind a
-  disk cache (bench/tagger_data.py) so reruns do not re-embed.
-- baseline: TF-IDF (Latin words 1-2 + CJK characters 1-2, sublinear tf, fitted on the examples), logistic
-  regression (multinomial for one branch per text; one-vs-rest liblinear, balanced, for multi-label), C chosen
-  from {1, 10, 100} by 3-fold CV micro-F1 on the examples; multi-label threshold chosen exactly as the
-  tagger's (relative to a text's best score, on out-of-fold scores).
+- tagger: ``ipcockpit.navigation.tagger.tag_detailed`` with its default settings (kernel ridge over a TF-IDF
+  view and the e5 view; multi-label rule chosen by 3-fold CV on the examples), with the project's encoder
+  behind a disk cache (bench/tagger_data.py) so reruns do not re-embed.
+- baseline: TF-IDF (Latin words 1-2 + CJK characters 1-2, sublinear tf, fitted on the examples), L2 logistic
+  regression one-vs-rest (liblinear, dual; class-balanced for multi-label; for one branch per text the best
+  probability wins), C chosen from {1, 10, 100} by 3-fold CV micro-F1 on the examples; the multi-label rule
+  chosen exactly as the tagger's (``choose_rule`` on its out-of-fold scores).
+- ``--set name=value`` changes a tagger setting (``Settings``) for a run, e.g. ``--set mix=0.5``.
 
 Prints ``RESULT dataset=<name> examples=<N> micro_f1=<f> baseline_micro_f1=<f>`` per size, last; results
 also to bench/results/tagger.json. Run: ``nice -n 10 .venv/bin/python bench/tagger.py [--sizes 200,750,2000]

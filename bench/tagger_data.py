@@ -6,7 +6,8 @@ Two real sets (see /work/shared/data/MANIFEST.md):
   shuffle), eval = sample_val.csv (492).
 - ``multilang``: cn/abstracts_multilang_ipc, one abstract per line in its original language (Chinese, Korean,
   English, German, Japanese ...), labelled by the IPC main group folder it sits in (17 groups; 425 of 14,674
-  distinct documents sit in two folders, so gold is a set). A seeded random split: a training pool and an
+  distinct numbers sit in two folders, and the same abstract under two numbers counts once with its labels
+  joined, so gold is a set). A seeded random split: a training pool and an
   eval set of fixed sizes (embedding is the slow part: ~10-20 abstracts/s on 2 shared cores).
 
 Embeddings are cached by sha1(model id + text) under ``~/.cache/ipcockpit/tagger_bench/``.
@@ -60,7 +61,11 @@ def load_multilang(pool: int = 2000, n_eval: int = 1500, seed: int = 7) -> tuple
             labels.add(label)
     ids = sorted(docs)
     random.Random(seed).shuffle(ids)
-    rows = [(i, docs[i][0], sorted(docs[i][1])) for i in ids]
+    by_text: dict[str, set[str]] = {}
+    for i in ids:  # the same abstract under two numbers (family members): one document, its labels joined
+        by_text.setdefault(docs[i][0], set()).update(docs[i][1])
+    first = {docs[i][0]: i for i in reversed(ids)}
+    rows = [(i, docs[i][0], sorted(by_text[docs[i][0]])) for i in ids if first[docs[i][0]] == i]
     return rows[:pool], rows[pool : pool + n_eval]
 
 

@@ -104,6 +104,11 @@ def test_multi_label_shape_and_branches_from_the_examples(cpc) -> None:
     # the examples themselves come back with (most of) their own branches
     back = tag([t for t, _ in train[:10]], examples, multi_label=True, encoder=encoder)
     assert micro_f1(back, [bs for _, bs in train[:10]]) > 0.5
+    # the queue in multi-label mode: reasons from the decision cut, the novelty or a weak branch
+    queue = next_to_mark([t for t, _ in test], examples, k=4, multi_label=True, encoder=encoder)
+    assert len(queue) == 4
+    kinds = {"nav.queue.reason.threshold", "nav.queue.reason.novel", "nav.queue.reason.weak_branch"}
+    assert {q.reason for q in queue} <= kinds
 
 
 def test_bad_input_says_what_to_do(groups) -> None:

@@ -4,19 +4,20 @@
 per branch it has. The texts to tag are used as unlabelled data (transductive), so one call sees everything.
 
 Method (docs/navigation.md, "Tagger", with the figures of bench/tagger.py):
-1. Each text becomes two views: a sparse TF-IDF view (Latin words and word pairs; character 1-2-grams of
+1. Each text has two views: a sparse TF-IDF view (Latin words and word pairs; character 1-2-grams of
    Chinese, Japanese and Korean script, so one view reads a mixed-language corpus; the IDF comes from the
-   examples and the texts to tag together) with the classification codes as extra sparse features
-   (subclass, main group and full code of each IPC/CPC code), and a dense view: the project's multilingual
-   sentence encoder (multilingual-e5-small, ``ipcockpit.search.embedding``, space ``multi``).
-2. A one-vs-rest logistic regression on both views together (the dense view scaled up to weigh against the
-   sparse one) gives each text a probability per branch.
-3. Label propagation over the k-nearest-neighbour graph of the dense view, examples and texts to tag together,
-   spreads the examples' branches through the unlabelled texts (Zhou et al. 2004), giving a second score.
-4. The two scores are mixed; a text takes its best branch, and with ``multi_label`` also every other branch
-   whose mixed score reaches ``threshold`` x its best (a relative threshold: a text has at least one branch
-   unless its best score is below ``floor``). ``threshold`` is chosen on the examples by cross-validation
-   when there are enough of them.
+   examples and the texts to tag together) and a dense view, the project's multilingual sentence encoder
+   (multilingual-e5-small, ``ipcockpit.search.embedding``, space ``multi``), which also matches texts across
+   languages. Classification codes (IPC/CPC, optional) add a third view: subclass, main group and full code.
+2. The kernel between two texts is TF-IDF cosine + ``dense_weight`` x (e5 cosine) ** ``power`` (+
+   ``class_weight`` x code cosine); kernel ridge regression (regularised least squares, every branch in one
+   linear solve against the examples) scores each text for each branch.
+3. A text takes its best branch; with ``multi_label`` also every branch that passes the decision rule, chosen
+   on the examples by 3-fold cross-validation (micro-F1) among a threshold relative to the text's best score,
+   an absolute threshold, and a fixed number of branches.
+4. Optional (``Settings.mix`` > 0): label propagation over the kNN graph of the e5 view, examples and texts to
+   tag together (transductive, Zhou et al. 2004), mixed into the scores; measured worse on both bench sets
+   (docs/navigation.md), so off by default.
 
 Branches with no examples cannot be learnt: ``tag_detailed`` names them in ``Tagging.notes`` (as do branches
 with a single example: weak), so a report says so where the branch would be.
@@ -51,10 +52,12 @@ class Settings:
     lam: float = 1.0  # ridge of the kernel regression
     dense_weight: float = 6.0  # weight of the embedding kernel against the TF-IDF cosine
     power: float = 3.0  # embedding kernel: cosine ** power (sign kept)
+    tau: float = 0.0  # > 0: Gaussian embedding kernel exp((cos - 1) / tau) instead of the power
+    char_n: int = 2  # longest CJK character n-gram of the TF-IDF view
     class_weight: float = 0.5  # scale of the class-code features
     neighbours: int = 10  # k of the kNN graph for label propagation
     alpha: float = 0.8  # label propagation: weight of the neighbours against the examples' own labels
-    mix: float = 0.5  # final score = (1 - mix) * regression + mix * propagation
+    mix: float = 0.0  # final score = (1 - mix) * regression + mix * propagation
     rule: Rule | None = None  # multi-label decision rule (see ``decide``); None: chosen by cross-validation
     floor: float = 0.0  # below this best score a multi-label text gets no branch
 
@@ -82,8 +85,9 @@ def _cjk_only(text: str) -> str:
     return _NON_CJK.sub(" ", text)
 
 
-def sparse_view(train: Sequence[str], other: Sequence[str] = ()) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """TF-IDF of Latin words (1-2) and CJK characters (1-2), fitted on ``train`` + ``other``; rows L2-unit."""
+def sparse_view(train: Sequence[str], other: Sequence[str] = (),
+                char_n: int = 2) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """TF-IDF of Latin words (1-2) and CJK characters (1-``char_n``), fitted on ``train`` + ``other``; rows L2-unit."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.preprocessing import normalize
 
@@ -91,7 +95,7 @@ def sparse_view(train: Sequence[str], other: Sequence[str] = ()) -> tuple[sp.csr
     parts = []
     words = TfidfVectorizer(token_pattern=r"(?u)\b[^\W\d_]{2,}\b", ngram_range=(1, 2), min_df=2,
                             sublinear_tf=True, max_features=200_000)
-    chars = TfidfVectorizer(analyzer="char", preprocessor=_cjk_only, ngram_range=(1, 2), min_df=2,
+    chars = TfidfVectorizer(analyzer="char", preprocessor=_cjk_only, ngram_range=(1, char_n), min_df=2,
                             sublinear_tf=True, max_features=200_000)
     for vec in (words, chars):
         try:
@@ -151,21 +155,12 @@ def propagate(dense: np.ndarray, y: np.ndarray, k: int = 10, alpha: float = 0.8,
 
 
 def _regression(x_train, y: np.ndarray, x_test, c: float, multi_label: bool) -> np.ndarray:
-    """Probabilities (n_test, L): logistic regression (multinomial for one branch per text, else one-vs-rest,
-    liblinear, balanced), one label column of ``y`` per branch. The baseline of bench/tagger.py."""
+    """Probabilities (n_test, L) of L2 logistic regression, one-vs-rest (liblinear, dual: fast when there are
+    fewer documents than words), one label column of ``y`` per branch: the baseline of bench/tagger.py.
+    For one branch per text the columns are normalised to sum to 1."""
     from sklearn.linear_model import LogisticRegression
 
     out = np.zeros((x_test.shape[0], y.shape[1]))
-    if not multi_label:
-        col = y.argmax(axis=1)
-        present = np.unique(col)
-        if len(present) == 1:
-            out[:, present[0]] = 1.0
-            return out
-        m = LogisticRegression(C=c, max_iter=300)
-        m.fit(x_train, col)
-        out[:, m.classes_] = m.predict_proba(x_test)
-        return out
     for j in range(y.shape[1]):
         pos = int(y[:, j].sum())
         if pos == 0:
@@ -173,20 +168,25 @@ def _regression(x_train, y: np.ndarray, x_test, c: float, multi_label: bool) -> 
         if pos == y.shape[0]:
             out[:, j] = 1.0
             continue
-        m = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=200)
+        m = LogisticRegression(C=c, solver="liblinear", dual=True, max_iter=1000,
+                               class_weight="balanced" if multi_label else None)
         m.fit(x_train, y[:, j])
         out[:, j] = m.predict_proba(x_test)[:, 1]
+    if not multi_label:
+        out /= np.clip(out.sum(axis=1, keepdims=True), 1e-12, None)
     return out
 
 
-def _dense_kernel(cos: np.ndarray, power: float) -> np.ndarray:
+def _dense_kernel(cos: np.ndarray, power: float, tau: float = 0.0) -> np.ndarray:
+    if tau > 0:  # a Gaussian kernel on the unit sphere: exp(-|a - b|^2 / (2 tau)) = exp((cos - 1) / tau)
+        return np.exp((cos - 1) / tau)
     return cos if power == 1 else np.sign(cos) * np.abs(cos) ** power
 
 
 def kernel_ridge(k_train: np.ndarray, y: np.ndarray, k_test: np.ndarray, lam: float) -> np.ndarray:
     """Regularised least-squares classification in the dual: every branch in one solve.
     ``k_train`` (n, n) and ``k_test`` (m, n) kernels; targets 1 for the branch, 0 else; scores (m, L)."""
-    a = np.linalg.solve(k_train + lam * np.eye(k_train.shape[0]), y.astype(np.float64))
+    a = np.linalg.solve(k_train + lam * np.eye(k_train.shape[0]), np.asarray(y, dtype=np.float64))
     return k_test @ a
 
 
@@ -320,11 +320,11 @@ def tag_detailed(
     dense = np.asarray(enc(ex_texts + texts), dtype=np.float64)
     dense /= np.clip(np.linalg.norm(dense, axis=1, keepdims=True), 1e-12, None)
     n_ex = len(ex_texts)
-    xs_tr, xs_te = sparse_view(ex_texts, texts)
+    xs_tr, xs_te = sparse_view(ex_texts, texts, int(st.char_n))
     d_tr, d_te = dense[:n_ex], dense[n_ex:]
     # the kernel against the examples: sparse cosine + weighted dense (cosine ** power) + class codes
-    k_tr = (xs_tr @ xs_tr.T).toarray() + st.dense_weight * _dense_kernel(d_tr @ d_tr.T, st.power)
-    k_te = (xs_te @ xs_tr.T).toarray() + st.dense_weight * _dense_kernel(d_te @ d_tr.T, st.power)
+    k_tr = (xs_tr @ xs_tr.T).toarray() + st.dense_weight * _dense_kernel(d_tr @ d_tr.T, st.power, st.tau)
+    k_te = (xs_te @ xs_tr.T).toarray() + st.dense_weight * _dense_kernel(d_te @ d_tr.T, st.power, st.tau)
     if classes is not None or example_classes is not None:
         by_text = dict(example_classes or {})
         if classes is not None:
