@@ -35,7 +35,7 @@ from tagger_data import ROOT, cached_encoder, load_cpc, load_multilang  # noqa: 
 
 from ipcockpit.navigation.tagger import (  # noqa: E402
     Settings,
-    _regression,
+    _tokens,
     choose_rule,
     decide,
     micro_f1,
@@ -65,24 +65,39 @@ def baseline(ex_texts: list[str], y: np.ndarray, labels: list[str], texts: list[
 
 
 def _fit_train_only(train: list[str], test: list[str]):
-    """The baseline's TF-IDF: fitted on the training texts only (inductive, the usual way)."""
-    import scipy.sparse as sp
+    """The baseline's TF-IDF (scikit-learn): the tagger's tokens (Latin words 1-2, CJK characters 1-2), fitted
+    on the training texts only (inductive, the usual way), sublinear tf, min_df 2, rows L2-unit."""
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.preprocessing import normalize
 
-    from ipcockpit.navigation.tagger import _cjk_only
+    vec = TfidfVectorizer(analyzer=lambda t: _tokens(t, 2), min_df=2, sublinear_tf=True)
+    try:
+        return vec.fit_transform(train), vec.transform(test)
+    except ValueError:  # no token in two training texts: min_df 1
+        vec = TfidfVectorizer(analyzer=lambda t: _tokens(t, 2), min_df=1, sublinear_tf=True)
+        return vec.fit_transform(train), vec.transform(test)
 
-    parts_tr, parts_te = [], []
-    for vec in (
-        TfidfVectorizer(token_pattern=r"(?u)\b[^\W\d_]{2,}\b", ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-        TfidfVectorizer(analyzer="char", preprocessor=_cjk_only, ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-    ):
-        try:
-            parts_tr.append(vec.fit_transform(train))
-        except ValueError:
+
+def _regression(x_train, y: np.ndarray, x_test, c: float, multi_label: bool) -> np.ndarray:
+    """Probabilities (n_test, L) of L2 logistic regression, one-vs-rest (liblinear, dual: fast when there are
+    fewer documents than words), one label column of ``y`` per branch: the baseline of bench/tagger.py.
+    For one branch per text the columns are normalised to sum to 1."""
+    from sklearn.linear_model import LogisticRegression
+
+    out = np.zeros((x_test.shape[0], y.shape[1]))
+    for j in range(y.shape[1]):
+        pos = int(y[:, j].sum())
+        if pos == 0:
             continue
-        parts_te.append(vec.transform(test))
-    return normalize(sp.hstack(parts_tr).tocsr()), normalize(sp.hstack(parts_te).tocsr())
+        if pos == y.shape[0]:
+            out[:, j] = 1.0
+            continue
+        m = LogisticRegression(C=c, solver="liblinear", dual=True, max_iter=1000,
+                               class_weight="balanced" if multi_label else None)
+        m.fit(x_train, y[:, j])
+        out[:, j] = m.predict_proba(x_test)[:, 1]
+    if not multi_label:
+        out /= np.clip(out.sum(axis=1, keepdims=True), 1e-12, None)
+    return out
 
 
 def run(name: str, pool, ev, sizes: list[int], multi_label: bool, enc, settings: Settings) -> list[dict]:
@@ -113,7 +128,8 @@ def run(name: str, pool, ev, sizes: list[int], multi_label: bool, enc, settings:
         f_base = micro_f1(as_sets(base), gold)
         row = {"dataset": name, "examples": n, "pairs": len(examples), "branches_seen": len(labels),
                "eval": len(texts), "micro_f1": round(f_tag, 4), "baseline_micro_f1": round(f_base, 4),
-               "rule": res.rule, "tagger_s": round(t1 - t0, 1), "baseline_s": round(t2 - t1, 1)}
+               "rule": res.rule, "dense_weight": res.dense_weight, "tagger_s": round(t1 - t0, 1),
+               "baseline_s": round(t2 - t1, 1)}
         print(json.dumps(row), flush=True)
         rows.append(row)
     return rows

@@ -165,3 +165,36 @@ def test_queue_cold_start_spreads_over_the_topics(groups) -> None:
     assert [q.reason for q in queue] == ["nav.queue.reason.cold_start"] * 3
     topics = {g for q in queue for g, ts in groups.items() if pool[q.index] in ts}
     assert len(topics) >= 2  # farthest-first does not pick three of one topic
+
+
+def test_tfidf_kernel_equals_the_dense_product(groups) -> None:
+    from ipcockpit.navigation.tagger import _tokens, sparse_view, tfidf_rows
+
+    docs = [t for ts in groups.values() for t in ts[:5]]
+    train, other = sparse_view(docs[:9], docs[9:])
+    m = tfidf_rows([_tokens(t, 2) for t in docs])
+    dense = np.zeros((len(m), m.width))
+    for i in range(len(m)):
+        lo, hi = m.indptr[i], m.indptr[i + 1]
+        dense[i, m.indices[lo:hi]] = m.data[lo:hi]
+    norms = np.linalg.norm(dense, axis=1)  # unit rows; zero for a text with no token in two texts
+    assert np.allclose(norms[norms > 0], 1.0) and (norms > 0).sum() >= len(docs) - 2
+    assert np.allclose(other.gram(train), dense[9:] @ dense[:9].T)
+    assert np.allclose(train.gram(train), dense[:9] @ dense[:9].T)
+    k = other.gram(train)
+    assert k.max() > 0.1 and k.mean() < 0.5  # abstracts share some words, not all
+
+
+def test_the_tagger_needs_no_scikit_learn_at_run_time() -> None:
+    """`make run` installs no scikit-learn or scipy: tagging must not import them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from ipcockpit.navigation import tag; "
+        "print(tag(['电池热管理', 'brake pedal'], [('电池管理系统', 'a'), ('制动系统 brake', 'b')])); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1]).stdout.splitlines()
+    assert out[-1] == "[]" and len(eval(out[0])) == 2  # noqa: S307 - our own printed list

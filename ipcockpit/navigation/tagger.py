@@ -30,15 +30,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
 from ipcockpit.errors import IPCockpitError
 
 Encoder = Callable[[list[str]], np.ndarray]
 Rule = tuple[str, float]  # ("relative", t): keep >= t x best; ("absolute", t): keep >= t; ("top", k)
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-_NON_CJK = re.compile(r"[^\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 
 
 class TaggerError(IPCockpitError, ValueError):
@@ -50,7 +47,8 @@ class Settings:
     """The method's knobs (defaults chosen on bench/tagger.py; see docs/navigation.md)."""
 
     lam: float = 1.0  # ridge of the kernel regression
-    dense_weight: float = 6.0  # weight of the embedding kernel against the TF-IDF cosine
+    dense_weight: float | None = None  # weight of the e5 kernel against the TF-IDF cosine; None: by CV from
+    dense_grid: tuple[float, ...] = (1.0, 3.0, 6.0)
     power: float = 3.0  # embedding kernel: cosine ** power (sign kept)
     tau: float = 0.0  # > 0: Gaussian embedding kernel exp((cos - 1) / tau) instead of the power
     char_n: int = 2  # longest CJK character n-gram of the TF-IDF view
@@ -72,6 +70,7 @@ class Tagging:
     rule: Rule | None = None  # the multi-label decision rule used
     notes: dict[str, str] = field(default_factory=dict)  # branch -> "no_examples" | "one_example"
     embeddings: np.ndarray | None = None  # dense view of the texts (the queue reuses it)
+    dense_weight: float | None = None  # the weight of the e5 kernel used (chosen by CV unless set)
 
 
 def default_encoder(texts: list[str]) -> np.ndarray:
@@ -81,100 +80,126 @@ def default_encoder(texts: list[str]) -> np.ndarray:
     return embed(list(texts), space="multi")
 
 
-def _cjk_only(text: str) -> str:
-    return _NON_CJK.sub(" ", text)
+_WORD = re.compile(r"(?u)\b[^\W\d_]{2,}\b")
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 
 
-def sparse_view(train: Sequence[str], other: Sequence[str] = (),
-                char_n: int = 2) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+@dataclass
+class Rows:
+    """Sparse rows (CSR arrays, numpy only): ``indices``/``data`` of row i are ``indptr[i]:indptr[i + 1]``."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    width: int
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def part(self, start: int, stop: int) -> Rows:
+        lo, hi = self.indptr[start], self.indptr[stop]
+        return Rows(self.indptr[start : stop + 1] - lo, self.indices[lo:hi], self.data[lo:hi], self.width)
+
+    def gram(self, other: Rows) -> np.ndarray:
+        """Dense ``self @ other.T`` (len(self), len(other)) through ``other``'s posting lists, one row at a time."""
+        out = np.zeros((len(self), len(other)))
+        if len(other) == 0 or len(self.data) == 0:
+            return out
+        order = np.argsort(other.indices, kind="stable")
+        post_doc = np.repeat(np.arange(len(other)), np.diff(other.indptr))[order]
+        post_val = other.data[order]
+        starts = np.searchsorted(other.indices[order], np.arange(self.width + 1))
+        for r in range(len(self)):
+            lo, hi = self.indptr[r], self.indptr[r + 1]
+            feats, vals = self.indices[lo:hi], self.data[lo:hi]
+            first, lengths = starts[feats], starts[feats + 1] - starts[feats]
+            if lengths.sum() == 0:
+                continue
+            offsets = np.repeat(first - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+            idx = offsets + np.arange(lengths.sum())
+            out[r] = np.bincount(post_doc[idx], np.repeat(vals, lengths) * post_val[idx], minlength=len(other))
+        return out
+
+
+def _tokens(text: str, char_n: int) -> list[str]:
+    words = [w.lower() for w in _WORD.findall(text)]
+    out = [f"w:{w}" for w in words] + [f"w:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    for run in _CJK_RUN.findall(text):
+        for n in range(1, char_n + 1):
+            out += [f"c:{run[i : i + n]}" for i in range(len(run) - n + 1)]
+    return out
+
+
+def tfidf_rows(docs: Sequence[Sequence[str]], min_df: int = 2, max_features: int = 200_000,
+               sublinear: bool = True) -> Rows:
+    """TF-IDF rows of token lists (smooth idf, ``1 + ln tf`` when sublinear), L2-unit; tokens in fewer than
+    ``min_df`` documents dropped, at most ``max_features`` kept (the most frequent)."""
+    from collections import Counter
+
+    counts = [Counter(d) for d in docs]
+    df = Counter(t for c in counts for t in c)
+    kept = [t for t, n in df.items() if n >= min_df]
+    if len(kept) > max_features:
+        kept = sorted(kept, key=lambda t: (-df[t], t))[:max_features]
+    col = {t: j for j, t in enumerate(kept)}
+    idf = np.log((1 + len(docs)) / (1 + np.array([df[t] for t in kept], dtype=np.float64))) + 1
+    indptr, indices, data = [0], [], []
+    for c in counts:
+        js = [col[t] for t in c if t in col]
+        tf = np.array([c[t] for t in c if t in col], dtype=np.float64)
+        v = (1 + np.log(tf) if sublinear else tf) * idf[js] if js else tf
+        norm = np.linalg.norm(v) if len(v) else 1.0
+        indices += js
+        data += (v / (norm or 1.0)).tolist()
+        indptr.append(len(indices))
+    return Rows(np.array(indptr), np.array(indices, dtype=np.int64), np.array(data), len(kept))
+
+
+def sparse_view(train: Sequence[str], other: Sequence[str] = (), char_n: int = 2) -> tuple[Rows, Rows]:
     """TF-IDF of Latin words (1-2) and CJK characters (1-``char_n``), fitted on ``train`` + ``other``; rows L2-unit."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.preprocessing import normalize
-
-    every = list(train) + list(other)
-    parts = []
-    words = TfidfVectorizer(token_pattern=r"(?u)\b[^\W\d_]{2,}\b", ngram_range=(1, 2), min_df=2,
-                            sublinear_tf=True, max_features=200_000)
-    chars = TfidfVectorizer(analyzer="char", preprocessor=_cjk_only, ngram_range=(1, char_n), min_df=2,
-                            sublinear_tf=True, max_features=200_000)
-    for vec in (words, chars):
-        try:
-            parts.append(vec.fit_transform(every))
-        except ValueError:  # no token of that kind (an all-Chinese or all-Latin corpus)
-            continue
-    if not parts:
-        m = sp.csr_matrix((len(every), 1))
-    else:
-        m = normalize(sp.hstack(parts).tocsr())
-    return m[: len(train)], m[len(train) :]
+    m = tfidf_rows([_tokens(t, char_n) for t in list(train) + list(other)])
+    return m.part(0, len(train)), m.part(len(train), len(m))
 
 
-def class_view(codes: Sequence[Sequence[str]]) -> sp.csr_matrix:
-    """Sparse features of classification codes: subclass (G06F), main group (G06F16) and full code."""
-    from sklearn.feature_extraction import FeatureHasher
-    from sklearn.preprocessing import normalize
+def class_view(codes: Sequence[Sequence[str]]) -> Rows:
+    """Rows of classification codes: subclass (G06F), main group (G06F16) and full code, L2-unit."""
 
     def keys(cs: Sequence[str]) -> list[str]:
         out: list[str] = []
         for c in cs:
             c = re.sub(r"\s+", "", str(c)).upper()
-            if not c:
-                continue
-            out += [f"s:{c[:4]}", f"m:{c.split('/')[0]}", f"c:{c}"]
+            if c:
+                out += [f"s:{c[:4]}", f"m:{c.split('/')[0]}", f"c:{c}"]
         return out
 
-    h = FeatureHasher(n_features=2**16, input_type="string", alternate_sign=False)
-    return normalize(h.transform([keys(cs) for cs in codes]).tocsr())
+    return tfidf_rows([keys(cs) for cs in codes], min_df=1, sublinear=False)
 
 
 def propagate(dense: np.ndarray, y: np.ndarray, k: int = 10, alpha: float = 0.8, iters: int = 20) -> np.ndarray:
-    """Label spreading over a symmetric kNN cosine graph. ``dense`` (n, d) unit rows; ``y`` (n, L) with the
-    examples' labels and zero rows for the unlabelled. Returns (n, L) scores, rows scaled to max 1."""
+    """Label spreading over the kNN cosine graph (each edge both ways). ``dense`` (n, d) unit rows; ``y`` (n, L)
+    with the examples' labels and zero rows for the unlabelled. Returns (n, L) scores, rows scaled to max 1."""
     n = dense.shape[0]
     k = max(1, min(k, n - 1))
-    rows, cols, vals = [], [], []
+    if n < 2:
+        return y.astype(np.float64)
+    nbr = np.zeros((n, k), dtype=np.int64)
     for s in range(0, n, 2048):
         sim = dense[s : s + 2048] @ dense.T
-        for r in range(sim.shape[0]):
-            sim[r, s + r] = -np.inf
-        idx = np.argpartition(-sim, k - 1, axis=1)[:, :k] if n > 1 else np.zeros((sim.shape[0], 0), int)
-        for r in range(sim.shape[0]):
-            rows += [s + r] * idx.shape[1]
-            cols += idx[r].tolist()
-            vals += np.clip(sim[r, idx[r]], 0, None).tolist()
-    w = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
-    w = w.maximum(w.T)
-    d = np.asarray(w.sum(axis=1)).ravel()
-    dinv = 1.0 / np.sqrt(np.clip(d, 1e-12, None))
-    s_mat = sp.diags(dinv) @ w @ sp.diags(dinv)
+        sim[np.arange(sim.shape[0]), s + np.arange(sim.shape[0])] = -np.inf
+        nbr[s : s + 2048] = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+    rows = np.repeat(np.arange(n), k)
+    cols = nbr.ravel()
+    w = np.clip(np.einsum("ij,ij->i", dense[rows], dense[cols]), 0, None)
+    rows, cols, w = np.concatenate([rows, cols]), np.concatenate([cols, rows]), np.concatenate([w, w])
+    deg = np.bincount(rows, w, minlength=n)
+    w = w / np.sqrt(np.clip(deg[rows] * deg[cols], 1e-12, None))
     f = y.astype(np.float64).copy()
     for _ in range(iters):
-        f = alpha * (s_mat @ f) + (1 - alpha) * y
+        spread = np.zeros_like(f)
+        np.add.at(spread, rows, w[:, None] * f[cols])
+        f = alpha * spread + (1 - alpha) * y
     top = f.max(axis=1, keepdims=True)
     return f / np.clip(top, 1e-12, None)
-
-
-def _regression(x_train, y: np.ndarray, x_test, c: float, multi_label: bool) -> np.ndarray:
-    """Probabilities (n_test, L) of L2 logistic regression, one-vs-rest (liblinear, dual: fast when there are
-    fewer documents than words), one label column of ``y`` per branch: the baseline of bench/tagger.py.
-    For one branch per text the columns are normalised to sum to 1."""
-    from sklearn.linear_model import LogisticRegression
-
-    out = np.zeros((x_test.shape[0], y.shape[1]))
-    for j in range(y.shape[1]):
-        pos = int(y[:, j].sum())
-        if pos == 0:
-            continue
-        if pos == y.shape[0]:
-            out[:, j] = 1.0
-            continue
-        m = LogisticRegression(C=c, solver="liblinear", dual=True, max_iter=1000,
-                               class_weight="balanced" if multi_label else None)
-        m.fit(x_train, y[:, j])
-        out[:, j] = m.predict_proba(x_test)[:, 1]
-    if not multi_label:
-        out /= np.clip(out.sum(axis=1, keepdims=True), 1e-12, None)
-    return out
 
 
 def _dense_kernel(cos: np.ndarray, power: float, tau: float = 0.0) -> np.ndarray:
@@ -322,23 +347,28 @@ def tag_detailed(
     n_ex = len(ex_texts)
     xs_tr, xs_te = sparse_view(ex_texts, texts, int(st.char_n))
     d_tr, d_te = dense[:n_ex], dense[n_ex:]
-    # the kernel against the examples: sparse cosine + weighted dense (cosine ** power) + class codes
-    k_tr = (xs_tr @ xs_tr.T).toarray() + st.dense_weight * _dense_kernel(d_tr @ d_tr.T, st.power, st.tau)
-    k_te = (xs_te @ xs_tr.T).toarray() + st.dense_weight * _dense_kernel(d_te @ d_tr.T, st.power, st.tau)
+    # the kernel against the examples: sparse cosine (+ class codes) + weighted dense (cosine ** power)
+    s_tr, s_te = xs_tr.gram(xs_tr), xs_te.gram(xs_tr)
     if classes is not None or example_classes is not None:
         by_text = dict(example_classes or {})
         if classes is not None:
             by_text.update({t: c for t, c in zip(texts, classes, strict=True) if c})
         text_codes = [list(c or []) for c in classes] if classes is not None else [[] for _ in texts]
         cv = class_view([list(by_text.get(t, [])) for t in ex_texts] + text_codes)
-        c_tr, c_te = cv[:n_ex], cv[n_ex:]
-        k_tr += st.class_weight * (c_tr @ c_tr.T).toarray()
-        k_te += st.class_weight * (c_te @ c_tr.T).toarray()
+        c_tr, c_te = cv.part(0, n_ex), cv.part(n_ex, len(cv))
+        s_tr += st.class_weight * c_tr.gram(c_tr)
+        s_te += st.class_weight * c_te.gram(c_tr)
+    e_tr = _dense_kernel(d_tr @ d_tr.T, st.power, st.tau)
+    e_te = _dense_kernel(d_te @ d_tr.T, st.power, st.tau)
 
-    def scores_for(tr: np.ndarray, te_rows: np.ndarray | None) -> np.ndarray:
-        """Mixed scores of test rows (texts when te_rows is None, else held-out example rows)."""
-        kt = k_te[:, tr] if te_rows is None else k_tr[np.ix_(te_rows, tr)]
-        reg = np.clip(kernel_ridge(k_tr[np.ix_(tr, tr)], y[tr], kt, st.lam), 0, None)
+    def scores_for(w: float, tr: np.ndarray, te_rows: np.ndarray | None) -> np.ndarray:
+        """Scores of test rows (texts when te_rows is None, else held-out example rows), dense weight ``w``."""
+        k = s_tr[np.ix_(tr, tr)] + w * e_tr[np.ix_(tr, tr)]
+        if te_rows is None:
+            kt = s_te[:, tr] + w * e_te[:, tr]
+        else:
+            kt = s_tr[np.ix_(te_rows, tr)] + w * e_tr[np.ix_(te_rows, tr)]
+        reg = np.clip(kernel_ridge(k, y[tr], kt, st.lam), 0, None)
         if st.mix <= 0:
             return reg
         yy = np.zeros((n_ex + len(texts), len(labels)))
@@ -347,20 +377,29 @@ def tag_detailed(
         prop = prop[n_ex:] if te_rows is None else prop[te_rows]
         return (1 - st.mix) * reg + st.mix * prop
 
-    rule = st.rule
-    if multi_label and rule is None:
-        rule = ("relative", 0.5)
-        if len(ex_texts) >= 20:
-            folds = np.arange(len(ex_texts)) % 3
-            np.random.default_rng(0).shuffle(folds)
+    # the dense weight (unless set) and the multi-label rule: 3-fold cross-validation on the examples
+    weights = [st.dense_weight] if st.dense_weight is not None else list(st.dense_grid)
+    rule, weight = st.rule, weights[0]
+    if n_ex >= 20 and (len(weights) > 1 or (multi_label and rule is None)):
+        folds = np.arange(n_ex) % 3
+        np.random.default_rng(0).shuffle(folds)
+        gold = [[labels[j] for j in np.flatnonzero(r)] for r in y]
+        best = -1.0
+        for w in weights:
             oof = np.zeros(y.shape)
             for f in range(3):
                 te = np.flatnonzero(folds == f)
-                oof[te] = scores_for(np.flatnonzero(folds != f), te)
-            rule = choose_rule(oof, y, labels, st.floor)
-    scores = scores_for(np.arange(len(ex_texts)), None)
+                oof[te] = scores_for(w, np.flatnonzero(folds != f), te)
+            r = (st.rule or choose_rule(oof, y, labels, st.floor)) if multi_label else None
+            got = decide(oof, labels, multi_label, r or ("relative", 0.5), st.floor)
+            f1 = micro_f1(got if multi_label else [[g] for g in got], gold)
+            if f1 > best + 1e-9:
+                best, weight, rule = f1, w, r
+    if multi_label and rule is None:
+        rule = ("relative", 0.5)
+    scores = scores_for(weight, np.arange(n_ex), None)
     out = decide(scores, labels, multi_label, rule or ("relative", 0.5), st.floor)
-    return Tagging(out, labels, scores, rule if multi_label else None, notes, dense[n_ex:])
+    return Tagging(out, labels, scores, rule if multi_label else None, notes, dense[n_ex:], weight)
 
 
 def tag(
