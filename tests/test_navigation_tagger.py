@@ -149,8 +149,15 @@ def test_queue_asks_for_the_most_uncertain_first(groups) -> None:
     # informativeness never rises down the queue, and the first is among the most uncertain third
     assert all(a.score >= b.score - 1e-9 for a, b in zip(queue, queue[1:], strict=False))
     first = queue[0]
-    if first.reason == "nav.queue.reason.margin":
+    ex_vecs = encoder([t for t, _ in examples])
+    closest = (encoder(pool) @ ex_vecs.T).max(axis=1)
+    assert first.reason in {"nav.queue.reason.margin", "nav.queue.reason.novel"}
+    if first.reason == "nav.queue.reason.margin":  # a near tie: among the smallest third of margins
         assert margins[first.index] <= np.quantile(margins, 1 / 3) + 1e-9
+    else:  # unlike every example: among the tenth least like them
+        assert closest[first.index] <= np.quantile(closest, 0.1) + 1e-6
+    # the whole queue leans uncertain: its mean margin is below the pool's
+    assert np.mean([margins[q.index] for q in queue]) < np.mean(margins)
     en = i18n.Translator("en")
     for q in queue:
         assert en.has(q.reason) and "{" not in en(q.reason, **q.params)
