@@ -1,7 +1,8 @@
 """Few-shot technology-branch tagger (技术分解表 标引): learns the analyst's branches from marked examples.
 
 ``tag(texts, examples, multi_label=False)``: ``examples`` are ``(text, branch)`` pairs, a text appearing once
-per branch it has. The texts to tag are used as unlabelled data (transductive), so one call sees everything.
+per branch it has. The texts to tag take part as unlabelled data: the TF-IDF statistics come from them and the
+examples together (and, with propagation on, the neighbour graph).
 
 Method (docs/navigation.md, "Tagger", with the figures of bench/tagger.py):
 1. Each text has two views: a sparse TF-IDF view (Latin words and word pairs; character 1-2-grams of
@@ -39,7 +40,6 @@ Encoder = Callable[[list[str]], np.ndarray]
 Rule = tuple[str, float]  # ("relative", t): keep >= t x best; ("absolute", t): keep >= t; ("top", k)
 
 
-
 class TaggerError(IPCockpitError, ValueError):
     """Input the tagger cannot learn from; the message says what to mark or fix."""
 
@@ -49,8 +49,8 @@ class Settings:
     """The method's knobs (defaults chosen on bench/tagger.py; see docs/navigation.md)."""
 
     lam: float = 1.0  # ridge of the kernel regression
-    dense_weight: float | None = None  # weight of the e5 kernel against the TF-IDF cosine; None: by CV from
-    dense_grid: tuple[float, ...] = (1.0, 3.0, 6.0)
+    dense_weight: float | None = None  # weight of the e5 kernel against the TF-IDF cosine; None: by CV
+    dense_grid: tuple[float, ...] = (1.0, 3.0, 6.0)  # the weights cross-validation chooses from
     power: float = 3.0  # embedding kernel: cosine ** power (sign kept)
     tau: float = 0.0  # > 0: Gaussian embedding kernel exp((cos - 1) / tau) instead of the power
     char_n: int = 2  # longest CJK character n-gram of the TF-IDF view
@@ -68,7 +68,7 @@ class Tagging:
 
     branches: list  # list[str] or, multi-label, list[list[str]]
     labels: list[str]  # the columns of ``scores``
-    scores: np.ndarray  # (len(texts), len(labels)), mixed scores in [0, 1]
+    scores: np.ndarray  # (len(texts), len(labels)), non-negative; higher: more likely the branch
     rule: Rule | None = None  # the multi-label decision rule used
     notes: dict[str, str] = field(default_factory=dict)  # branch -> "no_examples" | "one_example"
     embeddings: np.ndarray | None = None  # dense view of the texts (the queue reuses it)
@@ -210,11 +210,10 @@ def _dense_kernel(cos: np.ndarray, power: float, tau: float = 0.0) -> np.ndarray
     return cos if power == 1 else np.sign(cos) * np.abs(cos) ** power
 
 
-def kernel_ridge(k_train: np.ndarray, y: np.ndarray, k_test: np.ndarray, lam: float) -> np.ndarray:
-    """Regularised least-squares classification in the dual: every branch in one solve.
-    ``k_train`` (n, n) and ``k_test`` (m, n) kernels; targets 1 for the branch, 0 else; scores (m, L)."""
-    a = np.linalg.solve(k_train + lam * np.eye(k_train.shape[0]), np.asarray(y, dtype=np.float64))
-    return k_test @ a
+def ridge_fit(k_train: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
+    """Regularised least-squares classification in the dual, every branch in one solve: coefficients (n, L)
+    such that ``k_test @ coef`` scores the branches; ``k_train`` (n, n) kernel, ``y`` 1 for the branch, 0 else."""
+    return np.linalg.solve(k_train + lam * np.eye(k_train.shape[0]), np.asarray(y, dtype=np.float64))
 
 
 def cut(row: np.ndarray, rule: Rule) -> float:
@@ -350,7 +349,8 @@ def tag_detailed(
     xs_tr, xs_te = sparse_view(ex_texts, texts, int(st.char_n))
     d_tr, d_te = dense[:n_ex], dense[n_ex:]
     # the kernel against the examples: sparse cosine (+ class codes) + weighted dense (cosine ** power)
-    s_tr, s_te = xs_tr.gram(xs_tr), xs_te.gram(xs_tr)
+    s_tr = xs_tr.gram(xs_tr)
+    c_tr = c_te = None
     if classes is not None or example_classes is not None:
         by_text = dict(example_classes or {})
         if classes is not None:
@@ -359,18 +359,26 @@ def tag_detailed(
         cv = class_view([list(by_text.get(t, [])) for t in ex_texts] + text_codes)
         c_tr, c_te = cv.part(0, n_ex), cv.part(n_ex, len(cv))
         s_tr += st.class_weight * c_tr.gram(c_tr)
-        s_te += st.class_weight * c_te.gram(c_tr)
     e_tr = _dense_kernel(d_tr @ d_tr.T, st.power, st.tau)
-    e_te = _dense_kernel(d_te @ d_tr.T, st.power, st.tau)
+
+    def text_kernel(w: float, a: int, b: int) -> np.ndarray:
+        """The kernel of texts a:b against every example (in blocks: 50,000 texts x 2,000 examples would
+        otherwise hold 800 MB)."""
+        k = xs_te.part(a, b).gram(xs_tr) + w * _dense_kernel(d_te[a:b] @ d_tr.T, st.power, st.tau)
+        if c_te is not None:
+            k += st.class_weight * c_te.part(a, b).gram(c_tr)
+        return k
 
     def scores_for(w: float, tr: np.ndarray, te_rows: np.ndarray | None) -> np.ndarray:
         """Scores of test rows (texts when te_rows is None, else held-out example rows), dense weight ``w``."""
         k = s_tr[np.ix_(tr, tr)] + w * e_tr[np.ix_(tr, tr)]
+        coef = ridge_fit(k, y[tr], st.lam)
         if te_rows is None:
-            kt = s_te[:, tr] + w * e_te[:, tr]
+            reg = np.vstack([text_kernel(w, a, min(a + 4096, len(texts))) @ coef
+                             for a in range(0, len(texts), 4096)])
         else:
-            kt = s_tr[np.ix_(te_rows, tr)] + w * e_tr[np.ix_(te_rows, tr)]
-        reg = np.clip(kernel_ridge(k, y[tr], kt, st.lam), 0, None)
+            reg = (s_tr[np.ix_(te_rows, tr)] + w * e_tr[np.ix_(te_rows, tr)]) @ coef
+        reg = np.clip(reg, 0, None)
         if st.mix <= 0:
             return reg
         yy = np.zeros((n_ex + len(texts), len(labels)))
