@@ -8,7 +8,7 @@
   branch's score and the cut, both relative to the text's best score);
 - ``novel``: the text is far from every example (its best cosine to an example is low): the tagger is guessing;
 - ``weak_branch``: its best branch has a single example;
-- ``cold_start``: with no usable examples, a spread of representative texts (farthest-first over the
+- ``cold_start``: with examples of fewer than two branches, a spread of representative texts (farthest-first over the
   embedding, starting from the one nearest the centre).
 
 Picking is greedy with a diversity penalty: each pick's value is its informativeness minus ``diversity`` x its
@@ -77,9 +77,7 @@ def next_to_mark(
     if len(candidates) == 0:
         return []
     enc = encoder or default_encoder
-    branches = {b for _, b in examples}
-    usable = len(branches) >= 2 or (len(branches) == 1 and not multi_label)
-    if not examples or not usable or len(branches) < 2:
+    if len({b for _, b in examples}) < 2:  # nothing to compare yet: spread over the corpus
         dense = _unit(enc([texts[i] for i in candidates]))
         full = np.zeros((len(texts), dense.shape[1]))
         full[candidates] = dense
@@ -88,8 +86,7 @@ def next_to_mark(
     sub_classes = [classes[i] for i in candidates] if classes is not None else None
     res = tag_detailed(sub, examples, multi_label, sub_classes, encoder=enc, settings=settings)
     dense = _unit(res.embeddings)
-    ex_texts = list(dict.fromkeys(t for t, _ in examples))
-    ex_dense = _unit(enc(ex_texts))
+    ex_dense = _unit(res.example_embeddings)
     closest = (dense @ ex_dense.T).max(axis=1)
     counts: dict[str, int] = {}
     for _, b in examples:

@@ -73,6 +73,7 @@ class Tagging:
     notes: dict[str, str] = field(default_factory=dict)  # branch -> "no_examples" | "one_example"
     embeddings: np.ndarray | None = None  # dense view of the texts (the queue reuses it)
     dense_weight: float | None = None  # the weight of the e5 kernel used (chosen by CV unless set)
+    example_embeddings: np.ndarray | None = None  # dense view of the distinct example texts, in first-seen order
 
 
 def default_encoder(texts: list[str]) -> np.ndarray:
@@ -409,7 +410,7 @@ def tag_detailed(
         rule = ("relative", 0.5)
     scores = scores_for(weight, np.arange(n_ex), None)
     out = decide(scores, labels, multi_label, rule or ("relative", 0.5), st.floor)
-    return Tagging(out, labels, scores, rule if multi_label else None, notes, dense[n_ex:], weight)
+    return Tagging(out, labels, scores, rule if multi_label else None, notes, dense[n_ex:], weight, dense[:n_ex])
 
 
 def tag(
