@@ -44,11 +44,26 @@ EDITS: dict[str, tuple[str, ...]] = {
     "delete": ("branch",), "parts": ("branch",),
 }
 #: how many unmarked members the queue looks at, at most (drawn by ``md5(doc_id)``)
-QUEUE_POOL = 2000
-#: the names under which :mod:`ipcockpit.navigation.queue` may offer its choice, tried in order: each is called
-#: ``fn(texts, examples, n)`` and returns the indexes of ``texts`` to mark next, most informative first
-QUEUE_FUNCTIONS = ("next_to_mark", "suggest", "select", "rank")
+QUEUE_POOL = 400
+#: texts encoded for the queue, kept in this process (the page asks again after every mark)
+_ENCODED: dict[str, Any] = {}
+_ENCODED_MAX = 50_000
 ABSTRACT_CHARS = 400
+
+
+def _cached_encoder(texts: list[str]) -> Any:
+    """The tagger's encoder, each text encoded once per process (:data:`_ENCODED`)."""
+    import numpy as np
+
+    from ipcockpit.navigation.tagger import default_encoder
+
+    todo = list(dict.fromkeys(t for t in texts if t not in _ENCODED))
+    if todo:
+        if len(_ENCODED) + len(todo) > _ENCODED_MAX:
+            _ENCODED.clear()
+        for t, v in zip(todo, default_encoder(todo), strict=True):
+            _ENCODED[t] = v
+    return np.stack([_ENCODED[t] for t in texts])
 
 
 class AnalystError(IPCockpitError, ValueError):
@@ -357,9 +372,8 @@ class AnalystTools:
         members no mark holds yet, given the marks as examples, when this build has it; else :meth:`sample` less the
         documents already marked (``source`` says which, ``note`` why)."""
         queue = _optional("ipcockpit.navigation.queue")
-        pick = next((getattr(queue, f) for f in QUEUE_FUNCTIONS if callable(getattr(queue, f, None))), None)
         note, detail = "nav.analyst.queue_missing", None
-        if pick is not None:
+        if queue is not None:
             ind.resolve(self.con, self.definition(industry), index_folder=self._index())
             pool = [r[0] for r in self.con.execute(
                 f"SELECT DISTINCT doc_id FROM {ind.MEMBERS} WHERE doc_id NOT IN (SELECT doc_id FROM nav_marks "
@@ -369,11 +383,13 @@ class AnalystTools:
             note = "nav.analyst.queue_empty"
             if pool:
                 try:
-                    chosen = [int(i) for i in pick([texts[d] for d in pool], br.examples(self.con, industry), n)]
-                except (TypeError, ValueError) as exc:  # a queue of another signature: say so, draw a sample
+                    items = queue.next_to_mark([texts[d] for d in pool], br.examples(self.con, industry), k=n,
+                                               encoder=_cached_encoder)
+                except ValueError as exc:  # the tagger's own refusal (TaggerError): say so, draw a sample
                     note, detail = "nav.analyst.queue_failed", str(exc)
                 else:
-                    rows = [{"doc_id": pool[i], "group": "queue", "reasons": None} for i in chosen[:n]]
+                    rows = [{"doc_id": pool[i.index], "group": "queue", "reasons": None, "reason": i.reason,
+                             "reason_params": i.params, "suggested": i.suggested} for i in items]
                     return {"industry": industry, "source": "queue", "note": None, "detail": None,
                             "documents": self._describe(industry, rows)}
         marked = {r[0] for r in self.con.execute("SELECT DISTINCT doc_id FROM nav_marks WHERE tree = ?",

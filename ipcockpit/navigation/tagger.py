@@ -1,0 +1,427 @@
+"""Few-shot technology-branch tagger (技术分解表 标引): learns the analyst's branches from marked examples.
+
+``tag(texts, examples, multi_label=False)``: ``examples`` are ``(text, branch)`` pairs, a text appearing once
+per branch it has. The texts to tag take part as unlabelled data: the TF-IDF statistics come from them and the
+examples together (and, with propagation on, the neighbour graph).
+
+Method (docs/navigation.md, "Tagger", with the figures of bench/tagger.py):
+1. Each text has two views: a sparse TF-IDF view (Latin words and word pairs; character 1-2-grams of
+   Chinese, Japanese and Korean script, so one view reads a mixed-language corpus; the IDF comes from the
+   examples and the texts to tag together) and a dense view, the project's multilingual sentence encoder
+   (multilingual-e5-small, ``ipcockpit.search.embedding``, space ``multi``), which also matches texts across
+   languages. Classification codes (IPC/CPC, optional) add a third view: subclass, main group and full code.
+2. The kernel between two texts is TF-IDF cosine (+ ``class_weight`` x code cosine) + ``dense_weight`` x
+   (e5 cosine) ** ``power``, the weight chosen from ``dense_grid`` by 3-fold cross-validation on the examples
+   (the e5 view helps much across languages, little on fine Chinese subgroups); kernel ridge regression
+   (regularised least squares, every branch in one linear solve against the examples) scores each branch.
+   Plain numpy: no scikit-learn or scipy at run time.
+3. A text takes its best branch; with ``multi_label`` also every branch that passes the decision rule, chosen
+   on the examples by 3-fold cross-validation (micro-F1) among a threshold relative to the text's best score,
+   an absolute threshold, and a fixed number of branches.
+4. Optional (``Settings.mix`` > 0): label propagation over the kNN graph of the e5 view, examples and texts to
+   tag together (transductive, Zhou et al. 2004), mixed into the scores; measured worse on both bench sets
+   (docs/navigation.md), so off by default.
+
+Branches with no examples cannot be learnt: ``tag_detailed`` names them in ``Tagging.notes`` (as do branches
+with a single example: weak), so a report says so where the branch would be.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ipcockpit.errors import IPCockpitError
+
+Encoder = Callable[[list[str]], np.ndarray]
+Rule = tuple[str, float]  # ("relative", t): keep >= t x best; ("absolute", t): keep >= t; ("top", k)
+
+
+class TaggerError(IPCockpitError, ValueError):
+    """Input the tagger cannot learn from; the message says what to mark or fix."""
+
+
+@dataclass
+class Settings:
+    """The method's knobs (defaults chosen on bench/tagger.py; see docs/navigation.md)."""
+
+    lam: float = 1.0  # ridge of the kernel regression
+    dense_weight: float | None = None  # weight of the e5 kernel against the TF-IDF cosine; None: by CV
+    dense_grid: tuple[float, ...] = (1.0, 3.0, 6.0)  # the weights cross-validation chooses from
+    power: float = 3.0  # embedding kernel: cosine ** power (sign kept)
+    tau: float = 0.0  # > 0: Gaussian embedding kernel exp((cos - 1) / tau) instead of the power
+    char_n: int = 2  # longest CJK character n-gram of the TF-IDF view
+    class_weight: float = 0.5  # scale of the class-code features
+    neighbours: int = 10  # k of the kNN graph for label propagation
+    alpha: float = 0.8  # label propagation: weight of the neighbours against the examples' own labels
+    mix: float = 0.0  # final score = (1 - mix) * regression + mix * propagation
+    rule: Rule | None = None  # multi-label decision rule (see ``decide``); None: chosen by cross-validation
+    floor: float = 0.0  # below this best score a multi-label text gets no branch
+
+
+@dataclass
+class Tagging:
+    """What ``tag_detailed`` returns: the branches, the scores behind them, and notes per branch."""
+
+    branches: list  # list[str] or, multi-label, list[list[str]]
+    labels: list[str]  # the columns of ``scores``
+    scores: np.ndarray  # (len(texts), len(labels)), non-negative; higher: more likely the branch
+    rule: Rule | None = None  # the multi-label decision rule used
+    notes: dict[str, str] = field(default_factory=dict)  # branch -> "no_examples" | "one_example"
+    embeddings: np.ndarray | None = None  # dense view of the texts (the queue reuses it)
+    dense_weight: float | None = None  # the weight of the e5 kernel used (chosen by CV unless set)
+    example_embeddings: np.ndarray | None = None  # dense view of the distinct example texts, in first-seen order
+
+
+def default_encoder(texts: list[str]) -> np.ndarray:
+    """The project's multilingual encoder (shipped weights, no download)."""
+    from ipcockpit.search.embedding import embed
+
+    return embed(list(texts), space="multi")
+
+
+_WORD = re.compile(r"(?u)\b[^\W\d_]{2,}\b")
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+
+
+@dataclass
+class Rows:
+    """Sparse rows (CSR arrays, numpy only): ``indices``/``data`` of row i are ``indptr[i]:indptr[i + 1]``."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    width: int
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def part(self, start: int, stop: int) -> Rows:
+        lo, hi = self.indptr[start], self.indptr[stop]
+        return Rows(self.indptr[start : stop + 1] - lo, self.indices[lo:hi], self.data[lo:hi], self.width)
+
+    def gram(self, other: Rows) -> np.ndarray:
+        """Dense ``self @ other.T`` (len(self), len(other)) through ``other``'s posting lists, one row at a time."""
+        out = np.zeros((len(self), len(other)))
+        if len(other) == 0 or len(self.data) == 0:
+            return out
+        order = np.argsort(other.indices, kind="stable")
+        post_doc = np.repeat(np.arange(len(other)), np.diff(other.indptr))[order]
+        post_val = other.data[order]
+        starts = np.searchsorted(other.indices[order], np.arange(self.width + 1))
+        for r in range(len(self)):
+            lo, hi = self.indptr[r], self.indptr[r + 1]
+            feats, vals = self.indices[lo:hi], self.data[lo:hi]
+            first, lengths = starts[feats], starts[feats + 1] - starts[feats]
+            if lengths.sum() == 0:
+                continue
+            offsets = np.repeat(first - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+            idx = offsets + np.arange(lengths.sum())
+            out[r] = np.bincount(post_doc[idx], np.repeat(vals, lengths) * post_val[idx], minlength=len(other))
+        return out
+
+
+def _tokens(text: str, char_n: int) -> list[str]:
+    words = [w.lower() for w in _WORD.findall(text)]
+    out = [f"w:{w}" for w in words] + [f"w:{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    for run in _CJK_RUN.findall(text):
+        for n in range(1, char_n + 1):
+            out += [f"c:{run[i : i + n]}" for i in range(len(run) - n + 1)]
+    return out
+
+
+def tfidf_rows(docs: Sequence[Sequence[str]], min_df: int = 2, max_features: int = 200_000,
+               sublinear: bool = True) -> Rows:
+    """TF-IDF rows of token lists (smooth idf, ``1 + ln tf`` when sublinear), L2-unit; tokens in fewer than
+    ``min_df`` documents dropped, at most ``max_features`` kept (the most frequent)."""
+    from collections import Counter
+
+    counts = [Counter(d) for d in docs]
+    df = Counter(t for c in counts for t in c)
+    kept = [t for t, n in df.items() if n >= min_df]
+    if len(kept) > max_features:
+        kept = sorted(kept, key=lambda t: (-df[t], t))[:max_features]
+    col = {t: j for j, t in enumerate(kept)}
+    idf = np.log((1 + len(docs)) / (1 + np.array([df[t] for t in kept], dtype=np.float64))) + 1
+    indptr, indices, data = [0], [], []
+    for c in counts:
+        js = [col[t] for t in c if t in col]
+        tf = np.array([c[t] for t in c if t in col], dtype=np.float64)
+        v = (1 + np.log(tf) if sublinear else tf) * idf[js] if js else tf
+        norm = np.linalg.norm(v) if len(v) else 1.0
+        indices += js
+        data += (v / (norm or 1.0)).tolist()
+        indptr.append(len(indices))
+    return Rows(np.array(indptr), np.array(indices, dtype=np.int64), np.array(data), len(kept))
+
+
+def sparse_view(train: Sequence[str], other: Sequence[str] = (), char_n: int = 2) -> tuple[Rows, Rows]:
+    """TF-IDF of Latin words (1-2) and CJK characters (1-``char_n``), fitted on ``train`` + ``other``; rows L2-unit."""
+    m = tfidf_rows([_tokens(t, char_n) for t in list(train) + list(other)])
+    return m.part(0, len(train)), m.part(len(train), len(m))
+
+
+def class_view(codes: Sequence[Sequence[str]]) -> Rows:
+    """Rows of classification codes: subclass (G06F), main group (G06F16) and full code, L2-unit."""
+
+    def keys(cs: Sequence[str]) -> list[str]:
+        out: list[str] = []
+        for c in cs:
+            c = re.sub(r"\s+", "", str(c)).upper()
+            if c:
+                out += [f"s:{c[:4]}", f"m:{c.split('/')[0]}", f"c:{c}"]
+        return out
+
+    return tfidf_rows([keys(cs) for cs in codes], min_df=1, sublinear=False)
+
+
+def propagate(dense: np.ndarray, y: np.ndarray, k: int = 10, alpha: float = 0.8, iters: int = 20) -> np.ndarray:
+    """Label spreading over the kNN cosine graph (each edge both ways). ``dense`` (n, d) unit rows; ``y`` (n, L)
+    with the examples' labels and zero rows for the unlabelled. Returns (n, L) scores, rows scaled to max 1."""
+    n = dense.shape[0]
+    k = max(1, min(k, n - 1))
+    if n < 2:
+        return y.astype(np.float64)
+    nbr = np.zeros((n, k), dtype=np.int64)
+    for s in range(0, n, 2048):
+        sim = dense[s : s + 2048] @ dense.T
+        sim[np.arange(sim.shape[0]), s + np.arange(sim.shape[0])] = -np.inf
+        nbr[s : s + 2048] = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+    rows = np.repeat(np.arange(n), k)
+    cols = nbr.ravel()
+    w = np.clip(np.einsum("ij,ij->i", dense[rows], dense[cols]), 0, None)
+    rows, cols, w = np.concatenate([rows, cols]), np.concatenate([cols, rows]), np.concatenate([w, w])
+    deg = np.bincount(rows, w, minlength=n)
+    w = w / np.sqrt(np.clip(deg[rows] * deg[cols], 1e-12, None))
+    f = y.astype(np.float64).copy()
+    for _ in range(iters):
+        spread = np.zeros_like(f)
+        np.add.at(spread, rows, w[:, None] * f[cols])
+        f = alpha * spread + (1 - alpha) * y
+    top = f.max(axis=1, keepdims=True)
+    return f / np.clip(top, 1e-12, None)
+
+
+def _dense_kernel(cos: np.ndarray, power: float, tau: float = 0.0) -> np.ndarray:
+    if tau > 0:  # a Gaussian kernel on the unit sphere: exp(-|a - b|^2 / (2 tau)) = exp((cos - 1) / tau)
+        return np.exp((cos - 1) / tau)
+    return cos if power == 1 else np.sign(cos) * np.abs(cos) ** power
+
+
+def ridge_fit(k_train: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
+    """Regularised least-squares classification in the dual, every branch in one solve: coefficients (n, L)
+    such that ``k_test @ coef`` scores the branches; ``k_train`` (n, n) kernel, ``y`` 1 for the branch, 0 else."""
+    return np.linalg.solve(k_train + lam * np.eye(k_train.shape[0]), np.asarray(y, dtype=np.float64))
+
+
+def cut(row: np.ndarray, rule: Rule) -> float:
+    """The score a branch of this text must reach under ``rule`` (the best branch is always kept)."""
+    kind, v = rule
+    if kind == "relative":
+        return float(v * row.max())
+    if kind == "absolute":
+        return float(v)
+    k = int(v)
+    return float(np.sort(row)[-k]) if k <= len(row) else float(row.min())
+
+
+def decide(scores: np.ndarray, labels: list[str], multi_label: bool, rule: Rule = ("relative", 0.5),
+           floor: float = 0.0) -> list:
+    """Branches from scores: the best one, or (multi-label) the best and every one that reaches the rule's cut,
+    best first; a multi-label text whose best score is at or below ``floor`` gets none."""
+    if scores.shape[1] == 0:
+        return [[] for _ in range(scores.shape[0])] if multi_label else [None] * scores.shape[0]
+    if not multi_label:
+        return [labels[i] for i in scores.argmax(axis=1)]
+    out = []
+    for row in scores:
+        top = row.max()
+        if top <= floor:
+            out.append([])
+            continue
+        keep = np.flatnonzero(row >= min(top, cut(row, rule)))
+        out.append([labels[i] for i in keep[np.argsort(-row[keep])]])
+    return out
+
+
+def micro_f1(pred: Sequence[Sequence[str]], gold: Sequence[Sequence[str]]) -> float:
+    tp = fp = fn = 0
+    for p, g in zip(pred, gold, strict=True):
+        ps, gs = set(p), set(g)
+        tp += len(ps & gs)
+        fp += len(ps - gs)
+        fn += len(gs - ps)
+    return 2 * tp / max(1, 2 * tp + fp + fn)
+
+
+def choose_rule(oof: np.ndarray, y: np.ndarray, labels: list[str], floor: float = 0.0) -> Rule:
+    """The multi-label rule with the best micro-F1 on out-of-fold scores of the examples: a relative threshold
+    (0.05 .. 1), an absolute one (quantiles of the scores) or a fixed number of branches (1 .. 6)."""
+    gold = [[labels[j] for j in np.flatnonzero(r)] for r in y]
+    rules: list[Rule] = [("relative", round(float(t), 2)) for t in np.arange(0.05, 1.0001, 0.05)]
+    pos = oof[oof > 0]
+    if len(pos):
+        rules += [("absolute", float(q)) for q in np.unique(np.quantile(pos, np.linspace(0.5, 0.999, 30)))]
+    rules += [("top", float(k)) for k in range(1, 7)]
+    best, best_rule = -1.0, rules[0]
+    for rule in rules:
+        f = micro_f1(decide(oof, labels, True, rule, floor), gold)
+        if f > best + 1e-9:
+            best, best_rule = f, rule
+    return best_rule
+
+
+def _check(texts: Sequence[str], examples: Sequence[tuple[str, str]], classes, example_classes) -> None:
+    if not examples:
+        raise TaggerError("no examples: mark at least one document for each branch (one example per "
+                          "(text, branch) pair) before tagging")
+    for i, ex in enumerate(examples):
+        if not (isinstance(ex, tuple | list) and len(ex) == 2):
+            raise TaggerError(f"examples[{i}] is {ex!r}: give (text, branch) pairs")
+        if not isinstance(ex[0], str) or not ex[0].strip():
+            raise TaggerError(f"examples[{i}]: the text is empty; give the document's text (title + abstract)")
+        if not isinstance(ex[1], str) or not ex[1].strip():
+            raise TaggerError(f"examples[{i}]: the branch is empty; give the branch id of the tree")
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise TaggerError(f"texts[{i}] is {type(t).__name__}, not a string")
+    if classes is not None and len(classes) != len(texts):
+        raise TaggerError(f"classes: {len(classes)} given for {len(texts)} texts; give one list of codes per "
+                          "text (an empty list when a text has none)")
+    if example_classes is not None and not isinstance(example_classes, dict):
+        raise TaggerError("example_classes: give a dict from an example's text to its list of codes")
+
+
+def tag_detailed(
+    texts: Sequence[str],
+    examples: Sequence[tuple[str, str]],
+    multi_label: bool = False,
+    classes: Sequence[Sequence[str]] | None = None,
+    *,
+    example_classes: dict[str, Sequence[str]] | None = None,
+    branches: Sequence[str] | None = None,
+    encoder: Encoder | None = None,
+    settings: Settings | None = None,
+) -> Tagging:
+    """Tag ``texts`` with the branches learnt from ``examples``; see the module text.
+
+    ``classes``: optional IPC/CPC codes per text; ``example_classes``: the codes of example texts (by text;
+    a text also in ``texts`` takes its codes from ``classes``). ``branches``: every branch of the tree, so
+    that those without examples are named in ``notes`` ("no_examples"; "one_example" for a single one).
+    ``encoder``: texts -> unit vectors (default the project's multilingual encoder)."""
+    st = settings or Settings()
+    texts = list(texts)
+    _check(texts, examples, classes, example_classes)
+    ex_texts: list[str] = []
+    row_of: dict[str, int] = {}
+    pairs: list[tuple[int, str]] = []
+    for text, branch in examples:
+        if text not in row_of:
+            row_of[text] = len(ex_texts)
+            ex_texts.append(text)
+        pairs.append((row_of[text], branch.strip()))
+    labels = sorted({b for _, b in pairs})
+    col = {b: j for j, b in enumerate(labels)}
+    y = np.zeros((len(ex_texts), len(labels)), dtype=np.int8)
+    for r, b in pairs:
+        y[r, col[b]] = 1
+    counts = y.sum(axis=0)
+    notes = {b: "one_example" for b, n in zip(labels, counts, strict=True) if n == 1}
+    for b in branches or ():
+        if b not in col:
+            notes[b] = "no_examples"
+    if not multi_label and (y.sum(axis=1) > 1).any():
+        many = ex_texts[int(np.flatnonzero(y.sum(axis=1) > 1)[0])][:40]
+        raise TaggerError(f"the example text {many!r}… has several branches: pass multi_label=True, or give "
+                          "each text one branch")
+    if multi_label and len(labels) == 1:
+        raise TaggerError(f"multi_label with one branch ({labels[0]!r}): every example is positive and nothing "
+                          "says what is not in it; mark examples of at least one other branch")
+    if not texts:
+        return Tagging([], labels, np.zeros((0, len(labels))), None, notes)
+
+    enc = encoder or default_encoder
+    dense = np.asarray(enc(ex_texts + texts), dtype=np.float64)
+    dense /= np.clip(np.linalg.norm(dense, axis=1, keepdims=True), 1e-12, None)
+    n_ex = len(ex_texts)
+    xs_tr, xs_te = sparse_view(ex_texts, texts, int(st.char_n))
+    d_tr, d_te = dense[:n_ex], dense[n_ex:]
+    # the kernel against the examples: sparse cosine (+ class codes) + weighted dense (cosine ** power)
+    s_tr = xs_tr.gram(xs_tr)
+    c_tr = c_te = None
+    if classes is not None or example_classes is not None:
+        by_text = dict(example_classes or {})
+        if classes is not None:
+            by_text.update({t: c for t, c in zip(texts, classes, strict=True) if c})
+        text_codes = [list(c or []) for c in classes] if classes is not None else [[] for _ in texts]
+        cv = class_view([list(by_text.get(t, [])) for t in ex_texts] + text_codes)
+        c_tr, c_te = cv.part(0, n_ex), cv.part(n_ex, len(cv))
+        s_tr += st.class_weight * c_tr.gram(c_tr)
+    e_tr = _dense_kernel(d_tr @ d_tr.T, st.power, st.tau)
+
+    def text_kernel(w: float, a: int, b: int) -> np.ndarray:
+        """The kernel of texts a:b against every example (in blocks: 50,000 texts x 2,000 examples would
+        otherwise hold 800 MB)."""
+        k = xs_te.part(a, b).gram(xs_tr) + w * _dense_kernel(d_te[a:b] @ d_tr.T, st.power, st.tau)
+        if c_te is not None:
+            k += st.class_weight * c_te.part(a, b).gram(c_tr)
+        return k
+
+    def scores_for(w: float, tr: np.ndarray, te_rows: np.ndarray | None) -> np.ndarray:
+        """Scores of test rows (texts when te_rows is None, else held-out example rows), dense weight ``w``."""
+        k = s_tr[np.ix_(tr, tr)] + w * e_tr[np.ix_(tr, tr)]
+        coef = ridge_fit(k, y[tr], st.lam)
+        if te_rows is None:
+            reg = np.vstack([text_kernel(w, a, min(a + 4096, len(texts))) @ coef
+                             for a in range(0, len(texts), 4096)])
+        else:
+            reg = (s_tr[np.ix_(te_rows, tr)] + w * e_tr[np.ix_(te_rows, tr)]) @ coef
+        reg = np.clip(reg, 0, None)
+        if st.mix <= 0:
+            return reg
+        yy = np.zeros((n_ex + len(texts), len(labels)))
+        yy[tr] = y[tr]
+        prop = propagate(dense, yy, st.neighbours, st.alpha)
+        prop = prop[n_ex:] if te_rows is None else prop[te_rows]
+        return (1 - st.mix) * reg + st.mix * prop
+
+    # the dense weight (unless set) and the multi-label rule: 3-fold cross-validation on the examples
+    weights = [st.dense_weight] if st.dense_weight is not None else list(st.dense_grid)
+    rule, weight = st.rule, weights[0]
+    if n_ex >= 20 and (len(weights) > 1 or (multi_label and rule is None)):
+        folds = np.arange(n_ex) % 3
+        np.random.default_rng(0).shuffle(folds)
+        gold = [[labels[j] for j in np.flatnonzero(r)] for r in y]
+        best = -1.0
+        for w in weights:
+            oof = np.zeros(y.shape)
+            for f in range(3):
+                te = np.flatnonzero(folds == f)
+                oof[te] = scores_for(w, np.flatnonzero(folds != f), te)
+            r = (st.rule or choose_rule(oof, y, labels, st.floor)) if multi_label else None
+            got = decide(oof, labels, multi_label, r or ("relative", 0.5), st.floor)
+            f1 = micro_f1(got if multi_label else [[g] for g in got], gold)
+            if f1 > best + 1e-9:
+                best, weight, rule = f1, w, r
+    if multi_label and rule is None:
+        rule = ("relative", 0.5)
+    scores = scores_for(weight, np.arange(n_ex), None)
+    out = decide(scores, labels, multi_label, rule or ("relative", 0.5), st.floor)
+    return Tagging(out, labels, scores, rule if multi_label else None, notes, dense[n_ex:], weight, dense[:n_ex])
+
+
+def tag(
+    texts: list[str],
+    examples: list[tuple[str, str]],
+    multi_label: bool = False,
+    classes: list[list[str]] | None = None,
+    **kwargs,
+) -> list:
+    """One branch per text, or with ``multi_label=True`` a list of branches per text (possibly empty).
+
+    Empty ``texts`` gives ``[]``; no examples raise :class:`TaggerError`. Keyword options as in
+    :func:`tag_detailed` (``example_classes``, ``branches``, ``encoder``, ``settings``)."""
+    return tag_detailed(texts, examples, multi_label, classes, **kwargs).branches
