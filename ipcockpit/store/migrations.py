@@ -137,4 +137,9 @@ MIGRATIONS: list[Migration] = [
      ["CREATE TABLE IF NOT EXISTS inventor_entities (doc_id VARCHAR, seq INTEGER, entity_id VARCHAR)",
       "CREATE INDEX IF NOT EXISTS idx_inventor_entities_doc ON inventor_entities (doc_id)",
       "CREATE INDEX IF NOT EXISTS idx_inventor_entities_entity ON inventor_entities (entity_id)"]),
+    (14, "nav_editions: the saved editions of patent navigation reports, by industry and region "
+         "(ipcockpit.navigation.editions)",
+     ["CREATE TABLE IF NOT EXISTS nav_editions (industry VARCHAR NOT NULL, region VARCHAR NOT NULL, "
+      "edition INTEGER NOT NULL, created_at TIMESTAMP NOT NULL, report JSON NOT NULL, "
+      "PRIMARY KEY (industry, region, edition))"]),
 ]

@@ -12,10 +12,23 @@ from fastapi import FastAPI
 
 from ipcockpit.web.context import Web
 from ipcockpit.web.pages import register_page
-from ipcockpit.web.routes import auth, cockpit, data, fto, graph, jobs, overview, profiles, region, screen, search
+from ipcockpit.web.routes import (
+    auth,
+    cockpit,
+    data,
+    fto,
+    graph,
+    jobs,
+    navigation,
+    overview,
+    profiles,
+    region,
+    screen,
+    search,
+)
 
 #: the areas, in the order their routes are matched
-AREAS = (cockpit, overview, screen, search, fto, data, region, graph, profiles, jobs, auth)
+AREAS = (cockpit, overview, screen, search, fto, data, region, graph, navigation, profiles, jobs, auth)
 
 
 def register(app: FastAPI, web: Web) -> None:
