@@ -66,6 +66,7 @@ ARGS: dict[str, list[str]] = {
     "inventors resolve": [],
     "inventors find": ["chen"],
     "inventors show": ["i:0"],
+    "navigate": ["nev"],
 }
 #: commands that only read the store, with their arguments: they must not create it
 READS: dict[str, list[str]] = {
@@ -100,6 +101,7 @@ READS: dict[str, list[str]] = {
     "entities overrides": [],
     "inventors find": ["chen"],
     "inventors show": ["i:0"],
+    "navigate": ["nev"],  # builds and saves an edition, but only on a store that exists
 }
 
 

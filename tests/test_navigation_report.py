@@ -20,9 +20,11 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from fastapi.testclient import TestClient
+from navigation_support import MORE, drones_report, ingest_drones
 from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfReader
+from shared_stores import built_once, copy_store
 from typer.testing import CliRunner
 
 from ipcockpit import i18n
@@ -37,8 +39,6 @@ from ipcockpit.navigation.report import PARTS, ordered, say
 from ipcockpit.navigation.service import Navigation
 from ipcockpit.settings import Settings
 from ipcockpit.web.server import create_app
-from navigation_support import MORE, drones_report, ingest_drones
-from shared_stores import built_once, copy_store
 
 ZH, EN = i18n.Translator("zh-CN"), i18n.Translator("en")
 TITLE = "无人机产业专利导航报告"

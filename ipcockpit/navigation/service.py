@@ -45,8 +45,8 @@ def _renderer(fmt: str) -> Callable[..., Any]:
 class Navigation:
     """Patent navigation over one core object's store and settings."""
 
-    def __init__(self, cockpit: Any) -> None:
-        self._cockpit = cockpit
+    def __init__(self, core: Any) -> None:
+        self._cockpit = core  # the core object (named ``core``: nothing below it takes a ``cockpit``)
 
     @property
     def _store(self) -> Any:
@@ -121,7 +121,7 @@ class Navigation:
         return "-".join(parts) + "." + FORMATS[fmt][1]
 
 
-def navigation_of(cockpit: Any) -> Navigation:
+def navigation_of(core: Any) -> Navigation:
     """The core object's navigation service (``cockpit.navigation`` once the core has it), else one built here."""
-    found = getattr(cockpit, "navigation", None)
-    return found if isinstance(found, Navigation) else Navigation(cockpit)
+    found = getattr(core, "navigation", None)
+    return found if isinstance(found, Navigation) else Navigation(core)
