@@ -20,7 +20,7 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from fastapi.testclient import TestClient
-from navigation_support import MORE, drones_report, ingest_drones
+from navigation_support import DEFINITION, MORE, analysis, drones_report, ingest_drones, members
 from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfReader
@@ -35,7 +35,7 @@ from ipcockpit.navigation.appendix import COLUMNS, appendix_csv, appendix_xlsx
 from ipcockpit.navigation.render_docx import EAST_ASIA_FONT, render_docx
 from ipcockpit.navigation.render_html import render_html
 from ipcockpit.navigation.render_pdf import render_pdf
-from ipcockpit.navigation.report import PARTS, ordered, say
+from ipcockpit.navigation.report import PARTS, assemble, member_counts, ordered, say
 from ipcockpit.navigation.service import Navigation
 from ipcockpit.settings import Settings
 from ipcockpit.web.server import create_app
@@ -101,7 +101,7 @@ def test_docx_has_headings_tables_pictures_and_a_chinese_font(report: dict[str, 
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert headings[0] == TITLE
     assert {"摘要", "产业界定", "一、产业发展方向", "二、区域产业定位"} <= set(headings)
-    assert "申请趋势".join([]) == "" and any("全球" in h for h in headings)
+    assert any("全球" in h for h in headings)
     assert len(doc.inline_shapes) == _charts(report)
     # definition counts, levels and one table per section with rows
     assert len(doc.tables) == 2 + sum(1 for s in report["sections"] if s["table"]["rows"])
@@ -123,8 +123,6 @@ def test_the_appendix_has_every_number_and_each_query_recounts_it(report: dict[s
     assert cells[0] == COLUMNS and [c[5] for c in cells[1:]] == [n["value"] for n in numbers]
     con = duckdb.connect(str(drones), read_only=True)
     try:
-        from navigation_support import members
-
         members(con)
         recounted = [con.execute(n["query"]).fetchone()[0] for n in numbers]
     finally:
@@ -222,3 +220,26 @@ def test_reports_build_from_the_presets(drones: Path, tmp_path: Path) -> None:
         assert report["edition"] == 1 and report["sections"]
         for fmt in ("html", "pdf", "docx", "csv", "xlsx"):
             assert nav.render(report, fmt)
+
+
+def test_an_industry_that_matches_nothing_says_so_in_every_format(drones: Path) -> None:
+    con = duckdb.connect(str(drones), read_only=True)
+    try:
+        members(con, "Z99")
+        empty = assemble({**DEFINITION, "ipc": ["Z99"]}, member_counts(con), analysis(con), None)
+    finally:
+        con.close()
+    assert empty["industry"]["documents"] == 0 and empty["missing"][0]["key"] == "nav.empty.no_members"
+    assert all(s["empty_reason"] for s in empty["sections"]) and not any(s["numbers"] for s in empty["sections"])
+    # the applicants' section came with no rows and no reason: the report gives it one, and no chart
+    applicants = next(s for s in empty["sections"] if s["id"] == "direction.applicants")
+    assert applicants["empty_reason"] == "nav.empty.no_data" and applicants["chart"] is None
+    said = ZH("nav.empty.no_members")
+    html = render_html(empty, ZH)
+    assert said in html and 'class="chart"' not in html
+    pdf = PdfReader(io.BytesIO(render_pdf(empty, ZH)))
+    assert said[:12] in "".join(p.extract_text() for p in pdf.pages).replace("\n", "")
+    assert sum(len(p.images) for p in pdf.pages) == 0
+    doc = Document(io.BytesIO(render_docx(empty, ZH)))
+    assert any(p.text == said for p in doc.paragraphs) and len(doc.inline_shapes) == 0
+    assert appendix_csv(empty).decode("utf-8-sig").strip() == ",".join(COLUMNS)

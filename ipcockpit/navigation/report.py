@@ -82,12 +82,21 @@ def ordered(sections: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [dict(s) for s in sorted(sections, key=lambda s: rank.get(str(s.get("part")), len(PARTS)))]
 
 
+def _reasoned(section: dict[str, Any]) -> dict[str, Any]:
+    """A section with nothing to show (no rows, no numbers) and no reason given gets one: no format draws an
+    empty chart without saying why."""
+    rows = (section.get("table") or {}).get("rows")
+    if not section.get("empty_reason") and not rows and not section.get("numbers"):
+        section.update(empty_reason="nav.empty.no_data", empty_params={}, chart=None)
+    return section
+
+
 def assemble(definition: Any, counts: Mapping[str, Any], analysis: Mapping[str, Any], region: str | None,
              lang: str = "zh-CN", generated_at: datetime | None = None) -> dict[str, Any]:
     """The report dict (HELPERS contract 3) from a definition, its member counts and the analyses' result."""
     d = definition_dict(definition)
     levels = [dict(level) for level in analysis.get("levels", [])]
-    sections = ordered(analysis.get("sections", []))
+    sections = [_reasoned(s) for s in ordered(analysis.get("sections", []))]
     name = {"names": {"zh-CN": d.get("name_zh") or d.get("id"), "en": d.get("name_en") or d.get("name_zh")}}
     shown = sum(1 for s in sections if not s.get("empty_reason"))
     numbers = sum(len(s.get("numbers") or []) for s in sections)

@@ -142,7 +142,9 @@ def register(app: FastAPI, web: Web) -> None:
         return render.json_response(web.call(lambda c: navigation_of(c).diff(industry, region, edition, since)))
 
     @app.get("/api/navigation/report.{fmt}", summary="A saved edition's report as HTML, PDF, Word (docx), the data "
-                                                     "appendix (CSV, XLSX) or JSON", response_class=Response)
+                                                     "appendix (CSV, XLSX) or JSON", response_class=Response,
+             responses={404: {"description": "No saved edition of that industry, region and number: build one "
+                                             "(POST /api/navigation/build or `ipcockpit navigate`)."}})
     def navigation_report_api(request: Request, fmt: Literal["html", "pdf", "docx", "csv", "xlsx", "json"],
                               params: Annotated[DownloadParams, Query()]) -> Response:
         lang = params.lang or web.language(request)
