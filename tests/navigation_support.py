@@ -30,7 +30,7 @@ def ingest_drones(path: Path, shared: Path) -> Path:
 
 
 def _level(level: str) -> dict[str, Any]:
-    return {"key": f"nav.level.{level}", "params": {}}
+    return {"key": f"nav.report.level.{level}", "params": {}}
 
 
 def members(con: duckdb.DuckDBPyConnection, prefix: str = "B64") -> None:

@@ -229,12 +229,12 @@ def test_an_industry_that_matches_nothing_says_so_in_every_format(drones: Path) 
         empty = assemble({**DEFINITION, "ipc": ["Z99"]}, member_counts(con), analysis(con), None)
     finally:
         con.close()
-    assert empty["industry"]["documents"] == 0 and empty["missing"][0]["key"] == "nav.empty.no_members"
+    assert empty["industry"]["documents"] == 0 and empty["missing"][0]["key"] == "nav.report.no_members"
     assert all(s["empty_reason"] for s in empty["sections"]) and not any(s["numbers"] for s in empty["sections"])
     # the applicants' section came with no rows and no reason: the report gives it one, and no chart
     applicants = next(s for s in empty["sections"] if s["id"] == "direction.applicants")
     assert applicants["empty_reason"] == "nav.empty.no_data" and applicants["chart"] is None
-    said = ZH("nav.empty.no_members")
+    said = ZH("nav.report.no_members")
     html = render_html(empty, ZH)
     assert said in html and 'class="chart"' not in html
     pdf = PdfReader(io.BytesIO(render_pdf(empty, ZH)))

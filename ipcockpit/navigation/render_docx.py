@@ -56,7 +56,7 @@ def _table(doc: Any, columns: list[str], rows: list[Mapping[str, Any]], t: Calla
 
 
 def _section(doc: Any, section: Mapping[str, Any], t: Callable[..., str]) -> None:
-    doc.add_heading(f"{t(section['title_key'])} · {t('nav.level.' + str(section.get('level')))}", level=2)
+    doc.add_heading(f"{t(section['title_key'])} · {t('nav.report.level.' + str(section.get('level')))}", level=2)
     if section.get("empty_reason"):
         doc.add_paragraph(empty_text(t, section), style="Intense Quote")
         return
@@ -100,13 +100,13 @@ def render_docx(report: Mapping[str, Any], t: Callable[..., str]) -> bytes:
     if counts:
         _table(doc, ["reason", "documents"], [{"reason": r, "documents": n} for r, n in counts.items()], t)
     doc.add_heading(t("nav.report.levels"), level=1)
-    levels = [{"level": t(f"nav.level.{lv['level']}"), "code": lv.get("code"), "documents": lv.get("documents"),
+    levels = [{"level": t(f"nav.report.level.{lv['level']}"), "code": lv.get("code"), "documents": lv.get("documents"),
                "missing": say(t, {"key": lv["missing"], "params": lv.get("missing_params") or {}})
                if lv.get("missing") else ""} for lv in report.get("levels", [])]
     if levels:
         _table(doc, ["level", "code", "documents", "missing"], levels, t)
     for part, sections in sections_by_part(report):
-        doc.add_heading(t(f"nav.part.{part}"), level=1)
+        doc.add_heading(t(f"nav.report.part.{part}"), level=1)
         for section in sections:
             _section(doc, section, t)
     doc.add_paragraph(t("nav.report.appendix_note"))

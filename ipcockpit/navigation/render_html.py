@@ -46,14 +46,14 @@ def view(report: Mapping[str, Any], t: Callable[..., str]) -> dict[str, Any]:
             columns = list(table.get("columns") or [])
             shown.append({
                 "id": s.get("id"), "dom_id": dom_id(s), "level": s.get("level"),
-                "heading": f"{t(s['title_key'])} · {t('nav.level.' + str(s.get('level')))}",
+                "heading": f"{t(s['title_key'])} · {t('nav.report.level.' + str(s.get('level')))}",
                 "empty": empty_text(t, s) if s.get("empty_reason") else None,
                 "chart": s.get("chart") if not s.get("empty_reason") else None,
                 "columns": [column_label(t, c) for c in columns],
                 "rows": [[cell(r.get(c), c) for c in columns] for r in table.get("rows") or []],
                 "numbers": len(s.get("numbers") or []),
             })
-        parts.append({"part": part, "heading": t(f"nav.part.{part}"), "sections": shown})
+        parts.append({"part": part, "heading": t(f"nav.report.part.{part}"), "sections": shown})
     return {
         "title": say(t, report["title"]),
         "subtitle": t("nav.report.subtitle", region=region.get("code") or t("nav.region.none"),
@@ -61,7 +61,7 @@ def view(report: Mapping[str, Any], t: Callable[..., str]) -> dict[str, Any]:
         "summary": [say(t, s) for s in report.get("summary", [])],
         "definition": definition_lines(industry, t),
         "counts": list((industry.get("counts") or {}).items()),
-        "levels": [{"level": t(f"nav.level.{lv['level']}"), "code": lv.get("code") or "",
+        "levels": [{"level": t(f"nav.report.level.{lv['level']}"), "code": lv.get("code") or "",
                     "documents": cell(lv.get("documents")),
                     "missing": say(t, {"key": lv["missing"], "params": lv.get("missing_params") or {}})
                     if lv.get("missing") else ""} for lv in report.get("levels", [])],

@@ -75,7 +75,7 @@ def chart_image(option: Mapping[str, Any], width: float = WIDTH) -> Image:
 
 def section_flowables(section: Mapping[str, Any], st: dict[str, ParagraphStyle], t: Callable[..., str]) -> list[Any]:
     """One section: its heading, then its chart and table, or why it is empty."""
-    head = f"{t(section['title_key'])} · {t('nav.level.' + str(section.get('level')))}"
+    head = f"{t(section['title_key'])} · {t('nav.report.level.' + str(section.get('level')))}"
     out: list[Any] = [_p(head, st["h2"])]
     if section.get("empty_reason"):
         return [KeepTogether([*out, _p(empty_text(t, section), st["empty"])])]
@@ -116,13 +116,13 @@ def render_pdf(report: Mapping[str, Any], t: Callable[..., str]) -> bytes:
         story.append(_table(["reason", "documents"], [{"reason": r, "documents": n} for r, n in counts.items()],
                             st, t))
     story.append(_p(t("nav.report.levels"), st["h1"]))
-    levels = [{"level": t(f"nav.level.{lv['level']}"), "code": lv.get("code"), "documents": lv.get("documents"),
+    levels = [{"level": t(f"nav.report.level.{lv['level']}"), "code": lv.get("code"), "documents": lv.get("documents"),
                "missing": say(t, {"key": lv["missing"], "params": lv.get("missing_params") or {}})
                if lv.get("missing") else ""} for lv in report.get("levels", [])]
     if levels:
         story.append(_table(["level", "code", "documents", "missing"], levels, st, t))
     for part, sections in sections_by_part(report):
-        story.append(_p(t(f"nav.part.{part}"), st["h1"]))
+        story.append(_p(t(f"nav.report.part.{part}"), st["h1"]))
         for section in sections:
             story += section_flowables(section, st, t)
     story.append(_p(t("nav.report.appendix_note"), st["small"]))

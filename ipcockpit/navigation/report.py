@@ -104,13 +104,13 @@ def assemble(definition: Any, counts: Mapping[str, Any], analysis: Mapping[str, 
     for level in levels:
         if level.get("missing"):
             continue
-        summary.append(_text("nav.summary.level", level=_text(f"nav.level.{level['level']}"),
+        summary.append(_text("nav.summary.level", level=_text(f"nav.report.level.{level['level']}"),
                              documents=level.get("documents") or 0))
     summary.append(_text("nav.summary.sections", shown=shown, empty=len(sections) - shown, numbers=numbers))
     missing = [{"level": lv["level"], "code": lv.get("code"), **_text(str(lv["missing"]),
                 **(lv.get("missing_params") or {}))} for lv in levels if lv.get("missing")]
     if not counts.get("documents"):
-        missing.insert(0, {"level": None, "code": None, **_text("nav.empty.no_members")})
+        missing.insert(0, {"level": None, "code": None, **_text("nav.report.no_members")})
     return {
         "industry": {**d, "counts": dict(counts.get("by_reason", {})), "documents": int(counts.get("documents", 0))},
         "region": {"code": region},
