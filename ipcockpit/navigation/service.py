@@ -65,11 +65,11 @@ class Navigation:
               levels: tuple[str, ...] = LEVELS) -> dict[str, Any]:
         """The report of ``industry`` (a preset id or a Definition) for ``region``; saved as the next edition
         (with its ``changes`` since the last) when ``save`` and the store is writable."""
-        con = self._store.con.cursor()  # the members table is temporary: a connection of its own
+        cursor = self._store.cursor()  # the members table is temporary: a connection of its own (on the store's file)
         try:
-            report = build(con, industry, region, self.language(lang), levels)
+            report = build(cursor.con, industry, region, self.language(lang), levels)
         finally:
-            con.close()
+            cursor.close()
         if save and not self._store.read_only:
             self.save(report)
         return report
