@@ -8,8 +8,9 @@ browser) over the vendored ``web/static/vendor/echarts/echarts.min.js``; the SVG
 (WenQuanYi Micro Hei, the Debian package fonts-wqy-microhei that scripts/setup_system.sh installs).
 
 Measured on this machine (bench/navigation_report.py prints it): loading ECharts into V8 ~0.25–0.5 s once
-per process, then ~10–25 ms per chart to SVG and ~50–110 ms per chart to PNG at 2× (800×400 → 1600×800);
-cairosvg took ~0.18 s for the same PNG and needs the system's cairo, node ~0.3 s per process start.
+per process, then ~10–25 ms per chart to SVG and ~60–190 ms per chart to PNG at 2× (800×400 → 1600×800);
+cairosvg took ~0.18 s for a PNG resvg drew in ~0.1 s and needs the system's cairo; node, one process per
+chart, ~240–390 ms.
 
 One V8 context serves the process, behind a lock (V8 contexts are single-threaded); charts are drawn one
 at a time.

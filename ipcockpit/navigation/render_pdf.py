@@ -41,7 +41,7 @@ def _styles(lang: str) -> dict[str, ParagraphStyle]:
         "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=10, leading=15, alignment=TA_CENTER,
                                    textColor=MUTED),
         "h1": ParagraphStyle("h1", parent=base, fontSize=14, leading=20, spaceBefore=12, spaceAfter=6,
-                             textColor=VALUE),
+                             textColor=VALUE, keepWithNext=1),
         "h2": ParagraphStyle("h2", parent=base, fontSize=11.5, leading=16, spaceBefore=8, spaceAfter=4,
                              textColor=VALUE),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10.5),
