@@ -88,7 +88,7 @@ def analysis(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
               {"level": "china", "code": "CN", "documents": china, "missing": None},
               {"level": "chongqing", "code": "50", "documents": 0, "missing": "nav.empty.level_missing",
                "missing_params": {"level": _level("chongqing")}},
-              {"level": "district", "code": "500227", "documents": 0, "missing": "nav.empty.level_missing",
+              {"level": "district", "code": "500120", "documents": 0, "missing": "nav.empty.level_missing",
                "missing_params": {"level": _level("district")}}]
     position = {"id": "position.rta", "part": "position", "level": "district", "title_key": "nav.section.rta",
                 "chart": None, "table": {"columns": [], "rows": []}, "numbers": [],
@@ -101,4 +101,4 @@ def analysis(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 def drones_report(con: duckdb.DuckDBPyConnection, lang: str = "zh-CN") -> dict[str, Any]:
     """The drones report of the store behind ``con``."""
     members(con)
-    return assemble(DEFINITION, member_counts(con), analysis(con), "500227", lang)
+    return assemble(DEFINITION, member_counts(con), analysis(con), "500120", lang)

@@ -149,7 +149,7 @@ def test_edition_two_shows_what_changed_after_one_more_file(drones: Path, tmp_pa
         c.ingest([shared / MORE])
         second = drones_report(c.store.con)
         assert nav.save(second) == 2
-        diff = nav.diff("drones", "500227")
+        diff = nav.diff("drones", "500120")
         assert diff == second["changes"] and (diff["from"], diff["to"]) == (1, 2)
         assert diff["documents"] == {"old": 926, "new": 976}
         old = editions.numbers(first)
@@ -157,8 +157,8 @@ def test_edition_two_shows_what_changed_after_one_more_file(drones: Path, tmp_pa
         assert changed and all(old[k]["value"] == o for k, (o, _) in changed.items())
         assert all(editions.numbers(second)[k]["value"] == n for k, (_, n) in changed.items())
         assert diff["unchanged"] + len(diff["changed"]) + len(diff["added"]) == len(editions.numbers(second))
-        assert [e["edition"] for e in nav.editions("drones", "500227")] == [2, 1]
-        assert nav.edition("drones", "500227", 1)["industry"]["documents"] == 926
+        assert [e["edition"] for e in nav.editions("drones", "500120")] == [2, 1]
+        assert nav.edition("drones", "500120", 1)["industry"]["documents"] == 926
         text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(nav.render(second, "pdf"))).pages)
         assert "与上一版相比的变化" in text and "第 2 版相对第 1 版" in text
 
@@ -173,7 +173,7 @@ def saved(drones: Path, tmp_path: Path) -> Path:
 
 def test_cli_writes_the_files_of_a_saved_edition(saved: Path, tmp_path: Path) -> None:
     out = {f: tmp_path / f"r.{f}" for f in ("html", "pdf", "docx", "csv", "xlsx")}
-    args = ["navigate", "drones", "--region", "500227", "--edition", "1", "--db", str(saved)]
+    args = ["navigate", "drones", "--region", "500120", "--edition", "1", "--db", str(saved)]
     for fmt, path in out.items():
         args += [f"--{fmt}", str(path)]
     result = CliRunner().invoke(cli, args)
@@ -181,7 +181,7 @@ def test_cli_writes_the_files_of_a_saved_edition(saved: Path, tmp_path: Path) ->
     assert out["pdf"].read_bytes()[:5] == b"%PDF-" and out["docx"].read_bytes()[:2] == b"PK"
     assert TITLE in out["html"].read_text(encoding="utf-8")
     assert len(out["csv"].read_text(encoding="utf-8-sig").splitlines()) == 200
-    listed = CliRunner().invoke(cli, ["navigate", "drones", "--region", "500227", "--editions", "--json",
+    listed = CliRunner().invoke(cli, ["navigate", "drones", "--region", "500120", "--editions", "--json",
                                       "--db", str(saved)])
     assert listed.exit_code == 0 and [e["edition"] for e in json.loads(listed.stdout)["editions"]] == [1]
     missing = CliRunner().invoke(cli, ["navigate", "drones", "--edition", "3", "--db", str(saved)])
@@ -190,24 +190,24 @@ def test_cli_writes_the_files_of_a_saved_edition(saved: Path, tmp_path: Path) ->
 
 def test_the_page_and_the_api_read_and_download_an_edition(saved: Path) -> None:
     with TestClient(create_app(Settings(db=str(saved)))) as client:
-        page = client.get("/navigation", params={"industry": "drones", "region": "500227"})
+        page = client.get("/navigation", params={"industry": "drones", "region": "500120"})
         assert page.status_code == 200 and TITLE in page.text and "专利导航" in page.text
         assert page.text.count('class="chart"') == 3 and EMPTY_DISTRICT in page.text
-        assert 'href="/api/navigation/report.docx?industry=drones&amp;region=500227&amp;edition=1"' in page.text
-        data = client.get("/api/navigation", params={"industry": "drones", "region": "500227"}).json()
+        assert 'href="/api/navigation/report.docx?industry=drones&amp;region=500120&amp;edition=1"' in page.text
+        data = client.get("/api/navigation", params={"industry": "drones", "region": "500120"}).json()
         assert data["report"]["edition"] == 1 and [e["edition"] for e in data["editions"]] == [1]
         for fmt, start in (("pdf", b"%PDF-"), ("docx", b"PK"), ("xlsx", b"PK"), ("csv", "id,".encode("utf-8-sig"))):
-            got = client.get(f"/api/navigation/report.{fmt}", params={"industry": "drones", "region": "500227"})
+            got = client.get(f"/api/navigation/report.{fmt}", params={"industry": "drones", "region": "500120"})
             assert got.status_code == 200 and got.content.startswith(start), fmt
         assert client.get("/api/navigation/report.pdf", params={"industry": "drones", "edition": 9}).status_code == 404
         assert client.get("/api/navigation/editions").json()["editions"][0]["industry"] == "drones"
-        assert client.get("/api/navigation/diff", params={"industry": "drones", "region": "500227"}).json()[
+        assert client.get("/api/navigation/diff", params={"industry": "drones", "region": "500120"}).json()[
             "from"] is None
         paths = client.get("/openapi.json").json()["paths"]
         assert {"/api/navigation", "/api/navigation/build", "/api/navigation/report.{fmt}"} <= set(paths)
         # building is for analysts and admins
         assert client.post("/api/navigation/build", json={"industry": "nev"}).status_code in (401, 403)
-        english = client.get("/navigation", params={"industry": "drones", "region": "500227", "lang": "en"})
+        english = client.get("/navigation", params={"industry": "drones", "region": "500120", "lang": "en"})
         assert "Patent navigation report: Drones" in english.text
 
 

@@ -67,8 +67,13 @@ def build(con: duckdb.DuckDBPyConnection, industry: Any, region: str | None = No
     from ipcockpit.navigation import industry as industries
 
     definition = definition_of(industry)
-    industries.resolve(con, definition)
-    analysis = analyses.analyse(con, MEMBERS, region, levels=tuple(levels))
+    try:
+        industries.resolve(con, definition)
+        analysis = analyses.analyse(con, MEMBERS, region, levels=tuple(levels))
+    except IPCockpitError:
+        raise
+    except ValueError as exc:  # a region that is no division, a level unknown: their messages say what to give
+        raise NavigationError(str(exc)) from exc
     return assemble(definition, member_counts(con), analysis, region, lang)
 
 

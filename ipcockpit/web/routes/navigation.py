@@ -33,7 +33,7 @@ from ipcockpit.web.errors import BadRequest, Forbidden, NotFound
 from ipcockpit.web.pages import Fields, Page, PageParams, View
 
 BUILD_PATH = "/navigation/build"
-REGION = {"pattern": r"^\d{2,6}$", "description": "GB/T 2260 code of the region (50, 500227)."}
+REGION = {"pattern": r"^\d{2,6}$", "description": "GB/T 2260 code of the region (50, 500120)."}
 
 
 class NavigationParams(PageParams):
@@ -120,9 +120,9 @@ def register(app: FastAPI, web: Web) -> None:
         try:
             body = await request.json()
         except (ValueError, RecursionError) as exc:
-            raise BadRequest('the body must be JSON: {"industry": "nev", "region": "500227"}') from exc
+            raise BadRequest('the body must be JSON: {"industry": "nev", "region": "500120"}') from exc
         if not isinstance(body, dict):
-            raise BadRequest('the body must be a JSON object: {"industry": "nev", "region": "500227"}')
+            raise BadRequest('the body must be a JSON object: {"industry": "nev", "region": "500120"}')
         report = build(request, BuildRequest.model_validate(body))
         return render.json_response({"industry": report["industry"]["id"], "region": report["region"]["code"],
                                      "edition": report.get("edition"), "documents": report["industry"]["documents"],
