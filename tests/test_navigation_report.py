@@ -243,3 +243,31 @@ def test_an_industry_that_matches_nothing_says_so_in_every_format(drones: Path) 
     doc = Document(io.BytesIO(render_docx(empty, ZH)))
     assert any(p.text == said for p in doc.paragraphs) and len(doc.inline_shapes) == 0
     assert appendix_csv(empty).decode("utf-8-sig").strip() == ",".join(COLUMNS)
+
+
+def test_an_analyst_builds_editions_on_the_page_and_the_api(drones: Path, tmp_path: Path) -> None:
+    pytest.importorskip("ipcockpit.navigation.industry")
+    pytest.importorskip("ipcockpit.navigation.analyses")
+    path = copy_store(drones, tmp_path)
+    with Cockpit(Settings(db=str(path))) as c:
+        c.add_user("ana", "analyst", "navigation-pass-1")
+    with TestClient(create_app(Settings(db=str(path)))) as client:
+        assert client.post("/login", json={"username": "ana", "password": "navigation-pass-1"}).status_code == 200
+        page = client.get("/navigation").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        assert 'value="ngit"' in page
+        built = client.post("/navigation/build", data={"csrf_token": token, "industry": "ngit", "region": "500120"},
+                            follow_redirects=False)
+        assert built.status_code == 303
+        assert built.headers["location"] == "/navigation?industry=ngit&region=500120&edition=1"
+        shown = client.get(built.headers["location"]).text
+        assert "新一代信息技术" in shown and 'class="chart"' in shown
+        again = client.post("/api/navigation/build", json={"industry": "ngit", "region": "500120"},
+                            headers={"X-CSRF-Token": token})
+        assert again.status_code == 201, again.text
+        changes = again.json()["changes"]
+        assert again.json()["edition"] == 2 and (changes["from"], changes["to"]) == (1, 2)
+        assert not changes["changed"] and not changes["added"] and changes["unchanged"] > 0  # the same store
+        bad = client.post("/api/navigation/build", json={"industry": "ngit", "region": "500227"},
+                          headers={"X-CSRF-Token": token})
+        assert bad.status_code == 400 and "500120" in bad.json()["error"]
