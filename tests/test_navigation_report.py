@@ -192,6 +192,7 @@ def test_the_page_and_the_api_read_and_download_an_edition(saved: Path) -> None:
     with TestClient(create_app(Settings(db=str(saved)))) as client:
         page = client.get("/navigation", params={"industry": "drones", "region": "500120"})
         assert page.status_code == 200 and TITLE in page.text and "专利导航" in page.text
+        assert 'id="nav-read-only"' in page.text and 'id="nav-build"' not in page.text
         assert page.text.count('class="chart"') == 3 and EMPTY_DISTRICT in page.text
         assert 'href="/api/navigation/report.docx?industry=drones&amp;region=500120&amp;edition=1"' in page.text
         data = client.get("/api/navigation", params={"industry": "drones", "region": "500120"}).json()
@@ -251,7 +252,8 @@ def test_an_analyst_builds_editions_on_the_page_and_the_api(drones: Path, tmp_pa
     path = copy_store(drones, tmp_path)
     with Cockpit(Settings(db=str(path))) as c:
         c.add_user("ana", "analyst", "navigation-pass-1")
-    with TestClient(create_app(Settings(db=str(path)))) as client:
+    with TestClient(create_app(Settings(db=str(path)), read_only=False)) as client:
+        assert 'id="nav-sign-in"' in client.get("/navigation").text  # anonymous: no form
         assert client.post("/login", json={"username": "ana", "password": "navigation-pass-1"}).status_code == 200
         page = client.get("/navigation").text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
