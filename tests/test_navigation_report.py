@@ -253,7 +253,6 @@ def test_an_analyst_builds_editions_on_the_page_and_the_api(drones: Path, tmp_pa
     with Cockpit(Settings(db=str(path))) as c:
         c.add_user("ana", "analyst", "navigation-pass-1")
     with TestClient(create_app(Settings(db=str(path)), read_only=False)) as client:
-        assert 'id="nav-sign-in"' in client.get("/navigation").text  # anonymous: no form
         assert client.post("/login", json={"username": "ana", "password": "navigation-pass-1"}).status_code == 200
         page = client.get("/navigation").text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
@@ -273,3 +272,5 @@ def test_an_analyst_builds_editions_on_the_page_and_the_api(drones: Path, tmp_pa
         bad = client.post("/api/navigation/build", json={"industry": "ngit", "region": "500227"},
                           headers={"X-CSRF-Token": token})
         assert bad.status_code == 400 and "500120" in bad.json()["error"]
+        client.cookies.clear()
+        assert 'id="nav-sign-in"' in client.get("/navigation").text  # a visitor: no form
