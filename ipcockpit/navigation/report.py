@@ -14,6 +14,7 @@ report built once reads in either language; the renderers (:mod:`~ipcockpit.navi
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -69,7 +70,12 @@ def build(con: duckdb.DuckDBPyConnection, industry: Any, region: str | None = No
     definition = definition_of(industry)
     try:
         industries.resolve(con, definition)
-        analysis = analyses.analyse(con, MEMBERS, region, levels=tuple(levels))
+        extra: dict[str, Any] = {}
+        if "t" in inspect.signature(analyses.analyse).parameters:  # chart titles in the report's language
+            from ipcockpit.i18n import Translator
+
+            extra["t"] = Translator(lang)
+        analysis = analyses.analyse(con, MEMBERS, region, levels=tuple(levels), **extra)
     except IPCockpitError:
         raise
     except ValueError as exc:  # a region that is no division, a level unknown: their messages say what to give
