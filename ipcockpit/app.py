@@ -21,6 +21,7 @@ from ipcockpit.store.loader import FileReport, finish_run, ingest_source, new_ru
 if TYPE_CHECKING:
     import ibis
 
+    from ipcockpit.navigation.service import Navigation
     from ipcockpit.value.settings import ScreenSettings
 
 
@@ -302,6 +303,15 @@ class Cockpit:
         from ipcockpit.strength.ranking import organisation
 
         return organisation(self.store.con, org, settings=self.screen_settings(as_of=as_of), **filters)
+
+    # patent navigation ---------------------------------------------------------------------------------
+    @property
+    def navigation(self) -> Navigation:
+        """Patent navigation (docs/navigation.md): definitions, trees, analyses, reports, editions; its
+        ``analyst`` the tools for definitions, marks and the tagger."""
+        from ipcockpit.navigation.service import Navigation
+
+        return Navigation(self.store, self.settings)
 
     # entities ---------------------------------------------------------------------------------------
     def resolve_entities(self) -> dict[str, int]:

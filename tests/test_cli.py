@@ -66,6 +66,16 @@ ARGS: dict[str, list[str]] = {
     "inventors resolve": [],
     "inventors find": ["chen"],
     "inventors show": ["i:0"],
+    "navigate": ["nev"],
+    "nav presets": [],
+    "nav define": ["{tmp}/definition.json"],
+    "nav resolve": ["nev"],
+    "nav sample": ["nev"],
+    "nav check": ["nev"],
+    "nav tree": ["nev"],
+    "nav mark": ["nev", "doc", "--in"],
+    "nav suggest": ["nev"],
+    "nav tag": ["nev"],
 }
 #: commands that only read the store, with their arguments: they must not create it
 READS: dict[str, list[str]] = {
@@ -100,6 +110,13 @@ READS: dict[str, list[str]] = {
     "entities overrides": [],
     "inventors find": ["chen"],
     "inventors show": ["i:0"],
+    "navigate": ["nev"],  # builds and saves an edition, but only on a store that exists
+    "nav presets": [],
+    "nav resolve": ["nev"],
+    "nav sample": ["nev"],
+    "nav check": ["nev"],
+    "nav tree": ["nev"],
+    "nav suggest": ["nev"],
 }
 
 

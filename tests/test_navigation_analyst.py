@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from ipcockpit.app import Cockpit
 from ipcockpit.cli import app as cli
 from ipcockpit.navigation import industry as ind
-from ipcockpit.navigation.analyst import AnalystError, AnalystTools
+from ipcockpit.navigation.analyst import AnalystError
 from ipcockpit.settings import Settings
 from ipcockpit.web.auth import WRITERS, rule_for
 from ipcockpit.web.server import create_app
@@ -151,7 +151,7 @@ def test_tree_edits_round_trip_through_cli_and_api(db: Path, client: TestClient)
     assert not any(b.startswith("5.4") for b in by) and by["bms"]["documents"] is None
     assert nav_json(db, "tree", "nev", "--no-sizes")["branches"] == tree["branches"]
     with Cockpit(Settings(db=str(db))) as c:
-        log = AnalystTools(c).history("nev")
+        log = c.navigation.analyst.history("nev")
     edits = [(e["action"], e["branch"], e["analyst"]) for e in log]
     assert edits[:6] == [("create", None, "li"), ("add", "bms", "li"), ("rename", "bms", "li"),
                          ("parts", "bms", "li"), ("move", "bms", "li"), ("add", "bms.thermal", "ana")]
@@ -206,7 +206,7 @@ def test_marks_move_the_check_as_a_hand_count(db: Path, client: TestClient, tmp_
     assert bad.exit_code == 2 and "doc_id and relevant" in bad.output
     with pytest.raises(AnalystError, match="belongs to the industry"):
         with Cockpit(Settings(db=str(db))) as c:
-            AnalystTools(c).mark("tcm", members[0], "tcm.classes", relevant=False)
+            c.navigation.analyst.mark("tcm", members[0], "tcm.classes", relevant=False)
 
 
 def test_suggest_and_sample_leave_out_what_is_marked(db: Path, client: TestClient) -> None:
@@ -229,7 +229,7 @@ def test_suggest_and_sample_leave_out_what_is_marked(db: Path, client: TestClien
 
 def test_tag_members_learns_from_the_marks_or_says_the_tagger_is_missing(db: Path) -> None:
     with Cockpit(Settings(db=str(db))) as c:
-        tools = AnalystTools(c)
+        tools = c.navigation.analyst
         with pytest.raises(AnalystError, match="at least two branches"):
             tools.tag_members("tcm")
         con = c.store.con

@@ -19,6 +19,7 @@ from ipcockpit.cli import (
     entities,
     graph,
     inventors,
+    navigate,
     navigate_tools,
     region,
     screen,
@@ -41,6 +42,7 @@ graph.register(app)  # graph build, show, communities, export, talent
 strength.register(app)  # strength, strength show
 entities.register(app)  # entities resolve, show, merge, split, assign, overrides
 inventors.register(app)  # inventors resolve, find, show
+navigate.register(app)  # navigate (patent navigation reports)
 navigate_tools.register(app)  # nav presets, define, resolve, sample, check, tree, mark, suggest, tag
 
 

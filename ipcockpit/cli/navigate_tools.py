@@ -31,10 +31,8 @@ AnalystOption = Annotated[str | None, typer.Option("--analyst", help="The analys
 
 
 def tools(cockpit: Cockpit) -> AnalystTools:
-    """The analyst's tools of ``cockpit`` (``cockpit.navigation.analyst`` when the build has it)."""
-    nav = getattr(cockpit, "navigation", None)
-    found = getattr(nav, "analyst", None)
-    return found if isinstance(found, AnalystTools) else AnalystTools(cockpit)
+    """The analyst's tools of ``cockpit``."""
+    return cockpit.navigation.analyst
 
 
 def _parts(d: dict[str, Any]) -> str:

@@ -1,7 +1,8 @@
 """The analyst's tools of patent navigation: industry definitions, their check, the decomposition tree, marks and
-the marking queue, through one object built with a :class:`~ipcockpit.app.Cockpit` (``AnalystTools(cockpit)``).
+the marking queue, through one object built with the store (``cockpit.navigation.analyst``,
+``AnalystTools(store, index)``).
 
-Every operation runs on ``cockpit.store.con``: ``nav_members`` (:func:`ipcockpit.navigation.industry.resolve`) is a
+Every operation runs on ``store.con``: ``nav_members`` (:func:`ipcockpit.navigation.industry.resolve`) is a
 temporary table of that one connection. CLI (``ipcockpit nav ...``), API and the tree page
 (``/navigation/{industry}/tree``) call these methods and nothing else; each returns a plain dict or list.
 
@@ -34,9 +35,11 @@ from ipcockpit.navigation import industry as ind
 from ipcockpit.navigation import store as nav_store
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import duckdb
 
-    from ipcockpit.app import Cockpit
+    from ipcockpit.store import Store
 
 #: the edits :meth:`AnalystTools.edit` makes, and the fields each needs
 EDITS: dict[str, tuple[str, ...]] = {
@@ -111,15 +114,18 @@ def read_marks_csv(text: str) -> dict[str, bool]:
 class AnalystTools:
     """The analyst's operations (module text)."""
 
-    def __init__(self, cockpit: Cockpit) -> None:
-        self.cockpit = cockpit
+    def __init__(self, store: Store, index: Path | None = None) -> None:
+        """The tools over ``store`` (its one connection holds ``nav_members``); ``index``: the folder of the
+        store's search indexes, for a definition's query part."""
+        self.store = store
+        self.index = index
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
-        return self.cockpit.store.con
+        return self.store.con
 
     def _index(self) -> Any:
-        return self.cockpit.index_folder()
+        return self.index
 
     # definitions ------------------------------------------------------------------------------------------------
     def definition(self, industry: str) -> ind.Definition:
@@ -215,7 +221,7 @@ class AnalystTools:
             if d.keywords:
                 first.append(br.Branch(f"{d.id}.keywords", d.id, "关键词", "Keywords", {"keywords": list(d.keywords)},
                                        len(first) - 1))
-        if self.cockpit.store.read_only:
+        if self.store.read_only:
             return first
         for b in first:
             self.con.execute("INSERT INTO nav_branches (tree, id, parent, name_zh, name_en, parts, position) "

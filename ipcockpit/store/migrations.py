@@ -147,4 +147,9 @@ MIGRATIONS: list[Migration] = [
     (13, "patent navigation: nav_definitions (saved industry definitions), nav_branches and nav_branch_edits "
          "(decomposition trees and their audit), nav_marks (the analyst's marks) (ipcockpit.navigation.store)",
      [_navigation]),
+    (14, "nav_editions: the saved editions of patent navigation reports, by industry and region "
+         "(ipcockpit.navigation.editions)",
+     ["CREATE TABLE IF NOT EXISTS nav_editions (industry VARCHAR NOT NULL, region VARCHAR NOT NULL, "
+      "edition INTEGER NOT NULL, created_at TIMESTAMP NOT NULL, report JSON NOT NULL, "
+      "PRIMARY KEY (industry, region, edition))"]),
 ]

@@ -101,6 +101,7 @@ POLICY: tuple[Rule, ...] = (
     Rule(WRITE, r"/(api/)?cockpit/publish", WRITERS, "auth.why.publish"),  # the API and the page's buttons
     Rule(WRITE, r"/cockpit/report.*", WRITERS, "auth.why.report"),  # the page's report forms; GET report.pdf is open
     Rule(WRITE, r"/(api/)?(ingest|upload)(/.*)?", WRITERS, "auth.why.upload"),
+    Rule(WRITE, r"/(api/)?navigation/build", WRITERS, "auth.why.navigation"),  # a new edition of a report
     # ([./].*)? covers a page's downloads by suffix (/api/audit.csv) as well as what lies below it
     Rule(None, r"/admin([./].*)?", ADMINS, "auth.why.admin"),
     Rule(None, r"/api/(users|audit)([./].*)?", ADMINS, "auth.why.admin_api"),

@@ -19,6 +19,7 @@ from ipcockpit.web.routes import (
     fto,
     graph,
     jobs,
+    navigation,
     navigation_tree,
     overview,
     profiles,
@@ -28,7 +29,8 @@ from ipcockpit.web.routes import (
 )
 
 #: the areas, in the order their routes are matched
-AREAS = (cockpit, overview, screen, search, fto, data, region, graph, profiles, navigation_tree, jobs, auth)
+AREAS = (cockpit, overview, screen, search, fto, data, region, graph, navigation_tree, navigation, profiles, jobs,
+         auth)
 
 
 def register(app: FastAPI, web: Web) -> None:

@@ -42,9 +42,8 @@ class SuggestParams(PageParams):
 
 
 def tools(c: Cockpit) -> AnalystTools:
-    """The analyst's tools of ``c`` (``c.navigation.analyst`` when the build has it)."""
-    found = getattr(getattr(c, "navigation", None), "analyst", None)
-    return found if isinstance(found, AnalystTools) else AnalystTools(c)
+    """The analyst's tools of ``c``."""
+    return c.navigation.analyst
 
 
 def _industry(c: Cockpit, industry: str | None) -> AnalystTools:
