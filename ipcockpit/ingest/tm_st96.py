@@ -112,7 +112,8 @@ class St96Trademark(Ingester):
         rec.mark_text = _t(word, "tm:MarkVerbalElementText")
         rec.mark_image = _t(mark, "tm:MarkRepresentation/tm:MarkReproduction/tm:MarkImageBag/tm:MarkImage/com:FileName")
         if not rec.mark_text:
-            rec.notes.append("mark without text: shown by its image" if rec.mark_image else "mark without text or image")
+            rec.notes.append("mark without text: shown by its image" if rec.mark_image
+                             else "mark without text or image")
         pubs = [_d(p.text) for p in mark.iterfind("tm:PublicationBag/tm:Publication/com:PublicationDate", NS) if p.text]
         rec.publication_date = min(pubs) if pubs else None
         bases = mark.findall("tm:NationalFilingBasis/*/tm:BasisInternationalRegistrationIndicator", NS)

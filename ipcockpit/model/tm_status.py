@@ -11,7 +11,8 @@ its name, kept in ``trademarks.status_rule``:
    -> refused when the description says REJECTED or SANCTIONS, else abandoned; ``Indifferent/Cancelled``
    (cancelled and restored to pendency) -> pending; ``Indifferent`` -> unknown.
 2. ``text``: the status text, Chinese or English, matched against :data:`TEXT_RULES` in order (the first
-   keyword found wins: 无效宣告 before 注册, 驳回复审 before 驳回, an opposition before a publication).
+   keyword found wins: 无效宣告 before 注册, an opposition before a publication; 驳回复审 (a refusal under review)
+   is refused; 商标无效 (中国商标网's word for a mark no longer in force, cause not said) is cancelled).
 3. ``none``: nothing known -> ``unknown``, with the reason in the record's notes.
 
 A code that no table knows is kept as it is (``status_code``) and the text decides; the reason is returned.
@@ -28,9 +29,9 @@ from pathlib import Path
 #: (keywords, status) tried in order against a status text (upper-cased for Latin text)
 TEXT_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("无效宣告", "宣告无效", "INVALIDAT"), "invalidated"),
-    (("驳回复审", "不予注册复审", "异议", "OPPOSITION PENDING", "OPPOSED"), "opposed"),
+    (("不予注册复审", "异议", "OPPOSITION PENDING", "OPPOSED"), "opposed"),
     (("期满未续展", "已失效", "过期", "EXPIRED"), "expired"),
-    (("撤销", "注销", "撤三", "CANCEL"), "cancelled"),
+    (("撤销", "注销", "撤三", "商标无效", "CANCEL"), "cancelled"),
     (("驳回", "不予注册", "不予受理", "REFUS", "REJECT"), "refused"),
     (("撤回", "放弃", "视为放弃", "ABANDON", "WITHDRAWN"), "abandoned"),
     (("注册商标", "已注册", "商标已注册", "注册公告", "续展", "REGISTERED", "RENEWED"), "registered"),
