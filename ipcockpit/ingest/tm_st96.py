@@ -139,8 +139,9 @@ class St96Trademark(Ingester):
         for app in mark.iterfind("tm:ApplicantBag/tm:Applicant", NS):
             contact = app.find("com:Contact", NS)
             name = _t(contact, "com:Name/com:OrganizationName/com:OrganizationStandardName") or \
-                _t(contact, "com:Name/com:PersonName/com:PersonFullName")
+                _t(contact, "com:Name/com:PersonName/com:PersonFullName") or _t(contact, "com:Name/com:EntityName")
             if not name:
+                rec.notes.append("an applicant without a name is left out")
                 continue
             comment = (_t(app, "com:CommentText") or _t(app, "com:Version/com:CommentText") or "").upper()
             addr = contact.find("com:PostalAddressBag/com:PostalAddress/com:PostalStructuredAddress", NS) \
@@ -150,7 +151,7 @@ class St96Trademark(Ingester):
             parts += [v for v in (_t(addr, "com:CityName"), _t(addr, "com:GeographicRegionName"),
                                   _t(addr, "com:PostalCode")) if v]
             rec.parties.append(MarkParty(
-                name=name, role="applicant" if "ORIGINAL APPLICANT" in comment else "owner",
+                name=name, role="applicant" if comment.startswith("ORIGINAL") else "owner",
                 address=", ".join(parts) or None,
                 country=_t(addr, "com:CountryCode") or _t(app, "com:IncorporationCountryCode")))
 
