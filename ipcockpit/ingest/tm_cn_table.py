@@ -2,9 +2,10 @@
 
 One row is one mark (one 申请/注册号). The columns accepted, and the words each may be written as, are
 :data:`COLUMNS` (docs/formats.md, "Chinese trademark table"): a header is recognised when it names the number
-and at least one of 商标名称, 国际分类 and 类似群. Full-width characters are folded first (NFKC), so that
-"第９类；第３５类", "第9类;第35类" and "09,35" all give Nice classes 9 and 35. What the reader cannot take as it
-stands stays in the record with the reason in ``trademarks.notes`` (or in ``trademark_events.notes``):
+and a column only trademark records have (商标名称, 商标图像, 类似群, 商标类型, 商标流程 or 专用权期限).
+Full-width characters are folded first (NFKC), so that "第９类；第３５类", "第9类;第35类" and "09,35" all give
+Nice classes 9 and 35. What the reader cannot take as it stands stays in the record with the reason in
+``trademarks.notes`` (or in ``trademark_events.notes``):
 
 - a mark with only an image (商标名称 empty or "图形"): kept, ``mark_text`` empty, shown by its image;
 - a class outside 1-45 or a 类似群 that is not four digits of a class 01-45: left out, the text and reason kept;
@@ -71,7 +72,8 @@ EVENT_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("申请收文", "受理", "注册申请", "补正", "申请"), "filing"),
 )
 _NUMBER = ("number",)
-_ANY_OF = ("mark_text", "classes", "groups")
+#: a header names one of these: columns only trademark records have (a patent table has 申请号 and 国际分类号 too)
+_ANY_OF = ("mark_text", "mark_image", "groups", "mark_kind", "events", "term")
 _HEADER_SCAN = 6
 _DATE = re.compile(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?|(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")
 _ITEM = re.compile(r"[;\n|]+")
@@ -297,7 +299,7 @@ class ChineseMarkCsv(_MarkTable):
     def read(self, source: Source) -> Iterator[Record]:
         found = self._header(source)
         if found is None:
-            yield Rejected("line 1", "no header with 申请/注册号 and 商标名称, 国际分类 or 类似群 in the first rows",
+            yield Rejected("line 1", "no header with 申请/注册号 and 商标名称 or 类似群 in the first rows",
                            source.text_head(300), "header")
             return
         delimiter, skip, columns = found
@@ -335,7 +337,7 @@ class ChineseMarkSheet(_MarkTable):
     def read(self, source: Source) -> Iterator[Record]:
         found = self._find(source)
         if found is None:
-            yield Rejected("line 1", "no sheet has a header with 申请/注册号 and 商标名称, 国际分类 or 类似群 in its "
+            yield Rejected("line 1", "no sheet has a header with 申请/注册号 and 商标名称 or 类似群 in its "
                            "first rows", "", "header")
             return
         sheet, skip, columns = found
