@@ -1,6 +1,6 @@
 """The Chinese trademark table (``tm-cn-csv``, ``tm-cn-xlsx``) on a hand-made, real-shaped export
 (tests/data/trademarks/cn_marks_export.csv: 13 rows in 中国商标网 columns), the trademark list
-(:func:`ipcockpit.analytics.trademarks.trademarks`) and the documentation of the tables and the layout.
+(:func:`ipcockpit.marks.listing.trademarks`) and the documentation of the tables and the layout.
 
 The expected values are written out here from the file by hand, not derived from the reader.
 """
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from ipcockpit.analytics.trademarks import trademarks
 from ipcockpit.app import Cockpit
 from ipcockpit.ingest.tm_cn_table import COLUMNS, parse_classes, parse_groups
+from ipcockpit.marks.listing import trademarks
 from ipcockpit.model.trademarks import TRADEMARK_TABLES
 from ipcockpit.settings import Settings
 
