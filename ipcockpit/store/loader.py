@@ -53,7 +53,7 @@ from ipcockpit.model.trademarks import check as check_mark
 from ipcockpit.store.bundled import BUNDLED_TABLES, retire_bundled
 from ipcockpit.store.duckdb_store import Store, arrow_schema
 from ipcockpit.store.merge_names import merge_names
-from ipcockpit.store.tm_loader import MarkLoad
+from ipcockpit.store.tm_loader import MarkLoad, marks_left_behind
 
 #: tables whose rows a merge places by name (one party per seq, other spellings to name_aliases)
 NAME_TABLES = ("parties", "inventors")
@@ -604,6 +604,7 @@ def ingest_source(
             r = load.report
             if earlier:
                 r.warnings.extend(_left_behind(store))
+                r.warnings.extend(marks_left_behind(con))
             con.execute(
                 "INSERT INTO source_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [file_id, path, sha, size, ingester.name, run_id, r.read, r.loaded, r.quarantined, r.merged,

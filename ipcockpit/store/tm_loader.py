@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import duckdb
 import pyarrow as pa
 
 from ipcockpit.model.trademarks import TRADEMARK_TABLES, TrademarkRecord, trademark_rows
@@ -122,3 +123,18 @@ def _rounds(records: list[TrademarkRecord]) -> list[list[TrademarkRecord]]:
             rounds.append([])
         rounds[n].append(rec)
     return rounds
+
+
+def marks_left_behind(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """After an earlier version of a file was removed: a warning when marks it gave, and this version lacks, keep
+    rows that other files merged into them (as :func:`ipcockpit.store.loader._left_behind` says for documents)."""
+    rows = " UNION ALL ".join(f'SELECT mark_id, file_id FROM "{t}"' for t in CHILD_TABLES)
+    n, paths = con.execute(
+        f"SELECT count(DISTINCT x.mark_id), list(DISTINCT f.path ORDER BY f.path) FROM ({rows}) x "
+        "LEFT JOIN source_files f USING (file_id) "
+        "WHERE NOT EXISTS (SELECT 1 FROM trademarks t WHERE t.mark_id = x.mark_id)").fetchone() or (0, [])
+    if not n:
+        return []
+    return [f"{n} mark(s) of the earlier version of this file are not in this one, and other files gave them rows, "
+            f"now without their mark: ingest {', '.join(p for p in paths if p)} again to store those files' records "
+            "of them as marks of their own"]
