@@ -116,6 +116,19 @@ def test_class_lists_in_every_writing() -> None:
     assert parse_groups("901") == ([], ["类似群 '901' is not four digits of a class 01-45"])
 
 
+def test_renewal_and_later_designation() -> None:
+    from ipcockpit.ingest.tm_cn_table import RowReader, match_header
+
+    header = ["注册号", "商标名称", "国际分类", "商标流程", "后期指定日期", "专用权期限"]
+    events = "2010-02-07 商标注册申请---注册公告；2020-01-15 商标续展---核准通知打印发送"
+    row = ["G1122334", "ALPINA", "第１２类", events, "2015-03-02", "2010-02-07至2030-02-06"]
+    rec = RowReader(match_header(header)).read("line 2", row)
+    assert rec.renewal_date == date(2020, 1, 15) and rec.expiry_date == date(2030, 2, 6)
+    assert [e.meaning for e in rec.events] == ["registration", "renewal"]
+    assert rec.madrid is True and rec.extra["later_designation_date"] == "2015-03-02"
+    assert match_header(["申请号", "国际分类号", "发明名称"]) is None  # a patent table is not a trademark table
+
+
 def test_xlsx_loads_the_same(loaded: Cockpit, tmp_path: Path) -> None:
     import openpyxl
 

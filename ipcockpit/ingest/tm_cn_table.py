@@ -205,7 +205,7 @@ class RowReader:
             rec.notes.append(reason)
         gi = _yes(v.get("gi"))
         rec.gi = bool(gi) or "地理标志" in (rec.mark_kind or "") if (gi is not None or rec.mark_kind) else None
-        rec.madrid = rec.intl_reg_date is not None or number.startswith("G")
+        rec.madrid = rec.intl_reg_date is not None or bool(v.get("later_designation_date")) or number.startswith("G")
         shared = _yes(v.get("shared"))
         rec.shared = shared if shared is not None else (len([p for p in rec.parties if p.role != "agent"]) > 1)
         self._events(rec, v)
@@ -259,6 +259,8 @@ class RowReader:
             meaning = event_meaning(text)
             rec.events.append(MarkEvent(when, None, text, meaning,
                                         None if meaning else f"no rule knows the event text {text[:60]!r}"))
+        renewals = [e.event_date for e in rec.events if e.meaning == "renewal" and e.event_date]
+        rec.renewal_date = max(renewals) if renewals else None
 
 
 def _excerpt(row: list[Any]) -> str:
