@@ -146,6 +146,15 @@ def test_xlsx_loads_the_same(loaded: Cockpit, tmp_path: Path) -> None:
         assert _snapshot(c) == _snapshot(loaded)
 
 
+def test_gb18030_csv_loads_the_same(loaded: Cockpit, tmp_path: Path) -> None:
+    path = tmp_path / "marks_gbk.csv"
+    path.write_bytes(FILE.read_text(encoding="utf-8").encode("gb18030"))
+    with Cockpit(Settings(db=str(tmp_path / "g.duckdb"))) as c:
+        [r] = c.ingest([path])
+        assert (r.format, r.read, r.loaded, r.quarantined) == ("tm-cn-csv", 13, 11, 2)
+        assert _snapshot(c) == _snapshot(loaded)
+
+
 def test_trademark_list_filters(loaded: Cockpit) -> None:
     con = loaded.store.con
 

@@ -201,3 +201,24 @@ def test_migration_15_gives_an_older_store_the_tables(tmp_path: Path) -> None:
             assert [r["column_name"] for r in s.query(
                 "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database() "
                 "ORDER BY column_index", [table])] == [c for c, _ in cols]
+
+
+def test_an_event_or_status_code_no_table_knows_is_kept_with_the_reason(shared: Path, tmp_path: Path) -> None:
+    (tmp_path / "xml").mkdir()
+    shutil.copytree(shared / TABLES, tmp_path / "uspto_code_tables")
+    text = (shared / ST96 / "85229197_status_st96.xml").read_text(encoding="utf-8")
+    assert text.count(">MAB6O<") == 1 and text.count(">606<") == 1
+    changed = text.replace(">MAB6O<", ">ZZZ9O<").replace(">606<", ">599<")
+    path = tmp_path / "xml" / "changed.xml"
+    path.write_text(changed, encoding="utf-8")
+    with Cockpit(Settings(db=str(tmp_path / "t.duckdb"))) as c:
+        [r] = c.ingest([path])
+        assert (r.loaded, r.quarantined) == (1, 0)
+        [e] = c.store.query("SELECT * FROM trademark_events WHERE code = 'ZZZ9O'")
+        assert e["meaning"] is None and e["notes"] == "event code 'ZZZ9O' is not in the USPTO event code table"
+        assert e["description"] == "ABANDONMENT NOTICE MAILED - NO USE STATEMENT FILED" and str(e["event_date"]) == \
+            "2012-09-04"
+        assert c.store.count("trademark_events") == 18
+        t = c.store.query("SELECT status_code, status, status_rule, notes FROM trademarks")[0]
+        assert (t["status_code"], t["status"], t["status_rule"]) == ("599", "abandoned", "text")
+        assert t["notes"] == "status code '599' is not in the USPTO status code table"
