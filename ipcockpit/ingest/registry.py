@@ -35,6 +35,8 @@ MODULES = (
     "us_abstracts",
     "awards",
     "us_claims",
+    "tm_st96",
+    "tm_cn_table",
 )
 
 

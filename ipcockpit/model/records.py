@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ipcockpit.model.trademarks import TrademarkRecord
+
 #: the dates a patent document can have: from the first US patent act (1790) to a year after today.
 #: A reader keeps a date outside them empty, with the reason; the data-quality check counts stored ones.
 EARLIEST_DATE = date(1790, 1, 1)
@@ -198,4 +200,4 @@ class Rejected:
     field: str | None = None
 
 
-Record = PatentRecord | ReferenceRecord | Rejected
+Record = PatentRecord | ReferenceRecord | TrademarkRecord | Rejected

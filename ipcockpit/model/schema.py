@@ -9,6 +9,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from ipcockpit.model.reference import REF_TABLES
+from ipcockpit.model.trademarks import TRADEMARK_TABLES
 
 Column = tuple[str, str]
 
@@ -178,7 +179,7 @@ SYSTEM_TABLES: dict[str, list[Column]] = {
     ],
 }
 
-DATA_TABLES: dict[str, list[Column]] = {**CORE_TABLES, **REF_TABLES}
+DATA_TABLES: dict[str, list[Column]] = {**CORE_TABLES, **REF_TABLES, **TRADEMARK_TABLES}
 ALL_TABLES: dict[str, list[Column]] = {**DATA_TABLES, **SYSTEM_TABLES}
 
 PRIMARY_KEYS: dict[str, str] = {"documents": "doc_id", "applications": "app_id", "source_files": "file_id"}

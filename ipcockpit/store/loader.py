@@ -48,9 +48,12 @@ from ipcockpit.model.quarantine import classify
 from ipcockpit.model.records import PatentRecord, Record, ReferenceRecord, Rejected
 from ipcockpit.model.reference import REF_TABLES
 from ipcockpit.model.schema import CORE_TABLES
+from ipcockpit.model.trademarks import TrademarkRecord
+from ipcockpit.model.trademarks import check as check_mark
 from ipcockpit.store.bundled import BUNDLED_TABLES, retire_bundled
 from ipcockpit.store.duckdb_store import Store, arrow_schema
 from ipcockpit.store.merge_names import merge_names
+from ipcockpit.store.tm_loader import MarkLoad, marks_left_behind
 
 #: tables whose rows a merge places by name (one party per seq, other spellings to name_aliases)
 NAME_TABLES = ("parties", "inventors")
@@ -154,6 +157,7 @@ class _FileLoad:
         self.flat_bytes = 0
         self.flat_round: dict[str, int] = {}  # each of their documents: the round of its last batch
         self.ref_tables: set[str] = set()  # the reference tables the file wrote to
+        self.marks = MarkLoad(self)  # trademark records (ipcockpit.store.tm_loader)
 
     def reject(self, position: str, reason: str, excerpt: str = "", field_name: str | None = None) -> None:
         q = self.quarantine
@@ -185,6 +189,13 @@ class _FileLoad:
         if isinstance(rec, Rejected):
             self.reject(rec.position, rec.reason, rec.excerpt, rec.field)
             return
+        if isinstance(rec, TrademarkRecord):
+            problem = check_mark(rec)
+            if problem:
+                self.reject(rec.position or str(index), problem[1], repr(rec)[:_EXCERPT], problem[0])
+            else:
+                self.marks.add(rec)
+            return
         if isinstance(rec, PatentRecord):
             problem = _check(rec)
             if problem:
@@ -207,6 +218,7 @@ class _FileLoad:
     def flush(self) -> None:
         self.flush_flat()
         self.flush_records()
+        self.marks.flush()
 
     def flush_records(self) -> None:
         if self.pending:
@@ -443,6 +455,7 @@ class _FileLoad:
     def finish(self) -> None:
         """Write what is left; then what reaches other files' rows, in the file's last transaction."""
         self.flush()
+        self.marks.finish()
         q = pa.Table.from_pydict(self.quarantine, schema=arrow_schema("quarantine"))
         self.store.append("quarantine", q)
         if self.merged_docs:
@@ -591,6 +604,7 @@ def ingest_source(
             r = load.report
             if earlier:
                 r.warnings.extend(_left_behind(store))
+                r.warnings.extend(marks_left_behind(store))
             con.execute(
                 "INSERT INTO source_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [file_id, path, sha, size, ingester.name, run_id, r.read, r.loaded, r.quarantined, r.merged,

@@ -99,6 +99,16 @@ def _entities(con: duckdb.DuckDBPyConnection) -> None:
     migrate(con)
 
 
+def _trademarks() -> list[str]:
+    """Migration 15: the trademark tables (ipcockpit.model.trademarks), for stores made before them."""
+    from ipcockpit.model.trademarks import TRADEMARK_TABLES
+
+    return [create_table_sql(name, cols) for name, cols in TRADEMARK_TABLES.items()] + [
+        "CREATE INDEX IF NOT EXISTS idx_trademark_classes_mark ON trademark_classes (mark_id)",
+        "CREATE INDEX IF NOT EXISTS idx_trademark_parties_mark ON trademark_parties (mark_id)",
+    ]
+
+
 def _navigation(con: duckdb.DuckDBPyConnection) -> None:
     """Migration 13 (ipcockpit.navigation.store)."""
     from ipcockpit.navigation.store import migrate
@@ -152,4 +162,7 @@ MIGRATIONS: list[Migration] = [
      ["CREATE TABLE IF NOT EXISTS nav_editions (industry VARCHAR NOT NULL, region VARCHAR NOT NULL, "
       "edition INTEGER NOT NULL, created_at TIMESTAMP NOT NULL, report JSON NOT NULL, "
       "PRIMARY KEY (industry, region, edition))"]),
+    (15, "trademarks: trademarks, trademark_parties, trademark_classes, trademark_goods, trademark_events "
+         "(ipcockpit.model.trademarks)",
+     _trademarks()),
 ]
