@@ -273,3 +273,14 @@ def test_an_analyst_builds_editions_on_the_page_and_the_api(drones: Path, tmp_pa
         assert bad.status_code == 400 and "500120" in bad.json()["error"]
         client.cookies.clear()
         assert 'id="nav-sign-in"' in client.get("/navigation").text  # a visitor: no form
+
+
+def test_coded_cells_are_words_in_the_report_language() -> None:
+    from ipcockpit.navigation.report import cell
+
+    zh, en = i18n.Translator("zh-CN"), i18n.Translator("en")
+    assert (cell("enterprise", "nature", zh), cell("enterprise", "nature", en)) == ("企业", "Enterprise")
+    assert cell("transfer", "operation", zh) == "转让" and cell("in_force", "status", zh) == "有效"
+    assert cell("a code no catalogue has", "nature", zh) == "a code no catalogue has"  # shown as it is
+    assert cell("enterprise", "applicant", zh) == "enterprise"  # only coded columns
+    assert cell(12345, "documents", zh) == "12,345" and cell(2019, "year", zh) == "2019"

@@ -50,7 +50,7 @@ def _table(doc: Any, columns: list[str], rows: list[Mapping[str, Any]], t: Calla
     for r, row in enumerate(shown, start=1):
         cells = table.rows[r].cells
         for i, c in enumerate(columns):
-            cells[i].text = cell(row.get(c), c)
+            cells[i].text = cell(row.get(c), c, t)
     if len(rows) > MAX_ROWS:
         doc.add_paragraph(t("nav.report.more_rows", shown=MAX_ROWS, total=len(rows)))
 

@@ -50,7 +50,7 @@ def view(report: Mapping[str, Any], t: Callable[..., str]) -> dict[str, Any]:
                 "empty": empty_text(t, s) if s.get("empty_reason") else None,
                 "chart": s.get("chart") if not s.get("empty_reason") else None,
                 "columns": [column_label(t, c) for c in columns],
-                "rows": [[cell(r.get(c), c) for c in columns] for r in table.get("rows") or []],
+                "rows": [[cell(r.get(c), c, t) for c in columns] for r in table.get("rows") or []],
                 "numbers": len(s.get("numbers") or []),
             })
         parts.append({"part": part, "heading": t(f"nav.report.part.{part}"), "sections": shown})

@@ -59,7 +59,7 @@ def _p(text: Any, style: ParagraphStyle) -> Paragraph:
 def _table(columns: list[str], rows: list[Mapping[str, Any]], st: dict[str, ParagraphStyle],
            t: Callable[..., str]) -> Table:
     data = [[_p(column_label(t, c), st["head"]) for c in columns]]
-    data += [[_p(cell(r.get(c), c), st["cell"]) for c in columns] for r in rows[:MAX_ROWS]]
+    data += [[_p(cell(r.get(c), c, t), st["cell"]) for c in columns] for r in rows[:MAX_ROWS]]
     table = Table(data, colWidths=[WIDTH / max(len(columns), 1)] * len(columns), repeatRows=1)
     table.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), VALUE), ("GRID", (0, 0), (-1, -1), 0.4, LINE),
                                ("VALIGN", (0, 0), (-1, -1), "TOP"),

@@ -159,11 +159,19 @@ def column_label(t: Any, column: str) -> str:
     return str(t(key)) if getattr(t, "has", lambda _k: False)(key) else column
 
 
-def cell(value: Any, column: str = "") -> str:
-    """A table cell as text: whole numbers with thousands separators (not years), fractions to 3
-    significant places."""
+#: columns whose values are codes with a text in the catalogues (column → key prefix)
+CODED_COLUMNS = {"nature": "nav.nature.", "status": "nav.status.", "operation": "nav.operation.",
+                 "kind": "nav.white_space.", "answer": "nav.high_value."}
+
+
+def cell(value: Any, column: str = "", t: Any = None) -> str:
+    """A table cell as text: a coded value (:data:`CODED_COLUMNS`) in words when ``t`` is given and its
+    catalogue has it, whole numbers with thousands separators (not years), fractions to 3 significant places."""
     if value is None:
         return "–"
+    prefix = CODED_COLUMNS.get(column)
+    if prefix and t is not None and isinstance(value, str) and getattr(t, "has", lambda _k: False)(prefix + value):
+        return str(t(prefix + value))
     if isinstance(value, bool) or column == "year" or column.endswith("_year"):
         return str(value)
     if isinstance(value, int):
