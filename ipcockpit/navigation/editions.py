@@ -16,7 +16,10 @@ TABLE = "nav_editions"
 
 
 def _region(region: str | None) -> str:
-    return region or ""
+    """The key of a region's editions: None is the default district (as :func:`ipcockpit.navigation.report.build`)."""
+    from ipcockpit.navigation.analyses import DEFAULT_DISTRICT
+
+    return region or DEFAULT_DISTRICT
 
 
 def save(con: duckdb.DuckDBPyConnection, report: dict[str, Any]) -> int:

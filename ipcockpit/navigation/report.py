@@ -61,11 +61,13 @@ def member_counts(con: duckdb.DuckDBPyConnection, table: str = MEMBERS) -> dict[
 
 def build(con: duckdb.DuckDBPyConnection, industry: Any, region: str | None = None, lang: str = "zh-CN",
           levels: Sequence[str] = LEVELS) -> dict[str, Any]:
-    """The report of ``industry`` (a preset id or a Definition) for ``region`` (a GB/T 2260 code, None: the
-    levels that need no region) on the store behind ``con`` (a cursor of its own: the members table is
-    temporary, per connection)."""
+    """The report of ``industry`` (a preset id or a Definition) for ``region`` (the district level's GB/T 2260
+    code; None: the default district, Bishan 500120, named in the report so that its editions are one series)
+    on the store behind ``con`` (a cursor of its own: the members table is temporary, per connection)."""
     from ipcockpit.navigation import analyses
     from ipcockpit.navigation import industry as industries
+
+    region = region or analyses.DEFAULT_DISTRICT
 
     definition = definition_of(industry)
     try:

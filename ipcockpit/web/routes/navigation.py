@@ -56,13 +56,6 @@ class DownloadParams(Fields):
     lang: str | None = Field(None, description="zh-CN or en (default: the request's language).")
 
 
-def _presets(c: Cockpit) -> list[dict[str, Any]]:
-    try:
-        return c.navigation.presets()
-    except ImportError:  # the industry definitions are not installed with this build
-        return []
-
-
 def navigation_data(c: Cockpit, p: NavigationParams, v: View) -> dict[str, Any]:
     nav = c.navigation
     report = None
@@ -70,8 +63,11 @@ def navigation_data(c: Cockpit, p: NavigationParams, v: View) -> dict[str, Any]:
         listed = nav.editions(p.industry, p.region)
         if listed or p.edition:
             report = nav.edition(p.industry, p.region, p.edition)
-    return {"presets": _presets(c), "industry": p.industry, "region": p.region,
-            "editions": nav.editions(), "report": report}
+    presets = nav.presets()
+    names = {x["id"]: x for x in presets}
+    listed = [{**e, "name_zh": names.get(e["industry"], {}).get("name_zh"),
+               "name_en": names.get(e["industry"], {}).get("name_en")} for e in nav.editions()]
+    return {"presets": presets, "industry": p.industry, "region": p.region, "editions": listed, "report": report}
 
 
 def _extra(c: Cockpit, data: dict[str, Any], p: NavigationParams, v: View) -> dict[str, Any]:
