@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ipcockpit.navigation import analyses_ibis as xi
 from ipcockpit.navigation import charts
 from ipcockpit.navigation.analyses import Context, missing_section, section
 from ipcockpit.navigation.analyses_direction import in_level
@@ -47,7 +48,7 @@ def sections(ctx: Context, level: str) -> list[dict[str, Any]]:
     ref = ctx.levels.get(reference)
     if ref is None:
         return [missing_section(sid, level, "nav.empty.rta_needs", {"reference": reference})]
-    sql = f"SELECT * FROM ({rta_sql(level, reference)}) ORDER BY rta DESC, reference_documents DESC, branch"
+    sql = xi.sql(xi.rta(ctx.tables, level, reference))
     return [section(sid, level, sql, keys=("branch",),
                     values=("region_documents", "region_total", "reference_documents", "reference_total",
                             "region_share", "reference_share", "rta"), con=ctx.con,
