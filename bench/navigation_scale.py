@@ -91,7 +91,8 @@ def expressions(tables: object, report: dict) -> dict:
             continue
         for sid in xi.PORTED:
             expr = xi.expression(tables, sid, lv["level"], top=opts["top"], years=opts["years"],  # type: ignore[arg-type]
-                                 last=opts["last_year"][lv["level"]])
+                                 last=opts["last_year"][lv["level"]], thin_share=opts["thin_share"],
+                                 rising_margin=opts["rising_margin"], rising_min_last=opts["rising_min_last"])
             if expr is not None:
                 out[(sid, lv["level"])] = expr
     return out

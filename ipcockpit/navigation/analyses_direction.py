@@ -64,10 +64,9 @@ def trend(ctx: Context, level: str) -> dict[str, Any]:
 
 def lifecycle(ctx: Context, level: str) -> dict[str, Any]:
     empty = _no_dates(ctx, level)
-    none = not _count(ctx, f"SELECT count(*) FROM nav_a_applicant WHERE {in_level(level)}")
-    if none:
+    if not _count(ctx, f"SELECT count(*) FROM nav_a_applicant WHERE {in_level(level)}"):
         empty = ("nav.empty.no_applicants", {"documents": ctx.levels[level].documents})
-    sql = xi.sql(xi.lifecycle(ctx.tables, level, none=none))
+    sql = xi.sql(xi.lifecycle(ctx.tables, level))
     return section("direction.lifecycle", level, sql, keys=("year",), values=("applications", "applicants"),
                    con=ctx.con, provenance=DOCS + ", parties (applicant/patentee/assignee), party_entities",
                    chart=lambda rows: charts.lifecycle(rows, ctx.t), empty=empty)
@@ -106,22 +105,6 @@ def regions(ctx: Context, level: str) -> dict[str, Any]:
                    con=ctx.con, provenance=prov, chart=lambda rows: charts.region_bars(rows, ctx.t), empty=empty)
 
 
-def _branch_counts(ctx: Context, level: str) -> str:
-    """Per branch of the level: documents, share of the level's branched documents, the filings of the last year
-    and of the base year, the compound annual growth rate between them."""
-    last, n = ctx.last_year.get(level), int(ctx.opts.years)
-    last_sql = "NULL::INTEGER" if last is None else str(int(last))
-    return (f"WITH bd AS (SELECT b.branch, b.doc_id, d.year FROM nav_a_branch b JOIN nav_a_doc d USING (doc_id) "
-            f"WHERE {in_level(level, 'b.doc_id')}), "
-            "tot AS (SELECT count(DISTINCT doc_id) AS n FROM bd), "
-            f"c AS (SELECT branch, count(DISTINCT doc_id) AS documents, "
-            f"count(DISTINCT doc_id) FILTER (WHERE year = {last_sql}) AS last_year, "
-            f"count(DISTINCT doc_id) FILTER (WHERE year = {last_sql} - {n}) AS base_year FROM bd GROUP BY branch) "
-            "SELECT branch, documents, round(documents / (SELECT n FROM tot), 4) AS share, last_year, base_year, "
-            f"CASE WHEN base_year > 0 AND last_year > 0 THEN round(pow(last_year / base_year, 1 / {n}) - 1, 4) "
-            "END AS cagr FROM c")
-
-
 def _no_branches(ctx: Context, level: str) -> tuple[str, dict[str, Any]]:
     return "nav.empty.no_branches", {"documents": ctx.levels[level].documents}
 
@@ -139,21 +122,8 @@ def white_space(ctx: Context, level: str) -> dict[str, Any]:
     """Thin branches (share below ``thin_share``) and rising ones (CAGR at least ``rising_margin`` above the
     level's own CAGR, with at least ``rising_min_last`` filings in the last year)."""
     o = ctx.opts
-    last, n = ctx.last_year.get(level), int(o.years)
-    last_sql = "NULL::INTEGER" if last is None else str(int(last))
-    overall = (f"WITH y AS (SELECT d.year, count(DISTINCT d.doc_id) AS k FROM nav_a_doc d "
-               f"WHERE {in_level(level, 'd.doc_id')} AND d.doc_id IN (SELECT doc_id FROM nav_a_branch) "
-               "GROUP BY d.year), "
-               f"e AS (SELECT sum(k) FILTER (WHERE year = {last_sql}) AS l, "
-               f"sum(k) FILTER (WHERE year = {last_sql} - {n}) AS b "
-               f"FROM y) SELECT CASE WHEN b > 0 AND l > 0 THEN round(pow(l / b, 1 / {n}) - 1, 4) END FROM e")
-    sql = (f"WITH c AS ({_branch_counts(ctx, level)}), o AS ({overall}) "
-           "SELECT * FROM (SELECT c.branch, CASE WHEN thin AND rising THEN 'thin_rising' WHEN thin THEN 'thin' "
-           "WHEN rising THEN 'rising' END AS kind, c.documents, c.share, c.cagr, level_cagr FROM (SELECT c.*, "
-           f"c.share < {float(o.thin_share)} AS thin, (SELECT * FROM o) AS level_cagr, "
-           f"coalesce(c.cagr >= (SELECT * FROM o) + {float(o.rising_margin)} "
-           f"AND c.last_year >= {int(o.rising_min_last)}, "
-           "false) AS rising FROM c) c) WHERE kind IS NOT NULL ORDER BY kind, documents DESC, branch")
+    sql = xi.sql(xi.white_space(ctx.tables, level, ctx.last_year.get(level), int(o.years), thin_share=o.thin_share,
+                                rising_margin=o.rising_margin, rising_min_last=o.rising_min_last))
     empty = _no_branches(ctx, level)
     if _count(ctx, f"SELECT count(*) FROM nav_a_branch WHERE {in_level(level)}"):
         empty = ("nav.empty.no_white_space", {"thin_share": o.thin_share, "rising_margin": o.rising_margin})
@@ -200,14 +170,7 @@ def legal_status(ctx: Context, level: str) -> dict[str, Any]:
 
 
 def operations(ctx: Context, level: str) -> dict[str, Any]:
-    ops = ", ".join(f"({_lit(o)})" for o in OPERATIONS)
-    sql = (f"WITH o(operation) AS (VALUES {ops}), e AS (SELECT event_class, doc_id FROM legal_events "
-           f"WHERE {in_level(level)}) "
-           "SELECT o.operation, count(e.doc_id) AS events, count(DISTINCT e.doc_id) AS documents "
-           "FROM o LEFT JOIN e ON e.event_class = o.operation GROUP BY o.operation ORDER BY o.operation")
-    events = _count(ctx, f"SELECT count(*) FROM legal_events WHERE {in_level(level)}")
-    if not events:  # no legal event of these documents at all: zeros would say "no operation", wrongly
-        sql += " LIMIT 0"
+    sql = xi.sql(xi.operations(ctx.tables, level, OPERATIONS))
     return section("direction.operations", level, sql, keys=("operation",), values=("events", "documents"),
                    con=ctx.con,
                    provenance="legal_events.event_class (ipcockpit.model.events: transfer, licence, pledge)",

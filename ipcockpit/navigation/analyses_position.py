@@ -18,23 +18,8 @@ from typing import Any
 from ipcockpit.navigation import analyses_ibis as xi
 from ipcockpit.navigation import charts
 from ipcockpit.navigation.analyses import Context, missing_section, section
-from ipcockpit.navigation.analyses_direction import in_level
 
-REFERENCE = {"china": "world", "chongqing": "china", "district": "china"}
-
-
-def rta_sql(level: str, reference: str) -> str:
-    """The RTA of every branch of ``reference`` for ``level``, with the counts behind it."""
-    def counts(lv: str) -> str:
-        return (f"SELECT branch, count(DISTINCT doc_id) AS n FROM nav_a_branch WHERE {in_level(lv)} GROUP BY branch")
-
-    return (f"WITH r AS ({counts(level)}), c AS ({counts(reference)}), rt AS (SELECT sum(n) AS n FROM r), "
-            "ct AS (SELECT sum(n) AS n FROM c) "
-            "SELECT c.branch, coalesce(r.n, 0) AS region_documents, rt.n AS region_total, "
-            "c.n AS reference_documents, ct.n AS reference_total, "
-            "round(coalesce(r.n, 0) / rt.n, 4) AS region_share, round(c.n / ct.n, 4) AS reference_share, "
-            "round((coalesce(r.n, 0) / rt.n) / (c.n / ct.n), 3) AS rta "
-            "FROM c LEFT JOIN r USING (branch) CROSS JOIN rt CROSS JOIN ct WHERE rt.n > 0")
+REFERENCE = xi.REFERENCE
 
 
 def sections(ctx: Context, level: str) -> list[dict[str, Any]]:
