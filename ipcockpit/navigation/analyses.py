@@ -19,9 +19,10 @@ The levels (``LEVELS``):
 * ``district``: the CN member documents attributed to ``region`` (default Bishan, ``500120``).
 
 The per-document facts (level, filing year, region code, legal status, high-value answer, value index) are
-computed once into temporary tables (:func:`prepare`); each section is one SQL query over them and the store's
-tables (:mod:`ipcockpit.navigation.analyses_direction`, :mod:`~ipcockpit.navigation.analyses_position`,
-:mod:`~ipcockpit.navigation.analyses_path`).
+computed once into temporary tables (:func:`prepare`); each section is one query over them and the store's tables
+(:mod:`ipcockpit.navigation.analyses_direction`, :mod:`~ipcockpit.navigation.analyses_position`,
+:mod:`~ipcockpit.navigation.analyses_path`): all but ``path.teams`` the DuckDB SQL of an ibis expression of
+:mod:`~ipcockpit.navigation.analyses_ibis`, which runs unchanged on Spark over the Parquet export of those tables.
 """
 
 from __future__ import annotations

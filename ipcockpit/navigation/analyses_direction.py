@@ -7,9 +7,9 @@ Chongqing), branch sizes and growth (``branches``), white space (``white_space``
 (``high_value``) and the key patents by value index (``key_patents``), collaboration (``collaboration``: co-applicant
 pairs), legal status (``legal_status``) and operations (``operations``: transfers, licences, pledges).
 
-:func:`trend_expr` and :func:`branch_expr` are the same counts of the world and China levels as ibis
-expressions over the store's ``documents`` and the members table: they run unchanged on Spark over the Parquet
-export (:mod:`ipcockpit.analytics.spark`).
+Each section's rows are an ibis expression of :mod:`ipcockpit.navigation.analyses_ibis`, run here as its compiled
+DuckDB SQL and unchanged on Spark over the Parquet export. :func:`trend_expr` and :func:`branch_expr` are the
+world and China filings and branch sizes straight over the store's ``documents`` and the members table.
 """
 
 from __future__ import annotations
