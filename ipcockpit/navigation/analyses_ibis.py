@@ -61,11 +61,20 @@ class Tables:
     district_prefix: str
 
 
+def _unbound(con: duckdb.DuckDBPyConnection, name: str) -> Table:
+    """``name`` as an unbound ibis table with its DuckDB schema: its expressions compile to plain SQL over that
+    name, and no ibis backend touches the connection (``ibis.duckdb.from_connection`` sets its time zone and
+    turns off its replacement scans)."""
+    from ibis.backends.sql.datatypes import DuckDBType
+
+    cols = con.execute(f"DESCRIBE SELECT * FROM {name}").fetchall()
+    return ibis.table(ibis.schema({c[0]: DuckDBType.from_string(c[1]) for c in cols}), name=name)
+
+
 def duckdb_tables(con: duckdb.DuckDBPyConnection, members: str, district_prefix: str) -> Tables:
-    """The tables of a DuckDB connection after :func:`~ipcockpit.navigation.analyses.prepare`."""
-    b = ibis.duckdb.from_connection(con)
-    return Tables(members=b.table(members), district_prefix=district_prefix,
-                  **{k: b.table(v) for k, v in DUCKDB_NAMES.items()})
+    """The tables of a DuckDB connection after :func:`~ipcockpit.navigation.analyses.prepare`, for :func:`sql`."""
+    return Tables(members=_unbound(con, members), district_prefix=district_prefix,
+                  **{k: _unbound(con, v) for k, v in DUCKDB_NAMES.items()})
 
 
 def parquet_tables(backend: Any, district_prefix: str) -> Tables:
