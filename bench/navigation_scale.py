@@ -12,11 +12,13 @@
    threads (2), timed whole: the per-document facts (attribution, legal status, high-value conditions, value
    index, natures) and every section with its numbers. ``--no-value-index`` leaves the value index out (it scores
    the whole store).
-5. ``--spark``: the ibis expressions of the scale path (filings by year and office, branch sizes; world and
-   China) on local Spark (local[2]) over the Parquet export, compared with DuckDB's rows.
+5. ``--spark``: the sections of the shared ibis path (:data:`ipcockpit.navigation.analyses_ibis.PORTED`) at every
+   level: their compiled SQL timed on DuckDB, then the facts, members, applicants and parties exported as Parquet
+   and the same expressions timed on local Spark (local[2]); every section's rows must equal DuckDB's.
 
 Last line: ``RESULT docs=<int> seconds=<float> baseline_seconds=<float> ratio=<float> numbers=<int>``
-(``ratio`` = analyses seconds / baseline seconds). Run:
+(``ratio`` = analyses seconds / baseline seconds); with ``--spark`` it ends with ``sections=<int>
+duckdb_sections_seconds=<float> spark_seconds=<float>``. Run:
 ``.venv/bin/python bench/navigation_scale.py --docs 100000 [--spark]``.
 """
 
@@ -66,30 +68,61 @@ def real_model(folder: Path, store: Path | None) -> object:
     return model
 
 
-def run_spark(path: Path, folder: Path) -> None:
-    from ipcockpit.analytics.spark import connect_parquet
-    from ipcockpit.navigation.analyses_direction import branch_expr, trend_expr
+def ported(con: duckdb.DuckDBPyConnection, report: dict, prefix: str) -> tuple[float, dict]:
+    """The sections of the shared ibis path at the report's levels, their compiled SQL run on DuckDB, timed."""
+    from ipcockpit.navigation import analyses_ibis as xi
 
-    with Cockpit(Settings(db=str(path))) as c:
-        c.export_parquet(folder)
-        c.store.con.execute(f"COPY nav_members TO '{(folder / 'nav_members.parquet').as_posix()}' (FORMAT parquet)")
-        ib = c.ibis()
-        duck = {name: {china: stats.rows(f(ib.table("documents"), ib.table("nav_members"), china))
-                       for china in (False, True)} for name, f in (("trend", trend_expr), ("branches", branch_expr))}
     t0 = time.perf_counter()
-    spark = connect_parquet(folder, tables=["documents", "nav_members"])
-    for name, f in (("trend", trend_expr), ("branches", branch_expr)):
-        for china in (False, True):
-            t1 = time.perf_counter()
-            rows = stats.rows(f(spark.table("documents"), spark.table("nav_members"), china))
-            same = rows == duck[name][china]
-            print(f"spark {name} china={china}: {len(rows):,} rows in {time.perf_counter() - t1:.1f} s, "
-                  f"equal to DuckDB: {same}")
-            if not same:
-                diff = [(a, b) for a, b in zip(rows, duck[name][china], strict=False) if a != b][:3]
-                sys.exit(f"spark and duckdb differ on {name}: {len(rows)} against {len(duck[name][china])} rows; "
-                         f"first differences {diff}")
-    print(f"spark total {time.perf_counter() - t0:.1f} s")
+    tables = xi.duckdb_tables(con, "nav_members", prefix)
+    compiled = {key: xi.sql(expr) for key, expr in expressions(tables, report).items()}
+    t1 = time.perf_counter()
+    out = {}
+    for key, sql in compiled.items():
+        cur = con.execute(sql)
+        names = [c[0] for c in cur.description]
+        out[key] = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    t2 = time.perf_counter()
+    print(f"ibis sections on DuckDB: {len(out)} section-levels compiled in {t1 - t0:.1f} s, run in {t2 - t1:.1f} s")
+    return t2 - t0, out
+
+
+def expressions(tables: object, report: dict) -> dict:
+    from ipcockpit.navigation import analyses_ibis as xi
+
+    opts = report["options"]
+    out = {}
+    for lv in report["levels"]:
+        if lv["missing"]:
+            continue
+        for sid in xi.PORTED:
+            expr = xi.expression(tables, sid, lv["level"], top=opts["top"], years=opts["years"],  # type: ignore[arg-type]
+                                 last=opts["last_year"][lv["level"]], thin_share=opts["thin_share"],
+                                 rising_margin=opts["rising_margin"], rising_min_last=opts["rising_min_last"])
+            if expr is not None:
+                out[(sid, lv["level"])] = expr
+    return out
+
+
+def run_spark(folder: Path, report: dict, prefix: str, duck: dict) -> float:
+    """The same expressions on local Spark (local[2]) over the Parquet export; every section's rows must equal
+    DuckDB's. Returns the seconds of the sections (the JVM start and the views aside)."""
+    from ipcockpit.analytics import stats
+    from ipcockpit.analytics.spark import connect_parquet
+    from ipcockpit.navigation import analyses_ibis as xi
+
+    t0 = time.perf_counter()
+    spark = connect_parquet(folder, tables=list(xi.PARQUET_NAMES.values()), memory="2g")
+    print(f"spark session and views in {time.perf_counter() - t0:.1f} s")
+    tables = xi.parquet_tables(spark, prefix)
+    t0 = time.perf_counter()
+    for key, expr in expressions(tables, report).items():
+        t1 = time.perf_counter()
+        rows = stats.rows(expr)
+        if rows != duck[key]:
+            diff = [(a, b) for a, b in zip(rows, duck[key], strict=False) if a != b][:3]
+            sys.exit(f"spark and duckdb differ on {key}: {len(rows)} against {len(duck[key])} rows; first {diff}")
+        print(f"spark {key[0]} {key[1]}: {len(rows):,} rows in {time.perf_counter() - t1:.1f} s, equal to DuckDB")
+    return time.perf_counter() - t0
 
 
 def main() -> None:
@@ -129,11 +162,25 @@ def main() -> None:
         levels = ", ".join(f"{lv['level']} {lv['documents']:,}" for lv in report["levels"])
         print(f"analyse: {len(report['sections'])} sections, {numbers:,} numbers in {seconds:.1f} s ({levels}); "
               f"per-document facts {report['timings']['facts']:.1f} s, sections {report['timings']['sections']:.1f} s")
+        extra = ""
+        if args.spark:
+            from ipcockpit.analytics.region import region_of
+            from ipcockpit.navigation import analyses_ibis as xi
+
+            prefix = str(region_of(report["region"]["code"])["prefix"])
+            duck_seconds, duck = ported(con, report, prefix)
+            t0 = time.perf_counter()
+            xi.export(con, folder / "parquet")
+            print(f"parquet export of the facts, members, applicants and parties in {time.perf_counter() - t0:.1f} s")
         con.close()
         if args.spark:
-            run_spark(path, folder / "parquet")
+            spark_seconds = run_spark(folder / "parquet", report, prefix, duck)
+            print(f"ibis sections ({len(duck)} section-levels, all equal): DuckDB {duck_seconds:.1f} s, "
+                  f"Spark local[2] {spark_seconds:.1f} s")
+            extra = (f" sections={len(duck)} duckdb_sections_seconds={duck_seconds:.3f} "
+                     f"spark_seconds={spark_seconds:.3f}")
     print(f"RESULT docs={args.docs} seconds={seconds:.3f} baseline_seconds={baseline:.3f} "
-          f"ratio={seconds / baseline:.1f} numbers={numbers}")
+          f"ratio={seconds / baseline:.1f} numbers={numbers}{extra}")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from shared_stores import built_once, copy_store
 from ipcockpit.analytics.region import region_of
 from ipcockpit.app import Cockpit
 from ipcockpit.navigation.analyses import LEVELS, STATUS_GROUPS, Options, analyse
+from ipcockpit.navigation.analyses_ibis import export
 from ipcockpit.settings import Settings
 from ipcockpit.strength.nature import classify
 from ipcockpit.value.attribution import HOLDER_ROLES, attribution_of
@@ -40,6 +41,10 @@ AS_OF = date(2025, 1, 1)
 MEMBERS = ("CREATE OR REPLACE TEMP TABLE nav_members AS SELECT doc_id, left(arg_min(code, coalesce(seq, 0)), 3) AS "
            "branch, 'ipc:' || left(arg_min(code, coalesce(seq, 0)), 3) AS reason FROM classifications "
            "WHERE scheme = 'IPC' AND left(code, 1) IN ('B', 'G', 'H') GROUP BY doc_id")
+
+
+#: where the fixture wrote the Parquet export of the analysed tables (the Spark test reads it)
+EXPORTED: dict[str, Any] = {}
 
 
 def nav_store(factory: pytest.TempPathFactory, shared: Path) -> Path:
@@ -58,6 +63,9 @@ def analysed(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> tuple[du
     con = duckdb.connect(str(path))
     con.execute(MEMBERS)
     report = analyse(con, options=Options(settings=ScreenSettings(as_of=AS_OF)))
+    # the Parquet export of the tables of the ibis path, made now: later tests analyse other members on con
+    EXPORTED["folder"] = tmp_path_factory.mktemp("nav_parquet")
+    EXPORTED["names"] = export(con, EXPORTED["folder"])
     yield con, report
     con.close()
 
@@ -433,6 +441,36 @@ def test_the_ibis_sections_give_the_same_rows_on_duckdb_and_spark(analysed, tmp_
         assert sizes == sorted(({"branch": r["branch"], "documents": r["documents"]}
                                 for r in by[("direction.branches", level)]), key=lambda r: r["branch"])
         assert len(sizes) > 20
+
+
+@pytest.mark.spark
+def test_every_ported_section_gives_the_same_rows_on_duckdb_and_spark(analysed, spark_session) -> None:
+    """The sections on the shared ibis path (analyses_ibis.PORTED) at the world, China and Chongqing levels: the
+    same expressions on local Spark over the Parquet export (the store's parties, the members and the facts
+    materialised once) give the report's rows, which the recount above checks."""
+    from ipcockpit.analytics import stats
+    from ipcockpit.analytics.spark import connect_parquet
+    from ipcockpit.navigation import analyses_ibis as xi
+
+    _, report = analysed
+    spark = connect_parquet(EXPORTED["folder"], session=spark_session, tables=EXPORTED["names"])
+    tables = xi.parquet_tables(spark, region_of(report["region"]["code"])["prefix"])
+    opts = report["options"]
+    by = {(s["id"], s["level"]): s for s in report["sections"]}
+    compared = 0
+    for level in ("world", "china", "chongqing"):
+        for sid in xi.PORTED:
+            expr = xi.expression(tables, sid, level, top=opts["top"], years=opts["years"],
+                                 last=opts["last_year"][level], thin_share=opts["thin_share"],
+                                 rising_margin=opts["rising_margin"], rising_min_last=opts["rising_min_last"])
+            if expr is None:
+                assert by[(sid, level)]["empty_reason"], (sid, level)
+                continue
+            got = stats.rows(expr)
+            assert got == by[(sid, level)]["table"]["rows"], (sid, level)
+            compared += len(got)
+            assert got or by[(sid, level)]["empty_reason"], (sid, level)
+    assert compared > 500
 
 
 def test_synthetic_documents_follow_the_real_distributions(analysed, tmp_path: Path) -> None:

@@ -19,9 +19,10 @@ The levels (``LEVELS``):
 * ``district``: the CN member documents attributed to ``region`` (default Bishan, ``500120``).
 
 The per-document facts (level, filing year, region code, legal status, high-value answer, value index) are
-computed once into temporary tables (:func:`prepare`); each section is one SQL query over them and the store's
-tables (:mod:`ipcockpit.navigation.analyses_direction`, :mod:`~ipcockpit.navigation.analyses_position`,
-:mod:`~ipcockpit.navigation.analyses_path`).
+computed once into temporary tables (:func:`prepare`); each section is one query over them and the store's tables
+(:mod:`ipcockpit.navigation.analyses_direction`, :mod:`~ipcockpit.navigation.analyses_position`,
+:mod:`~ipcockpit.navigation.analyses_path`): all but ``path.teams`` the DuckDB SQL of an ibis expression of
+:mod:`~ipcockpit.navigation.analyses_ibis`, which runs unchanged on Spark over the Parquet export of those tables.
 """
 
 from __future__ import annotations
@@ -301,6 +302,8 @@ class Context:
     levels: dict[str, Level]
     t: Callable[..., str]
     last_year: dict[str, int | None] = field(default_factory=dict)
+    #: the ibis tables of the sections on the shared path (:mod:`ipcockpit.navigation.analyses_ibis`)
+    tables: Any = None
 
     def scalar(self, sql: str) -> Any:
         return self.con.execute(sql).fetchone()[0]
@@ -352,7 +355,7 @@ def analyse(con: duckdb.DuckDBPyConnection, members_table: str = "nav_members", 
     titles (default: the Chinese catalogue). The temporary ``nav_a_*`` tables stay on ``con`` afterwards, so that
     every number's ``query`` can be run again there."""
     from ipcockpit.analytics.region import region_of
-    from ipcockpit.navigation import analyses_direction, analyses_path, analyses_position
+    from ipcockpit.navigation import analyses_direction, analyses_ibis, analyses_path, analyses_position
 
     opts = options or Options()
     code = region or DEFAULT_DISTRICT
@@ -367,7 +370,7 @@ def analyse(con: duckdb.DuckDBPyConnection, members_table: str = "nav_members", 
     defs = prepare(con, members_table, str(found["prefix"]), opts)
     prepared = time.perf_counter()
     lv = _levels(con, levels, found["code"], found["name"])
-    ctx = Context(con, opts, lv, t)
+    ctx = Context(con, opts, lv, t, tables=analyses_ibis.duckdb_tables(con, members_table, str(found["prefix"])))
     for name, level in lv.items():
         ctx.last_year[name] = latest_year(con, name, opts.last_year) if not level.missing else None
     sections: list[dict[str, Any]] = []

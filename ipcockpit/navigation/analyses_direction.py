@@ -7,20 +7,19 @@ Chongqing), branch sizes and growth (``branches``), white space (``white_space``
 (``high_value``) and the key patents by value index (``key_patents``), collaboration (``collaboration``: co-applicant
 pairs), legal status (``legal_status``) and operations (``operations``: transfers, licences, pledges).
 
-:func:`trend_expr` and :func:`branch_expr` are the same counts of the world and China levels as ibis
-expressions over the store's ``documents`` and the members table: they run unchanged on Spark over the Parquet
-export (:mod:`ipcockpit.analytics.spark`).
+Each section's rows are an ibis expression of :mod:`ipcockpit.navigation.analyses_ibis`, run here as its compiled
+DuckDB SQL and unchanged on Spark over the Parquet export. :func:`trend_expr` and :func:`branch_expr` are the
+world and China filings and branch sizes straight over the store's ``documents`` and the members table.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ipcockpit.navigation import analyses_ibis as xi
 from ipcockpit.navigation import charts
 from ipcockpit.navigation.analyses import (
-    APPLICANT_ROLES,
     OPERATIONS,
-    STATUS_GROUPS,
     Context,
     _lit,
     missing_section,
@@ -57,21 +56,17 @@ def _no_dates(ctx: Context, level: str) -> tuple[str, dict[str, Any]]:
 
 
 def trend(ctx: Context, level: str) -> dict[str, Any]:
-    sql = (f"SELECT year, office, count(*) AS documents FROM nav_a_doc WHERE {in_level(level)} AND year IS NOT NULL "
-           "GROUP BY year, office ORDER BY year, office")
+    sql = xi.sql(xi.trend(ctx.tables, level))
     return section("direction.trend", level, sql, keys=("year", "office"), values=("documents",), con=ctx.con,
                    provenance=DOCS + "; filing year = year of app_date, else priority_date, else pub_date",
                    chart=lambda rows: charts.trend_bars(rows, ctx.t), empty=_no_dates(ctx, level))
 
 
 def lifecycle(ctx: Context, level: str) -> dict[str, Any]:
-    sql = ("SELECT d.year, count(DISTINCT d.doc_id) AS applications, count(DISTINCT a.applicant) AS applicants "
-           f"FROM nav_a_doc d LEFT JOIN nav_a_applicant a USING (doc_id) WHERE {in_level(level, 'd.doc_id')} "
-           "AND d.year IS NOT NULL GROUP BY d.year ORDER BY d.year")
     empty = _no_dates(ctx, level)
     if not _count(ctx, f"SELECT count(*) FROM nav_a_applicant WHERE {in_level(level)}"):
-        sql, empty = sql.replace("WHERE ", "WHERE false AND ", 1), ("nav.empty.no_applicants",
-                                                                    {"documents": ctx.levels[level].documents})
+        empty = ("nav.empty.no_applicants", {"documents": ctx.levels[level].documents})
+    sql = xi.sql(xi.lifecycle(ctx.tables, level))
     return section("direction.lifecycle", level, sql, keys=("year",), values=("applications", "applicants"),
                    con=ctx.con, provenance=DOCS + ", parties (applicant/patentee/assignee), party_entities",
                    chart=lambda rows: charts.lifecycle(rows, ctx.t), empty=empty)
@@ -82,18 +77,14 @@ def _applicants_empty(ctx: Context, level: str) -> tuple[str, dict[str, Any]]:
 
 
 def natures(ctx: Context, level: str) -> dict[str, Any]:
-    sql = ("SELECT w.nature, count(DISTINCT a.applicant) AS applicants, count(DISTINCT a.doc_id) AS documents "
-           f"FROM nav_a_applicant a JOIN nav_a_who w USING (applicant) WHERE {in_level(level, 'a.doc_id')} "
-           "GROUP BY w.nature ORDER BY documents DESC, w.nature")
+    sql = xi.sql(xi.natures(ctx.tables, level))
     return section("direction.natures", level, sql, keys=("nature",), values=("applicants", "documents"),
                    con=ctx.con, provenance=f"parties, {_WHO}", chart=lambda rows: charts.nature_pie(rows, ctx.t),
                    empty=_applicants_empty(ctx, level))
 
 
 def applicants(ctx: Context, level: str) -> dict[str, Any]:
-    sql = ("SELECT a.applicant, w.name, w.nature, count(DISTINCT a.doc_id) AS documents "
-           f"FROM nav_a_applicant a JOIN nav_a_who w USING (applicant) WHERE {in_level(level, 'a.doc_id')} "
-           f"GROUP BY ALL ORDER BY documents DESC, a.applicant LIMIT {int(ctx.opts.top)}")
+    sql = xi.sql(xi.applicants(ctx.tables, level, int(ctx.opts.top)))
     return section("direction.applicants", level, sql, keys=("applicant",), values=("documents",),
                    shown=("name", "nature"), con=ctx.con, provenance=f"parties, {_WHO}",
                    chart=lambda rows: charts.applicant_bars(rows, ctx.t),
@@ -101,40 +92,17 @@ def applicants(ctx: Context, level: str) -> dict[str, Any]:
 
 
 def regions(ctx: Context, level: str) -> dict[str, Any]:
-    top = int(ctx.opts.top)
     if level == "district":
         return missing_section("direction.regions", level, "nav.empty.finest_level")
+    sql = xi.sql(xi.regions(ctx.tables, level, int(ctx.opts.top)))
     if level == "world":
-        sql = ("SELECT country AS region, country AS name, count(DISTINCT doc_id) AS documents FROM parties "
-               f"WHERE role IN {APPLICANT_ROLES} AND country IS NOT NULL AND {in_level('world')} "
-               f"GROUP BY country ORDER BY documents DESC, region LIMIT {top}")
         prov, empty = "parties.country of the applicants (a document counts once per country)", (
             "nav.empty.no_countries", {"documents": ctx.levels[level].documents})
     else:
-        code = "left(d.region_code, 2) || '0000'" if level == "china" else "d.region_code"
-        sql = (f"SELECT {code} AS region, any_value(v.name) AS name, count(*) AS documents FROM nav_a_doc d "
-               f"LEFT JOIN nav_a_division v ON v.code = {code} WHERE {in_level(level, 'd.doc_id')} "
-               f"AND d.region_code IS NOT NULL GROUP BY {code} ORDER BY documents DESC, region LIMIT {top}")
         prov = "region_code of nav_a_doc (the attribution rule, ipcockpit.value.attribution), GB/T 2260 names"
         empty = ("nav.empty.no_addresses", {"documents": ctx.levels[level].documents})
     return section("direction.regions", level, sql, keys=("region",), values=("documents",), shown=("name",),
                    con=ctx.con, provenance=prov, chart=lambda rows: charts.region_bars(rows, ctx.t), empty=empty)
-
-
-def _branch_counts(ctx: Context, level: str) -> str:
-    """Per branch of the level: documents, share of the level's branched documents, the filings of the last year
-    and of the base year, the compound annual growth rate between them."""
-    last, n = ctx.last_year.get(level), int(ctx.opts.years)
-    last_sql = "NULL::INTEGER" if last is None else str(int(last))
-    return (f"WITH bd AS (SELECT b.branch, b.doc_id, d.year FROM nav_a_branch b JOIN nav_a_doc d USING (doc_id) "
-            f"WHERE {in_level(level, 'b.doc_id')}), "
-            "tot AS (SELECT count(DISTINCT doc_id) AS n FROM bd), "
-            f"c AS (SELECT branch, count(DISTINCT doc_id) AS documents, "
-            f"count(DISTINCT doc_id) FILTER (WHERE year = {last_sql}) AS last_year, "
-            f"count(DISTINCT doc_id) FILTER (WHERE year = {last_sql} - {n}) AS base_year FROM bd GROUP BY branch) "
-            "SELECT branch, documents, round(documents / (SELECT n FROM tot), 4) AS share, last_year, base_year, "
-            f"CASE WHEN base_year > 0 AND last_year > 0 THEN round(pow(last_year / base_year, 1 / {n}) - 1, 4) "
-            "END AS cagr FROM c")
 
 
 def _no_branches(ctx: Context, level: str) -> tuple[str, dict[str, Any]]:
@@ -142,7 +110,7 @@ def _no_branches(ctx: Context, level: str) -> tuple[str, dict[str, Any]]:
 
 
 def branches(ctx: Context, level: str) -> dict[str, Any]:
-    sql = f"SELECT * FROM ({_branch_counts(ctx, level)}) ORDER BY documents DESC, branch"
+    sql = xi.sql(xi.branches(ctx.tables, level, ctx.last_year.get(level), int(ctx.opts.years)))
     return section("direction.branches", level, sql, keys=("branch",),
                    values=("documents", "share", "last_year", "base_year", "cagr"), con=ctx.con,
                    provenance=f"nav_members.branch, {DOCS}; growth years {ctx.last_year.get(level)} and "
@@ -154,21 +122,8 @@ def white_space(ctx: Context, level: str) -> dict[str, Any]:
     """Thin branches (share below ``thin_share``) and rising ones (CAGR at least ``rising_margin`` above the
     level's own CAGR, with at least ``rising_min_last`` filings in the last year)."""
     o = ctx.opts
-    last, n = ctx.last_year.get(level), int(o.years)
-    last_sql = "NULL::INTEGER" if last is None else str(int(last))
-    overall = (f"WITH y AS (SELECT d.year, count(DISTINCT d.doc_id) AS k FROM nav_a_doc d "
-               f"WHERE {in_level(level, 'd.doc_id')} AND d.doc_id IN (SELECT doc_id FROM nav_a_branch) "
-               "GROUP BY d.year), "
-               f"e AS (SELECT sum(k) FILTER (WHERE year = {last_sql}) AS l, "
-               f"sum(k) FILTER (WHERE year = {last_sql} - {n}) AS b "
-               f"FROM y) SELECT CASE WHEN b > 0 AND l > 0 THEN round(pow(l / b, 1 / {n}) - 1, 4) END FROM e")
-    sql = (f"WITH c AS ({_branch_counts(ctx, level)}), o AS ({overall}) "
-           "SELECT * FROM (SELECT c.branch, CASE WHEN thin AND rising THEN 'thin_rising' WHEN thin THEN 'thin' "
-           "WHEN rising THEN 'rising' END AS kind, c.documents, c.share, c.cagr, level_cagr FROM (SELECT c.*, "
-           f"c.share < {float(o.thin_share)} AS thin, (SELECT * FROM o) AS level_cagr, "
-           f"coalesce(c.cagr >= (SELECT * FROM o) + {float(o.rising_margin)} "
-           f"AND c.last_year >= {int(o.rising_min_last)}, "
-           "false) AS rising FROM c) c) WHERE kind IS NOT NULL ORDER BY kind, documents DESC, branch")
+    sql = xi.sql(xi.white_space(ctx.tables, level, ctx.last_year.get(level), int(o.years), thin_share=o.thin_share,
+                                rising_margin=o.rising_margin, rising_min_last=o.rising_min_last))
     empty = _no_branches(ctx, level)
     if _count(ctx, f"SELECT count(*) FROM nav_a_branch WHERE {in_level(level)}"):
         empty = ("nav.empty.no_white_space", {"thin_share": o.thin_share, "rising_margin": o.rising_margin})
@@ -180,17 +135,14 @@ def white_space(ctx: Context, level: str) -> dict[str, Any]:
 
 
 def high_value(ctx: Context, level: str) -> dict[str, Any]:
-    sql = ("SELECT coalesce(high_value, 'not_judged') AS answer, count(*) AS documents FROM nav_a_doc "
-           f"WHERE {in_level(level)} GROUP BY answer ORDER BY answer")
+    sql = xi.sql(xi.high_value(ctx.tables, level))
     return section("direction.high_value", level, sql, keys=("answer",), values=("documents",), con=ctx.con,
                    provenance="ipcockpit.value.conditions (CNIPA high-value conditions; invention grants only: others "
                               "'not_judged')", chart=lambda rows: charts.high_value_pie(rows, ctx.t))
 
 
 def key_patents(ctx: Context, level: str) -> dict[str, Any]:
-    sql = ("SELECT doc_id, title, value_index, high_value, legal_status FROM nav_a_doc "
-           f"WHERE {in_level(level)} AND value_index IS NOT NULL ORDER BY value_index DESC, doc_id "
-           f"LIMIT {int(ctx.opts.top)}")
+    sql = xi.sql(xi.key_patents(ctx.tables, level, int(ctx.opts.top)))
     return section("direction.key_patents", level, sql, keys=("doc_id",), shown=("title",),
                    values=("value_index", "high_value", "legal_status"), con=ctx.con,
                    provenance=f"ipcockpit.value.index (profile {ctx.opts.profile}), ipcockpit.value.conditions, "
@@ -200,11 +152,7 @@ def key_patents(ctx: Context, level: str) -> dict[str, Any]:
 
 
 def collaboration(ctx: Context, level: str) -> dict[str, Any]:
-    sql = ("SELECT a.applicant AS a, b.applicant AS b, wa.name AS a_name, wb.name AS b_name, "
-           "count(DISTINCT a.doc_id) AS documents FROM nav_a_applicant a "
-           "JOIN nav_a_applicant b ON b.doc_id = a.doc_id AND a.applicant < b.applicant "
-           "JOIN nav_a_who wa ON wa.applicant = a.applicant JOIN nav_a_who wb ON wb.applicant = b.applicant "
-           f"WHERE {in_level(level, 'a.doc_id')} GROUP BY ALL ORDER BY documents DESC, a, b LIMIT {int(ctx.opts.top)}")
+    sql = xi.sql(xi.collaboration(ctx.tables, level, int(ctx.opts.top)))
     empty = ("nav.empty.no_collaboration", {})
     if not _count(ctx, f"SELECT count(*) FROM nav_a_applicant WHERE {in_level(level)}"):
         empty = _applicants_empty(ctx, level)
@@ -214,9 +162,7 @@ def collaboration(ctx: Context, level: str) -> dict[str, Any]:
 
 
 def legal_status(ctx: Context, level: str) -> dict[str, Any]:
-    case = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in STATUS_GROUPS.items())
-    sql = (f"SELECT coalesce(CASE legal_status {case} END, 'unknown') AS status, count(*) AS documents FROM nav_a_doc "
-           f"WHERE {in_level(level)} GROUP BY status ORDER BY documents DESC, status")
+    sql = xi.sql(xi.legal_status(ctx.tables, level))
     return section("direction.legal_status", level, sql, keys=("status",), values=("documents",), con=ctx.con,
                    provenance="ipcockpit.value.legal_status (the in-force rule: term, ending events, status text) "
                               f"as of {ctx.opts.settings.as_of}; legal_events, documents.status",
@@ -224,14 +170,7 @@ def legal_status(ctx: Context, level: str) -> dict[str, Any]:
 
 
 def operations(ctx: Context, level: str) -> dict[str, Any]:
-    ops = ", ".join(f"({_lit(o)})" for o in OPERATIONS)
-    sql = (f"WITH o(operation) AS (VALUES {ops}), e AS (SELECT event_class, doc_id FROM legal_events "
-           f"WHERE {in_level(level)}) "
-           "SELECT o.operation, count(e.doc_id) AS events, count(DISTINCT e.doc_id) AS documents "
-           "FROM o LEFT JOIN e ON e.event_class = o.operation GROUP BY o.operation ORDER BY o.operation")
-    events = _count(ctx, f"SELECT count(*) FROM legal_events WHERE {in_level(level)}")
-    if not events:  # no legal event of these documents at all: zeros would say "no operation", wrongly
-        sql += " LIMIT 0"
+    sql = xi.sql(xi.operations(ctx.tables, level, OPERATIONS))
     return section("direction.operations", level, sql, keys=("operation",), values=("events", "documents"),
                    con=ctx.con,
                    provenance="legal_events.event_class (ipcockpit.model.events: transfer, licence, pledge)",

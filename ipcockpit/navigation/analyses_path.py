@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ipcockpit.navigation import analyses_ibis as xi
 from ipcockpit.navigation import charts
 from ipcockpit.navigation.analyses import Context, _lit, missing_section, section
 from ipcockpit.navigation.analyses_direction import in_level
-from ipcockpit.navigation.analyses_position import rta_sql
 
 IDS = ("attract", "cultivate", "teams", "licensable")
 REGION_LEVELS = ("chongqing", "district")
@@ -41,19 +41,7 @@ def sections(ctx: Context, level: str) -> list[dict[str, Any]]:
 def attract(ctx: Context, level: str) -> dict[str, Any]:
     if "china" not in ctx.levels:
         return missing_section("path.attract", level, "nav.empty.rta_needs", {"reference": "china"})
-    top = int(ctx.opts.top)
-    sql = (f"WITH rta AS ({rta_sql(level, 'china')}), "
-           f"weak AS (SELECT branch FROM rta WHERE rta < 1 ORDER BY reference_documents DESC, branch LIMIT {top}), "
-           f"here AS (SELECT DISTINCT applicant FROM nav_a_applicant WHERE {in_level(level)}), "
-           "f AS (SELECT b.branch, a.applicant, count(DISTINCT b.doc_id) AS documents FROM nav_a_branch b "
-           "JOIN nav_a_applicant a USING (doc_id) JOIN nav_a_who w USING (applicant) "
-           f"WHERE {in_level('china', 'b.doc_id')} "
-           "AND b.branch IN (SELECT branch FROM weak) AND a.applicant NOT IN (SELECT applicant FROM here) "
-           "AND w.nature <> 'individual' GROUP BY ALL), "
-           "r AS (SELECT *, row_number() OVER (PARTITION BY branch ORDER BY documents DESC, applicant) AS rank "
-           "FROM f) SELECT r.branch, r.rank, r.applicant, w.name, w.nature, r.documents FROM r "
-           "JOIN nav_a_who w USING (applicant) "
-           "WHERE r.rank <= 3 ORDER BY r.branch, r.rank")
+    sql = xi.sql(xi.attract(ctx.tables, level, int(ctx.opts.top)))
     return section("path.attract", level, sql, keys=("branch", "rank"), shown=("applicant", "name", "nature"),
                    values=("documents",), con=ctx.con,
                    provenance=f"nav_members.branch, parties, {_WHO}; weak = RTA < 1 against China",
@@ -66,15 +54,7 @@ def cultivate(ctx: Context, level: str) -> dict[str, Any]:
         return missing_section("path.cultivate", level, "nav.empty.no_dates",
                                {"documents": ctx.levels[level].documents})
     k, last = CULTIVATE_YEARS, int(last)
-    sql = ("WITH x AS (SELECT a.applicant, count(DISTINCT d.doc_id) AS documents, "
-           f"count(DISTINCT d.doc_id) FILTER (WHERE d.year BETWEEN {last - k + 1} AND {last}) AS recent, "
-           f"count(DISTINCT d.doc_id) FILTER (WHERE d.year BETWEEN {last - 2 * k + 1} AND {last - k}) AS earlier "
-           "FROM nav_a_applicant a JOIN nav_a_doc d USING (doc_id) "
-           f"WHERE {in_level(level, 'd.doc_id')} GROUP BY a.applicant) "
-           "SELECT x.applicant, w.name, w.nature, x.documents, x.recent, x.earlier FROM x "
-           "JOIN nav_a_who w USING (applicant) "
-           "WHERE w.nature <> 'individual' AND x.recent > x.earlier "
-           f"ORDER BY x.recent DESC, x.documents DESC, x.applicant LIMIT {int(ctx.opts.top)}")
+    sql = xi.sql(xi.cultivate(ctx.tables, level, last, int(ctx.opts.top), k))
     return section("path.cultivate", level, sql, keys=("applicant",), shown=("name", "nature"),
                    values=("documents", "recent", "earlier"), con=ctx.con,
                    provenance=f"parties, {_WHO}; recent = filing years {last - k + 1}-{last}, earlier = "
@@ -99,11 +79,7 @@ def teams(ctx: Context, level: str) -> dict[str, Any]:
 
 
 def licensable(ctx: Context, level: str) -> dict[str, Any]:
-    sql = ("SELECT d.doc_id, a.applicant, d.title, w.name, w.nature, d.value_index FROM nav_a_doc d "
-           "JOIN nav_a_applicant a USING (doc_id) JOIN nav_a_who w USING (applicant) "
-           f"WHERE {in_level(level, 'd.doc_id')} AND d.legal_status = 'in_force' AND d.high_value = 'yes' "
-           f"AND w.nature IN ('university', 'institute') ORDER BY d.value_index DESC NULLS LAST, d.doc_id, a.applicant "
-           f"LIMIT {int(ctx.opts.top)}")
+    sql = xi.sql(xi.licensable(ctx.tables, level, int(ctx.opts.top)))
     in_force = int(ctx.scalar(f"SELECT count(*) FROM nav_a_doc WHERE {in_level(level)} AND legal_status = 'in_force'"))
     hv = int(ctx.scalar(f"SELECT count(*) FROM nav_a_doc WHERE {in_level(level)} AND legal_status = 'in_force' "
                         f"AND high_value = {_lit('yes')}"))

@@ -15,25 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ipcockpit.navigation import analyses_ibis as xi
 from ipcockpit.navigation import charts
 from ipcockpit.navigation.analyses import Context, missing_section, section
-from ipcockpit.navigation.analyses_direction import in_level
 
-REFERENCE = {"china": "world", "chongqing": "china", "district": "china"}
-
-
-def rta_sql(level: str, reference: str) -> str:
-    """The RTA of every branch of ``reference`` for ``level``, with the counts behind it."""
-    def counts(lv: str) -> str:
-        return (f"SELECT branch, count(DISTINCT doc_id) AS n FROM nav_a_branch WHERE {in_level(lv)} GROUP BY branch")
-
-    return (f"WITH r AS ({counts(level)}), c AS ({counts(reference)}), rt AS (SELECT sum(n) AS n FROM r), "
-            "ct AS (SELECT sum(n) AS n FROM c) "
-            "SELECT c.branch, coalesce(r.n, 0) AS region_documents, rt.n AS region_total, "
-            "c.n AS reference_documents, ct.n AS reference_total, "
-            "round(coalesce(r.n, 0) / rt.n, 4) AS region_share, round(c.n / ct.n, 4) AS reference_share, "
-            "round((coalesce(r.n, 0) / rt.n) / (c.n / ct.n), 3) AS rta "
-            "FROM c LEFT JOIN r USING (branch) CROSS JOIN rt CROSS JOIN ct WHERE rt.n > 0")
+REFERENCE = xi.REFERENCE
 
 
 def sections(ctx: Context, level: str) -> list[dict[str, Any]]:
@@ -47,7 +33,7 @@ def sections(ctx: Context, level: str) -> list[dict[str, Any]]:
     ref = ctx.levels.get(reference)
     if ref is None:
         return [missing_section(sid, level, "nav.empty.rta_needs", {"reference": reference})]
-    sql = f"SELECT * FROM ({rta_sql(level, reference)}) ORDER BY rta DESC, reference_documents DESC, branch"
+    sql = xi.sql(xi.rta(ctx.tables, level, reference))
     return [section(sid, level, sql, keys=("branch",),
                     values=("region_documents", "region_total", "reference_documents", "reference_total",
                             "region_share", "reference_share", "rta"), con=ctx.con,
