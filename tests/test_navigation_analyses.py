@@ -415,35 +415,6 @@ def test_every_key_is_in_both_catalogues_and_charts_are_translated(analysed) -> 
 
 
 @pytest.mark.spark
-def test_the_ibis_sections_give_the_same_rows_on_duckdb_and_spark(analysed, tmp_path: Path, spark_session) -> None:
-    """Filings by year and office and the branch sizes (world and China) as ibis expressions: on DuckDB and on
-    local Spark over the Parquet export they give the rows of the report's SQL sections."""
-    import ibis
-
-    from ipcockpit.analytics import stats
-    from ipcockpit.analytics.spark import connect_parquet
-    from ipcockpit.navigation.analyses_direction import branch_expr, trend_expr
-
-    con, report = analysed
-    folder = tmp_path / "parquet"
-    folder.mkdir()
-    for table in ("documents", "nav_members"):
-        con.execute(f"COPY {table} TO '{(folder / table).as_posix()}.parquet' (FORMAT parquet)")
-    duck = ibis.duckdb.from_connection(con)
-    spark = connect_parquet(folder, session=spark_session, tables=["documents", "nav_members"])
-    by = {(s["id"], s["level"]): s["table"]["rows"] for s in report["sections"]}
-    for level, china in (("world", False), ("china", True)):
-        trend = stats.rows(trend_expr(spark.table("documents"), spark.table("nav_members"), china))
-        assert trend == stats.rows(trend_expr(duck.table("documents"), duck.table("nav_members"), china))
-        assert trend == sorted(by[("direction.trend", level)], key=lambda r: (r["year"], r["office"]))
-        sizes = stats.rows(branch_expr(spark.table("documents"), spark.table("nav_members"), china))
-        assert sizes == stats.rows(branch_expr(duck.table("documents"), duck.table("nav_members"), china))
-        assert sizes == sorted(({"branch": r["branch"], "documents": r["documents"]}
-                                for r in by[("direction.branches", level)]), key=lambda r: r["branch"])
-        assert len(sizes) > 20
-
-
-@pytest.mark.spark
 def test_every_ported_section_gives_the_same_rows_on_duckdb_and_spark(analysed, spark_session) -> None:
     """The sections on the shared ibis path (analyses_ibis.PORTED) at the world, China and Chongqing levels: the
     same expressions on local Spark over the Parquet export (the store's parties, the members and the facts

@@ -8,8 +8,7 @@ Chongqing), branch sizes and growth (``branches``), white space (``white_space``
 pairs), legal status (``legal_status``) and operations (``operations``: transfers, licences, pledges).
 
 Each section's rows are an ibis expression of :mod:`ipcockpit.navigation.analyses_ibis`, run here as its compiled
-DuckDB SQL and unchanged on Spark over the Parquet export. :func:`trend_expr` and :func:`branch_expr` are the
-world and China filings and branch sizes straight over the store's ``documents`` and the members table.
+DuckDB SQL and unchanged on Spark over the Parquet export.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from ipcockpit.navigation.analyses import (
 )
 
 if TYPE_CHECKING:
-    from ibis.expr.types import Table
+    pass
 
 IDS = ("trend", "lifecycle", "natures", "applicants", "regions", "branches", "white_space", "high_value",
        "key_patents", "collaboration", "legal_status", "operations")
@@ -177,27 +176,3 @@ def operations(ctx: Context, level: str) -> dict[str, Any]:
                    chart=lambda rows: charts.operation_bars(rows, ctx.t),
                    empty=("nav.empty.no_legal_events", {"documents": ctx.levels[level].documents}))
 
-
-# the ibis expressions of the scale path -------------------------------------------------------------------
-def trend_expr(documents: Table, members: Table, china: bool = False) -> Table:
-    """Filings by filing year and office of the member documents (world level; ``china``: office CN only): the
-    rows of :func:`trend` at the world and China levels, as one ibis expression (DuckDB or Spark)."""
-    docs = documents.filter(~documents.stub.fill_null(False))
-    if china:
-        docs = docs.filter(docs.office == "CN")
-    ids = members.select("doc_id").distinct()
-    docs = docs.semi_join(ids, docs.doc_id == ids.doc_id)
-    year = docs.app_date.fill_null(docs.priority_date).fill_null(docs.pub_date).year().cast("int32").name("year")
-    docs = docs.mutate(year=year).filter(lambda t: t.year.notnull())
-    return docs.group_by(["year", "office"]).aggregate(documents=docs.count()).order_by(["year", "office"])
-
-
-def branch_expr(documents: Table, members: Table, china: bool = False) -> Table:
-    """Documents per branch of the members (world level; ``china``: office CN only), as :func:`branches` counts
-    them, as one ibis expression."""
-    docs = documents.filter(~documents.stub.fill_null(False))
-    if china:
-        docs = docs.filter(docs.office == "CN")
-    m = members.filter(members.branch.notnull()).select("doc_id", "branch").distinct()
-    j = m.semi_join(docs, m.doc_id == docs.doc_id)
-    return j.group_by("branch").aggregate(documents=j.doc_id.nunique()).order_by(["branch"])
