@@ -129,3 +129,25 @@ def test_image_only_and_empty_query(hand: MarkIndex) -> None:
     assert hand.skipped == [{"mark_id": "H9", "reason": "no mark text (image-only mark): not searchable by text"}]
     with pytest.raises(ValueError):
         search(hand, "  ·  ")
+
+
+def test_watch_protected_marks_for_similar_filings(store_index: tuple[MarkIndex, Path],
+                                                   tmp_path: Path) -> None:
+    from datetime import date
+
+    from ipcockpit.marks.similar import watch
+
+    _, folder = store_index
+    c = Cockpit(Settings(db=str(tmp_path / "tm.duckdb")))
+    c.ingest([FILE])
+    protected = [{"text": "壁山智造", "list": "老字号"},  # like 璧山智造 (CN30124578, filed 2018-04-12)
+                 {"text": "来凤鱼", "mark_id": "CN25873140", "classes": [29], "list": "GI"},  # itself only
+                 {"text": "璧山", "classes": [30]}]
+    [a, b, cc] = watch(c.store.con, protected, index=folder)
+    assert [h["mark_id"] for h in a["hits"]] == ["CN30124578"] and a["protected"]["list"] == "老字号"
+    assert b["hits"] == []
+    assert [h["mark_id"] for h in cc["hits"]] == ["CN35678901"]  # 璧山兔, class 30
+    # only filings from 2018-06-01 on: 璧山智造 (2018-04-12) drops out, 璧山兔 (2018-12-28) stays
+    later = watch(c.store.con, protected, since=date(2018, 6, 1))
+    assert later[0]["hits"] == [] and [h["mark_id"] for h in later[2]["hits"]] == ["CN35678901"]
+    c.close()

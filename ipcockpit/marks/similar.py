@@ -137,6 +137,19 @@ def build_index(con: Any, folder: str | Path | None = None) -> MarkIndex:
     return index
 
 
+_LOADED: dict[tuple[str, float], MarkIndex] = {}
+
+
+def load(folder: str | Path) -> MarkIndex:
+    """The index saved in ``folder``, kept in memory while its files are unchanged (one folder at a time)."""
+    path = Path(folder).resolve()
+    key = (str(path), max((path / f).stat().st_mtime for f in _FILES))
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = MarkIndex.load(path)
+    return _LOADED[key]
+
+
 def _class_number(value: int | str) -> int:
     from ipcockpit.marks.listing import _class_number as parse
 
@@ -149,7 +162,7 @@ def search(index: MarkIndex | str | Path, text: str, classes: list[int | str] | 
     0.6 or more], "dimensions": {"字"|"音"|"形"|"义": {"score", ...detail}}, "classes", "groups", "shared_classes",
     "shared_groups", "tier": "group"|"class"|"other"}``. With ``classes`` or ``groups`` only marks in one of those
     Nice classes or 类似群 are returned (a group also admits its Nice class, ranked below the group)."""
-    idx = index if isinstance(index, MarkIndex) else MarkIndex.load(index)
+    idx = index if isinstance(index, MarkIndex) else load(index)
     q = K.normalise(text)
     if not q:
         raise ValueError(f"{text!r}: a search needs letters, digits or Han characters")
@@ -187,3 +200,23 @@ def search(index: MarkIndex | str | Path, text: str, classes: list[int | str] | 
                      "shared_groups": shared_g, "tier": tier})
     hits.sort(key=lambda h: (-h["score"], h["mark_id"]))
     return hits[:limit]
+
+
+def watch(con: Any, protected: list[dict[str, Any]], index: MarkIndex | str | Path | None = None,
+          since: Any = None, threshold: float = 0.8, limit: int = 50) -> list[dict[str, Any]]:
+    """Marks in the store like each protected mark (驰名商标, 老字号, a GI: ``{"text", "classes"?, "groups"?,
+    "mark_id"?, "list"?}``): ``[{"protected": <the entry>, "hits": [search hits scoring ``threshold`` or more,
+    filed on or after ``since`` when given, the protected mark itself (``mark_id``) left out]}]``. The search is
+    restricted to the protected mark's classes or groups when it names any."""
+    idx = build_index(con) if index is None else index if isinstance(index, MarkIndex) else load(index)
+    filed: dict[str, Any] = {}
+    if since is not None:
+        filed = dict(con.execute("SELECT mark_id, filing_date FROM trademarks WHERE filing_date >= ?",
+                                 [since]).fetchall())
+    out = []
+    for entry in protected:
+        hits = search(idx, entry["text"], classes=entry.get("classes"), groups=entry.get("groups"),
+                      limit=limit, min_score=threshold)
+        hits = [h for h in hits if h["mark_id"] != entry.get("mark_id") and (since is None or h["mark_id"] in filed)]
+        out.append({"protected": entry, "hits": hits})
+    return out
