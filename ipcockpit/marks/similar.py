@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 
 from ipcockpit.marks import keys as K
@@ -121,7 +122,7 @@ def build(rows: Any) -> MarkIndex:
                      meaning=K.meaning_available())
 
 
-def build_index(con: Any, folder: str | Path | None = None) -> MarkIndex:
+def build_index(con: duckdb.DuckDBPyConnection, folder: str | Path | None = None) -> MarkIndex:
     """The index of every mark in the store's ``trademarks`` table (Nice classes and 类似群 from
     ``trademark_classes``), saved to ``folder`` when one is given."""
     rows = con.execute(
@@ -202,7 +203,7 @@ def search(index: MarkIndex | str | Path, text: str, classes: list[int | str] | 
     return hits[:limit]
 
 
-def watch(con: Any, protected: list[dict[str, Any]], index: MarkIndex | str | Path | None = None,
+def watch(con: duckdb.DuckDBPyConnection, protected: list[dict[str, Any]], index: MarkIndex | str | Path | None = None,
           since: Any = None, threshold: float = 0.8, limit: int = 50) -> list[dict[str, Any]]:
     """Marks in the store like each protected mark (驰名商标, 老字号, a GI: ``{"text", "classes"?, "groups"?,
     "mark_id"?, "list"?}``): ``[{"protected": <the entry>, "hits": [search hits scoring ``threshold`` or more,
