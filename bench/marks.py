@@ -16,7 +16,8 @@ The marks (no real trademark register of that size is in ../shared/data): 70 % C
 Queries (seeded): a Chinese mark with one character swapped for a homophone (same toneless pinyin) from the marks'
 characters; one swapped for a look-alike (same first-level 拆字 components, or shape similarity ≥ 0.6); a Latin
 mark with one letter substituted, inserted or deleted; random queries (2–3 random characters of the vocabulary, a
-random 6-letter string). Half the planted queries are restricted to the planted mark's first class.
+random 6-letter string). ``--save DIR`` saves the index, loads it back (timed) and queries the loaded one.
+Half the planted queries are restricted to the planted mark's first class.
 ``recall@10`` = the planted mark in the first 10; the baseline is ``rapidfuzz.process.extract`` (``fuzz.ratio``,
 all N texts, limit 10) on the first ``--baseline`` planted queries: its time per query and recall@10.
 
@@ -39,7 +40,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from ipcockpit.marks import keys as K
-from ipcockpit.marks.similar import build, search
+from ipcockpit.marks.similar import MarkIndex, build, search
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 for _cand in (Path("/work/shared/data"), Path(__file__).resolve().parents[1].parent / "shared" / "data"):
@@ -159,6 +160,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=400)
     ap.add_argument("--baseline", type=int, default=40)
     ap.add_argument("--seed", type=int, default=19)
+    ap.add_argument("--save", help="a folder: save the index there, load it back and query the loaded one")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     t0 = time.perf_counter()
@@ -167,6 +169,16 @@ def main() -> None:
     t0 = time.perf_counter()
     index = build(marks)
     build_s = time.perf_counter() - t0
+    if a.save:
+        t0 = time.perf_counter()
+        folder = index.save(a.save)
+        save_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        index = MarkIndex.load(folder)
+        load_s = time.perf_counter() - t0
+        size = sum(f.stat().st_size for f in folder.iterdir()) / 2**20
+        print(f"saved in {save_s:.1f} s ({size:.0f} MiB), loaded in {load_s:.1f} s; "
+              "the queries run on the loaded index")
     queries = make_queries(marks, a.queries, rng)
     search(index, "华为")  # warm the caches (dictionary, decomposition)
     times, found, planted = [], {}, {}
