@@ -63,10 +63,14 @@ class Settings:
     parent_weight: float | None = None  # with ``parents``: score + this x parent's (squared: grandparent); None: CV
     gate: float = 0.0  # with ``parents``: score x (parent's score clipped to [0, 1]) ** gate (0: off)
     parent_grid: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0)  # the parents' weights cross-validation chooses from
-    description_weight: float = 0.3  # with ``descriptions``: the weight of a branch's name as a pseudo-example
-    rerank_k: int = 0  # multi-label: > 0 rescores each text's k best branches by a learnt second stage
+    description_weight: float = 1.0  # with ``descriptions``: the weight of a branch's name as a pseudo-example
+    second_order: float = 0.0  # > 0: + this x the cosine of the texts' TF-IDF similarity profiles
+    rerank_k: int = 10  # multi-label: > 0 rescores each text's k best branches by a learnt second stage
     rerank_l2: float = 1.0  # its ridge
+    rerank_names: bool = True  # its features include each candidate's similarity to the branch's name
+    rerank_views: bool = False  # its features include the scores under the other e5 weights of the grid
     rerank_label_l2: float = 0.0  # > 0: the second stage also learns one intercept per branch, with this ridge
+    name_path: bool = True  # a branch's pseudo-example: its ancestors' names, then its own
     describe_unseen: bool = True  # a branch with a name (``descriptions``) but no example is learnt from its name
 
 
@@ -361,7 +365,7 @@ def tag_detailed(
     if not texts:
         return Tagging([], labels, np.zeros((0, len(labels))), None, notes)
     # the branches' names as pseudo-examples (their ancestors' too), weighted down in the regression
-    pseudo = [(named[b], b) for b in tree.columns if b in named]
+    pseudo = [(tree.name_path(b, named) if st.name_path else named[b], b) for b in tree.columns if b in named]
     n_ex, n_ps = len(ex_texts), len(pseudo)
     y = np.zeros((n_ex + n_ps, len(tree.columns)), dtype=np.int8)
     for r, b in pairs + [(n_ex + i, b) for i, (_, b) in enumerate(pseudo)]:
@@ -376,7 +380,7 @@ def tag_detailed(
     xs_tr, xs_te = sparse_view(train_texts, texts, int(st.char_n))
     d_tr, d_te = dense[:n_tr], dense[n_tr:]
     # the kernel against the examples: sparse cosine (+ class codes) + weighted dense (cosine ** power)
-    s_tr = xs_tr.gram(xs_tr)
+    s_plain = s_tr = xs_tr.gram(xs_tr)
     c_tr = c_te = None
     if classes is not None or example_classes is not None:
         by_text = dict(example_classes or {})
@@ -385,13 +389,26 @@ def tag_detailed(
         text_codes = [list(c or []) for c in classes] if classes is not None else [[] for _ in texts]
         cv = class_view([list(by_text.get(t, [])) for t in ex_texts] + [[] for _ in pseudo] + text_codes)
         c_tr, c_te = cv.part(0, n_tr), cv.part(n_tr, len(cv))
-        s_tr += st.class_weight * c_tr.gram(c_tr)
+        s_tr = s_tr + st.class_weight * c_tr.gram(c_tr)
     e_tr = _dense_kernel(d_tr @ d_tr.T, st.power, st.tau)
+    n_u = min(len(texts), 2000)
+
+    def second(rows: Rows) -> np.ndarray:
+        """Rows' TF-IDF similarities to the examples and up to 2,000 texts, L2-unit (two texts are alike when
+        they are like the same documents)."""
+        z = np.hstack([rows.gram(xs_tr), rows.gram(xs_te.part(0, n_u))])
+        return z / np.clip(np.linalg.norm(z, axis=1, keepdims=True), 1e-12, None)
+
+    z_tr = second(xs_tr) if st.second_order > 0 else None
+    if z_tr is not None:
+        s_tr = s_tr + st.second_order * (z_tr @ z_tr.T)
 
     def text_kernel(w: float, a: int, b: int) -> np.ndarray:
         """The kernel of texts a:b against every example (in blocks: 50,000 texts x 2,000 examples would
         otherwise hold 800 MB)."""
         k = xs_te.part(a, b).gram(xs_tr) + w * _dense_kernel(d_te[a:b] @ d_tr.T, st.power, st.tau)
+        if z_tr is not None:
+            k += st.second_order * (second(xs_te.part(a, b)) @ z_tr.T)
         if c_te is not None:
             k += st.class_weight * c_te.part(a, b).gram(c_tr)
         return k
@@ -419,7 +436,7 @@ def tag_detailed(
     weights = [st.dense_weight] if st.dense_weight is not None else list(st.dense_grid)
     smooths = [0.0] if not tree.deep else [st.parent_weight] if st.parent_weight is not None else list(st.parent_grid)
     rule, weight, smooth = st.rule, weights[0], smooths[0]
-    best_raw = None
+    best_raw, raws = None, {}
     y_lab = y[:n_ex, : len(labels)]
     if n_ex >= 20 and (len(weights) > 1 or len(smooths) > 1 or (multi_label and rule is None)):
         folds = np.arange(n_ex) % 3
@@ -427,7 +444,7 @@ def tag_detailed(
         gold = [[labels[j] for j in np.flatnonzero(r)] for r in y_lab]
         best = -1.0
         for w in weights:
-            raw = np.zeros((n_ex, y.shape[1]))
+            raw = raws[w] = np.zeros((n_ex, y.shape[1]))
             for f in range(3):
                 te = np.flatnonzero(folds == f)
                 raw[te] = raw_scores(w, np.r_[np.flatnonzero(folds != f), np.arange(n_ex, n_tr)], te)
@@ -445,11 +462,31 @@ def tag_detailed(
     if multi_label and st.rerank_k > 0 and best_raw is not None:
         # a second stage learnt on the out-of-fold scores: is this candidate branch of the text right?
         pcol = tree.parent_columns()
+        others = [w for w in raws if w != weight] if st.rerank_views else []
+
+        ps_of = np.array([n_ex + next((i for i, (_, b) in enumerate(pseudo) if b == lab), -n_ex - 1)
+                          for lab in labels])  # each label's name row (-1: none)
+
+        def name_sims(k_sparse: np.ndarray, k_dense: np.ndarray) -> list[np.ndarray]:
+            """(n, L) similarity of each row to each label's name: TF-IDF cosine and e5 cosine (0: no name)."""
+            has = ps_of >= 0
+            return [np.where(has, k[:, np.clip(ps_of, 0, None)], 0.0) for k in (k_sparse, k_dense)]
+
+        def views_of(rs: dict, sel) -> list[np.ndarray]:
+            out = [tree.smooth(rs[w][sel], smooth, st.gate) for w in others]
+            if st.rerank_names and pseudo:
+                if isinstance(sel, slice):
+                    out += name_sims(xs_te.gram(xs_tr), d_te @ d_tr.T)
+                else:
+                    out += name_sims(s_plain[sel], d_tr[sel] @ d_tr.T)
+            return out
+
         xs, ts, cs = [], [], []
         for f in range(3):
             te, trf = np.flatnonzero(folds == f), np.flatnonzero(folds != f)
             s_f = tree.smooth(best_raw[te], smooth, st.gate)
-            rows, cols, x = pair_features(s_f, _parent_scores(best_raw[te], pcol), y_lab[trf], st.rerank_k)
+            rows, cols, x = pair_features(s_f, _parent_scores(best_raw[te], pcol), y_lab[trf], st.rerank_k,
+                                          views_of(raws, te))
             xs.append(x)
             ts.append(y_lab[te][rows, cols])
             cs.append(cols)
@@ -459,15 +496,20 @@ def tag_detailed(
         for f in range(3):
             te, trf = np.flatnonzero(folds == f), np.flatnonzero(folds != f)
             oof[te] = rescore(tree.smooth(best_raw[te], smooth, st.gate), _parent_scores(best_raw[te], pcol),
-                              y_lab[trf], model, st.rerank_k)
+                              y_lab[trf], model, st.rerank_k, views_of(raws, te))
         rule = st.rule or choose_rule(oof, y_lab, labels, st.floor)
-        scores = rescore(scores, _parent_scores(raw, pcol), y_lab, model, st.rerank_k)
+        full = {w: raw_scores(w, np.arange(n_tr), None) for w in others}
+        scores = rescore(scores, _parent_scores(raw, pcol), y_lab, model, st.rerank_k,
+                         views_of(full, slice(None)))
     out = decide(scores, labels, multi_label, rule or ("relative", 0.5), st.floor)
     return Tagging(out, labels, scores, rule if multi_label else None, notes, dense[n_tr:], weight,
                    dense[:n_ex], smooth if tree.deep else None)
 
 
-def pair_features(s: np.ndarray, parent: np.ndarray | None, y_train: np.ndarray, k: int) -> tuple:
+def pair_features(s: np.ndarray, parent: np.ndarray | None, y_train: np.ndarray, k: int,
+                  views: Sequence[np.ndarray] = ()) -> tuple:
+    """``views``: more (n, L) matrices whose value at each candidate is a feature (as is, and over its row's
+    best)."""
     """Features of each text's ``k`` best branches (rows i, columns j): its score, score / the text's best,
     1 / rank, the text's best, log(1 + examples of the branch), the parent's score, and how often the branch
     comes with the text's three best others among the examples (co-occurrence, P(j | m) summed)."""
@@ -485,7 +527,9 @@ def pair_features(s: np.ndarray, parent: np.ndarray | None, y_train: np.ndarray,
     cooc = co[lead].sum(axis=1)[np.arange(n)[:, None], top].ravel()  # (n, k): sum over the three best m
     par = parent[rows, cols] if parent is not None else np.zeros_like(sc)
     x = np.column_stack([sc, sc / np.clip(best, 1e-9, None), 1 / (1 + np.tile(np.arange(k), n)), best,
-                         np.log1p(count[cols]), par, cooc, sc * np.log1p(count[cols])])
+                         np.log1p(count[cols]), par, cooc, sc * np.log1p(count[cols])]
+                        + [v[rows, cols] for v in views] + [v[rows, cols] / np.clip(v.max(axis=1)[rows], 1e-9, None)
+                                                            for v in views])
     return rows, cols, x
 
 
@@ -522,9 +566,10 @@ def fit_logistic(x: np.ndarray, t: np.ndarray, cols: np.ndarray, l2: float = 1.0
     return mu, sd, w, n_labels
 
 
-def rescore(s: np.ndarray, parent: np.ndarray | None, y_train: np.ndarray, model: tuple, k: int) -> np.ndarray:
+def rescore(s: np.ndarray, parent: np.ndarray | None, y_train: np.ndarray, model: tuple, k: int,
+            views: Sequence[np.ndarray] = ()) -> np.ndarray:
     """The probability that each of a text's ``k`` best branches is right (0 for the others)."""
-    rows, cols, x = pair_features(s, parent, y_train, k)
+    rows, cols, x = pair_features(s, parent, y_train, k, views)
     mu, sd, w, n_labels = model
     out = np.zeros(s.shape)
     out[rows, cols] = 1 / (1 + np.exp(-(_design(x, cols, mu, sd, n_labels) @ w)))
@@ -553,6 +598,10 @@ class Tree:
         self._col = {b: j for j, b in enumerate(self.columns)}
         self.up = {b: [self._col[b]] + [self._col[a] for a in self.chain[b]] for b in self.columns}
         self.deep = any(self.chain[b] for b in self.labels)
+
+    def name_path(self, b: str, names: dict[str, str]) -> str:
+        """The names of b's ancestors (root first) and its own, joined: a branch's name read in its tree."""
+        return "；".join(names[a] for a in [*reversed(self.chain[b]), b] if a in names)
 
     def parent_columns(self) -> np.ndarray:
         """The column of each label's parent (-1: none)."""
