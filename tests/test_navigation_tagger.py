@@ -239,6 +239,7 @@ def test_branch_names_and_tree_tag_branches_nobody_marked(cpc80) -> None:
     named_only = {b for b, n in res.notes.items() if n == "named_only"}
     assert named_only and named_only <= set(names) - seen and not named_only & set(res.notes) - named_only
     assert "G06F16" not in res.labels  # main groups are columns behind the subgroups, not answers
+    assert "its name" in i18n.Translator("en")("nav.tagger.named_only", branch=sorted(named_only)[0])
 
 
 def test_parents_pool_the_examples_of_sibling_branches(groups) -> None:
