@@ -15,10 +15,22 @@ Method (docs/navigation.md, "Tagger", with the figures of bench/tagger.py):
    (the e5 view helps much across languages, little on fine Chinese subgroups); kernel ridge regression
    (regularised least squares, every branch in one linear solve against the examples) scores each branch.
    Plain numpy: no scikit-learn or scipy at run time.
-3. A text takes its best branch; with ``multi_label`` also every branch that passes the decision rule, chosen
-   on the examples by 3-fold cross-validation (micro-F1) among a threshold relative to the text's best score,
-   an absolute threshold, and a fixed number of branches.
-4. Optional (``Settings.mix`` > 0): label propagation over the kNN graph of the e5 view, examples and texts to
+3. The tree (``parents``, branch -> parent branch, optional): every ancestor of a branch is a column of the
+   regression too (an example of a branch is one of each of its ancestors), and a branch's score may add
+   ``parent_weight`` x its parent's (weight chosen by CV from ``parent_grid``, 0 included: on the CPC bench
+   CV keeps 0; the parent's score enters the second stage as a feature instead).
+4. Branch names (``descriptions``, branch -> name, optional): each named branch (and named ancestor) is one
+   more training row, its *name path* (its ancestors' names, then its own), weighted ``description_weight`` in
+   the regression; a named branch of ``branches`` with no example is learnt from its name alone (note
+   ``named_only``).
+5. A text takes its best branch; with ``multi_label`` (``rerank_k`` > 0, the default) a second stage rescores
+   each text's ``rerank_k`` best branches: logistic regression learnt on the examples' out-of-fold scores,
+   with the candidate's score, score / the text's best, 1 / rank, the text's best, log(1 + examples of the
+   branch), the parent's score, how often the branch comes with the text's three best among the examples,
+   and the text's TF-IDF and e5 similarity to the branch's name path; then every branch that passes the
+   decision rule, chosen on the examples by 3-fold cross-validation (micro-F1) among a threshold relative to
+   the text's best score, an absolute threshold, and a fixed number of branches.
+6. Optional (``Settings.mix`` > 0): label propagation over the kNN graph of the e5 view, examples and texts to
    tag together (transductive, Zhou et al. 2004), mixed into the scores; measured worse on both bench sets
    (docs/navigation.md), so off by default.
 
@@ -327,7 +339,9 @@ def tag_detailed(
 
     ``classes``: optional IPC/CPC codes per text; ``example_classes``: the codes of example texts (by text;
     a text also in ``texts`` takes its codes from ``classes``). ``branches``: every branch of the tree, so
-    that those without examples are named in ``notes`` ("no_examples"; "one_example" for a single one).
+    that those without examples are named in ``notes`` ("no_examples"; "one_example" for a single one;
+    "named_only" for one given from its name alone). ``parents``: branch -> parent branch (the decomposition
+    tree); ``descriptions``: branch -> its name (name_zh / name_en), see the module text.
     ``encoder``: texts -> unit vectors (default the project's multilingual encoder)."""
     st = settings or Settings()
     texts = list(texts)
@@ -631,5 +645,6 @@ def tag(
     """One branch per text, or with ``multi_label=True`` a list of branches per text (possibly empty).
 
     Empty ``texts`` gives ``[]``; no examples raise :class:`TaggerError`. Keyword options as in
-    :func:`tag_detailed` (``example_classes``, ``branches``, ``encoder``, ``settings``)."""
+    :func:`tag_detailed` (``example_classes``, ``branches``, ``parents``, ``descriptions``, ``encoder``,
+    ``settings``)."""
     return tag_detailed(texts, examples, multi_label, classes, **kwargs).branches
