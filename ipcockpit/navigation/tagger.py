@@ -80,6 +80,7 @@ class Settings:
     rerank_k: int = 10  # multi-label: > 0 rescores each text's k best branches by a learnt second stage
     rerank_l2: float = 1.0  # its ridge
     rerank_names: bool = True  # its features include each candidate's similarity to the branch's name
+    rerank_nn: int = 0  # > 0: its features include kNN votes of this many nearest examples
     rerank_views: bool = False  # its features include the scores under the other e5 weights of the grid
     rerank_label_l2: float = 0.0  # > 0: the second stage also learns one intercept per branch, with this ridge
     name_path: bool = True  # a branch's pseudo-example: its ancestors' names, then its own
@@ -486,13 +487,34 @@ def tag_detailed(
             has = ps_of >= 0
             return [np.where(has, k[:, np.clip(ps_of, 0, None)], 0.0) for k in (k_sparse, k_dense)]
 
-        def views_of(rs: dict, sel) -> list[np.ndarray]:
+        def neighbours(k_rows: np.ndarray, tr: np.ndarray) -> list[np.ndarray]:
+            """(n, L) kNN evidence from each row's ``rerank_nn`` nearest training rows (kernel ``k_rows`` against
+            rows ``tr``): the summed kernel of those with the branch, and the highest."""
+            m = min(st.rerank_nn, len(tr))
+            nbr = np.argpartition(-k_rows, m - 1, axis=1)[:, :m]
+            sims = np.clip(np.take_along_axis(k_rows, nbr, axis=1), 0, None)
+            yl = y[tr][:, : len(labels)].astype(np.float64)
+            vote, top = np.zeros((len(k_rows), len(labels))), np.zeros((len(k_rows), len(labels)))
+            for t in range(m):
+                v = sims[:, t, None] * yl[nbr[:, t]]
+                vote += v
+                np.maximum(top, v, out=top)
+            return [vote, top]
+
+        def views_of(rs: dict, sel, tr: np.ndarray) -> list[np.ndarray]:
             out = [tree.smooth(rs[w][sel], smooth, st.gate) for w in others]
             if st.rerank_names and pseudo:
                 if isinstance(sel, slice):
                     out += name_sims(xs_te.gram(xs_tr), d_te @ d_tr.T)
                 else:
                     out += name_sims(s_plain[sel], d_tr[sel] @ d_tr.T)
+            if st.rerank_nn > 0:
+                if isinstance(sel, slice):
+                    k_rows = np.vstack([text_kernel(weight, a, min(a + 4096, len(texts)))
+                                        for a in range(0, len(texts), 4096)])
+                else:
+                    k_rows = s_tr[np.ix_(sel, tr)] + weight * e_tr[np.ix_(sel, tr)]
+                out += neighbours(k_rows, tr)
             return out
 
         xs, ts, cs = [], [], []
@@ -500,7 +522,7 @@ def tag_detailed(
             te, trf = np.flatnonzero(folds == f), np.flatnonzero(folds != f)
             s_f = tree.smooth(best_raw[te], smooth, st.gate)
             rows, cols, x = pair_features(s_f, _parent_scores(best_raw[te], pcol), y_lab[trf], st.rerank_k,
-                                          views_of(raws, te))
+                                          views_of(raws, te, np.r_[trf, np.arange(n_ex, n_tr)]))
             xs.append(x)
             ts.append(y_lab[te][rows, cols])
             cs.append(cols)
@@ -510,11 +532,11 @@ def tag_detailed(
         for f in range(3):
             te, trf = np.flatnonzero(folds == f), np.flatnonzero(folds != f)
             oof[te] = rescore(tree.smooth(best_raw[te], smooth, st.gate), _parent_scores(best_raw[te], pcol),
-                              y_lab[trf], model, st.rerank_k, views_of(raws, te))
+                              y_lab[trf], model, st.rerank_k, views_of(raws, te, np.r_[trf, np.arange(n_ex, n_tr)]))
         rule = st.rule or choose_rule(oof, y_lab, labels, st.floor)
         full = {w: raw_scores(w, np.arange(n_tr), None) for w in others}
         scores = rescore(scores, _parent_scores(raw, pcol), y_lab, model, st.rerank_k,
-                         views_of(full, slice(None)))
+                         views_of(full, slice(None), np.arange(n_tr)))
     out = decide(scores, labels, multi_label, rule or ("relative", 0.5), st.floor)
     return Tagging(out, labels, scores, rule if multi_label else None, notes, dense[n_tr:], weight,
                    dense[:n_ex], smooth if tree.deep else None)
