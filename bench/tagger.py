@@ -143,8 +143,8 @@ def run(name: str, pool, ev, sizes: list[int], multi_label: bool, enc, settings:
         row = {"dataset": name, "examples": n, "pairs": len(examples), "branches_seen": len(labels),
                "eval": len(texts), "micro_f1": round(f_tag, 4), "baseline_micro_f1": round(f_base, 4),
                "rule": res.rule, "dense_weight": res.dense_weight, "tree": tree is not None,
-               "parent_weight": res.parent_weight, "names_to_baseline": bool(names_to_baseline and names), "tagger_s": round(t1 - t0, 1),
-               "baseline_s": round(t2 - t1, 1)}
+               "parent_weight": res.parent_weight, "names_to_baseline": bool(names_to_baseline and names),
+               "tagger_s": round(t1 - t0, 1), "baseline_s": round(t2 - t1, 1)}
         print(json.dumps(row), flush=True)
         rows.append(row)
     return rows
