@@ -13,6 +13,11 @@ eval set and are scored by micro-F1 over (document, branch) pairs.
   regression one-vs-rest (liblinear, dual; class-balanced for multi-label; for one branch per text the best
   probability wins), C chosen from {1, 10, 100} by 3-fold CV micro-F1 on the examples; the multi-label rule
   chosen exactly as the tagger's (``choose_rule`` on its out-of-fold scores).
+- ``cpc``: the tagger also gets the branches' tree and names (``parents``, ``descriptions``), derived from the
+  codes and the bundled Chinese IPC titles (``tagger_data.cpc_tree``: subgroup -> main group; a subgroup
+  named by its own or nearest IPC title), as the analyst's decomposition tree gives them in the product;
+  ``--no-tree`` leaves them out; ``--names-to-baseline`` also gives the baseline each named subgroup's name
+  path as one more example (``--out`` another results file).
 - ``--set name=value`` changes a tagger setting (``Settings``) for a run, e.g. ``--set mix=0.5``.
 
 Prints ``RESULT dataset=<name> examples=<N> micro_f1=<f> baseline_micro_f1=<f>`` per size, last; results
