@@ -13,6 +13,11 @@ eval set and are scored by micro-F1 over (document, branch) pairs.
   regression one-vs-rest (liblinear, dual; class-balanced for multi-label; for one branch per text the best
   probability wins), C chosen from {1, 10, 100} by 3-fold CV micro-F1 on the examples; the multi-label rule
   chosen exactly as the tagger's (``choose_rule`` on its out-of-fold scores).
+- ``cpc``: the tagger also gets the branches' tree and names (``parents``, ``descriptions``), derived from the
+  codes and the bundled Chinese IPC titles (``tagger_data.cpc_tree``: subgroup -> main group; a subgroup
+  named by its own or nearest IPC title), as the analyst's decomposition tree gives them in the product;
+  ``--no-tree`` leaves them out; ``--names-to-baseline`` also gives the baseline each named subgroup's name
+  path as one more example (``--out`` another results file).
 - ``--set name=value`` changes a tagger setting (``Settings``) for a run, e.g. ``--set mix=0.5``.
 
 Prints ``RESULT dataset=<name> examples=<N> micro_f1=<f> baseline_micro_f1=<f>`` per size, last; results
@@ -31,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tagger_data import ROOT, cached_encoder, load_cpc, load_multilang  # noqa: E402
+from tagger_data import ROOT, cached_encoder, cpc_tree, ipc_titles, load_cpc, load_multilang  # noqa: E402
 
 from ipcockpit.navigation.tagger import (  # noqa: E402
     Settings,
@@ -100,7 +105,11 @@ def _regression(x_train, y: np.ndarray, x_test, c: float, multi_label: bool) -> 
     return out
 
 
-def run(name: str, pool, ev, sizes: list[int], multi_label: bool, enc, settings: Settings) -> list[dict]:
+def run(name: str, pool, ev, sizes: list[int], multi_label: bool, enc, settings: Settings,
+        tree: tuple[dict[str, str], dict[str, str]] | None = None, names_to_baseline: bool = False) -> list[dict]:
+    """``tree``: (parents, names) of the branches, given to the tagger only (the baseline gets the same
+    examples); ``names_to_baseline``: the baseline also gets each named branch's name as one more example."""
+    parents, names = tree or (None, None)
     texts = [t for _, t, _ in ev]
     gold = [g for _, _, g in ev]
     rows = []
@@ -119,17 +128,28 @@ def run(name: str, pool, ev, sizes: list[int], multi_label: bool, enc, settings:
             for i, (_, _, bs) in enumerate(docs):
                 y[i, labels.index(bs[0])] = 1
         t0 = time.perf_counter()
-        res = tag_detailed(texts, examples, multi_label, encoder=enc, settings=settings)
+        res = tag_detailed(texts, examples, multi_label, encoder=enc, settings=settings, parents=parents,
+                           descriptions=names, branches=sorted(set(parents or ()) | set(labels)) if tree else None)
         t1 = time.perf_counter()
-        base = baseline(ex_texts, y, labels, texts, multi_label)
+        if names_to_baseline and names:  # the leaves' names as examples (their name path, as the tagger reads it)
+            named = [b for b in sorted(names) if b in (parents or {})]
+            path = {b: "；".join(x for x in (names.get((parents or {}).get(b, "")), names[b]) if x) for b in named}
+            labels_b = sorted(set(labels) | set(named))
+            y_b = np.zeros((len(docs) + len(named), len(labels_b)), dtype=np.int8)
+            y_b[: len(docs), [labels_b.index(b) for b in labels]] = y
+            y_b[np.arange(len(docs), len(docs) + len(named)), [labels_b.index(b) for b in named]] = 1
+            base = baseline(ex_texts + [path[b] for b in named], y_b, labels_b, texts, multi_label)
+        else:
+            base = baseline(ex_texts, y, labels, texts, multi_label)
         t2 = time.perf_counter()
         as_sets = (lambda p: p) if multi_label else (lambda p: [[b] for b in p])
         f_tag = micro_f1(as_sets(res.branches), gold)
         f_base = micro_f1(as_sets(base), gold)
         row = {"dataset": name, "examples": n, "pairs": len(examples), "branches_seen": len(labels),
                "eval": len(texts), "micro_f1": round(f_tag, 4), "baseline_micro_f1": round(f_base, 4),
-               "rule": res.rule, "dense_weight": res.dense_weight, "tagger_s": round(t1 - t0, 1),
-               "baseline_s": round(t2 - t1, 1)}
+               "rule": res.rule, "dense_weight": res.dense_weight, "tree": tree is not None,
+               "parent_weight": res.parent_weight, "names_to_baseline": bool(names_to_baseline and names),
+               "tagger_s": round(t1 - t0, 1), "baseline_s": round(t2 - t1, 1)}
         print(json.dumps(row), flush=True)
         rows.append(row)
     return rows
@@ -140,6 +160,10 @@ def main() -> None:
     ap.add_argument("--sizes", default="200,750,2000")
     ap.add_argument("--datasets", default="cpc,multilang")
     ap.add_argument("--eval", type=int, default=1500, help="multilang eval documents")
+    ap.add_argument("--out", default="tagger.json", help="file name under bench/results")
+    ap.add_argument("--no-tree", action="store_true", help="cpc: no parents and names to the tagger")
+    ap.add_argument("--names-to-baseline", action="store_true",
+                    help="cpc: the baseline also gets each branch's name as an example")
     ap.add_argument("--set", action="append", default=[], help="a Settings field, e.g. --set mix=0.3")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -152,11 +176,14 @@ def main() -> None:
     for name in args.datasets.split(","):
         if name == "cpc":
             pool, ev = load_cpc()
-            rows += run(name, pool, ev, sizes, True, enc, st)
+            codes = json.loads((Path("/work/shared/data/cn/abstracts_cpc_liaoleyuan") / "selected_labels.json")
+                               .read_text(encoding="utf-8"))
+            tree = None if args.no_tree else cpc_tree(codes, ipc_titles())
+            rows += run(name, pool, ev, sizes, True, enc, st, tree, args.names_to_baseline)
         else:
             pool, ev = load_multilang(n_eval=args.eval)
             rows += run(name, pool, ev, sizes, False, enc, st)
-    out = ROOT / "bench" / "results" / "tagger.json"
+    out = ROOT / "bench" / "results" / args.out
     out.write_text(json.dumps({"settings": st.__dict__, "rows": rows}, indent=1, ensure_ascii=False))
     for r in rows:
         print(f"RESULT dataset={r['dataset']} examples={r['examples']} micro_f1={r['micro_f1']:.4f} "

@@ -111,3 +111,35 @@ if __name__ == "__main__":  # warm the cache: python bench/tagger_data.py
         print(name, len(train), len(ev), flush=True)
         enc([t for _, t, _ in ev])
         enc([t for _, t, _ in train])
+
+
+def ipc_titles() -> dict[str, str]:
+    """The Chinese IPC titles the project bundles (ipcockpit/store/bundled/ipc_titles_zh_*.csv.gz), by code
+    without spaces (``G06F16/35``; a main group ``G06F16/00``)."""
+    import gzip
+
+    path = sorted((ROOT / "ipcockpit" / "store" / "bundled").glob("ipc_titles_zh_*.csv.gz"))[-1]
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return {r["code"].replace(" ", ""): r["title"] for r in csv.DictReader(f)}
+
+
+def cpc_tree(codes: list[str], titles: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The tree and the branch names an analyst's decomposition would give over CPC subgroups, derived from
+    the codes: each subgroup's parent is its main group (``G06F16/3329`` -> ``G06F16``); a main group is named
+    by its IPC title (``G06F16/00``), a subgroup by its own IPC title, else by that of the longest IPC code it
+    extends (``G06F16/3329``, CPC only: ``G06F16/332`` 查询公式), else none (the 2100-series indexing codes).
+    (Measured worse: the IPC codes a subgroup extends as intermediate parents, CPC-only codes left unnamed.)"""
+    parents: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for c in codes:
+        if "/" not in c:
+            continue
+        group, sub = c.split("/", 1)
+        parents[c] = group
+        if f"{group}/00" in titles:
+            names[group] = titles[f"{group}/00"]
+        own = next((f"{group}/{sub[:k]}" for k in range(len(sub), 1, -1) if f"{group}/{sub[:k]}" in titles
+                    and sub[:k] != "00"), None)
+        if own:
+            names[c] = titles[own]
+    return parents, names

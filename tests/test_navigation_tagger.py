@@ -92,6 +92,14 @@ def cpc() -> list[tuple[str, list[str]]]:
     return [(r["text"], json.loads(r["labels"])) for r in rows[:40]]
 
 
+@pytest.fixture(scope="module")
+def cpc80() -> list[tuple[str, list[str]]]:
+    csv.field_size_limit(10**9)
+    with open(DATA / "abstracts_cpc_liaoleyuan" / "sample_val.csv", encoding="utf-8-sig", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["text"].strip()]
+    return [(r["text"], json.loads(r["labels"])) for r in rows[:80]]
+
+
 def test_multi_label_shape_and_branches_from_the_examples(cpc) -> None:
     train, test = cpc[:30], cpc[30:]
     examples = [(t, b) for t, bs in train for b in bs]
@@ -205,3 +213,54 @@ def test_the_tagger_needs_no_scikit_learn_at_run_time() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1]).stdout.splitlines()
     assert out[-1] == "[]" and len(eval(out[0])) == 2  # noqa: S307 - our own printed list
+
+
+def test_branch_names_and_tree_tag_branches_nobody_marked(cpc80) -> None:
+    """40 marked abstracts, 40 to tag, CPC subgroups: with the tree (subgroup -> main group) and the branch
+    names (the bundled Chinese IPC titles, as bench/tagger.py derives them), branches no example has are given,
+    and rightly often enough to lift micro-F1 well above the examples alone."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from tagger_data import cpc_tree, ipc_titles
+
+    train, test = cpc80[:40], cpc80[40:]
+    examples = [(t, b) for t, bs in train for b in bs]
+    codes = sorted({b for _, bs in cpc80 for b in bs})
+    parents, names = cpc_tree(codes, ipc_titles())
+    texts, gold = [t for t, _ in test], [bs for _, bs in test]
+    plain = tag(texts, examples, multi_label=True, encoder=encoder)
+    res = tag_detailed(texts, examples, True, parents=parents, descriptions=names, branches=codes, encoder=encoder)
+    seen = {b for _, b in examples}
+    assert not {b for bs in plain for b in bs} - seen  # without names: only marked branches
+    unseen = [(b, b in g) for p, g in zip(res.branches, gold, strict=True) for b in p if b not in seen]
+    assert sum(ok for _, ok in unseen) >= 3 and np.mean([ok for _, ok in unseen]) >= 0.2, unseen
+    assert micro_f1(res.branches, gold) >= micro_f1(plain, gold) + 0.05
+    named_only = {b for b, n in res.notes.items() if n == "named_only"}
+    assert named_only and named_only <= set(names) - seen and not named_only & set(res.notes) - named_only
+    assert "G06F16" not in res.labels  # main groups are columns behind the subgroups, not answers
+    assert "its name" in i18n.Translator("en")("nav.tagger.named_only", branch=sorted(named_only)[0])
+
+
+def test_parents_pool_the_examples_of_sibling_branches(groups) -> None:
+    """Brake texts split into four sibling branches with one example each, beside two branches with three:
+    alone, a lone brake example loses many brake texts to the better-marked branches; with the tree saying the
+    four are brakes (parent ``brakes``), their pooled examples keep more brake texts under a brake branch."""
+    brakes = groups["B60T1-10"]
+    examples = [(brakes[i], f"brakes/{i}") for i in range(4)]
+    examples += [(t, g) for g in GROUPS[1:] for t in groups[g][:3]]
+    texts = brakes[4:14]
+    parents = {f"brakes/{i}": "brakes" for i in range(4)}
+
+    def brake_share(got: list[str]) -> float:
+        return float(np.mean([b.startswith("brakes/") for b in got]))
+
+    alone = tag(texts, examples, encoder=encoder)
+    from ipcockpit.navigation.tagger import Settings
+
+    pooled = tag_detailed(texts, examples, parents=parents, settings=Settings(parent_weight=1.0), encoder=encoder)
+    assert pooled.parent_weight == 1.0 and "brakes" not in pooled.labels  # the parent is a column, not an answer
+    assert brake_share(pooled.branches) > brake_share(alone), (alone, pooled.branches)
+    # a parent weight of 0 is the plain tagger
+    same = tag(texts, examples, parents=parents, settings=Settings(parent_weight=0.0), encoder=encoder)
+    assert same == alone

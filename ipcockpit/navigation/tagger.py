@@ -15,10 +15,22 @@ Method (docs/navigation.md, "Tagger", with the figures of bench/tagger.py):
    (the e5 view helps much across languages, little on fine Chinese subgroups); kernel ridge regression
    (regularised least squares, every branch in one linear solve against the examples) scores each branch.
    Plain numpy: no scikit-learn or scipy at run time.
-3. A text takes its best branch; with ``multi_label`` also every branch that passes the decision rule, chosen
-   on the examples by 3-fold cross-validation (micro-F1) among a threshold relative to the text's best score,
-   an absolute threshold, and a fixed number of branches.
-4. Optional (``Settings.mix`` > 0): label propagation over the kNN graph of the e5 view, examples and texts to
+3. The tree (``parents``, branch -> parent branch, optional): every ancestor of a branch is a column of the
+   regression too (an example of a branch is one of each of its ancestors), and a branch's score may add
+   ``parent_weight`` x its parent's (weight chosen by CV from ``parent_grid``, 0 included: on the CPC bench
+   CV keeps 0; the parent's score enters the second stage as a feature instead).
+4. Branch names (``descriptions``, branch -> name, optional): each named branch (and named ancestor) is one
+   more training row, its *name path* (its ancestors' names, then its own), weighted ``description_weight`` in
+   the regression; a named branch of ``branches`` with no example is learnt from its name alone (note
+   ``named_only``).
+5. A text takes its best branch; with ``multi_label`` (``rerank_k`` > 0, the default) a second stage rescores
+   each text's ``rerank_k`` best branches: logistic regression learnt on the examples' out-of-fold scores,
+   with the candidate's score, score / the text's best, 1 / rank, the text's best, log(1 + examples of the
+   branch), the parent's score, how often the branch comes with the text's three best among the examples,
+   and the text's TF-IDF and e5 similarity to the branch's name path; then every branch that passes the
+   decision rule, chosen on the examples by 3-fold cross-validation (micro-F1) among a threshold relative to
+   the text's best score, an absolute threshold, and a fixed number of branches.
+6. Optional (``Settings.mix`` > 0): label propagation over the kNN graph of the e5 view, examples and texts to
    tag together (transductive, Zhou et al. 2004), mixed into the scores; measured worse on both bench sets
    (docs/navigation.md), so off by default.
 
@@ -60,6 +72,19 @@ class Settings:
     mix: float = 0.0  # final score = (1 - mix) * regression + mix * propagation
     rule: Rule | None = None  # multi-label decision rule (see ``decide``); None: chosen by cross-validation
     floor: float = 0.0  # below this best score a multi-label text gets no branch
+    parent_weight: float | None = None  # with ``parents``: score + this x parent's (squared: grandparent); None: CV
+    gate: float = 0.0  # with ``parents``: score x (parent's score clipped to [0, 1]) ** gate (0: off)
+    parent_grid: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0)  # the parents' weights cross-validation chooses from
+    description_weight: float = 1.0  # with ``descriptions``: the weight of a branch's name as a pseudo-example
+    second_order: float = 0.0  # > 0: + this x the cosine of the texts' TF-IDF similarity profiles
+    rerank_k: int = 10  # multi-label: > 0 rescores each text's k best branches by a learnt second stage
+    rerank_l2: float = 1.0  # its ridge
+    rerank_names: bool = True  # its features include each candidate's similarity to the branch's name
+    rerank_nn: int = 0  # > 0: its features include kNN votes of this many nearest examples
+    rerank_views: bool = False  # its features include the scores under the other e5 weights of the grid
+    rerank_label_l2: float = 0.0  # > 0: the second stage also learns one intercept per branch, with this ridge
+    name_path: bool = True  # a branch's pseudo-example: its ancestors' names, then its own
+    describe_unseen: bool = True  # a branch with a name (``descriptions``) but no example is learnt from its name
 
 
 @dataclass
@@ -74,6 +99,7 @@ class Tagging:
     embeddings: np.ndarray | None = None  # dense view of the texts (the queue reuses it)
     dense_weight: float | None = None  # the weight of the e5 kernel used (chosen by CV unless set)
     example_embeddings: np.ndarray | None = None  # dense view of the distinct example texts, in first-seen order
+    parent_weight: float | None = None  # with ``parents``: the weight of a parent's score used (CV unless set)
 
 
 def default_encoder(texts: list[str]) -> np.ndarray:
@@ -211,10 +237,12 @@ def _dense_kernel(cos: np.ndarray, power: float, tau: float = 0.0) -> np.ndarray
     return cos if power == 1 else np.sign(cos) * np.abs(cos) ** power
 
 
-def ridge_fit(k_train: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
+def ridge_fit(k_train: np.ndarray, y: np.ndarray, lam: float, weights: np.ndarray | None = None) -> np.ndarray:
     """Regularised least-squares classification in the dual, every branch in one solve: coefficients (n, L)
-    such that ``k_test @ coef`` scores the branches; ``k_train`` (n, n) kernel, ``y`` 1 for the branch, 0 else."""
-    return np.linalg.solve(k_train + lam * np.eye(k_train.shape[0]), np.asarray(y, dtype=np.float64))
+    such that ``k_test @ coef`` scores the branches; ``k_train`` (n, n) kernel, ``y`` 1 for the branch, 0 else;
+    ``weights`` per training row (the squared error of row i counts ``weights[i]`` times: ridge lam / w_i)."""
+    ridge = lam * (np.ones(k_train.shape[0]) if weights is None else 1 / np.asarray(weights, dtype=np.float64))
+    return np.linalg.solve(k_train + np.diag(ridge), np.asarray(y, dtype=np.float64))
 
 
 def cut(row: np.ndarray, rule: Rule) -> float:
@@ -303,6 +331,8 @@ def tag_detailed(
     *,
     example_classes: dict[str, Sequence[str]] | None = None,
     branches: Sequence[str] | None = None,
+    parents: dict[str, str] | None = None,
+    descriptions: dict[str, str] | None = None,
     encoder: Encoder | None = None,
     settings: Settings | None = None,
 ) -> Tagging:
@@ -310,7 +340,9 @@ def tag_detailed(
 
     ``classes``: optional IPC/CPC codes per text; ``example_classes``: the codes of example texts (by text;
     a text also in ``texts`` takes its codes from ``classes``). ``branches``: every branch of the tree, so
-    that those without examples are named in ``notes`` ("no_examples"; "one_example" for a single one).
+    that those without examples are named in ``notes`` ("no_examples"; "one_example" for a single one;
+    "named_only" for one given from its name alone). ``parents``: branch -> parent branch (the decomposition
+    tree); ``descriptions``: branch -> its name (name_zh / name_en), see the module text.
     ``encoder``: texts -> unit vectors (default the project's multilingual encoder)."""
     st = settings or Settings()
     texts = list(texts)
@@ -324,93 +356,305 @@ def tag_detailed(
             ex_texts.append(text)
         pairs.append((row_of[text], branch.strip()))
     labels = sorted({b for _, b in pairs})
-    col = {b: j for j, b in enumerate(labels)}
-    y = np.zeros((len(ex_texts), len(labels)), dtype=np.int8)
-    for r, b in pairs:
-        y[r, col[b]] = 1
-    counts = y.sum(axis=0)
+    n_seen = len(labels)
+    counts = np.bincount([labels.index(b) for _, b in pairs], minlength=len(labels)) if pairs else []
     notes = {b: "one_example" for b, n in zip(labels, counts, strict=True) if n == 1}
+    named = {str(b).strip(): d.strip() for b, d in (descriptions or {}).items() if isinstance(d, str) and d.strip()}
+    if st.description_weight <= 0:
+        named = {}
+    # a branch of the tree with a name but no example: learnt from its name alone (when describe_unseen)
+    if st.describe_unseen:
+        labels += sorted(b for b in (branches if branches is not None else named) if b in named and b not in labels)
     for b in branches or ():
-        if b not in col:
-            notes[b] = "no_examples"
-    if not multi_label and (y.sum(axis=1) > 1).any():
-        many = ex_texts[int(np.flatnonzero(y.sum(axis=1) > 1)[0])][:40]
+        if b not in labels[:n_seen]:
+            notes[b] = "named_only" if b in labels else "no_examples"
+    per_row = np.bincount([r for r, _ in set(pairs)], minlength=len(ex_texts))
+    if not multi_label and (per_row > 1).any():
+        many = ex_texts[int(np.flatnonzero(per_row > 1)[0])][:40]
         raise TaggerError(f"the example text {many!r}… has several branches: pass multi_label=True, or give "
                           "each text one branch")
     if multi_label and len(labels) == 1:
         raise TaggerError(f"multi_label with one branch ({labels[0]!r}): every example is positive and nothing "
                           "says what is not in it; mark examples of at least one other branch")
+    tree = Tree(labels, parents or {})
     if not texts:
         return Tagging([], labels, np.zeros((0, len(labels))), None, notes)
+    # the branches' names as pseudo-examples (their ancestors' too), weighted down in the regression
+    pseudo = [(tree.name_path(b, named) if st.name_path else named[b], b) for b in tree.columns if b in named]
+    n_ex, n_ps = len(ex_texts), len(pseudo)
+    y = np.zeros((n_ex + n_ps, len(tree.columns)), dtype=np.int8)
+    for r, b in pairs + [(n_ex + i, b) for i, (_, b) in enumerate(pseudo)]:
+        y[r, tree.up[b]] = 1
+    row_weight = np.r_[np.ones(n_ex), np.full(n_ps, st.description_weight)]
+    train_texts = ex_texts + [t for t, _ in pseudo]
+    n_tr = len(train_texts)
 
     enc = encoder or default_encoder
-    dense = np.asarray(enc(ex_texts + texts), dtype=np.float64)
+    dense = np.asarray(enc(train_texts + texts), dtype=np.float64)
     dense /= np.clip(np.linalg.norm(dense, axis=1, keepdims=True), 1e-12, None)
-    n_ex = len(ex_texts)
-    xs_tr, xs_te = sparse_view(ex_texts, texts, int(st.char_n))
-    d_tr, d_te = dense[:n_ex], dense[n_ex:]
+    xs_tr, xs_te = sparse_view(train_texts, texts, int(st.char_n))
+    d_tr, d_te = dense[:n_tr], dense[n_tr:]
     # the kernel against the examples: sparse cosine (+ class codes) + weighted dense (cosine ** power)
-    s_tr = xs_tr.gram(xs_tr)
+    s_plain = s_tr = xs_tr.gram(xs_tr)
     c_tr = c_te = None
     if classes is not None or example_classes is not None:
         by_text = dict(example_classes or {})
         if classes is not None:
             by_text.update({t: c for t, c in zip(texts, classes, strict=True) if c})
         text_codes = [list(c or []) for c in classes] if classes is not None else [[] for _ in texts]
-        cv = class_view([list(by_text.get(t, [])) for t in ex_texts] + text_codes)
-        c_tr, c_te = cv.part(0, n_ex), cv.part(n_ex, len(cv))
-        s_tr += st.class_weight * c_tr.gram(c_tr)
+        cv = class_view([list(by_text.get(t, [])) for t in ex_texts] + [[] for _ in pseudo] + text_codes)
+        c_tr, c_te = cv.part(0, n_tr), cv.part(n_tr, len(cv))
+        s_tr = s_tr + st.class_weight * c_tr.gram(c_tr)
     e_tr = _dense_kernel(d_tr @ d_tr.T, st.power, st.tau)
+    n_u = min(len(texts), 2000)
+
+    def second(rows: Rows) -> np.ndarray:
+        """Rows' TF-IDF similarities to the examples and up to 2,000 texts, L2-unit (two texts are alike when
+        they are like the same documents)."""
+        z = np.hstack([rows.gram(xs_tr), rows.gram(xs_te.part(0, n_u))])
+        return z / np.clip(np.linalg.norm(z, axis=1, keepdims=True), 1e-12, None)
+
+    z_tr = second(xs_tr) if st.second_order > 0 else None
+    if z_tr is not None:
+        s_tr = s_tr + st.second_order * (z_tr @ z_tr.T)
 
     def text_kernel(w: float, a: int, b: int) -> np.ndarray:
         """The kernel of texts a:b against every example (in blocks: 50,000 texts x 2,000 examples would
         otherwise hold 800 MB)."""
         k = xs_te.part(a, b).gram(xs_tr) + w * _dense_kernel(d_te[a:b] @ d_tr.T, st.power, st.tau)
+        if z_tr is not None:
+            k += st.second_order * (second(xs_te.part(a, b)) @ z_tr.T)
         if c_te is not None:
             k += st.class_weight * c_te.part(a, b).gram(c_tr)
         return k
 
-    def scores_for(w: float, tr: np.ndarray, te_rows: np.ndarray | None) -> np.ndarray:
-        """Scores of test rows (texts when te_rows is None, else held-out example rows), dense weight ``w``."""
+    def raw_scores(w: float, tr: np.ndarray, te_rows: np.ndarray | None) -> np.ndarray:
+        """Regression scores of every column (branches and their ancestors) for test rows (texts when te_rows
+        is None, else held-out example rows), dense weight ``w``."""
         k = s_tr[np.ix_(tr, tr)] + w * e_tr[np.ix_(tr, tr)]
-        coef = ridge_fit(k, y[tr], st.lam)
+        coef = ridge_fit(k, y[tr], st.lam, row_weight[tr])
         if te_rows is None:
             reg = np.vstack([text_kernel(w, a, min(a + 4096, len(texts))) @ coef
                              for a in range(0, len(texts), 4096)])
         else:
             reg = (s_tr[np.ix_(te_rows, tr)] + w * e_tr[np.ix_(te_rows, tr)]) @ coef
-        reg = np.clip(reg, 0, None)
         if st.mix <= 0:
             return reg
-        yy = np.zeros((n_ex + len(texts), len(labels)))
+        yy = np.zeros((n_tr + len(texts), y.shape[1]))
         yy[tr] = y[tr]
         prop = propagate(dense, yy, st.neighbours, st.alpha)
-        prop = prop[n_ex:] if te_rows is None else prop[te_rows]
-        return (1 - st.mix) * reg + st.mix * prop
+        prop = prop[n_tr:] if te_rows is None else prop[te_rows]
+        return (1 - st.mix) * np.clip(reg, 0, None) + st.mix * prop
 
-    # the dense weight (unless set) and the multi-label rule: 3-fold cross-validation on the examples
+    # the dense weight, the parents' weight (unless set) and the multi-label rule: 3-fold cross-validation on
+    # the examples (the branches' names stay in every training fold)
     weights = [st.dense_weight] if st.dense_weight is not None else list(st.dense_grid)
-    rule, weight = st.rule, weights[0]
-    if n_ex >= 20 and (len(weights) > 1 or (multi_label and rule is None)):
+    smooths = [0.0] if not tree.deep else [st.parent_weight] if st.parent_weight is not None else list(st.parent_grid)
+    rule, weight, smooth = st.rule, weights[0], smooths[0]
+    best_raw, raws = None, {}
+    y_lab = y[:n_ex, : len(labels)]
+    if n_ex >= 20 and (len(weights) > 1 or len(smooths) > 1 or (multi_label and rule is None)):
         folds = np.arange(n_ex) % 3
         np.random.default_rng(0).shuffle(folds)
-        gold = [[labels[j] for j in np.flatnonzero(r)] for r in y]
+        gold = [[labels[j] for j in np.flatnonzero(r)] for r in y_lab]
         best = -1.0
         for w in weights:
-            oof = np.zeros(y.shape)
+            raw = raws[w] = np.zeros((n_ex, y.shape[1]))
             for f in range(3):
                 te = np.flatnonzero(folds == f)
-                oof[te] = scores_for(w, np.flatnonzero(folds != f), te)
-            r = (st.rule or choose_rule(oof, y, labels, st.floor)) if multi_label else None
-            got = decide(oof, labels, multi_label, r or ("relative", 0.5), st.floor)
-            f1 = micro_f1(got if multi_label else [[g] for g in got], gold)
-            if f1 > best + 1e-9:
-                best, weight, rule = f1, w, r
+                raw[te] = raw_scores(w, np.r_[np.flatnonzero(folds != f), np.arange(n_ex, n_tr)], te)
+            for pw in smooths:
+                oof = tree.smooth(raw, pw, st.gate)
+                r = (st.rule or choose_rule(oof, y_lab, labels, st.floor)) if multi_label else None
+                got = decide(oof, labels, multi_label, r or ("relative", 0.5), st.floor)
+                f1 = micro_f1(got if multi_label else [[g] for g in got], gold)
+                if f1 > best + 1e-9:
+                    best, weight, smooth, rule, best_raw = f1, w, pw, r, raw
     if multi_label and rule is None:
         rule = ("relative", 0.5)
-    scores = scores_for(weight, np.arange(n_ex), None)
+    raw = raw_scores(weight, np.arange(n_tr), None)
+    scores = tree.smooth(raw, smooth, st.gate)
+    if multi_label and st.rerank_k > 0 and best_raw is not None:
+        # a second stage learnt on the out-of-fold scores: is this candidate branch of the text right?
+        pcol = tree.parent_columns()
+        others = [w for w in raws if w != weight] if st.rerank_views else []
+
+        ps_of = np.array([n_ex + next((i for i, (_, b) in enumerate(pseudo) if b == lab), -n_ex - 1)
+                          for lab in labels])  # each label's name row (-1: none)
+
+        def name_sims(k_sparse: np.ndarray, k_dense: np.ndarray) -> list[np.ndarray]:
+            """(n, L) similarity of each row to each label's name: TF-IDF cosine and e5 cosine (0: no name)."""
+            has = ps_of >= 0
+            return [np.where(has, k[:, np.clip(ps_of, 0, None)], 0.0) for k in (k_sparse, k_dense)]
+
+        def neighbours(k_rows: np.ndarray, tr: np.ndarray) -> list[np.ndarray]:
+            """(n, L) kNN evidence from each row's ``rerank_nn`` nearest training rows (kernel ``k_rows`` against
+            rows ``tr``): the summed kernel of those with the branch, and the highest."""
+            m = min(st.rerank_nn, len(tr))
+            nbr = np.argpartition(-k_rows, m - 1, axis=1)[:, :m]
+            sims = np.clip(np.take_along_axis(k_rows, nbr, axis=1), 0, None)
+            yl = y[tr][:, : len(labels)].astype(np.float64)
+            vote, top = np.zeros((len(k_rows), len(labels))), np.zeros((len(k_rows), len(labels)))
+            for t in range(m):
+                v = sims[:, t, None] * yl[nbr[:, t]]
+                vote += v
+                np.maximum(top, v, out=top)
+            return [vote, top]
+
+        def views_of(rs: dict, sel, tr: np.ndarray) -> list[np.ndarray]:
+            out = [tree.smooth(rs[w][sel], smooth, st.gate) for w in others]
+            if st.rerank_names and pseudo:
+                if isinstance(sel, slice):
+                    out += name_sims(xs_te.gram(xs_tr), d_te @ d_tr.T)
+                else:
+                    out += name_sims(s_plain[sel], d_tr[sel] @ d_tr.T)
+            if st.rerank_nn > 0:
+                if isinstance(sel, slice):
+                    k_rows = np.vstack([text_kernel(weight, a, min(a + 4096, len(texts)))
+                                        for a in range(0, len(texts), 4096)])
+                else:
+                    k_rows = s_tr[np.ix_(sel, tr)] + weight * e_tr[np.ix_(sel, tr)]
+                out += neighbours(k_rows, tr)
+            return out
+
+        xs, ts, cs = [], [], []
+        for f in range(3):
+            te, trf = np.flatnonzero(folds == f), np.flatnonzero(folds != f)
+            s_f = tree.smooth(best_raw[te], smooth, st.gate)
+            rows, cols, x = pair_features(s_f, _parent_scores(best_raw[te], pcol), y_lab[trf], st.rerank_k,
+                                          views_of(raws, te, np.r_[trf, np.arange(n_ex, n_tr)]))
+            xs.append(x)
+            ts.append(y_lab[te][rows, cols])
+            cs.append(cols)
+        model = fit_logistic(np.vstack(xs), np.concatenate(ts).astype(np.float64), np.concatenate(cs),
+                             st.rerank_l2, len(labels) if st.rerank_label_l2 > 0 else 0, st.rerank_label_l2)
+        oof = np.zeros(y_lab.shape)
+        for f in range(3):
+            te, trf = np.flatnonzero(folds == f), np.flatnonzero(folds != f)
+            oof[te] = rescore(tree.smooth(best_raw[te], smooth, st.gate), _parent_scores(best_raw[te], pcol),
+                              y_lab[trf], model, st.rerank_k, views_of(raws, te, np.r_[trf, np.arange(n_ex, n_tr)]))
+        rule = st.rule or choose_rule(oof, y_lab, labels, st.floor)
+        full = {w: raw_scores(w, np.arange(n_tr), None) for w in others}
+        scores = rescore(scores, _parent_scores(raw, pcol), y_lab, model, st.rerank_k,
+                         views_of(full, slice(None), np.arange(n_tr)))
     out = decide(scores, labels, multi_label, rule or ("relative", 0.5), st.floor)
-    return Tagging(out, labels, scores, rule if multi_label else None, notes, dense[n_ex:], weight, dense[:n_ex])
+    return Tagging(out, labels, scores, rule if multi_label else None, notes, dense[n_tr:], weight,
+                   dense[:n_ex], smooth if tree.deep else None)
+
+
+def pair_features(s: np.ndarray, parent: np.ndarray | None, y_train: np.ndarray, k: int,
+                  views: Sequence[np.ndarray] = ()) -> tuple:
+    """``views``: more (n, L) matrices whose value at each candidate is a feature (as is, and over its row's
+    best)."""
+    """Features of each text's ``k`` best branches (rows i, columns j): its score, score / the text's best,
+    1 / rank, the text's best, log(1 + examples of the branch), the parent's score, and how often the branch
+    comes with the text's three best others among the examples (co-occurrence, P(j | m) summed)."""
+    n, L = s.shape
+    k = min(k, L)
+    top = np.argsort(-s, axis=1)[:, :k]
+    rows = np.repeat(np.arange(n), k)
+    cols = top.ravel()
+    sc = s[rows, cols]
+    best = s.max(axis=1)[rows]
+    count = y_train.sum(axis=0).astype(np.float64)
+    co = (y_train.T.astype(np.float64) @ y_train) / np.clip(count, 1, None)[:, None]  # co[m, j] = P(j | m)
+    np.fill_diagonal(co, 0)
+    lead = top[:, : min(3, k)]
+    cooc = co[lead].sum(axis=1)[np.arange(n)[:, None], top].ravel()  # (n, k): sum over the three best m
+    par = parent[rows, cols] if parent is not None else np.zeros_like(sc)
+    x = np.column_stack([sc, sc / np.clip(best, 1e-9, None), 1 / (1 + np.tile(np.arange(k), n)), best,
+                         np.log1p(count[cols]), par, cooc, sc * np.log1p(count[cols])]
+                        + [v[rows, cols] for v in views] + [v[rows, cols] / np.clip(v.max(axis=1)[rows], 1e-9, None)
+                                                            for v in views])
+    return rows, cols, x
+
+
+def _parent_scores(raw: np.ndarray, pcol: np.ndarray) -> np.ndarray | None:
+    """(n, L): the raw score of each label's parent column (0 without a parent); None when no label has one."""
+    if (pcol < 0).all():
+        return None
+    return np.where(pcol >= 0, raw[:, np.clip(pcol, 0, None)], 0.0)
+
+
+def _design(x: np.ndarray, cols: np.ndarray, mu: np.ndarray, sd: np.ndarray, n_labels: int) -> np.ndarray:
+    z = np.column_stack([(x - mu) / sd, np.ones(len(x))])
+    if n_labels:  # one intercept per branch (its own threshold), shrunk towards the shared one
+        z = np.column_stack([z, np.eye(n_labels)[cols]])
+    return z
+
+
+def fit_logistic(x: np.ndarray, t: np.ndarray, cols: np.ndarray, l2: float = 1.0, n_labels: int = 0,
+                 l2_label: float = 10.0, iters: int = 25) -> tuple:
+    """L2 logistic regression by Newton steps on standardised features (and, with ``n_labels``, a per-branch
+    intercept with ridge ``l2_label``): (mean, scale, coefficients, n_labels)."""
+    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = _design(x, cols, mu, sd, n_labels)
+    pen = np.r_[np.full(x.shape[1], l2), 1e-6, np.full(n_labels, l2_label)]
+    w = np.zeros(z.shape[1])
+    for _ in range(iters):
+        p = 1 / (1 + np.exp(-z @ w))
+        g = z.T @ (p - t) + pen * w
+        h = (z * (p * (1 - p))[:, None]).T @ z + np.diag(pen)
+        step = np.linalg.solve(h, g)
+        w -= step
+        if np.abs(step).max() < 1e-6:
+            break
+    return mu, sd, w, n_labels
+
+
+def rescore(s: np.ndarray, parent: np.ndarray | None, y_train: np.ndarray, model: tuple, k: int,
+            views: Sequence[np.ndarray] = ()) -> np.ndarray:
+    """The probability that each of a text's ``k`` best branches is right (0 for the others)."""
+    rows, cols, x = pair_features(s, parent, y_train, k, views)
+    mu, sd, w, n_labels = model
+    out = np.zeros(s.shape)
+    out[rows, cols] = 1 / (1 + np.exp(-(_design(x, cols, mu, sd, n_labels) @ w)))
+    return out
+
+class Tree:
+    """The branches to score (``labels``) and their ancestors through ``parents`` (branch -> parent branch):
+    ``columns`` = the labels, then every ancestor that is not one; ``up[b]`` = the columns of b and its
+    ancestors (an example of a branch is an example of each of its ancestors)."""
+
+    def __init__(self, labels: list[str], parents: dict[str, str]) -> None:
+        self.labels = list(labels)
+        self.columns = list(labels)
+        self.chain: dict[str, list[str]] = {}
+        i = 0
+        while i < len(self.columns):  # the columns grow by the ancestors met on the way
+            b = self.columns[i]
+            seen, p, line = {b}, parents.get(b), []
+            while p is not None and p not in seen:  # a cycle ends the line
+                seen.add(p)
+                line.append(p)
+                p = parents.get(p)
+            self.chain[b] = line
+            self.columns += [a for a in line if a not in self.columns]
+            i += 1
+        self._col = {b: j for j, b in enumerate(self.columns)}
+        self.up = {b: [self._col[b]] + [self._col[a] for a in self.chain[b]] for b in self.columns}
+        self.deep = any(self.chain[b] for b in self.labels)
+
+    def name_path(self, b: str, names: dict[str, str]) -> str:
+        """The names of b's ancestors (root first) and its own, joined: a branch's name read in its tree."""
+        return "；".join(names[a] for a in [*reversed(self.chain[b]), b] if a in names)
+
+    def parent_columns(self) -> np.ndarray:
+        """The column of each label's parent (-1: none)."""
+        return np.array([self._col[self.chain[b][0]] if self.chain[b] else -1 for b in self.labels], dtype=np.int64)
+
+    def smooth(self, raw: np.ndarray, weight: float, gate: float = 0.0) -> np.ndarray:
+        """Scores of the labels: each one's own + ``weight`` x its parent's + ``weight``² x its grandparent's
+        ...; with ``gate`` > 0 also times (the parent's score, clipped to [0, 1]) ** gate; clipped at 0."""
+        out = raw[:, : len(self.labels)].copy()
+        if weight or gate:
+            for j, b in enumerate(self.labels):
+                for k, a in enumerate(self.chain[b]):
+                    if weight:
+                        out[:, j] += weight ** (k + 1) * raw[:, self._col[a]]
+                if gate and self.chain[b]:
+                    out[:, j] = np.clip(out[:, j], 0, None) * np.clip(raw[:, self._col[self.chain[b][0]]], 0, 1) ** gate
+        return np.clip(out, 0, None)
 
 
 def tag(
@@ -423,5 +667,6 @@ def tag(
     """One branch per text, or with ``multi_label=True`` a list of branches per text (possibly empty).
 
     Empty ``texts`` gives ``[]``; no examples raise :class:`TaggerError`. Keyword options as in
-    :func:`tag_detailed` (``example_classes``, ``branches``, ``encoder``, ``settings``)."""
+    :func:`tag_detailed` (``example_classes``, ``branches``, ``parents``, ``descriptions``, ``encoder``,
+    ``settings``)."""
     return tag_detailed(texts, examples, multi_label, classes, **kwargs).branches
