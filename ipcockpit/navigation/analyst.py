@@ -424,7 +424,13 @@ class AnalystTools:
         ).fetchall()]
         texts = self._texts(untagged)
         ids = [d for d in untagged if d in texts]
-        got = tagger.tag([texts[d] for d in ids], examples, multi_label=multi_label) if ids else []
+        # the tree helps the tagger: parents as extra columns, names as evidence, the leaves (and the marked
+        # branches) as what it may give (docs/navigation.md "Tagger")
+        inner = {b.parent for b in branches if b.parent}
+        allowed = sorted({b.id for b in branches if b.id not in inner} | {b for _, b in examples})
+        got = tagger.tag([texts[d] for d in ids], examples, multi_label=multi_label, branches=allowed,
+                         parents={b.id: b.parent for b in branches if b.parent},
+                         descriptions={b.id: b.name_zh for b in branches if b.name_zh}) if ids else []
         assigned = {d: ([g] if isinstance(g, str) else [x for x in (g or []) if x]) for d, g in zip(ids, got,
                                                                                                     strict=True)}
         pairs = [(d, b) for d, bs in assigned.items() for b in bs]
