@@ -189,14 +189,14 @@ ORDER BY t.doc_id
 
 def near_duplicates(con: duckdb.DuckDBPyConnection, threshold: float = 0.8, *, bands: int = 16, rows: int = 4,
                     k: int = 5, words: int = 3, min_chars: int = 30, seed: int = 1,
-                    with_pairs: bool = True) -> dict[str, Any]:
+                    with_pairs: bool = True, spans: bool = True) -> dict[str, Any]:
     """Clusters of abstracts of different applications whose shingle Jaccard is at least ``threshold``.
 
     ``bands × rows`` MinHash values per abstract (default 16 × 4 = 64); abstracts shorter than ``min_chars``
     characters are not compared. Returns ``{"clusters": [...], "pairs", "candidates", "documents", "parameters",
     "seconds", "note", "note_en"}``; each cluster lists its documents (id, application, dates, applicants,
     language), its applicants, the date range and its evidence pairs (``a``, ``b``, ``jaccard``, ``shared``: the
-    longest common span of the two texts).
+    longest common span of the two texts, None with ``spans=False``; no pairs with ``with_pairs=False``).
     """
     clock = {"start": time.perf_counter()}
     doc_ids, langs, texts, apps = [], [], [], []
@@ -240,7 +240,7 @@ def near_duplicates(con: duckdb.DuckDBPyConnection, threshold: float = 0.8, *, b
         if s >= threshold:
             verified.append((min(i, j), max(i, j), s))
     clock["verify"] = time.perf_counter()
-    clusters = _clusters(con, verified, doc_ids, texts, apps, with_pairs)
+    clusters = _clusters(con, verified, doc_ids, texts, apps, with_pairs, spans)
     clock["clusters"] = time.perf_counter()
     names = ["read", "minhash", "lsh", "verify", "clusters"]
     prev = clock["start"]
@@ -267,7 +267,7 @@ def near_duplicates(con: duckdb.DuckDBPyConnection, threshold: float = 0.8, *, b
 
 
 def _clusters(con: duckdb.DuckDBPyConnection, verified: list[tuple[int, int, float]], doc_ids: list[str],
-              texts: list[str], apps: list[str], with_pairs: bool) -> list[dict[str, Any]]:
+              texts: list[str], apps: list[str], with_pairs: bool, spans: bool) -> list[dict[str, Any]]:
     if not verified:
         return []
     groups = _components([(i, j) for i, j, _ in verified])
@@ -300,7 +300,8 @@ def _clusters(con: duckdb.DuckDBPyConnection, verified: list[tuple[int, int, flo
         }
         if with_pairs:
             cluster["pairs"] = [{"a": doc_ids[i], "b": doc_ids[j], "jaccard": round(s, 4),
-                                 "shared": _shared_span(texts[i], texts[j])} for i, j, s in pairs]
+                                 "shared": _shared_span(texts[i], texts[j]) if spans else None}
+                                for i, j, s in pairs]
         out.append(cluster)
     out.sort(key=lambda c: (-c["size"], -c["max_jaccard"], c["documents"][0]["doc_id"]))
     return out
