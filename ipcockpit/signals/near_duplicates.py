@@ -38,15 +38,25 @@ NOTE_ZH = ("信号不是结论：相似只说明文本雷同，是否属于非�
 NOTE_EN = ("A signal is not a verdict: alike texts say nothing yet about abnormal filing; an analyst checks each "
            "cluster (divisional applications, one applicant's series or standard wording can be alike).")
 CHAR_LANGS = frozenset({"zh", "ja"})
-_SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 _HAN = re.compile(r"[\u3400-\u9fff]")
+_NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 def normalise(text: str) -> str:
     """NFKC, lower case, white space removed (the text char shingles are taken from)."""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", text).lower())
+    return "".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def normalise_all(texts: list[str]) -> list[str]:
+    """:func:`normalise` of each text, over the texts joined by NUL (which NFKC, lower case and the white-space
+    removal leave alone), NFKC run only on the stretches between CJK unified ideographs (which it leaves alone and
+    which compose with nothing): the same strings, ~2.5× faster on Chinese abstracts."""
+    if not texts or any("\0" in t for t in texts):
+        return [normalise(t) for t in texts]
+    folded = _NOT_HAN.sub(lambda m: unicodedata.normalize("NFKC", m.group()), "\0".join(texts))
+    return "".join(folded.lower().split()).split("\0")
 
 
 def uses_chars(text: str, lang: str | None) -> bool:
@@ -108,22 +118,29 @@ def _word_hashes(texts: list[str], langs: list[str | None], words: int) -> tuple
 
 def signatures(hashes: np.ndarray, counts: np.ndarray, num_perm: int, seed: int = 1,
                chunk: int = 4_000_000) -> np.ndarray:
-    """The (documents × num_perm) uint32 MinHash matrix of shingle hashes grouped by ``counts`` (each > 0)."""
+    """The (documents × num_perm) uint32 MinHash matrix of shingle hashes grouped by ``counts`` (each > 0).
+
+    Value ``p`` of a document is ``min((a_p · x + b_p) mod 2^32)`` over its shingles, ``x`` the high 32 bits of
+    the (already mixed) 64-bit shingle hash and ``a_p`` odd: a permutation of the 32-bit values per ``p``. In
+    uint32 this is ~5× faster than the same in uint64 (bench/near_duplicates.py), and as exact in collision
+    rate within its standard error (checked against known Jaccards while choosing it).
+    """
     rng = np.random.default_rng(seed)
-    a = rng.integers(1, 2**63, num_perm, dtype=np.uint64) | np.uint64(1)
-    b = rng.integers(0, 2**63, num_perm, dtype=np.uint64)
+    a = rng.integers(0, 2**32, num_perm, dtype=np.uint64).astype(np.uint32) | np.uint32(1)
+    b = rng.integers(0, 2**32, num_perm, dtype=np.uint64).astype(np.uint32)
     out = np.empty((len(counts), num_perm), np.uint32)
     ends = np.cumsum(counts)
     d0 = 0
     while d0 < len(counts):  # chunks of whole documents
         first = 0 if d0 == 0 else int(ends[d0 - 1])
         d1 = max(int(np.searchsorted(ends, first + chunk, "right")), d0 + 1)
-        block = hashes[first:int(ends[d1 - 1])]
+        x = (hashes[first:int(ends[d1 - 1])] >> np.uint64(32)).astype(np.uint32)
+        v = np.empty_like(x)
         starts = np.concatenate(([0], ends[d0:d1 - 1] - first)).astype(np.int64)
-        with np.errstate(over="ignore"):
-            for p in range(num_perm):
-                v = ((block * a[p] + b[p]) >> np.uint64(32)).astype(np.uint32)
-                out[d0:d1, p] = np.minimum.reduceat(v, starts)
+        for p in range(num_perm):
+            np.multiply(x, a[p], out=v)
+            np.add(v, b[p], out=v)
+            out[d0:d1, p] = np.minimum.reduceat(v, starts)
         d0 = d1
     return out
 
@@ -208,7 +225,7 @@ def near_duplicates(con: duckdb.DuckDBPyConnection, threshold: float = 0.8, *, b
     clock["read"] = time.perf_counter()
     char = np.array([uses_chars(t, lang) for t, lang in zip(texts, langs, strict=True)], bool)
     ci, wi = np.flatnonzero(char), np.flatnonzero(~char)
-    hc, cc = _char_hashes([normalise(texts[i]) for i in ci], k)
+    hc, cc = _char_hashes(normalise_all([texts[i] for i in ci]), k)
     hw, cw = _word_hashes([texts[i] for i in wi], [langs[i] for i in wi], words)
     order = np.concatenate([ci, wi])
     counts = np.concatenate([cc, cw])
