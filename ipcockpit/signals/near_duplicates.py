@@ -206,14 +206,15 @@ ORDER BY t.doc_id
 
 def near_duplicates(con: duckdb.DuckDBPyConnection, threshold: float = 0.8, *, bands: int = 16, rows: int = 4,
                     k: int = 5, words: int = 3, min_chars: int = 30, seed: int = 1,
-                    with_pairs: bool = True, spans: bool = True) -> dict[str, Any]:
+                    with_pairs: bool = True, spans: bool = True, chunk: int = 50_000) -> dict[str, Any]:
     """Clusters of abstracts of different applications whose shingle Jaccard is at least ``threshold``.
 
     ``bands × rows`` MinHash values per abstract (default 16 × 4 = 64); abstracts shorter than ``min_chars``
-    characters are not compared. Returns ``{"clusters": [...], "pairs", "candidates", "documents", "parameters",
-    "seconds", "note", "note_en"}``; each cluster lists its documents (id, application, dates, applicants,
-    language), its applicants, the date range and its evidence pairs (``a``, ``b``, ``jaccard``, ``shared``: the
-    longest common span of the two texts, None with ``spans=False``; no pairs with ``with_pairs=False``).
+    characters are not compared; texts are shingled and hashed ``chunk`` at a time. Returns ``{"clusters": [...],
+    "pairs", "candidates", "documents", "parameters", "seconds", "note", "note_en"}``; each cluster lists its
+    documents (id, application, dates, applicants), its applicants, the date range and its evidence pairs
+    (``a``, ``b``, ``jaccard``, ``shared``: the longest common span of the two texts, None with ``spans=False``;
+    no pairs with ``with_pairs=False``).
     """
     clock = {"start": time.perf_counter()}
     doc_ids, langs, texts, apps = [], [], [], []
@@ -224,16 +225,20 @@ def near_duplicates(con: duckdb.DuckDBPyConnection, threshold: float = 0.8, *, b
         apps.append(app)
     clock["read"] = time.perf_counter()
     char = np.array([uses_chars(t, lang) for t, lang in zip(texts, langs, strict=True)], bool)
-    ci, wi = np.flatnonzero(char), np.flatnonzero(~char)
-    hc, cc = _char_hashes(normalise_all([texts[i] for i in ci]), k)
-    hw, cw = _word_hashes([texts[i] for i in wi], [langs[i] for i in wi], words)
-    order = np.concatenate([ci, wi])
-    counts = np.concatenate([cc, cw])
-    hashes = np.concatenate([hc, hw])
-    has = counts > 0
-    if not has.all():  # texts with no shingle: dropped from the hashes too (they had none)
-        order, counts = order[has], counts[has]
-    sig = signatures(hashes, counts, bands * rows, seed) if len(order) else np.zeros((0, bands * rows), np.uint32)
+    parts: list[tuple[np.ndarray, np.ndarray]] = []  # (text indexes, signatures), chunk by chunk: bounded memory
+    for kind, idx in (("char", np.flatnonzero(char)), ("word", np.flatnonzero(~char))):
+        for c0 in range(0, len(idx), chunk):
+            part = idx[c0:c0 + chunk]
+            if kind == "char":
+                h, counts = _char_hashes(normalise_all([texts[i] for i in part]), k)
+            else:
+                h, counts = _word_hashes([texts[i] for i in part], [langs[i] for i in part], words)
+            has = counts > 0  # a text with no shingle has no hash either: left out
+            if has.any():
+                parts.append((part[has], signatures(h, counts[has], bands * rows, seed)))
+    order = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+    sig = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, bands * rows), np.uint32)
+    del parts
     clock["minhash"] = time.perf_counter()
     cand = candidate_pairs(sig, bands, rows)
     clock["lsh"] = time.perf_counter()
