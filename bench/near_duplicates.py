@@ -201,7 +201,8 @@ def main() -> None:
     result = near_duplicates(con, THRESHOLD, spans=False)
     seconds = result["seconds"]["total"]
     print(f"near_duplicates: {seconds:.2f} s {result['seconds']}; candidates {result['candidates']} "
-          f"(same application {result['same_application_candidates']}), pairs {result['pairs']}, "
+          f"(same application {result['same_application_candidates']}, under the estimate floor "
+          f"{result['below_floor']}), pairs {result['pairs']}, "
           f"clusters {len(result['clusters'])}", flush=True)
     apps = dict(con.execute("SELECT doc_id, coalesce(app_id, office || number, doc_id) FROM documents").fetchall())
     lsh = {tuple(sorted((p["a"], p["b"]))) for c in result["clusters"] for p in c["pairs"]}

@@ -8,12 +8,14 @@ The measure is the Jaccard similarity of two abstracts' shingle sets:
 - Every other language (en, de, ko, fr …): **word 3-grams** (``\\w+`` tokens, lower case, after NFKC).
 
 Each abstract's shingles are hashed to 64 bits (vectorised; a polynomial over the code points, then the
-splitmix64 finaliser), and ``bands × rows`` MinHash values (``(a·h + b) mod 2^64``, high 32 bits, a different odd
-``a`` per value) make its signature. Two abstracts become a candidate pair when all ``rows`` values of one band
-agree: the probability is ``1 − (1 − s^rows)^bands`` for Jaccard ``s`` (the S-curve; 16 × 4 gives 0.9998 at 0.8,
-0.64 at 0.5). Every candidate is then verified by the exact Jaccard of its real shingle sets (Python sets of the
-shingle strings, not the hashes); pairs of publications of the same application (``documents.app_id``, or office +
-number where a source gives no application number: the A and B publications of a CN invention) are left out.
+splitmix64 finaliser), and ``bands × rows`` MinHash values (``(a·x + b) mod 2^32`` over the hash's high 32 bits
+``x``, a different odd ``a`` per value) make its signature. Two abstracts become a candidate pair when all ``rows``
+values of one band agree: the probability is ``1 − (1 − s^rows)^bands`` for Jaccard ``s`` (the S-curve; 16 × 4
+gives 0.9998 at 0.8, 0.64 at 0.5). A candidate whose whole signature estimates its Jaccard more than 4 standard
+errors under the threshold (0.6 for 0.8 and 64 values) is dropped; every other one is verified by the exact
+Jaccard of its real shingle sets (Python sets of the shingle strings, not the hashes); pairs of publications of
+the same application (``documents.app_id``, or office + number where a source gives no application number: the A
+and B publications of a CN invention) are left out.
 Connected components of the verified pairs are the clusters, with their evidence: each pair's Jaccard and the
 longest text span the two abstracts share.
 
@@ -245,6 +247,10 @@ def near_duplicates(con: duckdb.DuckDBPyConnection, threshold: float = 0.8, *, b
     app_code = {a: n for n, a in enumerate(dict.fromkeys(apps))}
     codes = np.array([app_code[apps[i]] for i in order], np.int64) if len(order) else np.zeros(0, np.int64)
     same = codes[cand[:, 0]] == codes[cand[:, 1]] if len(cand) else np.zeros(0, bool)
+    # the whole signature's estimate: a pair at the threshold falls 4 standard errors below it with p ≈ 3e-5
+    floor = threshold - 4 * (threshold * (1 - threshold) / (bands * rows)) ** 0.5
+    estimate = (sig[cand[:, 0]] == sig[cand[:, 1]]).mean(1) if len(cand) else np.zeros(0)
+    low = ~same & (estimate < floor)
     cache: dict[int, set[str]] = {}
 
     def sh(i: int) -> set[str]:
@@ -253,7 +259,7 @@ def near_duplicates(con: duckdb.DuckDBPyConnection, threshold: float = 0.8, *, b
         return cache[i]
 
     verified: list[tuple[int, int, float]] = []
-    for (x, y) in cand[~same].tolist():
+    for (x, y) in cand[~same & ~low].tolist():
         i, j = int(order[x]), int(order[y])
         a, b = sh(i), sh(j)
         if min(len(a), len(b)) < threshold * max(len(a), len(b)):
@@ -279,7 +285,8 @@ def near_duplicates(con: duckdb.DuckDBPyConnection, threshold: float = 0.8, *, b
                        "p_at_threshold": round(1 - (1 - threshold**rows) ** bands, 6)},
         "documents": len(doc_ids),
         "candidates": int(len(cand)),
-        "same_application_candidates": int(same.sum()) if len(cand) else 0,
+        "same_application_candidates": int(same.sum()),
+        "estimate_floor": round(floor, 4), "below_floor": int(low.sum()),
         "pairs": len(verified),
         "clusters": clusters,
         "seconds": seconds,
