@@ -1,0 +1,1 @@
+"""Abnormal-filing signals (issue 19): each with its evidence; a signal is not a verdict."""
