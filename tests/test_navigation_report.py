@@ -212,8 +212,6 @@ def test_the_page_and_the_api_read_and_download_an_edition(saved: Path) -> None:
 
 
 def test_reports_build_from_the_presets(drones: Path, tmp_path: Path) -> None:
-    pytest.importorskip("ipcockpit.navigation.industry")
-    pytest.importorskip("ipcockpit.navigation.analyses")
     with Cockpit(Settings(db=str(copy_store(drones, tmp_path)))) as c:
         nav = c.navigation
         report = nav.build("nev")
@@ -246,8 +244,6 @@ def test_an_industry_that_matches_nothing_says_so_in_every_format(drones: Path) 
 
 
 def test_an_analyst_builds_editions_on_the_page_and_the_api(drones: Path, tmp_path: Path) -> None:
-    pytest.importorskip("ipcockpit.navigation.industry")
-    pytest.importorskip("ipcockpit.navigation.analyses")
     path = copy_store(drones, tmp_path)
     with Cockpit(Settings(db=str(path))) as c:
         c.add_user("ana", "analyst", "navigation-pass-1")
