@@ -22,7 +22,6 @@ A document marked with a branch is also marked in the industry (the analyst put 
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
@@ -71,14 +70,6 @@ def _cached_encoder(texts: list[str]) -> Any:
 
 class AnalystError(IPCockpitError, ValueError):
     """An analyst's request that cannot be done: the message says what to give instead."""
-
-
-def _optional(name: str) -> Any:
-    """The module ``name`` when this build has it, else None (the tagger and its queue are a helper's part)."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
 
 
 def _bool(value: Any) -> bool:
@@ -375,29 +366,28 @@ class AnalystTools:
 
     def suggest(self, industry: str, n: int = 10, seed: int = 0) -> dict[str, Any]:
         """The next ``n`` documents to mark: from the tagger's queue (:mod:`ipcockpit.navigation.queue`) over the
-        members no mark holds yet, given the marks as examples, when this build has it; else :meth:`sample` less the
-        documents already marked (``source`` says which, ``note`` why)."""
-        queue = _optional("ipcockpit.navigation.queue")
-        note, detail = "nav.analyst.queue_missing", None
-        if queue is not None:
-            ind.resolve(self.con, self.definition(industry), index_folder=self._index())
-            pool = [r[0] for r in self.con.execute(
-                f"SELECT DISTINCT doc_id FROM {ind.MEMBERS} WHERE doc_id NOT IN (SELECT doc_id FROM nav_marks "
-                f"WHERE tree = ?) ORDER BY md5(doc_id || '{int(seed)}') LIMIT ?", [industry, QUEUE_POOL]).fetchall()]
-            texts = self._texts(pool)
-            pool = [d for d in pool if d in texts]
-            note = "nav.analyst.queue_empty"
-            if pool:
-                try:
-                    items = queue.next_to_mark([texts[d] for d in pool], br.examples(self.con, industry), k=n,
-                                               encoder=_cached_encoder)
-                except ValueError as exc:  # the tagger's own refusal (TaggerError): say so, draw a sample
-                    note, detail = "nav.analyst.queue_failed", str(exc)
-                else:
-                    rows = [{"doc_id": pool[i.index], "group": "queue", "reasons": None, "reason": i.reason,
-                             "reason_params": i.params, "suggested": i.suggested} for i in items]
-                    return {"industry": industry, "source": "queue", "note": None, "detail": None,
-                            "documents": self._describe(industry, rows)}
+        members no mark holds yet, given the marks as examples; where it cannot (no member with a text, the tagger
+        refuses the marks) :meth:`sample` less the documents already marked (``source`` says which, ``note`` why)."""
+        from ipcockpit.navigation import queue
+
+        note, detail = "nav.analyst.queue_empty", None
+        ind.resolve(self.con, self.definition(industry), index_folder=self._index())
+        pool = [r[0] for r in self.con.execute(
+            f"SELECT DISTINCT doc_id FROM {ind.MEMBERS} WHERE doc_id NOT IN (SELECT doc_id FROM nav_marks "
+            f"WHERE tree = ?) ORDER BY md5(doc_id || '{int(seed)}') LIMIT ?", [industry, QUEUE_POOL]).fetchall()]
+        texts = self._texts(pool)
+        pool = [d for d in pool if d in texts]
+        if pool:
+            try:
+                items = queue.next_to_mark([texts[d] for d in pool], br.examples(self.con, industry), k=n,
+                                           encoder=_cached_encoder)
+            except ValueError as exc:  # the tagger's own refusal (TaggerError): say so, draw a sample
+                note, detail = "nav.analyst.queue_failed", str(exc)
+            else:
+                rows = [{"doc_id": pool[i.index], "group": "queue", "reasons": None, "reason": i.reason,
+                         "reason_params": i.params, "suggested": i.suggested} for i in items]
+                return {"industry": industry, "source": "queue", "note": None, "detail": None,
+                        "documents": self._describe(industry, rows)}
         marked = {r[0] for r in self.con.execute("SELECT DISTINCT doc_id FROM nav_marks WHERE tree = ?",
                                                  [industry]).fetchall()}
         drawn = [r for r in self.sample(industry, n + len(marked), seed) if r["doc_id"] not in marked]
@@ -412,10 +402,8 @@ class AnalystTools:
         if len({b for _, b in examples}) < 2:
             raise AnalystError(f"the tagger learns from marks: mark documents of at least two branches of "
                                f"'{industry}' first (now {len(examples)} marks)")
-        tagger = _optional("ipcockpit.navigation.tagger")
-        if tagger is None or not callable(getattr(tagger, "tag", None)):
-            raise AnalystError("the tagger (ipcockpit.navigation.tagger) is not installed in this build: tag_members "
-                               "needs it; the tree's parts and the analyst's marks still give branches")
+        from ipcockpit.navigation import tagger
+
         branches = self._branches(industry)
         ind.resolve(self.con, self.definition(industry), index_folder=self._index())
         br.assign(self.con, industry, branches)
