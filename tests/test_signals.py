@@ -32,7 +32,7 @@ from ipcockpit.cli import app as cli
 from ipcockpit.settings import Settings
 from ipcockpit.signals.errors import SignalsError
 from ipcockpit.signals.registry import read_registry
-from ipcockpit.signals.service import Signals, of
+from ipcockpit.signals.service import Signals
 from ipcockpit.web.server import create_app
 
 DATA = Path(__file__).parent / "data" / "signals"
@@ -66,6 +66,10 @@ def small(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
 def gazette(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
     built, _ = gazette_week(tmp_path_factory, shared)
     return copy_store(built, tmp_path_factory.mktemp("signals_gazette"), "g.duckdb")
+
+
+def of(c: Cockpit) -> Signals:
+    return Signals(c.store, c.settings)
 
 
 def _open(path: Path, **signals: dict) -> Cockpit:

@@ -25,9 +25,10 @@ signals_app = typer.Typer(help="Abnormal-filing signals and their cases. 非正�
 
 
 def _service(cockpit: Cockpit) -> Any:
-    from ipcockpit.signals.service import of
+    """The signals service of the Cockpit (``Cockpit.monitor.signals`` once the lead adds it)."""
+    from ipcockpit.signals.service import Signals
 
-    return of(cockpit)
+    return Signals(cockpit.store, cockpit.settings)
 
 
 def _protected(path: Path | None) -> list[Any] | None:

@@ -23,7 +23,7 @@ MARK_KINDS = KINDS[6:]
 
 #: thresholds of each kind (setting ``signals``: ``{kind: {name: value}}`` merged over these)
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "near_duplicate": {"jaccard": 0.8, "min_documents": 2},
+    "near_duplicate": {"jaccard": 0.8, "min_documents": 1},
     "template_text": {"passage_chars": 16, "min_applications": 5, "max_other_subjects": 2},
     "burst": {"period": "month", "history_periods": 12, "min_count": 5, "factor": 3.0},
     "volume_vs_size": {"per_employee": 1.0, "per_million_capital": 5.0, "min_applications": 5,

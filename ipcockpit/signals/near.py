@@ -46,7 +46,7 @@ def detect_near_duplicate(con: duckdb.DuckDBPyConnection, th: dict[str, Any]) ->
         found.checked += 1
         own = sorted({d["doc_id"] for n in clusters for d in result["clusters"][n]["documents"]
                       if any(s == subject for s, _ in filers.get(d["doc_id"], ()))})
-        if len(own) < th["min_documents"] - 1 or not own:
+        if not own or len(own) < th["min_documents"]:
             continue
         evidence_clusters = [result["clusters"][n] for n in clusters]
         found.findings.append(finding(

@@ -1,6 +1,7 @@
 """``Signals(store, settings)``: abnormal-filing signals (非正常申请信号) over one store — detect, the cases and
 their status, the enterprise registry, the office list. The CLI (``ipcockpit signals``), the web page
-``/signals`` and the API ``/api/signals/...`` call it; reach it with :func:`of` (the lead points that at
+``/signals`` and the API ``/api/signals/...`` call it, built from the Cockpit's store and settings where they
+need it (``cli/signals.py`` and ``web/routes/signals.py``: ``_service``, which the lead points at
 ``Cockpit.monitor.signals``)."""
 
 from __future__ import annotations
@@ -110,12 +111,4 @@ class Signals:
         return near_duplicates(self._store.con, threshold or self.thresholds()["near_duplicate"]["jaccard"])
 
 
-def of(cockpit: Any) -> Signals:
-    """The signals service of a Cockpit (until the lead adds ``Cockpit.monitor.signals``)."""
-    monitor = getattr(cockpit, "monitor", None)
-    if monitor is not None and getattr(monitor, "signals", None) is not None:
-        return monitor.signals
-    return Signals(cockpit.store, cockpit.settings)
-
-
-__all__ = ["DEFAULTS", "KINDS", "Signals", "of"]
+__all__ = ["DEFAULTS", "KINDS", "Signals"]

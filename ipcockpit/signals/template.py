@@ -61,24 +61,31 @@ def detect_template_text(con: duckdb.DuckDBPyConnection, th: dict[str, Any]) -> 
     for subject, name, app, doc, text in rows:
         names.setdefault(subject, name)
         texts[subject].setdefault(app, (doc, normalise(text)))
-    subjects_of: dict[str, set[str]] = defaultdict(set)
-    apps_of: dict[str, dict[str, set[str]]] = {}
+    grams_of: dict[str, dict[str, set[str]]] = {}  # subject -> app -> its grams (subjects with enough apps)
+    candidates: dict[str, set[str]] = {}  # subject -> grams in at least ``need`` of its applications
     for subject, apps in texts.items():
-        per: dict[str, set[str]] = defaultdict(set)
-        for app, (_doc, text) in apps.items():
-            for i in range(len(text) - k + 1):
-                per[text[i:i + k]].add(app)
-        for gram in per:
-            subjects_of[gram].add(subject)
-        apps_of[subject] = per
-    for subject, apps in sorted(texts.items()):
         if len(apps) < need:
             continue
+        grams_of[subject] = {app: {t[i:i + k] for i in range(len(t) - k + 1)} for app, (_d, t) in apps.items()}
+        counts: Counter[str] = Counter()
+        for grams in grams_of[subject].values():
+            counts.update(grams)
+        candidates[subject] = {g for g, n in counts.items() if n >= need}
+    wanted = set().union(*candidates.values()) if candidates else set()
+    subjects_of: dict[str, set[str]] = defaultdict(set)  # candidate gram -> the subjects using it
+    for subject, apps in texts.items():
+        for app, (_d, t) in apps.items():
+            mine = grams_of[subject][app] if subject in grams_of else {t[i:i + k] for i in range(len(t) - k + 1)}
+            for g in mine & wanted:
+                subjects_of[g].add(subject)
+    for subject, apps in sorted(texts.items()):
+        if subject not in grams_of:
+            continue
         found.checked += 1
-        grams = {g for g, a in apps_of[subject].items() if len(a) >= need and len(subjects_of[g]) - 1 <= others}
+        grams = {g for g in candidates[subject] if len(subjects_of[g]) - 1 <= others}
         if not grams:
             continue
-        holding = sorted({a for g in grams for a in apps_of[subject][g]})
+        holding = sorted(a for a, mine in grams_of[subject].items() if mine & grams)
         if len(holding) < need:
             continue
         passages: dict[str, set[str]] = defaultdict(set)

@@ -27,12 +27,17 @@ from ipcockpit.i18n import Translator
 from ipcockpit.signals.cases import RESULTS, STATUSES, office_rows
 from ipcockpit.signals.common import KINDS, NOTE_EN, NOTE_ZH
 from ipcockpit.signals.errors import SignalsError
-from ipcockpit.signals.service import of
+from ipcockpit.signals.service import Signals
 from ipcockpit.web import render
 from ipcockpit.web.auth import allowed, audit_target, current_user
 from ipcockpit.web.context import Web
 from ipcockpit.web.errors import BadRequest, Forbidden, NotFound
 from ipcockpit.web.pages import Fields, Page, PageParams, View, parse
+
+
+def of(c: Cockpit) -> Signals:
+    """The signals service of the Cockpit (``Cockpit.monitor.signals`` once the lead adds it)."""
+    return Signals(c.store, c.settings)
 
 
 class SignalsParams(PageParams):
