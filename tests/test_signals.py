@@ -403,5 +403,20 @@ def test_web_page_case_and_status(small: Path, tmp_path: Path) -> None:
         done = client.post(f"/api/signals/case/{cid}/status", json={"status": "checked", "result": "confirmed"})
         assert done.status_code == 200 and done.json()["log"][0]["user_name"] == "ana"
         assert client.get("/api/signals/case/missing:0").status_code == 404
+        assert "never a verdict" in client.get("/signals?lang=en").text
         near = client.get("/api/signals/near-duplicates").json()
         assert near["clusters"] and "不是结论" in near["note"]
+
+
+def test_bad_settings_and_protected_lists_are_errors_naming_them(small: Path) -> None:
+    with _open(small, burst={"factor": "three"}) as c:
+        with pytest.raises(SignalsError, match="signals.burst.factor"):
+            of(c).find("burst")
+    with _open(small, bursts={}) as c:
+        with pytest.raises(SignalsError, match="unknown kind"):
+            of(c).thresholds()
+    with _open(small) as c:
+        with pytest.raises(SignalsError, match="protected mark"):
+            of(c).find("tm_protected_copy", [{"name": "璧山智造"}])
+        with pytest.raises(SignalsError, match="protected mark"):
+            of(c).find("tm_protected_copy", [{"text": "璧山智造", "classes": ["第99类"]}])

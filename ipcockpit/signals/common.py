@@ -84,6 +84,15 @@ def thresholds(settings_value: dict[str, Any] | None, kind: str) -> dict[str, An
 
         raise SignalsError(f"setting signals.{kind}: unknown threshold(s) {', '.join(sorted(unknown))}; "
                            f"known: {', '.join(DEFAULTS[kind])}")
+    for name, value in given.items():
+        default = DEFAULTS[kind][name]
+        numeric = isinstance(default, int | float) and isinstance(value, int | float) and not isinstance(value, bool)
+        if not (numeric and value >= 0 or isinstance(default, str) and isinstance(value, str)):
+            from ipcockpit.signals.errors import SignalsError
+
+            raise SignalsError(f"setting signals.{kind}.{name}: {value!r} is not a "
+                               f"{'number of 0 or more' if not isinstance(default, str) else 'text'} "
+                               f"(default {default!r})")
     return {**DEFAULTS[kind], **given}
 
 

@@ -76,10 +76,14 @@ def detect_tm_many_classes(con: duckdb.DuckDBPyConnection, th: dict[str, Any]) -
 
 
 def protected_entries(protected: list[Any] | None) -> list[dict[str, Any]]:
+    from ipcockpit.signals.errors import SignalsError
+
     out = []
     for p in protected or []:
+        if not isinstance(p, str | dict) or isinstance(p, dict) and not isinstance(p.get("text"), str):
+            raise SignalsError(f"protected mark {p!r}: give a text or {{\"text\", \"classes\"?, \"owner\"?}}")
         entry = {"text": p} if isinstance(p, str) else dict(p)
-        if str(entry.get("text") or "").strip():
+        if entry["text"].strip():
             out.append(entry)
     return out
 
@@ -103,8 +107,14 @@ def detect_tm_protected_copy(con: duckdb.DuckDBPyConnection, th: dict[str, Any],
     for entry in entries:
         found.checked += 1
         owner = normalise_name(entry.get("owner")) if entry.get("owner") else None
-        for hit in search(index, entry["text"], classes=entry.get("classes"), groups=entry.get("groups"),
-                          limit=200, min_score=float(th["score"])):
+        try:
+            found_hits = search(index, entry["text"], classes=entry.get("classes"), groups=entry.get("groups"),
+                                limit=200, min_score=float(th["score"]))
+        except (ValueError, TypeError) as exc:
+            from ipcockpit.signals.errors import SignalsError
+
+            raise SignalsError(f"protected mark {entry['text']!r}: {exc}") from exc
+        for hit in found_hits:
             if hit["mark_id"] == entry.get("mark_id") or hit["score"] < th["score"]:
                 continue
             for subject in of.get(hit["mark_id"], ["?"]):
@@ -118,11 +128,10 @@ def detect_tm_protected_copy(con: duckdb.DuckDBPyConnection, th: dict[str, Any],
                     "protected": entry, "mark_id": hit["mark_id"], "text": hit["text"], "score": hit["score"],
                     "matched": hit["matched"], "shared_classes": hit["shared_classes"],
                     "shared_groups": hit["shared_groups"], "tier": hit["tier"]}
-    for subject, found_hits in sorted(hits.items()):
+    for subject, mine in sorted(hits.items()):
         found.findings.append(finding(
-            subject, names[subject], [f"{subject}|{k}" for k in found_hits],
-            len({h["mark_id"] for h in found_hits.values()}),
-            {"measure": max(h["score"] for h in found_hits.values()), "threshold": th["score"],
-             "hits": list(found_hits.values())}))
+            subject, names[subject], [f"{subject}|{k}" for k in mine], len({h["mark_id"] for h in mine.values()}),
+            {"measure": max(h["score"] for h in mine.values()), "threshold": th["score"],
+             "hits": list(mine.values())}))
     found.facts = {"protected": len(entries)}
     return found

@@ -8,7 +8,7 @@
   status there (``POST /signals/case/{case_id}/status``; API ``POST /api/signals/case/{case_id}/status``
   ``{"status", "result", "note"}``).
 * ``/signals/near-duplicates``: the near-duplicate clusters now.
-* ``POST /api/signals/detect`` ``{"kind"?}``: run the detectors (analysts and admins, a writable server).
+* ``POST /api/signals/detect`` ``{"kind"?, "protected"?}``: run the detectors (analysts and admins, a writable server).
 
 Every page and download says that a signal is never a verdict (不构成认定).
 """
@@ -135,7 +135,10 @@ def register(app: FastAPI, web: Web) -> None:
             body = await request.json() if await request.body() else {}
         except (ValueError, RecursionError) as exc:
             raise BadRequest('the body must be JSON: {"kind": "burst"} or empty') from exc
-        kind = body.get("kind") if isinstance(body, dict) else None
-        data = web.call(lambda c: of(c).detect(kind))
+        body = body if isinstance(body, dict) else {}
+        kind, protected = body.get("kind"), body.get("protected")
+        if kind is not None and not isinstance(kind, str) or protected is not None and not isinstance(protected, list):
+            raise BadRequest('"kind" is a kind\'s name and "protected" a list of mark texts or {"text", "owner"}')
+        data = web.call(lambda c: of(c).detect(kind, protected))
         audit_target(request, f"signals detect {kind or 'all'}")
         return render.json_response(data, 201)
