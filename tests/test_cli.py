@@ -76,6 +76,11 @@ ARGS: dict[str, list[str]] = {
     "nav mark": ["nev", "doc", "--in"],
     "nav suggest": ["nev"],
     "nav tag": ["nev"],
+    "signals detect": [],
+    "signals list": [],
+    "signals show": ["burst:0"],
+    "signals update": ["burst:0", "--status", "checked", "--user", "pytest"],
+    "signals registry": ["{tmp}/registry.csv"],
 }
 #: commands that only read the store, with their arguments: they must not create it
 READS: dict[str, list[str]] = {
@@ -117,6 +122,8 @@ READS: dict[str, list[str]] = {
     "nav check": ["nev"],
     "nav tree": ["nev"],
     "nav suggest": ["nev"],
+    "signals list": [],
+    "signals show": ["burst:0"],
 }
 
 

@@ -25,6 +25,7 @@ from ipcockpit.cli import (
     screen,
     search,
     serve,
+    signals,
     strength,
     users,
 )
@@ -44,6 +45,7 @@ entities.register(app)  # entities resolve, show, merge, split, assign, override
 inventors.register(app)  # inventors resolve, find, show
 navigate.register(app)  # navigate (patent navigation reports)
 navigate_tools.register(app)  # nav presets, define, resolve, sample, check, tree, mark, suggest, tag
+signals.register(app)  # signals detect, list, show, update, registry
 
 
 def main() -> None:

@@ -109,6 +109,13 @@ def _trademarks() -> list[str]:
     ]
 
 
+def _signals() -> list[str]:
+    """Migration 17 (ipcockpit.signals.cases): signal cases, their log, the last runs, the enterprise registry."""
+    from ipcockpit.signals.cases import TABLES
+
+    return list(TABLES)
+
+
 def _navigation(con: duckdb.DuckDBPyConnection) -> None:
     """Migration 13 (ipcockpit.navigation.store)."""
     from ipcockpit.navigation.store import migrate
@@ -165,4 +172,8 @@ MIGRATIONS: list[Migration] = [
     (15, "trademarks: trademarks, trademark_parties, trademark_classes, trademark_goods, trademark_events "
          "(ipcockpit.model.trademarks)",
      _trademarks()),
+    (17, "abnormal-filing signals: signal_cases (one case per subject and finding, status and result), "
+         "signal_case_log, signal_runs (the last detection of each kind), enterprise_registry (the sizes a user "
+         "loads) (ipcockpit.signals.cases)",
+     _signals()),
 ]
