@@ -19,6 +19,7 @@ from ipcockpit.cli import (
     entities,
     graph,
     inventors,
+    marks,
     navigate,
     navigate_tools,
     region,
@@ -44,6 +45,7 @@ entities.register(app)  # entities resolve, show, merge, split, assign, override
 inventors.register(app)  # inventors resolve, find, show
 navigate.register(app)  # navigate (patent navigation reports)
 navigate_tools.register(app)  # nav presets, define, resolve, sample, check, tree, mark, suggest, tag
+marks.register(app)  # marks list, similar, alerts, protected load, protected list
 
 
 def main() -> None:

@@ -116,6 +116,12 @@ def _navigation(con: duckdb.DuckDBPyConnection) -> None:
     migrate(con)
 
 
+def _protected_marks() -> list[str]:
+    from ipcockpit.marks.tables import MIGRATION
+
+    return list(MIGRATION)
+
+
 MIGRATIONS: list[Migration] = [
     (1, "canonical model: documents, parties, classes, citations, legal events, texts, references", _initial()),
     (2, "pending_files: files whose ingest has not finished (removed on the next writable open)",
@@ -165,4 +171,7 @@ MIGRATIONS: list[Migration] = [
     (15, "trademarks: trademarks, trademark_parties, trademark_classes, trademark_goods, trademark_events "
          "(ipcockpit.model.trademarks)",
      _trademarks()),
+    (19, "protected marks: protected_lists, protected_marks, protected_quarantine (驰名商标, 老字号, 地理标志 lists "
+         "loaded by the user; ipcockpit.marks.protected)",
+     _protected_marks()),
 ]
