@@ -76,6 +76,11 @@ ARGS: dict[str, list[str]] = {
     "nav mark": ["nev", "doc", "--in"],
     "nav suggest": ["nev"],
     "nav tag": ["nev"],
+    "marks list": [],
+    "marks similar": ["华为"],
+    "marks alerts": [],
+    "marks protected load": ["{tmp}/list.csv"],
+    "marks protected list": [],
 }
 #: commands that only read the store, with their arguments: they must not create it
 READS: dict[str, list[str]] = {
@@ -108,6 +113,10 @@ READS: dict[str, list[str]] = {
     "entities resolve": ["Motorola Inc"],
     "entities show": ["o:0"],
     "entities overrides": [],
+    "marks list": [],
+    "marks similar": ["华为"],
+    "marks alerts": [],
+    "marks protected list": [],
     "inventors find": ["chen"],
     "inventors show": ["i:0"],
     "navigate": ["nev"],  # builds and saves an edition, but only on a store that exists

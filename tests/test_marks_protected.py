@@ -185,3 +185,28 @@ def test_service_cli_and_mark_page(c: Cockpit, store_path: Path) -> None:
     assert out.exit_code == 0 and "time_honoured" in out.output and "老字号" in out.output
     out = runner.invoke(cli_app, ["marks", "protected", "load", "x.csv", "--kind", "famous", "--db", str(store_path)])
     assert out.exit_code == 2 and "famous" in out.output
+
+
+def test_web_pages_and_api(c: Cockpit, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from ipcockpit.web.server import create_app
+
+    copy = tmp_path / "web.duckdb"
+    c.store.con.execute("CHECKPOINT")
+    copy.write_bytes(Path(c.store.path).read_bytes())
+    with TestClient(create_app(Settings(db=str(copy)), read_only=True)) as client:
+        r = client.get("/marks", params={"q": "饭遭殃", "class": "30"})
+        assert r.status_code == 200 and "CN70123401" in r.text and "fan4 zao1 yang1" in r.text
+        hits = client.get("/api/marks", params={"q": "饭遭殃", "class": "30"}).json()["rows"]
+        assert hits[0]["mark_id"] == "CN70123401" and hits[0]["shared_classes"] == [30]
+        alerts = client.get("/api/marks/alerts", params={"since": "2024-01-01"}).json()
+        assert {a["key"] for a in alerts["rows"]} == EXPECTED_2024
+        csv_text = client.get("/marks/alerts", params={"since": "2024-01-01", "format": "csv", "lang": "en"}).text
+        assert "similar to the time-honoured brand" in csv_text and "饭遭秧" in csv_text
+        q = client.get("/marks/protected", params={"format": "csv", "section": "quarantine"}).text
+        assert "第99类" in q and "time_honoured.csv" in q
+        page = client.get("/marks/mark/CNG1650001")
+        assert page.status_code == 200 and "BISHAN SMART" in page.text and "马德里" in page.text
+        assert client.get("/marks/mark/CN1").status_code == 404
+        assert client.get("/marks/protected", params={"format": "xlsx"}).status_code == 200

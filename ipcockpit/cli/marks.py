@@ -31,9 +31,10 @@ GroupOpt = Annotated[list[str] | None, typer.Option("--group", help="类似群 (
 
 
 def _service(cockpit: Cockpit) -> Any:
-    from ipcockpit.marks.service import of
+    """The marks service (the lead redirects this to ``cockpit.monitor.marks``)."""
+    from ipcockpit.marks.service import Marks
 
-    return of(cockpit)
+    return Marks(cockpit.store, cockpit.settings)
 
 
 @command_options()

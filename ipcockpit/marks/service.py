@@ -1,6 +1,6 @@
 """The marks service (docs/monitoring.md, "Similar marks", "Protected marks"): what the command line, the API and
-the pages call. Built with the store and the settings (``Marks(store, settings)``; :func:`of` builds it from a
-core object until the core has ``monitor.marks``).
+the pages call. Built with the store and the settings (``Marks(store, settings)``; the CLI and the web build it
+from the core's store and settings until the core has ``monitor.marks``).
 
 Operations: the list of marks and one mark with its classes, goods and events; the similar-mark search, each hit
 explained; the protected-mark lists (load, list, entries, quarantine); the new filings similar to a protected
@@ -27,11 +27,6 @@ _MARK_COLUMNS = ("mark_id", "office", "number", "reg_number", "mark_text", "mark
                  "status_code", "status_text", "status_rule", "status_date", "filing_date", "publication_date",
                  "registration_date", "expiry_date", "renewal_date", "intl_reg_date", "madrid", "gi", "shared",
                  "notes")
-
-
-def of(cockpit: Any) -> Marks:
-    """The service of a core object (the lead redirects this to ``cockpit.monitor.marks``)."""
-    return Marks(cockpit.store, cockpit.settings)
 
 
 class Marks:
