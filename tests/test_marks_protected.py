@@ -209,4 +209,51 @@ def test_web_pages_and_api(c: Cockpit, tmp_path: Path) -> None:
         page = client.get("/marks/mark/CNG1650001")
         assert page.status_code == 200 and "BISHAN SMART" in page.text and "马德里" in page.text
         assert client.get("/marks/mark/CN1").status_code == 404
+        en = client.get("/marks/mark/CN35678901", params={"lang": "en"}).text  # 流程异常待核: no rule knows it
+        assert "status unknown: neither a code nor a text could be read" in en and "流程异常待核" in en
+        assert "T99" in client.get("/api/marks/mark/CN35678901").json()["notes"]
+        listed = client.get("/marks", params={"class": "第３０类"}).text
+        assert "CN70123401" in listed and "CN28765432" not in listed  # class 30 only: 丁家豆腐干 is class 29
         assert client.get("/marks/protected", params={"format": "xlsx"}).status_code == 200
+
+
+def _st96_recount(path: Path) -> dict[str, Any]:
+    """The application number, mark text, status code and event count of a raw ST.96 file (lxml XPath)."""
+    from lxml import etree
+
+    ns = {"tm": "http://www.wipo.int/standards/XMLSchema/ST96/Trademark",
+          "com": "http://www.wipo.int/standards/XMLSchema/ST96/Common"}
+    doc = etree.parse(str(path))
+    return {"mark_id": "US" + doc.xpath("string(//tm:Trademark/com:ApplicationNumber/com:ApplicationNumberText)",
+                                        namespaces=ns),
+            "text": doc.xpath("string(//tm:MarkVerbalElementText)", namespaces=ns) or None,
+            "status_code": doc.xpath("string(//tm:MarkCurrentStatusCode)", namespaces=ns),
+            "events": len(doc.xpath("//tm:MarkEvent", namespaces=ns))}
+
+
+def test_st96_marks_in_the_service_and_outside_the_cn_indicators(c: Cockpit, shared: Path, tmp_path: Path) -> None:
+    files = sorted((shared / "trademarks" / "uspto_st96").glob("*.xml"))
+    raw = [_st96_recount(f) for f in files]
+    assert len(raw) == 8
+    copy = tmp_path / "st96.duckdb"
+    c.store.con.execute("CHECKPOINT")
+    copy.write_bytes(Path(c.store.path).read_bytes())
+    with Cockpit(Settings(db=str(copy))) as other:
+        svc = Marks(other.store, other.settings)
+        before = len(svc.index())
+        other.ingest([shared / "trademarks" / "uspto_st96"])
+        # the index is rebuilt because the marks changed: every US mark with a text is in it
+        assert len(svc.index()) == before + sum(1 for r in raw if r["text"])
+        for r in raw:
+            mark = svc.mark(r["mark_id"])
+            assert mark is not None and mark["mark_text"] == r["text"] and mark["status_code"] == r["status_code"]
+            assert len(mark["events"]) == r["events"] and mark["status"] != "unknown"
+        hit = svc.similar("DIE ANTWORD")["rows"][0]
+        assert hit["mark_id"] == "US85229197" and hit["dimensions"]["字"]["how"] == "edit distance 1"
+        # US marks are not the district's registered marks: the CN count is unchanged (5 to 6 at the end of 2024)
+        tm = _cards(other, 2024)["trademarks_per_10k_market_entities"]["computed"]
+        assert (tm["reason_values"]["low"], tm["reason_values"]["high"]) == ("5", "6")
+    with Cockpit(Settings(db=str(tmp_path / "us_only.duckdb"))) as us:
+        us.ingest([files[0]])
+        tm = _cards(us, 2024)["trademarks_per_10k_market_entities"]
+        assert tm["reason_key"] == "cockpit.reason.no_cn_marks" and tm["value"] == 1886
