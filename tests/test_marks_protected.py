@@ -257,3 +257,30 @@ def test_st96_marks_in_the_service_and_outside_the_cn_indicators(c: Cockpit, sha
         us.ingest([files[0]])
         tm = _cards(us, 2024)["trademarks_per_10k_market_entities"]
         assert tm["reason_key"] == "cockpit.reason.no_cn_marks" and tm["value"] == 1886
+
+
+def test_web_upload_of_a_list_needs_a_writer(c: Cockpit, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from ipcockpit.web.server import create_app
+
+    copy = tmp_path / "upload.duckdb"
+    c.store.con.execute("CHECKPOINT")
+    copy.write_bytes(Path(c.store.path).read_bytes())
+    with Cockpit(Settings(db=str(copy))) as own:
+        own.add_user("ana", "analyst", "a long pass phrase 42")
+    files = {"file": ("重庆老字号.csv", (LISTS / "time_honoured.csv").read_bytes(), "text/csv")}
+    with TestClient(create_app(Settings(db=str(copy)), read_only=False)) as client:
+        assert client.post("/api/marks/protected", files=files).status_code in (401, 403)
+        r = client.post("/login", json={"username": "ana", "password": "a long pass phrase 42"})
+        client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+        out = client.post("/api/marks/protected", files=files, data={"name": "重庆老字号"})
+        assert out.status_code == 200, out.text
+        body = out.json()
+        assert (body["list_id"], body["kind"], body["rows_loaded"], body["loaded_by"]) == (
+            "重庆老字号", "time_honoured", 17, "ana")
+        assert [(q["row"], q["field"]) for q in body["quarantined"]][:2] == [(19, "名称"), (20, "类别")]
+        bad = client.post("/api/marks/protected", files={"file": ("x.csv", b"a,b\n1,2\n", "text/csv")})
+        assert bad.status_code == 400 and "name column" in bad.text
+        page = client.get("/marks/protected", params={"loaded": "重庆老字号"}).text
+        assert 'id="protected-load"' in page and "重庆老字号" in page

@@ -102,6 +102,7 @@ POLICY: tuple[Rule, ...] = (
     Rule(WRITE, r"/cockpit/report.*", WRITERS, "auth.why.report"),  # the page's report forms; GET report.pdf is open
     Rule(WRITE, r"/(api/)?(ingest|upload)(/.*)?", WRITERS, "auth.why.upload"),
     Rule(WRITE, r"/(api/)?navigation/build", WRITERS, "auth.why.navigation"),  # a new edition of a report
+    Rule(WRITE, r"/(api/)?marks/protected", WRITERS, "marks.why.protected"),  # loading a protected-mark list
     # ([./].*)? covers a page's downloads by suffix (/api/audit.csv) as well as what lies below it
     Rule(None, r"/admin([./].*)?", ADMINS, "auth.why.admin"),
     Rule(None, r"/api/(users|audit)([./].*)?", ADMINS, "auth.why.admin_api"),

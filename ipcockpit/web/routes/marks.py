@@ -7,15 +7,27 @@ CSV and Excel (flat tables) and HTML. Every one calls the marks service (:mod:`i
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
 from pydantic import Field
+from starlette.datastructures import UploadFile
 
 from ipcockpit.app import Cockpit
 from ipcockpit.i18n import Translator
+from ipcockpit.marks.protected import ProtectedListError
 from ipcockpit.marks.service import Marks
+from ipcockpit.web import render
+from ipcockpit.web.auth import current_user
+from ipcockpit.web.context import Web
 from ipcockpit.web.errors import BadRequest, NotFound
 from ipcockpit.web.pages import Page, PageParams, View
+
+#: the largest protected-mark list a form or the API takes
+MAX_LIST_BYTES = 20_000_000
 
 
 def of(c: Cockpit) -> Marks:
@@ -114,3 +126,45 @@ PAGES = (
     Page("marks", marks_data, MarksParams, template="marks.html", tables=_hits_tables,
          summary="Trademarks 商标 and the similar-mark search (字/音/形/义, class and 类似群), each hit explained"),
 )
+
+
+def register(app: FastAPI, web: Web) -> None:
+    """The upload of a protected-mark list: the page's form (redirects back) and the API (answers the loaded list
+    with its quarantined rows). Writers only (web/auth.py POLICY)."""
+
+    async def load(request: Request) -> dict[str, Any]:
+        async with request.form() as form:
+            upload = form.get("file")
+            fields = {k: v for k, v in form.items() if isinstance(v, str)}
+            content = await upload.read() if isinstance(upload, UploadFile) else b""
+            filename = upload.filename if isinstance(upload, UploadFile) else None
+        if web.read_only:
+            raise BadRequest("the store is open read-only: load lists on a writable server", "marks.error_read_only")
+        if not content:
+            raise BadRequest("no file: send the list as the form field 'file'", "marks.error_no_file")
+        if len(content) > MAX_LIST_BYTES:
+            raise BadRequest(f"the list is over {MAX_LIST_BYTES:,} bytes", "marks.error_too_large",
+                             size=f"{MAX_LIST_BYTES:,}")
+        name = Path((filename or "list.csv").replace("\\", "/")).name or "list.csv"
+        suffix = Path(name).suffix.lower() if Path(name).suffix.lower() in (".csv", ".xlsx") else ".csv"
+        kind = (fields.get("kind") or "").strip() or None
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / (Path(name).stem + suffix)
+            path.write_bytes(content)
+            try:
+                out = web.call(lambda c: of(c).protected_load(path, kind, (fields.get("name") or "").strip()
+                                                             or Path(name).stem, current_user(request).name or None))
+            except (ProtectedListError, ValueError) as exc:
+                raise BadRequest(str(exc), "marks.error_list", detail=str(exc)) from exc
+        return out
+
+    @app.post("/marks/protected", summary="Load a protected-mark list from the page's form (file, kind, name); "
+              "redirects back")
+    async def protected_form(request: Request) -> Response:
+        out = await load(request)
+        return RedirectResponse(f"/marks/protected?loaded={out['list_id']}", status_code=303)
+
+    @app.post("/api/marks/protected", summary="Load a protected-mark list: multipart file, kind "
+              "(well_known|time_honoured|gi), name; answers the list and its quarantined rows")
+    async def protected_api(request: Request) -> Response:
+        return render.json_response(await load(request), 200)
