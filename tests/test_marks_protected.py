@@ -284,3 +284,20 @@ def test_web_upload_of_a_list_needs_a_writer(c: Cockpit, tmp_path: Path) -> None
         assert bad.status_code == 400 and "name column" in bad.text
         page = client.get("/marks/protected", params={"loaded": "重庆老字号"}).text
         assert 'id="protected-load"' in page and "重庆老字号" in page
+
+
+def test_drill_down_page_of_a_mark_indicator(c: Cockpit, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from ipcockpit.web.server import create_app
+
+    copy = tmp_path / "drill.duckdb"
+    c.store.con.execute("CHECKPOINT")
+    copy.write_bytes(Path(c.store.path).read_bytes())
+    with TestClient(create_app(Settings(db=str(copy)), read_only=True)) as client:
+        params = {"indicator": "trademarks_per_10k_market_entities", "year": 2024}
+        zh = client.get("/cockpit/records", params={**params, "lang": "zh-CN"}).text
+        assert 'href="/marks/mark/CN30124578"' in zh and "状态：已注册" in zh and "无注册日期" in zh
+        assert "registered 20" not in zh  # the reasons in Chinese on the Chinese page
+        en = client.get("/cockpit/records", params={**params, "lang": "en"}).text
+        assert "status unknown and no registration date" in en

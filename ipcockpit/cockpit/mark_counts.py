@@ -59,27 +59,37 @@ def place(row: dict[str, Any], prefix: str) -> str:
     return "unknown"
 
 
-def in_force(row: dict[str, Any], as_of: date) -> tuple[bool | None, str]:
-    """Whether a mark was in force on ``as_of``, and why (None: the data cannot say)."""
+Why = tuple[str, str]  # (English, Chinese)
+_STATUS_ZH = {"pending": "审查中", "opposed": "异议中", "registered": "已注册", "refused": "已驳回",
+              "abandoned": "已撤回/放弃", "cancelled": "已撤销/注销", "invalidated": "已宣告无效", "expired": "已过期",
+              "unknown": "未知"}
+
+
+def in_force(row: dict[str, Any], as_of: date) -> tuple[bool | None, Why]:
+    """Whether a mark was in force on ``as_of``, and why in English and Chinese (None: the data cannot say)."""
     reg, status, ended = row["registration_date"], row["status"], row["status_date"]
+    zh = _STATUS_ZH.get(status, status)
     if reg is None:
         if status in _NEVER:
-            return False, f"not registered (status {status})"
-        return None, f"status {status} and no registration date"
+            return False, (f"not registered (status {status})", f"未注册（状态：{zh}）")
+        return None, (f"status {status} and no registration date", f"状态{zh}，无注册日期")
     if reg > as_of:
-        return False, f"registered {reg} after {as_of}"
+        return False, (f"registered {reg} after {as_of}", f"{reg}注册，晚于{as_of}")
     if row["expiry_date"] is not None and row["expiry_date"] < as_of:
-        return False, f"term ended {row['expiry_date']}"
-    if status == "registered" or status in _NEVER:
-        return True, f"registered {reg}, status {status}"
+        return False, (f"term ended {row['expiry_date']}", f"专用权期限{row['expiry_date']}届满")
+    if status in ("registered", "pending", "opposed"):  # registered by then; a later proceeding pending
+        return True, (f"registered {reg}, status {status}", f"{reg}注册，状态：{zh}")
     if status in _ENDED:
         if ended is not None:
-            return (True, f"{status} on {ended}, after {as_of}") if ended > as_of else \
-                (False, f"{status} on {ended}")
+            if ended > as_of:
+                return True, (f"{status} on {ended}, after {as_of}", f"{ended}{zh}，晚于{as_of}，当时有效")
+            return False, (f"{status} on {ended}", f"{ended}{zh}")
         if status == "expired" and row["expiry_date"] is not None:
-            return True, f"expired at the end of its term {row['expiry_date']}"
-        return None, f"{status}, date not given"
-    return None, f"status {status}"
+            return True, (f"expired at the end of its term {row['expiry_date']}",
+                          f"专用权期限{row['expiry_date']}届满后过期，当时有效")
+        return None, (f"{status}, date not given", f"{zh}，未注明日期")
+    # refused or abandoned after a registration, or a status no rule knows
+    return None, (f"registered {reg} but status {status}", f"{reg}注册，但状态为{zh}")
 
 
 def marks(ctx: Context) -> list[dict[str, Any]]:
@@ -118,10 +128,10 @@ def gi_entries(ctx: Context) -> list[dict[str, Any]]:
     return ctx._cached("gi_entries", run)
 
 
-def _mark_out(r: dict[str, Any], counted: bool | None, why: str) -> dict[str, Any]:
+def _mark_out(r: dict[str, Any], counted: bool | None, why: Why) -> dict[str, Any]:
     return {"mark_id": r["mark_id"], "text": r["mark_text"], "holder": r["holder"], "admin_code": r["admin_code"],
             "place": r["place"], "registration_date": iso(r["registration_date"]), "status": r["status"],
-            "counted": counted, "why": why}
+            "counted": counted, "why": why[0], "why_zh": why[1]}
 
 
 def _stock(ctx: Context, y: int, only_gi: bool) -> tuple[list[dict[str, Any]], int, int, dict[str, int]]:
@@ -136,7 +146,8 @@ def _stock(ctx: Context, y: int, only_gi: bool) -> tuple[list[dict[str, Any]], i
             continue
         if r["place"] == "unknown":
             undecided["without_region"] += 1
-            rows.append(_mark_out(r, None, "holder without an address code: " + why))
+            no_code = ("holder without an address code; " + why[0], "权利人地址无行政区划代码；" + why[1])
+            rows.append(_mark_out(r, None, no_code))
         elif ok is None:
             undecided["in_force_unknown"] += 1
             rows.append(_mark_out(r, None, why))
@@ -199,13 +210,15 @@ def geographical_indications(ctx: Context, ind: Indicator) -> Result:
                        "admin_code": e["admin_code"], "year": e["year"], "place": e["place"]}
             if e["place"] == "unknown":
                 undecided["without_region"] += 1
-                rows.append({**out_row, "counted": None, "why": "no 地域范围 or 行政区划代码"})
+                rows.append({**out_row, "counted": None, "why": "no region (地域范围 or 行政区划代码)",
+                             "why_zh": "无地域范围或行政区划代码"})
             elif e["year"] is None:
                 undecided["year_unknown"] += 1
-                rows.append({**out_row, "counted": None, "why": "no year of approval"})
+                rows.append({**out_row, "counted": None, "why": "no year of approval", "why_zh": "无批准年份"})
             elif e["year"] <= y:
                 lo += 1
-                rows.append({**out_row, "counted": True, "why": f"approved {e['year']}"})
+                rows.append({**out_row, "counted": True, "why": f"approved {e['year']}",
+                             "why_zh": f"{e['year']}年批准"})
             else:
                 continue
         hi = lo + sum(undecided.values())
@@ -229,7 +242,9 @@ def madrid_rows(ctx: Context) -> list[dict[str, Any]]:
             continue
         key = r["number"] if (r["number"] or "").startswith("G") else (r["reg_number"] or r["mark_id"])
         when = r["intl_reg_date"] or r["filing_date"]
-        row = {**_mark_out(r, r["place"] == "region" or None, ""), "date": when, "ir": key}
+        why = ("Madrid, holder of the region", "马德里国际注册，本区权利人") if r["place"] == "region" else \
+            ("Madrid, holder without an address code", "马德里国际注册，权利人地址无行政区划代码")
+        row = {**_mark_out(r, r["place"] == "region" or None, why), "date": when, "ir": key}
         if key not in first or (when and (first[key]["date"] is None or when < first[key]["date"])):
             first[key] = row
     return list(first.values())

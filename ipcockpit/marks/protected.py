@@ -205,8 +205,8 @@ def new_similar_filings(con: duckdb.DuckDBPyConnection, since: date | str | None
     fixed = _as_date(since)
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
+    found: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
     for e in todo:
-        start = fixed or _as_date(loaded[e["list_id"]]["first_loaded_at"])
         restrict = e["kind"] != "well_known"
         try:
             hits = similar.search(idx, e["name"], classes=(e["classes"] or None) if restrict else None,
@@ -216,7 +216,11 @@ def new_similar_filings(con: duckdb.DuckDBPyConnection, since: date | str | None
             continue
         if restrict and (e["classes"] or e["groups"]):
             hits = [h for h in hits if h["tier"] != "other"]
-        marks = _filings(con, [h["mark_id"] for h in hits])
+        if hits:
+            found.append((e, hits))
+    marks = _filings(con, sorted({h["mark_id"] for _, hits in found for h in hits}))
+    for e, hits in found:
+        start = fixed or _as_date(loaded[e["list_id"]]["first_loaded_at"])
         for h in hits:
             m = marks.get(h["mark_id"])
             if m is None or m["filing_date"] is None or (start is not None and m["filing_date"] < start):
