@@ -204,8 +204,9 @@ def test_web_pages_and_api(c: Cockpit, tmp_path: Path) -> None:
         assert {a["key"] for a in alerts["rows"]} == EXPECTED_2024
         csv_text = client.get("/marks/alerts", params={"since": "2024-01-01", "format": "csv", "lang": "en"}).text
         assert "similar to the time-honoured brand" in csv_text and "饭遭秧" in csv_text
-        q = client.get("/marks/protected", params={"format": "csv", "section": "quarantine"}).text
-        assert "第99类" in q and "time_honoured.csv" in q
+        q = client.get("/marks/protected", params={"format": "csv", "section": "quarantine", "lang": "zh-CN"}).text
+        assert "第99类" in q and "time_honoured.csv" in q and "尼斯分类为1至45类" in q
+        assert "尼斯分类为1至45类" in client.get("/marks/protected", params={"lang": "zh-CN"}).text
         page = client.get("/marks/mark/CNG1650001")
         assert page.status_code == 200 and "BISHAN SMART" in page.text and "马德里" in page.text
         assert client.get("/marks/mark/CN1").status_code == 404

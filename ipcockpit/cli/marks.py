@@ -121,7 +121,8 @@ def protected_load(
     console.print(t("marks.cli.loaded", list_id=data["list_id"], kind=t(f"marks.kind.{data['kind']}"),
                     read=data["rows_read"], loaded=data["rows_loaded"], quarantined=data["rows_quarantined"]))
     for q in data["quarantined"]:
-        console.print(t("marks.cli.bad_row", path=q["path"], row=q["row"], field=q["field"], reason=q["reason"]))
+        reason = t(q["reason_key"], value=q["value"], **q["reason_values"]) if q["reason_key"] else q["reason"]
+        console.print(t("marks.cli.bad_row", path=q["path"], row=q["row"], field=q["field"], reason=reason))
 
 
 @command_options()

@@ -29,6 +29,7 @@ from typing import Any
 
 import duckdb
 
+from ipcockpit.errors import IPCockpitError
 from ipcockpit.marks.protected_lists import KINDS, ProtectedEntry, read_list
 from ipcockpit.marks.tables import MIGRATION as MIGRATION
 from ipcockpit.marks.tables import TABLES
@@ -40,7 +41,7 @@ _ENTRY_COLUMNS = ("list_id", "seq", "entry_key", "kind", "name", "name_norm", "r
                   "product", "gi_type", "announcement", "scope", "level", "note")
 
 
-class ProtectedListError(ValueError):
+class ProtectedListError(IPCockpitError, ValueError):
     """A list that cannot be loaded at all (no file, no header, an unknown kind)."""
 
 
@@ -81,8 +82,9 @@ def load_list(con: duckdb.DuckDBPyConnection, path: str | Path, kind: str | None
             con.executemany(f"INSERT INTO protected_marks ({', '.join(_ENTRY_COLUMNS)}) VALUES "
                             f"({', '.join('?' * len(_ENTRY_COLUMNS))})", rows)
         if lf.bad:
-            con.executemany("INSERT INTO protected_quarantine VALUES (?, ?, ?, ?, ?, ?)",
-                            [[list_id, b.path, b.row, b.field, b.value, b.reason] for b in lf.bad])
+            con.executemany("INSERT INTO protected_quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            [[list_id, b.path, b.row, b.field, b.value, b.reason, b.key,
+                              json.dumps(dict(b.values), ensure_ascii=False)] for b in lf.bad])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -131,9 +133,13 @@ def entries(con: duckdb.DuckDBPyConnection, list_id: str | None = None, kind: st
 
 
 def quarantine(con: duckdb.DuckDBPyConnection, list_id: str | None = None) -> list[dict[str, Any]]:
-    """The rows of the lists that were not taken: ``list_id``, ``path``, ``row``, ``field``, ``value``, ``reason``."""
+    """The rows of the lists that were not taken: ``list_id``, ``path``, ``row``, ``field``, ``value``, ``reason``
+    (English), ``reason_key`` and ``reason_values`` (the catalogue's text in any language)."""
     where, params = ("WHERE list_id = ?", [list_id]) if list_id else ("", [])
-    return _dicts(con.execute(f"SELECT * FROM protected_quarantine {where} ORDER BY list_id, row, field", params))
+    rows = _dicts(con.execute(f"SELECT * FROM protected_quarantine {where} ORDER BY list_id, row, field", params))
+    for r in rows:
+        r["reason_values"] = json.loads(r["reason_values"]) if r["reason_values"] else {}
+    return rows
 
 
 def _as_date(value: Any) -> date | None:

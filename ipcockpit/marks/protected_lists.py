@@ -99,7 +99,9 @@ class BadRow:
     row: int
     field: str  # the column as the file heads it (or the field's first name when the column is absent)
     value: str | None
-    reason: str
+    reason: str  # in English (logs, the API)
+    key: str = ""  # the catalogue key of the reason (marks.bad.*), formatted with ``values``
+    values: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass
@@ -196,7 +198,7 @@ def read_list(path: str | Path, kind: str | None = None) -> ListFile:
             key = (entry.entry_key, None)
             if key in seen:
                 why = f"the same name and registration number as row {seen[key]}"
-                bad.append(_bad(out, n, "name", entry.name, why))
+                bad.append(_bad(out, n, "name", entry.name, why, "duplicate", row=seen[key]))
             else:
                 seen[key] = n
         if bad:
@@ -206,15 +208,16 @@ def read_list(path: str | Path, kind: str | None = None) -> ListFile:
     return out
 
 
-def _bad(lf: ListFile, row: int, fld: str, value: str | None, reason: str) -> BadRow:
-    return BadRow(lf.path, row, lf.columns.get(fld, COLUMNS[fld][0]), value, reason)
+def _bad(lf: ListFile, line: int, fld: str, value: str | None, reason: str, key: str, **values: Any) -> BadRow:
+    return BadRow(lf.path, line, lf.columns.get(fld, COLUMNS[fld][0]), value, reason, f"marks.bad.{key}",
+                  tuple(sorted(values.items())))
 
 
 def _entry(lf: ListFile, n: int, kind: str, v: dict[str, str | None]) -> tuple[ProtectedEntry | None, list[BadRow]]:
     bad: list[BadRow] = []
     name = v.get("name")
     if not name:
-        return None, [_bad(lf, n, "name", None, "no name: a protected mark needs its words")]
+        return None, [_bad(lf, n, "name", None, "no name: a protected mark needs its words", "no_name")]
     e = ProtectedEntry(n, kind, name, holder=v.get("holder"), recognised=v.get("recognised"),
                        region=v.get("region"), product=v.get("product"), announcement=v.get("announcement"),
                        scope=v.get("scope"), level=v.get("level"), note=v.get("note"))
@@ -223,12 +226,12 @@ def _entry(lf: ListFile, n: int, kind: str, v: dict[str, str | None]) -> tuple[P
         reg = reg.replace(" ", "").upper()
         if not re.fullmatch(r"G?\d{4,10}", reg):
             bad.append(_bad(lf, n, "reg_number", reg, "a registration number is 4 to 10 digits (G and digits for "
-                                                     "an international registration)"))
+                                                     "an international registration)", "reg_number"))
         e.reg_number = reg
     classes, why = parse_classes(v.get("classes"))
-    bad += [_bad(lf, n, "classes", v.get("classes"), w) for w in why]
+    bad += [_bad(lf, n, "classes", v.get("classes"), w, "classes") for w in why]
     groups, why = parse_groups(v.get("groups"))
-    bad += [_bad(lf, n, "groups", v.get("groups"), w) for w in why]
+    bad += [_bad(lf, n, "groups", v.get("groups"), w, "groups") for w in why]
     e.classes, e.groups = classes, groups
     for g in groups:
         if int(g[:2]) not in e.classes:
@@ -238,12 +241,12 @@ def _entry(lf: ListFile, n: int, kind: str, v: dict[str, str | None]) -> tuple[P
         if years:
             e.year = int(years[0])
         elif not re.search(r"第.+批", e.recognised):
-            bad.append(_bad(lf, n, "recognised", e.recognised, "neither a year (2013) nor a batch (第三批)"))
+            bad.append(_bad(lf, n, "recognised", e.recognised, "neither a year (2013) nor a batch (第三批)", "year"))
     if v.get("recognised_date"):
         try:
             e.recognised_date = parse_date(v["recognised_date"])
         except ValueError as exc:
-            bad.append(_bad(lf, n, "recognised_date", v["recognised_date"], str(exc)))
+            bad.append(_bad(lf, n, "recognised_date", v["recognised_date"], str(exc), "date"))
         else:
             e.year = e.year or (e.recognised_date.year if e.recognised_date else None)
     if e.year is None and e.announcement:
@@ -253,7 +256,8 @@ def _entry(lf: ListFile, n: int, kind: str, v: dict[str, str | None]) -> tuple[P
         t = v.get("gi_type")
         if t is not None:
             if t not in GI_TYPES:
-                bad.append(_bad(lf, n, "gi_type", t, f"保护类型 is one of {'、'.join(GI_TYPES)}"))
+                bad.append(_bad(lf, n, "gi_type", t, f"保护类型 is one of {'、'.join(GI_TYPES)}", "gi_type",
+                                known="、".join(GI_TYPES)))
             else:
                 e.gi_type = GI_TYPES[t]
         else:
@@ -261,7 +265,7 @@ def _entry(lf: ListFile, n: int, kind: str, v: dict[str, str | None]) -> tuple[P
     code = v.get("admin_code")
     if code:
         if not re.fullmatch(r"\d{6}", code):
-            bad.append(_bad(lf, n, "admin_code", code, "a GB/T 2260 code is six digits (500120)"))
+            bad.append(_bad(lf, n, "admin_code", code, "a GB/T 2260 code is six digits (500120)", "admin_code"))
         e.admin_code = code
     else:
         e.admin_code = _region_code(e.region) or (_region_code(e.scope) if kind == "gi" else None)

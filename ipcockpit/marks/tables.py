@@ -11,6 +11,6 @@ MIGRATION = [
     "admin_code VARCHAR, product VARCHAR, gi_type VARCHAR, announcement VARCHAR, scope VARCHAR, level VARCHAR, "
     "note VARCHAR)",
     "CREATE TABLE IF NOT EXISTS protected_quarantine (list_id VARCHAR NOT NULL, path VARCHAR, row INTEGER, "
-    "field VARCHAR, value VARCHAR, reason VARCHAR)",
+    "field VARCHAR, value VARCHAR, reason VARCHAR, reason_key VARCHAR, reason_values JSON)",
 ]
 TABLES = ("protected_lists", "protected_marks", "protected_quarantine")

@@ -103,8 +103,11 @@ def _protected_tables(data: dict[str, Any], t: Translator) -> dict[str, Any]:
     def flat(r: dict[str, Any]) -> dict[str, Any]:
         return {k: (",".join(map(str, v)) if isinstance(v, list) else v) for k, v in r.items() if k != "columns"}
 
+    quarantine = [{"list_id": q["list_id"], "path": q["path"], "row": q["row"], "field": q["field"],
+                   "value": q["value"], "reason": t(q["reason_key"], value=q["value"], **q["reason_values"])
+                   if q["reason_key"] else q["reason"]} for q in data["quarantine"]]
     return {"entries": [flat(r) for r in data["entries"]], "lists": [flat(r) for r in data["rows"]],
-            "quarantine": data["quarantine"]}
+            "quarantine": quarantine}
 
 
 def _alert_tables(data: dict[str, Any], t: Translator) -> dict[str, Any]:
