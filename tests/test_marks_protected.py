@@ -105,8 +105,11 @@ EXPECTED_2024 = {  # filed in 2024, like a protected mark of another holder (new
 
 
 def test_new_similar_filings(c: Cockpit) -> None:
+    from ipcockpit.marks.similar import build_index
+
     con = c.store.con
-    events = P.new_similar_filings(con, since="2024-01-01")
+    index = build_index(con)
+    events = P.new_similar_filings(con, since="2024-01-01", index=index)
     assert {e["key"] for e in events} == EXPECTED_2024
     # left out: 桥头 in class 9 (the 中华老字号 names class 30), 桥头 of 2019 (before since), 来凤鱼 (the GI's own mark)
     assert not any("桥头" in e["key"] or "来凤鱼" in e["key"] for e in events)
@@ -117,8 +120,9 @@ def test_new_similar_filings(c: Cockpit) -> None:
     assert "fan4 zao1 yang1" in e["similarity"]["explanation"] and "殃~秧" in e["similarity"]["explanation"]
     assert e["message_key"] == "marks.alert.similar_time_honoured" and e["params"]["mark"] == "饭遭秧"
     # stable: the same keys again; by default each list's first load (2024-06-01) is the start
-    assert [x["key"] for x in P.new_similar_filings(con, since="2024-01-01")] == [x["key"] for x in events]
-    assert {x["key"] for x in P.new_similar_filings(con)} == {
+    assert [x["key"] for x in P.new_similar_filings(con, since="2024-01-01", index=index)] == [
+        x["key"] for x in events]
+    assert {x["key"] for x in P.new_similar_filings(con, index=index)} == {
         "similar_mark:well_known:长安:CN70123403", "similar_mark:gi:璧山葡萄:CN70123404"}
 
 
