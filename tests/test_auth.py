@@ -210,7 +210,12 @@ def test_policy_table() -> None:
     assert rule_for("GET", "/api/cockpit/reported") is None and rule_for("GET", "/api/cockpit") is None
     assert rule_for("POST", "/api/screen") is None
     assert rule_for("POST", "/api/fto").roles == {"admin", "analyst", "enterprise"}  # type: ignore[union-attr]
-    assert len(POLICY) == 11
+    assert rule_for("POST", "/marks/protected").roles == {"analyst", "admin"}  # type: ignore[union-attr]
+    assert rule_for("GET", "/marks/protected") is None and rule_for("GET", "/api/marks/alerts") is None
+    assert rule_for("GET", "/signals").roles == {"analyst", "admin"}  # type: ignore[union-attr]
+    assert rule_for("GET", "/api/signals.csv").roles == {"analyst", "admin"}  # type: ignore[union-attr]
+    assert rule_for("POST", "/api/signals/detect").roles == {"analyst", "admin"}  # type: ignore[union-attr]
+    assert len(POLICY) == 13
 
 
 def test_a_pages_downloads_have_its_policy(client: TestClient) -> None:

@@ -81,6 +81,11 @@ ARGS: dict[str, list[str]] = {
     "signals show": ["burst:0"],
     "signals update": ["burst:0", "--status", "checked", "--user", "pytest"],
     "signals registry": ["{tmp}/registry.csv"],
+    "marks list": [],
+    "marks similar": ["华为"],
+    "marks alerts": [],
+    "marks protected load": ["{tmp}/list.csv"],
+    "marks protected list": [],
 }
 #: commands that only read the store, with their arguments: they must not create it
 READS: dict[str, list[str]] = {
@@ -113,6 +118,10 @@ READS: dict[str, list[str]] = {
     "entities resolve": ["Motorola Inc"],
     "entities show": ["o:0"],
     "entities overrides": [],
+    "marks list": [],
+    "marks similar": ["华为"],
+    "marks alerts": [],
+    "marks protected list": [],
     "inventors find": ["chen"],
     "inventors show": ["i:0"],
     "navigate": ["nev"],  # builds and saves an edition, but only on a store that exists

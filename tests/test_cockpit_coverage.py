@@ -207,7 +207,7 @@ def test_no_official_count_is_unknown_never_complete(store: Store, tmp_path: Pat
     # running totals after the baseline year and records that cannot be loaded: unknown, with the reason
     cards = by_id(cockpit(store, year=2024, today=TODAY))
     assert cards["pct_applications"]["coverage"]["reason_key"] == "cockpit.coverage.no_official_since"
-    assert cards["geographical_indications"]["coverage"]["reason_key"] == "cockpit.coverage.not_loadable"
+    assert cards["geographical_indications"]["coverage"]["reason_key"] == "cockpit.coverage.marks_none"
     assert all(c["coverage"] is None for c in cards.values() if c["mode"] == "reported")
     assert all(c["coverage"]["status"] != "complete" for c in cards.values() if c["coverage"])
     # up to the baseline year a running total is all its records against the official total: 0 of 98

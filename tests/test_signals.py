@@ -386,20 +386,22 @@ def test_web_page_case_and_status(small: Path, tmp_path: Path) -> None:
     with _open(path) as c:
         of(c).detect("rapid_resale")
     with TestClient(create_app(Settings(db=str(path)), read_only=False)) as client:
+        # signals name suspected applicants: the office's analysts and admins only, every format
+        for url in ("/signals", "/api/signals?kind=rapid_resale", "/signals.csv", "/signals/case/rapid_resale:0",
+                    "/api/signals/near-duplicates"):
+            assert client.get(url).status_code == 401, url
+        assert client.post("/api/signals/detect", json={}).status_code in (401, 403)
+        r = client.post("/login", json={"username": "ana", "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
         page = client.get("/signals")
         assert page.status_code == 200 and "不构成认定" in page.text and "北京科技大学" in page.text
         data = client.get("/api/signals?kind=rapid_resale").json()
         cid = data["rows"][0]["case_id"]
         case = client.get(f"/signals/case/{cid}")
         assert case.status_code == 200 and "/patent/CN201610160455" in case.text and "不构成认定" in case.text
-        assert "signals-status" not in case.text  # not signed in: no form
-        assert client.post(f"/api/signals/case/{cid}/status", json={"status": "checked"}).status_code in (401, 403)
         assert "不构成认定" in client.get("/signals.csv").content.decode("utf-8-sig")
-        client.cookies.clear()
-        r = client.post("/login", json={"username": "ana", "password": PASSWORD})
-        assert r.status_code == 200, r.text
-        client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
-        assert "signals-status" in client.get(f"/signals/case/{cid}").text
+        assert "signals-status" in case.text
         done = client.post(f"/api/signals/case/{cid}/status", json={"status": "checked", "result": "confirmed"})
         assert done.status_code == 200 and done.json()["log"][0]["user_name"] == "ana"
         assert client.get("/api/signals/case/missing:0").status_code == 404

@@ -30,7 +30,8 @@ from ipcockpit.store.like import ESCAPE, contains_pattern
 LATER_DATA_TABLES = frozenset({"reported_values", "org_names", "org_entities", "org_overrides", "party_entities",
                                "inventor_entities", "nav_definitions", "nav_branches", "nav_branch_edits",
                                "nav_marks", "nav_editions", "signal_cases", "signal_case_log",
-                               "signal_runs", "enterprise_registry"})
+                               "signal_runs", "enterprise_registry", "protected_lists", "protected_marks",
+                               "protected_quarantine"})
 #: the most rows one page of the quarantine browser or of the file list holds
 MAX_LIMIT = 10_000
 #: characters of a sha256 shown (the full digest is ``sha256``)

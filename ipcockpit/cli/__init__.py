@@ -19,6 +19,7 @@ from ipcockpit.cli import (
     entities,
     graph,
     inventors,
+    marks,
     navigate,
     navigate_tools,
     region,
@@ -46,6 +47,7 @@ inventors.register(app)  # inventors resolve, find, show
 navigate.register(app)  # navigate (patent navigation reports)
 navigate_tools.register(app)  # nav presets, define, resolve, sample, check, tree, mark, suggest, tag
 signals.register(app)  # signals detect, list, show, update, registry
+marks.register(app)  # marks list, similar, alerts, protected load, protected list
 
 
 def main() -> None:

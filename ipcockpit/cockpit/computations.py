@@ -11,8 +11,9 @@
 * ``pledge_financing_amount``: a running total -- the start (the total registered up to the baseline
   year) plus the pledge registrations on the region's patents from the year after it, in 100 million CNY
   (亿元); unknown from the first registration without an amount in CNY;
-* trademark, geographical-indication and Madrid counts: no trademark records are loaded in this
-  version, so these are reported (the reason says so).
+* ``trademarks_per_10k_market_entities``, ``geographical_indications`` and ``madrid_applications_cumulative``:
+  from the marks and the GI lists loaded (:mod:`ipcockpit.cockpit.mark_counts`); without any mark or GI list
+  loaded they are reported (the reason says so).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ipcockpit.cockpit import mark_counts
 from ipcockpit.cockpit.context import (
     ATTRIBUTION_TEXT,
     ATTRIBUTION_ZH,
@@ -34,7 +36,9 @@ from ipcockpit.cockpit.reasons import Reason
 from ipcockpit.cockpit.reported import KINDS, provenance
 
 #: what the drill-down's rows are, where not patents: PCT applications, pledge registrations
-ROW_KINDS = {"pct_applications": "application", "pledge_financing_amount": "pledge"}
+ROW_KINDS = {"pct_applications": "application", "pledge_financing_amount": "pledge",
+             "trademarks_per_10k_market_entities": "trademark", "geographical_indications": "trademark",
+             "madrid_applications_cumulative": "trademark"}
 
 
 def _per_10k(ctx: Context, which: str) -> Result:
@@ -249,18 +253,14 @@ def _pledge(ctx: Context, ind: Indicator) -> Result:
     return out, None
 
 
-def _no_trademarks(ctx: Context, ind: Indicator) -> Result:
-    return {}, Reason("cockpit.reason.no_trademarks")
-
-
 COMPUTATIONS: dict[str, Callable[[Context, Indicator], Result]] = {
     "invention_patents_per_10k_pop": lambda ctx, ind: _per_10k(ctx, "in_force"),
     "high_value_invention_patents_per_10k_pop": lambda ctx, ind: _per_10k(ctx, "high_value"),
     "pct_applications": _pct,
     "pledge_financing_amount": _pledge,
-    "trademarks_per_10k_market_entities": _no_trademarks,
-    "geographical_indications": _no_trademarks,
-    "madrid_applications_cumulative": _no_trademarks,
+    "trademarks_per_10k_market_entities": mark_counts.per_10k,
+    "geographical_indications": mark_counts.geographical_indications,
+    "madrid_applications_cumulative": mark_counts.madrid,
 }
 
 

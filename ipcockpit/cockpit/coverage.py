@@ -18,8 +18,11 @@ What is loaded, and against which official figure (the profile's ``official`` li
   the start plus what the records add (applications, or the amount registered), so the loaded part is that
   addition and the official part is the year's official total minus the start; up to the baseline year,
   all the records up to then against the official total.
-* indicators whose records cannot be loaded yet (trademarks, geographical indications, Madrid): nothing is
-  loaded; unknown.
+* the trademark stocks (``trademarks_per_10k_market_entities``, ``geographical_indications``): the marks (and GI
+  list entries) counted as the region's at the period end against the plan's baseline as a floor (a district's
+  stock of registered marks and of GIs grows): the baseline itself for the GIs, the baseline rate times the
+  market entities reported for the baseline year / 10,000 for the marks (unknown without them); the Madrid
+  running total as the PCT one.
 
 ``status``: ``complete`` (share ≥ ``min_share``, the profile's ``coverage.min_share``, default 0.9),
 ``partial`` (below: the card does not show the computed value as the district's and falls back to the
@@ -35,6 +38,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
+from ipcockpit.cockpit import mark_counts
 from ipcockpit.cockpit.computations import pct_rows, pledge_events, start_of
 from ipcockpit.cockpit.context import Computed, Context
 from ipcockpit.cockpit.profiles import Indicator, OfficialFigure
@@ -43,8 +47,8 @@ from ipcockpit.cockpit.reasons import Reason, fields, translate
 STOCK = ("invention_patents_per_10k_pop", "high_value_invention_patents_per_10k_pop")
 STOCK_COUNT = "valid_invention_patents"
 STOCK_RATE = "invention_patents_per_10k_pop"
-RUNNING = ("pct_applications", "pledge_financing_amount")
-NOT_LOADABLE = ("trademarks_per_10k_market_entities", "geographical_indications", "madrid_applications_cumulative")
+RUNNING = ("pct_applications", "pledge_financing_amount", "madrid_applications_cumulative")
+MARK_STOCK = ("trademarks_per_10k_market_entities", "geographical_indications")
 COMPLETE, PARTIAL, UNKNOWN = "complete", "partial", "unknown"
 #: the unit of what is loaded, per measure (Chinese, English)
 UNITS = {STOCK_COUNT: ("件", "patents"), "pct_applications": ("件", "applications"),
@@ -170,6 +174,12 @@ def _running_loaded(ctx: Context, ind: Indicator, year: int, computed: dict[int,
             return float(c.records)
         return float(sum(1 for a in pct_rows(ctx) if (base < a["app_date"].year if after else True)
                          and a["app_date"].year <= year))
+    if ind.id == "madrid_applications_cumulative":
+        c = computed.get(year)
+        if after and c is not None:
+            return float(c.records)
+        return float(sum(1 for r in mark_counts.madrid_rows(ctx) if r["counted"] and r["date"] is not None
+                         and (base < r["date"].year if after else True) and r["date"].year <= year))
     c = computed.get(year)
     if after and c is not None:
         return round(c.detail.get("added_cny", 0.0) / 1e8, 4)
@@ -208,10 +218,48 @@ def coverage(ctx: Context, ind: Indicator, year: int, computed: dict[int, Comput
         return _stock(ctx, year)
     if ind.id in RUNNING:
         return _running(ctx, ind, year, computed, events or _events(ctx))
-    if ind.id in NOT_LOADABLE:
-        return Coverage(year, "records", 0, ctx.region.min_share, UNKNOWN,
-                        reason=Reason("cockpit.coverage.not_loadable", {"year": year}))
+    if ind.id in MARK_STOCK:
+        return _mark_stock(ctx, ind, year, computed)
     return None
+
+
+# the trademark stocks ---------------------------------------------------------------------------------
+def _mark_baseline(ctx: Context, ind: Indicator) -> tuple[float | None, dict[str, Any] | None]:
+    """The count of the baseline year the plan gives (a floor of later years) and its source, or None."""
+    start = start_of(ctx, ind)
+    if start is None:
+        return None, None
+    source = {"source": start["source_document"], "kind": start["kind"]}
+    if ind.id == "geographical_indications":
+        return float(start["value"]), source
+    entities = ctx.series("market_entities", ctx.region.baseline_year)
+    if entities is None:
+        return None, None
+    return round(start["value"] * entities["value"] / 10_000), {**source, "market_entities": entities["value"]}
+
+
+def _mark_stock(ctx: Context, ind: Indicator, year: int, computed: dict[int, Computed]) -> Coverage:
+    min_share, base = ctx.region.min_share, ctx.region.baseline_year
+    if not computed:
+        return Coverage(year, "records", 0, min_share, UNKNOWN, reason=Reason("cockpit.coverage.marks_none",
+                                                                            {"year": year}))
+    c = computed.get(year)
+    loaded = float(c.records) if c is not None else 0.0
+    official, source = _mark_baseline(ctx, ind)
+    if official is None or year < base:
+        key = "cockpit.coverage.marks_no_baseline" if year >= base else "cockpit.coverage.no_official"
+        return Coverage(year, "records", loaded, min_share, UNKNOWN, reason=Reason(
+            key, {"year": year, "loaded": _count(loaded), "base_year": base}))
+    if year == base and official > 0:
+        return _judge(year, "records", loaded, official, None, min_share)
+    floor = {"year": base, "official": official, "source": source}
+    values = {"year": year, "loaded": _count(loaded), "floor_year": base, "floor": _count(official),
+              "min": pct(min_share)}
+    if loaded < min_share * official:
+        return Coverage(year, "records", loaded, min_share, PARTIAL, None, None, None, None, floor,
+                        Reason("cockpit.coverage.marks_partial_floor", values))
+    return Coverage(year, "records", loaded, min_share, UNKNOWN, None, None, None, None, floor,
+                    Reason("cockpit.coverage.marks_unknown_floor", values))
 
 
 def coverages(ctx: Context, ind: Indicator, computed: dict[int, Computed], years: list[int]) -> dict[int, Coverage]:

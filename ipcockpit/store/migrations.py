@@ -123,6 +123,12 @@ def _navigation(con: duckdb.DuckDBPyConnection) -> None:
     migrate(con)
 
 
+def _protected_marks() -> list[str]:
+    from ipcockpit.marks.tables import MIGRATION
+
+    return list(MIGRATION)
+
+
 MIGRATIONS: list[Migration] = [
     (1, "canonical model: documents, parties, classes, citations, legal events, texts, references", _initial()),
     (2, "pending_files: files whose ingest has not finished (removed on the next writable open)",
@@ -176,4 +182,7 @@ MIGRATIONS: list[Migration] = [
          "signal_case_log, signal_runs (the last detection of each kind), enterprise_registry (the sizes a user "
          "loads) (ipcockpit.signals.cases)",
      _signals()),
+    (19, "protected marks: protected_lists, protected_marks, protected_quarantine (驰名商标, 老字号, 地理标志 lists "
+         "loaded by the user; ipcockpit.marks.protected)",
+     _protected_marks()),
 ]

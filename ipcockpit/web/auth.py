@@ -102,7 +102,9 @@ POLICY: tuple[Rule, ...] = (
     Rule(WRITE, r"/cockpit/report.*", WRITERS, "auth.why.report"),  # the page's report forms; GET report.pdf is open
     Rule(WRITE, r"/(api/)?(ingest|upload)(/.*)?", WRITERS, "auth.why.upload"),
     Rule(WRITE, r"/(api/)?navigation/build", WRITERS, "auth.why.navigation"),  # a new edition of a report
-    Rule(WRITE, r"/(api/)?signals(/.*)?", WRITERS, "signals.why"),  # a case's status, a detection
+    # abnormal-filing signals name suspected applicants (never a verdict): the office's own, to read and to handle
+    Rule(None, r"/(api/)?signals([./].*)?", WRITERS, "signals.why"),
+    Rule(WRITE, r"/(api/)?marks/protected", WRITERS, "marks.why.protected"),  # loading a protected-mark list
     # ([./].*)? covers a page's downloads by suffix (/api/audit.csv) as well as what lies below it
     Rule(None, r"/admin([./].*)?", ADMINS, "auth.why.admin"),
     Rule(None, r"/api/(users|audit)([./].*)?", ADMINS, "auth.why.admin_api"),

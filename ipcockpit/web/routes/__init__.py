@@ -19,6 +19,7 @@ from ipcockpit.web.routes import (
     fto,
     graph,
     jobs,
+    marks,
     navigation,
     navigation_tree,
     overview,
@@ -31,7 +32,7 @@ from ipcockpit.web.routes import (
 
 #: the areas, in the order their routes are matched
 AREAS = (cockpit, overview, screen, search, fto, data, region, graph, navigation_tree, navigation, profiles, jobs,
-         signals, auth)
+         signals, marks, auth)
 
 
 def register(app: FastAPI, web: Web) -> None:
