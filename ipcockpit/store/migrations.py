@@ -109,6 +109,13 @@ def _trademarks() -> list[str]:
     ]
 
 
+def _watch(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 16 (ipcockpit.watch.store)."""
+    from ipcockpit.watch.store import migrate
+
+    migrate(con)
+
+
 def _navigation(con: duckdb.DuckDBPyConnection) -> None:
     """Migration 13 (ipcockpit.navigation.store)."""
     from ipcockpit.navigation.store import migrate
@@ -165,4 +172,7 @@ MIGRATIONS: list[Migration] = [
     (15, "trademarks: trademarks, trademark_parties, trademark_classes, trademark_goods, trademark_events "
          "(ipcockpit.model.trademarks)",
      _trademarks()),
+    (16, "watch lists: watch_lists, watch_objects, watch_alerts (one per list and event), watch_deliveries "
+         "(ipcockpit.watch.store)",
+     [_watch]),
 ]
