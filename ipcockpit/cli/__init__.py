@@ -27,6 +27,7 @@ from ipcockpit.cli import (
     serve,
     strength,
     users,
+    watch,
 )
 
 app = typer.Typer(help="ipcockpit: IP big data for regional IP offices. 知识产权大数据驾驶舱。", no_args_is_help=True)
@@ -44,6 +45,7 @@ entities.register(app)  # entities resolve, show, merge, split, assign, override
 inventors.register(app)  # inventors resolve, find, show
 navigate.register(app)  # navigate (patent navigation reports)
 navigate_tools.register(app)  # nav presets, define, resolve, sample, check, tree, mark, suggest, tag
+watch.register(app)  # watch add, list, run, alerts
 
 
 def main() -> None:

@@ -104,7 +104,7 @@ def _batches(due: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]
     """Immediate lists: one batch per alert and channel; digests: one per list and channel."""
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for r in due:
-        key = (r["list_id"], r["channel"], r["alert_id"]) if r["digest"] == "immediate" else (r["list_id"], r["channel"])
+        key = (r["list_id"], r["channel"]) + ((r["alert_id"],) if r["digest"] == "immediate" else ())
         groups.setdefault(key, []).append(r)
     out = []
     for key, rows in groups.items():

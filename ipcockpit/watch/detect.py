@@ -76,7 +76,8 @@ def _insert(store: Store, events: list[Event]) -> dict[str, Any]:
             con.execute(
                 "INSERT INTO watch_deliveries SELECT a.alert_id, c.channel, "
                 "CASE c.channel WHEN 'inapp' THEN 'sent' ELSE 'pending' END, 0, NULL, NULL, "
-                "CASE c.channel WHEN 'inapp' THEN $now END, NULL FROM watch_alerts a JOIN watch_lists l USING (list_id) "
+                "CASE c.channel WHEN 'inapp' THEN $now END, NULL FROM watch_alerts a "
+                "JOIN watch_lists l USING (list_id) "
                 "CROSS JOIN (VALUES ('inapp'), ('email'), ('webhook')) c(channel) "
                 "WHERE a.alert_id IN (SELECT unnest($ids::BIGINT[])) AND (c.channel = 'inapp' "
                 "OR (c.channel = 'email' AND l.email IS NOT NULL) OR (c.channel = 'webhook' AND l.webhook_url "

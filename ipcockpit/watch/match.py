@@ -82,7 +82,8 @@ def _patents(con: duckdb.DuckDBPyConnection, values: list[str]) -> dict[str, lis
     rows = con.execute(
         "WITH v AS (SELECT DISTINCT unnest($v::VARCHAR[]) AS v), d AS (SELECT doc_id, app_id, upper(number) AS number, "
         "regexp_replace(doc_id, '[A-Z][0-9]?$', '') AS bare FROM documents) "
-        "SELECT v.v, d.doc_id FROM v JOIN d ON d.doc_id = v.v UNION SELECT v.v, d.doc_id FROM v JOIN d ON d.app_id = v.v "
+        "SELECT v.v, d.doc_id FROM v JOIN d ON d.doc_id = v.v "
+        "UNION SELECT v.v, d.doc_id FROM v JOIN d ON d.app_id = v.v "
         "UNION SELECT v.v, d.doc_id FROM v JOIN d ON d.number = v.v UNION SELECT v.v, d.doc_id FROM v JOIN d "
         "ON d.bare = v.v", {"v": values}).fetchall()
     for value, doc in rows:

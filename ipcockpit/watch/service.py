@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from ipcockpit import i18n
 from ipcockpit.auth import ADMIN, ROLES, AccessError, User
-from ipcockpit.watch import delivery, detect, store as wstore
+from ipcockpit.watch import delivery, detect
+from ipcockpit.watch import store as wstore
 from ipcockpit.watch.sources import KINDS
 
 if TYPE_CHECKING:
@@ -90,7 +91,8 @@ class Watch:
                  if wstore.add_object(s, row["list_id"], kind, v)]
         if added:
             detect.detect(s, self.settings, list_ids=[row["list_id"]])  # baseline of what the store already holds
-        return {**self._public(wstore.get_list(s, row["list_id"])), "added": [{"kind": k, "value": v} for k, v in added]}
+        out = self._public(wstore.get_list(s, row["list_id"]))
+        return {**out, "added": [{"kind": k, "value": v} for k, v in added]}
 
     def remove(self, user: User, list_id: int, kind: str, value: str) -> bool:
         self._list(user, list_id, edit=True)

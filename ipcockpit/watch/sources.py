@@ -184,7 +184,7 @@ def _documents(store: Store, scope: Scope) -> Iterable[Event]:
 
 
 def _expiry_soon(store: Store, scope: Scope) -> Iterable[Event]:
-    from ipcockpit.value.legal_status import statuses
+    from ipcockpit.value.legal_status import status_ctes, status_params, status_row
     from ipcockpit.value.settings import ScreenSettings
 
     rows = store.con.execute("SELECT DISTINCT list_id, doc_id, object_kind, object_value FROM _watch_docs "
@@ -192,7 +192,15 @@ def _expiry_soon(store: Store, scope: Scope) -> Iterable[Event]:
     docs = sorted({r[1] for r in rows if scope.expiry_days.get(r[0], 0) > 0})
     if not docs:
         return
-    status = statuses(store.con, docs, ScreenSettings(as_of=scope.today))
+    # the legal-status rule of the screening, over the watched documents stubs included (a patent known from its
+    # prosecution or legal events alone has its filing date and its events)
+    settings = ScreenSettings(as_of=scope.today)
+    params = {**status_params(settings), "ls_ids": docs}
+    cur = store.con.execute("WITH ls_docs AS (SELECT DISTINCT unnest($ls_ids::VARCHAR[]) AS doc_id), "
+                            f"{status_ctes('ls_docs')} SELECT * FROM ls_status", params)
+    names = [c[0] for c in cur.description or []]
+    status = {r["doc_id"]: status_row(r, settings) for r in (dict(zip(names, row, strict=True))
+                                                             for row in cur.fetchall())}
     for list_id, doc_id, object_kind, object_value in rows:
         s, days = status.get(doc_id), scope.expiry_days.get(list_id, 0)
         if not s or not s["live"] or not s["expiry_date"] or days <= 0:

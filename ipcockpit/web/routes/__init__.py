@@ -26,11 +26,12 @@ from ipcockpit.web.routes import (
     region,
     screen,
     search,
+    watch,
 )
 
 #: the areas, in the order their routes are matched
 AREAS = (cockpit, overview, screen, search, fto, data, region, graph, navigation_tree, navigation, profiles, jobs,
-         auth)
+         watch, auth)
 
 
 def register(app: FastAPI, web: Web) -> None:
