@@ -210,7 +210,8 @@ def test_policy_table() -> None:
     assert rule_for("GET", "/api/cockpit/reported") is None and rule_for("GET", "/api/cockpit") is None
     assert rule_for("POST", "/api/screen") is None
     assert rule_for("POST", "/api/fto").roles == {"admin", "analyst", "enterprise"}  # type: ignore[union-attr]
-    assert len(POLICY) == 11
+    assert rule_for("GET", "/watch.csv").roles == {"admin", "analyst", "enterprise"}  # type: ignore[union-attr]
+    assert len(POLICY) == 12
 
 
 def test_a_pages_downloads_have_its_policy(client: TestClient) -> None:

@@ -11,13 +11,17 @@ from rich.table import Table
 
 from ipcockpit.app import Cockpit
 from ipcockpit.cli.options import command_options, dump, err, fail, texts
-from ipcockpit.watch.service import Watch, of
+from ipcockpit.watch.service import Watch
 from ipcockpit.watch.sources import KINDS
 
 watch_app = typer.Typer(help="Watch lists and alerts: patents, organisations, IPC/SEI fields, regions, saved "
                         "queries. 监测预警：关注清单与提醒。", no_args_is_help=True)
 
-Many = Annotated[list[str] | None, typer.Option()]
+
+
+def of(cockpit: Cockpit) -> Watch:
+    """The watch service of the core object (the lead redirects this to ``cockpit.monitor.watch``)."""
+    return Watch(cockpit.store, cockpit.settings)
 
 
 def _user(cockpit: Cockpit, name: str) -> Any:

@@ -1,5 +1,6 @@
 """The watch service (docs/monitoring.md, "Watch lists and alerts"): what the command line, the API and the page
-call, as ``Watch(store, settings).<operation>(...)`` (``of(cockpit)`` until the core holds it).
+call, as ``Watch(store, settings).<operation>(...)`` (built by the interfaces' ``of(cockpit)`` until the core
+holds it as ``cockpit.monitor.watch``).
 
 Who may see what: a list is seen by its owner, by every user of its ``shared_role`` and by admins; it is changed
 (objects, settings, read marks of its inbox) by its owner and admins. Admins and analysts keep lists; an
@@ -186,7 +187,3 @@ def alert_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     return [{c: (a.get(c) if c != "created_at" else str(a.get(c) or "")) for c in ALERT_COLUMNS}
             for a in data["alerts"]]
 
-
-def of(cockpit: Any) -> Watch:
-    """The watch service of a core object (the lead redirects this to ``cockpit.monitor.watch``)."""
-    return Watch(cockpit.store, cockpit.settings)

@@ -24,12 +24,17 @@ from ipcockpit import i18n
 from ipcockpit.app import Cockpit
 from ipcockpit.auth import AccessError
 from ipcockpit.errors import IPCockpitError, StoreError
-from ipcockpit.watch.service import ALERT_COLUMNS, alert_rows, of
+from ipcockpit.watch.service import ALERT_COLUMNS, Watch, alert_rows
 from ipcockpit.web import render
 from ipcockpit.web.auth import audit_target, current_user
 from ipcockpit.web.context import Web
 from ipcockpit.web.errors import BadRequest, Forbidden
 from ipcockpit.web.pages import Page, PageParams, View, parse, show
+
+
+def of(c: Cockpit) -> Watch:
+    """The watch service of the core object (the lead redirects this to ``c.monitor.watch``)."""
+    return Watch(c.store, c.settings)
 
 
 class WatchParams(PageParams):
