@@ -63,6 +63,20 @@ def test_objects_baseline_and_no_cost_without_lists(tmp_path: Path, tmp_path_fac
     henan = next(x for x in w.lists(ANA) if x["name"] == "henan")
     assert w.alerts(ANA, list_id=henan["list_id"], baseline=True)["total"] == 11
     assert c.ingest([shared / CN_TABLE]) and w.alerts(ANA)["total"] == 0  # re-ingest: nothing new
+    # an SEI branch: the documents with an IPC code that fully matches one of the branch's (or a sub-branch's)
+    # patterns and none of its exclusions, recounted here in SQL on the concordance
+    expected = {r["doc_id"] for r in c.store.query(
+        "SELECT DISTINCT k.doc_id FROM classifications k JOIN ref_ipc_concordance r ON r.scheme = 'sei2021' "
+        "AND (r.code = '1.1' OR r.code LIKE '1.1.%') AND regexp_full_match(k.code, r.ipc_regex) "
+        "AND NOT coalesce(regexp_full_match(k.code, r.exclusion_regex), false) WHERE k.scheme = 'IPC'")}
+    sei, ipc = w.add(ANA, "sei", {"sei": ["1.1"]}), w.add(ANA, "ipc", {"ipc": ["G06F 16"]})
+    got = {a["doc_id"] for a in w.alerts(ANA, sei["list_id"], baseline=True)["alerts"]}
+    assert got == expected == {"CN116245100A", "CN116595400A"}
+    assert {a["doc_id"] for a in w.alerts(ANA, ipc["list_id"], baseline=True)["alerts"]} == {"CN116245100A"}
+    # a saved query needs the search index: without it the object covers nothing and the run says why
+    w.add(ANA, "q", {"query": ["无人机"]})
+    unknown = w.run()["unknown"]
+    assert [(u["kind"], u["value"]) for u in unknown] == [("query", "无人机")] and "index" in unknown[0]["reason"]
     with pytest.raises(WatchError, match="six-digit"):
         w.add(ANA, "zz", {"region": ["Bishan"]})
     c.close()
