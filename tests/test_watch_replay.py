@@ -235,6 +235,7 @@ def _cockpit(tmp_path: Path, factory: pytest.TempPathFactory, smtp_port: int) ->
                                                "smtp_from": "cockpit@bishan.example"}))
 
 
+@pytest.mark.slow  # the CN legal-events day: 61,773 rows (~10 s of ingest on an idle core)
 def test_replay_every_event_once_by_three_channels(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
                                                     shared: Path, servers: tuple[SmtpServer, Receiver]) -> None:
     smtp, hook = servers
@@ -298,6 +299,7 @@ def test_replay_every_event_once_by_three_channels(tmp_path: Path, tmp_path_fact
     c.close()
 
 
+@pytest.mark.slow
 def test_new_version_of_a_file_alerts_only_what_is_new(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
                                                       shared: Path, servers: tuple[SmtpServer, Receiver]) -> None:
     """The first 6,000 rows of the CN day ingested, then its first 12,000 under the same name (the loader's "new

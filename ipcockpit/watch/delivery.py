@@ -3,8 +3,8 @@
 A list's ``digest`` decides when its pending deliveries go out: ``immediate`` on every run, one message per
 alert; ``daily`` / ``weekly`` once a day / week after its last digest (``watch_lists.last_digest_at``), one
 message holding every pending alert. A delivery is marked ``sent`` only after the server accepted it; a failure
-is recorded (``failed``, the error, the attempts) and the next run tries it again, so an alert is never lost; a
-sent delivery is never sent again. Each message names its batch (``Message-ID`` and the webhook's
+is recorded (``failed``, the error, the attempts) and the next run tries it again (a digest too, without waiting
+for its day), so an alert is never lost; a sent delivery is never sent again. Each message names its batch (``Message-ID`` and the webhook's
 ``X-IPCockpit-Delivery``) so that a receiver can tell a retry of a message it already has.
 
 Settings (``watch:`` in the settings file, docs/settings.md): ``smtp_host``, ``smtp_port`` (25), ``smtp_from``,
@@ -92,7 +92,8 @@ def _due(store: Store, now: datetime) -> list[dict[str, Any]]:
     due = []
     for r in rows:
         period = PERIODS[r["digest"]]
-        if period and r["last_digest_at"] is not None and now - r["last_digest_at"] < period:
+        # a digest waits for its day or week; a failed delivery is retried by the next run
+        if period and r["attempts"] == 0 and r["last_digest_at"] is not None and now - r["last_digest_at"] < period:
             continue
         r["params"] = json.loads(r["params"] or "{}")
         r["evidence"] = json.loads(r["evidence"] or "[]")

@@ -80,12 +80,13 @@ class Watch:
                                      email=email, webhook_url=webhook_url,
                                      expiry_days=default if expiry_days is None else expiry_days)
         else:
+            if not self.may_edit(user, row):
+                raise AccessError(f"watch list {row['list_id']} is not yours to change")
             changes = {"shared_role": shared_role, "digest": digest, "email": email, "webhook_url": webhook_url,
                        "expiry_days": expiry_days}
+            wstore.check_options(**changes)
             for column, value in changes.items():
                 if value is not None:
-                    if column == "digest" and value not in wstore.DIGESTS:
-                        raise wstore.WatchError(f"digest {value!r}: use one of {', '.join(wstore.DIGESTS)}")
                     s.con.execute(f"UPDATE watch_lists SET {column} = ? WHERE list_id = ?",
                                   [value or None, row["list_id"]])
         added = [(kind, wstore.normalise_object(kind, v)) for kind, values in (objects or {}).items() for v in values

@@ -72,19 +72,11 @@ def has_lists(store: Store) -> bool:
 def create_list(store: Store, owner: str, name: str, *, shared_role: str | None = None, digest: str = "immediate",
                 email: str | None = None, webhook_url: str | None = None, expiry_days: int = 90) -> dict[str, Any]:
     """A new list of ``owner`` (its webhook secret generated here), as :func:`get_list` gives it."""
-    from ipcockpit.auth import ROLES
-
     name = (name or "").strip()
     if not name:
         raise WatchError("a watch list needs a name (--list NAME)")
-    if digest not in DIGESTS:
-        raise WatchError(f"digest {digest!r}: use one of {', '.join(DIGESTS)}")
-    if shared_role and shared_role not in ROLES:
-        raise WatchError(f"shared role {shared_role!r}: use one of {', '.join(ROLES)}")
-    if webhook_url and not webhook_url.startswith(("http://", "https://")):
-        raise WatchError(f"webhook {webhook_url!r}: give an http:// or https:// address")
-    if not 0 <= expiry_days <= 3650:
-        raise WatchError(f"expiry days {expiry_days}: give 0 to 3650")
+    check_options(shared_role=shared_role, digest=digest, email=email, webhook_url=webhook_url,
+                  expiry_days=expiry_days)
     if store.query("SELECT 1 FROM watch_lists WHERE owner = ? AND name = ?", [owner, name]):
         raise WatchError(f"{owner} already has a watch list named {name!r}; choose another name")
     now = datetime.now()
@@ -94,6 +86,24 @@ def create_list(store: Store, owner: str, name: str, *, shared_role: str | None 
         [owner, name, shared_role or None, digest, email or None, webhook_url or None, secrets.token_hex(16),
          expiry_days, now, now])
     return find_list(store, owner, name)
+
+
+def check_options(**options: Any) -> None:
+    """Refuse a list option that cannot work, saying what to give instead (None: not given)."""
+    from ipcockpit.auth import ROLES
+
+    digest, role, url = options.get("digest"), options.get("shared_role"), options.get("webhook_url")
+    email, days = options.get("email"), options.get("expiry_days")
+    if digest is not None and digest not in DIGESTS:
+        raise WatchError(f"digest {digest!r}: use one of {', '.join(DIGESTS)}")
+    if role and role not in ROLES:
+        raise WatchError(f"shared role {role!r}: use one of {', '.join(ROLES)}")
+    if url and not url.startswith(("http://", "https://")):
+        raise WatchError(f"webhook {url!r}: give an http:// or https:// address")
+    if email and "@" not in email:
+        raise WatchError(f"e-mail {email!r}: give an address such as name@example.org")
+    if days is not None and not 0 <= days <= 3650:
+        raise WatchError(f"expiry days {days}: give 0 to 3650")
 
 
 def find_list(store: Store, owner: str, name: str) -> dict[str, Any]:
