@@ -4,8 +4,9 @@ A list's ``digest`` decides when its pending deliveries go out: ``immediate`` on
 alert; ``daily`` / ``weekly`` once a day / week after its last digest (``watch_lists.last_digest_at``), one
 message holding every pending alert. A delivery is marked ``sent`` only after the server accepted it; a failure
 is recorded (``failed``, the error, the attempts) and the next run tries it again (a digest too, without waiting
-for its day), so an alert is never lost; a sent delivery is never sent again. Each message names its batch (``Message-ID`` and the webhook's
-``X-IPCockpit-Delivery``) so that a receiver can tell a retry of a message it already has.
+for its day), so an alert is never lost; a sent delivery is never sent again. Each message names its batch
+(``Message-ID`` and the webhook's ``X-IPCockpit-Delivery``) so that a receiver can tell a retry of a message it
+already has.
 
 Settings (``watch:`` in the settings file, docs/settings.md): ``smtp_host``, ``smtp_port`` (25), ``smtp_from``,
 ``smtp_tls`` (none | starttls | ssl), ``smtp_user`` and the password in ``IPCOCKPIT_SMTP_PASSWORD``,
