@@ -53,12 +53,12 @@ class Watch:
 
     # lists ----------------------------------------------------------------------------------------
     def lists(self, user: User) -> list[dict[str, Any]]:
-        return [self._public(r) for r in wstore.lists(self._store) if self.may_see(user, r)]
+        return [self._public(r, user) for r in wstore.lists(self._store) if self.may_see(user, r)]
 
-    @staticmethod
-    def _public(row: dict[str, Any]) -> dict[str, Any]:
-        """A list without its webhook secret (only its owner reads that, from `watch list --secret`)."""
-        return {k: v for k, v in row.items() if k != "webhook_secret"}
+    def _public(self, row: dict[str, Any], user: User) -> dict[str, Any]:
+        """A list as ``user`` sees it: the webhook secret (the key a receiver checks the signature with) only for
+        those who may change the list."""
+        return {k: v for k, v in row.items() if k != "webhook_secret" or self.may_edit(user, row)}
 
     def add(self, user: User, list_name: str, objects: dict[str, list[str]] | None = None, *,
             shared_role: str | None = None, digest: str | None = None, email: str | None = None,
@@ -93,7 +93,7 @@ class Watch:
                  if wstore.add_object(s, row["list_id"], kind, v)]
         if added:
             detect.detect(s, self.settings, list_ids=[row["list_id"]])  # baseline of what the store already holds
-        out = self._public(wstore.get_list(s, row["list_id"]))
+        out = self._public(wstore.get_list(s, row["list_id"]), user)
         return {**out, "added": [{"kind": k, "value": v} for k, v in added]}
 
     def remove(self, user: User, list_id: int, kind: str, value: str) -> bool:
