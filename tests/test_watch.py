@@ -219,6 +219,14 @@ def test_web_page_api_downloads(client: TestClient) -> None:
     r = client.post("/watch/lists", data={"list": "new", "kind": "ipc", "value": "G06F", "csrf_token": token},
                     follow_redirects=False)
     assert r.status_code == 303
+    page = client.get("/api/watch").json()
+    new = next(x for x in page["lists"] if x["name"] == "new")
+    assert new["watched"][0]["value"] == "G06F" and new["may_edit"]
+    assert 'action="/watch/objects/remove"' in client.get("/watch").text
+    r = client.post("/watch/objects/remove", data={"list_id": str(new["list_id"]), "kind": "ipc", "value": "G06F",
+                                                   "csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    assert next(x for x in client.get("/api/watch").json()["lists"] if x["name"] == "new")["watched"] == []
     client.post("/logout", data={"csrf_token": token})
     token = _login(client, "acme")
     assert client.get("/api/watch").json()["lists"] == []

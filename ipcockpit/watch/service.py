@@ -177,8 +177,14 @@ class Watch:
 
     def page(self, user: User, list_id: int | None = None, unread: bool = False, kind: str | None = None,
              limit: int = 200, lang: str | None = None) -> dict[str, Any]:
-        """The /watch page's data: the user's lists and the inbox."""
-        return {"lists": self.lists(user), "kinds": list(KINDS), "object_kinds": list(wstore.OBJECT_KINDS),
+        """The /watch page's data: the user's lists (each with what it watches and whether the user may change
+        it) and the inbox."""
+        lists_ = self.lists(user)
+        for row in lists_:
+            row["watched"] = self._store.query("SELECT kind, value, label, added_at FROM watch_objects "
+                                               "WHERE list_id = ? ORDER BY kind, value", [row["list_id"]])
+            row["may_edit"] = self.may_edit(user, row)
+        return {"lists": lists_, "kinds": list(KINDS), "object_kinds": list(wstore.OBJECT_KINDS),
                 "digests": list(wstore.DIGESTS), "list_id": list_id,
                 **self.alerts(user, list_id, unread, kind, limit=limit, lang=lang)}
 
