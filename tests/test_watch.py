@@ -252,3 +252,8 @@ def test_cli(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, shared: P
     assert r.exit_code == 0
     r = runner.invoke(cli, ["watch", "alerts", "--user", "nobody", "--db", db])
     assert r.exit_code == 2 and "nobody" in r.output
+    # the command line's language: Chinese by default, English by the setting
+    assert "新提醒 0 条" in runner.invoke(cli, ["watch", "run", "--db", db]).output
+    config = tmp_path / "en.yaml"
+    config.write_text("language: en\n", encoding="utf-8")
+    assert "0 new alert(s)" in runner.invoke(cli, ["watch", "run", "--db", db, "--config", str(config)]).output
