@@ -120,6 +120,8 @@ class Cockpit:
         if any(r.loaded or r.merged for r in reports):
             self.resolve_entities()  # the new parties' organisation ids (existing ids never change)
             self.resolve_inventors()  # the new inventors' person ids (kept ids stay; docs/entities.md "Inventors")
+        from ipcockpit.watch import run_after_ingest  # alerts of watch lists (nothing when none watches anything)
+        run_after_ingest(self.store, self.settings, reports)
         return reports
 
     # statistics -------------------------------------------------------------------------------

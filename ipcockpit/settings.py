@@ -61,6 +61,9 @@ SETTINGS: tuple[Setting, ...] = (
             "says screen-first-N-of-M)."),
     Setting("base_url", "", "The address users reach the app at (https://ip.example.org/cockpit): links are built "
             "from it; empty = links are paths on the server, never built from a request's Host header."),
+    Setting("watch", {}, "Watch lists' delivery: smtp_host, smtp_port (25), smtp_from, smtp_tls (none, starttls, "
+            "ssl), smtp_user (the password in IPCOCKPIT_SMTP_PASSWORD), webhook_timeout (10 s), expiry_days (90); "
+            "see docs/monitoring.md."),
     Setting("screen", {}, "High-value screening settings (maintenance_start, pledge_threshold, strict_sei, "
             "sei_scheme ...; see docs/value.md)."),
     Setting("signals", {}, "Abnormal-filing signal thresholds by kind (burst: period, history_periods, min_count, "
@@ -100,6 +103,7 @@ class Settings:
     base_url: str = ""
     screen: dict[str, Any] = field(default_factory=dict)
     signals: dict[str, Any] = field(default_factory=dict)
+    watch: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **values: Any) -> Settings:

@@ -29,9 +29,9 @@ from ipcockpit.store.like import ESCAPE, contains_pattern
 #: users, session secret, audit log, portfolios, publication state, pending ingests): not listed to the public
 LATER_DATA_TABLES = frozenset({"reported_values", "org_names", "org_entities", "org_overrides", "party_entities",
                                "inventor_entities", "nav_definitions", "nav_branches", "nav_branch_edits",
-                               "nav_marks", "nav_editions", "signal_cases", "signal_case_log",
-                               "signal_runs", "enterprise_registry", "protected_lists", "protected_marks",
-                               "protected_quarantine"})
+                               "nav_marks", "nav_editions", "watch_lists", "watch_objects", "watch_alerts",
+                               "watch_deliveries", "signal_cases", "signal_case_log", "signal_runs",
+                               "enterprise_registry", "protected_lists", "protected_marks", "protected_quarantine"})
 #: the most rows one page of the quarantine browser or of the file list holds
 MAX_LIMIT = 10_000
 #: characters of a sha256 shown (the full digest is ``sha256``)

@@ -29,6 +29,7 @@ from ipcockpit.cli import (
     signals,
     strength,
     users,
+    watch,
 )
 
 app = typer.Typer(help="ipcockpit: IP big data for regional IP offices. 知识产权大数据驾驶舱。", no_args_is_help=True)
@@ -48,6 +49,7 @@ navigate.register(app)  # navigate (patent navigation reports)
 navigate_tools.register(app)  # nav presets, define, resolve, sample, check, tree, mark, suggest, tag
 signals.register(app)  # signals detect, list, show, update, registry
 marks.register(app)  # marks list, similar, alerts, protected load, protected list
+watch.register(app)  # watch add, list, run, alerts
 
 
 def main() -> None:

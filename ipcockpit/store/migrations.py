@@ -109,6 +109,13 @@ def _trademarks() -> list[str]:
     ]
 
 
+def _watch(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 16 (ipcockpit.watch.store)."""
+    from ipcockpit.watch.store import migrate
+
+    migrate(con)
+
+
 def _signals() -> list[str]:
     """Migration 17 (ipcockpit.signals.cases): signal cases, their log, the last runs, the enterprise registry."""
     from ipcockpit.signals.cases import TABLES
@@ -178,6 +185,9 @@ MIGRATIONS: list[Migration] = [
     (15, "trademarks: trademarks, trademark_parties, trademark_classes, trademark_goods, trademark_events "
          "(ipcockpit.model.trademarks)",
      _trademarks()),
+    (16, "watch lists: watch_lists, watch_objects, watch_alerts (one per list and event), watch_deliveries "
+         "(ipcockpit.watch.store)",
+     [_watch]),
     (17, "abnormal-filing signals: signal_cases (one case per subject and finding, status and result), "
          "signal_case_log, signal_runs (the last detection of each kind), enterprise_registry (the sizes a user "
          "loads) (ipcockpit.signals.cases)",

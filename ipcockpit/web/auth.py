@@ -115,6 +115,9 @@ POLICY: tuple[Rule, ...] = (
     Rule(None, r"/(api/)?data/quarantine([./].*)?", WRITERS, "auth.why.quarantine"),
     # patent navigation: the analyst's edits of a decomposition tree, marks and tagging (page forms and API)
     Rule(WRITE, r"/(api/)?navigation/[^/]+/(tree|marks|tag)", WRITERS, "nav.analyst.why"),
+    # watch lists are kept per user: the page, its downloads, the API and the writes; the service shows each user
+    # the lists they own or that are shared with their role (admins: all)
+    Rule(None, r"/(api/)?watch([./].*)?", SIGNED_IN, "watch.why"),
 )
 
 

@@ -28,11 +28,12 @@ from ipcockpit.web.routes import (
     screen,
     search,
     signals,
+    watch,
 )
 
 #: the areas, in the order their routes are matched
 AREAS = (cockpit, overview, screen, search, fto, data, region, graph, navigation_tree, navigation, profiles, jobs,
-         signals, marks, auth)
+         signals, marks, watch, auth)
 
 
 def register(app: FastAPI, web: Web) -> None:
