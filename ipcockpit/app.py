@@ -21,6 +21,7 @@ from ipcockpit.store.loader import FileReport, finish_run, ingest_source, new_ru
 if TYPE_CHECKING:
     import ibis
 
+    from ipcockpit.monitor import Monitor
     from ipcockpit.navigation.service import Navigation
     from ipcockpit.value.settings import ScreenSettings
 
@@ -180,17 +181,20 @@ class Cockpit:
                 found.setdefault(row["code"], {}).setdefault(lang, row["title"])
         return found
 
+    def _with_titles(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``rows`` (each with a ``subclass``), given ``title_zh`` and ``title_en`` from ref_ipc_titles."""
+        titles = self.ipc_titles(r["subclass"] for r in rows)
+        for r in rows:
+            r["title_zh"], r["title_en"] = (titles.get(r["subclass"], {}).get(k) for k in ("zh", "en"))
+        return rows
+
     def overview(self, limit: int = 10) -> dict[str, Any]:
         """The data overview page: counts, documents by office and year, top applicants, top IPC
         subclasses (with titles when ref_ipc_titles is loaded) and the data-quality checks. ``documents``
         counts the documents with a record of their own, ``stubs`` those a source only refers to (a search
         hit, an assignment, a family member): ``tables.documents`` is their sum."""
         data = self.stats()
-        subclasses = self.top_subclasses(limit)
-        titles = self.ipc_titles(r["subclass"] for r in subclasses)
-        for r in subclasses:
-            r["title_zh"] = titles.get(r["subclass"], {}).get("zh")
-            r["title_en"] = titles.get(r["subclass"], {}).get("en")
+        subclasses = self._with_titles(self.top_subclasses(limit))
         return {
             "documents": sum(r["documents"] for r in data["by_office_year"]),  # with a record of their own
             "stubs": _stats().rows(_stats().stubs(self.ibis().table("documents")))[0]["stubs"],  # only referred to
@@ -229,17 +233,14 @@ class Cockpit:
         data = applicant.applicant_profile(self.store, name, limit)
         if data is None:
             return None
-        titles = self.ipc_titles(r["subclass"] for r in data["top_subclasses"])
-        for r in data["top_subclasses"]:
-            r["title_zh"] = titles.get(r["subclass"], {}).get("zh")
-            r["title_en"] = titles.get(r["subclass"], {}).get("en")
+        self._with_titles(data["top_subclasses"])
         answers = applicant.high_value_answers(self.store, data["name_norm"], self.screen_settings())
         return applicant.add_high_value(data, answers)
 
     def applicant_suggestions(self, name: str, limit: int = 10) -> list[dict[str, Any]]:
-        check_names(name, self.settings)
         """Applicants whose name contains ``name`` (written or folded), the most documents first: what the
         applicant page offers when no applicant has that name."""
+        check_names(name, self.settings)
         from ipcockpit.analytics.applicant import suggestions
 
         return suggestions(self.store, name, limit)
@@ -315,6 +316,13 @@ class Cockpit:
 
         return Navigation(self.store, self.settings)
 
+    @property
+    def monitor(self) -> Monitor:
+        """Monitoring and supervision (docs/monitoring.md): ``watch``, ``marks``, ``signals``, ``credit``."""
+        from ipcockpit.monitor import Monitor
+
+        return Monitor(self.store, self.settings)
+
     # entities ---------------------------------------------------------------------------------------
     def resolve_entities(self) -> dict[str, int]:
         """Give the parties' names not yet resolved their organisation entities (ipcockpit.entities.store.assign)."""
@@ -387,12 +395,8 @@ class Cockpit:
         from ipcockpit.analytics.region import region_page
 
         data = region_page(self.store, code, self.screen_settings(), limit)
-        if data is None:
-            return None
-        titles = self.ipc_titles(r["subclass"] for r in data["ipc_mix"])
-        for r in data["ipc_mix"]:
-            r["title_zh"] = titles.get(r["subclass"], {}).get("zh")
-            r["title_en"] = titles.get(r["subclass"], {}).get("en")
+        if data is not None:
+            self._with_titles(data["ipc_mix"])
         return data
 
     # cockpit (驾驶舱) ------------------------------------------------------------------------------

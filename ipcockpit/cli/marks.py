@@ -31,10 +31,8 @@ GroupOpt = Annotated[list[str] | None, typer.Option("--group", help="类似群 (
 
 
 def _service(cockpit: Cockpit) -> Any:
-    """The marks service (the lead redirects this to ``cockpit.monitor.marks``)."""
-    from ipcockpit.marks.service import Marks
-
-    return Marks(cockpit.store, cockpit.settings)
+    """The marks service of the core object (``Cockpit.monitor.marks``)."""
+    return cockpit.monitor.marks
 
 
 @command_options()

@@ -25,10 +25,8 @@ signals_app = typer.Typer(help="Abnormal-filing signals and their cases. 非正�
 
 
 def _service(cockpit: Cockpit) -> Any:
-    """The signals service of the Cockpit (``Cockpit.monitor.signals`` once the lead adds it)."""
-    from ipcockpit.signals.service import Signals
-
-    return Signals(cockpit.store, cockpit.settings)
+    """The signals service of the core object (``Cockpit.monitor.signals``)."""
+    return cockpit.monitor.signals
 
 
 def _protected(path: Path | None) -> list[Any] | None:

@@ -20,8 +20,8 @@ watch_app = typer.Typer(help="Watch lists and alerts: patents, organisations, IP
 
 
 def of(cockpit: Cockpit) -> Watch:
-    """The watch service of the core object (the lead redirects this to ``cockpit.monitor.watch``)."""
-    return Watch(cockpit.store, cockpit.settings)
+    """The watch service of the core object (``Cockpit.monitor.watch``)."""
+    return cockpit.monitor.watch
 
 
 def _user(cockpit: Cockpit, name: str) -> Any:

@@ -31,8 +31,8 @@ MAX_LIST_BYTES = 20_000_000
 
 
 def of(c: Cockpit) -> Marks:
-    """The marks service (the lead redirects this to ``c.monitor.marks``)."""
-    return Marks(c.store, c.settings)
+    """The marks service of the core object (``Cockpit.monitor.marks``)."""
+    return c.monitor.marks
 
 
 class MarksParams(PageParams):

@@ -36,8 +36,8 @@ from ipcockpit.web.pages import Fields, Page, PageParams, View, parse
 
 
 def of(c: Cockpit) -> Signals:
-    """The signals service of the Cockpit (``Cockpit.monitor.signals`` once the lead adds it)."""
-    return Signals(c.store, c.settings)
+    """The signals service of the core object (``Cockpit.monitor.signals``)."""
+    return c.monitor.signals
 
 
 class SignalsParams(PageParams):

@@ -33,8 +33,8 @@ from ipcockpit.web.pages import Page, PageParams, View, parse, show
 
 
 def of(c: Cockpit) -> Watch:
-    """The watch service of the core object (the lead redirects this to ``c.monitor.watch``)."""
-    return Watch(c.store, c.settings)
+    """The watch service of the core object (``Cockpit.monitor.watch``)."""
+    return c.monitor.watch
 
 
 class WatchParams(PageParams):
