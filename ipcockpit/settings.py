@@ -63,6 +63,8 @@ SETTINGS: tuple[Setting, ...] = (
             "from it; empty = links are paths on the server, never built from a request's Host header."),
     Setting("screen", {}, "High-value screening settings (maintenance_start, pledge_threshold, strict_sei, "
             "sei_scheme ...; see docs/value.md)."),
+    Setting("credit", {}, "Credit tiers: rules (a YAML file of credit rules that replaces the shipped "
+            "ipcockpit/credit/rules.yaml; see docs/monitoring.md \"Credit tiers\")."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -97,6 +99,7 @@ class Settings:
     max_download_rows: int = 50000
     base_url: str = ""
     screen: dict[str, Any] = field(default_factory=dict)
+    credit: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **values: Any) -> Settings:

@@ -29,7 +29,8 @@ from ipcockpit.store.like import ESCAPE, contains_pattern
 #: users, session secret, audit log, portfolios, publication state, pending ingests): not listed to the public
 LATER_DATA_TABLES = frozenset({"reported_values", "org_names", "org_entities", "org_overrides", "party_entities",
                                "inventor_entities", "nav_definitions", "nav_branches", "nav_branch_edits",
-                               "nav_marks", "nav_editions"})
+                               "nav_marks", "nav_editions",
+                               "credit_records", "credit_repairs", "credit_tiers"})
 #: the most rows one page of the quarantine browser or of the file list holds
 MAX_LIMIT = 10_000
 #: characters of a sha256 shown (the full digest is ``sha256``)

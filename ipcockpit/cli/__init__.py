@@ -15,6 +15,7 @@ import typer
 
 from ipcockpit.cli import (
     cockpit,
+    credit,
     data,
     entities,
     graph,
@@ -44,6 +45,7 @@ entities.register(app)  # entities resolve, show, merge, split, assign, override
 inventors.register(app)  # inventors resolve, find, show
 navigate.register(app)  # navigate (patent navigation reports)
 navigate_tools.register(app)  # nav presets, define, resolve, sample, check, tree, mark, suggest, tag
+credit.register(app)  # credit rules, compute, list, show, record, repair, link
 
 
 def main() -> None:

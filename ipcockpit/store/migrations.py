@@ -116,6 +116,13 @@ def _navigation(con: duckdb.DuckDBPyConnection) -> None:
     migrate(con)
 
 
+def _credit(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 18 (ipcockpit.credit.store)."""
+    from ipcockpit.credit.store import migrate
+
+    migrate(con)
+
+
 MIGRATIONS: list[Migration] = [
     (1, "canonical model: documents, parties, classes, citations, legal events, texts, references", _initial()),
     (2, "pending_files: files whose ingest has not finished (removed on the next writable open)",
@@ -165,4 +172,7 @@ MIGRATIONS: list[Migration] = [
     (15, "trademarks: trademarks, trademark_parties, trademark_classes, trademark_goods, trademark_events "
          "(ipcockpit.model.trademarks)",
      _trademarks()),
+    (18, "credit tiers: credit_records, credit_repairs, credit_tiers, credit_user_orgs, credit_audit "
+         "(ipcockpit.credit.store)",
+     [_credit]),
 ]
