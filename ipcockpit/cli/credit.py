@@ -178,7 +178,7 @@ def credit_record(
     if file is not None:
         err.print(t("credit.loaded", file=str(file), added=done["added"], already=done["already"]))
     else:
-        err.print(t("credit.recorded", key=f"record:{done['record_id']}", added=t("answer.yes" if done["added"]
+        err.print(t("credit.recorded", evidence=f"record:{done['record_id']}", added=t("answer.yes" if done["added"]
                                                                                   else "answer.no")))
     for c in done["changed"]:
         err.print(f"  {c['entity_id']}: {c['before'] or '-'} → {c['after'] or '-'}")
@@ -198,7 +198,7 @@ def credit_repair(
     if json_out:
         dump(done)
         return
-    err.print(texts(cockpit.settings)("credit.repaired", key=done["evidence_key"], date=done["repaired_on"]))
+    err.print(texts(cockpit.settings)("credit.repaired", evidence=done["evidence_key"], date=done["repaired_on"]))
 
 
 @credit_app.command("link")

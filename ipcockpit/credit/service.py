@@ -47,9 +47,9 @@ def _plain(item: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def as_of_date(value: str | date | None) -> date:
+def as_of_date(value: str | date | None, today: date | None = None) -> date:
     if value is None or value == "":
-        return date.today()
+        return today or date.today()
     if isinstance(value, date):
         return value
     try:
@@ -61,9 +61,15 @@ def as_of_date(value: str | date | None) -> date:
 class Credit:
     """Credit tiers over one store and its settings."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: Store, settings: Settings, today: date | None = None) -> None:
         self._store = store
         self.settings = settings
+        self._today = today  # the clock (None: the system's); tests and replays give a date
+
+    @property
+    def today(self) -> date:
+        """The date reads default to, writes snapshot the tiers at and no record may be after."""
+        return self._today or date.today()
 
     # rules -------------------------------------------------------------------------------------------
     @cached_property
@@ -108,7 +114,7 @@ class Credit:
         """The tier of every organisation (one for an enterprise user), worst first, under the filters; the
         counts by tier; the handled signal cases no organisation of the store has (analysts only)."""
         self._check_table()
-        day = as_of_date(as_of)
+        day = as_of_date(as_of, self.today)
         if tier is not None and tier not in TIER_CHOICES:
             raise CreditError(f"tier={tier!r}: use one of {', '.join(TIER_CHOICES)}")
         if category and category not in self.rules.categories:
@@ -154,7 +160,7 @@ class Credit:
         """One organisation's tier with its evidence (each record or case, its rule, window, state and repair)
         and the audit rows about it; CreditForbidden for an enterprise user and another's organisation."""
         self._check_table()
-        day = as_of_date(as_of)
+        day = as_of_date(as_of, self.today)
         con = self._store.con
         key = (org or "").strip()
         eid, name = records.entity_of(con, key if key.startswith("o:") else None,
@@ -205,15 +211,15 @@ class Credit:
         self._writable()
         con = self._store.con
         with records.transaction(con):
-            return records.snapshot(con, self.rules, as_of_date(as_of), actor)
+            return records.snapshot(con, self.rules, as_of_date(as_of, self.today), actor)
 
     def record(self, fields: dict[str, Any], actor: str) -> dict[str, Any]:
         """One record entered by hand (fields of docs/formats.md "Credit records"), then the tiers."""
         self._writable()
         con = self._store.con
         with records.transaction(con):
-            rec = records.add_record(con, self.rules, fields, actor)
-            changes = records.snapshot(con, self.rules, date.today(), actor)
+            rec = records.add_record(con, self.rules, fields, actor, self.today)
+            changes = records.snapshot(con, self.rules, self.today, actor)
         return {**{k: _iso(v) for k, v in rec.items()}, "changed": changes["changed"]}
 
     def load(self, path: str | Path, actor: str) -> dict[str, Any]:
@@ -221,8 +227,8 @@ class Credit:
         self._writable()
         con = self._store.con
         with records.transaction(con):
-            done = records.load_file(con, self.rules, Path(path), actor)
-            changes = records.snapshot(con, self.rules, date.today(), actor)
+            done = records.load_file(con, self.rules, Path(path), actor, self.today)
+            changes = records.snapshot(con, self.rules, self.today, actor)
         return {**done, "changed": changes["changed"]}
 
     def repair(self, key: str, repaired_on: str | date, basis: str, actor: str) -> dict[str, Any]:
@@ -230,8 +236,8 @@ class Credit:
         self._writable()
         con = self._store.con
         with records.transaction(con):
-            row = records.add_repair(con, key, repaired_on, basis, actor)
-            changes = records.snapshot(con, self.rules, date.today(), actor)
+            row = records.add_repair(con, key, repaired_on, basis, actor, self.today)
+            changes = records.snapshot(con, self.rules, self.today, actor)
         return {**{k: _iso(v) for k, v in row.items()}, "changed": changes["changed"]}
 
     def link(self, user: str, entity: str | None, actor: str) -> dict[str, Any]:

@@ -9,7 +9,8 @@ kind the rules do not name: shown, never counted).
 
 :func:`tier` of the items: D when the failures that count weigh ``d_weight`` or more or one is serious; C when they
 weigh ``c_weight`` or more; A when no failure counts and positive evidence counts; B when no failure counts and
-anything is recorded; ``unknown`` when nothing is recorded (the organisation is shown as unknown, never as good).
+anything dated on or before the date is recorded; ``unknown`` when nothing is (the organisation is shown as unknown,
+never as good).
 """
 
 from __future__ import annotations
@@ -146,13 +147,12 @@ def evidence(con: duckdb.DuckDBPyConnection, rules: Rules,
 
 def state(item: dict[str, Any], as_of: date) -> str:
     """An item's state as of ``as_of`` (the module docstring), setting its ``until`` (the window's end)."""
-    if item["effect"] in ("neutral", "unmapped"):
-        item["until"] = None
-        return "known" if item["effect"] == "neutral" else "unmapped"
     start = item["date"]
-    item["until"] = add_years(start, item["years"])
+    item["until"] = add_years(start, item["years"]) if item["effect"] in ("failure", "positive") else None
     if start > as_of:
         return "future"
+    if item["until"] is None:
+        return "known" if item["effect"] == "neutral" else "unmapped"
     if as_of >= item["until"]:
         return "expired"
     repair = item.get("repair")
@@ -171,8 +171,9 @@ def tier(items: list[dict[str, Any]], rules: Rules, as_of: date) -> dict[str, An
     positive = [i for i in items if i["state"] == "counts" and i["effect"] == "positive"]
     weight = float(sum(i["weight"] for i in failing))
     serious = [i for i in failing if i["serious"]]
+    known = [i for i in items if i["state"] != "future"]  # what was known as of the date
     values: dict[str, Any] = {"weight": weight, "failures": len(failing), "c_weight": rules.c_weight,
-                              "d_weight": rules.d_weight, "records": len(items)}
+                              "d_weight": rules.d_weight, "records": len(known)}
     if serious:
         grade, key = "D", "credit.why.d_serious"
         values["category"] = serious[0]["category"]
@@ -187,9 +188,9 @@ def tier(items: list[dict[str, Any]], rules: Rules, as_of: date) -> dict[str, An
         grade, key = "A", "credit.why.a"
         values["positive"] = len(positive)
         reason = f"no failure counts and {len(positive)} positive record(s) count"
-    elif items:
+    elif known:
         grade, key = "B", "credit.why.b"
-        reason = f"no failure counts; {len(items)} record(s) known"
+        reason = f"no failure counts; {len(known)} record(s) known"
     else:
         grade, key = UNKNOWN, "credit.why.unknown"
         reason = "nothing is recorded about this organisation: its credit is unknown"
