@@ -210,7 +210,11 @@ def test_policy_table() -> None:
     assert rule_for("GET", "/api/cockpit/reported") is None and rule_for("GET", "/api/cockpit") is None
     assert rule_for("POST", "/api/screen") is None
     assert rule_for("POST", "/api/fto").roles == {"admin", "analyst", "enterprise"}  # type: ignore[union-attr]
-    assert len(POLICY) == 11
+    assert rule_for("GET", "/credit.xlsx").roles == {"admin", "analyst", "enterprise"}  # type: ignore[union-attr]
+    assert rule_for("POST", "/credit/record").roles == {"analyst", "admin"}  # type: ignore[union-attr]
+    assert rule_for("POST", "/api/credit/links").roles == {"admin"}  # type: ignore[union-attr]
+    assert rule_for("GET", "/api/credit/audit").roles == {"analyst", "admin"}  # type: ignore[union-attr]
+    assert len(POLICY) == 15
 
 
 def test_a_pages_downloads_have_its_policy(client: TestClient) -> None:

@@ -76,6 +76,13 @@ ARGS: dict[str, list[str]] = {
     "nav mark": ["nev", "doc", "--in"],
     "nav suggest": ["nev"],
     "nav tag": ["nev"],
+    "credit rules": [],
+    "credit compute": [],
+    "credit list": [],
+    "credit show": ["o:0"],
+    "credit record": ["--org", "o:0", "--kind", "penalty", "--category", "false_material", "--date", "2025-01-01"],
+    "credit repair": ["record:0", "--date", "2025-01-01", "--basis", "pytest"],
+    "credit link": ["alice", "o:0"],
 }
 #: commands that only read the store, with their arguments: they must not create it
 READS: dict[str, list[str]] = {
@@ -117,6 +124,8 @@ READS: dict[str, list[str]] = {
     "nav check": ["nev"],
     "nav tree": ["nev"],
     "nav suggest": ["nev"],
+    "credit list": [],
+    "credit show": ["o:0"],
 }
 
 

@@ -41,12 +41,13 @@ def credit(c: Cockpit) -> Credit:
     return Credit(c.store, c.settings)
 
 
-def _answer(fn: Callable[[], T]) -> T:
-    """The service's errors as the web's: unknown → 404, another's organisation → 403, a bad value → 400."""
+def _answer(fn: Callable[[], T], write: bool = False) -> T:
+    """The service's errors as the web's: unknown → 404 (400 in a write: a field of its body names it), another's
+    organisation → 403, a bad value → 400."""
     try:
         return fn()
     except CreditNotFound as exc:
-        raise NotFound(str(exc)) from exc
+        raise (BadRequest(str(exc)) if write else NotFound(str(exc))) from exc
     except CreditForbidden as exc:
         raise Forbidden(str(exc), "credit.forbidden") from exc
     except CreditError as exc:
@@ -164,14 +165,14 @@ def register(app: FastAPI, web: Web) -> None:
         fields = form.model_dump()
         org = fields.pop("organisation")
         fields["entity_id" if org.startswith("o:") else "organisation"] = org
-        done = web.call(lambda c: _answer(lambda: credit(c).record(fields, actor(request))))
+        done = web.call(lambda c: _answer(lambda: credit(c).record(fields, actor(request)), write=True))
         audit_target(request, f"credit record:{done['record_id']}", {"entity_id": done["entity_id"]})
         return done
 
     def repair(request: Request, form: RepairForm) -> dict[str, Any]:
         writable()
         done = web.call(lambda c: _answer(lambda: credit(c).repair(form.key, form.repaired_on, form.basis,
-                                                                   actor(request))))
+                                                                   actor(request)), write=True))
         audit_target(request, f"credit repair {done['evidence_key']}", {"entity_id": done["entity_id"]})
         return done
 
@@ -209,7 +210,7 @@ def register(app: FastAPI, web: Web) -> None:
     @app.post("/api/credit/compute", summary="Recompute every tier, keep the snapshot and audit the changes")
     def credit_compute_api(request: Request) -> Response:
         writable()
-        done = web.call(lambda c: _answer(lambda: credit(c).compute(None, actor(request))))
+        done = web.call(lambda c: _answer(lambda: credit(c).compute(None, actor(request)), write=True))
         audit_target(request, "credit compute", {"changed": len(done["changed"])})
         return render.json_response(done)
 
@@ -217,7 +218,8 @@ def register(app: FastAPI, web: Web) -> None:
     async def credit_link_api(request: Request) -> Response:
         writable()
         form = parse(LinkForm, await json_body(request))
-        done = web.call(lambda c: _answer(lambda: credit(c).link(form.user, form.organisation, actor(request))))
+        done = web.call(lambda c: _answer(lambda: credit(c).link(form.user, form.organisation, actor(request)),
+                                          write=True))
         audit_target(request, f"credit link user:{form.user}", {"entity_id": done["entity_id"]})
         return render.json_response(done)
 
