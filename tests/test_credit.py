@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -17,8 +15,10 @@ import pytest
 import yaml
 from credit_support import RECORDS_CSV, RECORDS_XLSX, demo_store, insert_signal_cases
 from shared_stores import copy_store
+from typer.testing import CliRunner, Result
 
 from ipcockpit.app import Cockpit
+from ipcockpit.cli import app
 from ipcockpit.credit import CreditError, CreditNotFound
 from ipcockpit.credit.rules import SHIPPED
 from ipcockpit.credit.service import Credit
@@ -284,35 +284,35 @@ def test_a_users_rules_file_replaces_the_shipped_one(loaded: Path, tmp_path: Pat
         Credit(c.store, c.settings).listing()
 
 
-def _cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ipcockpit.cli", "credit", *args, "--db", str(db)],
-                          capture_output=True, text=True, timeout=120, check=False)
+def _cli(db: Path, *args: str) -> Result:
+    """The command in-process (typer's runner: stdout and stderr apart, the exit status)."""
+    return CliRunner().invoke(app, ["credit", *args, "--db", str(db)])
 
 
 def test_the_command_line(loaded: Path, tmp_path: Path) -> None:
     shown = _cli(loaded, "show", DONGFU, "--as-of", AS_OF, "--json")
-    assert shown.returncode == 0, shown.stderr
+    assert shown.exit_code == 0, shown.stderr
     assert json.loads(shown.stdout)["tier"] == "D"
     out = tmp_path / "list.xlsx"
     listed = _cli(loaded, "list", "--tier", "C", "--as-of", AS_OF, "--xlsx", str(out), "--json")
-    assert listed.returncode == 0, listed.stderr
+    assert listed.exit_code == 0, listed.stderr
     rows = json.loads(listed.stdout)["organisations"]
     assert {r["name"] for r in rows} == {YIMEI, "重庆气体压缩机厂有限责任公司"}
     sheet = list(openpyxl.load_workbook(out).worksheets[0].iter_rows(values_only=True))
     assert len(sheet) == 3 and {r[1] for r in sheet[1:]} == {YIMEI, "重庆气体压缩机厂有限责任公司"}
     added = _cli(loaded, "record", "--org", YIMEI, "--kind", "行政处罚", "--category", "false_material",
                  "--date", "2025-10-10", "--authority", "璧山区知识产权局", "--json")
-    assert added.returncode == 0, added.stderr
+    assert added.exit_code == 0, added.stderr
     key = "record:" + json.loads(added.stdout)["record_id"]
     assert json.loads(_cli(loaded, "show", YIMEI, "--as-of", AS_OF, "--json").stdout)["tier"] == "D"
     repaired = _cli(loaded, "repair", key, "--date", "2025-10-15", "--basis", "撤销处罚决定")
-    assert repaired.returncode == 0, repaired.stderr
+    assert repaired.exit_code == 0, repaired.stderr
     assert json.loads(_cli(loaded, "show", YIMEI, "--as-of", AS_OF, "--json").stdout)["tier"] == "C"
     bad = _cli(loaded, "record", "--org", "重庆不存在科技有限公司", "--kind", "penalty", "--category",
                "false_material", "--date", "2025-10-10")
-    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.exit_code == 2 and bad.stdout == ""
     assert "error: field organisation (主体名称): unknown organisation '重庆不存在科技有限公司'" in bad.stderr
     wrong = _cli(loaded, "list", "--tier", "E")
-    assert wrong.returncode == 2 and "E" in wrong.stderr
+    assert wrong.exit_code == 2 and "E" in wrong.stderr
     rules = _cli(loaded, "rules", "--json")
-    assert rules.returncode == 0 and json.loads(rules.stdout)["basis"].startswith("国家知识产权局")
+    assert rules.exit_code == 0 and json.loads(rules.stdout)["basis"].startswith("国家知识产权局")
