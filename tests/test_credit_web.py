@@ -98,6 +98,7 @@ def test_an_enterprise_user_sees_its_own_tier_and_why_never_anothers(client: Tes
     assert client.get("/api/credit/audit").status_code == 403
     assert client.post("/api/credit/records", json={"organisation": DONGFU, "kind": "inspection",
                                                     "decided_on": "2025-01-01"}).status_code == 403
+    assert client.post("/credit/load", files={"file": ("r.csv", b"x")}).status_code == 403
 
 
 def test_an_unlinked_enterprise_user_sees_nothing(client: TestClient) -> None:
@@ -148,5 +149,21 @@ def test_an_analyst_sees_all_and_records_and_repairs_through_the_forms(client: T
     no_date = client.post("/api/credit/records", json={"organisation": YIMEI, "kind": "penalty"},
                           headers={"X-CSRF-Token": token.group(1)})
     assert no_date.status_code == 400 and "decided_on" in no_date.json()["error"]
+    page = client.get("/credit").text
+    token = re.search(r'id="credit-load".*?name="csrf_token" value="([^"]+)"', page, re.S)
+    assert token, "the upload form"
+    bad = ("主体名称,记录类型,失信类别,认定日期\n重庆艺美玻璃有限公司,核查无异常,,2025-10-18\n"
+           "重庆艺美玻璃有限公司,行政处罚,false_material,\n").encode("gb18030")
+    r = client.post("/credit/load", data={"csrf_token": token.group(1)}, files={"file": ("上传.csv", bad)})
+    assert r.status_code == 400 and "上传.csv row 3, field decided_on (认定日期): missing" in r.text
+    assert "/tmp" not in r.text  # the upload is named by its own name, not where it was saved
+    good = bad.split(b"\n")[:2]
+    r = client.post("/credit/load", data={"csrf_token": token.group(1)},
+                    files={"file": ("上传.csv", b"\n".join(good) + b"\n")}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/credit?loaded=1&already=0"
+    assert 'id="credit-loaded"' in client.get(r.headers["location"]).text
+    checked = client.get(f"/api/credit/org/{ids[YIMEI]}", params={"as_of": "2025-10-20"}).json()["evidence"]
+    assert any(e["origin"] == "上传.csv row 2" and e["entered_by"] == "ana" for e in checked)
     audit = client.get("/api/credit/audit", params={"entity": ids[YIMEI]}).json()["audit"]
-    assert audit[0]["action"] in ("tier", "repair") and audit[0]["actor"] == "ana"
+    assert (audit[0]["action"], audit[0]["actor"], audit[0]["after"]["origin"]) == ("record", "ana", "上传.csv row 2")
+    assert {"record", "repair"} <= {a["action"] for a in audit if a["actor"] == "ana"}

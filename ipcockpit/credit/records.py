@@ -196,9 +196,11 @@ def add_record(con: duckdb.DuckDBPyConnection, rules: Rules, fields: dict[str, A
     return {**rec, "added": added}
 
 
-def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+def read_rows(path: Path, named: str | None = None) -> list[tuple[int, dict[str, Any]]]:
     """(row number as a spreadsheet shows it, the row's fields) of a CSV (UTF-8 or GB18030) or XLSX file; unknown
-    columns are an error naming them (a misspelt header would lose a field)."""
+    columns are an error naming them (a misspelt header would lose a field). ``named``: the file's name in errors
+    (an upload's own name rather than where it was saved)."""
+    where = named or str(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         import openpyxl
 
@@ -215,20 +217,20 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
             text = raw.decode("gb18030")
         table = list(csv.reader(io.StringIO(text, newline="")))
     else:
-        raise CreditError(f"{path}: a credit records file is .csv or .xlsx (docs/formats.md \"Credit records\")")
+        raise CreditError(f"{where}: a credit records file is .csv or .xlsx (docs/formats.md \"Credit records\")")
     if not table:
-        raise CreditError(f"{path}: empty; the first row names the columns (docs/formats.md \"Credit records\")")
+        raise CreditError(f"{where}: empty; the first row names the columns (docs/formats.md \"Credit records\")")
     names = {n: f for f, aliases in COLUMNS.items() for n in aliases}
     header = [str(h or "").strip() for h in table[0]]
     unknown = [h for h in header if h and h not in names]
     if unknown:
-        raise CreditError(f"{path} row 1: unknown column(s) {', '.join(unknown)}; the columns are "
+        raise CreditError(f"{where} row 1: unknown column(s) {', '.join(unknown)}; the columns are "
                           f"{', '.join(label(f) for f in COLUMNS)}")
     missing = [f for f in REQUIRED if f not in {names[h] for h in header if h}]
     if not {"organisation", "entity_id"} & {names[h] for h in header if h}:
         missing.insert(0, "organisation")
     if missing:
-        raise CreditError(f"{path} row 1: no column {', '.join(label(f) for f in missing)}")
+        raise CreditError(f"{where} row 1: no column {', '.join(label(f) for f in missing)}")
     rows = []
     for n, cells in enumerate(table[1:], start=2):
         if all(c is None or str(c).strip() == "" for c in cells):
@@ -238,19 +240,22 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
 
 
 def load_file(con: duckdb.DuckDBPyConnection, rules: Rules, path: Path, actor: str,
-              today: date | None = None) -> dict[str, Any]:
-    """Every record of a file, or none (the module docstring)."""
-    rows = read_rows(path)
+              today: date | None = None, named: str | None = None) -> dict[str, Any]:
+    """Every record of a file, or none (the module docstring); ``named`` names the file in errors and origins."""
+    where = named or str(path)
+    rows = read_rows(path, where)
+    name = Path(where).name
     checked, errors = [], []
     for n, fields in rows:
         rec, bad = check_record(con, rules, fields, today or date.today())
-        errors += [f"{path.name} row {n}, field {label(f)}: {m}" for f, m in bad]
+        errors += [f"{name} row {n}, field {label(f)}: {m}" for f, m in bad]
         checked.append((n, rec))
     if errors:
         more = f" (and {len(errors) - MAX_ERRORS} more)" if len(errors) > MAX_ERRORS else ""
-        raise CreditError(f"{path}: nothing loaded; {len(errors)} problem(s): " + "; ".join(errors[:MAX_ERRORS]) + more)
-    added = [rec["record_id"] for n, rec in checked if _insert(con, rec, f"{path.name} row {n}", actor)]
-    return {"file": str(path), "rows": len(rows), "added": len(added), "already": len(rows) - len(added),
+        raise CreditError(f"{where}: nothing loaded; {len(errors)} problem(s): "
+                          + "; ".join(errors[:MAX_ERRORS]) + more)
+    added = [rec["record_id"] for n, rec in checked if _insert(con, rec, f"{name} row {n}", actor)]
+    return {"file": where, "rows": len(rows), "added": len(added), "already": len(rows) - len(added),
             "records": added}
 
 

@@ -222,12 +222,13 @@ class Credit:
             changes = records.snapshot(con, self.rules, self.today, actor)
         return {**{k: _iso(v) for k, v in rec.items()}, "changed": changes["changed"]}
 
-    def load(self, path: str | Path, actor: str) -> dict[str, Any]:
-        """Every record of a CSV/XLSX file, or none; then the tiers."""
+    def load(self, path: str | Path, actor: str, named: str | None = None) -> dict[str, Any]:
+        """Every record of a CSV/XLSX file, or none; then the tiers (``named``: the file's name in errors, an
+        upload's own)."""
         self._writable()
         con = self._store.con
         with records.transaction(con):
-            done = records.load_file(con, self.rules, Path(path), actor, self.today)
+            done = records.load_file(con, self.rules, Path(path), actor, self.today, named)
             changes = records.snapshot(con, self.rules, self.today, actor)
         return {**done, "changed": changes["changed"]}
 

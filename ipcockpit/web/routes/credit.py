@@ -6,20 +6,24 @@
 * ``/credit/org/{id}``: an organisation's tier with why, its evidence (each record or case with its rule, window,
   state, repair) and, for analysts, the audit log about it (``/api/credit/org/{id}``); an enterprise user asking for
   another organisation gets 403.
-* Writes (analysts and admins; admins for links): ``POST /credit/record`` and ``/credit/repair`` (the page's forms),
+* Writes (analysts and admins; admins for links): ``POST /credit/record``, ``/credit/load`` (a CSV/XLSX file of
+  records, all or nothing) and ``/credit/repair`` (the page's forms),
   ``POST /api/credit/records``, ``/api/credit/repairs``, ``/api/credit/compute``, ``/api/credit/links``;
   ``GET /api/credit/rules``, ``/api/credit/audit``.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import Field
+from starlette.datastructures import UploadFile
 
 from ipcockpit import i18n
 from ipcockpit.app import Cockpit
@@ -33,7 +37,7 @@ from ipcockpit.web.errors import BadRequest, Forbidden, NotFound
 from ipcockpit.web.pages import Fields, Page, PageParams, View, parse
 
 T = TypeVar("T")
-RECORD_PATH, REPAIR_PATH = "/credit/record", "/credit/repair"
+RECORD_PATH, REPAIR_PATH, LOAD_PATH = "/credit/record", "/credit/repair", "/credit/load"
 
 
 def credit(c: Cockpit) -> Credit:
@@ -61,6 +65,11 @@ class CreditParams(PageParams):
     q: str | None = Field(None, max_length=200, description="Part of a name or an entity id.")
     as_of: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="As of this date (default today).")
     limit: int = Field(200, ge=1, description="Organisations listed.")
+
+
+class CreditListParams(CreditParams):
+    loaded: int | None = Field(None, ge=0, description="After a file was loaded: the records it added.")
+    already: int | None = Field(None, ge=0, description="After a file was loaded: its records already there.")
 
 
 class CreditOrgParams(PageParams):
@@ -93,7 +102,7 @@ def _why(t: i18n.Translator, row: dict[str, Any]) -> str:
                                    for k, v in row["reason_values"].items()})
 
 
-def list_data(c: Cockpit, p: CreditParams, v: View) -> dict[str, Any]:
+def list_data(c: Cockpit, p: CreditListParams, v: View) -> dict[str, Any]:
     return _answer(lambda: credit(c).listing(p.tier, p.category, p.q, p.limit, p.as_of, user=v.user))
 
 
@@ -121,13 +130,13 @@ def _org_tables(data: dict[str, Any], t: i18n.Translator) -> dict[str, Any]:
     return {"evidence": rows, "audit": data["audit"]}
 
 
-def _list_extra(c: Cockpit, data: dict[str, Any], p: CreditParams, v: View) -> dict[str, Any]:
+def _list_extra(c: Cockpit, data: dict[str, Any], p: CreditListParams, v: View) -> dict[str, Any]:
     service = credit(c)
     rules = service.rules
     return {"why": {r["entity_id"]: _why(v.t, r) for r in data["organisations"]}, "rules": rules,
-            "can_record": not v.read_only and allowed(v.user, "POST", RECORD_PATH),
+            "can_record": not v.read_only and allowed(v.user, "POST", RECORD_PATH), "load_path": LOAD_PATH,
             "linked": v.user.role not in (ADMIN, ANALYST) and bool(data["scope"]),
-            "tiers": TIER_CHOICES, "lang": v.t.lang}
+            "tiers": TIER_CHOICES, "lang": v.t.lang, "loaded": p.loaded, "already": p.already}
 
 
 def _org_extra(c: Cockpit, data: dict[str, Any], p: CreditOrgParams, v: View) -> dict[str, Any]:
@@ -137,7 +146,7 @@ def _org_extra(c: Cockpit, data: dict[str, Any], p: CreditOrgParams, v: View) ->
 
 
 PAGES = (
-    Page("credit", list_data, CreditParams, template="credit.html", extra=_list_extra, tables=_list_tables,
+    Page("credit", list_data, CreditListParams, template="credit.html", extra=_list_extra, tables=_list_tables,
          section="organisations",
          summary="Credit tiers 信用分级: the tier A–D (or unknown) of each organisation, worst first, with why",
          description="Computed from the records and the confirmed signal cases as of `as_of` by the credit rules "
@@ -193,6 +202,24 @@ def register(app: FastAPI, web: Web) -> None:
     async def credit_record_form(request: Request) -> Response:
         done = record(request, parse(RecordForm, await form_fields(request)))
         return RedirectResponse(f"/credit/org/{quote(done['entity_id'])}", status_code=303)
+
+    @app.post(LOAD_PATH, include_in_schema=False)
+    async def credit_load_form(request: Request) -> Response:
+        """A CSV or XLSX file of records (docs/formats.md "Credit records"), all of it or nothing."""
+        writable()
+        async with request.form() as form:
+            upload = form.get("file")
+            content = await upload.read() if isinstance(upload, UploadFile) else b""
+            name = Path(upload.filename or "").name if isinstance(upload, UploadFile) else ""
+        if not content or not name:
+            raise BadRequest("choose a CSV or XLSX file of credit records (docs/formats.md \"Credit records\")",
+                             "credit.load_missing")
+        with tempfile.TemporaryDirectory(prefix="ipcockpit-credit-") as folder:
+            saved = Path(folder) / name
+            saved.write_bytes(content)
+            done = web.call(lambda c: _answer(lambda: credit(c).load(saved, actor(request), named=name), write=True))
+        audit_target(request, f"credit load {name}", {"added": done["added"], "already": done["already"]})
+        return RedirectResponse(f"/credit?loaded={done['added']}&already={done['already']}", status_code=303)
 
     @app.post(REPAIR_PATH, include_in_schema=False)
     async def credit_repair_form(request: Request) -> Response:
