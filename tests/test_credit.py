@@ -201,6 +201,22 @@ def test_every_record_is_in_the_audit_log_and_a_reload_adds_nothing(loaded: Path
         a["target"][7:]] for a in added.values())
 
 
+def test_a_merged_organisations_records_count_for_the_one_it_was_merged_into(loaded: Path) -> None:
+    names = _names(loaded)
+    with Cockpit(db=loaded) as c:
+        c.entity_merge(names[DONGFU], names[YIMEI], "ana", note="test: one company")
+        credit = Credit(c.store, c.settings, today=TODAY)
+        merged = credit.show(names[YIMEI])  # the old id stands for the entity it was merged into
+        assert merged["entity_id"] == names[DONGFU] and (merged["tier"], merged["weight"]) == ("D", 6.0)
+        assert {e["origin"] for e in merged["evidence"]} == {"records.csv row 2", "records.csv row 3",
+                                                             "records.csv row 8", "records.xlsx row 5"}
+        listed = {r["entity_id"] for r in credit.listing(limit=10_000)["organisations"]}
+        assert names[YIMEI] not in listed and names[DONGFU] in listed
+        changed = credit.compute(actor="ana")["changed"]
+    assert {(x["entity_id"], x["before"], x["after"]) for x in changed} == {
+        (names[DONGFU], "D", "D"), (names[YIMEI], "C", None)}
+
+
 def test_bad_rows_name_file_row_and_field_and_nothing_is_written(loaded: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("主体名称,记录类型,失信类别,认定日期\n"

@@ -121,7 +121,10 @@ class Credit:
             raise CreditError(f"category={category!r}: use one of {', '.join(self.rules.categories)}")
         scope = self._scope(user)
         con = self._store.con
-        tiers, unresolved = compute(con, self.rules, day, entity=scope or None)
+        if scope == "":  # an enterprise user not linked to an organisation sees none
+            tiers, unresolved = {}, []
+        else:
+            tiers, unresolved = compute(con, self.rules, day, entity=scope)
         names = self._organisations()
         ids = set(names) | set(tiers)
         if scope is not None:
