@@ -39,9 +39,11 @@ def _actor() -> str:
         return "cli"
 
 
-def _reason(t: Any, row: dict[str, Any]) -> str:
-    return str(t(row["reason_key"], **{k: (f"{v:g}" if isinstance(v, float) else v)
-                                       for k, v in row["reason_values"].items()}))
+def _reason(t: Any, row: dict[str, Any], service: Credit) -> str:
+    values = {k: (f"{v:g}" if isinstance(v, float) else v) for k, v in row["reason_values"].items()}
+    if values.get("category") in service.rules.categories:
+        values["category"] = service.rules.categories[values["category"]].name(t.lang)
+    return str(t(row["reason_key"], **values))
 
 
 @credit_app.command("rules")
@@ -102,7 +104,8 @@ def credit_list(
     json_out: bool = False,
 ) -> None:
     """The tier of each organisation, worst first, with why. 信用等级列表。"""
-    data = credit(cockpit).listing(tier, category, q, limit, as_of)
+    service = credit(cockpit)
+    data = service.listing(tier, category, q, limit, as_of)
     if csv_file is not None:
         csv_file.write_bytes(csv_bytes(data["organisations"]))
     if xlsx_file is not None:
@@ -116,7 +119,7 @@ def credit_list(
                   title=t("credit.list_title", as_of=data["as_of"]) + f"  ({counts})")
     for r in data["organisations"]:
         table.add_row(t(f"credit.tier.{r['tier']}"), f"{r['name']}\n{r['entity_id']}", f"{r['weight']:g}",
-                      _reason(t, r))
+                      _reason(t, r, service))
     table_console().print(table)
 
 
@@ -129,14 +132,15 @@ def credit_show(
     json_out: bool = False,
 ) -> None:
     """One organisation's tier, its evidence (rule, window, state, repair) and audit. 单个主体的信用等级与依据。"""
-    data = credit(cockpit).show(org, as_of)
+    service = credit(cockpit)
+    data = service.show(org, as_of)
     if json_out:
         dump(data)
         return
     t = texts(cockpit.settings)
+    title = f"{data['name']} {data['entity_id']}: {t('credit.tier.' + data['tier'])} — {_reason(t, data, service)}"
     table = Table(t("credit.evidence_key"), t("credit.kind"), t("credit.category"), t("credit.date"),
-                  t("credit.until"), t("credit.state"), t("credit.reference"),
-                  title=f"{data['name']} {data['entity_id']}: {t('credit.tier.' + data['tier'])} — {_reason(t, data)}")
+                  t("credit.until"), t("credit.state"), t("credit.reference"), title=title)
     for e in data["evidence"]:
         ref = " ".join(x for x in (e.get("authority"), e.get("document_no"), e.get("origin")) if x)
         if e.get("repair"):

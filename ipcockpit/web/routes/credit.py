@@ -29,6 +29,7 @@ from ipcockpit import i18n
 from ipcockpit.app import Cockpit
 from ipcockpit.auth import ADMIN, ANALYST
 from ipcockpit.credit import CreditError, CreditForbidden, CreditNotFound
+from ipcockpit.credit.rules import Rules
 from ipcockpit.credit.service import TIER_CHOICES, Credit
 from ipcockpit.web import render
 from ipcockpit.web.auth import allowed, audit_target, current_user
@@ -97,9 +98,12 @@ class LinkForm(Fields):
     organisation: str | None = Field(None, max_length=200, description="Empty: unlink.")
 
 
-def _why(t: i18n.Translator, row: dict[str, Any]) -> str:
-    return t(row["reason_key"], **{k: (f"{v:g}" if isinstance(v, float) else v)
-                                   for k, v in row["reason_values"].items()})
+def _why(t: i18n.Translator, row: dict[str, Any], rules: Rules | None = None) -> str:
+    """Why a tier, in the caller's language (a category by its name where the rules are at hand)."""
+    values = {k: (f"{v:g}" if isinstance(v, float) else v) for k, v in row["reason_values"].items()}
+    if rules is not None and values.get("category") in rules.categories:
+        values["category"] = rules.categories[values["category"]].name(t.lang)
+    return t(row["reason_key"], **values)
 
 
 def list_data(c: Cockpit, p: CreditListParams, v: View) -> dict[str, Any]:
@@ -133,14 +137,15 @@ def _org_tables(data: dict[str, Any], t: i18n.Translator) -> dict[str, Any]:
 def _list_extra(c: Cockpit, data: dict[str, Any], p: CreditListParams, v: View) -> dict[str, Any]:
     service = credit(c)
     rules = service.rules
-    return {"why": {r["entity_id"]: _why(v.t, r) for r in data["organisations"]}, "rules": rules,
+    return {"why": {r["entity_id"]: _why(v.t, r, rules) for r in data["organisations"]}, "rules": rules,
             "can_record": not v.read_only and allowed(v.user, "POST", RECORD_PATH), "load_path": LOAD_PATH,
             "linked": v.user.role not in (ADMIN, ANALYST) and bool(data["scope"]),
             "tiers": TIER_CHOICES, "lang": v.t.lang, "loaded": p.loaded, "already": p.already}
 
 
 def _org_extra(c: Cockpit, data: dict[str, Any], p: CreditOrgParams, v: View) -> dict[str, Any]:
-    return {"why": _why(v.t, data), "rules": credit(c).rules, "lang": v.t.lang,
+    rules = credit(c).rules
+    return {"why": _why(v.t, data, rules), "rules": rules, "lang": v.t.lang,
             "can_record": not v.read_only and allowed(v.user, "POST", RECORD_PATH),
             "can_repair": not v.read_only and allowed(v.user, "POST", REPAIR_PATH)}
 
