@@ -217,6 +217,24 @@ def test_a_merged_organisations_records_count_for_the_one_it_was_merged_into(loa
         (names[DONGFU], "D", "D"), (names[YIMEI], "C", None)}
 
 
+def test_a_files_names_resolved_at_once_as_one_by_one(db: Path) -> None:
+    """The loader resolves a file's names in one query; each as find_entity (the profile pages' lookup) would."""
+    from ipcockpit.credit.records import Resolver
+    from ipcockpit.strength.ranking import find_entity
+
+    with Cockpit(db=db, read_only=True) as c:
+        con = c.store.con
+        raw = [r[0] for r in con.execute("SELECT DISTINCT name_raw FROM parties WHERE role IN ('applicant', "
+                                         "'patentee') ORDER BY 1").fetchall()]
+        raw = raw[::3]  # a third of them: find_entity takes tens of milliseconds a name
+        names = raw + [n.replace("有限公司", "有限公司 ") + " " for n in raw[:30]] + ["重庆不存在科技有限公司", "x"]
+        resolver = Resolver(con)
+        resolver.prime(names)
+        expected = {n.strip(): find_entity(con, n) for n in names}
+    assert len(raw) > 100 and resolver.names == expected
+    assert sum(v is None for v in expected.values()) >= 2
+
+
 def test_bad_rows_name_file_row_and_field_and_nothing_is_written(loaded: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("主体名称,记录类型,失信类别,认定日期\n"

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from ipcockpit.credit import CreditError, CreditNotFound
 from ipcockpit.credit.rules import Rules
@@ -93,32 +94,76 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("COMMIT")
 
 
+class Resolver:
+    """Organisations by entity id or by name, for one check or one file: the merges read once, the names of a file
+    resolved in one query (:meth:`prime`), each as :func:`ipcockpit.strength.ranking.find_entity` would (the entity
+    of most applicant/patentee parties whose name as written or folded it is; ties: the smallest id)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        from ipcockpit.credit.tiers import current_ids
+
+        self.con = con
+        self.moved = current_ids(con)
+        self.names: dict[str, str | None] = {}
+        self._orgs = has_table(con, "org_entities")
+
+    def prime(self, names: list[str]) -> None:
+        """Resolve ``names`` (those not resolved yet) in one query."""
+        from ipcockpit.graph.ids import party_ids_sql
+        from ipcockpit.model.names import normalise_name
+        from ipcockpit.strength.ids import OWNER_ROLES
+
+        fresh = sorted({n for n in (x.strip() for x in names if x) if n and n not in self.names})
+        if not fresh:
+            return
+        table = pa.table({"name": fresh, "folded": [normalise_name(n) for n in fresh]})
+        self.con.register("_ipc_credit_names", table)
+        try:
+            rows = self.con.execute(
+                f"WITH p AS ({party_ids_sql(self.con)}), hits AS ("
+                "SELECT q.name, p.doc_id, p.seq, p.role, p.entity_id FROM _ipc_credit_names q JOIN p "
+                "ON p.name_raw = q.name WHERE p.role IN (SELECT unnest($roles)) UNION "
+                "SELECT q.name, p.doc_id, p.seq, p.role, p.entity_id FROM _ipc_credit_names q JOIN p "
+                "ON p.name_norm = q.folded WHERE p.role IN (SELECT unnest($roles))) "
+                "SELECT name, entity_id FROM (SELECT name, entity_id, row_number() OVER (PARTITION BY name "
+                "ORDER BY count(*) DESC, entity_id) AS rk FROM hits GROUP BY name, entity_id) WHERE rk = 1",
+                {"roles": list(OWNER_ROLES)}).fetchall()
+        finally:
+            self.con.unregister("_ipc_credit_names")
+        found = dict(rows)
+        self.names.update({n: found.get(n) for n in fresh})
+
+    def entity(self, entity_id: str | None, name: str | None) -> str:
+        """The organisation an entity id or a name names now; CreditNotFound naming what was given."""
+        eid = (entity_id or "").strip()
+        text = (name or "").strip()
+        if not eid and not text:
+            raise CreditNotFound("no organisation given; give its name as on its documents or its entity id (o:…)")
+        if eid:
+            found = self.con.execute("SELECT entity_id FROM org_entities WHERE entity_id = ?", [eid]).fetchall() \
+                if self._orgs else []
+            if not found:
+                raise CreditNotFound(f"unknown organisation {eid!r}: no organisation entity has this id; "
+                                     "`ipcockpit entities show NAME` gives an organisation's id")
+            eid = self.moved.get(eid, eid)
+        if text:
+            self.prime([text])
+            by_name = self.names.get(text)
+            if by_name is None:
+                raise CreditNotFound(f"unknown organisation {text!r}: no applicant or patentee of the store has "
+                                     "this name; write it as on its documents or give its entity id (o:…)")
+            by_name = self.moved.get(by_name, by_name)
+            if eid and by_name != eid:
+                raise CreditError(f"organisation {text!r} is {by_name}, not the entity id given ({eid}); give one "
+                                  "of them")
+            eid = by_name
+        return eid
+
+
 def entity_of(con: duckdb.DuckDBPyConnection, entity_id: str | None, name: str | None) -> tuple[str, str]:
     """The organisation an entity id or a name (as on its documents, or folded) names now, and its display name.
     Raises CreditNotFound naming what was given."""
-    from ipcockpit.credit.tiers import current_ids
-    from ipcockpit.strength.ranking import find_entity
-
-    eid = (entity_id or "").strip()
-    text = (name or "").strip()
-    if not eid and not text:
-        raise CreditNotFound("no organisation given; give its name as on its documents or its entity id (o:…)")
-    if eid:
-        found = con.execute("SELECT entity_id FROM org_entities WHERE entity_id = ?", [eid]).fetchall() \
-            if has_table(con, "org_entities") else []
-        if not found:
-            raise CreditNotFound(f"unknown organisation {eid!r}: no organisation entity has this id; "
-                                 "`ipcockpit entities show NAME` gives an organisation's id")
-        eid = current_ids(con).get(eid, eid)
-    if text:
-        by_name = find_entity(con, text)
-        if by_name is None:
-            raise CreditNotFound(f"unknown organisation {text!r}: no applicant or patentee of the store has this "
-                                 "name; write it as on its documents or give its entity id (o:…)")
-        by_name = current_ids(con).get(by_name, by_name)
-        if eid and by_name != eid:
-            raise CreditError(f"organisation {text!r} is {by_name}, not the entity id given ({eid}); give one of them")
-        eid = by_name
+    eid = Resolver(con).entity(entity_id, name)
     return eid, display_name(con, eid)
 
 
@@ -128,14 +173,14 @@ def display_name(con: duckdb.DuckDBPyConnection, eid: str) -> str:
     return str(row[0][0]) if row and row[0][0] else eid
 
 
-def check_record(con: duckdb.DuckDBPyConnection, rules: Rules, fields: dict[str, Any],
-                 today: date) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+def check_record(con: duckdb.DuckDBPyConnection, rules: Rules, fields: dict[str, Any], today: date,
+                 resolver: Resolver | None = None) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """The record of ``fields`` ready to insert, or the errors (field, message) that keep it out."""
     errors: list[tuple[str, str]] = []
     out: dict[str, Any] = {k: (str(v).strip() if v is not None and not isinstance(v, date) else v)
                            for k, v in fields.items()}
     try:
-        out["entity_id"], _ = entity_of(con, out.get("entity_id"), out.get("organisation"))
+        out["entity_id"] = (resolver or Resolver(con)).entity(out.get("entity_id"), out.get("organisation"))
     except CreditError as exc:
         errors.append(("organisation" if out.get("organisation") else "entity_id", str(exc)))
     kind = rules.kind(out.get("kind") or "")
@@ -171,18 +216,54 @@ def check_record(con: duckdb.DuckDBPyConnection, rules: Rules, fields: dict[str,
     return out, []
 
 
-def _insert(con: duckdb.DuckDBPyConnection, rec: dict[str, Any], origin: str, actor: str) -> bool:
-    if con.execute("SELECT 1 FROM credit_records WHERE record_id = ?", [rec["record_id"]]).fetchall():
-        return False
-    row = {"record_id": rec["record_id"], "entity_id": rec["entity_id"], "kind": rec["kind"],
-           "category": rec.get("category"), "decided_on": rec["decided_on"], "authority": rec.get("authority") or None,
-           "document_no": rec.get("document_no") or None, "summary": rec.get("summary") or None,
-           "name_given": rec.get("organisation") or None, "credit_code": rec.get("credit_code") or None,
-           "origin": origin, "entered_by": actor, "entered_at": datetime.now()}
-    con.execute(f"INSERT INTO credit_records ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                list(row.values()))
-    audit(con, actor, "record", rec["entity_id"], f"record:{rec['record_id']}", None, row)
-    return True
+RECORD_COLUMNS = ("record_id", "entity_id", "kind", "category", "decided_on", "authority", "document_no", "summary",
+                  "name_given", "credit_code", "origin", "entered_by", "entered_at")
+
+
+def _row(rec: dict[str, Any], origin: str, actor: str, now: datetime) -> dict[str, Any]:
+    return {"record_id": rec["record_id"], "entity_id": rec["entity_id"], "kind": rec["kind"],
+            "category": rec.get("category"), "decided_on": rec["decided_on"], "authority": rec.get("authority") or None,
+            "document_no": rec.get("document_no") or None, "summary": rec.get("summary") or None,
+            "name_given": rec.get("organisation") or None, "credit_code": rec.get("credit_code") or None,
+            "origin": origin, "entered_by": actor, "entered_at": now}
+
+
+def _insert(con: duckdb.DuckDBPyConnection, recs: list[tuple[dict[str, Any], str]], actor: str) -> list[str]:
+    """The records (each with its origin) not in the store yet, inserted with their audit rows; their ids."""
+    con.register("_ipc_credit_ids", pa.table({"record_id": [r["record_id"] for r, _ in recs]}))
+    try:
+        there = {r[0] for r in con.execute("SELECT DISTINCT c.record_id FROM credit_records c JOIN _ipc_credit_ids i "
+                                           "ON i.record_id = c.record_id").fetchall()}
+    finally:
+        con.unregister("_ipc_credit_ids")
+    now = datetime.now()
+    rows = []
+    for rec, origin in recs:
+        if rec["record_id"] not in there:
+            there.add(rec["record_id"])  # a row twice in one file is one record
+            rows.append(_row(rec, origin, actor, now))
+    if not rows:
+        return []
+    dates = pa.array([r["decided_on"] for r in rows], pa.date32())
+    table = pa.table({c: (dates if c == "decided_on" else pa.array([r[c] for r in rows],
+                                                                     pa.timestamp("us") if c == "entered_at"
+                                                                     else pa.string()))
+                      for c in RECORD_COLUMNS})
+    dump = [json.dumps(r, ensure_ascii=False, default=str) for r in rows]
+    audits = pa.table({"logged_at": [now] * len(rows), "actor": [actor] * len(rows), "action": ["record"] * len(rows),
+                       "entity_id": [r["entity_id"] for r in rows],
+                       "target": [f"record:{r['record_id']}" for r in rows], "after": dump})
+    con.register("_ipc_credit_records", table)
+    con.register("_ipc_credit_record_audit", audits)
+    try:
+        con.execute(f"INSERT INTO credit_records ({', '.join(RECORD_COLUMNS)}) SELECT {', '.join(RECORD_COLUMNS)} "
+                    "FROM _ipc_credit_records")
+        con.execute("INSERT INTO credit_audit (logged_at, actor, action, entity_id, target, before, after) "
+                    "SELECT logged_at, actor, action, entity_id, target, NULL, after FROM _ipc_credit_record_audit")
+    finally:
+        con.unregister("_ipc_credit_records")
+        con.unregister("_ipc_credit_record_audit")
+    return [r["record_id"] for r in rows]
 
 
 def add_record(con: duckdb.DuckDBPyConnection, rules: Rules, fields: dict[str, Any], actor: str,
@@ -192,7 +273,7 @@ def add_record(con: duckdb.DuckDBPyConnection, rules: Rules, fields: dict[str, A
     rec, errors = check_record(con, rules, fields, today or date.today())
     if errors:
         raise CreditError("; ".join(f"field {label(f)}: {m}" for f, m in errors))
-    added = _insert(con, rec, "manual", actor)
+    added = bool(_insert(con, [(rec, "manual")], actor))
     return {**rec, "added": added}
 
 
@@ -245,16 +326,18 @@ def load_file(con: duckdb.DuckDBPyConnection, rules: Rules, path: Path, actor: s
     where = named or str(path)
     rows = read_rows(path, where)
     name = Path(where).name
+    resolver = Resolver(con)
+    resolver.prime([str(f.get("organisation") or "") for _, f in rows])
     checked, errors = [], []
     for n, fields in rows:
-        rec, bad = check_record(con, rules, fields, today or date.today())
+        rec, bad = check_record(con, rules, fields, today or date.today(), resolver)
         errors += [f"{name} row {n}, field {label(f)}: {m}" for f, m in bad]
         checked.append((n, rec))
     if errors:
         more = f" (and {len(errors) - MAX_ERRORS} more)" if len(errors) > MAX_ERRORS else ""
         raise CreditError(f"{where}: nothing loaded; {len(errors)} problem(s): "
                           + "; ".join(errors[:MAX_ERRORS]) + more)
-    added = [rec["record_id"] for n, rec in checked if _insert(con, rec, f"{name} row {n}", actor)]
+    added = _insert(con, [(rec, f"{name} row {n}") for n, rec in checked], actor)
     return {"file": where, "rows": len(rows), "added": len(added), "already": len(rows) - len(added),
             "records": added}
 
@@ -335,20 +418,42 @@ def snapshot(con: duckdb.DuckDBPyConnection, rules: Rules, as_of: date, actor: s
     old = {r[0]: {"tier": r[1], "weight": r[2], "counting": list(r[3] or []), "as_of": r[4], "rules": r[5]}
            for r in con.execute("SELECT entity_id, tier, weight, counting, as_of, rules_digest FROM credit_tiers")
            .fetchall()}
-    changed = []
+    changed, audits = [], []
     now = datetime.now()
     for eid in sorted(set(old) | set(tiers)):
         new = tiers.get(eid)
         after = {"tier": new["tier"], "weight": new["weight"], "counting": new["counting"], "as_of": as_of,
                  "rules": rules.digest} if new else None
         before = old.get(eid)
-        same = before and after and all(before[k] == after[k] for k in ("tier", "weight", "counting"))
-        if not same:
-            audit(con, actor, "tier", eid, f"tier:{eid}", before, after or {"tier": "unknown"})
+        if not (before and after and all(before[k] == after[k] for k in ("tier", "weight", "counting"))):
+            audits.append((eid, before, after or {"tier": "unknown"}))
             changed.append({"entity_id": eid, "before": before and before["tier"], "after": new and new["tier"]})
-        con.execute("DELETE FROM credit_tiers WHERE entity_id = ?", [eid])
-        if new:
-            con.execute("INSERT INTO credit_tiers VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [eid, new["tier"], new["weight"], as_of, rules.digest, now, new["counting"]])
+    con.execute("DELETE FROM credit_tiers")
+    if tiers:
+        ids = list(tiers)
+        table = pa.table({"entity_id": ids, "tier": [tiers[e]["tier"] for e in ids],
+                          "weight": [float(tiers[e]["weight"]) for e in ids], "as_of": [as_of] * len(ids),
+                          "rules_digest": [rules.digest] * len(ids), "computed_at": [now] * len(ids),
+                          "counting": [tiers[e]["counting"] for e in ids]},
+                         schema=pa.schema([("entity_id", pa.string()), ("tier", pa.string()), ("weight", pa.float64()),
+                                           ("as_of", pa.date32()), ("rules_digest", pa.string()),
+                                           ("computed_at", pa.timestamp("us")), ("counting", pa.list_(pa.string()))]))
+        con.register("_ipc_credit_tiers", table)
+        try:
+            con.execute("INSERT INTO credit_tiers SELECT * FROM _ipc_credit_tiers")
+        finally:
+            con.unregister("_ipc_credit_tiers")
+    if audits:
+        dump = lambda v: None if v is None else json.dumps(v, ensure_ascii=False, default=str)  # noqa: E731
+        table = pa.table({"logged_at": [now] * len(audits), "actor": [actor] * len(audits),
+                          "action": ["tier"] * len(audits), "entity_id": [a[0] for a in audits],
+                          "target": [f"tier:{a[0]}" for a in audits], "before": [dump(a[1]) for a in audits],
+                          "after": [dump(a[2]) for a in audits]})
+        con.register("_ipc_credit_audit", table)
+        try:
+            con.execute("INSERT INTO credit_audit (logged_at, actor, action, entity_id, target, before, after) "
+                        "SELECT logged_at, actor, action, entity_id, target, before, after FROM _ipc_credit_audit")
+        finally:
+            con.unregister("_ipc_credit_audit")
     return {"as_of": as_of.isoformat(), "organisations": len(tiers), "changed": changed,
             "unresolved_cases": unresolved}

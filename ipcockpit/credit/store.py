@@ -48,4 +48,4 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND "
-                            "schema_name = 'main' AND table_name = ?", [name]).fetchone()[0])
+                            "schema_name = 'main' AND table_name = ?", [name]).fetchall()[0][0])

@@ -84,17 +84,17 @@ def _records(con: duckdb.DuckDBPyConnection, rules: Rules, moved: dict[str, str]
 
 def subject_ids(con: duckdb.DuckDBPyConnection, subjects: list[str], moved: dict[str, str]) -> dict[str, str]:
     """Each case subject → its entity: an ``o:`` id as it stands now, else the entity a party of that name (as
-    written or folded) has (:func:`ipcockpit.strength.ranking.find_entity`)."""
-    from ipcockpit.strength.ranking import find_entity
+    written or folded) has (:class:`ipcockpit.credit.records.Resolver`, as
+    :func:`ipcockpit.strength.ranking.find_entity` would)."""
+    from ipcockpit.credit.records import Resolver
 
+    resolver = Resolver(con)
+    resolver.prime([s for s in subjects if not s.startswith("o:")])
     out = {}
     for s in subjects:
-        if s.startswith("o:"):
-            out[s] = moved.get(s, s)
-        else:
-            found = find_entity(con, s)
-            if found:
-                out[s] = moved.get(found, found)
+        found = s if s.startswith("o:") else resolver.names.get(s)
+        if found:
+            out[s] = moved.get(found, found)
     return out
 
 
