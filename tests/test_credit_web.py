@@ -72,6 +72,18 @@ def test_an_enterprise_user_sees_its_own_tier_and_why_never_anothers(client: Tes
                     headers={"X-CSRF-Token": token})
     assert r.status_code == 200, r.text
     assert r.json()["entity_id"] == ids[DONGFU]
+    page = client.get("/credit").text
+    form = re.search(r'id="credit-link".*?name="csrf_token" value="([^"]+)"', page, re.S)
+    assert form, "the admin's link form"
+    r = client.post("/credit/link", data={"user": "beta", "organisation": YIMEI, "csrf_token": form.group(1)},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    r = client.post("/credit/link", data={"user": "beta", "organisation": "", "csrf_token": form.group(1)},
+                    follow_redirects=False)  # and unlinked again: beta stays unlinked for the next test
+    assert r.status_code == 303 and 'id="credit-links"' in client.get("/credit").text
+    links = [a for a in client.get("/api/credit/audit").json()["audit"] if a["target"] == "user:beta"]
+    assert [(a["before"], a["after"]) for a in links] == [({"entity_id": ids[YIMEI]}, None),
+                                                          (None, {"entity_id": ids[YIMEI], "name": YIMEI})]
     refused = client.post("/api/credit/links", json={"user": "ana", "organisation": DONGFU},
                           headers={"X-CSRF-Token": token})
     assert refused.status_code == 400 and "only enterprise users" in refused.json()["error"]
@@ -99,6 +111,7 @@ def test_an_enterprise_user_sees_its_own_tier_and_why_never_anothers(client: Tes
     assert client.post("/api/credit/records", json={"organisation": DONGFU, "kind": "inspection",
                                                     "decided_on": "2025-01-01"}).status_code == 403
     assert client.post("/credit/load", files={"file": ("r.csv", b"x")}).status_code == 403
+    assert client.post("/credit/link", data={"user": "acme", "organisation": YIMEI}).status_code == 403
 
 
 def test_an_unlinked_enterprise_user_sees_nothing(client: TestClient) -> None:

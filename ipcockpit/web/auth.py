@@ -114,7 +114,7 @@ POLICY: tuple[Rule, ...] = (
     Rule(WRITE, r"/(api/)?navigation/[^/]+/(tree|marks|tag)", WRITERS, "nav.analyst.why"),
     # credit tiers: links of users to organisations (admins), records, repairs and the audit (analysts), the
     # tiers (signed-in users; an enterprise user sees its own organisation only: ipcockpit.credit.service)
-    Rule(None, r"/api/credit/links", ADMINS, "credit.why.admin"),
+    Rule(None, r"/api/credit/links|/credit/link", ADMINS, "credit.why.admin"),
     Rule(None, r"/api/credit/audit([./].*)?", WRITERS, "credit.why.write"),
     Rule(WRITE, r"/(api/)?credit(/.*)?", WRITERS, "credit.why.write"),
     Rule(None, r"/(api/)?credit([./].*)?", SIGNED_IN, "credit.why.signed_in"),

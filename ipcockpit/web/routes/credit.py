@@ -38,7 +38,7 @@ from ipcockpit.web.errors import BadRequest, Forbidden, NotFound
 from ipcockpit.web.pages import Fields, Page, PageParams, View, parse
 
 T = TypeVar("T")
-RECORD_PATH, REPAIR_PATH, LOAD_PATH = "/credit/record", "/credit/repair", "/credit/load"
+RECORD_PATH, REPAIR_PATH, LOAD_PATH, LINK_PATH = "/credit/record", "/credit/repair", "/credit/load", "/credit/link"
 
 
 def credit(c: Cockpit) -> Credit:
@@ -139,6 +139,8 @@ def _list_extra(c: Cockpit, data: dict[str, Any], p: CreditListParams, v: View) 
     rules = service.rules
     return {"why": {r["entity_id"]: _why(v.t, r, rules) for r in data["organisations"]}, "rules": rules,
             "can_record": not v.read_only and allowed(v.user, "POST", RECORD_PATH), "load_path": LOAD_PATH,
+            "can_link": not v.read_only and allowed(v.user, "POST", LINK_PATH), "link_path": LINK_PATH,
+            "links": service.links() if allowed(v.user, "POST", LINK_PATH) else [],
             "linked": v.user.role not in (ADMIN, ANALYST) and bool(data["scope"]),
             "tiers": TIER_CHOICES, "lang": v.t.lang, "loaded": p.loaded, "already": p.already}
 
@@ -246,14 +248,21 @@ def register(app: FastAPI, web: Web) -> None:
         audit_target(request, "credit compute", {"changed": len(done["changed"])})
         return render.json_response(done)
 
-    @app.post("/api/credit/links", summary="Link an enterprise user to its organisation (admins)")
-    async def credit_link_api(request: Request) -> Response:
+    def link(request: Request, form: LinkForm) -> dict[str, Any]:
         writable()
-        form = parse(LinkForm, await json_body(request))
         done = web.call(lambda c: _answer(lambda: credit(c).link(form.user, form.organisation, actor(request)),
                                           write=True))
         audit_target(request, f"credit link user:{form.user}", {"entity_id": done["entity_id"]})
-        return render.json_response(done)
+        return done
+
+    @app.post(LINK_PATH, include_in_schema=False)
+    async def credit_link_form(request: Request) -> Response:
+        link(request, parse(LinkForm, await form_fields(request)))
+        return RedirectResponse("/credit", status_code=303)
+
+    @app.post("/api/credit/links", summary="Link an enterprise user to its organisation (admins)")
+    async def credit_link_api(request: Request) -> Response:
+        return render.json_response(link(request, parse(LinkForm, await json_body(request))))
 
     @app.get("/api/credit/rules", summary="The credit rules in force")
     def credit_rules_api() -> Response:
