@@ -68,6 +68,8 @@ SETTINGS: tuple[Setting, ...] = (
             "sei_scheme ...; see docs/value.md)."),
     Setting("signals", {}, "Abnormal-filing signal thresholds by kind (burst: period, history_periods, min_count, "
             "factor; volume_vs_size: per_employee ...; see docs/monitoring.md \"Abnormal-filing signals\")."),
+    Setting("credit", {}, "Credit tiers: rules (a YAML file of credit rules that replaces the shipped "
+            "ipcockpit/credit/rules.yaml; see docs/monitoring.md \"Credit tiers\")."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -104,6 +106,7 @@ class Settings:
     screen: dict[str, Any] = field(default_factory=dict)
     signals: dict[str, Any] = field(default_factory=dict)
     watch: dict[str, Any] = field(default_factory=dict)
+    credit: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **values: Any) -> Settings:

@@ -216,7 +216,11 @@ def test_policy_table() -> None:
     assert rule_for("GET", "/api/signals.csv").roles == {"analyst", "admin"}  # type: ignore[union-attr]
     assert rule_for("POST", "/api/signals/detect").roles == {"analyst", "admin"}  # type: ignore[union-attr]
     assert rule_for("GET", "/watch.csv").roles == {"admin", "analyst", "enterprise"}  # type: ignore[union-attr]
-    assert len(POLICY) == 14
+    assert rule_for("GET", "/credit.xlsx").roles == {"admin", "analyst", "enterprise"}  # type: ignore[union-attr]
+    assert rule_for("POST", "/credit/record").roles == {"analyst", "admin"}  # type: ignore[union-attr]
+    assert rule_for("POST", "/api/credit/links").roles == {"admin"}  # type: ignore[union-attr]
+    assert rule_for("GET", "/api/credit/audit").roles == {"analyst", "admin"}  # type: ignore[union-attr]
+    assert len(POLICY) == 18
 
 
 def test_a_pages_downloads_have_its_policy(client: TestClient) -> None:

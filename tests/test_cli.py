@@ -90,6 +90,13 @@ ARGS: dict[str, list[str]] = {
     "marks alerts": [],
     "marks protected load": ["{tmp}/list.csv"],
     "marks protected list": [],
+    "credit rules": [],
+    "credit compute": [],
+    "credit list": [],
+    "credit show": ["o:0"],
+    "credit record": ["--org", "o:0", "--kind", "penalty", "--category", "false_material", "--date", "2025-01-01"],
+    "credit repair": ["record:0", "--date", "2025-01-01", "--basis", "pytest"],
+    "credit link": ["alice", "o:0"],
 }
 #: commands that only read the store, with their arguments: they must not create it
 READS: dict[str, list[str]] = {
@@ -139,6 +146,8 @@ READS: dict[str, list[str]] = {
     "nav suggest": ["nev"],
     "signals list": [],
     "signals show": ["burst:0"],
+    "credit list": [],
+    "credit show": ["o:0"],
 }
 
 

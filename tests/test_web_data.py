@@ -27,7 +27,7 @@ BASEBALL = "abstracts_us/baseball_patent_query.csv"
 PASSWORDS = {"ana": "analyst-pass-1", "acme": "enterprise-pass-2", "root": "admin-pass-3"}
 #: tables of the app's own working: the data page lists them to admins only
 INTERNAL = {"schema_migrations", "auth_secrets", "users", "audit_log", "portfolios", "reported_publication",
-            "pending_files", "web_sessions"}
+            "pending_files", "web_sessions", "credit_audit", "credit_user_orgs"}
 MARKUP = "<script>alert('raw')</script>"
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

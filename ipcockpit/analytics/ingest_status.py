@@ -31,7 +31,8 @@ LATER_DATA_TABLES = frozenset({"reported_values", "org_names", "org_entities", "
                                "inventor_entities", "nav_definitions", "nav_branches", "nav_branch_edits",
                                "nav_marks", "nav_editions", "watch_lists", "watch_objects", "watch_alerts",
                                "watch_deliveries", "signal_cases", "signal_case_log", "signal_runs",
-                               "enterprise_registry", "protected_lists", "protected_marks", "protected_quarantine"})
+                               "enterprise_registry", "protected_lists", "protected_marks", "protected_quarantine",
+                               "credit_records", "credit_repairs", "credit_tiers"})
 #: the most rows one page of the quarantine browser or of the file list holds
 MAX_LIMIT = 10_000
 #: characters of a sha256 shown (the full digest is ``sha256``)

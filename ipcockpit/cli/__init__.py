@@ -15,6 +15,7 @@ import typer
 
 from ipcockpit.cli import (
     cockpit,
+    credit,
     data,
     entities,
     graph,
@@ -50,6 +51,7 @@ navigate_tools.register(app)  # nav presets, define, resolve, sample, check, tre
 signals.register(app)  # signals detect, list, show, update, registry
 marks.register(app)  # marks list, similar, alerts, protected load, protected list
 watch.register(app)  # watch add, list, run, alerts
+credit.register(app)  # credit rules, compute, list, show, record, repair, link
 
 
 def main() -> None:

@@ -130,6 +130,13 @@ def _navigation(con: duckdb.DuckDBPyConnection) -> None:
     migrate(con)
 
 
+def _credit(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 18 (ipcockpit.credit.store)."""
+    from ipcockpit.credit.store import migrate
+
+    migrate(con)
+
+
 def _protected_marks() -> list[str]:
     from ipcockpit.marks.tables import MIGRATION
 
@@ -192,6 +199,9 @@ MIGRATIONS: list[Migration] = [
          "signal_case_log, signal_runs (the last detection of each kind), enterprise_registry (the sizes a user "
          "loads) (ipcockpit.signals.cases)",
      _signals()),
+    (18, "credit tiers: credit_records, credit_repairs, credit_tiers, credit_user_orgs, credit_audit "
+         "(ipcockpit.credit.store)",
+     [_credit]),
     (19, "protected marks: protected_lists, protected_marks, protected_quarantine (驰名商标, 老字号, 地理标志 lists "
          "loaded by the user; ipcockpit.marks.protected)",
      _protected_marks()),

@@ -118,6 +118,12 @@ POLICY: tuple[Rule, ...] = (
     # watch lists are kept per user: the page, its downloads, the API and the writes; the service shows each user
     # the lists they own or that are shared with their role (admins: all)
     Rule(None, r"/(api/)?watch([./].*)?", SIGNED_IN, "watch.why"),
+    # credit tiers: links of users to organisations (admins), records, repairs and the audit (analysts), the
+    # tiers (signed-in users; an enterprise user sees its own organisation only: ipcockpit.credit.service)
+    Rule(None, r"/api/credit/links|/credit/link", ADMINS, "credit.why.admin"),
+    Rule(None, r"/api/credit/audit([./].*)?", WRITERS, "credit.why.write"),
+    Rule(WRITE, r"/(api/)?credit(/.*)?", WRITERS, "credit.why.write"),
+    Rule(None, r"/(api/)?credit([./].*)?", SIGNED_IN, "credit.why.signed_in"),
 )
 
 

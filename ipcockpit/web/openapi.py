@@ -96,6 +96,21 @@ _REPORT = {"region": _text("GB/T 2260 code (default 500120)."), "indicator": _te
            "note": _text("A note."), "basis": _text("year: the year's amount of a running total.")}
 _NUMBERS = {"type": "array", "items": {"type": "string"}, "examples": [["CN115883397B", "ZL202211359874.7"]]}
 
+_RECORD = {"organisation": _text("Entity id (o:…) or a name as on its documents."),
+           "kind": _text("penalty, judgment, dishonesty_list, commitment, inspection, demonstration, advantage."),
+           "category": _text("A category id of the credit rules."), "decided_on": _text("Date, e.g. 2025-05-31."),
+           "authority": _text("认定机关."), "document_no": _text("文书编号."), "summary": _text("摘要.")}
+_REPAIR = {"key": _text("record:<id> or case:<case_id>."), "repaired_on": _text("Date, e.g. 2025-08-01."),
+           "basis": _text("What the repair rests on.")}
+_CREDIT_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/credit/record"): {_FORM: _fields({**_RECORD, **_CSRF})},
+    ("POST", "/credit/repair"): {_FORM: _fields({**_REPAIR, **_CSRF})},
+    ("POST", "/api/credit/records"): {_JSON: _fields(_RECORD, ("organisation", "kind", "decided_on"))},
+    ("POST", "/api/credit/repairs"): {_JSON: _fields(_REPAIR, ("key", "repaired_on", "basis"))},
+    ("POST", "/api/credit/links"): {_JSON: _fields({"user": _text("An enterprise user."), "organisation": _text(
+        "Its organisation (empty: unlink).")}, ("user",))},
+}
+
 #: (method, path) -> {media type: schema} of the routes that read their body themselves
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/cockpit/reported"): {_FORM: _fields({
@@ -135,6 +150,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
                                                        "published": {"type": "boolean"}}, ("ids",))},
     ("POST", "/api/portfolios"): {_JSON: _fields({"name": {"type": "string"}, "numbers": _NUMBERS},
                                                  ("name", "numbers"))},
+    **_CREDIT_BODIES,
 }
 
 _CREATED = {"201": {"description": "Created: the rows written, as JSON."}}
@@ -147,6 +163,7 @@ SUCCESS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/cockpit/publish"): _SEE_OTHER, ("POST", "/admin/users"): _SEE_OTHER,
     ("POST", "/login"): {"200": {"description": "JSON login: user, role and the CSRF token."}, **_SEE_OTHER},
     ("POST", "/logout"): {"200": {"description": "JSON logout."}, **_SEE_OTHER},
+    ("POST", "/credit/record"): _SEE_OTHER, ("POST", "/credit/repair"): _SEE_OTHER,
 }
 
 

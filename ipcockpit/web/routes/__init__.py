@@ -15,6 +15,7 @@ from ipcockpit.web.pages import register_page
 from ipcockpit.web.routes import (
     auth,
     cockpit,
+    credit,
     data,
     fto,
     graph,
@@ -33,7 +34,7 @@ from ipcockpit.web.routes import (
 
 #: the areas, in the order their routes are matched
 AREAS = (cockpit, overview, screen, search, fto, data, region, graph, navigation_tree, navigation, profiles, jobs,
-         signals, marks, watch, auth)
+         signals, marks, watch, credit, auth)
 
 
 def register(app: FastAPI, web: Web) -> None:
