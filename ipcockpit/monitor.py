@@ -18,6 +18,7 @@ from ipcockpit.settings import Settings
 from ipcockpit.store import Store
 
 if TYPE_CHECKING:
+    from ipcockpit.credit.service import Credit
     from ipcockpit.marks.service import Marks
     from ipcockpit.signals.service import Signals
     from ipcockpit.watch.service import Watch
@@ -47,3 +48,9 @@ class Monitor:
         from ipcockpit.signals.service import Signals
 
         return Signals(self._store, self.settings)
+
+    @cached_property
+    def credit(self) -> Credit:
+        from ipcockpit.credit.service import Credit
+
+        return Credit(self._store, self.settings)

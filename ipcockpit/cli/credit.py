@@ -28,8 +28,8 @@ credit_app = typer.Typer(help="Credit tiers A–D of organisations: rules, recor
 
 
 def credit(cockpit: Cockpit) -> Credit:
-    """The credit service of the core object (``cockpit.monitor.credit`` once the core has it)."""
-    return Credit(cockpit.store, cockpit.settings)
+    """The credit service of the core object (``Cockpit.monitor.credit``)."""
+    return cockpit.monitor.credit
 
 
 def _actor() -> str:

@@ -42,8 +42,8 @@ RECORD_PATH, REPAIR_PATH, LOAD_PATH, LINK_PATH = "/credit/record", "/credit/repa
 
 
 def credit(c: Cockpit) -> Credit:
-    """The credit service of the core object (``c.monitor.credit`` once the core has it)."""
-    return Credit(c.store, c.settings)
+    """The credit service of the core object (``Cockpit.monitor.credit``)."""
+    return c.monitor.credit
 
 
 def _answer(fn: Callable[[], T], write: bool = False) -> T:
