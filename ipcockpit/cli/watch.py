@@ -15,7 +15,7 @@ from ipcockpit.watch.service import Watch
 from ipcockpit.watch.sources import KINDS
 
 watch_app = typer.Typer(help="Watch lists and alerts: patents, organisations, IPC/SEI fields, regions, saved "
-                        "queries. 监测预警：关注清单与提醒。", no_args_is_help=True)
+                        "queries, protected-mark lists. 监测预警：关注清单与提醒。", no_args_is_help=True)
 
 
 
