@@ -157,8 +157,9 @@ def protected_list(
 @command_options()
 def alerts(
     cockpit: Cockpit,
-    since: Annotated[str | None, typer.Option(help="Filings on or after this date (YYYY-MM-DD; default: each "
-                                              "list's first load).")] = None,
+    since: Annotated[str | None, typer.Option(help="Filings on or after this date (YYYY-MM-DD; default: the "
+                                              "marks that came into the store since each list's first "
+                                              "load).")] = None,
     json_out: bool = False,
 ) -> None:
     """New filings similar to a protected mark, each explained. 近似受保护商标的新申请。"""

@@ -15,7 +15,7 @@ from ipcockpit.watch.service import Watch
 from ipcockpit.watch.sources import KINDS
 
 watch_app = typer.Typer(help="Watch lists and alerts: patents, organisations, IPC/SEI fields, regions, saved "
-                        "queries. 监测预警：关注清单与提醒。", no_args_is_help=True)
+                        "queries, protected-mark lists. 监测预警：关注清单与提醒。", no_args_is_help=True)
 
 
 
@@ -46,6 +46,9 @@ def watch_add(
     region: Annotated[list[str] | None, typer.Option("--region", help="A GB/T 2260 code (500120 Bishan).")] = None,
     query: Annotated[list[str] | None, typer.Option("--query", help="A saved search query (needs the search "
                                                     "index).")] = None,
+    protected: Annotated[list[str] | None, typer.Option("--protected", help="A protected-mark list (its id or "
+                                                        "name), or `all`: alert new filings similar to its "
+                                                        "marks.")] = None,
     email: Annotated[str | None, typer.Option("--email", help="Send alerts to this address (SMTP settings: "
                                               "watch.smtp_*).")] = None,
     webhook: Annotated[str | None, typer.Option("--webhook", help="POST alerts as JSON to this URL (signed: "
@@ -60,7 +63,7 @@ def watch_add(
     """Make a list or add what it watches. 新建关注清单或添加关注对象。"""
     t = texts(cockpit.settings)
     objects = {k: v for k, v in (("patent", patent), ("org", org), ("ipc", ipc), ("sei", sei),
-                                 ("region", region), ("query", query)) if v}
+                                 ("region", region), ("query", query), ("protected", protected)) if v}
     row = of(cockpit).add(_user(cockpit, user), list_name, objects, shared_role=share_role, digest=digest,
                           email=email, webhook_url=webhook, expiry_days=expiry_days)
     if json_out:

@@ -6,10 +6,11 @@ loaded, the counts), ``protected_marks`` (one row per entry) and ``protected_qua
 not be taken: file, row, column, value, reason). Loading a list again under the same ``list_id`` replaces its
 entries and its quarantine; ``first_loaded_at`` stays.
 
-:func:`new_similar_filings` is the event source of the alerts (HELPERS.md contract 2): the marks filed on or after
-a list's first load (or ``since``) that are similar (:func:`ipcockpit.marks.similar.search`, score ≥
-``threshold``) to an entry, each with a stable ``key`` (``similar_mark:<entry key>:<mark id>``), the protected
-entry, the filing and the explanation (字/音/形/义 and class overlap). What is searched:
+:func:`new_similar_filings` is the event source of the alerts (HELPERS.md contract 2): the marks that came into the
+store (their file's ingest) at or after a list's first load, or, given ``since``, filed on or after it, that are
+similar (:func:`ipcockpit.marks.similar.search`, score ≥ ``threshold``) to an entry, each with a stable ``key``
+(``similar_mark:<entry key>:<mark id>``), the protected entry, the filing and the explanation (字/音/形/义 and
+class overlap). What is searched:
 
 - a 驰名商标 across every class (a well-known mark is protected beyond its own goods);
 - a 老字号 or a GI in the classes or 类似群 it names, in every class when it names none;
@@ -45,10 +46,15 @@ class ProtectedListError(IPCockpitError, ValueError):
     """A list that cannot be loaded at all (no file, no header, an unknown kind)."""
 
 
-def _list_id(path: Path, name: str | None) -> str:
-    """The list's id: its name (or the file's stem), NFKC, lower case, runs of other characters as ``_``."""
-    text = unicodedata.normalize("NFKC", name or path.stem).casefold()
+def list_id_of(name: str) -> str:
+    """A list's id from its name: NFKC, lower case, runs of other characters as ``_``."""
+    text = unicodedata.normalize("NFKC", name).casefold()
     return re.sub(r"[^\w]+", "_", text).strip("_") or "list"
+
+
+def _list_id(path: Path, name: str | None) -> str:
+    """The list's id: its name (or the file's stem), :func:`list_id_of`."""
+    return list_id_of(name or path.stem)
 
 
 def load_list(con: duckdb.DuckDBPyConnection, path: str | Path, kind: str | None = None, name: str | None = None,
@@ -65,7 +71,7 @@ def load_list(con: duckdb.DuckDBPyConnection, path: str | Path, kind: str | None
     from ipcockpit.model.names import normalise_name
 
     list_id = _list_id(p, name)
-    now = now or datetime.now().replace(microsecond=0)
+    now = now or datetime.now()  # to the microsecond: a file ingested in the same second is before or after it
     sha = hashlib.sha256(p.read_bytes()).hexdigest()
     con.execute("BEGIN TRANSACTION")
     try:
@@ -157,11 +163,13 @@ def _filings(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, dict[s
         return {}
     cur = con.execute(
         "SELECT t.mark_id, t.mark_text, t.reg_number, t.number, t.filing_date, t.status, t.office, "
+        "f.ingested_at AS entered_at, "
         "(SELECT list(p.name_raw ORDER BY p.seq) FROM trademark_parties p WHERE p.mark_id = t.mark_id "
         " AND p.role <> 'agent') AS applicants, "
         "(SELECT list(p.name_norm ORDER BY p.seq) FROM trademark_parties p WHERE p.mark_id = t.mark_id "
         " AND p.role <> 'agent') AS applicants_norm "
-        "FROM trademarks t WHERE t.mark_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
+        "FROM trademarks t LEFT JOIN source_files f ON f.file_id = t.file_id "
+        "WHERE t.mark_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
     return {r["mark_id"]: r for r in _dicts(cur)}
 
 
@@ -191,8 +199,10 @@ def explain(hit: dict[str, Any]) -> str:
 def new_similar_filings(con: duckdb.DuckDBPyConnection, since: date | str | None = None, *,
                         index: Any = None, threshold: float = THRESHOLD, list_id: str | None = None,
                         ) -> list[dict[str, Any]]:
-    """Marks filed on or after ``since`` (default: each list's first load) similar to a protected entry (module
-    docstring), oldest filing first: ``{"key", "event_key", "kind": "similar_mark", "occurred" (the filing date),
+    """Marks filed on or after ``since`` similar to a protected entry (module docstring), oldest filing first; by
+    default (``since`` None) the marks that came into the store at or after each list's first load, whatever their
+    filing date (an export names a filing months after it was filed; the watch lists' rule, docs/monitoring.md):
+    ``{"key", "event_key", "kind": "similar_mark", "occurred" (the filing date),
     "protected": {entry}, "filing": {mark_id, text, filing_date, applicants, status, classes, groups},
     "similarity": {score, matched, dimensions, shared_classes, shared_groups, tier, explanation},
     "message_key", "params", "evidence"}``. ``index``: a :class:`ipcockpit.marks.similar.MarkIndex` or its folder
@@ -226,10 +236,14 @@ def new_similar_filings(con: duckdb.DuckDBPyConnection, since: date | str | None
             found.append((e, hits))
     marks = _filings(con, sorted({h["mark_id"] for _, hits in found for h in hits}))
     for e, hits in found:
-        start = fixed or _as_date(loaded[e["list_id"]]["first_loaded_at"])
+        loaded_at = loaded[e["list_id"]]["first_loaded_at"]
         for h in hits:
             m = marks.get(h["mark_id"])
-            if m is None or m["filing_date"] is None or (start is not None and m["filing_date"] < start):
+            if m is None or m["filing_date"] is None:
+                continue
+            if fixed is not None and m["filing_date"] < fixed:
+                continue
+            if fixed is None and (m["entered_at"] is None or m["entered_at"] < loaded_at):
                 continue
             if e["reg_number"] and e["reg_number"] in (m["reg_number"], m["number"]):
                 continue
@@ -249,6 +263,7 @@ def _event(key: str, e: dict[str, Any], m: dict[str, Any], h: dict[str, Any]) ->
     protected = {k: e[k] for k in ("list_id", "entry_key", "kind", "name", "reg_number", "classes", "groups",
                                    "holder", "level", "gi_type", "region", "admin_code")}
     filing = {"mark_id": m["mark_id"], "text": m["mark_text"], "filing_date": m["filing_date"].isoformat(),
+              "entered_at": m["entered_at"].isoformat(sep=" ") if m["entered_at"] else None,
               "applicants": m["applicants"] or [], "status": m["status"], "office": m["office"],
               "classes": h["classes"], "groups": h["groups"]}
     similarity = {k: h[k] for k in ("score", "matched", "dimensions", "shared_classes", "shared_groups", "tier")}

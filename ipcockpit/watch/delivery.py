@@ -63,11 +63,16 @@ class WatchSettings:
                       "webhook_timeout": float(ws.webhook_timeout), "expiry_days": int(ws.expiry_days)})
 
 
+#: the params a sentence may name (a similar mark's: the protected mark, the filing, its applicant, the reasons)
+_MESSAGE_PARAMS = ("doc_id", "date", "counterparty", "title", "days", "protected", "mark", "mark_id", "applicant",
+                   "why", "filing_date", "list")
+
+
 def message(t: i18n.Translator, alert: dict[str, Any]) -> str:
     """An alert's sentence in ``t``'s language."""
     params = alert["params"] if isinstance(alert["params"], dict) else json.loads(alert["params"] or "{}")
     text = t(alert["message_key"], **{k: ("" if v is None else v) for k, v in params.items()
-                                      if k in ("doc_id", "date", "counterparty", "title", "days")})
+                                      if k in _MESSAGE_PARAMS})
     if alert["kind"] == "transfer" and "leaves_region" in params:
         leaves = params["leaves_region"]
         text += " " + t("watch.leaves_region." + {True: "yes", False: "no", None: "unknown"}[leaves])
@@ -75,8 +80,12 @@ def message(t: i18n.Translator, alert: dict[str, Any]) -> str:
 
 
 def link(settings: Settings, alert: dict[str, Any]) -> str:
-    """The page of an alert's evidence: the patent, else the organisation."""
+    """The page of an alert's evidence: the patent, the mark (a similar filing), else the organisation."""
     base = (settings.base_url or "").rstrip("/")
+    params = alert.get("params")
+    params = params if isinstance(params, dict) else json.loads(params or "{}")
+    if alert.get("kind") == "similar_mark" and params.get("mark_id"):
+        return f"{base}/marks/mark/{params['mark_id']}"
     if alert.get("doc_id"):
         return f"{base}/patent/{alert['doc_id']}"
     return f"{base}/organisation/{alert.get('object_value') or ''}"
@@ -122,6 +131,7 @@ def payload(settings: Settings, batch: str, rows: list[dict[str, Any]]) -> dict[
     return {"batch": batch, "list": {"id": first["list_id"], "name": first["list_name"], "owner": first["owner"],
                                      "digest": first["digest"]},
             "alerts": [{"alert_id": r["alert_id"], "kind": r["kind"], "doc_id": r["doc_id"],
+                        "mark_id": r["params"].get("mark_id"),
                         "object": {"kind": r["object_kind"], "value": r["object_value"]},
                         "occurred": str(r["occurred"] or ""), "message": message(t, r), "link": link(settings, r),
                         "params": r["params"], "evidence": r["evidence"]} for r in rows]}

@@ -33,7 +33,7 @@ def detect(store: Store, settings: Settings, today: date | None = None,
     today = today or date.today()
     built = match.build(store, settings, list_ids)
     expiry = {r[0]: r[1] for r in store.con.execute("SELECT list_id, expiry_days FROM watch_lists").fetchall()}
-    scope = Scope(today, settings, expiry)
+    scope = Scope(today, settings, expiry, None if list_ids is None else tuple(list_ids))
     events: dict[tuple[int, str], Event] = {}
     for source in SOURCES.values():
         for ev in source.detect(store, scope):

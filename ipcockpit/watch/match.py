@@ -12,6 +12,7 @@ object_value, added_at)`` the event sources join (:mod:`ipcockpit.watch.sources`
   every district of the city; 500000 the province).
 - ``query``: the documents the search service ranks for the saved query (the first ``max_results``); without a
   search index the object covers nothing and the run says why (``unknown``).
+- ``protected``: no documents; its events are marks (the ``similar_mark`` source, :mod:`ipcockpit.watch.sources`).
 """
 
 from __future__ import annotations
@@ -117,7 +118,9 @@ def build(store: Store, settings: Settings, list_ids: list[int] | None = None) -
         ("patent", v): docs for v, docs in _patents(con, sorted({o[2] for o in objects if o[1] == "patent"})).items()}
     for list_id, kind, value in objects:
         if (kind, value) not in cache:
-            if kind == "query":
+            if kind == "protected":  # marks, not documents: the similar_mark source reads watch_objects
+                cache[(kind, value)] = []
+            elif kind == "query":
                 docs, why = query_docs(store, settings, value)
                 if why:
                     unknown.append({"list_id": list_id, "kind": kind, "value": value, "reason": why})

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from ipcockpit.store import Store
 
 #: columns of the alerts' CSV and Excel downloads, in order
-ALERT_COLUMNS = ("alert_id", "list_name", "kind", "occurred", "doc_id", "object_kind", "object_value", "message",
-                 "link", "created_at", "read")
+ALERT_COLUMNS = ("alert_id", "list_name", "kind", "occurred", "doc_id", "mark_id", "object_kind", "object_value",
+                 "message", "link", "created_at", "read")
 
 
 class Watch:
@@ -149,6 +149,7 @@ class Watch:
             r["params"] = json.loads(r["params"] or "{}")
             r["evidence"] = json.loads(r["evidence"] or "[]")
             r["list_name"] = visible[r["list_id"]]["name"]
+            r["mark_id"] = r["params"].get("mark_id")  # a similar filing's mark (its page: /marks/mark/{id})
             r["message"] = delivery.message(t, r)
             r["link"] = delivery.link(self.settings, r)
             r["read"] = r["read_at"] is not None

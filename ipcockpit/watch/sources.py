@@ -22,10 +22,14 @@ Sources here:
 - ``expiry_soon``: a live watched patent whose term (the legal-status rule, :mod:`ipcockpit.value.legal_status`)
   ends within the list's ``expiry_days``; key ``expiry_soon:<doc>:<expiry date>``.
 
-A later source: **``similar_mark``** — the marks helper's ``ipcockpit.marks.protected.new_similar_filings(con,
-since=None)`` (each with a stable key, the protected mark, the new filing and the similarity explanation) is
-registered here as ``register(Source("similar_mark", ...))`` with an object kind for protected marks; see
-:func:`register` and the slot marked ``SIMILAR_MARK`` below. It is not implemented here.
+- ``similar_mark``: for a list watching a protected-mark list (object kind ``protected``: a list's id, or ``all``
+  for every list loaded now or later), the marks similar to one of its entries
+  (:func:`ipcockpit.marks.protected.new_similar_filings`: score ≥ its ``THRESHOLD``, the holder's own filings and
+  the protected mark itself left out). Key: ``similar_mark:<entry key>:<mark id>``. What is new: a mark that came
+  into the store (its file's ingest) at or after the protected list's first load is an event (the marks' own rule,
+  so the marks page and the alerts agree); one that came in before the object was added to the watch list is a
+  baseline (recorded, not delivered), as for every other source. The filing date plays no part (an export names
+  a filing months after it was filed).
 """
 
 from __future__ import annotations
@@ -60,7 +64,7 @@ EVENT_KINDS: dict[str, str] = {
 }
 #: every alert kind, in the order pages list them
 KINDS: tuple[str, ...] = ("filing", "grant", "lapse", "expiry", "expiry_soon", "transfer", "pledge",
-                          "pledge_release", "licence", "licence_release", "invalidation", "litigation")
+                          "pledge_release", "licence", "licence_release", "invalidation", "litigation", "similar_mark")
 
 
 @dataclass
@@ -84,11 +88,13 @@ class Event:
 
 @dataclass(frozen=True)
 class Scope:
-    """What a run hands every source: its day, the settings, each list's expiry window."""
+    """What a run hands every source: its day, the settings, each list's expiry window, the lists it runs for
+    (None: all)."""
 
     today: date
     settings: Settings
     expiry_days: dict[int, int]
+    list_ids: tuple[int, ...] | None = None
 
 
 Detect = Callable[["Store", Scope], Iterable[Event]]
@@ -218,5 +224,45 @@ def _expiry_soon(store: Store, scope: Scope) -> Iterable[Event]:
 register(Source("legal_event", _legal_events, "legal events of watched documents (legal_events)"))
 register(Source("document", _documents, "new publications of watched objects (documents)"))
 register(Source("expiry_soon", _expiry_soon, "watched patents whose term ends within the list's expiry_days"))
-# SIMILAR_MARK: register(Source("similar_mark", <a detect over ipcockpit.marks.protected.new_similar_filings>,
-#               "new filings similar to a protected mark")) — contract 2, wired by the lead or the marks helper.
+
+
+def _similar_marks(store: Store, scope: Scope) -> Iterable[Event]:
+    where = "" if scope.list_ids is None else " AND list_id IN (SELECT unnest($ids::BIGINT[]))"
+    objects = store.con.execute(f"SELECT list_id, value, added_at FROM watch_objects WHERE kind = 'protected'{where} "
+                                "ORDER BY list_id, value", {} if scope.list_ids is None else
+                                {"ids": list(scope.list_ids)}).fetchall()
+    if not objects:
+        return
+    from ipcockpit.marks.protected import new_similar_filings
+    from ipcockpit.marks.service import Marks
+    from ipcockpit.watch.store import ALL_PROTECTED
+
+    wanted = {v for _, v, _ in objects}
+    events = new_similar_filings(store.con, index=Marks(store, scope.settings).index(),
+                                 list_id=next(iter(wanted)) if wanted != {ALL_PROTECTED} and len(wanted) == 1 else None)
+    for list_id, value, added_at in objects:
+        for e in events:
+            if value != ALL_PROTECTED and e["protected"]["list_id"] != value:
+                continue
+            entered = e["filing"]["entered_at"]
+            params = {**e["params"], "list": e["protected"]["list_id"], "protected_kind": e["protected"]["kind"],
+                      "filing_date": e["filing"]["filing_date"]}
+            evidence = [{"table": "protected_marks", "list_id": e["protected"]["list_id"],
+                         "entry_key": e["protected"]["entry_key"], "name": e["protected"]["name"],
+                         "holder": e["protected"]["holder"], "classes": e["protected"]["classes"],
+                         "groups": e["protected"]["groups"]},
+                        {"table": "trademarks", "mark_id": e["filing"]["mark_id"], "text": e["filing"]["text"],
+                         "filing_date": e["filing"]["filing_date"], "applicants": e["filing"]["applicants"],
+                         "classes": e["filing"]["classes"], "groups": e["filing"]["groups"],
+                         "entered_at": entered},
+                        {"table": "similarity", "score": e["similarity"]["score"],
+                         "matched": e["similarity"]["matched"], "shared_classes": e["similarity"]["shared_classes"],
+                         "shared_groups": e["similarity"]["shared_groups"],
+                         "explanation": e["similarity"]["explanation"]}]
+            yield Event(e["event_key"], "similar_mark", "similar_mark", list_id, "protected", value, None,
+                        date.fromisoformat(e["occurred"]), params, evidence,
+                        _baseline(datetime.fromisoformat(entered) if entered else None, added_at))
+
+
+register(Source("similar_mark", _similar_marks, "new filings similar to a watched protected mark "
+                "(ipcockpit.marks.protected.new_similar_filings)"))

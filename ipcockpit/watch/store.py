@@ -26,8 +26,10 @@ if TYPE_CHECKING:
     from ipcockpit.store import Store
 
 #: what a list may watch: a patent (doc id or number), an organisation (entity id or name), an IPC prefix, an
-#: SEI branch code, a GB/T 2260 region code, a saved search query
-OBJECT_KINDS: tuple[str, ...] = ("patent", "org", "ipc", "sei", "region", "query")
+#: SEI branch code, a GB/T 2260 region code, a saved search query, a protected-mark list (its id, or ``all``)
+OBJECT_KINDS: tuple[str, ...] = ("patent", "org", "ipc", "sei", "region", "query", "protected")
+#: the value of a ``protected`` object that watches every protected-mark list, loaded now or later
+ALL_PROTECTED = "all"
 DIGESTS: tuple[str, ...] = ("immediate", "daily", "weekly")
 CHANNELS: tuple[str, ...] = ("inapp", "email", "webhook")
 TABLES: tuple[str, ...] = ("watch_lists", "watch_objects", "watch_alerts", "watch_deliveries")
@@ -142,6 +144,10 @@ def normalise_object(kind: str, value: str) -> str:
         raise WatchError(f"an empty {kind} cannot be watched")
     if kind in ("patent", "ipc"):
         value = "".join(value.split()).upper().replace(".", "")
+    if kind == "protected":
+        from ipcockpit.marks.protected import list_id_of
+
+        value = ALL_PROTECTED if value.casefold() in (ALL_PROTECTED, "全部") else list_id_of(value)
     if kind == "region":
         if not (value.isdigit() and len(value) == 6):
             raise WatchError(f"region {value!r}: give a six-digit GB/T 2260 code (500120 is Bishan)")
@@ -151,6 +157,10 @@ def normalise_object(kind: str, value: str) -> str:
 def add_object(store: Store, list_id: int, kind: str, value: str, label: str | None = None) -> bool:
     """Add what the list watches; False when it was there already."""
     value = normalise_object(kind, value)
+    if kind == "protected" and value != ALL_PROTECTED and not store.query(
+            "SELECT 1 FROM protected_lists WHERE list_id = ?", [value]):
+        raise WatchError(f"no protected-mark list {value!r}: load it first (`ipcockpit marks protected load`), "
+                         f"or watch `{ALL_PROTECTED}`")
     if store.query("SELECT 1 FROM watch_objects WHERE list_id = ? AND kind = ? AND value = ?", [list_id, kind, value]):
         return False
     store.con.execute("INSERT INTO watch_objects VALUES (?, ?, ?, ?, ?)", [list_id, kind, value, label, datetime.now()])

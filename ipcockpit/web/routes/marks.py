@@ -43,8 +43,8 @@ class MarksParams(PageParams):
 
 
 class AlertParams(PageParams):
-    since: str | None = Field(None, description="Filings on or after this date (YYYY-MM-DD; default: each list's "
-                              "first load).")
+    since: str | None = Field(None, description="Filings on or after this date (YYYY-MM-DD; default: the marks "
+                              "that came into the store since each list's first load).")
 
 
 def marks_data(c: Cockpit, p: MarksParams, v: View) -> dict[str, Any]:

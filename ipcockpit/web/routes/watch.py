@@ -42,7 +42,7 @@ class WatchParams(PageParams):
     unread: bool = Field(False, description="Only unread alerts.")
     kind: str | None = Field(None, description="Only alerts of this kind (filing, grant, lapse, expiry, "
                              "expiry_soon, transfer, pledge, pledge_release, licence, licence_release, "
-                             "invalidation, litigation).")
+                             "invalidation, litigation, similar_mark).")
     limit: int = Field(200, ge=1, le=10000, description="At most this many alerts, newest first.")
 
 
@@ -67,7 +67,8 @@ def _extra(c: Cockpit, data: dict[str, Any], p: WatchParams, v: View) -> dict[st
 WATCH = Page("watch", watch_data, WatchParams, template="watch.html", extra=_extra, tables=watch_tables,
              section="alerts", summary="Watch lists and the alerts inbox 监测预警 (signed-in users)",
              description="`lists`: the lists the user sees with their object, alert and unread counts; `alerts`: "
-                         "newest first, each with `kind`, `doc_id`, the watched `object_kind`/`object_value`, "
+                         "newest first, each with `kind`, `doc_id` (`mark_id` for a similar_mark), the watched "
+                         "`object_kind`/`object_value`, "
                          "`message`, `link` (the evidence page), `evidence` (the rows it rests on) and `deliveries` "
                          "(in-app, e-mail, webhook: status and attempts).")
 PAGES = (WATCH,)
@@ -151,8 +152,9 @@ def register(app: FastAPI, web: Web) -> None:
             return render.json_response(write(request, action, data))
         return route
 
-    for action, summary in (("lists", "Make a watch list or add an object to it (list, kind, value, digest, email, "
-                                      "webhook_url, shared_role, expiry_days)"),
+    for action, summary in (("lists", "Make a watch list or add an object to it (list, kind: patent, org, ipc, sei, "
+                                      "region, query or protected (a protected-mark list id, or all), value, digest, "
+                                      "email, webhook_url, shared_role, expiry_days)"),
                             ("objects/remove", "Remove an object from a watch list (list_id, kind, value)"),
                             ("read", "Mark alerts read or unread (alert_ids, read)")):
         name = action.replace("/", "_")
