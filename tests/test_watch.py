@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from shared_stores import copy_store, empty_store
 from typer.testing import CliRunner
-from watch_support import Receiver, SmtpServer, free_port
+from watch_support import Receiver, SmtpServer, free_port, ids
 
 from ipcockpit.app import Cockpit
 from ipcockpit.auth import AccessError, User
@@ -257,3 +257,37 @@ def test_cli(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, shared: P
     config = tmp_path / "en.yaml"
     config.write_text("language: en\n", encoding="utf-8")
     assert "0 new alert(s)" in runner.invoke(cli, ["watch", "run", "--db", db, "--config", str(config)]).output
+
+
+def test_weekly_digest_waits_its_week(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, shared: Path) -> None:
+    """A weekly list: a digest goes a week after the list was made, then a week after the last digest, holding
+    everything that came since (earlier: nothing), and never twice."""
+    from datetime import datetime
+
+    from ipcockpit.watch.delivery import deliver
+
+    def week_after_last() -> datetime:
+        return c.store.scalar("SELECT last_digest_at FROM watch_lists") + timedelta(days=7, seconds=1)
+
+    with SmtpServer() as smtp:
+        c = _cockpit(tmp_path, tmp_path_factory, smtp_host="127.0.0.1", smtp_port=smtp.port)
+        w = Watch(c.store, c.settings)
+        w.add(ANA, "week", {"patent": ["US10465445", "US8457796"]}, digest="weekly", email="ana@bishan.example")
+        c.ingest([shared / OPS3])  # the run after the ingest: the week has not passed
+        first = {a["alert_id"] for a in w.alerts(ANA)["alerts"]}
+        assert first and not smtp.mailbox.messages
+        for days in (1, 3, 6.9):
+            deliver(c.store, c.settings, now=week_after_last() - timedelta(days=7 - days))
+            assert not smtp.mailbox.messages, days
+        deliver(c.store, c.settings, now=week_after_last())
+        assert len(smtp.mailbox.messages) == 1 and set(ids(smtp.mailbox.messages[0])) == first
+        c.ingest([shared / PEDS])  # new alerts: they wait for the next week
+        second = {a["alert_id"] for a in w.alerts(ANA)["alerts"]} - first
+        assert second and len(smtp.mailbox.messages) == 1
+        deliver(c.store, c.settings, now=week_after_last() - timedelta(days=4))
+        assert len(smtp.mailbox.messages) == 1
+        deliver(c.store, c.settings, now=week_after_last())
+        assert len(smtp.mailbox.messages) == 2 and set(ids(smtp.mailbox.messages[1])) == second
+        deliver(c.store, c.settings, now=datetime.now() + timedelta(days=300))  # nothing left: nothing sent twice
+        assert len(smtp.mailbox.messages) == 2
+        c.close()
