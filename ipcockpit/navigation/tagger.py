@@ -11,7 +11,8 @@ Method (docs/navigation.md, "Tagger", with the figures of bench/tagger.py):
    (multilingual-e5-small, ``ipcockpit.search.embedding``, space ``multi``), which also matches texts across
    languages. Classification codes (IPC/CPC, optional) add a third view: subclass, main group and full code.
 2. The kernel between two texts is TF-IDF cosine (+ ``class_weight`` x code cosine) + ``dense_weight`` x
-   (e5 cosine) ** ``power``, the weight chosen from ``dense_grid`` by 3-fold cross-validation on the examples
+   (e5 cosine) ** ``power`` (the TF-IDF cosine itself may be raised to ``sparse_power``, by CV from
+   ``sparse_grid``: 1 by default), the weight chosen from ``dense_grid`` by 3-fold cross-validation on the examples
    (the e5 view helps much across languages, little on fine Chinese subgroups); kernel ridge regression
    (regularised least squares, every branch in one linear solve against the examples) scores each branch.
    Plain numpy: no scikit-learn or scipy at run time.
