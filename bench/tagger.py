@@ -20,7 +20,8 @@ eval set and are scored by micro-F1 over (document, branch) pairs.
   path as one more example (``--out`` another results file).
 - ``--set name=value`` changes a tagger setting (``Settings``) for a run, e.g. ``--set mix=0.5``.
 
-Prints ``RESULT dataset=<name> examples=<N> micro_f1=<f> baseline_micro_f1=<f>`` per size, last; results
+Prints ``RESULT examples=<N> micro_f1=<f> baseline_micro_f1=<f> dataset=<name>`` per size and set, last (the
+issue's format, the set named after it); results
 also to bench/results/tagger.json. Run: ``nice -n 10 .venv/bin/python bench/tagger.py [--sizes 200,750,2000]
 [--datasets cpc,multilang]``.
 """
@@ -106,7 +107,8 @@ def _regression(x_train, y: np.ndarray, x_test, c: float, multi_label: bool) -> 
 
 
 def run(name: str, pool, ev, sizes: list[int], multi_label: bool, enc, settings: Settings,
-        tree: tuple[dict[str, str], dict[str, str]] | None = None, names_to_baseline: bool = False) -> list[dict]:
+        tree: tuple[dict[str, str], dict[str, str]] | None = None, names_to_baseline: bool = False,
+        dev: bool = False) -> list[dict]:
     """``tree``: (parents, names) of the branches, given to the tagger only (the baseline gets the same
     examples); ``names_to_baseline``: the baseline also gets each named branch's name as one more example."""
     parents, names = tree or (None, None)
@@ -146,9 +148,11 @@ def run(name: str, pool, ev, sizes: list[int], multi_label: bool, enc, settings:
         f_tag = micro_f1(as_sets(res.branches), gold)
         f_base = micro_f1(as_sets(base), gold)
         row = {"dataset": name, "examples": n, "pairs": len(examples), "branches_seen": len(labels),
-               "eval": len(texts), "micro_f1": round(f_tag, 4), "baseline_micro_f1": round(f_base, 4),
+               "eval": len(texts), "eval_set": "dev" if dev else "val",
+               "micro_f1": round(f_tag, 4), "baseline_micro_f1": round(f_base, 4),
                "rule": res.rule, "dense_weight": res.dense_weight, "tree": tree is not None,
-               "parent_weight": res.parent_weight, "names_to_baseline": bool(names_to_baseline and names),
+               "parent_weight": res.parent_weight, "sparse_power": res.sparse_power,
+               "names_to_baseline": bool(names_to_baseline and names),
                "tagger_s": round(t1 - t0, 1), "baseline_s": round(t2 - t1, 1)}
         print(json.dumps(row), flush=True)
         rows.append(row)
@@ -161,6 +165,8 @@ def main() -> None:
     ap.add_argument("--datasets", default="cpc,multilang")
     ap.add_argument("--eval", type=int, default=1500, help="multilang eval documents")
     ap.add_argument("--out", default="tagger.json", help="file name under bench/results")
+    ap.add_argument("--cpc-dev", type=int, default=0,
+                    help="cpc: evaluate on this many held-out training documents (a dev set) instead of sample_val")
     ap.add_argument("--no-tree", action="store_true", help="cpc: no parents and names to the tagger")
     ap.add_argument("--names-to-baseline", action="store_true",
                     help="cpc: the baseline also gets each branch's name as an example")
@@ -175,19 +181,19 @@ def main() -> None:
     rows = []
     for name in args.datasets.split(","):
         if name == "cpc":
-            pool, ev = load_cpc()
+            pool, ev = load_cpc(dev=args.cpc_dev)
             codes = json.loads((Path("/work/shared/data/cn/abstracts_cpc_liaoleyuan") / "selected_labels.json")
                                .read_text(encoding="utf-8"))
             tree = None if args.no_tree else cpc_tree(codes, ipc_titles())
-            rows += run(name, pool, ev, sizes, True, enc, st, tree, args.names_to_baseline)
+            rows += run(name, pool, ev, sizes, True, enc, st, tree, args.names_to_baseline, args.cpc_dev > 0)
         else:
             pool, ev = load_multilang(n_eval=args.eval)
             rows += run(name, pool, ev, sizes, False, enc, st)
     out = ROOT / "bench" / "results" / args.out
     out.write_text(json.dumps({"settings": st.__dict__, "rows": rows}, indent=1, ensure_ascii=False))
     for r in rows:
-        print(f"RESULT dataset={r['dataset']} examples={r['examples']} micro_f1={r['micro_f1']:.4f} "
-              f"baseline_micro_f1={r['baseline_micro_f1']:.4f}")
+        print(f"RESULT examples={r['examples']} micro_f1={r['micro_f1']:.4f} "
+              f"baseline_micro_f1={r['baseline_micro_f1']:.4f} dataset={r['dataset']}")
 
 
 if __name__ == "__main__":

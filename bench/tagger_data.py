@@ -35,7 +35,10 @@ CACHE = Path.home() / ".cache" / "ipcockpit" / "tagger_bench"
 Doc = tuple[str, str, list[str]]  # id, text, labels
 
 
-def load_cpc(pool: int = 2000, seed: int = 7) -> tuple[list[Doc], list[Doc]]:
+def load_cpc(pool: int = 2000, seed: int = 7, dev: int = 0) -> tuple[list[Doc], list[Doc]]:
+    """(training pool, eval set): eval = sample_val.csv, or with ``dev`` > 0 the next ``dev`` documents of the
+    shuffled sample_train.csv after the pool (a development set that shares no document with any example set
+    and leaves sample_val.csv untouched while variants are chosen)."""
     csv.field_size_limit(10**9)
     folder = DATA / "abstracts_cpc_liaoleyuan"
 
@@ -46,6 +49,8 @@ def load_cpc(pool: int = 2000, seed: int = 7) -> tuple[list[Doc], list[Doc]]:
 
     train = read("sample_train.csv")
     random.Random(seed).shuffle(train)
+    if dev > 0:
+        return train[:pool], train[pool : pool + dev]
     return train[:pool], read("sample_val.csv")
 
 
@@ -107,7 +112,7 @@ def cached_encoder(space: str = "multi") -> Callable[[list[str]], np.ndarray]:
 
 if __name__ == "__main__":  # warm the cache: python bench/tagger_data.py
     enc = cached_encoder()
-    for name, (train, ev) in (("cpc", load_cpc()), ("multilang", load_multilang())):
+    for name, (train, ev) in (("cpc", load_cpc()), ("cpc-dev", load_cpc(dev=600)), ("multilang", load_multilang())):
         print(name, len(train), len(ev), flush=True)
         enc([t for _, t, _ in ev])
         enc([t for _, t, _ in train])

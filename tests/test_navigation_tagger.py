@@ -2,6 +2,7 @@
 
 Data: cn/abstracts_multilang_ipc (abstracts by IPC main group, several languages) and
 cn/abstracts_cpc_liaoleyuan (Chinese abstracts, several CPC subgroups each); see /work/shared/data/MANIFEST.md.
+Like the other real-data tests, they fail (not skip) when ../shared/data is absent.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ from ipcockpit.navigation.tagger import TaggerError, default_encoder, micro_f1, 
 
 DATA = Path("/work/shared/data/cn")
 GROUPS = ["B60T1-10", "D21F5-20", "F17C9-04"]  # vehicle brakes, paper drying, gas-vessel emptying
-
-pytestmark = pytest.mark.skipif(not DATA.exists(), reason="shared real data not mounted")
 
 _memo: dict[str, np.ndarray] = {}
 
@@ -264,3 +263,21 @@ def test_parents_pool_the_examples_of_sibling_branches(groups) -> None:
     # a parent weight of 0 is the plain tagger
     same = tag(texts, examples, parents=parents, settings=Settings(parent_weight=0.0), encoder=encoder)
     assert same == alone
+
+
+def test_tfidf_power_is_a_setting_chosen_by_cross_validation(groups) -> None:
+    """The TF-IDF cosine raised to a power (``sparse_power``; by CV from ``sparse_grid``, by default (1.0,)): the
+    plain cosine unless asked; another power changes the scores, and a grid's choice is one of its values."""
+    from ipcockpit.navigation.tagger import Settings
+
+    examples = [(t, g) for g, ts in groups.items() for t in ts[:8]]  # 24 examples: the cross-validation runs
+    texts = [t for ts in groups.values() for t in ts[8:]]
+    gold = [g for g, ts in groups.items() for _ in ts[8:]]
+    plain = tag_detailed(texts, examples, encoder=encoder)
+    assert plain.sparse_power == 1.0
+    grid = tag_detailed(texts, examples, encoder=encoder, settings=Settings(sparse_grid=(1.0, 0.75)))
+    assert grid.sparse_power in (1.0, 0.75)
+    one = tag_detailed(texts, examples, encoder=encoder, settings=Settings(sparse_power=1.0, dense_weight=1.0))
+    smooth = tag_detailed(texts, examples, encoder=encoder, settings=Settings(sparse_power=0.75, dense_weight=1.0))
+    assert not np.allclose(one.scores, smooth.scores)
+    assert np.mean([a == b for a, b in zip(smooth.branches, gold, strict=True)]) >= 0.7  # chance: 1/3

@@ -11,7 +11,8 @@ Method (docs/navigation.md, "Tagger", with the figures of bench/tagger.py):
    (multilingual-e5-small, ``ipcockpit.search.embedding``, space ``multi``), which also matches texts across
    languages. Classification codes (IPC/CPC, optional) add a third view: subclass, main group and full code.
 2. The kernel between two texts is TF-IDF cosine (+ ``class_weight`` x code cosine) + ``dense_weight`` x
-   (e5 cosine) ** ``power``, the weight chosen from ``dense_grid`` by 3-fold cross-validation on the examples
+   (e5 cosine) ** ``power`` (the TF-IDF cosine itself may be raised to ``sparse_power``, by CV from
+   ``sparse_grid``: 1 by default), the weight chosen from ``dense_grid`` by 3-fold cross-validation on the examples
    (the e5 view helps much across languages, little on fine Chinese subgroups); kernel ridge regression
    (regularised least squares, every branch in one linear solve against the examples) scores each branch.
    Plain numpy: no scikit-learn or scipy at run time.
@@ -63,6 +64,8 @@ class Settings:
     lam: float = 1.0  # ridge of the kernel regression
     dense_weight: float | None = None  # weight of the e5 kernel against the TF-IDF cosine; None: by CV
     dense_grid: tuple[float, ...] = (1.0, 3.0, 6.0)  # the weights cross-validation chooses from
+    sparse_power: float | None = None  # the TF-IDF cosine raised to this power; None: by CV from sparse_grid
+    sparse_grid: tuple[float, ...] = (1.0,)  # (1.0, 0.75) measured: docs/navigation.md
     power: float = 3.0  # embedding kernel: cosine ** power (sign kept)
     tau: float = 0.0  # > 0: Gaussian embedding kernel exp((cos - 1) / tau) instead of the power
     char_n: int = 2  # longest CJK character n-gram of the TF-IDF view
@@ -77,6 +80,8 @@ class Settings:
     parent_grid: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0)  # the parents' weights cross-validation chooses from
     description_weight: float = 1.0  # with ``descriptions``: the weight of a branch's name as a pseudo-example
     second_order: float = 0.0  # > 0: + this x the cosine of the texts' TF-IDF similarity profiles
+    seed: int = 0  # the folds of the cross-validation
+    folds: int = 3  # cross-validation folds on the examples (the weights, the rule, the second stage)
     rerank_k: int = 10  # multi-label: > 0 rescores each text's k best branches by a learnt second stage
     rerank_l2: float = 1.0  # its ridge
     rerank_names: bool = True  # its features include each candidate's similarity to the branch's name
@@ -100,6 +105,7 @@ class Tagging:
     dense_weight: float | None = None  # the weight of the e5 kernel used (chosen by CV unless set)
     example_embeddings: np.ndarray | None = None  # dense view of the distinct example texts, in first-seen order
     parent_weight: float | None = None  # with ``parents``: the weight of a parent's score used (CV unless set)
+    sparse_power: float | None = None  # the power of the TF-IDF cosine used (CV unless set)
 
 
 def default_encoder(texts: list[str]) -> np.ndarray:
@@ -418,26 +424,36 @@ def tag_detailed(
     if z_tr is not None:
         s_tr = s_tr + st.second_order * (z_tr @ z_tr.T)
 
-    def text_kernel(w: float, a: int, b: int) -> np.ndarray:
+    s_extra = s_tr - s_plain  # the codes' (and second-order) part of the kernel
+    s_of: dict[float, np.ndarray] = {1.0: s_tr}
+
+    def sparse_kernel(p: float) -> np.ndarray:
+        """The examples' kernel with the TF-IDF cosine raised to ``p``."""
+        if p not in s_of:
+            s_of[p] = s_plain ** p + s_extra
+        return s_of[p]
+
+    def text_kernel(w: float, a: int, b: int, p: float = 1.0) -> np.ndarray:
         """The kernel of texts a:b against every example (in blocks: 50,000 texts x 2,000 examples would
         otherwise hold 800 MB)."""
-        k = xs_te.part(a, b).gram(xs_tr) + w * _dense_kernel(d_te[a:b] @ d_tr.T, st.power, st.tau)
+        k = xs_te.part(a, b).gram(xs_tr) ** p + w * _dense_kernel(d_te[a:b] @ d_tr.T, st.power, st.tau)
         if z_tr is not None:
             k += st.second_order * (second(xs_te.part(a, b)) @ z_tr.T)
         if c_te is not None:
             k += st.class_weight * c_te.part(a, b).gram(c_tr)
         return k
 
-    def raw_scores(w: float, tr: np.ndarray, te_rows: np.ndarray | None) -> np.ndarray:
+    def raw_scores(w: float, tr: np.ndarray, te_rows: np.ndarray | None, p: float = 1.0) -> np.ndarray:
         """Regression scores of every column (branches and their ancestors) for test rows (texts when te_rows
         is None, else held-out example rows), dense weight ``w``."""
-        k = s_tr[np.ix_(tr, tr)] + w * e_tr[np.ix_(tr, tr)]
+        s_p = sparse_kernel(p)
+        k = s_p[np.ix_(tr, tr)] + w * e_tr[np.ix_(tr, tr)]
         coef = ridge_fit(k, y[tr], st.lam, row_weight[tr])
         if te_rows is None:
-            reg = np.vstack([text_kernel(w, a, min(a + 4096, len(texts))) @ coef
+            reg = np.vstack([text_kernel(w, a, min(a + 4096, len(texts)), p) @ coef
                              for a in range(0, len(texts), 4096)])
         else:
-            reg = (s_tr[np.ix_(te_rows, tr)] + w * e_tr[np.ix_(te_rows, tr)]) @ coef
+            reg = (s_p[np.ix_(te_rows, tr)] + w * e_tr[np.ix_(te_rows, tr)]) @ coef
         if st.mix <= 0:
             return reg
         yy = np.zeros((n_tr + len(texts), y.shape[1]))
@@ -449,20 +465,22 @@ def tag_detailed(
     # the dense weight, the parents' weight (unless set) and the multi-label rule: 3-fold cross-validation on
     # the examples (the branches' names stay in every training fold)
     weights = [st.dense_weight] if st.dense_weight is not None else list(st.dense_grid)
+    spows = [st.sparse_power] if st.sparse_power is not None else list(st.sparse_grid)
+    weights = [(w, p) for p in spows for w in weights]  # (e5 weight, TF-IDF power)
     smooths = [0.0] if not tree.deep else [st.parent_weight] if st.parent_weight is not None else list(st.parent_grid)
     rule, weight, smooth = st.rule, weights[0], smooths[0]
     best_raw, raws = None, {}
     y_lab = y[:n_ex, : len(labels)]
     if n_ex >= 20 and (len(weights) > 1 or len(smooths) > 1 or (multi_label and rule is None)):
-        folds = np.arange(n_ex) % 3
-        np.random.default_rng(0).shuffle(folds)
+        folds = np.arange(n_ex) % st.folds
+        np.random.default_rng(st.seed).shuffle(folds)
         gold = [[labels[j] for j in np.flatnonzero(r)] for r in y_lab]
         best = -1.0
         for w in weights:
             raw = raws[w] = np.zeros((n_ex, y.shape[1]))
-            for f in range(3):
+            for f in range(st.folds):
                 te = np.flatnonzero(folds == f)
-                raw[te] = raw_scores(w, np.r_[np.flatnonzero(folds != f), np.arange(n_ex, n_tr)], te)
+                raw[te] = raw_scores(w[0], np.r_[np.flatnonzero(folds != f), np.arange(n_ex, n_tr)], te, w[1])
             for pw in smooths:
                 oof = tree.smooth(raw, pw, st.gate)
                 r = (st.rule or choose_rule(oof, y_lab, labels, st.floor)) if multi_label else None
@@ -472,12 +490,13 @@ def tag_detailed(
                     best, weight, smooth, rule, best_raw = f1, w, pw, r, raw
     if multi_label and rule is None:
         rule = ("relative", 0.5)
-    raw = raw_scores(weight, np.arange(n_tr), None)
+    (weight, spow) = weight
+    raw = raw_scores(weight, np.arange(n_tr), None, spow)
     scores = tree.smooth(raw, smooth, st.gate)
     if multi_label and st.rerank_k > 0 and best_raw is not None:
         # a second stage learnt on the out-of-fold scores: is this candidate branch of the text right?
         pcol = tree.parent_columns()
-        others = [w for w in raws if w != weight] if st.rerank_views else []
+        others = [w for w in raws if w != (weight, spow)] if st.rerank_views else []
 
         ps_of = np.array([n_ex + next((i for i, (_, b) in enumerate(pseudo) if b == lab), -n_ex - 1)
                           for lab in labels])  # each label's name row (-1: none)
@@ -510,15 +529,15 @@ def tag_detailed(
                     out += name_sims(s_plain[sel], d_tr[sel] @ d_tr.T)
             if st.rerank_nn > 0:
                 if isinstance(sel, slice):
-                    k_rows = np.vstack([text_kernel(weight, a, min(a + 4096, len(texts)))
+                    k_rows = np.vstack([text_kernel(weight, a, min(a + 4096, len(texts)), spow)
                                         for a in range(0, len(texts), 4096)])
                 else:
-                    k_rows = s_tr[np.ix_(sel, tr)] + weight * e_tr[np.ix_(sel, tr)]
+                    k_rows = sparse_kernel(spow)[np.ix_(sel, tr)] + weight * e_tr[np.ix_(sel, tr)]
                 out += neighbours(k_rows, tr)
             return out
 
         xs, ts, cs = [], [], []
-        for f in range(3):
+        for f in range(st.folds):
             te, trf = np.flatnonzero(folds == f), np.flatnonzero(folds != f)
             s_f = tree.smooth(best_raw[te], smooth, st.gate)
             rows, cols, x = pair_features(s_f, _parent_scores(best_raw[te], pcol), y_lab[trf], st.rerank_k,
@@ -529,17 +548,17 @@ def tag_detailed(
         model = fit_logistic(np.vstack(xs), np.concatenate(ts).astype(np.float64), np.concatenate(cs),
                              st.rerank_l2, len(labels) if st.rerank_label_l2 > 0 else 0, st.rerank_label_l2)
         oof = np.zeros(y_lab.shape)
-        for f in range(3):
+        for f in range(st.folds):
             te, trf = np.flatnonzero(folds == f), np.flatnonzero(folds != f)
             oof[te] = rescore(tree.smooth(best_raw[te], smooth, st.gate), _parent_scores(best_raw[te], pcol),
                               y_lab[trf], model, st.rerank_k, views_of(raws, te, np.r_[trf, np.arange(n_ex, n_tr)]))
-        rule = st.rule or choose_rule(oof, y_lab, labels, st.floor)
-        full = {w: raw_scores(w, np.arange(n_tr), None) for w in others}
+        full = {w: raw_scores(w[0], np.arange(n_tr), None, w[1]) for w in others}
         scores = rescore(scores, _parent_scores(raw, pcol), y_lab, model, st.rerank_k,
                          views_of(full, slice(None), np.arange(n_tr)))
+        rule = st.rule or choose_rule(oof, y_lab, labels, st.floor)
     out = decide(scores, labels, multi_label, rule or ("relative", 0.5), st.floor)
     return Tagging(out, labels, scores, rule if multi_label else None, notes, dense[n_tr:], weight,
-                   dense[:n_ex], smooth if tree.deep else None)
+                   dense[:n_ex], smooth if tree.deep else None, spow)
 
 
 def pair_features(s: np.ndarray, parent: np.ndarray | None, y_train: np.ndarray, k: int,
