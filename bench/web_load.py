@@ -30,9 +30,14 @@ Search mix (``--search``): searches with cockpit requests among them, at the dem
    with probability ``--repeat``, else it is new; the share of repeats sent is printed, since a repeated
    query is answered from the kept result pages.
 3. Load. One warm-up search and one warm-up cockpit request (their times printed: models and caches
-   loaded), then ``--clients`` threads on loopback, each with its own HTTP client, without pause: one client
-   in ``--cockpit-every`` sends GET /api/cockpit?region=500120, the others GET /api/search?q=...&limit=20,
-   taking the queries in order from the one drawn sequence, ``--requests`` each (bounded by ``--seconds``).
+   loaded), then ``--clients`` clients on loopback, each on its own keep-alive connection, without pause: one
+   client in ``--cockpit-every`` sends GET /api/cockpit?region=500120, the others GET
+   /api/search?q=...&limit=20, taking the queries in order from the one drawn sequence, ``--requests`` each
+   (bounded by ``--seconds``). The clients (``--client``): ``raw`` (default since session 13), coroutines of
+   one asyncio loop writing HTTP/1.1 requests and reading each whole answer (status, headers, body by its
+   length or chunks); ``httpx``, a thread and an ``httpx.Client`` each (before session 13: those 20 clients
+   took about a quarter of the 2-core machine's CPU, taken from the server they measure). The CPU the server
+   and the clients used during the load is printed.
 
 Last line: ``RESULT docs=<int> clients=<int> search_p50_ms=<float> search_p95_ms=<float>
 mixed_cockpit_p95_ms=<float>``. Goal at the demo's size and 20 clients: search p95 <= 300 ms, cockpit p95
@@ -334,8 +339,110 @@ def pct(values: list[float], q: float) -> float:
 
 
 def search_load(url: str, clients: int, requests: int, seconds: float, queries: list[tuple[str, str]],
-                cockpit_every: int) -> tuple[list[tuple[str, str, float]], list[float]]:
-    """The mixed load: (kind, query, ms) of each search in the order sent, and the cockpit latencies."""
+                cockpit_every: int, client: str = "raw") -> tuple[list[tuple[str, str, float]], list[float]]:
+    """The mixed load: (kind, query, ms) of each search in the order sent, and the cockpit latencies.
+
+    ``client``: ``raw``, the ``clients`` clients as coroutines of one asyncio loop in this process, each on its
+    own keep-alive HTTP/1.1 connection (:class:`RawClient`); ``httpx``, one thread per client, each with its
+    own ``httpx.Client`` (the bench until session 13, whose clients took about a quarter of the 2-core machine's
+    CPU). Either way each client sends its next request when the last one's answer is read, without pause."""
+    if client == "httpx":
+        return _search_load_threads(url, clients, requests, seconds, queries, cockpit_every)
+    import asyncio
+
+    return asyncio.run(_search_load_raw(url, clients, requests, seconds, queries, cockpit_every))
+
+
+class RawClient:
+    """One keep-alive HTTP/1.1 connection: GET a path, read the status line, the headers and the body (by its
+    Content-Length, or chunked), so that a request's time ends when its whole answer is read, as httpx's."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: Any = None
+        self.writer: Any = None
+
+    async def get(self, path: str, params: dict[str, Any]) -> tuple[int, bytes]:
+        import asyncio
+        from urllib.parse import urlencode
+
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        target = f"{path}?{urlencode(params)}" if params else path
+        self.writer.write(f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                          "Accept: */*\r\n\r\n".encode("ascii"))
+        await self.writer.drain()
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            parts = []
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                parts.append(await self.reader.readexactly(size + 2))
+                if size == 0:
+                    break
+            body = b"".join(p[:-2] for p in parts)
+        else:
+            body = await self.reader.readexactly(int(headers.get("content-length", "0")))
+        if headers.get("connection", "").lower() == "close":
+            await self.close()
+        return status, body
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.reader = self.writer = None
+
+
+async def _search_load_raw(url: str, clients: int, requests: int, seconds: float, queries: list[tuple[str, str]],
+                           cockpit_every: int) -> tuple[list[tuple[str, str, float]], list[float]]:
+    import asyncio
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    searches: list[tuple[str, str, float]] = []
+    cockpit: list[float] = []
+    failures: list[str] = []
+    todo = iter(queries)
+    conns = [RawClient(parts.hostname or "127.0.0.1", parts.port or 80) for _ in range(clients)]
+    for c in conns:  # connected before the start, as the threads' clients are built before their barrier
+        c.reader, c.writer = await asyncio.open_connection(c.host, c.port)
+    stop_at = time.monotonic() + seconds
+
+    async def client(me: int) -> None:
+        http = conns[me]
+        asks_cockpit = cockpit_every > 0 and me % cockpit_every == cockpit_every - 1
+        for _ in range(requests):
+            if time.monotonic() > stop_at:
+                break
+            if asks_cockpit:
+                path, params = "/api/cockpit", {"region": "500120"}
+            else:
+                kind, q = next(todo, ("", ""))
+                if not q:
+                    break
+                path, params = "/api/search", {"q": q, "limit": 20}
+            t = time.perf_counter()
+            status, body = await asyncio.wait_for(http.get(path, params), 120)
+            ms = (time.perf_counter() - t) * 1000
+            if asks_cockpit:
+                cockpit.append(ms)
+            else:
+                searches.append((kind, q, ms))
+            if status != 200:
+                failures.append(f"{path} {params}: {status}: {body[:200]!r}")
+        await http.close()
+
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    if failures:
+        raise SystemExit(f"{len(failures)} requests failed, e.g. {failures[0]}")
+    return searches, cockpit
+
+
+def _search_load_threads(url: str, clients: int, requests: int, seconds: float, queries: list[tuple[str, str]],
+                         cockpit_every: int) -> tuple[list[tuple[str, str, float]], list[float]]:
     searches: list[tuple[str, str, float]] = []
     cockpit: list[float] = []
     failures: list[str] = []
@@ -423,8 +530,15 @@ def run_search(args: argparse.Namespace) -> None:
                 t = time.perf_counter()
                 httpx.get(f"{url}{path}", params=params, timeout=600).raise_for_status()
                 print(f"first {path} (cold): {(time.perf_counter() - t) * 1000:.1f} ms", flush=True)
+            server_cpu, own_cpu, wall = proc_cpu(proc.pid), time.process_time(), time.perf_counter()
             searches, cockpit = search_load(url, args.clients, args.requests, args.seconds, queries,
-                                            args.cockpit_every)
+                                            args.cockpit_every, args.client)
+            server_cpu, own_cpu = proc_cpu(proc.pid) - server_cpu, time.process_time() - own_cpu
+            wall = time.perf_counter() - wall
+            per_search = server_cpu * 1000 / max(len(searches), 1)
+            print(f"load: {wall:.1f} s; CPU: server {server_cpu:.1f} s ({per_search:.1f} ms per search), "
+                  f"the bench's {args.clients} {args.client} clients {own_cpu:.1f} s "
+                  f"({own_cpu / wall:.2f} of a core)", flush=True)
         finally:
             proc.terminate()
             try:
@@ -448,6 +562,15 @@ def run_search(args: argparse.Namespace) -> None:
     summary("cockpit", cockpit)
     print(f"RESULT docs={docs} clients={args.clients} search_p50_ms={statistics.median(lat):.1f} "
           f"search_p95_ms={pct(lat, 0.95):.1f} mixed_cockpit_p95_ms={pct(cockpit, 0.95):.1f}")
+
+
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def summary(label: str, values: list[float]) -> None:
@@ -485,6 +608,9 @@ def main() -> None:
                     f"(defaults: {','.join(f'{k}={v}' for k, v in MIX.items())})")
     ap.add_argument("--connections", type=int, default=0, help="search mix: the server's setting web_connections "
                     "(0: its default)")
+    ap.add_argument("--client", choices=["raw", "httpx"], default="raw",
+                    help="search mix: the clients, as coroutines on raw keep-alive HTTP/1.1 connections in one "
+                    "process (raw, since session 13: lighter), or one thread and httpx.Client each (httpx)")
     ap.add_argument("--cockpit-every", type=int, default=5, help="search mix: one client in this many asks for "
                     "the cockpit (0: none)")
     args = ap.parse_args()

@@ -97,7 +97,7 @@ def test_kept_results_equal_computed_ones(indexed) -> None:
             home = emb.space_for(hybrid.language(q))
             for space in emb.spaces():
                 read = hybrid.query_text(q, space, space != home)
-                kept = hybrid._QUERY_VECTORS.get((emb.model_for(space), hybrid._text_key(read)))
+                kept = hybrid._QUERY_VECTORS.get((emb.model_id(space), hybrid._text_key(read)))
                 if space != home and not emb.searched_across(space, hybrid.language(q)):
                     assert kept is None  # a space the query's language does not search: nothing embedded
                     continue

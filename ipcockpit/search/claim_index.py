@@ -149,7 +149,7 @@ def build_claim_index(
     documents by status), ``spaces`` (per space: ``index``, ``claims``, ``added``, ``removed``,
     ``unchanged``) and ``seconds``.
     """
-    from ipcockpit.search.embedding import dim, embed, model_id, space_for
+    from ipcockpit.search.embedding import bin_runtime, dim, embed, model_id, space_for
     from ipcockpit.search.vectors import VectorIndex
 
     started = time.perf_counter()
@@ -166,7 +166,7 @@ def build_claim_index(
     spaces = sorted(set(wanted) | set(claim_spaces(folder)))
     plans = []
     for space in spaces:
-        model = model_id(space)
+        model = model_id(space, bin_runtime(space))  # FTO's vectors: the bin's (embedding.bin_runtime)
         texts = wanted.get(space, {})
         hashes = {k: text_hash(t) for k, t in texts.items()}
         exists = VectorIndex.exists(folder, index_name(space))
@@ -183,7 +183,7 @@ def build_claim_index(
         index.remove(gone)
         for start in range(0, len(todo), EMBED_BATCH):
             keys = todo[start : start + EMBED_BATCH]
-            index.add(keys, embed([texts[k] for k in keys], space=space))
+            index.add(keys, embed([texts[k] for k in keys], space=space, runtime=bin_runtime(space)))
             if progress:
                 progress(f"claims:{space}", start + len(keys), len(todo))
         index.save()

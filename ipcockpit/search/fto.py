@@ -163,15 +163,16 @@ def _embed_cached(texts: list[str], space: str) -> dict[str, np.ndarray]:
     """Vectors of ``texts`` in ``space``; element vectors are kept in memory for the next queries. The
     answer is built from what this call read and embedded, so entries dropped meanwhile (by this call
     or another thread) cannot go missing from it."""
-    from ipcockpit.search.embedding import embed, model_for
+    from ipcockpit.search.embedding import bin_runtime, embed, model_id
 
-    model = model_for(space)
+    runtime = bin_runtime(space)
+    model = model_id(space, runtime)
     _CACHE.size = CACHE_SIZE
     wanted = list(dict.fromkeys(texts))
     got = {k[1]: v for k, v in _CACHE.get_many((model, t) for t in wanted).items()}
     todo = [t for t in wanted if t not in got]
     if todo:
-        new = {t: frozen(v.copy()) for t, v in zip(todo, embed(todo, space=space), strict=True)}
+        new = {t: frozen(v.copy()) for t, v in zip(todo, embed(todo, space=space, runtime=runtime), strict=True)}
         _CACHE.put_many(((model, t), v) for t, v in new.items())
         got.update(new)
     return {t: got[t] for t in texts}
@@ -323,14 +324,14 @@ def _candidates(
 ) -> tuple[dict[str, dict[str, Any]], dict[str, np.ndarray]]:
     """Claims near the description or a feature in any space: key -> {space, claim_similarity, prelim};
     and the feature vectors of each space."""
-    from ipcockpit.search.embedding import calibrated, embed
+    from ipcockpit.search.embedding import bin_runtime, calibrated, embed
     from ipcockpit.search.vectors import VectorIndex
 
     pool: dict[str, dict[str, Any]] = {}
     feat_vecs: dict[str, np.ndarray] = {}
     for space in spaces:
         index = VectorIndex.open(folder, index_name(space))
-        qv = embed([query] + [f.text for f in feats], space=space)
+        qv = embed([query] + [f.text for f in feats], space=space, runtime=bin_runtime(space))
         feat_vecs[space] = qv[1:]
         keys = list(
             dict.fromkeys(k for row in index.search(qv, m.candidates, allowed=allowed) for k, _ in row)

@@ -459,7 +459,7 @@ def query_text(text: str, space: str, cross: bool) -> str:
 
 def _query_vector(text: str, space: str) -> np.ndarray:
     """The vector of ``text`` in ``space``, kept per model and text: a repeated query embeds nothing."""
-    key = (emb.model_for(space), _text_key(text))
+    key = (emb.model_id(space), _text_key(text))
     vec = _QUERY_VECTORS.get(key)
     if vec is None:
         vec = frozen(emb.embed([text], space=space, threads=1)[0].copy())
@@ -734,7 +734,7 @@ def _passages(out: list[dict[str, Any]], query: str, qvecs: dict[str, np.ndarray
 
 def _window_vectors(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:
     """Vectors of (space, window) pairs: the kept ones, the others embedded (one call per space) and kept."""
-    key = {(sp, w): (emb.model_for(sp), _text_key(w)) for sp, w in pairs}
+    key = {(sp, w): (emb.model_id(sp), _text_key(w)) for sp, w in pairs}
     held = _WINDOW_VECTORS.get_many(set(key.values()))
     out = {k: held[v] for k, v in key.items() if v in held}
     todo: dict[str, list[str]] = {}
