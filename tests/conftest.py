@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The modules of LONGEST_FIRST first (in that order), the others after them in collection order."""
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
+CSV_FIELD_LIMIT = csv.field_size_limit()  # Python's default, as the process starts
+
+
+@pytest.fixture(autouse=True)
+def _csv_field_limit() -> None:
+    """Python's csv field limit is the process's: a test or fixture that raises it (the module fixtures of
+    tests/test_navigation_tagger.py) would change what every later test of the worker sees (the web's 400 for a
+    field over the default limit, tests/test_web_errors.py); it is back at the default after each test."""
+    yield
+    csv.field_size_limit(CSV_FIELD_LIMIT)
 
 
 @pytest.fixture(scope="session")
