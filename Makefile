@@ -40,9 +40,9 @@ run: demo
 	$(BIN)/ipcockpit serve --db $(DB) --port $(PORT)
 
 # two pytest-xdist workers (one per core of the 2-core CI machine; one where there is one core), each module on
-# one worker (its module-scoped stores built once); stores several modules share are built once for both
-# (tests/shared_stores.py)
-XDIST := -n logical --maxprocesses 2 --dist loadfile
+# one worker (its module-scoped stores built once), handed out in collection order, the longest modules first
+# (tests/conftest.py LONGEST_FIRST); stores several modules share are built once for both (tests/shared_stores.py)
+XDIST := -n logical --maxprocesses 2 --dist loadfile --no-loadscope-reorder
 
 test: $(TEST_STAMP)
 	$(BIN)/ruff check ipcockpit training tests bench

@@ -3,6 +3,8 @@ for the shared files, loaded once, and never mixed with or written over a table 
 
 from __future__ import annotations
 
+import csv
+import gzip
 from datetime import date
 from pathlib import Path
 
@@ -10,7 +12,8 @@ import duckdb
 import pytest
 
 from ipcockpit.app import Cockpit
-from ipcockpit.store.bundled import SEI_FILE, ZH_TITLES_FILE, file_ids, load_bundled
+from ipcockpit.store import bundled
+from ipcockpit.store.bundled import BUNDLE_DIR, SEI_FILE, ZH_TITLES_FILE, file_ids, load_bundled
 from ipcockpit.store.duckdb_store import Store
 from ipcockpit.value.conditions import condition_rows
 from ipcockpit.value.settings import ScreenSettings
@@ -97,3 +100,36 @@ def test_loading_again_is_idempotent_and_fills_readings(tmp_path: Path) -> None:
         assert store.count("ref_ipc_titles") == 77188 and store.count("source_files") == 2
     with Store(tmp_path / "c.duckdb") as store:  # reopening applies nothing again
         assert store.migrate() == [] and store.count("ref_ipc_concordance") == 1689
+
+
+def _everything(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """The bundled tables whole (every column, ``file_id`` included, in stored order), their column types and
+    their ``source_files`` rows (but the load time)."""
+    return {
+        "concordance": con.execute("SELECT * FROM ref_ipc_concordance").fetchall(),
+        "titles": con.execute("SELECT * FROM ref_ipc_titles").fetchall(),
+        "types": con.execute("SELECT table_name, column_name, data_type FROM information_schema.columns WHERE "
+                             "table_name IN ('ref_ipc_concordance', 'ref_ipc_titles') ORDER BY ALL").fetchall(),
+        "files": con.execute("SELECT * EXCLUDE (ingested_at) FROM source_files ORDER BY path").fetchall()}
+
+
+def test_the_rows_read_once_per_process_are_the_files_rows(tmp_path: Path) -> None:
+    """The bundled files are read once per process: a store made from the rows kept in memory equals, table for
+    table, one made after a fresh read, and the titles are the file's rows as Python's csv reads them."""
+    for kept in (bundled._digest, bundled._sei_table, bundled._zh_titles_table):
+        kept.cache_clear()
+    with Store(tmp_path / "fresh.duckdb") as store:  # reads the files
+        fresh = _everything(store.con)
+    with Store(tmp_path / "kept.duckdb") as store:  # from memory
+        assert bundled._zh_titles_table.cache_info().hits >= 1 and bundled._sei_table.cache_info().hits >= 1
+        assert _everything(store.con) == fresh
+        store.con.execute("DELETE FROM ref_ipc_titles WHERE code LIKE 'A%'")  # a store changing its rows ...
+        store.con.execute("UPDATE ref_ipc_concordance SET reading = NULL")
+    with Store(tmp_path / "third.duckdb") as store:  # ... changes nothing a later store gets
+        assert _everything(store.con) == fresh
+    with gzip.open(BUNDLE_DIR / ZH_TITLES_FILE, "rt", encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["code", "title"] and len(rows) - 1 == len(fresh["titles"]) == 77188
+    assert [(code, title) for code, title in rows[1:]] == [(r[0], r[3]) for r in fresh["titles"]]
+    assert {r[1] for r in fresh["titles"]} == {"zh"} and {r[6] for r in fresh["titles"]} == {"2026.01"}
+    assert len(fresh["concordance"]) == 1689

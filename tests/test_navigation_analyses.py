@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from shared_stores import built_once, copy_store
+from shared_stores import built_once, copy_store, gazette_week
 
 from ipcockpit.analytics.region import region_of
 from ipcockpit.app import Cockpit
@@ -48,10 +48,12 @@ EXPORTED: dict[str, Any] = {}
 
 
 def nav_store(factory: pytest.TempPathFactory, shared: Path) -> Path:
+    """The gazette week the run shares (shared_stores.gazette_week), copied, and the drones export ingested."""
     def build(folder: Path) -> Path:
-        path = folder / "nav.duckdb"
+        path = copy_store(gazette_week(factory, shared)[0], folder, "nav.duckdb")
         with Cockpit(Settings(db=str(path))) as c:
-            c.ingest([shared / "cn/gazette_2019", shared / "lens/drone_drones_fulltext_families_5884.csv"])
+            [report] = c.ingest([shared / "lens/drone_drones_fulltext_families_5884.csv"])
+        assert report.error is None and report.loaded
         return path
 
     return built_once("navigation_analyses", factory, build)

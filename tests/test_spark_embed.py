@@ -27,12 +27,10 @@ CN = 11
 
 
 @pytest.fixture(scope="module")
-def session() -> Iterator[object]:
-    from ipcockpit.analytics.spark import local_session
-
-    s = local_session(cores=2, memory="1g")
-    yield s
-    s.stop()
+def session(spark_session: object) -> object:
+    """The process's one local Spark session (tests/conftest.py): stopping a session of its own here would stop
+    that one too (a running session is reused) under the Spark tests of other modules."""
+    return spark_session
 
 
 @pytest.fixture(scope="module")

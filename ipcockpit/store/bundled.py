@@ -16,11 +16,16 @@ concordance is skipped when scheme ``sei2021`` holds rows of another file (an of
 that scheme); the titles when the store has Chinese titles. A file a user ingests later replaces the
 bundled rows of its scheme or language (:func:`retire_bundled`), so the two never mix. Tables loaded
 under another scheme (``sei2021_official``) are never touched.
+
+The files ship inside the package and do not change while a process runs: each is read and parsed once per
+process (:func:`_sei_table`, :func:`_zh_titles_table`, ~0.2 s) and every new store of the process gets the same rows
+from memory (a test, a server or the CLI that makes several stores).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -50,6 +55,7 @@ def load_bundled(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {"ref_ipc_concordance": load_sei(con), "ref_ipc_titles": load_zh_titles(con)}
 
 
+@cache
 def _digest(name: str) -> tuple[str, int]:
     """SHA-256 and size of the file's content (decompressed), as an ingest computes them."""
     from ipcockpit.ingest.sources import file_source
@@ -77,13 +83,25 @@ def _register_file(con: duckdb.DuckDBPyConnection, file_id: str, path: str, sha:
                 [file_id, path, sha, size, fmt, read, loaded, quarantined, datetime.now()])
 
 
-def load_sei(con: duckdb.DuckDBPyConnection) -> int:
-    """The SEI concordance under ``sei2021``, unless another file's rows hold that scheme."""
+@cache
+def _sei_table() -> tuple[pa.Table, int, tuple]:
+    """The bundled concordance read as an ingest reads it: its ``ref_ipc_concordance`` rows (with ``file_id``),
+    the records read, and the rejected ones; once per process."""
     from ipcockpit.ingest.ref_concordance import CnipaCatalogJson
     from ipcockpit.ingest.sources import file_source
     from ipcockpit.model.flat import flatten
     from ipcockpit.model.records import ReferenceRecord, Rejected
 
+    file_id = _digest(SEI_FILE)[0][:20]
+    records = list(CnipaCatalogJson().read(file_source(BUNDLE_DIR / SEI_FILE)))
+    rejected = tuple(r for r in records if isinstance(r, Rejected))
+    table = flatten([r for r in records if isinstance(r, ReferenceRecord)]).tables["ref_ipc_concordance"]
+    table = table.append_column("file_id", pa.array([file_id] * table.num_rows, pa.string()))
+    return table, len(records), rejected
+
+
+def load_sei(con: duckdb.DuckDBPyConnection) -> int:
+    """The SEI concordance under ``sei2021``, unless another file's rows hold that scheme."""
     sha, size = _digest(SEI_FILE)
     file_id = sha[:20]
     [(other,)] = con.execute("SELECT count(*) FROM ref_ipc_concordance WHERE scheme = ? AND file_id IS DISTINCT FROM ?",
@@ -91,10 +109,7 @@ def load_sei(con: duckdb.DuckDBPyConnection) -> int:
     if other:
         return 0
     path = _replace_file(con, file_id, SEI_FILE)  # the same JSON ingested before: its rows again, with readings
-    records = list(CnipaCatalogJson().read(file_source(BUNDLE_DIR / SEI_FILE)))
-    rejected = [r for r in records if isinstance(r, Rejected)]
-    table = flatten([r for r in records if isinstance(r, ReferenceRecord)]).tables["ref_ipc_concordance"]
-    table = table.append_column("file_id", pa.array([file_id] * table.num_rows, pa.string()))
+    table, read, rejected = _sei_table()
     con.register("_ipc_bundle", table)
     try:
         con.execute("INSERT INTO ref_ipc_concordance BY NAME SELECT * FROM _ipc_bundle")
@@ -109,9 +124,21 @@ def load_sei(con: duckdb.DuckDBPyConnection) -> int:
         con.register("_ipc_bundle_q", pa.Table.from_pydict(q, schema=arrow_schema("quarantine")))
         con.execute("INSERT INTO quarantine BY NAME SELECT * FROM _ipc_bundle_q")
         con.unregister("_ipc_bundle_q")
-    _register_file(con, file_id, path, sha, size, "cnipa-ipc-catalog-json", len(records), table.num_rows,
-                   len(rejected))
+    _register_file(con, file_id, path, sha, size, "cnipa-ipc-catalog-json", read, table.num_rows, len(rejected))
     return table.num_rows
+
+
+@cache
+def _zh_titles_table() -> pa.Table:
+    """The bundled ``code,title`` rows as ``ref_ipc_titles`` rows (level and parent from the code), without
+    ``file_id``; read once per process (by DuckDB's CSV reader, in a connection of its own)."""
+    literal = str(BUNDLE_DIR / ZH_TITLES_FILE).replace("'", "''")
+    with duckdb.connect() as mem:
+        return mem.sql(
+            f"SELECT code, 'zh' AS lang, {_LEVEL} AS level, coalesce(title, '') AS title, {_PARENT} AS parent, "
+            f"NULL::VARCHAR AS heading, '{ZH_VERSION}' AS version "
+            f"FROM read_csv('{literal}', header = true, columns = {{'code': 'VARCHAR', 'title': 'VARCHAR'}}, "
+            "quote = '\"', escape = '\"', delim = ',', compression = 'gzip')").to_arrow_table()
 
 
 def load_zh_titles(con: duckdb.DuckDBPyConnection) -> int:
@@ -122,13 +149,11 @@ def load_zh_titles(con: duckdb.DuckDBPyConnection) -> int:
     sha, size = _digest(ZH_TITLES_FILE)
     file_id = sha[:20]
     path = _replace_file(con, file_id, ZH_TITLES_FILE)
-    literal = str(BUNDLE_DIR / ZH_TITLES_FILE).replace("'", "''")
-    con.execute(
-        f"INSERT INTO ref_ipc_titles BY NAME SELECT code, 'zh' AS lang, {_LEVEL} AS level, "
-        f"coalesce(title, '') AS title, {_PARENT} AS parent, NULL AS heading, '{ZH_VERSION}' AS version, "
-        f"'{file_id}' AS file_id "
-        f"FROM read_csv('{literal}', header = true, columns = {{'code': 'VARCHAR', 'title': 'VARCHAR'}}, "
-        "quote = '\"', escape = '\"', delim = ',', compression = 'gzip')")
+    con.register("_ipc_titles_bundle", _zh_titles_table())
+    try:
+        con.execute(f"INSERT INTO ref_ipc_titles BY NAME SELECT *, '{file_id}' AS file_id FROM _ipc_titles_bundle")
+    finally:
+        con.unregister("_ipc_titles_bundle")
     [(n,)] = con.execute("SELECT count(*) FROM ref_ipc_titles WHERE file_id = ?", [file_id]).fetchall()
     _register_file(con, file_id, path, sha, size, "bundled-ipc-titles-zh", n, n, 0)
     return int(n)
