@@ -30,8 +30,8 @@ from tests.test_cli import ARGS
 
 runner = CliRunner()
 
-#: the commands that open no store (``serve`` opens it in the web app, ``formats`` not at all)
-NO_STORE = {"serve", "formats"}
+#: the commands that open no store (``serve`` opens it in the web app, ``formats`` and ``credit rules`` not at all)
+NO_STORE = {"serve", "formats", "credit rules"}
 #: every command that opens the store, with its smallest arguments (``{tmp}``: a fresh folder): test_cli's list
 OPENS: dict[str, list[str]] = {name: args for name, args in ARGS.items() if name not in NO_STORE}
 #: the commands that only read: a missing store is an error and nothing is created

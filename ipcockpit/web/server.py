@@ -87,7 +87,8 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
     def api_docs(request: Request) -> HTMLResponse:
         """Swagger UI's settings as a JSON data block, started by static/swagger-init.js: no inline script."""
         config = {"url": links.url(request, settings, app.openapi_url or "/openapi.json"), "dom_id": "#swagger-ui",
-                  "layout": "BaseLayout", "deepLinking": True, "showExtensions": True, "showCommonExtensions": True,
+                  "layout": "BaseLayout", "deepLinking": True, "docExpansion": "none",  # folded areas (openapi.tag)
+                  "showExtensions": True, "showCommonExtensions": True,
                   "validatorUrl": None}  # else it asks validator.swagger.io about the schema
         return templates.TemplateResponse(request, "api_docs.html", {"title": f"{app.title} API", "config": config})
 
