@@ -120,6 +120,37 @@ def test_burst_on_one_gazette_week_is_unknown(gazette: Path) -> None:
     assert u["reason_key"] == "signals.unknown.short_history" and u["span_days"] == span == 4
 
 
+def test_burst_history_is_what_the_subjects_files_cover(small: Path, tmp_path: Path, shared: Path) -> None:
+    """One gazette day's grants added to a store that spans years: an applicant found only in that day's file has no
+    history the store can show (its earlier filings were never loaded), so a month of its filings is not a burst
+    against a baseline of 0 but unknown, with the span of its files; the others are judged as before."""
+    path = copy_store(small, tmp_path, "mixed.duckdb")
+    with _open(path) as c:
+        c.ingest([shared / "cn" / "gazette_2019" / "CN_patent_invention_authorized_709.csv"])
+        run = of(c).detect("burst")["kinds"][0]
+        con = c.store.con
+        rows = con.execute(f"WITH f AS ({SUBJECTS}) SELECT f.subject, f.app, f.app_date, d.file_id FROM f "
+                           "JOIN documents d ON d.doc_id = f.doc_id").fetchall()
+        spans = {f: (a, b) for f, a, b in con.execute(
+            "SELECT file_id, min(pub_date), max(pub_date) FROM documents WHERE NOT coalesce(stub, false) "
+            "AND pub_date IS NOT NULL GROUP BY file_id").fetchall()}
+    files: dict[str, set[str]] = defaultdict(set)
+    apps: dict[str, set[str]] = defaultdict(set)
+    for subject, app, filed, file_id in rows:
+        if filed is not None:
+            files[subject].add(file_id)
+            apps[subject].add(app)
+    short = set()
+    for subject, held in files.items():
+        covered = [spans[f] for f in held if f in spans]
+        days = (max(b for _, b in covered) - min(a for a, _ in covered)).days if covered else 0
+        if len(apps[subject]) >= 5 and days < 360:
+            short.add(subject)
+    unknown = {u["subject"] for u in run["unknown"] if u["reason_key"] == "signals.unknown.short_history_subject"}
+    assert unknown == short and len(short) >= 3  # the day's frequent patentees
+    assert run["checked"] == sum(1 for s, a in apps.items() if len(a) >= 5) - len(short)
+
+
 # ---------------------------------------------------------------- scattered
 
 

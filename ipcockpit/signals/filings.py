@@ -4,6 +4,8 @@
   at least ``min_count`` and at least ``factor`` × its mean per period over the ``history_periods`` periods
   before. The history is what the store holds: a subject with no earlier filing has a baseline of 0, and a store whose
   publications span less than the history (one gazette week) cannot show anyone's history: unknown, with the span.
+  The same per subject: the files holding its publications must span the history (one gazette week loaded beside
+  years of other sources shows none of its applicants' earlier filings), else it is unknown, with that span.
 - **volume_vs_size** (申请量明显超出主体规模): the most applications one subject filed in a calendar year against its
   size in the enterprise registry (:mod:`ipcockpit.signals.registry`): more than ``per_employee`` per insured
   employee (参保人数/员工数), or, with no employee count, more than ``per_million_capital`` per million yuan of
@@ -79,9 +81,21 @@ def detect_burst(con: duckdb.DuckDBPyConnection, th: dict[str, Any]) -> Found:
                                      days_needed=need))
         return found
     apps, names = applications(con)
+    doc_file, file_span = _file_spans(con)
     for subject, mine in apps.items():
         dated = _undated(found, subject, names[subject], mine)
         if len(dated) < th["min_count"]:
+            continue
+        # the subject's history is only what the files holding its publications cover: one gazette week beside
+        # years of other sources shows none of its earlier filings (a baseline of 0 that the data cannot decide)
+        held = {doc_file.get(d) for e in dated.values() for d in e["docs"]}
+        spans = [file_span[f] for f in held if f in file_span]
+        covered = (max(s[1] for s in spans) - min(s[0] for s in spans)).days if spans else 0
+        if covered < need:
+            found.unknown.append(unknown("signals.unknown.short_history_subject",
+                                         f"the files holding its publications span {covered} days: too short for "
+                                         f"a history of {history} {period}s ({need} days)", subject=subject,
+                                         subject_name=names[subject], span_days=covered, days_needed=need))
             continue
         found.checked += 1
         per: dict[int, list[str]] = defaultdict(list)
@@ -108,6 +122,14 @@ def detect_burst(con: duckdb.DuckDBPyConnection, th: dict[str, Any]) -> Found:
                          f"{history} {period}s before"}))
     found.facts["subjects"] = len(apps)
     return found
+
+
+def _file_spans(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, str], dict[str, tuple[date, date]]]:
+    """Each document's file, and each file's publication span (first, last) where it has dates."""
+    spans = {f: (a, b) for f, a, b in con.execute(
+        "SELECT file_id, min(pub_date), max(pub_date) FROM documents WHERE NOT coalesce(stub, false) "
+        "AND pub_date IS NOT NULL GROUP BY file_id").fetchall()}
+    return dict(con.execute("SELECT doc_id, file_id FROM documents").fetchall()), spans
 
 
 def detect_volume_vs_size(con: duckdb.DuckDBPyConnection, th: dict[str, Any]) -> Found:
