@@ -17,7 +17,7 @@ Rules:
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Hashable, Iterable
 from typing import Generic, TypeVar
 
@@ -92,3 +92,41 @@ def frozen(vector: np.ndarray) -> np.ndarray:
     """``vector`` made read-only, so that a cached vector cannot be changed by one of its users."""
     vector.flags.writeable = False
     return vector
+
+
+class FairSlots:
+    """At most ``n`` holders at once, the others served in the order they came (a context manager).
+
+    ``threading.Semaphore`` is not fair: a thread woken by a release must take the lock again, and one that
+    arrives in between takes the freed slot; the woken one waits again at the back of the queue, so under a
+    crowd some requests wait several turns while later ones pass them (the tail of
+    ``bench/web_load.py --search``). Here a release hands the slot straight to the oldest waiter."""
+
+    def __init__(self, n: int) -> None:
+        self.n = max(1, int(n))
+        self._free = self.n
+        self._lock = threading.Lock()
+        self._waiting: deque[threading.Lock] = deque()
+
+    def __enter__(self) -> FairSlots:
+        with self._lock:
+            if self._free > 0 and not self._waiting:
+                self._free -= 1
+                return self
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiting.append(turn)
+        turn.acquire()  # released by the holder that hands this waiter its slot
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().release()  # the slot passes on, never back to the pool
+            else:
+                self._free += 1
+
+    @property
+    def waiting(self) -> int:
+        """Threads waiting for a slot now."""
+        return len(self._waiting)

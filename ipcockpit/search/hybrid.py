@@ -66,7 +66,7 @@ import numpy as np
 import pyarrow as pa
 
 from ipcockpit.search import passages as psg
-from ipcockpit.search.caches import LRU, frozen
+from ipcockpit.search.caches import LRU, FairSlots, frozen
 from ipcockpit.search.elements import language
 from ipcockpit.search.errors import IndexMissingError, SearchError
 from ipcockpit.search.index import APPLICANT_ROLES, INFO, MANIFEST, manifest_arrays, vector_name
@@ -544,18 +544,26 @@ def search_results(
     return out
 
 
-#: searches computed at once in a process, one per core: the others wait their turn instead of sharing the
-#: cores with them, so that what needs little CPU -- a kept page, the cockpit, a health check -- is not slowed
-#: to a crawl behind a crowd of embeddings (20 concurrent clients on 2 cores: bench/web_load.py --search)
-COMPUTING = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+#: searches computed at once in a process, one per core: the others wait their turn (first come, first served)
+#: instead of sharing the cores with them, so that what needs little CPU -- a kept page, the cockpit, a health
+#: check -- is not slowed to a crawl behind a crowd of embeddings (20 concurrent clients on 2 cores:
+#: bench/web_load.py --search)
+COMPUTING = FairSlots(max(1, os.cpu_count() or 1))
+
+
+#: what a page that reads the store depends on: the documents, their texts, classes and parties change only by an
+#: ingest, which adds a run and its files (the cockpit's fingerprint also hashes the reported values, which no
+#: search reads: 2-6 ms a number query)
+STORE_MARK_SQL = ("SELECT * FROM (SELECT count(*), max(coalesce(finished_at, started_at)) FROM ingest_runs), "
+                  "(SELECT count(*) FROM source_files)")
 
 
 def _store_mark(con: duckdb.DuckDBPyConnection) -> Hashable:
-    """The store's fingerprint (ingest runs, source files: it changes with every ingest), for the pages that
-    read the store."""
-    from ipcockpit.cockpit.cache import CockpitCache
-
-    return CockpitCache.fingerprint(con)
+    """The store's mark for the pages that read it (ingest runs, source files: it changes with every ingest)."""
+    try:
+        return tuple(con.execute(STORE_MARK_SQL).fetchone() or ())
+    except duckdb.CatalogException:  # a store from before the ingest bookkeeping
+        return None
 
 
 def _search_results(con: duckdb.DuckDBPyConnection, state: _State, query: str, f: dict[str, Any], number: bool,
