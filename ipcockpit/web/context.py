@@ -27,8 +27,11 @@ from ipcockpit import __version__, i18n
 from ipcockpit.app import Cockpit
 from ipcockpit.errors import StoreError, UnavailableError
 from ipcockpit.settings import Settings
+from ipcockpit.web.deadlines import Deadlines
 
 T = TypeVar("T")
+#: the time limits of every request of the process (one watchdog thread)
+DEADLINES = Deadlines()
 
 
 class RequestTimeout(UnavailableError):
@@ -119,11 +122,7 @@ class CockpitHolder:
     def call(self, fn: Callable[[Cockpit], T]) -> T:
         """``fn(cockpit)`` on a connection of the pool, its queries interrupted after ``request_timeout``."""
         cockpit = self._take()
-        timer = None
-        if self.timeout > 0:
-            timer = threading.Timer(self.timeout, cockpit.store.con.interrupt)
-            timer.daemon = True
-            timer.start()
+        token = DEADLINES.arm(self.timeout, cockpit.store.con.interrupt) if self.timeout > 0 else None
         healthy = False
         try:
             result = fn(cockpit)
@@ -133,8 +132,8 @@ class CockpitHolder:
             raise RequestTimeout(f"the request took longer than {self.timeout:g} s and was stopped; "
                                  "narrow it (fewer numbers, a filter) and try again", self.timeout) from exc
         finally:
-            if timer is not None:
-                timer.cancel()
+            if token is not None:
+                DEADLINES.disarm(token)
             self._give(cockpit, healthy)
 
     def close(self) -> None:
