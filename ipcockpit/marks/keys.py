@@ -28,7 +28,6 @@ from functools import cache, lru_cache
 from rapidfuzz.distance import Levenshtein
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _KEEP = re.compile(r"[\w\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[a-z]+")
 _STOP = frozenset("a an the of to and or in on for with by be sb sth".split())
@@ -52,22 +51,47 @@ KEYS_VERSION = 2
 
 @lru_cache(maxsize=1 << 16)
 def text_pinyin(text: str) -> tuple[tuple[str, str, str], ...]:
-    """(toned, toneless, initial) of each character of ``text``, its runs of Han characters read as phrases by
-    pypinyin (the reading of 重 in 重庆 is chong2, in 重要 zhong4); other characters stand for themselves."""
+    """(toned, toneless, initial) of each character of ``text``: a character with one reading its own
+    (:func:`char_pinyin`); one with several (重, 长, 行 ...) the reading of the longest word of pypinyin's phrase
+    dictionary (up to four characters) that holds it in ``text`` (重 in 重庆 chong2, in 重要 zhong4), else its most
+    common one. pypinyin's own reading of a whole text segments all of it: ~5 times the cost of a mark's keys."""
+    out = [char_pinyin(ch) for ch in text]
+    several = _several()
+    for i, ch in enumerate(text):
+        if ord(ch) not in several:
+            continue
+        found = next(((a, size) for size in (4, 3, 2) for a in range(max(0, i - size + 1), i + 1)
+                      if a + size <= len(text) and text[a:a + size] in _phrases()), None)
+        if found is not None:
+            a, size = found
+            out[i] = _word_pinyin(text[a:a + size])[i - a]
+    return tuple(out)
+
+
+@cache
+def _several() -> frozenset[int]:
+    """The code points of the characters pypinyin gives several readings."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    return frozenset(k for k, v in pinyin_dict.items() if "," in v)
+
+
+@cache
+def _phrases() -> dict:
+    from pypinyin.phrases_dict import phrases_dict
+
+    return phrases_dict
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_pinyin(word: str) -> tuple[tuple[str, str, str], ...]:
+    """Each character's reading in a word of pypinyin's phrase dictionary."""
     from pypinyin import Style, pinyin
 
-    out: list[tuple[str, str, str]] = []
-    for run in _RUNS.findall(text):
-        if not _CJK.match(run):
-            out.extend((ch, ch, ch) for ch in run)
-            continue
-        toned = [r[0] for r in pinyin(run, style=Style.TONE3, heteronym=False)]
-        initials = [r[0] for r in pinyin(run, style=Style.INITIALS, strict=False)]
-        if len(toned) != len(run) or len(initials) != len(run):  # not one reading per character: one at a time
-            out.extend(char_pinyin(ch) for ch in run)
-            continue
-        out.extend((t, t.rstrip("012345"), i or t[:1]) for t, i in zip(toned, initials, strict=True))
-    return tuple(out)
+    toned = [r[0] for r in pinyin(word, style=Style.TONE3, heteronym=False)]
+    if len(toned) != len(word):
+        return tuple(char_pinyin(ch) for ch in word)
+    return tuple((t, t.rstrip("012345"), _initial(t)) for t in toned)
 
 
 @cache
