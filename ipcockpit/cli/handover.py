@@ -1,4 +1,4 @@
-"""``ingest`` and ``index`` hand their job to the running server that holds their store
+"""``ingest``, ``index`` and ``watch run`` hand their job to the running server that holds their store
 (docs/operations.md, "Loading data into a running installation").
 
 DuckDB lets one process write a file: while ``ipcockpit serve`` holds the store, no other process may load
@@ -144,9 +144,10 @@ def _ask(server: Sidecar, method: str, path: str, body: Any = None, *, token: bo
 
 
 class RemoteCockpit:
-    """What ``ingest`` and ``index`` call on their store, done by the server: :meth:`ingest` (then
-    :meth:`quality`, the checks the server ran after it) and :meth:`index`; :meth:`index_status` reads the
-    index folder here, as a local run does. Anything else is an error that names it."""
+    """What ``ingest``, ``index`` and ``watch run`` call on their store, done by the server: :meth:`ingest` (then
+    :meth:`quality`, the checks the server ran after it), :meth:`index` and ``monitor.watch.run``;
+    :meth:`index_status` reads the index folder here, as a local run does. Anything else is an error that names
+    it."""
 
     index_folder = Cockpit.index_folder
     index_status = Cockpit.index_status
@@ -214,6 +215,11 @@ class RemoteCockpit:
         result = dict(self._run({"kind": "index", "rebuild": rebuild}, update, [])["result"])
         return _local_folder(result, str(self.index_folder()))
 
+    @property
+    def monitor(self) -> _RemoteMonitor:
+        """The monitoring services as far as the server runs them for the command line: ``watch.run``."""
+        return _RemoteMonitor(self)
+
     def _run(self, body: dict[str, Any], update: Callable[[dict[str, Any]], None],
              names: list[tuple[str, str]]) -> dict[str, Any]:
         """Send the job and follow it to its end, ``update`` with each answer; the finished job."""
@@ -236,6 +242,29 @@ class RemoteCockpit:
             raise HandOverError(_as_given_text(job.get("error") or job["state"], names))
         self.done_kind = body["kind"]
         return job
+
+
+class _RemoteMonitor:
+    def __init__(self, remote: RemoteCockpit) -> None:
+        self.watch = _RemoteWatch(remote)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.watch.remote, f"monitor.{name}")  # NotHandedOver, naming it
+
+
+class _RemoteWatch:
+    """``Cockpit.monitor.watch`` as ``ipcockpit watch run`` uses it: :meth:`run` is the server's."""
+
+    def __init__(self, remote: RemoteCockpit) -> None:
+        self.remote = remote
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.remote, f"monitor.watch.{name}")  # NotHandedOver, naming it
+
+    def run(self, now: Any = None, today: Any = None) -> dict[str, Any]:
+        """The server finds new events on every list and sends what is due, at its own clock (``now`` and
+        ``today`` are the command's: the same moment)."""
+        return dict(self.remote._run({"kind": "watch"}, lambda job: None, [])["result"])
 
 
 def _report(data: dict[str, Any], names: list[tuple[str, str]]) -> FileReport:

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ipcockpit.app import Cockpit
+from ipcockpit.cli.handover import hands_over
 from ipcockpit.cli.options import command_options, dump, err, fail, texts
 from ipcockpit.watch.service import Watch
 from ipcockpit.watch.sources import KINDS
@@ -95,6 +96,7 @@ def watch_list(
 
 
 @watch_app.command("run")
+@hands_over  # a live server holding the store runs the lists and sends what is due (ipcockpit.cli.handover)
 @command_options(opens="write")
 def watch_run(cockpit: Cockpit, json_out: bool = False) -> None:
     """Detect new events on every list and send what is due (retrying failed deliveries). 运行监测并发送提醒。"""

@@ -64,7 +64,8 @@ SIDECAR_SUFFIX = ".serve.json"
 TOKEN_HEADER = "X-IPCockpit-Token"
 #: where the jobs API answers (routes: ipcockpit.web.routes.jobs)
 JOBS_PATH = "/api/admin/jobs"
-KINDS = ("ingest", "index", "graph")  # graph: the knowledge graph, from the explorer page (admins)
+KINDS = ("ingest", "index", "graph", "watch")  # graph: the knowledge graph, from the explorer page (admins);
+#: watch: `ipcockpit watch run` (alerts found, digests due and failed deliveries sent)
 #: the jobs a server remembers (the newest)
 KEEP = 20
 #: headers a proxy adds: a request that carries one was forwarded, so it is not local whatever its address
@@ -302,6 +303,8 @@ class JobRunner:
                 self._ingest(job, cockpit)
             elif job.kind == "graph":
                 self._graph(job, cockpit)
+            elif job.kind == "watch":
+                self._watch(job, cockpit)
             else:
                 self._index(job, cockpit)
             final, error = "done", None
@@ -353,6 +356,13 @@ class JobRunner:
         result = cockpit.graph_build()
         with self._lock:
             job.result = result
+
+    def _watch(self, job: Job, cockpit: Cockpit) -> None:
+        with self._lock:
+            job.stage = "watch"
+        report = cockpit.monitor.watch.run(now=datetime.now())
+        with self._lock:
+            job.result = json.loads(json.dumps(report, default=str))
 
     def _index(self, job: Job, cockpit: Cockpit) -> None:
         def progress(stage: str, done: int, total: int) -> None:

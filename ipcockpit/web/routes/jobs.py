@@ -2,7 +2,8 @@
 index`` send to the server that holds their store. Admin-only and not in the public API document
 (``include_in_schema=False``; docs/operations.md describes it):
 
-* ``POST /api/admin/jobs`` ``{"kind": "ingest", "paths": [...]}`` or ``{"kind": "index", "rebuild": false}``:
+* ``POST /api/admin/jobs`` ``{"kind": "ingest", "paths": [...]}``, ``{"kind": "index", "rebuild": false}`` or
+  ``{"kind": "watch"}`` (``ipcockpit watch run``):
   202 with the job (``Location`` names it); 409 while another job is queued or running.
 * ``GET /api/admin/jobs/{id}?since=N``: the job (state, progress, the file reports from the N-th on, at the
   end ``result``); ``GET /api/admin/jobs``: the server's PID and the jobs it remembers.
@@ -33,10 +34,10 @@ MAX_PATHS = 10_000
 
 
 class JobRequest(BaseModel):
-    """A job to run: load files and folders, or build the search indexes."""
+    """A job to run: load files and folders, build the search indexes, or run the watch lists."""
 
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["ingest", "index"]
+    kind: Literal["ingest", "index", "watch"]
     paths: list[str] = Field(default_factory=list, max_length=MAX_PATHS,
                              description="ingest: absolute paths of files and folders on the server's machine")
     rebuild: bool = Field(False, description="index: drop the indexes and embed everything again")
@@ -45,8 +46,8 @@ class JobRequest(BaseModel):
     def _paths_fit_the_kind(self) -> JobRequest:
         if self.kind == "ingest" and not self.paths:
             raise ValueError("paths: an ingest job names at least one file or folder")
-        if self.kind == "index" and self.paths:
-            raise ValueError("paths: an index job takes none")
+        if self.kind != "ingest" and self.paths:
+            raise ValueError(f"paths: only an ingest job takes paths ({self.kind} takes none)")
         if any(not os.path.isabs(p) for p in self.paths):
             raise ValueError("paths: give absolute paths (the server's working folder is not the caller's)")
         return self
@@ -69,7 +70,8 @@ def register(app: FastAPI, web: Web) -> None:
         try:
             body = await request.json()
         except (ValueError, RecursionError) as exc:  # not JSON, or nested deeper than the parser goes
-            raise BadRequest('the body must be JSON: {"kind": "ingest", "paths": [...]} or {"kind": "index"}') from exc
+            raise BadRequest('the body must be JSON: {"kind": "ingest", "paths": [...]}, {"kind": "index"} or '
+                             '{"kind": "watch"}') from exc
         spec = JobRequest.model_validate(body)
         try:
             job = jobs.submit(spec.kind, spec.paths, spec.rebuild)
