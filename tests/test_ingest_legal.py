@@ -8,6 +8,7 @@ applications: 25 are in both files) and a json count of their events (1,560).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from lxml import etree
@@ -191,6 +192,7 @@ def test_peds_and_odp_json(cockpit: Cockpit, shared: Path) -> None:
     assert peds.format == "uspto-peds-json" and peds.loaded == 1
     doc = cockpit.store.query("SELECT * FROM documents WHERE doc_id = 'US8457796'")[0]
     assert doc["grant_date"].isoformat() == "2013-06-04" and doc["app_id"] == "US12721698"
+    assert json.loads(doc["extra"])["term_extension_days"] == 119  # totalPtoDays: the in-force rule adds it
     assert cockpit.store.scalar("SELECT count(*) FROM legal_events WHERE doc_id = 'US8457796'") == 46
     fee = _ev(cockpit, "doc_id = 'US8457796' AND code = 'M2552'")[0]
     assert fee["event_class"] == "fee_paid" and fee["event_date"].isoformat() == "2020-10-28"

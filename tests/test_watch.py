@@ -95,11 +95,13 @@ def test_transfer_leaving_the_region_rule(tmp_path: Path, tmp_path_factory: pyte
 
 
 def test_expiry_within_n_days(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, shared: Path) -> None:
-    """PEDS US8457796: filed 2010-03-11 (raw appFilingDate), its 20-year term from filing ends 2030-03-11 by the
-    legal-status rule; its maintenance-fee lapse of 2017 was restored in 2018. (The file's 119 days of term
-    adjustment, totalPtoDays, are not read by the ingester: the alert comes 119 days early, never late.)"""
+    """PEDS US8457796: filed 2010-03-11 (raw appFilingDate), its 20-year term from filing ends 2030-03-11, plus
+    the file's 119 days of patent-term adjustment (totalPtoDays): 2030-07-08 by the legal-status rule; its
+    maintenance-fee lapse of 2017 was restored in 2018. (Before session 14 the ingester did not read
+    totalPtoDays and the alert came 119 days early.)"""
     raw = json.loads((shared / PEDS).read_text())["queryResults"]["searchResponse"]["response"]["docs"][0]
-    end = date.fromisoformat(raw["appFilingDate"][:10]).replace(year=2030)
+    end = date.fromisoformat(raw["appFilingDate"][:10]).replace(year=2030) + timedelta(days=int(raw["totalPtoDays"]))
+    assert end == date(2030, 7, 8)
     c = _cockpit(tmp_path, tmp_path_factory)
     w = Watch(c.store, c.settings)
     lst = w.add(ANA, "term", {"patent": ["US8457796"]}, expiry_days=30)

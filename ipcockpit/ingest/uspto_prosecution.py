@@ -135,6 +135,12 @@ def _date(value: Any) -> date | None:
         return None
 
 
+def _days(value: Any) -> int | None:
+    """A count of days as the APIs print it (``"119"``, ``0``); None when it is not one."""
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text.isdigit() else None
+
+
 def _digits(value: Any) -> str:
     return re.sub(r"\D", "", str(value or ""))
 
@@ -285,6 +291,8 @@ def odp_records(bag: list[dict[str, Any]], path: str) -> Iterator[Record]:
                 "art_unit": item.get("groupArtUnitNumber"),
                 "entity_status": item.get("businessEntityStatusCategory"),
                 "application_type": item.get("applicationTypeLabelName"),
+                "term_extension_days": _days((item.get("patentTermAdjustmentData") or {}).get(
+                    "adjustmentTotalQuantity")) if item.get("patentNumber") else None,
             },
         )
 
@@ -372,6 +380,8 @@ def peds_records(docs: list[dict[str, Any]]) -> Iterator[Record]:
                 "examiner": d.get("appExamName"),
                 "entity_status": d.get("appEntityStatus"),
                 "application_type": d.get("appType"),
+                # the patent-term adjustment (35 U.S.C. 154(b)) the in-force rule adds, as in the full-text XML
+                "term_extension_days": _days(d.get("totalPtoDays")) if d.get("patentNumber") else None,
             },
         )
 
