@@ -75,6 +75,7 @@ def test_an_enterprise_user_sees_its_own_tier_and_why_never_anothers(client: Tes
     page = client.get("/credit").text
     form = re.search(r'id="credit-link".*?name="csrf_token" value="([^"]+)"', page, re.S)
     assert form, "the admin's link form"
+    assert page.count('id="credit-link"') == 1  # once (a merge had drawn the form twice, two elements of one id)
     r = client.post("/credit/link", data={"user": "beta", "organisation": YIMEI, "csrf_token": form.group(1)},
                     follow_redirects=False)
     assert r.status_code == 303
