@@ -251,3 +251,17 @@ def test_json_nested_deeper_than_the_parser_goes_is_400(admin: TestClient, route
     r = admin.post(route, params={"lang": "en"}, content=deep, headers={"content-type": "application/json"})
     assert r.status_code == 400, (r.status_code, r.text[:300])
     assert r.json()["error"]
+
+
+# JSON bodies that are not an object -------------------------------------------------------------------
+JSON_ROUTES = ["/api/watch/lists", "/api/credit/records", "/api/credit/links", "/api/signals/case/x/status",
+               "/api/navigation/build", "/api/navigation/nev/tree"]
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'"text"'], ids=["not_json", "list", "string"])
+def test_a_json_route_given_no_object_is_400_saying_so(admin: TestClient, body: bytes) -> None:
+    """Every JSON write route reads its body through one function (ipcockpit.web.bodies.json_object)."""
+    for url in JSON_ROUTES:
+        r = admin.post(url, content=body, headers={"Content-Type": "application/json"})
+        assert r.status_code == 400, (url, r.status_code, r.text[:200])
+        assert "the body must be a JSON object" in error_text(r), (url, error_text(r)[:200])

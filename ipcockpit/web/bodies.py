@@ -95,3 +95,18 @@ def size_text(n: int, bytes_word: str = "bytes") -> str:
         if n >= unit and n % unit == 0:
             return f"{n // unit:,} {name}"
     return f"{n:,} {bytes_word}"
+
+
+async def json_object(request: Any, example: str = "") -> dict[str, Any]:
+    """The request's JSON body, which must be an object; a 400 saying so (with ``example``, a body the route
+    takes) when it is not JSON or not an object."""
+    from ipcockpit.web.errors import BadRequest
+
+    want = "the body must be a JSON object" + (f": {example}" if example else "")
+    try:
+        body = await request.json()
+    except (ValueError, RecursionError) as exc:  # not JSON, or nested deeper than the parser goes
+        raise BadRequest(want) from exc
+    if not isinstance(body, dict):
+        raise BadRequest(want)
+    return body

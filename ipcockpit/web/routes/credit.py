@@ -33,6 +33,7 @@ from ipcockpit.credit.rules import Rules
 from ipcockpit.credit.service import TIER_CHOICES, Credit
 from ipcockpit.web import render
 from ipcockpit.web.auth import allowed, audit_target, current_user
+from ipcockpit.web.bodies import json_object
 from ipcockpit.web.context import Web
 from ipcockpit.web.errors import BadRequest, Forbidden, NotFound
 from ipcockpit.web.pages import Fields, Page, PageParams, View, parse
@@ -196,14 +197,7 @@ def register(app: FastAPI, web: Web) -> None:
         async with request.form() as form:
             return {k: v for k, v in form.items() if isinstance(v, str)}
 
-    async def json_body(request: Request) -> dict[str, Any]:
-        try:
-            body = await request.json()
-        except (ValueError, RecursionError) as exc:
-            raise BadRequest("the body must be a JSON object") from exc
-        if not isinstance(body, dict):
-            raise BadRequest("the body must be a JSON object")
-        return body
+    json_body = json_object
 
     @app.post(RECORD_PATH, include_in_schema=False)
     async def credit_record_form(request: Request) -> Response:

@@ -28,8 +28,9 @@ from ipcockpit.navigation.report import NavigationError
 from ipcockpit.navigation.service import FORMATS
 from ipcockpit.web import render
 from ipcockpit.web.auth import allowed, audit_target
+from ipcockpit.web.bodies import json_object
 from ipcockpit.web.context import Web
-from ipcockpit.web.errors import BadRequest, Forbidden, NotFound
+from ipcockpit.web.errors import Forbidden, NotFound
 from ipcockpit.web.pages import Fields, Page, PageParams, View
 
 BUILD_PATH = "/navigation/build"
@@ -113,12 +114,7 @@ def register(app: FastAPI, web: Web) -> None:
     @app.post("/api/navigation/build", summary="Build a navigation report and save it as the next edition",
               status_code=201)
     async def navigation_build_api(request: Request) -> Response:
-        try:
-            body = await request.json()
-        except (ValueError, RecursionError) as exc:
-            raise BadRequest('the body must be JSON: {"industry": "nev", "region": "500120"}') from exc
-        if not isinstance(body, dict):
-            raise BadRequest('the body must be a JSON object: {"industry": "nev", "region": "500120"}')
+        body = await json_object(request, '{"industry": "nev", "region": "500120"}')
         report = build(request, BuildRequest.model_validate(body))
         return render.json_response({"industry": report["industry"]["id"], "region": report["region"]["code"],
                                      "edition": report.get("edition"), "documents": report["industry"]["documents"],

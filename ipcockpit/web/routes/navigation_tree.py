@@ -24,6 +24,7 @@ from ipcockpit.navigation.analyst import EDITS, AnalystTools
 from ipcockpit.navigation.industry import DefinitionError
 from ipcockpit.web import render
 from ipcockpit.web.auth import allowed, audit_target, current_user
+from ipcockpit.web.bodies import json_object
 from ipcockpit.web.context import Web
 from ipcockpit.web.errors import BadRequest, Forbidden, NotFound
 from ipcockpit.web.pages import Page, PageParams, View, parse, show
@@ -175,14 +176,7 @@ def register(app: FastAPI, web: Web) -> None:
     async def navigation_marks_form(request: Request, industry: str) -> Response:
         return await form_write(request, industry, _mark, "marked")
 
-    async def body(request: Request) -> dict[str, Any]:
-        try:
-            data = await request.json()
-        except (ValueError, RecursionError) as exc:
-            raise BadRequest("the body must be a JSON object") from exc
-        if not isinstance(data, dict):
-            raise BadRequest("the body must be a JSON object")
-        return data
+    body = json_object
 
     @app.post("/api/navigation/{industry}/tree", summary="Edit the decomposition tree: JSON {action: add|rename|"
               "move|delete|parts, branch, parent, name_zh, name_en, parts}")

@@ -30,6 +30,7 @@ from ipcockpit.signals.errors import SignalsError
 from ipcockpit.signals.service import Signals
 from ipcockpit.web import render
 from ipcockpit.web.auth import allowed, audit_target, current_user
+from ipcockpit.web.bodies import json_object
 from ipcockpit.web.context import Web
 from ipcockpit.web.errors import BadRequest, Forbidden, NotFound
 from ipcockpit.web.pages import Fields, Page, PageParams, View, parse
@@ -119,12 +120,7 @@ def register(app: FastAPI, web: Web) -> None:
 
     @app.post("/api/signals/case/{case_id:path}/status", summary="Set a signal case's status and result")
     async def signals_status_api(request: Request, case_id: str) -> Response:
-        try:
-            body = await request.json()
-        except (ValueError, RecursionError) as exc:
-            raise BadRequest('the body must be JSON: {"status": "checked", "result": "dismissed"}') from exc
-        if not isinstance(body, dict):
-            raise BadRequest('the body must be a JSON object: {"status": "checked"}')
+        body = await json_object(request, '{"status": "checked", "result": "dismissed"}')
         return render.json_response(change(request, case_id, parse(StatusForm, body)))
 
     @app.post("/api/signals/detect", summary="Run the abnormal-filing signal detectors", status_code=201)

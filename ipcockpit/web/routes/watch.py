@@ -27,6 +27,7 @@ from ipcockpit.errors import IPCockpitError, StoreError
 from ipcockpit.watch.service import ALERT_COLUMNS, Watch, alert_rows
 from ipcockpit.web import render
 from ipcockpit.web.auth import audit_target, current_user
+from ipcockpit.web.bodies import json_object
 from ipcockpit.web.context import Web
 from ipcockpit.web.errors import BadRequest, Forbidden
 from ipcockpit.web.pages import Page, PageParams, View, parse, show
@@ -143,13 +144,7 @@ def register(app: FastAPI, web: Web) -> None:
 
     def api_route(action: str) -> Any:
         async def route(request: Request) -> Response:
-            try:
-                data = await request.json()
-            except (ValueError, RecursionError) as exc:
-                raise BadRequest("the body must be a JSON object") from exc
-            if not isinstance(data, dict):
-                raise BadRequest("the body must be a JSON object")
-            return render.json_response(write(request, action, data))
+            return render.json_response(write(request, action, await json_object(request)))
         return route
 
     for action, summary in (("lists", "Make a watch list or add an object to it (list, kind: patent, org, ipc, sei, "
