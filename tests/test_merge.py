@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from shared_stores import built_once, copy_store
+from shared_stores import copy_store, lens_drones
 
 from ipcockpit.app import Cockpit
 from ipcockpit.ingest.patentscope import PatentscopeXls
@@ -148,15 +148,11 @@ def _aliases(c: Cockpit, holder: str, doc: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def drones(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
-    """A new store with the full drones export ingested (~10 s), built once; each test takes a copy."""
-
-    def build(folder: Path) -> Path:
-        with Cockpit(Settings(db=str(folder / "drones.duckdb"))) as c:
-            [r] = c.ingest([shared / DRONES])
-        assert r.error is None and r.loaded > 0
-        return folder / "drones.duckdb"
-
-    return built_once("merge_drones", tmp_path_factory, build)
+    """A new store with the full drones export ingested (tests/shared_stores.py: built once); each test that
+    starts from it takes a copy."""
+    path, [r] = lens_drones(tmp_path_factory, shared)
+    assert r.error is None and r.loaded > 0
+    return path
 
 
 @pytest.fixture
