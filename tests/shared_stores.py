@@ -84,3 +84,20 @@ def gazette_week(factory: pytest.TempPathFactory, shared: Path) -> tuple[Path, l
         return path, reports
 
     return built_once("gazette_week", factory, build)
+
+
+DRONES = "lens/drone_drones_fulltext_families_5884.csv"
+
+
+def lens_drones(factory: pytest.TempPathFactory, shared: Path) -> tuple[Path, list]:
+    """The Lens drones export (``lens/drone_drones_fulltext_families_5884.csv``, 5,884 records) ingested into a
+    new store by ``Cockpit.ingest``; the store and the ingest's reports (tests/test_ingest_exports.py,
+    tests/test_merge.py)."""
+
+    def build(folder: Path) -> tuple[Path, list]:
+        path = folder / "drones.duckdb"
+        with Cockpit(Settings(db=str(path))) as c:
+            reports = c.ingest([shared / DRONES])
+        return path, reports
+
+    return built_once("lens_drones", factory, build)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -41,10 +42,35 @@ CHECKS = [not_a_server_error, status_code_conformance]
 NOT_AS_ADMIN = {("POST", "/logout"), ("POST", "/login")}
 
 
+class Running:
+    """The app as a server runs it: started once (its lifespan: the store opened, the jobs runner) and
+    serving every case of the module. The lifespan messages that schemathesis's ASGI client sends per test
+    (it ends the lifespan after each test: the store closed and opened again, its caches and the search models
+    loaded again, ~50 ms a test and seconds for the first overview or search) are answered here, not
+    passed to the app."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Any:
+def app(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Iterator[Any]:
     store = build_store(tmp_path_factory.mktemp("schemathesis"), shared, index=True)
-    return create_app(Settings(db=str(store)), read_only=False)
+    served = create_app(Settings(db=str(store)), read_only=False)
+    with TestClient(served):  # runs the app's lifespan until the module ends
+        yield Running(served)
 
 
 @pytest.fixture(scope="module")

@@ -67,24 +67,43 @@ def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> dic
     return {"workers": 2}
 
 
+@pytest.fixture(scope="module")
+def singles() -> dict[tuple[str, str], tuple]:
+    """What a file ingested once gives, per (mode, file) (:func:`_single`), for every test that compares a
+    repeated copy of the file with it (both layouts of the doubled copy, and the tripled first grant)."""
+    return {}
+
+
+def _single(singles: dict, shared: Path, tmp_path: Path, name: str, mode: dict[str, object]) -> tuple:
+    """The counts, rows and the first grant's child rows of ``name`` ingested once in ``mode`` (kept in
+    ``singles`` for the module's other tests of that file and mode)."""
+    key = (repr(sorted(mode.items())), name)
+    if key not in singles:
+        single, counts = _ingest(tmp_path / "single.duckdb", shared / name, **mode)
+        singles[key] = counts, _rows(single), _children(single, FIRST)
+        single.close()
+    return singles[key]
+
+
 def _first_grant(data: bytes) -> bytes:
     return data[:data.index(b"<?xml", 1)]
 
 
-def test_a_grant_repeated_in_its_file_is_merged_once(shared: Path, tmp_path: Path, mode: dict[str, object]) -> None:
+def test_a_grant_repeated_in_its_file_is_merged_once(shared: Path, tmp_path: Path, mode: dict[str, object],
+                                                    singles: dict) -> None:
     """The issue's case: the first grant of ipg050104 appended twice to the file gave US6836899B1 69 claims
     and 117 citations (before 29d81de); the repeats are merged, counted as such, and add nothing."""
     data = (shared / IPG05).read_bytes()
     tripled = tmp_path / "ipg050104.first3x.xml"
     tripled.write_bytes(data + _first_grant(data) * 2)
-    single, counts = _ingest(tmp_path / "single.duckdb", shared / IPG05, **mode)
+    counts, rows, children = _single(singles, shared, tmp_path, IPG05, mode)
     assert counts == (25, 25, 0, 0)
-    assert _children(single, FIRST) == {"claims": 23, "citations": 39, "parties": 3, "inventors": 1,
-                                        "classifications": 7, "texts": 3, "legal_events": 0}
+    assert children == {"claims": 23, "citations": 39, "parties": 3, "inventors": 1,
+                        "classifications": 7, "texts": 3, "legal_events": 0}
     repeated, counts = _ingest(tmp_path / "repeated.duckdb", tripled, **mode)
     assert counts == (27, 25, 0, 2)  # read == loaded + quarantined + merged: the two repeats are merged
-    assert _children(repeated, FIRST) == _children(single, FIRST)
-    assert not _diff(_rows(single), _rows(repeated))
+    assert _children(repeated, FIRST) == children
+    assert not _diff(rows, _rows(repeated))
     assert repeated.quality()["duplicate_child_rows"]["count"] == 0
     assert repeated.store.scalar("SELECT merged FROM source_files WHERE path LIKE '%first3x.xml'") == 2
 
@@ -97,7 +116,7 @@ def _grants(data: bytes) -> list[bytes]:
 @pytest.mark.parametrize("layout", ["appended", "interleaved"])
 @pytest.mark.parametrize("name", [IPG05, IPG12])
 def test_every_grant_twice_gives_the_store_of_the_file(shared: Path, tmp_path: Path, mode: dict[str, object],
-                                                       name: str, layout: str) -> None:
+                                                       name: str, layout: str, singles: dict) -> None:
     """A file holding each of its grants twice (the file again after itself, or each grant followed by its
     repeat) stores what the file does once, rows a grant itself repeats included: US6837520B2's agent Robert
     W. Becker at seq 2 and 3, USD656342S1's non-patent citations listed twice (merging all rows of a document
@@ -105,10 +124,10 @@ def test_every_grant_twice_gives_the_store_of_the_file(shared: Path, tmp_path: P
     data = (shared / name).read_bytes()
     twice = tmp_path / f"twice_{Path(name).name}"
     twice.write_bytes(data + data if layout == "appended" else b"".join(g + g for g in _grants(data)))
-    single, counts = _ingest(tmp_path / "single.duckdb", shared / name, **mode)
+    counts, rows, _ = _single(singles, shared, tmp_path, name, mode)
     doubled, counts2 = _ingest(tmp_path / "doubled.duckdb", twice, **mode)
     assert counts2 == (2 * counts[0], counts[1], 0, counts[0])
-    assert not _diff(_rows(single), _rows(doubled))
+    assert not _diff(rows, _rows(doubled))
 
 
 def _cn_csv(shared: Path, path: Path, times: int = 1, edit: dict[int, dict[str, str]] | None = None,

@@ -10,16 +10,20 @@ import io
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from shared_stores import copy_store, lens_drones
 
 from ipcockpit.app import Cockpit
 from ipcockpit.ingest.lens import LensJsonl, build_record, class_code, lens_date, undo_double_utf8, week_year
 from ipcockpit.ingest.multilang_abstracts import MultilangAbstracts, detect_language
 from ipcockpit.ingest.sources import file_source, walk
 from ipcockpit.model.records import PatentRecord
+from ipcockpit.settings import Settings
 from ipcockpit.value.conditions import condition_rows
 
 
@@ -38,9 +42,18 @@ def _balanced(r) -> None:
     assert r.read == r.loaded + r.quarantined + r.merged
 
 
+@pytest.fixture
+def drones(shared: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Cockpit, Any]]:
+    """The export ingested by ``Cockpit.ingest`` into a new store (tests/shared_stores.py: built once per run,
+    tests/test_merge.py starts from it too): a copy of that store, and the ingest's report."""
+    path, [r] = lens_drones(tmp_path_factory, shared)
+    with Cockpit(Settings(db=str(copy_store(path, tmp_path)))) as c:
+        yield c, r
+
+
 @pytest.mark.slow
-def test_lens_csv_drones(cockpit: Cockpit, shared: Path) -> None:
-    [r] = cockpit.ingest([shared / "lens/drone_drones_fulltext_families_5884.csv"])
+def test_lens_csv_drones(drones: tuple[Cockpit, Any]) -> None:
+    cockpit, r = drones
     assert r.format == "lens-csv"
     assert (r.read, r.loaded, r.quarantined, r.merged) == (5884, 5884, 0, 0)
     _balanced(r)

@@ -6,11 +6,14 @@ unchanged so that a test loads only the sheet it needs.
 
 from __future__ import annotations
 
+import functools
 import zipfile
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+from shared_stores import copy_store, lens_drones
 
 from ipcockpit.app import Cockpit
 from ipcockpit.ingest.patentscope import PatentscopeXls
@@ -51,7 +54,10 @@ def _holders(c: Cockpit, file_id: str, like: str) -> set[str]:
         [file_id, like + "%", file_id, like + "%"]).fetchall()}
 
 
+@functools.cache
 def _record_dates(path: Path) -> dict[tuple[str, str], set[date]]:
+    """The publication dates of each (office, number) of a sheet, read apart with the reader (once per sheet:
+    ~2 s each, and the placement is checked three times)."""
     out: dict[tuple[str, str], set[date]] = {}
     src = file_source(path)
     for rec in PatentscopeXls().read(src):
@@ -140,11 +146,26 @@ def _aliases(c: Cockpit, holder: str, doc: str) -> list[tuple]:
                                "name_raw", [holder, doc]).fetchall()
 
 
-def test_second_source_names_become_aliases(cockpit: Cockpit, shared: Path) -> None:
+@pytest.fixture(scope="module")
+def drones(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
+    """A new store with the full drones export ingested (tests/shared_stores.py: built once); each test that
+    starts from it takes a copy."""
+    path, [r] = lens_drones(tmp_path_factory, shared)
+    assert r.error is None and r.loaded > 0
+    return path
+
+
+@pytest.fixture
+def drones_cockpit(drones: Path, tmp_path: Path) -> Iterator[Cockpit]:
+    with Cockpit(Settings(db=str(copy_store(drones, tmp_path)))) as c:
+        yield c
+
+
+def test_second_source_names_become_aliases(drones_cockpit: Cockpit, shared: Path) -> None:
     """Issue 12: merging drones_tac_1606_cleaned.csv into the full drones export added ``UNIV BEI HANG`` beside
     ``UNIV BEIHANG`` and ``AO JIKANG`` beside ``JIKANG AO`` with the same seq (105 party and 174 inventor keys
     of these two files held two rows). A merge keeps one party per seq; the other spelling is an alias."""
-    cockpit.ingest([shared / DRONES])
+    cockpit = drones_cockpit
     parties = cockpit.store.count("parties")
     [r] = cockpit.ingest([shared / CLEANED])
     assert r.error is None and r.merged == 1334
@@ -179,11 +200,10 @@ def test_names_merge_the_same_in_either_order(tmp_path: Path, shared: Path) -> N
         assert _aliases(c, "parties", "CN104252133A") == [(1, "UNIV BEIHANG")]
 
 
-def test_a_store_of_schema_4_gains_name_aliases(tmp_path: Path, shared: Path) -> None:
+def test_a_store_of_schema_4_gains_name_aliases(drones: Path, tmp_path: Path, shared: Path) -> None:
     """Migration 7 adds name_aliases to a store made before it; ingest then merges names into it."""
-    db = tmp_path / "old.duckdb"
+    db = copy_store(drones, tmp_path, "old.duckdb")
     with Cockpit(Settings(db=str(db))) as c:
-        c.ingest([shared / DRONES])
         c.store.con.execute("DROP TABLE name_aliases")
         c.store.con.execute("DELETE FROM schema_migrations WHERE version >= 7")
     with Cockpit(Settings(db=str(db))) as c:

@@ -41,6 +41,14 @@ def config(store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def screened(config: Path) -> list[dict]:
+    """Every patent screened by the core with the settings file (``Cockpit.screen(limit=0)``): computed once,
+    the answer each entry point is compared with."""
+    with Cockpit(load_settings(config), read_only=True) as c:
+        return c.screen(limit=0)
+
+
 @pytest.fixture
 def client(config: Path) -> Iterator[TestClient]:
     with TestClient(create_app(load_settings(config))) as c:
@@ -56,13 +64,13 @@ def _pledge(rows: list[dict]) -> bool | None:
     return _answers(rows)[PLEDGED][1]
 
 
-def test_the_file_decides_and_options_go_on_top(store: Path, config: Path) -> None:
+def test_the_file_decides_and_options_go_on_top(store: Path, config: Path, screened: list[dict]) -> None:
     with Cockpit(load_settings(config), read_only=True) as c:
         merged = c.screen_settings()
         assert (str(merged.as_of), merged.pledge_threshold) == ("2025-07-01", 20_000_000)
         assert c.screen_settings(pledge_threshold=1e6).pledge_threshold == 1e6
         assert c.screen_settings(pledge_threshold=None).pledge_threshold == 20_000_000  # None = not given
-        with_file = c.screen(limit=0)
+        with_file = screened
         row = c.screen(doc_ids=[PLEDGED], limit=0)[0]
     with Cockpit(db=store, read_only=True) as c:
         without = c.screen(limit=0, settings=c.screen_settings(as_of="2025-07-01"))
@@ -70,9 +78,9 @@ def test_the_file_decides_and_options_go_on_top(store: Path, config: Path) -> No
     assert row["conditions"]["pledge_financing"]["met"] is False
 
 
-def test_cli_web_and_api_give_the_same_count(config: Path, client: TestClient) -> None:
+def test_cli_web_and_api_give_the_same_count(config: Path, client: TestClient, screened: list[dict]) -> None:
+    expected = _answers(screened)
     with Cockpit(load_settings(config), read_only=True) as c:
-        expected = _answers(c.screen(limit=0))
         page = c.screen_page(limit=0)
     out = CliRunner().invoke(cli, ["screen", "--config", str(config), "--json", "--limit", "0"])
     assert out.exit_code == 0, out.output

@@ -94,8 +94,11 @@ def test_prepare_train_parts_ship_round_trip(torch: Any, shared: Path, tmp_path:
     assert len(rows) == 25_329 and {r["fold"] for r in rows} == {0, 1, 2}
     by_fold = [{r["anchor"] for r in rows if r["fold"] == f} for f in range(3)]
     assert not (by_fold[0] & by_fold[1]) and not (by_fold[1] & by_fold[2])  # grouped by anchor
-    small = [r for r in rows if r["anchor"] in sorted(by_fold[0])[:2]] + [
-        r for r in rows if r["anchor"] in sorted(by_fold[1])[:2]
+    # the pairs of one anchor of fold 0 and one of fold 1 (82 pairs): training on them moves the vectors far
+    # (measured: cosine of the shipped model's vectors to the trained model's 0.99, to the base model's -0.13);
+    # two anchors of each made the training, most of the test's time, longer for the same round trip
+    small = [r for r in rows if r["anchor"] in sorted(by_fold[0])[:1]] + [
+        r for r in rows if r["anchor"] in sorted(by_fold[1])[:1]
     ]
     (work / "pairs.json").write_text(json.dumps(small))
     out.mkdir()

@@ -54,6 +54,19 @@ def cli(*args: str, config: Path | None = None) -> subprocess.CompletedProcess[s
                           timeout=PATIENCE)
 
 
+def cli_here(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command line run in this process (typer's CliRunner), as :func:`cli`'s result: where the process
+    itself is not what a test checks, it saves the interpreter's start and the imports (seconds a command)."""
+    from typer.testing import CliRunner
+
+    from ipcockpit.cli import app
+
+    out = CliRunner().invoke(app, list(args))
+    if out.exception is not None and not isinstance(out.exception, SystemExit):
+        raise out.exception
+    return subprocess.CompletedProcess(list(args), out.exit_code, out.stdout, out.stderr)
+
+
 @contextmanager
 def serving(db: Path, log: Path, *flags: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``ipcockpit serve`` on a free loopback port, once it answers /healthz (whatever the status)."""
@@ -147,11 +160,12 @@ def test_ingest_and_index_hand_over_to_the_running_server_while_its_pages_answer
             readers.join(PATIENCE)
     assert not sidecar(db).exists(), "the server removes its sidecar when it stops"
 
-    local_index = cli("index", "--db", str(local), "--json")
-    local_ingest = cli("ingest", str(shared / BASEBALL), "--db", str(local), "--json")
-    local_again = cli("ingest", str(shared / BASEBALL), "--db", str(local))
-    local_bad = cli("ingest", str(unknown), "--db", str(local), "--json")
-    local_missing = cli("ingest", str(tmp_path / "no-such-file.csv"), "--db", str(local))
+    # the same commands on the copy, no server: run in this process (what they print and their exit codes)
+    local_index = cli_here("index", "--db", str(local), "--json")
+    local_ingest = cli_here("ingest", str(shared / BASEBALL), "--db", str(local), "--json")
+    local_again = cli_here("ingest", str(shared / BASEBALL), "--db", str(local))
+    local_bad = cli_here("ingest", str(unknown), "--db", str(local), "--json")
+    local_missing = cli_here("ingest", str(tmp_path / "no-such-file.csv"), "--db", str(local))
 
     for served, alone in ((index, local_index), (ingest, local_ingest), (bad, local_bad)):
         assert served.returncode == alone.returncode, (served.stderr, alone.stderr)
@@ -312,7 +326,7 @@ def test_read_only_servers_load_data_into_a_copy_and_swap(stores: tuple[Path, Pa
     and its index folder, ingest and index the copy, then stop the server, rename the files and start it
     again: it serves the new data and finds the new documents, and the index was updated, not rebuilt."""
     db, _ = stores
-    assert cli("index", "--db", str(db), "--json").returncode == 0
+    assert cli_here("index", "--db", str(db), "--json").returncode == 0
     live_index, nxt, nxt_index = db.with_suffix(".index"), db.with_name("next.duckdb"), db.with_name("next.index")
     more = shared / "uspto_xml/weekly_excerpts/ipg100105.small.xml"  # 25 other grants
     with serving(db, tmp_path / "ro.log", "--read-only") as (url, _):
