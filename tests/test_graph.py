@@ -240,17 +240,20 @@ def test_summary_says_when_the_graph_is_stale(built: tuple[Cockpit, Path, dict],
 
 def test_sei_matching_in_python_equals_duckdbs_regex(built: tuple[Cockpit, Path, dict]) -> None:
     """The graph matches IPC codes to SEI rules in Python (once per code); the screening matches them in DuckDB.
-    Both read the same patterns the same way on every IPC code of the store."""
+    Both read the same patterns the same way on every IPC code of the store. DuckDB matches one rule per query,
+    its patterns passed as parameters: the same pairs as joining every code with every rule (3,008 codes, 1,689
+    rules), where the join, a pattern per row, took 14 s and this takes 1 s."""
     from ipcockpit.graph.sei import sei_codes
 
     cockpit, _, _ = built
     con = cockpit.store.con
     codes = "SELECT DISTINCT code FROM classifications WHERE scheme = 'IPC'"
     ours = {(r["code"], r["branch"]) for r in sei_codes(con, codes).to_pylist()}
-    theirs = set(con.execute(
-        f"SELECT DISTINCT c.code, r.code FROM ({codes}) c JOIN ref_ipc_concordance r ON r.scheme = 'sei2021' "
-        "AND coalesce(r.class_scheme, 'IPC') = 'IPC' AND regexp_full_match(c.code, r.ipc_regex) "
-        "AND NOT coalesce(regexp_full_match(c.code, r.exclusion_regex), false)").fetchall())
+    rules = con.execute("SELECT code, ipc_regex, exclusion_regex FROM ref_ipc_concordance WHERE scheme = 'sei2021' "
+                        "AND coalesce(class_scheme, 'IPC') = 'IPC'").fetchall()
+    theirs = {(code, branch) for branch, pattern, exclusion in rules for (code,) in con.execute(
+        f"SELECT code FROM ({codes}) WHERE regexp_full_match(code, ?) "
+        "AND NOT coalesce(regexp_full_match(code, ?), false)", [pattern, exclusion]).fetchall()}
     assert ours == theirs and len(ours) > 1000
 
 
