@@ -28,20 +28,21 @@ def _shared_data() -> Path:
 
 SHARED = _shared_data()
 
-#: the modules that take longest (setup + call of their tests, `--durations=0` of main on 2026-12-06; docs/testing.md,
+#: the modules that take longest (setup + call of their tests, `--durations=0` of main on 2026-12-06 and the
+#: helpers' single-module timings of session 14; docs/testing.md,
 #: "How the suite keeps its time"), longest first. `make test` hands modules to its two workers in collection order
 #: (`--no-loadscope-reorder`): these first, the rest after in their own order, so that the run does not end with
 #: one worker on a long module while the other is idle. A module missing here only runs later; a name that is
 #: no longer a module fails the run (test_suite_order.py).
 LONGEST_FIRST = (
-    "test_navigation_analyses.py", "test_strength.py", "test_search_e5_onnx.py", "test_ingest_gazette.py",
-    "test_web_handover.py", "test_value_confidence.py", "test_graph.py", "test_tune_pppm.py",
-    "test_entities_inventors_store.py", "test_merge.py", "test_api_schemathesis.py", "test_entities_org_store.py",
-    "test_browser.py", "test_screen.py", "test_screen_all_sources.py", "test_settings_merge.py",
-    "test_first_hour.py", "test_signals.py", "test_credit.py", "test_watch_replay.py", "test_navigation_tagger.py",
-    "test_ingest_cn_legal_events.py", "test_spark_embed.py", "test_bench_index_speed.py",
-    "test_ingest_exports.py", "test_browser_graph.py", "test_web_headers.py", "test_navigation_analyst.py",
-    "test_cockpit_coverage.py", "test_pledge_sources.py", "test_search_concurrency.py", "test_web_graph.py",
+    "test_api_schemathesis.py", "test_navigation_analyses.py", "test_ingest_exports.py", "test_merge.py",
+    "test_strength.py", "test_web_handover.py", "test_value_confidence.py", "test_browser.py", "test_first_hour.py",
+    "test_ingest_gazette.py", "test_entities_inventors_store.py", "test_graph.py", "test_search_e5_onnx.py",
+    "test_entities_org_store.py", "test_tune_pppm.py", "test_screen.py", "test_screen_all_sources.py",
+    "test_settings_merge.py", "test_signals.py", "test_credit.py", "test_watch_replay.py", "test_navigation_tagger.py",
+    "test_ingest_cn_legal_events.py", "test_spark_embed.py", "test_bench_index_speed.py", "test_browser_graph.py",
+    "test_web_headers.py", "test_navigation_analyst.py", "test_cockpit_coverage.py", "test_pledge_sources.py",
+    "test_search_concurrency.py", "test_web_graph.py", "test_spark_stats.py", "test_graph_ids.py",
     "test_search_embed.py", "test_search_index_resume.py",
 )
 
