@@ -124,13 +124,20 @@ class Sentences:
     def __init__(self, texts: Sequence[str | None]) -> None:
         self.texts = [s for s in (split_sentences(t) for t in texts) if s]
         self._lower = [[s.lower() for s in t] for t in self.texts]
+        self._all = "\n".join(s for t in self._lower for s in t)  # every sentence, lower-cased
         self._words: dict[tuple[int, int], frozenset[str]] = {}
 
-    def held(self, stems: Sequence[str], t: int, i: int) -> set[int]:
+    def present(self, stems: Sequence[str]) -> list[int]:
+        """Positions of the stems that occur anywhere in the document's sentences (one search each over the whole
+        text: a long query's stems, mostly absent, are then not looked for sentence by sentence)."""
+        return [k for k, st in enumerate(stems) if st and st in self._all]
+
+    def held(self, stems: Sequence[str], t: int, i: int, among: Sequence[int] | None = None) -> set[int]:
         """Positions of the query terms (by stem) that are words of sentence ``i`` of text ``t``: a word of a
-        text is a piece of it, so a sentence is segmented only when a stem is in its text at all."""
+        text is a piece of it, so a sentence is segmented only when a stem is in its text at all. ``among``:
+        the positions to look at (:meth:`present`), else every stem's."""
         low = self._lower[t][i]
-        maybe = [k for k, st in enumerate(stems) if st and st in low]
+        maybe = [k for k in (range(len(stems)) if among is None else among) if stems[k] and stems[k] in low]
         if not maybe:
             return set()
         words = self._words.get((t, i))
@@ -147,9 +154,10 @@ def candidates(terms: Sequence[str], texts: Sequence[str | None] | Sentences, ke
     its sentences (they are joined at punctuation or a space, which no word spans)."""
     doc = texts if isinstance(texts, Sentences) else Sentences(texts)
     stems = [_stem(t) for t in terms]
+    among = doc.present(stems)
     scored: list[tuple[float, int, int, range]] = []  # (overlap, order, text, its sentences): joined if kept
     for t, sentences in enumerate(doc.texts):
-        held = [doc.held(stems, t, i) for i in range(len(sentences))]
+        held = [doc.held(stems, t, i, among) for i in range(len(sentences))]
         n = len(sentences)
         for g in [range(n)] if n <= 2 else [range(i, i + 2) for i in range(n - 1)]:
             found = set().union(*(held[i] for i in g))
