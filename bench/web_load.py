@@ -338,19 +338,23 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, max(0, int(round(q * len(s))) - 1))]
 
 
-def search_load(url: str, clients: int, requests: int, seconds: float, queries: list[tuple[str, str]],
+def search_load(url: str | list[str], clients: int, requests: int, seconds: float, queries: list[tuple[str, str]],
                 cockpit_every: int, client: str = "raw") -> tuple[list[tuple[str, str, float]], list[float]]:
     """The mixed load: (kind, query, ms) of each search in the order sent, and the cockpit latencies.
 
     ``client``: ``raw``, the ``clients`` clients as coroutines of one asyncio loop in this process, each on its
     own keep-alive HTTP/1.1 connection (:class:`RawClient`); ``httpx``, one thread per client, each with its
     own ``httpx.Client`` (the bench until session 13, whose clients took about a quarter of the 2-core machine's
-    CPU). Either way each client sends its next request when the last one's answer is read, without pause."""
+    CPU). Either way each client sends its next request when the last one's answer is read, without pause.
+    ``url``: a list of servers (``--servers``) spreads the raw clients over them, client i on server i mod n."""
+    urls = [url] if isinstance(url, str) else list(url)
     if client == "httpx":
-        return _search_load_threads(url, clients, requests, seconds, queries, cockpit_every)
+        if len(urls) > 1:
+            raise SystemExit("--servers: the raw clients only")
+        return _search_load_threads(urls[0], clients, requests, seconds, queries, cockpit_every)
     import asyncio
 
-    return asyncio.run(_search_load_raw(url, clients, requests, seconds, queries, cockpit_every))
+    return asyncio.run(_search_load_raw(urls, clients, requests, seconds, queries, cockpit_every))
 
 
 class RawClient:
@@ -396,17 +400,19 @@ class RawClient:
             self.reader = self.writer = None
 
 
-async def _search_load_raw(url: str, clients: int, requests: int, seconds: float, queries: list[tuple[str, str]],
+async def _search_load_raw(urls: list[str], clients: int, requests: int, seconds: float,
+                           queries: list[tuple[str, str]],
                            cockpit_every: int) -> tuple[list[tuple[str, str, float]], list[float]]:
     import asyncio
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url)
+    parts = [urlsplit(u) for u in urls]
     searches: list[tuple[str, str, float]] = []
     cockpit: list[float] = []
     failures: list[str] = []
     todo = iter(queries)
-    conns = [RawClient(parts.hostname or "127.0.0.1", parts.port or 80) for _ in range(clients)]
+    conns = [RawClient(parts[i % len(parts)].hostname or "127.0.0.1", parts[i % len(parts)].port or 80)
+             for i in range(clients)]
     for c in conns:  # connected before the start, as the threads' clients are built before their barrier
         c.reader, c.writer = await asyncio.open_connection(c.host, c.port)
     stop_at = time.monotonic() + seconds
@@ -516,35 +522,44 @@ def run_search(args: argparse.Namespace) -> None:
 
         connections = args.connections or Settings().web_connections
         print(f"store: {docs:,} documents, {index.get('documents', '?')} indexed {index.get('spaces', {})}; "
-              f"server: web_connections={connections}, {os.cpu_count()} cores", flush=True)
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        log = Path(tmp) / "uvicorn.log"
-        with log.open("wb") as out:
-            proc = subprocess.Popen([sys.executable, "-c", SERVER, str(db), str(port), "plain",
-                                     str(args.connections)], cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+              f"server: web_connections={connections}, {os.cpu_count()} cores, {args.servers} "
+              f"process{'es' if args.servers > 1 else ''}", flush=True)
+        urls, procs = [], []
         try:
-            wait_ready(url, proc, log)
-            for path, params in (("/api/search", {"q": "无人机 warm-up", "limit": 20}),
-                                 ("/api/cockpit", {"region": "500120"})):
-                t = time.perf_counter()
-                httpx.get(f"{url}{path}", params=params, timeout=600).raise_for_status()
-                print(f"first {path} (cold): {(time.perf_counter() - t) * 1000:.1f} ms", flush=True)
-            server_cpu, own_cpu, wall = proc_cpu(proc.pid), time.process_time(), time.perf_counter()
-            searches, cockpit = search_load(url, args.clients, args.requests, args.seconds, queries,
-                                            args.cockpit_every, args.client)
-            server_cpu, own_cpu = proc_cpu(proc.pid) - server_cpu, time.process_time() - own_cpu
+            for k in range(args.servers):  # read-only servers of one store: DuckDB lets several processes read it
+                port = free_port()
+                urls.append(f"http://127.0.0.1:{port}")
+                log = Path(tmp) / f"uvicorn{k}.log"
+                with log.open("wb") as out:
+                    procs.append(subprocess.Popen([sys.executable, "-c", SERVER, str(db), str(port), "plain",
+                                                   str(args.connections)], cwd=REPO, stdout=out,
+                                                  stderr=subprocess.STDOUT))
+                wait_ready(urls[-1], procs[-1], log)
+            for url in urls:
+                for path, params in (("/api/search", {"q": "无人机 warm-up", "limit": 20}),
+                                     ("/api/cockpit", {"region": "500120"})):
+                    t = time.perf_counter()
+                    httpx.get(f"{url}{path}", params=params, timeout=600).raise_for_status()
+                    print(f"first {path} (cold): {(time.perf_counter() - t) * 1000:.1f} ms", flush=True)
+            server_cpu = sum(proc_cpu(p.pid) for p in procs)
+            own_cpu, wall = time.process_time(), time.perf_counter()
+            searches, cockpit = search_load(urls if len(urls) > 1 else urls[0], args.clients, args.requests,
+                                            args.seconds, queries, args.cockpit_every, args.client)
+            server_cpu = sum(proc_cpu(p.pid) for p in procs) - server_cpu
+            own_cpu = time.process_time() - own_cpu
             wall = time.perf_counter() - wall
             per_search = server_cpu * 1000 / max(len(searches), 1)
-            print(f"load: {wall:.1f} s; CPU: server {server_cpu:.1f} s ({per_search:.1f} ms per search), "
+            print(f"load: {wall:.1f} s; CPU: server{'s' if len(procs) > 1 else ''} {server_cpu:.1f} s "
+                  f"({per_search:.1f} ms per search), "
                   f"the bench's {args.clients} {args.client} clients {own_cpu:.1f} s "
                   f"({own_cpu / wall:.2f} of a core)", flush=True)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            for proc in procs:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
     seen: set[str] = set()
     repeated = []
     for _, q, _ in searches:
@@ -611,6 +626,9 @@ def main() -> None:
     ap.add_argument("--client", choices=["raw", "httpx"], default="raw",
                     help="search mix: the clients, as coroutines on raw keep-alive HTTP/1.1 connections in one "
                     "process (raw, since session 13: lighter), or one thread and httpx.Client each (httpx)")
+    ap.add_argument("--servers", type=int, default=1,
+                    help="search mix: read-only server processes over the store, the clients spread over them "
+                    "(a deployment of several processes behind a proxy: each has its own GIL; docs/operations.md)")
     ap.add_argument("--cockpit-every", type=int, default=5, help="search mix: one client in this many asks for "
                     "the cockpit (0: none)")
     args = ap.parse_args()
