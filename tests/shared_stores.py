@@ -77,13 +77,7 @@ def gazette_week(factory: pytest.TempPathFactory, shared: Path) -> tuple[Path, l
     ``Cockpit.ingest``; the store and the ingest's reports (tests/test_ingest_gazette.py,
     tests/test_region_gazette.py)."""
 
-    def build(folder: Path) -> tuple[Path, list]:
-        path = folder / "gazette.duckdb"
-        with Cockpit(Settings(db=str(path))) as c:
-            reports = c.ingest([shared / GAZETTE])
-        return path, reports
-
-    return built_once("gazette_week", factory, build)
+    return ingested_once("gazette_week", factory, shared / GAZETTE)
 
 
 DRONES = "lens/drone_drones_fulltext_families_5884.csv"
@@ -94,10 +88,17 @@ def lens_drones(factory: pytest.TempPathFactory, shared: Path) -> tuple[Path, li
     new store by ``Cockpit.ingest``; the store and the ingest's reports (tests/test_ingest_exports.py,
     tests/test_merge.py)."""
 
+    return ingested_once("lens_drones", factory, shared / DRONES)
+
+
+def ingested_once(key: str, factory: pytest.TempPathFactory, source: Path) -> tuple[Path, list]:
+    """``source`` (a file or folder) ingested into a new store by ``Cockpit.ingest``, once per run under
+    ``key``: the store (``<key>.duckdb``) and the ingest's reports."""
+
     def build(folder: Path) -> tuple[Path, list]:
-        path = folder / "drones.duckdb"
+        path = folder / f"{key}.duckdb"
         with Cockpit(Settings(db=str(path))) as c:
-            reports = c.ingest([shared / DRONES])
+            reports = c.ingest([source])
         return path, reports
 
-    return built_once("lens_drones", factory, build)
+    return built_once(key, factory, build)
