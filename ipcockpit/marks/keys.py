@@ -277,8 +277,7 @@ def _heard(q: str, m: str) -> tuple[list[tuple[str, str, str]], list[tuple[str, 
             heard = qs[i][1] if qs[i][1] in theirs else ms[i][1] if ms[i][1] in mine else \
                 next((x[1] for x in _all_readings(a) if x[1] in theirs), None)
             if heard is not None:
-                qs[i] = qs[i] if qs[i][1] == heard else next(x for x in _all_readings(a) if x[1] == heard)
-                ms[i] = ms[i] if ms[i][1] == heard else next(x for x in _all_readings(b) if x[1] == heard)
+                qs[i], ms[i] = _read_as(a, qs[i], heard), _read_as(b, ms[i], heard)
         return qs, ms
     theirs = {r[1] for r in ms}
     qs = [r if r[1] in theirs else next((x for x in _all_readings(ch) if x[1] in theirs), r)
@@ -289,6 +288,11 @@ def _heard(q: str, m: str) -> tuple[list[tuple[str, str, str]], list[tuple[str, 
     return qs, ms
 
 
+def _read_as(ch: str, read: tuple[str, str, str], syllable: str) -> tuple[str, str, str]:
+    """``read`` when it is ``syllable``, else the reading of ``ch`` that is."""
+    return read if read[1] == syllable else next(x for x in _all_readings(ch) if x[1] == syllable)
+
+
 @cache
 def _all_readings(ch: str) -> tuple[tuple[str, str, str], ...]:
     """Every reading of one character (pypinyin's heteronyms, the first its most common)."""
@@ -296,10 +300,7 @@ def _all_readings(ch: str) -> tuple[tuple[str, str, str], ...]:
         return ((ch, ch, ch),)
     from pypinyin import Style, pinyin
 
-    out = []
-    for toned in pinyin(ch, style=Style.TONE3, heteronym=True)[0]:
-        out.append((toned, toned.rstrip("012345"), _initial(toned)))
-    return tuple(out)
+    return tuple((t, t.rstrip("012345"), _initial(t)) for t in pinyin(ch, style=Style.TONE3, heteronym=True)[0])
 
 
 def _initial(toned: str) -> str:
