@@ -89,3 +89,22 @@ def test_words_held_whole(pizza) -> None:
     titles = {r[0]: r[1] for r in pizza[0].store.con.execute("SELECT doc_id, title FROM documents").fetchall()}
     plain = [d for d, _ in hits.ranked if titles[d].lower() == "pizza oven"]
     assert plain and all(hits.terms_held[d] == 0.5 and hits.held[d] < 0.25 for d in plain)
+
+
+def test_rare_and_common_terms_held_alike(pizza, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The terms a ranked document holds are found two ways (lexical.DIRECT_TERM_DOCS): a rare term's documents
+    all, a common one's among the ranked documents. Both ways give the same shares, for every query here (a
+    common word, pizza, with rare ones)."""
+    from ipcockpit.search import lexical
+
+    _, folder = pizza
+    index = lexical.LexicalIndex(folder)
+    queries = ["pizza oven conveyor belt", "pizza box", "dough roller pizza", "oven"]
+    pizza_docs = index.index.searcher().doc_freq("body", lexical._analyser().analyze("pizza")[0])
+    assert pizza_docs > 100  # a term common enough that the two ways differ in what they search
+    direct = {q: index.hits(q, 100) for q in queries}
+    monkeypatch.setattr(lexical, "DIRECT_TERM_DOCS", 0)  # every term searched among the ranked documents
+    among = {q: index.hits(q, 100) for q in queries}
+    for q in queries:
+        assert direct[q].held and direct[q].held == among[q].held, q
+        assert direct[q].terms_held == among[q].terms_held, q
