@@ -708,13 +708,12 @@ class Cockpit:
         progress, :func:`~ipcockpit.search.index.partial_status`) and ``embedding`` (per space: embedded,
         pending, stale against the store, :func:`~ipcockpit.search.index.embed_status`; None with
         ``embedding_unknown`` when the store cannot be read here)."""
-        from ipcockpit.search.claim_index import claim_spaces, index_name
+        from ipcockpit.search.claim_index import claim_counts
         from ipcockpit.search.index import embed_status, index_status, partial_status
-        from ipcockpit.search.vectors import VectorIndex
 
         folder = self.index_folder()
         status = index_status(folder)
-        status["claims"] = {s: VectorIndex.live_count(folder, index_name(s)) for s in claim_spaces(folder)}
+        status["claims"] = claim_counts(folder)
         if detail:
             status["partial"] = partial_status(folder)
             store = getattr(self, "store", None)  # None: a running server holds it (cli.handover)

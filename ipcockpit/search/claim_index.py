@@ -19,6 +19,7 @@ removed. The status is computed again at query time, for the date the query is f
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ipcockpit.search.caches import LRU
 from ipcockpit.value.legal_status import statuses
 from ipcockpit.value.settings import ScreenSettings
 
@@ -100,6 +102,30 @@ def claim_spaces(folder: str | Path) -> list[str]:
         return []
     names = sorted(p.name[len(INDEX_PREFIX) : -len(".json")] for p in folder.glob(f"{INDEX_PREFIX}*.json"))
     return [s for s in names if VectorIndex.exists(folder, index_name(s))]
+
+
+_COUNTS: LRU[str, tuple[Any, dict[str, int]]] = LRU(16)
+
+
+def claim_counts(folder: str | Path) -> dict[str, int]:
+    """The live independent claims of each claim index in ``folder`` (space -> count), as
+    :func:`claim_spaces` and :meth:`VectorIndex.live_count` give them; kept while the folder's claim index files
+    are unchanged (names, times, sizes), since every search page shows it."""
+    from ipcockpit.search.vectors import VectorIndex
+
+    folder = Path(folder)
+    try:
+        with os.scandir(folder) as entries:
+            key = tuple(sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in entries
+                               if e.name.startswith(INDEX_PREFIX)))
+    except OSError:
+        return {}
+    held = _COUNTS.get(str(folder))
+    if held is not None and held[0] == key:
+        return dict(held[1])
+    counts = {s: VectorIndex.live_count(folder, index_name(s)) for s in claim_spaces(folder)}
+    _COUNTS.put(str(folder), (key, counts))
+    return dict(counts)
 
 
 def _manifest_path(folder: Path, space: str) -> Path:
