@@ -707,7 +707,6 @@ def _passages(out: list[dict[str, Any]], query: str, qvecs: dict[str, np.ndarray
     :data:`OVERLAP_MARGIN` of it, the best of those by overlap and cosine, for the results in order while
     their windows fit in their engine's :data:`WINDOW_BUDGET` (else the first of them in text order)."""
     terms = psg.query_terms(query)
-    pattern = psg.term_pattern(terms)
     ids = [r["doc_id"] for r in out]
     docs = state.sentences.get_many(ids)
     missing = [d for d in ids if d not in docs]
@@ -729,15 +728,19 @@ def _passages(out: list[dict[str, Any]], query: str, qvecs: dict[str, np.ndarray
             budget[engine] -= len(mine)
         close.append(mine)
     vectors = _window_vectors([(spaces[i], w) for i, c in enumerate(close) for w, _ in c])
-    for i, res in enumerate(out):
+    chosen: list[str | None] = []
+    for i in range(len(out)):
         best = per_doc[i][0][0] if per_doc[i] else None
         if close[i]:
             qv = qvecs[spaces[i]]
             best = psg.best_window(close[i], [float(vectors[(spaces[i], w)] @ qv) for w, _ in close[i]],
                                    spaces[i] or None)
+        chosen.append(best)
+    pattern = psg.term_pattern(terms, "\n".join(b for b in chosen if b))
+    for res, best in zip(out, chosen, strict=True):
         if best:
             res["passage"] = best
-            res["passage_html"] = psg.highlight(best, terms, pattern)
+            res["passage_html"] = psg.highlight(best, terms if pattern else [], pattern)
 
 
 def _window_vectors(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:

@@ -88,10 +88,16 @@ def overlap(terms: Sequence[str], text: str) -> float:
     return sum(1 for t in terms if _stem(t) in words) / len(terms)
 
 
-def term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
-    """The regular expression :func:`highlight` marks: English terms by stem, then any ending."""
+def term_pattern(terms: Sequence[str], within: str | None = None) -> re.Pattern[str] | None:
+    """The regular expression :func:`highlight` marks: English terms by stem, then any ending. ``within``: the
+    text(s) it will be used on, to leave out the terms they do not hold (a long query's pattern is compiled
+    from the few its passages hold: compiling one alternative per term of a claim costs more than the search
+    of the whole page's passages; what it marks is the same)."""
+    folded = within.casefold() if within is not None else None
     parts = []
     for t in sorted({_stem(t) for t in terms}, key=len, reverse=True):
+        if folded is not None and t.casefold() not in folded:
+            continue
         if _LATIN.match(t):
             parts.append(rf"\b{re.escape(t)}\w*")
         elif len(t) >= 2 or not t.isascii():
