@@ -715,7 +715,8 @@ def _passages(out: list[dict[str, Any]], query: str, qvecs: dict[str, np.ndarray
         fresh = {d: psg.Sentences(stored.get(d, "").split("\n")) for d in missing}
         state.sentences.put_many(fresh.items())
         docs.update(fresh)
-    per_doc = [psg.candidates(terms, docs[d]) for d in ids]
+    stems = psg.term_stems(terms)
+    per_doc = [psg.candidates(terms, docs[d], stems=stems) for d in ids]
     spaces = [str(state.man["space"][state.pos[d]]) if d in state.pos else "" for d in ids]
     close: list[list[tuple[str, float]]] = []
     budget = dict(WINDOW_BUDGET)

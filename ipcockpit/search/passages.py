@@ -80,6 +80,11 @@ def _stem(term: str) -> str:
     return term
 
 
+def term_stems(terms: Sequence[str]) -> list[str]:
+    """:func:`_stem` of each term, in order (what :func:`candidates` matches; made once for a page's documents)."""
+    return [_stem(t) for t in terms]
+
+
 def overlap(terms: Sequence[str], text: str) -> float:
     """Share of the query terms found in ``text`` (English terms by stem), 0..1."""
     if not terms:
@@ -152,14 +157,16 @@ class Sentences:
         return {k for k in maybe if stems[k] in words}
 
 
-def candidates(terms: Sequence[str], texts: Sequence[str | None] | Sentences, keep: int = 4) -> list[tuple[str, float]]:
+def candidates(terms: Sequence[str], texts: Sequence[str | None] | Sentences, keep: int = 4,
+               stems: Sequence[str] | None = None) -> list[tuple[str, float]]:
     """The ``keep`` windows of ``texts`` (title, abstract, claims ...; or their :class:`Sentences`) with the
     most query terms, as (window, overlap); ties keep the text order, so the first sentences win among equals.
+    ``stems``: the terms' :func:`term_stems`, when the caller made them once for many documents.
 
     The overlap of each window is :func:`overlap`'s, found per sentence: a window's words are the words of
     its sentences (they are joined at punctuation or a space, which no word spans)."""
     doc = texts if isinstance(texts, Sentences) else Sentences(texts)
-    stems = [_stem(t) for t in terms]
+    stems = term_stems(terms) if stems is None else stems
     among = doc.present(stems)
     scored: list[tuple[float, int, int, range]] = []  # (overlap, order, text, its sentences): joined if kept
     for t, sentences in enumerate(doc.texts):
