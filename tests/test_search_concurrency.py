@@ -249,6 +249,40 @@ def test_at_most_one_search_per_core_is_computed_at_once(indexed, monkeypatch: p
     assert 1 <= most[0] <= (os.cpu_count() or 1), most[0]
 
 
+def test_a_query_is_embedded_while_the_searches_before_it_compute(indexed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A search is two stages: its query's vectors (``search.embedder``), then the rest (``hybrid.COMPUTING``).
+    With every computing slot taken, a new query is still embedded (in every space it searches: here the
+    English one and the multilingual one), and its search finishes once a slot is free, its page equal to
+    the one computed alone."""
+    c, folder = indexed
+    hybrid.clear_caches()
+    alone = hybrid.search_results(c.store.con, folder, "swing training aid", limit=5)
+    hybrid.clear_caches()
+    seen = embedded(monkeypatch)
+    cur = c.cursor()
+    pool = ThreadPoolExecutor(1)
+    held = 0
+    try:
+        for _ in range(hybrid.COMPUTING.n):
+            hybrid.COMPUTING.__enter__()
+            held += 1
+        page = pool.submit(hybrid.search_results, cur.store.con, folder, "swing training aid", limit=5)
+        end = time.monotonic() + 30
+        while len(seen) < 2 and time.monotonic() < end:
+            time.sleep(0.01)
+        assert sorted(space for space, _ in seen) == ["en", "multi"], seen  # embedded, not computed yet
+        assert hybrid.COMPUTING.waiting == 1 and not page.done()
+    finally:
+        for _ in range(held):
+            hybrid.COMPUTING.__exit__(None, None, None)
+        pool.shutdown(wait=True)
+    try:
+        assert page.result(timeout=60) == alone
+    finally:
+        cur.close()
+    assert len(seen) == 2  # the search itself embedded nothing again
+
+
 def embedded(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """The (space, text) pairs embedded from now on, in order."""
     seen: list[tuple[str, str]] = []

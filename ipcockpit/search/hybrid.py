@@ -65,6 +65,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ipcockpit.search import embedder
 from ipcockpit.search import passages as psg
 from ipcockpit.search.caches import LRU, FairSlots, frozen
 from ipcockpit.search.elements import language
@@ -356,7 +357,7 @@ def _rank(
                 continue
             qv = vi.vector(like) if like else None
             if qv is None:
-                if not text or (space != home and not emb.searched_across(space, lang)):
+                if not _embeds_query(space, home, lang, text):
                     continue
                 qv = _query_vector(query_text(text, space, space != home), space)
             qvecs[space] = qv
@@ -396,6 +397,21 @@ def _rank(
     order = [d for d, _ in sorted(fused.items(), key=lambda x: (-x[1], x[0]))]
     return Ranking(text, order, fused, lexical_ranks, semantic, {d: relevant.get(d, False) for d in order},
                    qvecs, complete, lexical_total, floors)
+
+
+def _embeds_query(space: str, home: str, lang: str | None, text: str) -> bool:
+    """Whether a query ``text`` in ``lang`` (its own space ``home``) is embedded in ``space`` and searched there."""
+    return bool(text) and (space == home or emb.searched_across(space, lang))
+
+
+def _embed_query(state: _State, text: str) -> None:
+    """The query vectors :func:`_rank` will ask for (the query's own text, in every space it searches),
+    embedded and kept: the first stage of a search (:mod:`ipcockpit.search.embedder`)."""
+    lang = language(text)
+    home = emb.space_for(lang)
+    for space, vi in state.vectors.items():
+        if len(vi) and _embeds_query(space, home, lang, text):
+            _query_vector(query_text(text, space, space != home), space)
 
 
 def _translation(text: str) -> str | None:
@@ -534,6 +550,8 @@ def search_results(
     if kept is not None:
         return pickle.loads(kept)
     try:
+        if not number and mode in ("hybrid", "semantic"):
+            embedder.run(_embed_query, state, query)  # the first stage, while the searches before compute
         with COMPUTING:
             out = _search_results(con, state, query, f, number, limit, offset, mode, passages, top_n, weaker)
         state.pages.put(key, pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL))
@@ -544,7 +562,8 @@ def search_results(
     return out
 
 
-#: searches computed at once in a process, one per core: the others wait their turn (first come, first served)
+#: searches computed at once in a process, one per core, their queries embedded (:mod:`~ipcockpit.search.embedder`):
+#: the others wait their turn (first come, first served)
 #: instead of sharing the cores with them, so that what needs little CPU -- a kept page, the cockpit, a health
 #: check -- is not slowed to a crawl behind a crowd of embeddings (20 concurrent clients on 2 cores:
 #: bench/web_load.py --search)
