@@ -12,7 +12,7 @@ value; elsewhere they run at the process's), so that when more threads are ready
 kernel runs the thread that holds the interpreter lock -- the one every other search waits for -- before a
 new query's embedding. Measured (``bench/web_load.py --search``, 20 clients on the demo store; docs/search.md
 "Session 15"): the same pipeline on threads of normal priority was slower than one stage; at nice +5 search
-p50 ~10 % and p95 ~7 % lower than one stage, in eight of eight and seven of eight interleaved pairs.
+p50 ~10 % and p95 ~4 % lower than one stage, lower in eight and seven of nine interleaved pairs.
 """
 
 from __future__ import annotations
