@@ -206,10 +206,9 @@ def test_the_same_search_asked_at_once_is_computed_once(indexed, monkeypatch: py
     assert len(answered) == 7 and all(p == answered[0] for p in answered)
 
 
-def test_at_most_one_search_per_core_is_computed_at_once(indexed, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Eight users asking eight different new queries together: at most ``os.cpu_count()`` computations run at
-    the same time (the others wait their turn), while a kept page is answered without waiting."""
-    import os
+def test_at_most_computing_slots_searches_are_computed_at_once(indexed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Eight users asking eight different new queries together: at most ``hybrid.COMPUTING.n`` computations (half
+    the cores) run at the same time (the others wait their turn), while a kept page is answered without waiting."""
     import threading
 
     c, folder = indexed
@@ -246,7 +245,7 @@ def test_at_most_one_search_per_core_is_computed_at_once(indexed, monkeypatch: p
         for cur in opened:
             cur.close()
     assert all(isinstance(p, dict) for p in pages)
-    assert 1 <= most[0] <= (os.cpu_count() or 1), most[0]
+    assert 1 <= most[0] <= hybrid.COMPUTING.n, most[0]
 
 
 def test_a_query_is_embedded_while_the_searches_before_it_compute(indexed, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -87,8 +87,11 @@ def test_never_more_holders_than_slots() -> None:
     assert inside == 0 and slots.waiting == 0
 
 
-def test_searches_are_admitted_by_fair_slots_one_per_core() -> None:
+def test_searches_are_admitted_by_fair_slots_on_half_the_cores() -> None:
+    """The computing stage on half the cores, the embedding threads on the other half (one each on 2 cores)."""
     import os
 
+    from ipcockpit.search import embedder
+
     assert isinstance(hybrid.COMPUTING, FairSlots)
-    assert hybrid.COMPUTING.n == max(1, os.cpu_count() or 1)
+    assert hybrid.COMPUTING.n == max(1, (os.cpu_count() or 1) // 2) == embedder.threads()

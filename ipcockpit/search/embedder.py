@@ -4,8 +4,9 @@ A first-time search is two stages: the query's vectors (onnxruntime: native code
 interpreter lock free) and the rest (mostly Python: BM25 shares, the fused lists, the passages, the page),
 which :data:`ipcockpit.search.hybrid.COMPUTING` admits a few at a time. With both stages in one slot, the two
 searches of a 2-core machine were often in the same stage: both in Python, one waiting for the lock while a
-core idled, or both embedding. Here the embeddings run on ``cores - 1`` threads of their own (one on 2
-cores), first come, first served, while the searches embedded before them compute: a pipeline.
+core idled, or both embedding. Here the embeddings run on half the cores' worth of threads of their own (one
+on 2 cores), first come, first served, while the searches embedded before them compute on the other half
+(``COMPUTING``: one on 2 cores): a pipeline.
 
 The embedding threads run ``EMBEDDER_NICE`` steps below the process's priority (Linux: a thread's own nice
 value; elsewhere they run at the process's), so that when more threads are ready than there are cores the
@@ -34,8 +35,8 @@ _pool: tuple[int, ThreadPoolExecutor] | None = None  # (pid, pool): a forked chi
 
 
 def threads() -> int:
-    """The embedding threads of this process: one core is left to the rest of the searches."""
-    return max(1, (os.cpu_count() or 1) - 1)
+    """The embedding threads of this process: half the cores (the other half computes the searches)."""
+    return max(1, (os.cpu_count() or 1) // 2)
 
 
 def _lower_priority() -> None:

@@ -562,12 +562,13 @@ def search_results(
     return out
 
 
-#: searches computed at once in a process, one per core, their queries embedded (:mod:`~ipcockpit.search.embedder`):
-#: the others wait their turn (first come, first served)
-#: instead of sharing the cores with them, so that what needs little CPU -- a kept page, the cockpit, a health
-#: check -- is not slowed to a crawl behind a crowd of embeddings (20 concurrent clients on 2 cores:
-#: bench/web_load.py --search)
-COMPUTING = FairSlots(max(1, os.cpu_count() or 1))
+#: searches computed at once in a process once their queries are embedded (:mod:`~ipcockpit.search.embedder`,
+#: on the other half of the cores): the others wait their turn (first come, first served) instead of sharing
+#: the cores with them, so that what needs little CPU -- a kept page, the cockpit, a health check -- is not
+#: slowed to a crawl behind a crowd. One on 2 cores: this stage is mostly Python, and a second one only
+#: fought the first for the interpreter lock (bench/web_load.py --search, 20 clients: p95 lower in six
+#: interleaved pairs of six; docs/search.md "Session 15")
+COMPUTING = FairSlots(max(1, (os.cpu_count() or 1) // 2))
 
 
 #: what a page that reads the store depends on: the documents, their texts, classes and parties change only by an
