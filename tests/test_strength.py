@@ -112,6 +112,18 @@ def indicators(cockpit: Cockpit) -> dict[str, dict[str, Any]]:
     return {r["doc_id"]: r for r in indicator_table(cockpit.store.con, as_of=AS_OF).to_pylist()}
 
 
+@pytest.fixture(scope="module")
+def by_volume(cockpit: Cockpit, settings: ScreenSettings,
+              tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The ranking of the SEI industry 4 (biology: COVID vaccines, drugs) under a weights file that weighs volume
+    alone, every organisation (limit 0): the industry filter's test reads which organisations it compares, the
+    weights file's test their order (the weights decide only the order, the filter only who is compared)."""
+    mine = tmp_path_factory.mktemp("weights") / "w.yaml"
+    mine.write_text("weights: {volume: 1, high_value: 0, value_index: 0, citations: 0, market_coverage: 0, "
+                    "grant_ratio: 0, growth: 0, operations: 0}\n", encoding="utf-8")
+    return ranking(cockpit.store.con, industry="4", weights=mine, settings=settings, limit=0)
+
+
 def _pick(orgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Several organisations that exercise every component: the largest, and the largest with known
     citations, operations, several offices, inventions, an invention grant, and the CN table's institute."""
@@ -260,7 +272,7 @@ def test_composite_is_the_weighted_percentiles(result: dict[str, Any]) -> None:
 
 
 def test_filters_keep_the_organisations_documents(cockpit: Cockpit, result: dict[str, Any],
-                                                  settings: ScreenSettings) -> None:
+                                                  settings: ScreenSettings, by_volume: dict[str, Any]) -> None:
     con = cockpit.store.con
     by_field = evaluate(con, field=6, settings=settings)  # WIPO 6: computer technology
     docs = {d for (d,) in con.execute(
@@ -278,8 +290,9 @@ def test_filters_keep_the_organisations_documents(cockpit: Cockpit, result: dict
         "WHERE regexp_full_match(c.code, r.ipc_regex) AND NOT coalesce(regexp_full_match(c.code, r.exclusion_regex), "
         "false)").fetchall()}
     assert want and set(sei_codes(con, "4", "sei2021")) == want
-    by_industry = evaluate(con, industry="4", settings=settings)  # SEI 4: biology (COVID vaccines, drugs)
-    assert 0 < by_industry["context"]["organisations"] < result["context"]["organisations"]
+    # SEI 4: biology (COVID vaccines, drugs); the ranking weighs volume alone, which does not change who is compared
+    assert by_volume["filters"]["industry"] == "4" and len(by_volume["ranking"]) == by_volume["organisations"]
+    assert 0 < by_volume["organisations"] < result["context"]["organisations"]
     unis = evaluate(con, nature="university", settings=settings)
     assert unis["orgs"] and all(o["nature"] == "university" for o in unis["orgs"])
     with pytest.raises(StrengthError, match="nature"):
@@ -315,13 +328,10 @@ def test_organisation_explains_each_component(cockpit: Cockpit, result: dict[str
     assert organisation(cockpit.store.con, "no such organisation 不存在", settings=settings) is None
 
 
-def test_weights_file(tmp_path: Path, cockpit: Cockpit, settings: ScreenSettings) -> None:
-    mine = tmp_path / "w.yaml"
-    mine.write_text("weights: {volume: 1, high_value: 0, value_index: 0, citations: 0, market_coverage: 0, "
-                    "grant_ratio: 0, growth: 0, operations: 0}\n", encoding="utf-8")
-    data = ranking(cockpit.store.con, weights=mine, settings=settings, limit=0)
-    vols = [r["components"]["volume"]["raw"] for r in data["ranking"]]
-    assert vols == sorted(vols, reverse=True)  # volume alone ranks
+def test_weights_file(tmp_path: Path, by_volume: dict[str, Any]) -> None:
+    assert by_volume["weights"]["volume"] == 1 and not any(v for c, v in by_volume["weights"].items() if c != "volume")
+    vols = [r["components"]["volume"]["raw"] for r in by_volume["ranking"]]
+    assert len(vols) > 1000 and vols == sorted(vols, reverse=True)  # volume alone ranks (the industry's 2,472)
     bad = tmp_path / "bad.yaml"
     bad.write_text("weights: {size: 1}\n", encoding="utf-8")
     with pytest.raises(WeightsError, match="size"):
