@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from shared_stores import built_once, copy_store, gazette_week
+from shared_stores import built_once, copy_store, empty_store, gazette_week
 
 from ipcockpit.analytics.region import region_of
 from ipcockpit.app import Cockpit
@@ -458,14 +458,14 @@ def test_every_ported_section_gives_the_same_rows_on_duckdb_and_spark(analysed, 
     assert compared > 500
 
 
-def test_synthetic_documents_follow_the_real_distributions(analysed, tmp_path: Path) -> None:
+def test_synthetic_documents_follow_the_real_distributions(analysed, tmp_path: Path,
+                                                          tmp_path_factory: pytest.TempPathFactory) -> None:
     from ipcockpit.navigation.synthetic import fit, synthesise
 
     con, report = analysed
     model = fit(con)
     assert model.real_documents == report["levels"][0]["documents"]
-    path = tmp_path / "syn.duckdb"
-    Cockpit(Settings(db=str(path))).close()
+    path = copy_store(empty_store(tmp_path_factory), tmp_path, "syn.duckdb")  # a new store (the run's one, copied)
     syn = duckdb.connect(str(path))
     written = synthesise(syn, model, 20_000, seed=1)
     assert written["documents"] == written["nav_members"] == 20_000
