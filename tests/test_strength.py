@@ -124,6 +124,27 @@ def by_volume(cockpit: Cockpit, settings: ScreenSettings,
     return ranking(cockpit.store.con, industry="4", weights=mine, settings=settings, limit=0)
 
 
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> dict[str, Any]:
+    """``ipcockpit strength`` on a copy of the store, run once: the ranking (top 5) as JSON and as CSV, then
+    ``strength show`` of its first organisation as JSON and as a workbook. The CLI's test reads the outputs; the
+    explanation's test reads the organisation shown (the dict organisation() returns, as the CLI prints it: the two
+    tests asked the same question of the same store)."""
+    folder = tmp_path_factory.mktemp("strength_cli")
+    db = str(copy_store(strength_store(tmp_path_factory, shared), folder / "cli"))
+    runner = CliRunner()
+    csv_file, book = folder / "s.csv", folder / "s.xlsx"
+    # one ranking, two outputs: the JSON on stdout and the CSV file (each written by its own branch of the command)
+    out = runner.invoke(app, ["strength", "--db", db, "--limit", "5", "--as-of", "2025-01-01", "--json", "--csv",
+                              str(csv_file)])
+    assert out.exit_code == 0, out.output
+    ranked = json.loads(out.stdout)
+    out = runner.invoke(app, ["strength", "show", ranked["ranking"][0]["name"], "--db", db, "--as-of", "2025-01-01",
+                              "--json", "--xlsx", str(book)])
+    assert out.exit_code == 0, out.output
+    return {"db": db, "ranking": ranked, "csv": csv_file, "shown": json.loads(out.stdout), "xlsx": book}
+
+
 def _pick(orgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Several organisations that exercise every component: the largest, and the largest with known
     citations, operations, several offices, inventions, an invention grant, and the CN table's institute."""
@@ -302,9 +323,11 @@ def test_filters_keep_the_organisations_documents(cockpit: Cockpit, result: dict
 
 
 def test_organisation_explains_each_component(cockpit: Cockpit, result: dict[str, Any],
-                                              settings: ScreenSettings) -> None:
+                                              settings: ScreenSettings, cli: dict[str, Any]) -> None:
+    data = cli["shown"]  # `strength show` of the first organisation: organisation()'s answer, as JSON
     o = next(x for x in result["orgs"] if (x["components"]["operations"]["raw"] or 0) > 0)
-    data = organisation(cockpit.store.con, o["name"], settings=settings)
+    assert o["rank"] == 1, "the first organisation has recorded operations (transfers), explained below"
+    assert data["query"] == o["name"]
     assert data["entity_id"] == o["entity_id"] and data["rank"] == o["rank"]
     assert [c["name"] for c in data["components"]] == list(COMPONENTS)
     for c in data["components"]:
@@ -338,31 +361,20 @@ def test_weights_file(tmp_path: Path, by_volume: dict[str, Any]) -> None:
         load_weights(bad)
 
 
-def test_cli_json_csv_and_show(tmp_path_factory: pytest.TempPathFactory, shared: Path, tmp_path: Path) -> None:
-    db = str(copy_store(strength_store(tmp_path_factory, shared), tmp_path / "cli"))
-    runner = CliRunner()
-    csv_file = tmp_path / "s.csv"
-    # one ranking, two outputs: the JSON on stdout and the CSV file (each written by its own branch of the command)
-    out = runner.invoke(app, ["strength", "--db", db, "--limit", "5", "--as-of", "2025-01-01", "--json", "--csv",
-                              str(csv_file)])
-    assert out.exit_code == 0, out.output
-    data = json.loads(out.stdout)
+def test_cli_json_csv_and_show(cli: dict[str, Any]) -> None:
+    db, data, shown = cli["db"], cli["ranking"], cli["shown"]
     assert len(data["ranking"]) == 5 and data["ranking"][0]["rank"] == 1
-    text = csv_file.read_text(encoding="utf-8-sig")
+    text = cli["csv"].read_text(encoding="utf-8-sig")
     assert text.splitlines()[0].startswith("rank,entity_id,name,nature") and data["ranking"][0]["name"] in text
-    name = data["ranking"][0]["name"]
-    book = tmp_path / "s.xlsx"
-    out = runner.invoke(app, ["strength", "show", name, "--db", db, "--as-of", "2025-01-01", "--json", "--xlsx",
-                              str(book)])
-    assert out.exit_code == 0, out.output
-    shown = json.loads(out.stdout)
+    assert shown["entity_id"] == data["ranking"][0]["entity_id"]
     assert shown["composite"] == data["ranking"][0]["composite"]
     from openpyxl import load_workbook
 
-    wb = load_workbook(book, read_only=True)
+    wb = load_workbook(cli["xlsx"], read_only=True)
     assert wb.sheetnames == ["components", "documents"]
     rows = list(wb["components"].values)
     assert [r[0] for r in rows[1:]] == list(COMPONENTS) and rows[1][3] == shown["components"][0]["raw"]
+    runner = CliRunner()
     out = runner.invoke(app, ["strength", "show", "--db", db])
     assert out.exit_code == 2
     out = runner.invoke(app, ["strength", "--db", db, "--nature", "company"])
