@@ -36,9 +36,10 @@ SHARED = _shared_data()
 #: no longer a module fails the run (test_suite_order.py).
 LONGEST_FIRST = (
     "test_api_schemathesis.py", "test_navigation_analyses.py", "test_ingest_exports.py", "test_merge.py",
-    "test_strength.py", "test_web_handover.py", "test_value_confidence.py", "test_browser.py", "test_first_hour.py",
+    "test_web_handover.py", "test_value_confidence.py", "test_browser.py", "test_first_hour.py",
     "test_ingest_gazette.py", "test_entities_inventors_store.py", "test_graph.py", "test_search_e5_onnx.py",
-    "test_entities_org_store.py", "test_tune_pppm.py", "test_screen.py", "test_screen_all_sources.py",
+    "test_strength.py", "test_entities_org_store.py", "test_tune_pppm.py", "test_screen.py",
+    "test_screen_all_sources.py",
     "test_settings_merge.py", "test_signals.py", "test_credit.py", "test_watch_replay.py", "test_navigation_tagger.py",
     "test_ingest_cn_legal_events.py", "test_spark_embed.py", "test_bench_index_speed.py", "test_browser_graph.py",
     "test_web_headers.py", "test_navigation_analyst.py", "test_cockpit_coverage.py", "test_pledge_sources.py",
