@@ -88,7 +88,7 @@ if sys.argv[3] == "cache":
             return cached(self.store, key, lambda: plain(self, region, year))
         Cockpit.cockpit = through_cache
 given = {"web_connections": int(sys.argv[4])} if len(sys.argv) > 4 and int(sys.argv[4]) > 0 else {}
-uvicorn.run(create_app(Settings(db=sys.argv[1], **given)), host="127.0.0.1", port=int(sys.argv[2]),
+uvicorn.run(create_app(Settings(db=sys.argv[1], **given), warm=True), host="127.0.0.1", port=int(sys.argv[2]),
             log_level="warning")
 """
 

@@ -352,3 +352,21 @@ def test_a_chinese_query_searches_the_english_space_only_by_its_stored_vectors(
     hybrid.clear_caches()
     hybrid.search_results(con, folder, "无人机 电池 更换", limit=5, passages=False)
     assert {s for s, _ in seen} == {"en", "multi"}
+
+
+def test_a_started_server_loads_every_space_s_model(indexed, tmp_path: Path) -> None:
+    """``ipcockpit serve`` warms the search at start-up (``create_app(warm=True)``): the index opened and each
+    space's model loaded in the background, so that the first English query after a start does not wait for
+    the English model (a Chinese warm-up query loads only ``multi``). A folder without an index warms nothing."""
+    from fastapi.testclient import TestClient
+
+    from ipcockpit.web.server import create_app
+
+    c, folder = indexed
+    assert hybrid.warm(tmp_path) == []
+    app = create_app(Settings(db=str(c.store.path), index_dir=str(folder)), warm=True)
+    with TestClient(app):
+        assert sorted(app.state.warming.result(timeout=120)) == ["en", "multi"]
+    plain = create_app(Settings(db=str(c.store.path), index_dir=str(folder)))
+    with TestClient(plain):
+        assert not hasattr(plain.state, "warming")

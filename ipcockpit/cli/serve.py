@@ -42,7 +42,7 @@ def serve(
         raise fail("--read-only and --writable: give one of them (writable is the default)")
     settings = settings.with_overrides(host=host, port=port)
     require_file(settings.db)  # a mistyped --db is an error, not a new empty store served as if it were data
-    app = create_app(settings, read_only=read_only)
+    app = create_app(settings, read_only=read_only, warm=True)
     if not read_only:
         app.state.cockpit.root  # noqa: B018 (open the store now: held by another process, this says so and stops)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")

@@ -414,6 +414,21 @@ def _embed_query(state: _State, text: str) -> None:
             _query_vector(query_text(text, space, space != home), space)
 
 
+def warm(folder: str | Path) -> list[str]:
+    """Open the index in ``folder`` and load the embedding model of each of its vector spaces (a short text
+    embedded in each), so that the first searches after a server starts do not wait for them (a Chinese
+    query loads only ``multi``: the first English one then waited for ``en``'s session); returns the spaces
+    warmed, [] where the folder holds no index."""
+    try:
+        state = _state(Path(folder))
+    except IndexMissingError:
+        return []
+    spaces = [space for space, vi in state.vectors.items() if len(vi)]
+    for space in spaces:
+        emb.embed(["warm"], space=space, threads=1)
+    return spaces
+
+
 def _translation(text: str) -> str | None:
     from ipcockpit.search.translate import translate
 

@@ -13,6 +13,7 @@ and the icon from ``static`` (``/favicon.ico`` for clients that ask for it witho
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,12 +27,14 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from ipcockpit import __version__, localtime
-from ipcockpit.settings import Settings, load_settings
+from ipcockpit.search import embedder
+from ipcockpit.settings import Settings, index_folder, load_settings
 from ipcockpit.web import auth, errors, filters, headers, links, openapi, routes
 from ipcockpit.web.context import CockpitHolder, Web
 from ipcockpit.web.jobs import JobRunner
 
 HERE = Path(__file__).resolve().parent
+log = logging.getLogger(__name__)
 #: seconds a thread holds the GIL while others wait for it (Python's default 0.005). The app runs up to one
 #: search per core plus every cheap request on threads of one process: a kept page, the cockpit or a health
 #: check waits less for its turn between two searches' Python steps (20 clients on 2 cores, three interleaved
@@ -40,10 +43,23 @@ HERE = Path(__file__).resolve().parent
 GIL_SWITCH_INTERVAL = 0.001
 
 
-def create_app(settings: Settings | None = None, *, read_only: bool = True) -> FastAPI:
+def _warm(folder: Path) -> list[str]:
+    """:func:`ipcockpit.search.hybrid.warm`, its failure logged (the searches then load what they need)."""
+    from ipcockpit.search.hybrid import warm
+
+    try:
+        return warm(folder)
+    except Exception:  # a damaged index or model: the search that needs it says so to its user
+        log.warning("search models not loaded at start-up", exc_info=True)
+        return []
+
+
+def create_app(settings: Settings | None = None, *, read_only: bool = True, warm: bool = False) -> FastAPI:
     """The FastAPI app over the store named by ``settings.db``. ``read_only=False`` opens it for writing, at
     start-up, and publishes the sidecar through which ``ipcockpit ingest`` and ``index`` hand their jobs to
-    the server (:mod:`ipcockpit.web.jobs`; its URL is ``settings.host`` and ``settings.port``)."""
+    the server (:mod:`ipcockpit.web.jobs`; its URL is ``settings.host`` and ``settings.port``). ``warm``: at
+    start-up, open the search index and load its embedding models in the background
+    (:func:`ipcockpit.search.hybrid.warm`; ``app.state.warming`` is its future), as ``ipcockpit serve`` does."""
     settings = settings or load_settings()
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     tz = localtime.zone(settings.timezone)  # an unknown zone stops the server here, naming the setting
@@ -54,8 +70,10 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True) -> F
     templates.env.globals["limits"] = {"max_rows": settings.max_rows, "max_results": settings.max_results}
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(jobs.start)
+        if warm:
+            app.state.warming = embedder.pool().submit(_warm, index_folder(settings))
         try:
             yield
         finally:
