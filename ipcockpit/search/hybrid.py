@@ -776,6 +776,7 @@ def _passages(out: list[dict[str, Any]], query: str, qvecs: dict[str, np.ndarray
     for res, best in zip(out, chosen, strict=True):
         if best:
             res["passage"] = best
+            # no term held by any passage (pattern None): escaped as it is, not a full query's pattern made
             res["passage_html"] = psg.highlight(best, terms if pattern else [], pattern)
 
 

@@ -300,7 +300,8 @@ class LexicalIndex:
         if not ranked or not terms or len(terms) > MAX_COUNTED_TERMS:
             return {}, {}
         n = searcher.num_docs
-        idf = {t: math.log(1 + (n - (df := searcher.doc_freq("body", t)) + 0.5) / (df + 0.5)) for t in terms}
+        freq = {t: searcher.doc_freq("body", t) for t in terms}  # counts deleted documents too
+        idf = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in freq.items()}
         total = sum(idf.values())
         # the query's words as written: a document holding a word whole holds all of it, else the share of the
         # word's search-mode parts it holds when that is at least half (_word_held)
@@ -316,7 +317,7 @@ class LexicalIndex:
         has: dict[str, set[str]] = {}
         for t in dict.fromkeys(terms + [t for ts in parts.values() for t in ts]):
             term = tantivy.Query.term_query(self.schema, "body", t)
-            docs = searcher.doc_freq("body", t)  # counts deleted documents too: an upper bound of the hits
+            docs = freq[t] if t in freq else searcher.doc_freq("body", t)  # an upper bound of the hits
             if not docs:
                 continue
             if docs <= DIRECT_TERM_DOCS:

@@ -143,12 +143,12 @@ class Sentences:
         text: a long query's stems, mostly absent, are then not looked for sentence by sentence)."""
         return [k for k, st in enumerate(stems) if st and st in self._all]
 
-    def held(self, stems: Sequence[str], t: int, i: int, among: Sequence[int] | None = None) -> set[int]:
+    def held(self, stems: Sequence[str], t: int, i: int, among: Sequence[int]) -> set[int]:
         """Positions of the query terms (by stem) that are words of sentence ``i`` of text ``t``: a word of a
         text is a piece of it, so a sentence is segmented only when a stem is in its text at all. ``among``:
-        the positions to look at (:meth:`present`), else every stem's."""
+        the positions to look at (:meth:`present`)."""
         low = self._lower[t][i]
-        maybe = [k for k in (range(len(stems)) if among is None else among) if stems[k] and stems[k] in low]
+        maybe = [k for k in among if stems[k] and stems[k] in low]
         if not maybe:
             return set()
         words = self._words.get((t, i))

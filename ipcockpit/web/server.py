@@ -38,9 +38,8 @@ log = logging.getLogger(__name__)
 #: seconds a thread holds the GIL while others wait for it (Python's default 0.005). The app runs its searches
 #: (``hybrid.COMPUTING``, ``search.embedder``) and every cheap request on threads of one process: a kept page,
 #: the cockpit or a health check waits less for its turn between two searches' Python steps (20 clients on 2
-#: cores, three interleaved
-#: pairs of bench/web_load.py --search: search p95 296 / 324 / 336 ms at 0.005, 295 / 292 / 312 at 0.001;
-#: cockpit p95 46 / 47 / 46 against 36 / 32 / 33 ms)
+#: cores, three interleaved pairs of bench/web_load.py --search: search p95 296 / 324 / 336 ms at 0.005,
+#: 295 / 292 / 312 at 0.001; cockpit p95 46 / 47 / 46 against 36 / 32 / 33 ms)
 GIL_SWITCH_INTERVAL = 0.001
 
 
