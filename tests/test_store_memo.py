@@ -1,0 +1,104 @@
+"""Store-wide results kept while the store is unchanged (ipcockpit.store.memo): kept on an unchanged store, never
+after a committed write (whoever made it), never inside the caller's own transaction, never in memory."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from test_value_conditions import screen_store
+
+from ipcockpit.app import Cockpit
+from ipcockpit.store import memo
+from ipcockpit.value.conditions import evaluate
+from ipcockpit.value.index import score_table
+from ipcockpit.value.settings import ScreenSettings
+
+pytestmark = pytest.mark.slow  # the screening store (tests/test_value_conditions.py)
+
+AS_OF = ScreenSettings(as_of=date(2025, 7, 1))
+
+
+@pytest.fixture
+def store(tmp_path_factory: pytest.TempPathFactory, shared: Path) -> Path:
+    return screen_store(tmp_path_factory, shared, "memo")
+
+
+@pytest.fixture(autouse=True)
+def _settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Marks count as settled at once (the 1 s wait has a test of its own)."""
+    memo.clear()
+    monkeypatch.setattr(memo, "SETTLE_NS", 0)
+
+
+def _ids(table) -> set[str]:  # noqa: ANN001
+    col = "publication_number" if "publication_number" in table.column_names else "doc_id"
+    return set(table[col].to_pylist())
+
+
+def test_kept_while_unchanged_and_recomputed_after_a_direct_write(store: Path) -> None:
+    with Cockpit(db=store) as c:
+        con = c.store.con
+        first, scores = evaluate(con, AS_OF), score_table(con, as_of=AS_OF.as_of)
+        assert evaluate(con, AS_OF) is first and score_table(con, as_of=AS_OF.as_of) is scores  # kept
+        gone = sorted(_ids(first))[0]
+        assert gone in _ids(scores)
+        con.execute("DELETE FROM documents WHERE doc_id = ?", [gone])  # a direct SQL write, committed
+        after = evaluate(con, AS_OF)
+        assert after is not first and _ids(after) == _ids(first) - {gone}
+        assert gone not in _ids(score_table(con, as_of=AS_OF.as_of))
+        # the same answer as computed afresh
+        memo.clear()
+        assert _ids(evaluate(con, AS_OF)) == _ids(after)
+
+
+def test_a_write_by_another_connection_is_seen(store: Path) -> None:
+    with Cockpit(db=store) as c:
+        con = c.store.con
+        first = evaluate(con, AS_OF)
+        other = c.cursor()
+        gone = sorted(_ids(first))[-1]
+        other.store.con.execute("DELETE FROM documents WHERE doc_id = ?", [gone])
+        other.close()
+        assert _ids(evaluate(con, AS_OF)) == _ids(first) - {gone}
+
+
+def test_the_callers_own_transaction_is_never_kept(store: Path) -> None:
+    with Cockpit(db=store) as c:
+        con = c.store.con
+        first = evaluate(con, AS_OF)
+        gone = sorted(_ids(first))[0]
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM documents WHERE doc_id = ?", [gone])  # not committed: the files are unchanged
+        inside = evaluate(con, AS_OF)
+        assert _ids(inside) == _ids(first) - {gone}
+        con.execute("ROLLBACK")
+        assert _ids(evaluate(con, AS_OF)) == _ids(first)  # neither the rolled-back state nor a stale one
+
+
+def test_in_memory_and_young_marks_are_not_kept(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    con = duckdb.connect()
+    assert memo.store_mark(con) is None
+    con.close()
+    with Cockpit(db=store) as c:
+        assert memo.store_mark(c.store.con) is not None
+        monkeypatch.setattr(memo, "SETTLE_NS", 3_600 * 1_000_000_000)  # files changed within the hour: too young
+        assert memo.store_mark(c.store.con) is None
+        before = dict(memo.stats)
+        assert evaluate(c.store.con, AS_OF) is not evaluate(c.store.con, AS_OF)
+        assert memo.stats["unkept"] == before["unkept"] + 2
+
+
+def test_a_new_mark_drops_the_old_results(store: Path) -> None:
+    with Cockpit(db=store) as c:
+        con = c.store.con
+        evaluate(con, AS_OF)
+        evaluate(con, ScreenSettings(as_of=date(2024, 1, 1)))
+        [(mark, kept)] = [v for k, v in memo._KEPT.items() if Path(k) == store]
+        assert len(kept) == 2
+        con.execute("CREATE TABLE memo_probe (a INTEGER)")
+        evaluate(con, AS_OF)
+        [(mark2, kept2)] = [v for k, v in memo._KEPT.items() if Path(k) == store]
+        assert mark2 != mark and len(kept2) == 1
