@@ -91,6 +91,13 @@ def lens_drones(factory: pytest.TempPathFactory, shared: Path) -> tuple[Path, li
     return ingested_once("lens_drones", factory, shared / DRONES)
 
 
+def patentscope_pizza(factory: pytest.TempPathFactory, shared: Path) -> tuple[Path, list]:
+    """PATENTSCOPE's pizza export (``patentscope/pizza_all_24294_raw.zip``, three sheets, 24,294 records)
+    ingested into a new store by ``Cockpit.ingest``; the store and the ingest's reports
+    (tests/test_ingest_exports.py, tests/test_graph.py)."""
+    return ingested_once("patentscope_pizza", factory, shared / "patentscope/pizza_all_24294_raw.zip")
+
+
 def ingested_once(key: str, factory: pytest.TempPathFactory, source: Path) -> tuple[Path, list]:
     """``source`` (a file or folder) ingested into a new store by ``Cockpit.ingest``, once per run under
     ``key``: the store (``<key>.duckdb``) and the ingest's reports."""

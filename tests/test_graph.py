@@ -261,15 +261,9 @@ def test_an_impossible_priority_date_does_not_hide_the_year(tmp_path_factory: py
                                                             shared: Path) -> None:
     """PATENTSCOPE's pizza export gives EP1605700 (published 2005-12-14) a priority date in the year 8643, and 41
     other records such dates: the year of the work is the first plausible date, here the publication's."""
-    from shared_stores import built_once
+    from shared_stores import patentscope_pizza  # the store tests/test_ingest_exports.py starts from too
 
-    def build(folder: Path) -> Path:
-        path = folder / "patentscope.duckdb"
-        with Cockpit(Settings(db=str(path))) as c:
-            c.ingest([shared / "patentscope/pizza_all_24294_raw.zip"])
-        return path
-
-    db = copy_store(built_once("graph_patentscope", tmp_path_factory, build), tmp_path_factory.mktemp("ps"))
+    db = copy_store(patentscope_pizza(tmp_path_factory, shared)[0], tmp_path_factory.mktemp("ps"))
     with Cockpit(Settings(db=str(db))) as cockpit:
         con = cockpit.store.con
         assert con.execute("SELECT year(priority_date), pub_date FROM documents WHERE doc_id = 'EP1605700'"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from shared_stores import copy_store, lens_drones
+from shared_stores import copy_store, lens_drones, patentscope_pizza
 
 from ipcockpit.app import Cockpit
 from ipcockpit.ingest.lens import LensJsonl, build_record, class_code, lens_date, undo_double_utf8, week_year
@@ -257,9 +257,19 @@ def test_lens_jsonl_folder_merges_overlaps(cockpit: Cockpit, shared: Path) -> No
     assert owner[0] == "NATIONAL HEALTH RESEARCH INSTITUTES"
 
 
+@pytest.fixture
+def patentscope(shared: Path, tmp_path: Path,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Cockpit, list]]:
+    """The pizza export ingested by ``Cockpit.ingest`` into a new store (tests/shared_stores.py: built once per
+    run, tests/test_graph.py starts from it too): a copy of that store, and the ingest's reports."""
+    path, reports = patentscope_pizza(tmp_path_factory, shared)
+    with Cockpit(Settings(db=str(copy_store(path, tmp_path)))) as c:
+        yield c, reports
+
+
 @pytest.mark.slow
-def test_patentscope_zip_of_xls(cockpit: Cockpit, shared: Path) -> None:
-    reports = cockpit.ingest([shared / "patentscope/pizza_all_24294_raw.zip"])
+def test_patentscope_zip_of_xls(patentscope: tuple[Cockpit, list]) -> None:
+    cockpit, reports = patentscope
     xls = [r for r in reports if r.format == "patentscope-xls"]
     assert sorted(r.read for r in xls) == [6177, 8458, 9659]
     for r in xls:
