@@ -1,4 +1,4 @@
-"""Store-wide results kept while the store is unchanged (ipcockpit.store.memo): kept on an unchanged store, never
+"""Store-wide results kept while the store is unchanged (ipcockpit.value.memo): kept on an unchanged store, never
 after a committed write (whoever made it), never inside the caller's own transaction, never in memory."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from test_value_conditions import screen_store
 
 from ipcockpit.app import Cockpit
-from ipcockpit.store import memo
+from ipcockpit.value import memo
 from ipcockpit.value.conditions import evaluate
 from ipcockpit.value.index import score_table
 from ipcockpit.value.settings import ScreenSettings
