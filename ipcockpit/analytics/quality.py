@@ -6,8 +6,11 @@ corpus, dates a reader corrected); the others count problems.
 
 from __future__ import annotations
 
+import copy
+from datetime import date
 from typing import Any
 
+from ipcockpit import memo
 from ipcockpit.model.records import EARLIEST_DATE, LATEST_YEARS_AHEAD, WEEK_YEAR_NOTE
 from ipcockpit.model.schema import CORE_TABLES
 from ipcockpit.store.duckdb_store import Store
@@ -28,7 +31,12 @@ _UNPLACED = ("legal_events", "priorities")
 
 
 def quality(store: Store) -> dict[str, Any]:
-    """A dict of named checks, each with a count and a few examples."""
+    """A dict of named checks, each with a count and a few examples (kept while the store is unchanged, per day:
+    :mod:`ipcockpit.memo`; each call gets a copy of its own)."""
+    return copy.deepcopy(memo.kept(store.con, ("quality", date.today()), lambda: _quality(store)))
+
+
+def _quality(store: Store) -> dict[str, Any]:
     checks: dict[str, Any] = {}
     orphans = {}
     for table in _CHILD_TABLES:

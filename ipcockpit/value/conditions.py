@@ -36,7 +36,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ipcockpit.value import memo
+from ipcockpit import memo
 from ipcockpit.value.award_lists import NO_LIST, counted_lists, listed, loaded_lists, not_listed
 from ipcockpit.value.legal_status import ENDING_EVENTS as ENDING_EVENTS  # re-exported for older imports
 from ipcockpit.value.legal_status import in_force_detail, status_ctes, status_params
@@ -349,7 +349,7 @@ def _query(settings: ScreenSettings, universe: Universe) -> tuple[str, dict[str,
 def evaluate(con: duckdb.DuckDBPyConnection, settings: ScreenSettings | None = None,
              universe: Universe | None = None) -> pa.Table:
     """The raw evaluation of every invention grant in ``universe``: one Arrow row per document (kept while the
-    store is unchanged: :mod:`ipcockpit.value.memo`)."""
+    store is unchanged: :mod:`ipcockpit.memo`)."""
     settings, universe = settings or ScreenSettings(), universe or Universe()
     sql, params = _query(settings, universe)
     return memo.kept(con, ("conditions", settings, universe), lambda: con.sql(sql, params=params).to_arrow_table())

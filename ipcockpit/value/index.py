@@ -32,9 +32,9 @@ import pyarrow.compute as pc
 import yaml
 from ibis.expr.types import Table
 
+from ipcockpit import memo
 from ipcockpit.errors import IPCockpitError
 from ipcockpit.i18n import catalogue
-from ipcockpit.value import memo
 from ipcockpit.value.indicators import INDICATORS, indicator_table
 
 PROFILES_YAML = Path(__file__).with_name("profiles.yaml")
@@ -309,7 +309,7 @@ def score_arrow(con: duckdb.DuckDBPyConnection, indicators: pa.Table, profile: s
 def score_table(con: duckdb.DuckDBPyConnection, profile: str = "government_statistics", as_of: date | None = None,
                 profiles: dict[str, Any] | str | Path | None = None) -> pa.Table:
     """Indicators and scores of every stored document as one Arrow table (kept while the store is unchanged:
-    :mod:`ipcockpit.value.memo`)."""
+    :mod:`ipcockpit.memo`)."""
     data = _resolve(profiles)
     years = int(data.get("settings", {}).get("young_grant_years", 5))
     as_of = as_of or date.today()

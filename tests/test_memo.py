@@ -1,4 +1,4 @@
-"""Store-wide results kept while the store is unchanged (ipcockpit.value.memo): kept on an unchanged store, never
+"""Store-wide results kept while the store is unchanged (ipcockpit.memo): kept on an unchanged store, never
 after a committed write (whoever made it), never inside the caller's own transaction, never in memory."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 from shared_stores import copy_store
 from test_value_conditions import screen_store
 
+from ipcockpit import memo
 from ipcockpit.app import Cockpit
-from ipcockpit.value import memo
 from ipcockpit.value.conditions import Universe, evaluate
 from ipcockpit.value.index import score_table
 from ipcockpit.value.settings import ScreenSettings
@@ -118,3 +118,20 @@ def test_a_new_mark_drops_the_old_results(store: Path, few: Universe) -> None:
         evaluate(con, AS_OF, few)
         [(mark2, kept2)] = [v for k, v in memo._KEPT.items() if Path(k) == store]
         assert mark2 != mark and len(kept2) == 1
+
+
+def test_quality_is_kept_copied_and_recomputed_after_a_write(store: Path, few: Universe) -> None:
+    """The data-quality checks (the overview's heaviest part) are kept too: each call gets its own copy, and a
+    deleted document makes its rows orphans at the next call."""
+    with Cockpit(db=store) as c:
+        first = c.quality()
+        first["orphan_rows"]["count"] = -1  # a caller's change stays its own
+        again = c.quality()
+        assert again["orphan_rows"]["count"] >= 0 and memo.stats["hits"] >= 1
+        gone = sorted(few.doc_ids or ())[0]
+        held = c.store.scalar("SELECT count(*) FROM parties WHERE doc_id = ?", [gone])
+        assert held
+        c.store.con.execute("DELETE FROM documents WHERE doc_id = ?", [gone])
+        after = c.quality()
+        assert after["orphan_rows"]["count"] >= again["orphan_rows"]["count"] + held
+        assert after["orphan_rows"]["by_table"]["parties"] >= held
