@@ -14,8 +14,8 @@ direct SQL statement included. Nothing is kept (the result is computed each time
 - while the files changed less than :data:`SETTLE_NS` ago: a commit is written to the log just before the other
   connections see it, so for that moment a mark could name data a query does not see yet.
 
-A new mark drops what was kept for the old one. At most :data:`STORES` stores and :data:`PER_STORE` results per
-store are kept (least recently used first out).
+A new mark drops what was kept for the old one. At most :data:`STORES` stores, :data:`PER_STORE` results per
+store and :data:`BUDGET` bytes of tables in all are kept (least recently used first out).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ T = TypeVar("T")
 SETTLE_NS = 1_000_000_000  # a mark younger than this (1 s) is not trusted
 STORES = 4
 PER_STORE = 32
+BUDGET = 512 << 20  # bytes of kept Arrow tables in all (a whole-store evaluation of 100,000 grants: tens of MB)
 
 _LOCK = threading.Lock()
 _KEPT: OrderedDict[str, tuple[tuple[Any, ...], OrderedDict[Hashable, Any]]] = OrderedDict()
@@ -99,7 +100,25 @@ def kept(con: duckdb.DuckDBPyConnection, key: Hashable, compute: Callable[[], T]
             entry[1].popitem(last=False)
         while len(_KEPT) > STORES:
             _KEPT.popitem(last=False)
+        _within_budget(path, key)
     return value
+
+
+def _size(value: Any) -> int:
+    return int(getattr(value, "nbytes", 0) or 0)  # an Arrow table's buffers; small dicts count as nothing
+
+
+def _within_budget(path: str, key: Hashable) -> None:
+    """Drop the least recently used results (other stores first) until all kept fit :data:`BUDGET`; the result
+    just kept (``path``, ``key``) stays even alone over it. Called with the lock held."""
+    while sum(_size(v) for _, kept in _KEPT.values() for v in kept.values()) > BUDGET:
+        for where, (_, kept) in _KEPT.items():
+            victims = [k for k in kept if (where, k) != (path, key)]
+            if victims:
+                del kept[victims[0]]
+                break
+        else:
+            return
 
 
 def clear() -> None:

@@ -135,3 +135,16 @@ def test_quality_is_kept_copied_and_recomputed_after_a_write(store: Path, few: U
         after = c.quality()
         assert after["orphan_rows"]["count"] >= again["orphan_rows"]["count"] + held
         assert after["orphan_rows"]["by_table"]["parties"] >= held
+
+
+def test_results_over_the_byte_budget_go_oldest_first(store: Path, few: Universe,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    with Cockpit(db=store) as c:
+        con = c.store.con
+        one = evaluate(con, AS_OF, few)
+        monkeypatch.setattr(memo, "BUDGET", one.nbytes + 1)  # room for one such table
+        two = evaluate(con, ScreenSettings(as_of=date(2024, 1, 1)), few)
+        [(_, kept)] = [v for k, v in memo._KEPT.items() if Path(k) == store]
+        assert list(kept.values()) == [two]  # the older one went
+        assert evaluate(con, ScreenSettings(as_of=date(2024, 1, 1)), few) is two
+        assert evaluate(con, AS_OF, few) is not one  # computed again
