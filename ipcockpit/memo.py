@@ -1,8 +1,9 @@
 """Results of store-wide computations kept while the store's files are unchanged.
 
 The screening's conditions and the value index read every invention grant of a store; a page, a download and an
-API call on the same store compute them again and again. :func:`kept` keeps such a result (an Arrow table, which
-no caller can change) per store state and arguments.
+API call on the same store compute them again and again. :func:`kept` keeps such a result per store state and
+arguments and returns the kept object itself: an Arrow table, which no caller can change; a caller that keeps a
+mutable result (the quality checks' dict) hands out copies.
 
 The store state is the mark of its files: (inode, size, modification and change times) of the DuckDB file and of
 its write-ahead log. Every committed write changes one of them (DuckDB appends the commit to the log, or writes

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from ipcockpit.filelock import file_lock
+from ipcockpit.search.caches import LRU
 
 log = logging.getLogger(__name__)
 
@@ -393,8 +394,7 @@ def write_folder(bin_path: Path, out: Path, variant: str = "q4") -> None:
 # ---------------------------------------------------------------------------------------------------
 # running it
 # ---------------------------------------------------------------------------------------------------
-_TOKENIZERS: dict[tuple[str, tuple[int, ...]], tuple[dict[int, str], Any]] = {}
-_TOKENIZERS_LOCK = threading.Lock()
+_TOKENIZERS: LRU[tuple[str, tuple[int, ...]], tuple[dict[int, str], Any]] = LRU(4)
 
 
 def _tokenizer(folder: Path) -> tuple[dict[int, str], Any]:
@@ -406,15 +406,11 @@ def _tokenizer(folder: Path) -> tuple[dict[int, str], Any]:
     marks = tuple(v for name in ("tokenizer.json", "normalize.json") for st in [(folder / name).stat()]
                   for v in (st.st_ino, st.st_size, st.st_mtime_ns))
     key = (str(folder.resolve()), marks)
-    with _TOKENIZERS_LOCK:
-        found = _TOKENIZERS.get(key)
+    found = _TOKENIZERS.get(key)
     if found is None:
         table = {int(k): v for k, v in json.loads((folder / "normalize.json").read_text("utf-8")).items()}
         found = (table, Tokenizer.from_file(str(folder / "tokenizer.json")))
-        with _TOKENIZERS_LOCK:
-            _TOKENIZERS[key] = found
-            while len(_TOKENIZERS) > 4:
-                del _TOKENIZERS[next(iter(_TOKENIZERS))]
+        _TOKENIZERS.put(key, found)
     return found
 
 

@@ -351,8 +351,12 @@ def evaluate(con: duckdb.DuckDBPyConnection, settings: ScreenSettings | None = N
     """The raw evaluation of every invention grant in ``universe``: one Arrow row per document (kept while the
     store is unchanged: :mod:`ipcockpit.memo`)."""
     settings, universe = settings or ScreenSettings(), universe or Universe()
-    sql, params = _query(settings, universe)
-    return memo.kept(con, ("conditions", settings, universe), lambda: con.sql(sql, params=params).to_arrow_table())
+
+    def compute() -> pa.Table:
+        sql, params = _query(settings, universe)
+        return con.sql(sql, params=params).to_arrow_table()
+
+    return memo.kept(con, ("conditions", settings, universe), compute)
 
 
 def loaded(con: duckdb.DuckDBPyConnection, settings: ScreenSettings) -> dict[str, Any]:
