@@ -211,3 +211,65 @@ def test_two_inventors_of_one_document_are_two_people(tmp_path: Path, shared: Pa
                               "FROM inventors i JOIN inventor_entities e USING (doc_id, seq) "
                               "WHERE i.name_raw = 'VENTIMEGLIA JAMIE JOSEPH'")[0]
         assert jamie["docs"] >= 2 and jamie["ids"] == 1
+
+
+def test_a_later_ingest_reads_the_evidence_of_the_canopies_it_touches_only(
+        grants_store: Path, tmp_path: Path, shared: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ingest reads every inventor's name but the evidence (co-inventors, applicants, classes, title) only of the
+    documents with an inventor in a canopy that a new row joins: a district loading files one by one does not pay
+    for its whole store each time. The ids are those the same ingest gives when it reads the whole store."""
+    from ipcockpit.entities import inv_store
+    from ipcockpit.entities.inv_names import parse_name
+
+    read: list[set[str] | None] = []
+    real = inv_store.store_mentions
+
+    def spy(store: object, doc_ids: set[str] | None = None) -> list[dict]:
+        read.append(None if doc_ids is None else set(doc_ids))
+        return real(store, doc_ids)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(inv_store, "store_mentions", spy)
+    with Cockpit(db=_copy(grants_store, tmp_path)) as c:
+        before = _ids(c)
+        c.ingest([shared / DESIGNS])
+        assert len(read) == 1 and read[0] is not None  # one read, of some documents
+        new = {k for k in _ids(c) if k not in before}
+        rows = c.store.query("SELECT doc_id, seq, name_raw FROM inventors")
+        touched = {n.canopy for r in rows if (r["doc_id"], r["seq"]) in new and (n := parse_name(r["name_raw"]))}
+        wanted = {r["doc_id"] for r in rows if (n := parse_name(r["name_raw"])) is not None and n.canopy in touched}
+        assert read[0] == wanted  # exactly the documents of the touched canopies
+        named = {r["doc_id"] for r in rows if (r["doc_id"], r["seq"]) in new and parse_name(r["name_raw"])}
+        assert named and named <= read[0] < {r["doc_id"] for r in rows}  # (不公告设计人: a person apart, no canopy)
+        kept = _ids(c)
+    monkeypatch.setattr(inv_store, "store_mentions", lambda store, doc_ids=None: real(store))  # read everything
+    with Cockpit(db=_copy(grants_store, tmp_path / "all")) as c:
+        c.ingest([shared / DESIGNS])
+        assert _ids(c) == kept
+
+
+def test_applicants_are_the_stores_organisations_with_merges_followed(grants_store: Path, tmp_path: Path) -> None:
+    """The applicant evidence of a mention is the organisation entities of its document's holders (what
+    ``party_entities`` says, less the inventor's own name), and an analyst's merge is followed."""
+    from ipcockpit.entities.inv_store import store_mentions
+
+    with Cockpit(db=_copy(grants_store, tmp_path)) as c:
+        held = {}
+        for r in c.store.query("SELECT p.doc_id, p.name_norm, pe.entity_id FROM parties p JOIN party_entities pe "
+                               "USING (doc_id, seq, role) WHERE p.role IN ('applicant', 'assignee', 'patentee')"):
+            held.setdefault(r["doc_id"], []).append((r["name_norm"], r["entity_id"]))
+        own = {(r["doc_id"], r["seq"]): r["name_norm"] for r in c.store.query(
+            "SELECT doc_id, seq, name_norm FROM inventors")}
+        mentions = store_mentions(c.store)
+        assert len(mentions) == len(own)
+        for m in mentions:
+            expected = {e for n, e in held.get(m["doc_id"], []) if n != own[(m["doc_id"], m["seq"])]}
+            assert m["applicant_ids"] == sorted(expected)
+        assert sum(bool(m["applicant_ids"]) for m in mentions) > len(mentions) / 2
+        with_two = [m for m in mentions if len({e for _, e in held.get(m["doc_id"], [])}) >= 2]
+        assert with_two
+        m = with_two[0]
+        a, b = sorted({e for _, e in held[m["doc_id"]]})[:2]
+        c.entity_merge(a, b, analyst="test")
+        merged = {x["key"]: x for x in store_mentions(c.store)}[m["key"]]
+        assert b not in merged["applicant_ids"] and a in merged["applicant_ids"]
+        assert sum(x["applicant_ids"].count(b) for x in store_mentions(c.store)) == 0

@@ -5,12 +5,15 @@ Rules:
   inventor's own name (a US applicant that is the inventor), by year of filing.
 - ``inventor_entities(doc_id, seq, entity_id)`` holds one row per row of ``inventors``; entity ids start with
   ``i:``. Readers fall back to ``'n:' || name_norm`` for an inventor without a row (the contract of issue 17).
-- Resolution reads every inventor of the store with its evidence (the other inventors of the document, its
-  applicants and assignees, IPC subclasses, the year of its filing, else priority, publication or grant date,
-  the inventor's city, the title) and calls :func:`ipcockpit.entities.inventors.cluster_labels`.
+- Resolution reads every inventor's name; the inventors of the canopies that hold a row without an id are read with
+  their evidence (the other inventors of the document, its applicants and assignees as the store's organisation
+  entities — ``party_entities``, merges followed —, IPC subclasses, the year of its filing, else priority,
+  publication or grant date, the inventor's city, the title), and
+  :func:`ipcockpit.entities.inventors.cluster_labels` clusters those canopies again.
 - A loaded PatentsView inventor extract gives a mention its ``inventor_id`` (``external_id``): one id on two
   mentions of a canopy is one person, two ids two people (``WEIGHTS["external"]``).
-- Only the canopies that hold a new row are clustered again (name commonness still counts every inventor).
+- Only the canopies that hold a new row are read with evidence and clustered again (name commonness still counts
+  every inventor), so an ingest pays for the canopies it touches, not for the whole store.
 - Ids are stable: a row that has an id keeps it, always. A new row takes the id that most of the rows already
   resolved in its cluster hold (the smallest id on a tie); a cluster with no row resolved before gets a new id
   from its smallest ``doc_id#seq``, so that the same files resolved together give the same ids in any order
@@ -23,21 +26,30 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from typing import Any
 
 import pyarrow as pa
 
+from ipcockpit.entities.inv_names import parse_name
 from ipcockpit.entities.inventors import cluster_labels
 from ipcockpit.model.names import normalise_name
 from ipcockpit.store import Store
 from ipcockpit.store.like import ESCAPE, contains_pattern
 
-_MENTIONS_SQL = """
-WITH co AS (SELECT doc_id, list(name_raw ORDER BY seq) AS names FROM inventors GROUP BY doc_id),
-app AS (SELECT doc_id, list(DISTINCT name_raw) AS names FROM parties
-        WHERE role IN ('applicant', 'assignee', 'patentee') AND name_raw IS NOT NULL GROUP BY doc_id),
+_NAMES_SQL = "SELECT doc_id, seq, name_raw FROM inventors ORDER BY doc_id, seq"
+
+# the evidence of the inventors of some documents (``{docs}``: a query of doc ids, or the whole store); applicants
+# with their organisation ids (``party_entities``, which ingest writes before it resolves inventors)
+_EVIDENCE_SQL = """
+WITH co AS (SELECT doc_id, list(name_raw ORDER BY seq) AS names FROM inventors WHERE doc_id IN ({docs})
+            GROUP BY doc_id),
+app AS (SELECT p.doc_id, list(DISTINCT {{'name': p.name_raw, 'entity': pe.entity_id}}) AS names FROM parties p
+        LEFT JOIN party_entities pe ON pe.doc_id = p.doc_id AND pe.seq = p.seq AND pe.role = p.role
+        WHERE p.role IN ('applicant', 'assignee', 'patentee') AND p.name_raw IS NOT NULL AND p.doc_id IN ({docs})
+        GROUP BY p.doc_id),
 ipc AS (SELECT doc_id, list(DISTINCT substr(replace(code, ' ', ''), 1, 4)) AS codes FROM classifications
-        WHERE scheme = 'IPC' AND code IS NOT NULL GROUP BY doc_id)
+        WHERE scheme = 'IPC' AND code IS NOT NULL AND doc_id IN ({docs}) GROUP BY doc_id)
 SELECT i.doc_id, i.seq, i.name_raw, i.city, d.title,
        year(coalesce(d.app_date, d.priority_date, d.pub_date, d.grant_date)) AS year,
        co.names AS coinventors, app.names AS applicants, ipc.codes AS ipc
@@ -46,8 +58,11 @@ LEFT JOIN documents d USING (doc_id)
 LEFT JOIN co USING (doc_id)
 LEFT JOIN app USING (doc_id)
 LEFT JOIN ipc USING (doc_id)
+WHERE i.doc_id IN ({docs})
 ORDER BY i.doc_id, i.seq
 """
+_ALL_DOCS = "SELECT doc_id FROM inventors"
+_SOME_DOCS = "SELECT doc_id FROM _ipc_inventor_docs"
 
 
 _HOLDERS = "('applicant', 'assignee', 'patentee')"  # the parties that employ an inventor (not current owners)
@@ -57,24 +72,62 @@ def _key(doc_id: str, seq: int) -> str:
     return f"{doc_id}#{seq}"
 
 
-def store_mentions(store: Store) -> list[dict[str, Any]]:
-    """Every inventor of the store as a mention for :func:`ipcockpit.entities.resolve_inventors` (with ``key``,
-    ``doc_id`` and ``seq``)."""
-    out = []
+def store_mentions(store: Store, doc_ids: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """The store's inventors (with ``doc_ids``, those of these documents) as mentions for
+    :func:`ipcockpit.entities.resolve_inventors` (with ``key``, ``doc_id`` and ``seq``); their applicants come with
+    the store's organisation ids (``applicant_ids``; a name without one: its folded name)."""
+    con = store.con
+    if doc_ids is None:
+        table = con.sql(_EVIDENCE_SQL.format(docs=_ALL_DOCS)).to_arrow_table()
+    else:
+        con.register("_ipc_inventor_docs", pa.table({"doc_id": pa.array(sorted(doc_ids), pa.string())}))
+        try:
+            table = con.sql(_EVIDENCE_SQL.format(docs=_SOME_DOCS)).to_arrow_table()
+        finally:
+            con.unregister("_ipc_inventor_docs")
     external = _external_ids(store)
-    for r in store.query(_MENTIONS_SQL):
-        co = list(r["coinventors"] or [])
-        if 0 <= r["seq"] - 1 < len(co) and co[r["seq"] - 1] == r["name_raw"]:
-            co.pop(r["seq"] - 1)
+    merged = _merged_into(store)
+    folded: dict[str, str] = {}
+
+    def fold(name: str) -> str:
+        if name not in folded:
+            folded[name] = normalise_name(name)
+        return folded[name]
+
+    out = []
+    columns = [table.column(c).to_pylist() for c in ("doc_id", "seq", "name_raw", "city", "title", "year",
+                                                      "coinventors", "applicants", "ipc")]
+    for doc_id, seq, name, city, title, year, coinventors, applicants, ipc in zip(*columns, strict=True):
+        co = list(coinventors or [])
+        if 0 <= seq - 1 < len(co) and co[seq - 1] == name:
+            co.pop(seq - 1)
         else:
-            co = [c for c in co if c != r["name_raw"]]
-        own = normalise_name(r["name_raw"])
-        applicants = [a for a in (r["applicants"] or []) if normalise_name(a) != own]  # the inventor applying
-        out.append({"key": _key(r["doc_id"], r["seq"]), "doc_id": r["doc_id"], "seq": r["seq"],
-                    "name": r["name_raw"], "coinventors": co, "applicant": applicants,
-                    "ipc": list(r["ipc"] or []), "year": r["year"], "city": r["city"], "title": r["title"],
-                    "external_id": external.get((r["doc_id"], r["seq"]))})
+            co = [c for c in co if c != name]
+        own = fold(name)
+        held = [a for a in (applicants or []) if fold(a["name"]) != own]  # the inventor applying
+        out.append({"key": _key(doc_id, seq), "doc_id": doc_id, "seq": seq, "name": name, "coinventors": co,
+                    "applicant": [a["name"] for a in held],
+                    "applicant_ids": sorted({_current(merged, a["entity"]) if a["entity"] else "n:" + fold(a["name"])
+                                             for a in held}),
+                    "ipc": ipc or [], "year": year, "city": city, "title": title,
+                    "external_id": external.get((doc_id, seq))})
     return out
+
+
+def _merged_into(store: Store) -> dict[str, str]:
+    """Organisation entity -> the entity an analyst merged it into."""
+    return dict(store.con.execute(
+        "SELECT entity_id, merged_into FROM org_entities WHERE merged_into IS NOT NULL").fetchall())
+
+
+def _current(merged: dict[str, str], entity: str) -> str:
+    if entity not in merged:
+        return entity
+    seen = set()
+    while entity in merged and entity not in seen:
+        seen.add(entity)
+        entity = merged[entity]
+    return entity
 
 
 def _external_ids(store: Store) -> dict[tuple[str, int], str]:
@@ -104,10 +157,20 @@ def resolve_store_inventors(store: Store) -> dict[str, Any]:
         entities = store.scalar("SELECT count(DISTINCT entity_id) FROM inventor_entities")
         return {"mentions": store.count("inventors"), "entities": int(entities or 0), "added": 0, "kept": kept,
                 "removed": 0, "seconds": round(time.perf_counter() - started, 3)}
-    mentions = store_mentions(store)
-    existing = {_key(r["doc_id"], r["seq"]): r["entity_id"]
-                for r in store.query("SELECT doc_id, seq, entity_id FROM inventor_entities")}
+    existing = {_key(d, s): e for d, s, e in store.con.execute(
+        "SELECT doc_id, seq, entity_id FROM inventor_entities").fetchall()}
+    mentions: list[dict[str, Any]] = [{"key": _key(d, s), "doc_id": d, "seq": s, "name": n}
+                                      for d, s, n in store.con.execute(_NAMES_SQL).fetchall()]
     touched = [i for i, m in enumerate(mentions) if m["key"] not in existing]
+    # the evidence of the canopies that hold a new row only; the others count by their names (commonness)
+    names = [parse_name(m["name"]) for m in mentions]
+    wanted = {names[i].canopy for i in touched if names[i] is not None}  # type: ignore[union-attr]
+    docs = {m["doc_id"] for m, n in zip(mentions, names, strict=True) if n is not None and n.canopy in wanted}
+    if docs:
+        evidence = {m["key"]: m for m in store_mentions(store, None if len(docs) == len(
+            {m["doc_id"] for m in mentions}) else docs)}
+        mentions = [evidence.get(m["key"], m) if n is not None and n.canopy in wanted else m
+                    for m, n in zip(mentions, names, strict=True)]
     labels = cluster_labels(mentions, touched) if touched else [-2] * len(mentions)
     clusters: dict[int, list[int]] = defaultdict(list)
     for i, label in enumerate(labels):

@@ -106,8 +106,9 @@ def _title_words(title: str | None) -> frozenset[str]:
 
 
 def _applicant_ids(mentions: Sequence[dict[str, Any]]) -> dict[str, str]:
-    """Applicant name -> id: resolved organisations when that resolver is installed, else the folded name."""
-    names = sorted({a for m in mentions for a in _as_list(m.get("applicant"))})
+    """Applicant name -> id: resolved organisations when that resolver is installed, else the folded name (for the
+    mentions that do not bring their applicants' ids, ``applicant_ids``)."""
+    names = sorted({a for m in mentions if m.get("applicant_ids") is None for a in _as_list(m.get("applicant"))})
     if not names:
         return {}
     try:
@@ -139,7 +140,8 @@ def _prepare(mentions: Sequence[dict[str, Any]], canopies: Collection[str] | Non
         year = _year(m.get("year"))
         out.append(_Mention(
             index=i, name=name, coinv=co - {name.canopy},
-            applicants=frozenset(applicant_ids[a] for a in _as_list(m.get("applicant"))),
+            applicants=frozenset(m["applicant_ids"]) if m.get("applicant_ids") is not None else
+            frozenset(applicant_ids[a] for a in _as_list(m.get("applicant"))),
             ipc=frozenset(c.replace(" ", "")[:4].upper() for c in _as_list(m.get("ipc")) if len(c.strip()) >= 4),
             year=year,
             city=fold(m["city"]).strip() or None if m.get("city") else None,
@@ -358,8 +360,9 @@ def resolve_inventors(mentions: list[dict[str, Any]]) -> list[str]:
     """One inventor entity id (``i:...``) per mention; mentions of one person share an id.
 
     A mention is a dict with ``name`` and optional ``coinventors`` (names), ``applicant`` (a name or names),
-    ``ipc`` (codes), ``year``, ``city`` and ``title``; an optional ``doc_id`` (mentions of one document are never
-    one person); an optional ``key`` (e.g. "doc_id#seq") makes the ids
+    ``ipc`` (codes), ``year``, ``city`` and ``title``; ``applicant_ids`` instead of ``applicant`` where the
+    applicants are resolved already (their organisation ids: the store's); an optional ``doc_id`` (mentions of
+    one document are never one person); an optional ``key`` (e.g. "doc_id#seq") makes the ids
     independent of the order of the input: a person's id then comes from the smallest key among its mentions,
     else from its first mention's name and position. A mention without a usable name gets an id of its own.
     """

@@ -20,6 +20,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 
 from ipcockpit.errors import UnreadableFileError
 from ipcockpit.ingest.base import Source
@@ -43,7 +44,13 @@ def parse_date(text: object) -> date | None:
         return text.date()
     if isinstance(text, date):
         return text
-    s = str(text).strip()
+    return _text_date(str(text).strip())
+
+
+@lru_cache(maxsize=65536)
+def _text_date(s: str) -> date | None:
+    """:func:`parse_date` of a stripped text (kept per text: a file repeats its dates, and a form found late in
+    ``_DATE_FORMATS`` costs a failed ``strptime`` per form before it)."""
     if not s or s in {"-", "--", "NULL", "null", "None", "nan", "NaT"}:
         return None
     m = _ISO.match(s)

@@ -33,6 +33,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
+from functools import lru_cache
 from itertools import chain, islice
 from typing import Any
 
@@ -154,6 +155,7 @@ _SHORT_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2})$")
 
 
 # Helpers shared by the export ingesters -------------------------------------------------------
+@lru_cache(maxsize=65536)
 def class_code(raw: str) -> str | None:
     """``A01K47/00``, ``A61K-0031/12``, ``C07D41700`` -> ``A01K 47/00``, ``A61K 31/12``, ``C07D 417/00``."""
     s = raw.strip().upper()
@@ -184,6 +186,7 @@ def split_cell(value: object, sep: str) -> list[str]:
     return [p.strip() for p in str(value).split(sep) if p.strip()]
 
 
+@lru_cache(maxsize=4096)
 def snake(name: str) -> str:
     """``Cited by Patent Count`` / ``citedByPatentCount`` -> ``cited_by_patent_count``."""
     s = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name.strip().lstrip("\ufeff"))
