@@ -14,22 +14,14 @@ expression that is a column's value again for every row (25 s for the 212,000 IP
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
-from functools import lru_cache
-
 import duckdb
 import pyarrow as pa
 
+from ipcockpit.model.classes import rule_hits
+
 SCHEME = "sei2021"
-_SUBCLASS = re.compile(r"^([A-HY]\d\d[A-Z])")
 SCHEMA = pa.schema([("code", pa.string()), ("branch", pa.string()), ("reading", pa.string()),
                     ("industry", pa.string())])
-
-
-@lru_cache(maxsize=4096)
-def _compiled(regex: str) -> re.Pattern[str]:
-    return re.compile(regex)
 
 
 def sei_codes(con: duckdb.DuckDBPyConnection, codes_sql: str, scheme: str = SCHEME) -> pa.Table:
@@ -38,21 +30,13 @@ def sei_codes(con: duckdb.DuckDBPyConnection, codes_sql: str, scheme: str = SCHE
     rules = con.execute("SELECT code, reading, parent_code, ipc_regex, exclusion_regex FROM ref_ipc_concordance "
                         "WHERE scheme = ? AND coalesce(class_scheme, 'IPC') = 'IPC' AND ipc_regex IS NOT NULL",
                         [scheme]).fetchall()
-    by_subclass: dict[str, list[tuple]] = defaultdict(list)
-    for rule in rules:
-        m = _SUBCLASS.match(rule[3])
-        by_subclass[m.group(1) if m else ""].append(rule)
+    codes = [c for (c,) in con.execute(f"SELECT DISTINCT * FROM ({codes_sql}) WHERE 1 = 1").fetchall()]
     out: dict[str, list[str | None]] = {name: [] for name in SCHEMA.names}
     seen: set[tuple[str, str, str | None]] = set()
-    for (code,) in con.execute(f"SELECT DISTINCT * FROM ({codes_sql}) WHERE 1 = 1").fetchall():
-        if not code:
+    for code, (branch, reading, industry, _, _) in rule_hits(codes, rules, lambda r: (r[3], r[4])):
+        if (code, branch, reading) in seen:
             continue
-        for branch, reading, industry, regex, exclusion in (*by_subclass.get(code[:4], ()), *by_subclass[""]):
-            if not _compiled(regex).fullmatch(code) or (exclusion and _compiled(exclusion).fullmatch(code)):
-                continue
-            if (code, branch, reading) in seen:
-                continue
-            seen.add((code, branch, reading))
-            for name, value in zip(SCHEMA.names, (code, branch, reading, industry), strict=True):
-                out[name].append(value)
+        seen.add((code, branch, reading))
+        for name, value in zip(SCHEMA.names, (code, branch, reading, industry), strict=True):
+            out[name].append(value)
     return pa.table(out, schema=SCHEMA)

@@ -37,7 +37,6 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,11 +45,10 @@ import duckdb
 import pyarrow as pa
 
 from ipcockpit.errors import IPCockpitError
-from ipcockpit.model.classes import pattern_regex
+from ipcockpit.model.classes import pattern_regex, rule_hits
 
 SEI_SCHEME = "sei2021"
 MEMBERS = "nav_members"
-_SUBCLASS = re.compile(r"^([A-HY]\d\d[A-Z])")
 _LITERAL = re.compile(r"^[A-HY](?:\d\d[A-Z]?)?")
 GROUPS = ("sei", "ipc", "cpc", "kw", "query", "seed")
 QUERY_LIMIT = 500  # the most documents a query part gives
@@ -296,28 +294,15 @@ def word_hits(words: list[str], text_table: str) -> str | None:
 def sei_hits(con: duckdb.DuckDBPyConnection, parts: list[str]) -> None:
     """``_nav_sei(doc_id, part, rule_id)``: the documents the SEI parts count (module text)."""
     rules = _sei_rules(con, parts)
-    by_sub: dict[str, list[tuple]] = defaultdict(list)
-    for r in rules:
-        m = _SUBCLASS.match(r[3])
-        by_sub[m.group(1) if m else ""].append(r)
     rows: dict[str, list[str]] = {"code": [], "part": [], "rule_id": []}
     seen = set()
-    compiled: dict[str, re.Pattern[str]] = {}
-
-    def rx(s: str) -> re.Pattern[str]:
-        if s not in compiled:
-            compiled[s] = re.compile(s)
-        return compiled[s]
-
-    for code in _codes(con, "IPC"):
-        for part, rule_id, _, regex, exclusion, _ in (*by_sub.get(code[:4], ()), *by_sub[""]):
-            if (code, part, rule_id) in seen or not rx(regex).fullmatch(code) or (
-                    exclusion and rx(exclusion).fullmatch(code)):
-                continue
-            seen.add((code, part, rule_id))
-            rows["code"].append(code)
-            rows["part"].append(part)
-            rows["rule_id"].append(rule_id)
+    for code, (part, rule_id, _, _, _, _) in rule_hits(_codes(con, "IPC"), rules, lambda r: (r[3], r[4])):
+        if (code, part, rule_id) in seen:
+            continue
+        seen.add((code, part, rule_id))
+        rows["code"].append(code)
+        rows["part"].append(part)
+        rows["rule_id"].append(rule_id)
     con.register("_nav_sei_codes", pa.table(rows, schema=pa.schema([(k, pa.string()) for k in rows])))
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE _nav_sei_raw AS SELECT DISTINCT c.doc_id, s.part, s.rule_id "

@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 
+from ipcockpit.model.classes import rule_hits
 from ipcockpit.search.errors import SearchError
 from ipcockpit.search.index import APPLICANT_ROLES
 
@@ -38,14 +39,15 @@ def store_ids(con: duckdb.DuckDBPyConnection, f: dict[str, Any]) -> set[str] | N
                 f"filter industry={code!r}: the concordance {scheme!r} is not loaded in the store "
                 "(table ref_ipc_concordance); ingest cnipa_sei2021_ipc_concordance.json first"
             )
-        rows = con.execute(
-            "WITH r AS (SELECT ipc_regex, exclusion_regex FROM ref_ipc_concordance "
-            "WHERE scheme = $s AND coalesce(class_scheme, 'IPC') = 'IPC' "
-            "AND (code = $c OR parent_code = $c OR starts_with(code, $c || '.'))) "
-            "SELECT DISTINCT k.doc_id FROM classifications k JOIN r ON regexp_full_match(k.code, r.ipc_regex) "
-            "WHERE k.scheme = 'IPC' AND NOT coalesce(regexp_full_match(k.code, r.exclusion_regex), false)",
-            {"s": scheme, "c": code},
-        ).fetchall()
+        rules = con.execute(
+            "SELECT ipc_regex, exclusion_regex FROM ref_ipc_concordance WHERE scheme = $s AND "
+            "coalesce(class_scheme, 'IPC') = 'IPC' AND (code = $c OR parent_code = $c OR starts_with(code, $c || '.'))",
+            {"s": scheme, "c": code}).fetchall()
+        stored = [r[0] for r in con.execute(
+            "SELECT DISTINCT code FROM classifications WHERE scheme = 'IPC' AND code IS NOT NULL").fetchall()]
+        codes = sorted({c for c, _ in rule_hits(stored, rules, lambda r: r)})  # not a regex per row in SQL
+        rows = con.execute("SELECT DISTINCT doc_id FROM classifications WHERE scheme = 'IPC' "
+                           "AND code IN (SELECT unnest($codes::VARCHAR[]))", {"codes": codes}).fetchall()
         sets.append({r[0] for r in rows})
     if f.get("applicant"):
         from ipcockpit.model.names import normalise_name

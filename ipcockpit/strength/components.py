@@ -36,12 +36,12 @@ Components (raw values; None = unknown, with the reason in :mod:`ipcockpit.stren
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from ipcockpit.model.classes import rule_hits
 from ipcockpit.strength.ids import OWNER_ROLES, party_ids_sql
 
 SCORES_VIEW = "_strength_scores"
@@ -57,7 +57,6 @@ FROM classifications WHERE scheme IN ('IPC', 'CPC') AND code IS NOT NULL GROUP B
 SEI_CODES_VIEW = "_strength_sei_codes"
 SEI_DOCS = (f"SELECT DISTINCT doc_id FROM classifications WHERE scheme = 'IPC' "
             f"AND code IN (SELECT code FROM {SEI_CODES_VIEW})")
-_SUB_KEY = re.compile(r"^([A-HY]\d\d[A-Z])")
 
 
 def sei_codes(con: duckdb.DuckDBPyConnection, industry: str, scheme: str) -> list[str]:
@@ -70,15 +69,9 @@ def sei_codes(con: duckdb.DuckDBPyConnection, industry: str, scheme: str) -> lis
         "SELECT ipc_regex, exclusion_regex FROM ref_ipc_concordance WHERE scheme = ? AND "
         "coalesce(class_scheme, 'IPC') = 'IPC' AND (code = ? OR parent_code = ? OR starts_with(code, ? || '.'))",
         [scheme, industry, industry, industry]).fetchall()
-    by_sub: dict[str, list[tuple[re.Pattern[str], re.Pattern[str] | None]]] = {}
-    for regex, exclusion in rules:
-        m = _SUB_KEY.match(regex)
-        by_sub.setdefault(m.group(1) if m else "", []).append(
-            (re.compile(regex), re.compile(exclusion) if exclusion else None))
     codes = [r[0] for r in con.execute("SELECT DISTINCT code FROM classifications WHERE scheme = 'IPC' "
                                        "AND code IS NOT NULL").fetchall()]
-    return [c for c in codes if any(rx.fullmatch(c) and not (ex and ex.fullmatch(c))
-                                    for rx, ex in by_sub.get(c[:4], []) + by_sub.get("", []))]
+    return list(dict.fromkeys(code for code, _ in rule_hits(codes, rules, lambda r: r)))
 
 
 OWN = f"""
