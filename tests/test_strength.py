@@ -25,8 +25,8 @@ from typer.testing import CliRunner
 
 from ipcockpit.app import Cockpit
 from ipcockpit.cli import app
+from ipcockpit.graph.sei import industry_codes as sei_codes
 from ipcockpit.settings import Settings
-from ipcockpit.strength.components import sei_codes
 from ipcockpit.strength.composite import percentiles
 from ipcockpit.strength.ranking import StrengthError, evaluate, find_entity, organisation, ranking
 from ipcockpit.strength.weights import COMPONENTS, WeightsError, load_weights

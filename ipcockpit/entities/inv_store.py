@@ -33,6 +33,7 @@ import pyarrow as pa
 
 from ipcockpit.entities.inv_names import parse_name
 from ipcockpit.entities.inventors import cluster_labels
+from ipcockpit.entities.store import follow, merges
 from ipcockpit.model.names import normalise_name
 from ipcockpit.store import Store
 from ipcockpit.store.like import ESCAPE, contains_pattern
@@ -86,7 +87,7 @@ def store_mentions(store: Store, doc_ids: Collection[str] | None = None) -> list
         finally:
             con.unregister("_ipc_inventor_docs")
     external = _external_ids(store)
-    merged = _merged_into(store)
+    merged = merges(store.con)
     folded: dict[str, str] = {}
 
     def fold(name: str) -> str:
@@ -107,27 +108,11 @@ def store_mentions(store: Store, doc_ids: Collection[str] | None = None) -> list
         held = [a for a in (applicants or []) if fold(a["name"]) != own]  # the inventor applying
         out.append({"key": _key(doc_id, seq), "doc_id": doc_id, "seq": seq, "name": name, "coinventors": co,
                     "applicant": [a["name"] for a in held],
-                    "applicant_ids": sorted({_current(merged, a["entity"]) if a["entity"] else "n:" + fold(a["name"])
+                    "applicant_ids": sorted({follow(merged, a["entity"]) if a["entity"] else "n:" + fold(a["name"])
                                              for a in held}),
                     "ipc": ipc or [], "year": year, "city": city, "title": title,
                     "external_id": external.get((doc_id, seq))})
     return out
-
-
-def _merged_into(store: Store) -> dict[str, str]:
-    """Organisation entity -> the entity an analyst merged it into."""
-    return dict(store.con.execute(
-        "SELECT entity_id, merged_into FROM org_entities WHERE merged_into IS NOT NULL").fetchall())
-
-
-def _current(merged: dict[str, str], entity: str) -> str:
-    if entity not in merged:
-        return entity
-    seen = set()
-    while entity in merged and entity not in seen:
-        seen.add(entity)
-        entity = merged[entity]
-    return entity
 
 
 def _external_ids(store: Store) -> dict[tuple[str, int], str]:

@@ -265,14 +265,21 @@ def _evidence(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[tuple[st
         con.unregister("_ipc_org_new")
 
 
+def merges(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Entity id -> the entity an analyst merged it into, for every merged entity of the store."""
+    return dict(con.execute("SELECT entity_id, merged_into FROM org_entities WHERE merged_into IS NOT NULL").fetchall())
+
+
+def follow(merged: dict[str, str], eid: str) -> str:
+    """The entity ``eid`` stands for now, by ``merged`` (:func:`merges`): itself, or the end of its merges."""
+    seen = set()
+    while eid in merged and eid not in seen:
+        seen.add(eid)
+        eid = merged[eid]
+    return eid
+
+
 def current_id(con: duckdb.DuckDBPyConnection, eid: str) -> str:
     """The entity an id stands for now: itself, or the entity an analyst merged it into (followed to the end)."""
-    seen = set()
-    while eid not in seen:
-        seen.add(eid)
-        row = con.execute("SELECT merged_into FROM org_entities WHERE entity_id = ?", [eid]).fetchone()
-        if not row or not row[0]:
-            return eid
-        eid = row[0]
-    return eid
+    return follow(merges(con), eid)
 

@@ -40,3 +40,15 @@ def sei_codes(con: duckdb.DuckDBPyConnection, codes_sql: str, scheme: str = SCHE
         for name, value in zip(SCHEMA.names, (code, branch, reading, industry), strict=True):
             out[name].append(value)
     return pa.table(out, schema=SCHEMA)
+
+
+def industry_codes(con: duckdb.DuckDBPyConnection, industry: str, scheme: str = SCHEME) -> list[str]:
+    """The stored IPC codes that a rule of the SEI industry, branch or rule ``industry`` (``1``, ``1.2``) covers and
+    does not exclude, each once."""
+    rules = con.execute(
+        "SELECT ipc_regex, exclusion_regex FROM ref_ipc_concordance WHERE scheme = ? AND "
+        "coalesce(class_scheme, 'IPC') = 'IPC' AND (code = ? OR parent_code = ? OR starts_with(code, ? || '.'))",
+        [scheme, industry, industry, industry]).fetchall()
+    codes = [r[0] for r in con.execute("SELECT DISTINCT code FROM classifications WHERE scheme = 'IPC' "
+                                       "AND code IS NOT NULL").fetchall()]
+    return list(dict.fromkeys(code for code, _ in rule_hits(codes, rules, lambda r: r)))

@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from ipcockpit.model.classes import rule_hits
+from ipcockpit.graph.sei import industry_codes
 from ipcockpit.search.errors import SearchError
 from ipcockpit.search.index import APPLICANT_ROLES
 
@@ -39,13 +39,7 @@ def store_ids(con: duckdb.DuckDBPyConnection, f: dict[str, Any]) -> set[str] | N
                 f"filter industry={code!r}: the concordance {scheme!r} is not loaded in the store "
                 "(table ref_ipc_concordance); ingest cnipa_sei2021_ipc_concordance.json first"
             )
-        rules = con.execute(
-            "SELECT ipc_regex, exclusion_regex FROM ref_ipc_concordance WHERE scheme = $s AND "
-            "coalesce(class_scheme, 'IPC') = 'IPC' AND (code = $c OR parent_code = $c OR starts_with(code, $c || '.'))",
-            {"s": scheme, "c": code}).fetchall()
-        stored = [r[0] for r in con.execute(
-            "SELECT DISTINCT code FROM classifications WHERE scheme = 'IPC' AND code IS NOT NULL").fetchall()]
-        codes = sorted({c for c, _ in rule_hits(stored, rules, lambda r: r)})  # not a regex per row in SQL
+        codes = industry_codes(con, code, scheme)  # matched once per distinct code, not a regex per row
         rows = con.execute("SELECT DISTINCT doc_id FROM classifications WHERE scheme = 'IPC' "
                            "AND code IN (SELECT unnest($codes::VARCHAR[]))", {"codes": codes}).fetchall()
         sets.append({r[0] for r in rows})

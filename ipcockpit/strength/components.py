@@ -41,7 +41,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ipcockpit.model.classes import rule_hits
+from ipcockpit.graph.sei import industry_codes
 from ipcockpit.strength.ids import OWNER_ROLES, party_ids_sql
 
 SCORES_VIEW = "_strength_scores"
@@ -57,21 +57,6 @@ FROM classifications WHERE scheme IN ('IPC', 'CPC') AND code IS NOT NULL GROUP B
 SEI_CODES_VIEW = "_strength_sei_codes"
 SEI_DOCS = (f"SELECT DISTINCT doc_id FROM classifications WHERE scheme = 'IPC' "
             f"AND code IN (SELECT code FROM {SEI_CODES_VIEW})")
-
-
-def sei_codes(con: duckdb.DuckDBPyConnection, industry: str, scheme: str) -> list[str]:
-    """The stored IPC codes that a rule of the SEI industry or branch ``industry`` covers and does not exclude.
-
-    Matched in Python once per distinct code (DuckDB compiles a regular expression taken from a column again for
-    every row: minutes on a gazette week); the patterns are ipcockpit.model.classes.pattern_regex's, which
-    Python's re reads as DuckDB's RE2 does."""
-    rules = con.execute(
-        "SELECT ipc_regex, exclusion_regex FROM ref_ipc_concordance WHERE scheme = ? AND "
-        "coalesce(class_scheme, 'IPC') = 'IPC' AND (code = ? OR parent_code = ? OR starts_with(code, ? || '.'))",
-        [scheme, industry, industry, industry]).fetchall()
-    codes = [r[0] for r in con.execute("SELECT DISTINCT code FROM classifications WHERE scheme = 'IPC' "
-                                       "AND code IS NOT NULL").fetchall()]
-    return list(dict.fromkeys(code for code, _ in rule_hits(codes, rules, lambda r: r)))
 
 
 OWN = f"""
@@ -175,7 +160,7 @@ def filters(con: duckdb.DuckDBPyConnection, region: str | None, industry: str | 
     params: dict[str, Any] = {}
     doc_filter = ""
     if industry:
-        con.register(SEI_CODES_VIEW, pa.table({"code": pa.array(sei_codes(con, industry.strip().rstrip("."),
+        con.register(SEI_CODES_VIEW, pa.table({"code": pa.array(industry_codes(con, industry.strip().rstrip("."),
                                                                            sei_scheme), pa.string())}))
         doc_filter += f" AND s.doc_id IN ({SEI_DOCS})"
     if field is not None:
