@@ -160,3 +160,29 @@ def login(page: Any, user: tuple[str, str, str] = ANALYST) -> None:
     page.fill("#login-form input[name=password]", user[2])
     page.click("#login-form button[type=submit]")
     page.wait_for_url(lambda url: not url.endswith("/login"))  # the server answered: signed in, sent on
+
+
+#: the heading parts of each card heading (``.card h2`` is a flex row: its title on the left, its downloads on
+#: the right); a heading whose title comes in several parts has them spread over the row
+_SPLIT_HEADINGS = """() => [...document.querySelectorAll('.card h2')]
+  .filter(h => getComputedStyle(h).display === 'flex')
+  .map(h => {
+    const parts = [];
+    let text = false;
+    for (const n of h.childNodes) {
+      if (n.nodeType === Node.TEXT_NODE) {
+        if (n.textContent.trim() && !text) { parts.push(n.textContent.trim()); text = true; }
+        continue;
+      }
+      text = false;
+      if (n.nodeType === Node.ELEMENT_NODE && !n.classList.contains('downloads')) parts.push(n.textContent.trim());
+    }
+    return parts;
+  }).filter(parts => parts.length > 1)"""
+
+
+def split_headings(page: Any) -> list[list[str]]:
+    """The page's card headings whose title is not one flex item (each as its parts' texts): the parts of such
+    a title are laid out apart across the heading's row (``“`` at the left, the query in the middle, ``”`` at the
+    right). Empty when every card heading reads in one piece."""
+    return page.evaluate(_SPLIT_HEADINGS)

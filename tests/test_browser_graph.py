@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import test_browser
-from browser_support import serve
+from browser_support import serve, split_headings
 from kg_pages_support import graph_store
 from shared_stores import copy_store
 from test_browser import expect
@@ -52,6 +52,7 @@ def test_explorer_grows_when_a_node_is_expanded(page: Any, server: str) -> None:
     expect(chart).to_have_attribute("data-nodes", str(before + len(new)))
     assert page.locator("#graph-node-rows tr").count() == before + len(new)
     assert page.locator("#graph-detail a[href^='/patent/']").count() > 0  # the evidence of its edges
+    assert split_headings(page) == []  # the centre's name and its kind read as one title
 
 def test_talent_page_draws_flows_and_opens_a_team(page: Any, server: str) -> None:
     page.goto("/talent")
@@ -61,6 +62,7 @@ def test_talent_page_draws_flows_and_opens_a_team(page: Any, server: str) -> Non
     page.locator("#events a", has_text="冯钰新").first.click()
     expect(page.locator("#team h2")).to_contain_text("冯钰新")
     expect(page.locator("#team")).to_contain_text("中山大学附属第六医院")
+    assert split_headings(page) == []  # "团队 冯钰新 <id>" reads as one title, the downloads apart
 
 
 def test_organisation_page_draws_its_portfolio_and_asks_for_strength(page: Any, server: str) -> None:

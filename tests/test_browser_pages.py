@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import browser_support
 import pytest
 import test_browser
 from test_browser import expect
@@ -92,3 +93,24 @@ def test_patent_page_reads_straight(page: Any, server: str) -> None:
     xlsx, json_link = (page.locator(f"#download-{f}").bounding_box() for f in ("xlsx", "json"))
     assert json_link["x"] - (xlsx["x"] + xlsx["width"]) >= 4  # a gap, not one run of underlined text
     assert outside == []
+
+
+#: pages with card headings, signed in as an analyst (every card the role sees), the search with results
+PAGES = ("/", "/overview", "/search?q=无人机", "/screen", "/data", "/data/quarantine", "/fto", "/marks", "/navigation",
+         "/graph", "/talent", "/strength", "/signals", "/watch", "/credit",
+         "/cockpit/records?indicator=invention_patents_per_10k_pop&region=500120&year=2025",
+         "/cockpit/reported?region=500120")
+
+
+def test_card_headings_read_in_one_piece(page: Any) -> None:
+    """A card heading is a row: its title on the left, its downloads on the right. A title made of text and
+    elements (the query in quotes, a name and its tag) must be one item of that row, or its parts are spread
+    over it (the search's “ at the left edge, the query in the middle, ” at the right)."""
+    test_browser._login(page)
+    split = {}
+    for path in PAGES:
+        answer = page.goto(path)
+        assert answer is not None and answer.status == 200, path
+        if found := browser_support.split_headings(page):
+            split[path] = found
+    assert split == {}
