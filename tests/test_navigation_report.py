@@ -160,6 +160,10 @@ def test_edition_two_shows_what_changed_after_one_more_file(drones: Path, tmp_pa
         assert nav.edition("drones", "500120", 1)["industry"]["documents"] == 926
         text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(nav.render(second, "pdf"))).pages)
         assert "与上一版相比的变化" in text and "第 2 版相对第 1 版" in text
+    listed = CliRunner().invoke(cli, ["navigate", "drones", "--region", "500120", "--editions", "--db", str(path)])
+    assert listed.exit_code == 0 and listed.stdout.splitlines()[-1] == (
+        f"第 2 版相对第 1 版：新增 {len(diff['added'])} 个数字，删除 {len(diff['removed'])} 个，"
+        f"变化 {len(changed)} 个，未变 {diff['unchanged']} 个；界定范围文献 926 → 976 件。")
 
 
 @pytest.fixture
@@ -183,6 +187,10 @@ def test_cli_writes_the_files_of_a_saved_edition(saved: Path, tmp_path: Path) ->
     listed = CliRunner().invoke(cli, ["navigate", "drones", "--region", "500120", "--editions", "--json",
                                       "--db", str(saved)])
     assert listed.exit_code == 0 and [e["edition"] for e in json.loads(listed.stdout)["editions"]] == [1]
+    as_text = CliRunner().invoke(cli, ["navigate", "drones", "--region", "500120", "--editions", "--db", str(saved)])
+    documents = json.loads(listed.stdout)["changes"]["documents"]["new"]
+    assert as_text.exit_code == 0
+    assert as_text.stdout.splitlines()[-1] == f"第 1 版是首版，无可比较的前一版；界定范围文献 {documents:,} 件。"
     missing = CliRunner().invoke(cli, ["navigate", "drones", "--edition", "3", "--db", str(saved)])
     assert missing.exit_code == 2 and "edition 3" in missing.stderr
 

@@ -12,6 +12,7 @@ import typer
 from ipcockpit.app import Cockpit
 from ipcockpit.cli.options import command_options, dump, err, fail, texts
 from ipcockpit.cli.progress import Progress
+from ipcockpit.navigation.report import cell
 from ipcockpit.settings import Settings
 
 
@@ -58,11 +59,13 @@ def navigate(
             return
         for e in listed:
             typer.echo(f"{e['edition']}\t{e['created_at']}")
-        if changes:
-            typer.echo(t("nav.changes.summary", edition=changes["to"], since=changes["from"] or "–",
+        if changes and changes["from"] is None:
+            typer.echo(t("nav.changes.first", edition=changes["to"], new=cell(changes["documents"]["new"])))
+        elif changes:
+            typer.echo(t("nav.changes.summary", edition=changes["to"], since=changes["from"],
                          added=len(changes["added"]), removed=len(changes["removed"]),
                          changed=len(changes["changed"]), unchanged=changes["unchanged"],
-                         old=changes["documents"]["old"], new=changes["documents"]["new"]))
+                         old=cell(changes["documents"]["old"]), new=cell(changes["documents"]["new"])))
         return
     outputs = [(fmt, path) for fmt, path in (("html", html), ("pdf", pdf), ("docx", docx), ("csv", csv),
                                               ("xlsx", xlsx)) if path is not None]
