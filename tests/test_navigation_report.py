@@ -183,6 +183,12 @@ def test_cli_writes_the_files_of_a_saved_edition(saved: Path, tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     assert out["pdf"].read_bytes()[:5] == b"%PDF-" and out["docx"].read_bytes()[:2] == b"PK"
     assert TITLE in out["html"].read_text(encoding="utf-8")
+    # every format says when the edition was built as a person reads a time: local, the zone named, no "T"
+    built = re.compile(r"第 1 版 · 生成于 \d{4}-\d\d-\d\d \d\d:\d\d UTC([+-]\d+(:\d\d)?)?(?!\d)")
+    pdf_text = "".join(p.extract_text() for p in PdfReader(out["pdf"]).pages)
+    docx_text = "\n".join(p.text for p in Document(str(out["docx"])).paragraphs)
+    for text in (out["html"].read_text(encoding="utf-8"), pdf_text, docx_text):
+        assert built.search(text) and not re.search(r"生成于 \S*T\d", text)
     assert len(out["csv"].read_text(encoding="utf-8-sig").splitlines()) == 200
     listed = CliRunner().invoke(cli, ["navigate", "drones", "--region", "500120", "--editions", "--json",
                                       "--db", str(saved)])
@@ -202,6 +208,10 @@ def test_the_page_and_the_api_read_and_download_an_edition(saved: Path) -> None:
         assert 'id="nav-read-only"' in page.text and 'id="nav-build"' not in page.text
         assert page.text.count('class="chart"') == 3 and EMPTY_DISTRICT in page.text
         assert 'href="/api/navigation/report.docx?industry=drones&amp;region=500120&amp;edition=1"' in page.text
+        editions_table = page.text[page.text.index('id="nav-editions"'):]
+        editions_table = editions_table[: editions_table.index("</section>")]
+        assert re.search(r"<td[^>]*>\d{4}-\d\d-\d\d \d\d:\d\d UTC", editions_table)  # a time a person reads
+        assert not re.search(r"\d{4}-\d\d-\d\dT\d", re.sub(r"<[^>]+>", " ", page.text))  # no machine time anywhere
         data = client.get("/api/navigation", params={"industry": "drones", "region": "500120"}).json()
         assert data["report"]["edition"] == 1 and [e["edition"] for e in data["editions"]] == [1]
         for fmt, start in (("pdf", b"%PDF-"), ("docx", b"PK"), ("xlsx", b"PK"), ("csv", "id,".encode("utf-8-sig"))):

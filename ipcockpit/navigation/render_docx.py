@@ -20,7 +20,7 @@ from docx.shared import Cm, Pt
 
 from ipcockpit.navigation import chart_images
 from ipcockpit.navigation.render_pdf import MAX_ROWS, definition_lines
-from ipcockpit.navigation.report import cell, changes, column_label, empty_text, say, sections_by_part
+from ipcockpit.navigation.report import cell, changes, column_label, empty_text, say, sections_by_part, subtitle
 
 EAST_ASIA_FONT = "宋体"
 HEADING_FONT = "黑体"
@@ -78,10 +78,9 @@ def render_docx(report: Mapping[str, Any], t: Callable[..., str]) -> bytes:
         _east_asian(styles[name], HEADING_FONT if name != "Intense Quote" else EAST_ASIA_FONT)
     doc.core_properties.title = say(t, report["title"])
     doc.core_properties.author = "ipcockpit"
-    industry, region = report.get("industry", {}), report.get("region", {})
+    industry = report.get("industry", {})
     doc.add_heading(say(t, report["title"]), level=0)
-    doc.add_paragraph(t("nav.report.subtitle", region=region.get("code") or t("nav.region.none"),
-                        edition=report.get("edition") or "–", generated=report.get("generated_at", "")))
+    doc.add_paragraph(subtitle(report, t))
     doc.add_heading(t("nav.report.summary"), level=1)
     for s in report.get("summary", []):
         doc.add_paragraph(say(t, s), style="List Bullet")

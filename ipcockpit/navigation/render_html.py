@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 from ipcockpit.navigation.render_pdf import definition_lines
-from ipcockpit.navigation.report import cell, changes, column_label, empty_text, say, sections_by_part
+from ipcockpit.navigation.report import cell, changes, column_label, empty_text, say, sections_by_part, subtitle
 
 WEB = Path(__file__).resolve().parents[1] / "web"
 _NOT_ID = re.compile(r"[^A-Za-z0-9_-]+")
@@ -37,7 +37,7 @@ def dom_id(section: Mapping[str, Any]) -> str:
 
 def view(report: Mapping[str, Any], t: Callable[..., str]) -> dict[str, Any]:
     """What the report template shows, in ``t``'s language."""
-    industry, region = report.get("industry", {}), report.get("region", {})
+    industry = report.get("industry", {})
     parts = []
     for part, sections in sections_by_part(report):
         shown = []
@@ -56,8 +56,7 @@ def view(report: Mapping[str, Any], t: Callable[..., str]) -> dict[str, Any]:
         parts.append({"part": part, "heading": t(f"nav.report.part.{part}"), "sections": shown})
     return {
         "title": say(t, report["title"]),
-        "subtitle": t("nav.report.subtitle", region=region.get("code") or t("nav.region.none"),
-                      edition=report.get("edition") or "–", generated=report.get("generated_at", "")),
+        "subtitle": subtitle(report, t),
         "summary": [say(t, s) for s in report.get("summary", [])],
         "definition": definition_lines(industry, t),
         "counts": list((industry.get("counts") or {}).items()),

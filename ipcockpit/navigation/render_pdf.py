@@ -24,7 +24,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ipcockpit.navigation import chart_images
-from ipcockpit.navigation.report import cell, changes, column_label, empty_text, say, sections_by_part
+from ipcockpit.navigation.report import cell, changes, column_label, empty_text, say, sections_by_part, subtitle
 from ipcockpit.reports.cockpit_pdf import INK, LINE, MUTED, VALUE, cjk_font
 
 MAX_ROWS = 40
@@ -94,11 +94,9 @@ def render_pdf(report: Mapping[str, Any], t: Callable[..., str]) -> bytes:
     """The report as PDF bytes in ``t``'s language."""
     lang = getattr(t, "lang", "zh-CN")
     st = _styles(lang)
-    industry, region = report.get("industry", {}), report.get("region", {})
+    industry = report.get("industry", {})
     story: list[Any] = [_p(say(t, report["title"]), st["title"])]
-    story.append(_p(t("nav.report.subtitle", region=region.get("code") or t("nav.region.none"),
-                      edition=report.get("edition") or "–", generated=report.get("generated_at", "")),
-                    st["subtitle"]))
+    story.append(_p(subtitle(report, t), st["subtitle"]))
     story.append(_p(t("nav.report.summary"), st["h1"]))
     story += [_p(say(t, s), st["base"]) for s in report.get("summary", [])]
     story += [_p(say(t, m), st["empty"]) for m in report.get("missing", [])]

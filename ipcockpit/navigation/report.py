@@ -133,7 +133,7 @@ def assemble(definition: Any, counts: Mapping[str, Any], analysis: Mapping[str, 
         "missing": missing,
         "levels": levels,
         "sections": sections,
-        "generated_at": (generated_at or datetime.now()).isoformat(timespec="seconds"),
+        "generated_at": (generated_at or datetime.now()).astimezone().isoformat(timespec="seconds"),
         "edition": None,
     }
 
@@ -187,6 +187,17 @@ def sections_by_part(report: Mapping[str, Any]) -> list[tuple[str, list[Mapping[
     """The report's sections grouped by part, in part order."""
     return [(p, [s for s in report.get("sections", []) if s.get("part") == p]) for p in PARTS
             if any(s.get("part") == p for s in report.get("sections", []))]
+
+
+def subtitle(report: Mapping[str, Any], t: Any) -> str:
+    """The report's line under its title: region, edition and when it was built, in this machine's zone with
+    the zone named (``2026-12-06 21:49 UTC+8``), as every format prints it."""
+    from ipcockpit import localtime
+
+    region = report.get("region", {})
+    generated = localtime.show(report.get("generated_at"), localtime.system_zone(), seconds=False)
+    return t("nav.report.subtitle", region=region.get("code") or t("nav.region.none"),
+             edition=report.get("edition") or "–", generated=generated or "–")
 
 
 def changes(report: Mapping[str, Any], t: Any, limit: int = 40) -> tuple[str, list[dict[str, Any]]] | None:
