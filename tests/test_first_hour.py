@@ -59,6 +59,8 @@ ALLOWED = frozenset(w.lower() for w in (
     "ipcockpit",  # the product
     "Apache", "ECharts",  # the chart library the footer credits
     "CSV", "Excel", "PDF", "JSON", "HTML", "TXT",  # file formats (downloads, uploads)
+    "Word", "DOCX", "XLSX",  # the report formats Chinese offices edit and file, by the names they know them by
+    "RTA",  # revealed technological advantage: the navigation report's positioning measure, by its usual name
     "UTF", "GBK",  # text encodings (UTF-8), which a CSV upload names
     "IPC", "SEI",  # the classification and the strategic emerging industries catalogue
     "USPTO", "CNIPA", "EPO", "WIPO", "PCT",  # patent offices and the treaty, by their usual abbreviations
@@ -315,6 +317,15 @@ def _sign_in(page: Any) -> None:
         page.click("#login-form button[type=submit]")
 
 
+def _navigation_report(page: Any) -> None:
+    """Build the report of the plan's first leading industry (新一代信息技术) for the district and read it."""
+    form = page.locator("#nav-build")
+    form.locator("select[name=industry]").select_option("ngit")
+    form.locator("input[name=region]").fill("500120")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+
+
 def _fto(page: Any) -> None:
     form = page.locator("#fto-form")
     form.locator("textarea[name=text]").fill(DRONE)
@@ -339,6 +350,8 @@ def test_first_hour(walk: Walk) -> None:
         walk.visit("quarantine", _click("#quarantine-link a"))
         if walk.visit("FTO", _nav("/fto")):
             walk.visit("FTO result", _fto)
+        if walk.visit("navigation", _nav("/navigation")):
+            walk.visit("navigation report", _navigation_report)
     if walk.visit("home, signed in", _click("header nav a")):  # the first link: the cockpit
         walk.visit("big screen", _click("#big-screen-link"))
     walk.visit("API docs", lambda p: p.goto("/docs"), ours=False)

@@ -298,3 +298,12 @@ def test_coded_cells_are_words_in_the_report_language() -> None:
     assert cell("a code no catalogue has", "nature", zh) == "a code no catalogue has"  # shown as it is
     assert cell("enterprise", "applicant", zh) == "enterprise"  # only coded columns
     assert cell(12345, "documents", zh) == "12,345" and cell(2019, "year", zh) == "2019"
+    # the key patents' columns: the high-value answer and the legal-status rule's labels
+    assert (cell("no", "high_value", zh), cell("yes", "high_value", en)) == ("非高价值", "High value")
+    assert (cell("expired", "legal_status", zh), cell("expired", "legal_status", en)) == ("期限届满", "expired")
+    assert cell("pending", "legal_status", zh) == "审中（申请未授权）"
+    # the definition's combination in words, not its code
+    from ipcockpit.navigation.render_pdf import definition_lines
+
+    assert "组合方式: 任一条件满足即纳入" in definition_lines({"keywords": ["无人机"], "combine": "any"}, zh)
+    assert "Combined by: all conditions (intersection)" in definition_lines({"combine": "all"}, en)

@@ -18,7 +18,17 @@ from typing import Any
 import jinja2
 
 from ipcockpit.navigation.render_pdf import definition_lines
-from ipcockpit.navigation.report import cell, changes, column_label, empty_text, say, sections_by_part, subtitle
+from ipcockpit.navigation.report import (
+    CODED_COLUMNS,
+    STATUS_COLUMNS,
+    cell,
+    changes,
+    column_label,
+    empty_text,
+    say,
+    sections_by_part,
+    subtitle,
+)
 
 WEB = Path(__file__).resolve().parents[1] / "web"
 _NOT_ID = re.compile(r"[^A-Za-z0-9_-]+")
@@ -50,6 +60,8 @@ def view(report: Mapping[str, Any], t: Callable[..., str]) -> dict[str, Any]:
                 "empty": empty_text(t, s) if s.get("empty_reason") else None,
                 "chart": s.get("chart") if not s.get("empty_reason") else None,
                 "columns": [column_label(t, c) for c in columns],
+                # names, titles, ids and codes as the data has them: not for a page translator to change
+                "data": [c not in CODED_COLUMNS and c not in STATUS_COLUMNS for c in columns],
                 "rows": [[cell(r.get(c), c, t) for c in columns] for r in table.get("rows") or []],
                 "numbers": len(s.get("numbers") or []),
             })

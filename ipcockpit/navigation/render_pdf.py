@@ -138,6 +138,8 @@ def definition_lines(industry: Mapping[str, Any], t: Callable[..., str]) -> list
         value = industry.get(field)
         if value:
             text = "、".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+            if field == "combine" and getattr(t, "has", lambda _k: False)(f"nav.def.combine_{value}"):
+                text = t(f"nav.def.combine_{value}")
             lines.append(f"{t('nav.def.' + field)}: {text}")
     lines.append(t("nav.report.documents", documents=industry.get("documents", 0)))
     return lines

@@ -163,17 +163,25 @@ def column_label(t: Any, column: str) -> str:
 
 #: columns whose values are codes with a text in the catalogues (column → key prefix)
 CODED_COLUMNS = {"nature": "nav.nature.", "status": "nav.status.", "operation": "nav.operation.",
-                 "kind": "nav.white_space.", "answer": "nav.high_value."}
+                 "kind": "nav.white_space.", "answer": "nav.high_value.", "high_value": "nav.high_value."}
+#: columns whose values are the legal-status rule's labels (:data:`ipcockpit.value.legal_status.STATUS_LABELS`)
+STATUS_COLUMNS = ("legal_status",)
 
 
 def cell(value: Any, column: str = "", t: Any = None) -> str:
-    """A table cell as text: a coded value (:data:`CODED_COLUMNS`) in words when ``t`` is given and its
-    catalogue has it, whole numbers with thousands separators (not years), fractions to 3 significant places."""
+    """A table cell as text: a coded value (:data:`CODED_COLUMNS`, :data:`STATUS_COLUMNS`) in words when ``t``
+    is given and its catalogue has it, whole numbers with thousands separators (not years), fractions to 3
+    significant places."""
     if value is None:
         return "–"
     prefix = CODED_COLUMNS.get(column)
     if prefix and t is not None and isinstance(value, str) and getattr(t, "has", lambda _k: False)(prefix + value):
         return str(t(prefix + value))
+    if column in STATUS_COLUMNS and t is not None and isinstance(value, str):
+        from ipcockpit.value.legal_status import STATUS_LABELS
+
+        if value in STATUS_LABELS:
+            return STATUS_LABELS[value][0 if str(getattr(t, "lang", "zh-CN")).startswith("zh") else 1]
     if isinstance(value, bool) or column == "year" or column.endswith("_year"):
         return str(value)
     if isinstance(value, int):
