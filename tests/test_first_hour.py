@@ -2,7 +2,9 @@
 
 The walk: the home page (the cockpit), the data overview, the screening, the first screened patent, search
 in Chinese, in English and by number, the data page, the log-in page, then signed in as an analyst: the
-data page again, the quarantine, the FTO form and its result, the cockpit, its big screen and the API docs.
+data page again, the quarantine, the FTO form and its result, the navigation page and a report built on it,
+the marks, knowledge-graph, talent, strength, signals, watch-list, credit and district pages, the cockpit,
+its big screen and the API docs.
 On every page, at 1366×768 and again at 1920×1080:
 
 - **Chinese only** (the zh-CN walk): no word of three or more Latin letters in the text a visitor sees (text
@@ -285,6 +287,11 @@ def walk(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[
     context.close()
 
 
+#: pages a signed-in analyst opens by address (from links of the pages before, or the navigation's second rank)
+PAGES = (("marks", "/marks"), ("knowledge graph", "/graph"), ("talent", "/talent"), ("strength", "/strength"),
+         ("signals", "/signals"), ("watch lists", "/watch"), ("credit", "/credit"), ("district", "/region/500120"))
+
+
 def _nav(path: str) -> Callable[[Any], None]:
     """Follow the navigation link to ``path`` and wait for the page it leads to."""
     def go(page: Any) -> None:
@@ -352,6 +359,8 @@ def test_first_hour(walk: Walk) -> None:
             walk.visit("FTO result", _fto)
         if walk.visit("navigation", _nav("/navigation")):
             walk.visit("navigation report", _navigation_report)
+    for name, path in PAGES:
+        walk.visit(name, lambda p, path=path: p.goto(path))
     if walk.visit("home, signed in", _click("header nav a")):  # the first link: the cockpit
         walk.visit("big screen", _click("#big-screen-link"))
     walk.visit("API docs", lambda p: p.goto("/docs"), ours=False)
