@@ -68,3 +68,23 @@ def test_quarantine_json_says_how_many_and_whether_all(india: dict[str, Any]) ->
     none = ["quarantine", "--db", india["db"], "--json", "--file", "no-such-file"]
     some = json.loads(runner.invoke(cli, none).stdout)
     assert (some["total"], some["count"], some["truncated"], some["rows"]) == (0, 0, False, [])
+
+
+def test_tables_speak_the_command_lines_language(india: dict[str, Any], tmp_path: Path) -> None:
+    """Column headings and messages come from the catalogue: Chinese by default, English with ``language: en``
+    (they were English whatever the setting)."""
+    english = tmp_path / "en.yaml"
+    english.write_text("language: en\n", encoding="utf-8")
+    zh = india["ingest"]
+    assert all(h in zh.stdout for h in ("文件", "格式", "读取", "载入", "隔离", "合并"))
+    assert "条记录进入隔离区（`ipcockpit quarantine --file 2018_grants.csv`" in zh.stderr
+    stats = {lang: runner.invoke(cli, ["stats", "--db", india["db"], *args])
+             for lang, args in (("zh", []), ("en", ["--config", str(english)]))}
+    assert all(out.exit_code == 0 for out in stats.values())
+    assert "行数" in stats["zh"].stdout and "检查项" in stats["zh"].stdout
+    assert "隔离记录（无法导入）" in stats["zh"].stdout  # a check by its name, not its id
+    assert "rows" in stats["en"].stdout and "check" in stats["en"].stdout and "行数" not in stats["en"].stdout
+    listed = runner.invoke(cli, ["quarantine", "--db", india["db"], "--limit", "1", "--config", str(english)])
+    assert listed.exit_code == 0 and all(h in listed.stdout for h in ("file", "position", "field", "reason"))
+    screened = runner.invoke(cli, ["screen", "--db", india["db"], "--limit", "1"])
+    assert screened.exit_code == 0 and all(h in screened.stdout for h in ("公开号", "高价值", "价值指数", "可信度"))

@@ -201,7 +201,8 @@ def test_bad_rows_are_quarantined_with_file_record_field(cockpit: Cockpit, share
     assert (listed["total"], listed["count"], listed["truncated"]) == (2, 2, False)
     again = subprocess.run([sys.executable, "-m", "ipcockpit.cli", "ingest", str(f), "--db", cockpit.settings.db],
                            capture_output=True, text=True, check=True)
-    assert "2 record(s) quarantined" in again.stderr and "quarantined 2" in again.stderr  # quality step
+    assert "bad_rows.csv：2 条记录进入隔离区" in again.stderr  # the command line speaks Chinese by default
+    assert "数据质量：隔离记录（无法导入） 2" in again.stderr  # the quality step, the check by its name
 
 
 def test_cli_exit_code_names_unreadable_files_only(tmp_path: Path, shared: Path) -> None:

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Column, Table
 
 from ipcockpit.analytics.quality import INFORMATION
@@ -44,7 +43,8 @@ def ingest(
     if json_out:
         dump([r.as_dict() for r in reports])
     else:
-        table = Table(Column("file", overflow="fold"), "format", "read", "loaded", "quarantined", "merged")
+        table = Table(Column(t("cli.col.file"), overflow="fold"),
+                      *(t(f"cli.col.{c}") for c in ("format", "read", "loaded", "quarantined", "merged")))
         for r in reports:
             table.add_row(r.file, r.format or "-", str(r.read), str(r.loaded), str(r.quarantined), str(r.merged))
         table_console().print(table)
@@ -53,12 +53,13 @@ def ingest(
             key = "cli.ingest_skipped" if r.skipped else "cli.ingest_failed"
             err.print(t(key, error=r.error), style="yellow" if r.skipped else "red", markup=False, highlight=False)
         if r.quarantined:
-            err.print(f"[yellow]{escape(r.file)}: {r.quarantined} record(s) quarantined[/yellow] "
-                      f"(`ipcockpit quarantine --file {escape(Path(r.file).name)}` lists them with the reason)")
+            err.print(t("cli.ingest_quarantined", file=r.file, count=r.quarantined, name=Path(r.file).name),
+                      style="yellow", markup=False, highlight=False)
     flagged = {name: c["count"] for name, c in checks.items() if c["count"] and name not in INFORMATION}
     if flagged:
-        err.print("data quality 数据质量: " + ", ".join(f"{k} {v}" for k, v in flagged.items())
-                  + " (`ipcockpit stats` gives examples)")
+        listed = ("，" if t.lang == "zh-CN" else ", ").join(f"{t.label('quality', k)} {v}" for k, v in flagged.items())
+        err.print(t("cli.quality_flagged", checks=listed),
+                  markup=False, highlight=False)
     failed = sum(1 for r in reports if r.error and not r.skipped)
     if failed:
         err.print(t("cli.ingest_failed_count", failed=failed, files=len(reports)), style="red", markup=False)
@@ -91,13 +92,14 @@ def quarantine(
 
     --json prints {"total", "count", "limit", "truncated", "rows"}: truncated is true when rows are not all."""
     found = cockpit.quarantine_list(file, limit)
+    t = texts(cockpit.settings)
     if found["truncated"]:
-        err.print(texts(cockpit.settings)("quarantine.cli_cut", count=f"{found['count']:,}",
-                                               total=f"{found['total']:,}"), markup=False)
+        err.print(t("quarantine.cli_cut", count=f"{found['count']:,}", total=f"{found['total']:,}"), markup=False)
     if json_out:
         dump(found)
         return
-    table = Table(Column("file", overflow="fold"), "position", "field", "reason")
+    table = Table(Column(t("cli.col.file"), overflow="fold"),
+                  *(t(f"cli.col.{c}") for c in ("position", "field", "reason")))
     for r in found["rows"]:
         table.add_row(r["path"], r["position"], r["field"] or "", r["reason"])
     table_console().print(table)
@@ -111,13 +113,14 @@ def stats(cockpit: Cockpit, json_out: bool = False) -> None:
         dump(data)
         return
     console = table_console()
-    table = Table("table", "rows")
+    t = texts(cockpit.settings)
+    table = Table(t("cli.col.table"), t("cli.col.rows"))
     for name, n in data["tables"].items():
         table.add_row(name, str(n))
     console.print(table)
-    q = Table("check", "count")
+    q = Table(t("cli.col.check"), t("cli.col.count"))
     for name, check in data["quality"].items():
-        q.add_row(name, str(check["count"]))
+        q.add_row(t.label("quality", name), str(check["count"]))
     console.print(q)
 
 
@@ -134,7 +137,7 @@ def export(
 ) -> None:
     """Export every table as Parquet (for Spark or other tools). 导出为 Parquet。"""
     written = cockpit.export_parquet(parquet)
-    err.print(f"wrote {len(written)} files to {parquet}")
+    err.print(texts(cockpit.settings)("cli.export_wrote", count=len(written), folder=str(parquet)), markup=False)
 
 
 @command_options(opens=None)

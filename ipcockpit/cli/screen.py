@@ -79,7 +79,7 @@ def screen(
                           year_from=year_from, limit=limit, doc_ids=numbers_given, settings=settings)
     if xlsx is not None:
         write_xlsx({"patents": flat_rows(rows)}, str(xlsx))  # the one Excel writer: text stays text
-        err.print(f"wrote {len(rows)} patents to {xlsx}")
+        err.print(texts(cockpit.settings)("cli.screen_wrote", count=len(rows), path=str(xlsx)), markup=False)
     if json_out:
         dump(rows)
     elif csv_out and encoding is not None:  # bytes in the encoding asked for (csv_encoding said it is offered)
@@ -100,7 +100,8 @@ def screen(
         writer.writerows(flat)
     elif xlsx is None:
         t = texts(cockpit.settings)
-        table = Table("publication", "title", "applicant", "high value", "in force", "index", "confidence")
+        table = Table(*(t(f"cli.col.{c}") for c in ("publication", "title", "applicant", "high_value", "in_force",
+                                                     "value_index", "confidence")))
         for r in rows:
             vi, conf = r.get("value_index"), r.get("confidence")
             table.add_row(r["publication_number"], (r.get("title") or MISSING)[:40],

@@ -81,8 +81,8 @@ def index(
             table.add_row(f"claims 权利要求 ({space})", str(n))
         Console().print(table)
         _print_embedding(data, t)
-        err.print(f"{data['folder']}: " + (f"built {data['built_at']}" if data["exists"]
-                                           else "no index yet; run `ipcockpit index`"))
+        err.print(t("cli.index_built", folder=data["folder"], built=data["built_at"]) if data["exists"]
+                  else t("cli.index_none", folder=data["folder"]), markup=False)
         return
     docs, claims = data["documents"], data["claims"]
     table.add_row("documents 文献", str(docs["documents"]))
@@ -94,7 +94,8 @@ def index(
     for space, c in claims["spaces"].items():
         table.add_row(f"claims 权利要求 ({space})", f"{c['claims']} (+{c['added']} -{c['removed']})")
     Console().print(table)
-    err.print(f"indexes in {data['folder']} ({docs['seconds'] + claims['seconds']:.1f} s)")
+    err.print(t("cli.index_done", folder=data["folder"], seconds=f"{docs['seconds'] + claims['seconds']:.1f}"),
+              markup=False)
 
 
 def _print_embedding(data: dict[str, Any], t: Translator) -> None:
@@ -167,7 +168,8 @@ def search(
         doc = number["document"] or {}
         Console().print(f"{number['doc_id']}  {doc.get('title') or ''}")
     rows = data["results"]
-    table = Table("#", "publication", "title", "score", "lexical", "semantic", "passage")
+    table = Table("#", *(say(f"cli.col.{c}") for c in ("publication", "title", "score", "lexical", "semantic",
+                                                         "passage")))
     table.columns[1].no_wrap = True
     for i, r in enumerate(rows, start=data["first"]):
         title = (r.get("title") or "")[:50] + ("" if r["relevant"] else f" ({say('search.weaker_badge')})")
@@ -237,7 +239,7 @@ def fto(
                 path.write_bytes(report)
             else:
                 path.write_text(report, encoding="utf-8")
-            err.print(f"wrote the {fmt.upper()} report to {path}")
+            err.print(texts(cockpit.settings)("cli.fto_wrote", fmt=fmt.upper(), path=str(path)), markup=False)
     if json_out:
         dump(result)
         return
@@ -262,8 +264,9 @@ def fto(
         err.print(say("fto_report.weaker", count=relevance["weaker"], floor=f"{relevance['floor']:.2f}")
                   + " (--weaker)")
     s = result["summary"]
-    err.print(f"high {s['high']} · medium {s['medium']} · low {s['low']} ({s['candidates']} candidate claims, "
-              f"{s['analysed']} compared) — {result['disclaimer']['zh']} {result['disclaimer']['en']}")
+    disclaimer = result["disclaimer"]["en" if lang.lower().startswith("en") else "zh"]
+    err.print(say("cli.fto_summary", high=s["high"], medium=s["medium"], low=s["low"], candidates=s["candidates"],
+                  analysed=s["analysed"], disclaimer=disclaimer), markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ipcockpit.app import Cockpit
-from ipcockpit.cli.options import command_options, dump, err
+from ipcockpit.cli.options import command_options, dump, err, texts
 from ipcockpit.settings import Settings
 from ipcockpit.store import require_file
 
@@ -32,7 +32,7 @@ def user_add(
     """Add a user; the first admin of a new store is made this way. 添加用户。"""
     row = cockpit.add_user(name, role, _password(password_stdin), created_by="cli")
     cockpit.audit(None, "admin", "cli user add", f"user:{row['name']}", "ok", detail={"role": row["role"]})
-    err.print(f"user {row['name']} added with role {row['role']}")
+    err.print(texts(cockpit.settings)("cli.user_added", name=row["name"], role=row["role"]), markup=False)
 
 
 @user_app.command("list")
@@ -43,10 +43,11 @@ def user_list(cockpit: Cockpit, json_out: bool = False) -> None:
     if json_out:
         dump(rows)
         return
-    table = Table("name", "role", "created at", "created by", "disabled")
+    t = texts(cockpit.settings)
+    table = Table(*(t(f"cli.col.{c}") for c in ("user", "role", "created_at", "created_by", "disabled")))
     for r in rows:
         table.add_row(r["name"], r["role"], str(r["created_at"]), r["created_by"] or "-",
-                      "yes" if r["disabled"] else "")
+                      t("cli.yes") if r["disabled"] else "")
     Console().print(table)
 
 
@@ -81,7 +82,7 @@ def user_password(
     with _existing_store(settings) as cockpit:
         cockpit.set_password(name, password)
         cockpit.audit(None, "admin", "cli user password", f"user:{name}", "ok")
-    err.print(f"user {name}: new password set; their sessions have ended")
+    err.print(texts(settings)("cli.user_password", name=name), markup=False)
 
 
 @user_app.command("disable")
@@ -91,7 +92,7 @@ def user_disable(settings: Settings, name: Annotated[str, typer.Argument(help="U
     with _existing_store(settings) as cockpit:
         cockpit.disable_user(name)
         cockpit.audit(None, "admin", "cli user disable", f"user:{name}", "ok")
-    err.print(f"user {name} disabled; their sessions have ended")
+    err.print(texts(settings)("cli.user_disabled", name=name), markup=False)
 
 
 @user_app.command("enable")
@@ -101,7 +102,7 @@ def user_enable(settings: Settings, name: Annotated[str, typer.Argument(help="Us
     with _existing_store(settings) as cockpit:
         cockpit.disable_user(name, disabled=False)
         cockpit.audit(None, "admin", "cli user enable", f"user:{name}", "ok")
-    err.print(f"user {name} enabled")
+    err.print(texts(settings)("cli.user_enabled", name=name), markup=False)
 
 
 @user_app.command("logout")
@@ -111,7 +112,7 @@ def user_logout(cockpit: Cockpit, name: Annotated[str, typer.Argument(help="User
     runs. 结束该用户的全部会话。"""
     ended = cockpit.end_sessions(name)
     cockpit.audit(None, "admin", "cli user logout", f"user:{name}", "ok", detail={"sessions_ended": ended})
-    err.print(f"user {name}: {ended} open session(s) ended")
+    err.print(texts(cockpit.settings)("cli.user_logout", name=name, ended=ended), markup=False)
 
 
 def register(app: typer.Typer) -> None:
