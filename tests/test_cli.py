@@ -9,6 +9,7 @@ smallest arguments it accepts) or :func:`test_args_cover_every_command` fails.
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -212,6 +213,9 @@ def test_a_write_command_creates_the_store(tmp_path: Path) -> None:
     assert db.exists()
     listed = runner.invoke(app, ["user", "list", "--json", "--db", str(db)])
     assert listed.exit_code == 0 and '"alice"' in listed.stdout
+    assert "已添加用户 alice，角色 admin" in result.stderr
+    table = runner.invoke(app, ["user", "list", "--db", str(db)]).stdout  # Chinese headings, a time people read
+    assert "用户名" in table and re.search(r"alice .* admin .* \d{4}-\d\d-\d\d \d\d:\d\d UTC", table), table
 
 
 def _free_port() -> int:

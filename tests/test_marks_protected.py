@@ -10,6 +10,7 @@ from the code under test.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -211,7 +212,10 @@ def test_web_pages_and_api(c: Cockpit, tmp_path: Path) -> None:
         assert "similar to the time-honoured brand" in csv_text and "饭遭秧" in csv_text
         q = client.get("/marks/protected", params={"format": "csv", "section": "quarantine", "lang": "zh-CN"}).text
         assert "第99类" in q and "time_honoured.csv" in q and "尼斯分类为1至45类" in q
-        assert "尼斯分类为1至45类" in client.get("/marks/protected", params={"lang": "zh-CN"}).text
+        protected = client.get("/marks/protected", params={"lang": "zh-CN"}).text
+        assert "尼斯分类为1至45类" in protected
+        assert re.search(r"<td[^>]*>\d{4}-\d\d-\d\d \d\d:\d\d UTC", protected)  # when each list was loaded
+        assert not re.search(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d\.\d", protected)  # not the stored value
         page = client.get("/marks/mark/CNG1650001")
         assert page.status_code == 200 and "BISHAN SMART" in page.text and "马德里" in page.text
         assert client.get("/marks/mark/CN1").status_code == 404

@@ -196,6 +196,7 @@ def test_cli_writes_the_files_of_a_saved_edition(saved: Path, tmp_path: Path) ->
     as_text = CliRunner().invoke(cli, ["navigate", "drones", "--region", "500120", "--editions", "--db", str(saved)])
     documents = json.loads(listed.stdout)["changes"]["documents"]["new"]
     assert as_text.exit_code == 0
+    assert re.fullmatch(r"1\t\d{4}-\d\d-\d\d \d\d:\d\d UTC\S*", as_text.stdout.splitlines()[0])  # local, zone named
     assert as_text.stdout.splitlines()[-1] == f"第 1 版是首版，无可比较的前一版；界定范围文献 {documents:,} 件。"
     missing = CliRunner().invoke(cli, ["navigate", "drones", "--edition", "3", "--db", str(saved)])
     assert missing.exit_code == 2 and "edition 3" in missing.stderr

@@ -408,6 +408,8 @@ def test_case_status_log_and_office_list(small: Path, tmp_path: Path) -> None:
     assert "不构成认定" in str(book.worksheets[-1].cell(2, 1).value)
     shown = json.loads(runner.invoke(cli, ["signals", "show", cid, "--db", str(path), "--json"]).stdout)
     assert shown["evidence"]["transfers"] and "不构成认定" in shown["note_verdict"]
+    text = runner.invoke(cli, ["signals", "show", cid, "--db", str(path)]).stdout  # the log: local time, words
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC\S* ana: 已核查 → 已处理 不属实 转让系高校成果转化", text), text
     bad = runner.invoke(cli, ["signals", "detect", "nothing", "--db", str(path)])
     assert bad.exit_code == 2 and "no signal kind" in bad.output
 

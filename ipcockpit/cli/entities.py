@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from ipcockpit.app import Cockpit
-from ipcockpit.cli.options import command_options, dump, err, fail, table_console, texts
+from ipcockpit.cli.options import command_options, dump, err, fail, table_console, texts, when
 
 entities_app = typer.Typer(help="Organisations resolved across names and sources. 机构实体消歧。", no_args_is_help=True)
 
@@ -159,7 +159,7 @@ def overrides(cockpit: Cockpit, limit: Annotated[int, typer.Option(help="How man
                   t("entities.analyst"), t("entities.at"), t("entities.note"))
     for o in rows:
         table.add_row(str(o["id"]), t(f"entities.action.{o['action']}"), o["entity_id"],
-                      o["other"] or "-", o["analyst"], str(o["created_at"])[:19], o["note"] or "")
+                      o["other"] or "-", o["analyst"], when(cockpit.settings, o["created_at"]), o["note"] or "")
     table_console().print(table)
 
 

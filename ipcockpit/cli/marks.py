@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from ipcockpit.app import Cockpit
-from ipcockpit.cli.options import MISSING, command_options, dump, fail, table_console, texts
+from ipcockpit.cli.options import MISSING, command_options, dump, fail, table_console, texts, when
 from ipcockpit.marks.protected_lists import KINDS
 from ipcockpit.settings import Settings
 
@@ -148,7 +148,7 @@ def protected_list(
         table = Table(t("marks.col.list_id"), t("marks.col.kind"), t("marks.col.path"), t("marks.col.loaded_at"),
                       t("marks.col.rows"))
         for r in data["rows"]:
-            table.add_row(r["list_id"], t(f"marks.kind.{r['kind']}"), r["path"], str(r["loaded_at"]),
+            table.add_row(r["list_id"], t(f"marks.kind.{r['kind']}"), r["path"], when(cockpit.settings, r["loaded_at"]),
                           t("marks.cli.rows", read=r["rows_read"], loaded=r["rows_loaded"],
                             quarantined=r["rows_quarantined"]))
     console.print(table)

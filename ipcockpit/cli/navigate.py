@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from ipcockpit.app import Cockpit
-from ipcockpit.cli.options import command_options, dump, err, fail, texts
+from ipcockpit.cli.options import command_options, dump, err, fail, texts, when
 from ipcockpit.cli.progress import Progress
 from ipcockpit.navigation.report import cell
 from ipcockpit.settings import Settings
@@ -58,7 +58,7 @@ def navigate(
             dump({"editions": listed, "changes": changes})
             return
         for e in listed:
-            typer.echo(f"{e['edition']}\t{e['created_at']}")
+            typer.echo(f"{e['edition']}\t{when(cockpit.settings, e['created_at'])}")
         if changes and changes["from"] is None:
             typer.echo(t("nav.changes.first", edition=changes["to"], new=cell(changes["documents"]["new"])))
         elif changes:

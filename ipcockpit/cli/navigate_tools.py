@@ -18,7 +18,7 @@ import typer
 from rich.table import Table
 
 from ipcockpit.app import Cockpit
-from ipcockpit.cli.options import MISSING, command_options, dump, err, fail, table_console, texts
+from ipcockpit.cli.options import MISSING, command_options, dump, err, fail, table_console, texts, when
 from ipcockpit.navigation.analyst import AnalystTools, read_marks_csv
 
 nav_app = typer.Typer(help="Patent navigation: industry definitions, decomposition trees, marks. 专利导航分析工具。",
@@ -59,7 +59,7 @@ def presets(cockpit: Cockpit, json_out: bool = False) -> None:
     for d in data["saved"]:
         if d["id"] not in {p["id"] for p in data["presets"]}:
             table.add_row(d["id"], f"{d['name_zh']} / {d['name_en']}", _parts(d),
-                          f"{d.get('saved_by') or MISSING} {str(d['saved_at'])[:19]}")
+                          f"{d.get('saved_by') or MISSING} {when(cockpit.settings, d['saved_at'])}")
     table_console().print(table)
 
 

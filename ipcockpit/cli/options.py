@@ -89,6 +89,16 @@ def texts(settings: Settings | None) -> i18n.Translator:
     return i18n.Translator(language(settings))
 
 
+def when(settings: Settings | None, value: object) -> str:
+    """A stored time as the command line prints it: in the setting ``timezone`` (the system's zone unless set),
+    to the minute, the zone named (``2026-12-06 13:49 UTC+8``); a naive value is this machine's local time,
+    as the store writes it. ``–`` for none."""
+    from ipcockpit import localtime
+
+    return localtime.show(value, localtime.zone(settings.timezone if settings is not None else ""),
+                          seconds=False) or MISSING
+
+
 def message(exc: BaseException, t: i18n.Translator, opens: Opens = "read", locked: str | None = None) -> str:
     """What the user reads for an error: a store held by another process in ``t``'s language, with the
     command's advice (``locked``, a catalogue key) or the general one; no store where one is read, in

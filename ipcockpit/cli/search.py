@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ipcockpit.app import Cockpit
 from ipcockpit.cli.handover import hands_over
-from ipcockpit.cli.options import command_options, dump, err, fail, texts
+from ipcockpit.cli.options import command_options, dump, err, fail, texts, when
 from ipcockpit.cli.progress import Progress
 from ipcockpit.i18n import Translator
 
@@ -81,7 +81,8 @@ def index(
             table.add_row(f"claims 权利要求 ({space})", str(n))
         Console().print(table)
         _print_embedding(data, t)
-        err.print(t("cli.index_built", folder=data["folder"], built=data["built_at"]) if data["exists"]
+        built = when(cockpit.settings, data["built_at"])
+        err.print(t("cli.index_built", folder=data["folder"], built=built) if data["exists"]
                   else t("cli.index_none", folder=data["folder"]), markup=False)
         return
     docs, claims = data["documents"], data["claims"]

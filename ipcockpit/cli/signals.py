@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from ipcockpit.app import Cockpit
-from ipcockpit.cli.options import command_options, dump, err, table_console, texts
+from ipcockpit.cli.options import command_options, dump, err, table_console, texts, when
 from ipcockpit.exports import csv_bytes, write_xlsx
 from ipcockpit.signals.common import NOTE_EN, NOTE_ZH
 
@@ -120,8 +120,10 @@ def show(cockpit: Cockpit, case_id: Annotated[str, typer.Argument(help="A case i
         ev.get("threshold", ev.get("thresholds")), ensure_ascii=False, default=str)))
     console.print(json.dumps(ev, ensure_ascii=False, indent=1, default=str)[:4000])
     for entry in data["log"]:
-        console.print(f"{entry['logged_at']:%Y-%m-%d %H:%M} {entry['user_name'] or '-'}: {entry['old_status']} → "
-                      f"{entry['status']} {entry['result'] or ''} {entry['note'] or ''}")
+        result = t(f"signals.result.{entry['result']}") if entry["result"] else ""
+        console.print(f"{when(cockpit.settings, entry['logged_at'])} {entry['user_name'] or '-'}: "
+                      f"{t('signals.status.' + entry['old_status'])} → {t('signals.status.' + entry['status'])} "
+                      f"{result} {entry['note'] or ''}")
     console.print(t("signals.note"))
 
 

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ipcockpit.app import Cockpit
-from ipcockpit.cli.options import command_options, dump, err, texts
+from ipcockpit.cli.options import command_options, dump, err, texts, when
 from ipcockpit.settings import Settings
 from ipcockpit.store import require_file
 
@@ -46,7 +46,7 @@ def user_list(cockpit: Cockpit, json_out: bool = False) -> None:
     t = texts(cockpit.settings)
     table = Table(*(t(f"cli.col.{c}") for c in ("user", "role", "created_at", "created_by", "disabled")))
     for r in rows:
-        table.add_row(r["name"], r["role"], str(r["created_at"]), r["created_by"] or "-",
+        table.add_row(r["name"], r["role"], when(cockpit.settings, r["created_at"]), r["created_by"] or "-",
                       t("cli.yes") if r["disabled"] else "")
     Console().print(table)
 
