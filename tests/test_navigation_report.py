@@ -139,6 +139,33 @@ def test_a_chart_image_renders_chinese_text() -> None:
     assert sum(title.histogram()[:128]) > 200  # glyphs drawn, not left out for want of a font
 
 
+def _centre_y(svg_text: str) -> float:
+    """The vertical centre of an SVG ``<text>`` that ECharts wrote (its translate plus its own y)."""
+    moved = re.search(r'transform="translate\([-\d.]+ ([-\d.]+)\)"', svg_text)
+    own = re.search(r' y="([-\d.]+)"', svg_text)
+    return (float(moved.group(1)) if moved else 0.0) + (float(own.group(1)) if own else 0.0)
+
+
+def _titles_clear_of_legends(report: dict[str, Any]) -> int:
+    """Check every chart of ``report`` with a title and a legend at the top, drawn as the PDF and Word draw it:
+    the legend's labels sit below the title's line (at ECharts' default place the title ran into the legend).
+    Returns how many charts were checked."""
+    checked = 0
+    for s in report["sections"]:
+        option = s.get("chart")
+        legend = (option or {}).get("legend") or {}
+        if not option or not option.get("title") or "top" not in legend or s.get("empty_reason"):
+            continue
+        texts = re.findall(r"<text[^>]*>[^<]*</text>", chart_images.to_svg(option))
+        title = next(x for x in texts if f">{option['title']['text']}<" in x)
+        names = {str(n) for n in legend.get("data") or []} or {str(x.get("name")) for x in option["series"]}
+        labels = [x for x in texts if re.search(r">([^<]*)<", x).group(1) in names and x != title]
+        assert labels, s["id"]
+        assert min(_centre_y(x) for x in labels) - _centre_y(title) >= 14, (s["id"], s["level"])
+        checked += 1
+    return checked
+
+
 def test_edition_two_shows_what_changed_after_one_more_file(drones: Path, tmp_path: Path, shared: Path) -> None:
     path = copy_store(drones, tmp_path)
     with Cockpit(Settings(db=str(path))) as c:
@@ -235,6 +262,7 @@ def test_reports_build_from_the_presets(drones: Path, tmp_path: Path) -> None:
         nav = c.navigation
         report = nav.build("nev")
         assert report["edition"] == 1 and report["sections"]
+        assert _titles_clear_of_legends(report) >= 1  # the world trend by office at least
         for fmt in ("html", "pdf", "docx", "csv", "xlsx"):
             assert nav.render(report, fmt)
 

@@ -16,8 +16,13 @@ NATURE_COLOURS = {"enterprise": "#2b6cb0", "university": "#48bb78", "institute":
                   "individual": "#ed8936", "government": "#718096", "unknown": "#a0aec0"}
 
 
+def _title(text: str) -> dict[str, Any]:
+    """A chart's title, centred at the very top: at ECharts' default place it runs into a legend at the top."""
+    return {"text": text, "left": "center", "top": 0, "textStyle": {"fontSize": 13}}
+
+
 def _base(t: T, title: str) -> dict[str, Any]:
-    return {"aria": {"enabled": True}, "title": {"text": t(title), "left": "center", "textStyle": {"fontSize": 13}},
+    return {"aria": {"enabled": True}, "title": _title(t(title)),
             "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}}}
 
 
@@ -43,7 +48,7 @@ def trend_bars(rows: Rows, t: T) -> dict[str, Any]:
     """Filings per filing year, stacked by office (``direction.trend``)."""
     option = office_year_bars([{"year": r["year"], "office": r["office"], "documents": r["documents"]}
                                for r in rows], t)
-    return {**option, "title": {"text": t("nav.chart.trend"), "left": "center", "textStyle": {"fontSize": 13}},
+    return {**option, "title": _title(t("nav.chart.trend")),
             "legend": {**option["legend"], "top": 24}, "grid": {**option["grid"], "top": 64}}
 
 
