@@ -148,7 +148,7 @@ def test_index_counts_and_incremental_update(config: Path, indexed: dict) -> Non
     assert (status["exists"], status["documents"], status["lexical"]) == (True, DOCUMENTS, DOCUMENTS)
     assert status["vectors"] == SPACES and status["claims"] == {"en": LIVE_CLAIMS}
     code, out, err = _cli(config, "index")  # the table, not JSON (CliRunner is no terminal: plain progress lines)
-    assert code == 0 and "documents" in out and str(DOCUMENTS) in out and "store.index" in err
+    assert code == 0 and "文献" in out and "本次向量化" in out and str(DOCUMENTS) in out and "store.index" in err
     assert re.search(r"^扫描：1 / 1（100%），完成，用时 \d+:\d\d:\d\d", err, re.M), err
     assert stage_label("embed:en", Translator("zh-CN")) == "向量化 (en)"
     assert stage_label("claims:en", Translator("en")) == "claims (en)"
@@ -225,6 +225,9 @@ def test_fto_cli_json_and_reports(config: Path, indexed: dict, tmp_path: Path) -
     assert code == 2 and "give two-letter office codes" in err
     code, out, err = _cli(config, "fto", LED, "--limit", "2")
     assert code == 0 and "US8089085B2" in out and "不构成法律意见" in err
+    row = next(line for line in out.splitlines() if "US8089085B2" in line)  # the table in the report's language
+    assert "专利" in out and "风险" in out and re.search(r"│ [高中低]\s*│\s*$", row), out
+    assert "高风险" in err and "low" not in err  # the summary: levels in words, one language
 
 
 def test_description_file_encodings(tmp_path: Path) -> None:

@@ -71,14 +71,14 @@ def index(
         dump(data)
         return
     t = texts(cockpit.settings)
-    table = Table("index 索引", "count 数量")
+    table = Table(t("cli.col.index"), t("cli.col.count"))
     if status:
-        table.add_row("documents 文献", str(data["documents"]))
-        table.add_row("full text 全文", str(data["lexical"]))
+        table.add_row(t("cli.index.documents"), str(data["documents"]))
+        table.add_row(t("cli.index.full_text"), str(data["lexical"]))
         for space, n in data["vectors"].items():
-            table.add_row(f"vectors 向量 ({space})", str(n))
+            table.add_row(t("cli.index.vectors", space=space), str(n))
         for space, n in data["claims"].items():
-            table.add_row(f"claims 权利要求 ({space})", str(n))
+            table.add_row(t("cli.index.claims", space=space), str(n))
         Console().print(table)
         _print_embedding(data, t)
         built = when(cockpit.settings, data["built_at"])
@@ -86,14 +86,14 @@ def index(
                   else t("cli.index_none", folder=data["folder"]), markup=False)
         return
     docs, claims = data["documents"], data["claims"]
-    table.add_row("documents 文献", str(docs["documents"]))
-    table.add_row("embedded now 本次向量化", str(docs["embedded"]))
+    table.add_row(t("cli.index.documents"), str(docs["documents"]))
+    table.add_row(t("cli.index.embedded"), str(docs["embedded"]))
     if docs.get("resumed"):
         table.add_row(t("cli.index_resumed"), str(docs["resumed"]))
-    table.add_row("full text updated 全文更新", str(docs["lexical_updated"]))
-    table.add_row("removed 移除", str(docs["removed"]))
+    table.add_row(t("cli.index.lexical_updated"), str(docs["lexical_updated"]))
+    table.add_row(t("cli.index.removed"), str(docs["removed"]))
     for space, c in claims["spaces"].items():
-        table.add_row(f"claims 权利要求 ({space})", f"{c['claims']} (+{c['added']} -{c['removed']})")
+        table.add_row(t("cli.index.claims", space=space), f"{c['claims']} (+{c['added']} -{c['removed']})")
     Console().print(table)
     err.print(t("cli.index_done", folder=data["folder"], seconds=f"{docs['seconds'] + claims['seconds']:.1f}"),
               markup=False)
@@ -245,12 +245,13 @@ def fto(
         dump(result)
         return
     say = Translator("en" if lang.lower().startswith("en") else "zh-CN")  # the report's language
-    table = Table("#", "patent 专利", "title 名称", "status 法律状态", "claim", "elements 特征", "risk 风险", "level")
+    table = Table("#", *(say(f"cli.col.{c}") for c in ("patent", "title", "status", "claim", "elements", "risk",
+                                                        "level")))
     table.columns[1].no_wrap = True
     listed = result["results"] + (result.get("weaker", []) if weaker else [])
     for i, r in enumerate(listed, start=1):
         status = r["status_label"] if lang.startswith("en") else r["status_label_zh"]
-        level = r["risk_level"] if r.get("relevant", True) else say("search.weaker_badge")
+        level = say(f"fto_report.{r['risk_level']}") if r.get("relevant", True) else say("search.weaker_badge")
         table.add_row(str(i), r["publication_number"], (r.get("title") or "")[:40], status, str(r["claim_num"]),
                       f"{r['elements_matched']}/{r['elements_total']}", f"{r['risk_score']:.0f}", level)
     if listed:
