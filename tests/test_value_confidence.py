@@ -209,7 +209,7 @@ def test_cli_table_shows_the_confidence(demo: Path, tmp_path: Path) -> None:
                              env={"COLUMNS": "200"})
     assert out.exit_code == 0, out.output
     lines = out.stdout.splitlines()
-    assert "confidence" in next(line for line in lines if "publication" in line)
+    assert "可信度" in next(line for line in lines if "公开号" in line)  # the heading, in the default language
     for r in rows:
         line = next(line for line in lines if r["publication_number"] in line)
         assert f"{r['value_index']:.1f}" in line and f"{100 * r['confidence']:.0f}%" in line
