@@ -12,6 +12,7 @@ public functions for just the organisation's documents.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
@@ -437,3 +438,24 @@ def test_resolved_entities_are_counted_as_one(tmp_path_factory: pytest.TempPathF
     assert set(merged["names"]) >= {"DANA FARBER CANCER INST INC", "DANA-FARBER CANCER INSTITUTE INC"}
     assert sorted(d["doc_id"] for d in data["documents"]) == docs
     con.close()
+
+
+def test_the_ranking_page_names_every_organisation_its_chart_draws(tmp_path_factory: pytest.TempPathFactory,
+                                                                   shared: Path, tmp_path: Path) -> None:
+    """/strength's chart of the 20 first, drawn by ECharts (as the PDF renderer draws charts) at the height the
+    page gives its box: every bar's label is drawn (in the 380-pixel box of .chart ECharts dropped every other name)."""
+    from fastapi.testclient import TestClient
+
+    from ipcockpit.navigation import chart_images
+    from ipcockpit.web.server import create_app
+
+    db = copy_store(strength_store(tmp_path_factory, shared), tmp_path)
+    with TestClient(create_app(Settings(db=str(db)))) as client:
+        page = client.get("/strength", params={"limit": 20}).text
+    option = json.loads(re.search(r'id="chart-strength-option">([^<]*)<', page).group(1))
+    box = re.search(r'id="chart-strength"[^>]*style="height: (\d+)px"', page)
+    height = int(box.group(1)) if box else 380  # the stylesheet's .chart height
+    names = option["yAxis"]["data"]
+    assert len(names) == 20
+    svg = chart_images.to_svg(option, width=1000, height=height)
+    assert set(names) <= set(re.findall(r"<text[^>]*>([^<]*)</text>", svg))

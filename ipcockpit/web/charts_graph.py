@@ -51,8 +51,11 @@ def strength_bars(rows: Sequence[dict[str, Any]], t: Callable[..., str], top: in
         "aria": {"enabled": True},
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "grid": {"left": 8, "right": 24, "top": 16, "bottom": 32, "containLabel": True},
-        "xAxis": {"type": "value", "name": t("strength.composite"), "max": 100},
-        "yAxis": {"type": "category", "data": [f"{r['rank']}. {r['name']}"[:30] for r in shown]},
+        "xAxis": {"type": "value", "name": t("strength.composite"), "max": 100, "nameLocation": "middle",
+                  "nameGap": 24},
+        # every organisation named (ECharts would drop every other label of a crowded axis)
+        "yAxis": {"type": "category", "data": [f"{r['rank']}. {r['name']}"[:30] for r in shown],
+                  "axisLabel": {"interval": 0}},
         "series": [{"type": "bar", "name": t("strength.composite"), "data": [r["composite"] for r in shown],
                     "itemStyle": {"color": "#2b6cb0"}}],
     }
