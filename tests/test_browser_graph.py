@@ -59,6 +59,11 @@ def test_talent_page_draws_flows_and_opens_a_team(page: Any, server: str) -> Non
     expect(page.locator("#chart-flows-region")).to_have_attribute("data-rendered", "true")
     expect(page.locator("#chart-flows-industry")).to_have_attribute("data-rendered", "true")
     assert page.locator("#talent-caveat").count() == 0  # the mix's inventors are resolved at ingest
+    # the events are a table: each row's cells under the header's columns (a badge style made the rows inline)
+    lefts = "cells => cells.map(c => Math.round(c.getBoundingClientRect().left))"
+    columns = page.locator("#events thead th").evaluate_all(lefts)
+    first = page.locator("#events tbody tr").first.locator("td").evaluate_all(lefts)
+    assert first == columns and len(columns) == 6
     page.locator("#events a", has_text="冯钰新").first.click()
     expect(page.locator("#team h2")).to_contain_text("冯钰新")
     expect(page.locator("#team")).to_contain_text("中山大学附属第六医院")
