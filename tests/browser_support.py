@@ -186,3 +186,17 @@ def split_headings(page: Any) -> list[list[str]]:
     a title are laid out apart across the heading's row (``“`` at the left, the query in the middle, ``”`` at the
     right). Empty when every card heading reads in one piece."""
     return page.evaluate(_SPLIT_HEADINGS)
+
+
+_BROKEN_CODES = """() => [...document.querySelectorAll('td code')]
+  .filter(c => c.textContent.trim().length <= 12 && c.getClientRects().length > 0)
+  .filter(c => { const r = document.createRange(); r.selectNodeContents(c);
+                 const tops = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
+                 return tops.size > 1; })
+  .map(c => c.textContent.trim())"""
+
+
+def broken_codes(page: Any) -> list[str]:
+    """Short codes in table cells (an IPC subclass, a region code, up to 12 characters) that the page breaks over
+    two lines (``G06`` / ``F``, ``5001`` / ``53``). Empty when each sits on one line."""
+    return page.evaluate(_BROKEN_CODES)

@@ -102,10 +102,11 @@ PAGES = ("/", "/overview", "/search?q=无人机", "/screen", "/data", "/data/qua
          "/cockpit/reported?region=500120")
 
 
-def test_card_headings_read_in_one_piece(page: Any) -> None:
+def test_card_headings_and_codes_read_in_one_piece(page: Any) -> None:
     """A card heading is a row: its title on the left, its downloads on the right. A title made of text and
     elements (the query in quotes, a name and its tag) must be one item of that row, or its parts are spread
-    over it (the search's “ at the left edge, the query in the middle, ” at the right)."""
+    over it (the search's “ at the left edge, the query in the middle, ” at the right). A short code in a table
+    cell (IPC subclass, region code) stays on one line (a break-anywhere rule had made columns too narrow)."""
     test_browser._login(page)
     split = {}
     for path in PAGES:
@@ -113,4 +114,6 @@ def test_card_headings_read_in_one_piece(page: Any) -> None:
         assert answer is not None and answer.status == 200, path
         if found := browser_support.split_headings(page):
             split[path] = found
+        if broken := browser_support.broken_codes(page):
+            split[path + " codes"] = broken
     assert split == {}
