@@ -188,7 +188,8 @@ def split_headings(page: Any) -> list[list[str]]:
     return page.evaluate(_SPLIT_HEADINGS)
 
 
-_BROKEN_CODES = """() => [...document.querySelectorAll('td code')]
+_BROKEN_CODES = """() => [...document.querySelectorAll('td code, td.num')]
+  .filter(c => c.tagName === 'CODE' || c.children.length === 0)  // a figure as text, not a badge
   .filter(c => c.textContent.trim().length <= 12 && c.getClientRects().length > 0)
   .filter(c => { const r = document.createRange(); r.selectNodeContents(c);
                  const tops = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
@@ -197,6 +198,7 @@ _BROKEN_CODES = """() => [...document.querySelectorAll('td code')]
 
 
 def broken_codes(page: Any) -> list[str]:
-    """Short codes in table cells (an IPC subclass, a region code, up to 12 characters) that the page breaks over
-    two lines (``G06`` / ``F``, ``5001`` / ``53``). Empty when each sits on one line."""
+    """Short codes and figures in table cells (an IPC subclass, a region code, a count or a range, up to 12
+    characters) that the page breaks over two lines (``G06`` / ``F``, ``5001`` / ``53``, ``0–`` / ``16``). Empty when
+    each sits on one line."""
     return page.evaluate(_BROKEN_CODES)

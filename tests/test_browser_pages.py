@@ -99,14 +99,15 @@ def test_patent_page_reads_straight(page: Any, server: str) -> None:
 PAGES = ("/", "/overview", "/search?q=无人机", "/screen", "/data", "/data/quarantine", "/fto", "/marks", "/navigation",
          "/graph", "/talent", "/strength", "/signals", "/watch", "/credit",
          "/cockpit/records?indicator=invention_patents_per_10k_pop&region=500120&year=2025",
-         "/cockpit/reported?region=500120")
+         "/cockpit/reported?region=500120", "/region/50")
 
 
 def test_card_headings_and_codes_read_in_one_piece(page: Any) -> None:
     """A card heading is a row: its title on the left, its downloads on the right. A title made of text and
     elements (the query in quotes, a name and its tag) must be one item of that row, or its parts are spread
-    over it (the search's “ at the left edge, the query in the middle, ” at the right). A short code in a table
-    cell (IPC subclass, region code) stays on one line (a break-anywhere rule had made columns too narrow)."""
+    over it (the search's “ at the left edge, the query in the middle, ” at the right). A short code or figure in
+    a table cell (IPC subclass, region code, a range 0–16) stays on one line (a break-anywhere rule had made
+    columns too narrow; ranges broke at the dash)."""
     test_browser._login(page)
     split = {}
     for path in PAGES:
