@@ -263,6 +263,11 @@ def test_reports_build_from_the_presets(drones: Path, tmp_path: Path) -> None:
         report = nav.build("nev")
         assert report["edition"] == 1 and report["sections"]
         assert _titles_clear_of_legends(report) >= 1  # the world trend by office at least
+        # the definition names its SEI industry as the catalogue does, beside the code
+        assert report["industry"]["sei_names"] == {"5": "新能源汽车产业"}
+        from ipcockpit.navigation.render_pdf import definition_lines
+
+        assert "战略性新兴产业分类: 5 新能源汽车产业" in definition_lines(report["industry"], i18n.Translator("zh-CN"))
         for fmt in ("html", "pdf", "docx", "csv", "xlsx"):
             assert nav.render(report, fmt)
 

@@ -199,6 +199,19 @@ def _sei_rules(con: duckdb.DuckDBPyConnection, parts: list[str]) -> list[tuple]:
         con.unregister("_nav_sei_parts")
 
 
+def sei_names(con: duckdb.DuckDBPyConnection, parts: list[str]) -> dict[str, str]:
+    """The catalogue's name of each SEI industry or branch code of ``parts`` (``1`` 新一代信息技术产业, ``2.1``
+    智能制造装备产业); a code the concordance does not have is left out."""
+    if not parts:
+        return {}
+    rows = con.execute("SELECT DISTINCT parent_code, parent_name, code, name FROM ref_ipc_concordance "
+                       "WHERE scheme = ? AND (parent_code IN (SELECT unnest(?)) OR code IN (SELECT unnest(?)))",
+                       [SEI_SCHEME, parts, parts]).fetchall()
+    names = {code: name for _, _, code, name in rows if code in parts and name}
+    names.update({code: name for code, name, _, _ in rows if code in parts and name and code not in names})
+    return names
+
+
 def validate(con: duckdb.DuckDBPyConnection, d: Definition) -> None:
     """Raise :class:`DefinitionError` naming the first part that cannot be read."""
     if d.combine not in ("any", "all"):

@@ -136,6 +136,8 @@ def definition_lines(industry: Mapping[str, Any], t: Callable[..., str]) -> list
     lines = []
     for field in ("sei_branches", "ipc", "cpc", "keywords", "query", "seeds", "combine"):
         value = industry.get(field)
+        if field == "sei_branches" and value:  # each code with its catalogue name where the report has it
+            value = [f"{v} {industry.get('sei_names', {}).get(v, '')}".strip() for v in value]
         if value:
             text = "、".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
             if field == "combine" and getattr(t, "has", lambda _k: False)(f"nav.def.combine_{value}"):

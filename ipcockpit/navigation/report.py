@@ -82,7 +82,9 @@ def build(con: duckdb.DuckDBPyConnection, industry: Any, region: str | None = No
         raise
     except ValueError as exc:  # a region that is no division, a level unknown: their messages say what to give
         raise NavigationError(str(exc)) from exc
-    return assemble(definition, member_counts(con), analysis, region, lang)
+    report = assemble(definition, member_counts(con), analysis, region, lang)
+    report["industry"]["sei_names"] = industries.sei_names(con, list(definition.sei_branches))
+    return report
 
 
 def _text(key: str, **params: Any) -> dict[str, Any]:
