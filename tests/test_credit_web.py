@@ -146,6 +146,9 @@ def test_an_analyst_sees_all_and_records_and_repairs_through_the_forms(client: T
     added = next(e for e in shown["evidence"] if e["category"] == "false_material")
     assert added["entered_by"] == "ana" and added["origin"] == "manual"
     org_page = client.get(f"/credit/org/{ids[YIMEI]}").text
+    audit = org_page[org_page.index("<tbody>", org_page.rindex("<table")):]  # the audit, the page's last table
+    assert re.search(r'<td class="nowrap">\d{4}-\d\d-\d\d \d\d:\d\d UTC', audit)  # local time, the zone named
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d", audit)  # not the stored ISO value
     token = re.search(r'id="credit-repair".*?name="csrf_token" value="([^"]+)"', org_page, re.S)
     assert token, "the repair form"
     r = client.post("/credit/repair", data={"key": added["key"], "repaired_on": "2025-10-10", "basis": "撤销决定",

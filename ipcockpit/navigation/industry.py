@@ -207,8 +207,11 @@ def sei_names(con: duckdb.DuckDBPyConnection, parts: list[str]) -> dict[str, str
     rows = con.execute("SELECT DISTINCT parent_code, parent_name, code, name FROM ref_ipc_concordance "
                        "WHERE scheme = ? AND (parent_code IN (SELECT unnest(?)) OR code IN (SELECT unnest(?)))",
                        [SEI_SCHEME, parts, parts]).fetchall()
-    names = {code: name for _, _, code, name in rows if code in parts and name}
-    names.update({code: name for code, name, _, _ in rows if code in parts and name and code not in names})
+    names: dict[str, str] = {}
+    for parent, parent_name, code, name in rows:
+        for c, n in ((code, name), (parent, parent_name)):
+            if c in parts and n:
+                names.setdefault(c, n)
     return names
 
 
