@@ -79,6 +79,9 @@ def test_an_enterprise_user_sees_its_own_tier_and_why_never_anothers(client: Tes
     r = client.post("/credit/link", data={"user": "beta", "organisation": YIMEI, "csrf_token": form.group(1)},
                     follow_redirects=False)
     assert r.status_code == 303
+    linked = client.get("/credit").text
+    linked = linked[linked.index('id="credit-links"'):]
+    assert re.search(r'<td class="nowrap">\d{4}-\d\d-\d\d \d\d:\d\d UTC', linked)  # when linked: local
     r = client.post("/credit/link", data={"user": "beta", "organisation": "", "csrf_token": form.group(1)},
                     follow_redirects=False)  # and unlinked again: beta stays unlinked for the next test
     assert r.status_code == 303 and 'id="credit-links"' in client.get("/credit").text

@@ -429,6 +429,8 @@ def test_web_page_case_and_status(small: Path, tmp_path: Path) -> None:
         client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
         page = client.get("/signals")
         assert page.status_code == 200 and "不构成认定" in page.text and "北京科技大学" in page.text
+        assert re.search(r'<td class="nowrap">\d{4}-\d\d-\d\d \d\d:\d\d UTC', page.text)  # when it ran: local
+        assert not re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d", page.text)  # not the stored value
         data = client.get("/api/signals?kind=rapid_resale").json()
         cid = data["rows"][0]["case_id"]
         case = client.get(f"/signals/case/{cid}")
