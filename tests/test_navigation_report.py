@@ -268,6 +268,9 @@ def test_reports_build_from_the_presets(drones: Path, tmp_path: Path) -> None:
         from ipcockpit.navigation.render_pdf import definition_lines
 
         assert "战略性新兴产业分类: 5 新能源汽车产业" in definition_lines(report["industry"], i18n.Translator("zh-CN"))
+        # and says why each document matched in the same words, not by the reason's id (sei:5)
+        html = nav.render(report, "html").decode("utf-8")
+        assert "<td>战略性新兴产业分类 5 新能源汽车产业</td>" in html and ">sei:5<" not in html
         for fmt in ("html", "pdf", "docx", "csv", "xlsx"):
             assert nav.render(report, fmt)
 

@@ -20,7 +20,16 @@ from docx.shared import Cm, Pt
 
 from ipcockpit.navigation import chart_images
 from ipcockpit.navigation.render_pdf import MAX_ROWS, definition_lines
-from ipcockpit.navigation.report import cell, changes, column_label, empty_text, say, sections_by_part, subtitle
+from ipcockpit.navigation.report import (
+    cell,
+    changes,
+    column_label,
+    empty_text,
+    reason_label,
+    say,
+    sections_by_part,
+    subtitle,
+)
 
 EAST_ASIA_FONT = "宋体"
 HEADING_FONT = "黑体"
@@ -96,8 +105,9 @@ def render_docx(report: Mapping[str, Any], t: Callable[..., str]) -> bytes:
     for line in definition_lines(industry, t):
         doc.add_paragraph(line)
     counts = industry.get("counts") or {}
+    rows_by_reason = [{"reason": reason_label(r, industry, t), "documents": n} for r, n in counts.items()]
     if counts:
-        _table(doc, ["reason", "documents"], [{"reason": r, "documents": n} for r, n in counts.items()], t)
+        _table(doc, ["reason", "documents"], rows_by_reason, t)
     doc.add_heading(t("nav.report.levels"), level=1)
     levels = [{"level": t(f"nav.report.level.{lv['level']}"), "code": lv.get("code"), "documents": lv.get("documents"),
                "missing": say(t, {"key": lv["missing"], "params": lv.get("missing_params") or {}})

@@ -24,7 +24,16 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ipcockpit.navigation import chart_images
-from ipcockpit.navigation.report import cell, changes, column_label, empty_text, say, sections_by_part, subtitle
+from ipcockpit.navigation.report import (
+    cell,
+    changes,
+    column_label,
+    empty_text,
+    reason_label,
+    say,
+    sections_by_part,
+    subtitle,
+)
 from ipcockpit.reports.cockpit_pdf import INK, LINE, MUTED, VALUE, cjk_font
 
 MAX_ROWS = 40
@@ -109,9 +118,10 @@ def render_pdf(report: Mapping[str, Any], t: Callable[..., str]) -> bytes:
     story.append(_p(t("nav.report.definition"), st["h1"]))
     story += [_p(line, st["base"]) for line in definition_lines(industry, t)]
     counts = industry.get("counts") or {}
+    rows_by_reason = [{"reason": reason_label(r, industry, t), "documents": n} for r, n in counts.items()]
     if counts:
         story.append(Spacer(1, 2 * mm))
-        story.append(_table(["reason", "documents"], [{"reason": r, "documents": n} for r, n in counts.items()],
+        story.append(_table(["reason", "documents"], rows_by_reason,
                             st, t))
     story.append(_p(t("nav.report.levels"), st["h1"]))
     levels = [{"level": t(f"nav.report.level.{lv['level']}"), "code": lv.get("code"), "documents": lv.get("documents"),

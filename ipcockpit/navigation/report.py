@@ -199,6 +199,26 @@ def sections_by_part(report: Mapping[str, Any]) -> list[tuple[str, list[Mapping[
             if any(s.get("part") == p for s in report.get("sections", []))]
 
 
+#: the definition's part group of a member's reason (``sei:5``, ``kw:无人机``, ``seed:cites`` ...) and its field
+REASON_FIELDS = {"sei": "sei_branches", "ipc": "ipc", "cpc": "cpc", "kw": "keywords", "query": "query",
+                 "seed": "seeds"}
+
+
+def reason_label(reason: str, industry: Mapping[str, Any], t: Any) -> str:
+    """Why documents matched a definition, as a reader reads it: the part's name and its item
+    (``战略性新兴产业分类 5 新能源汽车产业``, ``关键词 无人机``, ``种子专利 引用种子专利的文献``); an unknown reason as
+    it is."""
+    group, _, value = reason.partition(":")
+    field = REASON_FIELDS.get(group)
+    if field is None:
+        return reason
+    if group == "sei":
+        value = f"{value} {(industry.get('sei_names') or {}).get(value, '')}".strip()
+    elif group == "seed" and value:
+        value = t(f"nav.def.seed_{value}")
+    return f"{t('nav.def.' + field)} {value}".strip()
+
+
 def subtitle(report: Mapping[str, Any], t: Any) -> str:
     """The report's line under its title: region, edition and when it was built, in this machine's zone with
     the zone named (``2026-12-06 21:49 UTC+8``), as every format prints it."""
