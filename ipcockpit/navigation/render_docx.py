@@ -25,7 +25,7 @@ from ipcockpit.navigation.report import (
     changes,
     column_label,
     empty_text,
-    reason_label,
+    reason_rows,
     say,
     sections_by_part,
     subtitle,
@@ -104,10 +104,8 @@ def render_docx(report: Mapping[str, Any], t: Callable[..., str]) -> bytes:
     doc.add_heading(t("nav.report.definition"), level=1)
     for line in definition_lines(industry, t):
         doc.add_paragraph(line)
-    counts = industry.get("counts") or {}
-    rows_by_reason = [{"reason": reason_label(r, industry, t), "documents": n} for r, n in counts.items()]
-    if counts:
-        _table(doc, ["reason", "documents"], rows_by_reason, t)
+    if by_reason := reason_rows(industry, t):
+        _table(doc, ["reason", "documents"], by_reason, t)
     doc.add_heading(t("nav.report.levels"), level=1)
     levels = [{"level": t(f"nav.report.level.{lv['level']}"), "code": lv.get("code"), "documents": lv.get("documents"),
                "missing": say(t, {"key": lv["missing"], "params": lv.get("missing_params") or {}})

@@ -25,7 +25,7 @@ from ipcockpit.navigation.report import (
     changes,
     column_label,
     empty_text,
-    reason_label,
+    reason_rows,
     say,
     sections_by_part,
     subtitle,
@@ -72,7 +72,7 @@ def view(report: Mapping[str, Any], t: Callable[..., str]) -> dict[str, Any]:
         "subtitle": subtitle(report, t),
         "summary": [say(t, s) for s in report.get("summary", [])],
         "definition": definition_lines(industry, t),
-        "counts": [(reason_label(r, industry, t), n) for r, n in (industry.get("counts") or {}).items()],
+        "counts": [(r["reason"], r["documents"]) for r in reason_rows(industry, t)],
         "levels": [{"level": t(f"nav.report.level.{lv['level']}"), "code": lv.get("code") or "",
                     "documents": cell(lv.get("documents")),
                     "missing": say(t, {"key": lv["missing"], "params": lv.get("missing_params") or {}})

@@ -29,7 +29,7 @@ from ipcockpit.navigation.report import (
     changes,
     column_label,
     empty_text,
-    reason_label,
+    reason_rows,
     say,
     sections_by_part,
     subtitle,
@@ -117,12 +117,9 @@ def render_pdf(report: Mapping[str, Any], t: Callable[..., str]) -> bytes:
             story.append(_table(["id", "label", "old", "new"], changed[1], st, t))
     story.append(_p(t("nav.report.definition"), st["h1"]))
     story += [_p(line, st["base"]) for line in definition_lines(industry, t)]
-    counts = industry.get("counts") or {}
-    rows_by_reason = [{"reason": reason_label(r, industry, t), "documents": n} for r, n in counts.items()]
-    if counts:
+    if by_reason := reason_rows(industry, t):
         story.append(Spacer(1, 2 * mm))
-        story.append(_table(["reason", "documents"], rows_by_reason,
-                            st, t))
+        story.append(_table(["reason", "documents"], by_reason, st, t))
     story.append(_p(t("nav.report.levels"), st["h1"]))
     levels = [{"level": t(f"nav.report.level.{lv['level']}"), "code": lv.get("code"), "documents": lv.get("documents"),
                "missing": say(t, {"key": lv["missing"], "params": lv.get("missing_params") or {}})

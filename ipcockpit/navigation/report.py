@@ -219,6 +219,11 @@ def reason_label(reason: str, industry: Mapping[str, Any], t: Any) -> str:
     return f"{t('nav.def.' + field)} {value}".strip()
 
 
+def reason_rows(industry: Mapping[str, Any], t: Any) -> list[dict[str, Any]]:
+    """The definition's documents per reason (``reason`` in words, ``documents``), as every format tables them."""
+    return [{"reason": reason_label(r, industry, t), "documents": n} for r, n in (industry.get("counts") or {}).items()]
+
+
 def subtitle(report: Mapping[str, Any], t: Any) -> str:
     """The report's line under its title: region, edition and when it was built, in this machine's zone with
     the zone named (``2026-12-06 21:49 UTC+8``), as every format prints it."""
