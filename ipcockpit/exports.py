@@ -10,6 +10,12 @@ without a BOM (:data:`CSV_ENCODINGS`), the encoding Excel on Chinese Windows ass
 system code page, GBK, of which GB18030 is the superset: every character can be written, those beyond GBK
 as four bytes).
 
+Labels: :func:`labelled` gives the tables as people read them, for the web app's downloads: each column under
+its label in the caller's language (the catalogue's ``column.<table>.<field>``, ``column.<field>`` ...:
+:data:`HEADERS`; a field without one keeps its id),
+coded values in words (:data:`CODED`), yes and no as words; the JSON keeps the ids, and ``?columns=ids`` gives
+the ids in a download too.
+
 Excel: text is always written as text. A cell of raw data that starts with ``=`` (or ``+``, ``-``, ``@``)
 stays inert text, never a formula a spreadsheet would run; characters Excel cannot hold (control
 characters) are dropped and a cell keeps at most 32,767 characters. This is the one Excel writer of the
@@ -28,7 +34,10 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ipcockpit.i18n import Translator
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: the sheet of a workbook that holds the page's single values (counts, filters ...)
@@ -39,6 +48,23 @@ CSV_ENCODINGS = ("utf-8", "gb18030")
 _ENCODING_NAMES = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8", "gb18030": "gb18030",
                    "gb-18030": "gb18030"}
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+#: coded values shown in words by :func:`labelled`: a column's catalogue keys, tried in order (``{}``: the value);
+#: a value no key names is kept as it is
+CODED: dict[str, tuple[str, ...]] = {
+    "nature": ("strength.nature.{}",), "nature_basis": ("strength.basis.{}",), "doc_type": ("doc_type.{}",),
+    "stage": ("stage.{}",), "role": ("role.{}",), "holder_role": ("role.{}",), "rule": ("role.{}",),
+    "kind": ("region.kind.{}",), "level": ("region.level.{}",), "label": ("graph.label.{}",),
+    "relationship": ("graph.relationship.{}",), "condition": ("condition.{}",),
+    "status": ("cockpit.status_{}", "nav.status.{}"), "source": ("cockpit.source_{}",), "mode": ("cockpit.source_{}",),
+    "provenance_kind": ("cockpit.kind_{}",), "origin": ("cockpit.origin_{}",),
+    "coverage_status": ("cockpit.coverage_status_{}",), "in_force": ("answer.{}",), "high_value": ("answer.{}",),
+    "direction": ("region.direction.{}",), "why_unknown": ("region.why.{}",), "event_class": ("event.{}",),
+}
+#: where a column's label is looked up, in order (``{section}``: the table's id, ``{field}``: the column's);
+#: a table may add its own (:data:`SECTION_HEADERS`)
+HEADERS = ("column.{section}.{field}", "column.{field}", "condition.{field}")
+SECTION_HEADERS: dict[str, tuple[str, ...]] = {"graph": ("graph.label.{field}", "graph.relationship.{field}"),
+                                               "quality": ("quality.{field}",)}
 
 
 def sections(data: Mapping[str, Any]) -> list[str]:
@@ -104,9 +130,47 @@ def csv_bytes(rows: list[dict[str, Any]], encoding: str | None = None, empty: li
     return csv_text(rows, bom=False, empty=empty).encode(chosen)
 
 
-def xlsx_bytes(data: Mapping[str, Any]) -> bytes:
+def labelled(data: Mapping[str, Any], t: Translator) -> dict[str, Any]:
+    """``data`` as people read it, in ``t``'s language: every table (:func:`sections`) as the rows of
+    :func:`section_rows` with each column under its label and coded values in words (see the module docstring);
+    the names of a mapping's rows (``name``) and of the single values labelled too. Sections keep their ids,
+    so ``?section=`` names the same table either way; a label two columns share is followed by the id."""
+    def label(field: str, used: set[str], section: str = "") -> str:
+        keys = (k.format(section=section, field=field) for k in (*HEADERS, *SECTION_HEADERS.get(section, ())))
+        text = next((t(k) for k in keys if t.has(k)), field)
+        text = text if text not in used else f"{text} ({field})"
+        used.add(text)
+        return text
+
+    def word(field: str, value: Any) -> Any:
+        if isinstance(value, bool):
+            return t("answer.yes" if value else "answer.no")
+        if isinstance(value, str) and field in CODED:
+            for pattern in CODED[field]:
+                if t.has(pattern.format(value)):
+                    return t(pattern.format(value))
+        return value
+
+    out: dict[str, Any] = {}
+    tables = set(sections(data))
+    scalars: set[str] = set(tables)
+    for key, value in data.items():
+        if key not in tables:
+            out[label(key, scalars)] = value
+            continue
+        rows = section_rows(data, key)
+        header: set[str] = set()
+        names = {c: label(c, header, key) for c in columns(rows)}
+        mapping = isinstance(value, Mapping)
+        out[key] = [{names[c]: label(v, set(), key) if mapping and c == "name" and isinstance(v, str) else word(c, v)
+                     for c, v in r.items()} for r in rows]
+    return out
+
+
+def xlsx_bytes(data: Mapping[str, Any], header: tuple[str, str] = ("name", "value"), empty: str = "value") -> bytes:
     """An Excel workbook of a page dict: one sheet per section (the rows :func:`section_rows` gives the CSV
-    download, same columns, same order) and a sheet ``fields`` of the page's single values."""
+    download, same columns, same order) and a sheet ``fields`` of the page's single values (columns
+    ``header``); an empty table's one column is ``empty``."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -137,12 +201,12 @@ def xlsx_bytes(data: Mapping[str, Any]) -> bytes:
     scalars = [{"name": k, "value": "; ".join(map(str, v)) if isinstance(v, list) else v}
                for k, v in data.items() if not isinstance(v, list | dict) or _is_scalar_list(v)]
     if scalars:
-        sheet(FIELDS_SHEET, ["name", "value"], scalars)
+        sheet(FIELDS_SHEET, list(header), [{header[0]: r["name"], header[1]: r["value"]} for r in scalars])
     for name in sections(data):
         rows = section_rows(data, name)
-        sheet(name, columns(rows) or ["value"], rows)
+        sheet(name, columns(rows) or [empty], rows)
     if not book.worksheets:
-        sheet(FIELDS_SHEET, ["name", "value"], [])
+        sheet(FIELDS_SHEET, list(header), [])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -114,9 +114,11 @@ def test_the_reported_download_round_trips(db: str, tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     before = len(rows)
     assert before == 12  # 9 plan baselines, 3 reports (one superseded)
+    # the page's labels (地区, 指标, 年份, 数值, 依据文件, 填报人, 备注, 口径, 是否当前值) are headers the import reads
+    assert {"地区", "指标", "年份", "数值", "依据文件", "填报人", "备注", "口径", "是否当前值"} <= set(rows[0])
     for row in rows:
-        if row["indicator"] == "copyright_registrations" and row["year"] == "2022":
-            row["value"] = "405"
+        if row["指标"] == "copyright_registrations" and row["年份"] == "2022":
+            row["数值"] = "405"
     path = tmp_path / "reported.csv"
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))

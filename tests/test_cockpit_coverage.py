@@ -236,9 +236,9 @@ def test_json_web_cli_and_pdf_carry_the_coverage(base: Path, tmp_path: Path) -> 
         assert 'id="records-coverage"' in drill and "2020年已载入 3 件 / 官方 907 件（0.33%）" in drill
         en = client.get("/cockpit", params={"year": 2020, "lang": "en"}).text
         assert "2020: 3 patents loaded / official 907 patents (0.33%)" in en and "partial data" in en
-        rows = client.get("/cockpit", params={"year": 2020, "format": "csv"}).text
-        row = next(r for r in csv.DictReader(io.StringIO(rows.lstrip("\ufeff"))) if r["id"] == STOCK[0])
-        assert (row["coverage_status"], row["coverage_loaded"], row["coverage_official"]) == ("partial", "3", "907.0")
+        rows = client.get("/cockpit", params={"year": 2020, "format": "csv", "lang": "zh-CN"}).text
+        row = next(r for r in csv.DictReader(io.StringIO(rows.lstrip("\ufeff"))) if r["编号"] == STOCK[0])
+        assert (row["数据覆盖"], row["已导入"], row["官方数"]) == ("数据不全", "3", "907.0")  # as the card says
     result = CliRunner().invoke(cli, ["cockpit", "--year", "2020", "--db", str(path)], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     assert "数据不全 3/907 (0.33%)" in result.stdout

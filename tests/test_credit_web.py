@@ -134,7 +134,7 @@ def test_an_analyst_sees_all_and_records_and_repairs_through_the_forms(client: T
     only_c = client.get("/api/credit", params={"as_of": "2025-10-20", "tier": "C"}).json()["organisations"]
     assert {r["name"] for r in only_c} == {YIMEI, "重庆气体压缩机厂有限责任公司"}
     csv_text = client.get("/credit.csv", params={"as_of": "2025-10-20", "tier": "D"}).content.decode("utf-8-sig")
-    assert csv_text.splitlines()[0].startswith("信用等级,主体,entity_id") and len(csv_text.splitlines()) == 3
+    assert csv_text.splitlines()[0].startswith("信用等级,主体,主体编号") and len(csv_text.splitlines()) == 3
     english = client.get("/credit", params={"as_of": "2025-10-20", "lang": "en"}).text
     assert "IP credit tiers" in english and "D seriously dishonest" in english and "Not rated (no record)" in english
     page = client.get("/credit", params={"as_of": "2025-10-20", "lang": "zh-CN"}).text

@@ -143,7 +143,7 @@ def test_every_url_of_a_page_gives_its_data(client: TestClient) -> None:
             assert other == data, url
     assert client.get("/overview.csv", params={"section": "tables"}).content == \
         client.get("/overview", params={"format": "csv", "section": "tables"}).content
-    assert client.get("/api/stats.csv", params={"section": "quality"}).text.lstrip("\ufeff").startswith("name,count")
+    assert client.get("/api/stats.csv", params={"section": "quality"}).text.lstrip("\ufeff").startswith("名称,问题数")
 
 
 def test_openapi_documents_each_pages_parameters(client: TestClient) -> None:
@@ -172,7 +172,7 @@ def test_route_modules_share_a_context_not_each_other() -> None:
 
 
 def test_csv_download(client: TestClient) -> None:
-    r = client.get("/api/overview?format=csv&section=by_office_year")
+    r = client.get("/api/overview?format=csv&section=by_office_year&columns=ids")
     assert r.status_code == 200
     assert r.headers["content-type"] == "text/csv; charset=utf-8"
     assert r.headers["content-disposition"] == 'attachment; filename="overview-by_office_year.csv"'
@@ -181,10 +181,13 @@ def test_csv_download(client: TestClient) -> None:
     assert rows[0] == {"office": "US", "year": "1976", "documents": "33"}
     assert sum(int(row["documents"]) for row in rows) == 2664
     tables = list(csv.DictReader(io.StringIO(
-        client.get("/overview?format=csv&section=tables").content.decode("utf-8-sig"))))
+        client.get("/overview?format=csv&section=tables&columns=ids").content.decode("utf-8-sig"))))
     assert {"name": "documents", "value": "2664"} in tables
-    checks = client.get("/api/stats?format=csv&section=quality").content.decode("utf-8-sig")
+    checks = client.get("/api/stats?format=csv&section=quality&columns=ids").content.decode("utf-8-sig")
     assert checks.splitlines()[0].startswith("name,count")
+    people = list(csv.DictReader(io.StringIO(  # the same rows under the page's labels, in its language
+        client.get("/overview?format=csv&section=by_office_year&lang=zh-CN").content.decode("utf-8-sig"))))
+    assert people[0] == {"受理局": "US", "年份": "1976", "文献数量": "33"} and len(people) == len(rows)
 
 
 def test_bad_parameters_say_what_to_use(client: TestClient) -> None:

@@ -184,11 +184,11 @@ def test_page_html_charts_and_links(client: TestClient) -> None:
 def test_downloads_by_suffix_and_excel(client: TestClient) -> None:
     name = quote(ZH)
     assert client.get(f"/applicant/{name}.json").json() == client.get(f"/api/applicant/{name}").json()
-    r = client.get(f"/applicant/{name}.csv", params={"section": "documents"})
+    r = client.get(f"/applicant/{name}.csv", params={"section": "documents", "columns": "ids"})
     assert r.status_code == 200 and r.headers["content-type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert len(rows) == 11 and {"doc_id", "title", "high_value"} <= set(rows[0])
-    x = client.get(f"/applicant/{name}.xlsx")
+    x = client.get(f"/applicant/{name}.xlsx", params={"columns": "ids"})
     assert x.status_code == 200 and x.headers["content-type"] == render.XLSX_TYPE
     book = openpyxl.load_workbook(io.BytesIO(x.content))
     assert {"fields", "summary", "by_office_year", "top_subclasses", "documents"} <= set(book.sheetnames)

@@ -167,21 +167,22 @@ def test_json_equals_cockpit_and_downloads(client: TestClient) -> None:
     data.pop("generated_at"), expected.pop("generated_at")
     assert data == expected
     assert client.get("/", params={"year": 2024, "format": "json"}).json()["indicators"] == data["indicators"]
-    r = client.get("/cockpit", params={"year": 2024, "format": "csv"})
+    r = client.get("/cockpit", params={"year": 2024, "format": "csv", "columns": "ids"})
     assert r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert [row["id"] for row in rows] == [i["id"] for i in plan_indicators()]
     first = rows[0]
     assert (first["baseline"], first["target"], first["source"]) == ("12.01", "25.0", "reported")
-    trend = list(csv.DictReader(io.StringIO(client.get("/cockpit", params={"format": "csv", "section": "trend"})
+    trend = list(csv.DictReader(io.StringIO(client.get("/cockpit", params={"format": "csv", "section": "trend",
+                                                                            "columns": "ids"})
                                             .content.decode("utf-8-sig"))))
     assert {row["id"] for row in trend} == {i["id"] for i in plan_indicators() if i["baseline"] is not None}
-    x = client.get("/cockpit", params={"year": 2024, "format": "xlsx"})
+    x = client.get("/cockpit", params={"year": 2024, "format": "xlsx", "lang": "zh-CN"})
     assert x.headers["content-disposition"] == 'attachment; filename="cockpit-500120-2024.xlsx"'
     book = load_workbook(io.BytesIO(x.content), read_only=True)
     assert book.sheetnames == ["indicators", "trend", "series"]
     sheet = list(book["indicators"].iter_rows(values_only=True))
-    assert len(sheet) == 11 and sheet[0][0] == "id" and sheet[1][:2] == (
+    assert len(sheet) == 11 and sheet[0][:2] == ("编号", "名称") and sheet[1][:2] == (
         "invention_patents_per_10k_pop", "每万人发明专利拥有量")
     assert sheet[10][5:8] == (None, 2020, 82)  # satisfaction: no baseline, target 82
     book.close()
@@ -212,7 +213,8 @@ def test_drill_down_lists_the_records(client: TestClient, shared: Path) -> None:
     assert data["records"] == 1 and [r["doc_id"] for r in data["rows"]] == ["CN115883397B"]
     # no condition met: its only SEI rule, 1.3#4, is for blockchain, which its text does not name
     assert data["rows"][0]["conditions_met"] == []
-    table = list(csv.DictReader(io.StringIO(client.get("/cockpit/records", params={**params, "format": "csv"})
+    table = list(csv.DictReader(io.StringIO(client.get("/cockpit/records", params={**params, "format": "csv",
+                                                                                    "columns": "ids"})
                                             .content.decode("utf-8-sig"))))
     assert [(r["doc_id"], r["holder"], r["conditions_met"]) for r in table] == [
         ("CN115883397B", "中科大数据研究院", "")]

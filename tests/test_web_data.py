@@ -165,8 +165,9 @@ def test_data_page_for_an_analyst_names_the_files(client: TestClient, store: dic
     html = client.get("/data").text
     assert str(store["a"]) in html and 'id="quarantine-link"' in html
     assert f'href="/data/quarantine?file={a["file_id"]}"' in html
-    rows = _csv(client.get("/data.csv?section=files"))
+    rows = _csv(client.get("/data.csv?section=files&columns=ids"))
     assert len(rows) == 5 and {r["path"] for r in rows} == set(files)
+    assert {r["路径"] for r in _csv(client.get("/data.csv?section=files&lang=zh-CN"))} == set(files)
 
 
 def test_internal_tables_are_for_admins_only(client: TestClient, store: dict[str, Any]) -> None:
@@ -180,7 +181,7 @@ def test_internal_tables_are_for_admins_only(client: TestClient, store: dict[str
         assert {"documents", "source_files", "quarantine", "ref_ipc_titles", "reported_values"} <= set(data["tables"])
         html = client.get("/data").text
         assert not [t for t in INTERNAL if t in html] and "会话签名密钥" not in html and "审计日志" not in html
-        assert not INTERNAL & {r["name"] for r in _csv(client.get("/data.csv?section=tables"))}
+        assert not INTERNAL & {r["name"] for r in _csv(client.get("/data.csv?section=tables&columns=ids"))}
     login(client, "root")
     data = client.get("/data.json").json()
     assert INTERNAL <= set(data["tables"]) and set(data["internal_tables"]) == INTERNAL
@@ -292,14 +293,15 @@ def test_every_page_offers_excel(client: TestClient, store: dict[str, Any]) -> N
     for url, section in (("/data", "files"), ("/overview", "by_office_year"), ("/api/overview", "tables"),
                          (f"/patent/US{store['numbers'][0]}", "document"), ("/api/stats", "quality")):
         rows = _csv(client.get(url, params={"format": "csv", "section": section}))
-        x = client.get(url, params={"format": "xlsx"})
+        x = client.get(url, params={"format": "xlsx"})  # under the same labels as the CSV
         assert x.status_code == 200 and x.headers["content-type"] == render.XLSX_TYPE, url
         assert _sheet(x.content, section) == _csv_ms(rows), url
     overview = client.get("/overview").text
     assert overview.count('href="?format=xlsx"') == 5  # next to each CSV link
     patent = client.get(f"/patent/US{store['numbers'][0]}").text
     assert 'id="download-xlsx"' in patent
-    fields = {r["name"]: r["value"] for r in _sheet(client.get("/overview?format=xlsx").content, "fields")}
+    fields = {r["name"]: r["value"] for r in _sheet(client.get("/overview?format=xlsx&columns=ids").content,
+                                                    "fields")}
     assert fields == {"documents": "2664", "stubs": "0", "offices": "US"}
 
 

@@ -94,10 +94,11 @@ def test_explorer_page_and_api_give_the_same_data(client: TestClient, store: Pat
     assert page.status_code == 200 and 'id="graph-chart"' in page.text and "知识图谱" in page.text
     for n in got["nodes"]:
         assert f'data-id="{n["id"]}"' in page.text  # every node listed, each with its expand button
-    nodes_csv = client.get("/graph.csv", params={"node": "冯钰新"}).content.decode("utf-8-sig")
+    nodes_csv = client.get("/graph.csv", params={"node": "冯钰新", "columns": "ids"}).content.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(nodes_csv)))
     assert {r["id"] for r in rows} == {n["id"] for n in got["nodes"]}
-    links = client.get("/api/graph.csv", params={"node": "冯钰新", "section": "links"}).content.decode("utf-8-sig")
+    links = client.get("/api/graph.csv", params={"node": "冯钰新", "section": "links", "columns": "ids"}
+                       ).content.decode("utf-8-sig")
     assert "CN119477773A" in links  # the evidence of the move, on the inventor's invent edge
     assert client.get("/graph.xlsx", params={"node": "冯钰新"}).status_code == 200
 
@@ -158,10 +159,11 @@ def test_talent_page_events_flows_and_evidence(client: TestClient, store: Path) 
     zh = client.get("/talent", params={"lang": "zh-CN"})
     assert 'id="talent-caveat"' not in zh.text and 'href="/patent/CN119477773A"' in zh.text
     assert 'id="chart-flows-region"' in zh.text and f'href="/inventor/{move["inventor"]}"' in zh.text
-    rows = list(csv.DictReader(io.StringIO(client.get("/talent.csv").content.decode("utf-8-sig"))))
-    assert len(rows) == len(data["events"]) and rows[0]["from_document"]
-    flows = client.get("/talent.csv", params={"section": "flows_region"}).content.decode("utf-8-sig")
-    assert "inflow" in flows.splitlines()[0]
+    rows = list(csv.DictReader(io.StringIO(client.get("/talent.csv", params={"lang": "zh-CN"}
+                                                      ).content.decode("utf-8-sig"))))
+    assert len(rows) == len(data["events"]) and rows[0]["流出前最后文献"] == data["events"][0]["from_document"]
+    flows = client.get("/talent.csv", params={"section": "flows_region", "lang": "en"}).content.decode("utf-8-sig")
+    assert flows.splitlines()[0] == "Code,Name,Inflow,Outflow,Within,Net"
 
 
 def test_talent_page_says_when_inventor_ids_are_names(store: Path, tmp_path: Path) -> None:

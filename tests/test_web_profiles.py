@@ -94,8 +94,9 @@ def test_organisation_page_formats_and_strength(client: TestClient, store: Path)
     assert 'id="chart-org-years"' in page.text and 'href="/patent/' in page.text
     en = client.get("/organisation/中山大学", params={"lang": "en"}).text
     assert "Organisation profile" in en and "Resolved names and their evidence" in en
-    names = list(csv.DictReader(io.StringIO(client.get("/organisation/中山大学.csv").content.decode("utf-8-sig"))))
-    assert names and names[0]["name"] == "中山大学"
+    names = list(csv.DictReader(io.StringIO(client.get("/organisation/中山大学.csv", params={"lang": "zh-CN"})
+                                            .content.decode("utf-8-sig"))))
+    assert names and names[0]["名称"] == "中山大学"
     assert client.get("/organisation/中山大学.xlsx").status_code == 200
     data = client.get("/api/organisation/中山大学", params={"strength": "true", "region": "440000"}).json()
     with Cockpit(Settings(db=str(store)), read_only=True) as c:
@@ -133,7 +134,8 @@ def test_strength_page_equals_the_ranking(client: TestClient, store: Path) -> No
     page = client.get("/strength", params={"region": "440000", "lang": "zh-CN"}).text
     first = data["ranking"][0]["entity_id"]
     assert f'href="/organisation/{first}?strength=true&amp;region=440000"' in page
-    rows = list(csv.DictReader(io.StringIO(client.get("/strength.csv", params={"region": "440000", "limit": 20})
+    rows = list(csv.DictReader(io.StringIO(client.get("/strength.csv", params={"region": "440000", "limit": 20,
+                                                                                "columns": "ids"})
                                            .content.decode("utf-8-sig"))))
     assert [r["entity_id"] for r in rows] == [r["entity_id"] for r in data["ranking"]]
     assert client.get("/api/strength", params={"nature": "bogus"}).status_code == 400

@@ -147,16 +147,26 @@ def test_downloads_csv_gb18030_and_xlsx(client: TestClient) -> None:
     assert utf.headers["content-type"] == "text/csv; charset=utf-8" and utf.content.startswith(b"\xef\xbb\xbf")
     assert gb.headers["content-type"] == "text/csv; charset=gb18030" and not gb.content.startswith(b"\xef\xbb\xbf")
     for text in (utf.content.decode("utf-8-sig"), gb.content.decode("gb18030")):
-        rows = list(csv.DictReader(io.StringIO(text)))
-        assert [r["doc_id"] for r in rows] == [d["doc_id"] for d in data["documents"]]
-        assert [r["holder"] for r in rows] == [d["holder"] for d in data["documents"]]
+        rows = list(csv.DictReader(io.StringIO(text)))  # the page's labels, in Chinese by default
+        assert [r["文献号"] for r in rows] == [d["doc_id"] for d in data["documents"]]
+        assert [r["归属依据的当事人"] for r in rows] == [d["holder"] for d in data["documents"]]
     assert "重庆市璧山区".encode("gb18030") in gb.content
     transfers = client.get(f"/api/region/{BISHAN}.csv?section=transfers&encoding=GB18030")
-    assert {r["direction"] for r in csv.DictReader(io.StringIO(transfers.content.decode("gb18030")))} == \
-        {"in", "out", "within", "unknown"}
+    assert {r["方向"] for r in csv.DictReader(io.StringIO(transfers.content.decode("gb18030")))} == \
+        {"转入", "转出", "区内", "无法判断"}
+    ids = client.get(f"/api/region/{BISHAN}.csv?section=transfers&columns=ids").content.decode("utf-8-sig")
+    assert {r["direction"] for r in csv.DictReader(io.StringIO(ids))} == {"in", "out", "within", "unknown"}
+    # every table of the page (transfers, pledges, legal events included) under labels in both languages
+    for lang in ("zh-CN", "en"):
+        book = openpyxl.load_workbook(io.BytesIO(client.get(f"/region/{BISHAN}.xlsx", params={"lang": lang}).content),
+                                      read_only=True)
+        for sheet in book.worksheets:
+            header = next(sheet.values)
+            assert not [h for h in header if re.fullmatch(r"[a-z][a-z0-9_]*", str(h))], (lang, sheet.title, header)
     bad = client.get(f"/api/region/{BISHAN}.csv?encoding=latin-1")
     assert bad.status_code == 400 and "gb18030" in bad.json()["error"]
-    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/region/{BISHAN}.xlsx").content), read_only=True)
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/region/{BISHAN}.xlsx", params={"columns": "ids"}).content),
+                                  read_only=True)
     sheet = book["documents"]
     header, *rows = list(sheet.values)
     assert [r[header.index("doc_id")] for r in rows] == [d["doc_id"] for d in data["documents"]]

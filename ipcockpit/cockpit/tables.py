@@ -65,8 +65,11 @@ def provenance_summary(card: Mapping[str, Any]) -> dict[str, Any]:
             "reported_at": prov.get("reported_at"), "method": None, "provenance_kind": prov.get("kind")}
 
 
-def indicator_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One flat row per indicator card of ``cockpit()`` (columns :data:`INDICATOR_COLUMNS`)."""
+def indicator_rows(data: Mapping[str, Any], t: Any = None) -> list[dict[str, Any]]:
+    """One flat row per indicator card of ``cockpit()`` (columns :data:`INDICATOR_COLUMNS`); with a translator
+    ``t``, the name, unit, forecast method and reasons in its language (as the page shows them), else as stored."""
+    from ipcockpit.cockpit.reasons import translate
+
     rows = []
     for c in data["indicators"]:
         change = c.get("change") or {}
@@ -85,6 +88,13 @@ def indicator_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
             "coverage_loaded": cov.get("loaded"), "coverage_official": cov.get("official"),
             "coverage_share": cov.get("share"), "coverage_reason": cov.get("reason"),
         }
+        if t is not None:
+            lang = "en" if t.lang == "en" else "zh"
+            row.update(name=name_of(c, t.lang), unit=unit_of(c, t.lang),
+                       forecast_method=(fc.get("method_text") if lang == "en" else fc.get("method_zh")) or None,
+                       reason=translate(c, "reason", t) or translate(c, "status_reason", t),
+                       progress_reason=translate(c, "progress_reason", t),
+                       coverage_reason=translate(cov, "reason", t) if cov else None)
         rows.append({k: row.get(k) for k in INDICATOR_COLUMNS})
     return rows
 
@@ -109,9 +119,10 @@ def series_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
             for sid, s in (data["region"].get("series") or {}).items() for v in s.get("values") or []]
 
 
-def cockpit_tables(data: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """The downloadable tables of the cockpit page: ``indicators``, ``trend``, ``series``."""
-    return {"indicators": indicator_rows(data), "trend": trend_rows(data), "series": series_rows(data)}
+def cockpit_tables(data: Mapping[str, Any], t: Any = None) -> dict[str, list[dict[str, Any]]]:
+    """The downloadable tables of the cockpit page: ``indicators`` (in ``t``'s language, if given), ``trend``,
+    ``series``."""
+    return {"indicators": indicator_rows(data, t), "trend": trend_rows(data), "series": series_rows(data)}
 
 
 def record_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ipcockpit import i18n, limits
 from ipcockpit.app import Cockpit
 from ipcockpit.auth import User
-from ipcockpit.exports import CSV_ENCODINGS
+from ipcockpit.exports import CSV_ENCODINGS, labelled
 from ipcockpit.web import render
 from ipcockpit.web.auth import current_user
 from ipcockpit.web.context import Web, remember_language
@@ -81,6 +81,9 @@ class PageParams(Fields):
     encoding: str | None = Field(None, json_schema_extra={"enum": list(CSV_ENCODINGS)},
                                  description="With format=csv: utf-8 (default, with a BOM) or gb18030 (for Excel "
                                  "on Chinese Windows).")
+    columns: Literal["labels", "ids"] = Field("labels", description="With format=csv or xlsx: the columns under "
+                                              "their labels in the page's language, coded values in words "
+                                              "(labels, default), or as the JSON's field ids and values (ids).")
 
 
 @dataclass(frozen=True)
@@ -185,12 +188,17 @@ def render_page(web: Web, request: Request, page: Page, params: PageParams, data
                 extra: Mapping[str, Any] | None = None, status_code: int = 200) -> Response:
     """A page's dict as JSON, CSV (one table), Excel (every table) or HTML."""
     if fmt in TABLE_FORMATS:
-        tables = page.tables(data, web.translator(request)) if page.tables is not None else data
+        t = web.translator(request)
+        tables = page.tables(data, t) if page.tables is not None else data
+        header, empty = ("name", "value"), "value"
+        if params.columns == "labels":
+            tables = labelled(tables, t)
+            header, empty = (t("column.name"), t("column.value")), t("column.no_rows")
         name = page.filename(data) if page.filename is not None else page.name
         if fmt == "csv":
-            response = render.csv_response(tables, params.section or page.section, name, params.encoding)
+            response = render.csv_response(tables, params.section or page.section, name, params.encoding, empty)
         else:
-            response = render.xlsx_response(tables, name)
+            response = render.xlsx_response(tables, name, header, empty)
     elif fmt == "html" and page.template is not None:
         template = page.template(params) if callable(page.template) else page.template
         return web.html(request, template, {"data": data, **(extra or {})}, page.name, status_code)

@@ -16,9 +16,10 @@ from ipcockpit.web.errors import BadRequest
 FORMATS = ("html", "json", "csv", "xlsx")
 
 
-def csv_response(data: Mapping[str, Any], section: str | None, page: str, encoding: str | None = None) -> Response:
+def csv_response(data: Mapping[str, Any], section: str | None, page: str, encoding: str | None = None,
+                 empty: str = "value") -> Response:
     """One section as CSV: UTF-8 with BOM, so that spreadsheet programs read Chinese correctly, or GB18030
-    (``encoding``), for Excel on Chinese Windows."""
+    (``encoding``), for Excel on Chinese Windows; an empty section's one column is ``empty``."""
     try:
         chosen = csv_encoding(encoding)
     except ValueError as exc:
@@ -28,14 +29,16 @@ def csv_response(data: Mapping[str, Any], section: str | None, page: str, encodi
     if name not in available:
         raise BadRequest(f"section={name!r} is not part of the {page} page; use one of {', '.join(available)}")
     headers = {"Content-Disposition": f'attachment; filename="{page}-{name}.csv"'}
-    return Response(csv_bytes(section_rows(data, name), chosen), media_type=f"text/csv; charset={chosen}",
-                    headers=headers)
+    return Response(csv_bytes(section_rows(data, name), chosen, empty=[empty]),
+                    media_type=f"text/csv; charset={chosen}", headers=headers)
 
 
-def xlsx_response(data: Mapping[str, Any], page: str) -> Response:
-    """The page's data as an Excel download named ``{page}.xlsx``."""
+def xlsx_response(data: Mapping[str, Any], page: str, header: tuple[str, str] = ("name", "value"),
+                  empty: str = "value") -> Response:
+    """The page's data as an Excel download named ``{page}.xlsx`` (``header``, ``empty``: see
+    :func:`ipcockpit.exports.xlsx_bytes`)."""
     headers = {"Content-Disposition": f'attachment; filename="{page}.xlsx"'}
-    return Response(xlsx_bytes(data), media_type=XLSX_TYPE, headers=headers)
+    return Response(xlsx_bytes(data, header, empty), media_type=XLSX_TYPE, headers=headers)
 
 
 def json_response(data: Any, status_code: int = 200) -> Response:

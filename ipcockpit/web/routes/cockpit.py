@@ -147,7 +147,7 @@ def reported_extra(c: Cockpit, data: dict[str, Any], p: ReportedParams, v: View)
 COCKPIT = Page(
     "cockpit", lambda c, p, v: c.cockpit(p.region, p.year, _public(v)), CockpitParams,
     template=lambda p: "cockpit_screen.html" if _big(p) else "cockpit.html", extra=cockpit_extra,
-    aliases=(("/", "cockpit_home"),), tables=lambda d, t: tables.cockpit_tables(d), section="indicators",
+    aliases=(("/", "cockpit_home"),), tables=tables.cockpit_tables, section="indicators",
     filename=lambda d: f"cockpit-{d['region']['code']}-{d['year']}",
     summary="Cockpit page 驾驶舱: the plan's indicators against baseline and target (the home page)")
 RECORDS = Page(
