@@ -16,6 +16,7 @@ again and must give its value.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
@@ -27,6 +28,7 @@ from shared_stores import built_once, copy_store, empty_store, gazette_week
 
 from ipcockpit.analytics.region import region_of
 from ipcockpit.app import Cockpit
+from ipcockpit.navigation import chart_images
 from ipcockpit.navigation.analyses import LEVELS, STATUS_GROUPS, Options, analyse
 from ipcockpit.navigation.analyses_ibis import export
 from ipcockpit.settings import Settings
@@ -417,6 +419,44 @@ def test_every_key_is_in_both_catalogues_and_charts_are_translated(analysed) -> 
 
 
 @pytest.mark.spark
+def _label_boxes(svg: str, texts: set[str]) -> list[tuple[str, float, float, float, float]]:
+    """The boxes (text, left, top, right, bottom) of the SVG ``<text>`` elements ECharts wrote for ``texts``:
+    centred on their anchor (its translate plus its own y), as wide as their digits at ~0.6 of the font size."""
+    out = []
+    for x in re.findall(r"<text[^>]*>[^<]*</text>", svg):
+        text = re.search(r">([^<]*)<", x).group(1)
+        moved = re.search(r'transform="translate\(([-\d.]+) ([-\d.]+)\)"', x)
+        if text not in texts or not moved:
+            continue
+        own = re.search(r' y="([-\d.]+)"', x)
+        size = float(re.search(r"font-size:([\d.]+)px", x).group(1))
+        cx, cy = float(moved.group(1)), float(moved.group(2)) + (float(own.group(1)) if own else 0.0)
+        half = len(text) * size * 0.6 / 2
+        out.append((text, cx - half, cy - size / 2, cx + half, cy + size / 2))
+    return out
+
+
+def test_life_cycle_years_do_not_overprint(analysed) -> None:
+    """The life-cycle chart labels each point with its year; where points crowd (early years of a few filings)
+    the years ran into each other in the PDF and Word images, drawn as they draw them: a year that would overprint
+    another is left out (ECharts' labelLayout.hideOverlap), and the first year is always drawn."""
+    _, report = analysed
+    checked = 0
+    for s in report["sections"]:
+        if s["id"] != "direction.lifecycle" or s.get("empty_reason") or not s.get("chart"):
+            continue
+        years = [str(point[2]) for point in s["chart"]["series"][0]["data"]]
+        if len(years) < 3:
+            continue
+        boxes = _label_boxes(chart_images.to_svg(s["chart"]), set(years))
+        assert years[0] in [b[0] for b in boxes] and len(boxes) >= 3, (s["level"], boxes)
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2], (s["level"], a, b)
+        checked += 1
+    assert checked >= 2
+
+
 def test_every_ported_section_gives_the_same_rows_on_duckdb_and_spark(analysed, spark_session) -> None:
     """The sections on the shared ibis path (analyses_ibis.PORTED) at the world, China and Chongqing levels: the
     same expressions on local Spark over the Parquet export (the store's parties, the members and the facts

@@ -62,6 +62,8 @@ def lifecycle(rows: Rows, t: T) -> dict[str, Any]:
             "yAxis": {"type": "value", "name": t("nav.chart.applicants"), "minInterval": 1},
             "series": [{"type": "line", "smooth": False, "symbolSize": 8,
                         "label": {"show": True, "formatter": "{@[2]}", "position": "top", "fontSize": 10},
+                        # crowded points (a few filings a year): a year that would overprint another is left out
+                        "labelLayout": {"hideOverlap": True},
                         "data": [[r["applications"], r["applicants"], str(r["year"])] for r in rows]}]}
 
 
