@@ -12,8 +12,10 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
@@ -227,6 +229,26 @@ def test_cli_writes_the_files_of_a_saved_edition(saved: Path, tmp_path: Path) ->
     assert as_text.stdout.splitlines()[-1] == f"第 1 版是首版，无可比较的前一版；界定范围文献 {documents:,} 件。"
     missing = CliRunner().invoke(cli, ["navigate", "drones", "--edition", "3", "--db", str(saved)])
     assert missing.exit_code == 2 and "edition 3" in missing.stderr
+
+
+def test_the_built_at_time_is_in_the_zone_of_the_setting(saved: Path) -> None:
+    """The setting ``timezone`` (the zone the web app and the reports show times in) decides the report's built-at
+    line in every format and on the page, as it decides the editions table's times; before, the report used the
+    machine's zone whatever the setting said."""
+    for zone, label in (("Asia/Shanghai", "UTC+8"), ("America/New_York", "UTC-5")):
+        settings = Settings(db=str(saved), timezone=zone)
+        with Cockpit(settings) as c:
+            report = c.navigation.edition("drones", "500120", 1)
+            at = datetime.fromisoformat(report["generated_at"]).astimezone(ZoneInfo(zone))
+            expected = f"生成于 {at:%Y-%m-%d %H:%M} {label}"
+            pdf = c.navigation.render(report, "pdf")
+            texts = [c.navigation.render(report, "html").decode("utf-8"),
+                     "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages),
+                     "\n".join(p.text for p in Document(io.BytesIO(c.navigation.render(report, "docx"))).paragraphs)]
+        with TestClient(create_app(settings)) as client:
+            texts.append(client.get("/navigation", params={"industry": "drones", "region": "500120"}).text)
+        for text in texts:
+            assert expected in text, (zone, re.findall(r"生成于 [^<\n]*", text))
 
 
 def test_the_page_and_the_api_read_and_download_an_edition(saved: Path) -> None:

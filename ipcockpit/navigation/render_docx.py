@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping
+from datetime import tzinfo
 from typing import Any
 
 from docx import Document
@@ -77,8 +78,8 @@ def _section(doc: Any, section: Mapping[str, Any], t: Callable[..., str]) -> Non
         _table(doc, columns, rows, t)
 
 
-def render_docx(report: Mapping[str, Any], t: Callable[..., str]) -> bytes:
-    """The report as .docx bytes in ``t``'s language."""
+def render_docx(report: Mapping[str, Any], t: Callable[..., str], tz: tzinfo | None = None) -> bytes:
+    """The report as .docx bytes in ``t``'s language, times in ``tz`` (None: this machine's zone)."""
     doc = Document()
     styles = doc.styles
     _east_asian(styles["Normal"], EAST_ASIA_FONT, LATIN_FONT)
@@ -89,7 +90,7 @@ def render_docx(report: Mapping[str, Any], t: Callable[..., str]) -> bytes:
     doc.core_properties.author = "ipcockpit"
     industry = report.get("industry", {})
     doc.add_heading(say(t, report["title"]), level=0)
-    doc.add_paragraph(subtitle(report, t))
+    doc.add_paragraph(subtitle(report, t, tz))
     doc.add_heading(t("nav.report.summary"), level=1)
     for s in report.get("summary", []):
         doc.add_paragraph(say(t, s), style="List Bullet")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from datetime import tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -46,8 +47,8 @@ def dom_id(section: Mapping[str, Any]) -> str:
     return "nav-" + _NOT_ID.sub("-", f"{section.get('id')}-{section.get('level')}")
 
 
-def view(report: Mapping[str, Any], t: Callable[..., str]) -> dict[str, Any]:
-    """What the report template shows, in ``t``'s language."""
+def view(report: Mapping[str, Any], t: Callable[..., str], tz: tzinfo | None = None) -> dict[str, Any]:
+    """What the report template shows, in ``t``'s language, times in ``tz`` (None: this machine's zone)."""
     industry = report.get("industry", {})
     parts = []
     for part, sections in sections_by_part(report):
@@ -69,7 +70,7 @@ def view(report: Mapping[str, Any], t: Callable[..., str]) -> dict[str, Any]:
         parts.append({"part": part, "heading": t(f"nav.report.part.{part}"), "sections": shown})
     return {
         "title": say(t, report["title"]),
-        "subtitle": subtitle(report, t),
+        "subtitle": subtitle(report, t, tz),
         "summary": [say(t, s) for s in report.get("summary", [])],
         "definition": definition_lines(industry, t),
         "counts": [(r["reason"], r["documents"]) for r in reason_rows(industry, t)],
@@ -97,12 +98,14 @@ def _environment() -> jinja2.Environment:
                               autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
 
 
-def render_html(report: Mapping[str, Any], t: Callable[..., str], standalone: bool = True) -> str:
-    """The report as an HTML document in ``t``'s language. ``standalone``: the stylesheet and ECharts inline
-    (a file that opens offline, ~1.2 MB); else they are linked from the web app's ``/static`` path."""
+def render_html(report: Mapping[str, Any], t: Callable[..., str], standalone: bool = True,
+                tz: tzinfo | None = None) -> str:
+    """The report as an HTML document in ``t``'s language, times in ``tz`` (None: this machine's zone).
+    ``standalone``: the stylesheet and ECharts inline (a file that opens offline, ~1.2 MB); else they are linked
+    from the web app's ``/static`` path."""
     static = WEB / "static"
     inline = {"css": (static / "app.css").read_text(encoding="utf-8"),
               "echarts": (static / "vendor" / "echarts" / "echarts.min.js").read_text(encoding="utf-8"),
               "init": _INIT} if standalone else None
     return _environment().get_template("navigation_report.html").render(
-        r=view(report, t), t=t, lang=getattr(t, "lang", "zh-CN"), inline=inline)
+        r=view(report, t, tz), t=t, lang=getattr(t, "lang", "zh-CN"), inline=inline)

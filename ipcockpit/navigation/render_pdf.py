@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping
+from datetime import tzinfo
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -99,13 +100,13 @@ def section_flowables(section: Mapping[str, Any], st: dict[str, ParagraphStyle],
     return out
 
 
-def render_pdf(report: Mapping[str, Any], t: Callable[..., str]) -> bytes:
-    """The report as PDF bytes in ``t``'s language."""
+def render_pdf(report: Mapping[str, Any], t: Callable[..., str], tz: tzinfo | None = None) -> bytes:
+    """The report as PDF bytes in ``t``'s language, times in ``tz`` (None: this machine's zone)."""
     lang = getattr(t, "lang", "zh-CN")
     st = _styles(lang)
     industry = report.get("industry", {})
     story: list[Any] = [_p(say(t, report["title"]), st["title"])]
-    story.append(_p(subtitle(report, t), st["subtitle"]))
+    story.append(_p(subtitle(report, t, tz), st["subtitle"]))
     story.append(_p(t("nav.report.summary"), st["h1"]))
     story += [_p(say(t, s), st["base"]) for s in report.get("summary", [])]
     story += [_p(say(t, m), st["empty"]) for m in report.get("missing", [])]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 import duckdb
@@ -224,13 +224,14 @@ def reason_rows(industry: Mapping[str, Any], t: Any) -> list[dict[str, Any]]:
     return [{"reason": reason_label(r, industry, t), "documents": n} for r, n in (industry.get("counts") or {}).items()]
 
 
-def subtitle(report: Mapping[str, Any], t: Any) -> str:
-    """The report's line under its title: region, edition and when it was built, in this machine's zone with
-    the zone named (``2026-12-06 21:49 UTC+8``), as every format prints it."""
+def subtitle(report: Mapping[str, Any], t: Any, tz: tzinfo | None = None) -> str:
+    """The report's line under its title: region, edition and when it was built, in ``tz`` (the setting
+    ``timezone``; None: this machine's zone) with the zone named (``2026-12-06 21:49 UTC+8``), as every format
+    prints it."""
     from ipcockpit import localtime
 
     region = report.get("region", {})
-    generated = localtime.show(report.get("generated_at"), localtime.system_zone(), seconds=False)
+    generated = localtime.show(report.get("generated_at"), tz or localtime.system_zone(), seconds=False)
     return t("nav.report.subtitle", region=region.get("code") or t("nav.region.none"),
              edition=report.get("edition") or "–", generated=generated or "–")
 

@@ -117,7 +117,13 @@ class Navigation:
         """``report`` in ``fmt`` (html, pdf, docx, csv, xlsx, json) as bytes, texts in ``lang``."""
         if fmt not in FORMATS:
             raise NavigationError(f"no report format {fmt!r}; use one of {', '.join(FORMATS)}")
-        out = _renderer(fmt)(report, i18n.Translator(self.language(lang or report.get("lang"))))
+        t = i18n.Translator(self.language(lang or report.get("lang")))
+        if fmt in ("html", "pdf", "docx"):  # the built-at time in the setting's zone
+            from ipcockpit.localtime import zone
+
+            out = _renderer(fmt)(report, t, tz=zone(getattr(self.settings, "timezone", "")))
+        else:
+            out = _renderer(fmt)(report, t)
         return out.encode("utf-8") if isinstance(out, str) else out
 
     @staticmethod

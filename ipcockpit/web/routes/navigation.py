@@ -75,7 +75,7 @@ def _extra(c: Cockpit, data: dict[str, Any], p: NavigationParams, v: View) -> di
     report = data.get("report")
     query = {k: x for k, x in (("industry", p.industry), ("region", p.region),
                                ("edition", report and report.get("edition"))) if x}
-    return {"r": view(report, v.t) if report else None, "formats": [f for f in FORMATS if f != "json"],
+    return {"r": view(report, v.t, v.tz) if report else None, "formats": [f for f in FORMATS if f != "json"],
             "download_query": urlencode(query), "build_path": BUILD_PATH,
             "can_build": not v.read_only and allowed(v.user, "POST", BUILD_PATH), "read_only": v.read_only}
 
