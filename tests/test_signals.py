@@ -443,6 +443,14 @@ def test_web_page_case_and_status(small: Path, tmp_path: Path) -> None:
         assert "never a verdict" in client.get("/signals?lang=en").text
         near = client.get("/api/signals/near-duplicates").json()
         assert near["clusters"] and "不是结论" in near["note"]
+    with TestClient(create_app(Settings(db=str(path)), read_only=True)) as client:  # a read-only server says so
+        r = client.post("/login", json={"username": "ana", "password": PASSWORD})
+        client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+        for lang, words in (("zh-CN", "服务器为只读"), ("en", "The server is read-only")):
+            refused = client.post("/api/signals/detect", json={}, params={"lang": lang})
+            message = refused.json()["error"]
+            assert refused.status_code == 403 and words in message and "ipcockpit signals" in message
+            assert "`" not in message  # a message people read, not Markdown
 
 
 def test_bad_settings_and_protected_lists_are_errors_naming_them(small: Path) -> None:

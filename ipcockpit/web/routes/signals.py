@@ -126,7 +126,7 @@ def register(app: FastAPI, web: Web) -> None:
     @app.post("/api/signals/detect", summary="Run the abnormal-filing signal detectors", status_code=201)
     async def signals_detect_api(request: Request) -> Response:
         if web.read_only:
-            raise Forbidden("the server is read-only: run `ipcockpit signals detect`", "signals.read_only")
+            raise Forbidden("the server is read-only: run ipcockpit signals detect", "signals.read_only")
         try:
             body = await request.json() if await request.body() else {}
         except (ValueError, RecursionError) as exc:
