@@ -13,9 +13,11 @@ import csv
 import gzip
 import io
 import json
+import re
 import tarfile
 import zipfile
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -393,3 +395,17 @@ def test_field_over_the_bound_is_quarantined_and_reading_goes_on(fmt: str, tmp_p
     assert len(q) == 1, q
     assert (q[0]["position"], q[0]["field"]) == (f"line {line}", column), q
     assert "longer than 150,000 characters" in q[0]["reason"] and q[0]["excerpt"]
+
+
+def test_a_date_read_twice_gives_the_same_answer_and_error() -> None:
+    """The date parser keeps what it read per text, failures too (a PATENTSCOPE priority number is tried as a
+    date in every cell that names it: bench/patentscope_read.py): the second read of a text says the same."""
+    cases = {"2001-02-30": "day is out of range for month", "08003373": "unreadable date '08003373'",
+             "pizza": "unreadable date 'pizza'"}
+    for _ in range(2):
+        assert csvutil.parse_date("19980101") == date(1998, 1, 1) and csvutil.parse_date(" ") is None
+        assert csvutil.parse_date("2003年1月2日") == date(2003, 1, 2) and csvutil.parse_date("01.02.2003") == \
+            date(2003, 2, 1)
+        for text, message in cases.items():
+            with pytest.raises(ValueError, match=re.escape(message)):
+                csvutil.parse_date(text)

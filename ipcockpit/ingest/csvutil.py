@@ -44,24 +44,32 @@ def parse_date(text: object) -> date | None:
         return text.date()
     if isinstance(text, date):
         return text
-    return _text_date(str(text).strip())
+    found = _text_date(str(text).strip())
+    if isinstance(found, str):
+        raise ValueError(found)
+    return found
 
 
 @lru_cache(maxsize=65536)
-def _text_date(s: str) -> date | None:
-    """:func:`parse_date` of a stripped text (kept per text: a file repeats its dates, and a form found late in
-    ``_DATE_FORMATS`` costs a failed ``strptime`` per form before it)."""
+def _text_date(s: str) -> date | str | None:
+    """:func:`parse_date` of a stripped text, or the error's message for a text that is no date (kept per text,
+    the failures too: a file repeats its dates, a form found late in ``_DATE_FORMATS`` costs a failed
+    ``strptime`` per form before it, and a number tried as a date -- a priority number in a PATENTSCOPE cell --
+    costs one per form). Digits alone can only be ``%Y%m%d``."""
     if not s or s in {"-", "--", "NULL", "null", "None", "nan", "NaT"}:
         return None
     m = _ISO.match(s)
     if m:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    for fmt in _DATE_FORMATS:
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError as exc:  # 2001-02-30: the reason as Python words it ("day is out of range for month")
+            return str(exc)
+    for fmt in ("%Y%m%d",) if s.isdigit() else _DATE_FORMATS:
         try:
             return datetime.strptime(s, fmt).date()
         except ValueError:
             continue
-    raise ValueError(f"unreadable date {s!r}")
+    return f"unreadable date {s!r}"
 
 
 class CsvRowError(ValueError):
