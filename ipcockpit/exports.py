@@ -59,6 +59,7 @@ CODED: dict[str, tuple[str, ...]] = {
     "provenance_kind": ("cockpit.kind_{}",), "origin": ("cockpit.origin_{}",),
     "coverage_status": ("cockpit.coverage_status_{}",), "in_force": ("answer.{}",), "high_value": ("answer.{}",),
     "direction": ("region.direction.{}",), "why_unknown": ("region.why.{}",), "event_class": ("event.{}",),
+    "reason_code": ("quarantine.code.{}",), "field": ("quarantine.field.{}",),
 }
 #: where a column's label is looked up, in order (``{section}``: the table's id, ``{field}``: the column's);
 #: a table may add its own (:data:`SECTION_HEADERS`)
