@@ -23,6 +23,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from fastapi.testclient import TestClient
+from test_web_download_labels import unlabelled
 from typer.testing import CliRunner
 
 from ipcockpit.app import SEARCH_FILTERS, Cockpit
@@ -256,6 +257,12 @@ def test_api_search_json_csv_xlsx(client: TestClient, config: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert [x["publication_number"] for x in rows] == [x["publication_number"] for x in data["results"]]
     assert {"title", "score", "passage", "lexical_rank", "semantic_rank"} <= set(rows[0])
+    for lang in ("zh-CN", "en"):  # what a person downloads: every table's columns under labels
+        book = openpyxl.load_workbook(io.BytesIO(client.get("/api/search", params={
+            **params, "format": "xlsx", "lang": lang}).content), read_only=True)
+        for sheet in book.worksheets:
+            header = next(sheet.values)
+            assert not unlabelled(header, lang), (lang, sheet.title, header)
     r = client.get("/api/search", params={**params, "format": "xlsx", "columns": "ids"})
     book = openpyxl.load_workbook(io.BytesIO(r.content), read_only=True)
     sheet = list(book["results"].iter_rows(values_only=True))

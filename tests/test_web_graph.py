@@ -13,11 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 from kg_pages_support import graph_store
 from shared_stores import copy_store
+from test_web_download_labels import unlabelled
 
 from ipcockpit.app import Cockpit
 from ipcockpit.graph import explore_index
@@ -94,6 +96,12 @@ def test_explorer_page_and_api_give_the_same_data(client: TestClient, store: Pat
     assert page.status_code == 200 and 'id="graph-chart"' in page.text and "知识图谱" in page.text
     for n in got["nodes"]:
         assert f'data-id="{n["id"]}"' in page.text  # every node listed, each with its expand button
+    for lang in ("zh-CN", "en"):  # what a person downloads: every table's columns under labels
+        book = openpyxl.load_workbook(io.BytesIO(client.get("/graph.xlsx", params={"node": "冯钰新", "lang": lang})
+                                                 .content), read_only=True)
+        for sheet in book.worksheets:
+            header = next(sheet.values)
+            assert not unlabelled(header, lang), (lang, sheet.title, header)
     nodes_csv = client.get("/graph.csv", params={"node": "冯钰新", "columns": "ids"}).content.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(nodes_csv)))
     assert {r["id"] for r in rows} == {n["id"] for n in got["nodes"]}
