@@ -108,10 +108,10 @@ def test_every_column_of_every_download_has_its_label(client: TestClient, store:
 
 def test_a_download_has_the_rows_of_the_json_in_words(client: TestClient, store: dict[str, Any]) -> None:
     t = i18n.Translator("zh-CN")
-    data = client.get("/strength.json").json()["ranking"]
+    data = client.get("/strength.json", params={"limit": 60}).json()["ranking"]
     assert data
-    labelled = _csv(client.get("/strength", params={"format": "csv", "section": "ranking", "lang": "zh-CN"}))
-    ids = _csv(client.get("/strength", params={"format": "csv", "section": "ranking", "columns": "ids"}))
+    labelled = _csv(client.get("/strength", params={"format": "csv", "lang": "zh-CN", "limit": 60}))
+    ids = _csv(client.get("/strength", params={"format": "csv", "columns": "ids", "limit": 60}))
     assert ids[0] == list(data[0]) and labelled[0][:4] == ["序号", "主体编号", "名称", "性质"]
     assert len(labelled) == len(ids) == len(data) + 1
     for row, raw in zip(labelled[1:], data, strict=True):
@@ -172,3 +172,22 @@ def test_labelled_names_codes_and_clashes() -> None:
     assert out["links"] == [{"起点": "a", "终点": "b"}]  # a table's own label before the general one (目标值)
     clash = exports.labelled({"rows": [{"title": "x", "name": "y"}]}, t)["rows"][0]
     assert list(clash) == ["名称", "名称 (name)"]  # two fields one label: the second names its field
+
+
+def test_a_download_holds_the_whole_list_not_the_pages_first_rows(client: TestClient) -> None:
+    """The region page lists its newest 200 documents and the strength page its first 50 organisations; their
+    CSV and Excel held those rows only (a district's download silently short of most of its patents). A download
+    holds every row (at most max_download_rows) unless the request names limit."""
+    region = client.get("/api/region/500000").json()
+    assert region["documents_total"] > len(region["documents"]) == 200  # the page: the first 200
+    rows = _csv(client.get("/region/500000", params={"format": "csv", "section": "documents", "columns": "ids"}))
+    assert len(rows) - 1 == region["documents_total"]
+    book = _sheets(client.get("/region/500000", params={"format": "xlsx"}).content)
+    assert len(book["documents"]) - 1 == region["documents_total"]
+    strength = client.get("/api/strength").json()
+    assert strength["organisations"] > len(strength["ranking"]) == 50
+    ranking = _csv(client.get("/strength", params={"format": "csv", "columns": "ids"}))
+    assert len(ranking) - 1 == strength["organisations"]
+    assert [r[1] for r in ranking[1:51]] == [r["entity_id"] for r in strength["ranking"]]  # the same order
+    asked = _csv(client.get("/region/500000", params={"format": "csv", "section": "documents", "limit": 10}))
+    assert len(asked) - 1 == 10  # a limit the request names is kept

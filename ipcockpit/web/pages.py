@@ -15,7 +15,9 @@ template over it. The parameter model's fields are the query parameters, documen
 schema; a value that fails them answers 400 naming it (:mod:`ipcockpit.web.errors`). A page's ``limit``
 (the rows it lists) is held to one rule (:func:`ipcockpit.limits.hold_limit`): ``max_results`` for ranked
 results, ``max_download_rows`` for CSV and Excel, ``max_rows`` otherwise; one given beyond it is a 400 naming
-the most, a default beyond it is lowered to it.
+the most, a default beyond it is lowered to it. A page that lists the first rows of a longer list (a region's
+documents, a ranking) declares ``download_all``: its CSV and Excel then hold every row, at most
+``max_download_rows``, unless the request names ``limit``.
 Who may see a page is the policy table's business (:data:`ipcockpit.web.auth.POLICY`).
 """
 
@@ -122,6 +124,9 @@ class Page:
     formats: tuple[str, ...] = FORMATS
     description: str = ""  # the OpenAPI description of /x
     ranked: bool = False  # its rows are ranked results (search): ``limit`` is held to max_results
+    # its CSV and Excel downloads list every row (at most the setting max_download_rows) unless the request gives
+    # ``limit``: the page lists the first ``limit`` (documents of a region, a ranking), a download is the whole list
+    download_all: bool = False
 
     @property
     def url(self) -> str:
@@ -171,6 +176,9 @@ def show(web: Web, request: Request, page: Page, params: PageParams, fmt: str, *
     """The page in ``fmt``: its data function's dict (or ``data``'s, e.g. a posted portfolio), rendered;
     ``context`` goes on top of the page's HTML extras (a form's notice)."""
     request.state.format = fmt  # errors from here on answer in the asked format
+    if page.download_all and fmt in TABLE_FORMATS and "limit" not in params.model_fields_set \
+            and getattr(params, "limit", None) is not None:
+        params.limit = _most(type(params), int(web.settings.max_download_rows))  # type: ignore[attr-defined]
     limits.hold_limit(params, web.settings, ranked=page.ranked, download=fmt in TABLE_FORMATS)
     v = view(web, request, fmt, key)
 
@@ -182,6 +190,12 @@ def show(web: Web, request: Request, page: Page, params: PageParams, fmt: str, *
     found, extra = web.call(run)
     return render_page(web, request, page, params, found, fmt, extra={**extra, **(context or {})},
                        status_code=status_code)
+
+
+def _most(model: type[PageParams], rows: int) -> int:
+    """``rows``, or fewer where the model's ``limit`` allows fewer (``le``: the quarantine lists 10,000 a page)."""
+    bounds = [getattr(m, "le", None) for m in model.model_fields["limit"].metadata]
+    return min([rows, *(int(b) for b in bounds if b is not None)])
 
 
 def render_page(web: Web, request: Request, page: Page, params: PageParams, data: dict[str, Any], fmt: str,

@@ -155,7 +155,7 @@ def _org_extra(c: Cockpit, data: dict[str, Any], p: CreditOrgParams, v: View) ->
 
 PAGES = (
     Page("credit", list_data, CreditListParams, template="credit.html", extra=_list_extra, tables=_list_tables,
-         section="organisations",
+         section="organisations", download_all=True,
          summary="Credit tiers 信用分级: the tier A–D (or unknown) of each organisation, worst first, with why",
          description="Computed from the records and the confirmed signal cases as of `as_of` by the credit rules "
                      "(docs/monitoring.md \"Credit tiers\"). An enterprise user sees its own organisation only."),

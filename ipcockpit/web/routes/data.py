@@ -117,11 +117,11 @@ PAGES = (
          template="data.html", extra=_data_extra,
          summary="Data and ingest status 数据与入库状态"),
     Page("quarantine", lambda c, p, v: c.quarantine_page(p.file, p.field, p.reason, p.limit, p.offset, p.code),
-         QuarantineParams, path="/data/quarantine", template="quarantine.html", section="rows",
+         QuarantineParams, path="/data/quarantine", template="quarantine.html", section="rows", download_all=True,
          extra=_quarantine_views,
          summary="Quarantine browser 隔离记录 (analysts)"),
     Page("applicant", applicant_data, ApplicantParams, path="/applicant/{name:path}", template="applicant.html",
-         extra=_applicant_charts, summary="Applicant profile 申请人画像",
+         extra=_applicant_charts, download_all=True, summary="Applicant profile 申请人画像",
          description="`name` in Chinese or English, as written (`Matsushita Electric Industrial Co., Ltd.`) or "
                      "folded (`matsushita electric industrial`); a suffix .json, .csv or .xlsx picks the format."),
 )

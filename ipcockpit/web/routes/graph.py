@@ -111,6 +111,7 @@ PAGES = (
                      "when `limit` left nodes out. `built` false: no graph yet (`ipcockpit graph build`); "
                      "`found` false: no node of that name (`suggestions` lists those whose name contains it)."),
     Page("talent", talent_data, TalentParams, template="talent.html", extra=_talent_extra, section="events",
+         download_all=True,
          summary="Talent flows 人才流动: mobility events, flows by region and industry, key inventors, teams",
          description="`resolved` false: inventor ids are folded names (`n:`), which may join namesakes, until "
                      "inventor resolution has run; events of such ids carry `resolved` false."),

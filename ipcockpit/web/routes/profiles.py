@@ -45,7 +45,8 @@ class InventorParams(PageParams):
 
 
 class StrengthParams(StrengthFilters):
-    limit: int = Field(50, ge=1, description="Organisations listed.")
+    limit: int = Field(50, ge=1, description="Organisations listed; CSV and Excel hold every organisation unless "
+                       "limit is given (at most the setting max_download_rows).")
 
 
 def organisation_data(c: Cockpit, p: OrganisationParams, v: View) -> dict[str, Any]:
@@ -79,17 +80,17 @@ def _org_extra(c: Cockpit, data: dict[str, Any], p: OrganisationParams, v: View)
 
 PAGES = (
     Page("organisation", organisation_data, OrganisationParams, path="/organisation/{id:path}",
-         template="organisation.html", extra=_org_extra, section="names",
+         template="organisation.html", extra=_org_extra, section="names", download_all=True,
          summary="Organisation profile 机构画像: resolved names with evidence, portfolio, co-applicants, inventors, "
                  "transfers in and out",
          description="`id`: an organisation entity id (o:…, n:<folded name>) or a name as written or folded; a "
                      "suffix .json, .csv or .xlsx picks the format. `strength=true` adds its strength explained."),
     Page("inventor", inventor_data, InventorParams, path="/inventor/{id:path}", template="inventor.html",
-         section="documents",
+         section="documents", download_all=True,
          summary="Inventor profile 发明人画像: names, documents, co-inventors, employers and moves",
          description="`id`: a resolved inventor id (i:…); a suffix .json, .csv or .xlsx picks the format."),
     Page("strength", strength_data, StrengthParams, template="strength.html", extra=_strength_extra,
-         section="ranking",
+         section="ranking", download_all=True,
          summary="Enterprise strength ranking 企业实力评价, by region, industry, field and nature",
          description="Each component's raw value, its normalised value among the organisations compared and "
                      "whether it is known; `weights` and `growth_windows` say how the composite is made."),

@@ -23,7 +23,8 @@ from ipcockpit.web.pages import Page, PageParams, View
 
 class RegionParams(PageParams):
     limit: int = Field(200, ge=1, description="Documents listed, each with the evidence of its attribution "
-                       "(the newest publications first).")
+                       "(the newest publications first); CSV and Excel hold every document unless limit is given "
+                       "(at most the setting max_download_rows).")
 
 
 def region_data(c: Cockpit, p: RegionParams, v: View) -> dict[str, Any]:
@@ -42,7 +43,7 @@ def _region_charts(c: Cockpit, data: dict[str, Any], p: RegionParams, v: View) -
 
 PAGES = (
     Page("region", region_data, RegionParams, path="/region/{code}", template="region.html",
-         extra=_region_charts, section="documents",
+         extra=_region_charts, section="documents", download_all=True,
          summary="Region page 地区专利: the patents attributed to a province, city or district",
          description="`code`: a GB/T 2260 code, 2 digits (province, e.g. `50`), 4 (city, `5101`) or 6 "
                      "(`500120`, `500000`); a suffix .json, .csv or .xlsx picks the format. Documents are "

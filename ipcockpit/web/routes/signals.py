@@ -88,6 +88,7 @@ def _extra(c: Cockpit, data: dict[str, Any], p: Any, v: View) -> dict[str, Any]:
 
 PAGES = (
     Page("signals", signals_data, SignalsParams, template="signals.html", extra=_extra, tables=_tables,
+         download_all=True,
          summary="Abnormal-filing signals 非正常申请信号: the cases (主体, 疑似数, 处理情况, 处理结果)",
          description="A signal is never a verdict (不构成认定). `rows`: the cases; `office`: the office list; "
                      "`thresholds`: each kind's; `runs`: the last detection of each kind with `unknown` (what the "
