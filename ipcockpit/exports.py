@@ -137,7 +137,8 @@ def labelled(data: Mapping[str, Any], t: Translator) -> dict[str, Any]:
     the names of a mapping's rows (``name``) and of the single values labelled too. Sections keep their ids,
     so ``?section=`` names the same table either way; a label two columns share is followed by the id."""
     def label(field: str, used: set[str], section: str = "") -> str:
-        keys = (k.format(section=section, field=field) for k in (*HEADERS, *SECTION_HEADERS.get(section, ())))
+        patterns = (*HEADERS, *SECTION_HEADERS.get(section, ())) if section else HEADERS[1:]
+        keys = (k.format(section=section, field=field) for k in patterns)
         text = next((t(k) for k in keys if t.has(k)), field)
         text = text if text not in used else f"{text} ({field})"
         used.add(text)
