@@ -191,3 +191,13 @@ def test_a_download_holds_the_whole_list_not_the_pages_first_rows(client: TestCl
     assert [r[1] for r in ranking[1:51]] == [r["entity_id"] for r in strength["ranking"]]  # the same order
     asked = _csv(client.get("/region/500000", params={"format": "csv", "section": "documents", "limit": 10}))
     assert len(asked) - 1 == 10  # a limit the request names is kept
+    # the pages say so, and their links ask for the whole list (the strength form sends limit: the links drop it)
+    page = client.get("/region/500000", params={"lang": "zh-CN"}).text
+    total = f"{region['documents_total']:,}"
+    assert re.search(rf'id="download-all">CSV 与 Excel 含全部 {total} 条（页面列出前 200 条）<', page)
+    page = client.get("/strength", params={"lang": "zh-CN", "limit": 20, "nature": "enterprise"}).text
+    link = re.search(r'id="download-csv" href="\?([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "limit" not in link and "nature=enterprise" in link
+    enterprises = client.get("/api/strength", params={"nature": "enterprise"}).json()["organisations"]
+    assert len(_csv(client.get(f"/strength?{link}&columns=ids"))) - 1 == enterprises > 20
+    assert f"含全部 {enterprises:,} 条（页面列出前 20 条）" in page
