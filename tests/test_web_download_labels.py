@@ -174,7 +174,8 @@ def test_labelled_names_codes_and_clashes() -> None:
     assert list(clash) == ["名称", "名称 (name)"]  # two fields one label: the second names its field
 
 
-def test_a_download_holds_the_whole_list_not_the_pages_first_rows(client: TestClient) -> None:
+def test_a_download_holds_the_whole_list_not_the_pages_first_rows(client: TestClient,
+                                                                  store: dict[str, Any]) -> None:
     """The region page lists its newest 200 documents and the strength page its first 50 organisations; their
     CSV and Excel held those rows only (a district's download silently short of most of its patents). A download
     holds every row (at most max_download_rows) unless the request names limit."""
@@ -194,10 +195,17 @@ def test_a_download_holds_the_whole_list_not_the_pages_first_rows(client: TestCl
     # the pages say so, and their links ask for the whole list (the strength form sends limit: the links drop it)
     page = client.get("/region/500000", params={"lang": "zh-CN"}).text
     total = f"{region['documents_total']:,}"
-    assert re.search(rf'id="download-all">CSV 与 Excel 含全部 {total} 条（页面列出前 200 条）<', page)
+    assert re.search(rf'class="note download-all">CSV 与 Excel 含全部 {total} 条（页面列出前 200 条）<', page)
     page = client.get("/strength", params={"lang": "zh-CN", "limit": 20, "nature": "enterprise"}).text
     link = re.search(r'id="download-csv" href="\?([^"]+)"', page).group(1).replace("&amp;", "&")
     assert "limit" not in link and "nature=enterprise" in link
     enterprises = client.get("/api/strength", params={"nature": "enterprise"}).json()["organisations"]
     assert len(_csv(client.get(f"/strength?{link}&columns=ids"))) - 1 == enterprises > 20
     assert f"含全部 {enterprises:,} 条（页面列出前 20 条）" in page
+    # the other lists say it too: an applicant's documents, talent events, credit tiers (each asked for 2 rows)
+    for url, total_key in ((f"/applicant/{quote(store['applicant'])}", "documents_total"),
+                           ("/talent", "events_total"), ("/credit", "matched")):
+        total = client.get(url, params={"format": "json"}).json()[total_key]
+        assert total > 2, url
+        page = client.get(url, params={"lang": "zh-CN", "limit": 2}).text
+        assert f"含全部 {total:,} 条（页面列出前 2 条）" in page, url

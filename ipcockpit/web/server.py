@@ -67,7 +67,8 @@ def create_app(settings: Settings | None = None, *, read_only: bool = True, warm
     jobs = JobRunner(holder, settings)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     filters.install(templates, tz)
-    templates.env.globals["limits"] = {"max_rows": settings.max_rows, "max_results": settings.max_results}
+    templates.env.globals["limits"] = {"max_rows": settings.max_rows, "max_results": settings.max_results,
+                                       "max_download_rows": settings.max_download_rows}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

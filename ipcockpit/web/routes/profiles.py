@@ -71,8 +71,7 @@ def strength_data(c: Cockpit, p: StrengthParams, v: View) -> dict[str, Any]:
 
 def _strength_extra(c: Cockpit, data: dict[str, Any], p: StrengthParams, v: View) -> dict[str, Any]:
     query = urlencode({"strength": "true", **{k: val for k, val in p.strength_filters().items() if val is not None}})
-    return {"chart": charts_graph.strength_bars(data["ranking"], v.t), "org_query": query,
-            "download_rows": min(data["organisations"], c.settings.max_download_rows)}
+    return {"chart": charts_graph.strength_bars(data["ranking"], v.t), "org_query": query}
 
 
 def _org_extra(c: Cockpit, data: dict[str, Any], p: OrganisationParams, v: View) -> dict[str, Any]:

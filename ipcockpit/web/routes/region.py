@@ -38,8 +38,7 @@ def region_data(c: Cockpit, p: RegionParams, v: View) -> dict[str, Any]:
 
 def _region_charts(c: Cockpit, data: dict[str, Any], p: RegionParams, v: View) -> dict[str, Any]:
     return {"year_chart": charts_region.kind_year_bars(data["by_type_year"], v.t),
-            "region_map": charts_region.region_map(data, v.t, lambda code: f"/region/{code}"),
-            "download_rows": min(data["documents_total"], c.settings.max_download_rows)}
+            "region_map": charts_region.region_map(data, v.t, lambda code: f"/region/{code}")}
 
 
 PAGES = (
