@@ -202,8 +202,10 @@ def test_a_download_holds_the_whole_list_not_the_pages_first_rows(client: TestCl
     enterprises = client.get("/api/strength", params={"nature": "enterprise"}).json()["organisations"]
     assert len(_csv(client.get(f"/strength?{link}&columns=ids"))) - 1 == enterprises > 20
     assert f"含全部 {enterprises:,} 条（页面列出前 20 条）" in page
-    # the other lists say it too: an applicant's documents, talent events, credit tiers (each asked for 2 rows)
+    # the other lists say it too: an applicant's and an inventor's documents, talent events, credit tiers (each
+    # asked for 2 rows)
     for url, total_key in ((f"/applicant/{quote(store['applicant'])}", "documents_total"),
+                           (f"/inventor/{quote(store['inventor'])}", "documents_total"),
                            ("/talent", "events_total"), ("/credit", "matched")):
         total = client.get(url, params={"format": "json"}).json()[total_key]
         assert total > 2, url
