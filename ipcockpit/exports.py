@@ -60,6 +60,8 @@ CODED: dict[str, tuple[str, ...]] = {
     "coverage_status": ("cockpit.coverage_status_{}",), "in_force": ("answer.{}",), "high_value": ("answer.{}",),
     "direction": ("region.direction.{}",), "why_unknown": ("region.why.{}",), "event_class": ("event.{}",),
     "reason_code": ("quarantine.code.{}",), "field": ("quarantine.field.{}",),
+    # a table's own codes (``<table>.<field>``), before the general ones: a signal case's status is not a patent's
+    "signals.kind": ("signals.kind.{}",), "signals.status": ("signals.status.{}",),
 }
 #: where a column's label is looked up, in order (``{section}``: the table's id, ``{field}``: the column's);
 #: a table may add its own (:data:`SECTION_HEADERS`)
@@ -144,11 +146,12 @@ def labelled(data: Mapping[str, Any], t: Translator) -> dict[str, Any]:
         used.add(text)
         return text
 
-    def word(field: str, value: Any) -> Any:
+    def word(field: str, value: Any, section: str) -> Any:
         if isinstance(value, bool):
             return t("answer.yes" if value else "answer.no")
-        if isinstance(value, str) and field in CODED:
-            for pattern in CODED[field]:
+        patterns = CODED.get(f"{section}.{field}") or CODED.get(field)
+        if isinstance(value, str) and patterns:
+            for pattern in patterns:
                 if t.has(pattern.format(value)):
                     return t(pattern.format(value))
         return value
@@ -164,8 +167,8 @@ def labelled(data: Mapping[str, Any], t: Translator) -> dict[str, Any]:
         header: set[str] = set()
         names = {c: label(c, header, key) for c in columns(rows)}
         mapping = isinstance(value, Mapping)
-        out[key] = [{names[c]: label(v, set(), key) if mapping and c == "name" and isinstance(v, str) else word(c, v)
-                     for c, v in r.items()} for r in rows]
+        out[key] = [{names[c]: label(v, set(), key) if mapping and c == "name" and isinstance(v, str)
+                     else word(c, v, key) for c, v in r.items()} for r in rows]
     return out
 
 

@@ -436,6 +436,11 @@ def test_web_page_case_and_status(small: Path, tmp_path: Path) -> None:
         case = client.get(f"/signals/case/{cid}")
         assert case.status_code == 200 and "/patent/CN201610160455" in case.text and "不构成认定" in case.text
         assert "不构成认定" in client.get("/signals.csv").content.decode("utf-8-sig")
+        english = list(csv.DictReader(io.StringIO(
+            client.get("/signals.csv", params={"lang": "en"}).content.decode("utf-8-sig"))))
+        assert list(english[0]) == ["Subject", "Subject ID", "Kind", "Suspected", "Status", "Result", "Case", "Note"]
+        # a case's kind and status in words: To check (signals.status), not a patent's Pending (nav.status)
+        assert "Rapid resale" in {r["Kind"] for r in english} and {r["Status"] for r in english} == {"To check"}
         assert "signals-status" in case.text
         done = client.post(f"/api/signals/case/{cid}/status", json={"status": "checked", "result": "confirmed"})
         assert done.status_code == 200 and done.json()["log"][0]["user_name"] == "ana"
